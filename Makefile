@@ -1,0 +1,125 @@
+# ngx_dvc: top-level build.  `make` builds the nginx module, the core library and
+# the command-line tool; `make test` runs every test; `make demo` runs the gateway.
+# See README.md.
+
+SHELL       := /bin/bash
+BUILD       := build
+NGX_SRC     := /usr/share/nginx/src
+NGX_TREE    := $(BUILD)/nginx
+CC          ?= cc
+CLANG       ?= clang
+
+WARN        := -Wall -Wextra -Werror
+CORE_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -fPIC $(WARN) -Icore
+CORE_LIBS   := -Wl,-Bstatic -l:libhiredis.a -l:libyajl_s.a -Wl,-Bdynamic \
+               -lpcre2-8 -lcrypto -lm
+SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+               -fno-omit-frame-pointer
+
+CORE_SRCS   := $(wildcard core/*.c)
+CORE_HDRS   := $(wildcard core/*.h)
+CORE_OBJS   := $(CORE_SRCS:core/%.c=$(BUILD)/core/%.o)
+CORE_SAN_OBJS := $(CORE_SRCS:core/%.c=$(BUILD)/asan/core/%.o)
+NGX_SRCS    := $(wildcard ngx_dvc_module/*.c ngx_dvc_module/*.h)
+CLI_SRCS    := $(wildcard cli/*.c)
+CLI_HDRS    := $(wildcard cli/*.h)
+UNIT_SRCS   := $(wildcard core/tests/test_*.c)
+UNIT_BINS   := $(UNIT_SRCS:core/tests/%.c=$(BUILD)/tests/%)
+UNIT_SAN_BINS := $(UNIT_SRCS:core/tests/%.c=$(BUILD)/asan/tests/%)
+
+MODULE      := $(BUILD)/ngx_http_dvc_module.so
+CORE_LIB    := $(BUILD)/libdvccore.a
+CLI         := $(BUILD)/dvc
+
+.PHONY: all deps module core cli test test-unit test-unit-asan test-conformance \
+        test-integration demo demo-stop fuzz bench-lookup clean
+
+all: $(MODULE) $(CORE_LIB) $(CLI)
+
+# ---------------------------------------------------------------- packages
+deps:
+	@scripts/deps.sh
+
+# ---------------------------------------------------------------- core library
+$(BUILD)/core/%.o: core/%.c $(CORE_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CORE_CFLAGS) -c -o $@ $<
+
+$(BUILD)/asan/core/%.o: core/%.c $(CORE_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CORE_CFLAGS) -O1 $(SAN_FLAGS) -c -o $@ $<
+
+$(CORE_LIB): $(CORE_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/asan/libdvccore.a: $(CORE_SAN_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+core: $(CORE_LIB)
+
+# ---------------------------------------------------------------- command line
+$(CLI): $(CLI_SRCS) $(CLI_HDRS) $(CORE_LIB)
+	$(CC) $(CORE_CFLAGS) -Icli -o $@ $(CLI_SRCS) $(CORE_LIB) $(CORE_LIBS)
+
+cli: $(CLI)
+
+# ---------------------------------------------------------------- nginx module
+# Configure once against Debian's nginx tree (its exact conf_flags, or nginx
+# refuses the module's signature); re-run configure when `config` changes.
+$(NGX_TREE)/objs/Makefile: config
+	rm -rf $(NGX_TREE) && mkdir -p $(BUILD) && cp -r $(NGX_SRC) $(NGX_TREE)
+	source $(NGX_SRC)/conf_flags && cd $(NGX_TREE) && ./configure \
+	    "$${NGX_CONF_FLAGS[@]}" --with-compat \
+	    --with-cc-opt="$(WARN) -g -O2 -fPIC $(NGX_EXTRA_CFLAGS)" \
+	    --with-ld-opt="$(NGX_EXTRA_LDFLAGS)" \
+	    --add-dynamic-module=$(CURDIR) > configure.log 2>&1 \
+	    || { tail -20 configure.log; exit 1; }
+
+$(MODULE): $(NGX_TREE)/objs/Makefile $(NGX_SRCS) $(CORE_SRCS) $(CORE_HDRS)
+	$(MAKE) -C $(NGX_TREE) -f objs/Makefile modules
+	cp $(NGX_TREE)/objs/ngx_http_dvc_module.so $@
+
+module: $(MODULE)
+
+# ---------------------------------------------------------------- tests
+$(BUILD)/tests/%: core/tests/%.c $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CORE_CFLAGS) -o $@ $< $(CORE_LIB) -lcmocka $(CORE_LIBS)
+
+$(BUILD)/asan/tests/%: core/tests/%.c $(BUILD)/asan/libdvccore.a
+	@mkdir -p $(@D)
+	$(CC) $(CORE_CFLAGS) -O1 $(SAN_FLAGS) -o $@ $< $(BUILD)/asan/libdvccore.a \
+	    -lcmocka $(CORE_LIBS)
+
+# `make test` installs what it needs first, so a fresh machine (and CI) needs
+# nothing else.
+test:
+	@scripts/deps.sh
+	$(MAKE) all
+	$(MAKE) test-unit test-unit-asan test-conformance test-integration
+
+test-unit: $(UNIT_BINS)
+	scripts/check-core-purity.sh
+	CMOCKA_MESSAGE_OUTPUT=TAP prove -f $(UNIT_BINS)
+
+test-unit-asan: $(UNIT_SAN_BINS)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    CMOCKA_MESSAGE_OUTPUT=TAP prove -f $(UNIT_SAN_BINS)
+
+test-conformance: $(CLI)
+	@if [ -x t/conformance/run.sh ]; then t/conformance/run.sh; \
+	 else echo "conformance: runner not present yet"; fi
+
+test-integration: $(MODULE)
+	prove -r -j2 t/
+
+# ---------------------------------------------------------------- demo
+demo: deps all
+	scripts/demo.sh start
+
+demo-stop:
+	scripts/demo.sh stop
+
+clean:
+	rm -rf $(BUILD)

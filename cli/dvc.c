@@ -1,0 +1,47 @@
+/*
+ * build/dvc: the command-line companion of the nginx module (validate schemas
+ * and dossiers, make and check keys, inspect codes).  Exit status: 0 success,
+ * 1 a negative answer (invalid, unverifiable), 2 a wrong call or unusable input.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "dvc_cli.h"
+
+static const dvc_cli_cmd_t commands[] = {
+    { "code", dvc_cmd_code, "code CODE...            check dossier codes" },
+};
+
+static int
+usage(FILE *f)
+{
+    size_t i;
+
+    fprintf(f, "usage: dvc COMMAND [ARGS]\n\ncommands:\n");
+    for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        fprintf(f, "  %s\n", commands[i].usage);
+    }
+    return f == stderr ? 2 : 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    size_t i;
+
+    if (argc < 2) {
+        return usage(stderr);
+    }
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0
+        || strcmp(argv[1], "help") == 0)
+    {
+        return usage(stdout);
+    }
+    for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        if (strcmp(argv[1], commands[i].name) == 0) {
+            return commands[i].run(argc - 1, argv + 1);
+        }
+    }
+    fprintf(stderr, "dvc: unknown command \"%s\"\n", argv[1]);
+    return usage(stderr);
+}

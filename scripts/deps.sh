@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages ngx_dvc needs to build, test and run its demo,
+# only those missing.  Used by `make deps`, `make test` and `make demo`.
+set -euo pipefail
+
+pkgs=(
+    build-essential nginx nginx-dev libhiredis-dev libyajl-dev libssl-dev libpcre2-dev
+    redis-server redis-tools libtest-base-perl libcmocka-dev clang libclang-rt-14-dev
+    llvm curl jq wrk python3 python3-jwcrypto openssl
+    # coexistence test: Debian's nchan (bundles its own hiredis) and lua modules
+    libnginx-mod-nchan libnginx-mod-http-lua libnginx-mod-http-ndk
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+    [[ $p == \#* ]] && continue
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
+        missing+=("$p")
+    fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "deps: all ${#pkgs[@]} packages present"
+    exit 0
+fi
+
+echo "deps: installing ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
+# Installing nginx starts the system service on port 80; the project never
+# uses it (tests and demo run their own nginx), so leave the system as it was.
+if [[ " ${missing[*]} " == *" nginx "* ]] && command -v systemctl >/dev/null; then
+    $sudo systemctl disable --now nginx 2>/dev/null || true
+fi
