@@ -31,7 +31,7 @@ MODULE      := $(BUILD)/ngx_http_dvc_module.so
 CORE_LIB    := $(BUILD)/libdvccore.a
 CLI         := $(BUILD)/dvc
 
-.PHONY: all deps module core cli test test-unit test-unit-asan test-conformance \
+.PHONY: FORCE all deps module core cli test test-unit test-unit-asan test-conformance \
         test-integration demo demo-stop fuzz bench-lookup clean
 
 all: $(MODULE) $(CORE_LIB) $(CLI)
@@ -67,7 +67,16 @@ cli: $(CLI)
 # ---------------------------------------------------------------- nginx module
 # Configure once against Debian's nginx tree (its exact conf_flags, or nginx
 # refuses the module's signature); re-run configure when `config` changes.
-$(NGX_TREE)/objs/Makefile: config
+# `config` lists the sources when configure runs: a file added or removed
+# must re-run it.  The list is rewritten only when it changes.
+$(BUILD)/module-sources: FORCE
+	@mkdir -p $(@D)
+	@echo $(sort $(CORE_SRCS) $(CORE_HDRS) $(NGX_SRCS)) > $@.new
+	@cmp -s $@.new $@ && rm -f $@.new || mv $@.new $@
+
+FORCE:
+
+$(NGX_TREE)/objs/Makefile: config $(BUILD)/module-sources
 	rm -rf $(NGX_TREE) && mkdir -p $(BUILD) && cp -r $(NGX_SRC) $(NGX_TREE)
 	source $(NGX_SRC)/conf_flags && cd $(NGX_TREE) && ./configure \
 	    "$${NGX_CONF_FLAGS[@]}" --with-compat \

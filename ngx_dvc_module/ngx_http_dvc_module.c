@@ -1,14 +1,402 @@
+/*
+ * ngx_dvc: the gateway for Vietnamese online public services, as an nginx
+ * module.  This file holds the directives, the configuration and the router
+ * of the JSON API; each endpoint lives in a file of its own.
+ */
+
 #include "ngx_http_dvc_module.h"
 
-static ngx_http_module_t  ngx_http_dvc_module_ctx = {
-    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+
+static ngx_int_t ngx_http_dvc_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_dvc_route_dossiers(ngx_http_request_t *r,
+    ngx_str_t *rest);
+static void *ngx_http_dvc_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_dvc_init_main_conf(ngx_conf_t *cf, void *conf);
+static void *ngx_http_dvc_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_dvc_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static char *ngx_http_dvc_api(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+static char *ngx_http_dvc_redis(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_dvc_api_root(ngx_conf_t *cf, void *post, void *data);
+static void ngx_http_dvc_exit_process(ngx_cycle_t *cycle);
+
+
+static ngx_conf_num_bounds_t  ngx_http_dvc_redis_db_bounds = {
+    ngx_conf_check_num_bounds, 0, 15
 };
+
+static ngx_conf_post_handler_pt  ngx_http_dvc_api_root_post =
+    ngx_http_dvc_api_root;
+
+
+static ngx_command_t  ngx_http_dvc_commands[] = {
+
+    { ngx_string("dvc_api"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS|NGX_CONF_TAKE1,
+      ngx_http_dvc_api,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("dvc_api_root"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_dvc_loc_conf_t, api_root),
+      &ngx_http_dvc_api_root_post },
+
+    { ngx_string("dvc_redis"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_dvc_redis,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("dvc_redis_password"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_dvc_main_conf_t, redis_password),
+      NULL },
+
+    { ngx_string("dvc_redis_db"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_dvc_main_conf_t, redis_db),
+      &ngx_http_dvc_redis_db_bounds },
+
+    { ngx_string("dvc_redis_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_dvc_main_conf_t, redis_timeout),
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_dvc_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    NULL,                                  /* postconfiguration */
+
+    ngx_http_dvc_create_main_conf,         /* create main configuration */
+    ngx_http_dvc_init_main_conf,           /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_dvc_create_loc_conf,          /* create location configuration */
+    ngx_http_dvc_merge_loc_conf            /* merge location configuration */
+};
+
 
 ngx_module_t  ngx_http_dvc_module = {
     NGX_MODULE_V1,
-    &ngx_http_dvc_module_ctx,
-    NULL,
-    NGX_HTTP_MODULE,
-    NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+    &ngx_http_dvc_module_ctx,              /* module context */
+    ngx_http_dvc_commands,                 /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    ngx_http_dvc_exit_process,             /* exit process */
+    NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
+
+
+static ngx_str_t  ngx_http_dvc_v1 = ngx_string("/v1/");
+static ngx_str_t  ngx_http_dvc_dossiers = ngx_string("dossiers");
+
+
+/*
+ * The router: URIs below dvc_api_root.  It works on r->uri, which nginx has
+ * already decoded and normalized ("..", "//"), so what reaches an endpoint
+ * is what nested locations matched on.
+ */
+static ngx_int_t
+ngx_http_dvc_handler(ngx_http_request_t *r)
+{
+    ngx_str_t                 rest, segment;
+    u_char                   *slash;
+    ngx_http_dvc_loc_conf_t  *dlcf;
+
+    dlcf = ngx_http_get_module_loc_conf(r, ngx_http_dvc_module);
+
+    rest = r->uri;
+
+    if (rest.len < dlcf->api_root.len + ngx_http_dvc_v1.len
+        || ngx_strncmp(rest.data, dlcf->api_root.data, dlcf->api_root.len) != 0
+        || ngx_strncmp(rest.data + dlcf->api_root.len, ngx_http_dvc_v1.data,
+                       ngx_http_dvc_v1.len) != 0)
+    {
+        goto unknown;
+    }
+
+    rest.data += dlcf->api_root.len + ngx_http_dvc_v1.len;
+    rest.len -= dlcf->api_root.len + ngx_http_dvc_v1.len;
+
+    slash = ngx_strlchr(rest.data, rest.data + rest.len, '/');
+
+    segment.data = rest.data;
+    segment.len = slash ? (size_t) (slash - rest.data) : rest.len;
+
+    rest.data += segment.len;
+    rest.len -= segment.len;
+
+    if (segment.len == ngx_http_dvc_dossiers.len
+        && ngx_strncmp(segment.data, ngx_http_dvc_dossiers.data,
+                       segment.len) == 0)
+    {
+        return ngx_http_dvc_route_dossiers(r, &rest);
+    }
+
+unknown:
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "dvc: no endpoint for \"%V\"", &r->uri);
+
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNKNOWN_ENDPOINT);
+}
+
+
+/* rest is what follows /v1/dossiers: "" or "/{code}[/...]" */
+static ngx_int_t
+ngx_http_dvc_route_dossiers(ngx_http_request_t *r, ngx_str_t *rest)
+{
+    ngx_str_t   code;
+    u_char     *slash;
+
+    if (rest->len < 2 || rest->data[0] != '/') {
+        goto unknown;
+    }
+
+    code.data = rest->data + 1;
+    slash = ngx_strlchr(code.data, rest->data + rest->len, '/');
+    code.len = (slash ? slash : rest->data + rest->len) - code.data;
+
+    if (slash == NULL) {
+
+        /* /v1/dossiers/{code} */
+
+        if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "dvc: method %V not allowed on a dossier",
+                          &r->method_name);
+
+            if (ngx_http_discard_request_body(r) != NGX_OK) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_METHOD);
+        }
+
+        return ngx_http_dvc_lookup(r, &code);
+    }
+
+unknown:
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "dvc: no endpoint for \"%V\"", &r->uri);
+
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNKNOWN_ENDPOINT);
+}
+
+
+static void *
+ngx_http_dvc_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_dvc_main_conf_t  *dmcf;
+
+    dmcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_dvc_main_conf_t));
+    if (dmcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     dmcf->redis_text = { 0, NULL };
+     *     dmcf->redis_host = NULL;
+     *     dmcf->redis_port = 0;
+     *     dmcf->redis_unix = NULL;
+     *     dmcf->redis_password = { 0, NULL };
+     *     dmcf->redis = NULL;
+     */
+
+    dmcf->redis_db = NGX_CONF_UNSET;
+    dmcf->redis_timeout = NGX_CONF_UNSET_MSEC;
+
+    return dmcf;
+}
+
+
+static char *
+ngx_http_dvc_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_dvc_main_conf_t  *dmcf = conf;
+
+    ngx_conf_init_value(dmcf->redis_db, 0);
+    ngx_conf_init_msec_value(dmcf->redis_timeout, 1000);
+
+    if (dmcf->redis_text.len) {
+        dmcf->redis = ngx_http_dvc_redis_create(cf, dmcf);
+        if (dmcf->redis == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static void *
+ngx_http_dvc_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_dvc_loc_conf_t  *dlcf;
+
+    dlcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_dvc_loc_conf_t));
+    if (dlcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     dlcf->api_root = { 0, NULL };
+     */
+
+    dlcf->api = NGX_CONF_UNSET;
+
+    return dlcf;
+}
+
+
+static char *
+ngx_http_dvc_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_dvc_loc_conf_t *prev = parent;
+    ngx_http_dvc_loc_conf_t *conf = child;
+
+    ngx_http_core_loc_conf_t  *clcf;
+    ngx_http_dvc_main_conf_t  *dmcf;
+
+    ngx_conf_merge_value(conf->api, prev->api, 0);
+    ngx_conf_merge_str_value(conf->api_root, prev->api_root, "/dvc");
+
+    if (conf->api) {
+        /* nested locations inherit the API, so sysadmins can add limit_req,
+         * allow/deny or logging per sub-path */
+        clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+        clcf->handler = ngx_http_dvc_handler;
+
+        dmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_dvc_module);
+
+        if (dmcf->redis_text.len == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "dvc: \"dvc_api\" needs \"dvc_redis\" "
+                               "in the http block");
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_dvc_api(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_dvc_loc_conf_t *dlcf = conf;
+
+    ngx_str_t  *value;
+
+    if (dlcf->api != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (cf->args->nelts == 1
+        || ngx_strcmp(value[1].data, "on") == 0)
+    {
+        dlcf->api = 1;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        dlcf->api = 0;
+        return NGX_CONF_OK;
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "dvc: invalid value \"%V\" in \"dvc_api\", "
+                       "it must be \"on\" or \"off\"", &value[1]);
+    return NGX_CONF_ERROR;
+}
+
+
+static char *
+ngx_http_dvc_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_dvc_main_conf_t *dmcf = conf;
+
+    ngx_str_t  *value;
+
+    if (dmcf->redis_text.len) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    return ngx_http_dvc_redis_parse(cf, dmcf, &value[1]);
+}
+
+
+static char *
+ngx_http_dvc_api_root(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_str_t  *root = data;
+
+    if (root->len == 0 || root->data[0] != '/'
+        || (root->len > 1 && root->data[root->len - 1] == '/'))
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "dvc: \"dvc_api_root\" must start with \"/\" "
+                           "and not end with one, e.g. \"/dvc\"");
+        return NGX_CONF_ERROR;
+    }
+
+    /* "/" means the API sits at the server's root */
+    if (root->len == 1) {
+        root->len = 0;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static void
+ngx_http_dvc_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_dvc_main_conf_t  *dmcf;
+
+    dmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_dvc_module);
+    if (dmcf == NULL) {
+        return;
+    }
+
+    ngx_http_dvc_redis_shutdown(dmcf->redis);
+}

@@ -1,3 +1,8 @@
+/*
+ * ngx_dvc: shared types of the nginx glue.  The work itself (codes, statuses,
+ * validation, signing, calendar) lives in core/, which knows nothing of nginx.
+ */
+
 #ifndef NGX_HTTP_DVC_MODULE_H_INCLUDED
 #define NGX_HTTP_DVC_MODULE_H_INCLUDED
 
@@ -5,6 +10,92 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include <hiredis/hiredis.h>
+#include <hiredis/async.h>
+
+#include "dvc_alloc.h"
+#include "dvc_buf.h"
+
+
+typedef struct ngx_http_dvc_redis_s  ngx_http_dvc_redis_t;
+
+
+typedef struct {
+    /* dvc_redis: where Redis listens, resolved at configuration time so a
+     * worker never calls the blocking resolver inside hiredis */
+    ngx_str_t                  redis_text;      /* as written, for logs */
+    char                      *redis_host;      /* numeric address, or NULL */
+    int                        redis_port;
+    char                      *redis_unix;      /* unix socket path, or NULL */
+    ngx_str_t                  redis_password;
+    ngx_int_t                  redis_db;
+    ngx_msec_t                 redis_timeout;
+
+    ngx_http_dvc_redis_t      *redis;           /* this worker's connection */
+} ngx_http_dvc_main_conf_t;
+
+
+typedef struct {
+    ngx_flag_t                 api;
+    ngx_str_t                  api_root;
+} ngx_http_dvc_loc_conf_t;
+
+
+/* Errors the API answers; each has a stable code and a message in
+ * Vietnamese and English (ngx_http_dvc_response.c). */
+typedef enum {
+    NGX_HTTP_DVC_ERR_NOT_FOUND = 0,
+    NGX_HTTP_DVC_ERR_BAD_CODE,
+    NGX_HTTP_DVC_ERR_METHOD,
+    NGX_HTTP_DVC_ERR_UNKNOWN_ENDPOINT,
+    NGX_HTTP_DVC_ERR_UNAVAILABLE,
+    NGX_HTTP_DVC_ERR_INTERNAL,
+    NGX_HTTP_DVC_ERR_LAST
+} ngx_http_dvc_error_e;
+
+
+/*
+ * Redis on nginx's event loop (ngx_http_dvc_redis.c).
+ *
+ * The handler runs exactly once per accepted command unless the request is
+ * finalized first: with the reply of the last command of the batch, or with
+ * reply == NULL when Redis failed, timed out or went away.  It must answer
+ * the request and finalize it.
+ */
+typedef void (*ngx_http_dvc_redis_handler_pt)(ngx_http_request_t *r,
+    redisReply *reply, void *data);
+
+typedef struct {
+    int                        argc;
+    const char               **argv;
+    const size_t              *argvlen;
+} ngx_http_dvc_redis_cmd_t;
+
+/* NGX_OK: sent, the handler will run; NGX_DECLINED: Redis is unavailable
+ * right now (answer 503 at once); NGX_ERROR: out of memory. */
+ngx_int_t ngx_http_dvc_redis_send(ngx_http_request_t *r,
+    ngx_http_dvc_redis_cmd_t *cmds, ngx_uint_t n,
+    ngx_http_dvc_redis_handler_pt handler, void *data);
+ngx_http_dvc_redis_t *ngx_http_dvc_redis_create(ngx_conf_t *cf,
+    ngx_http_dvc_main_conf_t *dmcf);
+void ngx_http_dvc_redis_shutdown(ngx_http_dvc_redis_t *redis);
+char *ngx_http_dvc_redis_parse(ngx_conf_t *cf, ngx_http_dvc_main_conf_t *dmcf,
+    ngx_str_t *value);
+
+
+/* Responses (ngx_http_dvc_response.c) */
+ngx_int_t ngx_http_dvc_send_json(ngx_http_request_t *r, ngx_uint_t status,
+    u_char *body, size_t len);
+ngx_int_t ngx_http_dvc_send_error(ngx_http_request_t *r,
+    ngx_http_dvc_error_e err);
+void ngx_http_dvc_finalize(ngx_http_request_t *r, ngx_int_t rc);
+void ngx_http_dvc_pool_alloc(ngx_pool_t *pool, dvc_alloc_t *alloc);
+
+
+/* Endpoints */
+ngx_int_t ngx_http_dvc_lookup(ngx_http_request_t *r, ngx_str_t *code);
+
+
 extern ngx_module_t  ngx_http_dvc_module;
 
-#endif
+#endif /* NGX_HTTP_DVC_MODULE_H_INCLUDED */

@@ -1,0 +1,371 @@
+/*
+ * GET /dvc/v1/dossiers/{code}: a citizen looks up a dossier's status with its
+ * lookup token, answered from Redis in one round trip (HMGET).
+ *
+ * An unknown code, a wrong token and a missing token give byte-identical 404s,
+ * so codes (which are sequential) cannot be probed.  The token's SHA-256 is
+ * computed before Redis is asked, whatever the outcome, and compared in
+ * constant time; the token itself is never stored nor logged.
+ */
+
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+
+#include "ngx_http_dvc_module.h"
+#include "dvc_code.h"
+#include "dvc_status.h"
+
+
+#define NGX_HTTP_DVC_TOKEN_MAX  128
+
+
+/* HMGET field order; the reply array follows it */
+typedef enum {
+    DVC_F_CODE = 0,
+    DVC_F_PROCEDURE,
+    DVC_F_AGENCY,
+    DVC_F_STATUS,
+    DVC_F_DELIVERY,
+    DVC_F_SUBMITTED_AT,
+    DVC_F_ACCEPTED_AT,
+    DVC_F_DUE_AT,
+    DVC_F_DUE_TS,
+    DVC_F_UPDATED_AT,
+    DVC_F_TOKEN_SHA256,
+    DVC_F_HISTORY,
+    DVC_F_LAST
+} ngx_http_dvc_field_e;
+
+static ngx_str_t  ngx_http_dvc_lookup_fields[] = {
+    ngx_string("code"),
+    ngx_string("procedure"),
+    ngx_string("agency"),
+    ngx_string("status"),
+    ngx_string("delivery"),
+    ngx_string("submitted_at"),
+    ngx_string("accepted_at"),
+    ngx_string("due_at"),
+    ngx_string("due_ts"),
+    ngx_string("updated_at"),
+    ngx_string("token_sha256"),
+    ngx_string("history"),
+};
+
+
+typedef struct {
+    ngx_str_t    code;
+    u_char       token_hex[SHA256_DIGEST_LENGTH * 2];
+    u_char       key[sizeof("dvc:d:") - 1 + DVC_CODE_LEN];
+} ngx_http_dvc_lookup_ctx_t;
+
+
+static ngx_int_t ngx_http_dvc_lookup_token(ngx_http_request_t *r,
+    ngx_str_t *token);
+static void ngx_http_dvc_lookup_reply(ngx_http_request_t *r,
+    redisReply *reply, void *data);
+static ngx_int_t ngx_http_dvc_lookup_answer(ngx_http_request_t *r,
+    redisReply **f);
+static void ngx_http_dvc_json_field(dvc_buf_t *b, const char *name,
+    redisReply *v);
+
+
+static ngx_str_t  ngx_http_dvc_token_header =
+    ngx_string("X-DVC-Lookup-Token");
+
+
+ngx_int_t
+ngx_http_dvc_lookup(ngx_http_request_t *r, ngx_str_t *code)
+{
+    u_char                     *p;
+    size_t                      argvlen[2 + DVC_F_LAST];
+    ngx_int_t                   rc;
+    ngx_str_t                   token;
+    ngx_uint_t                  i;
+    const char                 *argv[2 + DVC_F_LAST];
+    unsigned char               digest[SHA256_DIGEST_LENGTH];
+    ngx_http_dvc_redis_cmd_t    cmd;
+    ngx_http_dvc_lookup_ctx_t  *ctx;
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (!dvc_code_valid((const char *) code->data, code->len)) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: lookup of a malformed code (%uz bytes)",
+                      code->len);
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_BAD_CODE);
+    }
+
+    if (ngx_http_dvc_lookup_token(r, &token) != NGX_OK) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: lookup of \"%V\" without a usable token", code);
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_NOT_FOUND);
+    }
+
+    ctx = ngx_palloc(r->pool, sizeof(ngx_http_dvc_lookup_ctx_t));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->code = *code;
+
+    /* hashed now, before Redis answers: the same work for a hit, an
+     * unknown code and a wrong token */
+    SHA256(token.data, token.len, digest);
+    ngx_hex_dump(ctx->token_hex, digest, SHA256_DIGEST_LENGTH);
+
+    p = ngx_cpymem(ctx->key, "dvc:d:", sizeof("dvc:d:") - 1);
+    p = ngx_cpymem(p, code->data, code->len);
+
+    argv[0] = "HMGET";
+    argvlen[0] = 5;
+    argv[1] = (const char *) ctx->key;
+    argvlen[1] = p - ctx->key;
+
+    for (i = 0; i < DVC_F_LAST; i++) {
+        argv[2 + i] = (const char *) ngx_http_dvc_lookup_fields[i].data;
+        argvlen[2 + i] = ngx_http_dvc_lookup_fields[i].len;
+    }
+
+    cmd.argc = 2 + DVC_F_LAST;
+    cmd.argv = argv;
+    cmd.argvlen = argvlen;
+
+    rc = ngx_http_dvc_redis_send(r, &cmd, 1, ngx_http_dvc_lookup_reply, ctx);
+
+    if (rc == NGX_DECLINED) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "dvc: lookup of \"%V\" answered 503: redis unavailable",
+                      code);
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE);
+    }
+
+    if (rc != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return NGX_DONE;
+}
+
+
+/* The token from ?token= or the X-DVC-Lookup-Token header. */
+static ngx_int_t
+ngx_http_dvc_lookup_token(ngx_http_request_t *r, ngx_str_t *token)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    ngx_str_null(token);
+
+    if (ngx_http_arg(r, (u_char *) "token", 5, token) != NGX_OK) {
+
+        part = &r->headers_in.headers.part;
+        h = part->elts;
+
+        for (i = 0; /* void */; i++) {
+
+            if (i >= part->nelts) {
+                if (part->next == NULL) {
+                    break;
+                }
+                part = part->next;
+                h = part->elts;
+                i = 0;
+            }
+
+            if (h[i].key.len == ngx_http_dvc_token_header.len
+                && ngx_strncasecmp(h[i].key.data,
+                                   ngx_http_dvc_token_header.data,
+                                   h[i].key.len) == 0)
+            {
+                *token = h[i].value;
+                break;
+            }
+        }
+    }
+
+    /* tokens are base64url: nothing to unescape, and anything longer than
+     * we ever issue cannot match */
+    if (token->len == 0 || token->len > NGX_HTTP_DVC_TOKEN_MAX) {
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_dvc_lookup_reply(ngx_http_request_t *r, redisReply *reply,
+    void *data)
+{
+    ngx_http_dvc_lookup_ctx_t *ctx = data;
+
+    ngx_int_t    rc;
+    redisReply  *hash;
+
+    if (reply == NULL) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "dvc: lookup of \"%V\" answered 503: redis failed",
+                      &ctx->code);
+        ngx_http_dvc_finalize(r,
+            ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE));
+        return;
+    }
+
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != DVC_F_LAST) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "dvc: lookup of \"%V\" answered 503: redis replied "
+                      "%*s", &ctx->code,
+                      reply->type == REDIS_REPLY_ERROR ? (size_t) reply->len
+                                                       : sizeof("type ?") - 1,
+                      reply->type == REDIS_REPLY_ERROR ? reply->str
+                                                       : "type ?");
+        ngx_http_dvc_finalize(r,
+            ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE));
+        return;
+    }
+
+    hash = reply->element[DVC_F_TOKEN_SHA256];
+
+    /* unknown code and wrong token end alike */
+    if (hash->type != REDIS_REPLY_STRING
+        || hash->len != SHA256_DIGEST_LENGTH * 2
+        || CRYPTO_memcmp(hash->str, ctx->token_hex,
+                         SHA256_DIGEST_LENGTH * 2) != 0)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: lookup of \"%V\": no such dossier or wrong token",
+                      &ctx->code);
+        ngx_http_dvc_finalize(r,
+            ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_NOT_FOUND));
+        return;
+    }
+
+    rc = ngx_http_dvc_lookup_answer(r, reply->element);
+
+    ngx_http_dvc_finalize(r, rc);
+}
+
+
+static ngx_int_t
+ngx_http_dvc_lookup_answer(ngx_http_request_t *r, redisReply **f)
+{
+    int                       overdue;
+    size_t                    size;
+    time_t                    due;
+    ngx_int_t                 n;
+    dvc_buf_t                 b;
+    dvc_alloc_t               alloc;
+    ngx_uint_t                i;
+    redisReply               *history;
+    const dvc_status_info_t  *st;
+
+    st = NULL;
+
+    if (f[DVC_F_STATUS]->type == REDIS_REPLY_STRING) {
+        n = ngx_atoi((u_char *) f[DVC_F_STATUS]->str, f[DVC_F_STATUS]->len);
+        st = dvc_status_info((int) n);
+    }
+
+    if (st == NULL) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "dvc: dossier hash for \"%*s\" has no valid status",
+                      (size_t) f[DVC_F_CODE]->len, f[DVC_F_CODE]->str);
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
+    }
+
+    /* overdue is derived, never stored: an unfinished dossier past its
+     * appointment time */
+    overdue = 0;
+
+    if (f[DVC_F_DUE_TS]->type == REDIS_REPLY_STRING
+        && st->number != DVC_STATUS_REFUSED
+        && st->number != DVC_STATUS_STOPPED
+        && st->number != DVC_STATUS_RESOLVED
+        && st->number != DVC_STATUS_RETURNED)
+    {
+        due = ngx_atotm((u_char *) f[DVC_F_DUE_TS]->str, f[DVC_F_DUE_TS]->len);
+        overdue = (due != NGX_ERROR && ngx_time() > due);
+    }
+
+    size = 512;
+    for (i = 0; i < DVC_F_LAST; i++) {
+        if (f[i]->type == REDIS_REPLY_STRING) {
+            size += f[i]->len * 2;
+        }
+    }
+
+    ngx_http_dvc_pool_alloc(r->pool, &alloc);
+    dvc_buf_init(&b, &alloc);
+    dvc_buf_reserve(&b, size);
+
+    dvc_buf_putc(&b, '{');
+    ngx_http_dvc_json_field(&b, "code", f[DVC_F_CODE]);
+    dvc_buf_putc(&b, ',');
+    ngx_http_dvc_json_field(&b, "procedure", f[DVC_F_PROCEDURE]);
+    dvc_buf_putc(&b, ',');
+    ngx_http_dvc_json_field(&b, "agency", f[DVC_F_AGENCY]);
+    dvc_buf_printf(&b, ",\"status\":\"%s\",\"status_number\":%d,"
+                   "\"status_name\":{\"vi\":\"%s\",\"en\":\"%s\"}",
+                   st->slug, (int) st->number, st->name_vi, st->name_en);
+    dvc_buf_putc(&b, ',');
+    ngx_http_dvc_json_field(&b, "delivery", f[DVC_F_DELIVERY]);
+    dvc_buf_putc(&b, ',');
+    ngx_http_dvc_json_field(&b, "submitted_at", f[DVC_F_SUBMITTED_AT]);
+    dvc_buf_putc(&b, ',');
+    ngx_http_dvc_json_field(&b, "accepted_at", f[DVC_F_ACCEPTED_AT]);
+    dvc_buf_putc(&b, ',');
+    ngx_http_dvc_json_field(&b, "due_at", f[DVC_F_DUE_AT]);
+    dvc_buf_putc(&b, ',');
+    ngx_http_dvc_json_field(&b, "updated_at", f[DVC_F_UPDATED_AT]);
+    dvc_buf_puts(&b, overdue ? ",\"overdue\":true" : ",\"overdue\":false");
+
+    /* the history is a JSON array the gateway itself wrote */
+    dvc_buf_puts(&b, ",\"history\":");
+    history = f[DVC_F_HISTORY];
+
+    if (history->type == REDIS_REPLY_STRING && history->len >= 2
+        && history->str[0] == '[' && history->str[history->len - 1] == ']')
+    {
+        dvc_buf_append(&b, history->str, history->len);
+
+    } else {
+        if (history->type != REDIS_REPLY_NIL) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "dvc: dossier \"%*s\" has a malformed history",
+                          (size_t) f[DVC_F_CODE]->len, f[DVC_F_CODE]->str);
+        }
+        dvc_buf_puts(&b, "[]");
+    }
+
+    dvc_buf_putc(&b, '}');
+
+    if (b.failed) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "dvc: lookup answered 200, status %d", (int) st->number);
+
+    return ngx_http_dvc_send_json(r, NGX_HTTP_OK, (u_char *) b.data, b.len);
+}
+
+
+/* "name":"value" from a hash field, or "name":null when it is absent */
+static void
+ngx_http_dvc_json_field(dvc_buf_t *b, const char *name, redisReply *v)
+{
+    dvc_buf_putc(b, '"');
+    dvc_buf_puts(b, name);
+    dvc_buf_puts(b, "\":");
+
+    if (v->type == REDIS_REPLY_STRING) {
+        dvc_buf_json_str(b, v->str, v->len);
+
+    } else {
+        dvc_buf_puts(b, "null");
+    }
+}

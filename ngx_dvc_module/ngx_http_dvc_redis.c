@@ -1,0 +1,736 @@
+/*
+ * hiredis 0.14's asynchronous API on nginx's event loop.
+ *
+ * One pipelined connection per worker, opened lazily by the first command.
+ * The traps this file is shaped around:
+ *
+ * - hiredis 0.14 has no timeouts: every command carries an nginx timer; when
+ *   one fires the request is answered 503 and the connection is dropped,
+ *   since every reply queued behind the late one is late too.
+ * - redisAsyncConnect resolves names with a blocking getaddrinfo: dvc_redis
+ *   is resolved at configuration time and we connect by numeric address.
+ * - redisBufferRead reads at most 16 KiB per call: reads are registered
+ *   level-triggered, so a large reply keeps the socket readable until drained.
+ * - writes are posted to the end of the event loop iteration instead of
+ *   registered with epoll: every command queued in one iteration leaves in
+ *   one write(2), and epoll is asked for EPOLLOUT only after a short write.
+ * - hiredis closes the socket itself right after the cleanup hook: cleanup
+ *   removes events and frees the ngx_connection_t but never closes the fd.
+ * - a client may go away before Redis answers: commands are tracked in
+ *   records that outlive the request; a pool cleanup detaches the request and
+ *   the reply then only frees the record.
+ */
+
+#include "ngx_http_dvc_module.h"
+
+
+#define NGX_HTTP_DVC_REDIS_BACKOFF_MIN  50
+#define NGX_HTTP_DVC_REDIS_BACKOFF_MAX  1000
+
+
+typedef struct ngx_http_dvc_rcmd_s  ngx_http_dvc_rcmd_t;
+
+struct ngx_http_dvc_rcmd_s {
+    ngx_http_request_t             *request;   /* NULL once detached */
+    ngx_http_dvc_redis_handler_pt   handler;
+    void                           *data;
+    ngx_http_dvc_redis_t           *redis;
+    ngx_pool_cleanup_t             *cleanup;
+    ngx_event_t                     timer;
+    ngx_http_dvc_rcmd_t            *next;      /* free list */
+};
+
+
+struct ngx_http_dvc_redis_s {
+    ngx_http_dvc_main_conf_t       *conf;
+    redisAsyncContext              *ac;
+    ngx_connection_t               *connection;
+    ngx_log_t                      *log;
+
+    ngx_http_dvc_rcmd_t            *free;
+    ngx_uint_t                      failures;
+    ngx_msec_t                      retry_at;   /* ngx_current_msec */
+
+    unsigned                        in_write:1;
+    unsigned                        exiting:1;
+    unsigned                        logged_down:1;
+};
+
+
+static ngx_int_t ngx_http_dvc_redis_connect(ngx_http_dvc_redis_t *redis);
+static void ngx_http_dvc_redis_reset(ngx_http_dvc_redis_t *redis,
+    const char *why);
+static void ngx_http_dvc_redis_failed(ngx_http_dvc_redis_t *redis);
+static void ngx_http_dvc_redis_read_handler(ngx_event_t *ev);
+static void ngx_http_dvc_redis_write_handler(ngx_event_t *ev);
+static void ngx_http_dvc_redis_add_read(void *privdata);
+static void ngx_http_dvc_redis_del_read(void *privdata);
+static void ngx_http_dvc_redis_add_write(void *privdata);
+static void ngx_http_dvc_redis_del_write(void *privdata);
+static void ngx_http_dvc_redis_cleanup(void *privdata);
+static void ngx_http_dvc_redis_on_connect(const redisAsyncContext *ac,
+    int status);
+static void ngx_http_dvc_redis_on_disconnect(const redisAsyncContext *ac,
+    int status);
+static void ngx_http_dvc_redis_setup_reply(redisAsyncContext *ac, void *reply,
+    void *privdata);
+static void ngx_http_dvc_redis_reply(redisAsyncContext *ac, void *reply,
+    void *privdata);
+static void ngx_http_dvc_redis_timeout(ngx_event_t *ev);
+static void ngx_http_dvc_redis_request_gone(void *data);
+static ngx_http_dvc_rcmd_t *ngx_http_dvc_rcmd_get(ngx_http_dvc_redis_t *redis);
+static void ngx_http_dvc_rcmd_put(ngx_http_dvc_rcmd_t *rcmd);
+
+
+char *
+ngx_http_dvc_redis_parse(ngx_conf_t *cf, ngx_http_dvc_main_conf_t *dmcf,
+    ngx_str_t *value)
+{
+    u_char     *p;
+    size_t      len;
+    ngx_url_t   u;
+    u_char      text[NGX_SOCKADDR_STRLEN];
+
+    dmcf->redis_text = *value;
+
+    if (value->len > 5 && ngx_strncmp(value->data, "unix:", 5) == 0) {
+        len = value->len - 5;
+        if (len == 0 || len >= 108) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "dvc: invalid unix socket path in \"%V\"", value);
+            return NGX_CONF_ERROR;
+        }
+        dmcf->redis_unix = ngx_pnalloc(cf->pool, len + 1);
+        if (dmcf->redis_unix == NULL) {
+            return NGX_CONF_ERROR;
+        }
+        ngx_cpystrn((u_char *) dmcf->redis_unix, value->data + 5, len + 1);
+        return NGX_CONF_OK;
+    }
+
+    ngx_memzero(&u, sizeof(ngx_url_t));
+    u.url = *value;
+    u.default_port = 6379;
+
+    /* resolved here, once: hiredis 0.14 would call the blocking resolver in
+     * a worker on every reconnect */
+    if (ngx_parse_url(cf->pool, &u) != NGX_OK) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "dvc: %s in dvc_redis \"%V\"",
+                           u.err ? u.err : "invalid address", value);
+        return NGX_CONF_ERROR;
+    }
+
+    if (u.naddrs == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "dvc: dvc_redis \"%V\" resolves to no address",
+                           value);
+        return NGX_CONF_ERROR;
+    }
+
+    len = ngx_sock_ntop(u.addrs[0].sockaddr, u.addrs[0].socklen, text,
+                        NGX_SOCKADDR_STRLEN, 0);
+
+    /* ngx_sock_ntop writes IPv6 in brackets only with a port */
+    dmcf->redis_host = ngx_pnalloc(cf->pool, len + 1);
+    if (dmcf->redis_host == NULL) {
+        return NGX_CONF_ERROR;
+    }
+    p = ngx_cpymem(dmcf->redis_host, text, len);
+    *p = '\0';
+    dmcf->redis_port = ngx_inet_get_port(u.addrs[0].sockaddr);
+
+    return NGX_CONF_OK;
+}
+
+
+ngx_http_dvc_redis_t *
+ngx_http_dvc_redis_create(ngx_conf_t *cf, ngx_http_dvc_main_conf_t *dmcf)
+{
+    ngx_http_dvc_redis_t  *redis;
+
+    redis = ngx_pcalloc(cf->pool, sizeof(ngx_http_dvc_redis_t));
+    if (redis == NULL) {
+        return NULL;
+    }
+
+    redis->conf = dmcf;
+    redis->log = &cf->cycle->new_log;
+
+    return redis;
+}
+
+
+ngx_int_t
+ngx_http_dvc_redis_send(ngx_http_request_t *r, ngx_http_dvc_redis_cmd_t *cmds,
+    ngx_uint_t n, ngx_http_dvc_redis_handler_pt handler, void *data)
+{
+    ngx_uint_t                 i;
+    ngx_pool_cleanup_t        *cln;
+    ngx_http_dvc_rcmd_t       *rcmd;
+    ngx_http_dvc_redis_t      *redis;
+    ngx_http_dvc_main_conf_t  *dmcf;
+
+    dmcf = ngx_http_get_module_main_conf(r, ngx_http_dvc_module);
+    redis = dmcf->redis;
+
+    if (redis == NULL || redis->exiting) {
+        return NGX_DECLINED;
+    }
+
+    if (redis->ac == NULL) {
+        if (redis->failures
+            && (ngx_msec_int_t) (redis->retry_at - ngx_current_msec) > 0)
+        {
+            ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                           "dvc: redis down, next attempt in %M ms",
+                           redis->retry_at - ngx_current_msec);
+            return NGX_DECLINED;
+        }
+
+        if (ngx_http_dvc_redis_connect(redis) != NGX_OK) {
+            return NGX_DECLINED;
+        }
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    rcmd = ngx_http_dvc_rcmd_get(redis);
+    if (rcmd == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < n; i++) {
+        /* only the last command of a batch reports; hiredis still keeps a
+         * slot for the others so replies stay in order */
+        if (redisAsyncCommandArgv(redis->ac,
+                                  i == n - 1 ? ngx_http_dvc_redis_reply : NULL,
+                                  i == n - 1 ? rcmd : NULL,
+                                  cmds[i].argc, cmds[i].argv, cmds[i].argvlen)
+            != REDIS_OK)
+        {
+            /* the context is disconnecting: its earlier commands of this
+             * batch will be answered with NULL and ignored */
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "dvc: redis refused a command: %s",
+                          redis->ac->errstr[0] ? redis->ac->errstr
+                                               : "disconnecting");
+            ngx_http_dvc_rcmd_put(rcmd);
+            return NGX_DECLINED;
+        }
+    }
+
+    rcmd->request = r;
+    rcmd->handler = handler;
+    rcmd->data = data;
+    rcmd->cleanup = cln;
+
+    cln->handler = ngx_http_dvc_redis_request_gone;
+    cln->data = rcmd;
+
+    ngx_add_timer(&rcmd->timer, dmcf->redis_timeout);
+
+    r->main->count++;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "dvc: redis sent %ui command(s), timeout %M ms",
+                   n, dmcf->redis_timeout);
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_dvc_redis_shutdown(ngx_http_dvc_redis_t *redis)
+{
+    if (redis == NULL) {
+        return;
+    }
+
+    /* requests may be half torn down by now: replies only free records */
+    redis->exiting = 1;
+
+    if (redis->ac) {
+        redisAsyncFree(redis->ac);
+    }
+}
+
+
+static ngx_int_t
+ngx_http_dvc_redis_connect(ngx_http_dvc_redis_t *redis)
+{
+    int                        argc;
+    const char                *argv[2];
+    size_t                     argvlen[2];
+    u_char                     db[NGX_INT_T_LEN];
+    ngx_event_t               *rev, *wev;
+    ngx_connection_t          *c;
+    redisAsyncContext         *ac;
+    ngx_http_dvc_main_conf_t  *dmcf;
+
+    dmcf = redis->conf;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, redis->log, 0,
+                   "dvc: redis connecting to %V", &dmcf->redis_text);
+
+    if (dmcf->redis_unix) {
+        ac = redisAsyncConnectUnix(dmcf->redis_unix);
+
+    } else {
+        ac = redisAsyncConnect(dmcf->redis_host, dmcf->redis_port);
+    }
+
+    if (ac == NULL) {
+        ngx_log_error(NGX_LOG_ERR, redis->log, 0,
+                      "dvc: redis connect to \"%V\" failed: out of memory",
+                      &dmcf->redis_text);
+        ngx_http_dvc_redis_failed(redis);
+        return NGX_ERROR;
+    }
+
+    if (ac->err) {
+        if (!redis->logged_down) {
+            ngx_log_error(NGX_LOG_ERR, redis->log, 0,
+                          "dvc: redis connect to \"%V\" failed: %s",
+                          &dmcf->redis_text, ac->errstr);
+            redis->logged_down = 1;
+        }
+        redisAsyncFree(ac);
+        ngx_http_dvc_redis_failed(redis);
+        return NGX_ERROR;
+    }
+
+    c = ngx_get_connection(ac->c.fd, redis->log);
+    if (c == NULL) {
+        redisAsyncFree(ac);
+        ngx_http_dvc_redis_failed(redis);
+        return NGX_ERROR;
+    }
+
+    rev = c->read;
+    wev = c->write;
+
+    c->data = redis;
+    c->log = redis->log;
+    rev->log = redis->log;
+    wev->log = redis->log;
+    rev->handler = ngx_http_dvc_redis_read_handler;
+    wev->handler = ngx_http_dvc_redis_write_handler;
+    c->number = ngx_atomic_fetch_add(ngx_connection_counter, 1);
+
+    ac->data = redis;
+    ac->ev.data = c;
+    ac->ev.addRead = ngx_http_dvc_redis_add_read;
+    ac->ev.delRead = ngx_http_dvc_redis_del_read;
+    ac->ev.addWrite = ngx_http_dvc_redis_add_write;
+    ac->ev.delWrite = ngx_http_dvc_redis_del_write;
+    ac->ev.cleanup = ngx_http_dvc_redis_cleanup;
+
+    redisAsyncSetConnectCallback(ac, ngx_http_dvc_redis_on_connect);
+    redisAsyncSetDisconnectCallback(ac, ngx_http_dvc_redis_on_disconnect);
+
+    redis->ac = ac;
+    redis->connection = c;
+
+    /* wait for connect(2) to finish: writability says it did (or failed) */
+    if (ngx_add_event(wev, NGX_WRITE_EVENT, NGX_LEVEL_EVENT) != NGX_OK) {
+        ngx_http_dvc_redis_reset(redis, "event registration failed");
+        return NGX_ERROR;
+    }
+
+    /* AUTH and SELECT go first on the wire; a failure shows as an error
+     * reply to them and to every command behind them */
+    if (dmcf->redis_password.len) {
+        argv[0] = "AUTH";
+        argvlen[0] = 4;
+        argv[1] = (const char *) dmcf->redis_password.data;
+        argvlen[1] = dmcf->redis_password.len;
+        argc = 2;
+        redisAsyncCommandArgv(ac, ngx_http_dvc_redis_setup_reply, "AUTH", argc,
+                              argv, argvlen);
+    }
+
+    if (dmcf->redis_db) {
+        argv[0] = "SELECT";
+        argvlen[0] = 6;
+        argv[1] = (const char *) db;
+        argvlen[1] = ngx_sprintf(db, "%i", dmcf->redis_db) - db;
+        argc = 2;
+        redisAsyncCommandArgv(ac, ngx_http_dvc_redis_setup_reply, "SELECT",
+                              argc, argv, argvlen);
+    }
+
+    return NGX_OK;
+}
+
+
+/* Drop the connection now; pending commands get their NULL reply. */
+static void
+ngx_http_dvc_redis_reset(ngx_http_dvc_redis_t *redis, const char *why)
+{
+    redisAsyncContext  *ac;
+
+    ac = redis->ac;
+    if (ac == NULL) {
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_ERR, redis->log, 0,
+                  "dvc: redis connection to \"%V\" dropped: %s",
+                  &redis->conf->redis_text, why);
+    redis->logged_down = 1;
+
+    ngx_http_dvc_redis_failed(redis);
+    redisAsyncFree(ac);
+}
+
+
+/* Capped exponential backoff with jitter: while it runs, commands are
+ * refused at once (503) instead of piling up behind a dead server. */
+static void
+ngx_http_dvc_redis_failed(ngx_http_dvc_redis_t *redis)
+{
+    ngx_msec_t  delay;
+
+    if (redis->failures < 16) {
+        redis->failures++;
+    }
+
+    delay = NGX_HTTP_DVC_REDIS_BACKOFF_MIN << (redis->failures - 1);
+    if (delay > NGX_HTTP_DVC_REDIS_BACKOFF_MAX
+        || redis->failures > 10)
+    {
+        delay = NGX_HTTP_DVC_REDIS_BACKOFF_MAX;
+    }
+
+    /* +-25% so that many workers do not reconnect in lockstep */
+    delay = delay * 3 / 4 + (ngx_msec_t) ngx_random() % (delay / 2 + 1);
+
+    redis->retry_at = ngx_current_msec + delay;
+}
+
+
+static void
+ngx_http_dvc_redis_read_handler(ngx_event_t *ev)
+{
+    ngx_connection_t      *c;
+    ngx_http_dvc_redis_t  *redis;
+
+    c = ev->data;
+    redis = c->data;
+
+    if (redis->ac == NULL || redis->connection != c) {
+        return;
+    }
+
+    redisAsyncHandleRead(redis->ac);
+}
+
+
+static void
+ngx_http_dvc_redis_write_handler(ngx_event_t *ev)
+{
+    ngx_connection_t      *c;
+    ngx_http_dvc_redis_t  *redis;
+
+    c = ev->data;
+    redis = c->data;
+
+    if (redis->ac == NULL || redis->connection != c) {
+        return;
+    }
+
+    redis->in_write = 1;
+    redisAsyncHandleWrite(redis->ac);
+    redis->in_write = 0;
+}
+
+
+static void
+ngx_http_dvc_redis_add_read(void *privdata)
+{
+    ngx_connection_t  *c = privdata;
+
+    if (!c->read->active) {
+        if (ngx_add_event(c->read, NGX_READ_EVENT, NGX_LEVEL_EVENT) != NGX_OK) {
+            ngx_log_error(NGX_LOG_ALERT, c->log, 0,
+                          "dvc: redis read event registration failed");
+        }
+    }
+}
+
+
+static void
+ngx_http_dvc_redis_del_read(void *privdata)
+{
+    ngx_connection_t  *c = privdata;
+
+    if (c->read->active) {
+        ngx_del_event(c->read, NGX_READ_EVENT, NGX_LEVEL_EVENT);
+    }
+}
+
+
+static void
+ngx_http_dvc_redis_add_write(void *privdata)
+{
+    ngx_connection_t      *c = privdata;
+    ngx_http_dvc_redis_t  *redis = c->data;
+
+    if (c->write->active) {
+        return;
+    }
+
+    if (redis->in_write) {
+        /* a short write: only now does epoll need to tell us when the
+         * socket drains */
+        if (ngx_add_event(c->write, NGX_WRITE_EVENT, NGX_LEVEL_EVENT)
+            != NGX_OK)
+        {
+            ngx_log_error(NGX_LOG_ALERT, c->log, 0,
+                          "dvc: redis write event registration failed");
+        }
+        return;
+    }
+
+    if (!c->write->posted) {
+        ngx_post_event(c->write, &ngx_posted_events);
+    }
+}
+
+
+static void
+ngx_http_dvc_redis_del_write(void *privdata)
+{
+    ngx_connection_t  *c = privdata;
+
+    if (c->write->active) {
+        ngx_del_event(c->write, NGX_WRITE_EVENT, NGX_LEVEL_EVENT);
+    }
+
+    if (c->write->posted) {
+        ngx_delete_posted_event(c->write);
+    }
+}
+
+
+/* hiredis is about to close the socket and free the context. */
+static void
+ngx_http_dvc_redis_cleanup(void *privdata)
+{
+    ngx_connection_t      *c = privdata;
+    ngx_http_dvc_redis_t  *redis = c->data;
+
+    /* NGX_CLOSE_EVENT: the fd is closed right after, which removes it from
+     * epoll; no epoll_ctl needed */
+    if (c->read->active) {
+        ngx_del_event(c->read, NGX_READ_EVENT, NGX_CLOSE_EVENT);
+    }
+
+    if (c->write->active) {
+        ngx_del_event(c->write, NGX_WRITE_EVENT, NGX_CLOSE_EVENT);
+    }
+
+    if (c->read->posted) {
+        ngx_delete_posted_event(c->read);
+    }
+
+    if (c->write->posted) {
+        ngx_delete_posted_event(c->write);
+    }
+
+    if (redis->ac && redis->ac->err) {
+        if (!redis->logged_down) {
+            ngx_log_error(NGX_LOG_ERR, redis->log, 0,
+                          "dvc: redis connection to \"%V\" lost: %s",
+                          &redis->conf->redis_text, redis->ac->errstr);
+            redis->logged_down = 1;
+        }
+
+        /* a reset() counted its failure already and left err at 0 */
+        ngx_http_dvc_redis_failed(redis);
+    }
+
+    /* hiredis owns the fd and closes it after this hook */
+    c->fd = (ngx_socket_t) -1;
+    ngx_free_connection(c);
+
+    redis->ac = NULL;
+    redis->connection = NULL;
+}
+
+
+static void
+ngx_http_dvc_redis_on_connect(const redisAsyncContext *ac, int status)
+{
+    ngx_http_dvc_redis_t  *redis = ac->data;
+
+    if (status != REDIS_OK) {
+        if (!redis->logged_down) {
+            ngx_log_error(NGX_LOG_ERR, redis->log, 0,
+                          "dvc: redis connect to \"%V\" failed: %s",
+                          &redis->conf->redis_text, ac->errstr);
+            redis->logged_down = 1;
+        }
+        return;
+    }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, redis->log, 0,
+                   "dvc: redis connected to %V", &redis->conf->redis_text);
+}
+
+
+static void
+ngx_http_dvc_redis_on_disconnect(const redisAsyncContext *ac, int status)
+{
+    ngx_http_dvc_redis_t  *redis = ac->data;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, redis->log, 0,
+                   "dvc: redis disconnected from %V, status %d",
+                   &redis->conf->redis_text, status);
+}
+
+
+static void
+ngx_http_dvc_redis_setup_reply(redisAsyncContext *ac, void *reply,
+    void *privdata)
+{
+    redisReply            *rr = reply;
+    ngx_http_dvc_redis_t  *redis = ac->data;
+
+    if (rr && rr->type == REDIS_REPLY_ERROR) {
+        /* the password is never logged, only Redis's answer */
+        ngx_log_error(NGX_LOG_ERR, redis->log, 0,
+                      "dvc: redis %s failed: %*s", (char *) privdata,
+                      (size_t) rr->len, rr->str);
+    }
+}
+
+
+static void
+ngx_http_dvc_redis_reply(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    ngx_http_request_t    *r;
+    ngx_http_dvc_rcmd_t   *rcmd = privdata;
+    ngx_http_dvc_redis_t  *redis = rcmd->redis;
+
+    if (reply) {
+        if (redis->logged_down) {
+            ngx_log_error(NGX_LOG_NOTICE, redis->log, 0,
+                          "dvc: redis \"%V\" answers again",
+                          &redis->conf->redis_text);
+        }
+        redis->failures = 0;
+        redis->logged_down = 0;
+    }
+
+    r = rcmd->request;
+
+    if (r == NULL || redis->exiting) {
+        /* the client went away or was answered by the timeout */
+        ngx_http_dvc_rcmd_put(rcmd);
+        return;
+    }
+
+    if (rcmd->timer.timer_set) {
+        ngx_del_timer(&rcmd->timer);
+    }
+
+    rcmd->cleanup->handler = NULL;
+    rcmd->request = NULL;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "dvc: redis reply %s", reply ? "received" : "missing");
+
+    rcmd->handler(r, reply, rcmd->data);
+
+    ngx_http_dvc_rcmd_put(rcmd);
+}
+
+
+static void
+ngx_http_dvc_redis_timeout(ngx_event_t *ev)
+{
+    void                           *data;
+    ngx_http_request_t             *r;
+    ngx_http_dvc_rcmd_t            *rcmd = ev->data;
+    ngx_http_dvc_redis_t           *redis = rcmd->redis;
+    ngx_http_dvc_redis_handler_pt   handler;
+
+    r = rcmd->request;
+    handler = rcmd->handler;
+    data = rcmd->data;
+
+    /* detach first: the reset below runs this record's hiredis callback,
+     * which then only frees it */
+    rcmd->request = NULL;
+    rcmd->cleanup->handler = NULL;
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "dvc: redis \"%V\" did not answer within %M ms",
+                  &redis->conf->redis_text, redis->conf->redis_timeout);
+
+    ngx_http_dvc_redis_reset(redis, "command timed out");
+
+    handler(r, NULL, data);
+}
+
+
+static void
+ngx_http_dvc_redis_request_gone(void *data)
+{
+    ngx_http_dvc_rcmd_t  *rcmd = data;
+
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, rcmd->redis->log, 0,
+                   "dvc: request gone before the redis reply");
+
+    rcmd->request = NULL;
+
+    if (rcmd->timer.timer_set) {
+        ngx_del_timer(&rcmd->timer);
+    }
+}
+
+
+static ngx_http_dvc_rcmd_t *
+ngx_http_dvc_rcmd_get(ngx_http_dvc_redis_t *redis)
+{
+    ngx_http_dvc_rcmd_t  *rcmd;
+
+    rcmd = redis->free;
+
+    if (rcmd) {
+        redis->free = rcmd->next;
+
+    } else {
+        rcmd = ngx_alloc(sizeof(ngx_http_dvc_rcmd_t), redis->log);
+        if (rcmd == NULL) {
+            return NULL;
+        }
+    }
+
+    ngx_memzero(rcmd, sizeof(ngx_http_dvc_rcmd_t));
+    rcmd->redis = redis;
+    rcmd->timer.handler = ngx_http_dvc_redis_timeout;
+    rcmd->timer.data = rcmd;
+    rcmd->timer.log = redis->log;
+
+    return rcmd;
+}
+
+
+static void
+ngx_http_dvc_rcmd_put(ngx_http_dvc_rcmd_t *rcmd)
+{
+    ngx_http_dvc_redis_t  *redis = rcmd->redis;
+
+    if (redis->exiting) {
+        ngx_free(rcmd);
+        return;
+    }
+
+    rcmd->next = redis->free;
+    redis->free = rcmd;
+}
