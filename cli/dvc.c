@@ -10,6 +10,8 @@
 
 static const dvc_cli_cmd_t commands[] = {
     { "code", dvc_cmd_code, "code CODE...            check dossier codes" },
+    { "due",  dvc_cmd_due,  "due --calendar FILE --accepted TIME --days N [--cutoff HH:MM]\n"
+      "                          the due time a calendar file gives (see docs/calendar.md)" },
 };
 
 static int

@@ -9,5 +9,6 @@ typedef struct {
 } dvc_cli_cmd_t;
 
 int dvc_cmd_code(int argc, char **argv);
+int dvc_cmd_due(int argc, char **argv);
 
 #endif
