@@ -535,6 +535,68 @@ test_parse_errors(void **state)
                  "calendar:3: the name is not valid UTF-8");
 }
 
+/* An allocator that fails after a number of allocations: every failure must
+ * give NULL and "out of memory", and free what was taken (ASan checks). */
+typedef struct {
+    int left;
+} budget_t;
+
+static void *
+budget_malloc(void *ud, size_t size)
+{
+    budget_t *b = ud;
+
+    if (b->left-- <= 0) {
+        return NULL;
+    }
+    return malloc(size);
+}
+
+static void *
+budget_realloc(void *ud, void *p, size_t old_size, size_t new_size)
+{
+    budget_t *b = ud;
+
+    (void) old_size;
+    if (b->left-- <= 0) {
+        return NULL;
+    }
+    return realloc(p, new_size);
+}
+
+static void
+budget_free(void *ud, void *p)
+{
+    (void) ud;
+    free(p);
+}
+
+static void
+test_out_of_memory(void **state)
+{
+    const char     *text = HEAD "holiday 2026-02-16..2026-02-20 Tết Bính Ngọ\n"
+                           "swap 2026-08-31 2026-08-22 Quốc khánh\n";
+    budget_t        b;
+    dvc_alloc_t     a = { budget_malloc, budget_realloc, budget_free, &b };
+    char            err[256];
+    dvc_calendar_t *c = NULL;
+    int             n;
+
+    (void) state;
+    for (n = 0; n < 100 && c == NULL; n++) {
+        b.left = n;
+        c = dvc_calendar_parse(&a, text, strlen(text), err, sizeof(err));
+        if (c == NULL) {
+            /* "calendar: out of memory" or, naming a day, "calendar:3: ..." */
+            assert_non_null(strstr(err, ": out of memory"));
+        }
+    }
+    assert_non_null(c);
+    assert_true(n > 5);     /* it did fail on the way, several times */
+    assert_int_equal(dvc_calendar_is_working_day(c, 2026, 8, 22), 1);
+    dvc_calendar_free(&a, c);
+}
+
 int
 main(void)
 {
@@ -556,6 +618,7 @@ main(void)
         cmocka_unit_test(test_leap_year),
         cmocka_unit_test(test_inline_shape),
         cmocka_unit_test(test_parse_errors),
+        cmocka_unit_test(test_out_of_memory),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
