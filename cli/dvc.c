@@ -12,6 +12,8 @@ static const dvc_cli_cmd_t commands[] = {
     { "code", dvc_cmd_code, "code CODE...            check dossier codes" },
     { "due",  dvc_cmd_due,  "due --calendar FILE --accepted TIME --days N [--cutoff HH:MM]\n"
       "                          the due time a calendar file gives (see docs/calendar.md)" },
+    { "procedures", dvc_cmd_procedures,
+      "procedures DIR          check procedure schemas, print the listing" },
 };
 
 static int

@@ -10,5 +10,6 @@ typedef struct {
 
 int dvc_cmd_code(int argc, char **argv);
 int dvc_cmd_due(int argc, char **argv);
+int dvc_cmd_procedures(int argc, char **argv);
 
 #endif
