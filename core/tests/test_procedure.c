@@ -537,6 +537,15 @@ test_load_dir_errors(void **state)
         assert_int_equal(unlink(sub), 0);
     }
 
+    /* a dangling symbolic link: the file the sysadmin meant is missing */
+    snprintf(sub, sizeof(sub), "%s/2.000488.json", tmpdir);
+    assert_int_equal(symlink("/nonexistent/2.000488.json", sub), 0);
+    assert_null(load_tmp());
+    snprintf(expect, sizeof(expect), "%s: not a readable regular file: No such "
+             "file or directory", sub);
+    assert_string_equal(errbuf, expect);
+    assert_int_equal(unlink(sub), 0);
+
     /* a directory named like a schema */
     snprintf(sub, sizeof(sub), "%s/9.999999.json", tmpdir);
     assert_int_equal(mkdir(sub, 0700), 0);
