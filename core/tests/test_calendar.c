@@ -535,6 +535,95 @@ test_parse_errors(void **state)
                  "calendar:3: the name is not valid UTF-8");
 }
 
+/*
+ * Against a reference that walks minute by minute through the shipped
+ * calendar (07:30-11:30, 13:00-17:00): the due time is the end of the last
+ * office minute counted.  Random acceptances over 2025-2027, fixed seed.
+ */
+static int
+ref_office(const dvc_calendar_t *c, int64_t day, int minute)
+{
+    int y, m, d;
+
+    dvc_civil_from_days(day, &y, &m, &d);
+    if (dvc_calendar_is_working_day(c, y, m, d) != 1) {
+        return 0;
+    }
+    return (minute >= 450 && minute < 690) || (minute >= 780 && minute < 1020);
+}
+
+static int
+ref_due(const dvc_calendar_t *c, int64_t accepted, int64_t minutes, int cutoff,
+        int64_t *due_unix)
+{
+    int64_t local = accepted + DVC_VN_UTC_OFFSET;
+    int64_t day = local / 86400, last = dvc_days_from_civil(2028, 1, 1);
+    int     minute = (int) (local % 86400 / 60);
+    int     y, m, d;
+
+    dvc_civil_from_days(day, &y, &m, &d);
+    if (cutoff >= 0 && minute > cutoff && dvc_calendar_is_working_day(c, y, m, d) == 1) {
+        day++;
+        minute = 0;
+    }
+    for (;;) {
+        if (day >= last) {
+            return -1;
+        }
+        if (ref_office(c, day, minute)) {
+            if (minutes == 0) {
+                break;
+            }
+            if (--minutes == 0) {
+                minute++;
+                break;
+            }
+        }
+        if (++minute == 1440) {
+            minute = 0;
+            day++;
+        }
+    }
+    *due_unix = day * 86400 + minute * 60 - DVC_VN_UTC_OFFSET;
+    return 0;
+}
+
+static void
+test_against_reference(void **state)
+{
+    dvc_calendar_t *c = *state;
+    uint64_t        rng = 20261122;
+    int64_t         first = at("2025-01-01T00:00:00+07:00");
+    int64_t         span = at("2027-12-31T23:59:59+07:00") - first;
+    int64_t         accepted, minutes, got = 0, want = 0;
+    int             i, cutoff, rc_got, rc_want, refused = 0;
+    char            a[DVC_TIME_VN_LEN + 1], g[DVC_TIME_VN_LEN + 1];
+    char            w[DVC_TIME_VN_LEN + 1];
+
+    for (i = 0; i < 3000; i++) {
+        rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+        accepted = first + (int64_t) ((rng >> 16) % (uint64_t) span);
+        /* mostly realistic times: up to 15 days, often whole or half days */
+        minutes = (int64_t) ((rng >> 40) % (15 * 480 + 1));
+        if (i % 3 == 0) {
+            minutes -= minutes % 240;
+        }
+        cutoff = i % 4 == 0 ? 900 : (i % 4 == 1 ? 600 : -1);
+        rc_got = dvc_calendar_due(c, accepted, minutes, cutoff, &got);
+        rc_want = ref_due(c, accepted, minutes, cutoff, &want);
+        dvc_time_format_vn(accepted, a);
+        if (rc_got != rc_want || (rc_got == 0 && got != want)) {
+            dvc_time_format_vn(got, g);
+            dvc_time_format_vn(want, w);
+            fail_msg("accepted %s, %lld minutes, cutoff %d: got %d %s, want %d %s",
+                     a, (long long) minutes, cutoff, rc_got, g, rc_want, w);
+        }
+        refused += rc_got != 0;
+    }
+    /* the end of 2027 was reached some times, but not most */
+    assert_true(refused > 0 && refused < 300);
+}
+
 /* An allocator that fails after a number of allocations: every failure must
  * give NULL and "out of memory", and free what was taken (ASan checks). */
 typedef struct {
@@ -614,6 +703,8 @@ main(void)
                                         teardown_cal),
         cmocka_unit_test_setup_teardown(test_lunch_break, setup_shipped, teardown_cal),
         cmocka_unit_test_setup_teardown(test_beyond_calendar, setup_shipped,
+                                        teardown_cal),
+        cmocka_unit_test_setup_teardown(test_against_reference, setup_shipped,
                                         teardown_cal),
         cmocka_unit_test(test_leap_year),
         cmocka_unit_test(test_inline_shape),
