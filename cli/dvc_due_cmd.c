@@ -214,7 +214,9 @@ dvc_cmd_due(int argc, char **argv)
     dvc_time_format_vn(start, out);
     printf("counting:   from %s (%s)\n", out, weekday_of(start));
     printf("processing: %s %s = %lld office minutes (a day is %d)\n",
-           ndays ? ndays : nhours, ndays ? "working days" : "office hours",
+           ndays ? ndays : nhours,
+           ndays ? (strcmp(ndays, "1") == 0 ? "working day" : "working days")
+                 : (strcmp(nhours, "1") == 0 ? "office hour" : "office hours"),
            (long long) minutes, dvc_calendar_day_minutes(c));
     dvc_time_format_vn(due, out);
     printf("due:        %s (%s)\n", out, weekday_of(due));
