@@ -14,6 +14,13 @@ static const dvc_cli_cmd_t commands[] = {
       "                          the due time a calendar file gives (see docs/calendar.md)" },
     { "procedures", dvc_cmd_procedures,
       "procedures DIR          check procedure schemas, print the listing" },
+    { "keygen", dvc_cmd_keygen, "keygen [--type ed25519|p256|rsa] [--bits N] [--out FILE]\n"
+      "                          make a signing key (see docs/keys.md)" },
+    { "jwks", dvc_cmd_jwks, "jwks KEYFILE...         the JWK Set of keys (PEM, public or private)" },
+    { "sign", dvc_cmd_sign, "sign KEYFILE [--typ TYP] [PAYLOAD|-]\n"
+      "                          sign a JSON payload as the gateway does (compact JWS)" },
+    { "verify", dvc_cmd_verify, "verify JWS|- --jwks FILE\n"
+      "                          verify an acknowledgement or receipt, print its payload" },
 };
 
 static int

@@ -2,6 +2,10 @@
 #ifndef DVC_CLI_H
 #define DVC_CLI_H
 
+#include <stddef.h>
+
+#include "dvc_buf.h"
+
 typedef struct {
     const char *name;
     int       (*run)(int argc, char **argv);  /* argv[0] is the subcommand */
@@ -11,5 +15,16 @@ typedef struct {
 int dvc_cmd_code(int argc, char **argv);
 int dvc_cmd_due(int argc, char **argv);
 int dvc_cmd_procedures(int argc, char **argv);
+int dvc_cmd_keygen(int argc, char **argv);
+int dvc_cmd_jwks(int argc, char **argv);
+int dvc_cmd_sign(int argc, char **argv);
+int dvc_cmd_verify(int argc, char **argv);
+
+/* Appends a whole file ("-": stdin) of at most max bytes to out; -1 and a
+ * message in err if it cannot. */
+int dvc_cli_file_read(const char *path, size_t max, dvc_buf_t *out, char *err,
+    size_t errlen);
+#define DVC_CLI_KEY_MAX   (64 * 1024)
+#define DVC_CLI_JWKS_MAX  (1024 * 1024)
 
 #endif
