@@ -32,7 +32,7 @@ CORE_LIB    := $(BUILD)/libdvccore.a
 CLI         := $(BUILD)/dvc
 
 .PHONY: FORCE all deps module core cli test test-unit test-unit-asan test-conformance \
-        test-integration demo demo-stop fuzz bench-lookup clean
+        test-integration test-interop demo demo-stop fuzz bench-lookup clean
 
 all: $(MODULE) $(CORE_LIB) $(CLI)
 
@@ -106,7 +106,7 @@ $(BUILD)/asan/tests/%: core/tests/%.c $(BUILD)/asan/libdvccore.a
 test:
 	@scripts/deps.sh
 	$(MAKE) all
-	$(MAKE) test-unit test-unit-asan test-conformance test-integration
+	$(MAKE) test-unit test-unit-asan test-conformance test-interop test-integration
 
 test-unit: $(UNIT_BINS)
 	scripts/check-core-purity.sh
@@ -119,6 +119,10 @@ test-unit-asan: $(UNIT_SAN_BINS)
 test-conformance: $(CLI)
 	@if [ -x t/conformance/run.sh ]; then t/conformance/run.sh; \
 	 else echo "conformance: runner not present yet"; fi
+
+# signed documents against python3-jwcrypto and the openssl command line
+test-interop: $(CLI)
+	t/jws-interop.sh
 
 test-integration: $(MODULE)
 	prove -r -j2 t/
