@@ -13,6 +13,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <yajl/yajl_tree.h>
+
 #include "dvc_procedure.h"
 
 #define S(x) x, sizeof(x) - 1
@@ -645,6 +647,71 @@ test_shipped_schemas(void **state)
     dvc_procedures_free(set);
 }
 
+/* Each examples/dossiers/CODE.json names its procedure and carries documents
+ * the procedure's x-dvc accepts, all required ones included. */
+static void
+test_shipped_examples(void **state)
+{
+    dvc_procedures_t  *set;
+    dvc_buf_t          b;
+    FILE              *f;
+    char               path[64], text[65536], ebuf[128];
+    const char        *kinds[20];
+    const char        *proc_path[] = { "procedure", NULL };
+    const char        *docs_path[] = { "documents", NULL };
+    const char        *kind_path[] = { "kind", NULL };
+    size_t             lens[20], i, j, n;
+    yajl_val           root, v, docs;
+
+    (void) state;
+    set = dvc_procedures_load_dir(&dvc_alloc_std, "schemas", errbuf,
+                                  sizeof(errbuf));
+    assert_non_null(set);
+    dvc_buf_init(&b, &dvc_alloc_std);
+    for (i = 0; i < set->n; i++) {
+        snprintf(path, sizeof(path), "examples/dossiers/%s.json",
+                 set->items[i]->code);
+        f = fopen(path, "r");
+        if (f == NULL) {
+            fail_msg("%s: missing", path);
+        }
+        n = fread(text, 1, sizeof(text) - 1, f);
+        fclose(f);
+        text[n] = '\0';
+        root = yajl_tree_parse(text, ebuf, sizeof(ebuf));
+        assert_non_null(root);
+        v = yajl_tree_get(root, proc_path, yajl_t_string);
+        assert_non_null(v);
+        assert_string_equal(YAJL_GET_STRING(v), set->items[i]->code);
+        docs = yajl_tree_get(root, docs_path, yajl_t_array);
+        assert_non_null(docs);
+        assert_true(docs->u.array.len <= 20);
+        for (j = 0; j < docs->u.array.len; j++) {
+            v = yajl_tree_get(docs->u.array.values[j], kind_path, yajl_t_string);
+            assert_non_null(v);
+            kinds[j] = YAJL_GET_STRING(v);
+            lens[j] = strlen(kinds[j]);
+        }
+        dvc_buf_reset(&b);
+        if (dvc_procedure_check_documents(set->items[i], kinds, lens,
+                                          docs->u.array.len, &b) != 0)
+        {
+            fail_msg("%s: %.*s", path, (int) b.len, b.data);
+        }
+        /* and without its documents it lacks every required one */
+        dvc_buf_reset(&b);
+        n = 0;
+        for (j = 0; j < set->items[i]->ndocuments; j++) {
+            n += set->items[i]->documents[j].required;
+        }
+        assert_int_equal(dvc_procedure_check_documents(set->items[i], NULL,
+                                                       NULL, 0, &b), (int) n);
+        yajl_tree_free(root);
+    }
+    dvc_buf_free(&b);
+    dvc_procedures_free(set);
+}
+
 int
 main(void)
 {
@@ -659,6 +726,7 @@ main(void)
         cmocka_unit_test(test_codes),
         cmocka_unit_test(test_load_dir_errors),
         cmocka_unit_test(test_shipped_schemas),
+        cmocka_unit_test(test_shipped_examples),
     };
 
     return cmocka_run_group_tests_name("procedure", tests, NULL, NULL);
