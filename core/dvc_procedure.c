@@ -746,7 +746,7 @@ put_violation(dvc_buf_t *out, const char *path, const char *code,
     }
     dvc_buf_puts(out, "{\"path\":");
     dvc_buf_json_str(out, path, strlen(path));
-    dvc_buf_puts(out, ",\"code\":");
+    dvc_buf_puts(out, ",\"keyword\":\"/x-dvc/documents\",\"code\":");
     dvc_buf_json_str(out, code, strlen(code));
     dvc_buf_puts(out, ",\"message\":{\"vi\":");
     dvc_buf_json_str(out, vi->data ? vi->data : "", vi->len);
@@ -760,12 +760,18 @@ dvc_procedure_check_documents(const dvc_procedure_t *p, const char **kinds,
     const size_t *lens, size_t n, dvc_buf_t *out)
 {
     size_t     i, j;
-    int        count = 0, failed;
+    int        count = 0, failed, closed;
     char       path[40];
     dvc_buf_t  vi, en;
 
     dvc_buf_init(&vi, out->alloc);
     dvc_buf_init(&en, out->alloc);
+
+    /* inside a finished array: reopen it, close it again below */
+    closed = out->len > 0 && out->data[out->len - 1] == ']';
+    if (closed) {
+        out->len--;
+    }
 
     for (i = 0; i < n; i++) {
         if (dvc_procedure_document(p, kinds[i], lens[i]) != NULL) {
@@ -814,6 +820,10 @@ dvc_procedure_check_documents(const dvc_procedure_t *p, const char **kinds,
                        p->documents[j].name, p->documents[j].kind);
         put_violation(out, "/documents", "missing_document", &vi, &en);
         count++;
+    }
+
+    if (closed) {
+        dvc_buf_putc(out, ']');
     }
 
     failed = vi.failed || en.failed || out->failed;

@@ -97,12 +97,16 @@ int dvc_procedure_summary_json(const dvc_procedure_t *p, dvc_buf_t *out);
 /*
  * Checks a dossier's documents[].kind values (kinds[i], lens[i], in dossier
  * order) against the procedure: each must be one of its documents, and each
- * required document must be present.  Violations are appended to errors_json
- * as objects in the validator's shape,
- *   {"path":"/documents/1/kind","code":"unknown_document","message":{"vi","en"}}
- *   {"path":"/documents","code":"missing_document","message":{"vi","en"}}
- * separated by commas (a comma is written first when errors_json already ends
- * in an entry, i.e. is non-empty and ends neither in '[' nor ',').
+ * required document must be present.  Violations are objects in the
+ * validator's shape (core/dvc_schema.h, dvc_errors_to_json):
+ *   {"path":"/documents/1/kind","keyword":"/x-dvc/documents",
+ *    "code":"unknown_document","message":{"vi":..,"en":..}}
+ *   {"path":"/documents","keyword":"/x-dvc/documents",
+ *    "code":"missing_document","message":{"vi":..,"en":..}}
+ * When errors_json ends in ']' (an array, e.g. dvc_errors_to_json's), they go
+ * inside it before the ']'; otherwise they are appended, with a comma first
+ * when errors_json is non-empty and ends neither in '[' nor ','.  Either way
+ * the caller's array stays one valid JSON array.
  * Returns the number of violations, or -1 when the buffer failed.
  */
 int dvc_procedure_check_documents(const dvc_procedure_t *p, const char **kinds,

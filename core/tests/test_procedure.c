@@ -412,14 +412,15 @@ test_check_documents(void **state)
     assert_int_equal(dvc_procedure_check_documents(p, bad, lens, 2, &b), 2);
     dvc_buf_puts(&b, "]");
     assert_string_equal(dvc_buf_cstr(&b),
-        "[{\"path\":\"/documents/1/kind\",\"code\":\"unknown_document\","
+        "[{\"path\":\"/documents/1/kind\",\"keyword\":\"/x-dvc/documents\","
+        "\"code\":\"unknown_document\","
         "\"message\":{\"vi\":\"Loại giấy tờ \\\"passport\\\"x\\\" không thuộc "
         "thành phần hồ sơ của thủ tục 1.001193 (Đăng ký khai sinh)\","
         "\"en\":\"Document kind \\\"passport\\\"x\\\" is not a document of "
         "procedure 1.001193; expected birth_medical_certificate, "
         "applicant_identity, parents_marriage_certificate\"}},"
-        "{\"path\":\"/documents\",\"code\":\"missing_document\","
-        "\"message\":{\"vi\":\"Hồ sơ thiếu giấy tờ bắt buộc: Giấy tờ tùy thân "
+        "{\"path\":\"/documents\",\"keyword\":\"/x-dvc/documents\","
+        "\"code\":\"missing_document\",\"message\":{\"vi\":\"Hồ sơ thiếu giấy tờ bắt buộc: Giấy tờ tùy thân "
         "của người đi đăng ký\",\"en\":\"The dossier lacks a required document: "
         "Giấy tờ tùy thân của người đi đăng ký (applicant_identity)\"}}]");
 
@@ -428,8 +429,31 @@ test_check_documents(void **state)
     dvc_buf_puts(&b, "[{\"path\":\"/delivery\"}");
     assert_int_equal(dvc_procedure_check_documents(p, NULL, NULL, 0, &b), 2);
     prefix = "[{\"path\":\"/delivery\"},{\"path\":\"/documents\","
-             "\"code\":\"missing_document\"";
+             "\"keyword\":\"/x-dvc/documents\",\"code\":\"missing_document\"";
     assert_true(strncmp(dvc_buf_cstr(&b), prefix, strlen(prefix)) == 0);
+
+    /* inside the validator's finished array, which stays one array */
+    dvc_buf_reset(&b);
+    dvc_buf_puts(&b, "[{\"path\":\"/delivery\"}]");
+    assert_int_equal(dvc_procedure_check_documents(p, bad, lens, 1, &b), 1);
+    assert_true(strncmp(dvc_buf_cstr(&b), prefix, strlen(prefix)) == 0);
+    assert_int_equal(b.data[b.len - 1], ']');
+    assert_int_equal(b.data[b.len - 2], '}');
+    assert_null(strstr(b.data, "]}"));   /* no ']' left mid-array */
+
+    dvc_buf_reset(&b);
+    dvc_buf_puts(&b, "[]");
+    assert_int_equal(dvc_procedure_check_documents(p, ok, lens, 0, &b), 2);
+    assert_true(strncmp(dvc_buf_cstr(&b), "[{\"path\":\"/documents\",", 22) == 0);
+    assert_int_equal(b.data[b.len - 1], ']');
+
+    /* nothing wrong: the array is left as it was */
+    dvc_buf_reset(&b);
+    dvc_buf_puts(&b, "[]");
+    lens[0] = strlen(ok[1]);
+    lens[1] = strlen(ok[2]);
+    assert_int_equal(dvc_procedure_check_documents(p, ok + 1, lens, 2, &b), 0);
+    assert_string_equal(dvc_buf_cstr(&b), "[]");
     dvc_buf_free(&b);
     dvc_procedure_free(p);
 }
