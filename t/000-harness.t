@@ -7,6 +7,13 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::Nginx::DVC;
 
+add_block_preprocessor(sub {
+    my $block = shift;
+    if (defined $block->use_default_config && !defined $block->config) {
+        $block->set_value(config => "    location / { return 418 \"default\\n\"; }\n");
+    }
+});
+
 run_tests();
 
 __DATA__
@@ -292,6 +299,18 @@ ok(!$old{$pid}, 'the request was served by a new worker');
 --- post_init
 is($main::between, "a\n", 'code ran between the two requests');
 is(scalar(responses()), 2, 'two block responses recorded');
+
+
+
+=== TEST 17b: error_code_like and a block preprocessor's default config
+--- no_dvc_module
+--- use_default_config
+--- request eval
+["GET /x", "GET /y"]
+--- error_code_like eval
+["418|419", qr/^4\d\d$/]
+--- response_body
+default
 
 
 

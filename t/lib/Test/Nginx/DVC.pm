@@ -29,7 +29,7 @@ use Time::HiRes qw(time sleep);
 our @ISA = ('Test::Base');
 
 our @EXPORT = qw(
-    run_tests run_block
+    run_tests run_block add_block_preprocessor
     redis_cmd redis_start redis_stop redis_restart redis_pause redis_resume
     redis_running redis_pid
     nginx_reload nginx_worker_pids nginx_master_pid
@@ -68,6 +68,11 @@ my $LogOffset = 0;
 my @Responses;                   # responses of the current block
 
 my $Tb = Test::More->builder;
+my @Preprocessors;
+
+# As in Test::Nginx: code run on every block before it runs, e.g. to give
+# blocks a default config ($block->set_value(config => ...)).
+sub add_block_preprocessor { push @Preprocessors, @_ }
 
 sub repo_root  { $RepoRoot }
 sub servroot   { $ServRoot }
@@ -908,7 +913,13 @@ sub _check_response {
     push @why, "client: $r->{error}" if $r->{error};
     push @why, "raw response: " . substr($r->{raw}, 0, 600)
         if $r->{error} && defined $r->{raw} && length $r->{raw};
-    if ($want eq '') {
+    if (_has_section($block, 'error_code_like')
+        && !_has_section($block, 'error_code')) {
+        my $re = _nth(_section($block, 'error_code_like'), $i);
+        $re = qr/^(?:$re)$/ unless ref $re;
+        _ok($got =~ $re, "$CurName - status code like$tag",
+            "     got: '$got'", "expected: $re", @why);
+    } elsif ($want eq '') {
         _ok(!defined $r->{status}, "$CurName - no response$tag",
             "got status $got");
     } else {
@@ -1143,6 +1154,7 @@ sub _run_block_inner {
 # itself detects failures).
 sub run_block {
     my ($block) = @_;
+    $_->($block) for @Preprocessors;
     if (_has_section($block, 'expect_failures')) {
         require Test2::API;
         my $name = $block->name;
