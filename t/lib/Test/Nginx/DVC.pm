@@ -35,8 +35,11 @@ our @EXPORT = qw(
     nginx_reload nginx_worker_pids nginx_master_pid
     http_request responses block_error_log
     server_port redis_port servroot repo_root
-    sha256_hex
+    sha256_hex note explain
 );
+
+sub note    { Test::More->builder->note(@_) }
+sub explain { Test::More->builder->explain(@_) }
 
 # ------------------------------------------------------------------ settings
 
@@ -1070,7 +1073,10 @@ sub _log_checks {
 
 sub _log_tail {
     my ($log) = @_;
-    my @lines = grep { !/\[debug\]/ } split /\n/, $log;
+    # logged lines other than debug ones (whose dumps of headers span
+    # several lines), and whatever a sanitizer wrote
+    my @lines = grep { m{^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d \[(?!debug)} || $_ =~ $CleanRe }
+                split /\n/, $log;
     @lines = @lines[-40 .. -1] if @lines > 40;
     return join "\n", "error log of this block (non-debug lines; full log in "
         . _error_log() . "):", map { "  | $_" } @lines;
