@@ -221,6 +221,23 @@ check_syntax(const char *json, size_t len, const char *file, char *err,
     return -1;
 }
 
+int
+dvc_procedure_check_json(const char *json, size_t len, const char *file_name,
+    char *err, size_t errlen)
+{
+    if (len >= 3 && memcmp(json, "\xef\xbb\xbf", 3) == 0) {
+        /* what some Windows editors write: JSON (RFC 8259 8.1) forbids it */
+        fail(err, errlen, file_name, "starts with a byte order mark; save it "
+             "as UTF-8 without BOM");
+        return -1;
+    }
+    if (memchr(json, '\0', len) != NULL) {
+        fail(err, errlen, file_name, "contains a NUL byte");
+        return -1;
+    }
+    return check_syntax(json, len, file_name, err, errlen);
+}
+
 static char *
 dup_str(const dvc_alloc_t *a, const char *s, size_t *len_out)
 {
@@ -561,7 +578,7 @@ dvc_procedure_parse(const dvc_alloc_t *a, const char *json, size_t len,
              DVC_PROCEDURE_MAX_FILE);
         return NULL;
     }
-    if (check_syntax(json, len, file_name, err, errlen) != 0) {
+    if (dvc_procedure_check_json(json, len, file_name, err, errlen) != 0) {
         return NULL;
     }
     p = dvc_calloc(a, 1, sizeof(*p));
@@ -577,10 +594,6 @@ dvc_procedure_parse(const dvc_alloc_t *a, const char *json, size_t len,
                                file_name ? strlen(file_name) : 0);
     if (p->raw == NULL || p->file_name == NULL) {
         fail(err, errlen, file_name, "out of memory");
-        goto failed;
-    }
-    if (memchr(json, '\0', len) != NULL) {
-        fail(err, errlen, file_name, "contains a NUL byte");
         goto failed;
     }
     root = yajl_tree_parse(p->raw, ebuf, sizeof(ebuf));

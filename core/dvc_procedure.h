@@ -73,6 +73,13 @@ dvc_procedure_t *dvc_procedure_parse(const dvc_alloc_t *a, const char *json,
 
 void dvc_procedure_free(dvc_procedure_t *p);
 
+/* The syntax checks every schema file passes: strict JSON (RFC 8259: no
+ * comments, one value, valid UTF-8), no byte order mark, no NUL byte.
+ * 0, or -1 with "FILE_NAME: invalid JSON at line L, column C (byte N): ..."
+ * in err. */
+int dvc_procedure_check_json(const char *json, size_t len,
+    const char *file_name, char *err, size_t errlen);
+
 /* Office minutes of the processing time: days count 8 hours (Labour Code's
  * normal working day), so 0.5 day = 240 minutes. */
 long dvc_procedure_processing_minutes(const dvc_procedure_t *p);

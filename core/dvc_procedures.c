@@ -243,8 +243,7 @@ load_common(const dvc_alloc_t *a, dvc_schema_file_t *f, char *path,
     if (f->raw == NULL) {
         return -1;
     }
-    if (memchr(f->raw, '\0', f->raw_len) != NULL) {
-        fail(err, errlen, "%s: contains a NUL byte", path);
+    if (dvc_procedure_check_json(f->raw, f->raw_len, path, err, errlen) != 0) {
         return -1;
     }
     root = yajl_tree_parse(f->raw, ebuf, sizeof(ebuf));

@@ -346,6 +346,12 @@ test_rejected_files(void **state)
     assert_string_equal(errbuf, "f.json: no x-dvc object (the procedure's "
                         "metadata, see docs/procedures.md)");
 
+    p = dvc_procedure_parse(&dvc_alloc_std, S("\xef\xbb\xbf{\"x-dvc\": {}}"),
+                            "h.json", errbuf, sizeof(errbuf));
+    assert_null(p);
+    assert_string_equal(errbuf, "h.json: starts with a byte order mark; save "
+                        "it as UTF-8 without BOM");
+
     /* invalid UTF-8 in a string */
     p = dvc_procedure_parse(&dvc_alloc_std, S("{\"title\": \"\xc3\x28\"}"),
                             "g.json", errbuf, sizeof(errbuf));
@@ -584,6 +590,11 @@ test_load_dir_errors(void **state)
     /* shared definitions need an $id */
     snprintf(sub, sizeof(sub), "%s/common", tmpdir);
     assert_int_equal(mkdir(sub, 0700), 0);
+    write_file("common/person.json", "{\"$id\": \"x\", /* note */ \"$defs\": {}}");
+    assert_null(load_tmp());
+    snprintf(expect, sizeof(expect), "%s/common/person.json: invalid JSON at "
+             "line 1, column 14 (byte 13): ", tmpdir);
+    assert_true(strncmp(errbuf, expect, strlen(expect)) == 0);
     write_file("common/person.json", "{\"$defs\": {}}");
     assert_null(load_tmp());
     snprintf(expect, sizeof(expect), "%s/common/person.json: a shared definition "
