@@ -31,7 +31,7 @@ MODULE      := $(BUILD)/ngx_http_dvc_module.so
 CORE_LIB    := $(BUILD)/libdvccore.a
 CLI         := $(BUILD)/dvc
 
-.PHONY: FORCE all deps module core cli test test-unit test-unit-asan test-conformance \
+.PHONY: FORCE all deps module core cli test test-unit test-unit-asan test-conformance test-integration-asan \
         test-integration test-interop demo demo-stop fuzz bench-lookup clean
 
 all: $(MODULE) $(CORE_LIB) $(CLI)
@@ -126,6 +126,14 @@ test-interop: $(CLI)
 
 test-integration: $(MODULE)
 	prove -r -j2 t/
+
+# The same tests with the module built with ASan+UBSan, the sanitizer runtime
+# preloaded into Debian's nginx (see t/README.md).
+test-integration-asan:
+	$(MAKE) BUILD=build-asan build-asan/ngx_http_dvc_module.so \
+	    NGX_EXTRA_CFLAGS="$(SAN_FLAGS)" NGX_EXTRA_LDFLAGS="-fsanitize=address,undefined"
+	TEST_NGINX_MODULE=$(CURDIR)/build-asan/ngx_http_dvc_module.so \
+	    TEST_NGINX_PRELOAD=$$($(CC) -print-file-name=libasan.so) prove -r -j2 t/
 
 # ---------------------------------------------------------------- demo
 demo: deps all
