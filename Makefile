@@ -142,5 +142,10 @@ demo: deps all
 demo-stop:
 	scripts/demo.sh stop
 
+# ---------------------------------------------------------------- benchmark
+# status lookups against the peers in ../shared/bench: bench/lookup/README.md
+bench-lookup: $(MODULE)
+	bench/lookup/run.sh
+
 clean:
 	rm -rf $(BUILD)
