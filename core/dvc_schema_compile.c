@@ -1,0 +1,1450 @@
+/*
+ * The schema compiler: loads schema documents (the root, files of its folder,
+ * remotes), indexes their resources ($id) and anchors ($anchor,
+ * $dynamicAnchor), resolves every $ref, and builds the immutable dvc_snode_t
+ * graph the streaming engine walks.  Runs at configuration time only.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dvc_format.h"
+#include "dvc_number.h"
+#include "dvc_schema_doc.h"
+#include "dvc_schema_int.h"
+#include "dvc_schema_uri.h"
+
+#define REMOTE_PREFIX  "http://localhost:1234/"
+#define MAX_DOC_SIZE   (16 * 1024 * 1024)
+
+typedef struct {
+    const char *uri;        /* absolute, no fragment */
+    dvc_sv_t   *root;
+    dvc_sres_t *res;
+} res_ent_t;
+
+typedef struct {
+    const char *uri;        /* resource */
+    const char *name;
+    dvc_sv_t   *v;
+    dvc_sres_t *res;
+    int         dynamic;
+} anchor_ent_t;
+
+typedef struct {
+    dvc_sv_t    *v;
+    const char  *base;
+    dvc_sres_t  *res;
+    const char  *loc;
+    dvc_snode_t *node;
+} node_ent_t;
+
+typedef struct {
+    dvc_schema_t               *schema;
+    dvc_arena_t                 tmp;        /* freed after compiling */
+    const dvc_schema_options_t *opt;
+    char                       *err;
+    size_t                      errlen;
+    int                         failed;
+
+    res_ent_t                  *res;
+    size_t                      nres, cres;
+    anchor_ent_t               *anchors;
+    size_t                      nanchors, canchors;
+    node_ent_t                 *nodes;      /* open addressing on v */
+    size_t                      nnodes, cnodes;
+    const char                 *root_uri;
+} compiler_t;
+
+static dvc_snode_t *compile_node(compiler_t *c, dvc_sv_t *v);
+
+static void
+fail(compiler_t *c, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (c->failed) {
+        return;
+    }
+    c->failed = 1;
+    va_start(ap, fmt);
+    vsnprintf(c->err, c->errlen, fmt, ap);
+    va_end(ap);
+}
+
+static void *
+grow(compiler_t *c, void *p, size_t *cap, size_t n, size_t size)
+{
+    size_t  ncap;
+    void   *q;
+
+    if (n < *cap) {
+        return p;
+    }
+    ncap = *cap ? *cap * 2 : 16;
+    q = dvc_arena_alloc(&c->tmp, ncap * size);
+    if (q == NULL) {
+        fail(c, "out of memory");
+        return NULL;
+    }
+    if (n) {
+        memcpy(q, p, n * size);
+    }
+    *cap = ncap;
+    return q;
+}
+
+static char *
+tmpstr(compiler_t *c, const char *s)
+{
+    char *p = dvc_arena_strndup(&c->tmp, s, strlen(s));
+
+    if (p == NULL) {
+        fail(c, "out of memory");
+    }
+    return p;
+}
+
+/* ------------------------------------------------------------ node table */
+
+static size_t
+ptr_hash(const void *p)
+{
+    uintptr_t x = (uintptr_t) p;
+
+    x ^= x >> 17;
+    x *= (uintptr_t) 0x9E3779B97F4A7C15ull;
+    return (size_t) (x ^ (x >> 29));
+}
+
+static node_ent_t *
+node_lookup(compiler_t *c, dvc_sv_t *v, int create)
+{
+    size_t      i, mask, j, ncap;
+    node_ent_t *old, *e;
+
+    if (c->cnodes == 0 || (create && (c->nnodes + 1) * 2 > c->cnodes)) {
+        old = c->nodes;
+        ncap = c->cnodes ? c->cnodes * 2 : 256;
+        c->nodes = dvc_arena_alloc(&c->tmp, ncap * sizeof(node_ent_t));
+        if (c->nodes == NULL) {
+            fail(c, "out of memory");
+            c->nodes = old;
+            return NULL;
+        }
+        for (j = 0; j < c->cnodes; j++) {
+            if (old[j].v == NULL) {
+                continue;
+            }
+            for (i = ptr_hash(old[j].v) & (ncap - 1); c->nodes[i].v;
+                 i = (i + 1) & (ncap - 1))
+            {
+            }
+            c->nodes[i] = old[j];
+        }
+        c->cnodes = ncap;
+    }
+    mask = c->cnodes - 1;
+    for (i = ptr_hash(v) & mask; ; i = (i + 1) & mask) {
+        e = &c->nodes[i];
+        if (e->v == v) {
+            return e;
+        }
+        if (e->v == NULL) {
+            if (!create) {
+                return NULL;
+            }
+            e->v = v;
+            c->nnodes++;
+            return e;
+        }
+    }
+}
+
+/* ------------------------------------------------------------ resources */
+
+static res_ent_t *
+res_find(compiler_t *c, const char *uri)
+{
+    size_t i;
+
+    for (i = 0; i < c->nres; i++) {
+        if (strcmp(c->res[i].uri, uri) == 0) {
+            return &c->res[i];
+        }
+    }
+    return NULL;
+}
+
+static dvc_sres_t *
+res_add(compiler_t *c, const char *uri, dvc_sv_t *root)
+{
+    res_ent_t *r = res_find(c, uri);
+
+    if (r != NULL) {
+        return r->root == root ? r->res : NULL;
+    }
+    c->res = grow(c, c->res, &c->cres, c->nres, sizeof(res_ent_t));
+    if (c->res == NULL) {
+        return NULL;
+    }
+    r = &c->res[c->nres++];
+    r->uri = tmpstr(c, uri);
+    r->root = root;
+    r->res = dvc_arena_alloc(&c->schema->arena, sizeof(dvc_sres_t));
+    if (r->res == NULL || r->uri == NULL) {
+        fail(c, "out of memory");
+        return NULL;
+    }
+    r->res->uri = dvc_arena_strndup(&c->schema->arena, uri, strlen(uri));
+    return r->res;
+}
+
+static void
+anchor_add(compiler_t *c, const char *uri, const char *name, dvc_sv_t *v,
+    dvc_sres_t *res, int dynamic)
+{
+    anchor_ent_t *a;
+
+    c->anchors = grow(c, c->anchors, &c->canchors, c->nanchors,
+                      sizeof(anchor_ent_t));
+    if (c->anchors == NULL) {
+        return;
+    }
+    a = &c->anchors[c->nanchors++];
+    a->uri = tmpstr(c, uri);
+    a->name = tmpstr(c, name);
+    a->v = v;
+    a->res = res;
+    a->dynamic = dynamic;
+}
+
+/* Strips the fragment (and an empty one) off uri, in place. */
+static void
+strip_fragment(char *uri)
+{
+    char *h = strchr(uri, '#');
+
+    if (h != NULL) {
+        *h = '\0';
+    }
+}
+
+static const char *
+loc_join(compiler_t *c, const char *loc, const char *key, size_t klen)
+{
+    dvc_buf_t   b;
+    const char *s;
+
+    dvc_buf_init(&b, c->schema->alloc);
+    dvc_buf_puts(&b, loc);
+    dvc_buf_putc(&b, '/');
+    dvc_buf_pointer_token(&b, key, klen);
+    s = dvc_buf_cstr(&b) ? tmpstr(c, b.data) : NULL;
+    dvc_buf_free(&b);
+    if (s == NULL) {
+        fail(c, "out of memory");
+    }
+    return s;
+}
+
+static const char *
+loc_index(compiler_t *c, const char *loc, const char *key, size_t i)
+{
+    char n[32];
+
+    snprintf(n, sizeof(n), "%zu", i);
+    loc = loc_join(c, loc, key, strlen(key));
+    return loc ? loc_join(c, loc, n, strlen(n)) : NULL;
+}
+
+static int
+is_kw(const char *k, size_t klen, const char *const *list)
+{
+    for (; *list; list++) {
+        if (strlen(*list) == klen && memcmp(*list, k, klen) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static const char *const kw_one[] = {
+    "additionalProperties", "unevaluatedProperties", "propertyNames",
+    "items", "contains", "unevaluatedItems", "not", "if", "then", "else",
+    NULL
+};
+static const char *const kw_list[] = {
+    "allOf", "anyOf", "oneOf", "prefixItems", NULL
+};
+static const char *const kw_map[] = {
+    "properties", "patternProperties", "$defs", "dependentSchemas", NULL
+};
+
+/* Records base URI, resource and location of every subschema under v, and
+ * registers the resources and anchors it declares. */
+static void
+scan(compiler_t *c, dvc_sv_t *v, const char *base, dvc_sres_t *res,
+    const char *loc)
+{
+    node_ent_t *e;
+    dvc_sv_t   *id, *anchor, *m;
+    dvc_buf_t   b;
+    size_t      i, j;
+    const char *k;
+
+    if (c->failed || v == NULL) {
+        return;
+    }
+    e = node_lookup(c, v, 1);
+    if (e == NULL || e->base != NULL) {
+        return;
+    }
+    e->base = base;
+    e->res = res;
+    e->loc = loc;
+    if (v->type != DVC_TOK_OBJ) {
+        return;
+    }
+    id = dvc_sv_get(v, "$id");
+    if (id != NULL && id->type == DVC_TOK_STR) {
+        dvc_buf_init(&b, c->schema->alloc);
+        if (dvc_uri_resolve(&b, base, id->s) != 0) {
+            dvc_buf_free(&b);
+            fail(c, "out of memory");
+            return;
+        }
+        strip_fragment(b.data);
+        base = tmpstr(c, b.data);
+        dvc_buf_free(&b);
+        if (base == NULL) {
+            return;
+        }
+        res = res_add(c, base, v);
+        if (res == NULL) {
+            if (!c->failed) {
+                fail(c, "$id \"%s\" at %s: declared twice", base, loc);
+            }
+            return;
+        }
+        e->base = base;
+        e->res = res;
+    }
+    anchor = dvc_sv_get(v, "$anchor");
+    if (anchor != NULL && anchor->type == DVC_TOK_STR) {
+        anchor_add(c, base, anchor->s, v, res, 0);
+    }
+    anchor = dvc_sv_get(v, "$dynamicAnchor");
+    if (anchor != NULL && anchor->type == DVC_TOK_STR) {
+        anchor_add(c, base, anchor->s, v, res, 1);
+    }
+    for (i = 0; i < v->n; i++) {
+        k = v->keys[i];
+        m = v->items[i];
+        if (is_kw(k, v->klens[i], kw_one)) {
+            scan(c, m, base, res, loc_join(c, loc, k, v->klens[i]));
+        } else if (is_kw(k, v->klens[i], kw_list) && m->type == DVC_TOK_ARR) {
+            for (j = 0; j < m->n; j++) {
+                scan(c, m->items[j], base, res, loc_index(c, loc, k, j));
+            }
+        } else if (is_kw(k, v->klens[i], kw_map) && m->type == DVC_TOK_OBJ) {
+            const char *l2 = loc_join(c, loc, k, v->klens[i]);
+
+            for (j = 0; j < m->n && l2 != NULL; j++) {
+                scan(c, m->items[j], base, res,
+                     loc_join(c, l2, m->keys[j], m->klens[j]));
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------ loading */
+
+static char *
+read_file(compiler_t *c, const char *path, size_t *len)
+{
+    FILE  *f;
+    char  *buf;
+    long   n;
+
+    f = fopen(path, "rb");
+    if (f == NULL) {
+        return NULL;
+    }
+    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || n > MAX_DOC_SIZE
+        || fseek(f, 0, SEEK_SET) != 0)
+    {
+        fclose(f);
+        return NULL;
+    }
+    buf = dvc_arena_alloc(&c->tmp, (size_t) n + 1);
+    if (buf == NULL || fread(buf, 1, (size_t) n, f) != (size_t) n) {
+        fclose(f);
+        return NULL;
+    }
+    fclose(f);
+    *len = (size_t) n;
+    return buf;
+}
+
+/* Parses text as the document at uri and indexes it. */
+static dvc_sv_t *
+load_text(compiler_t *c, const char *uri, const char *text, size_t len)
+{
+    dvc_sv_t   *root;
+    dvc_sres_t *res;
+    char        msg[256];
+
+    root = dvc_doc_parse(&c->tmp, text, len, msg, sizeof(msg));
+    if (root == NULL) {
+        fail(c, "%s: %s", uri, msg);
+        return NULL;
+    }
+    res = res_add(c, uri, root);
+    if (res == NULL) {
+        fail(c, "%s: loaded twice", uri);
+        return NULL;
+    }
+    if (strcmp(uri, c->root_uri) == 0) {
+        scan(c, root, tmpstr(c, uri), res, "");
+    } else {
+        dvc_buf_t b;
+
+        dvc_buf_init(&b, c->schema->alloc);
+        dvc_buf_puts(&b, uri);
+        dvc_buf_putc(&b, '#');
+        scan(c, root, tmpstr(c, uri), res,
+             dvc_buf_cstr(&b) ? tmpstr(c, b.data) : "");
+        dvc_buf_free(&b);
+    }
+    return c->failed ? NULL : root;
+}
+
+/* Loads the document a URI (without fragment) names: file:// paths, and
+ * http://localhost:1234/ under remotes_dir. */
+static int
+load_uri(compiler_t *c, const char *uri)
+{
+    const char *path;
+    char       *text, full[PATH_MAX];
+    size_t      len;
+
+    if (strncmp(uri, "file://", 7) == 0) {
+        path = uri + 7;
+    } else if (strncmp(uri, REMOTE_PREFIX, sizeof(REMOTE_PREFIX) - 1) == 0
+               && c->opt != NULL && c->opt->remotes_dir != NULL)
+    {
+        int n = snprintf(full, sizeof(full), "%s/%s", c->opt->remotes_dir,
+                         uri + sizeof(REMOTE_PREFIX) - 1);
+
+        if (n < 0 || (size_t) n >= sizeof(full)) {
+            return 0;
+        }
+        path = full;
+    } else {
+        return 0;
+    }
+    text = read_file(c, path, &len);
+    if (text == NULL) {
+        return 0;
+    }
+    return load_text(c, uri, text, len) != NULL;
+}
+
+/* JSON Pointer (percent-decoded fragment) from v. */
+static dvc_sv_t *
+pointer_get(dvc_sv_t *v, const char *frag)
+{
+    char        tok[1024];
+    size_t      n, i;
+    const char *p = frag;
+    int         hi, lo;
+    char       *end;
+    unsigned long idx;
+
+    while (*p == '/' && v != NULL) {
+        p++;
+        n = 0;
+        while (*p && *p != '/' && n < sizeof(tok) - 1) {
+            if (*p == '%' && p[1] && p[2]) {
+                hi = p[1] <= '9' ? p[1] - '0' : (p[1] | 0x20) - 'a' + 10;
+                lo = p[2] <= '9' ? p[2] - '0' : (p[2] | 0x20) - 'a' + 10;
+                tok[n++] = (char) (hi * 16 + lo);
+                p += 3;
+            } else if (*p == '~' && p[1] == '1') {
+                tok[n++] = '/';
+                p += 2;
+            } else if (*p == '~' && p[1] == '0') {
+                tok[n++] = '~';
+                p += 2;
+            } else {
+                tok[n++] = *p++;
+            }
+        }
+        tok[n] = '\0';
+        if (v->type == DVC_TOK_OBJ) {
+            dvc_sv_t *next = NULL;
+
+            for (i = 0; i < v->n; i++) {
+                if (v->klens[i] == n && memcmp(v->keys[i], tok, n) == 0) {
+                    next = v->items[i];
+                    break;
+                }
+            }
+            v = next;
+        } else if (v->type == DVC_TOK_ARR) {
+            errno = 0;
+            idx = strtoul(tok, &end, 10);
+            v = (*end == '\0' && n > 0 && idx < v->n) ? v->items[idx] : NULL;
+        } else {
+            v = NULL;
+        }
+    }
+    return *p == '\0' ? v : NULL;
+}
+
+/* Resolves ref against base to a schema value (loading documents as
+ * needed); NULL after fail(). */
+static dvc_sv_t *
+resolve_ref(compiler_t *c, const char *base, const char *ref, const char *loc,
+    const char **frag_out)
+{
+    dvc_buf_t   b;
+    char       *uri, *frag;
+    res_ent_t  *r;
+    dvc_sv_t   *v = NULL;
+    node_ent_t *e;
+    size_t      i;
+
+    dvc_buf_init(&b, c->schema->alloc);
+    if (dvc_uri_resolve(&b, base, ref) != 0) {
+        dvc_buf_free(&b);
+        fail(c, "out of memory");
+        return NULL;
+    }
+    uri = tmpstr(c, b.data);
+    dvc_buf_free(&b);
+    if (uri == NULL) {
+        return NULL;
+    }
+    frag = strchr(uri, '#');
+    if (frag != NULL) {
+        *frag++ = '\0';
+    } else {
+        frag = "";
+    }
+    *frag_out = frag;
+    r = res_find(c, uri);
+    if (r == NULL && load_uri(c, uri)) {
+        r = res_find(c, uri);
+    }
+    if (c->failed) {
+        return NULL;
+    }
+    if (r == NULL) {
+        fail(c, "$ref \"%s\" at %s: cannot resolve %s", ref, loc, uri);
+        return NULL;
+    }
+    if (frag[0] == '\0') {
+        v = r->root;
+    } else if (frag[0] == '/') {
+        v = pointer_get(r->root, frag);
+        if (v != NULL) {
+            e = node_lookup(c, v, 0);
+            if (e == NULL || e->base == NULL) {
+                /* somewhere no keyword declares a schema (e.g. under an
+                 * unknown keyword): a schema with the resource's base */
+                scan(c, v, r->uri, r->res, tmpstr(c, loc));
+            }
+        }
+    } else {
+        for (i = 0; i < c->nanchors; i++) {
+            if (strcmp(c->anchors[i].uri, uri) == 0
+                && strcmp(c->anchors[i].name, frag) == 0)
+            {
+                v = c->anchors[i].v;
+                break;
+            }
+        }
+    }
+    if (v == NULL) {
+        fail(c, "$ref \"%s\" at %s: nothing at #%s of %s", ref, loc, frag, uri);
+    }
+    return v;
+}
+
+/* ------------------------------------------------------------ keywords */
+
+static int
+get_count(compiler_t *c, dvc_sv_t *v, const char *loc, const char *kw,
+    size_t *out)
+{
+    const char *p;
+    size_t      n = 0;
+
+    if (v->type != DVC_TOK_NUM || v->s[0] == '-'
+        || !dvc_num_is_integer(v->s, v->len))
+    {
+        fail(c, "%s at %s: must be a non-negative integer", kw, loc);
+        return -1;
+    }
+    /* 1.0 and 1e2 are integers too: go through the digits exactly */
+    if (strpbrk(v->s, ".eE") != NULL) {
+        double d = strtod(v->s, NULL);
+
+        *out = d >= (double) SIZE_MAX ? SIZE_MAX : (size_t) d;
+        return 0;
+    }
+    for (p = v->s; *p; p++) {
+        if (n > (SIZE_MAX - 9) / 10) {
+            n = SIZE_MAX;
+            break;
+        }
+        n = n * 10 + (size_t) (*p - '0');
+    }
+    *out = n;
+    return 0;
+}
+
+static dvc_snode_t *
+sub(compiler_t *c, dvc_sv_t *v, const char *loc, const char *kw)
+{
+    if (v->type != DVC_TOK_OBJ && v->type != DVC_TOK_TRUE
+        && v->type != DVC_TOK_FALSE)
+    {
+        fail(c, "%s at %s: must be a schema (object or boolean)", kw, loc);
+        return NULL;
+    }
+    return compile_node(c, v);
+}
+
+static dvc_snode_t **
+sub_list(compiler_t *c, dvc_sv_t *v, const char *loc, const char *kw,
+    size_t *n)
+{
+    dvc_snode_t **list;
+    size_t        i;
+
+    if (v->type != DVC_TOK_ARR || (v->n == 0 && strcmp(kw, "prefixItems"))) {
+        fail(c, "%s at %s: must be a non-empty array of schemas", kw, loc);
+        return NULL;
+    }
+    list = dvc_arena_alloc(&c->schema->arena, (v->n + 1) * sizeof(*list));
+    if (list == NULL) {
+        fail(c, "out of memory");
+        return NULL;
+    }
+    for (i = 0; i < v->n; i++) {
+        list[i] = sub(c, v->items[i], loc, kw);
+    }
+    *n = v->n;
+    return list;
+}
+
+/* Appends v as tokens to a growable run in the schema arena. */
+typedef struct {
+    dvc_tok_t *t;
+    size_t     n, cap;
+    dvc_buf_t  text;
+} tokbuild_t;
+
+static size_t
+tok_put(compiler_t *c, tokbuild_t *tb, dvc_sv_t *v, int key, const char *k,
+    size_t klen)
+{
+    size_t     me, i;
+    dvc_tok_t *t;
+
+    tb->t = grow(c, tb->t, &tb->cap, tb->n, sizeof(dvc_tok_t));
+    if (tb->t == NULL) {
+        return 0;
+    }
+    me = tb->n++;
+    t = &tb->t[me];
+    memset(t, 0, sizeof(*t));
+    t->size = 1;
+    if (key) {
+        t->type = DVC_TOK_KEY;
+        t->off = tb->text.len;
+        t->len = klen;
+        dvc_buf_append(&tb->text, k, klen);
+        return me;
+    }
+    t->type = v->type;
+    if (v->type == DVC_TOK_NUM || v->type == DVC_TOK_STR) {
+        t->off = tb->text.len;
+        t->len = v->len;
+        dvc_buf_append(&tb->text, v->s, v->len);
+    } else if (v->type == DVC_TOK_ARR || v->type == DVC_TOK_OBJ) {
+        for (i = 0; i < v->n; i++) {
+            if (v->type == DVC_TOK_OBJ) {
+                tok_put(c, tb, NULL, 1, v->keys[i], v->klens[i]);
+            }
+            tok_put(c, tb, v->items[i], 0, NULL, 0);
+        }
+        tb->t[me].count = (uint32_t) v->n;
+        tb->t[me].size = (uint32_t) (tb->n - me);
+    }
+    return me;
+}
+
+static void
+compile_values(compiler_t *c, dvc_snode_t *s, dvc_sv_t **vals, size_t n)
+{
+    tokbuild_t tb;
+    size_t     i;
+    char      *text;
+    dvc_tok_t *t;
+
+    memset(&tb, 0, sizeof(tb));
+    dvc_buf_init(&tb.text, c->schema->alloc);
+    s->value_idx = dvc_arena_alloc(&c->schema->arena, (n + 1) * sizeof(size_t));
+    if (s->value_idx == NULL) {
+        fail(c, "out of memory");
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        s->value_idx[i] = tok_put(c, &tb, vals[i], 0, NULL, 0);
+        if (vals[i]->type == DVC_TOK_OBJ) {
+            s->kw |= KW_REC_OBJ;
+        } else if (vals[i]->type == DVC_TOK_ARR) {
+            s->kw |= KW_REC_ARR;
+        }
+    }
+    s->nvalues = n;
+    t = dvc_arena_alloc(&c->schema->arena, (tb.n + 1) * sizeof(dvc_tok_t));
+    text = dvc_arena_alloc(&c->schema->arena, tb.text.len + 1);
+    if (t == NULL || text == NULL || tb.text.failed || c->failed) {
+        dvc_buf_free(&tb.text);
+        fail(c, "out of memory");
+        return;
+    }
+    memcpy(t, tb.t, tb.n * sizeof(dvc_tok_t));
+    if (tb.text.len) {
+        memcpy(text, tb.text.data, tb.text.len);
+    }
+    dvc_buf_free(&tb.text);
+    s->values.t = t;
+    s->values.text = text;
+}
+
+typedef struct {
+    const char   *key;
+    size_t        len;
+    dvc_snode_t  *prop, *depschema;
+    dvc_sv_t     *depreq;
+    int           required;
+} name_in_t;
+
+static int
+name_cmp(const void *a, const void *b)
+{
+    const name_in_t *x = a, *y = b;
+    size_t           n = x->len < y->len ? x->len : y->len;
+    int              r = memcmp(x->key, y->key, n);
+
+    return r ? r : (x->len < y->len ? -1 : x->len > y->len);
+}
+
+static int
+sname_find(const dvc_snode_t *s, const char *k, size_t len)
+{
+    size_t lo = 0, hi = s->nnames, mid, n;
+    int    r;
+
+    while (lo < hi) {
+        mid = (lo + hi) / 2;
+        n = s->names[mid].len < len ? s->names[mid].len : len;
+        r = memcmp(s->names[mid].key, k, n);
+        if (r == 0) {
+            r = s->names[mid].len < len ? -1 : s->names[mid].len > len;
+        }
+        if (r == 0) {
+            return (int) mid;
+        }
+        if (r < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return -1;
+}
+
+/* properties, required, dependentRequired, dependentSchemas: one table. */
+static void
+compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
+    dvc_sv_t *req, dvc_sv_t *depreq, dvc_sv_t *depsch, const char *loc)
+{
+    name_in_t *in = NULL;
+    size_t     n = 0, cap = 0, i, j, k, out;
+    dvc_sv_t  *m;
+
+#define ADD_NAME(K, L)                                              \
+    do {                                                            \
+        in = grow(c, in, &cap, n, sizeof(name_in_t));               \
+        if (in == NULL) return;                                     \
+        memset(&in[n], 0, sizeof(name_in_t));                       \
+        in[n].key = (K); in[n].len = (L); n++;                      \
+    } while (0)
+
+    if (props != NULL) {
+        for (i = 0; i < props->n; i++) {
+            ADD_NAME(props->keys[i], props->klens[i]);
+            in[n - 1].prop = sub(c, props->items[i], loc, "properties");
+        }
+    }
+    if (req != NULL) {
+        for (i = 0; i < req->n; i++) {
+            if (req->items[i]->type != DVC_TOK_STR) {
+                fail(c, "required at %s: must list strings", loc);
+                return;
+            }
+            ADD_NAME(req->items[i]->s, req->items[i]->len);
+            in[n - 1].required = 1;
+        }
+    }
+    if (depreq != NULL) {
+        for (i = 0; i < depreq->n; i++) {
+            m = depreq->items[i];
+            if (m->type != DVC_TOK_ARR) {
+                fail(c, "dependentRequired at %s: must map to arrays", loc);
+                return;
+            }
+            ADD_NAME(depreq->keys[i], depreq->klens[i]);
+            in[n - 1].depreq = m;
+            for (j = 0; j < m->n; j++) {
+                if (m->items[j]->type != DVC_TOK_STR) {
+                    fail(c, "dependentRequired at %s: must list strings", loc);
+                    return;
+                }
+                ADD_NAME(m->items[j]->s, m->items[j]->len);
+            }
+        }
+    }
+    if (depsch != NULL) {
+        for (i = 0; i < depsch->n; i++) {
+            ADD_NAME(depsch->keys[i], depsch->klens[i]);
+            in[n - 1].depschema = sub(c, depsch->items[i],
+                loc_join(c, loc_join(c, loc, "dependentSchemas", 16),
+                         depsch->keys[i], depsch->klens[i]),
+                "dependentSchemas");
+        }
+    }
+#undef ADD_NAME
+    if (n == 0 || c->failed) {
+        return;
+    }
+    qsort(in, n, sizeof(name_in_t), name_cmp);
+    s->names = dvc_arena_alloc(&c->schema->arena, n * sizeof(dvc_sname_t));
+    if (s->names == NULL) {
+        fail(c, "out of memory");
+        return;
+    }
+    out = 0;
+    for (i = 0; i < n; i = j) {
+        dvc_sname_t *nm = &s->names[out++];
+
+        nm->key = dvc_arena_strndup(&c->schema->arena, in[i].key, in[i].len);
+        nm->len = in[i].len;
+        for (j = i; j < n && name_cmp(&in[i], &in[j]) == 0; j++) {
+            if (in[j].prop && !nm->prop) {
+                nm->prop = in[j].prop;
+            }
+            if (in[j].depschema) {
+                nm->depschema = in[j].depschema;
+            }
+            if (in[j].required) {
+                nm->required = 1;
+            }
+        }
+    }
+    s->nnames = out;
+    for (i = 0; i < out; i++) {
+        s->nrequired += s->names[i].required;
+        s->ndepsch += s->names[i].depschema != NULL;
+    }
+    /* dependentRequired: indices of the names each key requires */
+    for (i = 0; i < n; i++) {
+        dvc_sname_t *nm;
+        uint32_t    *idx;
+
+        if (in[i].depreq == NULL) {
+            continue;
+        }
+        nm = &s->names[sname_find(s, in[i].key, in[i].len)];
+        m = in[i].depreq;
+        idx = dvc_arena_alloc(&c->schema->arena, (m->n + 1) * sizeof(uint32_t));
+        if (idx == NULL) {
+            fail(c, "out of memory");
+            return;
+        }
+        for (k = 0; k < m->n; k++) {
+            idx[k] = (uint32_t) sname_find(s, m->items[k]->s, m->items[k]->len);
+        }
+        nm->depreq = idx;
+        nm->ndepreq = (uint32_t) m->n;
+    }
+}
+
+static dvc_regex_t *
+compile_regex(compiler_t *c, dvc_sv_t *v, const char *loc, const char *kw)
+{
+    char         msg[200];
+    dvc_regex_t *re;
+    dvc_schema_t *sc = c->schema;
+
+    if (v->type != DVC_TOK_STR) {
+        fail(c, "%s at %s: must be a string", kw, loc);
+        return NULL;
+    }
+    msg[0] = '\0';
+    re = dvc_regex_compile(sc->alloc, v->s, v->len, msg, sizeof(msg));
+    if (re == NULL) {
+        fail(c, "%s \"%s\" at %s: %s", kw, v->s, loc, msg);
+        return NULL;
+    }
+    if (sc->nregexes == sc->cregexes) {
+        size_t        cap = sc->cregexes ? sc->cregexes * 2 : 16;
+        dvc_regex_t **r = dvc_realloc(sc->alloc, sc->regexes,
+                                      sc->cregexes * sizeof(*r),
+                                      cap * sizeof(*r));
+        if (r == NULL) {
+            dvc_regex_free(sc->alloc, re);
+            fail(c, "out of memory");
+            return NULL;
+        }
+        sc->regexes = r;
+        sc->cregexes = cap;
+    }
+    sc->regexes[sc->nregexes++] = re;
+    return re;
+}
+
+static int
+type_bit(const dvc_sv_t *v)
+{
+    static const struct { const char *n; int bit; } types[] = {
+        { "null", DVC_T_NULL }, { "boolean", DVC_T_BOOL },
+        { "integer", DVC_T_INT }, { "number", DVC_T_NUM | DVC_T_INT },
+        { "string", DVC_T_STR }, { "array", DVC_T_ARR },
+        { "object", DVC_T_OBJ }
+    };
+    size_t i;
+
+    if (v->type != DVC_TOK_STR) {
+        return 0;
+    }
+    for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        if (strcmp(v->s, types[i].n) == 0) {
+            return types[i].bit;
+        }
+    }
+    return 0;
+}
+
+static const char *
+num_text(compiler_t *c, dvc_sv_t *v, const char *loc, const char *kw,
+    size_t *len)
+{
+    if (v->type != DVC_TOK_NUM) {
+        fail(c, "%s at %s: must be a number", kw, loc);
+        return NULL;
+    }
+    *len = v->len;
+    return dvc_arena_strndup(&c->schema->arena, v->s, v->len);
+}
+
+#define KEY_IS(s)  (klen == sizeof(s) - 1 && memcmp(k, s, klen) == 0)
+
+static dvc_snode_t *
+compile_node(compiler_t *c, dvc_sv_t *v)
+{
+    node_ent_t  *e;
+    dvc_snode_t *s;
+    dvc_sv_t    *m, *props = NULL, *req = NULL, *depreq = NULL,
+                *depsch = NULL, *vals1 = NULL, *ifv = NULL, *msgs;
+    const char  *k, *loc, *frag;
+    size_t       i, klen;
+    int          bit;
+    dvc_sv_t    *target;
+
+    if (c->failed) {
+        return NULL;
+    }
+    e = node_lookup(c, v, 0);
+    if (e == NULL || e->base == NULL) {
+        fail(c, "internal: schema value not indexed");
+        return NULL;
+    }
+    if (e->node != NULL) {
+        return e->node;
+    }
+    s = dvc_arena_alloc(&c->schema->arena, sizeof(*s));
+    if (s == NULL) {
+        fail(c, "out of memory");
+        return NULL;
+    }
+    e->node = s;
+    loc = e->loc;
+    s->loc = dvc_arena_strndup(&c->schema->arena, loc, strlen(loc));
+    s->res = e->res;
+    s->format = -1;
+    s->min_props = s->min_items = s->min_len = 0;
+    s->max_props = s->max_items = s->max_len = s->max_contains = SIZE_MAX;
+    s->min_contains = 1;
+
+    if (v->type == DVC_TOK_TRUE) {
+        return s;
+    }
+    if (v->type == DVC_TOK_FALSE) {
+        s->kw = KW_FALSE;
+        return s;
+    }
+    if (v->type != DVC_TOK_OBJ) {
+        fail(c, "schema at %s: must be an object or a boolean",
+             loc[0] ? loc : "/");
+        return NULL;
+    }
+
+    for (i = 0; i < v->n && !c->failed; i++) {
+        k = v->keys[i];
+        klen = v->klens[i];
+        m = v->items[i];
+        if (KEY_IS("$ref") || KEY_IS("$dynamicRef")) {
+            if (m->type != DVC_TOK_STR) {
+                fail(c, "%s at %s: must be a string", k, loc);
+                break;
+            }
+            target = resolve_ref(c, e->base, m->s, loc, &frag);
+            if (target == NULL) {
+                break;
+            }
+            if (KEY_IS("$ref")) {
+                s->ref = sub(c, target, loc, k);
+            } else {
+                dvc_sv_t *da = dvc_sv_get(target, "$dynamicAnchor");
+
+                s->dynref = sub(c, target, loc, k);
+                if (frag[0] != '/' && frag[0] != '\0' && da != NULL
+                    && da->type == DVC_TOK_STR && strcmp(da->s, frag) == 0)
+                {
+                    s->dynanchor = dvc_arena_strndup(&c->schema->arena,
+                                                     frag, strlen(frag));
+                    s->dynanchor_len = strlen(frag);
+                }
+            }
+            s->kw |= KW_INPLACE;
+        } else if (KEY_IS("type")) {
+            if (m->type == DVC_TOK_ARR) {
+                size_t j;
+
+                for (j = 0; j < m->n; j++) {
+                    bit = type_bit(m->items[j]);
+                    if (bit == 0) {
+                        fail(c, "type at %s: unknown type", loc);
+                    }
+                    s->types |= (uint8_t) bit;
+                }
+            } else {
+                bit = type_bit(m);
+                if (bit == 0) {
+                    fail(c, "type at %s: unknown type", loc);
+                }
+                s->types = (uint8_t) bit;
+            }
+            s->kw |= KW_TYPE;
+        } else if (KEY_IS("const")) {
+            vals1 = m;
+            s->kw |= KW_CONST;
+        } else if (KEY_IS("enum")) {
+            if (m->type != DVC_TOK_ARR) {
+                fail(c, "enum at %s: must be an array", loc);
+                break;
+            }
+            compile_values(c, s, m->items, m->n);
+            s->kw |= KW_ENUM;
+        } else if (KEY_IS("minimum")) {
+            s->minimum = num_text(c, m, loc, k, &s->minimum_len);
+            s->kw |= KW_NUMERIC;
+        } else if (KEY_IS("maximum")) {
+            s->maximum = num_text(c, m, loc, k, &s->maximum_len);
+            s->kw |= KW_NUMERIC;
+        } else if (KEY_IS("exclusiveMinimum")) {
+            s->xminimum = num_text(c, m, loc, k, &s->xminimum_len);
+            s->kw |= KW_NUMERIC;
+        } else if (KEY_IS("exclusiveMaximum")) {
+            s->xmaximum = num_text(c, m, loc, k, &s->xmaximum_len);
+            s->kw |= KW_NUMERIC;
+        } else if (KEY_IS("multipleOf")) {
+            s->multiple_of = num_text(c, m, loc, k, &s->multiple_of_len);
+            if (s->multiple_of && !dvc_num_divisor_ok(m->s, m->len)) {
+                fail(c, "multipleOf at %s: must be a positive number", loc);
+            }
+            s->kw |= KW_NUMERIC;
+        } else if (KEY_IS("minLength")) {
+            get_count(c, m, loc, k, &s->min_len);
+            s->kw |= KW_STRING;
+        } else if (KEY_IS("maxLength")) {
+            get_count(c, m, loc, k, &s->max_len);
+            s->kw |= KW_STRING;
+        } else if (KEY_IS("pattern")) {
+            s->pattern = compile_regex(c, m, loc, k);
+            s->kw |= KW_STRING;
+        } else if (KEY_IS("format")) {
+            if (m->type != DVC_TOK_STR) {
+                fail(c, "format at %s: must be a string", loc);
+                break;
+            }
+            s->format = dvc_format_id(m->s, m->len);
+            if (s->format >= 0) {
+                s->kw |= KW_STRING;
+            }
+        } else if (KEY_IS("minItems")) {
+            get_count(c, m, loc, k, &s->min_items);
+            s->kw |= KW_ARRAY;
+        } else if (KEY_IS("maxItems")) {
+            get_count(c, m, loc, k, &s->max_items);
+            s->kw |= KW_ARRAY;
+        } else if (KEY_IS("uniqueItems")) {
+            if (m->type != DVC_TOK_TRUE && m->type != DVC_TOK_FALSE) {
+                fail(c, "uniqueItems at %s: must be a boolean", loc);
+                break;
+            }
+            if (m->type == DVC_TOK_TRUE) {
+                s->unique = 1;
+                s->kw |= KW_ARRAY | KW_REC_ARR;
+            }
+        } else if (KEY_IS("prefixItems")) {
+            s->prefix = sub_list(c, m, loc, k, &s->nprefix);
+            s->kw |= KW_ARRAY;
+        } else if (KEY_IS("items")) {
+            s->items = sub(c, m, loc, k);
+            s->kw |= KW_ARRAY;
+        } else if (KEY_IS("contains")) {
+            s->contains = sub(c, m, loc, k);
+            s->kw |= KW_ARRAY;
+        } else if (KEY_IS("unevaluatedItems")) {
+            s->uneval_items = sub(c, m, loc, k);
+            s->kw |= KW_ARRAY | KW_UNEVAL;
+            c->schema->track = 1;
+        } else if (KEY_IS("minProperties")) {
+            get_count(c, m, loc, k, &s->min_props);
+            s->kw |= KW_OBJECT;
+        } else if (KEY_IS("maxProperties")) {
+            get_count(c, m, loc, k, &s->max_props);
+            s->kw |= KW_OBJECT;
+        } else if (KEY_IS("properties")) {
+            if (m->type != DVC_TOK_OBJ) {
+                fail(c, "properties at %s: must be an object", loc);
+                break;
+            }
+            props = m;
+            s->kw |= KW_OBJECT;
+        } else if (KEY_IS("required")) {
+            if (m->type != DVC_TOK_ARR) {
+                fail(c, "required at %s: must be an array", loc);
+                break;
+            }
+            req = m;
+            s->kw |= KW_OBJECT;
+        } else if (KEY_IS("dependentRequired")) {
+            if (m->type != DVC_TOK_OBJ) {
+                fail(c, "dependentRequired at %s: must be an object", loc);
+                break;
+            }
+            depreq = m;
+            s->kw |= KW_OBJECT;
+        } else if (KEY_IS("dependentSchemas")) {
+            if (m->type != DVC_TOK_OBJ) {
+                fail(c, "dependentSchemas at %s: must be an object", loc);
+                break;
+            }
+            depsch = m;
+            s->kw |= KW_OBJECT | KW_INPLACE;
+        } else if (KEY_IS("patternProperties")) {
+            size_t j;
+
+            if (m->type != DVC_TOK_OBJ) {
+                fail(c, "patternProperties at %s: must be an object", loc);
+                break;
+            }
+            s->pprops = dvc_arena_alloc(&c->schema->arena,
+                                        (m->n + 1) * sizeof(dvc_spat_t));
+            if (s->pprops == NULL) {
+                fail(c, "out of memory");
+                break;
+            }
+            for (j = 0; j < m->n && !c->failed; j++) {
+                dvc_sv_t pat;
+
+                memset(&pat, 0, sizeof(pat));
+                pat.type = DVC_TOK_STR;
+                pat.s = m->keys[j];
+                pat.len = m->klens[j];
+                s->pprops[j].re = compile_regex(c, &pat, loc, k);
+                s->pprops[j].s = sub(c, m->items[j], loc, k);
+            }
+            s->npprops = m->n;
+            s->kw |= KW_OBJECT;
+        } else if (KEY_IS("additionalProperties")) {
+            s->addl = sub(c, m, loc, k);
+            s->kw |= KW_OBJECT;
+        } else if (KEY_IS("unevaluatedProperties")) {
+            s->uneval_props = sub(c, m, loc, k);
+            s->kw |= KW_OBJECT | KW_UNEVAL;
+            c->schema->track = 1;
+        } else if (KEY_IS("propertyNames")) {
+            s->propnames = sub(c, m, loc, k);
+            s->kw |= KW_OBJECT;
+        } else if (KEY_IS("allOf")) {
+            s->allof = sub_list(c, m, loc, k, &s->nallof);
+            s->kw |= KW_INPLACE;
+        } else if (KEY_IS("anyOf")) {
+            s->anyof = sub_list(c, m, loc, k, &s->nanyof);
+            s->kw |= KW_INPLACE;
+        } else if (KEY_IS("oneOf")) {
+            s->oneof = sub_list(c, m, loc, k, &s->noneof);
+            s->kw |= KW_INPLACE;
+        } else if (KEY_IS("not")) {
+            s->not_ = sub(c, m, loc, k);
+            s->kw |= KW_INPLACE;
+        } else if (KEY_IS("if")) {
+            ifv = m;
+        } else if (KEY_IS("x-dvc-messages")) {
+            msgs = m;
+            if (msgs->type == DVC_TOK_OBJ) {
+                dvc_sv_t *vi = dvc_sv_get(msgs, "vi"), *en = dvc_sv_get(msgs, "en");
+
+                if (vi && vi->type == DVC_TOK_STR) {
+                    s->msg_vi = dvc_arena_strndup(&c->schema->arena, vi->s,
+                                                  vi->len);
+                }
+                if (en && en->type == DVC_TOK_STR) {
+                    s->msg_en = dvc_arena_strndup(&c->schema->arena, en->s,
+                                                  en->len);
+                }
+            }
+        }
+    }
+    if (c->failed) {
+        return NULL;
+    }
+    if (vals1 != NULL) {
+        compile_values(c, s, &vals1, 1);
+    }
+    if (ifv != NULL) {
+        s->if_ = sub(c, ifv, loc, "if");
+        m = dvc_sv_get(v, "then");
+        if (m != NULL) {
+            s->then_ = sub(c, m, loc, "then");
+        }
+        m = dvc_sv_get(v, "else");
+        if (m != NULL) {
+            s->else_ = sub(c, m, loc, "else");
+        }
+        s->kw |= KW_INPLACE;
+    }
+    if ((m = dvc_sv_get(v, "minContains")) != NULL && s->contains) {
+        get_count(c, m, loc, "minContains", &s->min_contains);
+        s->has_min_contains = 1;
+    }
+    if ((m = dvc_sv_get(v, "maxContains")) != NULL && s->contains) {
+        get_count(c, m, loc, "maxContains", &s->max_contains);
+    }
+    if (props || req || depreq || depsch) {
+        compile_names(c, s, props, req, depreq, depsch, loc);
+    }
+    return c->failed ? NULL : s;
+}
+
+/* ------------------------------------------------------------ entry */
+
+static dvc_schema_t *
+compile_doc(const dvc_alloc_t *a, const char *uri, const char *text,
+    size_t len, const dvc_schema_options_t *opt, char *err, size_t errlen)
+{
+    compiler_t    c;
+    dvc_schema_t *s;
+    dvc_sv_t     *root;
+    size_t        i, j, n;
+
+    if (errlen) {
+        err[0] = '\0';
+    }
+    s = dvc_calloc(a, 1, sizeof(*s));
+    if (s == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    s->alloc = a;
+    s->arena.alloc = a;
+    memset(&c, 0, sizeof(c));
+    c.schema = s;
+    c.tmp.alloc = a;
+    c.opt = opt;
+    c.err = err;
+    c.errlen = errlen;
+    c.root_uri = uri;
+
+    root = load_text(&c, uri, text, len);
+    if (root != NULL) {
+        s->root = sub(&c, root, "", "schema");
+    }
+    /* every $dynamicAnchor of every loaded resource must be compiled: a
+     * $dynamicRef may land on any of them at validation time */
+    for (i = 0; i < c.nanchors && !c.failed; i++) {
+        if (c.anchors[i].dynamic) {
+            compile_node(&c, c.anchors[i].v);
+        }
+    }
+    for (i = 0; i < c.nres && !c.failed; i++) {
+        dvc_sres_t *r = c.res[i].res;
+
+        if (r->dyn != NULL) {
+            continue;
+        }
+        for (n = 0, j = 0; j < c.nanchors; j++) {
+            n += c.anchors[j].dynamic && c.anchors[j].res == r;
+        }
+        if (n == 0) {
+            continue;
+        }
+        r->dyn = dvc_arena_alloc(&s->arena, n * sizeof(dvc_sanchor_t));
+        if (r->dyn == NULL) {
+            fail(&c, "out of memory");
+            break;
+        }
+        for (j = 0; j < c.nanchors; j++) {
+            if (c.anchors[j].dynamic && c.anchors[j].res == r) {
+                dvc_sanchor_t *d = &r->dyn[r->ndyn++];
+
+                d->name = dvc_arena_strndup(&s->arena, c.anchors[j].name,
+                                            strlen(c.anchors[j].name));
+                d->len = strlen(c.anchors[j].name);
+                d->s = node_lookup(&c, c.anchors[j].v, 0)->node;
+            }
+        }
+    }
+    if (c.tmp.failed || s->arena.failed) {
+        fail(&c, "out of memory");
+    }
+    dvc_arena_free(&c.tmp);
+    if (c.failed || s->root == NULL) {
+        if (!c.failed) {
+            snprintf(err, errlen, "schema could not be compiled");
+        }
+        dvc_schema_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static int
+abs_dir(const char *dir, char *out, size_t outlen)
+{
+    char cwd[PATH_MAX];
+    int  n;
+
+    if (dir != NULL && dir[0] == '/') {
+        snprintf(out, outlen, "%s", dir);
+        return 0;
+    }
+    if (getcwd(cwd, sizeof(cwd)) == NULL) {
+        return -1;
+    }
+    if (dir == NULL || dir[0] == '\0') {
+        n = snprintf(out, outlen, "%s", cwd);
+    } else {
+        n = snprintf(out, outlen, "%s/%s", cwd, dir);
+    }
+    return n < 0 || (size_t) n >= outlen ? -1 : 0;
+}
+
+dvc_schema_t *
+dvc_schema_compile(const dvc_alloc_t *a, const char *text, size_t len,
+    const dvc_schema_options_t *opt, char *err, size_t errlen)
+{
+    char dir[PATH_MAX], uri[PATH_MAX + 64];
+
+    if (abs_dir(opt ? opt->base_dir : NULL, dir, sizeof(dir)) != 0) {
+        snprintf(err, errlen, "cannot find the current directory");
+        return NULL;
+    }
+    if ((size_t) snprintf(uri, sizeof(uri), "file://%s/schema.json", dir)
+        >= sizeof(uri))
+    {
+        snprintf(err, errlen, "base directory name too long");
+        return NULL;
+    }
+    return compile_doc(a, uri, text, len, opt, err, errlen);
+}
+
+dvc_schema_t *
+dvc_schema_compile_file(const dvc_alloc_t *a, const char *path,
+    const dvc_schema_options_t *opt, char *err, size_t errlen)
+{
+    char          full[PATH_MAX], uri[PATH_MAX + 16];
+    char         *text;
+    FILE         *f;
+    long          n;
+    dvc_schema_t *s;
+
+    if (path[0] == '/') {
+        if ((size_t) snprintf(full, sizeof(full), "%s", path) >= sizeof(full)) {
+            snprintf(err, errlen, "file name too long");
+            return NULL;
+        }
+    } else if (abs_dir(path, full, sizeof(full)) != 0) {
+        snprintf(err, errlen, "cannot find the current directory");
+        return NULL;
+    }
+    f = fopen(full, "rb");
+    if (f == NULL) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0
+        || n > MAX_DOC_SIZE || fseek(f, 0, SEEK_SET) != 0)
+    {
+        fclose(f);
+        snprintf(err, errlen, "%s: unreadable or larger than 16 MiB", path);
+        return NULL;
+    }
+    text = dvc_malloc(a, (size_t) n + 1);
+    if (text == NULL || fread(text, 1, (size_t) n, f) != (size_t) n) {
+        fclose(f);
+        dvc_free(a, text);
+        snprintf(err, errlen, "%s: read error", path);
+        return NULL;
+    }
+    fclose(f);
+    if ((size_t) snprintf(uri, sizeof(uri), "file://%s", full) >= sizeof(uri)) {
+        dvc_free(a, text);
+        snprintf(err, errlen, "%s: name too long", path);
+        return NULL;
+    }
+    s = compile_doc(a, uri, text, (size_t) n, opt, err, errlen);
+    dvc_free(a, text);
+    return s;
+}
+
+void
+dvc_schema_free(dvc_schema_t *s)
+{
+    size_t i;
+
+    if (s == NULL) {
+        return;
+    }
+    for (i = 0; i < s->nregexes; i++) {
+        dvc_regex_free(s->alloc, s->regexes[i]);
+    }
+    dvc_free(s->alloc, s->regexes);
+    dvc_arena_free(&s->arena);
+    dvc_free(s->alloc, s);
+}

@@ -1,0 +1,191 @@
+/*
+ * Internals shared by the schema compiler (dvc_schema_compile.c), the
+ * streaming engine (dvc_schema_validate.c), JSON value tokens for const, enum
+ * and uniqueItems (dvc_schema_value.c) and error reporting
+ * (dvc_schema_errors.c).  Not part of the public API.
+ */
+#ifndef DVC_SCHEMA_INT_H
+#define DVC_SCHEMA_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dvc_alloc.h"
+#include "dvc_buf.h"
+#include "dvc_regex.h"
+#include "dvc_schema.h"
+
+/* ------------------------------------------------------------ arena */
+
+/* Bump allocator for the compiled schema: everything is freed at once. */
+typedef struct dvc_arena_blk dvc_arena_blk_t;
+
+typedef struct {
+    const dvc_alloc_t *alloc;
+    dvc_arena_blk_t   *blk;
+    int                failed;
+} dvc_arena_t;
+
+void *dvc_arena_alloc(dvc_arena_t *ar, size_t size);   /* zeroed */
+char *dvc_arena_strndup(dvc_arena_t *ar, const char *s, size_t len);
+void  dvc_arena_free(dvc_arena_t *ar);
+
+/* ------------------------------------------------------------ values */
+
+/* A JSON value as a flat run of tokens (pre-order): a container token counts
+ * its children and the tokens of its whole subtree, an object's members are
+ * a KEY token followed by the value.  Text lives in a separate byte area
+ * addressed by offset, so a growing recorder can realloc it. */
+enum {
+    DVC_TOK_NULL = 0, DVC_TOK_FALSE, DVC_TOK_TRUE, DVC_TOK_NUM, DVC_TOK_STR,
+    DVC_TOK_ARR, DVC_TOK_OBJ, DVC_TOK_KEY
+};
+
+typedef struct {
+    uint8_t  type;
+    uint32_t size;    /* tokens in this subtree, itself included */
+    uint32_t count;   /* children (members for objects) */
+    size_t   off;     /* text offset (NUM, STR, KEY) */
+    size_t   len;
+} dvc_tok_t;
+
+typedef struct {
+    const dvc_tok_t *t;
+    const char      *text;
+} dvc_tokv_t;
+
+/* 1 if the values at a.t[ai] and b.t[bi] are equal in the JSON Schema sense
+ * (numbers by value, objects regardless of member order). */
+int dvc_tok_equal(dvc_tokv_t a, size_t ai, dvc_tokv_t b, size_t bi);
+
+/* Growable token recorder (runtime, for containers under const, enum and
+ * uniqueItems). */
+typedef struct {
+    const dvc_alloc_t *alloc;
+    dvc_tok_t         *t;
+    size_t             n, cap;
+    dvc_buf_t          text;
+} dvc_rec_t;
+
+int  dvc_rec_push(dvc_rec_t *r, int type, const char *s, size_t len);
+void dvc_rec_free(dvc_rec_t *r);
+
+/* ------------------------------------------------------------ compiled */
+
+enum {
+    DVC_T_NULL = 1, DVC_T_BOOL = 2, DVC_T_INT = 4, DVC_T_NUM = 8,
+    DVC_T_STR = 16, DVC_T_ARR = 32, DVC_T_OBJ = 64
+};
+
+/* Keyword presence, tested on the hot path. */
+#define KW_FALSE        (1u << 0)   /* the boolean schema false */
+#define KW_TYPE         (1u << 1)
+#define KW_CONST        (1u << 2)
+#define KW_ENUM         (1u << 3)
+#define KW_NUMERIC      (1u << 4)   /* any of minimum .. multipleOf */
+#define KW_STRING       (1u << 5)   /* minLength, maxLength, pattern, format */
+#define KW_OBJECT       (1u << 6)   /* any object keyword */
+#define KW_ARRAY        (1u << 7)   /* any array keyword */
+#define KW_INPLACE      (1u << 8)   /* $ref, allOf, .. applied to the same value */
+#define KW_REC_OBJ      (1u << 9)   /* const/enum holds an object: record one */
+#define KW_REC_ARR      (1u << 10)  /* const/enum holds an array, or uniqueItems */
+#define KW_UNEVAL       (1u << 11)  /* unevaluatedProperties/Items present */
+
+typedef struct dvc_snode dvc_snode_t;
+typedef struct dvc_sres dvc_sres_t;
+
+/* One name of an object schema: properties, required, dependentRequired,
+ * dependentSchemas merged into one sorted table (one lookup per key). */
+typedef struct {
+    const char    *key;
+    size_t         len;
+    dvc_snode_t   *prop;       /* properties[key] or NULL */
+    dvc_snode_t   *depschema;  /* dependentSchemas[key] or NULL */
+    const uint32_t *depreq;    /* dependentRequired[key]: indices in names */
+    uint32_t       ndepreq;
+    uint8_t        required;
+} dvc_sname_t;
+
+typedef struct {
+    dvc_regex_t  *re;
+    dvc_snode_t  *s;
+} dvc_spat_t;
+
+typedef struct {
+    const char   *name;
+    size_t        len;
+    dvc_snode_t  *s;
+} dvc_sanchor_t;
+
+struct dvc_sres {
+    const char    *uri;
+    dvc_sanchor_t *dyn;      /* $dynamicAnchor names of this resource */
+    size_t         ndyn;
+};
+
+struct dvc_snode {
+    uint32_t        kw;
+    uint8_t         types;
+    uint8_t         unique;
+    const char     *loc;            /* schema location of this subschema */
+    const char     *msg_vi;         /* x-dvc-messages, or NULL */
+    const char     *msg_en;
+    const dvc_sres_t *res;          /* resource, for the dynamic scope */
+    int             depth_hint;
+
+    dvc_snode_t    *ref;
+    dvc_snode_t    *dynref;         /* initial target of $dynamicRef */
+    const char     *dynanchor;      /* set when the dynamic lookup applies */
+    size_t          dynanchor_len;
+    dvc_snode_t   **allof, **anyof, **oneof;
+    size_t          nallof, nanyof, noneof;
+    dvc_snode_t    *not_, *if_, *then_, *else_;
+
+    dvc_sname_t    *names;          /* sorted by key */
+    size_t          nnames, nrequired;
+    dvc_spat_t     *pprops;
+    size_t          npprops;
+    dvc_snode_t    *addl, *uneval_props, *propnames;
+    size_t          min_props, max_props;      /* SIZE_MAX: absent */
+    size_t          ndepsch;                   /* names with depschema */
+
+    dvc_snode_t   **prefix;
+    size_t          nprefix;
+    dvc_snode_t    *items, *contains, *uneval_items;
+    size_t          min_items, max_items, min_contains, max_contains;
+    int             has_min_contains;
+
+    const char     *minimum, *maximum, *xminimum, *xmaximum, *multiple_of;
+    size_t          minimum_len, maximum_len, xminimum_len, xmaximum_len,
+                    multiple_of_len;
+
+    size_t          min_len, max_len;          /* code points; SIZE_MAX */
+    dvc_regex_t    *pattern;
+    int             format;                    /* -1: none or unknown */
+
+    dvc_tokv_t      values;                    /* const / enum tokens */
+    size_t         *value_idx;                 /* token index of each */
+    size_t          nvalues;
+};
+
+struct dvc_schema {
+    const dvc_alloc_t *alloc;
+    dvc_arena_t        arena;
+    dvc_snode_t       *root;
+    dvc_regex_t      **regexes;                /* to free */
+    size_t             nregexes, cregexes;
+    int                track;                  /* some unevaluated* present */
+};
+
+/* ------------------------------------------------------------ messages */
+
+typedef struct {
+    const char *code;
+    const char *vi;
+    const char *en;
+} dvc_msg_t;
+
+/* Message for a keyword or fatal code (a generic one if unknown). */
+const dvc_msg_t *dvc_schema_msg(const char *code);
+
+#endif

@@ -1,0 +1,1448 @@
+/*
+ * The streaming engine: one pass of yajl events over the instance, no tree.
+ *
+ * For each value the applicable schemas become instances (dvc_vi_t): value
+ * roots spawned by the instances on the parent container (properties[k],
+ * items, contains, ..), each expanded in place into its $ref, allOf, anyOf,
+ * oneOf, not, if/then/else and dependentSchemas children, which run in
+ * parallel on the same events.  Scalars are checked on their event;
+ * containers keep counters and bits until their end event.  When a value
+ * ends, its instances are finalised children first: combinators decide,
+ * annotations (evaluated members/items) flow up for unevaluated*, and each
+ * value root reports to its spawner.  Only containers under const/enum/
+ * uniqueItems are recorded (as tokens).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "dvc_format.h"
+#include "dvc_number.h"
+#include "dvc_schema_run.h"
+#include "dvc_unicode.h"
+#include "dvc_utf8.h"
+
+enum {
+    REL_DOC = 0, REL_PROP, REL_ADDL, REL_ITEM, REL_CONTAINS, REL_UNEVAL,
+    REL_PROPNAMES, REL_REF, REL_ALLOF, REL_ANYOF, REL_ONEOF, REL_NOT,
+    REL_IF, REL_THEN, REL_ELSE, REL_DEPSCH
+};
+
+#define MAX_INPLACE_DEPTH  64
+
+/* ------------------------------------------------------------ bits */
+
+static int
+bits_set(dvc_validate_ctx_t *v, dvc_bits_t *b, size_t i)
+{
+    size_t    w = i / 64, nw;
+    uint64_t *h;
+
+    if (w < 2) {
+        b->in[w] |= (uint64_t) 1 << (i % 64);
+        return 0;
+    }
+    w -= 2;
+    if (w >= b->nwords) {
+        nw = b->nwords ? b->nwords * 2 : 4;
+        while (nw <= w) {
+            nw *= 2;
+        }
+        h = dvc_realloc(v->alloc, b->heap, b->nwords * 8, nw * 8);
+        if (h == NULL) {
+            return -1;
+        }
+        memset(h + b->nwords, 0, (nw - b->nwords) * 8);
+        b->heap = h;
+        b->nwords = nw;
+    }
+    b->heap[w] |= (uint64_t) 1 << (i % 64);
+    return 0;
+}
+
+static int
+bits_get(const dvc_bits_t *b, size_t i)
+{
+    size_t w = i / 64;
+
+    if (w < 2) {
+        return (int) (b->in[w] >> (i % 64)) & 1;
+    }
+    w -= 2;
+    return w < b->nwords ? (int) (b->heap[w] >> (i % 64)) & 1 : 0;
+}
+
+static int
+bits_or(dvc_validate_ctx_t *v, dvc_bits_t *dst, const dvc_bits_t *src)
+{
+    size_t i;
+
+    dst->in[0] |= src->in[0];
+    dst->in[1] |= src->in[1];
+    for (i = src->nwords; i > 0; i--) {
+        if (src->heap[i - 1]) {
+            break;
+        }
+    }
+    if (i > 0 && bits_set(v, dst, (i + 2) * 64 - 1) != 0) {
+        return -1;
+    }
+    if (i > 0) {
+        dst->heap[i - 1] &= ~((uint64_t) 1 << 63);
+    }
+    for (; i > 0; i--) {
+        dst->heap[i - 1] |= src->heap[i - 1];
+    }
+    return 0;
+}
+
+static void
+bits_free(dvc_validate_ctx_t *v, dvc_bits_t *b)
+{
+    dvc_free(v->alloc, b->heap);
+    memset(b, 0, sizeof(*b));
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static void
+fatal(dvc_validate_ctx_t *v, int status)
+{
+    if (v->status == 0) {
+        v->status = status;
+    }
+}
+
+size_t
+dvc_run_offset(const dvc_validate_ctx_t *v)
+{
+    return v->fed + (v->in_parse ? yajl_get_bytes_consumed(v->h) : 0);
+}
+
+static int
+path_reserve(dvc_validate_ctx_t *v, size_t extra)
+{
+    size_t  cap;
+    char   *p;
+
+    if (v->path_len + extra <= v->path_cap) {
+        return 0;
+    }
+    cap = v->path_cap ? v->path_cap : 256;
+    while (cap < v->path_len + extra) {
+        cap *= 2;
+    }
+    p = dvc_realloc(v->alloc, v->path, v->path_cap, cap);
+    if (p == NULL) {
+        fatal(v, DVC_ERR_NOMEM);
+        return -1;
+    }
+    v->path = p;
+    v->path_cap = cap;
+    return 0;
+}
+
+static void
+path_push_key(dvc_validate_ctx_t *v, const char *k, size_t len)
+{
+    size_t i;
+    char  *p;
+
+    if (path_reserve(v, 2 * len + 1) != 0) {
+        return;
+    }
+    p = v->path + v->path_len;
+    *p++ = '/';
+    for (i = 0; i < len; i++) {
+        if (k[i] == '~') {
+            *p++ = '~';
+            *p++ = '0';
+        } else if (k[i] == '/') {
+            *p++ = '~';
+            *p++ = '1';
+        } else {
+            *p++ = k[i];
+        }
+    }
+    v->path_len = (size_t) (p - v->path);
+}
+
+static void
+path_push_index(dvc_validate_ctx_t *v, size_t i)
+{
+    char   n[24];
+    int    len = snprintf(n, sizeof(n), "/%zu", i);
+
+    if (path_reserve(v, (size_t) len) == 0) {
+        memcpy(v->path + v->path_len, n, (size_t) len);
+        v->path_len += (size_t) len;
+    }
+}
+
+static dvc_vi_t *
+vi_alloc(dvc_validate_ctx_t *v)
+{
+    size_t     c = v->top / DVC_VI_CHUNK;
+    dvc_vi_t **chunks;
+    dvc_vi_t  *vi;
+
+    if (c == v->nchunks) {
+        chunks = dvc_realloc(v->alloc, v->chunks, v->nchunks * sizeof(*chunks),
+                             (v->nchunks + 1) * sizeof(*chunks));
+        if (chunks == NULL) {
+            return NULL;
+        }
+        v->chunks = chunks;
+        chunks[c] = dvc_malloc(v->alloc, DVC_VI_CHUNK * sizeof(dvc_vi_t));
+        if (chunks[c] == NULL) {
+            return NULL;
+        }
+        v->nchunks++;
+    }
+    vi = &v->chunks[c][v->top % DVC_VI_CHUNK];
+    v->top++;
+    memset(vi, 0, sizeof(*vi));
+    return vi;
+}
+
+static int
+vlist_push(dvc_validate_ctx_t *v, dvc_vi_t *vi)
+{
+    dvc_vi_t **l;
+    size_t     cap;
+
+    if (v->nv == v->cv) {
+        cap = v->cv ? v->cv * 2 : 64;
+        l = dvc_realloc(v->alloc, v->vlist, v->cv * sizeof(*l),
+                        cap * sizeof(*l));
+        if (l == NULL) {
+            return -1;
+        }
+        v->vlist = l;
+        v->cv = cap;
+    }
+    v->vlist[v->nv++] = vi;
+    return 0;
+}
+
+/* Releases what instances above `top` hold on the heap, and pops them. */
+static void
+vi_pop(dvc_validate_ctx_t *v, size_t top)
+{
+    size_t    i;
+    dvc_vi_t *vi;
+
+    for (i = top; i < v->top; i++) {
+        vi = &v->chunks[i / DVC_VI_CHUNK][i % DVC_VI_CHUNK];
+        if (vi->tracked) {
+            bits_free(v, &vi->eval);
+            bits_free(v, &vi->uneval_ok);
+        }
+        if (vi->present_heap) {
+            dvc_free(v->alloc, vi->present_heap);
+        }
+    }
+    v->top = top;
+}
+
+static int
+present_get(const dvc_vi_t *vi, size_t j)
+{
+    const uint64_t *w = vi->present_heap ? vi->present_heap : vi->present;
+
+    return (int) (w[j / 64] >> (j % 64)) & 1;
+}
+
+static void
+present_set(dvc_vi_t *vi, size_t j)
+{
+    uint64_t *w = vi->present_heap ? vi->present_heap : vi->present;
+
+    w[j / 64] |= (uint64_t) 1 << (j % 64);
+}
+
+static int
+sname_find(const dvc_snode_t *s, const char *k, size_t len)
+{
+    size_t lo = 0, hi = s->nnames, mid, n;
+    int    r;
+
+    while (lo < hi) {
+        mid = (lo + hi) / 2;
+        n = s->names[mid].len < len ? s->names[mid].len : len;
+        r = memcmp(s->names[mid].key, k, n);
+        if (r == 0) {
+            r = s->names[mid].len < len ? -1 : s->names[mid].len > len;
+        }
+        if (r == 0) {
+            return (int) mid;
+        }
+        if (r < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return -1;
+}
+
+/* ------------------------------------------------------------ spawning */
+
+static const dvc_snode_t *
+dynamic_target(const dvc_vi_t *vi, const dvc_snode_t *s)
+{
+    const dvc_snode_t *found = s->dynref;
+    const dvc_sres_t  *r, *last = NULL;
+    size_t             i;
+
+    /* outermost resource of the dynamic scope declaring the anchor */
+    for (; vi != NULL; vi = vi->up) {
+        r = vi->s->res;
+        if (r == NULL || r == last) {
+            continue;
+        }
+        last = r;
+        for (i = 0; i < r->ndyn; i++) {
+            if (r->dyn[i].len == s->dynanchor_len
+                && memcmp(r->dyn[i].name, s->dynanchor, s->dynanchor_len) == 0)
+            {
+                found = r->dyn[i].s;
+            }
+        }
+    }
+    return found;
+}
+
+static dvc_vi_t *spawn(dvc_validate_ctx_t *v, const dvc_snode_t *s,
+    dvc_vi_t *up, int rel, uint32_t index, int root, dvc_errlist_t *sink,
+    const char *fcode, int depth);
+
+static void
+child(dvc_validate_ctx_t *v, dvc_vi_t *vi, dvc_vi_t **last,
+    const dvc_snode_t *s, int rel, uint32_t index, dvc_errlist_t *sink,
+    int own_defer, int depth)
+{
+    dvc_vi_t *c;
+
+    c = spawn(v, s, vi, rel, index, 0, own_defer ? NULL : sink, "false",
+              depth + 1);
+    if (c == NULL) {
+        return;
+    }
+    if (own_defer && sink != NULL) {
+        /* errors wait in the child until the parent knows they count */
+        c->sink = &c->defer;
+    }
+    if (*last) {
+        (*last)->next = c;
+    } else {
+        vi->first = c;
+    }
+    *last = c;
+}
+
+static dvc_vi_t *
+spawn(dvc_validate_ctx_t *v, const dvc_snode_t *s, dvc_vi_t *up, int rel,
+    uint32_t index, int root, dvc_errlist_t *sink, const char *fcode,
+    int depth)
+{
+    dvc_vi_t *vi, *last = NULL;
+    size_t    i;
+
+    vi = vi_alloc(v);
+    if (vi == NULL || vlist_push(v, vi) != 0) {
+        fatal(v, DVC_ERR_NOMEM);
+        return NULL;
+    }
+    vi->s = s;
+    vi->up = up;
+    vi->rel = (uint8_t) rel;
+    vi->root = (uint8_t) root;
+    vi->index = index;
+    vi->sink = sink;
+    vi->valid = 1;
+    if (s->nnames > 128) {
+        vi->present_heap = dvc_calloc(v->alloc, (s->nnames + 63) / 64, 8);
+        if (vi->present_heap == NULL) {
+            fatal(v, DVC_ERR_NOMEM);
+            return NULL;
+        }
+    }
+    vi->tracked = (uint8_t) v->schema->track;
+    if (s->kw & KW_FALSE) {
+        vi->valid = 0;
+        dvc_err_add(v, vi, fcode, NULL, NULL, 0, NULL);
+        return vi;
+    }
+    if (!(s->kw & KW_INPLACE)) {
+        return vi;
+    }
+    if (depth > MAX_INPLACE_DEPTH) {
+        vi->valid = 0;
+        dvc_err_add(v, vi, "ref_loop", "$ref", NULL, 0, NULL);
+        return vi;
+    }
+    if (s->ref) {
+        child(v, vi, &last, s->ref, REL_REF, 0, sink, 0, depth);
+    }
+    if (s->dynref) {
+        child(v, vi, &last, s->dynanchor ? dynamic_target(vi, s) : s->dynref,
+              REL_REF, 0, sink, 0, depth);
+    }
+    for (i = 0; i < s->nallof; i++) {
+        child(v, vi, &last, s->allof[i], REL_ALLOF, (uint32_t) i, sink, 0,
+              depth);
+    }
+    for (i = 0; i < s->nanyof; i++) {
+        child(v, vi, &last, s->anyof[i], REL_ANYOF, (uint32_t) i, NULL, 0,
+              depth);
+    }
+    for (i = 0; i < s->noneof; i++) {
+        child(v, vi, &last, s->oneof[i], REL_ONEOF, (uint32_t) i, NULL, 0,
+              depth);
+    }
+    if (s->not_) {
+        child(v, vi, &last, s->not_, REL_NOT, 0, NULL, 0, depth);
+    }
+    if (s->if_) {
+        child(v, vi, &last, s->if_, REL_IF, 0, NULL, 0, depth);
+        if (s->then_) {
+            child(v, vi, &last, s->then_, REL_THEN, 0, sink, 1, depth);
+        }
+        if (s->else_) {
+            child(v, vi, &last, s->else_, REL_ELSE, 0, sink, 1, depth);
+        }
+    }
+    if (s->ndepsch) {
+        for (i = 0; i < s->nnames; i++) {
+            if (s->names[i].depschema) {
+                child(v, vi, &last, s->names[i].depschema, REL_DEPSCH,
+                      (uint32_t) i, sink, 1, depth);
+            }
+        }
+    }
+    return vi;
+}
+
+/* ------------------------------------------------------------ scalars */
+
+static int
+type_ok(const dvc_snode_t *s, int tok, const char *t, size_t len)
+{
+    switch (tok) {
+    case DVC_TOK_NULL:
+        return s->types & DVC_T_NULL;
+    case DVC_TOK_TRUE:
+    case DVC_TOK_FALSE:
+        return s->types & DVC_T_BOOL;
+    case DVC_TOK_NUM:
+        return (s->types & DVC_T_NUM)
+               || ((s->types & DVC_T_INT) && dvc_num_is_integer(t, len));
+    case DVC_TOK_STR:
+        return s->types & DVC_T_STR;
+    case DVC_TOK_ARR:
+        return s->types & DVC_T_ARR;
+    default:
+        return s->types & DVC_T_OBJ;
+    }
+}
+
+static int
+values_match_scalar(const dvc_snode_t *s, int tok, const char *t, size_t len)
+{
+    dvc_tok_t  one;
+    dvc_tokv_t a;
+    size_t     i;
+
+    memset(&one, 0, sizeof(one));
+    one.type = (uint8_t) tok;
+    one.size = 1;
+    one.len = len;
+    a.t = &one;
+    a.text = t;
+    for (i = 0; i < s->nvalues; i++) {
+        if (dvc_tok_equal(a, 0, s->values, s->value_idx[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void
+check_scalar(dvc_validate_ctx_t *v, dvc_vi_t *vi, int tok, const char *t,
+    size_t len, size_t *cps)
+{
+    const dvc_snode_t *s = vi->s;
+    int                r;
+
+    if ((s->kw & KW_TYPE) && !type_ok(s, tok, t, len)) {
+        vi->valid = 0;
+        dvc_err_add(v, vi, "type", "type", NULL, 0, NULL);
+    }
+    if ((s->kw & (KW_CONST | KW_ENUM)) && !values_match_scalar(s, tok, t, len)) {
+        vi->valid = 0;
+        dvc_err_add(v, vi, s->kw & KW_CONST ? "const" : "enum",
+                    s->kw & KW_CONST ? "const" : "enum", NULL, 0, NULL);
+    }
+    if (tok == DVC_TOK_NUM && (s->kw & KW_NUMERIC)) {
+        if (s->minimum && dvc_num_cmp(t, len, s->minimum, s->minimum_len) < 0) {
+            vi->valid = 0;
+            dvc_err_add(v, vi, "minimum", "minimum", NULL, 0, NULL);
+        }
+        if (s->maximum && dvc_num_cmp(t, len, s->maximum, s->maximum_len) > 0) {
+            vi->valid = 0;
+            dvc_err_add(v, vi, "maximum", "maximum", NULL, 0, NULL);
+        }
+        if (s->xminimum
+            && dvc_num_cmp(t, len, s->xminimum, s->xminimum_len) <= 0)
+        {
+            vi->valid = 0;
+            dvc_err_add(v, vi, "exclusiveMinimum", "exclusiveMinimum", NULL, 0,
+                        NULL);
+        }
+        if (s->xmaximum
+            && dvc_num_cmp(t, len, s->xmaximum, s->xmaximum_len) >= 0)
+        {
+            vi->valid = 0;
+            dvc_err_add(v, vi, "exclusiveMaximum", "exclusiveMaximum", NULL, 0,
+                        NULL);
+        }
+        if (s->multiple_of
+            && !dvc_num_multiple_of(t, len, s->multiple_of, s->multiple_of_len))
+        {
+            vi->valid = 0;
+            dvc_err_add(v, vi, "multipleOf", "multipleOf", NULL, 0, NULL);
+        }
+    }
+    if (tok == DVC_TOK_STR && (s->kw & KW_STRING)) {
+        if (s->min_len > 0 || s->max_len != SIZE_MAX) {
+            if (*cps == SIZE_MAX) {
+                *cps = dvc_utf8_count((const unsigned char *) t, len);
+            }
+            if (*cps < s->min_len) {
+                vi->valid = 0;
+                dvc_err_add(v, vi, "minLength", "minLength", NULL, 0, NULL);
+            }
+            if (*cps > s->max_len) {
+                vi->valid = 0;
+                dvc_err_add(v, vi, "maxLength", "maxLength", NULL, 0, NULL);
+            }
+        }
+        if (s->pattern) {
+            r = dvc_regex_search(s->pattern, v->scratch, t, len);
+            if (r != 1) {
+                vi->valid = 0;
+                dvc_err_add(v, vi, "pattern", "pattern", NULL, 0, NULL);
+            }
+        }
+        if (s->format >= 0 && !dvc_format_check(s->format, t, len)) {
+            vi->valid = 0;
+            dvc_err_add(v, vi, "format", "format", NULL, 0, NULL);
+        }
+    }
+}
+
+/* ------------------------------------------------------------ finalising */
+
+static void
+merge(dvc_validate_ctx_t *v, dvc_vi_t *dst, const dvc_vi_t *src)
+{
+    if (dst->tracked && bits_or(v, &dst->eval, &src->eval) != 0) {
+        fatal(v, DVC_ERR_NOMEM);
+    }
+}
+
+static void
+finalize(dvc_validate_ctx_t *v, dvc_vi_t *vi, int tok, uint32_t count)
+{
+    const dvc_snode_t *s = vi->s;
+    dvc_vi_t          *c, *up, *then_c = NULL, *else_c = NULL;
+    int                valid = vi->valid, ifv = 0, notv = 0;
+    size_t             nany = 0, none = 0, i;
+    const char        *what;
+
+    for (c = vi->first; c != NULL; c = c->next) {
+        switch (c->rel) {
+        case REL_REF:
+        case REL_ALLOF:
+            if (!c->valid) {
+                valid = 0;
+            } else {
+                merge(v, vi, c);
+            }
+            break;
+        case REL_ANYOF:
+        case REL_ONEOF:
+            if (c->valid) {
+                if (c->rel == REL_ANYOF) {
+                    nany++;
+                } else {
+                    none++;
+                }
+                merge(v, vi, c);
+            }
+            break;
+        case REL_NOT:
+            notv = c->valid;
+            break;
+        case REL_IF:
+            ifv = c->valid;
+            if (c->valid) {
+                merge(v, vi, c);
+            }
+            break;
+        case REL_THEN:
+            then_c = c;
+            break;
+        case REL_ELSE:
+            else_c = c;
+            break;
+        case REL_DEPSCH:
+            if (tok == DVC_TOK_OBJ && present_get(vi, c->index)) {
+                if (!c->valid) {
+                    valid = 0;
+                    dvc_err_move(v, vi->sink, &c->defer);
+                } else {
+                    merge(v, vi, c);
+                }
+            }
+            break;
+        }
+    }
+    if (s->nanyof && nany == 0) {
+        valid = 0;
+        dvc_err_add(v, vi, "anyOf", "anyOf", NULL, 0, NULL);
+    }
+    if (s->noneof && none != 1) {
+        valid = 0;
+        dvc_err_add(v, vi, "oneOf", "oneOf", NULL, 0, NULL);
+    }
+    if (s->not_ && notv) {
+        valid = 0;
+        dvc_err_add(v, vi, "not", "not", NULL, 0, NULL);
+    }
+    if (s->if_) {
+        c = ifv ? then_c : else_c;
+        if (c != NULL) {
+            if (!c->valid) {
+                valid = 0;
+                dvc_err_move(v, vi->sink, &c->defer);
+            } else {
+                merge(v, vi, c);
+            }
+        }
+    }
+    if (vi->tracked && (s->kw & KW_UNEVAL)
+        && ((tok == DVC_TOK_OBJ && s->uneval_props)
+            || (tok == DVC_TOK_ARR && s->uneval_items)))
+    {
+        what = tok == DVC_TOK_OBJ ? "unevaluatedProperties"
+                                  : "unevaluatedItems";
+        for (i = 0; i < count; i++) {
+            if (!bits_get(&vi->eval, i)) {
+                if (!bits_get(&vi->uneval_ok, i)) {
+                    valid = 0;
+                    dvc_err_move_tag(v, vi->sink, &vi->uneval_errs,
+                                     (uint32_t) i);
+                }
+                if (bits_set(v, &vi->eval, i) != 0) {
+                    fatal(v, DVC_ERR_NOMEM);
+                }
+            }
+        }
+        (void) what;
+    }
+    vi->valid = (uint8_t) valid;
+
+    if (!vi->root) {
+        return;
+    }
+    up = vi->up;
+    switch (vi->rel) {
+    case REL_DOC:
+        v->valid = valid;
+        break;
+    case REL_PROP:
+    case REL_ADDL:
+    case REL_ITEM:
+    case REL_PROPNAMES:
+        if (!valid) {
+            up->valid = 0;
+        }
+        break;
+    case REL_CONTAINS:
+        if (valid) {
+            up->ncontains++;
+            if (up->tracked && bits_set(v, &up->eval, vi->index) != 0) {
+                fatal(v, DVC_ERR_NOMEM);
+            }
+        }
+        break;
+    case REL_UNEVAL:
+        if (valid) {
+            if (bits_set(v, &up->uneval_ok, vi->index) != 0) {
+                fatal(v, DVC_ERR_NOMEM);
+            }
+        } else if (up->sink != NULL) {
+            /* reported at the container's end if nothing evaluated it */
+            dvc_vi_t tmp = *up;
+            int      obj = up->s->uneval_props == vi->s;
+
+            tmp.sink = &up->uneval_errs;
+            tmp.index = vi->index;
+            tmp.s = vi->s;
+            dvc_err_add(v, &tmp, obj ? "unevaluatedProperties"
+                                     : "unevaluatedItems",
+                        NULL, NULL, 0, NULL);
+        }
+        break;
+    }
+}
+
+static void
+end_value(dvc_validate_ctx_t *v, size_t vbeg, size_t mark, int tok,
+    uint32_t count)
+{
+    size_t i;
+
+    for (i = v->nv; i > vbeg; i--) {
+        finalize(v, v->vlist[i - 1], tok, count);
+    }
+    v->nv = vbeg;
+    vi_pop(v, mark);
+}
+
+/* ------------------------------------------------------------ containers */
+
+static void
+check_object_end(dvc_validate_ctx_t *v, dvc_vi_t *vi, dvc_frame_t *f)
+{
+    const dvc_snode_t *s = vi->s;
+    size_t             i, k;
+    const dvc_sname_t *nm;
+    dvc_tokv_t         rv;
+
+    if (f->count < s->min_props) {
+        vi->valid = 0;
+        dvc_err_add(v, vi, "minProperties", "minProperties", NULL, 0, NULL);
+    }
+    if (f->count > s->max_props) {
+        vi->valid = 0;
+        dvc_err_add(v, vi, "maxProperties", "maxProperties", NULL, 0, NULL);
+    }
+    for (i = 0; i < s->nnames; i++) {
+        nm = &s->names[i];
+        if (nm->required && !present_get(vi, i)) {
+            vi->valid = 0;
+            dvc_err_add(v, vi, "required", "required", nm->key, nm->len,
+                        nm->prop);
+        }
+        if (nm->ndepreq && present_get(vi, i)) {
+            for (k = 0; k < nm->ndepreq; k++) {
+                if (!present_get(vi, nm->depreq[k])) {
+                    vi->valid = 0;
+                    dvc_err_add(v, vi, "dependentRequired",
+                                "dependentRequired",
+                                s->names[nm->depreq[k]].key,
+                                s->names[nm->depreq[k]].len,
+                                s->names[nm->depreq[k]].prop);
+                }
+            }
+        }
+    }
+    if (s->kw & (KW_CONST | KW_ENUM)) {
+        int ok = 0;
+
+        if ((s->kw & KW_REC_OBJ) && v->recording) {
+            rv.t = v->rec.t;
+            rv.text = v->rec.text.data;
+            for (i = 0; i < s->nvalues && !ok; i++) {
+                ok = dvc_tok_equal(rv, f->rec_start, s->values,
+                                   s->value_idx[i]);
+            }
+        }
+        if (!ok) {
+            vi->valid = 0;
+            dvc_err_add(v, vi, s->kw & KW_CONST ? "const" : "enum",
+                        s->kw & KW_CONST ? "const" : "enum", NULL, 0, NULL);
+        }
+    }
+}
+
+static void
+check_array_end(dvc_validate_ctx_t *v, dvc_vi_t *vi, dvc_frame_t *f)
+{
+    const dvc_snode_t *s = vi->s;
+    size_t             i, a, b, j;
+    dvc_tokv_t         rv;
+    int                dup = 0;
+
+    if (f->count < s->min_items) {
+        vi->valid = 0;
+        dvc_err_add(v, vi, "minItems", "minItems", NULL, 0, NULL);
+    }
+    if (f->count > s->max_items) {
+        vi->valid = 0;
+        dvc_err_add(v, vi, "maxItems", "maxItems", NULL, 0, NULL);
+    }
+    if (s->contains) {
+        if (vi->ncontains < s->min_contains) {
+            vi->valid = 0;
+            dvc_err_add(v, vi, s->has_min_contains ? "minContains" : "contains",
+                        s->has_min_contains ? "minContains" : "contains",
+                        NULL, 0, NULL);
+        }
+        if (vi->ncontains > s->max_contains) {
+            vi->valid = 0;
+            dvc_err_add(v, vi, "maxContains", "maxContains", NULL, 0, NULL);
+        }
+    }
+    rv.t = v->rec.t;
+    rv.text = v->rec.text.data;
+    if (s->unique && v->recording && f->count > 1) {
+        a = f->rec_start + 1;
+        for (i = 0; i < f->count && !dup; i++) {
+            b = a + rv.t[a].size;
+            for (j = i + 1; j < f->count; j++) {
+                if (dvc_tok_equal(rv, a, rv, b)) {
+                    dup = 1;
+                    break;
+                }
+                b += rv.t[b].size;
+            }
+            a += rv.t[a].size;
+        }
+        if (dup) {
+            vi->valid = 0;
+            dvc_err_add(v, vi, "uniqueItems", "uniqueItems", NULL, 0, NULL);
+        }
+    }
+    if (s->kw & (KW_CONST | KW_ENUM)) {
+        int ok = 0;
+
+        if ((s->kw & KW_REC_ARR) && v->recording) {
+            for (i = 0; i < s->nvalues && !ok; i++) {
+                ok = dvc_tok_equal(rv, f->rec_start, s->values,
+                                   s->value_idx[i]);
+            }
+        }
+        if (!ok) {
+            vi->valid = 0;
+            dvc_err_add(v, vi, s->kw & KW_CONST ? "const" : "enum",
+                        s->kw & KW_CONST ? "const" : "enum", NULL, 0, NULL);
+        }
+    }
+}
+
+/* ------------------------------------------------------------ events */
+
+static int
+go_on(dvc_validate_ctx_t *v)
+{
+    return v->status == 0 && !v->capped;
+}
+
+/* The instances of a value starting now: [*vbeg, v->nv); *mark is the
+ * instance stack to pop back to when it ends. */
+static void
+begin_value(dvc_validate_ctx_t *v, size_t *vbeg, size_t *mark)
+{
+    dvc_frame_t       *f;
+    dvc_vi_t          *p, *c;
+    const dvc_snode_t *s;
+    size_t             i, end;
+    uint32_t           idx;
+
+    if (v->depth == 0) {
+        v->got_value = 1;
+        *mark = v->top;
+        *vbeg = v->nv;
+        spawn(v, v->schema->root, NULL, REL_DOC, 0, 1, &v->errors, "false", 0);
+        return;
+    }
+    f = &v->frames[v->depth - 1];
+    if (f->type == DVC_TOK_OBJ) {
+        /* spawned at the member's key */
+        *mark = f->child_mark;
+        *vbeg = f->vend;
+        return;
+    }
+    idx = f->count++;
+    if (f->count > v->lim.max_items) {
+        fatal(v, DVC_ERR_ITEMS);
+    }
+    v->path_len = f->path_len;
+    path_push_index(v, idx);
+    *mark = v->top;
+    *vbeg = v->nv;
+    end = f->vend;
+    for (i = f->vbeg; i < end; i++) {
+        p = v->vlist[i];
+        s = p->s;
+        if (!(s->kw & KW_ARRAY)) {
+            continue;
+        }
+        if (idx < s->nprefix) {
+            if (s->prefix[idx]->kw) {
+                spawn(v, s->prefix[idx], p, REL_ITEM, idx, 1, p->sink,
+                      "prefixItems", 0);
+            }
+            if (p->tracked && bits_set(v, &p->eval, idx) != 0) {
+                fatal(v, DVC_ERR_NOMEM);
+            }
+        } else if (s->items) {
+            if (s->items->kw) {
+                spawn(v, s->items, p, REL_ITEM, idx, 1, p->sink, "items", 0);
+            }
+            if (p->tracked && bits_set(v, &p->eval, idx) != 0) {
+                fatal(v, DVC_ERR_NOMEM);
+            }
+        }
+        if (s->contains) {
+            c = spawn(v, s->contains, p, REL_CONTAINS, idx, 1, NULL,
+                      "contains", 0);
+            (void) c;
+        }
+        if (s->uneval_items && p->tracked) {
+            spawn(v, s->uneval_items, p, REL_UNEVAL, idx, 1, NULL,
+                  "unevaluatedItems", 0);
+        }
+    }
+}
+
+static void
+rec_token(dvc_validate_ctx_t *v, int type, const char *t, size_t len)
+{
+    if (v->recording && dvc_rec_push(&v->rec, type, t, len) != 0) {
+        fatal(v, DVC_ERR_NOMEM);
+    }
+}
+
+static int
+on_scalar(dvc_validate_ctx_t *v, int tok, const char *t, size_t len)
+{
+    size_t vbeg, mark, i, cps = SIZE_MAX;
+
+    if (!go_on(v)) {
+        return 0;
+    }
+    begin_value(v, &vbeg, &mark);
+    rec_token(v, tok, t, len);
+    for (i = vbeg; i < v->nv; i++) {
+        check_scalar(v, v->vlist[i], tok, t, len, &cps);
+    }
+    end_value(v, vbeg, mark, tok, 0);
+    return go_on(v);
+}
+
+static int
+cb_null(void *ctx)
+{
+    return on_scalar(ctx, DVC_TOK_NULL, NULL, 0);
+}
+
+static int
+cb_boolean(void *ctx, int b)
+{
+    return on_scalar(ctx, b ? DVC_TOK_TRUE : DVC_TOK_FALSE, NULL, 0);
+}
+
+static int
+cb_number(void *ctx, const char *s, size_t len)
+{
+    return on_scalar(ctx, DVC_TOK_NUM, s, len);
+}
+
+static int
+cb_string(void *ctx, const unsigned char *s, size_t len)
+{
+    dvc_validate_ctx_t *v = ctx;
+
+    if (len > v->lim.max_string_len) {
+        fatal(v, DVC_ERR_STRING);
+        return 0;
+    }
+    return on_scalar(ctx, DVC_TOK_STR, (const char *) s, len);
+}
+
+static int
+on_start(dvc_validate_ctx_t *v, int tok)
+{
+    size_t       vbeg, mark, i, cap;
+    dvc_frame_t *f;
+    dvc_vi_t    *vi;
+    int          need_rec = 0;
+    uint32_t     recbit = tok == DVC_TOK_OBJ ? KW_REC_OBJ : KW_REC_ARR;
+
+    if (!go_on(v)) {
+        return 0;
+    }
+    if (v->depth >= v->lim.max_depth) {
+        fatal(v, DVC_ERR_DEPTH);
+        return 0;
+    }
+    begin_value(v, &vbeg, &mark);
+    for (i = vbeg; i < v->nv; i++) {
+        vi = v->vlist[i];
+        if ((vi->s->kw & KW_TYPE) && !type_ok(vi->s, tok, NULL, 0)) {
+            vi->valid = 0;
+            dvc_err_add(v, vi, "type", "type", NULL, 0, NULL);
+        }
+        if (vi->s->kw & recbit) {
+            need_rec = 1;
+        }
+    }
+    if (v->depth == v->cframes) {
+        cap = v->cframes ? v->cframes * 2 : 16;
+        f = dvc_realloc(v->alloc, v->frames, v->cframes * sizeof(*f),
+                        cap * sizeof(*f));
+        if (f == NULL) {
+            fatal(v, DVC_ERR_NOMEM);
+            return 0;
+        }
+        v->frames = f;
+        v->cframes = cap;
+    }
+    f = &v->frames[v->depth++];
+    memset(f, 0, sizeof(*f));
+    f->type = (uint8_t) tok;
+    f->vbeg = vbeg;
+    f->vend = v->nv;
+    f->mark = mark;
+    f->path_len = v->path_len;
+    if (need_rec && !v->recording) {
+        v->recording = 1;
+        f->rec_owner = 1;
+        v->rec.n = 0;
+        v->rec.text.len = 0;
+    }
+    f->rec_start = v->rec.n;
+    rec_token(v, tok, NULL, 0);
+    return go_on(v);
+}
+
+static int
+cb_start_map(void *ctx)
+{
+    return on_start(ctx, DVC_TOK_OBJ);
+}
+
+static int
+cb_start_array(void *ctx)
+{
+    return on_start(ctx, DVC_TOK_ARR);
+}
+
+static void
+property_names(dvc_validate_ctx_t *v, dvc_vi_t *p, uint32_t idx,
+    const char *k, size_t len)
+{
+    size_t mark = v->top, vbeg = v->nv, i, cps = SIZE_MAX;
+
+    spawn(v, p->s->propnames, p, REL_PROPNAMES, idx, 1, p->sink,
+          "propertyNames", 0);
+    for (i = vbeg; i < v->nv; i++) {
+        check_scalar(v, v->vlist[i], DVC_TOK_STR, k, len, &cps);
+    }
+    end_value(v, vbeg, mark, DVC_TOK_STR, 0);
+}
+
+static int
+cb_map_key(void *ctx, const unsigned char *key, size_t len)
+{
+    dvc_validate_ctx_t *v = ctx;
+    dvc_frame_t        *f = &v->frames[v->depth - 1];
+    const char         *k = (const char *) key;
+    dvc_vi_t           *p;
+    const dvc_snode_t  *s, *t;
+    size_t              i, j, end = f->vend;
+    uint32_t            idx;
+    int                 n, matched, r;
+
+    if (!go_on(v)) {
+        return 0;
+    }
+    if (len > v->lim.max_string_len) {
+        fatal(v, DVC_ERR_STRING);
+        return 0;
+    }
+    idx = f->count++;
+    if (f->count > v->lim.max_properties) {
+        fatal(v, DVC_ERR_PROPERTIES);
+        return 0;
+    }
+    rec_token(v, DVC_TOK_KEY, k, len);
+    v->path_len = f->path_len;
+    path_push_key(v, k, len);
+
+    /* propertyNames first: it runs to completion on the key alone */
+    for (i = f->vbeg; i < end; i++) {
+        p = v->vlist[i];
+        if (p->s->propnames != NULL && (p->s->propnames->kw)) {
+            property_names(v, p, idx, k, len);
+        }
+    }
+    f->child_mark = v->top;
+    for (i = f->vbeg; i < end; i++) {
+        p = v->vlist[i];
+        s = p->s;
+        if (!(s->kw & KW_OBJECT)) {
+            continue;
+        }
+        matched = 0;
+        if (s->nnames) {
+            n = sname_find(s, k, len);
+            if (n >= 0) {
+                present_set(p, (size_t) n);
+                t = s->names[n].prop;
+                if (t != NULL) {
+                    matched = 1;
+                    if (t->kw) {
+                        spawn(v, t, p, REL_PROP, idx, 1, p->sink,
+                              "properties", 0);
+                    }
+                }
+            }
+        }
+        for (j = 0; j < s->npprops; j++) {
+            r = dvc_regex_search(s->pprops[j].re, v->scratch, k, len);
+            if (r == 1) {
+                matched = 1;
+                if (s->pprops[j].s->kw) {
+                    spawn(v, s->pprops[j].s, p, REL_PROP, idx, 1, p->sink,
+                          "patternProperties", 0);
+                }
+            }
+        }
+        if (!matched && s->addl) {
+            matched = 1;
+            if (s->addl->kw) {
+                spawn(v, s->addl, p, REL_ADDL, idx, 1, p->sink,
+                      "additionalProperties", 0);
+            }
+        }
+        if (matched && p->tracked && bits_set(v, &p->eval, idx) != 0) {
+            fatal(v, DVC_ERR_NOMEM);
+        }
+        if (s->uneval_props && p->tracked) {
+            spawn(v, s->uneval_props, p, REL_UNEVAL, idx, 1, NULL,
+                  "unevaluatedProperties", 0);
+        }
+    }
+    return go_on(v);
+}
+
+static int
+on_end(dvc_validate_ctx_t *v)
+{
+    dvc_frame_t *f = &v->frames[v->depth - 1];
+    size_t       i;
+    dvc_tok_t   *t;
+    int          tok = f->type;
+
+    if (!go_on(v)) {
+        return 0;
+    }
+    if (v->recording) {
+        t = &v->rec.t[f->rec_start];
+        t->size = (uint32_t) (v->rec.n - f->rec_start);
+        t->count = f->count;
+    }
+    v->path_len = f->path_len;
+    for (i = f->vbeg; i < f->vend; i++) {
+        dvc_vi_t *vi = v->vlist[i];
+
+        if (tok == DVC_TOK_OBJ && (vi->s->kw & (KW_OBJECT | KW_CONST
+                                                | KW_ENUM)))
+        {
+            check_object_end(v, vi, f);
+        } else if (tok == DVC_TOK_ARR
+                   && (vi->s->kw & (KW_ARRAY | KW_CONST | KW_ENUM)))
+        {
+            check_array_end(v, vi, f);
+        }
+    }
+    v->depth--;
+    end_value(v, f->vbeg, f->mark, tok, f->count);
+    if (f->rec_owner) {
+        v->recording = 0;
+    }
+    return go_on(v);
+}
+
+static int
+cb_end(void *ctx)
+{
+    return on_end(ctx);
+}
+
+static const yajl_callbacks callbacks = {
+    cb_null, cb_boolean, NULL, NULL, cb_number, cb_string,
+    cb_start_map, cb_map_key, cb_end, cb_start_array, cb_end
+};
+
+/* ------------------------------------------------------------ yajl memory */
+
+/* yajl's realloc does not pass the old size, which dvc_alloc_t needs (an
+ * nginx pool copies it): keep it in a header. */
+typedef union {
+    size_t      size;
+    max_align_t align;
+} ymem_hdr_t;
+
+static void *
+ymalloc(void *ud, size_t sz)
+{
+    ymem_hdr_t *h = dvc_malloc(ud, sizeof(ymem_hdr_t) + sz);
+
+    if (h == NULL) {
+        return NULL;
+    }
+    h->size = sz;
+    return h + 1;
+}
+
+static void *
+yrealloc(void *ud, void *p, size_t sz)
+{
+    ymem_hdr_t *h;
+
+    if (p == NULL) {
+        return ymalloc(ud, sz);
+    }
+    h = (ymem_hdr_t *) p - 1;
+    h = dvc_realloc(ud, h, sizeof(ymem_hdr_t) + h->size,
+                    sizeof(ymem_hdr_t) + sz);
+    if (h == NULL) {
+        return NULL;
+    }
+    h->size = sz;
+    return h + 1;
+}
+
+static void
+yfree(void *ud, void *p)
+{
+    if (p != NULL) {
+        dvc_free(ud, (ymem_hdr_t *) p - 1);
+    }
+}
+
+/* ------------------------------------------------------------ API */
+
+void
+dvc_validate_limits_default(dvc_validate_limits_t *l)
+{
+    l->max_depth = 64;
+    l->max_string_len = 1024 * 1024;
+    l->max_properties = 10000;
+    l->max_items = 100000;
+    l->max_total_size = 16 * 1024 * 1024;
+    l->max_errors = 100;
+}
+
+static int
+open_parser(dvc_validate_ctx_t *v)
+{
+    yajl_alloc_funcs af;
+
+    af.malloc = ymalloc;
+    af.realloc = yrealloc;
+    af.free = yfree;
+    af.ctx = (void *) v->alloc;
+    v->h = yajl_alloc(&callbacks, &af, v);
+    return v->h == NULL ? -1 : 0;
+}
+
+dvc_validate_ctx_t *
+dvc_validate_new(const dvc_alloc_t *a, const dvc_schema_t *s,
+    const dvc_validate_limits_t *limits)
+{
+    dvc_validate_ctx_t *v = dvc_calloc(a, 1, sizeof(*v));
+
+    if (v == NULL) {
+        return NULL;
+    }
+    v->alloc = a;
+    v->schema = s;
+    if (limits != NULL) {
+        v->lim = *limits;
+    } else {
+        dvc_validate_limits_default(&v->lim);
+    }
+    if (v->lim.max_errors == 0) {
+        v->lim.max_errors = 1;
+    }
+    v->rec.alloc = a;
+    dvc_buf_init(&v->rec.text, a);
+    dvc_buf_init(&v->strs, a);
+    v->scratch = dvc_regex_scratch_new(a);
+    if (v->scratch == NULL || open_parser(v) != 0) {
+        dvc_validate_free(v);
+        return NULL;
+    }
+    v->valid = 1;
+    return v;
+}
+
+void
+dvc_validate_reset(dvc_validate_ctx_t *v)
+{
+    vi_pop(v, 0);
+    v->nv = 0;
+    v->depth = 0;
+    v->path_len = 0;
+    v->recording = 0;
+    v->rec.n = 0;
+    dvc_buf_reset(&v->rec.text);
+    dvc_buf_reset(&v->strs);
+    v->npool = 0;
+    memset(&v->errors, 0, sizeof(v->errors));
+    v->nout = 0;
+    v->status = 0;
+    v->finished = 0;
+    v->capped = 0;
+    v->valid = 1;
+    v->fed = 0;
+    v->got_value = 0;
+    if (v->h != NULL) {
+        yajl_free(v->h);
+        v->h = NULL;
+    }
+    if (open_parser(v) != 0) {
+        v->status = DVC_ERR_NOMEM;
+    }
+}
+
+void
+dvc_validate_free(dvc_validate_ctx_t *v)
+{
+    size_t i;
+
+    if (v == NULL) {
+        return;
+    }
+    if (v->chunks != NULL) {
+        vi_pop(v, 0);
+    }
+    for (i = 0; i < v->nchunks; i++) {
+        dvc_free(v->alloc, v->chunks[i]);
+    }
+    dvc_free(v->alloc, v->chunks);
+    dvc_free(v->alloc, v->vlist);
+    dvc_free(v->alloc, v->frames);
+    dvc_free(v->alloc, v->path);
+    dvc_rec_free(&v->rec);
+    dvc_free(v->alloc, v->pool);
+    dvc_buf_free(&v->strs);
+    dvc_free(v->alloc, v->out);
+    if (v->scratch != NULL) {
+        dvc_regex_scratch_free(v->alloc, v->scratch);
+    }
+    if (v->h != NULL) {
+        yajl_free(v->h);
+    }
+    dvc_free(v->alloc, v);
+}
+
+static int
+parse_failed(dvc_validate_ctx_t *v, const unsigned char *buf, size_t len)
+{
+    unsigned char *msg;
+    int            st = DVC_ERR_SYNTAX;
+
+    msg = yajl_get_error(v->h, 0, buf, len);
+    if (msg != NULL) {
+        if (strstr((char *) msg, "UTF8") != NULL
+            || strstr((char *) msg, "utf8") != NULL)
+        {
+            st = DVC_ERR_UTF8;
+        } else if (strstr((char *) msg, "premature EOF") != NULL) {
+            st = DVC_ERR_INCOMPLETE;
+        }
+        yajl_free_error(v->h, msg);
+    }
+    return st;
+}
+
+int
+dvc_validate_feed(dvc_validate_ctx_t *v, const void *buf, size_t len)
+{
+    yajl_status st;
+
+    if (v->finished) {
+        return v->status ? v->status : DVC_ERR_STATE;
+    }
+    if (v->status) {
+        return v->status;
+    }
+    if (v->capped) {
+        return DVC_INVALID;
+    }
+    if (len > v->lim.max_total_size - v->fed
+        || v->fed > v->lim.max_total_size)
+    {
+        v->status = DVC_ERR_SIZE;
+        dvc_err_fatal(v, v->status);
+        dvc_err_finish(v);
+        return v->status;
+    }
+    v->in_parse = 1;
+    st = yajl_parse(v->h, buf, len);
+    v->in_parse = 0;
+    if (st == yajl_status_error) {
+        v->status = parse_failed(v, buf, len);
+    }
+    if (v->status) {
+        v->fed += yajl_get_bytes_consumed(v->h);
+        dvc_err_fatal(v, v->status);
+        dvc_err_finish(v);
+        return v->status;
+    }
+    v->fed += len;
+    if (v->capped) {
+        return DVC_INVALID;
+    }
+    return DVC_VALID;
+}
+
+int
+dvc_validate_finish(dvc_validate_ctx_t *v)
+{
+    yajl_status st;
+
+    if (v->finished) {
+        return v->status ? v->status : (v->valid ? DVC_VALID : DVC_INVALID);
+    }
+    v->finished = 1;
+    if (v->status) {
+        return v->status;
+    }
+    if (!v->capped) {
+        st = yajl_complete_parse(v->h);
+        if (st == yajl_status_error && v->status == 0) {
+            v->status = parse_failed(v, NULL, 0);
+        }
+        if (v->status == 0 && (v->depth > 0 || !v->got_value)) {
+            v->status = DVC_ERR_INCOMPLETE;
+        }
+        if (v->status) {
+            dvc_err_fatal(v, v->status);
+            dvc_err_finish(v);
+            return v->status;
+        }
+    }
+    if (dvc_err_finish(v) != 0) {
+        v->status = DVC_ERR_NOMEM;
+        return v->status;
+    }
+    if (v->capped || v->errors.n > 0) {
+        v->valid = 0;
+    }
+    return v->valid ? DVC_VALID : DVC_INVALID;
+}
+
+size_t
+dvc_validate_offset(const dvc_validate_ctx_t *v)
+{
+    return v->fed;
+}

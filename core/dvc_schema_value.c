@@ -1,0 +1,184 @@
+/*
+ * JSON values as flat token runs (const, enum, uniqueItems) and the schema's
+ * bump arena.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "dvc_number.h"
+#include "dvc_schema_int.h"
+#include "dvc_unicode.h"
+
+/* ------------------------------------------------------------ arena */
+
+struct dvc_arena_blk {
+    dvc_arena_blk_t *next;
+    size_t           used, cap;
+    /* data follows, aligned */
+};
+
+#define ARENA_HDR  ((sizeof(dvc_arena_blk_t) + 15) & ~(size_t) 15)
+#define ARENA_BLK  (64 * 1024)
+
+void *
+dvc_arena_alloc(dvc_arena_t *ar, size_t size)
+{
+    dvc_arena_blk_t *b = ar->blk;
+    size_t           cap;
+    char            *p;
+
+    size = (size + 15) & ~(size_t) 15;
+    if (b == NULL || b->cap - b->used < size) {
+        cap = size > ARENA_BLK / 2 ? size : ARENA_BLK;
+        b = dvc_malloc(ar->alloc, ARENA_HDR + cap);
+        if (b == NULL) {
+            ar->failed = 1;
+            return NULL;
+        }
+        b->used = 0;
+        b->cap = cap;
+        if (ar->blk != NULL && size > ARENA_BLK / 2) {
+            /* a big one-off block goes behind, the current one stays open */
+            b->next = ar->blk->next;
+            ar->blk->next = b;
+        } else {
+            b->next = ar->blk;
+            ar->blk = b;
+        }
+    }
+    p = (char *) b + ARENA_HDR + b->used;
+    b->used += size;
+    memset(p, 0, size);
+    return p;
+}
+
+char *
+dvc_arena_strndup(dvc_arena_t *ar, const char *s, size_t len)
+{
+    char *p = dvc_arena_alloc(ar, len + 1);
+
+    if (p != NULL) {
+        memcpy(p, s, len);
+        p[len] = '\0';
+    }
+    return p;
+}
+
+void
+dvc_arena_free(dvc_arena_t *ar)
+{
+    dvc_arena_blk_t *b, *n;
+
+    for (b = ar->blk; b != NULL; b = n) {
+        n = b->next;
+        dvc_free(ar->alloc, b);
+    }
+    ar->blk = NULL;
+}
+
+/* ------------------------------------------------------------ equality */
+
+static int
+tok_scalar_equal(dvc_tokv_t a, const dvc_tok_t *x, dvc_tokv_t b,
+    const dvc_tok_t *y)
+{
+    switch (x->type) {
+    case DVC_TOK_NUM:
+        return dvc_num_cmp(a.text + x->off, x->len, b.text + y->off, y->len)
+               == 0;
+    case DVC_TOK_STR:
+    case DVC_TOK_KEY:
+        return dvc_str_equal_nfc(a.text + x->off, x->len,
+                                 b.text + y->off, y->len);
+    default:
+        return 1;
+    }
+}
+
+int
+dvc_tok_equal(dvc_tokv_t a, size_t ai, dvc_tokv_t b, size_t bi)
+{
+    const dvc_tok_t *x = &a.t[ai], *y = &b.t[bi];
+    size_t           i, j, ac, bc, n;
+    int              found;
+
+    if (x->type != y->type || x->count != y->count) {
+        return 0;
+    }
+    if (x->type == DVC_TOK_ARR) {
+        ac = ai + 1;
+        bc = bi + 1;
+        for (n = 0; n < x->count; n++) {
+            if (!dvc_tok_equal(a, ac, b, bc)) {
+                return 0;
+            }
+            ac += a.t[ac].size;
+            bc += b.t[bc].size;
+        }
+        return 1;
+    }
+    if (x->type == DVC_TOK_OBJ) {
+        /* every member of a has an equal member in b; counts are equal and
+         * keys are unique in practice (duplicates: first one wins both) */
+        ac = ai + 1;
+        for (i = 0; i < x->count; i++) {
+            found = 0;
+            bc = bi + 1;
+            for (j = 0; j < y->count; j++) {
+                if (tok_scalar_equal(a, &a.t[ac], b, &b.t[bc])) {
+                    found = dvc_tok_equal(a, ac + 1, b, bc + 1);
+                    break;
+                }
+                bc += 1 + b.t[bc + 1].size;
+            }
+            if (!found) {
+                return 0;
+            }
+            ac += 1 + a.t[ac + 1].size;
+        }
+        return 1;
+    }
+    return tok_scalar_equal(a, x, b, y);
+}
+
+/* ------------------------------------------------------------ recorder */
+
+int
+dvc_rec_push(dvc_rec_t *r, int type, const char *s, size_t len)
+{
+    dvc_tok_t *t;
+    size_t     cap;
+
+    if (r->n == r->cap) {
+        cap = r->cap ? r->cap * 2 : 64;
+        t = dvc_realloc(r->alloc, r->t, r->cap * sizeof(dvc_tok_t),
+                        cap * sizeof(dvc_tok_t));
+        if (t == NULL) {
+            return -1;
+        }
+        r->t = t;
+        r->cap = cap;
+    }
+    t = &r->t[r->n++];
+    t->type = (uint8_t) type;
+    t->size = 1;
+    t->count = 0;
+    t->off = r->text.len;
+    t->len = len;
+    if (len > 0) {
+        dvc_buf_append(&r->text, s, len);
+        if (r->text.failed) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void
+dvc_rec_free(dvc_rec_t *r)
+{
+    dvc_free(r->alloc, r->t);
+    r->t = NULL;
+    r->n = r->cap = 0;
+    dvc_buf_free(&r->text);
+}
