@@ -116,9 +116,11 @@ test-unit-asan: $(UNIT_SAN_BINS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    CMOCKA_MESSAGE_OUTPUT=TAP prove -f $(UNIT_SAN_BINS)
 
-test-conformance: $(CLI)
-	@if [ -x t/conformance/run.sh ]; then t/conformance/run.sh; \
-	 else echo "conformance: runner not present yet"; fi
+$(BUILD)/conformance-runner: t/conformance/runner.c $(CORE_LIB)
+	$(CC) $(CORE_CFLAGS) -o $@ $< $(CORE_LIB) $(CORE_LIBS)
+
+test-conformance: $(CLI) $(BUILD)/conformance-runner
+	t/conformance/run.sh
 
 # signed documents against python3-jwcrypto and the openssl command line
 test-interop: $(CLI)

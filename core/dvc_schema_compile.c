@@ -723,7 +723,9 @@ compile_values(compiler_t *c, dvc_snode_t *s, dvc_sv_t **vals, size_t n)
         fail(c, "out of memory");
         return;
     }
-    memcpy(t, tb.t, tb.n * sizeof(dvc_tok_t));
+    if (tb.n) {
+        memcpy(t, tb.t, tb.n * sizeof(dvc_tok_t));
+    }
     if (tb.text.len) {
         memcpy(text, tb.text.data, tb.text.len);
     }

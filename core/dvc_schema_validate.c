@@ -976,11 +976,11 @@ on_start(dvc_validate_ctx_t *v, int tok)
     if (!go_on(v)) {
         return 0;
     }
+    begin_value(v, &vbeg, &mark);
     if (v->depth >= v->lim.max_depth) {
         fatal(v, DVC_ERR_DEPTH);
         return 0;
     }
-    begin_value(v, &vbeg, &mark);
     for (i = vbeg; i < v->nv; i++) {
         vi = v->vlist[i];
         if ((vi->s->kw & KW_TYPE) && !type_ok(vi->s, tok, NULL, 0)) {

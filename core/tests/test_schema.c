@@ -1,0 +1,470 @@
+/* The streaming validator: verdicts, error paths and messages, limits,
+ * buffer-by-buffer feeding, compile errors. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "dvc_schema.h"
+
+#define S(x) x, sizeof(x) - 1
+
+static dvc_schema_t *
+compile(const char *text)
+{
+    char          err[512];
+    dvc_schema_t *s;
+
+    s = dvc_schema_compile(&dvc_alloc_std, text, strlen(text), NULL, err,
+                           sizeof(err));
+    if (s == NULL) {
+        fail_msg("schema: %s", err);
+    }
+    return s;
+}
+
+/* Validates doc fed in pieces of `chunk` bytes (0: whole). */
+static int
+run(dvc_validate_ctx_t *v, const char *doc, size_t len, size_t chunk)
+{
+    size_t off = 0, n;
+    int    rc = DVC_VALID;
+
+    dvc_validate_reset(v);
+    if (chunk == 0) {
+        chunk = len ? len : 1;
+    }
+    while (off < len) {
+        n = len - off < chunk ? len - off : chunk;
+        rc = dvc_validate_feed(v, doc + off, n);
+        if (rc != DVC_VALID) {
+            break;
+        }
+        off += n;
+    }
+    if (rc == DVC_VALID || rc == DVC_INVALID) {
+        rc = dvc_validate_finish(v);
+    }
+    return rc;
+}
+
+static const char *dossier_schema =
+    "{\"type\":\"object\",\"additionalProperties\":false,"
+    "\"required\":[\"name\",\"id\",\"phones\"],"
+    "\"properties\":{"
+    "  \"name\":{\"type\":\"string\",\"minLength\":2,\"maxLength\":5,"
+    "     \"x-dvc-messages\":{\"vi\":\"Họ tên từ 2 đến 5 ký tự\","
+    "                         \"en\":\"Name has 2 to 5 characters\"}},"
+    "  \"id\":{\"type\":\"string\",\"pattern\":\"^[0-9]{12}$\"},"
+    "  \"age\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":150},"
+    "  \"phones\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},"
+    "              \"uniqueItems\":true},"
+    "  \"kind\":{\"enum\":[\"a\",{\"x\":[1,2]}]}"
+    "}}";
+
+static void
+test_valid_and_errors(void **state)
+{
+    dvc_schema_t                 *s = compile(dossier_schema);
+    dvc_validate_ctx_t           *v = dvc_validate_new(&dvc_alloc_std, s, NULL);
+    const dvc_validation_error_t *e;
+    const char                   *ok =
+        "{\"name\":\"Lan\",\"id\":\"001203004567\",\"age\":30,"
+        "\"phones\":[\"0912\",\"0913\"],\"kind\":{\"x\":[1,2.0]}}";
+    const char                   *bad =
+        "{\"name\":\"Nguyễn Thị\",\"id\":\"12\",\"age\":1.5,"
+        "\"phones\":[\"1\",\"1\"],\"ex/tra\":1,\"kind\":{\"x\":[2,1]}}";
+
+    (void) state;
+    assert_int_equal(run(v, ok, strlen(ok), 0), DVC_VALID);
+    assert_int_equal(dvc_validate_error_count(v), 0);
+
+    assert_int_equal(run(v, bad, strlen(bad), 0), DVC_INVALID);
+    assert_int_equal(dvc_validate_error_count(v), 6);
+    e = dvc_validate_error(v, 0);
+    assert_string_equal(e->path, "/name");
+    assert_string_equal(e->code, "maxLength");
+    assert_string_equal(e->keyword, "/properties/name/maxLength");
+    assert_string_equal(e->message_vi, "Họ tên từ 2 đến 5 ký tự");
+    assert_string_equal(e->message_en, "Name has 2 to 5 characters");
+    e = dvc_validate_error(v, 1);
+    assert_string_equal(e->path, "/id");
+    assert_string_equal(e->code, "pattern");
+    e = dvc_validate_error(v, 2);
+    assert_string_equal(e->path, "/age");
+    assert_string_equal(e->code, "type");
+    assert_string_equal(e->message_en, "Value has the wrong type");
+    e = dvc_validate_error(v, 3);
+    assert_string_equal(e->path, "/phones");
+    assert_string_equal(e->code, "uniqueItems");
+    e = dvc_validate_error(v, 4);
+    /* the extra member itself, with its '/' escaped */
+    assert_string_equal(e->path, "/ex~1tra");
+    assert_string_equal(e->code, "additionalProperties");
+    assert_string_equal(e->message_vi, "Trường không được phép có");
+    e = dvc_validate_error(v, 5);
+    assert_string_equal(e->path, "/kind");
+    assert_string_equal(e->code, "enum");
+
+    dvc_validate_free(v);
+    dvc_schema_free(s);
+}
+
+static void
+test_required_points_at_member(void **state)
+{
+    dvc_schema_t       *s = compile(dossier_schema);
+    dvc_validate_ctx_t *v = dvc_validate_new(&dvc_alloc_std, s, NULL);
+    dvc_buf_t           b;
+
+    (void) state;
+    assert_int_equal(run(v, S("{\"name\":\"Lan\",\"phones\":[]}"), 0),
+                     DVC_INVALID);
+    assert_int_equal(dvc_validate_error_count(v), 1);
+    assert_string_equal(dvc_validate_error(v, 0)->path, "/id");
+    assert_string_equal(dvc_validate_error(v, 0)->code, "required");
+    assert_string_equal(dvc_validate_error(v, 0)->keyword, "/required");
+    assert_string_equal(dvc_validate_error(v, 0)->message_vi,
+                        "Trường bắt buộc bị thiếu");
+    assert_string_equal(dvc_validate_error(v, 0)->message_en,
+                        "Required field is missing");
+
+    dvc_buf_init(&b, &dvc_alloc_std);
+    dvc_errors_to_json(&b, v);
+    assert_non_null(dvc_buf_cstr(&b));
+    assert_string_equal(b.data,
+        "[{\"path\":\"/id\",\"keyword\":\"/required\",\"code\":\"required\","
+        "\"message\":{\"vi\":\"Trường bắt buộc bị thiếu\","
+        "\"en\":\"Required field is missing\"}}]");
+    dvc_buf_free(&b);
+    dvc_validate_free(v);
+    dvc_schema_free(s);
+}
+
+/* The same document split at every byte boundary gets the same verdict and
+ * the same errors. */
+static void
+test_every_split(void **state)
+{
+    dvc_schema_t       *s = compile(dossier_schema);
+    dvc_validate_ctx_t *v = dvc_validate_new(&dvc_alloc_std, s, NULL);
+    const char         *docs[] = {
+        "{\"name\":\"Lan\",\"id\":\"001203004567\",\"age\":30,"
+        "\"phones\":[\"0912\",\"0913\"],\"kind\":{\"x\":[1,2.0]}}",
+        "{\"name\":\"Nguyễn Thị\",\"id\":\"12\",\"age\":1.5,"
+        "\"phones\":[\"1\",\"1\"],\"ex/tra\":1,\"kind\":{\"x\":[2,1]}}",
+        " {\"name\" : \"Lan\" , \"age\": 12345678901234567890123 } ",
+    };
+    size_t              d, chunk, n, i;
+    int                 rc0, rc;
+    char                first[4096];
+    dvc_buf_t           b;
+
+    (void) state;
+    dvc_buf_init(&b, &dvc_alloc_std);
+    for (d = 0; d < sizeof(docs) / sizeof(docs[0]); d++) {
+        rc0 = run(v, docs[d], strlen(docs[d]), 0);
+        dvc_buf_reset(&b);
+        dvc_errors_to_json(&b, v);
+        n = b.len < sizeof(first) - 1 ? b.len : sizeof(first) - 1;
+        memcpy(first, b.data, n);
+        first[n] = '\0';
+        for (chunk = 1; chunk < strlen(docs[d]); chunk++) {
+            rc = run(v, docs[d], strlen(docs[d]), chunk);
+            assert_int_equal(rc, rc0);
+            dvc_buf_reset(&b);
+            dvc_errors_to_json(&b, v);
+            assert_non_null(dvc_buf_cstr(&b));
+            assert_string_equal(b.data, first);
+        }
+        /* two pieces, split at each position */
+        for (i = 1; i < strlen(docs[d]); i++) {
+            dvc_validate_reset(v);
+            rc = dvc_validate_feed(v, docs[d], i);
+            assert_true(rc == DVC_VALID || rc == DVC_INVALID);
+            rc = dvc_validate_feed(v, docs[d] + i, strlen(docs[d]) - i);
+            assert_true(rc == DVC_VALID || rc == DVC_INVALID);
+            assert_int_equal(dvc_validate_finish(v), rc0);
+        }
+    }
+    assert_int_equal(run(v, docs[2], strlen(docs[2]), 0), DVC_INVALID);
+    dvc_buf_free(&b);
+    dvc_validate_free(v);
+    dvc_schema_free(s);
+}
+
+static void
+test_malformed(void **state)
+{
+    dvc_schema_t       *s = compile("{\"type\":\"object\"}");
+    dvc_validate_ctx_t *v = dvc_validate_new(&dvc_alloc_std, s, NULL);
+
+    (void) state;
+    assert_int_equal(run(v, S("{\"a\":1,}"), 0), DVC_ERR_SYNTAX);
+    assert_int_equal(dvc_validate_error_count(v), 1);
+    assert_string_equal(dvc_validate_error(v, 0)->code, "json_syntax");
+    assert_int_equal(dvc_validate_offset(v), 8);
+    assert_int_equal(run(v, S("{\"a\":1,"), 0), DVC_ERR_INCOMPLETE);
+    assert_string_equal(dvc_validate_error(v, 0)->code, "json_incomplete");
+    assert_int_equal(run(v, S(""), 0), DVC_ERR_INCOMPLETE);
+    assert_int_equal(run(v, S("{\"a\":\"\xC3\x28\"}"), 0), DVC_ERR_UTF8);
+    assert_string_equal(dvc_validate_error(v, 0)->code, "json_utf8");
+    assert_int_equal(run(v, S("{} {}"), 0), DVC_ERR_SYNTAX);
+    /* feeding after a fatal error repeats it */
+    assert_int_equal(dvc_validate_feed(v, "{}", 2), DVC_ERR_SYNTAX);
+    dvc_validate_free(v);
+    dvc_schema_free(s);
+}
+
+static void
+test_limits(void **state)
+{
+    dvc_schema_t          *s = compile("true");
+    dvc_validate_limits_t  l;
+    dvc_validate_ctx_t    *v;
+    char                   deep[200];
+    size_t                 i;
+
+    (void) state;
+    dvc_validate_limits_default(&l);
+    assert_int_equal(l.max_depth, 64);
+    assert_int_equal(l.max_errors, 100);
+    l.max_depth = 4;
+    l.max_string_len = 8;
+    l.max_properties = 3;
+    l.max_items = 5;
+    l.max_total_size = 64;
+    v = dvc_validate_new(&dvc_alloc_std, s, &l);
+
+    assert_int_equal(run(v, S("[[[[1]]]]"), 0), DVC_VALID);
+    assert_int_equal(run(v, S("[[[[[1]]]]]"), 0), DVC_ERR_DEPTH);
+    assert_string_equal(dvc_validate_error(v, 0)->code, "limit_depth");
+    assert_string_equal(dvc_validate_error(v, 0)->path, "/0/0/0/0");
+    assert_int_equal(run(v, S("[\"12345678\"]"), 0), DVC_VALID);
+    assert_int_equal(run(v, S("[\"123456789\"]"), 0), DVC_ERR_STRING);
+    assert_int_equal(run(v, S("{\"123456789\":1}"), 0), DVC_ERR_STRING);
+    assert_int_equal(run(v, S("{\"a\":1,\"b\":2,\"c\":3}"), 0), DVC_VALID);
+    assert_int_equal(run(v, S("{\"a\":1,\"b\":2,\"c\":3,\"d\":4}"), 0),
+                     DVC_ERR_PROPERTIES);
+    assert_string_equal(dvc_validate_error(v, 0)->code, "limit_properties");
+    assert_int_equal(run(v, S("[1,2,3,4,5,6]"), 0), DVC_ERR_ITEMS);
+    for (i = 0; i < 80; i++) {
+        deep[i] = ' ';
+    }
+    deep[80] = '1';
+    assert_int_equal(run(v, deep, 81, 10), DVC_ERR_SIZE);
+    assert_string_equal(dvc_validate_error(v, 0)->code, "limit_size");
+    dvc_validate_free(v);
+    dvc_schema_free(s);
+}
+
+static void
+test_error_cap(void **state)
+{
+    dvc_schema_t          *s = compile("{\"items\":{\"type\":\"string\"}}");
+    dvc_validate_limits_t  l;
+    dvc_validate_ctx_t    *v;
+
+    (void) state;
+    dvc_validate_limits_default(&l);
+    l.max_errors = 3;
+    v = dvc_validate_new(&dvc_alloc_std, s, &l);
+    assert_int_equal(run(v, S("[1,2,3,4,5,6,7]"), 0), DVC_INVALID);
+    assert_int_equal(dvc_validate_error_count(v), 3);
+    assert_string_equal(dvc_validate_error(v, 2)->path, "/2");
+    dvc_validate_free(v);
+    dvc_schema_free(s);
+}
+
+/* then/else errors count only for the branch taken, in document order. */
+static void
+test_conditional_errors(void **state)
+{
+    dvc_schema_t *s = compile(
+        "{\"properties\":{\"kind\":{\"enum\":[\"person\",\"company\"]},"
+        "\"tax\":{\"type\":\"string\"}},"
+        "\"if\":{\"properties\":{\"kind\":{\"const\":\"company\"}}},"
+        "\"then\":{\"required\":[\"tax\"]},"
+        "\"else\":{\"properties\":{\"tax\":false}}}");
+    dvc_validate_ctx_t *v = dvc_validate_new(&dvc_alloc_std, s, NULL);
+
+    (void) state;
+    assert_int_equal(run(v, S("{\"kind\":\"company\",\"tax\":\"0101\"}"), 0),
+                     DVC_VALID);
+    assert_int_equal(run(v, S("{\"kind\":\"person\"}"), 0), DVC_VALID);
+    assert_int_equal(run(v, S("{\"kind\":\"company\"}"), 0), DVC_INVALID);
+    assert_int_equal(dvc_validate_error_count(v), 1);
+    assert_string_equal(dvc_validate_error(v, 0)->path, "/tax");
+    assert_string_equal(dvc_validate_error(v, 0)->keyword, "/then/required");
+    assert_int_equal(run(v, S("{\"tax\":5,\"kind\":\"person\"}"), 0),
+                     DVC_INVALID);
+    assert_int_equal(dvc_validate_error_count(v), 2);
+    /* both about /tax, which comes first in the document, though the else
+     * branch is only decided at the end of the object: the member's key
+     * (else: tax is not allowed) precedes its value (type) */
+    assert_string_equal(dvc_validate_error(v, 0)->path, "/tax");
+    assert_string_equal(dvc_validate_error(v, 0)->keyword,
+                        "/else/properties/tax");
+    assert_string_equal(dvc_validate_error(v, 0)->code, "properties");
+    assert_string_equal(dvc_validate_error(v, 1)->path, "/tax");
+    assert_string_equal(dvc_validate_error(v, 1)->code, "type");
+    dvc_validate_free(v);
+    dvc_schema_free(s);
+}
+
+static void
+test_compile_errors(void **state)
+{
+    char          err[512];
+    dvc_schema_t *s;
+
+    (void) state;
+    s = dvc_schema_compile(&dvc_alloc_std, S("{\"type\":"), NULL, err,
+                           sizeof(err));
+    assert_null(s);
+    assert_non_null(strstr(err, "not JSON"));
+    s = dvc_schema_compile(&dvc_alloc_std,
+                           S("{\"properties\":{\"a\":{\"$ref\":\"#/$defs/no\"}}}"),
+                           NULL, err, sizeof(err));
+    assert_null(s);
+    assert_non_null(strstr(err, "/properties/a"));
+    s = dvc_schema_compile(&dvc_alloc_std, S("{\"pattern\":\"(\"}"), NULL,
+                           err, sizeof(err));
+    assert_null(s);
+    assert_non_null(strstr(err, "pattern"));
+    s = dvc_schema_compile(&dvc_alloc_std, S("{\"minLength\":-1}"), NULL,
+                           err, sizeof(err));
+    assert_null(s);
+    s = dvc_schema_compile(&dvc_alloc_std, S("{\"type\":\"strin\"}"), NULL,
+                           err, sizeof(err));
+    assert_null(s);
+    s = dvc_schema_compile(&dvc_alloc_std, S("{\"$ref\":\"other.json\"}"),
+                           NULL, err, sizeof(err));
+    assert_null(s);
+    assert_non_null(strstr(err, "cannot resolve"));
+    /* unknown keywords are annotations */
+    s = dvc_schema_compile(&dvc_alloc_std,
+                           S("{\"x-dvc\":{\"code\":\"1.000001\"},\"type\":\"object\"}"),
+                           NULL, err, sizeof(err));
+    assert_non_null(s);
+    dvc_schema_free(s);
+}
+
+/* A schema and a dossier as files: $ref to another file of the folder. */
+static void
+test_files(void **state)
+{
+    char                tmpl[] = "/tmp/dvc-schema-XXXXXX", path[256], err[512];
+    FILE               *f;
+    dvc_schema_t       *s;
+    dvc_validate_ctx_t *v;
+
+    (void) state;
+    assert_non_null(mkdtemp(tmpl));
+    snprintf(path, sizeof(path), "%s/common.json", tmpl);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("{\"$defs\":{\"phone\":{\"type\":\"string\",\"pattern\":\"^0[0-9]{9}$\"}}}",
+          f);
+    fclose(f);
+    snprintf(path, sizeof(path), "%s/proc.json", tmpl);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("{\"properties\":{\"phone\":{\"$ref\":\"common.json#/$defs/phone\"}}}",
+          f);
+    fclose(f);
+    s = dvc_schema_compile_file(&dvc_alloc_std, path, NULL, err, sizeof(err));
+    if (s == NULL) {
+        fail_msg("%s", err);
+    }
+    v = dvc_validate_new(&dvc_alloc_std, s, NULL);
+    assert_int_equal(run(v, S("{\"phone\":\"0912345678\"}"), 0), DVC_VALID);
+    assert_int_equal(run(v, S("{\"phone\":\"912345678\"}"), 0), DVC_INVALID);
+    assert_string_equal(dvc_validate_error(v, 0)->path, "/phone");
+    assert_non_null(strstr(dvc_validate_error(v, 0)->keyword,
+                           "common.json#/$defs/phone/pattern"));
+    dvc_validate_free(v);
+    dvc_schema_free(s);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/common.json", tmpl);
+    unlink(path);
+    rmdir(tmpl);
+}
+
+/* Counting allocator: every byte the validator takes it gives back. */
+typedef struct {
+    long live;
+} counter_t;
+
+static void *
+c_malloc(void *ud, size_t n)
+{
+    ((counter_t *) ud)->live++;
+    return malloc(n);
+}
+
+static void *
+c_realloc(void *ud, void *p, size_t o, size_t n)
+{
+    (void) o;
+    if (p == NULL) {
+        ((counter_t *) ud)->live++;
+    }
+    return realloc(p, n);
+}
+
+static void
+c_free(void *ud, void *p)
+{
+    if (p != NULL) {
+        ((counter_t *) ud)->live--;
+    }
+    free(p);
+}
+
+static void
+test_allocator(void **state)
+{
+    counter_t           cnt = { 0 };
+    dvc_alloc_t         a = { c_malloc, c_realloc, c_free, &cnt };
+    char                err[256];
+    dvc_schema_t       *s;
+    dvc_validate_ctx_t *v;
+
+    (void) state;
+    s = dvc_schema_compile(&a, dossier_schema, strlen(dossier_schema), NULL,
+                           err, sizeof(err));
+    assert_non_null(s);
+    v = dvc_validate_new(&a, s, NULL);
+    assert_non_null(v);
+    assert_int_equal(run(v, S("{\"name\":\"x\",\"phones\":[[1],[1]]}"), 1),
+                     DVC_INVALID);
+    assert_int_equal(run(v, S("{\"name\":[[[[[[\"x\""), 0),
+                     DVC_ERR_INCOMPLETE);
+    dvc_validate_free(v);
+    dvc_schema_free(s);
+    assert_int_equal(cnt.live, 0);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_valid_and_errors),
+        cmocka_unit_test(test_required_points_at_member),
+        cmocka_unit_test(test_every_split),
+        cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_error_cap),
+        cmocka_unit_test(test_conditional_errors),
+        cmocka_unit_test(test_compile_errors),
+        cmocka_unit_test(test_files),
+        cmocka_unit_test(test_allocator),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
