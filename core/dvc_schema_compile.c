@@ -55,6 +55,9 @@ typedef struct {
     size_t                      nres, cres;
     anchor_ent_t               *anchors;
     size_t                      nanchors, canchors;
+    const char                **map_from;   /* $id folder -> file folder */
+    const char                **map_to;
+    size_t                      nmaps, cmaps, cmaps2;
     node_ent_t                 *nodes;      /* open addressing on v */
     size_t                      nnodes, cnodes;
     const char                 *root_uri;
@@ -391,6 +394,48 @@ read_file(compiler_t *c, const char *path, size_t *len)
     return buf;
 }
 
+/* A file whose $id is https://host/procedures/x.json makes every
+ * https://host/procedures/... reference a file of the same folder: schemas
+ * name each other by $id, the folder holds them. */
+static void
+map_id_folder(compiler_t *c, const char *uri, dvc_sv_t *root)
+{
+    dvc_sv_t   *id = dvc_sv_get(root, "$id");
+    dvc_buf_t   b;
+    char       *from, *to, *slash;
+
+    if (id == NULL || id->type != DVC_TOK_STR
+        || strncmp(uri, "file://", 7) != 0)
+    {
+        return;
+    }
+    dvc_buf_init(&b, c->schema->alloc);
+    if (dvc_uri_resolve(&b, uri, id->s) != 0) {
+        dvc_buf_free(&b);
+        return;
+    }
+    strip_fragment(b.data);
+    from = tmpstr(c, b.data);
+    to = tmpstr(c, uri);
+    dvc_buf_free(&b);
+    if (from == NULL || to == NULL || strncmp(from, "file://", 7) == 0) {
+        return;
+    }
+    slash = strrchr(from, '/');
+    if (slash == NULL) {
+        return;
+    }
+    slash[1] = '\0';
+    strrchr(to, '/')[1] = '\0';
+    c->map_from = grow(c, c->map_from, &c->cmaps, c->nmaps, sizeof(char *));
+    c->map_to = grow(c, c->map_to, &c->cmaps2, c->nmaps, sizeof(char *));
+    if (c->map_from == NULL || c->map_to == NULL) {
+        return;
+    }
+    c->map_from[c->nmaps] = from;
+    c->map_to[c->nmaps++] = to;
+}
+
 /* Parses text as the document at uri and indexes it. */
 static dvc_sv_t *
 load_text(compiler_t *c, const char *uri, const char *text, size_t len)
@@ -409,6 +454,7 @@ load_text(compiler_t *c, const char *uri, const char *text, size_t len)
         fail(c, "%s: loaded twice", uri);
         return NULL;
     }
+    map_id_folder(c, uri, root);
     if (strcmp(uri, c->root_uri) == 0) {
         scan(c, root, tmpstr(c, uri), res, "");
     } else {
@@ -446,7 +492,23 @@ load_uri(compiler_t *c, const char *uri)
         }
         path = full;
     } else {
-        return 0;
+        size_t i, n;
+
+        path = NULL;
+        for (i = 0; i < c->nmaps && path == NULL; i++) {
+            n = strlen(c->map_from[i]);
+            if (strncmp(uri, c->map_from[i], n) == 0) {
+                int w = snprintf(full, sizeof(full), "%s%s",
+                                 c->map_to[i] + 7, uri + n);
+
+                if (w > 0 && (size_t) w < sizeof(full)) {
+                    path = full;
+                }
+            }
+        }
+        if (path == NULL) {
+            return 0;
+        }
     }
     text = read_file(c, path, &len);
     if (text == NULL) {
@@ -866,6 +928,24 @@ compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
         }
     }
     s->nnames = out;
+    for (k = 4; k < 2 * out; k *= 2) {
+    }
+    s->name_tab = dvc_arena_alloc(&c->schema->arena, k * sizeof(uint32_t));
+    if (s->name_tab == NULL) {
+        fail(c, "out of memory");
+        return;
+    }
+    s->name_mask = (uint32_t) (k - 1);
+    for (i = 0; i < out; i++) {
+        size_t h;
+
+        s->names[i].hash = dvc_name_hash(s->names[i].key, s->names[i].len);
+        for (h = s->names[i].hash & s->name_mask; s->name_tab[h];
+             h = (h + 1) & s->name_mask)
+        {
+        }
+        s->name_tab[h] = (uint32_t) i + 1;
+    }
     for (i = 0; i < out; i++) {
         s->nrequired += s->names[i].required;
         s->ndepsch += s->names[i].depschema != NULL;
@@ -1203,6 +1283,9 @@ compile_node(compiler_t *c, dvc_sv_t *v)
         } else if (KEY_IS("propertyNames")) {
             s->propnames = sub(c, m, loc, k);
             s->kw |= KW_OBJECT;
+            if (m->type != DVC_TOK_TRUE) {
+                s->kw |= KW_PROPNAMES;
+            }
         } else if (KEY_IS("allOf")) {
             s->allof = sub_list(c, m, loc, k, &s->nallof);
             s->kw |= KW_INPLACE;

@@ -90,6 +90,20 @@ enum {
 #define KW_REC_OBJ      (1u << 9)   /* const/enum holds an object: record one */
 #define KW_REC_ARR      (1u << 10)  /* const/enum holds an array, or uniqueItems */
 #define KW_UNEVAL       (1u << 11)  /* unevaluatedProperties/Items present */
+#define KW_PROPNAMES    (1u << 12)  /* propertyNames other than true */
+
+/* FNV-1a of a member name, computed once per key for every schema. */
+static inline uint32_t
+dvc_name_hash(const char *k, size_t len)
+{
+    uint32_t h = 2166136261u;
+    size_t   i;
+
+    for (i = 0; i < len; i++) {
+        h = (h ^ (unsigned char) k[i]) * 16777619u;
+    }
+    return h;
+}
 
 typedef struct dvc_snode dvc_snode_t;
 typedef struct dvc_sres dvc_sres_t;
@@ -99,6 +113,7 @@ typedef struct dvc_sres dvc_sres_t;
 typedef struct {
     const char    *key;
     size_t         len;
+    uint32_t       hash;       /* dvc_name_hash(key) */
     dvc_snode_t   *prop;       /* properties[key] or NULL */
     dvc_snode_t   *depschema;  /* dependentSchemas[key] or NULL */
     const uint32_t *depreq;    /* dependentRequired[key]: indices in names */
@@ -124,9 +139,18 @@ struct dvc_sres {
 };
 
 struct dvc_snode {
+    /* what a member's key needs first: one cache line */
     uint32_t        kw;
     uint8_t         types;
     uint8_t         unique;
+    uint32_t        name_mask;      /* name_tab size - 1 */
+    uint32_t       *name_tab;       /* hash -> names index + 1; 0 empty */
+    dvc_sname_t    *names;          /* sorted by key */
+    size_t          nnames, nrequired;
+    dvc_spat_t     *pprops;
+    size_t          npprops;
+    dvc_snode_t    *addl, *uneval_props, *propnames;
+
     const char     *loc;            /* schema location of this subschema */
     const char     *msg_vi;         /* x-dvc-messages, or NULL */
     const char     *msg_en;
@@ -141,11 +165,6 @@ struct dvc_snode {
     size_t          nallof, nanyof, noneof;
     dvc_snode_t    *not_, *if_, *then_, *else_;
 
-    dvc_sname_t    *names;          /* sorted by key */
-    size_t          nnames, nrequired;
-    dvc_spat_t     *pprops;
-    size_t          npprops;
-    dvc_snode_t    *addl, *uneval_props, *propnames;
     size_t          min_props, max_props;      /* SIZE_MAX: absent */
     size_t          ndepsch;                   /* names with depschema */
 

@@ -85,6 +85,7 @@ struct dvc_validate_ctx {
     size_t                 fed;         /* bytes before the current buffer */
     int                    in_parse;    /* inside yajl_parse: add its offset */
     int                    got_value;
+    int                    present_heaps;  /* some instance has one */
 
     /* instance stack: chunks of DVC_VI_CHUNK, never moved */
     dvc_vi_t             **chunks;

@@ -19,7 +19,6 @@
 #include "dvc_number.h"
 #include "dvc_schema_run.h"
 #include "dvc_unicode.h"
-#include "dvc_utf8.h"
 
 enum {
     REL_DOC = 0, REL_PROP, REL_ADDL, REL_ITEM, REL_CONTAINS, REL_UNEVAL,
@@ -152,6 +151,11 @@ path_push_key(dvc_validate_ctx_t *v, const char *k, size_t len)
     }
     p = v->path + v->path_len;
     *p++ = '/';
+    if (memchr(k, '~', len) == NULL && memchr(k, '/', len) == NULL) {
+        memcpy(p, k, len);
+        v->path_len += len + 1;
+        return;
+    }
     for (i = 0; i < len; i++) {
         if (k[i] == '~') {
             *p++ = '~';
@@ -200,7 +204,13 @@ vi_alloc(dvc_validate_ctx_t *v)
     }
     vi = &v->chunks[c][v->top % DVC_VI_CHUNK];
     v->top++;
-    memset(vi, 0, sizeof(*vi));
+    /* the hot path: only what every instance uses (spawn does the
+     * unevaluated* state when the schema has such keywords) */
+    vi->first = vi->next = NULL;
+    vi->present[0] = vi->present[1] = 0;
+    vi->present_heap = NULL;
+    vi->ncontains = 0;
+    memset(&vi->defer, 0, sizeof(vi->defer));
     return vi;
 }
 
@@ -231,6 +241,10 @@ vi_pop(dvc_validate_ctx_t *v, size_t top)
     size_t    i;
     dvc_vi_t *vi;
 
+    if (!v->schema->track && !v->present_heaps) {
+        v->top = top;
+        return;
+    }
     for (i = top; i < v->top; i++) {
         vi = &v->chunks[i / DVC_VI_CHUNK][i % DVC_VI_CHUNK];
         if (vi->tracked) {
@@ -261,25 +275,19 @@ present_set(dvc_vi_t *vi, size_t j)
 }
 
 static int
-sname_find(const dvc_snode_t *s, const char *k, size_t len)
+sname_lookup(const dvc_snode_t *s, const char *k, size_t len, uint32_t hash)
 {
-    size_t lo = 0, hi = s->nnames, mid, n;
-    int    r;
+    uint32_t           i, j;
+    const dvc_sname_t *nm;
 
-    while (lo < hi) {
-        mid = (lo + hi) / 2;
-        n = s->names[mid].len < len ? s->names[mid].len : len;
-        r = memcmp(s->names[mid].key, k, n);
-        if (r == 0) {
-            r = s->names[mid].len < len ? -1 : s->names[mid].len > len;
-        }
-        if (r == 0) {
-            return (int) mid;
-        }
-        if (r < 0) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
+    for (i = hash & s->name_mask; (j = s->name_tab[i]) != 0;
+         i = (i + 1) & s->name_mask)
+    {
+        nm = &s->names[j - 1];
+        if (nm->hash == hash && nm->len == len
+            && memcmp(nm->key, k, len) == 0)
+        {
+            return (int) j - 1;
         }
     }
     return -1;
@@ -353,6 +361,11 @@ spawn(dvc_validate_ctx_t *v, const dvc_snode_t *s, dvc_vi_t *up, int rel,
         fatal(v, DVC_ERR_NOMEM);
         return NULL;
     }
+    if (v->schema->track) {
+        memset(&vi->eval, 0, sizeof(vi->eval));
+        memset(&vi->uneval_ok, 0, sizeof(vi->uneval_ok));
+        memset(&vi->uneval_errs, 0, sizeof(vi->uneval_errs));
+    }
     vi->s = s;
     vi->up = up;
     vi->rel = (uint8_t) rel;
@@ -366,6 +379,7 @@ spawn(dvc_validate_ctx_t *v, const dvc_snode_t *s, dvc_vi_t *up, int rel,
             fatal(v, DVC_ERR_NOMEM);
             return NULL;
         }
+        v->present_heaps = 1;
     }
     vi->tracked = (uint8_t) v->schema->track;
     if (s->kw & KW_FALSE) {
@@ -467,6 +481,19 @@ values_match_scalar(const dvc_snode_t *s, int tok, const char *t, size_t len)
     return 0;
 }
 
+/* yajl checked the UTF-8: code points are the bytes that do not continue
+ * a sequence. */
+static size_t
+count_code_points(const char *t, size_t len)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < len; i++) {
+        n += ((unsigned char) t[i] & 0xC0) != 0x80;
+    }
+    return n;
+}
+
 static void
 check_scalar(dvc_validate_ctx_t *v, dvc_vi_t *vi, int tok, const char *t,
     size_t len, size_t *cps)
@@ -516,7 +543,7 @@ check_scalar(dvc_validate_ctx_t *v, dvc_vi_t *vi, int tok, const char *t,
     if (tok == DVC_TOK_STR && (s->kw & KW_STRING)) {
         if (s->min_len > 0 || s->max_len != SIZE_MAX) {
             if (*cps == SIZE_MAX) {
-                *cps = dvc_utf8_count((const unsigned char *) t, len);
+                *cps = count_code_points(t, len);
             }
             if (*cps < s->min_len) {
                 vi->valid = 0;
@@ -1057,6 +1084,8 @@ cb_map_key(void *ctx, const unsigned char *key, size_t len)
     size_t              i, j, end = f->vend;
     uint32_t            idx;
     int                 n, matched, r;
+    uint32_t            hash = 0;
+    int                 hashed = 0;
 
     if (!go_on(v)) {
         return 0;
@@ -1077,7 +1106,7 @@ cb_map_key(void *ctx, const unsigned char *key, size_t len)
     /* propertyNames first: it runs to completion on the key alone */
     for (i = f->vbeg; i < end; i++) {
         p = v->vlist[i];
-        if (p->s->propnames != NULL && (p->s->propnames->kw)) {
+        if (p->s->kw & KW_PROPNAMES) {
             property_names(v, p, idx, k, len);
         }
     }
@@ -1090,7 +1119,11 @@ cb_map_key(void *ctx, const unsigned char *key, size_t len)
         }
         matched = 0;
         if (s->nnames) {
-            n = sname_find(s, k, len);
+            if (!hashed) {
+                hash = dvc_name_hash(k, len);
+                hashed = 1;
+            }
+            n = sname_lookup(s, k, len, hash);
             if (n >= 0) {
                 present_set(p, (size_t) n);
                 t = s->names[n].prop;
