@@ -44,6 +44,13 @@ typedef struct {
      * trailing slash needed); NULL: the current directory.  Ignored by
      * dvc_schema_compile_file, which uses the file's own folder. */
     const char *base_dir;
+    /* 0 (ours): `format` is asserted.  1: an annotation only, the
+     * specification's default (the official suite's required files). */
+    int         format_annotation;
+    /* 0 (ours): const, enum and uniqueItems compare strings in NFC, so a
+     * decomposed "Hà Nội" equals the composed one.  1: code point by code
+     * point, as the specification (and its suite) says. */
+    int         exact_strings;
 } dvc_schema_options_t;
 
 /* Compiles schema text.  Returns NULL with a human message in err (what and

@@ -41,6 +41,7 @@ typedef struct {
     dvc_sres_t  *res;
     const char  *loc;
     dvc_snode_t *node;
+    int          novalid;   /* dialect without the validation vocabulary */
 } node_ent_t;
 
 typedef struct {
@@ -61,6 +62,7 @@ typedef struct {
     node_ent_t                 *nodes;      /* open addressing on v */
     size_t                      nnodes, cnodes;
     const char                 *root_uri;
+    int                         scan_novalid;
 } compiler_t;
 
 static dvc_snode_t *compile_node(compiler_t *c, dvc_sv_t *v);
@@ -276,6 +278,14 @@ is_kw(const char *k, size_t klen, const char *const *list)
     return 0;
 }
 
+/* The validation vocabulary (JSON Schema Validation 2020-12 section 6). */
+static const char *const kw_validation[] = {
+    "type", "enum", "const", "multipleOf", "maximum", "exclusiveMaximum",
+    "minimum", "exclusiveMinimum", "maxLength", "minLength", "pattern",
+    "maxItems", "minItems", "uniqueItems", "maxContains", "minContains",
+    "maxProperties", "minProperties", "required", "dependentRequired", NULL
+};
+
 static const char *const kw_one[] = {
     "additionalProperties", "unevaluatedProperties", "propertyNames",
     "items", "contains", "unevaluatedItems", "not", "if", "then", "else",
@@ -310,6 +320,7 @@ scan(compiler_t *c, dvc_sv_t *v, const char *base, dvc_sres_t *res,
     e->base = base;
     e->res = res;
     e->loc = loc;
+    e->novalid = c->scan_novalid;
     if (v->type != DVC_TOK_OBJ) {
         return;
     }
@@ -436,6 +447,55 @@ map_id_folder(compiler_t *c, const char *uri, dvc_sv_t *root)
     c->map_to[c->nmaps++] = to;
 }
 
+static dvc_sv_t *read_uri(compiler_t *c, const char *uri);
+
+#define VOCAB_VALIDATION \
+    "https://json-schema.org/draft/2020-12/vocab/validation"
+
+/* 1 if the document's $schema names a meta-schema we can read whose
+ * $vocabulary leaves out the validation vocabulary (its keywords are then
+ * annotations).  The standard dialect, or one we cannot read, has it. */
+static int
+without_validation(compiler_t *c, const char *uri, dvc_sv_t *root)
+{
+    dvc_sv_t   *dialect = dvc_sv_get(root, "$schema"), *vocab;
+    dvc_buf_t   b;
+    res_ent_t  *r;
+    char       *meta;
+    int         novalid = 0;
+    dvc_sv_t   *mroot;
+
+    if (dialect == NULL || dialect->type != DVC_TOK_STR
+        || strncmp(dialect->s, "https://json-schema.org/", 24) == 0)
+    {
+        return 0;
+    }
+    dvc_buf_init(&b, c->schema->alloc);
+    if (dvc_uri_resolve(&b, uri, dialect->s) != 0) {
+        dvc_buf_free(&b);
+        return 0;
+    }
+    strip_fragment(b.data);
+    meta = tmpstr(c, b.data);
+    dvc_buf_free(&b);
+    if (meta == NULL || strcmp(meta, uri) == 0) {
+        return 0;
+    }
+    /* read only: the meta-schema itself is not compiled */
+    r = res_find(c, meta);
+    mroot = r != NULL ? r->root : read_uri(c, meta);
+    if (mroot == NULL) {
+        return 0;
+    }
+    vocab = dvc_sv_get(mroot, "$vocabulary");
+    if (vocab != NULL && vocab->type == DVC_TOK_OBJ
+        && dvc_sv_get(vocab, VOCAB_VALIDATION) == NULL)
+    {
+        novalid = 1;
+    }
+    return novalid;
+}
+
 /* Parses text as the document at uri and indexes it. */
 static dvc_sv_t *
 load_text(compiler_t *c, const char *uri, const char *text, size_t len)
@@ -455,6 +515,10 @@ load_text(compiler_t *c, const char *uri, const char *text, size_t len)
         return NULL;
     }
     map_id_folder(c, uri, root);
+    c->scan_novalid = without_validation(c, uri, root);
+    if (c->failed) {
+        return NULL;
+    }
     if (strcmp(uri, c->root_uri) == 0) {
         scan(c, root, tmpstr(c, uri), res, "");
     } else {
@@ -473,44 +537,59 @@ load_text(compiler_t *c, const char *uri, const char *text, size_t len)
 /* Loads the document a URI (without fragment) names: file:// paths, and
  * http://localhost:1234/ under remotes_dir. */
 static int
-load_uri(compiler_t *c, const char *uri)
+uri_path(compiler_t *c, const char *uri, char *full, size_t size)
 {
-    const char *path;
-    char       *text, full[PATH_MAX];
-    size_t      len;
+    size_t i, n;
+    int    w;
 
     if (strncmp(uri, "file://", 7) == 0) {
-        path = uri + 7;
-    } else if (strncmp(uri, REMOTE_PREFIX, sizeof(REMOTE_PREFIX) - 1) == 0
-               && c->opt != NULL && c->opt->remotes_dir != NULL)
+        w = snprintf(full, size, "%s", uri + 7);
+        return w > 0 && (size_t) w < size;
+    }
+    if (strncmp(uri, REMOTE_PREFIX, sizeof(REMOTE_PREFIX) - 1) == 0
+        && c->opt != NULL && c->opt->remotes_dir != NULL)
     {
-        int n = snprintf(full, sizeof(full), "%s/%s", c->opt->remotes_dir,
-                         uri + sizeof(REMOTE_PREFIX) - 1);
-
-        if (n < 0 || (size_t) n >= sizeof(full)) {
-            return 0;
-        }
-        path = full;
-    } else {
-        size_t i, n;
-
-        path = NULL;
-        for (i = 0; i < c->nmaps && path == NULL; i++) {
-            n = strlen(c->map_from[i]);
-            if (strncmp(uri, c->map_from[i], n) == 0) {
-                int w = snprintf(full, sizeof(full), "%s%s",
-                                 c->map_to[i] + 7, uri + n);
-
-                if (w > 0 && (size_t) w < sizeof(full)) {
-                    path = full;
-                }
-            }
-        }
-        if (path == NULL) {
-            return 0;
+        w = snprintf(full, size, "%s/%s", c->opt->remotes_dir,
+                     uri + sizeof(REMOTE_PREFIX) - 1);
+        return w > 0 && (size_t) w < size;
+    }
+    for (i = 0; i < c->nmaps; i++) {
+        n = strlen(c->map_from[i]);
+        if (strncmp(uri, c->map_from[i], n) == 0) {
+            w = snprintf(full, size, "%s%s", c->map_to[i] + 7, uri + n);
+            return w > 0 && (size_t) w < size;
         }
     }
-    text = read_file(c, path, &len);
+    return 0;
+}
+
+/* Reads and parses the document a URI (without fragment) names, without
+ * indexing it; NULL if it cannot be had. */
+static dvc_sv_t *
+read_uri(compiler_t *c, const char *uri)
+{
+    char      full[PATH_MAX], *text, msg[256];
+    size_t    len;
+
+    if (!uri_path(c, uri, full, sizeof(full))) {
+        return NULL;
+    }
+    text = read_file(c, full, &len);
+    return text ? dvc_doc_parse(&c->tmp, text, len, msg, sizeof(msg)) : NULL;
+}
+
+/* Loads the document a URI (without fragment) names: file:// paths,
+ * http://localhost:1234/ under remotes_dir, and $id folders of files. */
+static int
+load_uri(compiler_t *c, const char *uri)
+{
+    char   *text, full[PATH_MAX];
+    size_t  len;
+
+    if (!uri_path(c, uri, full, sizeof(full))) {
+        return 0;
+    }
+    text = read_file(c, full, &len);
     if (text == NULL) {
         return 0;
     }
@@ -794,6 +873,7 @@ compile_values(compiler_t *c, dvc_snode_t *s, dvc_sv_t **vals, size_t n)
     dvc_buf_free(&tb.text);
     s->values.t = t;
     s->values.text = text;
+    s->values.nfc = c->schema->nfc;
 }
 
 typedef struct {
@@ -1097,6 +1177,9 @@ compile_node(compiler_t *c, dvc_sv_t *v)
         k = v->keys[i];
         klen = v->klens[i];
         m = v->items[i];
+        if (e->novalid && is_kw(k, klen, kw_validation)) {
+            continue;
+        }
         if (KEY_IS("$ref") || KEY_IS("$dynamicRef")) {
             if (m->type != DVC_TOK_STR) {
                 fail(c, "%s at %s: must be a string", k, loc);
@@ -1182,7 +1265,8 @@ compile_node(compiler_t *c, dvc_sv_t *v)
                 fail(c, "format at %s: must be a string", loc);
                 break;
             }
-            s->format = dvc_format_id(m->s, m->len);
+            s->format = c->opt && c->opt->format_annotation
+                        ? -1 : dvc_format_id(m->s, m->len);
             if (s->format >= 0) {
                 s->kw |= KW_STRING;
             }
@@ -1334,11 +1418,15 @@ compile_node(compiler_t *c, dvc_sv_t *v)
         }
         s->kw |= KW_INPLACE;
     }
-    if ((m = dvc_sv_get(v, "minContains")) != NULL && s->contains) {
+    if ((m = dvc_sv_get(v, "minContains")) != NULL && s->contains
+        && !e->novalid)
+    {
         get_count(c, m, loc, "minContains", &s->min_contains);
         s->has_min_contains = 1;
     }
-    if ((m = dvc_sv_get(v, "maxContains")) != NULL && s->contains) {
+    if ((m = dvc_sv_get(v, "maxContains")) != NULL && s->contains
+        && !e->novalid)
+    {
         get_count(c, m, loc, "maxContains", &s->max_contains);
     }
     if (props || req || depreq || depsch) {
@@ -1368,6 +1456,7 @@ compile_doc(const dvc_alloc_t *a, const char *uri, const char *text,
     }
     s->alloc = a;
     s->arena.alloc = a;
+    s->nfc = !(opt && opt->exact_strings);
     memset(&c, 0, sizeof(c));
     c.schema = s;
     c.tmp.alloc = a;

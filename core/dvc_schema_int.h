@@ -52,6 +52,7 @@ typedef struct {
 typedef struct {
     const dvc_tok_t *t;
     const char      *text;
+    int              nfc;    /* strings equal in NFC (a's setting rules) */
 } dvc_tokv_t;
 
 /* 1 if the values at a.t[ai] and b.t[bi] are equal in the JSON Schema sense
@@ -194,6 +195,7 @@ struct dvc_schema {
     dvc_regex_t      **regexes;                /* to free */
     size_t             nregexes, cregexes;
     int                track;                  /* some unevaluated* present */
+    int                nfc;                    /* !options.exact_strings */
 };
 
 /* ------------------------------------------------------------ messages */

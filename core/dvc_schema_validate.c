@@ -473,6 +473,7 @@ values_match_scalar(const dvc_snode_t *s, int tok, const char *t, size_t len)
     one.len = len;
     a.t = &one;
     a.text = t;
+    a.nfc = s->values.nfc;
     for (i = 0; i < s->nvalues; i++) {
         if (dvc_tok_equal(a, 0, s->values, s->value_idx[i])) {
             return 1;
@@ -782,6 +783,7 @@ check_object_end(dvc_validate_ctx_t *v, dvc_vi_t *vi, dvc_frame_t *f)
         if ((s->kw & KW_REC_OBJ) && v->recording) {
             rv.t = v->rec.t;
             rv.text = v->rec.text.data;
+            rv.nfc = v->schema->nfc;
             for (i = 0; i < s->nvalues && !ok; i++) {
                 ok = dvc_tok_equal(rv, f->rec_start, s->values,
                                    s->value_idx[i]);
@@ -825,6 +827,7 @@ check_array_end(dvc_validate_ctx_t *v, dvc_vi_t *vi, dvc_frame_t *f)
     }
     rv.t = v->rec.t;
     rv.text = v->rec.text.data;
+    rv.nfc = v->schema->nfc;
     if (s->unique && v->recording && f->count > 1) {
         a = f->rec_start + 1;
         for (i = 0; i < f->count && !dup; i++) {

@@ -88,6 +88,12 @@ tok_scalar_equal(dvc_tokv_t a, const dvc_tok_t *x, dvc_tokv_t b,
                == 0;
     case DVC_TOK_STR:
     case DVC_TOK_KEY:
+        if (!a.nfc) {
+            return x->len == y->len
+                   && (x->len == 0
+                       || memcmp(a.text + x->off, b.text + y->off, x->len)
+                          == 0);
+        }
         return dvc_str_equal_nfc(a.text + x->off, x->len,
                                  b.text + y->off, y->len);
     default:

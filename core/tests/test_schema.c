@@ -450,6 +450,52 @@ test_allocator(void **state)
     assert_int_equal(cnt.live, 0);
 }
 
+/* Our defaults: format asserted, strings compared in NFC; the suite's
+ * rules on request. */
+static void
+test_options(void **state)
+{
+    /* "Hà Nội" composed (U+00E0, U+1ED9) and decomposed (a U+0300,
+     * o U+0323 U+0302) */
+    const char          *schema = "{\"properties\":{\"city\":{\"enum\":"
+                                  "[\"H\xC3\xA0 N\xE1\xBB\x99i\"]},"
+                                  "\"email\":{\"format\":\"email\"}}}";
+    const char          *decomposed =
+        "{\"city\":\"Ha\xCC\x80 No\xCC\xA3\xCC\x82i\"}";
+    dvc_schema_options_t opt;
+    dvc_schema_t        *s;
+    dvc_validate_ctx_t  *v;
+    char                 err[256];
+
+    (void) state;
+    s = compile(schema);
+    v = dvc_validate_new(&dvc_alloc_std, s, NULL);
+    assert_int_equal(run(v, decomposed, strlen(decomposed), 0), DVC_VALID);
+    assert_int_equal(run(v, S("{\"email\":\"lan@example.vn\"}"), 0),
+                     DVC_VALID);
+    assert_int_equal(run(v, S("{\"email\":\"lan@@example.vn\"}"), 0),
+                     DVC_INVALID);
+    assert_string_equal(dvc_validate_error(v, 0)->code, "format");
+    assert_string_equal(dvc_validate_error(v, 0)->keyword,
+                        "/properties/email/format");
+    dvc_validate_free(v);
+    dvc_schema_free(s);
+
+    memset(&opt, 0, sizeof(opt));
+    opt.format_annotation = 1;
+    opt.exact_strings = 1;
+    s = dvc_schema_compile(&dvc_alloc_std, schema, strlen(schema), &opt, err,
+                           sizeof(err));
+    assert_non_null(s);
+    v = dvc_validate_new(&dvc_alloc_std, s, NULL);
+    assert_int_equal(run(v, decomposed, strlen(decomposed), 0), DVC_INVALID);
+    assert_string_equal(dvc_validate_error(v, 0)->code, "enum");
+    assert_int_equal(run(v, S("{\"email\":\"lan@@example.vn\"}"), 0),
+                     DVC_VALID);
+    dvc_validate_free(v);
+    dvc_schema_free(s);
+}
+
 int
 main(void)
 {
@@ -464,6 +510,7 @@ main(void)
         cmocka_unit_test(test_compile_errors),
         cmocka_unit_test(test_files),
         cmocka_unit_test(test_allocator),
+        cmocka_unit_test(test_options),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

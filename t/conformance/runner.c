@@ -9,7 +9,9 @@
  * files as optional: their failures are reported but never fail the run.
  * Exit 1 if a case of a required file failed without being a known failure.
  * Each instance is fed whole and again split in two at every third byte
- * position, so buffer boundaries are exercised on the whole suite.
+ * position, so buffer boundaries are exercised on the whole suite.  The
+ * suite's rules apply (they are options of ours): format only annotates
+ * outside optional/format/, strings compare code point by code point.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,6 +172,10 @@ main(int argc, char **argv)
         long         fp = 0, ft = 0;
         const char  *file = base_name(argv[i]);
 
+        /* the suite's own rules: format is an annotation except in
+         * optional/format/, strings compare code point by code point */
+        opt.format_annotation = strstr(argv[i], "/optional/format/") == NULL;
+        opt.exact_strings = 1;
         text = slurp(argv[i], &len);
         if (text == NULL) {
             fprintf(stderr, "%s: cannot read\n", argv[i]);
