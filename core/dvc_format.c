@@ -2,8 +2,9 @@
  * JSON Schema formats: dates and times (RFC 3339 section 5.6 and Appendix
  * A), identifiers (RFC 4122 UUID, RFC 6901 JSON Pointer), addresses (IPv4 as
  * dotted-quad without leading zeros, RFC 4291 IPv6 without zone ids), RFC
- * 5321 mailboxes and RFC 1123 host names (A-labels checked by dvc_idna.h).
- * URIs live in dvc_format_uri.c, the Vietnamese formats in dvc_format_vn.c.
+ * 5321 / 6531 mailboxes and host names (RFC 1123, IDNA2008 in dvc_idna.c).
+ * URIs, IRIs and URI templates live in dvc_format_uri.c, the Vietnamese
+ * formats in dvc_format_vn.c.
  */
 #include <string.h>
 #include <time.h>
@@ -11,11 +12,13 @@
 #include "dvc_format.h"
 #include "dvc_idna.h"
 #include "dvc_regex.h"
+#include "dvc_utf8.h"
 
 static const char *const format_names[DVC_FORMAT_COUNT] = {
     "date", "date-time", "time", "duration", "email", "hostname", "ipv4", "ipv6",
     "uri", "uri-reference", "uuid", "json-pointer", "relative-json-pointer",
     "regex", "vn-citizen-id", "vn-phone", "vn-tax-code", "vn-agency-code",
+    "idn-email", "idn-hostname", "iri", "iri-reference", "uri-template",
 };
 
 int
@@ -74,6 +77,11 @@ dvc_format_check_a(const dvc_alloc_t *a, int id, const char *s, size_t len)
     case DVC_FORMAT_VN_PHONE:          return dvc_fmt_vn_phone(s, len);
     case DVC_FORMAT_VN_TAX_CODE:       return dvc_fmt_vn_tax_code(s, len);
     case DVC_FORMAT_VN_AGENCY_CODE:    return dvc_fmt_vn_agency_code(s, len);
+    case DVC_FORMAT_IDN_EMAIL:         return dvc_fmt_idn_email(s, len);
+    case DVC_FORMAT_IDN_HOSTNAME:      return dvc_fmt_idn_hostname(s, len);
+    case DVC_FORMAT_IRI:               return dvc_fmt_iri(s, len);
+    case DVC_FORMAT_IRI_REFERENCE:     return dvc_fmt_iri_reference(s, len);
+    case DVC_FORMAT_URI_TEMPLATE:      return dvc_fmt_uri_template(s, len);
     default:
         return 1;
     }
@@ -447,42 +455,13 @@ dvc_fmt_ipv6(const char *s, size_t len)
 int
 dvc_fmt_hostname(const char *s, size_t len)
 {
-    size_t  i = 0, start, n;
+    return dvc_idna_hostname_valid(s, len, 0);
+}
 
-    if (len == 0 || len > 253) {
-        return 0;
-    }
-    for ( ;; ) {
-        start = i;
-        while (i < len && (is_alpha((unsigned char) s[i])
-                           || is_digit((unsigned char) s[i]) || s[i] == '-'))
-        {
-            i++;
-        }
-        n = i - start;
-        if (n == 0 || n > 63 || s[start] == '-' || s[i - 1] == '-') {
-            return 0;
-        }
-        if (n >= 4 && s[start + 2] == '-' && s[start + 3] == '-') {
-            /* R-LDH label: only an A-label (xn--) that decodes to a valid
-             * IDNA2008 U-label is allowed */
-            if ((s[start] | 0x20) != 'x' || (s[start + 1] | 0x20) != 'n'
-                || !dvc_idna_alabel_valid(s + start, n))
-            {
-                return 0;
-            }
-        }
-        if (i == len) {
-            return 1;
-        }
-        if (s[i] != '.') {
-            return 0;
-        }
-        i++;
-        if (i == len) {
-            return 0;   /* "example." */
-        }
-    }
+int
+dvc_fmt_idn_hostname(const char *s, size_t len)
+{
+    return dvc_idna_hostname_valid(s, len, 1);
 }
 
 /* ------------------------------------------------------------ e-mail */
@@ -496,11 +475,13 @@ is_atext(int c)
 /*
  * RFC 5321 section 4.1.2 Mailbox = Local-part "@" ( Domain / address-literal ),
  * Local-part = Dot-string / Quoted-string, at most 64 octets (4.5.3.1.1).
+ * With utf8 (idn-email, RFC 6531 section 3.3), any non-ASCII character is
+ * atext and qtext, and the domain is an internationalized host name.
  */
-int
-dvc_fmt_email(const char *s, size_t len)
+static int
+mailbox(const char *s, size_t len, int utf8)
 {
-    size_t  i = 0, at;
+    size_t  i = 0, at, k;
     int     c;
 
     if (len == 0) {
@@ -514,6 +495,12 @@ dvc_fmt_email(const char *s, size_t len)
                 if (i >= len || s[i] < 32 || s[i] > 126) {
                     return 0;
                 }
+            } else if (c >= 0x80 && utf8) {
+                k = dvc_utf8_valid_prefix((const unsigned char *) s + i, len - i);
+                if (k == 0) {
+                    return 0;
+                }
+                i += k - 1;
             } else if (c < 32 || c > 126) {
                 return 0;
             }
@@ -526,8 +513,17 @@ dvc_fmt_email(const char *s, size_t len)
         for ( ;; ) {
             size_t  start = i;
 
-            while (i < len && is_atext((unsigned char) s[i])) {
-                i++;
+            while (i < len) {
+                if (is_atext((unsigned char) s[i])) {
+                    i++;
+                } else if (utf8 && (unsigned char) s[i] >= 0x80
+                           && (k = dvc_utf8_valid_prefix((const unsigned char *) s + i,
+                                                         len - i)) > 0)
+                {
+                    i += k;
+                } else {
+                    break;
+                }
             }
             if (i == start) {
                 return 0;
@@ -555,5 +551,17 @@ dvc_fmt_email(const char *s, size_t len)
         }
         return dvc_fmt_ipv4(s + at + 1, len - at - 2);
     }
-    return dvc_fmt_hostname(s + at, len - at);
+    return dvc_idna_hostname_valid(s + at, len - at, utf8);
+}
+
+int
+dvc_fmt_email(const char *s, size_t len)
+{
+    return mailbox(s, len, 0);
+}
+
+int
+dvc_fmt_idn_email(const char *s, size_t len)
+{
+    return mailbox(s, len, 1);
 }

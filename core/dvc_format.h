@@ -30,6 +30,11 @@ enum {
     DVC_FORMAT_VN_PHONE,
     DVC_FORMAT_VN_TAX_CODE,
     DVC_FORMAT_VN_AGENCY_CODE,
+    DVC_FORMAT_IDN_EMAIL,
+    DVC_FORMAT_IDN_HOSTNAME,
+    DVC_FORMAT_IRI,
+    DVC_FORMAT_IRI_REFERENCE,
+    DVC_FORMAT_URI_TEMPLATE,
     DVC_FORMAT_COUNT
 };
 
@@ -58,6 +63,11 @@ int dvc_fmt_uri_reference(const char *s, size_t len);
 int dvc_fmt_uuid(const char *s, size_t len);
 int dvc_fmt_json_pointer(const char *s, size_t len);
 int dvc_fmt_relative_json_pointer(const char *s, size_t len);
+int dvc_fmt_idn_email(const char *s, size_t len);
+int dvc_fmt_idn_hostname(const char *s, size_t len);
+int dvc_fmt_iri(const char *s, size_t len);
+int dvc_fmt_iri_reference(const char *s, size_t len);
+int dvc_fmt_uri_template(const char *s, size_t len);
 
 /* Vietnamese identifiers (docs/formats.md gives rules and sources).
  * vn-citizen-id judges the birth year against this_year (the current year in

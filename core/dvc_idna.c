@@ -1,14 +1,16 @@
 /*
  * RFC 5892 derives each code point's IDNA2008 class from Unicode properties;
  * the properties come from utf8proc (Unicode 15), the exception lists and the
- * contextual rules (Appendix A) are written out below.  Not implemented: the
- * Bidi rule of RFC 5893; ZERO WIDTH NON-JOINER's Joining_Type rule uses the
+ * contextual rules (Appendix A) are written out below, and so is the Bidi
+ * rule of RFC 5893.  ZERO WIDTH NON-JOINER's Joining_Type rule uses the
  * letters of the joining scripts as an approximation of Joining_Type D/L/R
  * (utf8proc has no Joining_Type).
  */
+#include <string.h>
 #include <utf8proc.h>
 
 #include "dvc_idna.h"
+#include "dvc_utf8.h"
 
 enum { PVALID, CONTEXTJ, CONTEXTO, DISALLOWED, UNASSIGNED };
 
@@ -313,33 +315,90 @@ is_nfc(const uint32_t *u, int n)
     return 1;
 }
 
-int
-dvc_idna_alabel_valid(const char *label, size_t len)
+static int
+punycode_char(uint32_t d)
 {
-    uint32_t  u[DVC_IDNA_MAX_LABEL + 1];
-    int       n, i, cls, ascii_only = 1, gc;
+    return d < 26 ? (int) ('a' + d) : (int) ('0' + d - 26);
+}
 
-    if (len < 5 || len > DVC_IDNA_MAX_LABEL || (label[0] | 0x20) != 'x'
-        || (label[1] | 0x20) != 'n' || label[2] != '-' || label[3] != '-')
+/* RFC 3492 section 6.3; returns the length written, -1 past max. */
+static int
+punycode_encode(const uint32_t *u, int n, char *out, size_t max)
+{
+    uint32_t  cur = 128, delta = 0, bias = 72, m, q, k, t, h, b;
+    size_t    o = 0;
+    int       j;
+
+    for (j = 0; j < n; j++) {
+        if (u[j] < 0x80) {
+            if (o >= max) {
+                return -1;
+            }
+            out[o++] = (char) u[j];
+        }
+    }
+    h = b = (uint32_t) o;
+    if (b > 0) {
+        if (o >= max) {
+            return -1;
+        }
+        out[o++] = '-';
+    }
+    while (h < (uint32_t) n) {
+        m = UINT32_MAX;
+        for (j = 0; j < n; j++) {
+            if (u[j] >= cur && u[j] < m) {
+                m = u[j];
+            }
+        }
+        if (m - cur > (UINT32_MAX - delta) / (h + 1)) {
+            return -1;
+        }
+        delta += (m - cur) * (h + 1);
+        cur = m;
+        for (j = 0; j < n; j++) {
+            if (u[j] < cur && ++delta == 0) {
+                return -1;
+            }
+            if (u[j] != cur) {
+                continue;
+            }
+            for (q = delta, k = 36; ; k += 36) {
+                t = k <= bias ? 1 : k >= bias + 26 ? 26 : k - bias;
+                if (q < t) {
+                    break;
+                }
+                if (o >= max) {
+                    return -1;
+                }
+                out[o++] = (char) punycode_char(t + (q - t) % (36 - t));
+                q = (q - t) / (36 - t);
+            }
+            if (o >= max) {
+                return -1;
+            }
+            out[o++] = (char) punycode_char(q);
+            bias = adapt(delta, h + 1, h == b);
+            delta = 0;
+            h++;
+        }
+        delta++;
+        cur++;
+    }
+    return (int) o;
+}
+
+/* RFC 5891 section 5.4 checks of a U-label (NFC apart). */
+static int
+ulabel_ok(const uint32_t *u, int n)
+{
+    int  i, cls, gc, ascii_only = 1;
+
+    if (n == 0 || (n >= 4 && u[2] == '-' && u[3] == '-') || u[0] == '-'
+        || u[n - 1] == '-')
     {
         return 0;
     }
-    n = dvc_punycode_decode(label + 4, len - 4, u, DVC_IDNA_MAX_LABEL);
-    if (n <= 0) {
-        return 0;
-    }
-    /* DNS compares ASCII case-insensitively: XN--ABC-... is the same label */
-    for (i = 0; i < n; i++) {
-        if (u[i] >= 'A' && u[i] <= 'Z') {
-            u[i] += 'a' - 'A';
-        }
-    }
-    /* RFC 5891 4.2.3.1: no "--" in positions 3 and 4, no leading or
-     * trailing hyphen */
-    if ((n >= 4 && u[2] == '-' && u[3] == '-') || u[0] == '-' || u[n - 1] == '-') {
-        return 0;
-    }
-    /* 4.2.3.2: no leading combining mark */
     gc = utf8proc_get_property((utf8proc_int32_t) u[0])->category;
     if (gc == UTF8PROC_CATEGORY_MN || gc == UTF8PROC_CATEGORY_MC
         || gc == UTF8PROC_CATEGORY_ME)
@@ -358,6 +417,303 @@ dvc_idna_alabel_valid(const char *label, size_t len)
             return 0;
         }
     }
-    /* an all-ASCII decoding is not what a Punycode encoder produces */
-    return !ascii_only && is_nfc(u, n);
+    return !ascii_only;
+}
+
+static int
+bidi(uint32_t cp)
+{
+    return utf8proc_get_property((utf8proc_int32_t) cp)->bidi_class;
+}
+
+static int
+has_rtl(const uint32_t *u, int n)
+{
+    int  i, b;
+
+    for (i = 0; i < n; i++) {
+        b = bidi(u[i]);
+        if (b == UTF8PROC_BIDI_CLASS_R || b == UTF8PROC_BIDI_CLASS_AL
+            || b == UTF8PROC_BIDI_CLASS_AN)
+        {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* RFC 5893 section 2, for every label of a domain name with an RTL label. */
+static int
+bidi_ok(const uint32_t *u, int n)
+{
+    int  i, b, rtl, last, has_en = 0, has_an = 0;
+
+    b = bidi(u[0]);
+    if (b == UTF8PROC_BIDI_CLASS_R || b == UTF8PROC_BIDI_CLASS_AL) {
+        rtl = 1;
+    } else if (b == UTF8PROC_BIDI_CLASS_L) {
+        rtl = 0;
+    } else {
+        return 0;                                               /* rule 1 */
+    }
+    for (i = 0; i < n; i++) {
+        switch (b = bidi(u[i])) {
+        case UTF8PROC_BIDI_CLASS_EN:
+            has_en = 1;
+            break;
+        case UTF8PROC_BIDI_CLASS_AN:
+            if (!rtl) {
+                return 0;                                       /* rule 5 */
+            }
+            has_an = 1;
+            break;
+        case UTF8PROC_BIDI_CLASS_R:
+        case UTF8PROC_BIDI_CLASS_AL:
+            if (!rtl) {
+                return 0;                                       /* rule 5 */
+            }
+            break;
+        case UTF8PROC_BIDI_CLASS_L:
+            if (rtl) {
+                return 0;                                       /* rule 2 */
+            }
+            break;
+        case UTF8PROC_BIDI_CLASS_ES: case UTF8PROC_BIDI_CLASS_CS:
+        case UTF8PROC_BIDI_CLASS_ET: case UTF8PROC_BIDI_CLASS_ON:
+        case UTF8PROC_BIDI_CLASS_BN: case UTF8PROC_BIDI_CLASS_NSM:
+            break;
+        default:
+            return 0;
+        }
+    }
+    for (last = n - 1; last >= 0 && bidi(u[last]) == UTF8PROC_BIDI_CLASS_NSM; last--) {
+        /* trailing marks */
+    }
+    if (last < 0) {
+        return 0;
+    }
+    b = bidi(u[last]);
+    if (rtl) {
+        return !(has_en && has_an)                              /* rule 4 */
+               && (b == UTF8PROC_BIDI_CLASS_R || b == UTF8PROC_BIDI_CLASS_AL
+                   || b == UTF8PROC_BIDI_CLASS_EN || b == UTF8PROC_BIDI_CLASS_AN);
+    }
+    return b == UTF8PROC_BIDI_CLASS_L || b == UTF8PROC_BIDI_CLASS_EN;   /* rule 6 */
+}
+
+static int
+ascii_eq_nocase(const char *a, const char *b, size_t n)
+{
+    size_t  i;
+    int     ca, cb;
+
+    for (i = 0; i < n; i++) {
+        ca = (unsigned char) a[i];
+        cb = (unsigned char) b[i];
+        if (ca >= 'A' && ca <= 'Z') {
+            ca += 'a' - 'A';
+        }
+        if (cb >= 'A' && cb <= 'Z') {
+            cb += 'a' - 'A';
+        }
+        if (ca != cb) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* An "xn--" label to its U-label in u; -1 unless it is a valid A-label. */
+static int
+alabel_decode(const char *label, size_t len, uint32_t *u)
+{
+    char  enc[DVC_IDNA_MAX_LABEL];
+    int   n, i, m;
+
+    if (len < 5 || len > DVC_IDNA_MAX_LABEL || (label[0] | 0x20) != 'x'
+        || (label[1] | 0x20) != 'n' || label[2] != '-' || label[3] != '-')
+    {
+        return -1;
+    }
+    n = dvc_punycode_decode(label + 4, len - 4, u, DVC_IDNA_MAX_LABEL);
+    if (n <= 0) {
+        return -1;
+    }
+    /* DNS compares ASCII case-insensitively: XN--ABC-... is the same label */
+    for (i = 0; i < n; i++) {
+        if (u[i] >= 'A' && u[i] <= 'Z') {
+            u[i] += 'a' - 'A';
+        }
+    }
+    if (!ulabel_ok(u, n) || !is_nfc(u, n)) {
+        return -1;
+    }
+    /* the A-label must be the one Punycode gives for it (RFC 5891 5.4) */
+    m = punycode_encode(u, n, enc, sizeof(enc));
+    if (m < 0 || (size_t) m != len - 4 || !ascii_eq_nocase(enc, label + 4, len - 4)) {
+        return -1;
+    }
+    return n;
+}
+
+int
+dvc_idna_alabel_valid(const char *label, size_t len)
+{
+    uint32_t  u[DVC_IDNA_MAX_LABEL + 1];
+
+    return alabel_decode(label, len, u) > 0;
+}
+
+/* A U-label from UTF-8, in NFC, ASCII letters in lower case; -1 if it
+ * cannot be one (too long, not UTF-8). */
+static int
+ulabel_decode(const unsigned char *s, size_t len, uint32_t *u)
+{
+    utf8proc_int32_t  buf[DVC_IDNA_MAX_LABEL * 4];
+    utf8proc_ssize_t  m = 0, r;
+    uint32_t          cp;
+    size_t            k;
+    int               last = 0, i;
+
+    while (len > 0) {
+        k = dvc_utf8_decode(s, len, &cp);
+        if (k == 0) {
+            return -1;
+        }
+        if (cp >= 'A' && cp <= 'Z') {
+            cp += 'a' - 'A';
+        }
+        r = utf8proc_decompose_char((utf8proc_int32_t) cp, buf + m,
+                                    (utf8proc_ssize_t) (sizeof(buf) / sizeof(buf[0])) - m,
+                                    UTF8PROC_DECOMPOSE, &last);
+        if (r < 0 || m + r > (utf8proc_ssize_t) (sizeof(buf) / sizeof(buf[0]))) {
+            return -1;
+        }
+        m += r;
+        s += k;
+        len -= k;
+    }
+    m = utf8proc_normalize_utf32(buf, m, UTF8PROC_COMPOSE);
+    if (m < 0 || m > DVC_IDNA_MAX_LABEL) {
+        return -1;
+    }
+    for (i = 0; i < m; i++) {
+        u[i] = (uint32_t) buf[i];
+    }
+    return (int) m;
+}
+
+/* Length of the label separator at s (".", or U+3002, U+FF0E, U+FF61 when
+ * unicode), 0 if none. */
+static size_t
+separator(const unsigned char *s, size_t len, int unicode)
+{
+    if (len >= 1 && s[0] == '.') {
+        return 1;
+    }
+    if (unicode && len >= 3
+        && ((s[0] == 0xE3 && s[1] == 0x80 && s[2] == 0x82)
+            || (s[0] == 0xEF && s[1] == 0xBC && s[2] == 0x8E)
+            || (s[0] == 0xEF && s[1] == 0xBD && s[2] == 0xA1)))
+    {
+        return 3;
+    }
+    return 0;
+}
+
+/* One label: its code points into u, its A-label length into *alen. */
+static int
+label_decode(const unsigned char *s, size_t len, int unicode, uint32_t *u,
+             size_t *alen)
+{
+    char    enc[DVC_IDNA_MAX_LABEL];
+    size_t  i;
+    int     n, ascii = 1, m;
+
+    for (i = 0; i < len; i++) {
+        if (s[i] >= 0x80) {
+            ascii = 0;
+        }
+    }
+    if (ascii) {
+        if (len == 0 || len > DVC_IDNA_MAX_LABEL || s[0] == '-' || s[len - 1] == '-') {
+            return -1;
+        }
+        for (i = 0; i < len; i++) {
+            if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')
+                  || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+            {
+                return -1;
+            }
+        }
+        *alen = len;
+        if (len >= 4 && s[2] == '-' && s[3] == '-') {
+            /* R-LDH: only A-labels */
+            return alabel_decode((const char *) s, len, u);
+        }
+        for (i = 0; i < len; i++) {
+            u[i] = s[i] >= 'A' && s[i] <= 'Z' ? s[i] + ('a' - 'A') : s[i];
+        }
+        return (int) len;
+    }
+    if (!unicode) {
+        return -1;
+    }
+    n = ulabel_decode(s, len, u);
+    if (n <= 0 || !ulabel_ok(u, n)) {
+        return -1;
+    }
+    m = punycode_encode(u, n, enc, DVC_IDNA_MAX_LABEL - 4);
+    if (m < 0) {
+        return -1;
+    }
+    *alen = 4 + (size_t) m;
+    return n;
+}
+
+int
+dvc_idna_hostname_valid(const char *name, size_t len, int unicode)
+{
+    const unsigned char  *s = (const unsigned char *) name, *end = s + len, *p, *q;
+    uint32_t              u[DVC_IDNA_MAX_LABEL + 1];
+    size_t                sep = 0, alen = 0, total = 0;
+    int                   pass, n, rtl_domain = 0;
+
+    if (len == 0) {
+        return 0;
+    }
+    /* pass 0 finds whether this is a Bidi domain name, pass 1 checks */
+    for (pass = 0; pass < 2; pass++) {
+        total = 0;
+        for (p = s; ; p = q + sep) {
+            for (q = p; q < end && (sep = separator(q, (size_t) (end - q), unicode)) == 0;
+                 q++)
+            {
+                /* the label runs to a separator */
+            }
+            if (q == end) {
+                sep = 0;
+            }
+            n = label_decode(p, (size_t) (q - p), unicode, u, &alen);
+            if (n <= 0) {
+                return 0;
+            }
+            if (pass == 0) {
+                rtl_domain |= has_rtl(u, n);
+            } else if (rtl_domain && !bidi_ok(u, n)) {
+                return 0;
+            }
+            total += alen + (sep ? 1 : 0);
+            if (q == end) {
+                break;
+            }
+            if (q + sep == end) {
+                return 0;       /* a trailing separator: "example." */
+            }
+        }
+        if (total > 253) {
+            return 0;
+        }
+    }
+    return 1;
 }

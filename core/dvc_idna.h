@@ -15,7 +15,15 @@
  * returns the count, or -1 when the text is not valid Punycode. */
 int dvc_punycode_decode(const char *s, size_t len, uint32_t *out, size_t max);
 
-/* 1 if label (with its "xn--" prefix, any case) is a valid A-label. */
+/* 1 if label (with its "xn--" prefix, any case) is a valid A-label: it
+ * decodes to a valid U-label in NFC and is that U-label's Punycode. */
 int dvc_idna_alabel_valid(const char *label, size_t len);
+
+/* 1 if name is a valid host name: labels of letters, digits and hyphens or
+ * valid A-labels, at most 63 and 253 octets, the Bidi rule when a label is
+ * right-to-left.  With unicode, labels may also be U-labels (brought to NFC,
+ * ASCII letters to lower case) and U+3002, U+FF0E, U+FF61 separate labels
+ * ("idn-hostname"); lengths count the A-label form. */
+int dvc_idna_hostname_valid(const char *name, size_t len, int unicode);
 
 #endif
