@@ -80,7 +80,7 @@ dvc_cmd_keygen(int argc, char **argv)
 {
     const char  *type = "ed25519", *out = NULL, *jwk;
     char         err[256], *pem;
-    long         bits = 3072, pem_len;
+    long         bits = 0, pem_len;
     EVP_PKEY    *pkey = NULL;
     BIO         *bio = NULL;
     dvc_key_t   *key = NULL;
@@ -98,11 +98,16 @@ dvc_cmd_keygen(int argc, char **argv)
             return keygen_usage();
         }
     }
+    if (bits != 0 && strcmp(type, "rsa") != 0) {
+        fprintf(stderr, "dvc keygen: --bits is for --type rsa only\n");
+        return 2;
+    }
     if (strcmp(type, "ed25519") == 0) {
         pkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
     } else if (strcmp(type, "p256") == 0) {
         pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
     } else if (strcmp(type, "rsa") == 0) {
+        bits = bits ? bits : 3072;
         if (bits < DVC_RSA_MIN_BITS || bits > DVC_RSA_MAX_BITS) {
             fprintf(stderr, "dvc keygen: --bits must be %d..%d\n",
                     DVC_RSA_MIN_BITS, DVC_RSA_MAX_BITS);

@@ -277,13 +277,26 @@ failed:
 int
 dvc_jwks_write(const dvc_key_t **keys, size_t n, dvc_buf_t *out)
 {
-    size_t  i;
+    size_t  i, j;
+    int     first = 1;
 
     dvc_buf_puts(out, "{\"keys\":[");
     for (i = 0; i < n; i++) {
-        if (i) {
+        /* the same key configured twice (signing and verify) is one JWK */
+        for (j = 0; j < i; j++) {
+            if (keys[j]->jwk_len == keys[i]->jwk_len
+                && memcmp(keys[j]->jwk, keys[i]->jwk, keys[i]->jwk_len) == 0)
+            {
+                break;
+            }
+        }
+        if (j < i) {
+            continue;
+        }
+        if (!first) {
             dvc_buf_putc(out, ',');
         }
+        first = 0;
         dvc_buf_append(out, keys[i]->jwk, keys[i]->jwk_len);
     }
     dvc_buf_puts(out, "]}");
@@ -377,7 +390,7 @@ static int
 dvc_jws_parse_header(char *json, yajl_val *tree, dvc_jws_header_t *h,
     char *err, size_t errlen)
 {
-    char         ebuf[128];
+    char         ebuf[128], q[40];
     yajl_val     root, v;
     const char  *name;
     size_t       i, j;
@@ -405,7 +418,7 @@ dvc_jws_parse_header(char *json, yajl_val *tree, dvc_jws_header_t *h,
         for (j = 0; j < i; j++) {
             if (strcmp(name, root->u.object.keys[j]) == 0) {
                 dvc_jws_err(err, errlen, "header has member \"%s\" twice",
-                            strlen(name) < 32 ? name : "(long name)");
+                            dvc_jws_quote(name, strlen(name), q, sizeof(q)));
                 return -1;
             }
         }
@@ -437,12 +450,19 @@ dvc_jws_parse_header(char *json, yajl_val *tree, dvc_jws_header_t *h,
     return 0;
 }
 
+/*
+ * The key the header names.  kids should be unique in a set (RFC 7517
+ * section 4.5) but need not be: among keys with the kid, the one whose own
+ * alg is the header's wins; if none has it, the first is returned and the
+ * caller refuses the mismatch.
+ */
 static const dvc_key_t *
 dvc_jws_find_key(const dvc_jwks_t *jwks, const dvc_jws_header_t *h,
-    char *err, size_t errlen)
+    dvc_alg_t alg, char *err, size_t errlen)
 {
-    char    q[80];
-    size_t  i;
+    const dvc_key_t  *first = NULL;
+    char              q[80];
+    size_t            i;
 
     if (h->kid == NULL) {
         if (jwks->n == 1) {
@@ -456,12 +476,19 @@ dvc_jws_find_key(const dvc_jwks_t *jwks, const dvc_jws_header_t *h,
         if (jwks->keys[i]->kid_len == h->kid_len
             && memcmp(jwks->keys[i]->kid, h->kid, h->kid_len) == 0)
         {
-            return jwks->keys[i];
+            if (jwks->keys[i]->alg == alg) {
+                return jwks->keys[i];
+            }
+            if (first == NULL) {
+                first = jwks->keys[i];
+            }
         }
     }
-    dvc_jws_err(err, errlen, "no key with kid \"%s\" in the JWKS",
-                dvc_jws_quote(h->kid, h->kid_len, q, sizeof(q)));
-    return NULL;
+    if (first == NULL) {
+        dvc_jws_err(err, errlen, "no key with kid \"%s\" in the JWKS",
+                    dvc_jws_quote(h->kid, h->kid_len, q, sizeof(q)));
+    }
+    return first;
 }
 
 int
@@ -529,7 +556,7 @@ dvc_jws_verify(const char *jws, size_t len, const dvc_jwks_t *jwks,
         yajl_tree_free(tree);
         return -1;
     }
-    k = dvc_jws_find_key(jwks, &h, err, errlen);
+    k = dvc_jws_find_key(jwks, &h, alg, err, errlen);
     yajl_tree_free(tree);
     if (k == NULL) {
         return -1;

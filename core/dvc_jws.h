@@ -48,7 +48,8 @@ typedef struct {
 
 /*
  * Appends {"keys":[JWK,...]} with the public parts of keys (see
- * dvc_key_jwk).  Returns 0, or -1 if out failed.
+ * dvc_key_jwk), in order; a key whose JWK (kid included) equals an earlier
+ * one's is written once.  Returns 0, or -1 if out failed.
  */
 int dvc_jwks_write(const dvc_key_t **keys, size_t n, dvc_buf_t *out);
 
@@ -66,8 +67,8 @@ void dvc_jwks_free(dvc_jwks_t *jwks);
 /*
  * Verifies a compact JWS against jwks and appends its payload to payload_out.
  * The key is the one whose kid the header names (a header without kid is
- * accepted only when jwks holds exactly one key); the header's alg must be
- * that key's alg ("none" and every other mismatch refused); "crit" is
+ * accepted only when jwks holds exactly one key; of several keys sharing a
+ * kid, the one for the header's alg); the header's alg must be that key's alg ("none" and every other mismatch refused); "crit" is
  * refused, as are duplicate header members.  Keys are never taken from the
  * JWS itself (jwk, jku, x5c, x5u are ignored).  Returns 0 if valid, else -1
  * with the reason in err and payload_out unchanged.

@@ -470,6 +470,7 @@ dvc_pem_read(const char *pem, size_t len, int want_private, char *err,
 {
     BIO       *bio;
     EVP_PKEY  *pkey = NULL;
+    int        has_private, has_public;
 
     if (len > DVC_PEM_MAX) {
         dvc_key_err(err, errlen, "%zu bytes: too large to be a PEM key", len);
@@ -479,15 +480,26 @@ dvc_pem_read(const char *pem, size_t len, int want_private, char *err,
         dvc_key_err(err, errlen, "not a PEM file (no -----BEGIN line)");
         return NULL;
     }
-    if (dvc_pem_has(pem, len, "ENCRYPTED")) {
+    if (dvc_pem_has(pem, len, "-----BEGIN ENCRYPTED PRIVATE KEY-----")
+        || dvc_pem_has(pem, len, "Proc-Type: 4,ENCRYPTED"))
+    {
         dvc_key_err(err, errlen, "encrypted private key: the gateway reads keys "
                     "unattended at startup; store it decrypted with mode 0600 "
                     "(openssl pkey -in KEY -out PLAIN)");
         return NULL;
     }
-    if (dvc_pem_has(pem, len, "-----BEGIN CERTIFICATE-----")) {
+    has_private = dvc_pem_has(pem, len, "PRIVATE KEY-----");
+    has_public = dvc_pem_has(pem, len, "-----BEGIN PUBLIC KEY-----");
+    if (!has_private && !has_public
+        && dvc_pem_has(pem, len, "-----BEGIN CERTIFICATE-----"))
+    {
         dvc_key_err(err, errlen, "a certificate, not a key; give the key itself "
                     "(openssl x509 -pubkey -noout for the public key)");
+        return NULL;
+    }
+    if (want_private && !has_private && has_public) {
+        dvc_key_err(err, errlen, "a public key: signing needs the private "
+                    "key (a public key belongs in dvc_verify_key)");
         return NULL;
     }
     bio = BIO_new_mem_buf(pem, (int) len);
@@ -495,16 +507,11 @@ dvc_pem_read(const char *pem, size_t len, int want_private, char *err,
         dvc_key_err(err, errlen, "out of memory");
         return NULL;
     }
-    if (dvc_pem_has(pem, len, "-----BEGIN PUBLIC KEY-----")) {
-        if (want_private) {
-            dvc_key_err(err, errlen, "a public key: signing needs the private "
-                        "key (a public key belongs in dvc_verify_key)");
-        } else {
-            pkey = PEM_read_bio_PUBKEY(bio, NULL, dvc_no_passphrase, NULL);
-            if (pkey == NULL) {
-                dvc_key_err(err, errlen, "unreadable PEM public key (%s)",
-                            dvc_ossl_reason());
-            }
+    if (!want_private && has_public) {
+        pkey = PEM_read_bio_PUBKEY(bio, NULL, dvc_no_passphrase, NULL);
+        if (pkey == NULL) {
+            dvc_key_err(err, errlen, "unreadable PEM public key (%s)",
+                        dvc_ossl_reason());
         }
     } else {
         pkey = PEM_read_bio_PrivateKey(bio, NULL, dvc_no_passphrase, NULL);

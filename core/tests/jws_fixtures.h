@@ -5,7 +5,7 @@
  *   openssl genpkey -algorithm ed25519 | ed448 | EC -pkeyopt ec_paramgen_curve:P-256
  *       | ... P-384 | RSA -pkeyopt rsa_keygen_bits:2048 | 1024 | RSA-PSS
  *   openssl pkey -in ed25519.pem -aes256 -passout pass:secret   (encrypted)
- *   openssl ec -in p256.pem                                     (traditional)
+ *   openssl ec -in p256.pem [-aes256 -passout pass:secret]      (traditional)
  *   openssl pkey -in p256.pem -pubout                           (public)
  *   openssl dgst -sha256 -sign p256.pem | rsa2048.pem SIGNING_INPUT
  * (the ES256 DER signature rewritten as JOSE R||S).  Test keys only: never
@@ -49,6 +49,17 @@ static const char pem_p256_trad[] =
     "MHcCAQEEIMucPTekVq/xTJmQb77HPDtJ0qpmBNnrPKunuN8lkmtJoAoGCCqGSM49\n"
     "AwEHoUQDQgAEBjnLRBMuenBjidqbaK6xFd/1w0CMdh5LgUUwFTWeWayAeXofK0r1\n"
     "Vne+gf+qdFOW5XYGtnZKGP2Jgh0JSR74Ug==\n"
+    "-----END EC PRIVATE KEY-----\n";
+
+/* the P-256 key, traditional form encrypted (openssl ec -aes256) */
+static const char pem_p256_trad_enc[] =
+    "-----BEGIN EC PRIVATE KEY-----\n"
+    "Proc-Type: 4,ENCRYPTED\n"
+    "DEK-Info: AES-256-CBC,62381674D7CBB78FBF32A58A723FFA93\n"
+    "\n"
+    "vpSLhrHOHmT24u4S6E47Fkan+T74WcACchOYOLfpWfR6AyiHOQ1MgctnHIfuhLqe\n"
+    "dlPRtI5fylCxbo1+ZvnQWtRySwYqOUZnH6EsJ3xes2jO61sEwjHRdgRnPJ7TphqY\n"
+    "aV1VuMW+F5rARHI4TgzCDle73RarynPJ5W1RxW9j2v8=\n"
     "-----END EC PRIVATE KEY-----\n";
 
 /* its public key */

@@ -728,6 +728,8 @@ test_key_refusals(void **state)
                            "RSA-PSS key: not accepted"));
     assert_non_null(strstr(load_private_error(pem_ed25519_enc, err, sizeof(err)),
                            "encrypted private key"));
+    assert_non_null(strstr(load_private_error(pem_p256_trad_enc, err, sizeof(err)),
+                           "encrypted private key"));
     assert_non_null(strstr(load_private_error(pem_p256_pub, err, sizeof(err)),
                            "a public key: signing needs the private key"));
     assert_non_null(strstr(load_private_error("hello", err, sizeof(err)),
@@ -738,6 +740,18 @@ test_key_refusals(void **state)
     assert_non_null(strstr(load_private_error(
         "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
         err, sizeof(err)), "a certificate"));
+
+    /* a file holding the public key and then the private key signs */
+    {
+        char  both[2048];
+
+        snprintf(both, sizeof(both), "%s%s", pem_p256_pub, pem_p256);
+        k = load_private(both, NULL);
+        assert_int_equal(dvc_key_alg(k), DVC_ALG_ES256);
+        assert_true(dvc_key_has_private(k));
+        dvc_key_free(k);
+        k = NULL;
+    }
 
     /* kid given by the operator: kept if printable, refused if not */
     assert_int_equal(dvc_key_load_private(A, S(pem_ed25519), "2026-11 a", &k,
@@ -844,6 +858,56 @@ test_jwks_write_format(void **state)
     dvc_key_free(keys[1]);
 }
 
+/* One key configured twice is published once; two keys sharing a kid are
+ * told apart by alg, and the alg rule still holds. */
+static void
+test_jwks_duplicates(void **state)
+{
+    dvc_key_t   *keys[4];
+    dvc_jwks_t   jwks;
+    dvc_buf_t    b;
+
+    (void) state;
+    keys[0] = load_private(pem_ed25519, NULL);
+    keys[1] = load_private(pem_ed25519, NULL);
+    keys[2] = load_private(pem_ed25519, "ed-named");
+    dvc_buf_init(&b, A);
+    assert_int_equal(dvc_jwks_write((const dvc_key_t **) keys, 3, &b), 0);
+    assert_string_equal(dvc_buf_cstr(&b),
+        "{\"keys\":[{\"kty\":\"OKP\",\"crv\":\"Ed25519\","
+        "\"x\":\"za8QQvDkwLiSAMfcAZEwRxF_lRW-WyxlvGIXcuy0QaM\","
+        "\"kid\":\"SO55qZnq3ugQkMxD-mB5Cqij6hiYn-4Nz5Vitdyr47Q\","
+        "\"alg\":\"EdDSA\",\"use\":\"sig\"},"
+        "{\"kty\":\"OKP\",\"crv\":\"Ed25519\","
+        "\"x\":\"za8QQvDkwLiSAMfcAZEwRxF_lRW-WyxlvGIXcuy0QaM\","
+        "\"kid\":\"ed-named\",\"alg\":\"EdDSA\",\"use\":\"sig\"}]}");
+    dvc_buf_free(&b);
+    dvc_key_free(keys[0]);
+    dvc_key_free(keys[1]);
+    dvc_key_free(keys[2]);
+
+    keys[0] = load_private(pem_ed25519, "shared");
+    keys[1] = load_private(pem_p256, "shared");
+    keys[2] = load_private(pem_rsa2048, "other");
+    jwks_of(keys, 3, &jwks);
+    assert_int_equal(jwks.n, 3);
+    dvc_buf_init(&b, A);
+    forge(keys[1], "{\"alg\":\"ES256\",\"kid\":\"shared\"}", "{\"n\":1}", &b);
+    assert_verifies(b.data, b.len, &jwks, "{\"n\":1}");
+    forge(keys[0], "{\"alg\":\"EdDSA\",\"kid\":\"shared\"}", "{\"n\":2}", &b);
+    assert_verifies(b.data, b.len, &jwks, "{\"n\":2}");
+    forge(keys[2], "{\"alg\":\"RS256\",\"kid\":\"shared\"}", "{}", &b);
+    assert_rejected(b.data, b.len, &jwks, "does not match key shared");
+    /* the EC key's signature (64 bytes too) under the Ed25519 key's alg */
+    forge(keys[1], "{\"alg\":\"EdDSA\",\"kid\":\"shared\"}", "{}", &b);
+    assert_rejected(b.data, b.len, &jwks, "does not verify with key shared");
+    dvc_buf_free(&b);
+    dvc_jwks_free(&jwks);
+    dvc_key_free(keys[0]);
+    dvc_key_free(keys[1]);
+    dvc_key_free(keys[2]);
+}
+
 static void
 jwks_error(const char *json, const char *want)
 {
@@ -930,6 +994,7 @@ main(void)
         cmocka_unit_test(test_key_file_check),
         cmocka_unit_test(test_jwks_write_format),
         cmocka_unit_test(test_jwks_parse),
+        cmocka_unit_test(test_jwks_duplicates),
     };
 
     return cmocka_run_group_tests_name("jws", tests, NULL, NULL);
