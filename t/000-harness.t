@@ -314,6 +314,29 @@ default
 
 
 
+=== TEST 17c: huge and binary request bodies; nginx refusing a body it will not read
+--- no_dvc_module
+--- config
+    client_max_body_size 8m;
+    location = /small { client_max_body_size 1k; return 200 "never\n"; }
+    location = /big {
+        client_body_buffer_size 16k;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/sink;
+    }
+    location = /sink { return 200 "len=$content_length\n"; }
+--- request eval
+[ "POST /small\n" . ("x" x (4 * 1024 * 1024)),
+  "POST /big\n" . join('', map { chr($_ % 256) } 0 .. 3 * 1024 * 1024 - 1) ]
+--- error_code eval
+[ 413, 200 ]
+--- response_body eval
+[ undef, "len=3145728\n" ]
+--- error_log
+client intended to send too large body
+a client request body is buffered to a temporary file
+
+
+
 === TEST 18: the harness detects a wrong status, body, header and a forbidden log line
 --- no_dvc_module
 --- config
