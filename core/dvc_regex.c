@@ -662,6 +662,9 @@ dvc_regex_translate(const char *pat, size_t len, dvc_buf_t *out,
         return tr_fail(&t, "pattern is not valid UTF-8");
     }
     while (t.p < t.end) {
+        if (out->len > DVC_REGEX_MAX_TRANSLATION) {
+            return tr_fail(&t, "pattern too long");
+        }
         /* a quantifier may be followed by one '?' (lazy), nothing else:
          * PCRE2's possessive a++ and a{2}* are errors in ECMA-262 */
         was_quantified = quantified;

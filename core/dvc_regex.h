@@ -25,6 +25,10 @@
 #define DVC_REGEX_DEPTH_LIMIT  10000
 #define DVC_REGEX_HEAP_LIMIT   (16 * 1024)   /* KiB */
 
+/* Longest PCRE2 translation accepted: "\\S" becomes ~200 bytes, and format
+ * "regex" translates instance strings, so the output is bounded. */
+#define DVC_REGEX_MAX_TRANSLATION  (256 * 1024)
+
 typedef struct dvc_regex dvc_regex_t;
 typedef struct dvc_regex_scratch dvc_regex_scratch_t;
 

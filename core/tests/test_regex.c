@@ -173,6 +173,25 @@ test_limits(void **state)
     }
 }
 
+/* A long pattern of classes is refused before it costs memory. */
+static void
+test_translation_bound(void **state)
+{
+    size_t  n = 200000, i;
+    char   *pat = malloc(n * 2), err[100];
+
+    (void) state;
+    assert_non_null(pat);
+    for (i = 0; i < n; i++) {
+        pat[2 * i] = '\\';
+        pat[2 * i + 1] = 'S';
+    }
+    assert_null(dvc_regex_compile(A, pat, n * 2, err, sizeof(err)));
+    assert_non_null(strstr(err, "too long"));
+    assert_false(dvc_regex_valid(A, pat, n * 2));
+    free(pat);
+}
+
 /* One scratch serves many regexes, one regex many scratches. */
 static void
 test_shared(void **state)
@@ -322,6 +341,7 @@ main(void)
         cmocka_unit_test(test_rejected),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_shared),
+        cmocka_unit_test(test_translation_bound),
         cmocka_unit_test(test_suite_files),
     };
 
