@@ -35,7 +35,7 @@ our @EXPORT = qw(
     nginx_reload nginx_worker_pids nginx_master_pid
     http_request responses block_error_log
     server_port redis_port servroot repo_root
-    sha256_hex note explain
+    sha256_hex note explain sleep
 );
 
 sub note    { Test::More->builder->note(@_) }
@@ -232,6 +232,24 @@ sub _subst_vars {
         : defined $ENV{$1} ? $ENV{$1} : "\$$1"
     }ge;
     return $text;
+}
+
+# Run a block's Perl (init, post_init, redis_check perl, actions): checks it
+# makes with Test::More get the block's name in front ("TEST 3: x - the
+# check"), and count as the block's failures.
+sub _user_code {
+    my ($code) = @_;
+    my $orig = \&Test::Builder::ok;
+    no warnings 'redefine';
+    local *Test::Builder::ok = sub {
+        my ($tb, $test, $name) = @_;
+        $name = defined $name ? "$CurName - $name" : $CurName
+            unless defined $name && index($name, $CurName) == 0;
+        my $r = $orig->($tb, $test, $name);
+        $BlockFailed = $AnyFailure = 1 unless $test;
+        return $r;
+    };
+    return $code->();
 }
 
 sub _eval_perl {
@@ -432,7 +450,7 @@ sub _redis_check {
     my ($block, $spec) = @_;
     my $filters = $block->_section_map->{redis_check}{filters} || '';
     if ($filters =~ /\bperl\b/) {
-        eval { _eval_perl($spec, "$CurName redis_check"); 1 }
+        eval { _user_code(sub { _eval_perl($spec, "$CurName redis_check") }); 1 }
             or _ok(0, "$CurName - redis_check code ran", "died: $@");
         return;
     }
@@ -1030,7 +1048,7 @@ sub _run_actions {
     my $i = 0;
     for my $a (@actions) {
         if ($a->[0] eq 'code') {
-            eval { $a->[1]->(); 1 }
+            eval { _user_code($a->[1]); 1 }
                 or _ok(0, "$CurName - action between requests", "died: $@");
             next;
         }
@@ -1149,7 +1167,7 @@ sub _run_block_inner {
         _ok(0, "$CurName - nginx started", $out);
     } else {
         if (_has_section($block, 'init')) {
-            eval { _eval_perl(_section($block, 'init'), "$CurName init"); 1 }
+            eval { _user_code(sub { _eval_perl(_section($block, 'init'), "$CurName init") }); 1 }
                 or _ok(0, "$CurName - init code ran", "died: $@");
         }
         _run_actions($block);
@@ -1157,7 +1175,7 @@ sub _run_block_inner {
             _redis_check($block, _section($block, 'redis_check'));
         }
         if (_has_section($block, 'post_init')) {
-            eval { _eval_perl(_section($block, 'post_init'), "$CurName post_init"); 1 }
+            eval { _user_code(sub { _eval_perl(_section($block, 'post_init'), "$CurName post_init") }); 1 }
                 or _ok(0, "$CurName - post_init code ran", "died: $@");
         }
         if (my $w = _section($block, 'wait')) { sleep $w }
