@@ -59,6 +59,10 @@ typedef struct {
  * (numbers by value, objects regardless of member order). */
 int dvc_tok_equal(dvc_tokv_t a, size_t ai, dvc_tokv_t b, size_t bi);
 
+/* A hash equal for values dvc_tok_equal finds equal (uniqueItems sorts
+ * by it); scratch holds NFC forms. */
+uint64_t dvc_tok_hash(dvc_tokv_t a, size_t i, dvc_buf_t *scratch);
+
 /* Growable token recorder (runtime, for containers under const, enum and
  * uniqueItems). */
 typedef struct {

@@ -147,6 +147,141 @@ dvc_tok_equal(dvc_tokv_t a, size_t ai, dvc_tokv_t b, size_t bi)
     return tok_scalar_equal(a, x, b, y);
 }
 
+/* ------------------------------------------------------------ hashing */
+
+#define FNV_OFF   1469598103934665603ull
+#define FNV_PRIME 1099511628211ull
+
+static uint64_t
+fnv(uint64_t h, const char *s, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        h = (h ^ (unsigned char) s[i]) * FNV_PRIME;
+    }
+    return h;
+}
+
+static uint64_t
+mix(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return h;
+}
+
+/* Equal numbers hash equal: the significant digits without leading or
+ * trailing zeros and the decimal exponent of the last one (1, 1.0, 10e-1
+ * and 0.1e1 all give "1" and 0). */
+static uint64_t
+num_hash(const char *s, size_t len)
+{
+    size_t    i = 0;
+    int       neg = 0, started = 0, esign = 1;
+    long long zeros = 0, exp = 0, e = 0, nfrac = 0;
+    uint64_t  h = FNV_OFF;
+
+    if (i < len && s[i] == '-') {
+        neg = 1;
+        i++;
+    }
+    for (; i < len && s[i] != 'e' && s[i] != 'E'; i++) {
+        if (s[i] == '.') {
+            nfrac = -1;
+            continue;
+        }
+        if (nfrac < 0 || nfrac > 0) {
+            nfrac = nfrac < 0 ? 1 : nfrac + 1;
+        }
+        if (s[i] == '0') {
+            if (started) {
+                zeros++;
+            }
+            continue;
+        }
+        for (; zeros > 0; zeros--) {
+            h = (h ^ '0') * FNV_PRIME;
+        }
+        started = 1;
+        h = (h ^ (unsigned char) s[i]) * FNV_PRIME;
+    }
+    if (!started) {
+        return 0x9e3779b97f4a7c15ull;      /* zero, -0 included */
+    }
+    if (nfrac < 0) {
+        nfrac = 0;
+    }
+    if (i < len) {
+        i++;
+        if (i < len && (s[i] == '+' || s[i] == '-')) {
+            esign = s[i] == '-' ? -1 : 1;
+            i++;
+        }
+        for (; i < len; i++) {
+            if (e < 1000000000000000ll) {
+                e = e * 10 + (s[i] - '0');
+            }
+        }
+    }
+    exp = esign * e - nfrac + zeros;
+    h = fnv(h, (const char *) &exp, sizeof(exp));
+    return mix(h ^ (uint64_t) neg);
+}
+
+uint64_t
+dvc_tok_hash(dvc_tokv_t a, size_t i, dvc_buf_t *scratch)
+{
+    const dvc_tok_t *x = &a.t[i];
+    const char      *p;
+    uint64_t         h, m;
+    size_t           c, n, j;
+
+    switch (x->type) {
+    case DVC_TOK_NUM:
+        return num_hash(a.text + x->off, x->len);
+    case DVC_TOK_STR:
+    case DVC_TOK_KEY:
+        p = a.text + x->off;
+        n = x->len;
+        if (a.nfc) {
+            for (j = 0; j < n && (unsigned char) p[j] < 0x80; j++) {
+            }
+            if (j < n) {
+                /* equal in NFC must hash equal: hash the NFC form */
+                dvc_buf_reset(scratch);
+                if (dvc_nfc(p, n, scratch) == 0 && !scratch->failed) {
+                    p = scratch->data;
+                    n = scratch->len;
+                } else {
+                    return 0x51ed27;   /* all such strings share a bucket */
+                }
+            }
+        }
+        return mix(fnv(FNV_OFF ^ 0x5, p, n));
+    case DVC_TOK_ARR:
+        h = 0xa5a5;
+        c = i + 1;
+        for (n = 0; n < x->count; n++) {
+            h = mix(h * 31 + dvc_tok_hash(a, c, scratch));
+            c += a.t[c].size;
+        }
+        return h;
+    case DVC_TOK_OBJ:
+        h = 0x0b1ec7;
+        c = i + 1;
+        for (n = 0; n < x->count; n++) {
+            m = dvc_tok_hash(a, c, scratch);
+            h += mix(m * 31 + dvc_tok_hash(a, c + 1, scratch));
+            c += 1 + a.t[c + 1].size;
+        }
+        return mix(h);
+    default:
+        return (uint64_t) x->type * 0x100000001b3ull;
+    }
+}
+
 /* ------------------------------------------------------------ recorder */
 
 int

@@ -450,6 +450,65 @@ test_allocator(void **state)
     assert_int_equal(cnt.live, 0);
 }
 
+/* uniqueItems on big arrays goes through hashes: equal values written
+ * differently must still collide, and 100,000 distinct items stay fast. */
+static void
+test_unique_items_large(void **state)
+{
+    dvc_schema_t       *s = compile("{\"uniqueItems\":true}");
+    dvc_validate_ctx_t *v = dvc_validate_new(&dvc_alloc_std, s, NULL);
+    dvc_buf_t           b;
+    size_t              i;
+    const char         *twins[][2] = {
+        { "1", "1.0" }, { "100", "1e2" }, { "0.5", "5e-1" },
+        { "-0", "0.0" }, { "12345678901234567890", "1.234567890123456789e19" },
+        { "{\"a\":1,\"b\":[2]}", "{\"b\":[2.0],\"a\":1}" },
+        { "\"H\xC3\xA0\"", "\"Ha\xCC\x80\"" },
+    };
+
+    (void) state;
+    dvc_buf_init(&b, &dvc_alloc_std);
+    for (i = 0; i < sizeof(twins) / sizeof(twins[0]); i++) {
+        size_t k;
+
+        dvc_buf_reset(&b);
+        dvc_buf_putc(&b, '[');
+        for (k = 0; k < 40; k++) {
+            dvc_buf_printf(&b, "%zu,\"s%zu\",{\"k\":%zu},", k + 1000, k, k);
+        }
+        dvc_buf_puts(&b, twins[i][0]);
+        for (k = 40; k < 80; k++) {
+            dvc_buf_printf(&b, ",%zu.5", k);
+        }
+        dvc_buf_putc(&b, ',');
+        dvc_buf_puts(&b, twins[i][1]);
+        dvc_buf_putc(&b, ']');
+        assert_int_equal(run(v, b.data, b.len, 0), DVC_INVALID);
+        assert_string_equal(dvc_validate_error(v, 0)->code, "uniqueItems");
+        /* without the twin the array is unique */
+        dvc_buf_reset(&b);
+        dvc_buf_putc(&b, '[');
+        for (k = 0; k < 40; k++) {
+            dvc_buf_printf(&b, "%zu,\"s%zu\",{\"k\":%zu},", k + 1000, k, k);
+        }
+        dvc_buf_puts(&b, twins[i][0]);
+        dvc_buf_putc(&b, ']');
+        assert_int_equal(run(v, b.data, b.len, 0), DVC_VALID);
+    }
+    dvc_buf_reset(&b);
+    dvc_buf_putc(&b, '[');
+    for (i = 0; i < 99999; i++) {
+        dvc_buf_printf(&b, "%zu,", i);
+    }
+    dvc_buf_puts(&b, "99999]");
+    assert_int_equal(run(v, b.data, b.len, 0), DVC_VALID);
+    b.data[b.len - 2] = '8';    /* ..., 99998, 99998] */
+    assert_int_equal(run(v, b.data, b.len, 0), DVC_INVALID);
+    dvc_buf_free(&b);
+    dvc_validate_free(v);
+    dvc_schema_free(s);
+}
+
 /* Our defaults: format asserted, strings compared in NFC; the suite's
  * rules on request. */
 static void
@@ -511,6 +570,7 @@ main(void)
         cmocka_unit_test(test_files),
         cmocka_unit_test(test_allocator),
         cmocka_unit_test(test_options),
+        cmocka_unit_test(test_unique_items_large),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
