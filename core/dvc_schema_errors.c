@@ -115,8 +115,12 @@ dvc_validate_status_code(int status)
     return status_codes[status];
 }
 
-/* Records beyond what a run may hold: deferred branches that end up
- * discarded must not grow without bound on a hostile document. */
+/* Records and path text a run may hold for errors that may yet be
+ * discarded (deferred in then/else/anyOf branches): a hostile document must
+ * not grow them without bound.  Errors for the answer itself are bounded by
+ * max_errors. */
+#define DEFERRED_TEXT_MAX  (1024 * 1024)
+
 static size_t
 pool_limit(const dvc_validate_ctx_t *v)
 {
@@ -124,12 +128,22 @@ pool_limit(const dvc_validate_ctx_t *v)
 }
 
 static dvc_erec_t *
-rec_new(dvc_validate_ctx_t *v, uint32_t *id)
+rec_new(dvc_validate_ctx_t *v, uint32_t *id, int deferred)
 {
     dvc_erec_t *p;
     size_t      cap;
 
-    if (v->npool >= pool_limit(v)) {
+    if (v->free_rec != 0) {
+        *id = v->free_rec;
+        p = &v->pool[*id - 1];
+        v->free_rec = p->next;
+        memset(p, 0, sizeof(*p));
+        v->nlive++;
+        return p;
+    }
+    if (deferred
+        && (v->nlive >= pool_limit(v) || v->strs.len > DEFERRED_TEXT_MAX))
+    {
         return NULL;
     }
     if (v->npool == v->cpool) {
@@ -145,7 +159,23 @@ rec_new(dvc_validate_ctx_t *v, uint32_t *id)
     *id = (uint32_t) ++v->npool;
     p = &v->pool[*id - 1];
     memset(p, 0, sizeof(*p));
+    v->nlive++;
     return p;
+}
+
+void
+dvc_err_drop(dvc_validate_ctx_t *v, dvc_errlist_t *l)
+{
+    uint32_t id, next;
+
+    for (id = l->head; id != 0; id = next) {
+        next = v->pool[id - 1].next;
+        v->pool[id - 1].next = v->free_rec;
+        v->pool[id - 1].dead = 1;
+        v->free_rec = id;
+        v->nlive--;
+    }
+    memset(l, 0, sizeof(*l));
 }
 
 static void
@@ -164,6 +194,37 @@ list_push(dvc_validate_ctx_t *v, dvc_errlist_t *l, uint32_t id)
     }
 }
 
+/* The text of discarded records is dead weight: when it dominates, copy
+ * the live records' text into a fresh buffer. */
+static void
+compact_text(dvc_validate_ctx_t *v)
+{
+    dvc_buf_t   nb;
+    size_t      i, n;
+    dvc_erec_t *r;
+
+    dvc_buf_init(&nb, v->alloc);
+    for (i = 0; i < v->npool; i++) {
+        r = &v->pool[i];
+        if (r->dead) {
+            continue;
+        }
+        n = strlen(v->strs.data + r->path) + 1;
+        dvc_buf_append(&nb, v->strs.data + r->path, n);
+        r->path = nb.len - n;
+        n = strlen(v->strs.data + r->kw) + 1;
+        dvc_buf_append(&nb, v->strs.data + r->kw, n);
+        r->kw = nb.len - n;
+    }
+    if (nb.failed) {
+        dvc_buf_free(&nb);
+        return;
+    }
+    dvc_buf_free(&v->strs);
+    v->strs = nb;
+    v->compact_at = v->strs.len * 2 > 64 * 1024 ? v->strs.len * 2 : 64 * 1024;
+}
+
 void
 dvc_err_add(dvc_validate_ctx_t *v, dvc_vi_t *vi, const char *code,
     const char *kw, const char *tok, size_t toklen, const dvc_snode_t *msgs)
@@ -175,7 +236,10 @@ dvc_err_add(dvc_validate_ctx_t *v, dvc_vi_t *vi, const char *code,
     if (vi->sink == NULL || v->capped) {
         return;
     }
-    r = rec_new(v, &id);
+    if (v->strs.len > v->compact_at && v->strs.len > 64 * 1024) {
+        compact_text(v);
+    }
+    r = rec_new(v, &id, vi->sink != &v->errors);
     if (r == NULL) {
         return;
     }
@@ -211,14 +275,19 @@ dvc_err_move(dvc_validate_ctx_t *v, dvc_errlist_t *dst, dvc_errlist_t *src)
     uint32_t id, next;
 
     if (dst == NULL) {
-        memset(src, 0, sizeof(*src));
+        dvc_err_drop(v, src);
         return;
     }
-    for (id = src->head; id != 0 && !(dst == &v->errors && v->capped);
-         id = next)
-    {
+    for (id = src->head; id != 0; id = next) {
         next = v->pool[id - 1].next;
-        list_push(v, dst, id);
+        if (dst == &v->errors && v->capped) {
+            v->pool[id - 1].next = v->free_rec;
+            v->pool[id - 1].dead = 1;
+            v->free_rec = id;
+            v->nlive--;
+        } else {
+            list_push(v, dst, id);
+        }
     }
     memset(src, 0, sizeof(*src));
 }
@@ -236,6 +305,11 @@ dvc_err_move_tag(dvc_validate_ctx_t *v, dvc_errlist_t *dst,
         if (v->pool[id - 1].tag == tag) {
             if (dst != NULL && !(dst == &v->errors && v->capped)) {
                 list_push(v, dst, id);
+            } else {
+                v->pool[id - 1].next = v->free_rec;
+                v->pool[id - 1].dead = 1;
+                v->free_rec = id;
+                v->nlive--;
             }
         } else {
             list_push(v, &keep, id);
@@ -253,8 +327,10 @@ dvc_err_fatal(dvc_validate_ctx_t *v, int status)
 
     memset(&v->errors, 0, sizeof(v->errors));
     v->npool = 0;
+    v->nlive = 0;
+    v->free_rec = 0;
     v->capped = 0;
-    r = rec_new(v, &id);
+    r = rec_new(v, &id, 0);
     if (r == NULL) {
         return;
     }

@@ -19,6 +19,7 @@ typedef struct {
 typedef struct {
     uint32_t    next;
     uint32_t    tag;          /* member/item index (unevaluated candidates) */
+    int         dead;         /* on the free list */
     size_t      path;         /* offsets into the run's string pool */
     size_t      kw;
     const char *code;
@@ -104,6 +105,9 @@ struct dvc_validate_ctx {
     /* errors */
     dvc_erec_t            *pool;
     size_t                 npool, cpool;
+    size_t                 nlive;       /* records not on the free list */
+    uint32_t               free_rec;    /* discarded records, for reuse */
+    size_t                 compact_at;  /* strs length worth compacting */
     dvc_buf_t              strs;
     dvc_errlist_t          errors;
     dvc_validation_error_t *out;       /* built at finish */
@@ -120,6 +124,8 @@ void dvc_err_add(dvc_validate_ctx_t *v, dvc_vi_t *vi, const char *code,
 /* Moves all of src to the end of dst (dst NULL: drops them). */
 void dvc_err_move(dvc_validate_ctx_t *v, dvc_errlist_t *dst,
                   dvc_errlist_t *src);
+/* Discards all of l (its records are reused). */
+void dvc_err_drop(dvc_validate_ctx_t *v, dvc_errlist_t *l);
 /* Moves the records of src tagged `tag` to dst, keeps the others. */
 void dvc_err_move_tag(dvc_validate_ctx_t *v, dvc_errlist_t *dst,
                       dvc_errlist_t *src, uint32_t tag);

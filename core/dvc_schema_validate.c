@@ -407,12 +407,14 @@ spawn(dvc_validate_ctx_t *v, const dvc_snode_t *s, dvc_vi_t *up, int rel,
         child(v, vi, &last, s->allof[i], REL_ALLOF, (uint32_t) i, sink, 0,
               depth);
     }
+    /* alternatives keep their errors aside: when none fits, the closest
+     * one's tell the citizen what to fix */
     for (i = 0; i < s->nanyof; i++) {
-        child(v, vi, &last, s->anyof[i], REL_ANYOF, (uint32_t) i, NULL, 0,
+        child(v, vi, &last, s->anyof[i], REL_ANYOF, (uint32_t) i, sink, 1,
               depth);
     }
     for (i = 0; i < s->noneof; i++) {
-        child(v, vi, &last, s->oneof[i], REL_ONEOF, (uint32_t) i, NULL, 0,
+        child(v, vi, &last, s->oneof[i], REL_ONEOF, (uint32_t) i, sink, 1,
               depth);
     }
     if (s->not_) {
@@ -584,7 +586,8 @@ static void
 finalize(dvc_validate_ctx_t *v, dvc_vi_t *vi, int tok, uint32_t count)
 {
     const dvc_snode_t *s = vi->s;
-    dvc_vi_t          *c, *up, *then_c = NULL, *else_c = NULL;
+    dvc_vi_t          *c, *up, *then_c = NULL, *else_c = NULL,
+                      *closest = NULL;
     int                valid = vi->valid, ifv = 0, notv = 0;
     size_t             nany = 0, none = 0, i;
     const char        *what;
@@ -601,6 +604,11 @@ finalize(dvc_validate_ctx_t *v, dvc_vi_t *vi, int tok, uint32_t count)
             break;
         case REL_ANYOF:
         case REL_ONEOF:
+            if (!c->valid && c->defer.n > 0
+                && (closest == NULL || c->defer.n < closest->defer.n))
+            {
+                closest = c;
+            }
             if (c->valid) {
                 if (c->rel == REL_ANYOF) {
                     nany++;
@@ -637,6 +645,12 @@ finalize(dvc_validate_ctx_t *v, dvc_vi_t *vi, int tok, uint32_t count)
             break;
         }
     }
+    if (closest != NULL && ((s->nanyof && nany == 0)
+                            || (s->noneof && none == 0)))
+    {
+        /* the details first, then what they are details of */
+        dvc_err_move(v, vi->sink, &closest->defer);
+    }
     if (s->nanyof && nany == 0) {
         valid = 0;
         dvc_err_add(v, vi, "anyOf", "anyOf", NULL, 0, NULL);
@@ -645,6 +659,7 @@ finalize(dvc_validate_ctx_t *v, dvc_vi_t *vi, int tok, uint32_t count)
         valid = 0;
         dvc_err_add(v, vi, "oneOf", "oneOf", NULL, 0, NULL);
     }
+
     if (s->not_ && notv) {
         valid = 0;
         dvc_err_add(v, vi, "not", "not", NULL, 0, NULL);
@@ -681,6 +696,15 @@ finalize(dvc_validate_ctx_t *v, dvc_vi_t *vi, int tok, uint32_t count)
         (void) what;
     }
     vi->valid = (uint8_t) valid;
+    /* what the branches kept aside and nobody took is discarded */
+    for (c = vi->first; c != NULL; c = c->next) {
+        if (c->defer.head != 0) {
+            dvc_err_drop(v, &c->defer);
+        }
+    }
+    if (vi->tracked && vi->uneval_errs.head != 0) {
+        dvc_err_drop(v, &vi->uneval_errs);
+    }
 
     if (!vi->root) {
         return;
@@ -1390,7 +1414,10 @@ dvc_validate_reset(dvc_validate_ctx_t *v)
     v->rec.n = 0;
     dvc_buf_reset(&v->rec.text);
     dvc_buf_reset(&v->strs);
+    v->compact_at = 0;
     v->npool = 0;
+    v->nlive = 0;
+    v->free_rec = 0;
     memset(&v->errors, 0, sizeof(v->errors));
     v->nout = 0;
     v->status = 0;

@@ -450,6 +450,50 @@ test_allocator(void **state)
     assert_int_equal(cnt.live, 0);
 }
 
+/* When no alternative fits, the closest one's errors say what to fix; the
+ * errors of alternatives that did not matter are recycled, so a long
+ * document full of them still gets its real errors reported. */
+static void
+test_alternatives(void **state)
+{
+    dvc_schema_t *s = compile(
+        "{\"items\":{\"oneOf\":["
+        "{\"type\":\"object\",\"required\":[\"cccd\"],"
+        " \"properties\":{\"kind\":{\"const\":\"person\"},"
+        "                 \"cccd\":{\"pattern\":\"^[0-9]{12}$\"}}},"
+        "{\"type\":\"object\",\"required\":[\"tax\",\"name\"],"
+        " \"properties\":{\"kind\":{\"const\":\"company\"}}}]}}");
+    dvc_validate_ctx_t *v = dvc_validate_new(&dvc_alloc_std, s, NULL);
+    dvc_buf_t           b;
+    size_t              i;
+
+    (void) state;
+    assert_int_equal(run(v, S("[{\"kind\":\"person\",\"cccd\":\"12\"}]"),
+                         0), DVC_INVALID);
+    /* the person branch (1 error) beats the company one (3) */
+    assert_int_equal(dvc_validate_error_count(v), 2);
+    assert_string_equal(dvc_validate_error(v, 0)->path, "/0/cccd");
+    assert_string_equal(dvc_validate_error(v, 0)->code, "pattern");
+    assert_string_equal(dvc_validate_error(v, 0)->keyword,
+                        "/items/oneOf/0/properties/cccd/pattern");
+    assert_string_equal(dvc_validate_error(v, 1)->path, "/0");
+    assert_string_equal(dvc_validate_error(v, 1)->code, "oneOf");
+
+    dvc_buf_init(&b, &dvc_alloc_std);
+    dvc_buf_putc(&b, '[');
+    for (i = 0; i < 20000; i++) {
+        dvc_buf_puts(&b, "{\"kind\":\"company\",\"tax\":\"1\",\"name\":\"A\"},");
+    }
+    dvc_buf_puts(&b, "{\"kind\":\"company\",\"tax\":\"1\"}]");
+    assert_int_equal(run(v, b.data, b.len, 4096), DVC_INVALID);
+    assert_int_equal(dvc_validate_error_count(v), 2);
+    assert_string_equal(dvc_validate_error(v, 0)->path, "/20000/name");
+    assert_string_equal(dvc_validate_error(v, 0)->code, "required");
+    dvc_buf_free(&b);
+    dvc_validate_free(v);
+    dvc_schema_free(s);
+}
+
 /* uniqueItems on big arrays goes through hashes: equal values written
  * differently must still collide, and 100,000 distinct items stay fast. */
 static void
@@ -571,6 +615,7 @@ main(void)
         cmocka_unit_test(test_allocator),
         cmocka_unit_test(test_options),
         cmocka_unit_test(test_unique_items_large),
+        cmocka_unit_test(test_alternatives),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
