@@ -1,5 +1,5 @@
 /*
- * GET /dvc/v1/dossiers/{code}: a citizen looks up a dossier's status with its
+ * GET /dvc/v1/dossiers/{code}[/receipt]: a citizen looks up a dossier's status with its
  * lookup token, answered from Redis in one round trip (HMGET).
  *
  * An unknown code, a wrong token and a missing token give byte-identical 404s,
@@ -21,7 +21,8 @@
 
 /* HMGET field order; the reply array follows it */
 typedef enum {
-    DVC_F_CODE = 0,
+    DVC_F_TOKEN_SHA256 = 0,
+    DVC_F_CODE,
     DVC_F_PROCEDURE,
     DVC_F_AGENCY,
     DVC_F_STATUS,
@@ -31,12 +32,12 @@ typedef enum {
     DVC_F_DUE_AT,
     DVC_F_DUE_TS,
     DVC_F_UPDATED_AT,
-    DVC_F_TOKEN_SHA256,
     DVC_F_HISTORY,
     DVC_F_LAST
 } ngx_http_dvc_field_e;
 
 static ngx_str_t  ngx_http_dvc_lookup_fields[] = {
+    ngx_string("token_sha256"),
     ngx_string("code"),
     ngx_string("procedure"),
     ngx_string("agency"),
@@ -47,7 +48,6 @@ static ngx_str_t  ngx_http_dvc_lookup_fields[] = {
     ngx_string("due_at"),
     ngx_string("due_ts"),
     ngx_string("updated_at"),
-    ngx_string("token_sha256"),
     ngx_string("history"),
 };
 
@@ -63,6 +63,8 @@ static ngx_int_t ngx_http_dvc_lookup_token(ngx_http_request_t *r,
     ngx_str_t *token);
 static void ngx_http_dvc_lookup_reply(ngx_http_request_t *r,
     redisReply *reply, void *data);
+static void ngx_http_dvc_receipt_reply(ngx_http_request_t *r,
+    redisReply *reply, void *data);
 static ngx_int_t ngx_http_dvc_lookup_answer(ngx_http_request_t *r,
     redisReply **f);
 static void ngx_http_dvc_json_field(dvc_buf_t *b, const char *name,
@@ -73,8 +75,14 @@ static ngx_str_t  ngx_http_dvc_token_header =
     ngx_string("X-DVC-Lookup-Token");
 
 
-ngx_int_t
-ngx_http_dvc_lookup(ngx_http_request_t *r, ngx_str_t *code)
+/*
+ * Common start of every citizen's read: checks the code, takes the token,
+ * hashes it and asks Redis for the fields (token_sha256 first).
+ */
+static ngx_int_t
+ngx_http_dvc_dossier_fetch(ngx_http_request_t *r, ngx_str_t *code,
+    ngx_str_t *fields, ngx_uint_t nfields,
+    ngx_http_dvc_redis_handler_pt handler)
 {
     u_char                     *p;
     size_t                      argvlen[2 + DVC_F_LAST];
@@ -124,16 +132,16 @@ ngx_http_dvc_lookup(ngx_http_request_t *r, ngx_str_t *code)
     argv[1] = (const char *) ctx->key;
     argvlen[1] = p - ctx->key;
 
-    for (i = 0; i < DVC_F_LAST; i++) {
-        argv[2 + i] = (const char *) ngx_http_dvc_lookup_fields[i].data;
-        argvlen[2 + i] = ngx_http_dvc_lookup_fields[i].len;
+    for (i = 0; i < nfields; i++) {
+        argv[2 + i] = (const char *) fields[i].data;
+        argvlen[2 + i] = fields[i].len;
     }
 
-    cmd.argc = 2 + DVC_F_LAST;
+    cmd.argc = 2 + nfields;
     cmd.argv = argv;
     cmd.argvlen = argvlen;
 
-    rc = ngx_http_dvc_redis_send(r, &cmd, 1, ngx_http_dvc_lookup_reply, ctx);
+    rc = ngx_http_dvc_redis_send(r, &cmd, 1, handler, ctx);
 
     if (rc == NGX_DECLINED) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -150,40 +158,131 @@ ngx_http_dvc_lookup(ngx_http_request_t *r, ngx_str_t *code)
 }
 
 
+/*
+ * The reply's first element is token_sha256.  Returns 1 if it matches;
+ * otherwise the request has been answered (404, 503) and *rc says how.
+ */
+static ngx_int_t
+ngx_http_dvc_dossier_check(ngx_http_request_t *r, redisReply *reply,
+    ngx_uint_t nfields, ngx_http_dvc_lookup_ctx_t *ctx, ngx_int_t *rc)
+{
+    redisReply  *hash;
+
+    if (reply == NULL) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "dvc: lookup of \"%V\" answered 503: redis failed",
+                      &ctx->code);
+        *rc = ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE);
+        return 0;
+    }
+
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != nfields) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "dvc: lookup of \"%V\" answered 503: unexpected redis "
+                      "reply (type %d)", &ctx->code, reply->type);
+        *rc = ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE);
+        return 0;
+    }
+
+    hash = reply->element[0];
+
+    /* unknown code and wrong token end alike */
+    if (hash->type != REDIS_REPLY_STRING
+        || hash->len != SHA256_DIGEST_LENGTH * 2
+        || CRYPTO_memcmp(hash->str, ctx->token_hex,
+                         SHA256_DIGEST_LENGTH * 2) != 0)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: lookup of \"%V\": no such dossier or wrong token",
+                      &ctx->code);
+        *rc = ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_NOT_FOUND);
+        return 0;
+    }
+
+    return 1;
+}
+
+
+ngx_int_t
+ngx_http_dvc_lookup(ngx_http_request_t *r, ngx_str_t *code)
+{
+    return ngx_http_dvc_dossier_fetch(r, code, ngx_http_dvc_lookup_fields,
+                                      DVC_F_LAST, ngx_http_dvc_lookup_reply);
+}
+
+
+static ngx_str_t  ngx_http_dvc_receipt_fields[] = {
+    ngx_string("token_sha256"),
+    ngx_string("code"),
+    ngx_string("receipt"),
+};
+
+
+ngx_int_t
+ngx_http_dvc_receipt(ngx_http_request_t *r, ngx_str_t *code)
+{
+    return ngx_http_dvc_dossier_fetch(r, code, ngx_http_dvc_receipt_fields,
+                                      3, ngx_http_dvc_receipt_reply);
+}
+
+
+static void
+ngx_http_dvc_receipt_reply(ngx_http_request_t *r, redisReply *reply,
+    void *data)
+{
+    ngx_http_dvc_lookup_ctx_t *ctx = data;
+
+    ngx_int_t    rc;
+    dvc_buf_t    b;
+    dvc_alloc_t  alloc;
+    redisReply  *receipt;
+
+    if (!ngx_http_dvc_dossier_check(r, reply, 3, ctx, &rc)) {
+        ngx_http_dvc_finalize(r, rc);
+        return;
+    }
+
+    receipt = reply->element[2];
+
+    if (receipt->type != REDIS_REPLY_STRING) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: receipt of \"%V\" asked before acceptance",
+                      &ctx->code);
+        ngx_http_dvc_finalize(r,
+            ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_NOT_ACCEPTED));
+        return;
+    }
+
+    ngx_http_dvc_pool_alloc(r->pool, &alloc);
+    dvc_buf_init(&b, &alloc);
+    dvc_buf_puts(&b, "{\"code\":");
+    dvc_buf_json_str(&b, (const char *) ctx->code.data, ctx->code.len);
+    dvc_buf_puts(&b, ",\"receipt\":");
+    dvc_buf_json_str(&b, receipt->str, receipt->len);
+    dvc_buf_putc(&b, '}');
+
+    if (b.failed) {
+        ngx_http_dvc_finalize(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_dvc_finalize(r, ngx_http_dvc_send_json(r, NGX_HTTP_OK,
+                                                    (u_char *) b.data, b.len));
+}
+
+
 /* The token from ?token= or the X-DVC-Lookup-Token header. */
 static ngx_int_t
 ngx_http_dvc_lookup_token(ngx_http_request_t *r, ngx_str_t *token)
 {
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
     ngx_table_elt_t  *h;
 
     ngx_str_null(token);
 
     if (ngx_http_arg(r, (u_char *) "token", 5, token) != NGX_OK) {
-
-        part = &r->headers_in.headers.part;
-        h = part->elts;
-
-        for (i = 0; /* void */; i++) {
-
-            if (i >= part->nelts) {
-                if (part->next == NULL) {
-                    break;
-                }
-                part = part->next;
-                h = part->elts;
-                i = 0;
-            }
-
-            if (h[i].key.len == ngx_http_dvc_token_header.len
-                && ngx_strncasecmp(h[i].key.data,
-                                   ngx_http_dvc_token_header.data,
-                                   h[i].key.len) == 0)
-            {
-                *token = h[i].value;
-                break;
-            }
+        h = ngx_http_dvc_find_header(r, &ngx_http_dvc_token_header);
+        if (h) {
+            *token = h->value;
         }
     }
 
@@ -201,50 +300,11 @@ static void
 ngx_http_dvc_lookup_reply(ngx_http_request_t *r, redisReply *reply,
     void *data)
 {
-    ngx_http_dvc_lookup_ctx_t *ctx = data;
+    ngx_int_t  rc;
 
-    ngx_int_t    rc;
-    redisReply  *hash;
-
-    if (reply == NULL) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "dvc: lookup of \"%V\" answered 503: redis failed",
-                      &ctx->code);
-        ngx_http_dvc_finalize(r,
-            ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE));
-        return;
+    if (ngx_http_dvc_dossier_check(r, reply, DVC_F_LAST, data, &rc)) {
+        rc = ngx_http_dvc_lookup_answer(r, reply->element);
     }
-
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != DVC_F_LAST) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "dvc: lookup of \"%V\" answered 503: redis replied "
-                      "%*s", &ctx->code,
-                      reply->type == REDIS_REPLY_ERROR ? (size_t) reply->len
-                                                       : sizeof("type ?") - 1,
-                      reply->type == REDIS_REPLY_ERROR ? reply->str
-                                                       : "type ?");
-        ngx_http_dvc_finalize(r,
-            ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE));
-        return;
-    }
-
-    hash = reply->element[DVC_F_TOKEN_SHA256];
-
-    /* unknown code and wrong token end alike */
-    if (hash->type != REDIS_REPLY_STRING
-        || hash->len != SHA256_DIGEST_LENGTH * 2
-        || CRYPTO_memcmp(hash->str, ctx->token_hex,
-                         SHA256_DIGEST_LENGTH * 2) != 0)
-    {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "dvc: lookup of \"%V\": no such dossier or wrong token",
-                      &ctx->code);
-        ngx_http_dvc_finalize(r,
-            ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_NOT_FOUND));
-        return;
-    }
-
-    rc = ngx_http_dvc_lookup_answer(r, reply->element);
 
     ngx_http_dvc_finalize(r, rc);
 }

@@ -19,6 +19,7 @@ static char *ngx_http_dvc_api(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 static char *ngx_http_dvc_redis(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_dvc_api_root(ngx_conf_t *cf, void *post, void *data);
+static ngx_int_t ngx_http_dvc_postconfiguration(ngx_conf_t *cf);
 static void ngx_http_dvc_exit_process(ngx_cycle_t *cycle);
 
 
@@ -67,6 +68,34 @@ static ngx_command_t  ngx_http_dvc_commands[] = {
       offsetof(ngx_http_dvc_main_conf_t, redis_db),
       &ngx_http_dvc_redis_db_bounds },
 
+    { ngx_string("dvc_schemas"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_dvc_schemas,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("dvc_signing_key"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
+      ngx_http_dvc_signing_key,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("dvc_verify_key"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
+      ngx_http_dvc_verify_key,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("dvc_calendar"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_dvc_calendar,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("dvc_redis_timeout"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_msec_slot,
@@ -80,7 +109,7 @@ static ngx_command_t  ngx_http_dvc_commands[] = {
 
 static ngx_http_module_t  ngx_http_dvc_module_ctx = {
     NULL,                                  /* preconfiguration */
-    NULL,                                  /* postconfiguration */
+    ngx_http_dvc_postconfiguration,        /* postconfiguration */
 
     ngx_http_dvc_create_main_conf,         /* create main configuration */
     ngx_http_dvc_init_main_conf,           /* init main configuration */
@@ -111,6 +140,9 @@ ngx_module_t  ngx_http_dvc_module = {
 
 static ngx_str_t  ngx_http_dvc_v1 = ngx_string("/v1/");
 static ngx_str_t  ngx_http_dvc_dossiers = ngx_string("dossiers");
+static ngx_str_t  ngx_http_dvc_procedures_path = ngx_string("procedures");
+static ngx_str_t  ngx_http_dvc_keys_path = ngx_string("keys");
+static ngx_str_t  ngx_http_dvc_receipt_path = ngx_string("/receipt");
 
 
 /*
@@ -155,6 +187,20 @@ ngx_http_dvc_handler(ngx_http_request_t *r)
         return ngx_http_dvc_route_dossiers(r, &rest);
     }
 
+    if (segment.len == ngx_http_dvc_procedures_path.len
+        && ngx_strncmp(segment.data, ngx_http_dvc_procedures_path.data,
+                       segment.len) == 0)
+    {
+        return ngx_http_dvc_procedures(r, &rest);
+    }
+
+    if (segment.len == ngx_http_dvc_keys_path.len && rest.len == 0
+        && ngx_strncmp(segment.data, ngx_http_dvc_keys_path.data,
+                       segment.len) == 0)
+    {
+        return ngx_http_dvc_keys(r);
+    }
+
 unknown:
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
@@ -168,12 +214,28 @@ unknown:
 }
 
 
-/* rest is what follows /v1/dossiers: "" or "/{code}[/...]" */
+/* rest is what follows /v1/dossiers: "", "/{code}" or "/{code}/receipt" */
 static ngx_int_t
 ngx_http_dvc_route_dossiers(ngx_http_request_t *r, ngx_str_t *rest)
 {
-    ngx_str_t   code;
+    ngx_int_t   rc;
+    ngx_str_t   code, tail;
     u_char     *slash;
+
+    if (rest->len == 0) {
+
+        /* /v1/dossiers */
+
+        if (r->method != NGX_HTTP_POST) {
+            rc = ngx_http_discard_request_body(r);
+            if (rc != NGX_OK) {
+                return rc;
+            }
+            return ngx_http_dvc_send_not_allowed(r, "POST");
+        }
+
+        return ngx_http_dvc_submit(r);
+    }
 
     if (rest->len < 2 || rest->data[0] != '/') {
         goto unknown;
@@ -183,24 +245,30 @@ ngx_http_dvc_route_dossiers(ngx_http_request_t *r, ngx_str_t *rest)
     slash = ngx_strlchr(code.data, rest->data + rest->len, '/');
     code.len = (slash ? slash : rest->data + rest->len) - code.data;
 
-    if (slash == NULL) {
+    tail.data = code.data + code.len;
+    tail.len = rest->data + rest->len - tail.data;
 
-        /* /v1/dossiers/{code} */
-
-        if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                          "dvc: method %V not allowed on a dossier",
-                          &r->method_name);
-
-            if (ngx_http_discard_request_body(r) != NGX_OK) {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-
-            return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_METHOD);
-        }
-
-        return ngx_http_dvc_lookup(r, &code);
+    if (tail.len != 0
+        && (tail.len != ngx_http_dvc_receipt_path.len
+            || ngx_strncmp(tail.data, ngx_http_dvc_receipt_path.data,
+                           tail.len) != 0))
+    {
+        goto unknown;
     }
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+        return ngx_http_dvc_send_not_allowed(r, "GET, HEAD");
+    }
+
+    if (tail.len) {
+        return ngx_http_dvc_receipt(r, &code);
+    }
+
+    return ngx_http_dvc_lookup(r, &code);
 
 unknown:
 
@@ -234,6 +302,9 @@ ngx_http_dvc_create_main_conf(ngx_conf_t *cf)
      *     dmcf->redis_unix = NULL;
      *     dmcf->redis_password = { 0, NULL };
      *     dmcf->redis = NULL;
+     *     dmcf->procedures = NULL;
+     *     dmcf->schemas_dir = { 0, NULL };
+     *     dmcf->listing = { 0, NULL };
      */
 
     dmcf->redis_db = NGX_CONF_UNSET;
@@ -256,6 +327,26 @@ ngx_http_dvc_init_main_conf(ngx_conf_t *cf, void *conf)
         if (dmcf->redis == NULL) {
             return NGX_CONF_ERROR;
         }
+    }
+
+    /* submissions are answered with signed proof and, on acceptance, an
+     * appointment counted in working days: both must be configured */
+    if (dmcf->procedures && dmcf->signing_key == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "dvc: \"dvc_schemas\" needs \"dvc_signing_key\" "
+                           "(make one with \"dvc keygen\")");
+        return NGX_CONF_ERROR;
+    }
+
+    if (dmcf->procedures && dmcf->calendar == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "dvc: \"dvc_schemas\" needs \"dvc_calendar\" "
+                           "(e.g. calendar/vn-2025-2027.cal)");
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_dvc_keys_init(cf, dmcf) != NGX_OK) {
+        return NGX_CONF_ERROR;
     }
 
     return NGX_CONF_OK;
@@ -385,6 +476,13 @@ ngx_http_dvc_api_root(ngx_conf_t *cf, void *post, void *data)
     }
 
     return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_dvc_postconfiguration(ngx_conf_t *cf)
+{
+    return ngx_http_dvc_submit_init(cf);
 }
 
 

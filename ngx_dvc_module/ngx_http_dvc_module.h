@@ -19,6 +19,29 @@
 
 typedef struct ngx_http_dvc_redis_s  ngx_http_dvc_redis_t;
 
+struct dvc_procedure;
+struct dvc_procedures;
+struct dvc_schema;
+struct dvc_validate_ctx;
+struct dvc_dossier_scan;
+struct dvc_key;
+struct dvc_calendar;
+
+
+/* Contexts kept per worker for reuse (validators, scanners). */
+#define NGX_HTTP_DVC_POOL_MAX  64
+/* Documents a dossier may list (the schema's maxItems is usually far less). */
+#define NGX_HTTP_DVC_MAX_DOCS  1000
+
+
+/* A loaded procedure: its metadata, compiled schema and pooled validators. */
+typedef struct {
+    const struct dvc_procedure  *procedure;
+    struct dvc_schema           *schema;
+    struct dvc_validate_ctx     *free[NGX_HTTP_DVC_POOL_MAX];
+    ngx_uint_t                   nfree;
+} ngx_http_dvc_procedure_rt_t;
+
 
 typedef struct {
     /* dvc_redis: where Redis listens, resolved at configuration time so a
@@ -32,6 +55,22 @@ typedef struct {
     ngx_msec_t                 redis_timeout;
 
     ngx_http_dvc_redis_t      *redis;           /* this worker's connection */
+
+    /* dvc_schemas: the procedures, loaded at configuration time */
+    struct dvc_procedures     *procedures;
+    ngx_str_t                  schemas_dir;
+    ngx_str_t                  listing;         /* GET /v1/procedures */
+    dvc_alloc_t                cf_alloc;        /* on the cycle's pool */
+    ngx_http_dvc_procedure_rt_t  *procs;        /* sorted by code */
+    ngx_uint_t                 nprocs;
+    struct dvc_dossier_scan   *scans[NGX_HTTP_DVC_POOL_MAX];
+    ngx_uint_t                 nscans;
+
+    /* dvc_signing_key, dvc_verify_key, dvc_calendar */
+    struct dvc_key            *signing_key;
+    ngx_array_t               *keys;            /* of struct dvc_key * */
+    ngx_str_t                  jwks;            /* GET /v1/keys */
+    struct dvc_calendar       *calendar;
 } ngx_http_dvc_main_conf_t;
 
 
@@ -48,6 +87,13 @@ typedef enum {
     NGX_HTTP_DVC_ERR_BAD_CODE,
     NGX_HTTP_DVC_ERR_METHOD,
     NGX_HTTP_DVC_ERR_UNKNOWN_ENDPOINT,
+    NGX_HTTP_DVC_ERR_UNKNOWN_PROCEDURE,
+    NGX_HTTP_DVC_ERR_MEDIA_TYPE,
+    NGX_HTTP_DVC_ERR_BAD_IDEMPOTENCY,
+    NGX_HTTP_DVC_ERR_IDEMPOTENCY_CONFLICT,
+    NGX_HTTP_DVC_ERR_IDEMPOTENCY_BUSY,
+    NGX_HTTP_DVC_ERR_SEQUENCE_EXHAUSTED,
+    NGX_HTTP_DVC_ERR_NOT_ACCEPTED,
     NGX_HTTP_DVC_ERR_UNAVAILABLE,
     NGX_HTTP_DVC_ERR_INTERNAL,
     NGX_HTTP_DVC_ERR_LAST
@@ -88,12 +134,53 @@ ngx_int_t ngx_http_dvc_send_json(ngx_http_request_t *r, ngx_uint_t status,
     u_char *body, size_t len);
 ngx_int_t ngx_http_dvc_send_error(ngx_http_request_t *r,
     ngx_http_dvc_error_e err);
+ngx_int_t ngx_http_dvc_send_not_allowed(ngx_http_request_t *r,
+    const char *allow);
+ngx_table_elt_t *ngx_http_dvc_find_header(ngx_http_request_t *r,
+    ngx_str_t *name);
+
+extern ngx_str_t  ngx_http_dvc_empty_str;
+extern ngx_str_t  ngx_http_dvc_idempotency_header;
 void ngx_http_dvc_finalize(ngx_http_request_t *r, ngx_int_t rc);
 void ngx_http_dvc_pool_alloc(ngx_pool_t *pool, dvc_alloc_t *alloc);
 
 
+/* Directives kept beside their endpoints, and configuration-time work */
+char *ngx_http_dvc_schemas(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_dvc_signing_key(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_dvc_verify_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_dvc_calendar(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+void ngx_http_dvc_cf_alloc_init(ngx_conf_t *cf,
+    ngx_http_dvc_main_conf_t *dmcf);
+ngx_int_t ngx_http_dvc_keys_init(ngx_conf_t *cf,
+    ngx_http_dvc_main_conf_t *dmcf);
+ngx_int_t ngx_http_dvc_procedures_compile(ngx_conf_t *cf,
+    ngx_http_dvc_main_conf_t *dmcf);
+void ngx_http_dvc_procedure_rt_cleanup(void *data);
+ngx_int_t ngx_http_dvc_submit_init(ngx_conf_t *cf);
+ngx_int_t ngx_http_dvc_submit_body_filter(ngx_http_request_t *r,
+    ngx_chain_t *in);
+
+
+/* Procedures and pooled contexts (ngx_http_dvc_procedures.c) */
+ngx_http_dvc_procedure_rt_t *ngx_http_dvc_procedure_find(
+    ngx_http_dvc_main_conf_t *dmcf, const char *code, size_t len);
+struct dvc_validate_ctx *ngx_http_dvc_validator_get(
+    ngx_http_dvc_procedure_rt_t *rt);
+void ngx_http_dvc_validator_put(ngx_http_dvc_procedure_rt_t *rt,
+    struct dvc_validate_ctx *v);
+struct dvc_dossier_scan *ngx_http_dvc_scan_get(ngx_http_dvc_main_conf_t *dmcf);
+void ngx_http_dvc_scan_put(ngx_http_dvc_main_conf_t *dmcf,
+    struct dvc_dossier_scan *s);
+
+
 /* Endpoints */
 ngx_int_t ngx_http_dvc_lookup(ngx_http_request_t *r, ngx_str_t *code);
+ngx_int_t ngx_http_dvc_procedures(ngx_http_request_t *r, ngx_str_t *rest);
+ngx_int_t ngx_http_dvc_submit(ngx_http_request_t *r);
+ngx_int_t ngx_http_dvc_receipt(ngx_http_request_t *r, ngx_str_t *code);
+ngx_int_t ngx_http_dvc_keys(ngx_http_request_t *r);
 
 
 extern ngx_module_t  ngx_http_dvc_module;

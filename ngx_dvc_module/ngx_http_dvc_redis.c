@@ -211,13 +211,19 @@ ngx_http_dvc_redis_send(ngx_http_request_t *r, ngx_http_dvc_redis_cmd_t *cmds,
                                   cmds[i].argc, cmds[i].argv, cmds[i].argvlen)
             != REDIS_OK)
         {
-            /* the context is disconnecting: its earlier commands of this
-             * batch will be answered with NULL and ignored */
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "dvc: redis refused a command: %s",
-                          redis->ac->errstr[0] ? redis->ac->errstr
-                                               : "disconnecting");
+                          "dvc: redis command %ui of %ui not queued: %s",
+                          i + 1, n, redis->ac->errstr[0] ? redis->ac->errstr
+                                                         : "refused by hiredis");
             ngx_http_dvc_rcmd_put(rcmd);
+
+            /* the earlier commands of the batch are queued: a MULTI without
+             * its EXEC would swallow every later command, so the connection
+             * goes (and with it the half batch) */
+            if (i > 0) {
+                ngx_http_dvc_redis_reset(redis, "half a batch was queued");
+            }
+
             return NGX_DECLINED;
         }
     }

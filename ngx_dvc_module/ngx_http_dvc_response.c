@@ -12,38 +12,87 @@ typedef struct {
 } ngx_http_dvc_error_t;
 
 
-#define ngx_http_dvc_error(status, code, vi, en)                             \
-    { status, ngx_string("{\"error\":\"" code "\",\"message\":{\"vi\":\""    \
-                         vi "\",\"en\":\"" en "\"}}") }
+#define ngx_http_dvc_error(err, status, code, vi, en)                        \
+    [err] = { status, ngx_string("{\"error\":\"" code "\",\"message\":"     \
+                                 "{\"vi\":\"" vi "\",\"en\":\"" en "\"}}") }
 
-/* indexed by ngx_http_dvc_error_e */
-static ngx_http_dvc_error_t  ngx_http_dvc_errors[] = {
+static ngx_http_dvc_error_t  ngx_http_dvc_errors[NGX_HTTP_DVC_ERR_LAST] = {
 
-    ngx_http_dvc_error(NGX_HTTP_NOT_FOUND, "not_found",
+    ngx_http_dvc_error(NGX_HTTP_DVC_ERR_NOT_FOUND,
+        NGX_HTTP_NOT_FOUND, "not_found",
         "Không tìm thấy hồ sơ với mã hồ sơ và mã tra cứu này.",
         "No dossier matches this code and lookup token."),
 
-    ngx_http_dvc_error(NGX_HTTP_BAD_REQUEST, "bad_code",
+    ngx_http_dvc_error(NGX_HTTP_DVC_ERR_BAD_CODE,
+        NGX_HTTP_BAD_REQUEST, "bad_code",
         "Mã hồ sơ không đúng định dạng (ví dụ: 000.00.10.H47-261121-0001).",
         "The dossier code is malformed (expected AGENCY-YYMMDD-NNNN, "
         "e.g. 000.00.10.H47-261121-0001)."),
 
-    ngx_http_dvc_error(NGX_HTTP_NOT_ALLOWED, "method_not_allowed",
+    ngx_http_dvc_error(NGX_HTTP_DVC_ERR_METHOD,
+        NGX_HTTP_NOT_ALLOWED, "method_not_allowed",
         "Phương thức không được hỗ trợ cho địa chỉ này.",
         "This method is not allowed here."),
 
-    ngx_http_dvc_error(NGX_HTTP_NOT_FOUND, "unknown_endpoint",
+    ngx_http_dvc_error(NGX_HTTP_DVC_ERR_UNKNOWN_ENDPOINT,
+        NGX_HTTP_NOT_FOUND, "unknown_endpoint",
         "Địa chỉ API không tồn tại.",
         "There is no such API endpoint."),
 
-    ngx_http_dvc_error(NGX_HTTP_SERVICE_UNAVAILABLE, "unavailable",
+    ngx_http_dvc_error(NGX_HTTP_DVC_ERR_UNKNOWN_PROCEDURE,
+        NGX_HTTP_NOT_FOUND, "unknown_procedure",
+        "Không có thủ tục hành chính với mã này.",
+        "There is no procedure with this code."),
+
+    ngx_http_dvc_error(NGX_HTTP_DVC_ERR_MEDIA_TYPE,
+        NGX_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
+        "Hồ sơ phải được gửi dưới dạng JSON (Content-Type: application/json).",
+        "Dossiers must be sent as JSON (Content-Type: application/json)."),
+
+    ngx_http_dvc_error(NGX_HTTP_DVC_ERR_BAD_IDEMPOTENCY,
+        NGX_HTTP_BAD_REQUEST, "bad_idempotency_key",
+        "Idempotency-Key phải có từ 1 đến 255 ký tự.",
+        "Idempotency-Key must be 1 to 255 characters long."),
+
+    ngx_http_dvc_error(NGX_HTTP_DVC_ERR_IDEMPOTENCY_CONFLICT,
+        NGX_HTTP_CONFLICT, "idempotency_key_reused",
+        "Idempotency-Key này đã được dùng cho một hồ sơ có nội dung khác.",
+        "This Idempotency-Key was used for a dossier with another body."),
+
+    ngx_http_dvc_error(NGX_HTTP_DVC_ERR_IDEMPOTENCY_BUSY,
+        NGX_HTTP_CONFLICT, "idempotency_key_in_use",
+        "Hồ sơ với Idempotency-Key này đang được xử lý, vui lòng thử lại sau "
+        "vài giây.",
+        "A submission with this Idempotency-Key is in progress; retry in a "
+        "few seconds."),
+
+    ngx_http_dvc_error(NGX_HTTP_DVC_ERR_SEQUENCE_EXHAUSTED,
+        NGX_HTTP_SERVICE_UNAVAILABLE, "daily_limit_reached",
+        "Cơ quan đã tiếp nhận số hồ sơ tối đa trong ngày (9.999), vui lòng "
+        "nộp lại vào ngày làm việc tiếp theo.",
+        "The agency has received the most dossiers a day allows (9,999); "
+        "please submit on the next working day."),
+
+    ngx_http_dvc_error(NGX_HTTP_DVC_ERR_NOT_ACCEPTED,
+        NGX_HTTP_CONFLICT, "not_accepted_yet",
+        "Hồ sơ chưa được tiếp nhận nên chưa có giấy tiếp nhận và hẹn trả kết "
+        "quả.",
+        "The dossier has not been accepted yet, so there is no receipt."),
+
+    ngx_http_dvc_error(NGX_HTTP_DVC_ERR_UNAVAILABLE,
+        NGX_HTTP_SERVICE_UNAVAILABLE, "unavailable",
         "Hệ thống tạm thời không phục vụ được, vui lòng thử lại sau ít phút.",
         "The service is temporarily unavailable; please retry shortly."),
 
-    ngx_http_dvc_error(NGX_HTTP_INTERNAL_SERVER_ERROR, "internal_error",
+    ngx_http_dvc_error(NGX_HTTP_DVC_ERR_INTERNAL,
+        NGX_HTTP_INTERNAL_SERVER_ERROR, "internal_error",
         "Đã xảy ra lỗi hệ thống.",
         "An internal error occurred."),
 };
+
+
+ngx_str_t  ngx_http_dvc_empty_str = ngx_string("");
+ngx_str_t  ngx_http_dvc_idempotency_header = ngx_string("Idempotency-Key");
 
 
 static void *
@@ -99,16 +148,6 @@ ngx_http_dvc_send_json(ngx_http_request_t *r, ngx_uint_t status, u_char *body,
         ngx_str_set(&h->value, "1");
     }
 
-    if (status == NGX_HTTP_NOT_ALLOWED) {
-        h = ngx_list_push(&r->headers_out.headers);
-        if (h == NULL) {
-            return NGX_ERROR;
-        }
-        h->hash = 1;
-        ngx_str_set(&h->key, "Allow");
-        ngx_str_set(&h->value, "GET, HEAD");
-    }
-
     rc = ngx_http_send_header(r);
 
     if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
@@ -144,6 +183,60 @@ ngx_http_dvc_send_error(ngx_http_request_t *r, ngx_http_dvc_error_e err)
     r->err_status = 0;
 
     return ngx_http_dvc_send_json(r, e->status, e->body.data, e->body.len);
+}
+
+
+/* 405 with the methods the endpoint does take. */
+ngx_int_t
+ngx_http_dvc_send_not_allowed(ngx_http_request_t *r, const char *allow)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Allow");
+    h->value.data = (u_char *) allow;
+    h->value.len = ngx_strlen(allow);
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "dvc: method %V not allowed on \"%V\"", &r->method_name,
+                  &r->uri);
+
+    return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_METHOD);
+}
+
+
+ngx_table_elt_t *
+ngx_http_dvc_find_header(ngx_http_request_t *r, ngx_str_t *name)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return NULL;
+            }
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == name->len
+            && ngx_strncasecmp(h[i].key.data, name->data, name->len) == 0)
+        {
+            return &h[i];
+        }
+    }
 }
 
 

@@ -81,8 +81,11 @@ start() {
 
     local user="" dvc_http=""
     [ "$(id -u)" -eq 0 ] && user="user root;"
-    [ -d "$ROOT/schemas" ] && ls "$ROOT"/schemas/*.json > /dev/null 2>&1 \
-        && dvc_http="    dvc_schemas $ROOT/schemas;"
+    # a signing key of the demo's own (mode 0600, never committed)
+    mkdir -p "$RUN/keys"
+    [ -s "$RUN/keys/signing.pem" ] \
+        || "$ROOT/build/dvc" keygen --out "$RUN/keys/signing.pem" > /dev/null
+    dvc_http="    dvc_schemas $ROOT/schemas;\n    dvc_calendar $ROOT/calendar/vn-2025-2027.cal;\n    dvc_signing_key $RUN/keys/signing.pem;"
     sed -e "s|@ROOT@|$ROOT|g; s|@RUN@|$RUN|g; s|@PORT@|$PORT|g; s|@REDIS_PORT@|$REDIS_PORT|g" \
         -e "s|@USER@|$user|; s|@DVC_HTTP@|$dvc_http|" \
         "$ROOT/examples/nginx-demo.conf.in" > "$RUN/nginx.conf"
@@ -97,6 +100,12 @@ start() {
     echo
     echo "Look up the demo dossiers:"
     seed
+    echo
+    echo "Submit a dossier (birth registration, accepted at once, with a signed receipt):"
+    echo "  curl -s -H 'Content-Type: application/json' --data-binary @examples/dossiers/1.001193.json http://127.0.0.1:$PORT/dvc/v1/dossiers"
+    echo "The procedures and the public keys that verify every receipt:"
+    echo "  curl -s http://127.0.0.1:$PORT/dvc/v1/procedures"
+    echo "  curl -s http://127.0.0.1:$PORT/dvc/v1/keys"
     echo
     echo "A wrong token and an unknown code give the same 404:"
     echo "  curl -s 'http://127.0.0.1:$PORT/dvc/v1/dossiers/000.00.10.H47-261121-0001?token=wrong'"

@@ -1,0 +1,1126 @@
+/*
+ * POST /dvc/v1/dossiers: a citizen submits a dossier.
+ *
+ * 1. The body streams through a request body filter: the dossier scanner
+ *    reads every byte and, as soon as the top-level "procedure" is known, a
+ *    validator context for that procedure's compiled schema takes over the
+ *    bytes seen so far and then each buffer as nginx receives it: one pass,
+ *    no tree of untrusted input.
+ * 2. Redis, in at most three round trips: the Idempotency-Key reservation
+ *    (when given), the day's sequence for the agency (one INCR shared by all
+ *    workers and hosts), then one MULTI/EXEC that writes the dossier, its
+ *    first history entry, the index and the inbox entry for the back-end.
+ *    Only after EXEC succeeds does the citizen get an answer; a failure on
+ *    the way leaves nothing half written (the sequence number is lost, never
+ *    reused: codes may skip, never repeat).
+ * 3. 201 with the code, the lookup token (128 random bits; only its SHA-256
+ *    is stored) and the signed acknowledgement; for procedures the desk
+ *    accepts at once ("accept": "auto"), also the appointment and the signed
+ *    receipt.
+ */
+
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include "ngx_http_dvc_module.h"
+#include "dvc_code.h"
+#include "dvc_status.h"
+#include "dvc_time.h"
+#include "dvc_calendar.h"
+#include "dvc_jws.h"
+#include "dvc_procedure.h"
+#include "dvc_dossier_scan.h"
+#include "dvc_schema.h"
+
+
+#define NGX_HTTP_DVC_TOKEN_BYTES     16
+#define NGX_HTTP_DVC_SEQ_TTL         "259200"      /* 3 days */
+#define NGX_HTTP_DVC_IDEM_TTL        "86400"       /* a day to retry */
+#define NGX_HTTP_DVC_IDEM_PENDING    "10"          /* a submission in flight */
+#define NGX_HTTP_DVC_IDEM_KEY_MAX    255
+#define NGX_HTTP_DVC_MAX_ARGS        64
+
+/* RFC 4918's code for a well-formed body that breaks the rules; nginx 1.22
+ * has no name for it */
+#define NGX_HTTP_DVC_UNPROCESSABLE   422
+
+
+typedef struct {
+    ngx_http_dvc_main_conf_t     *dmcf;
+    ngx_http_dvc_procedure_rt_t  *proc;
+    dvc_alloc_t                   alloc;      /* the request's pool */
+    ngx_str_t                     answer;     /* the 201 body */
+    dvc_dossier_scan_t           *scan;
+    dvc_validate_ctx_t           *v;
+    dvc_buf_t                     body;       /* the raw body, for XADD */
+    size_t                        fed;        /* bytes given to the validator */
+    int                           vstatus;
+
+    int64_t                       now;
+    char                          now_vn[DVC_TIME_VN_LEN + 1];
+    char                          code[DVC_CODE_LEN + 1];
+    u_char                        body_sha[SHA256_DIGEST_LENGTH * 2 + 1];
+    u_char                        token[32];
+    size_t                        token_len;
+    u_char                        token_sha[SHA256_DIGEST_LENGTH * 2 + 1];
+
+    ngx_str_t                     idem_key;   /* dvc:idem:<sha256 of header> */
+    ngx_str_t                     idem_mark;  /* pending:<nonce> */
+
+    unsigned                      scan_failed:1;
+    unsigned                      finished:1;
+    unsigned                      no_procedure:1;
+    unsigned                      unknown_procedure:1;
+} ngx_http_dvc_submit_ctx_t;
+
+
+static ngx_int_t ngx_http_dvc_submit_process(ngx_http_request_t *r,
+    ngx_http_dvc_submit_ctx_t *ctx, u_char *data, size_t len);
+static void ngx_http_dvc_submit_finish(ngx_http_dvc_submit_ctx_t *ctx);
+static void ngx_http_dvc_submit_body_done(ngx_http_request_t *r);
+static ngx_int_t ngx_http_dvc_submit_verdict(ngx_http_request_t *r,
+    ngx_http_dvc_submit_ctx_t *ctx);
+static ngx_int_t ngx_http_dvc_submit_idempotency(ngx_http_request_t *r,
+    ngx_http_dvc_submit_ctx_t *ctx);
+static void ngx_http_dvc_submit_idem_reply(ngx_http_request_t *r,
+    redisReply *reply, void *data);
+static ngx_int_t ngx_http_dvc_submit_sequence(ngx_http_request_t *r,
+    ngx_http_dvc_submit_ctx_t *ctx);
+static void ngx_http_dvc_submit_seq_reply(ngx_http_request_t *r,
+    redisReply *reply, void *data);
+static ngx_int_t ngx_http_dvc_submit_record(ngx_http_request_t *r,
+    ngx_http_dvc_submit_ctx_t *ctx);
+static void ngx_http_dvc_submit_exec_reply(ngx_http_request_t *r,
+    redisReply *reply, void *data);
+static ngx_int_t ngx_http_dvc_submit_unavailable(ngx_http_request_t *r,
+    ngx_http_dvc_submit_ctx_t *ctx, const char *why);
+static ngx_int_t ngx_http_dvc_submit_created(ngx_http_request_t *r,
+    ngx_str_t *code, u_char *body, size_t len);
+static void ngx_http_dvc_submit_cleanup(void *data);
+static ngx_int_t ngx_http_dvc_is_json(ngx_http_request_t *r);
+
+
+static ngx_http_request_body_filter_pt  ngx_http_next_request_body_filter;
+
+
+ngx_int_t
+ngx_http_dvc_submit_init(ngx_conf_t *cf)
+{
+    ngx_http_next_request_body_filter = ngx_http_top_request_body_filter;
+    ngx_http_top_request_body_filter = ngx_http_dvc_submit_body_filter;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_dvc_submit(ngx_http_request_t *r)
+{
+    ngx_int_t                   rc;
+    off_t                       expect;
+    ngx_pool_cleanup_t         *cln;
+    ngx_http_dvc_submit_ctx_t  *ctx;
+
+    if (!ngx_http_dvc_is_json(r)) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: submission with content type \"%V\" refused",
+                      r->headers_in.content_type
+                      ? &r->headers_in.content_type->value
+                      : &ngx_http_dvc_empty_str);
+
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_MEDIA_TYPE);
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_dvc_submit_ctx_t));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->dmcf = ngx_http_get_module_main_conf(r, ngx_http_dvc_module);
+
+    ngx_http_dvc_pool_alloc(r->pool, &ctx->alloc);
+    dvc_buf_init(&ctx->body, &ctx->alloc);
+
+    /* one allocation for the usual case: the length is known */
+    expect = r->headers_in.content_length_n;
+    if (expect > 0 && expect <= 16 * 1024 * 1024) {
+        dvc_buf_reserve(&ctx->body, (size_t) expect);
+    }
+
+    ctx->scan = ngx_http_dvc_scan_get(ctx->dmcf);
+    if (ctx->scan == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        ngx_http_dvc_scan_put(ctx->dmcf, ctx->scan);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    cln->handler = ngx_http_dvc_submit_cleanup;
+    cln->data = ctx;
+
+    ngx_http_set_ctx(r, ctx, ngx_http_dvc_module);
+
+    rc = ngx_http_read_client_request_body(r, ngx_http_dvc_submit_body_done);
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    return NGX_DONE;
+}
+
+
+/* Sees the body as nginx receives it, de-chunked, before it is stored. */
+ngx_int_t
+ngx_http_dvc_submit_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    ngx_chain_t                *cl;
+    ngx_http_dvc_submit_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_dvc_module);
+
+    if (ctx == NULL || ctx->finished) {
+        return ngx_http_next_request_body_filter(r, in);
+    }
+
+    for (cl = in; cl; cl = cl->next) {
+
+        if (ngx_buf_in_memory(cl->buf) && cl->buf->last > cl->buf->pos) {
+            if (ngx_http_dvc_submit_process(r, ctx, cl->buf->pos,
+                                            cl->buf->last - cl->buf->pos)
+                != NGX_OK)
+            {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+        }
+
+        if (cl->buf->last_buf) {
+            ngx_http_dvc_submit_finish(ctx);
+        }
+    }
+
+    return ngx_http_next_request_body_filter(r, in);
+}
+
+
+static ngx_int_t
+ngx_http_dvc_submit_process(ngx_http_request_t *r,
+    ngx_http_dvc_submit_ctx_t *ctx, u_char *data, size_t len)
+{
+    size_t        plen;
+    const char   *procedure;
+
+    dvc_buf_append(&ctx->body, data, len);
+    if (ctx->body.failed) {
+        return NGX_ERROR;
+    }
+
+    if (ctx->scan_failed || ctx->unknown_procedure) {
+        /* the verdict is known; the rest is read and dropped */
+        return NGX_OK;
+    }
+
+    if (dvc_dossier_scan_feed(ctx->scan, data, len) != 0) {
+        ctx->scan_failed = 1;
+    }
+
+    if (ctx->v == NULL) {
+        procedure = dvc_dossier_scan_procedure(ctx->scan, &plen);
+
+        if (procedure == NULL) {
+            return NGX_OK;
+        }
+
+        ctx->proc = ngx_http_dvc_procedure_find(ctx->dmcf, procedure, plen);
+
+        if (ctx->proc == NULL || ctx->proc->schema == NULL) {
+            ctx->unknown_procedure = 1;
+            return NGX_OK;
+        }
+
+        ctx->v = ngx_http_dvc_validator_get(ctx->proc);
+        if (ctx->v == NULL) {
+            return NGX_ERROR;
+        }
+
+        /* the validator starts late: give it what it missed */
+        ctx->vstatus = dvc_validate_feed(ctx->v, ctx->body.data,
+                                         ctx->body.len);
+        ctx->fed = ctx->body.len;
+        return NGX_OK;
+    }
+
+    if (ctx->vstatus <= DVC_VALID) {
+        ctx->vstatus = dvc_validate_feed(ctx->v, data, len);
+    }
+
+    ctx->fed += len;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_dvc_submit_finish(ngx_http_dvc_submit_ctx_t *ctx)
+{
+    ctx->finished = 1;
+
+    if (!ctx->scan_failed && !ctx->unknown_procedure) {
+        if (dvc_dossier_scan_finish(ctx->scan) != 0) {
+            ctx->scan_failed = 1;
+
+        } else if (ctx->v == NULL) {
+            ctx->no_procedure = 1;
+        }
+    }
+
+    if (ctx->v && ctx->vstatus <= DVC_VALID) {
+        ctx->vstatus = dvc_validate_finish(ctx->v);
+    }
+}
+
+
+/* The whole body is in: answer the verdict, or go on to Redis. */
+static void
+ngx_http_dvc_submit_body_done(ngx_http_request_t *r)
+{
+    ngx_int_t                   rc;
+    ngx_http_dvc_submit_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_dvc_module);
+
+    if (!ctx->finished) {
+        /* an empty body never reaches the filter's last buffer */
+        ngx_http_dvc_submit_finish(ctx);
+    }
+
+    rc = ngx_http_dvc_submit_verdict(r, ctx);
+
+    if (rc == NGX_DONE) {
+        /* waiting for Redis; the post handler's own reference goes */
+        ngx_http_finalize_request(r, NGX_DONE);
+        return;
+    }
+
+    ngx_http_finalize_request(r, rc);
+}
+
+
+static ngx_int_t
+ngx_http_dvc_submit_verdict(ngx_http_request_t *r,
+    ngx_http_dvc_submit_ctx_t *ctx)
+{
+    int                    n, status;
+    size_t                 i, nerr, offset;
+    const char            *code, *vi, *en;
+    dvc_buf_t              b;
+    const char            *kinds[NGX_HTTP_DVC_MAX_DOCS];
+    size_t                 lens[NGX_HTTP_DVC_MAX_DOCS];
+    dvc_dossier_facts_t    facts;
+    const dvc_validation_error_t  *e;
+
+    dvc_buf_init(&b, &ctx->alloc);
+
+    /* malformed JSON: the validator's verdict when it ran, else the
+     * scanner's; either way the byte offset */
+    status = ctx->v ? ctx->vstatus : DVC_VALID;
+
+    if (status > DVC_INVALID || (ctx->scan_failed && ctx->v == NULL)) {
+
+        if (status > DVC_INVALID) {
+            e = dvc_validate_error(ctx->v, 0);
+            code = dvc_validate_status_code(status);
+            offset = dvc_validate_offset(ctx->v);
+            vi = e ? e->message_vi : "Nội dung gửi lên không phải JSON hợp lệ.";
+            en = e ? e->message_en : "The body is not valid JSON.";
+
+        } else {
+            code = "json_syntax";
+            vi = "Nội dung gửi lên không phải JSON hợp lệ.";
+            en = dvc_dossier_scan_error(ctx->scan, &offset);
+        }
+
+        dvc_buf_printf(&b, "{\"error\":\"%s\",\"offset\":%zu,"
+                       "\"message\":{\"vi\":", code, offset);
+        dvc_buf_json_str(&b, vi, strlen(vi));
+        dvc_buf_puts(&b, ",\"en\":");
+        dvc_buf_json_str(&b, en, strlen(en));
+        dvc_buf_puts(&b, "}}");
+
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: submission refused: malformed body (%s at byte "
+                      "%uz)", code, offset);
+
+        return b.failed ? NGX_HTTP_INTERNAL_SERVER_ERROR
+                        : ngx_http_dvc_send_json(r, NGX_HTTP_BAD_REQUEST,
+                                                 (u_char *) b.data, b.len);
+    }
+
+    if (ctx->unknown_procedure) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: submission refused: unknown procedure");
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNKNOWN_PROCEDURE);
+    }
+
+    if (ctx->no_procedure) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: submission refused: no procedure named");
+        ngx_str_t  body = ngx_string(
+            "{\"error\":\"validation_failed\",\"violations\":[{\"path\":"
+            "\"/procedure\",\"keyword\":\"\",\"code\":\"required\",\"message\":"
+            "{\"vi\":\"Thiếu mã thủ tục hành chính (procedure).\",\"en\":"
+            "\"The procedure code (procedure) is missing.\"}}]}");
+        return ngx_http_dvc_send_json(r, NGX_HTTP_DVC_UNPROCESSABLE,
+                                      body.data, body.len);
+    }
+
+    /* the schema's verdict, then the procedure's documents (x-dvc) */
+    dvc_buf_puts(&b, "{\"error\":\"validation_failed\",\"violations\":");
+
+    nerr = dvc_validate_error_count(ctx->v);
+    if (nerr) {
+        dvc_errors_to_json(&b, ctx->v);
+        b.len--;    /* reopen the array for the document checks */
+
+    } else {
+        dvc_buf_putc(&b, '[');
+    }
+
+    dvc_dossier_scan_facts(ctx->scan, &facts);
+
+    n = 0;
+    for (i = 0; i < facts.ndocuments && i < NGX_HTTP_DVC_MAX_DOCS; i++) {
+        kinds[i] = facts.documents[i].kind ? facts.documents[i].kind : "";
+        lens[i] = facts.documents[i].kind_len;
+    }
+
+    n = dvc_procedure_check_documents(ctx->proc->procedure, kinds, lens, i,
+                                      &b);
+
+    dvc_buf_puts(&b, "]}");
+
+    if (b.failed || n < 0) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (nerr + (size_t) n > 0) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: submission for procedure \"%s\" refused: %uz "
+                      "violation(s)", ctx->proc->procedure->code,
+                      nerr + (size_t) n);
+        return ngx_http_dvc_send_json(r, NGX_HTTP_DVC_UNPROCESSABLE,
+                                      (u_char *) b.data, b.len);
+    }
+
+    /* valid: the validator is not needed any more, others may use it */
+    ngx_http_dvc_validator_put(ctx->proc, ctx->v);
+    ctx->v = NULL;
+
+    return ngx_http_dvc_submit_idempotency(r, ctx);
+}
+
+
+/*
+ * Idempotency-Key: a retry with the same key and body gets the first answer,
+ * the same key with another body 409.  The key is reserved with SET NX and a
+ * random mark, read back in the same round trip: the mark tells whether this
+ * request won the reservation.
+ */
+static ngx_int_t
+ngx_http_dvc_submit_idempotency(ngx_http_request_t *r,
+    ngx_http_dvc_submit_ctx_t *ctx)
+{
+    u_char                     *p;
+    ngx_int_t                   rc;
+    ngx_str_t                  *key;
+    ngx_table_elt_t            *h;
+    const char                 *argv[7];
+    size_t                      argvlen[7];
+    unsigned char               digest[SHA256_DIGEST_LENGTH];
+    unsigned char               nonce[12];
+    ngx_http_dvc_redis_cmd_t    cmds[2];
+
+    ctx->now = ngx_time();
+    dvc_time_format_vn(ctx->now, ctx->now_vn);
+
+    SHA256((u_char *) ctx->body.data, ctx->body.len, digest);
+    ngx_hex_dump(ctx->body_sha, digest, SHA256_DIGEST_LENGTH);
+
+    h = ngx_http_dvc_find_header(r, &ngx_http_dvc_idempotency_header);
+
+    if (h == NULL) {
+        return ngx_http_dvc_submit_sequence(r, ctx);
+    }
+
+    key = &h->value;
+
+    if (key->len == 0 || key->len > NGX_HTTP_DVC_IDEM_KEY_MAX) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: submission refused: Idempotency-Key of %uz bytes",
+                      key->len);
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_BAD_IDEMPOTENCY);
+    }
+
+    /* the client's key is hashed: any bytes, fixed length in Redis */
+    SHA256(key->data, key->len, digest);
+
+    ctx->idem_key.data = ngx_pnalloc(r->pool, sizeof("dvc:idem:") - 1
+                                              + SHA256_DIGEST_LENGTH * 2);
+    if (ctx->idem_key.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_cpymem(ctx->idem_key.data, "dvc:idem:", sizeof("dvc:idem:") - 1);
+    p = ngx_hex_dump(p, digest, SHA256_DIGEST_LENGTH);
+    ctx->idem_key.len = p - ctx->idem_key.data;
+
+    if (RAND_bytes(nonce, sizeof(nonce)) != 1) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->idem_mark.data = ngx_pnalloc(r->pool, sizeof("pending:") - 1
+                                               + sizeof(nonce) * 2);
+    if (ctx->idem_mark.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_cpymem(ctx->idem_mark.data, "pending:", sizeof("pending:") - 1);
+    p = ngx_hex_dump(p, nonce, sizeof(nonce));
+    ctx->idem_mark.len = p - ctx->idem_mark.data;
+
+    argv[0] = "SET";
+    argvlen[0] = 3;
+    argv[1] = (const char *) ctx->idem_key.data;
+    argvlen[1] = ctx->idem_key.len;
+    argv[2] = (const char *) ctx->idem_mark.data;
+    argvlen[2] = ctx->idem_mark.len;
+    argv[3] = "NX";
+    argvlen[3] = 2;
+    argv[4] = "EX";
+    argvlen[4] = 2;
+    argv[5] = NGX_HTTP_DVC_IDEM_PENDING;
+    argvlen[5] = sizeof(NGX_HTTP_DVC_IDEM_PENDING) - 1;
+
+    cmds[0].argc = 6;
+    cmds[0].argv = argv;
+    cmds[0].argvlen = argvlen;
+
+    cmds[1].argc = 2;
+    cmds[1].argv = (const char *[]) { "GET", (const char *) ctx->idem_key.data };
+    cmds[1].argvlen = (size_t[]) { 3, ctx->idem_key.len };
+
+    rc = ngx_http_dvc_redis_send(r, cmds, 2, ngx_http_dvc_submit_idem_reply,
+                                 ctx);
+
+    if (rc == NGX_OK) {
+        return NGX_DONE;
+    }
+
+    return ngx_http_dvc_submit_unavailable(r, ctx, "redis unavailable");
+}
+
+
+static void
+ngx_http_dvc_submit_idem_reply(ngx_http_request_t *r, redisReply *reply,
+    void *data)
+{
+    ngx_http_dvc_submit_ctx_t *ctx = data;
+
+    u_char     *sep;
+    ngx_int_t   rc;
+    ngx_str_t   v, code;
+
+    if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
+        rc = ngx_http_dvc_submit_unavailable(r, ctx, reply ? reply->str
+                                                          : "no reply");
+        ngx_http_dvc_finalize(r, rc);
+        return;
+    }
+
+    if (reply->type != REDIS_REPLY_STRING) {
+        /* expired between SET and GET: go on without the guarantee */
+        ngx_http_dvc_finalize(r, ngx_http_dvc_submit_sequence(r, ctx));
+        return;
+    }
+
+    v.data = (u_char *) reply->str;
+    v.len = reply->len;
+
+    if (v.len == ctx->idem_mark.len
+        && ngx_strncmp(v.data, ctx->idem_mark.data, v.len) == 0)
+    {
+        /* this request holds the key */
+        ngx_http_dvc_finalize(r, ngx_http_dvc_submit_sequence(r, ctx));
+        return;
+    }
+
+    /* done:<body sha256>:<code>:<answer> */
+    if (v.len > 5 + 64 + 1 + DVC_CODE_LEN + 1
+        && ngx_strncmp(v.data, "done:", 5) == 0)
+    {
+        if (ngx_strncmp(v.data + 5, ctx->body_sha, 64) != 0) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "dvc: Idempotency-Key reused with another body");
+            ngx_http_dvc_finalize(r,
+                ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_IDEMPOTENCY_CONFLICT));
+            return;
+        }
+
+        code.data = v.data + 5 + 64 + 1;
+        code.len = DVC_CODE_LEN;
+        sep = code.data + DVC_CODE_LEN;
+
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: idempotent retry answered with \"%V\"", &code);
+
+        rc = ngx_http_dvc_submit_created(r, &code, sep + 1,
+                                         v.data + v.len - (sep + 1));
+        ngx_http_dvc_finalize(r, rc);
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "dvc: Idempotency-Key in use by a submission in flight");
+    ngx_http_dvc_finalize(r,
+        ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_IDEMPOTENCY_BUSY));
+}
+
+
+/* The day's sequence for the agency: created with a TTL, then INCR. */
+static ngx_int_t
+ngx_http_dvc_submit_sequence(ngx_http_request_t *r,
+    ngx_http_dvc_submit_ctx_t *ctx)
+{
+    int                        y, m, d;
+    u_char                    *key, *p;
+    ngx_int_t                  rc;
+    const char                *agency;
+    ngx_http_dvc_redis_cmd_t   cmds[2];
+
+    agency = ctx->proc->procedure->agency;
+    dvc_time_vn_date(ctx->now, &y, &m, &d);
+
+    key = ngx_pnalloc(r->pool, sizeof("dvc:seq::YYMMDD") + DVC_AGENCY_LEN);
+    if (key == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_sprintf(key, "dvc:seq:%s:%02d%02d%02d", agency, y % 100, m, d);
+
+    cmds[0].argc = 6;
+    cmds[0].argv = (const char *[]) { "SET", (const char *) key, "0", "NX",
+                                      "EX", NGX_HTTP_DVC_SEQ_TTL };
+    cmds[0].argvlen = (size_t[]) { 3, p - key, 1, 2, 2,
+                                   sizeof(NGX_HTTP_DVC_SEQ_TTL) - 1 };
+
+    cmds[1].argc = 2;
+    cmds[1].argv = (const char *[]) { "INCR", (const char *) key };
+    cmds[1].argvlen = (size_t[]) { 4, p - key };
+
+    rc = ngx_http_dvc_redis_send(r, cmds, 2, ngx_http_dvc_submit_seq_reply,
+                                 ctx);
+    if (rc == NGX_OK) {
+        return NGX_DONE;
+    }
+
+    return ngx_http_dvc_submit_unavailable(r, ctx, "redis unavailable");
+}
+
+
+static void
+ngx_http_dvc_submit_seq_reply(ngx_http_request_t *r, redisReply *reply,
+    void *data)
+{
+    ngx_http_dvc_submit_ctx_t *ctx = data;
+
+    int          y, m, d;
+    const char  *agency;
+
+    if (reply == NULL || reply->type != REDIS_REPLY_INTEGER) {
+        ngx_http_dvc_finalize(r, ngx_http_dvc_submit_unavailable(r, ctx,
+                              reply && reply->type == REDIS_REPLY_ERROR
+                              ? reply->str : "no sequence number"));
+        return;
+    }
+
+    agency = ctx->proc->procedure->agency;
+    dvc_time_vn_date(ctx->now, &y, &m, &d);
+
+    if (reply->integer > DVC_SEQ_MAX
+        || dvc_code_format(ctx->code, agency, ngx_strlen(agency), y % 100, m,
+                           d, (long) reply->integer) != 0)
+    {
+        /* the legal code has four digits: no code, rather than a wrong one */
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "dvc: daily sequence of agency \"%s\" exhausted "
+                      "(%lld dossiers today); submission answered 503",
+                      agency, reply->integer);
+        ngx_http_dvc_finalize(r,
+            ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_SEQUENCE_EXHAUSTED));
+        return;
+    }
+
+    ngx_http_dvc_finalize(r, ngx_http_dvc_submit_record(r, ctx));
+}
+
+
+/* The documents as the signed documents list them. */
+static void
+ngx_http_dvc_documents_json(dvc_buf_t *b, dvc_dossier_facts_t *facts,
+    const dvc_procedure_t *p, ngx_flag_t names)
+{
+    size_t                      i;
+    const dvc_procedure_doc_t  *doc;
+
+    dvc_buf_putc(b, '[');
+
+    for (i = 0; i < facts->ndocuments; i++) {
+        if (i) {
+            dvc_buf_putc(b, ',');
+        }
+
+        dvc_buf_puts(b, "{\"kind\":");
+        dvc_buf_json_str(b, facts->documents[i].kind,
+                         facts->documents[i].kind_len);
+
+        if (names) {
+            doc = dvc_procedure_document(p, facts->documents[i].kind,
+                                         facts->documents[i].kind_len);
+            if (doc) {
+                dvc_buf_puts(b, ",\"name\":");
+                dvc_buf_json_str(b, doc->name, strlen(doc->name));
+            }
+        }
+
+        dvc_buf_puts(b, ",\"sha256\":");
+        dvc_buf_json_str(b, facts->documents[i].sha256,
+                         facts->documents[i].sha256_len);
+        dvc_buf_putc(b, '}');
+    }
+
+    dvc_buf_putc(b, ']');
+}
+
+
+static void
+ngx_http_dvc_history_entry(dvc_buf_t *b, const char *at, int status,
+    const char *actor)
+{
+    const dvc_status_info_t  *st;
+
+    st = dvc_status_info(status);
+
+    dvc_buf_printf(b, "{\"at\":\"%s\",\"status\":\"%s\",\"status_number\":%d,"
+                   "\"actor\":\"%s\"}", at, st->slug, status, actor);
+}
+
+
+static ngx_int_t
+ngx_http_dvc_submit_record(ngx_http_request_t *r,
+    ngx_http_dvc_submit_ctx_t *ctx)
+{
+    int                        argc, status;
+    char                       accepted_ts[NGX_INT64_LEN + 1];
+    char                       due_vn[DVC_TIME_VN_LEN + 1];
+    char                       due_ts[NGX_INT64_LEN + 1];
+    char                       now_ts[NGX_INT64_LEN + 1];
+    u_char                    *hkey;
+    size_t                     argvlen[NGX_HTTP_DVC_MAX_ARGS];
+    int64_t                    minutes, due;
+    ngx_int_t                  rc;
+    dvc_buf_t                  ack, receipt, payload, history, answer, idem;
+    ngx_uint_t                 n;
+    const char                *argv[NGX_HTTP_DVC_MAX_ARGS];
+    unsigned char              token[NGX_HTTP_DVC_TOKEN_BYTES];
+    unsigned char              digest[SHA256_DIGEST_LENGTH];
+    dvc_dossier_facts_t        facts;
+    const dvc_procedure_t     *p;
+    const dvc_status_info_t   *st;
+    const char                *idem_argv[5];
+    size_t                     idem_argvlen[5];
+    ngx_http_dvc_redis_cmd_t   cmds[6];
+    ngx_http_dvc_main_conf_t  *dmcf;
+
+    /* every argv below must live until ngx_http_dvc_redis_send() returns:
+     * no compound literal inside a nested block */
+
+    dmcf = ctx->dmcf;
+    p = ctx->proc->procedure;
+    dvc_dossier_scan_facts(ctx->scan, &facts);
+
+    status = p->accept_auto ? DVC_STATUS_ACCEPTED : DVC_STATUS_SUBMITTED;
+    st = dvc_status_info(status);
+
+    /* the lookup token: 128 bits from the CSPRNG; only its hash is kept */
+    if (RAND_bytes(token, sizeof(token)) != 1) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "dvc: RAND_bytes() failed");
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    dvc_buf_init(&payload, &ctx->alloc);
+    dvc_buf_base64url(&payload, token, sizeof(token));
+    ctx->token_len = payload.len;
+    ngx_memcpy(ctx->token, payload.data, payload.len);
+
+    SHA256(ctx->token, ctx->token_len, digest);
+    ngx_hex_dump(ctx->token_sha, digest, SHA256_DIGEST_LENGTH);
+
+    ngx_sprintf((u_char *) now_ts, "%L%Z", ctx->now);
+
+    /* the acknowledgement: what was submitted, and when */
+    dvc_buf_reset(&payload);
+    dvc_buf_printf(&payload, "{\"code\":\"%s\",\"procedure\":\"%s\","
+                   "\"agency\":\"%s\",\"submitted_at\":\"%s\","
+                   "\"documents\":", ctx->code, p->code, p->agency,
+                   ctx->now_vn);
+    ngx_http_dvc_documents_json(&payload, &facts, p, 0);
+    dvc_buf_printf(&payload, ",\"body_sha256\":\"%s\"}", ctx->body_sha);
+
+    dvc_buf_init(&ack, &ctx->alloc);
+
+    if (payload.failed
+        || dvc_jws_sign(dmcf->signing_key, "dvc-ack+jws", payload.data,
+                        payload.len, &ack) != 0 || ack.failed)
+    {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "dvc: signing the acknowledgement failed");
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    dvc_buf_init(&history, &ctx->alloc);
+    dvc_buf_putc(&history, '[');
+    ngx_http_dvc_history_entry(&history, ctx->now_vn, DVC_STATUS_SUBMITTED,
+                               "citizen");
+
+    dvc_buf_init(&receipt, &ctx->alloc);
+
+    if (p->accept_auto) {
+
+        /* accepted at once: the deadline's clock starts now */
+        minutes = p->processing_unit == DVC_PROCESSING_DAYS
+                  ? (int64_t) p->processing_halves
+                    * dvc_calendar_day_minutes(dmcf->calendar) / 2
+                  : (int64_t) p->processing_halves * 30;
+
+        if (dvc_calendar_due(dmcf->calendar, ctx->now, minutes, p->cutoff,
+                             &due) != 0)
+        {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "dvc: the calendar does not cover the appointment "
+                          "of procedure \"%s\"; extend dvc_calendar", p->code);
+            return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE);
+        }
+
+        dvc_time_format_vn(due, due_vn);
+        ngx_sprintf((u_char *) due_ts, "%L%Z", (int64_t) due);
+        ngx_sprintf((u_char *) accepted_ts, "%L%Z", ctx->now);
+
+        dvc_buf_putc(&history, ',');
+        ngx_http_dvc_history_entry(&history, ctx->now_vn, DVC_STATUS_ACCEPTED,
+                                   "gateway");
+
+        /* the receipt (form 01: giấy tiếp nhận hồ sơ và hẹn trả kết quả) */
+        dvc_buf_reset(&payload);
+        dvc_buf_printf(&payload, "{\"code\":\"%s\",\"procedure\":{\"code\":"
+                       "\"%s\",\"name\":", ctx->code, p->code);
+        dvc_buf_json_str(&payload, p->name, strlen(p->name));
+        dvc_buf_printf(&payload, "},\"agency\":\"%s\",\"applicant\":{\"name\":",
+                       p->agency);
+        dvc_buf_json_str(&payload, facts.applicant_name,
+                         facts.applicant_name_len);
+        dvc_buf_puts(&payload, ",\"phone\":");
+        dvc_buf_json_str(&payload, facts.applicant_phone,
+                         facts.applicant_phone_len);
+        dvc_buf_puts(&payload, ",\"email\":");
+        dvc_buf_json_str(&payload, facts.applicant_email,
+                         facts.applicant_email_len);
+        dvc_buf_puts(&payload, "},\"documents\":");
+        ngx_http_dvc_documents_json(&payload, &facts, p, 1);
+        dvc_buf_printf(&payload, ",\"processing\":{\"%s\":%u%s},"
+                       "\"accepted_at\":\"%.16s\",\"due_at\":\"%.16s\","
+                       "\"delivery\":",
+                       p->processing_unit == DVC_PROCESSING_DAYS ? "days"
+                                                                 : "hours",
+                       p->processing_halves / 2,
+                       (p->processing_halves & 1) ? ".5" : "",
+                       ctx->now_vn, due_vn);
+        dvc_buf_json_str(&payload, facts.delivery, facts.delivery_len);
+        dvc_buf_printf(&payload, ",\"fee\":%lld}", p->fee);
+
+        if (payload.failed
+            || dvc_jws_sign(dmcf->signing_key, "dvc-receipt+jws", payload.data,
+                            payload.len, &receipt) != 0 || receipt.failed)
+        {
+            ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                          "dvc: signing the receipt failed");
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    dvc_buf_putc(&history, ']');
+
+    /* the answer, kept for idempotent retries */
+    dvc_buf_init(&answer, &ctx->alloc);
+    dvc_buf_printf(&answer, "{\"code\":\"%s\",\"procedure\":\"%s\","
+                   "\"status\":\"%s\",\"status_number\":%d,"
+                   "\"submitted_at\":\"%s\",\"lookup_token\":\"%.*s\","
+                   "\"acknowledgement\":\"%.*s\"",
+                   ctx->code, p->code, st->slug, status, ctx->now_vn,
+                   (int) ctx->token_len, ctx->token, (int) ack.len, ack.data);
+
+    if (p->accept_auto) {
+        dvc_buf_printf(&answer, ",\"accepted_at\":\"%s\",\"due_at\":\"%s\","
+                       "\"receipt\":\"%.*s\"", ctx->now_vn, due_vn,
+                       (int) receipt.len, receipt.data);
+    }
+
+    dvc_buf_putc(&answer, '}');
+
+    if (history.failed || answer.failed) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* MULTI; HSET; XADD; ZADD; [SET idem]; EXEC */
+    hkey = ngx_pnalloc(r->pool, sizeof("dvc:d:") - 1 + DVC_CODE_LEN);
+    if (hkey == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    ngx_memcpy(hkey, "dvc:d:", sizeof("dvc:d:") - 1);
+    ngx_memcpy(hkey + sizeof("dvc:d:") - 1, ctx->code, DVC_CODE_LEN);
+
+    n = 0;
+
+    cmds[n].argc = 1;
+    cmds[n].argv = (const char *[]) { "MULTI" };
+    cmds[n].argvlen = (size_t[]) { 5 };
+    n++;
+
+#define dvc_arg(s, l)  argv[argc] = (const char *) (s); argvlen[argc++] = (l)
+#define dvc_sarg(s)    dvc_arg(s, strlen((const char *) (s)))
+
+    argc = 0;
+    dvc_sarg("HSET");
+    dvc_arg(hkey, sizeof("dvc:d:") - 1 + DVC_CODE_LEN);
+    dvc_sarg("code");           dvc_arg(ctx->code, DVC_CODE_LEN);
+    dvc_sarg("procedure");      dvc_sarg(p->code);
+    dvc_sarg("agency");         dvc_sarg(p->agency);
+    dvc_sarg("status");         dvc_sarg(status == DVC_STATUS_ACCEPTED ? "2" : "1");
+    dvc_sarg("delivery");       dvc_arg(facts.delivery ? facts.delivery : "",
+                                        facts.delivery_len);
+    dvc_sarg("submitted_at");   dvc_sarg(ctx->now_vn);
+    dvc_sarg("submitted_ts");   dvc_sarg(now_ts);
+    dvc_sarg("updated_at");     dvc_sarg(ctx->now_vn);
+    dvc_sarg("token_sha256");   dvc_arg(ctx->token_sha, 64);
+    dvc_sarg("body_sha256");    dvc_arg(ctx->body_sha, 64);
+    dvc_sarg("history");        dvc_arg(history.data, history.len);
+    dvc_sarg("ack");            dvc_arg(ack.data, ack.len);
+
+    if (p->accept_auto) {
+        dvc_sarg("accepted_at");    dvc_sarg(ctx->now_vn);
+        dvc_sarg("accepted_ts");    dvc_sarg(accepted_ts);
+        dvc_sarg("due_at");         dvc_sarg(due_vn);
+        dvc_sarg("due_ts");         dvc_sarg(due_ts);
+        dvc_sarg("receipt");        dvc_arg(receipt.data, receipt.len);
+    }
+
+    cmds[n].argc = argc;
+    cmds[n].argv = argv;
+    cmds[n].argvlen = argvlen;
+    n++;
+
+    /* the back-end's inbox: the body exactly as the citizen sent it */
+    cmds[n].argc = 11;
+    cmds[n].argv = (const char *[]) { "XADD", "dvc:inbox", "*",
+                                      "code", ctx->code,
+                                      "procedure", p->code,
+                                      "submitted_at", ctx->now_vn,
+                                      "body", ctx->body.data };
+    cmds[n].argvlen = (size_t[]) { 4, 9, 1, 4, DVC_CODE_LEN, 9,
+                                   strlen(p->code), 12, strlen(ctx->now_vn),
+                                   4, ctx->body.len };
+    n++;
+
+    cmds[n].argc = 4;
+    cmds[n].argv = (const char *[]) { "ZADD", "dvc:idx:submitted", now_ts,
+                                      ctx->code };
+    cmds[n].argvlen = (size_t[]) { 4, sizeof("dvc:idx:submitted") - 1,
+                                   strlen(now_ts), DVC_CODE_LEN };
+    n++;
+
+    if (ctx->idem_key.len) {
+        dvc_buf_init(&idem, &ctx->alloc);
+        dvc_buf_printf(&idem, "done:%s:%s:", ctx->body_sha, ctx->code);
+        dvc_buf_append(&idem, answer.data, answer.len);
+
+        if (idem.failed) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        idem_argv[0] = "SET";
+        idem_argvlen[0] = 3;
+        idem_argv[1] = (const char *) ctx->idem_key.data;
+        idem_argvlen[1] = ctx->idem_key.len;
+        idem_argv[2] = idem.data;
+        idem_argvlen[2] = idem.len;
+        idem_argv[3] = "EX";
+        idem_argvlen[3] = 2;
+        idem_argv[4] = NGX_HTTP_DVC_IDEM_TTL;
+        idem_argvlen[4] = sizeof(NGX_HTTP_DVC_IDEM_TTL) - 1;
+
+        cmds[n].argc = 5;
+        cmds[n].argv = idem_argv;
+        cmds[n].argvlen = idem_argvlen;
+        n++;
+    }
+
+#undef dvc_arg
+#undef dvc_sarg
+
+    cmds[n].argc = 1;
+    cmds[n].argv = (const char *[]) { "EXEC" };
+    cmds[n].argvlen = (size_t[]) { 4 };
+    n++;
+
+    ctx->answer.data = (u_char *) answer.data;
+    ctx->answer.len = answer.len;
+
+    rc = ngx_http_dvc_redis_send(r, cmds, n, ngx_http_dvc_submit_exec_reply,
+                                 ctx);
+    if (rc == NGX_OK) {
+        return NGX_DONE;
+    }
+
+    return ngx_http_dvc_submit_unavailable(r, ctx, "redis unavailable");
+}
+
+
+static void
+ngx_http_dvc_submit_exec_reply(ngx_http_request_t *r, redisReply *reply,
+    void *data)
+{
+    ngx_http_dvc_submit_ctx_t *ctx = data;
+
+    size_t     i;
+    ngx_str_t  code;
+
+    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
+        /* EXEC failed or never ran: Redis discarded the whole transaction */
+        ngx_http_dvc_finalize(r, ngx_http_dvc_submit_unavailable(r, ctx,
+                              reply && reply->type == REDIS_REPLY_ERROR
+                              ? reply->str : "transaction not executed"));
+        return;
+    }
+
+    for (i = 0; i < reply->elements; i++) {
+        if (reply->element[i]->type == REDIS_REPLY_ERROR) {
+            /* MULTI cannot roll back: this is a bug or a wrong-type key,
+             * never a partial dossier the citizen would believe recorded */
+            ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                          "dvc: recording dossier \"%s\": command %uz of the "
+                          "transaction failed: %s", ctx->code, i + 1,
+                          reply->element[i]->str);
+            ngx_http_dvc_finalize(r,
+                ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL));
+            return;
+        }
+    }
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "dvc: dossier \"%s\" recorded for procedure \"%s\"",
+                  ctx->code, ctx->proc->procedure->code);
+
+    code.data = (u_char *) ctx->code;
+    code.len = DVC_CODE_LEN;
+
+    ngx_http_dvc_finalize(r, ngx_http_dvc_submit_created(r, &code,
+                          ctx->answer.data, ctx->answer.len));
+}
+
+
+static ngx_int_t
+ngx_http_dvc_submit_unavailable(ngx_http_request_t *r,
+    ngx_http_dvc_submit_ctx_t *ctx, const char *why)
+{
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "dvc: submission answered 503, nothing recorded: %s", why);
+
+    return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE);
+}
+
+
+static ngx_int_t
+ngx_http_dvc_submit_created(ngx_http_request_t *r, ngx_str_t *code,
+    u_char *body, size_t len)
+{
+    u_char                   *p;
+    ngx_table_elt_t          *h;
+    ngx_http_dvc_loc_conf_t  *dlcf;
+
+    dlcf = ngx_http_get_module_loc_conf(r, ngx_http_dvc_module);
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    h->value.data = ngx_pnalloc(r->pool, dlcf->api_root.len
+                                + sizeof("/v1/dossiers/") - 1 + code->len);
+    if (h->value.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_cpymem(h->value.data, dlcf->api_root.data, dlcf->api_root.len);
+    p = ngx_cpymem(p, "/v1/dossiers/", sizeof("/v1/dossiers/") - 1);
+    p = ngx_cpymem(p, code->data, code->len);
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Location");
+    h->value.len = p - h->value.data;
+
+    return ngx_http_dvc_send_json(r, NGX_HTTP_CREATED, body, len);
+}
+
+
+/* The request is over: pooled contexts go back for the next one. */
+static void
+ngx_http_dvc_submit_cleanup(void *data)
+{
+    ngx_http_dvc_submit_ctx_t *ctx = data;
+
+    if (ctx->v) {
+        ngx_http_dvc_validator_put(ctx->proc, ctx->v);
+        ctx->v = NULL;
+    }
+
+    if (ctx->scan) {
+        ngx_http_dvc_scan_put(ctx->dmcf, ctx->scan);
+        ctx->scan = NULL;
+    }
+}
+
+
+static ngx_int_t
+ngx_http_dvc_is_json(ngx_http_request_t *r)
+{
+    ngx_str_t  *ct;
+
+    if (r->headers_in.content_type == NULL) {
+        return 0;
+    }
+
+    ct = &r->headers_in.content_type->value;
+
+    /* application/json, optionally with parameters (charset=utf-8) */
+    return ct->len >= 16
+           && ngx_strncasecmp(ct->data, (u_char *) "application/json", 16) == 0
+           && (ct->len == 16 || ct->data[16] == ';' || ct->data[16] == ' ');
+}
