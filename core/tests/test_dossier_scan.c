@@ -593,6 +593,118 @@ test_utf8_matches_reference(void **state)
     dvc_dossier_scan_free(s);
 }
 
+static int
+facts_equal(const dvc_dossier_facts_t *a, const dvc_dossier_facts_t *b)
+{
+#define SAME(p, n) ((a->p == NULL) == (b->p == NULL) && a->n == b->n \
+                    && (a->p == NULL || memcmp(a->p, b->p, a->n) == 0))
+    size_t  i;
+
+    if (!SAME(delivery, delivery_len) || !SAME(applicant_name, applicant_name_len)
+        || !SAME(applicant_phone, applicant_phone_len)
+        || !SAME(applicant_email, applicant_email_len)
+        || a->ndocuments != b->ndocuments)
+    {
+        return 0;
+    }
+    for (i = 0; i < a->ndocuments; i++) {
+        const dvc_dossier_doc_t *x = &a->documents[i], *y = &b->documents[i];
+
+        if ((x->kind == NULL) != (y->kind == NULL) || x->kind_len != y->kind_len
+            || (x->kind && memcmp(x->kind, y->kind, x->kind_len) != 0)
+            || (x->sha256 == NULL) != (y->sha256 == NULL)
+            || (x->sha256 && strcmp(x->sha256, y->sha256) != 0)
+            || (x->media_type == NULL) != (y->media_type == NULL)
+            || (x->media_type && strcmp(x->media_type, y->media_type) != 0)
+            || x->size != y->size)
+        {
+            return 0;
+        }
+    }
+    return 1;
+#undef SAME
+}
+
+/*
+ * Mutated fixtures (bytes replaced, deleted, duplicated; deterministic),
+ * each scanned whole and in random pieces: the same verdict, the same
+ * message, and on success the same facts.  Under ASan this is also a small
+ * fuzz run of the scanner's own code.
+ */
+static void
+test_mutations_split_invariant(void **state)
+{
+    static const char    pool[] = "{}[]\",:\\u0d8e\xc3\xa9\xed\xff 1-.ea";
+    dvc_dossier_scan_t  *whole, *parts;
+    dvc_dossier_facts_t  fw, fp;
+    size_t               len, n, i, k, at, piece;
+    char                *text = load_fixture(&len), *m;
+    unsigned long        seed = 20261122;
+    int                  rw, rp, round, accepted = 0, refused = 0;
+
+#define RAND() (seed = seed * 6364136223846793005ul + 1442695040888963407ul, \
+                (size_t) (seed >> 33))
+
+    (void) state;
+    m = malloc(len * 2);
+    assert_non_null(m);
+    whole = dvc_dossier_scan_new(&dvc_alloc_std);
+    parts = dvc_dossier_scan_new(&dvc_alloc_std);
+    assert_non_null(whole);
+    assert_non_null(parts);
+    for (round = 0; round < 3000; round++) {
+        memcpy(m, text, len);
+        n = len;
+        for (k = RAND() % 3; k > 0; k--) {
+            at = RAND() % n;
+            switch (RAND() % 3) {
+            case 0:
+                m[at] = pool[RAND() % (sizeof(pool) - 1)];
+                break;
+            case 1:
+                memmove(m + at, m + at + 1, n - at - 1);
+                n--;
+                break;
+            default:
+                if (n < len * 2) {
+                    memmove(m + at + 1, m + at, n - at);
+                    n++;
+                }
+            }
+        }
+        dvc_dossier_scan_reset(whole);
+        dvc_dossier_scan_reset(parts);
+        rw = feed_copy(whole, m, n);
+        rw = rw ? rw : dvc_dossier_scan_finish(whole);
+        rp = 0;
+        for (i = 0; i < n && rp == 0; i += piece) {
+            piece = 1 + RAND() % 200;
+            piece = piece < n - i ? piece : n - i;
+            rp = feed_copy(parts, m + i, piece);
+        }
+        rp = rp ? rp : dvc_dossier_scan_finish(parts);
+        assert_int_equal(rw, rp);
+        if (rw == 0) {
+            dvc_dossier_scan_facts(whole, &fw);
+            dvc_dossier_scan_facts(parts, &fp);
+            assert_true(facts_equal(&fw, &fp));
+            accepted++;
+        } else {
+            assert_string_equal(dvc_dossier_scan_error(whole, NULL),
+                                dvc_dossier_scan_error(parts, NULL));
+            refused++;
+        }
+    }
+#undef RAND
+    /* both outcomes were exercised */
+    assert_true(accepted > 100);
+    assert_true(refused > 100);
+    dvc_dossier_scan_free(whole);
+    dvc_dossier_scan_free(parts);
+    free(m);
+    free(text);
+}
+
 static char *
 nested(size_t depth, size_t *len)
 {
@@ -870,6 +982,7 @@ main(void)
         cmocka_unit_test(test_malformed_json),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_utf8_matches_reference),
+        cmocka_unit_test(test_mutations_split_invariant),
         cmocka_unit_test(test_depth_limit),
         cmocka_unit_test(test_documents_cap),
         cmocka_unit_test(test_reset_and_reuse),
