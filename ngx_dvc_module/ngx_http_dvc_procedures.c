@@ -62,6 +62,9 @@ ngx_http_dvc_schemas(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
+    ngx_log_error(NGX_LOG_NOTICE, cf->log, 0,
+                  "dvc: %uz procedure(s) loaded from \"%V\"", set->n, &dir);
+
     return NGX_CONF_OK;
 }
 
