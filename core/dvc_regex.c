@@ -872,10 +872,8 @@ dvc_regex_scratch_new(const dvc_alloc_t *a)
     pcre2_set_match_limit(s->mctx, DVC_REGEX_MATCH_LIMIT);
     pcre2_set_depth_limit(s->mctx, DVC_REGEX_DEPTH_LIMIT);
     pcre2_set_heap_limit(s->mctx, DVC_REGEX_HEAP_LIMIT);
-    s->jit = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, s->gctx);
-    if (s->jit != NULL) {
-        pcre2_jit_stack_assign(s->mctx, NULL, s->jit);
-    }
+    /* JIT matching starts on PCRE2's 32 KiB machine-stack area; a bigger
+     * JIT stack (an mmap) is made only when a search needs it */
     return s;
 fail:
     dvc_regex_scratch_free(a, s);
@@ -903,6 +901,15 @@ dvc_regex_search(const dvc_regex_t *re, dvc_regex_scratch_t *s,
 
     rc = pcre2_match(re->code, (PCRE2_SPTR) (subject ? subject : ""), len, 0, 0,
                      s->md, s->mctx);
+    if (rc == PCRE2_ERROR_JIT_STACKLIMIT && s->jit == NULL) {
+        s->jit = pcre2_jit_stack_create(32 * 1024, DVC_REGEX_JIT_STACK_MAX, s->gctx);
+        if (s->jit == NULL) {
+            return -1;
+        }
+        pcre2_jit_stack_assign(s->mctx, NULL, s->jit);
+        rc = pcre2_match(re->code, (PCRE2_SPTR) (subject ? subject : ""), len, 0, 0,
+                         s->md, s->mctx);
+    }
     if (rc >= 0) {
         return 1;
     }

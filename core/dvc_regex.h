@@ -24,6 +24,10 @@
 #define DVC_REGEX_MATCH_LIMIT  1000000
 #define DVC_REGEX_DEPTH_LIMIT  10000
 #define DVC_REGEX_HEAP_LIMIT   (16 * 1024)   /* KiB */
+/* Largest JIT stack, reserved (mmap) only by a search that needs more than
+ * PCRE2's 32 KiB default; it bounds backtracking memory with JIT as the heap
+ * limit does without. */
+#define DVC_REGEX_JIT_STACK_MAX  (8 * 1024 * 1024)
 
 /* Longest PCRE2 translation accepted: "\\S" becomes ~200 bytes, and format
  * "regex" translates instance strings, so the output is bounded. */

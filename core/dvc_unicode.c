@@ -115,19 +115,45 @@ dvc_str_equal_nfc(const char *a, size_t alen, const char *b, size_t blen)
     nfd_iter_t        ia, ib;
     utf8proc_int32_t  ra[RUN_MAX], rb[RUN_MAX];
     int               na, nb;
+    size_t            i, p;
 
-    if (alen == blen && memcmp(a, b, alen) == 0) {
+    /* canonical decomposition keeps the number of code points, so when one
+     * string is a proper prefix of the other they cannot be equivalent */
+    for (i = 0; i < alen && i < blen && a[i] == b[i]; i++) {
+        /* common prefix */
+    }
+    if (i == alen && i == blen) {
         return dvc_utf8_valid((const unsigned char *) a, alen);
     }
-    if (is_ascii(a, alen) && is_ascii(b, blen)) {
+    if (i == alen || i == blen) {
+        return 0;
+    }
+    /* two different ASCII characters after an identical prefix: the NFDs
+     * differ there */
+    if ((unsigned char) a[i] < 0x80 && (unsigned char) b[i] < 0x80) {
+        return 0;
+    }
+    /* the prefix up to its last ASCII character has the same NFD on both
+     * sides (an ASCII character is a starter; reordering never crosses it),
+     * so normalization starts there */
+    for (p = i; p > 0 && (unsigned char) a[p - 1] >= 0x80; p--) {
+        /* back past the non-ASCII characters before the difference */
+    }
+    if (p > 0) {
+        p--;
+    }
+    if (!dvc_utf8_valid((const unsigned char *) a, p)) {
+        return 0;
+    }
+    if (is_ascii(a + p, alen - p) && is_ascii(b + p, blen - p)) {
         return 0;
     }
     memset(&ia, 0, sizeof(ia));
     memset(&ib, 0, sizeof(ib));
-    ia.p = (const unsigned char *) a;
-    ia.end = ia.p + alen;
-    ib.p = (const unsigned char *) b;
-    ib.end = ib.p + blen;
+    ia.p = (const unsigned char *) a + p;
+    ia.end = (const unsigned char *) a + alen;
+    ib.p = (const unsigned char *) b + p;
+    ib.end = (const unsigned char *) b + blen;
     for ( ;; ) {
         na = nfd_run(&ia, ra);
         nb = nfd_run(&ib, rb);

@@ -173,6 +173,28 @@ test_limits(void **state)
     }
 }
 
+/* A long subject that needs more than PCRE2's default JIT stack still
+ * matches: the scratch grows its stack on demand. */
+static void
+test_long_subject(void **state)
+{
+    size_t                n = 100000;
+    char                 *sub = malloc(n + 1), e[100];
+    dvc_regex_t          *re = dvc_regex_compile(A, "^(a|b)*c$", 9, e, sizeof(e));
+    dvc_regex_scratch_t  *s = dvc_regex_scratch_new(A);
+
+    (void) state;
+    assert_non_null(sub);
+    assert_non_null(re);
+    memset(sub, 'a', n);
+    sub[n] = 'c';
+    assert_int_equal(dvc_regex_search(re, s, sub, n + 1), 1);
+    assert_int_equal(dvc_regex_search(re, s, sub, n), 0);
+    dvc_regex_scratch_free(A, s);
+    dvc_regex_free(A, re);
+    free(sub);
+}
+
 /* A long pattern of classes is refused before it costs memory. */
 static void
 test_translation_bound(void **state)
@@ -342,6 +364,7 @@ main(void)
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_shared),
         cmocka_unit_test(test_translation_bound),
+        cmocka_unit_test(test_long_subject),
         cmocka_unit_test(test_suite_files),
     };
 
