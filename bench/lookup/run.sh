@@ -8,6 +8,7 @@
 # env:   REPS=5 D=10s WARMUP=2s N=2000 C=50
 #        PIN=1   server on core 1; wrk, the seeding clients and Redis on core 0 (PIN=0: none)
 #        PEERS=../shared/bench   RUN=/tmp/dvcbench (runtime files and results)
+#        PROFILE=1  afterwards, perf profile of ngx_dvc's worker under the same load
 #        BUSY=25  flag a round when processes not started here used that % of one core
 #        PORT_BASE=21000: Redis +379, ceiling +80, OpenResty +81, Node +82, ngx_dvc +83
 set -euo pipefail
@@ -287,4 +288,26 @@ else
     say "ngx_dvc's error log: no [alert], [emerg], [crit] or crash"
 fi
 cp "$RUN/dvc/error.log" "$RES/ours.error.log"
+
+# PROFILE=1: where ngx_dvc's worker spends its time (perf, cpu-clock, 8 s under load)
+if [ "${PROFILE:-0}" = 1 ]; then
+    command -v perf > /dev/null || { say "PROFILE=1 needs perf (linux-perf)" >&2; exit 1; }
+    seed ours
+    worker=$(pgrep -P "$(cat "$RUN/dvc/nginx.pid")")
+    load env MODE=get TOKENS="$RES/ours.tokens" \
+        wrk -t1 -c"$C" -d12s -s "$BENCH/load/dvc.lua" "$(url_of ours)" > "$RES/ours-profile.wrk.txt" &
+    wrk_pid=$!
+    sleep 2
+    perf record -q -e cpu-clock -F 1999 -g -p "$worker" -o "$RES/ours.perf.data" -- sleep 8 2> /dev/null
+    wait "$wrk_pid"
+    report() { perf report -i "$RES/ours.perf.data" --no-children --stdio -g none "$@" 2> /dev/null; }
+    report --sort dso | grep -v '^#' | grep -v '^$' | head -12 > "$RES/ours.perf.dso.txt" || true
+    report --sort dso,sym | grep -v '^#' | grep -v '^$' | head -40 > "$RES/ours.perf.sym.txt" || true
+    report -n --sort dso,sym | awk -f "$HERE/perf-categories.awk" > "$RES/ours.perf.categories.txt"
+    echo
+    say "profile of ngx_dvc's worker during: $(grep '^RESULT' "$RES/ours-profile.wrk.txt" | cut -d' ' -f2-)"
+    echo "== by category"; cat "$RES/ours.perf.categories.txt"
+    echo "== by library"; cat "$RES/ours.perf.dso.txt"
+    echo "== top symbols"; head -30 "$RES/ours.perf.sym.txt"
+fi
 say "raw figures, wrk outputs and answers in $RES"
