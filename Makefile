@@ -32,7 +32,7 @@ CORE_LIB    := $(BUILD)/libdvccore.a
 CLI         := $(BUILD)/dvc
 
 .PHONY: FORCE all deps module core cli test test-unit test-unit-asan test-conformance test-integration-asan \
-        test-integration test-interop demo demo-stop fuzz bench-lookup clean
+        test-integration test-interop demo demo-stop fuzz bench-lookup bench-submit clean
 
 all: $(MODULE) $(CORE_LIB) $(CLI)
 
@@ -148,6 +148,10 @@ demo-stop:
 # status lookups against the peers in ../shared/bench: bench/lookup/README.md
 bench-lookup: $(MODULE)
 	bench/lookup/run.sh
+
+# submissions against the Node peer: bench/submit/README.md
+bench-submit: $(MODULE) $(CLI)
+	bench/submit/run.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -1,0 +1,27 @@
+-- wrk script: POST /dvc/v1/dossiers, rotating over $NBODIES bodies $BODIES/1.json ..
+-- (the same dossier under as many procedure copies, each of another agency, so that
+-- no agency passes the 9,999 codes a day the legal code allows).  done() prints the
+-- RESULT line of ../shared/bench/load/dvc.lua: req/s, p50/p99 (ms), non-2xx count.
+local reqs, i = {}, 0
+
+function init(args)
+  local dir, n = os.getenv("BODIES"), tonumber(os.getenv("NBODIES"))
+  for k = 1, n do
+    local f = assert(io.open(dir .. "/" .. k .. ".json", "rb"))
+    reqs[k] = wrk.format("POST", "/dvc/v1/dossiers",
+                         { ["Content-Type"] = "application/json" }, f:read("*a"))
+    f:close()
+  end
+end
+
+function request()
+  i = i % #reqs + 1
+  return reqs[i]
+end
+
+function done(s, latency, requests)
+  local e = s.errors
+  io.write(string.format("RESULT rps=%.1f p50_ms=%.2f p99_ms=%.2f non2xx=%d sock_err=%d requests=%d\n",
+    s.requests / (s.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    e.status, e.connect + e.read + e.write + e.timeout, s.requests))
+end
