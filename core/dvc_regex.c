@@ -42,6 +42,8 @@ struct dvc_regex_scratch {
                 "\\x{7b}-\\x{10ffff}"
 #define ANY_SET "\\x{0}-\\x{10ffff}"
 
+#define TR_MAX_DEPTH 250    /* PCRE2's default parentheses nesting limit */
+
 typedef struct {
     const unsigned char  *start;
     const unsigned char  *p;
@@ -49,6 +51,10 @@ typedef struct {
     dvc_buf_t            *out;
     char                 *err;
     size_t                errlen;
+    /* open groups, 1 for a lookaround: ECMA-262 (unicode mode) does not let
+     * a quantifier follow an assertion, PCRE2 does */
+    unsigned char         group[TR_MAX_DEPTH];
+    int                   depth;
 } tr_t;
 
 /* A class atom: one code point, or a set (\d, \p{..}) already spelt out. */
@@ -590,12 +596,14 @@ translate_group(tr_t *t)
         return tr_fail(t, "unterminated group");
     }
     if (*t->p == ':' || *t->p == '=' || *t->p == '!') {
+        t->group[t->depth - 1] = *t->p != ':';
         dvc_buf_puts(t->out, "(?");
         dvc_buf_putc(t->out, (char) *t->p++);
         return 0;
     }
     if (*t->p == '<') {
         if (t->p + 1 < t->end && (t->p[1] == '=' || t->p[1] == '!')) {
+            t->group[t->depth - 1] = 1;
             dvc_buf_puts(t->out, "(?<");
             dvc_buf_putc(t->out, (char) t->p[1]);
             t->p += 2;
@@ -649,6 +657,7 @@ dvc_regex_translate(const char *pat, size_t len, dvc_buf_t *out,
     tr_t  t;
     int   n, quantified = 0, was_quantified;
 
+    t.depth = 0;
     t.start = (const unsigned char *) pat;
     t.p = t.start;
     t.end = t.p + len;
@@ -670,9 +679,10 @@ dvc_regex_translate(const char *pat, size_t len, dvc_buf_t *out,
         was_quantified = quantified;
         quantified = 0;
         if (was_quantified && (*t.p == '*' || *t.p == '+' || *t.p == '{'
-                               || (*t.p == '?' && was_quantified == 2)))
+                               || (*t.p == '?' && was_quantified >= 2)))
         {
-            return tr_fail(&t, "nothing to repeat");
+            return tr_fail(&t, was_quantified == 3 ? "an assertion cannot be repeated"
+                                                   : "nothing to repeat");
         }
         switch (*t.p) {
         case '*':
@@ -704,6 +714,10 @@ dvc_regex_translate(const char *pat, size_t len, dvc_buf_t *out,
             break;
         case '(':
             t.p++;
+            if (t.depth == TR_MAX_DEPTH) {
+                return tr_fail(&t, "parentheses nested too deeply");
+            }
+            t.group[t.depth++] = 0;
             if (t.p < t.end && *t.p == '?') {
                 t.p++;
                 if (translate_group(&t) != 0) {
@@ -714,6 +728,15 @@ dvc_regex_translate(const char *pat, size_t len, dvc_buf_t *out,
                 return tr_fail(&t, "nothing to repeat");
             } else {
                 dvc_buf_putc(out, '(');
+            }
+            break;
+        case ')':
+            t.p++;
+            dvc_buf_putc(out, ')');
+            if (t.depth > 0) {
+                /* an assertion can't be repeated: mark it like a quantifier
+                 * that allows no further one */
+                quantified = t.group[--t.depth] ? 3 : 0;
             }
             break;
         case '{':

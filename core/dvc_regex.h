@@ -7,6 +7,11 @@
  * is an error.  `$` matches only at the very end (PCRE2_DOLLAR_ENDONLY), the
  * match is a search (never anchored), JIT is used when PCRE2 has it.
  *
+ * Valid ECMA-262 that PCRE2 10.42 refuses (so dvc_regex_compile() fails with
+ * PCRE2's message): variable-length lookbehind, group names beyond ASCII
+ * letters, digits, "_" and "$", a name used twice (ES2025 allows it in
+ * different alternatives), quantifier bounds above 65535.
+ *
  * A compiled regex is immutable and may be shared by every validation; each
  * run brings its own scratch (match data, JIT stack, limits).  The allocator
  * given to compile / scratch_new must outlive what it made.

@@ -120,7 +120,8 @@ test_rejected(void **state)
         "^(abc]", "a{", "a}", "]", "a++", "a{2}*", "a???", "(*ACCEPT)", "\\c1",
         "\\u12", "\\u{110000}", "\\x4", "[z-a]", "[\\d-z]", "\\p{Nonsense}",
         "\\p{Foo=Bar}", "\\01", "(?<1a>x)", "\\k<n>", "(", "[a", "\\", "\\2(a)",
-        "*a", "a{2,1}", "[[:alpha:]]",
+        "*a", "a{2,1}", "[[:alpha:]]", "(?=a)*", "(?!a){2}", "(?<=a)?",
+        "(?<!a)+", "^*", "\\b+",
     };
     size_t  i;
     char    err[200];
@@ -143,6 +144,9 @@ test_rejected(void **state)
     assert_true(valid("(?<n>a)\\k<n>"));
     assert_true(valid("([abc])+\\s+$"));
     assert_true(valid("^[0-9]{2,}$"));
+    assert_true(valid("((?=a)b)*"));
+    assert_true(valid("(?:a)*?"));
+    assert_true(valid("(a)+(?=b)"));
 }
 
 /* Catastrophic backtracking gives -1 quickly instead of hanging a worker. */
