@@ -61,18 +61,61 @@ dvc_jws_typ_valid(const char *typ, size_t len)
     return 1;
 }
 
-/* Appends the base64url of the protected header. */
+/* An allocator that never gives memory: a dvc_buf_t over a fixed array. */
+static void *
+dvc_jws_no_malloc(void *ud, size_t size)
+{
+    (void) ud;
+    (void) size;
+    return NULL;
+}
+
+static void *
+dvc_jws_no_realloc(void *ud, void *p, size_t old_size, size_t new_size)
+{
+    (void) ud;
+    (void) p;
+    (void) old_size;
+    (void) new_size;
+    return NULL;
+}
+
+static void
+dvc_jws_no_free(void *ud, void *p)
+{
+    (void) ud;
+    (void) p;
+}
+
+static const dvc_alloc_t  dvc_jws_fixed_alloc = {
+    dvc_jws_no_malloc, dvc_jws_no_realloc, dvc_jws_no_free, NULL
+};
+
+static void
+dvc_jws_fixed_buf(dvc_buf_t *b, char *mem, size_t size)
+{
+    dvc_buf_init(b, &dvc_jws_fixed_alloc);
+    b->data = mem;
+    b->cap = size;
+}
+
+/*
+ * Appends the base64url of the protected header.  Built on the stack, not on
+ * the key's allocator: in nginx that is the configuration pool, which must
+ * not grow while workers sign.
+ */
 static void
 dvc_jws_header(const dvc_key_t *k, const char *typ, size_t typ_len,
     dvc_buf_t *out)
 {
+    char       mem[DVC_JWS_HDR_JSON_MAX + 1];
     dvc_buf_t  b;
 
-    /* kid is printable ASCII (dvc_kid_valid) but may hold '"' or '\\' */
-    dvc_buf_init(&b, k->alloc);
+    dvc_jws_fixed_buf(&b, mem, sizeof(mem));
     dvc_buf_puts(&b, "{\"alg\":\"");
     dvc_buf_puts(&b, dvc_alg_name(k->alg));
     dvc_buf_puts(&b, "\",\"kid\":");
+    /* kid is printable ASCII (dvc_kid_valid) but may hold '"' or '\\' */
     dvc_buf_json_str(&b, k->kid, k->kid_len);
     if (typ != NULL) {
         dvc_buf_puts(&b, ",\"typ\":\"");
@@ -81,11 +124,10 @@ dvc_jws_header(const dvc_key_t *k, const char *typ, size_t typ_len,
     }
     dvc_buf_putc(&b, '}');
     if (b.failed) {
-        out->failed = 1;
+        out->failed = 1;    /* cannot happen: the bounds above fit mem */
     } else {
         dvc_buf_base64url(out, (const unsigned char *) b.data, b.len);
     }
-    dvc_buf_free(&b);
 }
 
 /* The encoded header for typ, from the key's cache (filled on first use). */
@@ -115,21 +157,18 @@ dvc_jws_put_header(const dvc_key_t *k, const char *typ, size_t typ_len,
         dvc_jws_header(k, typ, typ_len, out);    /* cache full: no caching */
         return;
     }
-    dvc_buf_init(&b, k->alloc);
+    dvc_jws_fixed_buf(&b, slot->b64, sizeof(slot->b64));
     dvc_jws_header(k, typ, typ_len, &b);
-    if (!b.failed && b.len <= DVC_JWS_HDR_B64_MAX) {
-        if (typ_len) {
-            memcpy(slot->typ, typ, typ_len);
-        }
-        slot->typ_len = typ_len;
-        memcpy(slot->b64, b.data, b.len);
-        slot->b64_len = b.len;
-    }
-    dvc_buf_append(out, b.data, b.len);
     if (b.failed) {
         out->failed = 1;
+        return;
     }
-    dvc_buf_free(&b);
+    if (typ_len) {
+        memcpy(slot->typ, typ, typ_len);
+    }
+    slot->typ_len = typ_len;
+    slot->b64_len = b.len;
+    dvc_buf_append(out, slot->b64, slot->b64_len);
 }
 
 /*

@@ -11,8 +11,11 @@
 
 /* A "typ" we sign with: at most this long, from [A-Za-z0-9.+/_-]. */
 #define DVC_JWS_TYP_MAX     48
-/* base64url of the longest header {"alg":"EdDSA","kid":KID,"typ":TYP} */
-#define DVC_JWS_HDR_B64_MAX 256
+/* The longest header {"alg":"EdDSA","kid":KID,"typ":TYP}: 8 + 5 + 9 + a kid
+ * of 64 characters each escaped to 2 + 9 + TYP + 2 = 209 bytes; its
+ * base64url is 279 characters (and the encoder wants one byte more). */
+#define DVC_JWS_HDR_JSON_MAX 216
+#define DVC_JWS_HDR_B64_MAX  ((DVC_JWS_HDR_JSON_MAX + 2) / 3 * 4 + 1)
 /* How many distinct typ values a key remembers the encoded header of
  * (the gateway signs two: acknowledgement and receipt). */
 #define DVC_JWS_HDR_SLOTS   4

@@ -764,6 +764,36 @@ test_key_refusals(void **state)
     assert_string_equal(dvc_key_kid(k), "receipts-2026");
     dvc_key_free(k);
 
+    /* the longest kid, all of it needing JSON escapes, with the longest typ:
+     * the header still fits the key's cache and the token verifies */
+    {
+        char        kid[DVC_KID_MAX + 1], hdr[512];
+        dvc_key_t  *keys[1];
+        dvc_jwks_t  jwks;
+        dvc_buf_t   b;
+        int         i;
+
+        for (i = 0; i < DVC_KID_MAX; i++) {
+            kid[i] = i % 2 ? '\\' : '"';
+        }
+        kid[DVC_KID_MAX] = '\0';
+        keys[0] = load_private(pem_ed25519, kid);
+        jwks_of(keys, 1, &jwks);
+        assert_string_equal(dvc_key_kid(jwks.keys[0]), kid);
+        dvc_buf_init(&b, A);
+        for (i = 0; i < 2; i++) {   /* cache miss, then hit */
+            dvc_buf_reset(&b);
+            assert_int_equal(dvc_jws_sign(keys[0],
+                "application/dvc-receipt+jwt.0123456789abcdefghij", S("{}"), &b), 0);
+            assert_verifies(b.data, b.len, &jwks, "{}");
+        }
+        decode_header(dvc_buf_cstr(&b), hdr, sizeof(hdr));
+        assert_int_equal(strlen(hdr), 209);
+        dvc_buf_free(&b);
+        dvc_jwks_free(&jwks);
+        dvc_key_free(keys[0]);
+    }
+
     /* a public key is fine for verification; its kid is the same thumbprint */
     assert_int_equal(dvc_key_load_public(A, S(pem_p256_pub), NULL, &k, err,
                                          sizeof(err)), 0);
