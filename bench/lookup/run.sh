@@ -9,6 +9,7 @@
 #        PIN=1   server on core 1; wrk, the seeding clients and Redis on core 0 (PIN=0: none)
 #        PEERS=../shared/bench   RUN=/tmp/dvcbench (runtime files and results)
 #        PROFILE=1  afterwards, perf profile of ngx_dvc's worker under the same load
+#        LOCK_WAIT=0  seconds to wait for another benchmark holding /tmp/dvcbench/lock
 #        BUSY=25  flag a round when processes not started here used that % of one core
 #        PORT_BASE=21000: Redis +379, ceiling +80, OpenResty +81, Node +82, ngx_dvc +83
 set -euo pipefail
@@ -18,6 +19,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 PEERS=${PEERS:-$ROOT/../shared/bench}
 REPS=${REPS:-5} D=${D:-10s} WARMUP=${WARMUP:-2s} N=${N:-2000} C=${C:-50} PIN=${PIN:-1}
 PORT_BASE=${PORT_BASE:-21000}
+LOCK_WAIT=${LOCK_WAIT:-0}
 BUSY=${BUSY:-25}        # % of one core used by others that flags a round
 MODULE=$ROOT/build/ngx_http_dvc_module.so
 
@@ -34,9 +36,16 @@ for tool in nginx redis-server redis-cli wrk node curl taskset bc; do
 done
 source "$PEERS/env.sh"                  # BENCH, wait_port, stop_pidfile, start/stop_redis
 
-# one run at a time: the ports and cores are shared
-exec 9> "$RUN/lock"
-flock -n 9 || { echo "lookup: another run holds $RUN/lock" >&2; exit 2; }
+# one benchmark at a time, whatever its RUN: the cores are shared (other benchmarks
+# of this project take the same lock)
+LOCK=/tmp/dvcbench/lock
+mkdir -p "${LOCK%/*}"
+exec 9> "$LOCK"
+if ! flock -w "$LOCK_WAIT" 9; then
+    echo "lookup: another benchmark holds $LOCK (fuser -v $LOCK): two at once" \
+         "spoil each other's figures; LOCK_WAIT=SECONDS waits for it" >&2
+    exit 2
+fi
 
 RES=$RUN/results/$(date -u +%Y%m%d-%H%M%S)-pin$PIN
 mkdir -p "$RES"
@@ -99,7 +108,7 @@ cleanup > /dev/null 2>&1 || true        # leftovers of an interrupted run (our p
 trap cleanup EXIT
 trap 'echo; say interrupted; exit 130' INT TERM
 
-start_redis
+start_redis 9>&-                       # the servers must not inherit the lock
 REDIS_PID=$(cat "$RUN/redis/redis.pid")
 pin 0 "$REDIS_PID"
 say "redis $(redis-server --version | grep -o 'v=[0-9.]*') on 127.0.0.1:$REDIS_PORT (no persistence)"
@@ -110,13 +119,13 @@ sed -e "s|@MODULE@|$MODULE|; s|@RUN@|$R|g; s|@PORT@|$DVC_PORT|; s|@REDIS_PORT@|$
     "$HERE/nginx.conf.in" > "$R/nginx.conf"
 : > "$R/error.log"
 nginx -p "$R" -c "$R/nginx.conf" -e "$R/error.log" -t -q
-nginx -p "$R" -c "$R/nginx.conf" -e "$R/error.log"
+nginx -p "$R" -c "$R/nginx.conf" -e "$R/error.log" 9>&-
 wait_port "$DVC_PORT"
 pin 1 "$(cat "$R/nginx.pid")"
 say "ngx_dvc ($MODULE) on http://127.0.0.1:$DVC_PORT"
 
 TARGETS="ceiling ours"
-if "$BENCH/peers/ceiling/start.sh" 1 > /dev/null; then
+if "$BENCH/peers/ceiling/start.sh" 1 > /dev/null 9>&-; then
     pin 1 "$(cat "$RUN/ceiling/nginx.pid")"
     say "nginx return 200 on http://127.0.0.1:$CEILING_PORT"
 else
@@ -124,7 +133,7 @@ else
     TARGETS="ours"
 fi
 
-if "$BENCH/peers/openresty/start.sh" 1 > /dev/null; then
+if "$BENCH/peers/openresty/start.sh" 1 > /dev/null 9>&-; then
     pin 1 "$(cat "$RUN/openresty/nginx.pid")"
     TARGETS="$TARGETS openresty"
     say "OpenResty peer on http://127.0.0.1:$OPENRESTY_PORT"
@@ -140,7 +149,7 @@ if [ ! -d "$BENCH/peers/node/node_modules" ]; then
         node_ok=0
     }
 fi
-if [ "$node_ok" = 1 ] && "$BENCH/peers/node/start.sh" 1 > /dev/null; then
+if [ "$node_ok" = 1 ] && "$BENCH/peers/node/start.sh" 1 > /dev/null 9>&-; then
     pin 1 "$(cat "$RUN/node/$NODE_PORT.pid")"
     TARGETS="$TARGETS node"
     say "Node peer (1 process) on http://127.0.0.1:$NODE_PORT"
