@@ -41,6 +41,8 @@ source "$PEERS/env.sh"                  # BENCH, wait_port, stop_pidfile, start/
 LOCK=/tmp/dvcbench/lock
 mkdir -p "${LOCK%/*}"
 exec 9> "$LOCK"
+# fd 8: the terminal, for a Ctrl-C that lands while stdout goes to a wrk output file
+exec 8>&1
 if ! flock -w "$LOCK_WAIT" 9; then
     echo "lookup: another benchmark holds $LOCK (fuser -v $LOCK): two at once" \
          "spoil each other's figures; LOCK_WAIT=SECONDS waits for it" >&2
@@ -64,7 +66,7 @@ cleanup() {
     stop_redis || true
 }
 trap cleanup EXIT
-trap 'echo; say interrupted; exit 130' INT TERM
+trap 'echo >&8; say interrupted >&8; exit 130' INT TERM
 
 # pin CPUS PID...: the processes and their children (nginx workers, Node's worker)
 pin() {
@@ -106,9 +108,9 @@ fi
 
 cleanup > /dev/null 2>&1 || true        # leftovers of an interrupted run (our pid files only)
 trap cleanup EXIT
-trap 'echo; say interrupted; exit 130' INT TERM
+trap 'echo >&8; say interrupted >&8; exit 130' INT TERM
 
-start_redis 9>&-                       # the servers must not inherit the lock
+start_redis 9>&- 8>&-                  # the servers must not inherit the lock
 REDIS_PID=$(cat "$RUN/redis/redis.pid")
 pin 0 "$REDIS_PID"
 say "redis $(redis-server --version | grep -o 'v=[0-9.]*') on 127.0.0.1:$REDIS_PORT (no persistence)"
@@ -119,13 +121,13 @@ sed -e "s|@MODULE@|$MODULE|; s|@RUN@|$R|g; s|@PORT@|$DVC_PORT|; s|@REDIS_PORT@|$
     "$HERE/nginx.conf.in" > "$R/nginx.conf"
 : > "$R/error.log"
 nginx -p "$R" -c "$R/nginx.conf" -e "$R/error.log" -t -q
-nginx -p "$R" -c "$R/nginx.conf" -e "$R/error.log" 9>&-
+nginx -p "$R" -c "$R/nginx.conf" -e "$R/error.log" 9>&- 8>&-
 wait_port "$DVC_PORT"
 pin 1 "$(cat "$R/nginx.pid")"
 say "ngx_dvc ($MODULE) on http://127.0.0.1:$DVC_PORT"
 
 TARGETS="ceiling ours"
-if "$BENCH/peers/ceiling/start.sh" 1 > /dev/null 9>&-; then
+if "$BENCH/peers/ceiling/start.sh" 1 > /dev/null 9>&- 8>&-; then
     pin 1 "$(cat "$RUN/ceiling/nginx.pid")"
     say "nginx return 200 on http://127.0.0.1:$CEILING_PORT"
 else
@@ -133,7 +135,7 @@ else
     TARGETS="ours"
 fi
 
-if "$BENCH/peers/openresty/start.sh" 1 > /dev/null 9>&-; then
+if "$BENCH/peers/openresty/start.sh" 1 > /dev/null 9>&- 8>&-; then
     pin 1 "$(cat "$RUN/openresty/nginx.pid")"
     TARGETS="$TARGETS openresty"
     say "OpenResty peer on http://127.0.0.1:$OPENRESTY_PORT"
@@ -149,7 +151,7 @@ if [ ! -d "$BENCH/peers/node/node_modules" ]; then
         node_ok=0
     }
 fi
-if [ "$node_ok" = 1 ] && "$BENCH/peers/node/start.sh" 1 > /dev/null 9>&-; then
+if [ "$node_ok" = 1 ] && "$BENCH/peers/node/start.sh" 1 > /dev/null 9>&- 8>&-; then
     pin 1 "$(cat "$RUN/node/$NODE_PORT.pid")"
     TARGETS="$TARGETS node"
     say "Node peer (1 process) on http://127.0.0.1:$NODE_PORT"
