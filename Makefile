@@ -122,6 +122,25 @@ $(BUILD)/conformance-runner: t/conformance/runner.c $(CORE_LIB)
 test-conformance: $(CLI) $(BUILD)/conformance-runner
 	t/conformance/run.sh
 
+# libFuzzer on schema compile + streaming validation (clang), seeded from the
+# official suite; FUZZ_SECS=600 for the 10-minute run.
+FUZZ_SECS   ?= 60
+$(BUILD)/fuzz/fuzz_schema: t/fuzz/fuzz_schema.c $(CORE_SRCS) $(CORE_HDRS)
+	@mkdir -p $(@D)
+	$(CLANG) -std=c11 -D_GNU_SOURCE -g -O1 -Icore $(WARN) \
+	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	    -o $@ $< $(CORE_SRCS) $(CORE_LIBS)
+
+fuzz: $(BUILD)/fuzz/fuzz_schema $(BUILD)/conformance-runner
+	@mkdir -p $(BUILD)/fuzz/corpus $(BUILD)/fuzz/seeds
+	$(BUILD)/conformance-runner -s $(BUILD)/fuzz/seeds \
+	    -r ../shared/conformance/json-schema-test-suite/remotes \
+	    ../shared/conformance/json-schema-test-suite/tests/draft2020-12/*.json \
+	    > /dev/null || true
+	cp examples/dossiers/*.json $(BUILD)/fuzz/seeds/ 2>/dev/null || true
+	$(BUILD)/fuzz/fuzz_schema -max_total_time=$(FUZZ_SECS) -timeout=10 \
+	    -rss_limit_mb=2048 $(BUILD)/fuzz/corpus $(BUILD)/fuzz/seeds
+
 # signed documents against python3-jwcrypto and the openssl command line
 test-interop: $(CLI)
 	t/jws-interop.sh

@@ -81,6 +81,51 @@ static const dvc_msg_t messages[] = {
     { "state", "Gọi sai trình tự", "Called out of order" },
 };
 
+/* format failures name what was expected */
+static const dvc_msg_t format_messages[] = {
+    { "date", "Ngày không hợp lệ (định dạng YYYY-MM-DD)",
+      "Not a valid date (YYYY-MM-DD)" },
+    { "date-time", "Thời điểm không hợp lệ (định dạng RFC 3339)",
+      "Not a valid date-time (RFC 3339)" },
+    { "time", "Giờ không hợp lệ (định dạng RFC 3339)",
+      "Not a valid time (RFC 3339)" },
+    { "duration", "Khoảng thời gian không hợp lệ (ISO 8601)",
+      "Not a valid duration (ISO 8601)" },
+    { "email", "Địa chỉ thư điện tử không hợp lệ",
+      "Not a valid e-mail address" },
+    { "hostname", "Tên miền không hợp lệ", "Not a valid host name" },
+    { "ipv4", "Địa chỉ IPv4 không hợp lệ", "Not a valid IPv4 address" },
+    { "ipv6", "Địa chỉ IPv6 không hợp lệ", "Not a valid IPv6 address" },
+    { "uri", "Địa chỉ URI không hợp lệ", "Not a valid URI" },
+    { "uri-reference", "Tham chiếu URI không hợp lệ",
+      "Not a valid URI reference" },
+    { "uuid", "Mã UUID không hợp lệ", "Not a valid UUID" },
+    { "vn-citizen-id", "Số định danh cá nhân không hợp lệ (12 chữ số)",
+      "Not a valid personal identification number (12 digits)" },
+    { "vn-phone", "Số điện thoại không hợp lệ",
+      "Not a valid Vietnamese phone number" },
+    { "vn-tax-code", "Mã số thuế không hợp lệ",
+      "Not a valid tax code" },
+    { "vn-agency-code", "Mã cơ quan không hợp lệ",
+      "Not a valid agency code" },
+};
+
+const dvc_msg_t *
+dvc_schema_format_msg(const char *format)
+{
+    size_t i;
+
+    for (i = 0; format != NULL
+                && i < sizeof(format_messages) / sizeof(format_messages[0]);
+         i++)
+    {
+        if (strcmp(format_messages[i].code, format) == 0) {
+            return &format_messages[i];
+        }
+    }
+    return NULL;
+}
+
 static const dvc_msg_t generic = {
     "invalid", "Giá trị không hợp lệ", "Value is not valid"
 };
@@ -225,7 +270,7 @@ compact_text(dvc_validate_ctx_t *v)
     v->compact_at = v->strs.len * 2 > 64 * 1024 ? v->strs.len * 2 : 64 * 1024;
 }
 
-void
+dvc_erec_t *
 dvc_err_add(dvc_validate_ctx_t *v, dvc_vi_t *vi, const char *code,
     const char *kw, const char *tok, size_t toklen, const dvc_snode_t *msgs)
 {
@@ -234,14 +279,14 @@ dvc_err_add(dvc_validate_ctx_t *v, dvc_vi_t *vi, const char *code,
     const dvc_msg_t *m;
 
     if (vi->sink == NULL || v->capped) {
-        return;
+        return NULL;
     }
     if (v->strs.len > v->compact_at && v->strs.len > 64 * 1024) {
         compact_text(v);
     }
     r = rec_new(v, &id, vi->sink != &v->errors);
     if (r == NULL) {
-        return;
+        return NULL;
     }
     r->offset = dvc_run_offset(v);
     r->code = code;
@@ -267,6 +312,7 @@ dvc_err_add(dvc_validate_ctx_t *v, dvc_vi_t *vi, const char *code,
     dvc_buf_putc(&v->strs, '\0');
     r->tag = vi->index;
     list_push(v, vi->sink, id);
+    return r;
 }
 
 void

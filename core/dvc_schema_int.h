@@ -212,5 +212,7 @@ typedef struct {
 
 /* Message for a keyword or fatal code (a generic one if unknown). */
 const dvc_msg_t *dvc_schema_msg(const char *code);
+/* Message for a failed format by its name, NULL if none specific. */
+const dvc_msg_t *dvc_schema_format_msg(const char *format);
 
 #endif

@@ -118,9 +118,9 @@ struct dvc_validate_ctx {
 
 /* Adds a violation of keyword kw (code) of vi's schema for the current value
  * (plus the member token if given) to vi's sink. */
-void dvc_err_add(dvc_validate_ctx_t *v, dvc_vi_t *vi, const char *code,
-                 const char *kw, const char *tok, size_t toklen,
-                 const dvc_snode_t *msgs);
+dvc_erec_t *dvc_err_add(dvc_validate_ctx_t *v, dvc_vi_t *vi,
+                        const char *code, const char *kw, const char *tok,
+                        size_t toklen, const dvc_snode_t *msgs);
 /* Moves all of src to the end of dst (dst NULL: drops them). */
 void dvc_err_move(dvc_validate_ctx_t *v, dvc_errlist_t *dst,
                   dvc_errlist_t *src);

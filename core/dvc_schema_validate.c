@@ -565,9 +565,21 @@ check_scalar(dvc_validate_ctx_t *v, dvc_vi_t *vi, int tok, const char *t,
                 dvc_err_add(v, vi, "pattern", "pattern", NULL, 0, NULL);
             }
         }
-        if (s->format >= 0 && !dvc_format_check(s->format, t, len)) {
+        if (s->format >= 0
+            && !dvc_format_check_a(v->alloc, s->format, t, len))
+        {
+            dvc_erec_t      *e;
+            const dvc_msg_t *m;
+
             vi->valid = 0;
-            dvc_err_add(v, vi, "format", "format", NULL, 0, NULL);
+            e = dvc_err_add(v, vi, "format", "format", NULL, 0, NULL);
+            m = dvc_schema_format_msg(dvc_format_name(s->format));
+            if (e != NULL && m != NULL && s->msg_vi == NULL
+                && s->msg_en == NULL)
+            {
+                e->vi = m->vi;
+                e->en = m->en;
+            }
         }
     }
 }

@@ -581,6 +581,10 @@ test_options(void **state)
     assert_string_equal(dvc_validate_error(v, 0)->code, "format");
     assert_string_equal(dvc_validate_error(v, 0)->keyword,
                         "/properties/email/format");
+    assert_string_equal(dvc_validate_error(v, 0)->message_en,
+                        "Not a valid e-mail address");
+    assert_string_equal(dvc_validate_error(v, 0)->message_vi,
+                        "Địa chỉ thư điện tử không hợp lệ");
     dvc_validate_free(v);
     dvc_schema_free(s);
 

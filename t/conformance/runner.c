@@ -2,11 +2,12 @@
  * Conformance runner: every case of JSON-Schema-Test-Suite files through
  * dvc_schema_compile + dvc_validate_feed/finish, as a user of the API would.
  *
- *   runner [-r REMOTES] [-k KNOWN_FAILURES] [-o] FILE...
+ *   runner [-r REMOTES] [-k KNOWN_FAILURES] [-o] [-s SEED_DIR] FILE...
  *
  * Prints "<file>: P/T passed" per file, every unexpected failure, and a final
  * "N passed, M failed" line (known failures counted apart).  -o marks the
  * files as optional: their failures are reported but never fail the run.
+ * -s writes every case as a fuzzing seed (SCHEMA NUL INSTANCE) into SEED_DIR.
  * Exit 1 if a case of a required file failed without being a known failure.
  * Each instance is fed whole and again split in two at every third byte
  * position, so buffer boundaries are exercised on the whole suite.  The
@@ -122,6 +123,30 @@ is_known(const char *known, const char *file, const char *group,
     return 0;
 }
 
+/* A fuzzing seed: SCHEMA NUL INSTANCE (t/fuzz/fuzz_schema.c). */
+static void
+write_seed(const char *dir, long n, const dvc_sv_t *schema,
+    const dvc_sv_t *data)
+{
+    char      path[4096];
+    dvc_buf_t b;
+    FILE     *f;
+
+    snprintf(path, sizeof(path), "%s/suite-%05ld.json", dir, n);
+    dvc_buf_init(&b, &dvc_alloc_std);
+    serialize(&b, schema);
+    dvc_buf_append(&b, "", 1);
+    serialize(&b, data);
+    f = fopen(path, "wb");
+    if (f != NULL && !b.failed) {
+        fwrite(b.data, 1, b.len, f);
+    }
+    if (f != NULL) {
+        fclose(f);
+    }
+    dvc_buf_free(&b);
+}
+
 static int
 run_one(const dvc_schema_t *s, dvc_validate_ctx_t *v, const char *text,
     size_t len, size_t split)
@@ -143,7 +168,8 @@ run_one(const dvc_schema_t *s, dvc_validate_ctx_t *v, const char *text,
 int
 main(int argc, char **argv)
 {
-    const char          *remotes = NULL, *known_path = NULL;
+    const char          *remotes = NULL, *known_path = NULL, *seed_dir = NULL;
+    long                 nseeds = 0;
     char                *known = NULL, *text, err[512];
     int                  optional = 0, i, rc, expect, ok;
     size_t               len, g, t, klen, split;
@@ -156,6 +182,8 @@ main(int argc, char **argv)
             remotes = argv[++i];
         } else if (strcmp(argv[i], "-k") == 0 && i + 1 < argc) {
             known_path = argv[++i];
+        } else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc) {
+            seed_dir = argv[++i];
         } else if (strcmp(argv[i], "-o") == 0) {
             optional = 1;
         }
@@ -211,6 +239,10 @@ main(int argc, char **argv)
                 expect = dvc_sv_get(tc, "valid")->type == DVC_TOK_TRUE;
                 ok = 0;
                 rc = -1;
+                if (seed_dir != NULL) {
+                    write_seed(seed_dir, nseeds++, dvc_sv_get(grp, "schema"),
+                               dvc_sv_get(tc, "data"));
+                }
                 if (v != NULL) {
                     dvc_buf_init(&ib, &dvc_alloc_std);
                     serialize(&ib, dvc_sv_get(tc, "data"));
