@@ -174,12 +174,19 @@ path_push_key(dvc_validate_ctx_t *v, const char *k, size_t len)
 static void
 path_push_index(dvc_validate_ctx_t *v, size_t i)
 {
-    char   n[24];
-    int    len = snprintf(n, sizeof(n), "/%zu", i);
+    char   n[24], *p = n + sizeof(n);
+    size_t len;
 
-    if (path_reserve(v, (size_t) len) == 0) {
-        memcpy(v->path + v->path_len, n, (size_t) len);
-        v->path_len += (size_t) len;
+    /* not snprintf: this runs for every array element */
+    do {
+        *--p = (char) ('0' + i % 10);
+        i /= 10;
+    } while (i > 0);
+    *--p = '/';
+    len = (size_t) (n + sizeof(n) - p);
+    if (path_reserve(v, len) == 0) {
+        memcpy(v->path + v->path_len, p, len);
+        v->path_len += len;
     }
 }
 
