@@ -6,6 +6,9 @@
  * URIs, IRIs and URI templates live in dvc_format_uri.c, the Vietnamese
  * formats in dvc_format_vn.c.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE  /* gmtime_r */
+#endif
 #include <string.h>
 #include <time.h>
 
