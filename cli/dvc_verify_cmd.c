@@ -1,7 +1,9 @@
 /*
- * dvc verify JWS|- --jwks FILE: checks an acknowledgement or receipt offline
- * against a JWK Set (a saved GET /dvc/v1/keys, or `dvc jwks` output).  Valid:
- * the payload on stdout, exit 0.  Not valid: the reason on stderr, exit 1.
+ * dvc verify JWS|- --jwks FILE [--typ TYP]: checks an acknowledgement or
+ * receipt offline against a JWK Set (a saved GET /dvc/v1/keys, or `dvc jwks`
+ * output); with --typ the header's typ must be TYP (dvc-receipt+jws: a
+ * receipt, not an acknowledgement).  Valid: the payload on stdout, which key
+ * signed on stderr, exit 0.  Not valid: the reason on stderr, exit 1.
  */
 #include <stdio.h>
 #include <string.h>
@@ -12,7 +14,8 @@
 int
 dvc_cmd_verify(int argc, char **argv)
 {
-    const char  *jws_arg = NULL, *jwks_path = NULL;
+    const char  *jws_arg = NULL, *jwks_path = NULL, *typ = NULL;
+    const dvc_key_t  *key = NULL;
     dvc_buf_t    jws, text, payload;
     dvc_jwks_t   jwks;
     char         err[512];
@@ -21,6 +24,8 @@ dvc_cmd_verify(int argc, char **argv)
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--jwks") == 0 && i + 1 < argc) {
             jwks_path = argv[++i];
+        } else if (strcmp(argv[i], "--typ") == 0 && i + 1 < argc) {
+            typ = argv[++i];
         } else if (jws_arg == NULL
                    && (argv[i][0] != '-' || strcmp(argv[i], "-") == 0))
         {
@@ -31,7 +36,7 @@ dvc_cmd_verify(int argc, char **argv)
         }
     }
     if (jws_arg == NULL || jwks_path == NULL) {
-        fprintf(stderr, "usage: dvc verify JWS|- --jwks FILE\n");
+        fprintf(stderr, "usage: dvc verify JWS|- --jwks FILE [--typ TYP]\n");
         return 2;
     }
     memset(&jwks, 0, sizeof(jwks));
@@ -64,13 +69,15 @@ dvc_cmd_verify(int argc, char **argv)
         fprintf(stderr, "dvc verify: %s: %s\n", jwks_path, err);
         goto done;
     }
-    if (dvc_jws_verify(jws.data, jws.len, &jwks, &payload, err, sizeof(err))
-        != 0)
+    if (dvc_jws_verify_ex(jws.data, jws.len, &jwks, typ, &payload, &key, err,
+                          sizeof(err)) != 0)
     {
         fprintf(stderr, "dvc verify: not valid: %s\n", err);
         rc = 1;
         goto done;
     }
+    fprintf(stderr, "dvc verify: valid %s signature, key %s\n",
+            dvc_key_alg_name(key), dvc_key_kid(key));
     /* the payload as signed, with a newline unless it ends with one */
     fwrite(payload.data, 1, payload.len, stdout);
     if (payload.len == 0 || payload.data[payload.len - 1] != '\n') {

@@ -422,6 +422,7 @@ typedef struct {
     size_t       alg_len;
     const char  *kid;
     size_t       kid_len;
+    const char  *typ;          /* NULL: no typ member */
 } dvc_jws_header_t;
 
 /* Parses the decoded protected header (NUL-terminated json). */
@@ -475,6 +476,12 @@ dvc_jws_parse_header(char *json, yajl_val *tree, dvc_jws_header_t *h,
             }
             h->kid = v->u.string;
             h->kid_len = strlen(v->u.string);
+        } else if (strcmp(name, "typ") == 0) {
+            if (!YAJL_IS_STRING(v)) {
+                dvc_jws_err(err, errlen, "header typ is not a string");
+                return -1;
+            }
+            h->typ = v->u.string;
         } else if (strcmp(name, "crit") == 0 || strcmp(name, "b64") == 0) {
             /* extensions we do not implement must not be ignored (7515 4.1.11) */
             dvc_jws_err(err, errlen, "header member \"%s\" is not supported",
@@ -534,13 +541,22 @@ int
 dvc_jws_verify(const char *jws, size_t len, const dvc_jwks_t *jwks,
     dvc_buf_t *payload_out, char *err, size_t errlen)
 {
+    return dvc_jws_verify_ex(jws, len, jwks, NULL, payload_out, NULL, err,
+                             errlen);
+}
+
+int
+dvc_jws_verify_ex(const char *jws, size_t len, const dvc_jwks_t *jwks,
+    const char *typ, dvc_buf_t *payload_out, const dvc_key_t **key_out,
+    char *err, size_t errlen)
+{
     const char        *dot1, *dot2, *seg_sig;
     const dvc_key_t   *k;
     dvc_jws_header_t   h;
     dvc_alg_t          alg;
     yajl_val           tree = NULL;
     unsigned char      sig[DVC_SIG_MAX];
-    char               hdr[DVC_JWS_HEADER_MAX + 1], q[32];
+    char               hdr[DVC_JWS_HEADER_MAX + 1], q[64];
     size_t             hdr_b64_len, pay_b64_len, sig_b64_len, bad, start;
     long               n;
 
@@ -592,6 +608,18 @@ dvc_jws_verify(const char *jws, size_t len, const dvc_jwks_t *jwks,
     if (alg == 0) {
         dvc_jws_err(err, errlen, "alg \"%s\" is not accepted (EdDSA, ES256 or "
                     "RS256)", dvc_jws_quote(h.alg, h.alg_len, q, sizeof(q)));
+        yajl_tree_free(tree);
+        return -1;
+    }
+    if (typ != NULL && (h.typ == NULL || strcmp(h.typ, typ) != 0)) {
+        if (h.typ == NULL) {
+            dvc_jws_err(err, errlen, "header has no typ; expected \"%s\"",
+                        typ);
+        } else {
+            dvc_jws_err(err, errlen, "typ is \"%s\", not \"%s\"",
+                        dvc_jws_quote(h.typ, strlen(h.typ), q, sizeof(q)),
+                        typ);
+        }
         yajl_tree_free(tree);
         return -1;
     }
@@ -649,5 +677,8 @@ dvc_jws_verify(const char *jws, size_t len, const dvc_jwks_t *jwks,
         return -1;
     }
     payload_out->len = start + (size_t) n;
+    if (key_out != NULL) {
+        *key_out = k;
+    }
     return 0;
 }

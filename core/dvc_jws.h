@@ -76,4 +76,13 @@ void dvc_jwks_free(dvc_jwks_t *jwks);
 int dvc_jws_verify(const char *jws, size_t len, const dvc_jwks_t *jwks,
     dvc_buf_t *payload_out, char *err, size_t errlen);
 
+/*
+ * dvc_jws_verify, and also: typ (if not NULL) must be the header's "typ"
+ * exactly (so an acknowledgement is not taken for a receipt); *key_out (if
+ * not NULL) gets the key that verified, for its kid and alg.
+ */
+int dvc_jws_verify_ex(const char *jws, size_t len, const dvc_jwks_t *jwks,
+    const char *typ, dvc_buf_t *payload_out, const dvc_key_t **key_out,
+    char *err, size_t errlen);
+
 #endif

@@ -145,6 +145,10 @@ ok "rotation: one JWKS of three keys verifies each alg's JWS" \
 ok "a JWS checked against a JWKS without its key is refused (exit 1)" \
     bash -c "'$DVC' verify \"\$(cat $tmp/rsa.jws)\" --jwks '$tmp/ed25519.jwks' 2>'$tmp/e';
              [ \$? -eq 1 ] && grep -q 'no key with kid' '$tmp/e'"
+ok "--typ: a receipt is a receipt, and not an acknowledgement (exit 1)" \
+    bash -c "'$DVC' verify \"\$(cat $tmp/p256.jws)\" --jwks '$tmp/all.jwks' --typ dvc-receipt+jwt >/dev/null &&
+             '$DVC' verify \"\$(cat $tmp/p256.jws)\" --jwks '$tmp/all.jwks' --typ dvc-ack+jws 2>'$tmp/e';
+             [ \$? -eq 1 ] && grep -q 'typ is \"dvc-receipt+jwt\", not \"dvc-ack+jws\"' '$tmp/e'"
 ok "a bad call exits 2" \
     bash -c "'$DVC' verify \"\$(cat $tmp/rsa.jws)\"; [ \$? -eq 2 ]"
 

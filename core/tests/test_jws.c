@@ -598,6 +598,30 @@ test_alg_rules(void **state)
     assert_rejected(b.data, b.len, &jwks, "\"crit\" is not supported");
     forge(ec, "{\"alg\":\"ES256\",\"kid\":\"ec\",\"b64\":false}", "{}", &b);
     assert_rejected(b.data, b.len, &jwks, "\"b64\" is not supported");
+    /* typ, when the caller asks for one; and which key verified */
+    {
+        const dvc_key_t  *by = NULL;
+        char              err[256];
+
+        forge(ec, "{\"alg\":\"ES256\",\"kid\":\"ec\",\"typ\":\"dvc-ack+jws\"}",
+              "{}", &b);
+        dvc_buf_reset(&h);
+        assert_int_equal(dvc_jws_verify_ex(b.data, b.len, &jwks, "dvc-ack+jws",
+                                           &h, &by, err, sizeof(err)), 0);
+        assert_ptr_equal(by, jwks.keys[1]);
+        assert_string_equal(dvc_key_kid(by), "ec");
+        assert_int_equal(dvc_jws_verify_ex(b.data, b.len, &jwks,
+                                           "dvc-receipt+jws", &h, NULL, err,
+                                           sizeof(err)), -1);
+        assert_string_equal(err, "typ is \"dvc-ack+jws\", not \"dvc-receipt+jws\"");
+        forge(ec, "{\"alg\":\"ES256\",\"kid\":\"ec\"}", "{}", &b);
+        assert_int_equal(dvc_jws_verify_ex(b.data, b.len, &jwks,
+                                           "dvc-receipt+jws", &h, NULL, err,
+                                           sizeof(err)), -1);
+        assert_non_null(strstr(err, "no typ"));
+        forge(ec, "{\"alg\":\"ES256\",\"kid\":\"ec\",\"typ\":1}", "{}", &b);
+        assert_rejected(b.data, b.len, &jwks, "typ is not a string");
+    }
     /* a key embedded in the header is ignored: the JWKS decides */
     forge(ec, "{\"alg\":\"ES256\",\"kid\":\"ec\",\"jwk\":{\"kty\":\"oct\"}}",
           "{}", &b);
