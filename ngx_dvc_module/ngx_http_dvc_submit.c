@@ -333,6 +333,14 @@ ngx_http_dvc_submit_verdict(ngx_http_request_t *r,
      * scanner's; either way the byte offset */
     status = ctx->v ? ctx->vstatus : DVC_VALID;
 
+    /* our failure, not the citizen's: never a 400 for it */
+    if (status == DVC_ERR_NOMEM || status == DVC_ERR_STATE) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "dvc: validation failed internally: %s",
+                      dvc_validate_status_code(status));
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
+    }
+
     if (status > DVC_INVALID || (ctx->scan_failed && ctx->v == NULL)) {
 
         if (status > DVC_INVALID) {
