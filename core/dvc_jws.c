@@ -2,6 +2,9 @@
  * Compact JWS signing (the gateway's hot path) and verification (tools,
  * tests: untrusted input), and writing JWK Sets.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE  /* memmem */
+#endif
 #define OPENSSL_API_COMPAT 30000  /* EVP only: deprecated calls do not compile */
 #define OPENSSL_NO_DEPRECATED
 
@@ -595,7 +598,11 @@ dvc_jws_verify_ex(const char *jws, size_t len, const dvc_jwks_t *jwks,
         dvc_jws_err(err, errlen, "header is not base64url (at byte %zu)", bad);
         return -1;
     }
-    if (memchr(hdr, '\0', (size_t) n) != NULL) {
+    /* a NUL, raw or escaped, would cut alg or kid short for us (yajl hands
+     * out C strings) but not for another parser */
+    if (memchr(hdr, '\0', (size_t) n) != NULL
+        || memmem(hdr, (size_t) n, "\\u0000", 6) != NULL)
+    {
         dvc_jws_err(err, errlen, "header holds a NUL byte");
         return -1;
     }

@@ -710,6 +710,22 @@ test_malformed(void **state)
     dvc_buf_base64url(&b, (const unsigned char *) "{\"alg\":\"EdDSA\"}\0x", 17);
     dvc_buf_puts(&b, strchr(good.data, '.'));
     assert_rejected(b.data, b.len, &jwks, "NUL");
+    /* an escaped NUL would make "ed\u0000x" the kid "ed" for yajl's C strings */
+    {
+        dvc_key_t   *named = load_private(pem_ed25519, "ed");
+        dvc_key_t   *nk[1] = { named };
+        dvc_jwks_t   nj;
+
+        jwks_of(nk, 1, &nj);
+        forge(named, "{\"alg\":\"EdDSA\",\"kid\":\"ed\"}", "{}", &b);
+        assert_verifies(b.data, b.len, &nj, "{}");
+        forge(named, "{\"alg\":\"EdDSA\",\"kid\":\"ed\\u0000x\"}", "{}", &b);
+        assert_rejected(b.data, b.len, &nj, "NUL");
+        forge(named, "{\"alg\":\"EdDSA\\u0000none\",\"kid\":\"ed\"}", "{}", &b);
+        assert_rejected(b.data, b.len, &nj, "NUL");
+        dvc_jwks_free(&nj);
+        dvc_key_free(named);
+    }
     /* a huge header is refused before it is decoded */
     dvc_buf_reset(&b);
     for (i = 0; i < 3000; i++) {
