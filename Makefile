@@ -32,7 +32,8 @@ CORE_LIB    := $(BUILD)/libdvccore.a
 CLI         := $(BUILD)/dvc
 
 .PHONY: FORCE all deps module core cli test test-unit test-unit-asan test-conformance test-integration-asan \
-        test-integration test-interop demo demo-stop fuzz bench-lookup bench-submit clean
+        test-integration test-interop demo demo-stop fuzz fuzz-smoke fuzz-build bench-lookup \
+        bench-submit bench-validate clean
 
 all: $(MODULE) $(CORE_LIB) $(CLI)
 
@@ -156,6 +157,36 @@ test-integration-asan:
 	TEST_NGINX_MODULE=$(CURDIR)/build-asan/ngx_http_dvc_module.so \
 	    TEST_NGINX_PRELOAD=$$($(CC) -print-file-name=libasan.so) prove -r -j2 t/
 
+# ---------------------------------------------------------------- fuzzing
+# libFuzzer targets (clang), core built with ASan+UBSan: fuzz/README.md.
+# `make fuzz` runs each FUZZ_SECONDS; `make fuzz-smoke` 10 s each (not in test).
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS  := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+               -fno-omit-frame-pointer
+FUZZ_NAMES  := validate schema calendar jws scan
+FUZZ_BINS   := $(FUZZ_NAMES:%=$(BUILD)/fuzz/%_fuzz)
+FUZZ_OBJS   := $(CORE_SRCS:core/%.c=$(BUILD)/fuzz/core/%.o)
+
+$(BUILD)/fuzz/core/%.o: core/%.c $(CORE_HDRS)
+	@mkdir -p $(@D)
+	$(CLANG) $(filter-out -O2,$(CORE_CFLAGS)) -O1 \
+	    $(subst fuzzer,fuzzer-no-link,$(FUZZ_FLAGS)) -c -o $@ $<
+
+$(BUILD)/fuzz/libdvccore.a: $(FUZZ_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/fuzz/%_fuzz: fuzz/%_fuzz.c $(BUILD)/fuzz/libdvccore.a
+	$(CLANG) $(filter-out -O2,$(CORE_CFLAGS)) -O1 $(FUZZ_FLAGS) \
+	    -DFUZZ_DIR='"$(CURDIR)/fuzz"' -o $@ $< $(BUILD)/fuzz/libdvccore.a $(CORE_LIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: $(FUZZ_BINS)
+	fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
+fuzz-smoke: $(FUZZ_BINS)
+	fuzz/run.sh 10 $(FUZZ_NAMES)
+
 # ---------------------------------------------------------------- demo
 demo: deps all
 	scripts/demo.sh start
@@ -171,6 +202,14 @@ bench-lookup: $(MODULE)
 # submissions against the Node peer: bench/submit/README.md
 bench-submit: $(MODULE) $(CLI)
 	bench/submit/run.sh
+
+# the validator against yajl's bare parse and ajv: bench/validate/README.md
+$(BUILD)/bench/validate_bench: bench/validate/validate_bench.c $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CORE_CFLAGS) -o $@ $< $(CORE_LIB) $(CORE_LIBS)
+
+bench-validate: $(BUILD)/bench/validate_bench
+	bench/validate/run.sh
 
 clean:
 	rm -rf $(BUILD)

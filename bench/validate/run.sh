@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The validator against yajl's bare parse (ceiling) and ajv, in one run.
+#   bench/validate/run.sh [SECONDS per mode, default 1]   (from the repo root,
+#   or `make bench-validate`)
+# REPS=5 interleaved rounds (C yajl+ours, then node ajv, per input); the
+# median docs/s and MB/s of each is printed with the ratios ours/ajv and
+# ours/yajl.  PIN=N pins every process to CPU N.  Needs node and the peer's
+# node_modules (PEER, default ../shared/bench/peers/node: `npm ci` there).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+secs=${1:-1}
+reps=${REPS:-5}
+peer=${PEER:-../shared/bench/peers/node}
+fixtures=${FIXTURES:-../shared/bench/fixtures}
+out=build/bench/validate
+make -s build/bench/validate_bench
+[[ -d $peer/node_modules ]] || (cd "$peer" && npm ci --silent)
+python3 bench/validate/make-bulk.py "$fixtures" "$out" >/dev/null
+pin=()
+if [[ -n "${PIN:-}" ]]; then pin=(taskset -c "$PIN"); fi
+
+inputs=("dossier $fixtures/procedures/1.000001.json $fixtures/dossier-valid.json"
+        "bulk-1MB $out/bulk-schema.json $out/bulk.json")
+log=$out/results.txt
+: >"$log"
+for ((r = 1; r <= reps; r++)); do
+    for inp in "${inputs[@]}"; do
+        read -r name schema doc <<<"$inp"
+        "${pin[@]}" build/bench/validate_bench "$schema" "$doc" "$secs" 1 \
+            | sed "s/^RESULT /RESULT $name /" >>"$log"
+        "${pin[@]}" node bench/validate/ajv.mjs "$peer" "$schema" "$doc" "$secs" \
+            | sed "s/^RESULT /RESULT $name /" >>"$log"
+    done
+done
+
+python3 - "$log" "$reps" <<'PY'
+import re, statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    m = re.match(r'RESULT (\S+) (\S+) bytes=(\d+) docs_per_s=([\d.]+) MB_per_s=([\d.]+)', line)
+    if m:
+        rows.setdefault((m[1], m[2]), []).append((float(m[4]), float(m[5]), int(m[3])))
+print('median of %s interleaved rounds' % sys.argv[2])
+print('%-9s %-5s %9s %12s %9s' % ('input', 'impl', 'bytes', 'docs/s', 'MB/s'))
+for inp in ['dossier', 'bulk-1MB']:
+    med = {}
+    for impl in ['yajl', 'ours', 'ajv']:
+        v = rows[(inp, impl)]
+        med[impl] = statistics.median(x[0] for x in v), statistics.median(x[1] for x in v)
+        print('%-9s %-5s %9d %12.1f %9.2f' % (inp, impl, v[0][2], med[impl][0], med[impl][1]))
+    print('%-9s ours/ajv = %.2f   ours/yajl-ceiling = %.2f (yajl/ours = %.2fx)' % (
+        inp, med['ours'][0] / med['ajv'][0], med['ours'][0] / med['yajl'][0],
+        med['yajl'][0] / med['ours'][0]))
+PY

@@ -1,0 +1,155 @@
+/*
+ * libFuzzer target: the streaming validator on untrusted documents.
+ *
+ * The schemas of fuzz/schemas/validate/ (the real procedure 00.json and one
+ * rich group of each stateful keyword of the JSON Schema Test Suite) are
+ * compiled once.  Input byte 0 picks the schema (low 5 bits) and the limits
+ * (bit 7: tight ones, so the limit paths run too); the rest is the document.
+ * It is validated twice, once whole and once split at a byte derived from the
+ * input, and the two runs must agree on the outcome and the error list, with
+ * each violation's offset: a streaming validator's answer must not depend on
+ * where the network cut the body.  The offset of a fatal error (malformed
+ * JSON) may move by a token: yajl reports a token cut by a buffer boundary
+ * when the next buffer completes it (fuzz/regressions/validate/
+ * syntax-offset-split: 13 whole, 14 split), so it is only checked to lie in
+ * the document.  max_total_size is checked on each buffer before it is
+ * parsed, so a document past it may fail as "limit_size" whole and as
+ * "json_syntax" split (fuzz/regressions/validate/size-before-syntax), or
+ * split reach max_errors first (size-before-error-cap): when one run says
+ * limit_size, the other is not compared.  Reaching
+ * max_errors stops reading (as documented), so then the offset of the stop
+ * is not compared either (fuzz/regressions/validate/error-cap-stops-early).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dvc_schema.h"
+
+#ifndef FUZZ_DIR
+#error "build with -DFUZZ_DIR=\"path/to/fuzz\""
+#endif
+
+#define MAX_SCHEMAS       32
+#define TIGHT_MAX_ERRORS  3
+
+static dvc_schema_t         *schemas[MAX_SCHEMAS];
+static size_t                n_schemas;
+static dvc_validate_ctx_t   *ctx[MAX_SCHEMAS][2];
+
+static void
+load(void)
+{
+    char                   path[4096], err[512];
+    dvc_validate_limits_t  tight;
+    size_t                 i;
+
+    dvc_validate_limits_default(&tight);
+    tight.max_depth = 6;
+    tight.max_string_len = 40;
+    tight.max_properties = 8;
+    tight.max_items = 8;
+    tight.max_total_size = 600;
+    tight.max_errors = TIGHT_MAX_ERRORS;
+
+    for (i = 0; i < MAX_SCHEMAS; i++) {
+        snprintf(path, sizeof(path), "%s/schemas/validate/%02zu.json",
+                 FUZZ_DIR, i);
+        FILE *f = fopen(path, "rb");
+        if (f == NULL) {
+            break;
+        }
+        fclose(f);
+        schemas[i] = dvc_schema_compile_file(&dvc_alloc_std, path, NULL,
+                                             err, sizeof(err));
+        if (schemas[i] == NULL) {
+            fprintf(stderr, "%s: %s\n", path, err);
+            abort();
+        }
+        ctx[i][0] = dvc_validate_new(&dvc_alloc_std, schemas[i], NULL);
+        ctx[i][1] = dvc_validate_new(&dvc_alloc_std, schemas[i], &tight);
+        if (ctx[i][0] == NULL || ctx[i][1] == NULL) {
+            abort();
+        }
+    }
+    n_schemas = i;
+    if (n_schemas == 0) {
+        fprintf(stderr, "no schemas under %s/schemas/validate\n", FUZZ_DIR);
+        abort();
+    }
+}
+
+static int
+run(dvc_validate_ctx_t *v, const uint8_t *doc, size_t len, size_t cut,
+    dvc_buf_t *errors, size_t *offset, size_t *count)
+{
+    int     rc;
+    size_t  i;
+
+    dvc_validate_reset(v);
+    rc = dvc_validate_feed(v, doc, cut);
+    if (rc <= DVC_INVALID && cut < len) {
+        rc = dvc_validate_feed(v, doc + cut, len - cut);
+    }
+    if (rc <= DVC_INVALID) {
+        rc = dvc_validate_finish(v);
+    }
+    *offset = dvc_validate_offset(v);
+    if (*offset > len) {
+        fprintf(stderr, "offset %zu past the document's %zu bytes\n",
+                *offset, len);
+        abort();
+    }
+    dvc_errors_to_json(errors, v);
+    *count = dvc_validate_error_count(v);
+    if (rc <= DVC_INVALID) {
+        for (i = 0; i < dvc_validate_error_count(v); i++) {
+            dvc_buf_printf(errors, " @%zu", dvc_validate_error(v, i)->offset);
+        }
+    }
+    return rc;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static int          loaded;
+    dvc_validate_ctx_t *v;
+    dvc_buf_t           e1, e2;
+    size_t              len, cut, off1, off2, n1, n2, cap;
+    const uint8_t      *doc;
+    int                 rc1, rc2;
+
+    if (!loaded) {
+        load();
+        loaded = 1;
+    }
+    if (size < 1) {
+        return 0;
+    }
+    v = ctx[(data[0] & 0x1f) % n_schemas][data[0] >> 7];
+    cap = (data[0] >> 7) ? TIGHT_MAX_ERRORS : 100;
+    doc = data + 1;
+    len = size - 1;
+    cut = len ? (data[0] * 2654435761u + len) % (len + 1) : 0;
+
+    dvc_buf_init(&e1, &dvc_alloc_std);
+    dvc_buf_init(&e2, &dvc_alloc_std);
+    rc1 = run(v, doc, len, len, &e1, &off1, &n1);
+    rc2 = run(v, doc, len, cut, &e2, &off2, &n2);
+    if (rc1 == DVC_ERR_SIZE || rc2 == DVC_ERR_SIZE) {
+        /* which of the size limit, a syntax error or the error cap comes
+         * first depends on the cut */
+    } else if (rc1 != rc2 || (rc1 <= DVC_INVALID && n1 < cap && n2 < cap && off1 != off2) || e1.len != e2.len
+        || (e1.len && memcmp(e1.data, e2.data, e1.len) != 0))
+    {
+        fprintf(stderr, "whole: %d at %zu %.*s\nsplit at %zu: %d at %zu %.*s\n",
+                rc1, off1, (int) e1.len, e1.data, cut, rc2, off2,
+                (int) e2.len, e2.data);
+        abort();
+    }
+    dvc_buf_free(&e1);
+    dvc_buf_free(&e2);
+    return 0;
+}
