@@ -32,7 +32,7 @@ CORE_LIB    := $(BUILD)/libdvccore.a
 CLI         := $(BUILD)/dvc
 
 .PHONY: FORCE all deps module core cli test test-unit test-unit-asan test-conformance test-integration-asan \
-        test-integration test-interop demo demo-stop fuzz fuzz-smoke fuzz-build bench-lookup \
+        test-integration test-interop demo demo-stop fuzz fuzz-validator fuzz-smoke fuzz-build bench-lookup \
         bench-submit bench-validate clean
 
 all: $(MODULE) $(CORE_LIB) $(CLI)
@@ -132,7 +132,7 @@ $(BUILD)/fuzz/fuzz_schema: t/fuzz/fuzz_schema.c $(CORE_SRCS) $(CORE_HDRS)
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	    -o $@ $< $(CORE_SRCS) $(CORE_LIBS)
 
-fuzz: $(BUILD)/fuzz/fuzz_schema $(BUILD)/conformance-runner
+fuzz-validator: $(BUILD)/fuzz/fuzz_schema $(BUILD)/conformance-runner
 	@mkdir -p $(BUILD)/fuzz/corpus $(BUILD)/fuzz/seeds
 	$(BUILD)/conformance-runner -s $(BUILD)/fuzz/seeds \
 	    -r ../shared/conformance/json-schema-test-suite/remotes \
@@ -159,8 +159,9 @@ test-integration-asan:
 
 # ---------------------------------------------------------------- fuzzing
 # libFuzzer targets (clang), core built with ASan+UBSan: fuzz/README.md.
-# `make fuzz` runs each FUZZ_SECONDS; `make fuzz-smoke` 10 s each (not in test).
-FUZZ_SECONDS ?= 60
+# `make fuzz` runs fuzz-validator (above) and each of these for FUZZ_SECONDS
+# (default FUZZ_SECS); `make fuzz-smoke` these 10 s each (not in test).
+FUZZ_SECONDS ?= $(FUZZ_SECS)
 FUZZ_FLAGS  := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
                -fno-omit-frame-pointer
 FUZZ_NAMES  := validate schema calendar jws scan
@@ -182,6 +183,7 @@ $(BUILD)/fuzz/%_fuzz: fuzz/%_fuzz.c $(BUILD)/fuzz/libdvccore.a
 fuzz-build: $(FUZZ_BINS)
 
 fuzz: $(FUZZ_BINS)
+	$(MAKE) fuzz-validator FUZZ_SECS=$(FUZZ_SECONDS)
 	fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_NAMES)
 
 fuzz-smoke: $(FUZZ_BINS)
