@@ -16,6 +16,8 @@ static void *ngx_http_dvc_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_dvc_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
 static char *ngx_http_dvc_api(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+static ngx_int_t ngx_http_dvc_json_error_pages(ngx_conf_t *cf,
+    ngx_http_core_loc_conf_t *clcf, ngx_http_dvc_loc_conf_t *dlcf);
 static char *ngx_http_dvc_redis(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_dvc_api_root(ngx_conf_t *cf, void *post, void *data);
@@ -158,6 +160,13 @@ ngx_http_dvc_handler(ngx_http_request_t *r)
     ngx_http_dvc_loc_conf_t  *dlcf;
 
     dlcf = ngx_http_get_module_loc_conf(r, ngx_http_dvc_module);
+
+    if (r->internal && r->err_status == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE) {
+        /* nginx's own 413, redirected here by our error page */
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: body over client_max_body_size refused");
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_TOO_LARGE);
+    }
 
     rest = r->uri;
 
@@ -393,6 +402,10 @@ ngx_http_dvc_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
         clcf->handler = ngx_http_dvc_handler;
 
+        if (ngx_http_dvc_json_error_pages(cf, clcf, conf) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
+
         dmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_dvc_module);
 
         if (dmcf->redis_text.len == 0) {
@@ -404,6 +417,70 @@ ngx_http_dvc_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     }
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * nginx refuses a body over client_max_body_size before any module runs, with
+ * its HTML page; "every error is JSON", so the API's locations get an error
+ * page that redirects there to the API itself, which answers JSON.  A
+ * sysadmin's own error_page 413 is left alone; an inherited list is copied,
+ * never changed in place.
+ */
+static ngx_int_t
+ngx_http_dvc_json_error_pages(ngx_conf_t *cf, ngx_http_core_loc_conf_t *clcf,
+    ngx_http_dvc_loc_conf_t *dlcf)
+{
+    u_char               *p;
+    ngx_uint_t            i;
+    ngx_array_t          *pages;
+    ngx_http_err_page_t  *ep;
+
+    if (clcf->error_pages) {
+        ep = clcf->error_pages->elts;
+        for (i = 0; i < clcf->error_pages->nelts; i++) {
+            if (ep[i].status == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE) {
+                return NGX_OK;
+            }
+        }
+    }
+
+    pages = ngx_array_create(cf->pool, 2, sizeof(ngx_http_err_page_t));
+    if (pages == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (clcf->error_pages) {
+        ep = ngx_array_push_n(pages, clcf->error_pages->nelts);
+        if (ep == NULL) {
+            return NGX_ERROR;
+        }
+        ngx_memcpy(ep, clcf->error_pages->elts,
+                   clcf->error_pages->nelts * sizeof(ngx_http_err_page_t));
+    }
+
+    ep = ngx_array_push(pages);
+    if (ep == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(ep, sizeof(ngx_http_err_page_t));
+    ep->status = NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+    ep->overwrite = -1;     /* keep 413 */
+
+    ep->value.value.len = dlcf->api_root.len + sizeof("/v1/errors/413") - 1;
+    ep->value.value.data = ngx_pnalloc(cf->pool, ep->value.value.len);
+    if (ep->value.value.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_cpymem(ep->value.value.data, dlcf->api_root.data,
+                   dlcf->api_root.len);
+    ngx_memcpy(p, "/v1/errors/413", sizeof("/v1/errors/413") - 1);
+
+    clcf->error_pages = pages;
+
+    return NGX_OK;
 }
 
 

@@ -79,6 +79,11 @@ static ngx_http_dvc_error_t  ngx_http_dvc_errors[NGX_HTTP_DVC_ERR_LAST] = {
         "quả.",
         "The dossier has not been accepted yet, so there is no receipt."),
 
+    ngx_http_dvc_error(NGX_HTTP_DVC_ERR_TOO_LARGE,
+        NGX_HTTP_REQUEST_ENTITY_TOO_LARGE, "body_too_large",
+        "Hồ sơ gửi lên vượt quá dung lượng cho phép.",
+        "The dossier is larger than this service accepts."),
+
     ngx_http_dvc_error(NGX_HTTP_DVC_ERR_UNAVAILABLE,
         NGX_HTTP_SERVICE_UNAVAILABLE, "unavailable",
         "Hệ thống tạm thời không phục vụ được, vui lòng thử lại sau ít phút.",

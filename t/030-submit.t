@@ -285,3 +285,44 @@ my $half = int(length($b) / 2);
 --- request eval
 main::post(main::example("1.001612"))
 --- error_code: 201
+
+
+
+=== TEST 16: a body over client_max_body_size: 413 in JSON, not nginx's HTML page
+--- config
+    client_max_body_size 1k;
+    location /dvc/ { dvc_api; }
+--- request eval
+main::post(main::example("1.001612"))
+--- error_code: 413
+--- response_headers_like
+Content-Type: ^application/json
+--- response_body_like: ^\{"error":"body_too_large","message":\{"vi":"[^"]+","en":"[^"]+"\}\}$
+--- redis_check
+XLEN dvc:inbox => 0
+
+
+
+=== TEST 17: a chunked body that grows past the limit: 413 in JSON as well
+--- config
+    client_max_body_size 1k;
+    location /dvc/ { dvc_api; }
+--- raw_request eval
+my $b = main::example("1.001612");
+"POST /dvc/v1/dossiers HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+. sprintf("%x\r\n", length $b) . $b . "\r\n0\r\n\r\n"
+--- error_code: 413
+--- response_body_like: "error":"body_too_large"
+
+
+
+=== TEST 18: a sysadmin's own error_page 413 is left in place
+--- config
+    client_max_body_size 1k;
+    location /dvc/ { dvc_api; error_page 413 /too-big.html; }
+    location = /too-big.html { return 413 "mine\n"; }
+--- request eval
+main::post(main::example("1.001612"))
+--- error_code: 413
+--- response_body
+mine
