@@ -24,6 +24,7 @@ NGX_SRCS    := $(wildcard ngx_dvc_module/*.c ngx_dvc_module/*.h)
 CLI_SRCS    := $(wildcard cli/*.c)
 CLI_HDRS    := $(wildcard cli/*.h)
 UNIT_SRCS   := $(wildcard core/tests/test_*.c)
+UNIT_HDRS   := $(wildcard core/tests/*.h)
 UNIT_BINS   := $(UNIT_SRCS:core/tests/%.c=$(BUILD)/tests/%)
 UNIT_SAN_BINS := $(UNIT_SRCS:core/tests/%.c=$(BUILD)/asan/tests/%)
 
@@ -93,11 +94,11 @@ $(MODULE): $(NGX_TREE)/objs/Makefile $(NGX_SRCS) $(CORE_SRCS) $(CORE_HDRS)
 module: $(MODULE)
 
 # ---------------------------------------------------------------- tests
-$(BUILD)/tests/%: core/tests/%.c $(CORE_LIB)
+$(BUILD)/tests/%: core/tests/%.c $(UNIT_HDRS) $(CORE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CORE_CFLAGS) -o $@ $< $(CORE_LIB) -lcmocka $(CORE_LIBS)
 
-$(BUILD)/asan/tests/%: core/tests/%.c $(BUILD)/asan/libdvccore.a
+$(BUILD)/asan/tests/%: core/tests/%.c $(UNIT_HDRS) $(BUILD)/asan/libdvccore.a
 	@mkdir -p $(@D)
 	$(CC) $(CORE_CFLAGS) -O1 $(SAN_FLAGS) -o $@ $< $(BUILD)/asan/libdvccore.a \
 	    -lcmocka $(CORE_LIBS)
