@@ -6,6 +6,8 @@
 #
 # usage: bench/lookup/run.sh        (or `make bench-lookup`)
 # env:   REPS=5 D=10s WARMUP=2s N=2000 C=50
+#        SEED=post  ngx_dvc's dossiers through its own POST, as the peers' (seed.mjs);
+#             SEED=redis: written straight into Redis (seed-redis.mjs: 2-entry history)
 #        PIN=1   server on core 1; wrk, the seeding clients and Redis on core 0 (PIN=0: none)
 #        PEERS=../shared/bench   RUN=/tmp/dvcbench (runtime files and results)
 #        PROFILE=1  afterwards, perf profile of ngx_dvc's worker under the same load
@@ -20,6 +22,7 @@ PEERS=${PEERS:-$ROOT/../shared/bench}
 REPS=${REPS:-5} D=${D:-10s} WARMUP=${WARMUP:-2s} N=${N:-2000} C=${C:-50} PIN=${PIN:-1}
 PORT_BASE=${PORT_BASE:-21000}
 LOCK_WAIT=${LOCK_WAIT:-0}
+SEED=${SEED:-post}
 BUSY=${BUSY:-25}        # % of one core used by others that flags a round
 MODULE=$ROOT/build/ngx_http_dvc_module.so
 
@@ -30,7 +33,8 @@ export OPENRESTY_PORT=$((PORT_BASE + 81)) NODE_PORT=$((PORT_BASE + 82))
 DVC_PORT=$((PORT_BASE + 83))
 
 [ -f "$PEERS/env.sh" ] || { echo "lookup: no peers in $PEERS (set PEERS=)" >&2; exit 2; }
-[ -f "$MODULE" ] || { echo "lookup: $MODULE missing: run 'make' first" >&2; exit 2; }
+[ -f "$MODULE" ] && [ -x "$ROOT/build/dvc" ] || { echo "lookup: run 'make' first" >&2; exit 2; }
+case $SEED in post|redis) ;; *) echo "lookup: SEED=post|redis" >&2; exit 2 ;; esac
 for tool in nginx redis-server redis-cli wrk node curl taskset bc; do
     command -v "$tool" > /dev/null || { echo "lookup: '$tool' is not installed" >&2; exit 2; }
 done
@@ -91,7 +95,7 @@ load() { if [ "$PIN" = 1 ]; then taskset -c 0 "$@"; else "$@"; fi; }
     node --version
     { wrk --version 2>&1 || true; } | head -1
     echo "commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
-    echo "REPS=$REPS D=$D WARMUP=$WARMUP N=$N C=$C PIN=$PIN"
+    echo "REPS=$REPS D=$D WARMUP=$WARMUP N=$N C=$C PIN=$PIN SEED=$SEED"
 } > "$RES/machine.txt"
 
 # ---------------------------------------------------------------- start everything
@@ -117,7 +121,10 @@ say "redis $(redis-server --version | grep -o 'v=[0-9.]*') on 127.0.0.1:$REDIS_P
 
 R=$RUN/dvc
 mkdir -p "$R"
+# ngx_dvc's own signing key (the peers' key in $RUN/keys is theirs)
+[ -s "$R/k1.pem" ] || "$ROOT/build/dvc" keygen --out "$R/k1.pem" > /dev/null 2>&1
 sed -e "s|@MODULE@|$MODULE|; s|@RUN@|$R|g; s|@PORT@|$DVC_PORT|; s|@REDIS_PORT@|$REDIS_PORT|" \
+    -e "s|@ROOT@|$ROOT|; s|@PROCEDURES@|$PROCEDURES|; s|@KEY@|$R/k1.pem|" \
     "$HERE/nginx.conf.in" > "$R/nginx.conf"
 : > "$R/error.log"
 nginx -p "$R" -c "$R/nginx.conf" -e "$R/error.log" -t -q
@@ -173,8 +180,8 @@ url_of() {
 seed() {
     local t=$1 tokens=$RES/$1.tokens out
     redis-cli -p "$REDIS_PORT" flushall > /dev/null
-    if [ "$t" = ours ]; then
-        # submission is not built yet: the hashes are written straight into Redis
+    if [ "$t" = ours ] && [ "$SEED" = redis ]; then
+        # without submission: the hashes written straight into Redis
         out=$(load node "$HERE/seed-redis.mjs" "$N" "$tokens" \
               | load redis-cli -p "$REDIS_PORT" --pipe 2>&1)
         grep -q "errors: 0, replies: $N" <<< "$out" \
@@ -274,9 +281,12 @@ measure() {
 echo
 say "targets: $TARGETS; $REPS rounds of wrk GET, 1 thread, $C connections, $D (after $WARMUP unmeasured)"
 say "PIN=$PIN; N=$N dossiers per target, Redis flushed and re-seeded before each"
-say "note: ngx_dvc's dossiers are written straight into Redis (HSET, the docs/redis.md"
-say "      schema, a 2-entry history), because submission is not built yet; the peers'"
-say "      are POSTed through their own API (seed.mjs)"
+if [ "$SEED" = post ]; then
+    say "seeding: every server through its own POST /dvc/v1/dossiers (seed.mjs)"
+else
+    say "seeding: the peers through their POST (seed.mjs); ngx_dvc's dossiers written"
+    say "         straight into Redis (SEED=redis: HSET in the docs/redis.md schema, 2-entry history)"
+fi
 echo
 
 for r in $(seq "$REPS"); do
