@@ -1432,6 +1432,17 @@ compile_node(compiler_t *c, dvc_sv_t *v)
     if (props || req || depreq || depsch) {
         compile_names(c, s, props, req, depreq, depsch, loc);
     }
+    /* {"$ref": ...} alone (titles and other annotations aside) adds nothing
+     * to its target but an instance per value: the engine goes straight to
+     * the target (when that keeps the dynamic scope: see spawn()).  Not
+     * with $id (a resource of its own) nor with messages of its own. */
+    if (s->kw == KW_INPLACE && s->ref != NULL && s->dynref == NULL
+        && s->nallof == 0 && s->nanyof == 0 && s->noneof == 0
+        && s->not_ == NULL && s->if_ == NULL && s->msg_vi == NULL
+        && s->msg_en == NULL && dvc_sv_get(v, "$id") == NULL)
+    {
+        s->passthrough = 1;
+    }
     return c->failed ? NULL : s;
 }
 

@@ -148,6 +148,7 @@ struct dvc_snode {
     uint32_t        kw;
     uint8_t         types;
     uint8_t         unique;
+    uint8_t         passthrough;    /* only a $ref: use its target */
     uint32_t        name_mask;      /* name_tab size - 1 */
     uint32_t       *name_tab;       /* hash -> names index + 1; 0 empty */
     dvc_sname_t    *names;          /* sorted by key */

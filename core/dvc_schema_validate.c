@@ -141,21 +141,31 @@ path_reserve(dvc_validate_ctx_t *v, size_t extra)
     return 0;
 }
 
-static void
+/* Appends "/" + the escaped key to the path and returns the key's
+ * dvc_name_hash: one pass over the key for both. */
+static uint32_t
 path_push_key(dvc_validate_ctx_t *v, const char *k, size_t len)
 {
-    size_t i;
-    char  *p;
+    size_t   i;
+    char    *p;
+    uint32_t h = 2166136261u;
+    int      special = 0;
 
     if (path_reserve(v, 2 * len + 1) != 0) {
-        return;
+        return dvc_name_hash(k, len);
     }
     p = v->path + v->path_len;
     *p++ = '/';
-    if (memchr(k, '~', len) == NULL && memchr(k, '/', len) == NULL) {
-        memcpy(p, k, len);
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char) k[i];
+
+        h = (h ^ c) * 16777619u;
+        p[i] = (char) c;
+        special |= (c == '~') | (c == '/');
+    }
+    if (!special) {
         v->path_len += len + 1;
-        return;
+        return h;
     }
     for (i = 0; i < len; i++) {
         if (k[i] == '~') {
@@ -169,6 +179,7 @@ path_push_key(dvc_validate_ctx_t *v, const char *k, size_t len)
         }
     }
     v->path_len = (size_t) (p - v->path);
+    return h;
 }
 
 static void
@@ -364,6 +375,14 @@ spawn(dvc_validate_ctx_t *v, const dvc_snode_t *s, dvc_vi_t *up, int rel,
     dvc_vi_t *vi, *last = NULL;
     size_t    i;
 
+    /* a bare $ref is its target (a bounded walk: refs may loop), as long
+     * as skipping it leaves the dynamic scope as it was: its resource is
+     * already there through the instance above */
+    for (i = 0; s->passthrough && i < 8 && up != NULL && up->s->res == s->res;
+         i++)
+    {
+        s = s->ref;
+    }
     vi = vi_alloc(v);
     if (vi == NULL || vlist_push(v, vi) != 0) {
         fatal(v, DVC_ERR_NOMEM);
@@ -484,6 +503,23 @@ values_match_scalar(const dvc_snode_t *s, int tok, const char *t, size_t len)
     a.t = &one;
     a.text = t;
     a.nfc = s->values.nfc;
+    if (tok == DVC_TOK_STR) {
+        /* a valid document matches byte for byte: try that first, NFC
+         * (costlier) only when nothing did */
+        for (i = 0; i < s->nvalues; i++) {
+            const dvc_tok_t *x = &s->values.t[s->value_idx[i]];
+
+            if (x->type == DVC_TOK_STR && x->len == len
+                && (len == 0
+                    || memcmp(s->values.text + x->off, t, len) == 0))
+            {
+                return 1;
+            }
+        }
+        if (!a.nfc) {
+            return 0;
+        }
+    }
     for (i = 0; i < s->nvalues; i++) {
         if (dvc_tok_equal(a, 0, s->values, s->value_idx[i])) {
             return 1;
@@ -497,12 +533,19 @@ values_match_scalar(const dvc_snode_t *s, int tok, const char *t, size_t len)
 static size_t
 count_code_points(const char *t, size_t len)
 {
-    size_t i, n = 0;
+    size_t   i = 0, cont = 0;
+    uint64_t w;
 
-    for (i = 0; i < len; i++) {
-        n += ((unsigned char) t[i] & 0xC0) != 0x80;
+    /* continuation bytes are 10xxxxxx: bit 7 set, bit 6 clear */
+    for (; i + 8 <= len; i += 8) {
+        memcpy(&w, t + i, 8);
+        cont += (size_t) __builtin_popcountll(w & ~(w << 1)
+                                              & 0x8080808080808080ull);
     }
-    return n;
+    for (; i < len; i++) {
+        cont += ((unsigned char) t[i] & 0xC0) == 0x80;
+    }
+    return len - cont;
 }
 
 static void
@@ -1189,8 +1232,7 @@ cb_map_key(void *ctx, const unsigned char *key, size_t len)
     size_t              i, j, end = f->vend;
     uint32_t            idx;
     int                 n, matched, r;
-    uint32_t            hash = 0;
-    int                 hashed = 0;
+    uint32_t            hash;
 
     if (!go_on(v)) {
         return 0;
@@ -1206,7 +1248,7 @@ cb_map_key(void *ctx, const unsigned char *key, size_t len)
     }
     rec_token(v, DVC_TOK_KEY, k, len);
     v->path_len = f->path_len;
-    path_push_key(v, k, len);
+    hash = path_push_key(v, k, len);
 
     /* propertyNames first: it runs to completion on the key alone */
     for (i = f->vbeg; i < end; i++) {
@@ -1224,10 +1266,6 @@ cb_map_key(void *ctx, const unsigned char *key, size_t len)
         }
         matched = 0;
         if (s->nnames) {
-            if (!hashed) {
-                hash = dvc_name_hash(k, len);
-                hashed = 1;
-            }
             n = sname_lookup(s, k, len, hash);
             if (n >= 0) {
                 present_set(p, (size_t) n);
