@@ -69,9 +69,6 @@ cleanup() {
     "$BENCH/peers/node/stop.sh" || true
     stop_redis || true
 }
-trap cleanup EXIT
-trap 'echo >&8; say interrupted >&8; exit 130' INT TERM
-
 # pin CPUS PID...: the processes and their children (nginx workers, Node's worker)
 pin() {
     [ "$PIN" = 1 ] || return 0
@@ -95,6 +92,7 @@ load() { if [ "$PIN" = 1 ]; then taskset -c 0 "$@"; else "$@"; fi; }
     node --version
     { wrk --version 2>&1 || true; } | head -1
     echo "commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
+    echo "module: $MODULE, built $(date -u -r "$MODULE" -Is)"
     echo "REPS=$REPS D=$D WARMUP=$WARMUP N=$N C=$C PIN=$PIN SEED=$SEED"
 } > "$RES/machine.txt"
 
