@@ -18,29 +18,13 @@
 #include <openssl/param_build.h>
 #include <yajl/yajl_tree.h>
 
+#include "dvc_err.h"
 #include "dvc_base64url.h"
 #include "dvc_jws.h"
 #include "dvc_key_int.h"
 
 /* More keys than any rotation needs; bounds the work on a hostile file. */
 #define DVC_JWKS_MAX_KEYS  64
-
-static void
-dvc_jwks_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-dvc_jwks_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list  ap;
-
-    if (err == NULL || errlen == 0) {
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static yajl_val
 dvc_jwks_member(yajl_val obj, const char *name)
@@ -110,7 +94,7 @@ dvc_jwks_ec(yajl_val jwk, char *err, size_t errlen)
     if (dvc_jwks_b64(jwk, "x", point + 1, 32) != 32
         || dvc_jwks_b64(jwk, "y", point + 33, 32) != 32)
     {
-        dvc_jwks_err(err, errlen, "x and y must be 32 bytes of base64url");
+        dvc_errf(err, errlen, "x and y must be 32 bytes of base64url");
         return NULL;
     }
     params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
@@ -130,7 +114,7 @@ dvc_jwks_ec(yajl_val jwk, char *err, size_t errlen)
         }
     }
     if (pkey == NULL) {
-        dvc_jwks_err(err, errlen, "x, y is not a point of P-256");
+        dvc_errf(err, errlen, "x, y is not a point of P-256");
     }
     return pkey;
 }
@@ -148,7 +132,7 @@ dvc_jwks_rsa(yajl_val jwk, char *err, size_t errlen)
     nlen = dvc_jwks_b64(jwk, "n", n, sizeof(n));
     elen = dvc_jwks_b64(jwk, "e", e, sizeof(e));
     if (nlen <= 0 || elen <= 0) {
-        dvc_jwks_err(err, errlen, "n and e must be base64url (n at most %d "
+        dvc_errf(err, errlen, "n and e must be base64url (n at most %d "
                      "bits, e at most 64)", DVC_RSA_MAX_BITS);
         return NULL;
     }
@@ -169,7 +153,7 @@ dvc_jwks_rsa(yajl_val jwk, char *err, size_t errlen)
     BN_free(bn_n);
     BN_free(bn_e);
     if (pkey == NULL) {
-        dvc_jwks_err(err, errlen, "n, e is not an RSA public key");
+        dvc_errf(err, errlen, "n, e is not an RSA public key");
     }
     return pkey;
 }
@@ -187,7 +171,7 @@ dvc_jwks_key(const dvc_alloc_t *a, yajl_val jwk, dvc_key_t **out, char *err,
     EVP_PKEY      *pkey;
 
     if (!YAJL_IS_OBJECT(jwk)) {
-        dvc_jwks_err(err, errlen, "not a JSON object");
+        dvc_errf(err, errlen, "not a JSON object");
         return -1;
     }
     kty = dvc_jwks_str(jwk, "kty");
@@ -196,7 +180,7 @@ dvc_jwks_key(const dvc_alloc_t *a, yajl_val jwk, dvc_key_t **out, char *err,
     alg = dvc_jwks_str(jwk, "alg");
     kid = dvc_jwks_str(jwk, "kid");
     if (kty == NULL) {
-        dvc_jwks_err(err, errlen, "no kty");
+        dvc_errf(err, errlen, "no kty");
         return -1;
     }
     if (use != NULL && strcmp(use, "sig") != 0) {
@@ -212,29 +196,29 @@ dvc_jwks_key(const dvc_alloc_t *a, yajl_val jwk, dvc_key_t **out, char *err,
         return 0;
     }
     if (dvc_jwks_member(jwk, "d") != NULL) {
-        dvc_jwks_err(err, errlen, "holds a private key (\"d\"): a JWKS must "
+        dvc_errf(err, errlen, "holds a private key (\"d\"): a JWKS must "
                      "publish public keys only");
         return -1;
     }
     if (alg != NULL && dvc_alg_by_name(alg, strlen(alg)) != implied) {
-        dvc_jwks_err(err, errlen, "alg \"%.16s\" does not fit a %s key (%s)",
+        dvc_errf(err, errlen, "alg \"%.16s\" does not fit a %s key (%s)",
                      alg, kty, dvc_alg_name(implied));
         return -1;
     }
     if (kid != NULL && !dvc_kid_valid(kid, strlen(kid))) {
-        dvc_jwks_err(err, errlen, "kid must be 1 to %d printable ASCII "
+        dvc_errf(err, errlen, "kid must be 1 to %d printable ASCII "
                      "characters without spaces", DVC_KID_MAX);
         return -1;
     }
     switch (implied) {
     case DVC_ALG_EDDSA:
         if (dvc_jwks_b64(jwk, "x", raw, sizeof(raw)) != 32) {
-            dvc_jwks_err(err, errlen, "x must be 32 bytes of base64url");
+            dvc_errf(err, errlen, "x must be 32 bytes of base64url");
             return -1;
         }
         pkey = EVP_PKEY_new_raw_public_key_ex(NULL, "ED25519", NULL, raw, 32);
         if (pkey == NULL) {
-            dvc_jwks_err(err, errlen, "x is not an Ed25519 public key");
+            dvc_errf(err, errlen, "x is not an Ed25519 public key");
         }
         break;
     case DVC_ALG_ES256:
@@ -271,46 +255,46 @@ dvc_jwks_parse(const dvc_alloc_t *a, const char *json, size_t len,
     dvc_buf_init(&text, a);
     dvc_buf_append(&text, json, len);
     if (dvc_buf_cstr(&text) == NULL) {
-        dvc_jwks_err(err, errlen, "out of memory");
+        dvc_errf(err, errlen, "out of memory");
         goto failed;
     }
     if (memchr(text.data, '\0', text.len) != NULL) {
-        dvc_jwks_err(err, errlen, "JWKS holds a NUL byte");
+        dvc_errf(err, errlen, "JWKS holds a NUL byte");
         goto failed;
     }
     root = yajl_tree_parse(text.data, ebuf, sizeof(ebuf));
     if (root == NULL) {
         ebuf[strcspn(ebuf, "\n")] = '\0';
-        dvc_jwks_err(err, errlen, "JWKS is not JSON: %s", ebuf);
+        dvc_errf(err, errlen, "JWKS is not JSON: %s", ebuf);
         goto failed;
     }
     arr = YAJL_IS_OBJECT(root) ? dvc_jwks_member(root, "keys") : NULL;
     if (arr == NULL || !YAJL_IS_ARRAY(arr)) {
-        dvc_jwks_err(err, errlen, "not a JWK Set: no \"keys\" array");
+        dvc_errf(err, errlen, "not a JWK Set: no \"keys\" array");
         goto failed;
     }
     if (arr->u.array.len > DVC_JWKS_MAX_KEYS) {
-        dvc_jwks_err(err, errlen, "JWKS has %zu keys, more than %d",
+        dvc_errf(err, errlen, "JWKS has %zu keys, more than %d",
                      arr->u.array.len, DVC_JWKS_MAX_KEYS);
         goto failed;
     }
     jwks->keys = dvc_calloc(a, arr->u.array.len ? arr->u.array.len : 1,
                             sizeof(dvc_key_t *));
     if (jwks->keys == NULL) {
-        dvc_jwks_err(err, errlen, "out of memory");
+        dvc_errf(err, errlen, "out of memory");
         goto failed;
     }
     for (i = 0; i < arr->u.array.len; i++) {
         rc = dvc_jwks_key(a, arr->u.array.values[i], &jwks->keys[jwks->n],
                           kerr, sizeof(kerr));
         if (rc < 0) {
-            dvc_jwks_err(err, errlen, "keys[%zu]: %s", i, kerr);
+            dvc_errf(err, errlen, "keys[%zu]: %s", i, kerr);
             goto failed;
         }
         jwks->n += (size_t) rc;
     }
     if (jwks->n == 0) {
-        dvc_jwks_err(err, errlen, "JWKS has no EdDSA, ES256 or RS256 "
+        dvc_errf(err, errlen, "JWKS has no EdDSA, ES256 or RS256 "
                      "signature key");
         goto failed;
     }

@@ -17,29 +17,13 @@
 #include <openssl/err.h>
 #include <yajl/yajl_tree.h>
 
+#include "dvc_err.h"
 #include "dvc_base64url.h"
 #include "dvc_jws.h"
 #include "dvc_key_int.h"
 
 /* Most members a protected header may have before we stop looking. */
 #define DVC_JWS_HEADER_MEMBERS  32
-
-static void
-dvc_jws_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-dvc_jws_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list  ap;
-
-    if (err == NULL || errlen == 0) {
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* ------------------------------------------------------------ signing */
 
@@ -442,15 +426,15 @@ dvc_jws_parse_header(char *json, yajl_val *tree, dvc_jws_header_t *h,
     root = yajl_tree_parse(json, ebuf, sizeof(ebuf));
     *tree = root;
     if (root == NULL) {
-        dvc_jws_err(err, errlen, "header is not JSON");
+        dvc_errf(err, errlen, "header is not JSON");
         return -1;
     }
     if (!YAJL_IS_OBJECT(root)) {
-        dvc_jws_err(err, errlen, "header is not a JSON object");
+        dvc_errf(err, errlen, "header is not a JSON object");
         return -1;
     }
     if (root->u.object.len > DVC_JWS_HEADER_MEMBERS) {
-        dvc_jws_err(err, errlen, "header has more than %d members",
+        dvc_errf(err, errlen, "header has more than %d members",
                     DVC_JWS_HEADER_MEMBERS);
         return -1;
     }
@@ -460,40 +444,40 @@ dvc_jws_parse_header(char *json, yajl_val *tree, dvc_jws_header_t *h,
         /* two "alg" members could mean two things to two parsers */
         for (j = 0; j < i; j++) {
             if (strcmp(name, root->u.object.keys[j]) == 0) {
-                dvc_jws_err(err, errlen, "header has member \"%s\" twice",
+                dvc_errf(err, errlen, "header has member \"%s\" twice",
                             dvc_jws_quote(name, strlen(name), q, sizeof(q)));
                 return -1;
             }
         }
         if (strcmp(name, "alg") == 0) {
             if (!YAJL_IS_STRING(v)) {
-                dvc_jws_err(err, errlen, "header alg is not a string");
+                dvc_errf(err, errlen, "header alg is not a string");
                 return -1;
             }
             h->alg = v->u.string;
             h->alg_len = strlen(v->u.string);
         } else if (strcmp(name, "kid") == 0) {
             if (!YAJL_IS_STRING(v)) {
-                dvc_jws_err(err, errlen, "header kid is not a string");
+                dvc_errf(err, errlen, "header kid is not a string");
                 return -1;
             }
             h->kid = v->u.string;
             h->kid_len = strlen(v->u.string);
         } else if (strcmp(name, "typ") == 0) {
             if (!YAJL_IS_STRING(v)) {
-                dvc_jws_err(err, errlen, "header typ is not a string");
+                dvc_errf(err, errlen, "header typ is not a string");
                 return -1;
             }
             h->typ = v->u.string;
         } else if (strcmp(name, "crit") == 0 || strcmp(name, "b64") == 0) {
             /* extensions we do not implement must not be ignored (7515 4.1.11) */
-            dvc_jws_err(err, errlen, "header member \"%s\" is not supported",
+            dvc_errf(err, errlen, "header member \"%s\" is not supported",
                         name);
             return -1;
         }
     }
     if (h->alg == NULL) {
-        dvc_jws_err(err, errlen, "header has no alg");
+        dvc_errf(err, errlen, "header has no alg");
         return -1;
     }
     return 0;
@@ -517,7 +501,7 @@ dvc_jws_find_key(const dvc_jwks_t *jwks, const dvc_jws_header_t *h,
         if (jwks->n == 1) {
             return jwks->keys[0];
         }
-        dvc_jws_err(err, errlen, "header has no kid and the JWKS has %zu keys",
+        dvc_errf(err, errlen, "header has no kid and the JWKS has %zu keys",
                     jwks->n);
         return NULL;
     }
@@ -534,7 +518,7 @@ dvc_jws_find_key(const dvc_jwks_t *jwks, const dvc_jws_header_t *h,
         }
     }
     if (first == NULL) {
-        dvc_jws_err(err, errlen, "no key with kid \"%s\" in the JWKS",
+        dvc_errf(err, errlen, "no key with kid \"%s\" in the JWKS",
                     dvc_jws_quote(h->kid, h->kid_len, q, sizeof(q)));
     }
     return first;
@@ -565,7 +549,7 @@ dvc_jws_verify_ex(const char *jws, size_t len, const dvc_jwks_t *jwks,
 
     start = payload_out->len;
     if (len > DVC_JWS_MAX) {
-        dvc_jws_err(err, errlen, "JWS of %zu bytes: longer than %d", len,
+        dvc_errf(err, errlen, "JWS of %zu bytes: longer than %d", len,
                     DVC_JWS_MAX);
         return -1;
     }
@@ -574,7 +558,7 @@ dvc_jws_verify_ex(const char *jws, size_t len, const dvc_jwks_t *jwks,
     if (dot2 == NULL
         || memchr(dot2 + 1, '.', (size_t) (jws + len - dot2 - 1)) != NULL)
     {
-        dvc_jws_err(err, errlen, "not a compact JWS (three base64url parts "
+        dvc_errf(err, errlen, "not a compact JWS (three base64url parts "
                     "separated by two dots)");
         return -1;
     }
@@ -585,17 +569,17 @@ dvc_jws_verify_ex(const char *jws, size_t len, const dvc_jwks_t *jwks,
 
     /* header */
     if (hdr_b64_len == 0) {
-        dvc_jws_err(err, errlen, "empty header");
+        dvc_errf(err, errlen, "empty header");
         return -1;
     }
     if (DVC_BASE64URL_DECODED_LEN(hdr_b64_len) > DVC_JWS_HEADER_MAX) {
-        dvc_jws_err(err, errlen, "header longer than %d bytes",
+        dvc_errf(err, errlen, "header longer than %d bytes",
                     DVC_JWS_HEADER_MAX);
         return -1;
     }
     n = dvc_base64url_decode(jws, hdr_b64_len, (unsigned char *) hdr, &bad);
     if (n < 0) {
-        dvc_jws_err(err, errlen, "header is not base64url (at byte %zu)", bad);
+        dvc_errf(err, errlen, "header is not base64url (at byte %zu)", bad);
         return -1;
     }
     /* a NUL, raw or escaped, would cut alg or kid short for us (yajl hands
@@ -603,7 +587,7 @@ dvc_jws_verify_ex(const char *jws, size_t len, const dvc_jwks_t *jwks,
     if (memchr(hdr, '\0', (size_t) n) != NULL
         || memmem(hdr, (size_t) n, "\\u0000", 6) != NULL)
     {
-        dvc_jws_err(err, errlen, "header holds a NUL byte");
+        dvc_errf(err, errlen, "header holds a NUL byte");
         return -1;
     }
     hdr[n] = '\0';
@@ -613,17 +597,17 @@ dvc_jws_verify_ex(const char *jws, size_t len, const dvc_jwks_t *jwks,
     }
     alg = dvc_alg_by_name(h.alg, h.alg_len);
     if (alg == 0) {
-        dvc_jws_err(err, errlen, "alg \"%s\" is not accepted (EdDSA, ES256 or "
+        dvc_errf(err, errlen, "alg \"%s\" is not accepted (EdDSA, ES256 or "
                     "RS256)", dvc_jws_quote(h.alg, h.alg_len, q, sizeof(q)));
         yajl_tree_free(tree);
         return -1;
     }
     if (typ != NULL && (h.typ == NULL || strcmp(h.typ, typ) != 0)) {
         if (h.typ == NULL) {
-            dvc_jws_err(err, errlen, "header has no typ; expected \"%s\"",
+            dvc_errf(err, errlen, "header has no typ; expected \"%s\"",
                         typ);
         } else {
-            dvc_jws_err(err, errlen, "typ is \"%s\", not \"%s\"",
+            dvc_errf(err, errlen, "typ is \"%s\", not \"%s\"",
                         dvc_jws_quote(h.typ, strlen(h.typ), q, sizeof(q)),
                         typ);
         }
@@ -636,7 +620,7 @@ dvc_jws_verify_ex(const char *jws, size_t len, const dvc_jwks_t *jwks,
         return -1;
     }
     if (alg != k->alg) {
-        dvc_jws_err(err, errlen, "header alg %s does not match key %s, which "
+        dvc_errf(err, errlen, "header alg %s does not match key %s, which "
                     "is for %s", dvc_alg_name(alg), k->kid,
                     dvc_alg_name(k->alg));
         return -1;
@@ -644,14 +628,14 @@ dvc_jws_verify_ex(const char *jws, size_t len, const dvc_jwks_t *jwks,
 
     /* signature */
     if (sig_b64_len != (k->sig_len * 4 + 2) / 3) {
-        dvc_jws_err(err, errlen, "signature is %zu characters; %s with this "
+        dvc_errf(err, errlen, "signature is %zu characters; %s with this "
                     "key makes %zu", sig_b64_len, dvc_alg_name(alg),
                     (k->sig_len * 4 + 2) / 3);
         return -1;
     }
     n = dvc_base64url_decode(seg_sig, sig_b64_len, sig, &bad);
     if (n < 0) {
-        dvc_jws_err(err, errlen, "signature is not base64url (at byte %zu)",
+        dvc_errf(err, errlen, "signature is not base64url (at byte %zu)",
                     (size_t) (seg_sig - jws) + bad);
         return -1;
     }
@@ -659,27 +643,27 @@ dvc_jws_verify_ex(const char *jws, size_t len, const dvc_jwks_t *jwks,
     /* payload: decoded before the signature is checked, so a malformed one
      * is named as such; handed out only if the signature holds */
     if (pay_b64_len == 0) {
-        dvc_jws_err(err, errlen, "empty payload (detached payloads are not "
+        dvc_errf(err, errlen, "empty payload (detached payloads are not "
                     "supported)");
         return -1;
     }
     if (dvc_buf_reserve(payload_out, DVC_BASE64URL_DECODED_LEN(pay_b64_len))
         != 0)
     {
-        dvc_jws_err(err, errlen, "out of memory");
+        dvc_errf(err, errlen, "out of memory");
         return -1;
     }
     n = dvc_base64url_decode(dot1 + 1, pay_b64_len,
                              (unsigned char *) payload_out->data + start, &bad);
     if (n < 0) {
-        dvc_jws_err(err, errlen, "payload is not base64url (at byte %zu)",
+        dvc_errf(err, errlen, "payload is not base64url (at byte %zu)",
                     hdr_b64_len + 1 + bad);
         return -1;
     }
     if (!dvc_jws_check_sig(k, (const unsigned char *) jws,
                            (size_t) (dot2 - jws), sig, k->sig_len))
     {
-        dvc_jws_err(err, errlen, "signature does not verify with key %s",
+        dvc_errf(err, errlen, "signature does not verify with key %s",
                     k->kid);
         return -1;
     }

@@ -23,27 +23,11 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include "dvc_err.h"
 #include "dvc_key_int.h"
 
 /* A PEM key is a few kilobytes at most; anything bigger is not one. */
 #define DVC_PEM_MAX  (64 * 1024)
-
-static void
-dvc_key_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-dvc_key_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list  ap;
-
-    if (err == NULL || errlen == 0) {
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* The reason of OpenSSL's most recent error, and an empty queue after: the
  * queue is per thread and nginx's own SSL code reads it later. */
@@ -278,12 +262,12 @@ dvc_key_classify(EVP_PKEY *pkey, char *err, size_t errlen)
     if (EVP_PKEY_is_a(pkey, "EC")) {
         if (EVP_PKEY_get_group_name(pkey, group, sizeof(group), NULL) != 1) {
             ERR_clear_error();
-            dvc_key_err(err, errlen, "EC key with explicit curve parameters: "
+            dvc_errf(err, errlen, "EC key with explicit curve parameters: "
                         "only the named curve P-256 (ES256) is accepted");
             return 0;
         }
         if (strcmp(group, "prime256v1") != 0 && strcmp(group, "P-256") != 0) {
-            dvc_key_err(err, errlen, "EC key on curve %s: only P-256 (ES256) "
+            dvc_errf(err, errlen, "EC key on curve %s: only P-256 (ES256) "
                         "is accepted; Ed25519 (EdDSA) is recommended", group);
             return 0;
         }
@@ -292,7 +276,7 @@ dvc_key_classify(EVP_PKEY *pkey, char *err, size_t errlen)
     if (EVP_PKEY_is_a(pkey, "RSA")) {
         bits = EVP_PKEY_get_bits(pkey);
         if (bits < DVC_RSA_MIN_BITS || bits > DVC_RSA_MAX_BITS) {
-            dvc_key_err(err, errlen, "RSA key of %d bits: RS256 needs %d to %d "
+            dvc_errf(err, errlen, "RSA key of %d bits: RS256 needs %d to %d "
                         "bits; Ed25519 (EdDSA) is recommended", bits,
                         DVC_RSA_MIN_BITS, DVC_RSA_MAX_BITS);
             return 0;
@@ -300,11 +284,11 @@ dvc_key_classify(EVP_PKEY *pkey, char *err, size_t errlen)
         return DVC_ALG_RS256;
     }
     if (EVP_PKEY_is_a(pkey, "ED448")) {
-        dvc_key_err(err, errlen, "Ed448 key: only Ed25519 is accepted for "
+        dvc_errf(err, errlen, "Ed448 key: only Ed25519 is accepted for "
                     "EdDSA");
         return 0;
     }
-    dvc_key_err(err, errlen, "%s key: not accepted; use Ed25519 (EdDSA, "
+    dvc_errf(err, errlen, "%s key: not accepted; use Ed25519 (EdDSA, "
                 "recommended), EC P-256 (ES256) or RSA >= %d bits (RS256)",
                 EVP_PKEY_get0_type_name(pkey) ? EVP_PKEY_get0_type_name(pkey)
                                               : "unknown", DVC_RSA_MIN_BITS);
@@ -363,7 +347,7 @@ dvc_key_wrap(const dvc_alloc_t *a, EVP_PKEY *pkey, int with_private,
         return -1;
     }
     if (kid != NULL && !dvc_kid_valid(kid, kid_len)) {
-        dvc_key_err(err, errlen, "kid must be 1 to %d printable ASCII "
+        dvc_errf(err, errlen, "kid must be 1 to %d printable ASCII "
                     "characters without spaces", DVC_KID_MAX);
         EVP_PKEY_free(pkey);
         return -1;
@@ -371,7 +355,7 @@ dvc_key_wrap(const dvc_alloc_t *a, EVP_PKEY *pkey, int with_private,
     k = dvc_calloc(a, 1, sizeof(*k));
     if (k == NULL) {
         EVP_PKEY_free(pkey);
-        dvc_key_err(err, errlen, "out of memory");
+        dvc_errf(err, errlen, "out of memory");
         return -1;
     }
     k->alloc = a;
@@ -408,7 +392,7 @@ dvc_key_wrap(const dvc_alloc_t *a, EVP_PKEY *pkey, int with_private,
 
     if (with_private && dvc_key_prepare_signer(k) != 0) {
         dvc_key_free(k);
-        dvc_key_err(err, errlen, "cannot prepare signing with this key (%s)",
+        dvc_errf(err, errlen, "cannot prepare signing with this key (%s)",
                     dvc_ossl_reason());
         return -1;
     }
@@ -418,7 +402,7 @@ dvc_key_wrap(const dvc_alloc_t *a, EVP_PKEY *pkey, int with_private,
 failed:
     dvc_buf_free(&b);
     dvc_key_free(k);
-    dvc_key_err(err, errlen, "cannot read the key's public parameters (%s)",
+    dvc_errf(err, errlen, "cannot read the key's public parameters (%s)",
                 dvc_ossl_reason());
     return -1;
 }
@@ -473,17 +457,17 @@ dvc_pem_read(const char *pem, size_t len, int want_private, char *err,
     int        has_private, has_public;
 
     if (len > DVC_PEM_MAX) {
-        dvc_key_err(err, errlen, "%zu bytes: too large to be a PEM key", len);
+        dvc_errf(err, errlen, "%zu bytes: too large to be a PEM key", len);
         return NULL;
     }
     if (!dvc_pem_has(pem, len, "-----BEGIN ")) {
-        dvc_key_err(err, errlen, "not a PEM file (no -----BEGIN line)");
+        dvc_errf(err, errlen, "not a PEM file (no -----BEGIN line)");
         return NULL;
     }
     if (dvc_pem_has(pem, len, "-----BEGIN ENCRYPTED PRIVATE KEY-----")
         || dvc_pem_has(pem, len, "Proc-Type: 4,ENCRYPTED"))
     {
-        dvc_key_err(err, errlen, "encrypted private key: the gateway reads keys "
+        dvc_errf(err, errlen, "encrypted private key: the gateway reads keys "
                     "unattended at startup; store it decrypted with mode 0600 "
                     "(openssl pkey -in KEY -out PLAIN)");
         return NULL;
@@ -493,30 +477,30 @@ dvc_pem_read(const char *pem, size_t len, int want_private, char *err,
     if (!has_private && !has_public
         && dvc_pem_has(pem, len, "-----BEGIN CERTIFICATE-----"))
     {
-        dvc_key_err(err, errlen, "a certificate, not a key; give the key itself "
+        dvc_errf(err, errlen, "a certificate, not a key; give the key itself "
                     "(openssl x509 -pubkey -noout for the public key)");
         return NULL;
     }
     if (want_private && !has_private && has_public) {
-        dvc_key_err(err, errlen, "a public key: signing needs the private "
+        dvc_errf(err, errlen, "a public key: signing needs the private "
                     "key (a public key belongs in dvc_verify_key)");
         return NULL;
     }
     bio = BIO_new_mem_buf(pem, (int) len);
     if (bio == NULL) {
-        dvc_key_err(err, errlen, "out of memory");
+        dvc_errf(err, errlen, "out of memory");
         return NULL;
     }
     if (!want_private && has_public) {
         pkey = PEM_read_bio_PUBKEY(bio, NULL, dvc_no_passphrase, NULL);
         if (pkey == NULL) {
-            dvc_key_err(err, errlen, "unreadable PEM public key (%s)",
+            dvc_errf(err, errlen, "unreadable PEM public key (%s)",
                         dvc_ossl_reason());
         }
     } else {
         pkey = PEM_read_bio_PrivateKey(bio, NULL, dvc_no_passphrase, NULL);
         if (pkey == NULL) {
-            dvc_key_err(err, errlen, "unreadable PEM private key (%s)",
+            dvc_errf(err, errlen, "unreadable PEM private key (%s)",
                         dvc_ossl_reason());
         }
     }
@@ -556,7 +540,7 @@ dvc_key_load_public(const dvc_alloc_t *a, const char *pem, size_t len,
     n = i2d_PUBKEY(pkey, &der);
     EVP_PKEY_free(pkey);
     if (n <= 0) {
-        dvc_key_err(err, errlen, "cannot extract the public key (%s)",
+        dvc_errf(err, errlen, "cannot extract the public key (%s)",
                     dvc_ossl_reason());
         return -1;
     }
@@ -564,7 +548,7 @@ dvc_key_load_public(const dvc_alloc_t *a, const char *pem, size_t len,
     pub = d2i_PUBKEY(NULL, &p, n);
     OPENSSL_free(der);
     if (pub == NULL) {
-        dvc_key_err(err, errlen, "cannot extract the public key (%s)",
+        dvc_errf(err, errlen, "cannot extract the public key (%s)",
                     dvc_ossl_reason());
         return -1;
     }
@@ -590,11 +574,11 @@ dvc_key_file_check(const char *path, char *err, size_t errlen)
     size_t       i, n = 0;
 
     if (stat(path, &st) != 0) {
-        dvc_key_err(err, errlen, "key file %s: %s", path, strerror(errno));
+        dvc_errf(err, errlen, "key file %s: %s", path, strerror(errno));
         return -1;
     }
     if (!S_ISREG(st.st_mode)) {
-        dvc_key_err(err, errlen, "key file %s is not a regular file", path);
+        dvc_errf(err, errlen, "key file %s is not a regular file", path);
         return -1;
     }
     if ((st.st_mode & 077) == 0) {
@@ -607,7 +591,7 @@ dvc_key_file_check(const char *path, char *err, size_t errlen)
                                    n ? ", " : "", perms[i].what);
         }
     }
-    dvc_key_err(err, errlen, "key file %s has mode %04o (%s): a private key "
+    dvc_errf(err, errlen, "key file %s has mode %04o (%s): a private key "
                 "must be readable by its owner only (chmod 600 %s)", path,
                 (unsigned int) (st.st_mode & 07777), why, path);
     return -1;

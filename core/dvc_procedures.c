@@ -18,6 +18,7 @@
 
 #include <yajl/yajl_tree.h>
 
+#include "dvc_err.h"
 #include "dvc_procedure.h"
 
 typedef struct {
@@ -26,23 +27,6 @@ typedef struct {
     size_t   cap;
 } name_list_t;
 
-
-static void
-fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (errlen == 0) {
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static char *
 join_path(const dvc_alloc_t *a, const char *dir, const char *name)
@@ -99,7 +83,7 @@ list_json(const dvc_alloc_t *a, const char *dir, int missing_ok,
         if (missing_ok && errno == ENOENT) {
             return 1;
         }
-        fail(err, errlen, "%s: cannot open the schema directory: %s", dir,
+        dvc_errf(err, errlen, "%s: cannot open the schema directory: %s", dir,
              strerror(errno));
         return -1;
     }
@@ -124,7 +108,7 @@ list_json(const dvc_alloc_t *a, const char *dir, int missing_ok,
         if (rc != 0 || !S_ISREG(st.st_mode)) {
             /* a dangling link or a directory named *.json: say so, a file
              * the sysadmin meant to load must not vanish silently */
-            fail(err, errlen, "%s/%s: not a readable regular file%s%s", dir,
+            dvc_errf(err, errlen, "%s/%s: not a readable regular file%s%s", dir,
                  e->d_name, rc ? ": " : "", rc ? strerror(errno) : "");
             goto failed;
         }
@@ -145,7 +129,7 @@ list_json(const dvc_alloc_t *a, const char *dir, int missing_ok,
         l->n++;
     }
     if (errno != 0) {
-        fail(err, errlen, "%s: cannot read the directory: %s", dir,
+        dvc_errf(err, errlen, "%s: cannot read the directory: %s", dir,
              strerror(errno));
         goto failed;
     }
@@ -156,7 +140,7 @@ list_json(const dvc_alloc_t *a, const char *dir, int missing_ok,
     return 0;
 
 oom:
-    fail(err, errlen, "%s: out of memory", dir);
+    dvc_errf(err, errlen, "%s: out of memory", dir);
 failed:
     closedir(d);
     names_free(a, l);
@@ -177,23 +161,23 @@ read_file(const dvc_alloc_t *a, const char *path, size_t *len, char *err,
 
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        fail(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        dvc_errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return NULL;
     }
     if (fstat(fd, &st) != 0) {
-        fail(err, errlen, "%s: cannot stat: %s", path, strerror(errno));
+        dvc_errf(err, errlen, "%s: cannot stat: %s", path, strerror(errno));
         close(fd);
         return NULL;
     }
     if (st.st_size > DVC_PROCEDURE_MAX_FILE) {
-        fail(err, errlen, "%s: larger than %d bytes", path,
+        dvc_errf(err, errlen, "%s: larger than %d bytes", path,
              DVC_PROCEDURE_MAX_FILE);
         close(fd);
         return NULL;
     }
     buf = dvc_malloc(a, (size_t) st.st_size + 1);
     if (buf == NULL) {
-        fail(err, errlen, "%s: out of memory", path);
+        dvc_errf(err, errlen, "%s: out of memory", path);
         close(fd);
         return NULL;
     }
@@ -203,7 +187,7 @@ read_file(const dvc_alloc_t *a, const char *path, size_t *len, char *err,
             continue;
         }
         if (n < 0) {
-            fail(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+            dvc_errf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
             dvc_free(a, buf);
             close(fd);
             return NULL;
@@ -253,7 +237,7 @@ load_common(const dvc_alloc_t *a, dvc_schema_file_t *f, char *path,
                 ebuf[i] = ' ';
             }
         }
-        fail(err, errlen, "%s: invalid JSON: %s", path, ebuf);
+        dvc_errf(err, errlen, "%s: invalid JSON: %s", path, ebuf);
         return -1;
     }
     id = YAJL_IS_OBJECT(root) ? NULL : root;
@@ -265,7 +249,7 @@ load_common(const dvc_alloc_t *a, dvc_schema_file_t *f, char *path,
         }
     }
     if (!YAJL_IS_OBJECT(root) || !YAJL_IS_STRING(id)) {
-        fail(err, errlen, "%s: a shared definition must be a JSON object with "
+        dvc_errf(err, errlen, "%s: a shared definition must be a JSON object with "
              "a string \"$id\"", path);
         yajl_tree_free(root);
         return -1;
@@ -273,7 +257,7 @@ load_common(const dvc_alloc_t *a, dvc_schema_file_t *f, char *path,
     f->id = dvc_strndup(a, id->u.string, strlen(id->u.string));
     yajl_tree_free(root);
     if (f->id == NULL) {
-        fail(err, errlen, "%s: out of memory", path);
+        dvc_errf(err, errlen, "%s: out of memory", path);
         return -1;
     }
     return 0;
@@ -301,12 +285,12 @@ dvc_procedures_load_dir(const dvc_alloc_t *a, const char *dir, char *err,
     if (set == NULL || (files.n
         && (set->items = dvc_calloc(a, files.n, sizeof(*set->items))) == NULL))
     {
-        fail(err, errlen, "%s: out of memory", dir);
+        dvc_errf(err, errlen, "%s: out of memory", dir);
         goto failed;
     }
     set->alloc = a;
     if (files.n == 0) {
-        fail(err, errlen, "%s: no procedure schemas (*.json) in the directory",
+        dvc_errf(err, errlen, "%s: no procedure schemas (*.json) in the directory",
              dir);
         goto failed;
     }
@@ -314,7 +298,7 @@ dvc_procedures_load_dir(const dvc_alloc_t *a, const char *dir, char *err,
     for (i = 0; i < files.n; i++) {
         path = join_path(a, dir, files.names[i]);
         if (path == NULL) {
-            fail(err, errlen, "%s: out of memory", dir);
+            dvc_errf(err, errlen, "%s: out of memory", dir);
             goto failed;
         }
         text = read_file(a, path, &len, err, errlen);
@@ -334,7 +318,7 @@ dvc_procedures_load_dir(const dvc_alloc_t *a, const char *dir, char *err,
     for (i = 1; i < set->n; i++) {
         if (strcmp(set->items[i - 1]->code, set->items[i]->code) == 0) {
             /* report against the file read later, naming the earlier one */
-            fail(err, errlen, "%s: x-dvc.code \"%s\" is already the code of %s",
+            dvc_errf(err, errlen, "%s: x-dvc.code \"%s\" is already the code of %s",
                  strcmp(set->items[i]->file_name, set->items[i - 1]->file_name) > 0
                  ? set->items[i]->file_name : set->items[i - 1]->file_name,
                  set->items[i]->code,
@@ -346,7 +330,7 @@ dvc_procedures_load_dir(const dvc_alloc_t *a, const char *dir, char *err,
 
     common_dir = join_path(a, dir, "common");
     if (common_dir == NULL) {
-        fail(err, errlen, "%s: out of memory", dir);
+        dvc_errf(err, errlen, "%s: out of memory", dir);
         goto failed;
     }
     rc = list_json(a, common_dir, 1, &common, err, errlen);
@@ -356,13 +340,13 @@ dvc_procedures_load_dir(const dvc_alloc_t *a, const char *dir, char *err,
     if (rc == 0 && common.n) {
         set->common = dvc_calloc(a, common.n, sizeof(*set->common));
         if (set->common == NULL) {
-            fail(err, errlen, "%s: out of memory", common_dir);
+            dvc_errf(err, errlen, "%s: out of memory", common_dir);
             goto failed;
         }
         for (i = 0; i < common.n; i++) {
             path = join_path(a, common_dir, common.names[i]);
             if (path == NULL) {
-                fail(err, errlen, "%s: out of memory", common_dir);
+                dvc_errf(err, errlen, "%s: out of memory", common_dir);
                 goto failed;
             }
             set->ncommon++;   /* owns path from here, even on failure */
@@ -371,7 +355,7 @@ dvc_procedures_load_dir(const dvc_alloc_t *a, const char *dir, char *err,
             }
             for (len = 0; len < i; len++) {
                 if (strcmp(set->common[len].id, set->common[i].id) == 0) {
-                    fail(err, errlen, "%s: $id \"%s\" is already the $id of %s",
+                    dvc_errf(err, errlen, "%s: $id \"%s\" is already the $id of %s",
                          path, set->common[i].id, set->common[len].file_name);
                     goto failed;
                 }
