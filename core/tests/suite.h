@@ -7,9 +7,13 @@
 #ifndef DVC_TEST_SUITE_H
 #define DVC_TEST_SUITE_H
 
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <cmocka.h>
 #include <yajl/yajl_tree.h>
 
 #define SUITE_DEFAULT "../shared/conformance/json-schema-test-suite"
@@ -76,6 +80,56 @@ suite_get(yajl_val obj, const char *key)
         }
     }
     return NULL;
+}
+
+/*
+ * A support function's verdict on one suite case: 1 valid, 0 invalid; it sets
+ * *applies to 0 when the case tests something else (it is then not counted).
+ */
+typedef int (*suite_case_fn)(yajl_val schema, yajl_val data, int *applies);
+
+/*
+ * Runs every case of the files that fn applies to; each file must have at
+ * least one such case and all of them must pass.  Prints the count per file
+ * ("# FILE: N/N what cases") and each failing case's descriptions.
+ */
+static inline void
+suite_check_files(const char *const *files, size_t nfiles, suite_case_fn fn,
+    const char *what)
+{
+    size_t    f, g, t;
+    int       applies, got, total, passed;
+    yajl_val  doc, group, tests, tc;
+
+    for (f = 0; f < nfiles; f++) {
+        doc = suite_load(files[f]);
+        assert_non_null(doc);
+        passed = total = 0;
+        for (g = 0; g < doc->u.array.len; g++) {
+            group = doc->u.array.values[g];
+            tests = suite_get(group, "tests");
+            for (t = 0; tests && t < tests->u.array.len; t++) {
+                tc = tests->u.array.values[t];
+                got = fn(suite_get(group, "schema"), suite_get(tc, "data"),
+                         &applies);
+                if (!applies) {
+                    continue;
+                }
+                total++;
+                if (got == YAJL_IS_TRUE(suite_get(tc, "valid"))) {
+                    passed++;
+                } else {
+                    print_error("# %s: %s / %s\n", files[f],
+                                suite_get(group, "description")->u.string,
+                                suite_get(tc, "description")->u.string);
+                }
+            }
+        }
+        print_message("# %s: %d/%d %s cases\n", files[f], passed, total, what);
+        assert_true(total > 0);
+        assert_int_equal(passed, total);
+        yajl_tree_free(doc);
+    }
 }
 
 #endif

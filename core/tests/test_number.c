@@ -238,41 +238,9 @@ test_suite_files(void **state)
         "tests/draft2020-12/optional/bignum.json",
         "tests/draft2020-12/optional/float-overflow.json",
     };
-    size_t    f, g, t;
-    int       applies, got, total = 0, passed;
-    yajl_val  doc, group, tests, tc;
 
     (void) state;
-    for (f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
-        doc = suite_load(files[f]);
-        assert_non_null(doc);
-        passed = 0;
-        total = 0;
-        for (g = 0; g < doc->u.array.len; g++) {
-            group = doc->u.array.values[g];
-            tests = suite_get(group, "tests");
-            for (t = 0; tests && t < tests->u.array.len; t++) {
-                tc = tests->u.array.values[t];
-                got = numeric_case(suite_get(group, "schema"), suite_get(tc, "data"),
-                                   &applies);
-                if (!applies) {
-                    continue;
-                }
-                total++;
-                if (got == YAJL_IS_TRUE(suite_get(tc, "valid"))) {
-                    passed++;
-                } else {
-                    print_error("# %s: %s / %s\n", files[f],
-                                suite_get(group, "description")->u.string,
-                                suite_get(tc, "description")->u.string);
-                }
-            }
-        }
-        print_message("# %s: %d/%d numeric cases\n", files[f], passed, total);
-        assert_true(total > 0);
-        assert_int_equal(passed, total);
-        yajl_tree_free(doc);
-    }
+    suite_check_files(files, sizeof(files) / sizeof(files[0]), numeric_case, "numeric");
 }
 
 int
