@@ -4,17 +4,14 @@
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::Nginx::DVC;
-use File::Temp qw(tempdir);
 use utf8;
 use JSON::PP;
 use POSIX qw(strftime);
 
 # a signing key made for this run, mode 0600 as the module demands
-my $keys = tempdir(CLEANUP => 1);
-system("$FindBin::Bin/../build/dvc", "keygen", "--out", "$keys/k1.pem") == 0
-    or die "dvc keygen failed";
-$ENV{TEST_NGINX_KEY} = "$keys/k1.pem";
 
+# the gateway with submissions; its signing key lives in $keys
+our $keys = gateway_defaults(json => 1, extra_http => "    dvc_redis_timeout 500ms;\n");
 our $ROOT = "$FindBin::Bin/..";
 our $J = JSON::PP->new->utf8->canonical;
 
@@ -32,19 +29,6 @@ sub jws_payload {
     return $? == 0 ? $J->decode($out) : undef;
 }
 
-add_block_preprocessor(sub {
-    my $block = shift;
-    $block->set_value(http_config => <<'CONF') unless defined $block->http_config;
-    dvc_schemas $TEST_NGINX_SCHEMAS;
-    dvc_calendar $TEST_NGINX_ROOT/calendar/vn-2025-2027.cal;
-    dvc_signing_key $TEST_NGINX_KEY;
-    dvc_redis_timeout 500ms;
-CONF
-    $block->set_value(config => "    location /dvc/ { dvc_api; }\n")
-        unless defined $block->config;
-    $block->set_value(more_headers => "Content-Type: application/json\n")
-        unless defined $block->more_headers;
-});
 
 run_tests();
 

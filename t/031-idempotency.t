@@ -5,12 +5,7 @@
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::Nginx::DVC;
-use File::Temp qw(tempdir);
 
-my $keys = tempdir(CLEANUP => 1);
-system("$FindBin::Bin/../build/dvc", "keygen", "--out", "$keys/k1.pem") == 0
-    or die "dvc keygen failed";
-$ENV{TEST_NGINX_KEY} = "$keys/k1.pem";
 
 our $ROOT = "$FindBin::Bin/..";
 
@@ -21,16 +16,7 @@ sub post { my ($body, $key) = @_;
 # the Redis key the gateway keeps for a client's Idempotency-Key
 sub idem { "dvc:idem:" . sha256_hex($_[0]) }
 
-add_block_preprocessor(sub {
-    my $block = shift;
-    $block->set_value(http_config => <<'CONF') unless defined $block->http_config;
-    dvc_schemas $TEST_NGINX_SCHEMAS;
-    dvc_calendar $TEST_NGINX_ROOT/calendar/vn-2025-2027.cal;
-    dvc_signing_key $TEST_NGINX_KEY;
-CONF
-    $block->set_value(config => "    location /dvc/ { dvc_api; }\n")
-        unless defined $block->config;
-});
+gateway_defaults();
 
 run_tests();
 

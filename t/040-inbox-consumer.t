@@ -8,10 +8,6 @@ use Test::Nginx::DVC;
 use File::Temp qw(tempdir);
 use JSON::PP;
 
-my $keys = tempdir(CLEANUP => 1);
-system("$FindBin::Bin/../build/dvc", "keygen", "--out", "$keys/k1.pem") == 0
-    or die "dvc keygen failed";
-$ENV{TEST_NGINX_KEY} = "$keys/k1.pem";
 
 our $ROOT = "$FindBin::Bin/..";
 our $J = JSON::PP->new->utf8;
@@ -32,18 +28,7 @@ sub consumer {
 
 sub codes { map { $J->decode($_->{body})->{code} } grep { $_->{status} == 201 } responses() }
 
-add_block_preprocessor(sub {
-    my $block = shift;
-    $block->set_value(http_config => <<'CONF') unless defined $block->http_config;
-    dvc_schemas $TEST_NGINX_SCHEMAS;
-    dvc_calendar $TEST_NGINX_ROOT/calendar/vn-2025-2027.cal;
-    dvc_signing_key $TEST_NGINX_KEY;
-CONF
-    $block->set_value(config => "    location /dvc/ { dvc_api; }\n")
-        unless defined $block->config;
-    $block->set_value(more_headers => "Content-Type: application/json\n")
-        unless defined $block->more_headers;
-});
+gateway_defaults(json => 1);
 
 run_tests();
 

@@ -29,7 +29,7 @@ use Time::HiRes qw(time sleep);
 our @ISA = ('Test::Base');
 
 our @EXPORT = qw(
-    run_tests run_block add_block_preprocessor
+    run_tests run_block add_block_preprocessor gateway_defaults
     redis_cmd redis_start redis_stop redis_restart redis_pause redis_resume
     redis_running redis_pid
     nginx_reload nginx_worker_pids nginx_master_pid
@@ -80,6 +80,33 @@ my @Preprocessors;
 # As in Test::Nginx: code run on every block before it runs, e.g. to give
 # blocks a default config ($block->set_value(config => ...)).
 sub add_block_preprocessor { push @Preprocessors, @_ }
+
+# The gateway with submissions: a signing key made for this file (mode 0600,
+# as the module demands; in $TEST_NGINX_KEY), and blocks that say nothing of
+# their own get the shipped schemas and calendar, that key, `dvc_api` on
+# /dvc/ and, with json => 1, a JSON Content-Type.  extra_http => "..." adds
+# lines to the default http_config.
+sub gateway_defaults {
+    my (%opt) = @_;
+    require File::Temp;
+    my $dir = File::Temp::tempdir(CLEANUP => 1);
+    system("$RepoRoot/build/dvc", "keygen", "--out", "$dir/k1.pem") == 0
+        or die "dvc keygen failed (run 'make' first)\n";
+    $ENV{TEST_NGINX_KEY} = "$dir/k1.pem";
+    my $http = "    dvc_schemas \$TEST_NGINX_SCHEMAS;\n"
+             . "    dvc_calendar \$TEST_NGINX_ROOT/calendar/vn-2025-2027.cal;\n"
+             . "    dvc_signing_key \$TEST_NGINX_KEY;\n"
+             . ($opt{extra_http} // '');
+    add_block_preprocessor(sub {
+        my $block = shift;
+        $block->set_value(http_config => $http) unless defined $block->http_config;
+        $block->set_value(config => "    location /dvc/ { dvc_api; }\n")
+            unless defined $block->config;
+        $block->set_value(more_headers => "Content-Type: application/json\n")
+            if $opt{json} && !defined $block->more_headers;
+    });
+    return $dir;
+}
 
 sub repo_root  { $RepoRoot }
 sub servroot   { $ServRoot }
