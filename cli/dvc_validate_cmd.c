@@ -1,5 +1,6 @@
 /*
- * dvc validate [--remotes DIR] SCHEMA [INSTANCE]: validates one document
+ * dvc validate [--remotes DIR] [--map URI-PREFIX=DIR]... SCHEMA [INSTANCE]:
+ * validates one document
  * (stdin when INSTANCE is absent), streamed in 64 KiB reads like nginx feeds
  * a request body.  Exit 0 valid, 1 invalid (violations as JSON on stdout),
  * 2 unusable schema or wrong call.
@@ -42,16 +43,31 @@ dvc_cmd_validate(int argc, char **argv)
     dvc_validate_ctx_t   *v;
     dvc_buf_t             out;
     FILE                 *in = stdin;
-    char                  err[1024];
+    char                  err[1024], *eq;
     int                   i = 1, rc;
+    dvc_schema_map_t      maps[16];
 
     memset(&opt, 0, sizeof(opt));
-    if (i + 1 < argc && strcmp(argv[i], "--remotes") == 0) {
-        opt.remotes_dir = argv[i + 1];
+    opt.maps = maps;
+    while (i + 1 < argc) {
+        if (strcmp(argv[i], "--remotes") == 0) {
+            opt.remotes_dir = argv[i + 1];
+        } else if (strcmp(argv[i], "--map") == 0
+                   && (eq = strchr(argv[i + 1], '=')) != NULL
+                   && eq != argv[i + 1]
+                   && opt.nmaps < sizeof(maps) / sizeof(maps[0]))
+        {
+            *eq = '\0';
+            maps[opt.nmaps].prefix = argv[i + 1];
+            maps[opt.nmaps++].dir = eq + 1;
+        } else {
+            break;
+        }
         i += 2;
     }
-    if (argc - i < 1 || argc - i > 2) {
-        fprintf(stderr, "usage: dvc validate [--remotes DIR] SCHEMA [INSTANCE]\n");
+    if (argc - i < 1 || argc - i > 2 || strncmp(argv[i], "--", 2) == 0) {
+        fprintf(stderr, "usage: dvc validate [--remotes DIR] "
+                "[--map URI-PREFIX=DIR]... SCHEMA [INSTANCE]\n");
         return 2;
     }
     s = dvc_schema_compile_file(&dvc_alloc_std, argv[i], &opt, err,

@@ -36,6 +36,15 @@ typedef struct dvc_validate_ctx dvc_validate_ctx_t;
 
 /* ------------------------------------------------------------- compiling */
 
+/* A URI prefix whose documents are files of a folder: "PREFIX" + "a/b"
+ * is DIR/a/b, or DIR/a/b.json when only that exists (meta-schema URIs
+ * such as https://json-schema.org/draft/2020-12/meta/core have no
+ * extension, their files do). */
+typedef struct {
+    const char *prefix;
+    const char *dir;
+} dvc_schema_map_t;
+
 typedef struct {
     /* Folder that http://localhost:1234/ maps to (the official suite's
      * remotes/); NULL: such references are unresolvable. */
@@ -51,6 +60,10 @@ typedef struct {
      * decomposed "Hà Nội" equals the composed one.  1: code point by code
      * point, as the specification (and its suite) says. */
     int         exact_strings;
+    /* More URI prefixes read from folders (nmaps of them), tried in order
+     * after remotes_dir; nothing is ever fetched from the network. */
+    const dvc_schema_map_t *maps;
+    size_t                  nmaps;
 } dvc_schema_options_t;
 
 /* Compiles schema text.  Returns NULL with a human message in err (what and

@@ -534,8 +534,9 @@ load_text(compiler_t *c, const char *uri, const char *text, size_t len)
     return c->failed ? NULL : root;
 }
 
-/* Loads the document a URI (without fragment) names: file:// paths, and
- * http://localhost:1234/ under remotes_dir. */
+/* The file a URI (without fragment) names: file:// paths,
+ * http://localhost:1234/ under remotes_dir, the prefixes of opt->maps, and
+ * $id folders of files. */
 static int
 uri_path(compiler_t *c, const char *uri, char *full, size_t size)
 {
@@ -552,6 +553,22 @@ uri_path(compiler_t *c, const char *uri, char *full, size_t size)
         w = snprintf(full, size, "%s/%s", c->opt->remotes_dir,
                      uri + sizeof(REMOTE_PREFIX) - 1);
         return w > 0 && (size_t) w < size;
+    }
+    for (i = 0; c->opt != NULL && i < c->opt->nmaps; i++) {
+        const dvc_schema_map_t *m = &c->opt->maps[i];
+
+        n = strlen(m->prefix);
+        if (n == 0 || strncmp(uri, m->prefix, n) != 0) {
+            continue;
+        }
+        w = snprintf(full, size, "%s/%s", m->dir, uri + n);
+        if (w <= 0 || (size_t) w >= size) {
+            return 0;
+        }
+        if (access(full, R_OK) != 0 && (size_t) w + 5 < size) {
+            memcpy(full + w, ".json", 6);
+        }
+        return 1;
     }
     for (i = 0; i < c->nmaps; i++) {
         n = strlen(c->map_from[i]);

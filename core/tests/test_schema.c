@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
 #include "dvc_schema.h"
@@ -395,6 +396,60 @@ test_files(void **state)
     rmdir(tmpl);
 }
 
+/* opt.maps: a URI prefix read from a folder, an extensionless URI (as the
+ * meta-schemas name themselves) from its .json file; an unmapped prefix
+ * stays unresolvable. */
+static void
+test_uri_map(void **state)
+{
+    char                 tmpl[] = "/tmp/dvc-map-XXXXXX", path[256], err[512];
+    const char          *schema = "{\"$ref\":\"https://example.vn/s/meta/id\"}";
+    FILE                *f;
+    dvc_schema_t        *s;
+    dvc_validate_ctx_t  *v;
+    dvc_schema_options_t opt;
+    dvc_schema_map_t     map;
+
+    (void) state;
+    assert_non_null(mkdtemp(tmpl));
+    snprintf(path, sizeof(path), "%s/meta", tmpl);
+    assert_int_equal(mkdir(path, 0700), 0);
+    snprintf(path, sizeof(path), "%s/meta/id.json", tmpl);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("{\"$id\":\"https://example.vn/s/meta/id\",\"$ref\":\"digits\","
+          "\"$defs\":{\"d\":{\"$id\":\"digits\",\"pattern\":\"^[0-9]{12}$\"}}}",
+          f);
+    fclose(f);
+
+    memset(&opt, 0, sizeof(opt));
+    s = dvc_schema_compile(&dvc_alloc_std, schema, strlen(schema), &opt, err,
+                           sizeof(err));
+    assert_null(s);
+    assert_non_null(strstr(err, "https://example.vn/s/meta/id"));
+
+    map.prefix = "https://example.vn/s/";
+    map.dir = tmpl;
+    opt.maps = &map;
+    opt.nmaps = 1;
+    s = dvc_schema_compile(&dvc_alloc_std, schema, strlen(schema), &opt, err,
+                           sizeof(err));
+    if (s == NULL) {
+        fail_msg("%s", err);
+    }
+    v = dvc_validate_new(&dvc_alloc_std, s, NULL);
+    assert_int_equal(run(v, S("\"001099012345\""), 0), DVC_VALID);
+    assert_int_equal(run(v, S("\"00109901234\""), 0), DVC_INVALID);
+    assert_non_null(strstr(dvc_validate_error(v, 0)->keyword,
+                           "https://example.vn/s/meta/id#/$defs/d/pattern"));
+    dvc_validate_free(v);
+    dvc_schema_free(s);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/meta", tmpl);
+    rmdir(path);
+    rmdir(tmpl);
+}
+
 /* Counting allocator: every byte the validator takes it gives back. */
 typedef struct {
     long live;
@@ -616,6 +671,7 @@ main(void)
         cmocka_unit_test(test_conditional_errors),
         cmocka_unit_test(test_compile_errors),
         cmocka_unit_test(test_files),
+        cmocka_unit_test(test_uri_map),
         cmocka_unit_test(test_allocator),
         cmocka_unit_test(test_options),
         cmocka_unit_test(test_unique_items_large),

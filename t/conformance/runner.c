@@ -2,8 +2,11 @@
  * Conformance runner: every case of JSON-Schema-Test-Suite files through
  * dvc_schema_compile + dvc_validate_feed/finish, as a user of the API would.
  *
- *   runner [-r REMOTES] [-k KNOWN_FAILURES] [-o] [-s SEED_DIR] FILE...
+ *   runner [-r REMOTES] [-m URI-PREFIX=DIR]... [-k KNOWN_FAILURES] [-o]
+ *          [-s SEED_DIR] FILE...
  *
+ * -r maps http://localhost:1234/ (the suite's remotes), each -m one more URI
+ * prefix (the official meta-schemas, t/conformance/metaschemas.sh) to files.
  * Prints "<file>: P/T passed" per file, every unexpected failure, and a final
  * "N passed, M failed" line (known failures counted apart).  -o marks the
  * files as optional: their failures are reported but never fail the run.
@@ -174,8 +177,11 @@ main(int argc, char **argv)
     int                  optional = 0, i, rc, expect, ok;
     size_t               len, g, t, klen, split;
     long                 passed = 0, failed = 0, known_failed = 0,
-                         opt_failed = 0;
+                         opt_failed = 0, req_passed = 0, req_total = 0;
     dvc_schema_options_t opt;
+    dvc_schema_map_t     maps[8];
+    size_t               nmaps = 0;
+    char                *eq;
 
     for (i = 1; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "-r") == 0 && i + 1 < argc) {
@@ -184,8 +190,18 @@ main(int argc, char **argv)
             known_path = argv[++i];
         } else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc) {
             seed_dir = argv[++i];
+        } else if (strcmp(argv[i], "-m") == 0 && i + 1 < argc
+                   && (eq = strchr(argv[i + 1], '=')) != NULL
+                   && nmaps < sizeof(maps) / sizeof(maps[0]))
+        {
+            *eq = '\0';
+            maps[nmaps].prefix = argv[++i];
+            maps[nmaps++].dir = eq + 1;
         } else if (strcmp(argv[i], "-o") == 0) {
             optional = 1;
+        } else {
+            fprintf(stderr, "runner: bad option %s\n", argv[i]);
+            return 2;
         }
     }
     if (known_path != NULL) {
@@ -193,6 +209,8 @@ main(int argc, char **argv)
     }
     memset(&opt, 0, sizeof(opt));
     opt.remotes_dir = remotes;
+    opt.maps = maps;
+    opt.nmaps = nmaps;
 
     for (; i < argc; i++) {
         dvc_arena_t  ar = { &dvc_alloc_std, NULL, 0 };
@@ -284,8 +302,14 @@ main(int argc, char **argv)
             dvc_schema_free(s);
         }
         printf("%s: %ld/%ld passed\n", file, fp, ft);
+        if (strstr(argv[i], "/optional/") == NULL) {
+            req_passed += fp;
+            req_total += ft;
+        }
         dvc_arena_free(&ar);
     }
+    printf("required (outside optional/): %ld/%ld passed\n", req_passed,
+           req_total);
     printf("%ld passed, %ld failed", passed, failed);
     if (known_failed) {
         printf(", %ld known failures", known_failed);
