@@ -3,7 +3,8 @@
  * (dvc_dossier_scan.h).  yajl tokenises; the callbacks keep a depth count
  * and, for the three levels that matter, which member a value belongs to:
  *
- *   depth 1  the body's own members: procedure, delivery, documents, applicant
+ *   depth 1  the body's own members: procedure, delivery, channel, documents,
+ *            applicant
  *   depth 2  applicant's members, or documents[] items
  *   depth 3  a document's members
  *
@@ -29,7 +30,8 @@ enum {
     F_NONE = 0,
     F_PROCEDURE, F_DELIVERY, F_DOCUMENTS, F_APPLICANT,        /* depth 1 */
     F_FULL_NAME, F_PHONE, F_EMAIL,                            /* applicant */
-    F_KIND, F_SHA256, F_SIZE, F_MEDIA_TYPE                    /* a document */
+    F_KIND, F_SHA256, F_SIZE, F_MEDIA_TYPE,                   /* a document */
+    F_CHANNEL                                                 /* depth 1 */
 };
 
 #define DOC_FIELDS  ((1u << F_KIND) | (1u << F_SHA256) | (1u << F_SIZE) \
@@ -479,6 +481,8 @@ static unsigned
 top_member(const unsigned char *k, size_t len)
 {
     switch (len) {
+    case 7:
+        return memcmp(k, "channel", 7) == 0 ? F_CHANNEL : F_NONE;
     case 8:
         return memcmp(k, "delivery", 8) == 0 ? F_DELIVERY : F_NONE;
     case 9:
@@ -601,6 +605,10 @@ on_string(void *ctx, const unsigned char *v, size_t len)
     case F_DELIVERY:
         s->facts.delivery = copy;
         s->facts.delivery_len = len;
+        break;
+    case F_CHANNEL:
+        s->facts.channel = copy;
+        s->facts.channel_len = len;
         break;
     case F_FULL_NAME:
         s->facts.applicant_name = copy;

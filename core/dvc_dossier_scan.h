@@ -13,7 +13,7 @@
  * procedure).  Because the values end up in a signed record, a body where a
  * member the scanner reads appears twice is refused instead of letting the
  * last one win (another reader could take the first): top-level "procedure",
- * "delivery", "documents", "applicant"; applicant "full_name", "phone",
+ * "delivery", "channel", "documents", "applicant"; applicant "full_name", "phone",
  * "email"; a document's "kind", "sha256", "size", "media_type".
  *
  *     dvc_dossier_scan_t *s = dvc_dossier_scan_new(&dvc_alloc_std);
@@ -96,6 +96,9 @@ typedef struct {
 
 typedef struct {
     const char *delivery;         size_t delivery_len;   /* top-level string */
+    /* top-level string: how the dossier reached the gateway (online, or
+     * postal/counter when the back-end enters a paper dossier) */
+    const char *channel;          size_t channel_len;
     /* items of the top-level "documents" array that are objects, in order;
      * a member absent or of another type stays NULL/0 (size -1) */
     const dvc_dossier_doc_t *documents;  size_t ndocuments;

@@ -268,6 +268,34 @@ test_nested_members_ignored(void **state)
 }
 
 static void
+test_channel(void **state)
+{
+    dvc_dossier_scan_t  *s;
+    dvc_dossier_facts_t  f;
+    int                  rc;
+
+    (void) state;
+    s = scan_text(S("{\"procedure\":\"1.000001\",\"channel\":\"counter\","
+                    "\"form\":{\"channel\":\"postal\"}}"), &rc);
+    assert_int_equal(rc, 0);
+    dvc_dossier_scan_facts(s, &f);
+    assert_str(f.channel, f.channel_len, "counter");
+    dvc_dossier_scan_free(s);
+
+    /* only the top level counts; absent or not a string: NULL */
+    s = scan_text(S("{\"form\":{\"channel\":\"postal\"},\"channel\":7}"),
+                  &rc);
+    assert_int_equal(rc, 0);
+    dvc_dossier_scan_facts(s, &f);
+    assert_null(f.channel);
+    dvc_dossier_scan_free(s);
+
+    /* the channel decides how a dossier is recorded: never twice */
+    assert_rejected(S("{\"channel\":\"online\",\"channel\":\"counter\"}"),
+                    "duplicate key \"channel\"", 21);
+}
+
+static void
 test_procedure_not_string(void **state)
 {
     static const char *const  bodies[] = {
@@ -986,6 +1014,7 @@ main(void)
         cmocka_unit_test(test_depth_limit),
         cmocka_unit_test(test_documents_cap),
         cmocka_unit_test(test_reset_and_reuse),
+        cmocka_unit_test(test_channel),
         cmocka_unit_test(test_out_of_memory),
     };
 
