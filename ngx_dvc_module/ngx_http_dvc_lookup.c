@@ -52,15 +52,11 @@ static ngx_str_t  ngx_http_dvc_lookup_fields[] = {
 };
 
 
-typedef struct {
-    ngx_str_t    code;
-    u_char       token_hex[SHA256_DIGEST_LENGTH * 2];
-    u_char       key[sizeof("dvc:d:") - 1 + DVC_CODE_LEN];
-} ngx_http_dvc_lookup_ctx_t;
-
-
 static ngx_int_t ngx_http_dvc_lookup_token(ngx_http_request_t *r,
     ngx_str_t *token);
+static ngx_int_t ngx_http_dvc_dossier_fetch(ngx_http_request_t *r,
+    ngx_str_t *code, ngx_str_t *fields, ngx_uint_t nfields,
+    ngx_http_dvc_redis_handler_pt handler);
 static void ngx_http_dvc_lookup_reply(ngx_http_request_t *r,
     redisReply *reply, void *data);
 static void ngx_http_dvc_receipt_reply(ngx_http_request_t *r,
@@ -76,61 +72,67 @@ static ngx_str_t  ngx_http_dvc_token_header =
 
 
 /*
- * Common start of every citizen's read: checks the code, takes the token,
- * hashes it and asks Redis for the fields (token_sha256 first).
+ * What every citizen's request (lookup, receipt, withdrawal, supplement,
+ * rating) starts with: the code's form and the token.  The token's SHA-256
+ * is computed now, before Redis answers, so a hit, an unknown code and a
+ * wrong token cost the same.  NGX_DECLINED with *err: answer that (after
+ * reading or discarding the body); the line logged is the same for all.
  */
-static ngx_int_t
-ngx_http_dvc_dossier_fetch(ngx_http_request_t *r, ngx_str_t *code,
-    ngx_str_t *fields, ngx_uint_t nfields,
-    ngx_http_dvc_redis_handler_pt handler)
+ngx_int_t
+ngx_http_dvc_dossier_ref(ngx_http_request_t *r, ngx_str_t *code,
+    ngx_http_dvc_dossier_ref_t *ref, ngx_http_dvc_error_e *err)
 {
-    u_char                     *p;
-    size_t                      argvlen[2 + DVC_F_LAST];
-    ngx_int_t                   rc;
-    ngx_str_t                   token;
-    ngx_uint_t                  i;
-    const char                 *argv[2 + DVC_F_LAST];
-    unsigned char               digest[SHA256_DIGEST_LENGTH];
-    ngx_http_dvc_redis_cmd_t    cmd;
-    ngx_http_dvc_lookup_ctx_t  *ctx;
-
-    rc = ngx_http_discard_request_body(r);
-    if (rc != NGX_OK) {
-        return rc;
-    }
+    u_char         *p;
+    ngx_str_t       token;
+    unsigned char   digest[SHA256_DIGEST_LENGTH];
 
     if (!dvc_code_valid((const char *) code->data, code->len)) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "dvc: lookup of a malformed code (%uz bytes)",
                       code->len);
-        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_BAD_CODE);
+        *err = NGX_HTTP_DVC_ERR_BAD_CODE;
+        return NGX_DECLINED;
     }
 
     if (ngx_http_dvc_lookup_token(r, &token) != NGX_OK) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "dvc: lookup of \"%V\" without a usable token", code);
-        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_NOT_FOUND);
+        *err = NGX_HTTP_DVC_ERR_NOT_FOUND;
+        return NGX_DECLINED;
     }
 
-    ctx = ngx_palloc(r->pool, sizeof(ngx_http_dvc_lookup_ctx_t));
-    if (ctx == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
+    ref->code = *code;
 
-    ctx->code = *code;
-
-    /* hashed now, before Redis answers: the same work for a hit, an
-     * unknown code and a wrong token */
     SHA256(token.data, token.len, digest);
-    ngx_hex_dump(ctx->token_hex, digest, SHA256_DIGEST_LENGTH);
+    ngx_hex_dump(ref->token_hex, digest, SHA256_DIGEST_LENGTH);
 
-    p = ngx_cpymem(ctx->key, "dvc:d:", sizeof("dvc:d:") - 1);
+    p = ngx_cpymem(ref->key, "dvc:d:", sizeof("dvc:d:") - 1);
     p = ngx_cpymem(p, code->data, code->len);
+    ref->key_len = p - ref->key;
+
+    return NGX_OK;
+}
+
+
+/* HMGET of the dossier's fields; fields[0] must be token_sha256. */
+ngx_int_t
+ngx_http_dvc_dossier_hmget(ngx_http_request_t *r,
+    ngx_http_dvc_dossier_ref_t *ref, ngx_str_t *fields, ngx_uint_t nfields,
+    ngx_http_dvc_redis_handler_pt handler, void *data)
+{
+    size_t                     argvlen[2 + NGX_HTTP_DVC_DOSSIER_FIELDS_MAX];
+    ngx_uint_t                 i;
+    const char                *argv[2 + NGX_HTTP_DVC_DOSSIER_FIELDS_MAX];
+    ngx_http_dvc_redis_cmd_t   cmd;
+
+    if (nfields > NGX_HTTP_DVC_DOSSIER_FIELDS_MAX) {
+        return NGX_ERROR;
+    }
 
     argv[0] = "HMGET";
     argvlen[0] = 5;
-    argv[1] = (const char *) ctx->key;
-    argvlen[1] = p - ctx->key;
+    argv[1] = (const char *) ref->key;
+    argvlen[1] = ref->key_len;
 
     for (i = 0; i < nfields; i++) {
         argv[2 + i] = (const char *) fields[i].data;
@@ -141,7 +143,35 @@ ngx_http_dvc_dossier_fetch(ngx_http_request_t *r, ngx_str_t *code,
     cmd.argv = argv;
     cmd.argvlen = argvlen;
 
-    rc = ngx_http_dvc_redis_send(r, &cmd, 1, handler, ctx);
+    return ngx_http_dvc_redis_send(r, &cmd, 1, handler, data);
+}
+
+
+/* The lookup and the receipt: no body, one HMGET. */
+static ngx_int_t
+ngx_http_dvc_dossier_fetch(ngx_http_request_t *r, ngx_str_t *code,
+    ngx_str_t *fields, ngx_uint_t nfields,
+    ngx_http_dvc_redis_handler_pt handler)
+{
+    ngx_int_t                    rc;
+    ngx_http_dvc_error_e         err;
+    ngx_http_dvc_dossier_ref_t  *ref;
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    ref = ngx_palloc(r->pool, sizeof(ngx_http_dvc_dossier_ref_t));
+    if (ref == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_dvc_dossier_ref(r, code, ref, &err) != NGX_OK) {
+        return ngx_http_dvc_send_error(r, err);
+    }
+
+    rc = ngx_http_dvc_dossier_hmget(r, ref, fields, nfields, handler, ref);
 
     if (rc == NGX_DECLINED) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -162,9 +192,9 @@ ngx_http_dvc_dossier_fetch(ngx_http_request_t *r, ngx_str_t *code,
  * The reply's first element is token_sha256.  Returns 1 if it matches;
  * otherwise the request has been answered (404, 503) and *rc says how.
  */
-static ngx_int_t
+ngx_int_t
 ngx_http_dvc_dossier_check(ngx_http_request_t *r, redisReply *reply,
-    ngx_uint_t nfields, ngx_http_dvc_lookup_ctx_t *ctx, ngx_int_t *rc)
+    ngx_uint_t nfields, ngx_http_dvc_dossier_ref_t *ctx, ngx_int_t *rc)
 {
     redisReply  *hash;
 
@@ -230,7 +260,7 @@ static void
 ngx_http_dvc_receipt_reply(ngx_http_request_t *r, redisReply *reply,
     void *data)
 {
-    ngx_http_dvc_lookup_ctx_t *ctx = data;
+    ngx_http_dvc_dossier_ref_t *ctx = data;
 
     ngx_int_t    rc;
     dvc_buf_t    b;

@@ -176,6 +176,34 @@ void ngx_http_dvc_scan_put(ngx_http_dvc_main_conf_t *dmcf,
     struct dvc_dossier_scan *s);
 
 
+/*
+ * A citizen's dossier, named by its code and opened with its lookup token
+ * (ngx_http_dvc_lookup.c): the lookup, the receipt and the citizen's
+ * actions share the token rules, so all give the same 404 for an unknown
+ * code, a wrong token and a missing one.
+ */
+#define NGX_HTTP_DVC_DOSSIER_FIELDS_MAX  32
+
+typedef struct {
+    ngx_str_t                  code;
+    u_char                     token_hex[64];             /* its SHA-256 */
+    u_char                     key[sizeof("dvc:d:") - 1 + 32];
+    size_t                     key_len;
+} ngx_http_dvc_dossier_ref_t;
+
+ngx_int_t ngx_http_dvc_dossier_ref(ngx_http_request_t *r, ngx_str_t *code,
+    ngx_http_dvc_dossier_ref_t *ref, ngx_http_dvc_error_e *err);
+/* NGX_OK, NGX_DECLINED (Redis unavailable), NGX_ERROR */
+ngx_int_t ngx_http_dvc_dossier_hmget(ngx_http_request_t *r,
+    ngx_http_dvc_dossier_ref_t *ref, ngx_str_t *fields, ngx_uint_t nfields,
+    ngx_http_dvc_redis_handler_pt handler, void *data);
+/* 1 if the reply is the dossier and the token matches; else the request
+ * has been answered (404, 503) and *rc says how. */
+ngx_int_t ngx_http_dvc_dossier_check(ngx_http_request_t *r,
+    redisReply *reply, ngx_uint_t nfields, ngx_http_dvc_dossier_ref_t *ref,
+    ngx_int_t *rc);
+
+
 /* Endpoints */
 ngx_int_t ngx_http_dvc_lookup(ngx_http_request_t *r, ngx_str_t *code);
 ngx_int_t ngx_http_dvc_procedures(ngx_http_request_t *r, ngx_str_t *rest);
