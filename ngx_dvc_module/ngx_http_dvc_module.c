@@ -559,7 +559,7 @@ ngx_http_dvc_api_root(ngx_conf_t *cf, void *post, void *data)
 static ngx_int_t
 ngx_http_dvc_postconfiguration(ngx_conf_t *cf)
 {
-    return ngx_http_dvc_submit_init(cf);
+    return ngx_http_dvc_body_init(cf);
 }
 
 

@@ -159,9 +159,48 @@ ngx_int_t ngx_http_dvc_keys_init(ngx_conf_t *cf,
 ngx_int_t ngx_http_dvc_procedures_compile(ngx_conf_t *cf,
     ngx_http_dvc_main_conf_t *dmcf);
 void ngx_http_dvc_procedure_rt_cleanup(void *data);
-ngx_int_t ngx_http_dvc_submit_init(ngx_conf_t *cf);
-ngx_int_t ngx_http_dvc_submit_body_filter(ngx_http_request_t *r,
-    ngx_chain_t *in);
+ngx_int_t ngx_http_dvc_body_init(ngx_conf_t *cf);
+ngx_int_t ngx_http_dvc_body_filter(ngx_http_request_t *r, ngx_chain_t *in);
+
+
+/* RFC 4918's code for a well-formed body that breaks the rules; nginx 1.22
+ * has no name for it */
+#define NGX_HTTP_DVC_UNPROCESSABLE   422
+
+
+/*
+ * A request body read as nginx receives it (ngx_http_dvc_body.c).  For a
+ * dossier (submission, supplement) the scanner and the validator of the
+ * procedure it names see every buffer; other bodies (withdrawal, rating) are
+ * only collected, up to max bytes.  The request's module context must be a
+ * structure that starts with this one.
+ */
+typedef struct {
+    ngx_http_dvc_main_conf_t     *dmcf;
+    const char                   *what;       /* "submission"... for logs */
+    ngx_http_dvc_procedure_rt_t  *proc;       /* the procedure the body names */
+    dvc_alloc_t                   alloc;      /* the request's pool */
+    struct dvc_dossier_scan      *scan;       /* NULL: not a dossier */
+    struct dvc_validate_ctx      *v;
+    dvc_buf_t                     body;       /* the raw bytes */
+    size_t                        max;        /* 0: no cap of ours */
+    int                           vstatus;
+
+    unsigned                      scan_failed:1;
+    unsigned                      finished:1;
+    unsigned                      no_procedure:1;
+    unsigned                      unknown_procedure:1;
+    unsigned                      too_large:1;
+} ngx_http_dvc_body_t;
+
+ngx_int_t ngx_http_dvc_body_read(ngx_http_request_t *r,
+    ngx_http_dvc_body_t *b, const char *what, ngx_uint_t dossier, size_t max,
+    ngx_http_client_body_handler_pt done);
+void ngx_http_dvc_body_finish(ngx_http_dvc_body_t *b);
+/* 1: a valid dossier of b->proc; 0: answered, *rc says how */
+ngx_int_t ngx_http_dvc_body_verdict(ngx_http_request_t *r,
+    ngx_http_dvc_body_t *b, ngx_int_t *rc);
+ngx_int_t ngx_http_dvc_is_json(ngx_http_request_t *r);
 
 
 /* Procedures and pooled contexts (ngx_http_dvc_procedures.c) */

@@ -1,10 +1,8 @@
 /*
  * POST /dvc/v1/dossiers: a citizen submits a dossier.
  *
- * 1. The body streams through a request body filter: the dossier scanner
- *    reads every byte and, as soon as the top-level "procedure" is known, a
- *    validator context for that procedure's compiled schema takes over the
- *    bytes seen so far and then each buffer as nginx receives it: one pass,
+ * 1. The body streams through the dossier body path (ngx_http_dvc_body.c):
+ *    scanner and validator see each buffer as nginx receives it, one pass,
  *    no tree of untrusted input.
  * 2. Redis, in at most three round trips: the Idempotency-Key reservation
  *    (when given), the day's sequence for the agency (one INCR shared by all
@@ -40,21 +38,10 @@
 #define NGX_HTTP_DVC_IDEM_KEY_MAX    255
 #define NGX_HTTP_DVC_MAX_ARGS        64
 
-/* RFC 4918's code for a well-formed body that breaks the rules; nginx 1.22
- * has no name for it */
-#define NGX_HTTP_DVC_UNPROCESSABLE   422
-
 
 typedef struct {
-    ngx_http_dvc_main_conf_t     *dmcf;
-    ngx_http_dvc_procedure_rt_t  *proc;
-    dvc_alloc_t                   alloc;      /* the request's pool */
+    ngx_http_dvc_body_t           b;          /* first: the body filter's */
     ngx_str_t                     answer;     /* the 201 body */
-    dvc_dossier_scan_t           *scan;
-    dvc_validate_ctx_t           *v;
-    dvc_buf_t                     body;       /* the raw body, for XADD */
-    size_t                        fed;        /* bytes given to the validator */
-    int                           vstatus;
 
     int64_t                       now;
     char                          now_vn[DVC_TIME_VN_LEN + 1];
@@ -66,20 +53,10 @@ typedef struct {
 
     ngx_str_t                     idem_key;   /* dvc:idem:<sha256 of header> */
     ngx_str_t                     idem_mark;  /* pending:<nonce> */
-
-    unsigned                      scan_failed:1;
-    unsigned                      finished:1;
-    unsigned                      no_procedure:1;
-    unsigned                      unknown_procedure:1;
 } ngx_http_dvc_submit_ctx_t;
 
 
-static ngx_int_t ngx_http_dvc_submit_process(ngx_http_request_t *r,
-    ngx_http_dvc_submit_ctx_t *ctx, u_char *data, size_t len);
-static void ngx_http_dvc_submit_finish(ngx_http_dvc_submit_ctx_t *ctx);
 static void ngx_http_dvc_submit_body_done(ngx_http_request_t *r);
-static ngx_int_t ngx_http_dvc_submit_verdict(ngx_http_request_t *r,
-    ngx_http_dvc_submit_ctx_t *ctx);
 static ngx_int_t ngx_http_dvc_submit_idempotency(ngx_http_request_t *r,
     ngx_http_dvc_submit_ctx_t *ctx);
 static void ngx_http_dvc_submit_idem_reply(ngx_http_request_t *r,
@@ -96,29 +73,12 @@ static ngx_int_t ngx_http_dvc_submit_unavailable(ngx_http_request_t *r,
     ngx_http_dvc_submit_ctx_t *ctx, const char *why);
 static ngx_int_t ngx_http_dvc_submit_created(ngx_http_request_t *r,
     ngx_str_t *code, u_char *body, size_t len);
-static void ngx_http_dvc_submit_cleanup(void *data);
-static ngx_int_t ngx_http_dvc_is_json(ngx_http_request_t *r);
-
-
-static ngx_http_request_body_filter_pt  ngx_http_next_request_body_filter;
-
-
-ngx_int_t
-ngx_http_dvc_submit_init(ngx_conf_t *cf)
-{
-    ngx_http_next_request_body_filter = ngx_http_top_request_body_filter;
-    ngx_http_top_request_body_filter = ngx_http_dvc_submit_body_filter;
-
-    return NGX_OK;
-}
 
 
 ngx_int_t
 ngx_http_dvc_submit(ngx_http_request_t *r)
 {
     ngx_int_t                   rc;
-    off_t                       expect;
-    ngx_pool_cleanup_t         *cln;
     ngx_http_dvc_submit_ctx_t  *ctx;
 
     if (!ngx_http_dvc_is_json(r)) {
@@ -141,150 +101,8 @@ ngx_http_dvc_submit(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ctx->dmcf = ngx_http_get_module_main_conf(r, ngx_http_dvc_module);
-
-    ngx_http_dvc_pool_alloc(r->pool, &ctx->alloc);
-    dvc_buf_init(&ctx->body, &ctx->alloc);
-
-    /* one allocation for the usual case: the length is known */
-    expect = r->headers_in.content_length_n;
-    if (expect > 0 && expect <= 16 * 1024 * 1024) {
-        dvc_buf_reserve(&ctx->body, (size_t) expect);
-    }
-
-    ctx->scan = ngx_http_dvc_scan_get(ctx->dmcf);
-    if (ctx->scan == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (cln == NULL) {
-        ngx_http_dvc_scan_put(ctx->dmcf, ctx->scan);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    cln->handler = ngx_http_dvc_submit_cleanup;
-    cln->data = ctx;
-
-    ngx_http_set_ctx(r, ctx, ngx_http_dvc_module);
-
-    rc = ngx_http_read_client_request_body(r, ngx_http_dvc_submit_body_done);
-
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-        return rc;
-    }
-
-    return NGX_DONE;
-}
-
-
-/* Sees the body as nginx receives it, de-chunked, before it is stored. */
-ngx_int_t
-ngx_http_dvc_submit_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
-{
-    ngx_chain_t                *cl;
-    ngx_http_dvc_submit_ctx_t  *ctx;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_dvc_module);
-
-    if (ctx == NULL || ctx->finished) {
-        return ngx_http_next_request_body_filter(r, in);
-    }
-
-    for (cl = in; cl; cl = cl->next) {
-
-        if (ngx_buf_in_memory(cl->buf) && cl->buf->last > cl->buf->pos) {
-            if (ngx_http_dvc_submit_process(r, ctx, cl->buf->pos,
-                                            cl->buf->last - cl->buf->pos)
-                != NGX_OK)
-            {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-        }
-
-        if (cl->buf->last_buf) {
-            ngx_http_dvc_submit_finish(ctx);
-        }
-    }
-
-    return ngx_http_next_request_body_filter(r, in);
-}
-
-
-static ngx_int_t
-ngx_http_dvc_submit_process(ngx_http_request_t *r,
-    ngx_http_dvc_submit_ctx_t *ctx, u_char *data, size_t len)
-{
-    size_t        plen;
-    const char   *procedure;
-
-    dvc_buf_append(&ctx->body, data, len);
-    if (ctx->body.failed) {
-        return NGX_ERROR;
-    }
-
-    if (ctx->scan_failed || ctx->unknown_procedure) {
-        /* the verdict is known; the rest is read and dropped */
-        return NGX_OK;
-    }
-
-    if (dvc_dossier_scan_feed(ctx->scan, data, len) != 0) {
-        ctx->scan_failed = 1;
-    }
-
-    if (ctx->v == NULL) {
-        procedure = dvc_dossier_scan_procedure(ctx->scan, &plen);
-
-        if (procedure == NULL) {
-            return NGX_OK;
-        }
-
-        ctx->proc = ngx_http_dvc_procedure_find(ctx->dmcf, procedure, plen);
-
-        if (ctx->proc == NULL || ctx->proc->schema == NULL) {
-            ctx->unknown_procedure = 1;
-            return NGX_OK;
-        }
-
-        ctx->v = ngx_http_dvc_validator_get(ctx->proc);
-        if (ctx->v == NULL) {
-            return NGX_ERROR;
-        }
-
-        /* the validator starts late: give it what it missed */
-        ctx->vstatus = dvc_validate_feed(ctx->v, ctx->body.data,
-                                         ctx->body.len);
-        ctx->fed = ctx->body.len;
-        return NGX_OK;
-    }
-
-    if (ctx->vstatus <= DVC_VALID) {
-        ctx->vstatus = dvc_validate_feed(ctx->v, data, len);
-    }
-
-    ctx->fed += len;
-
-    return NGX_OK;
-}
-
-
-static void
-ngx_http_dvc_submit_finish(ngx_http_dvc_submit_ctx_t *ctx)
-{
-    ctx->finished = 1;
-
-    if (!ctx->scan_failed && !ctx->unknown_procedure) {
-        if (dvc_dossier_scan_finish(ctx->scan) != 0) {
-            ctx->scan_failed = 1;
-
-        } else if (ctx->v == NULL) {
-            ctx->no_procedure = 1;
-        }
-    }
-
-    if (ctx->v && ctx->vstatus <= DVC_VALID) {
-        ctx->vstatus = dvc_validate_finish(ctx->v);
-    }
+    return ngx_http_dvc_body_read(r, &ctx->b, "submission", 1, 0,
+                                  ngx_http_dvc_submit_body_done);
 }
 
 
@@ -297,12 +115,11 @@ ngx_http_dvc_submit_body_done(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_dvc_module);
 
-    if (!ctx->finished) {
-        /* an empty body never reaches the filter's last buffer */
-        ngx_http_dvc_submit_finish(ctx);
-    }
+    ngx_http_dvc_body_finish(&ctx->b);
 
-    rc = ngx_http_dvc_submit_verdict(r, ctx);
+    if (ngx_http_dvc_body_verdict(r, &ctx->b, &rc)) {
+        rc = ngx_http_dvc_submit_idempotency(r, ctx);
+    }
 
     if (rc == NGX_DONE) {
         /* waiting for Redis; the post handler's own reference goes */
@@ -311,128 +128,6 @@ ngx_http_dvc_submit_body_done(ngx_http_request_t *r)
     }
 
     ngx_http_finalize_request(r, rc);
-}
-
-
-static ngx_int_t
-ngx_http_dvc_submit_verdict(ngx_http_request_t *r,
-    ngx_http_dvc_submit_ctx_t *ctx)
-{
-    int                    n, status;
-    size_t                 i, nerr, offset;
-    const char            *code, *vi, *en;
-    dvc_buf_t              b;
-    const char            *kinds[NGX_HTTP_DVC_MAX_DOCS];
-    size_t                 lens[NGX_HTTP_DVC_MAX_DOCS];
-    dvc_dossier_facts_t    facts;
-    const dvc_validation_error_t  *e;
-
-    dvc_buf_init(&b, &ctx->alloc);
-
-    /* malformed JSON: the validator's verdict when it ran, else the
-     * scanner's; either way the byte offset */
-    status = ctx->v ? ctx->vstatus : DVC_VALID;
-
-    /* our failure, not the citizen's: never a 400 for it */
-    if (status == DVC_ERR_NOMEM || status == DVC_ERR_STATE) {
-        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                      "dvc: validation failed internally: %s",
-                      dvc_validate_status_code(status));
-        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
-    }
-
-    if (status > DVC_INVALID || (ctx->scan_failed && ctx->v == NULL)) {
-
-        if (status > DVC_INVALID) {
-            e = dvc_validate_error(ctx->v, 0);
-            code = dvc_validate_status_code(status);
-            offset = dvc_validate_offset(ctx->v);
-            vi = e ? e->message_vi : "Nội dung gửi lên không phải JSON hợp lệ.";
-            en = e ? e->message_en : "The body is not valid JSON.";
-
-        } else {
-            code = "json_syntax";
-            vi = "Nội dung gửi lên không phải JSON hợp lệ.";
-            en = dvc_dossier_scan_error(ctx->scan, &offset);
-        }
-
-        dvc_buf_printf(&b, "{\"error\":\"%s\",\"offset\":%zu,"
-                       "\"message\":{\"vi\":", code, offset);
-        dvc_buf_json_str(&b, vi, strlen(vi));
-        dvc_buf_puts(&b, ",\"en\":");
-        dvc_buf_json_str(&b, en, strlen(en));
-        dvc_buf_puts(&b, "}}");
-
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "dvc: submission refused: malformed body (%s at byte "
-                      "%uz)", code, offset);
-
-        return b.failed ? NGX_HTTP_INTERNAL_SERVER_ERROR
-                        : ngx_http_dvc_send_json(r, NGX_HTTP_BAD_REQUEST,
-                                                 (u_char *) b.data, b.len);
-    }
-
-    if (ctx->unknown_procedure) {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "dvc: submission refused: unknown procedure");
-        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNKNOWN_PROCEDURE);
-    }
-
-    if (ctx->no_procedure) {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "dvc: submission refused: no procedure named");
-        ngx_str_t  body = ngx_string(
-            "{\"error\":\"validation_failed\",\"violations\":[{\"path\":"
-            "\"/procedure\",\"keyword\":\"\",\"code\":\"required\",\"message\":"
-            "{\"vi\":\"Thiếu mã thủ tục hành chính (procedure).\",\"en\":"
-            "\"The procedure code (procedure) is missing.\"}}]}");
-        return ngx_http_dvc_send_json(r, NGX_HTTP_DVC_UNPROCESSABLE,
-                                      body.data, body.len);
-    }
-
-    /* the schema's verdict, then the procedure's documents (x-dvc) */
-    dvc_buf_puts(&b, "{\"error\":\"validation_failed\",\"violations\":");
-
-    nerr = dvc_validate_error_count(ctx->v);
-    if (nerr) {
-        dvc_errors_to_json(&b, ctx->v);
-        b.len--;    /* reopen the array for the document checks */
-
-    } else {
-        dvc_buf_putc(&b, '[');
-    }
-
-    dvc_dossier_scan_facts(ctx->scan, &facts);
-
-    n = 0;
-    for (i = 0; i < facts.ndocuments && i < NGX_HTTP_DVC_MAX_DOCS; i++) {
-        kinds[i] = facts.documents[i].kind ? facts.documents[i].kind : "";
-        lens[i] = facts.documents[i].kind_len;
-    }
-
-    n = dvc_procedure_check_documents(ctx->proc->procedure, kinds, lens, i,
-                                      &b);
-
-    dvc_buf_puts(&b, "]}");
-
-    if (b.failed || n < 0) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (nerr + (size_t) n > 0) {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "dvc: submission for procedure \"%s\" refused: %uz "
-                      "violation(s)", ctx->proc->procedure->code,
-                      nerr + (size_t) n);
-        return ngx_http_dvc_send_json(r, NGX_HTTP_DVC_UNPROCESSABLE,
-                                      (u_char *) b.data, b.len);
-    }
-
-    /* valid: the validator is not needed any more, others may use it */
-    ngx_http_dvc_validator_put(ctx->proc, ctx->v);
-    ctx->v = NULL;
-
-    return ngx_http_dvc_submit_idempotency(r, ctx);
 }
 
 
@@ -459,7 +154,7 @@ ngx_http_dvc_submit_idempotency(ngx_http_request_t *r,
     ctx->now = ngx_time();
     dvc_time_format_vn(ctx->now, ctx->now_vn);
 
-    SHA256((u_char *) ctx->body.data, ctx->body.len, digest);
+    SHA256((u_char *) ctx->b.body.data, ctx->b.body.len, digest);
     ngx_hex_dump(ctx->body_sha, digest, SHA256_DIGEST_LENGTH);
 
     h = ngx_http_dvc_find_header(r, &ngx_http_dvc_idempotency_header);
@@ -613,7 +308,7 @@ ngx_http_dvc_submit_sequence(ngx_http_request_t *r,
     const char                *agency;
     ngx_http_dvc_redis_cmd_t   cmds[2];
 
-    agency = ctx->proc->procedure->agency;
+    agency = ctx->b.proc->procedure->agency;
     dvc_time_vn_date(ctx->now, &y, &m, &d);
 
     key = ngx_pnalloc(r->pool, sizeof("dvc:seq::YYMMDD") + DVC_AGENCY_LEN);
@@ -659,7 +354,7 @@ ngx_http_dvc_submit_seq_reply(ngx_http_request_t *r, redisReply *reply,
         return;
     }
 
-    agency = ctx->proc->procedure->agency;
+    agency = ctx->b.proc->procedure->agency;
     dvc_time_vn_date(ctx->now, &y, &m, &d);
 
     if (reply->integer > DVC_SEQ_MAX
@@ -760,9 +455,9 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
     /* every argv below must live until ngx_http_dvc_redis_send() returns:
      * no compound literal inside a nested block */
 
-    dmcf = ctx->dmcf;
-    p = ctx->proc->procedure;
-    dvc_dossier_scan_facts(ctx->scan, &facts);
+    dmcf = ctx->b.dmcf;
+    p = ctx->b.proc->procedure;
+    dvc_dossier_scan_facts(ctx->b.scan, &facts);
 
     status = p->accept_auto ? DVC_STATUS_ACCEPTED : DVC_STATUS_SUBMITTED;
     st = dvc_status_info(status);
@@ -774,7 +469,7 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    dvc_buf_init(&payload, &ctx->alloc);
+    dvc_buf_init(&payload, &ctx->b.alloc);
     dvc_buf_base64url(&payload, token, sizeof(token));
     ctx->token_len = payload.len;
     ngx_memcpy(ctx->token, payload.data, payload.len);
@@ -793,7 +488,7 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
     ngx_http_dvc_documents_json(&payload, &facts, p, 0);
     dvc_buf_printf(&payload, ",\"body_sha256\":\"%s\"}", ctx->body_sha);
 
-    dvc_buf_init(&ack, &ctx->alloc);
+    dvc_buf_init(&ack, &ctx->b.alloc);
 
     if (payload.failed
         || dvc_jws_sign(dmcf->signing_key, "dvc-ack+jws", payload.data,
@@ -804,12 +499,12 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    dvc_buf_init(&history, &ctx->alloc);
+    dvc_buf_init(&history, &ctx->b.alloc);
     dvc_buf_putc(&history, '[');
     ngx_http_dvc_history_entry(&history, ctx->now_vn, DVC_STATUS_SUBMITTED,
                                "citizen");
 
-    dvc_buf_init(&receipt, &ctx->alloc);
+    dvc_buf_init(&receipt, &ctx->b.alloc);
 
     if (p->accept_auto) {
 
@@ -877,7 +572,7 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
     dvc_buf_putc(&history, ']');
 
     /* the answer, kept for idempotent retries */
-    dvc_buf_init(&answer, &ctx->alloc);
+    dvc_buf_init(&answer, &ctx->b.alloc);
     dvc_buf_printf(&answer, "{\"code\":\"%s\",\"procedure\":\"%s\","
                    "\"status\":\"%s\",\"status_number\":%d,"
                    "\"submitted_at\":\"%s\",\"lookup_token\":\"%.*s\","
@@ -951,10 +646,10 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
                                       "code", ctx->code,
                                       "procedure", p->code,
                                       "submitted_at", ctx->now_vn,
-                                      "body", ctx->body.data };
+                                      "body", ctx->b.body.data };
     cmds[n].argvlen = (size_t[]) { 4, 9, 1, 4, DVC_CODE_LEN, 9,
                                    strlen(p->code), 12, strlen(ctx->now_vn),
-                                   4, ctx->body.len };
+                                   4, ctx->b.body.len };
     n++;
 
     cmds[n].argc = 4;
@@ -965,7 +660,7 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
     n++;
 
     if (ctx->idem_key.len) {
-        dvc_buf_init(&idem, &ctx->alloc);
+        dvc_buf_init(&idem, &ctx->b.alloc);
         dvc_buf_printf(&idem, "done:%s:%s:", ctx->body_sha, ctx->code);
         dvc_buf_append(&idem, answer.data, answer.len);
 
@@ -1044,7 +739,7 @@ ngx_http_dvc_submit_exec_reply(ngx_http_request_t *r, redisReply *reply,
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "dvc: dossier \"%s\" recorded for procedure \"%s\"",
-                  ctx->code, ctx->proc->procedure->code);
+                  ctx->code, ctx->b.proc->procedure->code);
 
     code.data = (u_char *) ctx->code;
     code.len = DVC_CODE_LEN;
@@ -1095,40 +790,4 @@ ngx_http_dvc_submit_created(ngx_http_request_t *r, ngx_str_t *code,
     h->value.len = p - h->value.data;
 
     return ngx_http_dvc_send_json(r, NGX_HTTP_CREATED, body, len);
-}
-
-
-/* The request is over: pooled contexts go back for the next one. */
-static void
-ngx_http_dvc_submit_cleanup(void *data)
-{
-    ngx_http_dvc_submit_ctx_t *ctx = data;
-
-    if (ctx->v) {
-        ngx_http_dvc_validator_put(ctx->proc, ctx->v);
-        ctx->v = NULL;
-    }
-
-    if (ctx->scan) {
-        ngx_http_dvc_scan_put(ctx->dmcf, ctx->scan);
-        ctx->scan = NULL;
-    }
-}
-
-
-static ngx_int_t
-ngx_http_dvc_is_json(ngx_http_request_t *r)
-{
-    ngx_str_t  *ct;
-
-    if (r->headers_in.content_type == NULL) {
-        return 0;
-    }
-
-    ct = &r->headers_in.content_type->value;
-
-    /* application/json, optionally with parameters (charset=utf-8) */
-    return ct->len >= 16
-           && ngx_strncasecmp(ct->data, (u_char *) "application/json", 16) == 0
-           && (ct->len == 16 || ct->data[16] == ';' || ct->data[16] == ' ');
 }
