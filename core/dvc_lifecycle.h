@@ -167,6 +167,10 @@ int dvc_action_parse(const dvc_alloc_t *a, dvc_event_type_t type,
     const char *body, size_t len, int64_t now, dvc_event_t *ev,
     dvc_event_error_t *err);
 
+/* Frees what a parse allocated (a no-op on a pool); ev is zeroed.  A failed
+ * parse frees its own. */
+void dvc_event_free(const dvc_alloc_t *a, dvc_event_t *ev);
+
 /* 1 unless the text is a bare technical code: no space in it, or only
  * [A-Z0-9_.:-] ("reason_not_human"). */
 int dvc_reason_is_human(const char *s, size_t len);
