@@ -10,14 +10,31 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 
 #include <pcre2.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "dvc_regex.h"
 #include "dvc_utf8.h"
 
+/* One step of a simple pattern: a set of code points, repeated min..max
+ * times (see simple_parse). */
+typedef struct {
+    uint64_t  ascii[2];     /* ASCII code points of the set */
+    uint8_t   other;        /* every code point above U+007F too */
+    uint32_t  min, max;
+} simple_item_t;
+
+#define SIMPLE_MAX_ITEMS  32
+#define SIMPLE_UNBOUNDED  UINT32_MAX
+
 struct dvc_regex {
-    pcre2_code  *code;
+    pcre2_code     *code;
+    int             jit;            /* JIT-compiled: pcre2_jit_match */
+    /* nitems > 0: a simple pattern, searched without PCRE2 */
+    size_t          nitems;
+    int             anchored_end;   /* ends with $ */
+    simple_item_t   items[SIMPLE_MAX_ITEMS];
 };
 
 struct dvc_regex_scratch {
@@ -823,6 +840,337 @@ done:
     return code;
 }
 
+/* ------------------------------------------------------------ simple */
+
+/*
+ * Most schema patterns are anchored runs of ASCII classes: ^[0-9]{12}$,
+ * ^[A-Z]{2}$, ^[^0-9<>{}]+$, ^\d{3}-\d{4}$.  Those are matched here in one
+ * pass, without PCRE2's call overhead: a pattern is "simple" when it is ^,
+ * then items (an ASCII literal or escaped syntax character, \d \D \w \W, or
+ * a class [...] of those and ASCII ranges, each with an optional greedy
+ * quantifier * + ? {n} {n,} {n,m}), then an optional $; and when every item
+ * whose count can vary shares no code point with any later item.  Then a
+ * greedy walk is exact: in any match, the character after a variable item's
+ * run cannot belong to it (a later item, disjoint, takes it), so the run is
+ * the longest one, up to its maximum; no backtracking is ever needed.  The
+ * meanings are ECMA-262's (\d is [0-9], \w [A-Za-z0-9_], a negated class
+ * holds every non-ASCII code point, counts are code points, $ is the very
+ * end).  Anything else (groups, alternation, ., \s, lazy quantifiers,
+ * non-ASCII in the pattern) goes to PCRE2.  PCRE2 still compiles every
+ * pattern first: it alone decides what is valid.
+ */
+
+static void
+set_add(simple_item_t *it, unsigned c)
+{
+    it->ascii[c >> 6] |= (uint64_t) 1 << (c & 63);
+}
+
+static void
+set_add_digits(simple_item_t *it)
+{
+    unsigned c;
+
+    for (c = '0'; c <= '9'; c++) {
+        set_add(it, c);
+    }
+}
+
+static void
+set_add_word(simple_item_t *it)
+{
+    unsigned c;
+
+    set_add_digits(it);
+    for (c = 'A'; c <= 'Z'; c++) {
+        set_add(it, c);
+        set_add(it, c + 32);
+    }
+    set_add(it, '_');
+}
+
+static void
+set_negate(simple_item_t *it)
+{
+    it->ascii[0] = ~it->ascii[0];
+    it->ascii[1] = ~it->ascii[1];
+    it->other = !it->other;
+}
+
+static void
+set_or(simple_item_t *dst, const simple_item_t *src)
+{
+    dst->ascii[0] |= src->ascii[0];
+    dst->ascii[1] |= src->ascii[1];
+    dst->other |= src->other;
+}
+
+static int
+is_syntax(int c)
+{
+    return c != '\0' && strchr("^$\\.*+?()[]{}|/", c) != NULL;
+}
+
+/* \d \D \w \W as a set into *it (1), or 0 if esc is not one of them. */
+static int
+class_escape(int esc, simple_item_t *it)
+{
+    memset(it, 0, sizeof(*it));
+    switch (esc) {
+    case 'd':
+    case 'D':
+        set_add_digits(it);
+        break;
+    case 'w':
+    case 'W':
+        set_add_word(it);
+        break;
+    default:
+        return 0;
+    }
+    if (esc == 'D' || esc == 'W') {
+        set_negate(it);
+    }
+    return 1;
+}
+
+/* A class [...] at *pp (after the '['); 0 if it is not a simple one. */
+static int
+simple_class(const unsigned char **pp, const unsigned char *end,
+             simple_item_t *it)
+{
+    const unsigned char *p = *pp;
+    simple_item_t        esc;
+    int                  negated = 0, c, hi, n = 0;
+
+    if (p < end && *p == '^') {
+        negated = 1;
+        p++;
+    }
+    while (p < end && *p != ']') {
+        if (*p == '\\') {
+            if (p + 1 >= end) {
+                return 0;
+            }
+            if (class_escape(p[1], &esc)) {
+                set_or(it, &esc);
+                p += 2;
+                n++;
+                if (p < end && *p == '-' && p + 1 < end && p[1] != ']') {
+                    return 0;       /* a set as a range end: an error */
+                }
+                continue;
+            }
+            if (!is_syntax(p[1]) && p[1] != '-') {
+                return 0;
+            }
+            c = p[1];
+            p += 2;
+        } else if (*p >= 0x20 && *p < 0x7f) {
+            c = *p++;
+        } else {
+            return 0;
+        }
+        hi = c;
+        if (p + 1 < end && *p == '-' && p[1] != ']') {
+            p++;
+            if (*p == '\\') {
+                if (p + 1 >= end || !(is_syntax(p[1]) || p[1] == '-')) {
+                    return 0;
+                }
+                hi = p[1];
+                p += 2;
+            } else if (*p >= 0x20 && *p < 0x7f) {
+                hi = *p++;
+            } else {
+                return 0;
+            }
+            if (hi < c) {
+                return 0;
+            }
+        }
+        for (; c <= hi; c++) {
+            set_add(it, (unsigned) c);
+        }
+        n++;
+    }
+    if (p >= end || n == 0) {
+        return 0;               /* unterminated, or [] / [^] */
+    }
+    if (negated) {
+        set_negate(it);
+    }
+    *pp = p + 1;
+    return 1;
+}
+
+static int
+read_bound(const unsigned char **pp, const unsigned char *end, uint32_t *v)
+{
+    const unsigned char *p = *pp;
+    uint32_t             n = 0;
+
+    if (p >= end || *p < '0' || *p > '9') {
+        return 0;
+    }
+    while (p < end && *p >= '0' && *p <= '9') {
+        n = n * 10 + (uint32_t) (*p++ - '0');
+        if (n > 65535) {
+            return 0;
+        }
+    }
+    *v = n;
+    *pp = p;
+    return 1;
+}
+
+/* A quantifier at *pp, if any, into it->min/max; 0 if not simple. */
+static int
+simple_quantifier(const unsigned char **pp, const unsigned char *end,
+                  simple_item_t *it)
+{
+    const unsigned char *p = *pp;
+
+    it->min = it->max = 1;
+    if (p < end && *p == '*') {
+        it->min = 0;
+        it->max = SIMPLE_UNBOUNDED;
+        p++;
+    } else if (p < end && *p == '+') {
+        it->max = SIMPLE_UNBOUNDED;
+        p++;
+    } else if (p < end && *p == '?') {
+        it->min = 0;
+        p++;
+    } else if (p < end && *p == '{') {
+        p++;
+        if (!read_bound(&p, end, &it->min)) {
+            return 0;
+        }
+        it->max = it->min;
+        if (p < end && *p == ',') {
+            p++;
+            it->max = SIMPLE_UNBOUNDED;
+            if (p < end && *p != '}' && !read_bound(&p, end, &it->max)) {
+                return 0;
+            }
+        }
+        if (p >= end || *p != '}' || it->max < it->min) {
+            return 0;
+        }
+        p++;
+    }
+    if (p < end && (*p == '?' || *p == '*' || *p == '+' || *p == '{')) {
+        return 0;               /* lazy, or a quantifier quantified */
+    }
+    *pp = p;
+    return 1;
+}
+
+static int
+simple_parse(dvc_regex_t *re, const char *pat, size_t len)
+{
+    const unsigned char *p = (const unsigned char *) pat, *end = p + len;
+    simple_item_t       *it;
+    size_t               n = 0, i, j;
+
+    if (len == 0 || *p++ != '^') {
+        return 0;
+    }
+    while (p < end) {
+        if (*p == '$' && p + 1 == end) {
+            re->anchored_end = 1;
+            break;
+        }
+        if (n == SIMPLE_MAX_ITEMS) {
+            return 0;
+        }
+        it = &re->items[n++];
+        memset(it, 0, sizeof(*it));
+        if (*p == '[') {
+            p++;
+            if (!simple_class(&p, end, it)) {
+                return 0;
+            }
+        } else if (*p == '\\') {
+            if (p + 1 >= end) {
+                return 0;
+            }
+            if (!class_escape(p[1], it)) {
+                if (!is_syntax(p[1])) {
+                    return 0;
+                }
+                set_add(it, p[1]);
+            }
+            p += 2;
+        } else if (*p >= 0x20 && *p < 0x7f && (!is_syntax(*p) || *p == '/')) {
+            set_add(it, *p++);
+        } else {
+            return 0;
+        }
+        if (!simple_quantifier(&p, end, it)) {
+            return 0;
+        }
+    }
+    /* greedy is exact only if a variable item shares nothing with later
+     * items */
+    for (i = 0; i < n; i++) {
+        if (re->items[i].min == re->items[i].max) {
+            continue;
+        }
+        for (j = i + 1; j < n; j++) {
+            if ((re->items[i].ascii[0] & re->items[j].ascii[0])
+                || (re->items[i].ascii[1] & re->items[j].ascii[1])
+                || (re->items[i].other && re->items[j].other))
+            {
+                return 0;
+            }
+        }
+    }
+    re->nitems = n;
+    return n > 0;
+}
+
+/* The simple pattern against valid UTF-8: 1 match, 0 not. */
+static int
+simple_match(const dvc_regex_t *re, const unsigned char *s, size_t len)
+{
+    const simple_item_t *it;
+    size_t               pos = 0, i;
+    uint32_t             n;
+    unsigned             c;
+
+    for (i = 0; i < re->nitems; i++) {
+        it = &re->items[i];
+        for (n = 0; n < it->max && pos < len; n++) {
+            c = s[pos];
+            if (c < 0x80) {
+                if (!((it->ascii[c >> 6] >> (c & 63)) & 1)) {
+                    break;
+                }
+                pos++;
+            } else {
+                if (!it->other) {
+                    break;
+                }
+                for (pos++; pos < len && (s[pos] & 0xC0) == 0x80; pos++) {
+                    /* the rest of the code point */
+                }
+            }
+        }
+        if (n < it->min) {
+            return 0;
+        }
+    }
+    return !re->anchored_end || pos == len;
+}
+
+int
+dvc_regex_is_simple(const dvc_regex_t *re)
+{
+    return re->nitems > 0;
+}
+
 dvc_regex_t *
 dvc_regex_compile(const dvc_alloc_t *a, const char *pat, size_t len,
                   char *err, size_t errlen)
@@ -835,7 +1183,7 @@ dvc_regex_compile(const dvc_alloc_t *a, const char *pat, size_t len,
     if (code == NULL) {
         return NULL;
     }
-    re = dvc_malloc(a, sizeof(*re));
+    re = dvc_calloc(a, 1, sizeof(*re));
     if (re == NULL) {
         pcre2_code_free(code);
         snprintf(err, errlen, "out of memory");
@@ -843,7 +1191,11 @@ dvc_regex_compile(const dvc_alloc_t *a, const char *pat, size_t len,
     }
     re->code = code;
     /* JIT when this PCRE2 has it; the interpreter otherwise, same answers */
-    (void) pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+    re->jit = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
+    if (!simple_parse(re, pat, len)) {
+        re->nitems = 0;
+        re->anchored_end = 0;
+    }
     return re;
 }
 
@@ -916,25 +1268,54 @@ dvc_regex_scratch_free(const dvc_alloc_t *a, dvc_regex_scratch_t *s)
     dvc_free(a, s);
 }
 
-int
-dvc_regex_search(const dvc_regex_t *re, dvc_regex_scratch_t *s,
-                 const char *subject, size_t len)
+/* PCRE2 on a subject; opts PCRE2_NO_UTF_CHECK when it is known valid. */
+static int
+pcre_search(const dvc_regex_t *re, dvc_regex_scratch_t *s,
+            const char *subject, size_t len, uint32_t opts)
 {
-    int  rc;
+    PCRE2_SPTR  sub = (PCRE2_SPTR) (subject ? subject : "");
+    int         rc;
 
-    rc = pcre2_match(re->code, (PCRE2_SPTR) (subject ? subject : ""), len, 0, 0,
-                     s->md, s->mctx);
+    /* pcre2_jit_match skips pcre2_match's checks, the UTF one included:
+     * only for subjects known valid */
+    if (re->jit && (opts & PCRE2_NO_UTF_CHECK)) {
+        rc = pcre2_jit_match(re->code, sub, len, 0, 0, s->md, s->mctx);
+    } else {
+        rc = pcre2_match(re->code, sub, len, 0, opts, s->md, s->mctx);
+    }
     if (rc == PCRE2_ERROR_JIT_STACKLIMIT && s->jit == NULL) {
         s->jit = pcre2_jit_stack_create(32 * 1024, DVC_REGEX_JIT_STACK_MAX, s->gctx);
         if (s->jit == NULL) {
             return -1;
         }
         pcre2_jit_stack_assign(s->mctx, NULL, s->jit);
-        rc = pcre2_match(re->code, (PCRE2_SPTR) (subject ? subject : ""), len, 0, 0,
-                         s->md, s->mctx);
+        rc = pcre2_match(re->code, sub, len, 0, opts, s->md, s->mctx);
     }
     if (rc >= 0) {
         return 1;
     }
     return rc == PCRE2_ERROR_NOMATCH ? 0 : -1;
+}
+
+int
+dvc_regex_search(const dvc_regex_t *re, dvc_regex_scratch_t *s,
+                 const char *subject, size_t len)
+{
+    if (re->nitems > 0) {
+        if (!dvc_utf8_valid((const unsigned char *) subject, len)) {
+            return -1;
+        }
+        return simple_match(re, (const unsigned char *) subject, len);
+    }
+    return pcre_search(re, s, subject, len, 0);
+}
+
+int
+dvc_regex_search_utf8(const dvc_regex_t *re, dvc_regex_scratch_t *s,
+                      const char *subject, size_t len)
+{
+    if (re->nitems > 0) {
+        return simple_match(re, (const unsigned char *) subject, len);
+    }
+    return pcre_search(re, s, subject, len, PCRE2_NO_UTF_CHECK);
 }

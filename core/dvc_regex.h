@@ -55,6 +55,15 @@ void dvc_regex_scratch_free(const dvc_alloc_t *a, dvc_regex_scratch_t *s);
 int dvc_regex_search(const dvc_regex_t *re, dvc_regex_scratch_t *s,
                      const char *subject, size_t len);
 
+/* The same for a subject already known to be valid UTF-8 (a string yajl
+ * checked): no second UTF-8 check. */
+int dvc_regex_search_utf8(const dvc_regex_t *re, dvc_regex_scratch_t *s,
+                          const char *subject, size_t len);
+
+/* 1 if re is searched without PCRE2 (an anchored run of ASCII classes,
+ * dvc_regex.c says which): for tests. */
+int dvc_regex_is_simple(const dvc_regex_t *re);
+
 /* The PCRE2 pattern for an ECMA-262 one, appended to out; 0, or -1 with a
  * message in err.  Exposed for tests and for `dvc` diagnostics. */
 int dvc_regex_translate(const char *pat, size_t len, dvc_buf_t *out,

@@ -142,28 +142,23 @@ path_reserve(dvc_validate_ctx_t *v, size_t extra)
 }
 
 /* Appends "/" + the escaped key to the path and returns the key's
- * dvc_name_hash: one pass over the key for both. */
+ * dvc_name_hash (which also tells whether the key needs escaping). */
 static uint32_t
 path_push_key(dvc_validate_ctx_t *v, const char *k, size_t len)
 {
     size_t   i;
     char    *p;
-    uint32_t h = 2166136261u;
-    int      special = 0;
+    uint32_t h;
+    int      special;
 
+    h = dvc_name_hash_special(k, len, &special);
     if (path_reserve(v, 2 * len + 1) != 0) {
-        return dvc_name_hash(k, len);
+        return h;
     }
     p = v->path + v->path_len;
     *p++ = '/';
-    for (i = 0; i < len; i++) {
-        unsigned char c = (unsigned char) k[i];
-
-        h = (h ^ c) * 16777619u;
-        p[i] = (char) c;
-        special |= (c == '~') | (c == '/');
-    }
     if (!special) {
+        memcpy(p, k, len);
         v->path_len += len + 1;
         return h;
     }
@@ -304,7 +299,7 @@ sname_lookup(const dvc_snode_t *s, const char *k, size_t len, uint32_t hash)
     {
         nm = &s->names[j - 1];
         if (nm->hash == hash && nm->len == len
-            && memcmp(nm->key, k, len) == 0)
+            && dvc_name_eq(nm->key, k, len))
         {
             return (int) j - 1;
         }
@@ -609,7 +604,7 @@ check_scalar(dvc_validate_ctx_t *v, dvc_vi_t *vi, int tok, const char *t,
             }
         }
         if (s->pattern) {
-            r = dvc_regex_search(s->pattern, v->scratch, t, len);
+            r = dvc_regex_search_utf8(s->pattern, v->scratch, t, len);
             if (r != 1) {
                 vi->valid = 0;
                 dvc_err_add(v, vi, "pattern", "pattern", NULL, 0, NULL);
@@ -1280,7 +1275,7 @@ cb_map_key(void *ctx, const unsigned char *key, size_t len)
             }
         }
         for (j = 0; j < s->npprops; j++) {
-            r = dvc_regex_search(s->pprops[j].re, v->scratch, k, len);
+            r = dvc_regex_search_utf8(s->pprops[j].re, v->scratch, k, len);
             if (r == 1) {
                 matched = 1;
                 if (s->pprops[j].s->kw) {

@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <cmocka.h>
@@ -327,11 +328,96 @@ test_suite_files(void **state)
     suite_check_files(files, sizeof(files) / sizeof(files[0]), regex_case, "regex");
 }
 
+/* Simple patterns (searched without PCRE2) answer as PCRE2 does: each is
+ * compared with the same pattern inside a group, which PCRE2 runs. */
+static void
+test_simple_patterns(void **state)
+{
+    static const char *simple[] = {
+        "^[0-9]{12}$", "^[0-9]{2}$", "^[A-Z]{2}$", "^[^0-9<>{}]+$",
+        "^\\d{3}-\\d{4}$", "^[a-f0-9]{64}$", "^[a-z]+[0-9]*$", "^\\w+$",
+        "^[A-Z][a-z]*$", "^[^a]*a", "^x?y$", "^\\D\\W$", "^[\\]\\-.]+$",
+        "^a{2,}b{0,3}$", "^[^\\d]+\\d$", "^/[a-z/]*$", "^0[35789]\\d{8}$",
+        "^[0-9]{3}\\.[0-9]{2}\\.[0-9]{2}\\.[A-Z][0-9]{2}$",
+    };
+    static const char *not_simple[] = {
+        "^[a-z]*[a-z]$", "^(0|\\+84)[0-9]{9}$", "[0-9]+$", "^.+$",
+        "^\\s*$", "^a+?$", "^[^a]*[^b]$", "^\\w+\\d$", "^\u00e9+$", "^$",
+    };
+    static const char *subjects[] = {
+        "", "0", "00", "001089012345", "00108901234", "0010890123456",
+        "VN", "vn", "V", "Nguy\xe1\xbb\x85n V\xc4\x83n H\xc3\xb9ng",
+        "An 2", "<b>", "123-4567", "1234567", "abc", "abc123", "abc1x",
+        "Ab", "Abc", "AbC", "xa", "bbba", "y", "xy", "xxy", "a\xc3\xa9",
+        "9\xc3\xa9", "]-.", "aab", "aabbbb", "aa", "abc1", "\xc3\xa9\xc3\xa9",
+        "/a/b", "a/b", "0912345678", "0212345678", "000.00.10.H47",
+        "000.00.10.h47", "\xe1\xbb\x85", "9f86d081884c7d659a2feaa0c55ad015"
+        "a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    };
+    dvc_regex_scratch_t *sc = dvc_regex_scratch_new(A);
+    char                 err[200], wrapped[128];
+    size_t               i, j, n;
+    dvc_regex_t         *re, *ref;
+
+    (void) state;
+    assert_non_null(sc);
+    for (i = 0; i < sizeof(simple) / sizeof(simple[0]); i++) {
+        re = dvc_regex_compile(A, simple[i], strlen(simple[i]), err,
+                               sizeof(err));
+        assert_non_null(re);
+        if (!dvc_regex_is_simple(re)) {
+            fail_msg("%s: expected simple", simple[i]);
+        }
+        /* "^X$" -> "^(?:X)$", "^X" -> "^(?:X)" */
+        n = strlen(simple[i]);
+        if (simple[i][n - 1] == '$') {
+            snprintf(wrapped, sizeof(wrapped), "^(?:%.*s)$", (int) n - 2,
+                     simple[i] + 1);
+        } else {
+            snprintf(wrapped, sizeof(wrapped), "^(?:%s)", simple[i] + 1);
+        }
+        ref = dvc_regex_compile(A, wrapped, strlen(wrapped), err,
+                                sizeof(err));
+        assert_non_null(ref);
+        assert_false(dvc_regex_is_simple(ref));
+        for (j = 0; j < sizeof(subjects) / sizeof(subjects[0]); j++) {
+            int a = dvc_regex_search(re, sc, subjects[j], strlen(subjects[j]));
+            int b = dvc_regex_search(ref, sc, subjects[j],
+                                     strlen(subjects[j]));
+            int c = dvc_regex_search_utf8(re, sc, subjects[j],
+                                          strlen(subjects[j]));
+
+            if (a != b || a != c) {
+                fail_msg("%s on \"%s\": simple %d/%d, PCRE2 %d", simple[i],
+                         subjects[j], a, c, b);
+            }
+        }
+        /* invalid UTF-8 is an error on the checking path, as with PCRE2 */
+        assert_int_equal(dvc_regex_search(re, sc, "a\xc3", 2), -1);
+        dvc_regex_free(A, ref);
+        dvc_regex_free(A, re);
+    }
+    for (i = 0; i < sizeof(not_simple) / sizeof(not_simple[0]); i++) {
+        re = dvc_regex_compile(A, not_simple[i], strlen(not_simple[i]), err,
+                               sizeof(err));
+        assert_non_null(re);
+        if (dvc_regex_is_simple(re)) {
+            fail_msg("%s: expected PCRE2", not_simple[i]);
+        }
+        dvc_regex_free(A, re);
+    }
+    assert_int_equal(search("^[0-9]{12}$", "001089012345"), 1);
+    assert_int_equal(search("^[^0-9<>{}]+$", "Tr\xe1\xba\xa7n Th\xe1\xbb\x8b"), 1);
+    assert_int_equal(search("^[^0-9<>{}]+$", "Tr\xe1\xba\xa7n 2"), 0);
+    dvc_regex_scratch_free(A, sc);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ecma_classes),
+        cmocka_unit_test(test_simple_patterns),
         cmocka_unit_test(test_ecma_escapes),
         cmocka_unit_test(test_rejected),
         cmocka_unit_test(test_limits),
