@@ -23,9 +23,15 @@ typedef struct {
     uint64_t  ascii[2];     /* ASCII code points of the set */
     uint8_t   other;        /* every code point above U+007F too */
     uint32_t  min, max;
+    /* per byte: SIMPLE_CP a code point of the set starts here,
+     * SIMPLE_CONT the rest of one (a UTF-8 continuation byte, when the
+     * set holds non-ASCII code points), 0 no match */
+    uint8_t   tab[256];
 } simple_item_t;
 
-#define SIMPLE_MAX_ITEMS  32
+#define SIMPLE_CP         1
+#define SIMPLE_CONT       2
+#define SIMPLE_MAX_ITEMS  16
 #define SIMPLE_UNBOUNDED  UINT32_MAX
 
 struct dvc_regex {
@@ -1127,6 +1133,17 @@ simple_parse(dvc_regex_t *re, const char *pat, size_t len)
             }
         }
     }
+    for (i = 0; i < n; i++) {
+        simple_item_t *x = &re->items[i];
+
+        for (j = 0; j < 256; j++) {
+            if (j < 0x80) {
+                x->tab[j] = (x->ascii[j >> 6] >> (j & 63)) & 1 ? SIMPLE_CP : 0;
+            } else if (x->other) {
+                x->tab[j] = j < 0xC0 ? SIMPLE_CONT : SIMPLE_CP;
+            }
+        }
+    }
     re->nitems = n;
     return n > 0;
 }
@@ -1138,24 +1155,19 @@ simple_match(const dvc_regex_t *re, const unsigned char *s, size_t len)
     const simple_item_t *it;
     size_t               pos = 0, i;
     uint32_t             n;
-    unsigned             c;
+    unsigned             t;
 
     for (i = 0; i < re->nitems; i++) {
         it = &re->items[i];
-        for (n = 0; n < it->max && pos < len; n++) {
-            c = s[pos];
-            if (c < 0x80) {
-                if (!((it->ascii[c >> 6] >> (c & 63)) & 1)) {
+        for (n = 0; pos < len; pos++) {
+            t = it->tab[s[pos]];
+            if (t == SIMPLE_CP) {
+                if (n == it->max) {
                     break;
                 }
-                pos++;
-            } else {
-                if (!it->other) {
-                    break;
-                }
-                for (pos++; pos < len && (s[pos] & 0xC0) == 0x80; pos++) {
-                    /* the rest of the code point */
-                }
+                n++;
+            } else if (t != SIMPLE_CONT) {
+                break;
             }
         }
         if (n < it->min) {

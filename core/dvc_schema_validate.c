@@ -534,8 +534,9 @@ count_code_points(const char *t, size_t len)
     /* continuation bytes are 10xxxxxx: bit 7 set, bit 6 clear */
     for (; i + 8 <= len; i += 8) {
         memcpy(&w, t + i, 8);
-        cont += (size_t) __builtin_popcountll(w & ~(w << 1)
-                                              & 0x8080808080808080ull);
+        w = (w & ~(w << 1) & 0x8080808080808080ull) >> 7;
+        /* the byte sums in the top byte (at most 8), no popcount call */
+        cont += (size_t) ((w * 0x0101010101010101ull) >> 56);
     }
     for (; i < len; i++) {
         cont += ((unsigned char) t[i] & 0xC0) == 0x80;
@@ -649,6 +650,11 @@ finalize(dvc_validate_ctx_t *v, dvc_vi_t *vi, int tok, uint32_t count)
     size_t             nany = 0, none = 0, i;
     const char        *what;
 
+    if (!(s->kw & (KW_INPLACE | KW_UNEVAL))) {
+        /* a leaf: no children, nothing of its own to decide (most
+         * instances; spawn made children only under KW_INPLACE) */
+        goto decided;
+    }
     for (c = vi->first; c != NULL; c = c->next) {
         switch (c->rel) {
         case REL_REF:
@@ -763,6 +769,7 @@ finalize(dvc_validate_ctx_t *v, dvc_vi_t *vi, int tok, uint32_t count)
         dvc_err_drop(v, &vi->uneval_errs);
     }
 
+decided:
     if (!vi->root) {
         return;
     }
@@ -818,7 +825,11 @@ end_value(dvc_validate_ctx_t *v, size_t vbeg, size_t mark, int tok,
         finalize(v, v->vlist[i - 1], tok, count);
     }
     v->nv = vbeg;
-    vi_pop(v, mark);
+    if (!v->schema->track && !v->present_heaps) {
+        v->top = mark;          /* nothing on the heap to release */
+    } else {
+        vi_pop(v, mark);
+    }
 }
 
 /* ------------------------------------------------------------ containers */
