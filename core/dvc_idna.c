@@ -671,6 +671,41 @@ label_decode(const unsigned char *s, size_t len, int unicode, uint32_t *u,
     return n;
 }
 
+/* The common case: ASCII letters, digits, hyphens and dots only, no label
+ * with "--" in positions 3-4 (A-labels and reserved ones).  1 valid, 0
+ * invalid, -1 not such a name (the full check decides).  The rules are
+ * label_decode's for ASCII labels; such a name has no right-to-left label
+ * and its length is its A-label length. */
+static int
+ldh_hostname(const unsigned char *s, size_t len)
+{
+    size_t  i, start = 0;
+    int     c;
+
+    for (i = 0; i <= len; i++) {
+        c = i < len ? s[i] : '.';
+        if (c == '.') {
+            if (i == start || i - start > DVC_IDNA_MAX_LABEL
+                || s[start] == '-' || s[i - 1] == '-')
+            {
+                return 0;
+            }
+            if (i - start >= 4 && s[start + 2] == '-' && s[start + 3] == '-') {
+                return -1;
+            }
+            if (i + 1 == len) {
+                return 0;       /* a trailing dot: "example." */
+            }
+            start = i + 1;
+        } else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+                     || (c >= '0' && c <= '9') || c == '-'))
+        {
+            return -1;
+        }
+    }
+    return len <= 253;
+}
+
 int
 dvc_idna_hostname_valid(const char *name, size_t len, int unicode)
 {
@@ -681,6 +716,10 @@ dvc_idna_hostname_valid(const char *name, size_t len, int unicode)
 
     if (len == 0) {
         return 0;
+    }
+    pass = ldh_hostname(s, len);
+    if (pass >= 0) {
+        return pass;
     }
     /* pass 0 finds whether this is a Bidi domain name, pass 1 checks */
     for (pass = 0; pass < 2; pass++) {

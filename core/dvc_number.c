@@ -241,6 +241,30 @@ dvc_num_valid(const char *s, size_t len)
     return num_parse(&n, s, len);
 }
 
+/* The common case, a plain integer text of at most 18 digits (no
+ * fraction, no exponent): its value, without the exact machinery. */
+static int
+plain_int(const char *s, size_t len, int64_t *v)
+{
+    size_t  i = 0;
+    int64_t x = 0;
+
+    if (len > 0 && s[0] == '-') {
+        i = 1;
+    }
+    if (i == len || len - i > 18) {
+        return 0;
+    }
+    for (; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return 0;
+        }
+        x = x * 10 + (s[i] - '0');
+    }
+    *v = s[0] == '-' ? -x : x;
+    return 1;
+}
+
 int
 dvc_num_cmp(const char *a, size_t alen, const char *b, size_t blen)
 {
@@ -250,7 +274,11 @@ dvc_num_cmp(const char *a, size_t alen, const char *b, size_t blen)
     int64_t  d = 0;
     size_t   i, la, lb;
     char     ca, cb;
+    int64_t  ia, ib;
 
+    if (plain_int(a, alen, &ia) && plain_int(b, blen, &ib)) {
+        return ia < ib ? -1 : ia > ib;
+    }
     if (!num_parse(&na, a, alen) || !num_parse(&nb, b, blen)) {
         return 0;
     }
@@ -289,7 +317,11 @@ dvc_num_is_integer(const char *s, size_t len)
     bexp_t               u;
     int64_t              d = 0;
     int                  r;
+    int64_t              x;
 
+    if (plain_int(s, len, &x)) {
+        return 1;
+    }
     if (!num_parse(&n, s, len)) {
         return 0;
     }

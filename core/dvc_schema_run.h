@@ -64,6 +64,7 @@ struct dvc_vi {
 typedef struct {
     uint8_t   type;                /* DVC_TOK_OBJ or DVC_TOK_ARR */
     uint8_t   rec_owner;
+    uint8_t   propnames;           /* some instance has propertyNames */
     uint32_t  count;
     size_t    vbeg, vend;          /* instances on this container */
     size_t    mark;                /* instance stack before them */

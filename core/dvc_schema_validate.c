@@ -463,25 +463,21 @@ spawn(dvc_validate_ctx_t *v, const dvc_snode_t *s, dvc_vi_t *up, int rel,
 
 /* ------------------------------------------------------------ scalars */
 
-static int
+/* The type bit each token satisfies outright ("integer" needs a look at
+ * a number's text). */
+static const uint8_t tok_type[] = {
+    DVC_T_NULL, DVC_T_BOOL, DVC_T_BOOL, DVC_T_NUM, DVC_T_STR, DVC_T_ARR,
+    DVC_T_OBJ, DVC_T_OBJ
+};
+
+static inline int
 type_ok(const dvc_snode_t *s, int tok, const char *t, size_t len)
 {
-    switch (tok) {
-    case DVC_TOK_NULL:
-        return s->types & DVC_T_NULL;
-    case DVC_TOK_TRUE:
-    case DVC_TOK_FALSE:
-        return s->types & DVC_T_BOOL;
-    case DVC_TOK_NUM:
-        return (s->types & DVC_T_NUM)
-               || ((s->types & DVC_T_INT) && dvc_num_is_integer(t, len));
-    case DVC_TOK_STR:
-        return s->types & DVC_T_STR;
-    case DVC_TOK_ARR:
-        return s->types & DVC_T_ARR;
-    default:
-        return s->types & DVC_T_OBJ;
+    if (s->types & tok_type[tok]) {
+        return 1;
     }
+    return tok == DVC_TOK_NUM && (s->types & DVC_T_INT)
+           && dvc_num_is_integer(t, len);
 }
 
 static int
@@ -544,51 +540,79 @@ count_code_points(const char *t, size_t len)
     return len - cont;
 }
 
+/* minimum .. multipleOf: out of check_scalar, which runs for every value */
+static void __attribute__((noinline))
+check_numeric(dvc_validate_ctx_t *v, dvc_vi_t *vi, const char *t, size_t len)
+{
+    const dvc_snode_t *s = vi->s;
+
+    if (s->minimum && dvc_num_cmp(t, len, s->minimum, s->minimum_len) < 0) {
+        vi->valid = 0;
+        dvc_err_add(v, vi, "minimum", "minimum", NULL, 0, NULL);
+    }
+    if (s->maximum && dvc_num_cmp(t, len, s->maximum, s->maximum_len) > 0) {
+        vi->valid = 0;
+        dvc_err_add(v, vi, "maximum", "maximum", NULL, 0, NULL);
+    }
+    if (s->xminimum
+        && dvc_num_cmp(t, len, s->xminimum, s->xminimum_len) <= 0)
+    {
+        vi->valid = 0;
+        dvc_err_add(v, vi, "exclusiveMinimum", "exclusiveMinimum", NULL, 0,
+                    NULL);
+    }
+    if (s->xmaximum
+        && dvc_num_cmp(t, len, s->xmaximum, s->xmaximum_len) >= 0)
+    {
+        vi->valid = 0;
+        dvc_err_add(v, vi, "exclusiveMaximum", "exclusiveMaximum", NULL, 0,
+                    NULL);
+    }
+    if (s->multiple_of
+        && !dvc_num_multiple_of(t, len, s->multiple_of, s->multiple_of_len))
+    {
+        vi->valid = 0;
+        dvc_err_add(v, vi, "multipleOf", "multipleOf", NULL, 0, NULL);
+    }
+}
+
+static void __attribute__((noinline))
+check_format_failed(dvc_validate_ctx_t *v, dvc_vi_t *vi)
+{
+    const dvc_snode_t *s = vi->s;
+    dvc_erec_t        *e;
+    const dvc_msg_t   *m;
+
+    vi->valid = 0;
+    e = dvc_err_add(v, vi, "format", "format", NULL, 0, NULL);
+    m = dvc_schema_format_msg(dvc_format_name(s->format));
+    if (e != NULL && m != NULL && s->msg_vi == NULL && s->msg_en == NULL) {
+        e->vi = m->vi;
+        e->en = m->en;
+    }
+}
+
+static void __attribute__((noinline))
+check_failed(dvc_validate_ctx_t *v, dvc_vi_t *vi, const char *code)
+{
+    vi->valid = 0;
+    dvc_err_add(v, vi, code, code, NULL, 0, NULL);
+}
+
 static void
 check_scalar(dvc_validate_ctx_t *v, dvc_vi_t *vi, int tok, const char *t,
     size_t len, size_t *cps)
 {
     const dvc_snode_t *s = vi->s;
-    int                r;
 
     if ((s->kw & KW_TYPE) && !type_ok(s, tok, t, len)) {
-        vi->valid = 0;
-        dvc_err_add(v, vi, "type", "type", NULL, 0, NULL);
+        check_failed(v, vi, "type");
     }
     if ((s->kw & (KW_CONST | KW_ENUM)) && !values_match_scalar(s, tok, t, len)) {
-        vi->valid = 0;
-        dvc_err_add(v, vi, s->kw & KW_CONST ? "const" : "enum",
-                    s->kw & KW_CONST ? "const" : "enum", NULL, 0, NULL);
+        check_failed(v, vi, s->kw & KW_CONST ? "const" : "enum");
     }
     if (tok == DVC_TOK_NUM && (s->kw & KW_NUMERIC)) {
-        if (s->minimum && dvc_num_cmp(t, len, s->minimum, s->minimum_len) < 0) {
-            vi->valid = 0;
-            dvc_err_add(v, vi, "minimum", "minimum", NULL, 0, NULL);
-        }
-        if (s->maximum && dvc_num_cmp(t, len, s->maximum, s->maximum_len) > 0) {
-            vi->valid = 0;
-            dvc_err_add(v, vi, "maximum", "maximum", NULL, 0, NULL);
-        }
-        if (s->xminimum
-            && dvc_num_cmp(t, len, s->xminimum, s->xminimum_len) <= 0)
-        {
-            vi->valid = 0;
-            dvc_err_add(v, vi, "exclusiveMinimum", "exclusiveMinimum", NULL, 0,
-                        NULL);
-        }
-        if (s->xmaximum
-            && dvc_num_cmp(t, len, s->xmaximum, s->xmaximum_len) >= 0)
-        {
-            vi->valid = 0;
-            dvc_err_add(v, vi, "exclusiveMaximum", "exclusiveMaximum", NULL, 0,
-                        NULL);
-        }
-        if (s->multiple_of
-            && !dvc_num_multiple_of(t, len, s->multiple_of, s->multiple_of_len))
-        {
-            vi->valid = 0;
-            dvc_err_add(v, vi, "multipleOf", "multipleOf", NULL, 0, NULL);
-        }
+        check_numeric(v, vi, t, len);
     }
     if (tok == DVC_TOK_STR && (s->kw & KW_STRING)) {
         if (s->min_len > 0 || s->max_len != SIZE_MAX) {
@@ -596,36 +620,21 @@ check_scalar(dvc_validate_ctx_t *v, dvc_vi_t *vi, int tok, const char *t,
                 *cps = count_code_points(t, len);
             }
             if (*cps < s->min_len) {
-                vi->valid = 0;
-                dvc_err_add(v, vi, "minLength", "minLength", NULL, 0, NULL);
+                check_failed(v, vi, "minLength");
             }
             if (*cps > s->max_len) {
-                vi->valid = 0;
-                dvc_err_add(v, vi, "maxLength", "maxLength", NULL, 0, NULL);
+                check_failed(v, vi, "maxLength");
             }
         }
-        if (s->pattern) {
-            r = dvc_regex_search_utf8(s->pattern, v->scratch, t, len);
-            if (r != 1) {
-                vi->valid = 0;
-                dvc_err_add(v, vi, "pattern", "pattern", NULL, 0, NULL);
-            }
+        if (s->pattern
+            && dvc_regex_search_utf8(s->pattern, v->scratch, t, len) != 1)
+        {
+            check_failed(v, vi, "pattern");
         }
         if (s->format >= 0
             && !dvc_format_check_a(v->alloc, s->format, t, len))
         {
-            dvc_erec_t      *e;
-            const dvc_msg_t *m;
-
-            vi->valid = 0;
-            e = dvc_err_add(v, vi, "format", "format", NULL, 0, NULL);
-            m = dvc_schema_format_msg(dvc_format_name(s->format));
-            if (e != NULL && m != NULL && s->msg_vi == NULL
-                && s->msg_en == NULL)
-            {
-                e->vi = m->vi;
-                e->en = m->en;
-            }
+            check_format_failed(v, vi);
         }
     }
 }
@@ -1151,7 +1160,7 @@ on_start(dvc_validate_ctx_t *v, int tok)
     size_t       vbeg, mark, i, cap;
     dvc_frame_t *f;
     dvc_vi_t    *vi;
-    int          need_rec = 0;
+    int          need_rec = 0, need_pn = 0;
     uint32_t     recbit = tok == DVC_TOK_OBJ ? KW_REC_OBJ : KW_REC_ARR;
 
     if (!go_on(v)) {
@@ -1171,6 +1180,9 @@ on_start(dvc_validate_ctx_t *v, int tok)
         if (vi->s->kw & recbit) {
             need_rec = 1;
         }
+        if (vi->s->kw & KW_PROPNAMES) {
+            need_pn = 1;
+        }
     }
     if (v->depth == v->cframes) {
         cap = v->cframes ? v->cframes * 2 : 16;
@@ -1186,6 +1198,7 @@ on_start(dvc_validate_ctx_t *v, int tok)
     f = &v->frames[v->depth++];
     memset(f, 0, sizeof(*f));
     f->type = (uint8_t) tok;
+    f->propnames = (uint8_t) need_pn;
     f->vbeg = vbeg;
     f->vend = v->nv;
     f->mark = mark;
@@ -1257,7 +1270,7 @@ cb_map_key(void *ctx, const unsigned char *key, size_t len)
     hash = path_push_key(v, k, len);
 
     /* propertyNames first: it runs to completion on the key alone */
-    for (i = f->vbeg; i < end; i++) {
+    for (i = f->vbeg; f->propnames && i < end; i++) {
         p = v->vlist[i];
         if (p->s->kw & KW_PROPNAMES) {
             property_names(v, p, idx, k, len);
