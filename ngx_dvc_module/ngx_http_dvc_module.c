@@ -5,6 +5,7 @@
  */
 
 #include "ngx_http_dvc_module.h"
+#include "ngx_http_dvc_stats.h"
 
 
 static ngx_int_t ngx_http_dvc_handler(ngx_http_request_t *r);
@@ -144,6 +145,7 @@ static ngx_str_t  ngx_http_dvc_v1 = ngx_string("/v1/");
 static ngx_str_t  ngx_http_dvc_dossiers = ngx_string("dossiers");
 static ngx_str_t  ngx_http_dvc_procedures_path = ngx_string("procedures");
 static ngx_str_t  ngx_http_dvc_keys_path = ngx_string("keys");
+static ngx_str_t  ngx_http_dvc_stats_path = ngx_string("stats");
 static ngx_str_t  ngx_http_dvc_receipt_path = ngx_string("/receipt");
 
 
@@ -208,6 +210,13 @@ ngx_http_dvc_handler(ngx_http_request_t *r)
                        segment.len) == 0)
     {
         return ngx_http_dvc_keys(r);
+    }
+
+    if (segment.len == ngx_http_dvc_stats_path.len && rest.len == 0
+        && ngx_strncmp(segment.data, ngx_http_dvc_stats_path.data,
+                       segment.len) == 0)
+    {
+        return ngx_http_dvc_stats(r);
     }
 
 unknown:

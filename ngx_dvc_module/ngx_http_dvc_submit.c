@@ -21,6 +21,7 @@
 #include <openssl/sha.h>
 
 #include "ngx_http_dvc_module.h"
+#include "ngx_http_dvc_stats.h"
 #include "dvc_code.h"
 #include "dvc_status.h"
 #include "dvc_time.h"
@@ -449,7 +450,10 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
     const dvc_status_info_t   *st;
     const char                *idem_argv[5];
     size_t                     idem_argvlen[5];
-    ngx_http_dvc_redis_cmd_t   cmds[6];
+    dvc_stat_state_t           st_before;
+    dvc_stat_change_t          st_change;
+    ngx_http_dvc_stats_write_t  *stw;
+    ngx_http_dvc_redis_cmd_t   cmds[6 + NGX_HTTP_DVC_STATS_MAX_CMDS];
     ngx_http_dvc_main_conf_t  *dmcf;
 
     /* every argv below must live until ngx_http_dvc_redis_send() returns:
@@ -505,6 +509,7 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
                                "citizen");
 
     dvc_buf_init(&receipt, &ctx->b.alloc);
+    due = 0;
 
     if (p->accept_auto) {
 
@@ -592,7 +597,30 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    /* MULTI; HSET; XADD; ZADD; [SET idem]; EXEC */
+    /* the statistics: counters of the four cells and the st_* fields, in
+     * the same transaction (ngx_http_dvc_stats.c) */
+    dvc_stat_state_init(&st_before);
+    ngx_memzero(&st_change, sizeof(dvc_stat_change_t));
+    st_change.kind = DVC_STAT_SUBMISSION;
+    st_change.at = ctx->now;
+    st_change.channel = DVC_CHANNEL_ONLINE;
+    st_change.due = due;
+
+    stw = ngx_palloc(r->pool, sizeof(ngx_http_dvc_stats_write_t));
+    if (stw == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_http_dvc_stats_write_init(r, dmcf, stw, &st_before, &st_change,
+                                       p->agency, p->code);
+    if (rc == NGX_DECLINED) {
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE);
+    }
+    if (rc != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* MULTI; HSET; XADD; ZADD; [SET idem]; HINCRBY...; SADD; EXEC */
     hkey = ngx_pnalloc(r->pool, sizeof("dvc:d:") - 1 + DVC_CODE_LEN);
     if (hkey == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -634,6 +662,9 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
         dvc_sarg("due_ts");         dvc_sarg(due_ts);
         dvc_sarg("receipt");        dvc_arg(receipt.data, receipt.len);
     }
+
+    dvc_sarg("channel");        dvc_sarg("online");
+    argc += ngx_http_dvc_stats_hset_args(stw, &argv[argc], &argvlen[argc]);
 
     cmds[n].argc = argc;
     cmds[n].argv = argv;
@@ -687,6 +718,8 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
 
 #undef dvc_arg
 #undef dvc_sarg
+
+    n += ngx_http_dvc_stats_commands(stw, &cmds[n]);
 
     cmds[n].argc = 1;
     cmds[n].argv = (const char *[]) { "EXEC" };

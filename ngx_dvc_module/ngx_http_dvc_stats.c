@@ -1,0 +1,497 @@
+/*
+ * Statistics (issue 5): GET /dvc/v1/stats, and the counter writes that go
+ * with a submission.
+ *
+ * The report reads one cell (all dossiers, one agency, one procedure, or an
+ * agency's procedure): MULTI, one HGETALL per counter hash, EXEC, in one
+ * pipelined batch and one round trip; EXEC makes it one consistent snapshot
+ * even while dossiers move.  Core sums the day fields before and inside the
+ * period and renders the figures (core/dvc_stats.h); nothing here scans
+ * dossiers.
+ *
+ * The writes: every recorded change adds its counter deltas to the four
+ * cells with HINCRBY and stores what the statistics must remember of the
+ * dossier in its st_* fields, inside the same atomic step as the change
+ * itself.  For a submission that step is submit.c's MULTI/EXEC; the helpers
+ * below compute the deltas and fill in the commands.
+ */
+
+#include "ngx_http_dvc_stats.h"
+#include "dvc_time.h"
+
+
+typedef struct {
+    dvc_stat_query_t           query;
+    ngx_uint_t                 csv;
+    char                       cell[DVC_STAT_KEY_MAX];
+    char                       keys[DVC_STAT_NCOUNTERS][DVC_STAT_KEY_MAX];
+    const char                *argv[DVC_STAT_NCOUNTERS][2];
+    size_t                     argvlen[DVC_STAT_NCOUNTERS][2];
+    ngx_http_dvc_redis_cmd_t   cmds[DVC_STAT_NCOUNTERS + 2];
+} ngx_http_dvc_stats_ctx_t;
+
+
+static ngx_int_t ngx_http_dvc_stats_param(ngx_http_request_t *r,
+    const char *name, ngx_str_t *value);
+static ngx_int_t ngx_http_dvc_stats_bad_param(ngx_http_request_t *r,
+    const char *param, const char *why);
+static void ngx_http_dvc_stats_reply(ngx_http_request_t *r,
+    redisReply *reply, void *data);
+static ngx_int_t ngx_http_dvc_stats_send(ngx_http_request_t *r,
+    ngx_http_dvc_stats_ctx_t *ctx, dvc_buf_t *b);
+
+
+static ngx_str_t  ngx_http_dvc_accept_header = ngx_string("Accept");
+
+
+/* What each parameter's 400 says in Vietnamese (the English is core's). */
+static const struct {
+    const char  *param;
+    const char  *vi;
+} ngx_http_dvc_stats_param_vi[] = {
+    { "from", "Tham số from (ngày đầu kỳ báo cáo, dạng YYYY-MM-DD) bị thiếu "
+              "hoặc không hợp lệ." },
+    { "to", "Tham số to (ngày cuối kỳ báo cáo, dạng YYYY-MM-DD) bị thiếu, "
+            "không hợp lệ, trước ngày from, hoặc kỳ báo cáo dài quá 3 năm." },
+    { "agency", "Tham số agency (mã cơ quan, ví dụ 000.00.10.H47) không hợp "
+                "lệ." },
+    { "procedure", "Tham số procedure (mã thủ tục, ví dụ 1.000001) không hợp "
+                   "lệ." },
+};
+
+
+ngx_int_t
+ngx_http_dvc_stats(ngx_http_request_t *r)
+{
+    int                        n;
+    char                       err[128];
+    ngx_int_t                  rc;
+    ngx_str_t                  from, to, agency, procedure;
+    ngx_uint_t                 i;
+    const char                *bad;
+    ngx_table_elt_t           *accept;
+    ngx_http_dvc_stats_ctx_t  *ctx;
+
+    if (!(r->method & (NGX_HTTP_GET | NGX_HTTP_HEAD))) {
+        return ngx_http_dvc_send_not_allowed(r, "GET, HEAD");
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_dvc_stats_ctx_t));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_dvc_stats_param(r, "from", &from) != NGX_OK
+        || ngx_http_dvc_stats_param(r, "to", &to) != NGX_OK
+        || ngx_http_dvc_stats_param(r, "agency", &agency) != NGX_OK
+        || ngx_http_dvc_stats_param(r, "procedure", &procedure) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    bad = NULL;
+
+    if (dvc_stat_query_parse(&ctx->query, (const char *) from.data, from.len,
+                             (const char *) to.data, to.len,
+                             (const char *) agency.data, agency.len,
+                             (const char *) procedure.data, procedure.len,
+                             &bad, err, sizeof(err)) != 0)
+    {
+        return ngx_http_dvc_stats_bad_param(r, bad, err);
+    }
+
+    accept = ngx_http_dvc_find_header(r, &ngx_http_dvc_accept_header);
+    ctx->csv = accept != NULL
+               && ngx_strlcasestrn(accept->value.data,
+                                   accept->value.data + accept->value.len,
+                                   (u_char *) "text/csv",
+                                   sizeof("text/csv") - 2) != NULL;
+
+    n = dvc_stat_query_cell(&ctx->query, ctx->cell, sizeof(ctx->cell));
+    if (n < 0) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* MULTI; HGETALL dvc:st:{cell}:{counter} for each counter; EXEC */
+    ctx->cmds[0].argc = 1;
+    ctx->cmds[0].argv = (const char *[]) { "MULTI" };
+    ctx->cmds[0].argvlen = (size_t[]) { 5 };
+
+    for (i = 0; i < DVC_STAT_NCOUNTERS; i++) {
+        ctx->argvlen[i][1] = dvc_stat_key(ctx->cell, n, (dvc_stat_counter_t) i,
+                                          ctx->keys[i], DVC_STAT_KEY_MAX);
+        ctx->argv[i][0] = "HGETALL";
+        ctx->argvlen[i][0] = sizeof("HGETALL") - 1;
+        ctx->argv[i][1] = ctx->keys[i];
+
+        ctx->cmds[1 + i].argc = 2;
+        ctx->cmds[1 + i].argv = ctx->argv[i];
+        ctx->cmds[1 + i].argvlen = ctx->argvlen[i];
+    }
+
+    ctx->cmds[1 + i].argc = 1;
+    ctx->cmds[1 + i].argv = (const char *[]) { "EXEC" };
+    ctx->cmds[1 + i].argvlen = (size_t[]) { 4 };
+
+    rc = ngx_http_dvc_redis_send(r, ctx->cmds, DVC_STAT_NCOUNTERS + 2,
+                                 ngx_http_dvc_stats_reply, ctx);
+
+    if (rc == NGX_DECLINED) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "dvc: statistics answered 503: redis unavailable");
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE);
+    }
+
+    if (rc != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return NGX_DONE;
+}
+
+
+/* The query argument, URL-decoded into the pool; data NULL when absent. */
+static ngx_int_t
+ngx_http_dvc_stats_param(ngx_http_request_t *r, const char *name,
+    ngx_str_t *value)
+{
+    u_char     *dst, *src;
+    ngx_str_t   raw;
+
+    value->data = NULL;
+    value->len = 0;
+
+    if (ngx_http_arg(r, (u_char *) name, ngx_strlen(name), &raw) != NGX_OK) {
+        return NGX_OK;
+    }
+
+    dst = ngx_pnalloc(r->pool, raw.len + 1);
+    if (dst == NULL) {
+        return NGX_ERROR;
+    }
+
+    value->data = dst;
+    src = raw.data;
+    ngx_unescape_uri(&dst, &src, raw.len, NGX_UNESCAPE_URI);
+    value->len = dst - value->data;
+    *dst = '\0';
+
+    return NGX_OK;
+}
+
+
+/* 400 naming the parameter: {"error":"bad_parameter","parameter":"to",...} */
+static ngx_int_t
+ngx_http_dvc_stats_bad_param(ngx_http_request_t *r, const char *param,
+    const char *why)
+{
+    dvc_buf_t    b;
+    ngx_uint_t   i;
+    dvc_alloc_t  alloc;
+    const char  *vi;
+
+    vi = "Tham số không hợp lệ.";
+    for (i = 0; i < sizeof(ngx_http_dvc_stats_param_vi)
+                    / sizeof(ngx_http_dvc_stats_param_vi[0]); i++)
+    {
+        if (ngx_strcmp(ngx_http_dvc_stats_param_vi[i].param, param) == 0) {
+            vi = ngx_http_dvc_stats_param_vi[i].vi;
+        }
+    }
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "dvc: statistics refused: %s", why);
+
+    ngx_http_dvc_pool_alloc(r->pool, &alloc);
+    dvc_buf_init(&b, &alloc);
+    dvc_buf_printf(&b, "{\"error\":\"bad_parameter\",\"parameter\":\"%s\","
+                   "\"message\":{\"vi\":", param);
+    dvc_buf_json_str(&b, vi, ngx_strlen(vi));
+    dvc_buf_puts(&b, ",\"en\":");
+    dvc_buf_json_str(&b, why, ngx_strlen(why));
+    dvc_buf_puts(&b, "}}");
+
+    if (b.failed) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    r->err_status = 0;
+    return ngx_http_dvc_send_json(r, NGX_HTTP_BAD_REQUEST, (u_char *) b.data,
+                                  b.len);
+}
+
+
+static void
+ngx_http_dvc_stats_reply(ngx_http_request_t *r, redisReply *reply,
+    void *data)
+{
+    ngx_http_dvc_stats_ctx_t *ctx = data;
+
+    size_t              i, j, bad;
+    dvc_buf_t           b;
+    dvc_alloc_t         alloc;
+    redisReply         *h, *f, *v;
+    dvc_stat_sums_t     sums;
+    dvc_stat_report_t   report;
+
+    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY
+        || reply->elements != DVC_STAT_NCOUNTERS)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "dvc: statistics answered 503: %s",
+                      reply == NULL ? "redis failed"
+                      : reply->type == REDIS_REPLY_ERROR ? reply->str
+                      : "unexpected redis reply");
+        ngx_http_dvc_finalize(r,
+            ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE));
+        return;
+    }
+
+    dvc_stat_sums_init(&sums, ctx->query.from, ctx->query.to);
+    bad = 0;
+
+    for (i = 0; i < DVC_STAT_NCOUNTERS; i++) {
+        h = reply->element[i];
+
+        if (h->type != REDIS_REPLY_ARRAY) {
+            /* a wrong-type key: a bug or someone else's data */
+            ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                          "dvc: statistics key \"%s\" is not a hash",
+                          ctx->keys[i]);
+            ngx_http_dvc_finalize(r,
+                ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL));
+            return;
+        }
+
+        for (j = 0; j + 1 < h->elements; j += 2) {
+            f = h->element[j];
+            v = h->element[j + 1];
+
+            if (f->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING
+                || dvc_stat_sums_add(&sums, (dvc_stat_counter_t) i, f->str,
+                                     f->len, v->str, v->len) != 0)
+            {
+                bad++;
+            }
+        }
+    }
+
+    if (bad) {
+        /* counted as nothing; the figures stay sums of the sound fields */
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "dvc: statistics of cell \"%s\": %uz malformed "
+                      "fields ignored", ctx->cell, bad);
+    }
+
+    dvc_stat_report(&sums, &report);
+
+    ngx_http_dvc_pool_alloc(r->pool, &alloc);
+    dvc_buf_init(&b, &alloc);
+    dvc_buf_reserve(&b, ctx->csv ? 6144 : 2048);
+
+    if (ctx->csv) {
+        dvc_stat_report_csv(&ctx->query, &report, &b);
+
+    } else {
+        dvc_stat_report_json(&ctx->query, &report, &b);
+    }
+
+    if (b.failed) {
+        ngx_http_dvc_finalize(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_dvc_finalize(r, ngx_http_dvc_stats_send(r, ctx, &b));
+}
+
+
+/* JSON through the module's usual answer; CSV with its own type. */
+static ngx_int_t
+ngx_http_dvc_stats_send(ngx_http_request_t *r, ngx_http_dvc_stats_ctx_t *ctx,
+    dvc_buf_t *b)
+{
+    ngx_int_t         rc;
+    ngx_buf_t        *buf;
+    ngx_chain_t       out;
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+    h->hash = 1;
+    ngx_str_set(&h->key, "Vary");
+    ngx_str_set(&h->value, "Accept");
+
+    if (!ctx->csv) {
+        return ngx_http_dvc_send_json(r, NGX_HTTP_OK, (u_char *) b->data,
+                                      b->len);
+    }
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+    h->hash = 1;
+    ngx_str_set(&h->key, "Cache-Control");
+    ngx_str_set(&h->value, "no-store");
+
+    r->headers_out.status = NGX_HTTP_OK;
+    r->headers_out.content_length_n = b->len;
+    ngx_str_set(&r->headers_out.content_type, "text/csv; charset=utf-8");
+    r->headers_out.content_type_len = sizeof("text/csv") - 1;
+    r->headers_out.content_type_lowcase = NULL;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    buf = ngx_calloc_buf(r->pool);
+    if (buf == NULL) {
+        return NGX_ERROR;
+    }
+
+    buf->pos = (u_char *) b->data;
+    buf->last = (u_char *) b->data + b->len;
+    buf->memory = 1;
+    buf->last_buf = (r == r->main) ? 1 : 0;
+    buf->last_in_chain = 1;
+
+    out.buf = buf;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+/* ------------------------------------------------------------------ writes */
+
+ngx_int_t
+ngx_http_dvc_stats_write_init(ngx_http_request_t *r,
+    ngx_http_dvc_main_conf_t *dmcf, ngx_http_dvc_stats_write_t *w,
+    const dvc_stat_state_t *before, const dvc_stat_change_t *change,
+    const char *agency, const char *procedure)
+{
+    int     i, len;
+    char    err[128];
+    size_t  alen, plen;
+
+    ngx_memzero(w, sizeof(*w));
+
+    if (dvc_stats_change(dmcf->calendar, before, change, &w->state,
+                         w->deltas, DVC_STAT_MAX_DELTAS, &w->ndeltas,
+                         err, sizeof(err)) != 0)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "dvc: statistics of procedure \"%s\": %s%s", procedure,
+                      err, ngx_strstr(err, "calendar") ? "; extend dvc_calendar"
+                                                       : "");
+        return ngx_strstr(err, "calendar") ? NGX_DECLINED : NGX_ERROR;
+    }
+
+    w->nfields = dvc_stat_state_diff(before, &w->state, w->fields);
+
+    alen = ngx_strlen(agency);
+    plen = ngx_strlen(procedure);
+
+    for (i = 0; i < DVC_STAT_NCELLS; i++) {
+        len = dvc_stat_cell(i, agency, alen, procedure, plen, w->cells[i],
+                            DVC_STAT_KEY_MAX);
+        if (len < 0) {
+            ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                          "dvc: agency \"%s\" or procedure \"%s\" cannot name "
+                          "a statistics cell", agency, procedure);
+            return NGX_ERROR;
+        }
+        w->cell_len[i] = len;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_uint_t
+ngx_http_dvc_stats_hset_args(ngx_http_dvc_stats_write_t *w,
+    const char **argv, size_t *argvlen)
+{
+    size_t      i;
+    ngx_uint_t  n;
+
+    n = 0;
+
+    for (i = 0; i < w->nfields; i++) {
+        if (w->fields[i].del) {
+            continue;
+        }
+        argv[n] = w->fields[i].name;
+        argvlen[n++] = ngx_strlen(w->fields[i].name);
+        argv[n] = w->fields[i].value;
+        argvlen[n++] = ngx_strlen(w->fields[i].value);
+    }
+
+    return n;
+}
+
+
+ngx_uint_t
+ngx_http_dvc_stats_commands(ngx_http_dvc_stats_write_t *w,
+    ngx_http_dvc_redis_cmd_t *cmds)
+{
+    int          len;
+    size_t       i, k;
+    ngx_uint_t   n, c;
+    const char **argv;
+    size_t      *argvlen;
+
+    n = 0;
+
+    for (i = 0; i < w->ndeltas; i++) {
+        for (c = 0; c < DVC_STAT_NCELLS; c++) {
+            k = i * DVC_STAT_NCELLS + c;
+            len = dvc_stat_key(w->cells[c], w->cell_len[c],
+                               w->deltas[i].counter, w->keys[k],
+                               DVC_STAT_KEY_MAX);
+
+            argv = w->argv[k];
+            argvlen = w->argvlen[k];
+            argv[0] = "HINCRBY";
+            argvlen[0] = sizeof("HINCRBY") - 1;
+            argv[1] = w->keys[k];
+            argvlen[1] = len;
+            argv[2] = w->deltas[i].day;
+            argvlen[2] = 8;
+            argv[3] = w->deltas[i].delta > 0 ? "1" : "-1";
+            argvlen[3] = w->deltas[i].delta > 0 ? 1 : 2;
+
+            cmds[n].argc = 4;
+            cmds[n].argv = argv;
+            cmds[n].argvlen = argvlen;
+            n++;
+        }
+    }
+
+    /* the cells a report may ask for */
+    w->sadd_argv[0] = "SADD";
+    w->sadd_argvlen[0] = 4;
+    w->sadd_argv[1] = DVC_STAT_CELLS_KEY;
+    w->sadd_argvlen[1] = sizeof(DVC_STAT_CELLS_KEY) - 1;
+
+    for (c = 0; c < DVC_STAT_NCELLS; c++) {
+        w->sadd_argv[2 + c] = w->cells[c];
+        w->sadd_argvlen[2 + c] = w->cell_len[c];
+    }
+
+    cmds[n].argc = 2 + DVC_STAT_NCELLS;
+    cmds[n].argv = w->sadd_argv;
+    cmds[n].argvlen = w->sadd_argvlen;
+    n++;
+
+    return n;
+}
