@@ -19,6 +19,7 @@
 #include "dvc_dossier_scan.h"
 #include "dvc_schema.h"
 #include "dvc_procedure.h"
+#include "dvc_hmac.h"
 
 
 static ngx_int_t ngx_http_dvc_body_process(ngx_http_dvc_body_t *b,
@@ -149,6 +150,11 @@ ngx_http_dvc_body_process(ngx_http_dvc_body_t *b, u_char *data, size_t len)
     dvc_buf_append(&b->body, data, len);
     if (b->body.failed) {
         return NGX_ERROR;
+    }
+
+    if (b->sig) {
+        /* a failure is sticky: the signature's verdict reports it */
+        (void) dvc_sig_update(b->sig, data, len);
     }
 
     if (b->scan == NULL || b->scan_failed || b->unknown_procedure) {

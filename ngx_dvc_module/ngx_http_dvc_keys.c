@@ -18,8 +18,6 @@
 #define NGX_HTTP_DVC_FILE_MAX  (1024 * 1024)
 
 
-static ngx_int_t ngx_http_dvc_read_conf_file(ngx_conf_t *cf, ngx_str_t *name,
-    ngx_str_t *text);
 static char *ngx_http_dvc_load_key(ngx_conf_t *cf,
     ngx_http_dvc_main_conf_t *dmcf, ngx_flag_t signing);
 static void ngx_http_dvc_key_cleanup(void *data);
@@ -27,7 +25,7 @@ static void ngx_http_dvc_cf_free_noop(void *ud, void *p);
 
 
 /* Reads a whole configuration file into the configuration pool. */
-static ngx_int_t
+ngx_int_t
 ngx_http_dvc_read_conf_file(ngx_conf_t *cf, ngx_str_t *name, ngx_str_t *text)
 {
     ssize_t          n;

@@ -33,6 +33,8 @@ typedef enum {
     DVC_F_DUE_TS,
     DVC_F_UPDATED_AT,
     DVC_F_HISTORY,
+    DVC_F_APPOINTMENT_AT,
+    DVC_F_APOLOGY,
     DVC_F_LAST
 } ngx_http_dvc_field_e;
 
@@ -49,6 +51,8 @@ static ngx_str_t  ngx_http_dvc_lookup_fields[] = {
     ngx_string("due_ts"),
     ngx_string("updated_at"),
     ngx_string("history"),
+    ngx_string("appointment_at"),
+    ngx_string("apology"),
 };
 
 
@@ -350,7 +354,7 @@ ngx_http_dvc_lookup_answer(ngx_http_request_t *r, redisReply **f)
     dvc_buf_t                 b;
     dvc_alloc_t               alloc;
     ngx_uint_t                i;
-    redisReply               *history;
+    redisReply               *history, *apology;
     const dvc_status_info_t  *st;
 
     st = NULL;
@@ -409,6 +413,23 @@ ngx_http_dvc_lookup_answer(ngx_http_request_t *r, redisReply **f)
     ngx_http_dvc_json_field(&b, "accepted_at", f[DVC_F_ACCEPTED_AT]);
     dvc_buf_putc(&b, ',');
     ngx_http_dvc_json_field(&b, "due_at", f[DVC_F_DUE_AT]);
+    dvc_buf_putc(&b, ',');
+    /* after a delay (form 04): the new appointment and the apology; due_at
+     * stays the original, on which overdue is judged */
+    ngx_http_dvc_json_field(&b, "appointment_at", f[DVC_F_APPOINTMENT_AT]);
+    dvc_buf_puts(&b, ",\"apology\":");
+    apology = f[DVC_F_APOLOGY];
+
+    if (apology->type == REDIS_REPLY_STRING && apology->len >= 2
+        && apology->str[0] == '{' && apology->str[apology->len - 1] == '}')
+    {
+        /* JSON the gateway itself wrote */
+        dvc_buf_append(&b, apology->str, apology->len);
+
+    } else {
+        dvc_buf_puts(&b, "null");
+    }
+
     dvc_buf_putc(&b, ',');
     ngx_http_dvc_json_field(&b, "updated_at", f[DVC_F_UPDATED_AT]);
     dvc_buf_puts(&b, overdue ? ",\"overdue\":true" : ",\"overdue\":false");

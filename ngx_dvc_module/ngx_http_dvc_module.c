@@ -99,6 +99,13 @@ static ngx_command_t  ngx_http_dvc_commands[] = {
       0,
       NULL },
 
+    { ngx_string("dvc_event_key"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
+      ngx_http_dvc_event_key,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("dvc_redis_timeout"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_msec_slot,
@@ -147,6 +154,7 @@ static ngx_str_t  ngx_http_dvc_procedures_path = ngx_string("procedures");
 static ngx_str_t  ngx_http_dvc_keys_path = ngx_string("keys");
 static ngx_str_t  ngx_http_dvc_stats_path = ngx_string("stats");
 static ngx_str_t  ngx_http_dvc_receipt_path = ngx_string("/receipt");
+static ngx_str_t  ngx_http_dvc_events_path = ngx_string("/events");
 
 
 /*
@@ -265,6 +273,21 @@ ngx_http_dvc_route_dossiers(ngx_http_request_t *r, ngx_str_t *rest)
 
     tail.data = code.data + code.len;
     tail.len = rest->data + rest->len - tail.data;
+
+    if (tail.len == ngx_http_dvc_events_path.len
+        && ngx_strncmp(tail.data, ngx_http_dvc_events_path.data, tail.len) == 0)
+    {
+        if (r->method != NGX_HTTP_POST) {
+            rc = ngx_http_discard_request_body(r);
+            if (rc != NGX_OK) {
+                return rc;
+            }
+
+            return ngx_http_dvc_send_not_allowed(r, "POST");
+        }
+
+        return ngx_http_dvc_events(r, &code);
+    }
 
     if (tail.len != 0
         && (tail.len != ngx_http_dvc_receipt_path.len

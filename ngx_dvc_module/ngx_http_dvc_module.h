@@ -15,6 +15,7 @@
 
 #include "dvc_alloc.h"
 #include "dvc_buf.h"
+#include "dvc_dossier_scan.h"
 
 
 typedef struct ngx_http_dvc_redis_s  ngx_http_dvc_redis_t;
@@ -71,6 +72,9 @@ typedef struct {
     ngx_array_t               *keys;            /* of struct dvc_key * */
     ngx_str_t                  jwks;            /* GET /v1/keys */
     struct dvc_calendar       *calendar;
+
+    /* dvc_event_key: the back-end's event signing secrets (dvc_hmac_key_t) */
+    ngx_array_t               *event_keys;
 } ngx_http_dvc_main_conf_t;
 
 
@@ -97,6 +101,13 @@ typedef enum {
     NGX_HTTP_DVC_ERR_TOO_LARGE,
     NGX_HTTP_DVC_ERR_UNAVAILABLE,
     NGX_HTTP_DVC_ERR_INTERNAL,
+    NGX_HTTP_DVC_ERR_EVENTS_DISABLED,
+    NGX_HTTP_DVC_ERR_SIGNATURE_MISSING,
+    NGX_HTTP_DVC_ERR_SIGNATURE_STALE,
+    NGX_HTTP_DVC_ERR_SIGNATURE_INVALID,
+    NGX_HTTP_DVC_ERR_EVENT_ID_REUSED,
+    NGX_HTTP_DVC_ERR_CONFLICT,
+    NGX_HTTP_DVC_ERR_NO_DOSSIER,
     NGX_HTTP_DVC_ERR_LAST
 } ngx_http_dvc_error_e;
 
@@ -152,6 +163,9 @@ char *ngx_http_dvc_signing_key(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_dvc_verify_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *ngx_http_dvc_calendar(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_dvc_event_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_dvc_read_conf_file(ngx_conf_t *cf, ngx_str_t *name,
+    ngx_str_t *text);
 void ngx_http_dvc_cf_alloc_init(ngx_conf_t *cf,
     ngx_http_dvc_main_conf_t *dmcf);
 ngx_int_t ngx_http_dvc_keys_init(ngx_conf_t *cf,
@@ -184,6 +198,7 @@ typedef struct {
     struct dvc_validate_ctx      *v;
     dvc_buf_t                     body;       /* the raw bytes */
     size_t                        max;        /* 0: no cap of ours */
+    struct dvc_sig_ctx           *sig;        /* signed: the MAC sees it too */
     int                           vstatus;
 
     unsigned                      scan_failed:1;
@@ -243,12 +258,26 @@ ngx_int_t ngx_http_dvc_dossier_check(ngx_http_request_t *r,
     ngx_int_t *rc);
 
 
+/* Acceptance: the appointment and the signed receipt (ngx_http_dvc_accept.c) */
+void ngx_http_dvc_documents_json(dvc_buf_t *b,
+    dvc_dossier_facts_t *facts, const struct dvc_procedure *p,
+    ngx_flag_t names);
+void ngx_http_dvc_receipt_facts(dvc_buf_t *b, dvc_dossier_facts_t *facts,
+    const struct dvc_procedure *p);
+ngx_int_t ngx_http_dvc_accept(ngx_http_request_t *r,
+    ngx_http_dvc_main_conf_t *dmcf, const struct dvc_procedure *p,
+    const char *code, const char *facts, size_t facts_len,
+    const char *delivery, size_t delivery_len, int64_t at, int64_t *due,
+    dvc_buf_t *receipt);
+
+
 /* Endpoints */
 ngx_int_t ngx_http_dvc_lookup(ngx_http_request_t *r, ngx_str_t *code);
 ngx_int_t ngx_http_dvc_procedures(ngx_http_request_t *r, ngx_str_t *rest);
 ngx_int_t ngx_http_dvc_submit(ngx_http_request_t *r);
 ngx_int_t ngx_http_dvc_receipt(ngx_http_request_t *r, ngx_str_t *code);
 ngx_int_t ngx_http_dvc_keys(ngx_http_request_t *r);
+ngx_int_t ngx_http_dvc_events(ngx_http_request_t *r, ngx_str_t *code);
 
 
 extern ngx_module_t  ngx_http_dvc_module;

@@ -93,6 +93,43 @@ static ngx_http_dvc_error_t  ngx_http_dvc_errors[NGX_HTTP_DVC_ERR_LAST] = {
         NGX_HTTP_INTERNAL_SERVER_ERROR, "internal_error",
         "Đã xảy ra lỗi hệ thống.",
         "An internal error occurred."),
+
+    ngx_http_dvc_error(NGX_HTTP_DVC_ERR_EVENTS_DISABLED,
+        NGX_HTTP_FORBIDDEN, "events_disabled",
+        "Cổng chưa được cấu hình khóa nhận sự kiện (dvc_event_key).",
+        "This gateway has no event key configured (dvc_event_key)."),
+
+    ngx_http_dvc_error(NGX_HTTP_DVC_ERR_SIGNATURE_MISSING,
+        NGX_HTTP_UNAUTHORIZED, "signature_missing",
+        "Thiếu hoặc sai định dạng X-DVC-Timestamp / X-DVC-Signature.",
+        "X-DVC-Timestamp or X-DVC-Signature is missing or malformed."),
+
+    ngx_http_dvc_error(NGX_HTTP_DVC_ERR_SIGNATURE_STALE,
+        NGX_HTTP_UNAUTHORIZED, "signature_stale",
+        "Chữ ký đã quá hạn: X-DVC-Timestamp lệch quá 300 giây so với giờ "
+        "của cổng.",
+        "The signature is stale: X-DVC-Timestamp is more than 300 seconds "
+        "away from the gateway's clock."),
+
+    ngx_http_dvc_error(NGX_HTTP_DVC_ERR_SIGNATURE_INVALID,
+        NGX_HTTP_UNAUTHORIZED, "signature_invalid",
+        "Chữ ký không khớp với khóa nào đang dùng.",
+        "The signature matches none of the configured keys."),
+
+    ngx_http_dvc_error(NGX_HTTP_DVC_ERR_EVENT_ID_REUSED,
+        NGX_HTTP_CONFLICT, "event_id_reused",
+        "Mã sự kiện này đã được dùng cho hồ sơ với nội dung khác.",
+        "This event id was already used on this dossier with another body."),
+
+    ngx_http_dvc_error(NGX_HTTP_DVC_ERR_CONFLICT,
+        NGX_HTTP_CONFLICT, "conflict",
+        "Hồ sơ vừa được thay đổi đồng thời, vui lòng gửi lại.",
+        "The dossier was changed concurrently; please retry."),
+
+    ngx_http_dvc_error(NGX_HTTP_DVC_ERR_NO_DOSSIER,
+        NGX_HTTP_NOT_FOUND, "not_found",
+        "Không có hồ sơ với mã này.",
+        "No dossier has this code."),
 };
 
 

@@ -376,44 +376,6 @@ ngx_http_dvc_submit_seq_reply(ngx_http_request_t *r, redisReply *reply,
 }
 
 
-/* The documents as the signed documents list them. */
-static void
-ngx_http_dvc_documents_json(dvc_buf_t *b, dvc_dossier_facts_t *facts,
-    const dvc_procedure_t *p, ngx_flag_t names)
-{
-    size_t                      i;
-    const dvc_procedure_doc_t  *doc;
-
-    dvc_buf_putc(b, '[');
-
-    for (i = 0; i < facts->ndocuments; i++) {
-        if (i) {
-            dvc_buf_putc(b, ',');
-        }
-
-        dvc_buf_puts(b, "{\"kind\":");
-        dvc_buf_json_str(b, facts->documents[i].kind,
-                         facts->documents[i].kind_len);
-
-        if (names) {
-            doc = dvc_procedure_document(p, facts->documents[i].kind,
-                                         facts->documents[i].kind_len);
-            if (doc) {
-                dvc_buf_puts(b, ",\"name\":");
-                dvc_buf_json_str(b, doc->name, strlen(doc->name));
-            }
-        }
-
-        dvc_buf_puts(b, ",\"sha256\":");
-        dvc_buf_json_str(b, facts->documents[i].sha256,
-                         facts->documents[i].sha256_len);
-        dvc_buf_putc(b, '}');
-    }
-
-    dvc_buf_putc(b, ']');
-}
-
-
 static void
 ngx_http_dvc_history_entry(dvc_buf_t *b, const char *at, int status,
     const char *actor)
@@ -438,9 +400,10 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
     char                       now_ts[NGX_INT64_LEN + 1];
     u_char                    *hkey;
     size_t                     argvlen[NGX_HTTP_DVC_MAX_ARGS];
-    int64_t                    minutes, due;
+    int64_t                    due;
     ngx_int_t                  rc;
     dvc_buf_t                  ack, receipt, payload, history, answer, idem;
+    dvc_buf_t                  rfacts;
     ngx_uint_t                 n;
     const char                *argv[NGX_HTTP_DVC_MAX_ARGS];
     unsigned char              token[NGX_HTTP_DVC_TOKEN_BYTES];
@@ -508,24 +471,30 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
     ngx_http_dvc_history_entry(&history, ctx->now_vn, DVC_STATUS_SUBMITTED,
                                "citizen");
 
+    /* applicant and documents for the receipt, now or at acceptance */
+    dvc_buf_init(&rfacts, &ctx->b.alloc);
+    ngx_http_dvc_receipt_facts(&rfacts, &facts, p);
+
+    if (rfacts.failed) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     dvc_buf_init(&receipt, &ctx->b.alloc);
     due = 0;
 
     if (p->accept_auto) {
 
         /* accepted at once: the deadline's clock starts now */
-        minutes = p->processing_unit == DVC_PROCESSING_DAYS
-                  ? (int64_t) p->processing_halves
-                    * dvc_calendar_day_minutes(dmcf->calendar) / 2
-                  : (int64_t) p->processing_halves * 30;
-
-        if (dvc_calendar_due(dmcf->calendar, ctx->now, minutes, p->cutoff,
-                             &due) != 0)
-        {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "dvc: the calendar does not cover the appointment "
-                          "of procedure \"%s\"; extend dvc_calendar", p->code);
+        rc = ngx_http_dvc_accept(r, dmcf, p, ctx->code, rfacts.data,
+                                 rfacts.len, facts.delivery,
+                                 facts.delivery_len, ctx->now, &due,
+                                 &receipt);
+        if (rc == NGX_DECLINED) {
             return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE);
+        }
+
+        if (rc != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
         dvc_time_format_vn(due, due_vn);
@@ -535,43 +504,6 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
         dvc_buf_putc(&history, ',');
         ngx_http_dvc_history_entry(&history, ctx->now_vn, DVC_STATUS_ACCEPTED,
                                    "gateway");
-
-        /* the receipt (form 01: giấy tiếp nhận hồ sơ và hẹn trả kết quả) */
-        dvc_buf_reset(&payload);
-        dvc_buf_printf(&payload, "{\"code\":\"%s\",\"procedure\":{\"code\":"
-                       "\"%s\",\"name\":", ctx->code, p->code);
-        dvc_buf_json_str(&payload, p->name, strlen(p->name));
-        dvc_buf_printf(&payload, "},\"agency\":\"%s\",\"applicant\":{\"name\":",
-                       p->agency);
-        dvc_buf_json_str(&payload, facts.applicant_name,
-                         facts.applicant_name_len);
-        dvc_buf_puts(&payload, ",\"phone\":");
-        dvc_buf_json_str(&payload, facts.applicant_phone,
-                         facts.applicant_phone_len);
-        dvc_buf_puts(&payload, ",\"email\":");
-        dvc_buf_json_str(&payload, facts.applicant_email,
-                         facts.applicant_email_len);
-        dvc_buf_puts(&payload, "},\"documents\":");
-        ngx_http_dvc_documents_json(&payload, &facts, p, 1);
-        dvc_buf_printf(&payload, ",\"processing\":{\"%s\":%u%s},"
-                       "\"accepted_at\":\"%.16s\",\"due_at\":\"%.16s\","
-                       "\"delivery\":",
-                       p->processing_unit == DVC_PROCESSING_DAYS ? "days"
-                                                                 : "hours",
-                       p->processing_halves / 2,
-                       (p->processing_halves & 1) ? ".5" : "",
-                       ctx->now_vn, due_vn);
-        dvc_buf_json_str(&payload, facts.delivery, facts.delivery_len);
-        dvc_buf_printf(&payload, ",\"fee\":%lld}", p->fee);
-
-        if (payload.failed
-            || dvc_jws_sign(dmcf->signing_key, "dvc-receipt+jws", payload.data,
-                            payload.len, &receipt) != 0 || receipt.failed)
-        {
-            ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                          "dvc: signing the receipt failed");
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
     }
 
     dvc_buf_putc(&history, ']');
@@ -661,6 +593,10 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
         dvc_sarg("due_at");         dvc_sarg(due_vn);
         dvc_sarg("due_ts");         dvc_sarg(due_ts);
         dvc_sarg("receipt");        dvc_arg(receipt.data, receipt.len);
+
+    } else {
+        /* the desk accepts later (the back-end's accept event) */
+        dvc_sarg("receipt_facts");  dvc_arg(rfacts.data, rfacts.len);
     }
 
     dvc_sarg("channel");        dvc_sarg("online");

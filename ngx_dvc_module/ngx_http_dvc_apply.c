@@ -1,0 +1,410 @@
+/*
+ * Every change to a dossier after its submission (back-end events, the
+ * citizen's withdrawal, supplement and rating) is written by ONE Lua script,
+ * sent with EVAL: Redis runs it atomically, so the dossier's fields, its
+ * statistics counters and the back-end's inbox entry change together or not
+ * at all.  No WATCH: the worker's Redis connection is shared and pipelined,
+ * so optimistic locking is done inside the script with the hash's `ver`.
+ *
+ * The decisions (which status, which fields, which counters) are made in C
+ * before; the script only checks its two guards and applies them:
+ *
+ *   KEYS[1]            the dossier's hash dvc:d:{code}
+ *   KEYS[2 .. 1+ni]    the counters' hashes (dvc:st:{cell}:{counter})
+ *   KEYS[2+ni]         the stream (dvc:inbox), when nx > 0
+ *   ARGV[1]            the `ver` the gateway read ("0" when it had none)
+ *   ARGV[2]            the once-only field ("e:{event id}") or ""
+ *   ARGV[3]            the value to keep under it (body sha256, answer)
+ *   ARGV[4..7]         ns, nd, ni, nx: how many of each follow
+ *   then ns (field, value) pairs to HSET, nd fields to HDEL,
+ *   ni (hash field, delta) pairs for HINCRBY on KEYS[2..], and
+ *   nx (field, value) pairs for XADD KEYS[2+ni] * ...
+ *
+ * It answers {"missing"} (no such dossier), {"done", stored} (the once-only
+ * field exists: a replay; nothing is applied), {"conflict", ver} (someone
+ * changed the dossier since it was read), or {"ok", new ver}.  The replay
+ * guard comes first, so a retried event is recognised even after later
+ * changes moved `ver` on.
+ */
+
+#include "ngx_http_dvc_module.h"
+#include "ngx_http_dvc_apply.h"
+
+
+static const char  ngx_http_dvc_apply_lua[] =
+    "local h = KEYS[1]\n"
+    "if redis.call('EXISTS', h) == 0 then return {'missing'} end\n"
+    "if ARGV[2] ~= '' then\n"
+    "  local prev = redis.call('HGET', h, ARGV[2])\n"
+    "  if prev then return {'done', prev} end\n"
+    "end\n"
+    "local ver = redis.call('HGET', h, 'ver') or '0'\n"
+    "if ver ~= ARGV[1] then return {'conflict', ver} end\n"
+    "local ns, nd, ni, nx = tonumber(ARGV[4]), tonumber(ARGV[5]),\n"
+    "                       tonumber(ARGV[6]), tonumber(ARGV[7])\n"
+    "local a = 8\n"
+    "local nv = tostring(tonumber(ver) + 1)\n"
+    "redis.call('HSET', h, 'ver', nv)\n"
+    "if ARGV[2] ~= '' then redis.call('HSET', h, ARGV[2], ARGV[3]) end\n"
+    "for i = 1, ns do\n"
+    "  redis.call('HSET', h, ARGV[a], ARGV[a + 1]); a = a + 2\n"
+    "end\n"
+    "for i = 1, nd do\n"
+    "  redis.call('HDEL', h, ARGV[a]); a = a + 1\n"
+    "end\n"
+    "for i = 1, ni do\n"
+    "  redis.call('HINCRBY', KEYS[1 + i], ARGV[a], ARGV[a + 1]); a = a + 2\n"
+    "end\n"
+    "if nx > 0 then\n"
+    "  local x = {}\n"
+    "  for i = 1, 2 * nx do x[i] = ARGV[a + i - 1] end\n"
+    "  redis.call('XADD', KEYS[2 + ni], '*', unpack(x))\n"
+    "end\n"
+    "return {'ok', nv}\n";
+
+
+ngx_int_t
+ngx_http_dvc_apply_init(ngx_pool_t *pool, ngx_http_dvc_apply_t *a,
+    ngx_str_t *key, int64_t ver)
+{
+    ngx_memzero(a, sizeof(ngx_http_dvc_apply_t));
+
+    a->pool = pool;
+    a->key = *key;
+    a->ver = ver;
+
+    if (ngx_array_init(&a->set, pool, 16, sizeof(ngx_keyval_t)) != NGX_OK
+        || ngx_array_init(&a->del, pool, 4, sizeof(ngx_str_t)) != NGX_OK
+        || ngx_array_init(&a->incr, pool, 16,
+                          sizeof(ngx_http_dvc_apply_incr_t)) != NGX_OK
+        || ngx_array_init(&a->xadd, pool, 4, sizeof(ngx_keyval_t)) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_dvc_apply_set(ngx_http_dvc_apply_t *a, const char *name,
+    const void *value, size_t len)
+{
+    ngx_keyval_t  *kv;
+
+    kv = ngx_array_push(&a->set);
+    if (kv == NULL) {
+        return NGX_ERROR;
+    }
+
+    kv->key.data = (u_char *) name;
+    kv->key.len = ngx_strlen(name);
+    kv->value.data = (u_char *) value;
+    kv->value.len = len;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_dvc_apply_set_str(ngx_http_dvc_apply_t *a, const char *name,
+    const char *value)
+{
+    return ngx_http_dvc_apply_set(a, name, value, ngx_strlen(value));
+}
+
+
+ngx_int_t
+ngx_http_dvc_apply_set_int(ngx_http_dvc_apply_t *a, const char *name,
+    int64_t value)
+{
+    u_char  *p, *last;
+
+    p = ngx_pnalloc(a->pool, NGX_INT64_LEN + 1);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    last = ngx_sprintf(p, "%L", value);
+
+    return ngx_http_dvc_apply_set(a, name, p, last - p);
+}
+
+
+ngx_int_t
+ngx_http_dvc_apply_del(ngx_http_dvc_apply_t *a, const char *name)
+{
+    ngx_str_t  *s;
+
+    s = ngx_array_push(&a->del);
+    if (s == NULL) {
+        return NGX_ERROR;
+    }
+
+    s->data = (u_char *) name;
+    s->len = ngx_strlen(name);
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_dvc_apply_incr(ngx_http_dvc_apply_t *a, const u_char *key,
+    size_t key_len, const char *field, ngx_int_t delta)
+{
+    u_char                     *p;
+    ngx_http_dvc_apply_incr_t  *in;
+
+    in = ngx_array_push(&a->incr);
+    if (in == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_pnalloc(a->pool, key_len + ngx_strlen(field) + NGX_INT_T_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    /* copies: callers build keys in stack buffers */
+    in->key.data = p;
+    in->key.len = key_len;
+    p = ngx_cpymem(p, key, key_len);
+
+    in->field.data = p;
+    in->field.len = ngx_strlen(field);
+    p = ngx_cpymem(p, field, in->field.len);
+
+    in->delta.data = p;
+    in->delta.len = ngx_sprintf(p, "%i", delta) - p;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_dvc_apply_xadd(ngx_http_dvc_apply_t *a, const char *name,
+    const void *value, size_t len)
+{
+    ngx_keyval_t  *kv;
+
+    kv = ngx_array_push(&a->xadd);
+    if (kv == NULL) {
+        return NGX_ERROR;
+    }
+
+    kv->key.data = (u_char *) name;
+    kv->key.len = ngx_strlen(name);
+    kv->value.data = (u_char *) value;
+    kv->value.len = len;
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_dvc_apply_once(ngx_http_dvc_apply_t *a, ngx_str_t *field,
+    ngx_str_t *value)
+{
+    a->once_field = *field;
+    a->once_value = *value;
+}
+
+
+ngx_int_t
+ngx_http_dvc_apply_send(ngx_http_request_t *r, ngx_http_dvc_apply_t *a,
+    ngx_http_dvc_redis_handler_pt handler, void *data)
+{
+    u_char                     *p;
+    size_t                     *lens;
+    ngx_uint_t                  i, n, argc, nkeys;
+    const char                **argv;
+    ngx_keyval_t               *kv;
+    ngx_str_t                  *s;
+    ngx_http_dvc_apply_incr_t  *in;
+    ngx_http_dvc_redis_cmd_t    cmd;
+
+    nkeys = 1 + a->incr.nelts + (a->xadd.nelts ? 1 : 0);
+    n = 3 + nkeys + 7 + 2 * a->set.nelts + a->del.nelts + 2 * a->incr.nelts
+        + 2 * a->xadd.nelts;
+
+    argv = ngx_palloc(r->pool, n * sizeof(char *));
+    lens = ngx_palloc(r->pool, n * sizeof(size_t));
+    p = ngx_pnalloc(r->pool, 6 * (NGX_INT64_LEN + 1));
+
+    if (argv == NULL || lens == NULL || p == NULL) {
+        return NGX_ERROR;
+    }
+
+#define dvc_arg(s, l)  argv[argc] = (const char *) (s); lens[argc++] = (l)
+#define dvc_num(v)                                                            \
+    dvc_arg(p, ngx_sprintf(p, "%L", (int64_t) (v)) - p);                      \
+    p += NGX_INT64_LEN + 1
+
+    argc = 0;
+    dvc_arg("EVAL", 4);
+    dvc_arg(ngx_http_dvc_apply_lua, sizeof(ngx_http_dvc_apply_lua) - 1);
+    dvc_num(nkeys);
+
+    dvc_arg(a->key.data, a->key.len);
+
+    in = a->incr.elts;
+    for (i = 0; i < a->incr.nelts; i++) {
+        dvc_arg(in[i].key.data, in[i].key.len);
+    }
+
+    if (a->xadd.nelts) {
+        dvc_arg("dvc:inbox", sizeof("dvc:inbox") - 1);
+    }
+
+    dvc_num(a->ver);
+    dvc_arg(a->once_field.len ? (const char *) a->once_field.data : "",
+            a->once_field.len);
+    dvc_arg(a->once_value.len ? (const char *) a->once_value.data : "",
+            a->once_value.len);
+    dvc_num(a->set.nelts);
+    dvc_num(a->del.nelts);
+    dvc_num(a->incr.nelts);
+    dvc_num(a->xadd.nelts);
+
+    kv = a->set.elts;
+    for (i = 0; i < a->set.nelts; i++) {
+        dvc_arg(kv[i].key.data, kv[i].key.len);
+        dvc_arg(kv[i].value.data, kv[i].value.len);
+    }
+
+    s = a->del.elts;
+    for (i = 0; i < a->del.nelts; i++) {
+        dvc_arg(s[i].data, s[i].len);
+    }
+
+    for (i = 0; i < a->incr.nelts; i++) {
+        dvc_arg(in[i].field.data, in[i].field.len);
+        dvc_arg(in[i].delta.data, in[i].delta.len);
+    }
+
+    kv = a->xadd.elts;
+    for (i = 0; i < a->xadd.nelts; i++) {
+        dvc_arg(kv[i].key.data, kv[i].key.len);
+        dvc_arg(kv[i].value.data, kv[i].value.len);
+    }
+
+#undef dvc_arg
+#undef dvc_num
+
+    cmd.argc = argc;
+    cmd.argv = argv;
+    cmd.argvlen = lens;
+
+    return ngx_http_dvc_redis_send(r, &cmd, 1, handler, data);
+}
+
+
+ngx_http_dvc_apply_result_e
+ngx_http_dvc_apply_result(redisReply *reply, ngx_str_t *value)
+{
+    redisReply  *tag;
+
+    ngx_str_null(value);
+
+    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY
+        || reply->elements < 1
+        || reply->element[0]->type != REDIS_REPLY_STRING)
+    {
+        return NGX_HTTP_DVC_APPLY_FAILED;
+    }
+
+    tag = reply->element[0];
+
+    if (reply->elements >= 2
+        && reply->element[1]->type == REDIS_REPLY_STRING)
+    {
+        value->data = (u_char *) reply->element[1]->str;
+        value->len = reply->element[1]->len;
+    }
+
+    if (tag->len == 2 && ngx_strncmp(tag->str, "ok", 2) == 0) {
+        return NGX_HTTP_DVC_APPLY_OK;
+    }
+
+    if (tag->len == 4 && ngx_strncmp(tag->str, "done", 4) == 0) {
+        return NGX_HTTP_DVC_APPLY_DONE;
+    }
+
+    if (tag->len == 8 && ngx_strncmp(tag->str, "conflict", 8) == 0) {
+        return NGX_HTTP_DVC_APPLY_CONFLICT;
+    }
+
+    if (tag->len == 7 && ngx_strncmp(tag->str, "missing", 7) == 0) {
+        return NGX_HTTP_DVC_APPLY_MISSING;
+    }
+
+    return NGX_HTTP_DVC_APPLY_FAILED;
+}
+
+
+/*
+ * The statistics of one change: the deltas go to the four cells of the
+ * dossier's agency and procedure, the st_* fields that changed are set or
+ * deleted.  NGX_ERROR when a name is unusable in a cell (logged).
+ */
+ngx_int_t
+ngx_http_dvc_apply_stats(ngx_http_request_t *r, ngx_http_dvc_apply_t *a,
+    const char *agency, size_t alen, const char *procedure, size_t plen,
+    const dvc_stat_delta_t *deltas, size_t n, const dvc_stat_state_t *before,
+    const dvc_stat_state_t *after)
+{
+    int                cl, kl;
+    char               cell[DVC_STAT_KEY_MAX], key[DVC_STAT_KEY_MAX];
+    size_t             i, nf;
+    u_char            *v;
+    ngx_uint_t         c;
+    dvc_stat_field_t   fields[DVC_STAT_NFIELDS];
+
+    for (c = 0; c < DVC_STAT_NCELLS; c++) {
+        cl = dvc_stat_cell(c, agency, alen, procedure, plen, cell,
+                           sizeof(cell));
+        if (cl < 0) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "dvc: no statistics cell for agency \"%*s\" and "
+                          "procedure \"%*s\"", alen, agency, plen, procedure);
+            return NGX_ERROR;
+        }
+
+        for (i = 0; i < n; i++) {
+            kl = dvc_stat_key(cell, cl, deltas[i].counter, key, sizeof(key));
+            if (kl < 0
+                || ngx_http_dvc_apply_incr(a, (u_char *) key, kl,
+                                           deltas[i].day, deltas[i].delta)
+                   != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+        }
+    }
+
+    nf = dvc_stat_state_diff(before, after, fields);
+
+    for (i = 0; i < nf; i++) {
+        if (fields[i].del) {
+            if (ngx_http_dvc_apply_del(a, fields[i].name) != NGX_OK) {
+                return NGX_ERROR;
+            }
+            continue;
+        }
+
+        v = ngx_pnalloc(a->pool, sizeof(fields[i].value));
+        if (v == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(v, fields[i].value, sizeof(fields[i].value));
+
+        if (ngx_http_dvc_apply_set(a, fields[i].name, v,
+                                   ngx_strlen(fields[i].value)) != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}

@@ -1,0 +1,1056 @@
+/*
+ * POST /dvc/v1/dossiers/{code}/events: the agency's back-end moves a dossier
+ * through its lifecycle (accept, refuse, request_supplement, process,
+ * request_payment, delay, stop, confirm_withdrawal, decline_withdrawal,
+ * resolve, return).
+ *
+ *   1. The signature's headers are checked before the body is read (missing,
+ *      malformed, stale: 401 at once); the body (at most 64 KiB) then feeds
+ *      the MAC under every dvc_event_key buffer by buffer as nginx receives
+ *      it (ngx_http_dvc_body.c's filter).  A mismatch is 401.
+ *   2. core parses the event (400, 422 naming the field).
+ *   3. One HMGET reads what the decision needs; a known event id is a replay
+ *      (the first answer, byte for byte) or a reuse (409); core checks the
+ *      transition (409 naming the legal ones) and its times (422).
+ *   4. The change (status, history, appointment, receipt, statistics) goes
+ *      to Redis as one compare-and-set script (ngx_http_dvc_apply.c); if
+ *      another change slipped in since the HMGET, the dossier is read again
+ *      and the event decided afresh, once.
+ *
+ *     dvc_event_key FILE [name=NAME];   the shared secrets (several: rotation)
+ */
+
+#include <openssl/sha.h>
+
+#include "ngx_http_dvc_module.h"
+#include "ngx_http_dvc_apply.h"
+#include "dvc_code.h"
+#include "dvc_status.h"
+#include "dvc_time.h"
+#include "dvc_hmac.h"
+#include "dvc_keys.h"
+#include "dvc_lifecycle.h"
+#include "dvc_procedure.h"
+#include "dvc_stats.h"
+
+
+#define NGX_HTTP_DVC_EVENT_BODY_MAX  (64 * 1024)
+
+
+/* HMGET field order; the reply array follows it.  The last one is the
+ * event's own e:{id}, added per request. */
+typedef enum {
+    DVC_EF_STATUS = 0,
+    DVC_EF_PREV_STATUS,
+    DVC_EF_VER,
+    DVC_EF_DUE_TS,
+    DVC_EF_APPOINTMENT_TS,
+    DVC_EF_HISTORY,
+    DVC_EF_PROCEDURE,
+    DVC_EF_AGENCY,
+    DVC_EF_DELIVERY,
+    DVC_EF_RECEIPT_FACTS,
+    DVC_EF_ST_FIRST,
+    DVC_EF_ONCE = DVC_EF_ST_FIRST + DVC_STAT_NFIELDS,
+    DVC_EF_LAST
+} ngx_http_dvc_event_field_e;
+
+static const char *ngx_http_dvc_event_fields[DVC_EF_ST_FIRST] = {
+    "status", "prev_status", "ver", "due_ts", "appointment_ts", "history",
+    "procedure", "agency", "delivery", "receipt_facts"
+};
+
+
+typedef struct {
+    ngx_http_dvc_body_t          b;          /* first: the body filter's */
+    ngx_str_t                    code;
+    ngx_str_t                    key;        /* dvc:d:{code} */
+    ngx_str_t                    once;       /* e:{event id} */
+    unsigned char                mac[DVC_HMAC_LEN];
+    int64_t                      now;
+    char                         now_vn[DVC_TIME_VN_LEN + 1];
+    u_char                       body_sha[SHA256_DIGEST_LENGTH * 2];
+    dvc_event_t                  ev;
+    ngx_str_t                    answer;
+    ngx_uint_t                   attempts;
+} ngx_http_dvc_events_ctx_t;
+
+
+static void ngx_http_dvc_events_body_done(ngx_http_request_t *r);
+static ngx_int_t ngx_http_dvc_events_read(ngx_http_request_t *r,
+    ngx_http_dvc_events_ctx_t *ctx);
+static void ngx_http_dvc_events_read_reply(ngx_http_request_t *r,
+    redisReply *reply, void *data);
+static ngx_int_t ngx_http_dvc_events_decide(ngx_http_request_t *r,
+    ngx_http_dvc_events_ctx_t *ctx, redisReply **f);
+static void ngx_http_dvc_events_apply_reply(ngx_http_request_t *r,
+    redisReply *reply, void *data);
+static ngx_int_t ngx_http_dvc_events_known(ngx_http_request_t *r,
+    ngx_http_dvc_events_ctx_t *ctx, u_char *stored, size_t len);
+static ngx_int_t ngx_http_dvc_events_refuse(ngx_http_request_t *r,
+    ngx_http_dvc_events_ctx_t *ctx, dvc_event_error_t *err, int status,
+    int prev);
+static ngx_int_t ngx_http_dvc_events_unauthorized(ngx_http_request_t *r,
+    ngx_str_t *code, dvc_sig_result_t why);
+static void ngx_http_dvc_events_cleanup(void *data);
+static int64_t ngx_http_dvc_int_field(redisReply *v);
+static int64_t ngx_http_dvc_last_history_ts(redisReply *history);
+
+
+static ngx_str_t  ngx_http_dvc_ts_header = ngx_string("X-DVC-Timestamp");
+static ngx_str_t  ngx_http_dvc_sig_header = ngx_string("X-DVC-Signature");
+
+
+ngx_int_t
+ngx_http_dvc_events(ngx_http_request_t *r, ngx_str_t *code)
+{
+    u_char                     *p;
+    ngx_int_t                   rc;
+    ngx_table_elt_t            *ts, *sig;
+    dvc_sig_result_t            res;
+    ngx_pool_cleanup_t         *cln;
+    ngx_http_dvc_events_ctx_t  *ctx;
+    ngx_http_dvc_main_conf_t   *dmcf;
+    int64_t                     t;
+
+    dmcf = ngx_http_get_module_main_conf(r, ngx_http_dvc_module);
+
+    if (dmcf->event_keys == NULL || dmcf->event_keys->nelts == 0) {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: event refused: no dvc_event_key configured");
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_EVENTS_DISABLED);
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_dvc_events_ctx_t));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ts = ngx_http_dvc_find_header(r, &ngx_http_dvc_ts_header);
+    sig = ngx_http_dvc_find_header(r, &ngx_http_dvc_sig_header);
+
+    res = dvc_sig_parse(ts ? (const char *) ts->value.data : NULL,
+                        ts ? ts->value.len : 0,
+                        sig ? (const char *) sig->value.data : NULL,
+                        sig ? sig->value.len : 0, &t, ctx->mac);
+
+    if (res == DVC_SIG_OK) {
+        res = dvc_sig_fresh(t, ngx_time());
+    }
+
+    if (res != DVC_SIG_OK) {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_http_dvc_events_unauthorized(r, code, res);
+    }
+
+    if (!dvc_code_valid((const char *) code->data, code->len)) {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_BAD_CODE);
+    }
+
+    if (!ngx_http_dvc_is_json(r)) {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_MEDIA_TYPE);
+    }
+
+    ctx->code = *code;
+    ctx->key.len = sizeof("dvc:d:") - 1 + code->len;
+    ctx->key.data = ngx_pnalloc(r->pool, ctx->key.len);
+    if (ctx->key.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_cpymem(ctx->key.data, "dvc:d:", sizeof("dvc:d:") - 1);
+    ngx_memcpy(p, code->data, code->len);
+
+    /* the signed target is the request line's, as sent (unparsed_uri);
+     * ngx_http_dvc_body_read sets the same allocator again */
+    ngx_http_dvc_pool_alloc(r->pool, &ctx->b.alloc);
+
+    ctx->b.sig = dvc_sig_begin(&ctx->b.alloc, dmcf->event_keys->elts,
+                               dmcf->event_keys->nelts,
+                               (const char *) ts->value.data, ts->value.len,
+                               (const char *) r->method_name.data,
+                               r->method_name.len,
+                               (const char *) r->unparsed_uri.data,
+                               r->unparsed_uri.len);
+    if (ctx->b.sig == NULL) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "dvc: the event signature's MAC cannot start");
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        dvc_sig_free(ctx->b.sig);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    cln->handler = ngx_http_dvc_events_cleanup;
+    cln->data = ctx;
+
+    return ngx_http_dvc_body_read(r, &ctx->b, "event", 0,
+                                  NGX_HTTP_DVC_EVENT_BODY_MAX,
+                                  ngx_http_dvc_events_body_done);
+}
+
+
+static void
+ngx_http_dvc_events_body_done(ngx_http_request_t *r)
+{
+    int                         rc;
+    size_t                      which;
+    ngx_int_t                   n;
+    dvc_buf_t                   out;
+    dvc_hmac_key_t             *keys;
+    dvc_event_error_t           err;
+    unsigned char               digest[SHA256_DIGEST_LENGTH];
+    ngx_http_dvc_events_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_dvc_module);
+
+    ngx_http_dvc_body_finish(&ctx->b);
+
+    if (ctx->b.too_large) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: event for \"%V\" refused: body over 64 KiB",
+                      &ctx->code);
+        ngx_http_finalize_request(r,
+            ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_TOO_LARGE));
+        return;
+    }
+
+    which = 0;
+    rc = dvc_sig_finish(ctx->b.sig, ctx->mac, &which);
+
+    if (rc < 0) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "dvc: the event signature's MAC failed");
+        ngx_http_finalize_request(r,
+            ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL));
+        return;
+    }
+
+    if (rc != DVC_SIG_OK) {
+        ngx_http_finalize_request(r,
+            ngx_http_dvc_events_unauthorized(r, &ctx->code, rc));
+        return;
+    }
+
+    keys = ctx->b.dmcf->event_keys->elts;
+
+    ctx->now = ngx_time();
+    dvc_time_format_vn(ctx->now, ctx->now_vn);
+
+    if (dvc_event_parse(&ctx->b.alloc, ctx->b.body.data, ctx->b.body.len,
+                        ctx->now, &ctx->ev, &err) != 0)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: event for \"%V\" (key \"%s\") refused: %s%s%s",
+                      &ctx->code, keys[which].name, err.code,
+                      err.field[0] ? " " : "", err.field);
+
+        if (err.http >= 500) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+
+        dvc_buf_init(&out, &ctx->b.alloc);
+        dvc_event_error_json(&out, &err);
+
+        ngx_http_finalize_request(r, out.failed
+            ? NGX_HTTP_INTERNAL_SERVER_ERROR
+            : ngx_http_dvc_send_json(r, err.http, (u_char *) out.data,
+                                     out.len));
+        return;
+    }
+
+    SHA256((u_char *) ctx->b.body.data, ctx->b.body.len, digest);
+    ngx_hex_dump(ctx->body_sha, digest, SHA256_DIGEST_LENGTH);
+
+    ctx->once.len = 2 + ctx->ev.id_len;
+    ctx->once.data = ngx_pnalloc(r->pool, ctx->once.len);
+    if (ctx->once.data == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_memcpy(ctx->once.data, "e:", 2);
+    ngx_memcpy(ctx->once.data + 2, ctx->ev.id, ctx->ev.id_len);
+
+    n = ngx_http_dvc_events_read(r, ctx);
+
+    if (n == NGX_DONE) {
+        /* waiting for Redis; the post handler's own reference goes */
+        ngx_http_finalize_request(r, NGX_DONE);
+        return;
+    }
+
+    ngx_http_finalize_request(r, n);
+}
+
+
+/* One HMGET: what the decision needs, and the event id's record. */
+static ngx_int_t
+ngx_http_dvc_events_read(ngx_http_request_t *r,
+    ngx_http_dvc_events_ctx_t *ctx)
+{
+    size_t                     argvlen[2 + DVC_EF_LAST];
+    ngx_int_t                  rc;
+    ngx_uint_t                 i;
+    const char                *argv[2 + DVC_EF_LAST];
+    ngx_http_dvc_redis_cmd_t   cmd;
+
+    argv[0] = "HMGET";
+    argvlen[0] = 5;
+    argv[1] = (const char *) ctx->key.data;
+    argvlen[1] = ctx->key.len;
+
+    for (i = 0; i < DVC_EF_ST_FIRST; i++) {
+        argv[2 + i] = ngx_http_dvc_event_fields[i];
+        argvlen[2 + i] = ngx_strlen(ngx_http_dvc_event_fields[i]);
+    }
+
+    for (i = 0; i < DVC_STAT_NFIELDS; i++) {
+        argv[2 + DVC_EF_ST_FIRST + i] = dvc_stat_field_names[i];
+        argvlen[2 + DVC_EF_ST_FIRST + i] = ngx_strlen(dvc_stat_field_names[i]);
+    }
+
+    argv[2 + DVC_EF_ONCE] = (const char *) ctx->once.data;
+    argvlen[2 + DVC_EF_ONCE] = ctx->once.len;
+
+    cmd.argc = 2 + DVC_EF_LAST;
+    cmd.argv = argv;
+    cmd.argvlen = argvlen;
+
+    rc = ngx_http_dvc_redis_send(r, &cmd, 1, ngx_http_dvc_events_read_reply,
+                                 ctx);
+    if (rc == NGX_OK) {
+        return NGX_DONE;
+    }
+
+    if (rc == NGX_DECLINED) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "dvc: event for \"%V\" answered 503: redis unavailable",
+                      &ctx->code);
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE);
+    }
+
+    return NGX_HTTP_INTERNAL_SERVER_ERROR;
+}
+
+
+static void
+ngx_http_dvc_events_read_reply(ngx_http_request_t *r, redisReply *reply,
+    void *data)
+{
+    ngx_http_dvc_events_ctx_t *ctx = data;
+
+    ngx_int_t    rc;
+    redisReply  *once;
+
+    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY
+        || reply->elements != DVC_EF_LAST)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "dvc: event for \"%V\" answered 503: %s", &ctx->code,
+                      reply && reply->type == REDIS_REPLY_ERROR ? reply->str
+                                                                : "no reply");
+        ngx_http_dvc_finalize(r,
+            ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE));
+        return;
+    }
+
+    if (reply->element[DVC_EF_STATUS]->type != REDIS_REPLY_STRING) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: event \"%s\" for unknown dossier \"%V\"",
+                      ctx->ev.id, &ctx->code);
+        ngx_http_dvc_finalize(r,
+            ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_NO_DOSSIER));
+        return;
+    }
+
+    once = reply->element[DVC_EF_ONCE];
+
+    if (once->type == REDIS_REPLY_STRING) {
+        rc = ngx_http_dvc_events_known(r, ctx, (u_char *) once->str,
+                                       once->len);
+        ngx_http_dvc_finalize(r, rc);
+        return;
+    }
+
+    ngx_http_dvc_finalize(r, ngx_http_dvc_events_decide(r, ctx,
+                                                        reply->element));
+}
+
+
+/* The event id was seen: the same body is answered as the first time. */
+static ngx_int_t
+ngx_http_dvc_events_known(ngx_http_request_t *r,
+    ngx_http_dvc_events_ctx_t *ctx, u_char *stored, size_t len)
+{
+    if (len > sizeof(ctx->body_sha) + 1
+        && ngx_strncmp(stored, ctx->body_sha, sizeof(ctx->body_sha)) == 0
+        && stored[sizeof(ctx->body_sha)] == ' ')
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: event \"%s\" for \"%V\" replayed: first answer "
+                      "repeated, nothing applied", ctx->ev.id, &ctx->code);
+
+        return ngx_http_dvc_send_json(r, NGX_HTTP_OK,
+                                      stored + sizeof(ctx->body_sha) + 1,
+                                      len - sizeof(ctx->body_sha) - 1);
+    }
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "dvc: event id \"%s\" for \"%V\" reused with another body",
+                  ctx->ev.id, &ctx->code);
+
+    return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_EVENT_ID_REUSED);
+}
+
+
+static dvc_stat_kind_t
+ngx_http_dvc_events_stat_kind(dvc_event_type_t type)
+{
+    switch (type) {
+    case DVC_EV_ACCEPT:
+        return DVC_STAT_ACCEPTED;
+    case DVC_EV_REFUSE:
+        return DVC_STAT_REFUSED_CHANGE;
+    case DVC_EV_REQUEST_SUPPLEMENT:
+        return DVC_STAT_SUPPLEMENT_REQUESTED;
+    case DVC_EV_PROCESS:
+        return DVC_STAT_PROCESSING;
+    case DVC_EV_REQUEST_PAYMENT:
+        return DVC_STAT_PAYMENT;
+    case DVC_EV_DELAY:
+        return DVC_STAT_DELAY;
+    case DVC_EV_STOP:
+        return DVC_STAT_STOPPED_CHANGE;
+    case DVC_EV_CONFIRM_WITHDRAWAL:
+        return DVC_STAT_WITHDRAWAL_CONFIRMED;
+    case DVC_EV_DECLINE_WITHDRAWAL:
+        return DVC_STAT_WITHDRAWAL_DECLINED;
+    case DVC_EV_RESOLVE:
+        return DVC_STAT_RESOLVED_CHANGE;
+    default:
+        return DVC_STAT_RETURNED;
+    }
+}
+
+
+/* Decide from what was read, and send the change. */
+static ngx_int_t
+ngx_http_dvc_events_decide(ngx_http_request_t *r,
+    ngx_http_dvc_events_ctx_t *ctx, redisReply **f)
+{
+    int                           to;
+    char                          err_text[256];
+    char                          at_vn[DVC_TIME_VN_LEN + 1];
+    char                         *due_vn, *appt_vn;
+    size_t                        i, ndeltas;
+    int64_t                       due;
+    u_char                       *p;
+    ngx_int_t                     rc;
+    dvc_buf_t                     history, answer, receipt, apology, once;
+    redisReply                   *h;
+    const char                   *vals[DVC_STAT_NFIELDS];
+    size_t                        lens[DVC_STAT_NFIELDS];
+    dvc_event_error_t             err;
+    dvc_stat_state_t              before, after;
+    dvc_stat_change_t             change;
+    dvc_stat_delta_t              deltas[DVC_STAT_MAX_DELTAS];
+    dvc_dossier_state_t           d;
+    ngx_http_dvc_apply_t          a;
+    const dvc_status_info_t      *st;
+    ngx_http_dvc_procedure_rt_t  *proc;
+
+    ngx_memzero(&d, sizeof(d));
+    d.status = (int) ngx_http_dvc_int_field(f[DVC_EF_STATUS]);
+    d.prev_status = (int) ngx_http_dvc_int_field(f[DVC_EF_PREV_STATUS]);
+    d.due_ts = ngx_http_dvc_int_field(f[DVC_EF_DUE_TS]);
+    d.appointment_ts = ngx_http_dvc_int_field(f[DVC_EF_APPOINTMENT_TS]);
+    d.last_ts = ngx_http_dvc_last_history_ts(f[DVC_EF_HISTORY]);
+
+    if (dvc_status_info(d.status) == NULL
+        || f[DVC_EF_PROCEDURE]->type != REDIS_REPLY_STRING
+        || f[DVC_EF_AGENCY]->type != REDIS_REPLY_STRING)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "dvc: dossier \"%V\" has no valid status, procedure or "
+                      "agency", &ctx->code);
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
+    }
+
+    if (dvc_event_check(&ctx->ev, &d, ctx->now, &to, &err) != 0) {
+        return ngx_http_dvc_events_refuse(r, ctx, &err, d.status,
+                                          d.prev_status);
+    }
+
+    /* the statistics before and after */
+    for (i = 0; i < DVC_STAT_NFIELDS; i++) {
+        h = f[DVC_EF_ST_FIRST + i];
+        vals[i] = h->type == REDIS_REPLY_STRING ? h->str : NULL;
+        lens[i] = h->type == REDIS_REPLY_STRING ? h->len : 0;
+    }
+
+    if (dvc_stat_state_from_values(&before, vals, lens, err_text,
+                                   sizeof(err_text)) != 0)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "dvc: dossier \"%V\": %s", &ctx->code, err_text);
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
+    }
+
+    if (ngx_http_dvc_apply_init(r->pool, &a, &ctx->key,
+                                ngx_http_dvc_int_field(f[DVC_EF_VER]))
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    st = dvc_status_info(to);
+    dvc_time_format_vn(ctx->ev.at, at_vn);
+    due = 0;
+    due_vn = NULL;
+    appt_vn = NULL;
+
+    dvc_buf_init(&receipt, &ctx->b.alloc);
+    dvc_buf_init(&apology, &ctx->b.alloc);
+
+    p = ngx_pnalloc(r->pool, 2 * (DVC_TIME_VN_LEN + 1));
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    switch (ctx->ev.tr->type) {
+
+    case DVC_EV_ACCEPT:
+        proc = ngx_http_dvc_procedure_find(ctx->b.dmcf,
+                                           f[DVC_EF_PROCEDURE]->str,
+                                           f[DVC_EF_PROCEDURE]->len);
+        if (proc == NULL) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "dvc: accepting \"%V\": its procedure \"%*s\" is "
+                          "not loaded any more", &ctx->code,
+                          f[DVC_EF_PROCEDURE]->len, f[DVC_EF_PROCEDURE]->str);
+            return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
+        }
+
+        rc = ngx_http_dvc_accept(r, ctx->b.dmcf, proc->procedure,
+                (const char *) ctx->key.data + sizeof("dvc:d:") - 1,
+                f[DVC_EF_RECEIPT_FACTS]->type == REDIS_REPLY_STRING
+                    ? f[DVC_EF_RECEIPT_FACTS]->str : "",
+                f[DVC_EF_RECEIPT_FACTS]->type == REDIS_REPLY_STRING
+                    ? f[DVC_EF_RECEIPT_FACTS]->len : 0,
+                f[DVC_EF_DELIVERY]->type == REDIS_REPLY_STRING
+                    ? f[DVC_EF_DELIVERY]->str : NULL,
+                f[DVC_EF_DELIVERY]->type == REDIS_REPLY_STRING
+                    ? f[DVC_EF_DELIVERY]->len : 0,
+                ctx->ev.at, &due, &receipt);
+
+        if (rc == NGX_DECLINED) {
+            return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE);
+        }
+
+        if (rc != NGX_OK) {
+            return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
+        }
+
+        due_vn = (char *) p;
+        dvc_time_format_vn(due, due_vn);
+
+        if (ngx_http_dvc_apply_set(&a, "accepted_at", at_vn, DVC_TIME_VN_LEN)
+            || ngx_http_dvc_apply_set_int(&a, "accepted_ts", ctx->ev.at)
+            || ngx_http_dvc_apply_set(&a, "due_at", due_vn, DVC_TIME_VN_LEN)
+            || ngx_http_dvc_apply_set_int(&a, "due_ts", due)
+            || ngx_http_dvc_apply_set(&a, "receipt", receipt.data,
+                                      receipt.len))
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        break;
+
+    case DVC_EV_REQUEST_SUPPLEMENT:
+        /* the appointment is void: time counts anew from a complete
+         * dossier (Decree 61/2018 art. 19); the history keeps it */
+        if (ngx_http_dvc_apply_del(&a, "due_at")
+            || ngx_http_dvc_apply_del(&a, "due_ts")
+            || ngx_http_dvc_apply_del(&a, "appointment_at")
+            || ngx_http_dvc_apply_del(&a, "appointment_ts")
+            || ngx_http_dvc_apply_del(&a, "apology"))
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        break;
+
+    case DVC_EV_DELAY:
+        /* form 04: the apology and the new appointment; lateness is still
+         * judged on due_at */
+        appt_vn = (char *) p + DVC_TIME_VN_LEN + 1;
+        dvc_time_format_vn(ctx->ev.new_due_at, appt_vn);
+
+        dvc_buf_puts(&apology, "{\"reason\":");
+        dvc_text_json(&apology, &ctx->ev.reason);
+        dvc_buf_printf(&apology, ",\"new_due_at\":\"%s\",\"at\":\"%s\"}",
+                       appt_vn, at_vn);
+
+        if (apology.failed
+            || ngx_http_dvc_apply_set(&a, "appointment_at", appt_vn,
+                                      DVC_TIME_VN_LEN)
+            || ngx_http_dvc_apply_set_int(&a, "appointment_ts",
+                                          ctx->ev.new_due_at)
+            || ngx_http_dvc_apply_set(&a, "apology", apology.data,
+                                      apology.len))
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        break;
+
+    case DVC_EV_CONFIRM_WITHDRAWAL:
+    case DVC_EV_DECLINE_WITHDRAWAL:
+        if (ngx_http_dvc_apply_del(&a, "prev_status") != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        break;
+
+    default:
+        break;
+    }
+
+    if ((to == DVC_STATUS_REFUSED || to == DVC_STATUS_STOPPED
+         || to == DVC_STATUS_RESOLVED)
+        && ngx_http_dvc_apply_set_int(&a, "closed_ts", ctx->ev.at) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* the history: the gateway's own JSON array, one entry more */
+    dvc_buf_init(&history, &ctx->b.alloc);
+    h = f[DVC_EF_HISTORY];
+
+    if (h->type == REDIS_REPLY_STRING && h->len >= 2 && h->str[0] == '['
+        && h->str[h->len - 1] == ']')
+    {
+        dvc_buf_append(&history, h->str, h->len - 1);
+        if (h->len > 2) {
+            dvc_buf_putc(&history, ',');
+        }
+
+    } else {
+        dvc_buf_putc(&history, '[');
+    }
+
+    dvc_history_entry_json(&history, &ctx->ev, to);
+    dvc_buf_putc(&history, ']');
+
+    /* the statistics of the change */
+    ngx_memzero(&change, sizeof(change));
+    change.kind = ngx_http_dvc_events_stat_kind(ctx->ev.tr->type);
+    change.at = ctx->ev.at;
+    change.due = due;
+
+    if (dvc_stats_change(ctx->b.dmcf->calendar, &before, &change, &after,
+                         deltas, DVC_STAT_MAX_DELTAS, &ndeltas, err_text,
+                         sizeof(err_text)) != 0)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "dvc: statistics of event \"%s\" on \"%V\": %s",
+                      ctx->ev.id, &ctx->code, err_text);
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
+    }
+
+    if (ngx_http_dvc_apply_stats(r, &a, f[DVC_EF_AGENCY]->str,
+                                 f[DVC_EF_AGENCY]->len,
+                                 f[DVC_EF_PROCEDURE]->str,
+                                 f[DVC_EF_PROCEDURE]->len, deltas, ndeltas,
+                                 &before, &after) != NGX_OK)
+    {
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
+    }
+
+    /* the answer, kept under e:{id} for replays */
+    dvc_buf_init(&answer, &ctx->b.alloc);
+    dvc_buf_puts(&answer, "{\"code\":");
+    dvc_buf_json_str(&answer, (const char *) ctx->code.data, ctx->code.len);
+    dvc_buf_puts(&answer, ",\"event\":");
+    dvc_buf_json_str(&answer, ctx->ev.id, ctx->ev.id_len);
+    dvc_buf_printf(&answer, ",\"type\":\"%s\",\"status\":%d,"
+                   "\"status_slug\":\"%s\",\"applied_at\":\"%s\"",
+                   ctx->ev.tr->name, to, st->slug, ctx->now_vn);
+
+    if (due_vn) {
+        dvc_buf_printf(&answer, ",\"due_at\":\"%s\",\"receipt\":\"%.*s\"",
+                       due_vn, (int) receipt.len, receipt.data);
+    }
+
+    if (appt_vn) {
+        dvc_buf_printf(&answer, ",\"appointment_at\":\"%s\"", appt_vn);
+    }
+
+    dvc_buf_putc(&answer, '}');
+
+    dvc_buf_init(&once, &ctx->b.alloc);
+    dvc_buf_append(&once, ctx->body_sha, sizeof(ctx->body_sha));
+    dvc_buf_putc(&once, ' ');
+    dvc_buf_append(&once, answer.data, answer.len);
+
+    if (history.failed || answer.failed || once.failed) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->answer.data = (u_char *) answer.data;
+    ctx->answer.len = answer.len;
+
+    if (ngx_http_dvc_apply_set_int(&a, "status", to)
+        || ngx_http_dvc_apply_set(&a, "history", history.data, history.len)
+        || ngx_http_dvc_apply_set(&a, "updated_at", ctx->now_vn,
+                                  DVC_TIME_VN_LEN))
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    a.once_field = ctx->once;
+    a.once_value.data = (u_char *) once.data;
+    a.once_value.len = once.len;
+
+    rc = ngx_http_dvc_apply_send(r, &a, ngx_http_dvc_events_apply_reply, ctx);
+
+    if (rc == NGX_OK) {
+        return NGX_DONE;
+    }
+
+    if (rc == NGX_DECLINED) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "dvc: event for \"%V\" answered 503: redis unavailable",
+                      &ctx->code);
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE);
+    }
+
+    return NGX_HTTP_INTERNAL_SERVER_ERROR;
+}
+
+
+static void
+ngx_http_dvc_events_apply_reply(ngx_http_request_t *r, redisReply *reply,
+    void *data)
+{
+    ngx_http_dvc_events_ctx_t *ctx = data;
+
+    ngx_str_t  v;
+
+    switch (ngx_http_dvc_apply_result(reply, &v)) {
+
+    case NGX_HTTP_DVC_APPLY_OK:
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: event \"%s\" (%s) applied to \"%V\", ver %V",
+                      ctx->ev.id, ctx->ev.tr->name, &ctx->code, &v);
+        ngx_http_dvc_finalize(r, ngx_http_dvc_send_json(r, NGX_HTTP_OK,
+                              ctx->answer.data, ctx->answer.len));
+        return;
+
+    case NGX_HTTP_DVC_APPLY_DONE:
+        /* the same event, applied by a concurrent request */
+        ngx_http_dvc_finalize(r, ngx_http_dvc_events_known(r, ctx, v.data,
+                                                           v.len));
+        return;
+
+    case NGX_HTTP_DVC_APPLY_CONFLICT:
+        if (ctx->attempts++ == 0) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "dvc: event \"%s\" on \"%V\" raced another change; "
+                          "deciding again", ctx->ev.id, &ctx->code);
+            ngx_http_dvc_finalize(r, ngx_http_dvc_events_read(r, ctx));
+            return;
+        }
+
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: event \"%s\" on \"%V\" raced other changes twice",
+                      ctx->ev.id, &ctx->code);
+        ngx_http_dvc_finalize(r,
+            ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_CONFLICT));
+        return;
+
+    case NGX_HTTP_DVC_APPLY_MISSING:
+        ngx_http_dvc_finalize(r,
+            ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_NO_DOSSIER));
+        return;
+
+    default:
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "dvc: event \"%s\" on \"%V\" not applied: %s",
+                      ctx->ev.id, &ctx->code,
+                      reply && reply->type == REDIS_REPLY_ERROR ? reply->str
+                                                                : "no reply");
+        ngx_http_dvc_finalize(r,
+            ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE));
+        return;
+    }
+}
+
+
+/* 409 illegal_transition (with the status and the legal types) or 422. */
+static ngx_int_t
+ngx_http_dvc_events_refuse(ngx_http_request_t *r,
+    ngx_http_dvc_events_ctx_t *ctx, dvc_event_error_t *err, int status,
+    int prev)
+{
+    dvc_buf_t                 out;
+    const dvc_status_info_t  *st;
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "dvc: event \"%s\" (%s) on \"%V\" in status %d refused: "
+                  "%s%s%s", ctx->ev.id, ctx->ev.tr->name, &ctx->code, status,
+                  err->code, err->field[0] ? " " : "", err->field);
+
+    dvc_buf_init(&out, &ctx->b.alloc);
+
+    if (err->http != NGX_HTTP_CONFLICT) {
+        dvc_event_error_json(&out, err);
+
+    } else {
+        st = dvc_status_info(status);
+        dvc_buf_printf(&out, "{\"error\":\"%s\",\"status\":{\"number\":%d,"
+                       "\"slug\":\"%s\"},\"allowed\":", err->code, status,
+                       st->slug);
+        dvc_transitions_allowed_json(&out, status, prev);
+        dvc_buf_puts(&out, ",\"message\":{\"vi\":");
+        dvc_buf_json_str(&out, err->message_vi, ngx_strlen(err->message_vi));
+        dvc_buf_puts(&out, ",\"en\":");
+        dvc_buf_json_str(&out, err->message_en, ngx_strlen(err->message_en));
+        dvc_buf_puts(&out, "}}");
+    }
+
+    if (out.failed) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_dvc_send_json(r, err->http, (u_char *) out.data, out.len);
+}
+
+
+/* One line for the sysadmin: why, and which dossier; never the signature,
+ * a key or the body. */
+static ngx_int_t
+ngx_http_dvc_events_unauthorized(ngx_http_request_t *r, ngx_str_t *code,
+    dvc_sig_result_t why)
+{
+    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                  "dvc: event for \"%*s\" refused: %s", code->len > 64
+                  ? (size_t) 64 : code->len, code->data,
+                  dvc_sig_result_code(why));
+
+    return ngx_http_dvc_send_error(r,
+               why == DVC_SIG_MISSING ? NGX_HTTP_DVC_ERR_SIGNATURE_MISSING
+               : why == DVC_SIG_STALE ? NGX_HTTP_DVC_ERR_SIGNATURE_STALE
+               : NGX_HTTP_DVC_ERR_SIGNATURE_INVALID);
+}
+
+
+static void
+ngx_http_dvc_events_cleanup(void *data)
+{
+    ngx_http_dvc_events_ctx_t *ctx = data;
+
+    dvc_sig_free(ctx->b.sig);
+    ctx->b.sig = NULL;
+}
+
+
+static int64_t
+ngx_http_dvc_int_field(redisReply *v)
+{
+    int64_t  n;
+    size_t   i;
+
+    if (v->type != REDIS_REPLY_STRING || v->len == 0 || v->len > 18) {
+        return 0;
+    }
+
+    n = 0;
+    for (i = 0; i < v->len; i++) {
+        if (v->str[i] < '0' || v->str[i] > '9') {
+            return 0;
+        }
+        n = n * 10 + (v->str[i] - '0');
+    }
+
+    return n;
+}
+
+
+/* The time of the history's last entry: its "at" (the gateway writes every
+ * entry as {"at":"...", so the last such opening is the last entry's; a
+ * quote inside a value is escaped and cannot look like one). */
+static int64_t
+ngx_http_dvc_last_history_ts(redisReply *history)
+{
+    size_t        i;
+    int64_t       t;
+    const char   *s;
+    static const char  open[] = "{\"at\":\"";
+
+    if (history->type != REDIS_REPLY_STRING
+        || history->len < sizeof(open) - 1 + DVC_TIME_VN_LEN)
+    {
+        return 0;
+    }
+
+    s = history->str;
+
+    for (i = history->len - (sizeof(open) - 1) - DVC_TIME_VN_LEN + 1; i-- > 0;)
+    {
+        if (ngx_strncmp(s + i, open, sizeof(open) - 1) == 0) {
+            if (dvc_time_parse_vn(s + i + sizeof(open) - 1, DVC_TIME_VN_LEN,
+                                  &t) == 0)
+            {
+                return t;
+            }
+
+            return 0;
+        }
+    }
+
+    return 0;
+}
+
+
+/* ---------------------------------------------------------------- keys */
+
+static void
+ngx_http_dvc_event_key_cleanup(void *data)
+{
+    dvc_hmac_key_t  *k = data;
+
+    /* the cycle's pool frees the memory; the secret is wiped first */
+    ngx_explicit_memzero(k->secret, k->len);
+}
+
+
+char *
+ngx_http_dvc_event_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_dvc_main_conf_t *dmcf = conf;
+
+    char                 err[512];
+    char                 namebuf[DVC_HMAC_NAME_MAX + 1];
+    ngx_str_t           *value, file, text, kname;
+    ngx_uint_t           i;
+    dvc_hmac_key_t      *k, *keys;
+    ngx_pool_cleanup_t  *cln;
+
+    value = cf->args->elts;
+    file = value[1];
+    ngx_str_null(&kname);
+
+    for (i = 2; i < cf->args->nelts; i++) {
+        if (ngx_strncmp(value[i].data, "name=", 5) == 0 && value[i].len > 5
+            && value[i].len - 5 <= DVC_HMAC_NAME_MAX)
+        {
+            kname.data = value[i].data + 5;
+            kname.len = value[i].len - 5;
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "dvc: invalid parameter \"%V\"", &value[i]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (dmcf->event_keys == NULL) {
+        dmcf->event_keys = ngx_array_create(cf->pool, 2,
+                                            sizeof(dvc_hmac_key_t));
+        if (dmcf->event_keys == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    if (dmcf->event_keys->nelts >= DVC_HMAC_KEYS_MAX) {
+        return "is given too many times (at most 16 keys)";
+    }
+
+    if (kname.len) {
+        ngx_memcpy(namebuf, kname.data, kname.len);
+        namebuf[kname.len] = '\0';
+
+    } else {
+        /* key1, key2...: the order of the directives */
+        ngx_sprintf((u_char *) namebuf, "key%ui%Z",
+                    dmcf->event_keys->nelts + 1);
+    }
+
+    keys = dmcf->event_keys->elts;
+    for (i = 0; i < dmcf->event_keys->nelts; i++) {
+        if (ngx_strcmp(keys[i].name, namebuf) == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "dvc: two event keys named \"%s\"", namebuf);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    if (ngx_conf_full_name(cf->cycle, &file, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    /* whoever reads the secret can move any dossier: the file must be the
+     * server's alone, like dvc_signing_key */
+    if (dvc_key_file_check((const char *) file.data, err, sizeof(err)) != 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "dvc: %s", err);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_dvc_read_conf_file(cf, &file, &text) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_http_dvc_cf_alloc_init(cf, dmcf);
+
+    k = ngx_array_push(dmcf->event_keys);
+    if (k == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (dvc_hmac_key_load(&dmcf->cf_alloc, (const char *) text.data, text.len,
+                          namebuf, k, err, sizeof(err)) != 0)
+    {
+        ngx_explicit_memzero(text.data, text.len);
+        dmcf->event_keys->nelts--;
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "dvc: \"%V\": %s", &file,
+                           err);
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_explicit_memzero(text.data, text.len);
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    cln->handler = ngx_http_dvc_event_key_cleanup;
+    cln->data = k;
+
+    return NGX_CONF_OK;
+}
