@@ -33,7 +33,7 @@ CORE_LIB    := $(BUILD)/libdvccore.a
 CLI         := $(BUILD)/dvc
 
 .PHONY: FORCE all deps module core cli test test-unit test-unit-asan test-conformance test-integration-asan \
-        test-integration test-interop demo demo-stop fuzz fuzz-validator fuzz-smoke fuzz-build bench-lookup \
+        test-integration test-faults test-interop demo demo-stop fuzz fuzz-validator fuzz-smoke fuzz-build bench-lookup \
         bench-submit bench-validate clean
 
 all: $(MODULE) $(CORE_LIB) $(CLI)
@@ -108,7 +108,7 @@ $(BUILD)/asan/tests/%: core/tests/%.c $(UNIT_HDRS) $(BUILD)/asan/libdvccore.a
 test:
 	@scripts/deps.sh
 	$(MAKE) all
-	$(MAKE) test-unit test-unit-asan test-conformance test-interop test-integration
+	$(MAKE) test-unit test-unit-asan test-conformance test-interop test-integration test-faults
 
 test-unit: $(UNIT_BINS)
 	scripts/check-core-purity.sh
@@ -149,6 +149,11 @@ test-interop: $(CLI)
 
 test-integration: $(MODULE)
 	prove -r -j2 t/
+
+# Redis killed, paused, full and read-only, nginx reloaded, all under load;
+# idempotent retries across a failover: t/faults/README.md.
+test-faults: $(MODULE) $(CLI)
+	prove -v -e python3 t/faults/[0-9]*.py
 
 # The same tests with the module built with ASan+UBSan, the sanitizer runtime
 # preloaded into Debian's nginx (see t/README.md).

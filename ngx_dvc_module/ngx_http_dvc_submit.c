@@ -684,10 +684,25 @@ ngx_http_dvc_submit_exec_reply(ngx_http_request_t *r, redisReply *reply,
     size_t     i;
     ngx_str_t  code;
 
-    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
-        /* EXEC failed or never ran: Redis discarded the whole transaction */
+    if (reply == NULL) {
+        /* no answer (timeout, connection lost): the transaction may be on
+         * its way or done, its answer lost; a Redis paused past the timeout
+         * still runs it when it resumes.  Not "nothing recorded": only a
+         * retry with the same Idempotency-Key can tell */
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "dvc: submission answered 503, outcome unknown: the "
+                      "transaction of dossier \"%s\" was sent and Redis did "
+                      "not answer; it may be recorded", ctx->code);
+        ngx_http_dvc_finalize(r,
+            ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE));
+        return;
+    }
+
+    if (reply->type != REDIS_REPLY_ARRAY) {
+        /* EXEC refused (EXECABORT, READONLY...): Redis discarded the whole
+         * transaction */
         ngx_http_dvc_finalize(r, ngx_http_dvc_submit_unavailable(r, ctx,
-                              reply && reply->type == REDIS_REPLY_ERROR
+                              reply->type == REDIS_REPLY_ERROR
                               ? reply->str : "transaction not executed"));
         return;
     }
