@@ -1,0 +1,661 @@
+# The statistics report (GET /dvc/v1/stats) end to end.
+#
+# TEST 1: a scripted fortnight.  Dossiers are submitted (and, once the events
+# endpoint exists, moved through acceptance, supplement, delay, refusal, stop,
+# resolution) through the real gateway while nginx runs on a fake clock
+# (libfaketime reading a timestamp file this script rewrites).  The expected
+# figures are NOT read from Redis: the test replays its own script with the
+# contract's definitions (who was in progress, overdue, at the desk... at the
+# end of the period) and compares every figure, for several periods and
+# filters, in JSON and CSV.
+#
+# TEST 2: the seed figures.  Quảng Ninh reported 62,798 dossiers received
+# new and 1,612 carried over, 63,256 of them handled on time: 98.2 %.  A
+# synthetic province of 64,410 dossier timelines is generated here and its
+# COUNTERS ARE SEEDED DIRECTLY into Redis (HSET, in the exact key format
+# dvc:st:{cell}:{counter} / YYYYMMDD fields), because half a million API calls
+# would prove nothing more; beside them, a few dossiers go through the real
+# API into the same hashes, proving the seeded format is the gateway's own.
+# The report read through nginx must match the timelines' own figures.
+#
+# TEST 3-: parameters, methods, formats.
+use FindBin;
+BEGIN {
+    # preloaded into nginx only; the clock follows the file named below
+    $ENV{TEST_NGINX_PRELOAD} = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+}
+use lib "$FindBin::Bin/lib";
+use Test::Nginx::DVC;
+use File::Temp qw(tempdir);
+use Time::Local qw(timegm);
+use POSIX qw(floor);
+use Digest::SHA qw(hmac_sha256_hex);
+use JSON::PP;
+use Encode ();
+use utf8;
+
+our $ROOT = "$FindBin::Bin/..";
+our $J = JSON::PP->new->utf8->canonical;
+our $TMP = tempdir(CLEANUP => 1);
+
+# the fake clock, as libfaketime's "@YYYY-MM-DD hh:mm:ss" (UTC): starts there
+# and runs
+our $CLOCK = "$TMP/faketime";
+$ENV{TZ} = 'UTC';
+$ENV{FAKETIME_TIMESTAMP_FILE} = $CLOCK;
+$ENV{FAKETIME_NO_CACHE} = 1;
+$ENV{FAKETIME_DONT_FAKE_MONOTONIC} = 1;    # nginx's timers keep real time
+set_clock(vn("2026-11-23 08:00"));
+
+# events: only once the back-end's endpoint exists (issue 5, events engineer)
+our $EVENTS = -e "$ROOT/ngx_dvc_module/ngx_http_dvc_events.c";
+our $EVENT_KEY = "$TMP/event.key";
+{
+    open my $f, '>', $EVENT_KEY or die;
+    print $f "8f2c4e7a1b9d3f60c5e8a2b7d4f1c9e36a0b5d8e2f7c4a1b9e6d3f0c8a5b2e7d\n";
+    close $f;
+    chmod 0600, $EVENT_KEY;
+}
+
+my $extra = $EVENTS ? "    dvc_event_key $EVENT_KEY;\n" : "";
+gateway_defaults(json => 1, extra_http => $extra);
+
+add_block_preprocessor(sub {
+    my $block = shift;
+    $block->set_value(main_config => "env FAKETIME_TIMESTAMP_FILE;\n"
+                                   . "env FAKETIME_NO_CACHE;\n"
+                                   . "env FAKETIME_DONT_FAKE_MONOTONIC;\n");
+});
+
+# ------------------------------------------------------------------ time
+
+# "YYYY-MM-DD hh:mm" in Vietnam time -> Unix seconds
+sub vn {
+    my ($y, $m, $d, $H, $M) = $_[0] =~ /^(\d+)-(\d+)-(\d+)(?: (\d+):(\d+))?$/
+        or die "bad time $_[0]";
+    return timegm(0, $M // 0, $H // 0, $d, $m - 1, $y) - 7 * 3600;
+}
+sub vn_iso {
+    my @g = gmtime($_[0] + 7 * 3600);
+    sprintf("%04d-%02d-%02dT%02d:%02d:%02d+07:00", $g[5] + 1900, $g[4] + 1,
+            $g[3], $g[2], $g[1], $g[0]);
+}
+sub vday { my @g = gmtime($_[0] + 7 * 3600); sprintf("%04d%02d%02d", $g[5] + 1900, $g[4] + 1, $g[3]) }
+sub set_clock {
+    my @g = gmtime($_[0]);
+    open my $f, '>', "$CLOCK.new" or die;
+    printf $f "@%04d-%02d-%02d %02d:%02d:%02d\n", $g[5] + 1900, $g[4] + 1,
+           $g[3], $g[2], $g[1], $g[0];
+    close $f;
+    rename "$CLOCK.new", $CLOCK or die;
+}
+
+# The office calendar of the test's weeks: Monday-Friday, 07:30-11:30 and
+# 13:00-17:00, no holiday between 2025-06-09 and 2025-06-13 nor between
+# 2026-11-23 and 2026-12-18 in calendar/vn-2025-2027.cal.
+my @PERIODS = ([450, 690], [780, 1020]);
+sub midnight { my $t = $_[0] + 7 * 3600; $t - $t % 86400 - 7 * 3600 }
+sub working { my $wd = (gmtime($_[0] + 7 * 3600))[6]; $wd >= 1 && $wd <= 5 }
+# the due time: counting starts at `at` (or the next office period; past the
+# cut-off, the next working day) and runs `minutes` of office time
+sub office_due {
+    my ($at, $minutes, $cutoff) = @_;
+    $at -= $at % 60;
+    my $day = midnight($at);
+    my $m = ($at - $day) / 60;
+    if (!working($day) || (defined $cutoff && $m > $cutoff) || $m >= $PERIODS[-1][1]) {
+        do { $day += 86400 } until working($day);
+        $m = $PERIODS[0][0];
+    }
+    while (1) {
+        for my $p (@PERIODS) {
+            next if $m >= $p->[1];
+            $m = $p->[0] if $m < $p->[0];
+            my $left = $p->[1] - $m;
+            return $day + ($m + $minutes) * 60 if $minutes <= $left;
+            $minutes -= $left;
+            $m = $p->[1];
+        }
+        do { $day += 86400 } until working($day);
+        $m = $PERIODS[0][0];
+    }
+}
+
+# ----------------------------------------------------------- procedures
+
+our %PROC = (
+    '1.001193' => { agency => '000.05.22.H29', minutes => 120, cutoff => 900, auto => 1 },
+    '1.001612' => { agency => '000.20.31.H29', minutes => 3 * 480 },
+    '1.002820' => { agency => '000.00.07.H29', minutes => 5 * 480 },
+    '2.000488' => { agency => '000.00.15.H29', minutes => 10 * 480 },
+);
+
+sub example { local $/; open my $f, '<', "$ROOT/examples/dossiers/$_[0].json" or die; my $b = <$f>; $b =~ s/\n\z//; $b }
+
+# ------------------------------------------------- the script and its model
+
+our (@D, %BY);
+
+# a citizen submits procedure $proc at $t (Vietnam time text)
+sub submit {
+    my ($name, $proc, $when) = @_;
+    my $t = vn($when);
+    set_clock($t);
+    my $r = http_request("POST /dvc/v1/dossiers\n" . example($proc),
+                         more_headers => "Content-Type: application/json\n");
+    main::is($r->{status}, 201, "$name: $proc submitted at $when") or main::diag($r->{body});
+    my $a = $J->decode($r->{body});
+    my $got = $a->{submitted_at} // '';
+    my $d = { name => $name, proc => $proc, agency => $PROC{$proc}{agency},
+              code => $a->{code}, submitted => $t, events => [] };
+    my @p = $got =~ /^(\d+)-(\d+)-(\d+)T(\d+):(\d+):(\d+)/;
+    my $gw = timegm($p[5], $p[4], $p[3], $p[2], $p[1] - 1, $p[0]) - 7 * 3600;
+    main::ok(abs($gw - $t) < 60, "$name: the gateway's clock is the script's ($got)");
+    if ($PROC{$proc}{auto}) {
+        my $due = office_due($t, $PROC{$proc}{minutes}, $PROC{$proc}{cutoff});
+        main::is($a->{due_at}, vn_iso($due), "$name: due as the test computes it");
+        push @{ $d->{events} }, [$t, 'accept', $due];
+    } else {
+        $d->{deadline} = office_due($t, 480);
+    }
+    push @D, $d;
+    $BY{$name} = $d;
+    return $d;
+}
+
+# the back-end sends a signed event at $when
+my $evn = 0;
+sub event {
+    my ($name, $type, $when, %f) = @_;
+    my $d = $BY{$name};
+    my $t = vn($when);
+    set_clock($t);
+    my $body = $J->encode({ id => "evt-" . ++$evn, type => $type, at => vn_iso($t), %f });
+    my $path = "/dvc/v1/dossiers/$d->{code}/events";
+    my $key = do { local $/; open my $f, '<', $EVENT_KEY or die; <$f> };
+    $key =~ s/\s+\z//;
+    my $sig = hmac_sha256_hex("$t\nPOST\n$path\n$body", $key);
+    my $r = http_request("POST $path\n$body", more_headers =>
+        "Content-Type: application/json\nX-DVC-Timestamp: $t\nX-DVC-Signature: v1=$sig\n");
+    main::is($r->{status}, 200, "$name: $type at $when") or main::diag($r->{body});
+    my $due;
+    if ($type eq 'accept') {
+        $due = office_due($t, $PROC{$d->{proc}}{minutes}, $PROC{$d->{proc}}{cutoff});
+        main::is($J->decode($r->{body})->{due_at}, vn_iso($due), "$name: due as the test computes it");
+    }
+    push @{ $d->{events} }, [$t, $type, $due];
+}
+
+# The dossier as of instant $t (events strictly before $t).
+sub state_at {
+    my ($d, $t) = @_;
+    my %s = (status => 0);
+    return \%s if $d->{submitted} >= $t;
+    %s = (status => 1, at_desk => !$PROC{$d->{proc}}{auto});
+    for my $e (@{ $d->{events} }) {
+        my ($at, $type, $due) = @$e;
+        last if $at >= $t;
+        $s{at_desk} = 0 unless $type eq 'delay';
+        if ($type eq 'accept') {
+            @s{qw(status accepted due apology)} = (2, 1, $due, 0);
+        } elsif ($type eq 'request_supplement') {
+            @s{qw(status due apology)} = (5, undef, 0);
+        } elsif ($type eq 'delay') {
+            $s{apology} = 1 if $s{due};
+        } elsif ($type =~ /^(refuse|stop|resolve)$/) {
+            $s{status} = { refuse => 3, stop => 8, resolve => 9 }->{$type};
+            $s{closed} = 1 if $s{accepted};
+        } elsif ($type eq 'process') {
+            $s{status} = 4;
+        } elsif ($type eq 'return') {
+            $s{status} = 10;
+        }
+    }
+    return \%s;
+}
+
+# The contract's figures for [from, to] computed from the script alone.
+sub expected {
+    my ($from, $to, $agency, $proc, $dossiers) = @_;
+    my $F = vn($from);
+    my $T = vn($to) + 86400;
+    my %x = map { $_ => 0 } qw(received_new received_online received_postal
+        received_counter carried_over handled resolved resolved_early
+        resolved_on_time resolved_late in_progress in_progress_on_time overdue
+        overdue_with_apology overdue_without_apology withdrawn refused stopped
+        awaiting_acceptance awaiting_on_time awaiting_late ratings
+        rating_very_satisfied rating_satisfied rating_dissatisfied);
+    for my $d (@{ $dossiers // \@D }) {
+        next if defined $agency && $d->{agency} ne $agency;
+        next if defined $proc && $d->{proc} ne $proc;
+        my $sf = state_at($d, $F);
+        my $st = state_at($d, $T);
+        $x{carried_over}++ if $sf->{accepted} && !$sf->{closed};
+        if ($st->{accepted} && !$st->{closed}) {
+            $x{in_progress}++;
+            if ($st->{due} && $st->{due} < $T) {
+                $x{overdue}++;
+                $x{$st->{apology} ? 'overdue_with_apology' : 'overdue_without_apology'}++;
+            }
+        }
+        if ($st->{at_desk}) {
+            $x{awaiting_acceptance}++;
+            $x{$d->{deadline} < $T ? 'awaiting_late' : 'awaiting_on_time'}++;
+        }
+        my $accepted = 0;
+        for my $e (@{ $d->{events} }) {
+            my ($at, $type) = @$e;
+            my $before = state_at($d, $at);
+            my $in = $at >= $F && $at < $T;
+            if ($type eq 'accept') {
+                $x{received_new}++, $x{'received_' . ($d->{channel} // 'online')}++
+                    if $in && !$accepted;
+                $accepted = 1;
+            }
+            next unless $in;
+            $x{refused}++ if $type eq 'refuse';
+            $x{stopped}++ if $type eq 'stop';
+            if ($type eq 'resolve') {
+                my $due = $before->{due};
+                $x{resolved}++;
+                $x{ vday($at) lt vday($due) ? 'resolved_early'
+                   : $at <= $due ? 'resolved_on_time' : 'resolved_late' }++;
+            }
+        }
+    }
+    $x{handled} = $x{received_new} + $x{carried_over};
+    $x{in_progress_on_time} = $x{in_progress} - $x{overdue};
+    return \%x;
+}
+
+# "0.9821" and "98.2%" as the contract rounds them (half up)
+sub rate {
+    my ($n, $d) = @_;
+    return (undef, undef) unless $d;
+    my $r = floor(($n * 20000 + $d) / (2 * $d));
+    my $p = floor(($n * 2000 + $d) / (2 * $d));
+    return (sprintf("%d.%04d", $r / 10000, $r % 10000),
+            sprintf("%d.%d%%", $p / 10, $p % 10));
+}
+
+sub query {
+    my ($from, $to, $agency, $proc) = @_;
+    my $q = "from=$from&to=$to";
+    $q .= "&agency=$agency" if defined $agency;
+    $q .= "&procedure=$proc" if defined $proc;
+    return $q;
+}
+
+# Asks nginx and compares every figure and rate with the expectation.
+sub check_report {
+    my ($label, $from, $to, $agency, $proc, $x) = @_;
+    my $q = query($from, $to, $agency, $proc);
+    my $r = http_request("GET /dvc/v1/stats?$q");
+    main::is($r->{status}, 200, "$label: 200") or return;
+    my $got = $J->decode($r->{body});
+    my %g = map { $_ => $got->{$_} } keys %$x;
+    main::is_deeply(\%g, $x, "$label: every figure") or main::diag($r->{body});
+    main::is($got->{from}, $from, "$label: from");
+    main::is($got->{as_of}, vn_iso(vn($to) + 86400), "$label: as of the day after to");
+    my ($h, $hp) = rate($x->{resolved_early} + $x->{resolved_on_time}
+                        + $x->{in_progress_on_time}, $x->{handled});
+    my ($s, $sp) = rate($x->{resolved_early} + $x->{resolved_on_time}, $x->{resolved});
+    main::is($r->{body} =~ /"on_time_rate_handled":([0-9.]+|null)/ ? $1 : 'missing',
+             $h // 'null', "$label: on-time rate over handled");
+    main::is($got->{on_time_rate_handled_percent}, $hp, "$label: ... percent");
+    main::is($r->{body} =~ /"on_time_rate_resolved":([0-9.]+|null)/ ? $1 : 'missing',
+             $s // 'null', "$label: on-time rate over resolved");
+    main::is($got->{on_time_rate_resolved_percent}, $sp, "$label: ... percent");
+
+    # the same report as CSV: one row per figure, same values
+    my $c = http_request("GET /dvc/v1/stats?$q", more_headers => "Accept: text/csv\n");
+    main::is($c->{status}, 200, "$label: CSV 200");
+    main::like($c->{headers}{'content-type'}[0], qr{^text/csv; charset=utf-8$}, "$label: CSV type");
+    my %rows = map { /^([a-z_]+),([^,]*),/ ? ($1 => $2) : () } split /\r\n/, $c->{body};
+    my %cg = map { $_ => $rows{$_} } keys %$x;
+    main::is_deeply(\%cg, $x, "$label: CSV figures");
+    main::is($rows{on_time_rate_handled}, $h // '', "$label: CSV rate");
+    return $got;
+}
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: a scripted fortnight through the gateway; every figure as the script says, for several periods and filters
+--- request
+GET /dvc/v1/stats?from=2026-11-23&to=2026-11-23
+--- post_init
+my $E = $main::EVENTS;
+note($E ? "with back-end events" : "the events endpoint is not built yet: submissions only");
+# week 1
+main::submit(d1 => '1.001612', '2026-11-23 09:00');   # manual, 3 days
+main::submit(d2 => '1.001193', '2026-11-23 10:00');   # accepted at once, 2 h: due 13:30
+main::event(d1 => 'accept', '2026-11-23 15:00') if $E;            # desk in time
+main::event(d2 => 'request_supplement', '2026-11-23 15:30',       # after its due
+    reason => 'Thiếu bản sao giấy khai sinh', documents => ['Bản sao Giấy khai sinh']) if $E;
+main::submit(d3 => '1.002820', '2026-11-24 14:00');   # manual, 5 days
+main::submit(d4 => '1.001193', '2026-11-25 08:00');   # due 10:00
+main::event(d1 => 'resolve', '2026-11-25 10:00') if $E;           # early
+main::event(d4 => 'process', '2026-11-25 10:30') if $E;
+main::event(d4 => 'resolve', '2026-11-25 11:00') if $E;           # late
+main::event(d3 => 'accept', '2026-11-25 15:00') if $E;            # desk late; due Wed 2 15:00
+main::event(d2 => 'stop', '2026-11-26 09:00', reason => 'Công dân không bổ sung hồ sơ đúng hạn') if $E;
+main::submit(d8 => '2.000488', '2026-11-27 09:00');   # manual, 10 days
+main::event(d8 => 'accept', '2026-11-27 11:00') if $E;            # due Dec 11
+main::submit(d5 => '1.001612', '2026-11-27 16:00');   # deadline Mon 16:00
+main::submit(d6 => '1.002820', '2026-11-28 10:00');   # Saturday: deadline Mon 17:00
+# week 2
+main::event(d5 => 'refuse', '2026-11-30 08:00', reason => 'Hồ sơ không thuộc thẩm quyền giải quyết') if $E;
+main::submit(d7 => '1.001193', '2026-11-30 16:30');   # past the 15:00 cut-off: due Tue 09:30
+main::event(d3 => 'delay', '2026-12-01 09:00', reason => 'Cần xác minh thêm tại địa phương',
+    new_due_at => '2026-12-10T17:00:00+07:00') if $E;
+main::event(d8 => 'delay', '2026-12-01 10:00', reason => 'Chờ ý kiến của cơ quan liên quan',
+    new_due_at => '2026-12-18T17:00:00+07:00') if $E;
+main::event(d3 => 'resolve', '2026-12-04 09:00') if $E;           # late, apologised
+main::submit(d9 => '1.001612', '2026-12-07 09:00');
+
+my @periods = (['week 1', '2026-11-23', '2026-11-29'], ['week 2', '2026-11-30', '2026-12-06'],
+               ['Tuesday 24', '2026-11-24', '2026-11-24'], ['Wednesday 25', '2026-11-25', '2026-11-25'],
+               ['Monday 30', '2026-11-30', '2026-11-30'], ['Tuesday 1', '2026-12-01', '2026-12-01'],
+               ['Wednesday 2', '2026-12-02', '2026-12-02'],
+               ['both weeks', '2026-11-23', '2026-12-06'], ['a month', '2026-11-01', '2026-12-31']);
+for my $p (@periods) {
+    my ($label, $f, $t) = @$p;
+    main::check_report("$label, all", $f, $t, undef, undef, main::expected($f, $t));
+}
+# filters: an agency, a procedure, both, and a pair that matches nothing
+my ($f, $t) = ('2026-11-23', '2026-12-06');
+main::check_report("agency", $f, $t, '000.05.22.H29', undef, main::expected($f, $t, '000.05.22.H29'));
+main::check_report("procedure", $f, $t, undef, '1.002820', main::expected($f, $t, undef, '1.002820'));
+main::check_report("agency and procedure", $f, $t, '000.20.31.H29', '1.001612',
+                   main::expected($f, $t, '000.20.31.H29', '1.001612'));
+my $none = main::check_report("another agency's procedure", $f, $t, '000.20.31.H29', '1.001193',
+                              main::expected($f, $t, '000.20.31.H29', '1.001193'));
+is($none->{received_new} + $none->{awaiting_acceptance}, 0, "a mismatched pair counts nothing");
+
+# the script is not empty: the figures checked above are not all zero
+my $w1 = main::expected('2026-11-23', '2026-11-29');
+ok($w1->{awaiting_acceptance} >= 1 && $w1->{received_new} >= 1, "week 1 has dossiers received and waiting");
+if ($E) {
+    is($w1->{resolved_early}, 1, "d1 resolved early");
+    is($w1->{resolved_late}, 1, "d4 resolved late");
+    is($w1->{stopped}, 1, "d2 stopped");
+    my $w2 = main::expected('2026-11-30', '2026-12-06');
+    is($w2->{refused}, 1, "d5 refused");
+    is($w2->{overdue_with_apology}, 0, "d3's apology closed with it");
+    my $we = main::expected('2026-12-02', '2026-12-02');
+    is($we->{overdue_with_apology}, 1, "as of 3 December, d3 is overdue with an apology");
+    is($we->{overdue_without_apology}, 1, "... and d7 without one");
+}
+
+# the gateway wrote the channel and the statistics fields into the dossier
+my $d1 = $main::BY{d1};
+is(redis_cmd('HGET', "dvc:d:$d1->{code}", 'channel'), 'online', "channel online");
+is(redis_cmd('HGET', "dvc:d:$d1->{code}", 'st_ch'), 'online', "st_ch online");
+ok(redis_cmd('SISMEMBER', 'dvc:st:cells', 'ap:000.20.31.H29:1.001612'), "the cells are listed");
+
+
+
+=== TEST 2: the seed figures: 62,798 new + 1,612 carried over, 63,256 on time -> 98.2 % (counters seeded, a few real submissions beside them)
+--- request
+GET /dvc/v1/stats?from=2025-01-01&to=2025-12-31
+--- post_init
+# ---- a synthetic province: Quảng Ninh's year 2025, dossier by dossier
+srand(2025);
+my $AG = '000.00.00.H22';
+my @procs = ('1.000894', '2.002154', '1.004227');
+my $y0 = main::vn('2025-01-01');
+my $y1 = main::vn('2026-01-01');
+my @cat = (('early') x 40000, ('ontime') x 21856, ('late') x 854,
+           ('open') x 1400, ('overdue_n') x 100, ('overdue_a') x 200);
+# Fisher-Yates with the seeded rand: deterministic
+for (my $i = $#cat; $i > 0; $i--) { my $j = int(rand($i + 1)); @cat[$i, $j] = @cat[$j, $i] }
+my @chan = (('online') x 41000, ('postal') x 2798, ('counter') x 19000);
+for (my $i = $#chan; $i > 0; $i--) { my $j = int(rand($i + 1)); @chan[$i, $j] = @chan[$j, $i] }
+my (@Q, $carried);
+for my $c (@cat) {
+    my %d = (proc => $procs[int(rand(3))], channel => 'online');
+    my $day = 86400;
+    if ($c =~ /^(early|ontime|late)$/ && ($carried // 0) < 1612) {
+        # accepted in December 2024, due in January: carried over into 2025
+        $carried++;
+        $d{A} = main::vn('2024-12-13 08:00') + int(rand(18)) * $day + int(rand(8 * 3600));
+        $d{D} = main::midnight($d{A}) + 20 * $day + 16 * 3600;
+    } elsif ($c =~ /^(early|ontime|late)$/) {
+        $d{A} = $y0 + int(rand(333)) * $day + 3600 + int(rand(8 * 3600));
+        $d{D} = main::midnight($d{A}) + (5 + int(rand(16))) * $day + 16 * 3600;
+        $d{channel} = pop @chan;
+    } elsif ($c eq 'open') {
+        # accepted in the last fortnight, due in 2026; some apologised already
+        $d{A} = main::vn('2025-12-15 08:00') + int(rand(17)) * $day + int(rand(8 * 3600));
+        $d{D} = main::midnight($d{A}) + 20 * $day + 16 * 3600;
+        $d{M} = $d{A} + 3600 if rand() < 0.05;
+        $d{channel} = pop @chan;
+    } else {
+        # overdue at the year's end: accepted in November, due in December
+        $d{A} = main::vn('2025-11-03 08:00') + int(rand(20)) * $day + int(rand(8 * 3600));
+        $d{D} = main::midnight($d{A}) + 10 * $day + 16 * 3600;
+        $d{channel} = pop @chan;
+        # the apology before the due for half of them, after it for the rest
+        $d{M} = rand() < 0.5 ? $d{D} - 3 * $day : $d{D} + 2 * $day if $c eq 'overdue_a';
+        # some resolved in January 2026, after the period: must not count
+        $d{R} = main::vn('2026-01-06 09:00') if rand() < 0.3;
+    }
+    if ($c eq 'early' && $d{A} < $y0) {
+        # resolved in January, before its due day
+        my $span = int((main::midnight($d{D}) - $y0) / $day);     # >= 1
+        $d{R} = $y0 + int(rand($span)) * $day + 10 * 3600;
+    } elsif ($c eq 'early') {
+        my $span = int(($d{D} - main::midnight($d{A})) / $day);   # >= 5
+        $d{R} = main::midnight($d{A}) + int(rand($span)) * $day + 10 * 3600;
+        $d{R} = $d{A} + 60 if $d{R} <= $d{A};
+    } elsif ($c eq 'ontime') {
+        $d{R} = main::midnight($d{D}) + 9 * 3600;
+    } elsif ($c eq 'late') {
+        $d{R} = $d{D} + 3600 + int(rand(10)) * $day;
+        $d{M} = $d{D} - $day if rand() < 0.1;
+    }
+    # ratings after the result, on the day it came
+    if (defined $d{R} && $d{R} >= $y0 && $d{R} < $y1) {
+        my $u = rand();
+        $d{rating} = $u < 0.66 ? 'very_satisfied' : $u < 0.99 ? 'satisfied' : 'dissatisfied';
+    }
+    push @Q, \%d;
+}
+is(scalar @Q, 64410, "64,410 dossier timelines");
+
+# ---- their counters, by the contract's rules, SEEDED DIRECTLY (HSET)
+my %C;
+for my $d (@Q) {
+    my @cells = ('all', "a:$AG", "p:$d->{proc}", "ap:$AG:$d->{proc}");
+    my $add = sub { my ($counter, $t, $v) = @_; $C{"$_:$counter"}{main::vday($t)} += $v for @cells };
+    $add->("received_$d->{channel}", $d->{A}, 1);
+    $add->('due_n', $d->{D}, 1);
+    my $x = 'n';
+    if (defined $d->{M} && (!defined $d->{R} || $d->{M} < $d->{R})) {
+        my $mt = $d->{M} > $d->{D} ? $d->{M} : $d->{D};
+        $add->('due_n', $mt, -1);
+        $add->('due_a', $mt, 1);
+        $x = 'a';
+    }
+    if (defined $d->{R}) {
+        my $cls = main::vday($d->{R}) lt main::vday($d->{D}) ? 'early'
+                : $d->{R} <= $d->{D} ? 'ontime' : 'late';
+        $add->("resolved_$cls", $d->{R}, 1);
+        $add->('closed', $d->{R}, 1);
+        $add->($d->{R} <= $d->{D} ? "closed_ontime_$x" : "closed_late_$x",
+               $d->{R} <= $d->{D} ? $d->{D} : $d->{R}, 1);
+    }
+    $add->("rating_$d->{rating}", $d->{R}, 1) if $d->{rating};
+}
+my $fields = 0;
+for my $k (sort keys %C) {
+    my @fv = map { ($_, $C{$k}{$_}) } sort keys %{ $C{$k} };
+    redis_cmd('HSET', "dvc:st:$k", @fv);
+    $fields += @fv / 2;
+}
+redis_cmd('SADD', 'dvc:st:cells', 'all', "a:$AG", map { ("p:$_", "ap:$AG:$_") } @procs);
+note("seeded " . scalar(keys %C) . " counter hashes, $fields day fields");
+
+# ---- beside them, real dossiers through the API in June 2025
+@main::D = ();
+%main::BY = ();
+main::submit(q1 => '1.001193', '2025-06-10 09:00');    # accepted at once, due 11:00
+main::submit(q3 => '1.001193', '2025-06-10 09:30');    # due 11:30, left open
+main::event(q1 => 'resolve', '2025-06-10 10:30') if $main::EVENTS;
+main::submit(q2 => '1.001612', '2025-06-11 14:00');    # waits at the desk
+main::event(q2 => 'accept', '2025-06-12 08:00') if $main::EVENTS;
+ok(redis_cmd('HEXISTS', 'dvc:st:all:received_online', '20250610'), "the gateway counted into the seeded hash");
+
+# ---- the expectation from the timelines (not from the counters)
+my $F = $y0;
+my $T = $y1;
+my $qexp = sub {
+    my ($F, $T, $proc) = @_;
+    my %x = map { $_ => 0 } qw(received_new received_online received_postal received_counter
+        carried_over resolved_early resolved_on_time resolved_late in_progress overdue
+        overdue_with_apology overdue_without_apology rating_very_satisfied rating_satisfied
+        rating_dissatisfied);
+    for my $d (@Q) {
+        next if defined $proc && $d->{proc} ne $proc;
+        my $closed = sub { defined $d->{R} && $d->{R} < $_[0] };
+        if ($d->{A} >= $F && $d->{A} < $T) { $x{received_new}++; $x{"received_$d->{channel}"}++ }
+        $x{carried_over}++ if $d->{A} < $F && !$closed->($F);
+        if ($d->{A} < $T && !$closed->($T)) {
+            $x{in_progress}++;
+            if ($d->{D} < $T) {
+                $x{overdue}++;
+                $x{ defined $d->{M} && $d->{M} < $T ? 'overdue_with_apology' : 'overdue_without_apology' }++;
+            }
+        }
+        if (defined $d->{R} && $d->{R} >= $F && $d->{R} < $T) {
+            $x{ main::vday($d->{R}) lt main::vday($d->{D}) ? 'resolved_early'
+              : $d->{R} <= $d->{D} ? 'resolved_on_time' : 'resolved_late' }++;
+            $x{"rating_$d->{rating}"}++ if $d->{rating};
+        }
+    }
+    $x{handled} = $x{received_new} + $x{carried_over};
+    $x{resolved} = $x{resolved_early} + $x{resolved_on_time} + $x{resolved_late};
+    $x{in_progress_on_time} = $x{in_progress} - $x{overdue};
+    $x{ratings} = $x{rating_very_satisfied} + $x{rating_satisfied} + $x{rating_dissatisfied};
+    return \%x;
+};
+my $x = $qexp->($F, $T);
+# the timelines are the reported province
+is($x->{received_new}, 62798, "the timelines: 62,798 received new");
+is($x->{carried_over}, 1612, "the timelines: 1,612 carried over");
+is($x->{resolved_early} + $x->{resolved_on_time} + $x->{in_progress_on_time}, 63256,
+   "the timelines: 63,256 on time");
+
+# ---- the report through nginx, for the province's agency
+my $r = http_request("GET /dvc/v1/stats?from=2025-01-01&to=2025-12-31&agency=$AG");
+is($r->{status}, 200, "report 200");
+my $g = JSON::PP->new->utf8->decode($r->{body});
+is($g->{received_new}, 62798, "received new 62,798");
+is($g->{carried_over}, 1612, "carried over 1,612");
+is($g->{handled}, 64410, "handled 64,410");
+is($g->{resolved_early} + $g->{resolved_on_time} + $g->{in_progress_on_time}, 63256, "63,256 on time");
+like($r->{body}, qr/"on_time_rate_handled":0\.9821,"on_time_rate_handled_percent":"98\.2%"/, "98.2 %");
+is($g->{received_online}, 41000, "41,000 online");
+is($g->{received_postal}, 2798, "2,798 by post");
+is($g->{received_counter}, 19000, "19,000 at the counter");
+is($g->{overdue_with_apology}, 200, "200 overdue with an apology");
+is($g->{overdue_without_apology}, 100, "100 overdue without");
+my %gx = map { $_ => $g->{$_} } keys %$x;
+is_deeply(\%gx, $x, "every figure of the year as the timelines say") or diag($r->{body});
+my ($sr, $sp) = main::rate($x->{rating_very_satisfied} + $x->{rating_satisfied}, $x->{ratings});
+like($r->{body}, qr/"satisfaction_rate":\Q$sr\E,"satisfaction_rate_percent":"\Q$sp\E"/, "satisfaction $sp");
+
+# the CSV of the same report
+my $c = http_request("GET /dvc/v1/stats?from=2025-01-01&to=2025-12-31&agency=$AG",
+                     more_headers => "Accept: text/csv\n");
+like($c->{body}, qr/^figure,value,definition_vi\r\nreceived_new,62798,"/, "CSV: header and first row");
+like($c->{body}, qr/\r\ncarried_over,1612,"/, "CSV: carried over");
+like(Encode::decode_utf8($c->{body}), qr/\r\non_time_rate_handled,0\.9821,"Tỷ lệ đúng hạn/,
+     "CSV: the rate and its definition, in Vietnamese");
+
+# other periods and a procedure of the province, against the timelines
+for my $p (['Q1', '2025-01-01', '2025-03-31', undef], ['December', '2025-12-01', '2025-12-31', undef],
+           ['a procedure, H2', '2025-07-01', '2025-12-31', $procs[1]],
+           ['January 2026', '2026-01-01', '2026-01-31', undef]) {
+    my ($label, $f, $t, $proc) = @$p;
+    my $want = $qexp->(main::vn($f), main::vn($t) + 86400, $proc);
+    my $q = "from=$f&to=$t&agency=$AG" . (defined $proc ? "&procedure=$proc" : "");
+    my $rr = http_request("GET /dvc/v1/stats?$q");
+    my $gg = JSON::PP->new->utf8->decode($rr->{body});
+    my %h = map { $_ => $gg->{$_} } keys %$want;
+    is_deeply(\%h, $want, "$label: every figure as the timelines say") or diag($rr->{body});
+}
+
+# "all" is the province plus the real dossiers: the gateway's counters and
+# the seeded ones add up in the same hashes
+my $real = main::expected('2025-01-01', '2025-12-31');
+my $ra = JSON::PP->new->utf8->decode(http_request("GET /dvc/v1/stats?from=2025-01-01&to=2025-12-31")->{body});
+for my $k (qw(received_new received_online in_progress overdue awaiting_acceptance awaiting_late resolved_early)) {
+    is($ra->{$k}, ($x->{$k} // 0) + $real->{$k}, "all: $k = province + real dossiers");
+}
+
+
+
+=== TEST 3: a parameter missing or malformed: 400 naming it, in both languages
+--- requests eval
+["GET /dvc/v1/stats?to=2026-12-31",
+ "GET /dvc/v1/stats?from=2026-02-29&to=2026-12-31",
+ "GET /dvc/v1/stats?from=2026-01-01",
+ "GET /dvc/v1/stats?from=2026-01-01&to=2026-13-01",
+ "GET /dvc/v1/stats?from=2026-12-31&to=2026-01-01",
+ "GET /dvc/v1/stats?from=2023-01-01&to=2026-01-10",
+ "GET /dvc/v1/stats?from=2026-01-01&to=2026-12-31&agency=000.00.10.H47%3Ax",
+ "GET /dvc/v1/stats?from=2026-01-01&to=2026-12-31&procedure="]
+--- error_code eval
+[400, 400, 400, 400, 400, 400, 400, 400]
+--- response_body_like eval
+[qr/^\{"error":"bad_parameter","parameter":"from","message":\{"vi":"Tham s[^"]+ from [^"]+","en":"from is required \(YYYY-MM-DD\)"\}\}$/,
+ qr/"parameter":"from".*"en":"from must be a date YYYY-MM-DD"/,
+ qr/"parameter":"to".*"en":"to is required/,
+ qr/"parameter":"to".*"en":"to must be a date YYYY-MM-DD"/,
+ qr/"parameter":"to".*"en":"to must not be before from"/,
+ qr/"parameter":"to".*"en":"the period is longer than 1098 days"/,
+ qr/"parameter":"agency"/,
+ qr/"parameter":"procedure"/]
+--- no_error_log
+[error]
+
+
+
+=== TEST 4: only GET and HEAD; HEAD gives the headers alone
+--- requests eval
+[{ request => "POST /dvc/v1/stats?from=2026-01-01&to=2026-01-31\n{}" },
+ "HEAD /dvc/v1/stats?from=2026-01-01&to=2026-01-31",
+ "GET /dvc/v1/stats/?from=2026-01-01&to=2026-01-31"]
+--- error_code eval
+[405, 200, 404]
+--- response_body eval
+[undef, "", undef]
+--- response_body_like eval
+["method_not_allowed", "^\$", "unknown_endpoint"]
+
+
+
+=== TEST 5: an empty province: every figure 0, every rate null (never a division by zero)
+--- request
+GET /dvc/v1/stats?from=2026-01-01&to=2026-12-31&agency=000.00.99.H99
+--- response_body_like
+^\{"from":"2026-01-01","to":"2026-12-31","as_of":"2027-01-01T00:00:00\+07:00","agency":"000.00.99.H99","procedure":null,"received_new":0,.*"on_time_rate_handled":null,"on_time_rate_handled_percent":null,"on_time_rate_resolved":null,"on_time_rate_resolved_percent":null,"satisfaction_rate":null,"satisfaction_rate_percent":null\}$
+--- response_headers
+Content-Type: application/json; charset=utf-8
+Vary: Accept
+
+
+
+=== TEST 6: Redis down: 503 in JSON, logged
+--- init
+redis_stop();
+--- request
+GET /dvc/v1/stats?from=2026-01-01&to=2026-12-31
+--- error_code: 503
+--- response_body_like
+"error":"unavailable"
+--- error_log
+dvc: statistics answered 503
