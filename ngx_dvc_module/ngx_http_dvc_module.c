@@ -6,6 +6,7 @@
 
 #include "ngx_http_dvc_module.h"
 #include "ngx_http_dvc_stats.h"
+#include "dvc_lifecycle.h"
 
 
 static ngx_int_t ngx_http_dvc_handler(ngx_http_request_t *r);
@@ -156,6 +157,16 @@ static ngx_str_t  ngx_http_dvc_stats_path = ngx_string("stats");
 static ngx_str_t  ngx_http_dvc_receipt_path = ngx_string("/receipt");
 static ngx_str_t  ngx_http_dvc_events_path = ngx_string("/events");
 
+/* what a citizen does with the lookup token: POST {code}/<action> */
+static struct {
+    ngx_str_t   path;
+    ngx_uint_t  action;
+} ngx_http_dvc_citizen_paths[] = {
+    { ngx_string("/withdrawal"), DVC_ACT_WITHDRAWAL },
+    { ngx_string("/supplement"), DVC_ACT_SUPPLEMENT },
+    { ngx_string("/rating"), DVC_ACT_RATING },
+};
+
 
 /*
  * The router: URIs below dvc_api_root.  It works on r->uri, which nginx has
@@ -240,10 +251,12 @@ unknown:
 }
 
 
-/* rest is what follows /v1/dossiers: "", "/{code}" or "/{code}/receipt" */
+/* rest is what follows /v1/dossiers: "", "/{code}", "/{code}/receipt" or
+ * "/{code}/{citizen's action}" */
 static ngx_int_t
 ngx_http_dvc_route_dossiers(ngx_http_request_t *r, ngx_str_t *rest)
 {
+    ngx_uint_t  i;
     ngx_int_t   rc;
     ngx_str_t   code, tail;
     u_char     *slash;
@@ -287,6 +300,28 @@ ngx_http_dvc_route_dossiers(ngx_http_request_t *r, ngx_str_t *rest)
         }
 
         return ngx_http_dvc_events(r, &code);
+    }
+
+    for (i = 0; tail.len && i < sizeof(ngx_http_dvc_citizen_paths)
+                                / sizeof(ngx_http_dvc_citizen_paths[0]); i++)
+    {
+        if (tail.len != ngx_http_dvc_citizen_paths[i].path.len
+            || ngx_strncmp(tail.data, ngx_http_dvc_citizen_paths[i].path.data,
+                           tail.len) != 0)
+        {
+            continue;
+        }
+
+        if (r->method != NGX_HTTP_POST) {
+            rc = ngx_http_discard_request_body(r);
+            if (rc != NGX_OK) {
+                return rc;
+            }
+            return ngx_http_dvc_send_not_allowed(r, "POST");
+        }
+
+        return ngx_http_dvc_citizen(r, &code,
+                                    ngx_http_dvc_citizen_paths[i].action);
     }
 
     if (tail.len != 0

@@ -108,6 +108,10 @@ typedef enum {
     NGX_HTTP_DVC_ERR_EVENT_ID_REUSED,
     NGX_HTTP_DVC_ERR_CONFLICT,
     NGX_HTTP_DVC_ERR_NO_DOSSIER,
+    NGX_HTTP_DVC_ERR_ALREADY_RATED,
+    NGX_HTTP_DVC_ERR_PROCEDURE_MISMATCH,
+    NGX_HTTP_DVC_ERR_INVALID_UTF8,
+    NGX_HTTP_DVC_ERR_CHANNEL_NEEDS_SIGNATURE,
     NGX_HTTP_DVC_ERR_LAST
 } ngx_http_dvc_error_e;
 
@@ -278,6 +282,9 @@ ngx_int_t ngx_http_dvc_submit(ngx_http_request_t *r);
 ngx_int_t ngx_http_dvc_receipt(ngx_http_request_t *r, ngx_str_t *code);
 ngx_int_t ngx_http_dvc_keys(ngx_http_request_t *r);
 ngx_int_t ngx_http_dvc_events(ngx_http_request_t *r, ngx_str_t *code);
+/* action: DVC_ACT_WITHDRAWAL, DVC_ACT_SUPPLEMENT, DVC_ACT_RATING */
+ngx_int_t ngx_http_dvc_citizen(ngx_http_request_t *r, ngx_str_t *code,
+    ngx_uint_t action);
 
 
 extern ngx_module_t  ngx_http_dvc_module;

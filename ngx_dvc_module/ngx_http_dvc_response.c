@@ -130,6 +130,28 @@ static ngx_http_dvc_error_t  ngx_http_dvc_errors[NGX_HTTP_DVC_ERR_LAST] = {
         NGX_HTTP_NOT_FOUND, "not_found",
         "Không có hồ sơ với mã này.",
         "No dossier has this code."),
+    ngx_http_dvc_error(NGX_HTTP_DVC_ERR_ALREADY_RATED,
+        NGX_HTTP_CONFLICT, "already_rated",
+        "Hồ sơ này đã được đánh giá; mỗi hồ sơ chỉ được đánh giá một lần.",
+        "This dossier has been rated already; a dossier is rated once."),
+
+    ngx_http_dvc_error(NGX_HTTP_DVC_ERR_PROCEDURE_MISMATCH,
+        NGX_HTTP_DVC_UNPROCESSABLE, "procedure_mismatch",
+        "Hồ sơ bổ sung phải thuộc cùng thủ tục hành chính với hồ sơ ban đầu.",
+        "The supplemented dossier must be for the same procedure as the "
+        "original one."),
+
+    ngx_http_dvc_error(NGX_HTTP_DVC_ERR_INVALID_UTF8,
+        NGX_HTTP_DVC_UNPROCESSABLE, "invalid_utf8",
+        "Nội dung gửi lên chứa ký tự không hợp lệ (không phải UTF-8).",
+        "The body contains text that is not valid UTF-8."),
+
+    ngx_http_dvc_error(NGX_HTTP_DVC_ERR_CHANNEL_NEEDS_SIGNATURE,
+        NGX_HTTP_DVC_UNPROCESSABLE, "channel_needs_signature",
+        "Hồ sơ nộp qua bưu chính hoặc tại Bộ phận Một cửa chỉ được ghi nhận "
+        "khi do hệ thống một cửa gửi lên, có chữ ký.",
+        "Postal and counter dossiers are accepted only from the one-stop "
+        "back-end, signed with an event key."),
 };
 
 

@@ -1,0 +1,822 @@
+/*
+ * A citizen acts on a dossier with its lookup token:
+ *
+ *   POST /dvc/v1/dossiers/{code}/withdrawal   {"reason"?}        1,2,4,5,6 -> 7
+ *   POST /dvc/v1/dossiers/{code}/supplement   the whole dossier  5 -> 1
+ *   POST /dvc/v1/dossiers/{code}/rating       {"rating","comment"?}  9, 10; once
+ *
+ * The token rules are the lookup's (ngx_http_dvc_lookup.c): an unknown code,
+ * a wrong token and a missing one give the same 404.  The body is read first
+ * (a supplement streams through the submission's scanner and validator), then
+ * one HMGET reads what the decision needs; core decides (dvc_lifecycle: is the
+ * change legal, the history entry; dvc_stats: the counters), and the change
+ * is applied by the generic compare-and-set script (ngx_http_dvc_apply.c),
+ * guarded by the dossier's `ver`.  A change that lost the race to another is
+ * re-read and decided once more, then answered 409 conflict.
+ *
+ * Withdrawal requests and supplements reach the back-end through dvc:inbox
+ * (type withdrawal_requested / supplement; the supplement with the corrected
+ * body as the citizen sent it).  A supplement "returns the dossier to the
+ * desk": status 1 again, and the desk's next accept computes a fresh due time
+ * (Decree 61/2018 art. 19: time counts anew from a complete dossier).
+ */
+
+#include <openssl/sha.h>
+
+#include "ngx_http_dvc_module.h"
+#include "dvc_utf8.h"
+#include "dvc_code.h"
+#include "dvc_status.h"
+#include "dvc_time.h"
+#include "dvc_lifecycle.h"
+#include "dvc_stats.h"
+#include "dvc_dossier_scan.h"
+#include "dvc_procedure.h"
+#include "ngx_http_dvc_apply.h"
+
+
+/* a withdrawal's reason or a rating's comment, escaped at worst (\uXXXX for
+ * each code point) and with room for the members' names */
+#define NGX_HTTP_DVC_ACTION_BODY_MAX  (16 * 1024)
+
+
+/* HMGET field order; the reply array follows it */
+typedef enum {
+    CF_TOKEN_SHA256 = 0,
+    CF_CODE,
+    CF_PROCEDURE,
+    CF_AGENCY,
+    CF_STATUS,
+    CF_PREV_STATUS,
+    CF_VER,
+    CF_HISTORY,
+    CF_DUE_TS,
+    CF_APPOINTMENT_TS,
+    CF_RATING,
+    CF_ST,                  /* DVC_STAT_NFIELDS st_* fields from here */
+    CF_LAST = CF_ST + DVC_STAT_NFIELDS
+} ngx_http_dvc_citizen_field_e;
+
+static ngx_str_t  ngx_http_dvc_citizen_fields[CF_ST] = {
+    ngx_string("token_sha256"),
+    ngx_string("code"),
+    ngx_string("procedure"),
+    ngx_string("agency"),
+    ngx_string("status"),
+    ngx_string("prev_status"),
+    ngx_string("ver"),
+    ngx_string("history"),
+    ngx_string("due_ts"),
+    ngx_string("appointment_ts"),
+    ngx_string("rating"),
+};
+
+
+typedef struct {
+    ngx_http_dvc_body_t          b;          /* first: the body filter's */
+    ngx_http_dvc_dossier_ref_t   ref;
+    dvc_event_type_t             action;
+    ngx_uint_t                   tries;
+    ngx_str_t                    fields[CF_LAST];
+
+    int64_t                      now;
+    char                         now_vn[DVC_TIME_VN_LEN + 1];
+    dvc_event_t                  ev;         /* the parsed action */
+
+    int                          status;     /* after the change */
+    dvc_stat_delta_t             deltas[DVC_STAT_MAX_DELTAS];
+} ngx_http_dvc_citizen_ctx_t;
+
+
+static void ngx_http_dvc_citizen_body_done(ngx_http_request_t *r);
+static ngx_int_t ngx_http_dvc_citizen_read(ngx_http_request_t *r,
+    ngx_http_dvc_citizen_ctx_t *ctx);
+static void ngx_http_dvc_citizen_reply(ngx_http_request_t *r,
+    redisReply *reply, void *data);
+static ngx_int_t ngx_http_dvc_citizen_decide(ngx_http_request_t *r,
+    ngx_http_dvc_citizen_ctx_t *ctx, redisReply **f);
+static ngx_int_t ngx_http_dvc_citizen_illegal(ngx_http_request_t *r,
+    ngx_http_dvc_citizen_ctx_t *ctx, int status);
+static ngx_int_t ngx_http_dvc_citizen_event_error(ngx_http_request_t *r,
+    ngx_http_dvc_citizen_ctx_t *ctx, dvc_event_error_t *err);
+static int ngx_http_dvc_citizen_int(redisReply *v, int64_t *out);
+
+
+static const char  *ngx_http_dvc_citizen_names[] = {
+    [DVC_ACT_WITHDRAWAL] = "withdrawal",
+    [DVC_ACT_SUPPLEMENT] = "supplement",
+    [DVC_ACT_RATING] = "rating",
+};
+
+
+/*
+ * The router's entry: action is DVC_ACT_WITHDRAWAL, DVC_ACT_SUPPLEMENT or
+ * DVC_ACT_RATING; the method is POST.
+ */
+ngx_int_t
+ngx_http_dvc_citizen(ngx_http_request_t *r, ngx_str_t *code,
+    ngx_uint_t action)
+{
+    ngx_int_t                    rc;
+    ngx_uint_t                   i;
+    ngx_http_dvc_error_e         err;
+    ngx_http_dvc_citizen_ctx_t  *ctx;
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_dvc_citizen_ctx_t));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->action = (dvc_event_type_t) action;
+
+    if (ngx_http_dvc_dossier_ref(r, code, &ctx->ref, &err) != NGX_OK) {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+        return ngx_http_dvc_send_error(r, err);
+    }
+
+    /* a supplement is a dossier: JSON like a submission; the small bodies
+     * may be empty, but if there is one it is JSON too */
+    if ((ctx->action == DVC_ACT_SUPPLEMENT
+         || r->headers_in.content_length_n > 0 || r->headers_in.chunked)
+        && !ngx_http_dvc_is_json(r))
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: %s of \"%V\" with content type \"%V\" refused",
+                      ngx_http_dvc_citizen_names[ctx->action], code,
+                      r->headers_in.content_type
+                      ? &r->headers_in.content_type->value
+                      : &ngx_http_dvc_empty_str);
+
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_MEDIA_TYPE);
+    }
+
+    for (i = 0; i < CF_ST; i++) {
+        ctx->fields[i] = ngx_http_dvc_citizen_fields[i];
+    }
+
+    for (i = 0; i < DVC_STAT_NFIELDS; i++) {
+        ctx->fields[CF_ST + i].data = (u_char *) dvc_stat_field_names[i];
+        ctx->fields[CF_ST + i].len = ngx_strlen(dvc_stat_field_names[i]);
+    }
+
+    if (ctx->action == DVC_ACT_SUPPLEMENT) {
+        return ngx_http_dvc_body_read(r, &ctx->b, "supplement", 1, 0,
+                                      ngx_http_dvc_citizen_body_done);
+    }
+
+    return ngx_http_dvc_body_read(r, &ctx->b,
+                                  ngx_http_dvc_citizen_names[ctx->action], 0,
+                                  NGX_HTTP_DVC_ACTION_BODY_MAX,
+                                  ngx_http_dvc_citizen_body_done);
+}
+
+
+/* The body is in: read the dossier. */
+static void
+ngx_http_dvc_citizen_body_done(ngx_http_request_t *r)
+{
+    ngx_int_t                    rc;
+    ngx_http_dvc_citizen_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_dvc_module);
+
+    ngx_http_dvc_body_finish(&ctx->b);
+
+    rc = ngx_http_dvc_citizen_read(r, ctx);
+
+    if (rc == NGX_DONE) {
+        /* waiting for Redis; the post handler's own reference goes */
+        ngx_http_finalize_request(r, NGX_DONE);
+        return;
+    }
+
+    ngx_http_finalize_request(r, rc);
+}
+
+
+static ngx_int_t
+ngx_http_dvc_citizen_read(ngx_http_request_t *r,
+    ngx_http_dvc_citizen_ctx_t *ctx)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_dvc_dossier_hmget(r, &ctx->ref, ctx->fields, CF_LAST,
+                                    ngx_http_dvc_citizen_reply, ctx);
+    if (rc == NGX_OK) {
+        return NGX_DONE;
+    }
+
+    if (rc == NGX_DECLINED) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "dvc: %s of \"%V\" answered 503: redis unavailable",
+                      ngx_http_dvc_citizen_names[ctx->action], &ctx->ref.code);
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE);
+    }
+
+    return NGX_HTTP_INTERNAL_SERVER_ERROR;
+}
+
+
+static void
+ngx_http_dvc_citizen_reply(ngx_http_request_t *r, redisReply *reply,
+    void *data)
+{
+    ngx_http_dvc_citizen_ctx_t *ctx = data;
+
+    ngx_int_t  rc;
+
+    if (ngx_http_dvc_dossier_check(r, reply, CF_LAST, &ctx->ref, &rc)) {
+        rc = ngx_http_dvc_citizen_decide(r, ctx, reply->element);
+    }
+
+    ngx_http_dvc_finalize(r, rc);
+}
+
+
+static ngx_int_t ngx_http_dvc_citizen_supplement_fields(ngx_http_request_t *r,
+    ngx_http_dvc_citizen_ctx_t *ctx, ngx_http_dvc_apply_t *a);
+static ngx_int_t ngx_http_dvc_citizen_done(ngx_http_request_t *r,
+    ngx_http_dvc_citizen_ctx_t *ctx);
+static ngx_int_t ngx_http_dvc_citizen_stats(ngx_http_request_t *r,
+    ngx_http_dvc_citizen_ctx_t *ctx, redisReply **f,
+    dvc_stat_change_t *change, ngx_http_dvc_apply_t *a);
+static void ngx_http_dvc_citizen_applied(ngx_http_request_t *r,
+    redisReply *reply, void *data);
+
+
+#define ngx_http_dvc_citizen_xadd_str(a, name, v)                            \
+    ngx_http_dvc_apply_xadd(a, name, (v), ngx_strlen((v)))
+
+
+/* An integer hash field; 0 absent, 1 read, -1 malformed. */
+static int
+ngx_http_dvc_citizen_int(redisReply *v, int64_t *out)
+{
+    size_t   i;
+    int64_t  n;
+
+    *out = 0;
+
+    if (v->type != REDIS_REPLY_STRING) {
+        return 0;
+    }
+
+    if (v->len == 0 || v->len > 18) {
+        return -1;
+    }
+
+    n = 0;
+    for (i = 0; i < v->len; i++) {
+        if (v->str[i] < '0' || v->str[i] > '9') {
+            return -1;
+        }
+        n = n * 10 + (v->str[i] - '0');
+    }
+
+    *out = n;
+    return 1;
+}
+
+
+/*
+ * The dossier is the citizen's: check the action against it and decide the
+ * change.  Every refusal here names what the citizen can do instead.
+ */
+static ngx_int_t
+ngx_http_dvc_citizen_decide(ngx_http_request_t *r,
+    ngx_http_dvc_citizen_ctx_t *ctx, redisReply **f)
+{
+    int                             to, from;
+    char                           *num;
+    size_t                          plen;
+    int64_t                         status, prev, ver;
+    dvc_buf_t                       history;
+    ngx_int_t                       rc;
+    const char                     *procedure;
+    dvc_event_error_t               err;
+    dvc_stat_change_t               change;
+    ngx_str_t                       key;
+    ngx_http_dvc_apply_t            a;
+
+    if (ngx_http_dvc_citizen_int(f[CF_STATUS], &status) != 1
+        || dvc_status_info((int) status) == NULL
+        || ngx_http_dvc_citizen_int(f[CF_PREV_STATUS], &prev) < 0
+        || ngx_http_dvc_citizen_int(f[CF_VER], &ver) < 0
+        || f[CF_PROCEDURE]->type != REDIS_REPLY_STRING
+        || f[CF_AGENCY]->type != REDIS_REPLY_STRING)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "dvc: dossier hash for \"%V\" is malformed (status, "
+                      "prev_status, ver, procedure or agency)",
+                      &ctx->ref.code);
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
+    }
+
+    from = (int) status;
+
+    ctx->now = ngx_time();
+    dvc_time_format_vn(ctx->now, ctx->now_vn);
+
+    /* the body, against what the action takes */
+    if (ctx->b.too_large) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: %s of \"%V\" refused: body over %uz bytes",
+                      ngx_http_dvc_citizen_names[ctx->action], &ctx->ref.code,
+                      ctx->b.max);
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_TOO_LARGE);
+    }
+
+    if (ctx->action != DVC_ACT_SUPPLEMENT
+        && !dvc_utf8_valid((const u_char *) ctx->b.body.data, ctx->b.body.len))
+    {
+        /* yajl lets overlong forms and encoded surrogates through; a text
+         * kept and shown to officials must be clean */
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: %s of \"%V\" refused: invalid UTF-8",
+                      ngx_http_dvc_citizen_names[ctx->action], &ctx->ref.code);
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INVALID_UTF8);
+    }
+
+    if (dvc_action_parse(&ctx->b.alloc, ctx->action,
+                         ctx->action == DVC_ACT_SUPPLEMENT
+                         ? NULL : ctx->b.body.data,
+                         ctx->b.body.len, ctx->now, &ctx->ev, &err) != 0)
+    {
+        return ngx_http_dvc_citizen_event_error(r, ctx, &err);
+    }
+
+    /* the dossier's state */
+    if (ctx->action == DVC_ACT_RATING) {
+
+        if (from != DVC_STATUS_RESOLVED && from != DVC_STATUS_RETURNED) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "dvc: rating of \"%V\" refused: status %d",
+                          &ctx->ref.code, from);
+            return ngx_http_dvc_citizen_illegal(r, ctx, from);
+        }
+
+        if (f[CF_RATING]->type == REDIS_REPLY_STRING) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "dvc: rating of \"%V\" refused: already rated",
+                          &ctx->ref.code);
+            return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_ALREADY_RATED);
+        }
+
+    } else if (!dvc_transition_allowed(ctx->action, from)) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: %s of \"%V\" refused: illegal from status %d",
+                      ngx_http_dvc_citizen_names[ctx->action], &ctx->ref.code,
+                      from);
+        return ngx_http_dvc_citizen_illegal(r, ctx, from);
+    }
+
+    if (ctx->action == DVC_ACT_SUPPLEMENT) {
+
+        /* the corrected dossier is the same procedure's */
+        procedure = ctx->b.scan
+                    ? dvc_dossier_scan_procedure(ctx->b.scan, &plen) : NULL;
+
+        if (procedure != NULL
+            && (plen != f[CF_PROCEDURE]->len
+                || ngx_strncmp(procedure, f[CF_PROCEDURE]->str, plen) != 0))
+        {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "dvc: supplement of \"%V\" refused: another "
+                          "procedure", &ctx->ref.code);
+            return ngx_http_dvc_send_error(r,
+                                       NGX_HTTP_DVC_ERR_PROCEDURE_MISMATCH);
+        }
+
+        if (!ngx_http_dvc_body_verdict(r, &ctx->b, &rc)) {
+            return rc;
+        }
+    }
+
+    to = dvc_transition_target(ctx->action, from, (int) prev);
+    if (to == 0) {
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
+    }
+
+    ctx->status = to;
+
+    /* what changes, applied only if `ver` is still what was read */
+    key.data = ctx->ref.key;
+    key.len = ctx->ref.key_len;
+
+    if (ngx_http_dvc_apply_init(r->pool, &a, &key, ver) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memzero(&change, sizeof(change));
+    change.at = ctx->now;
+
+    num = ngx_pnalloc(r->pool, NGX_INT_T_LEN * 2);
+    if (num == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_dvc_apply_set_str(&a, "updated_at", ctx->now_vn)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ctx->action == DVC_ACT_RATING) {
+        change.kind = DVC_STAT_RATING;
+        change.rating = dvc_rating_by_name(ctx->ev.rating,
+                                           ngx_strlen(ctx->ev.rating));
+
+        if (ngx_http_dvc_apply_set_str(&a, "rating", ctx->ev.rating)
+            != NGX_OK
+            || ngx_http_dvc_apply_set_str(&a, "rating_at", ctx->now_vn)
+               != NGX_OK
+            || (ctx->ev.comment
+                && ngx_http_dvc_apply_set(&a, "rating_comment",
+                                             ctx->ev.comment,
+                                             ctx->ev.comment_len) != NGX_OK))
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+    } else {
+        /* a status change: the new status and one more history entry */
+        ngx_sprintf((u_char *) num, "%d%Z", to);
+
+        dvc_buf_init(&history, &ctx->b.alloc);
+
+        if (f[CF_HISTORY]->type == REDIS_REPLY_STRING
+            && f[CF_HISTORY]->len > 2
+            && f[CF_HISTORY]->str[0] == '['
+            && f[CF_HISTORY]->str[f[CF_HISTORY]->len - 1] == ']')
+        {
+            dvc_buf_append(&history, f[CF_HISTORY]->str,
+                           f[CF_HISTORY]->len - 1);
+            dvc_buf_putc(&history, ',');
+
+        } else {
+            dvc_buf_putc(&history, '[');
+        }
+
+        dvc_history_entry_json(&history, &ctx->ev, to);
+        dvc_buf_putc(&history, ']');
+
+        if (history.failed
+            || ngx_http_dvc_apply_set_str(&a, "status", num) != NGX_OK
+            || ngx_http_dvc_apply_set(&a, "history", history.data,
+                                         history.len) != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (ngx_http_dvc_citizen_xadd_str(&a, "type",
+                                       ctx->action == DVC_ACT_WITHDRAWAL
+                                       ? "withdrawal_requested"
+                                       : "supplement") != NGX_OK
+            || ngx_http_dvc_apply_xadd(&a, "code",
+                                         (char *) ctx->ref.code.data,
+                                         ctx->ref.code.len) != NGX_OK
+            || ngx_http_dvc_apply_xadd(&a, "procedure",
+                                         f[CF_PROCEDURE]->str,
+                                         f[CF_PROCEDURE]->len) != NGX_OK
+            || ngx_http_dvc_citizen_xadd_str(&a, "at", ctx->now_vn)
+               != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    if (ctx->action == DVC_ACT_WITHDRAWAL) {
+        change.kind = DVC_STAT_WITHDRAWAL_REQUESTED;
+
+        /* where a declined withdrawal returns to */
+        ngx_sprintf((u_char *) num + NGX_INT_T_LEN, "%d%Z", from);
+
+        if (ngx_http_dvc_apply_set_str(&a, "prev_status",
+                                       num + NGX_INT_T_LEN) != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (ctx->ev.has & DVC_EVF_REASON) {
+            dvc_buf_init(&history, &ctx->b.alloc);
+            dvc_text_json(&history, &ctx->ev.reason);
+
+            if (history.failed
+                || ngx_http_dvc_apply_xadd(&a, "reason",
+                                             history.data, history.len)
+                   != NGX_OK)
+            {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+        }
+    }
+
+    if (ctx->action == DVC_ACT_SUPPLEMENT) {
+        change.kind = DVC_STAT_SUPPLEMENT_RECEIVED;
+
+        /* the corrected dossier replaces the first one; the back-end gets
+         * it as the citizen sent it */
+        if (ngx_http_dvc_citizen_supplement_fields(r, ctx, &a) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    rc = ngx_http_dvc_citizen_stats(r, ctx, f, &change, &a);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    rc = ngx_http_dvc_apply_send(r, &a, ngx_http_dvc_citizen_applied, ctx);
+
+    if (rc == NGX_OK) {
+        return NGX_DONE;
+    }
+
+    if (rc == NGX_DECLINED) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "dvc: %s of \"%V\" answered 503: redis unavailable",
+                      ngx_http_dvc_citizen_names[ctx->action], &ctx->ref.code);
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE);
+    }
+
+    return NGX_HTTP_INTERNAL_SERVER_ERROR;
+}
+
+
+/* A supplement's own fields: the corrected body replaces the first one. */
+static ngx_int_t
+ngx_http_dvc_citizen_supplement_fields(ngx_http_request_t *r,
+    ngx_http_dvc_citizen_ctx_t *ctx, ngx_http_dvc_apply_t *a)
+{
+    u_char               *hex;
+    unsigned char         digest[SHA256_DIGEST_LENGTH];
+    dvc_dossier_facts_t   facts;
+
+    hex = ngx_pnalloc(r->pool, SHA256_DIGEST_LENGTH * 2);
+    if (hex == NULL) {
+        return NGX_ERROR;
+    }
+
+    SHA256((u_char *) ctx->b.body.data, ctx->b.body.len, digest);
+    ngx_hex_dump(hex, digest, SHA256_DIGEST_LENGTH);
+
+    dvc_dossier_scan_facts(ctx->b.scan, &facts);
+
+    if (ngx_http_dvc_apply_set(a, "body_sha256", hex,
+                               SHA256_DIGEST_LENGTH * 2) != NGX_OK
+        || ngx_http_dvc_apply_set(a, "delivery",
+                                  facts.delivery ? facts.delivery : "",
+                                  facts.delivery_len) != NGX_OK
+        || ngx_http_dvc_apply_xadd(a, "body", ctx->b.body.data,
+                                   ctx->b.body.len) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The statistics' part of the change: core says which counters move on
+ * which day and what the dossier's st_* fields become (the deltas live in
+ * ctx: the apply call keeps pointers to their days).
+ */
+static ngx_int_t
+ngx_http_dvc_citizen_stats(ngx_http_request_t *r,
+    ngx_http_dvc_citizen_ctx_t *ctx, redisReply **f,
+    dvc_stat_change_t *change, ngx_http_dvc_apply_t *a)
+{
+    char                       err[128];
+    size_t                     i, n;
+    redisReply                *v;
+    const char                *vals[DVC_STAT_NFIELDS];
+    size_t                     lens[DVC_STAT_NFIELDS];
+    dvc_stat_state_t           before, after;
+
+    for (i = 0; i < DVC_STAT_NFIELDS; i++) {
+        v = f[CF_ST + i];
+        vals[i] = v->type == REDIS_REPLY_STRING ? v->str : NULL;
+        lens[i] = v->type == REDIS_REPLY_STRING ? v->len : 0;
+    }
+
+    if (dvc_stat_state_from_values(&before, vals, lens, err, sizeof(err))
+        != 0
+        || dvc_stats_change(ctx->b.dmcf->calendar, &before, change, &after,
+                            ctx->deltas, DVC_STAT_MAX_DELTAS, &n, err,
+                            sizeof(err)) != 0)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "dvc: statistics of \"%V\": %s", &ctx->ref.code, err);
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
+    }
+
+    if (ngx_http_dvc_apply_stats(r, a, f[CF_AGENCY]->str, f[CF_AGENCY]->len,
+                                 f[CF_PROCEDURE]->str, f[CF_PROCEDURE]->len,
+                                 ctx->deltas, n, &before, &after)
+        != NGX_OK)
+    {
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * 409: the action is not possible from this status.  The answer says the
+ * status and what the citizen may do from it, e.g. after the result only
+ * rating: {"action":"rating"}.
+ */
+static ngx_int_t
+ngx_http_dvc_citizen_illegal(ngx_http_request_t *r,
+    ngx_http_dvc_citizen_ctx_t *ctx, int status)
+{
+    int                       to, n;
+    dvc_buf_t                 b;
+    ngx_uint_t                a;
+    const char               *code, *vi, *en;
+    const dvc_status_info_t  *st;
+
+    st = dvc_status_info(status);
+
+    if (ctx->action == DVC_ACT_RATING) {
+        code = "not_resolved";
+        vi = "Chỉ có thể đánh giá sau khi hồ sơ đã có kết quả.";
+        en = "A dossier can be rated only once it has been resolved.";
+
+    } else {
+        code = "illegal_transition";
+        vi = "Không thể thực hiện yêu cầu này ở trạng thái hiện tại của hồ sơ.";
+        en = "This is not possible in the dossier's current status.";
+    }
+
+    dvc_buf_init(&b, &ctx->b.alloc);
+    dvc_buf_printf(&b, "{\"error\":\"%s\",\"action\":\"%s\",\"status\":"
+                   "{\"number\":%d,\"slug\":\"%s\"},\"allowed\":[",
+                   code, ngx_http_dvc_citizen_names[ctx->action], status,
+                   st->slug);
+
+    n = 0;
+    for (a = DVC_ACT_WITHDRAWAL; a <= DVC_ACT_LAST; a++) {
+        if (!dvc_transition_allowed(a, status)) {
+            continue;
+        }
+
+        dvc_buf_printf(&b, "%s{\"action\":\"%s\"", n++ ? "," : "",
+                       ngx_http_dvc_citizen_names[a]);
+
+        to = dvc_transition_target(a, status, 0);
+        if (to > 0 && to != status) {
+            dvc_buf_printf(&b, ",\"to\":%d", to);
+        }
+
+        dvc_buf_putc(&b, '}');
+    }
+
+    dvc_buf_puts(&b, "],\"message\":{\"vi\":");
+    dvc_buf_json_str(&b, vi, strlen(vi));
+    dvc_buf_puts(&b, ",\"en\":");
+    dvc_buf_json_str(&b, en, strlen(en));
+    dvc_buf_puts(&b, "}}");
+
+    if (b.failed) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_dvc_send_json(r, NGX_HTTP_CONFLICT, (u_char *) b.data,
+                                  b.len);
+}
+
+
+/* core's refusal of the body: 400 or 422 naming the field */
+static ngx_int_t
+ngx_http_dvc_citizen_event_error(ngx_http_request_t *r,
+    ngx_http_dvc_citizen_ctx_t *ctx, dvc_event_error_t *err)
+{
+    dvc_buf_t  b;
+
+    if (err->http >= 500) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "dvc: %s of \"%V\": %s",
+                      ngx_http_dvc_citizen_names[ctx->action], &ctx->ref.code,
+                      err->message_en);
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
+    }
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "dvc: %s of \"%V\" refused: %s%s%s",
+                  ngx_http_dvc_citizen_names[ctx->action], &ctx->ref.code,
+                  err->code, err->field[0] ? " " : "", err->field);
+
+    dvc_buf_init(&b, &ctx->b.alloc);
+    dvc_event_error_json(&b, err);
+
+    if (b.failed) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_dvc_send_json(r, err->http, (u_char *) b.data, b.len);
+}
+
+
+/* The change is applied: the citizen's answer. */
+static ngx_int_t
+ngx_http_dvc_citizen_done(ngx_http_request_t *r,
+    ngx_http_dvc_citizen_ctx_t *ctx)
+{
+    dvc_buf_t                 b;
+    const dvc_status_info_t  *st;
+
+    dvc_buf_init(&b, &ctx->b.alloc);
+    dvc_buf_puts(&b, "{\"code\":");
+    dvc_buf_json_str(&b, (const char *) ctx->ref.code.data,
+                     ctx->ref.code.len);
+    dvc_buf_printf(&b, ",\"action\":\"%s\"",
+                   ngx_http_dvc_citizen_names[ctx->action]);
+
+    if (ctx->action == DVC_ACT_RATING) {
+        dvc_buf_printf(&b, ",\"rating\":\"%s\",\"rated_at\":\"%s\"}",
+                       ctx->ev.rating, ctx->now_vn);
+
+    } else {
+        st = dvc_status_info(ctx->status);
+        dvc_buf_printf(&b, ",\"status\":%d,\"status_slug\":\"%s\","
+                       "\"applied_at\":\"%s\"}", ctx->status, st->slug,
+                       ctx->now_vn);
+    }
+
+    if (b.failed) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "dvc: %s of \"%V\" applied",
+                  ngx_http_dvc_citizen_names[ctx->action], &ctx->ref.code);
+
+    return ngx_http_dvc_send_json(r, ctx->action == DVC_ACT_RATING
+                                     ? NGX_HTTP_CREATED : NGX_HTTP_OK,
+                                  (u_char *) b.data, b.len);
+}
+
+
+/*
+ * The script's answer: applied, or the dossier changed since it was read
+ * (another request won the race): read it again and decide once more, since
+ * the change may now be illegal or different; a second loss is 409.
+ */
+static void
+ngx_http_dvc_citizen_applied(ngx_http_request_t *r, redisReply *reply,
+    void *data)
+{
+    ngx_http_dvc_citizen_ctx_t *ctx = data;
+
+    ngx_int_t  rc;
+    ngx_str_t  value;
+
+    switch (ngx_http_dvc_apply_result(reply, &value)) {
+
+    case NGX_HTTP_DVC_APPLY_OK:
+        rc = ngx_http_dvc_citizen_done(r, ctx);
+        break;
+
+    case NGX_HTTP_DVC_APPLY_CONFLICT:
+        if (ctx->tries++ == 0) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "dvc: %s of \"%V\": the dossier changed meanwhile, "
+                          "deciding again",
+                          ngx_http_dvc_citizen_names[ctx->action],
+                          &ctx->ref.code);
+            rc = ngx_http_dvc_citizen_read(r, ctx);
+            break;
+        }
+
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: %s of \"%V\" answered 409: changed twice meanwhile",
+                      ngx_http_dvc_citizen_names[ctx->action], &ctx->ref.code);
+        rc = ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_CONFLICT);
+        break;
+
+    case NGX_HTTP_DVC_APPLY_MISSING:
+        /* deleted between the read and the write */
+        rc = ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_NOT_FOUND);
+        break;
+
+    default:
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "dvc: %s of \"%V\" answered 503: the change was not "
+                      "applied", ngx_http_dvc_citizen_names[ctx->action],
+                      &ctx->ref.code);
+        rc = ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE);
+        break;
+    }
+
+    ngx_http_dvc_finalize(r, rc);
+}

@@ -1,0 +1,167 @@
+# POST /dvc/v1/dossiers/{code}/supplement: in status 5 (supplement
+# requested) the citizen sends the whole corrected dossier with the lookup
+# token.  It is validated exactly like a submission, against the dossier's
+# own procedure, and returns the dossier to the desk (status 1); the
+# back-end gets the corrected body through dvc:inbox (type supplement).
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Test::Nginx::DVC;
+use Test::DVC::Citizen;
+use Digest::SHA qw(sha256_hex);
+use utf8;
+
+gateway_defaults();
+
+# the corrected dossier: the household members' ID copies the desk asked for
+sub corrected {
+    my $d = $J->decode(example("1.001612"));
+    push @{ $d->{documents} }, {
+        kind => "members_identity", file_name => "can-cuoc-thanh-vien-ho.pdf",
+        media_type => "application/pdf", size => 288120,
+        sha256 => "0b7c4d2f9e3a18c6b5d4e3f2a1908f7e6d5c4b3a29180f7e6d5c4b3a2918f7e6" };
+    return $J->encode($d);
+}
+
+# a dossier the desk sent back: accepted on 2026-11-02, due 2026-11-05,
+# then a supplement was requested (entering 5 voids the appointment)
+sub in_supplement {
+    my $d = submit_dossier("1.001612");
+    set_status($d->{code}, 5, accepted_at => "2026-11-02T09:00:00+07:00",
+               accepted_ts => 1762048800);
+    return $d;
+}
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: a valid supplement returns the dossier to the desk; the back-end gets the corrected body
+--- request
+GET /dvc/v1/keys
+--- post_init
+my $d = main::in_supplement();
+my $code = $d->{code};
+my $body = main::corrected();
+my $r = citizen_post($code, "supplement", $d->{lookup_token}, $body);
+is($r->{status}, 200, "200");
+is($r->{json}{status}, 1, "the answer gives the new status: 1");
+is($r->{json}{status_slug}, "submitted", "submitted");
+is($r->{json}{action}, "supplement", "names the action");
+my $h = dossier($code);
+is($h->{status}, 1, "status 1 stored");
+is($h->{body_sha256}, sha256_hex($body), "the corrected body's SHA-256 replaces the first");
+is($h->{procedure}, "1.001612", "same procedure");
+my $e = history_last($code);
+is($e->{status}, "submitted", "history: back to submitted");
+is($e->{actor}, "citizen", "history: by the citizen");
+is($e->{type}, "supplement", "history: type supplement");
+my @s = inbox("supplement");
+is(scalar @s, 1, "one supplement entry in dvc:inbox");
+is($s[0]{code}, $code, "it names the dossier");
+is($s[0]{procedure}, "1.001612", "and its procedure");
+is($s[0]{body}, $body, "it carries the corrected body byte for byte");
+my $l = http_request("GET /dvc/v1/dossiers/$code",
+                     more_headers => "X-DVC-Lookup-Token: $d->{lookup_token}");
+like($l->{body}, qr/"status":"submitted","status_number":1/, "the lookup shows it back at the desk");
+like($l->{body}, qr/"type":"supplement"/, "with the supplement in its history");
+# a second supplement: it is at the desk now, not in 5
+$r = citizen_post($code, "supplement", $d->{lookup_token}, $body);
+is($r->{status}, 409, "again: 409");
+is_deeply($r->{json}{allowed}, [{ action => "withdrawal", to => 7 }], "from 1 only a withdrawal");
+--- no_error_log
+[error]
+
+
+
+=== TEST 2: an invalid supplement: the validator's 422 (the same as for a submission), nothing changed
+--- request
+GET /dvc/v1/keys
+--- post_init
+use utf8;
+my $d = main::in_supplement();
+my $code = $d->{code};
+my $before = dossier($code);
+my $bad = $J->decode(main::corrected());
+$bad->{applicant}{citizen_id} = "12345";
+delete $bad->{documents}[1];                  # owner_identity is required
+$bad->{documents} = [ grep { defined } @{ $bad->{documents} } ];
+my $bad_body = $J->encode($bad);
+my $r = citizen_post($code, "supplement", $d->{lookup_token}, $bad_body);
+is($r->{status}, 422, "422");
+is($r->{json}{error}, "validation_failed", "validation_failed");
+my %paths = map { $_->{path} => $_->{code} } @{ $r->{json}{violations} };
+ok(exists $paths{"/applicant/citizen_id"}, "names /applicant/citizen_id");
+ok((grep { $_->{code} eq "missing_document" } @{ $r->{json}{violations} }),
+   "names the missing owner_identity document");
+# the same body as a submission gets the same violations
+my $s = http_request("POST /dvc/v1/dossiers\n$bad_body",
+                     more_headers => "Content-Type: application/json");
+is($s->{status}, 422, "as a submission: 422 too");
+is($r->{body}, $s->{body}, "the same answer, byte for byte");
+is_deeply(dossier($code), $before, "the dossier is untouched");
+is(scalar(inbox("supplement")), 0, "nothing sent to the back-end");
+# malformed JSON: 400 with the offset, as for a submission
+$r = citizen_post($code, "supplement", $d->{lookup_token}, '{"procedure":"1.001612",');
+is($r->{status}, 400, "broken JSON: 400");
+is($r->{json}{error}, "json_incomplete", "json_incomplete, as for a submission");
+is($r->{json}{offset}, 24, "at the body's end");
+# not JSON
+$r = citizen_post($code, "supplement", $d->{lookup_token}, main::corrected(), type => "text/plain");
+is($r->{status}, 415, "text/plain: 415");
+# no procedure named
+$r = citizen_post($code, "supplement", $d->{lookup_token}, '{"applicant":{}}');
+is($r->{status}, 422, "no procedure: 422");
+is($r->{json}{violations}[0]{path}, "/procedure", "names /procedure");
+is(dossier($code)->{status}, 5, "still waiting for the supplement");
+--- no_error_log
+[error]
+
+
+
+=== TEST 3: another procedure's dossier: 422 procedure_mismatch
+--- request
+GET /dvc/v1/keys
+--- post_init
+my $d = main::in_supplement();
+my $r = citizen_post($d->{code}, "supplement", $d->{lookup_token}, example("1.001193"));
+is($r->{status}, 422, "a valid dossier of 1.001193 for a 1.001612 dossier: 422");
+is($r->{json}{error}, "procedure_mismatch", "procedure_mismatch");
+ok($r->{json}{message}{vi} && $r->{json}{message}{en}, "explained");
+(my $other = example("1.001612")) =~ s/"procedure": "1.001612"/"procedure": "9.999999"/;
+$r = citizen_post($d->{code}, "supplement", $d->{lookup_token}, $other);
+is($r->{status}, 422, "an unknown procedure: 422 as well");
+is($r->{json}{error}, "procedure_mismatch", "procedure_mismatch");
+is(dossier($d->{code})->{status}, 5, "unchanged");
+--- no_error_log
+[error]
+
+
+
+=== TEST 4: outside status 5: 409 naming the citizen's legal actions; the token rules of the lookup
+--- request
+GET /dvc/v1/keys
+--- post_init
+my $d = submit_dossier("1.001612");
+my $code = $d->{code};
+my %allowed = (1 => [{ action => "withdrawal", to => 7 }],
+               2 => [{ action => "withdrawal", to => 7 }],
+               4 => [{ action => "withdrawal", to => 7 }],
+               7 => [], 8 => [],
+               9 => [{ action => "rating" }]);
+for my $st (sort { $a <=> $b } keys %allowed) {
+    set_status($code, $st);
+    my $r = citizen_post($code, "supplement", $d->{lookup_token}, main::corrected());
+    is($r->{status}, 409, "in $st: 409");
+    is($r->{json}{error}, "illegal_transition", "in $st: illegal_transition");
+    is_deeply($r->{json}{allowed}, $allowed{$st}, "in $st: the citizen's legal actions");
+}
+set_status($code, 5);
+my $lookup404 = http_request("GET /dvc/v1/dossiers/$code")->{body};
+for my $c ([ "no token", undef ], [ "wrong token", "x" . substr($d->{lookup_token}, 1) ]) {
+    my $r = citizen_post($code, "supplement", $c->[1], main::corrected());
+    is($r->{status}, 404, "$c->[0]: 404");
+    is($r->{body}, $lookup404, "$c->[0]: the lookup's body");
+}
+is(dossier($code)->{status}, 5, "unchanged");
+--- no_error_log
+[error]

@@ -1,0 +1,92 @@
+# Helpers shared by the citizen's tests (t/061-064): submit a real dossier
+# through the gateway, read what Redis holds, sign a request as the
+# back-end does.  Everything goes through the running nginx and Redis.
+package Test::DVC::Citizen;
+use strict;
+use warnings;
+use Exporter 'import';
+use FindBin;
+use JSON::PP;
+use Digest::SHA qw(hmac_sha256_hex);
+use Test::Nginx::DVC;
+
+our @EXPORT = qw(example submit_dossier dossier inbox set_status
+                 history_last citizen_post signed_headers $J $EVENT_KEY);
+
+our $J = JSON::PP->new->utf8->canonical;
+our $ROOT = "$FindBin::Bin/..";
+# the back-end's event key (dvc_event_key): text, >= 32 bytes
+our $EVENT_KEY = "4f1c2b9e8d7a6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a3928170605f4e3";
+
+sub example {
+    local $/;
+    open my $f, '<', "$ROOT/examples/dossiers/$_[0].json" or die "$_[0]: $!";
+    my $b = <$f>;
+    $b =~ s/\n\z//;
+    return $b;
+}
+
+# POST a dossier (an example file or a body); returns the 201's fields
+sub submit_dossier {
+    my ($proc, $body) = @_;
+    $body //= example($proc);
+    my $r = http_request("POST /dvc/v1/dossiers\n$body",
+                         more_headers => "Content-Type: application/json");
+    die "submission answered $r->{status}: $r->{body}\n" unless $r->{status} == 201;
+    return $J->decode($r->{body});
+}
+
+sub dossier {
+    my ($code) = @_;
+    return { @{ redis_cmd('HGETALL', "dvc:d:$code") } };
+}
+
+# the inbox entries, as hashes, optionally only one type
+sub inbox {
+    my ($type) = @_;
+    my @e = map { { @{ $_->[1] } } } @{ redis_cmd('XRANGE', 'dvc:inbox', '-', '+') };
+    return defined $type ? grep { ($_->{type} // '') eq $type } @e : @e;
+}
+
+# puts a dossier in a status the way the back-end's events would leave it
+sub set_status {
+    my ($code, $status, %extra) = @_;
+    redis_cmd('HSET', "dvc:d:$code", status => $status, %extra);
+}
+
+sub history_last {
+    my ($code) = @_;
+    my $h = $J->decode(dossier($code)->{history});
+    return $h->[-1];
+}
+
+# POST {code}/<action> with the token in the header (or ?token= with
+# query => 1)
+sub citizen_post {
+    my ($code, $action, $token, $body, %o) = @_;
+    # Perl text (use utf8) goes out as UTF-8 bytes
+    utf8::encode($body) if defined $body && utf8::is_utf8($body);
+    my $target = "/dvc/v1/dossiers/$code/$action";
+    my $h = "";
+    if (defined $token) {
+        if ($o{query}) { $target .= "?token=$token" }
+        else { $h .= "X-DVC-Lookup-Token: $token\n" }
+    }
+    $h .= "Content-Type: " . ($o{type} // "application/json") . "\n"
+        if defined $body;
+    my $r = http_request("POST $target" . (defined $body ? "\n$body" : ""),
+                         more_headers => $h);
+    $r->{json} = eval { $J->decode($r->{body}) };
+    return $r;
+}
+
+# X-DVC-Timestamp / X-DVC-Signature for a request as the back-end signs it
+sub signed_headers {
+    my ($method, $target, $body, %o) = @_;
+    my $ts = $o{ts} // time;
+    my $key = $o{key} // $EVENT_KEY;
+    my $mac = hmac_sha256_hex("$ts\n$method\n$target\n$body", $key);
+    return "X-DVC-Timestamp: $ts\nX-DVC-Signature: v1=$mac\n";
+}
+
+1;
