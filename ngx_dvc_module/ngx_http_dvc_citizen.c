@@ -344,9 +344,11 @@ ngx_http_dvc_citizen_decide(ngx_http_request_t *r,
         return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INVALID_UTF8);
     }
 
+    /* an empty body (no data at all) is "" to the parser, not "no body" */
     if (dvc_action_parse(&ctx->b.alloc, ctx->action,
                          ctx->action == DVC_ACT_SUPPLEMENT
-                         ? NULL : ctx->b.body.data,
+                         ? NULL
+                         : ctx->b.body.data ? ctx->b.body.data : "",
                          ctx->b.body.len, ctx->now, &ctx->ev, &err) != 0)
     {
         return ngx_http_dvc_citizen_event_error(r, ctx, &err);

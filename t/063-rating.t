@@ -1,0 +1,190 @@
+# POST /dvc/v1/dossiers/{code}/rating: once the dossier has its result (9
+# resolved or 10 returned) the citizen rates it, once: very_satisfied,
+# satisfied or dissatisfied, with an optional comment (<= 1,000 code points,
+# valid UTF-8).  The rating counts in the province's statistics
+# (dvc:st:{cell}:rating_*, by the Vietnam day it was given).
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Test::Nginx::DVC;
+use Test::DVC::Citizen;
+use IO::Socket::INET;
+use POSIX qw(strftime);
+use utf8;
+
+gateway_defaults();
+
+sub vn_day { strftime("%Y%m%d", gmtime(time + 7 * 3600)) }
+
+# the four cells every counter change goes to
+sub cells {
+    my ($agency, $proc) = @_;
+    return ("all", "a:$agency", "p:$proc", "ap:$agency:$proc");
+}
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: before the result: 409 not_resolved, naming what the citizen may do
+--- request
+GET /dvc/v1/keys
+--- post_init
+my %allowed = (1 => [{ action => "withdrawal", to => 7 }],
+               2 => [{ action => "withdrawal", to => 7 }],
+               3 => [],
+               4 => [{ action => "withdrawal", to => 7 }],
+               5 => [{ action => "withdrawal", to => 7 }, { action => "supplement", to => 1 }],
+               6 => [{ action => "withdrawal", to => 7 }],
+               7 => [], 8 => []);
+my $d = submit_dossier("1.001612");
+for my $st (1 .. 8) {
+    set_status($d->{code}, $st);
+    my $r = citizen_post($d->{code}, "rating", $d->{lookup_token}, '{"rating":"satisfied"}');
+    is($r->{status}, 409, "in $st: 409");
+    is($r->{json}{error}, "not_resolved", "in $st: not_resolved");
+    is($r->{json}{status}{number}, $st, "in $st: names the status");
+    is_deeply($r->{json}{allowed}, $allowed{$st}, "in $st: what the citizen may do");
+}
+ok(!exists dossier($d->{code})->{rating}, "no rating stored");
+is_deeply(redis_cmd('KEYS', 'dvc:st:*:rating_*'), [], "no rating counted");
+--- no_error_log
+[error]
+
+
+
+=== TEST 2: after the result: 201 once, then 409 already_rated; stored and counted in all four cells
+--- request
+GET /dvc/v1/keys
+--- post_init
+use utf8;
+my $day = main::vn_day();
+my @rated;
+for my $c ([9, "very_satisfied", "Cán bộ hướng dẫn tận tình, trả kết quả sớm hơn hẹn."],
+           [10, "satisfied", undef],
+           [9, "dissatisfied", "Phải đi lại hai lần mới nộp đủ giấy tờ 😞"]) {
+    my ($st, $rating, $comment) = @$c;
+    my $d = submit_dossier("1.001612");
+    set_status($d->{code}, $st);
+    my $body = { rating => $rating };
+    $body->{comment} = $comment if defined $comment;
+    my $r = citizen_post($d->{code}, "rating", $d->{lookup_token}, $J->encode($body));
+    is($r->{status}, 201, "$rating in $st: 201");
+    is($r->{json}{rating}, $rating, "$rating: the answer repeats it");
+    like($r->{json}{rated_at} // '', qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00$/, "$rating: rated_at");
+    my $h = dossier($d->{code});
+    is($h->{rating}, $rating, "$rating: stored");
+    is($h->{rating_at}, $r->{json}{rated_at}, "$rating: its time stored");
+    my $stored = $h->{rating_comment};
+    utf8::decode($stored) if defined $stored;
+    is($stored, $comment, "$rating: the comment stored as sent (or none)");
+    is($h->{status}, $st, "$rating: the status does not change");
+    my $again = citizen_post($d->{code}, "rating", $d->{lookup_token}, '{"rating":"dissatisfied"}');
+    is($again->{status}, 409, "$rating: a second rating: 409");
+    is($again->{json}{error}, "already_rated", "$rating: already_rated");
+    is(dossier($d->{code})->{rating}, $rating, "$rating: the first one stays");
+}
+for my $cell (main::cells("000.20.31.H29", "1.001612")) {
+    for my $r ("very_satisfied", "satisfied", "dissatisfied") {
+        is(redis_cmd('HGET', "dvc:st:$cell:rating_$r", $day), 1,
+           "dvc:st:$cell:rating_$r counts one today");
+    }
+}
+--- no_error_log
+[error]
+
+
+
+=== TEST 3: bad bodies: 422 naming the field, 400 for broken JSON, nothing stored or counted
+--- request
+GET /dvc/v1/keys
+--- post_init
+use utf8;
+my $d = submit_dossier("1.001612");
+set_status($d->{code}, 9);
+my @bad = (
+    [ '{"rating":"excellent"}',                 422, "rating",  "an unknown level" ],
+    [ '{"rating":5}',                           422, "rating",  "a number" ],
+    [ '{}',                                     422, "rating",  "no rating" ],
+    [ '',                                       400, undef,     "an empty body" ],
+    [ '{"rating":"satisfied","comment":7}',     422, "comment", "a comment that is not text" ],
+    [ '{"rating":"satisfied","stars":5}',       422, "stars",   "a field a rating does not take" ],
+    [ '{"rating":"satisfied"',                  400, undef,     "broken JSON" ],
+);
+for my $b (@bad) {
+    my $r = citizen_post($d->{code}, "rating", $d->{lookup_token}, $b->[0]);
+    is($r->{status}, $b->[1], "$b->[3]: $b->[1]");
+    is($r->{json}{field}, $b->[2], "$b->[3]: names the field") if defined $b->[2];
+}
+# 1,000 code points (each 3 bytes in UTF-8) are taken, 1,001 are not
+my $long = "ạ" x 1001;
+my $r = citizen_post($d->{code}, "rating", $d->{lookup_token}, $J->encode({ rating => "satisfied", comment => $long }));
+is($r->{status}, 422, "a comment of 1,001 code points: 422");
+is($r->{json}{field}, "comment", "names the comment");
+# invalid UTF-8: a lone continuation byte, an overlong '/', an encoded surrogate
+for my $bytes ("\x80abc", "\xc0\xaf", "\xed\xa0\x80") {
+    my $body = '{"rating":"satisfied","comment":"Tốt ' . $bytes . '"}';
+    utf8::encode(my $pre = '{"rating":"satisfied","comment":"Tốt ');
+    $body = $pre . $bytes . '"}';
+    $r = citizen_post($d->{code}, "rating", $d->{lookup_token}, $body);
+    is($r->{status}, 422, sprintf("comment with bytes %vX: 422", $bytes));
+    is($r->{json}{error}, "invalid_utf8", sprintf("comment with bytes %vX: invalid_utf8", $bytes));
+}
+ok(!exists dossier($d->{code})->{rating}, "nothing stored");
+is_deeply(redis_cmd('KEYS', 'dvc:st:*:rating_*'), [], "nothing counted");
+# an empty comment is no comment (a form's empty text box)
+my $e = submit_dossier("1.001612");
+set_status($e->{code}, 9);
+$r = citizen_post($e->{code}, "rating", $e->{lookup_token}, '{"rating":"satisfied","comment":""}');
+is($r->{status}, 201, "an empty comment: 201");
+ok(!exists dossier($e->{code})->{rating_comment}, "and no comment stored");
+# and now the longest comment there may be
+$r = citizen_post($d->{code}, "rating", $d->{lookup_token}, $J->encode({ rating => "satisfied", comment => substr($long, 1) }));
+is($r->{status}, 201, "a comment of 1,000 code points: 201");
+my $c = dossier($d->{code})->{rating_comment};
+utf8::decode($c);
+is(length($c), 1000, "stored whole");
+--- no_error_log
+[error]
+
+
+
+=== TEST 4: two ratings at the same instant: exactly one counts (compare-and-set on ver)
+--- request
+GET /dvc/v1/keys
+--- post_init
+my $d = submit_dossier("1.001612");
+set_status($d->{code}, 10);
+my $day = main::vn_day();
+my @socks;
+for my $rating ("satisfied", "dissatisfied") {
+    my $body = qq({"rating":"$rating"});
+    my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => server_port()) or die;
+    push @socks, [ $s, "POST /dvc/v1/dossiers/$d->{code}/rating HTTP/1.1\r\nHost: localhost\r\n"
+                       . "Connection: close\r\nX-DVC-Lookup-Token: $d->{lookup_token}\r\n"
+                       . "Content-Type: application/json\r\nContent-Length: " . length($body)
+                       . "\r\n\r\n$body" ];
+}
+# Redis held still while both arrive: both read the dossier at the same
+# ver, so the second write finds ver moved on, reads again, and refuses
+redis_pause();
+syswrite($_->[0], $_->[1]) for @socks;
+sleep(0.3);
+redis_resume();
+my @status;
+for (@socks) {
+    local $/;
+    my $resp = readline($_->[0]);
+    push @status, $resp =~ m{^HTTP/1\.1 (\d+)} ? $1 : 0;
+}
+is_deeply([ sort @status ], [201, 409], "one 201, one 409");
+my $h = dossier($d->{code});
+my $n = 0;
+$n += redis_cmd('HGET', "dvc:st:all:rating_$_", $day) // 0 for qw(satisfied dissatisfied);
+is($n, 1, "one rating counted");
+ok($h->{rating} eq "satisfied" || $h->{rating} eq "dissatisfied", "one rating stored");
+--- error_log
+the dossier changed meanwhile, deciding again
+rating of "000.20.31.H29-
+refused: already rated
+--- no_error_log
+[error]
