@@ -109,19 +109,30 @@ ngx_http_dvc_accept(ngx_http_request_t *r, ngx_http_dvc_main_conf_t *dmcf,
     dvc_time_format_vn(at, at_vn);
     dvc_time_format_vn(*due, due_vn);
 
-    if (facts_len < 2 || facts[0] != '{' || facts[facts_len - 1] != '}') {
-        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                      "dvc: dossier \"%s\" has no receipt facts", code);
-        return NGX_ERROR;
+    if (facts == NULL || facts_len < 2 || facts[0] != '{'
+        || facts[facts_len - 1] != '}')
+    {
+        /* a dossier recorded before receipt_facts existed: the receipt
+         * still gives the appointment, without the applicant's details */
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "dvc: dossier \"%s\" has no receipt facts; its "
+                      "receipt names no applicant nor documents", code);
+        facts = "{}";
+        facts_len = 2;
     }
 
     dvc_buf_init(&payload, receipt->alloc);
     dvc_buf_printf(&payload, "{\"code\":\"%s\",\"procedure\":{\"code\":"
                    "\"%s\",\"name\":", code, p->code);
     dvc_buf_json_str(&payload, p->name, strlen(p->name));
-    dvc_buf_printf(&payload, "},\"agency\":\"%s\",", p->agency);
-    /* applicant and documents: the facts without their braces */
-    dvc_buf_append(&payload, facts + 1, facts_len - 2);
+    dvc_buf_printf(&payload, "},\"agency\":\"%s\"", p->agency);
+
+    if (facts_len > 2) {
+        /* applicant and documents: the facts without their braces */
+        dvc_buf_putc(&payload, ',');
+        dvc_buf_append(&payload, facts + 1, facts_len - 2);
+    }
+
     dvc_buf_printf(&payload, ",\"processing\":{\"%s\":%u%s},"
                    "\"accepted_at\":\"%.16s\",\"due_at\":\"%.16s\","
                    "\"delivery\":",

@@ -558,7 +558,7 @@ ngx_http_dvc_events_decide(ngx_http_request_t *r,
         rc = ngx_http_dvc_accept(r, ctx->b.dmcf, proc->procedure,
                 (const char *) ctx->key.data + sizeof("dvc:d:") - 1,
                 f[DVC_EF_RECEIPT_FACTS]->type == REDIS_REPLY_STRING
-                    ? f[DVC_EF_RECEIPT_FACTS]->str : "",
+                    ? f[DVC_EF_RECEIPT_FACTS]->str : NULL,
                 f[DVC_EF_RECEIPT_FACTS]->type == REDIS_REPLY_STRING
                     ? f[DVC_EF_RECEIPT_FACTS]->len : 0,
                 f[DVC_EF_DELIVERY]->type == REDIS_REPLY_STRING

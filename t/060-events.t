@@ -480,3 +480,45 @@ my @entries = $hist =~ /"event":"c[1-4]"/g;
 is(scalar @entries, 1, "one history entry");
 is(redis_cmd('HGET', "dvc:d:$code", 'ver'), 2, "ver: accept, then one change");
 like(block_error_log(), qr/raced another change; deciding again/, "the losers re-read");
+
+=== TEST 16: the statistics move with the events, in the same write (all four cells)
+--- post_init
+my ($code) = main::submit();
+my $today = POSIX::strftime("%Y%m%d", gmtime(time + 7 * 3600));
+my $r = main::send_event($code, main::event_json(id => "st1", type => "accept"));
+is($r->{status}, 200) or diag($r->{body});
+my $due = $J->decode($r->{body})->{due_at};
+(my $due_day = substr($due, 0, 10)) =~ s/-//g;
+for my $cell ('all', 'a:000.20.31.H29', 'p:1.001612', 'ap:000.20.31.H29:1.001612') {
+    is(redis_cmd('HGET', "dvc:st:$cell:received_online", $today), 1, "$cell: received online today");
+    is(redis_cmd('HGET', "dvc:st:$cell:due_n", $due_day), 1, "$cell: due on $due_day, no apology");
+}
+is(redis_cmd('HGET', "dvc:d:$code", 'st_rcv'), 1, "st_rcv");
+# a delay moves the due from "without" to "with apology"
+$r = main::send_event($code, main::event_json(id => "st2", type => "delay",
+    reason => "Xin lỗi ông/bà vì cần xác minh thêm", new_due_at => main::vn_time(time + 30 * 86400)));
+is($r->{status}, 200) or diag($r->{body});
+my $n = redis_cmd('HGETALL', "dvc:st:all:due_n"); my %n = @$n;
+my $a = redis_cmd('HGETALL', "dvc:st:all:due_a"); my %a = @$a;
+my $sum_n = 0; $sum_n += $_ for values %n;
+my $sum_a = 0; $sum_a += $_ for values %a;
+is($sum_n, 0, "due_n: moved out");
+is($sum_a, 1, "due_a: moved in");
+# resolved: closed, and resolved early (before the due day)
+$r = main::send_event($code, main::event_json(id => "st3", type => "resolve", note => "Đã cấp giấy chứng nhận đăng ký hộ kinh doanh"));
+is($r->{status}, 200) or diag($r->{body});
+is(redis_cmd('HGET', "dvc:st:all:closed", $today), 1, "closed today");
+my $early = redis_cmd('HGET', "dvc:st:all:resolved_early", $today) // 0;
+my $ontime = redis_cmd('HGET', "dvc:st:all:resolved_ontime", $today) // 0;
+is($early + $ontime, 1, "resolved in time");
+ok(redis_cmd('HGET', "dvc:d:$code", 'closed_ts') > 0, "closed_ts");
+
+=== TEST 17: a dossier recorded without receipt facts still gets its appointment and a receipt
+--- post_init
+my ($code) = main::submit();
+redis_cmd('HDEL', "dvc:d:$code", 'receipt_facts');
+my $r = main::send_event($code, main::event_json(id => "nf1", type => "accept"));
+is($r->{status}, 200) or diag($r->{body});
+my $a = $J->decode($r->{body});
+ok($a->{receipt} =~ /^[\w-]+\.[\w-]+\.[\w-]+$/, "a compact JWS");
+like(block_error_log(), qr/\[warn\].*has no receipt facts/, "said in the log");
