@@ -1,8 +1,8 @@
 # The statistics report (GET /dvc/v1/stats) end to end.
 #
-# TEST 1: a scripted fortnight.  Dossiers are submitted (and, once the events
-# endpoint exists, moved through acceptance, supplement, delay, refusal, stop,
-# resolution) through the real gateway while nginx runs on a fake clock
+# TEST 1: a scripted fortnight.  Dossiers are submitted and moved through
+# acceptance, supplement request, delay, refusal, stop and resolution (signed
+# back-end events) through the real gateway while nginx runs on a fake clock
 # (libfaketime reading a timestamp file this script rewrites).  The expected
 # figures are NOT read from Redis: the test replays its own script with the
 # contract's definitions (who was in progress, overdue, at the desk... at the
@@ -47,8 +47,7 @@ $ENV{FAKETIME_NO_CACHE} = 1;
 $ENV{FAKETIME_DONT_FAKE_MONOTONIC} = 1;    # nginx's timers keep real time
 set_clock(vn("2026-11-23 08:00"));
 
-# events: only once the back-end's endpoint exists (issue 5, events engineer)
-our $EVENTS = -e "$ROOT/ngx_dvc_module/ngx_http_dvc_events.c";
+# the back-end's event key (dvc_event_key)
 our $EVENT_KEY = "$TMP/event.key";
 {
     open my $f, '>', $EVENT_KEY or die;
@@ -57,8 +56,7 @@ our $EVENT_KEY = "$TMP/event.key";
     chmod 0600, $EVENT_KEY;
 }
 
-my $extra = $EVENTS ? "    dvc_event_key $EVENT_KEY;\n" : "";
-gateway_defaults(json => 1, extra_http => $extra);
+gateway_defaults(json => 1, extra_http => "    dvc_event_key $EVENT_KEY;\n");
 
 add_block_preprocessor(sub {
     my $block = shift;
@@ -326,33 +324,31 @@ __DATA__
 --- request
 GET /dvc/v1/stats?from=2026-11-23&to=2026-11-23
 --- post_init
-my $E = $main::EVENTS;
-note($E ? "with back-end events" : "the events endpoint is not built yet: submissions only");
 # week 1
 main::submit(d1 => '1.001612', '2026-11-23 09:00');   # manual, 3 days
 main::submit(d2 => '1.001193', '2026-11-23 10:00');   # accepted at once, 2 h: due 13:30
-main::event(d1 => 'accept', '2026-11-23 15:00') if $E;            # desk in time
+main::event(d1 => 'accept', '2026-11-23 15:00');            # desk in time
 main::event(d2 => 'request_supplement', '2026-11-23 15:30',       # after its due
-    reason => 'Thiếu bản sao giấy khai sinh', documents => ['Bản sao Giấy khai sinh']) if $E;
+    reason => 'Thiếu bản sao giấy khai sinh', documents => ['Bản sao Giấy khai sinh']);
 main::submit(d3 => '1.002820', '2026-11-24 14:00');   # manual, 5 days
 main::submit(d4 => '1.001193', '2026-11-25 08:00');   # due 10:00
-main::event(d1 => 'resolve', '2026-11-25 10:00') if $E;           # early
-main::event(d4 => 'process', '2026-11-25 10:30') if $E;
-main::event(d4 => 'resolve', '2026-11-25 11:00') if $E;           # late
-main::event(d3 => 'accept', '2026-11-25 15:00') if $E;            # desk late; due Wed 2 15:00
-main::event(d2 => 'stop', '2026-11-26 09:00', reason => 'Công dân không bổ sung hồ sơ đúng hạn') if $E;
+main::event(d1 => 'resolve', '2026-11-25 10:00');           # early
+main::event(d4 => 'process', '2026-11-25 10:30');
+main::event(d4 => 'resolve', '2026-11-25 11:00');           # late
+main::event(d3 => 'accept', '2026-11-25 15:00');            # desk late; due Wed 2 15:00
+main::event(d2 => 'stop', '2026-11-26 09:00', reason => 'Công dân không bổ sung hồ sơ đúng hạn');
 main::submit(d8 => '2.000488', '2026-11-27 09:00');   # manual, 10 days
-main::event(d8 => 'accept', '2026-11-27 11:00') if $E;            # due Dec 11
+main::event(d8 => 'accept', '2026-11-27 11:00');            # due Dec 11
 main::submit(d5 => '1.001612', '2026-11-27 16:00');   # deadline Mon 16:00
 main::submit(d6 => '1.002820', '2026-11-28 10:00');   # Saturday: deadline Mon 17:00
 # week 2
-main::event(d5 => 'refuse', '2026-11-30 08:00', reason => 'Hồ sơ không thuộc thẩm quyền giải quyết') if $E;
+main::event(d5 => 'refuse', '2026-11-30 08:00', reason => 'Hồ sơ không thuộc thẩm quyền giải quyết');
 main::submit(d7 => '1.001193', '2026-11-30 16:30');   # past the 15:00 cut-off: due Tue 09:30
 main::event(d3 => 'delay', '2026-12-01 09:00', reason => 'Cần xác minh thêm tại địa phương',
-    new_due_at => '2026-12-10T17:00:00+07:00') if $E;
+    new_due_at => '2026-12-10T17:00:00+07:00');
 main::event(d8 => 'delay', '2026-12-01 10:00', reason => 'Chờ ý kiến của cơ quan liên quan',
-    new_due_at => '2026-12-18T17:00:00+07:00') if $E;
-main::event(d3 => 'resolve', '2026-12-04 09:00') if $E;           # late, apologised
+    new_due_at => '2026-12-18T17:00:00+07:00');
+main::event(d3 => 'resolve', '2026-12-04 09:00');           # late, apologised
 main::submit(d9 => '1.001612', '2026-12-07 09:00');
 
 my @periods = (['week 1', '2026-11-23', '2026-11-29'], ['week 2', '2026-11-30', '2026-12-06'],
@@ -377,7 +373,7 @@ is($none->{received_new} + $none->{awaiting_acceptance}, 0, "a mismatched pair c
 # the script is not empty: the figures checked above are not all zero
 my $w1 = main::expected('2026-11-23', '2026-11-29');
 ok($w1->{awaiting_acceptance} >= 1 && $w1->{received_new} >= 1, "week 1 has dossiers received and waiting");
-if ($E) {
+{
     is($w1->{resolved_early}, 1, "d1 resolved early");
     is($w1->{resolved_late}, 1, "d4 resolved late");
     is($w1->{stopped}, 1, "d2 stopped");
@@ -503,9 +499,9 @@ note("seeded " . scalar(keys %C) . " counter hashes, $fields day fields");
 %main::BY = ();
 main::submit(q1 => '1.001193', '2025-06-10 09:00');    # accepted at once, due 11:00
 main::submit(q3 => '1.001193', '2025-06-10 09:30');    # due 11:30, left open
-main::event(q1 => 'resolve', '2025-06-10 10:30') if $main::EVENTS;
+main::event(q1 => 'resolve', '2025-06-10 10:30');
 main::submit(q2 => '1.001612', '2025-06-11 14:00');    # waits at the desk
-main::event(q2 => 'accept', '2025-06-12 08:00') if $main::EVENTS;
+main::event(q2 => 'accept', '2025-06-12 08:00');
 ok(redis_cmd('HEXISTS', 'dvc:st:all:received_online', '20250610'), "the gateway counted into the seeded hash");
 
 # ---- the expectation from the timelines (not from the counters)
