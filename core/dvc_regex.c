@@ -1159,6 +1159,32 @@ simple_match(const dvc_regex_t *re, const unsigned char *s, size_t len)
 
     for (i = 0; i < re->nitems; i++) {
         it = &re->items[i];
+        if (it->max == SIMPLE_UNBOUNDED && it->min <= 1) {
+            /* x+ or x*: the whole run, code points or not */
+            size_t start = pos;
+
+            while (pos < len && it->tab[s[pos]]) {
+                pos++;
+            }
+            if (it->min == 1 && pos == start) {
+                return 0;
+            }
+            continue;
+        }
+        if (it->min == it->max && !it->other) {
+            /* x{n} of ASCII: exactly n bytes */
+            size_t end = pos + it->min;
+
+            if (end > len) {
+                return 0;
+            }
+            for (; pos < end; pos++) {
+                if (!it->tab[s[pos]]) {
+                    return 0;
+                }
+            }
+            continue;
+        }
         for (n = 0; pos < len; pos++) {
             t = it->tab[s[pos]];
             if (t == SIMPLE_CP) {

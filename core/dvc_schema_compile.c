@@ -1068,6 +1068,17 @@ compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
         nm->depreq = idx;
         nm->ndepreq = (uint32_t) m->n;
     }
+    /* required names as a bitmap beside the instance's present bits: one
+     * test at the object's end when all are there */
+    s->req_fast = out <= 128;
+    for (i = 0; i < out; i++) {
+        if (s->names[i].ndepreq) {
+            s->req_fast = 0;
+        }
+        if (i < 128 && s->names[i].required) {
+            s->req_mask[i / 64] |= (uint64_t) 1 << (i % 64);
+        }
+    }
 }
 
 static dvc_regex_t *

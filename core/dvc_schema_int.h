@@ -226,6 +226,8 @@ struct dvc_snode {
     dvc_spat_t     *pprops;
     size_t          npprops;
     dvc_snode_t    *addl, *uneval_props, *propnames;
+    uint64_t        req_mask[2];    /* required names (req_fast) */
+    uint8_t         req_fast;       /* <= 128 names, no dependentRequired */
 
     const char     *loc;            /* schema location of this subschema */
     const char     *msg_vi;         /* x-dvc-messages, or NULL */

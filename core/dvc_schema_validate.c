@@ -118,15 +118,20 @@ dvc_run_offset(const dvc_validate_ctx_t *v)
     return v->fed + (v->in_parse ? yajl_get_bytes_consumed(v->h) : 0);
 }
 
-static int
+static int path_grow(dvc_validate_ctx_t *v, size_t extra);
+
+static inline int
 path_reserve(dvc_validate_ctx_t *v, size_t extra)
+{
+    return v->path_len + extra <= v->path_cap ? 0 : path_grow(v, extra);
+}
+
+static int
+path_grow(dvc_validate_ctx_t *v, size_t extra)
 {
     size_t  cap;
     char   *p;
 
-    if (v->path_len + extra <= v->path_cap) {
-        return 0;
-    }
     cap = v->path_cap ? v->path_cap : 256;
     while (cap < v->path_len + extra) {
         cap *= 2;
@@ -334,7 +339,7 @@ dynamic_target(const dvc_vi_t *vi, const dvc_snode_t *s)
     return found;
 }
 
-static dvc_vi_t *spawn(dvc_validate_ctx_t *v, const dvc_snode_t *s,
+static inline dvc_vi_t *spawn(dvc_validate_ctx_t *v, const dvc_snode_t *s,
     dvc_vi_t *up, int rel, uint32_t index, int root, dvc_errlist_t *sink,
     const char *fcode, int depth);
 
@@ -362,39 +367,21 @@ child(dvc_validate_ctx_t *v, dvc_vi_t *vi, dvc_vi_t **last,
     *last = c;
 }
 
-static dvc_vi_t *
-spawn(dvc_validate_ctx_t *v, const dvc_snode_t *s, dvc_vi_t *up, int rel,
-    uint32_t index, int root, dvc_errlist_t *sink, const char *fcode,
-    int depth)
+/* What spawn does beyond the common leaf: unevaluated* state, a large
+ * names bitmap, the false schema, in-place children. */
+static dvc_vi_t * __attribute__((noinline))
+spawn_more(dvc_validate_ctx_t *v, dvc_vi_t *vi, dvc_errlist_t *sink,
+    const char *fcode, int depth)
 {
-    dvc_vi_t *vi, *last = NULL;
-    size_t    i;
+    const dvc_snode_t *s = vi->s;
+    dvc_vi_t          *last = NULL;
+    size_t             i;
 
-    /* a bare $ref is its target (a bounded walk: refs may loop), as long
-     * as skipping it leaves the dynamic scope as it was: its resource is
-     * already there through the instance above */
-    for (i = 0; s->passthrough && i < 8 && up != NULL && up->s->res == s->res;
-         i++)
-    {
-        s = s->ref;
-    }
-    vi = vi_alloc(v);
-    if (vi == NULL || vlist_push(v, vi) != 0) {
-        fatal(v, DVC_ERR_NOMEM);
-        return NULL;
-    }
-    if (v->schema->track) {
+    if (vi->tracked) {
         memset(&vi->eval, 0, sizeof(vi->eval));
         memset(&vi->uneval_ok, 0, sizeof(vi->uneval_ok));
         memset(&vi->uneval_errs, 0, sizeof(vi->uneval_errs));
     }
-    vi->s = s;
-    vi->up = up;
-    vi->rel = (uint8_t) rel;
-    vi->root = (uint8_t) root;
-    vi->index = index;
-    vi->sink = sink;
-    vi->valid = 1;
     if (s->nnames > 128) {
         vi->present_heap = dvc_calloc(v->alloc, (s->nnames + 63) / 64, 8);
         if (vi->present_heap == NULL) {
@@ -403,7 +390,6 @@ spawn(dvc_validate_ctx_t *v, const dvc_snode_t *s, dvc_vi_t *up, int rel,
         }
         v->present_heaps = 1;
     }
-    vi->tracked = (uint8_t) v->schema->track;
     if (s->kw & KW_FALSE) {
         vi->valid = 0;
         dvc_err_add(v, vi, fcode, NULL, NULL, 0, NULL);
@@ -457,6 +443,42 @@ spawn(dvc_validate_ctx_t *v, const dvc_snode_t *s, dvc_vi_t *up, int rel,
                       (uint32_t) i, sink, 1, depth);
             }
         }
+    }
+    return vi;
+}
+
+
+static inline dvc_vi_t *
+spawn(dvc_validate_ctx_t *v, const dvc_snode_t *s, dvc_vi_t *up, int rel,
+    uint32_t index, int root, dvc_errlist_t *sink, const char *fcode,
+    int depth)
+{
+    dvc_vi_t *vi;
+    size_t    i;
+
+    /* a bare $ref is its target (a bounded walk: refs may loop), as long
+     * as skipping it leaves the dynamic scope as it was: its resource is
+     * already there through the instance above */
+    for (i = 0; s->passthrough && i < 8 && up != NULL && up->s->res == s->res;
+         i++)
+    {
+        s = s->ref;
+    }
+    vi = vi_alloc(v);
+    if (vi == NULL || vlist_push(v, vi) != 0) {
+        fatal(v, DVC_ERR_NOMEM);
+        return NULL;
+    }
+    vi->s = s;
+    vi->up = up;
+    vi->rel = (uint8_t) rel;
+    vi->root = (uint8_t) root;
+    vi->index = index;
+    vi->sink = sink;
+    vi->valid = 1;
+    vi->tracked = (uint8_t) v->schema->track;
+    if (vi->tracked || s->nnames > 128 || (s->kw & (KW_FALSE | KW_INPLACE))) {
+        return spawn_more(v, vi, sink, fcode, depth);
     }
     return vi;
 }
@@ -831,7 +853,20 @@ end_value(dvc_validate_ctx_t *v, size_t vbeg, size_t mark, int tok,
     size_t i;
 
     for (i = v->nv; i > vbeg; i--) {
-        finalize(v, v->vlist[i - 1], tok, count);
+        dvc_vi_t *vi = v->vlist[i - 1];
+
+        /* the common leaf under properties/items: finalize's outcome
+         * without the call */
+        if (!(vi->s->kw & (KW_INPLACE | KW_UNEVAL)) && vi->root
+            && (vi->rel == REL_PROP || vi->rel == REL_ADDL
+                || vi->rel == REL_ITEM))
+        {
+            if (!vi->valid) {
+                vi->up->valid = 0;
+            }
+            continue;
+        }
+        finalize(v, vi, tok, count);
     }
     v->nv = vbeg;
     if (!v->schema->track && !v->present_heaps) {
@@ -859,7 +894,12 @@ check_object_end(dvc_validate_ctx_t *v, dvc_vi_t *vi, dvc_frame_t *f)
         vi->valid = 0;
         dvc_err_add(v, vi, "maxProperties", "maxProperties", NULL, 0, NULL);
     }
-    for (i = 0; i < s->nnames; i++) {
+    /* the common case, every required member there: one test (with
+     * <= 128 names the present bits are in the instance itself) */
+    i = s->req_fast
+        && ((s->req_mask[0] & ~vi->present[0])
+            | (s->req_mask[1] & ~vi->present[1])) == 0 ? s->nnames : 0;
+    for (; i < s->nnames; i++) {
         nm = &s->names[i];
         if (nm->required && !present_get(vi, i)) {
             vi->valid = 0;
