@@ -112,10 +112,11 @@ dvc_name_mix(uint64_t h, uint64_t w)
 
 #define DVC_ONES   0x0101010101010101ull
 #define DVC_HIGHS  0x8080808080808080ull
-/* nonzero if a byte of w is b (exact for the one-bit test of any byte) */
+/* the high bit of a byte is set where w has byte b, or after one that
+ * is (only whether any is set counts: & DVC_HIGHS is taken once, at the
+ * end) */
 #define DVC_HAS_BYTE(w, b) \
-    ((((w) ^ (DVC_ONES * (b))) - DVC_ONES) & ~((w) ^ (DVC_ONES * (b))) \
-     & DVC_HIGHS)
+    ((((w) ^ (DVC_ONES * (b))) - DVC_ONES) & ~((w) ^ (DVC_ONES * (b))))
 
 static inline uint32_t
 dvc_name_hash_special(const char *k, size_t len, int *special)
@@ -152,7 +153,7 @@ dvc_name_hash_special(const char *k, size_t len, int *special)
         h = dvc_name_mix(h, w);
     }
     h = dvc_name_mix(h, 0x2545f4914f6cdd1dull);
-    *special = sp != 0;
+    *special = (sp & DVC_HIGHS) != 0;
     return (uint32_t) h;
 }
 

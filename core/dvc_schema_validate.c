@@ -621,7 +621,7 @@ check_failed(dvc_validate_ctx_t *v, dvc_vi_t *vi, const char *code)
     dvc_err_add(v, vi, code, code, NULL, 0, NULL);
 }
 
-static void
+static inline void
 check_scalar(dvc_validate_ctx_t *v, dvc_vi_t *vi, int tok, const char *t,
     size_t len, size_t *cps)
 {
@@ -1068,7 +1068,8 @@ check_array_end(dvc_validate_ctx_t *v, dvc_vi_t *vi, dvc_frame_t *f)
 static int
 go_on(dvc_validate_ctx_t *v)
 {
-    return v->status == 0 && !v->capped;
+    /* one test: this runs at every callback */
+    return (v->status | v->capped) == 0;
 }
 
 /* The instances of a value starting now: [*vbeg, v->nv); *mark is the

@@ -355,6 +355,53 @@ test_compile_errors(void **state)
     dvc_schema_free(s);
 }
 
+/* Member names are hashed and copied into the path eight bytes at a time:
+ * '~' and '/' must be escaped wherever they sit (first word, overlapping
+ * tail, short names), and names must still find their properties. */
+static void
+test_key_escapes(void **state)
+{
+    static const char *keys[] = {
+        "a/", "~", "abcdefg/", "abcdefgh~", "/bcdefghijklmnop",
+        "abcdefghijklmnopq/", "a/b~c/d~e/f~g/h~i/j", "abcdefghijklmnop",
+    };
+    static const char *paths[] = {
+        "/a~1", "/~0", "/abcdefg~1", "/abcdefgh~0", "/~1bcdefghijklmnop",
+        "/abcdefghijklmnopq~1", "/a~1b~0c~1d~0e~1f~0g~1h~0i~1j",
+        "/abcdefghijklmnop",
+    };
+    dvc_schema_t       *s;
+    dvc_validate_ctx_t *v;
+    char                doc[512];
+    size_t              i, n = 0;
+
+    (void) state;
+    s = compile("{\"properties\":{\"abcdefghijklmnop\":{\"type\":\"string\"},"
+                "\"a/b~c/d~e/f~g/h~i/j\":{\"type\":\"string\"}},"
+                "\"additionalProperties\":{\"type\":\"string\"}}");
+    v = dvc_validate_new(&dvc_alloc_std, s, NULL);
+    doc[n++] = '{';
+    for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        n += (size_t) snprintf(doc + n, sizeof(doc) - n, "%s\"%s\":%zu",
+                               i ? "," : "", keys[i], i);
+    }
+    doc[n++] = '}';
+    assert_int_equal(run(v, doc, n, 0), DVC_INVALID);
+    assert_int_equal(dvc_validate_error_count(v), 8);
+    for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+        assert_string_equal(dvc_validate_error(v, i)->path, paths[i]);
+        assert_string_equal(dvc_validate_error(v, i)->code, "type");
+    }
+    assert_non_null(strstr(dvc_validate_error(v, 6)->keyword,
+                           "/properties/a~1b~0c~1d~0e~1f~0g~1h~0i~1j/type"));
+    assert_non_null(strstr(dvc_validate_error(v, 7)->keyword,
+                           "/properties/abcdefghijklmnop/type"));
+    assert_non_null(strstr(dvc_validate_error(v, 0)->keyword,
+                           "/additionalProperties/type"));
+    dvc_validate_free(v);
+    dvc_schema_free(s);
+}
+
 /* A schema and a dossier as files: $ref to another file of the folder. */
 static void
 test_files(void **state)
@@ -670,6 +717,7 @@ main(void)
         cmocka_unit_test(test_error_cap),
         cmocka_unit_test(test_conditional_errors),
         cmocka_unit_test(test_compile_errors),
+        cmocka_unit_test(test_key_escapes),
         cmocka_unit_test(test_files),
         cmocka_unit_test(test_uri_map),
         cmocka_unit_test(test_allocator),
