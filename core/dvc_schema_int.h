@@ -165,6 +165,29 @@ dvc_name_hash(const char *k, size_t len)
     return dvc_name_hash_special(k, len, &special);
 }
 
+/* memcpy(dst, src, len) for a member name, short ones without a call
+ * (two overlapping loads and stores, all within len bytes) */
+static inline void
+dvc_name_copy(char *dst, const char *src, size_t len)
+{
+    uint64_t a, b;
+    uint32_t c, d;
+
+    if (len >= 8 && len <= 16) {
+        memcpy(&a, src, 8);
+        memcpy(&b, src + len - 8, 8);
+        memcpy(dst, &a, 8);
+        memcpy(dst + len - 8, &b, 8);
+    } else if (len >= 4 && len < 8) {
+        memcpy(&c, src, 4);
+        memcpy(&d, src + len - 4, 4);
+        memcpy(dst, &c, 4);
+        memcpy(dst + len - 4, &d, 4);
+    } else {
+        memcpy(dst, src, len);
+    }
+}
+
 /* memcmp(a, b, len) == 0 for the short names of schemas, without a call */
 static inline int
 dvc_name_eq(const char *a, const char *b, size_t len)

@@ -163,7 +163,7 @@ path_push_key(dvc_validate_ctx_t *v, const char *k, size_t len)
     p = v->path + v->path_len;
     *p++ = '/';
     if (!special) {
-        memcpy(p, k, len);
+        dvc_name_copy(p, k, len);
         v->path_len += len + 1;
         return h;
     }

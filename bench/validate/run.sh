@@ -5,16 +5,25 @@
 # REPS=5 interleaved rounds (C yajl+ours, then node ajv, per input); the
 # median docs/s and MB/s of each is printed with the ratios ours/ajv and
 # ours/yajl.  PIN=N pins every process to CPU N.  Needs node and the peer's
-# node_modules (PEER, default ../shared/bench/peers/node: `npm ci` there).
+# node_modules (PEER, default ../shared/bench/peers/node; when it has none,
+# its package-lock is installed with `npm ci` in build/bench/peer-node).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs=${1:-1}
 reps=${REPS:-5}
+slice=$(python3 -c "print(${1:-1} / 5)")
 peer=${PEER:-../shared/bench/peers/node}
 fixtures=${FIXTURES:-../shared/bench/fixtures}
 out=build/bench/validate
 make -s build/bench/validate_bench
-[[ -d $peer/node_modules ]] || (cd "$peer" && npm ci --silent)
+if [[ ! -d $peer/node_modules ]]; then
+    # ../shared is read-only: install the peer's locked packages in build/
+    mkdir -p build/bench/peer-node
+    install -m 644 "$peer/package.json" "$peer/package-lock.json" build/bench/peer-node/
+    [[ -d build/bench/peer-node/node_modules ]] \
+        || (cd build/bench/peer-node && npm ci --silent --no-audit --no-fund)
+    peer=build/bench/peer-node
+fi
 python3 bench/validate/make-bulk.py "$fixtures" "$out" >/dev/null
 pin=()
 if [[ -n "${PIN:-}" ]]; then pin=(taskset -c "$PIN"); fi
@@ -26,7 +35,9 @@ log=$out/results.txt
 for ((r = 1; r <= reps; r++)); do
     for inp in "${inputs[@]}"; do
         read -r name schema doc <<<"$inp"
-        "${pin[@]}" build/bench/validate_bench "$schema" "$doc" "$secs" 1 \
+        # yajl and ours alternate in 5 slices of secs/5 each, so a change
+        # of load on the shared machine hits both alike
+        "${pin[@]}" build/bench/validate_bench "$schema" "$doc" "$slice" 5 \
             | sed "s/^RESULT /RESULT $name /" >>"$log"
         "${pin[@]}" node bench/validate/ajv.mjs "$peer" "$schema" "$doc" "$secs" \
             | sed "s/^RESULT /RESULT $name /" >>"$log"
@@ -35,12 +46,17 @@ done
 
 python3 - "$log" "$reps" <<'PY'
 import re, statistics, sys
-rows = {}
+rows, pairs, last = {}, {}, {}
 for line in open(sys.argv[1]):
     m = re.match(r'RESULT (\S+) (\S+) bytes=(\d+) docs_per_s=([\d.]+) MB_per_s=([\d.]+)', line)
     if m:
         rows.setdefault((m[1], m[2]), []).append((float(m[4]), float(m[5]), int(m[3])))
-print('median of %s interleaved rounds' % sys.argv[2])
+        # each ours slice right after its yajl slice: their ratio
+        if m[2] == 'yajl':
+            last[m[1]] = float(m[4])
+        elif m[2] == 'ours' and m[1] in last:
+            pairs.setdefault(m[1], []).append(last.pop(m[1]) / float(m[4]))
+print('median of %s interleaved rounds (C: 5 alternating yajl/ours slices each)' % sys.argv[2])
 print('%-9s %-5s %9s %12s %9s' % ('input', 'impl', 'bytes', 'docs/s', 'MB/s'))
 for inp in ['dossier', 'bulk-1MB']:
     med = {}
@@ -48,7 +64,9 @@ for inp in ['dossier', 'bulk-1MB']:
         v = rows[(inp, impl)]
         med[impl] = statistics.median(x[0] for x in v), statistics.median(x[1] for x in v)
         print('%-9s %-5s %9d %12.1f %9.2f' % (inp, impl, v[0][2], med[impl][0], med[impl][1]))
-    print('%-9s ours/ajv = %.2f   ours/yajl-ceiling = %.2f (yajl/ours = %.2fx)' % (
+    print('%-9s ours/ajv = %.2f   ours/yajl-ceiling = %.2f (yajl/ours = %.2fx; '
+          'median of %d paired slices %.2fx)' % (
         inp, med['ours'][0] / med['ajv'][0], med['ours'][0] / med['yajl'][0],
-        med['yajl'][0] / med['ours'][0]))
+        med['yajl'][0] / med['ours'][0], len(pairs[inp]),
+        statistics.median(pairs[inp])))
 PY
