@@ -1025,9 +1025,10 @@ compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
         }
     }
     s->nnames = out;
-    for (k = 4; k < 2 * out; k *= 2) {
+    /* a quarter full at most: most lookups end at the first slot */
+    for (k = 8; k < 4 * out; k *= 2) {
     }
-    s->name_tab = dvc_arena_alloc(&c->schema->arena, k * sizeof(uint32_t));
+    s->name_tab = dvc_arena_alloc(&c->schema->arena, k * sizeof(uint64_t));
     if (s->name_tab == NULL) {
         fail(c, "out of memory");
         return;
@@ -1041,7 +1042,7 @@ compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
              h = (h + 1) & s->name_mask)
         {
         }
-        s->name_tab[h] = (uint32_t) i + 1;
+        s->name_tab[h] = (uint64_t) s->names[i].hash << 32 | (uint32_t) (i + 1);
     }
     for (i = 0; i < out; i++) {
         s->nrequired += s->names[i].required;

@@ -244,7 +244,8 @@ struct dvc_snode {
     uint8_t         unique;
     uint8_t         passthrough;    /* only a $ref: use its target */
     uint32_t        name_mask;      /* name_tab size - 1 */
-    uint32_t       *name_tab;       /* hash -> names index + 1; 0 empty */
+    uint64_t       *name_tab;       /* hash << 32 | (names index + 1);
+                                       0 empty */
     dvc_sname_t    *names;          /* sorted by key */
     size_t          nnames, nrequired;
     dvc_spat_t     *pprops;

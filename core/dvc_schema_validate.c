@@ -296,17 +296,20 @@ present_set(dvc_vi_t *vi, size_t j)
 static int
 sname_lookup(const dvc_snode_t *s, const char *k, size_t len, uint32_t hash)
 {
-    uint32_t           i, j;
+    uint32_t           i;
+    uint64_t           e;
     const dvc_sname_t *nm;
 
-    for (i = hash & s->name_mask; (j = s->name_tab[i]) != 0;
+    /* the slot holds the hash too: a miss never touches names[] */
+    for (i = hash & s->name_mask; (e = s->name_tab[i]) != 0;
          i = (i + 1) & s->name_mask)
     {
-        nm = &s->names[j - 1];
-        if (nm->hash == hash && nm->len == len
-            && dvc_name_eq(nm->key, k, len))
-        {
-            return (int) j - 1;
+        if ((uint32_t) (e >> 32) != hash) {
+            continue;
+        }
+        nm = &s->names[(uint32_t) e - 1];
+        if (nm->len == len && dvc_name_eq(nm->key, k, len)) {
+            return (int) (uint32_t) e - 1;
         }
     }
     return -1;
