@@ -624,7 +624,7 @@ check_failed(dvc_validate_ctx_t *v, dvc_vi_t *vi, const char *code)
     dvc_err_add(v, vi, code, code, NULL, 0, NULL);
 }
 
-static inline void
+static inline __attribute__((always_inline)) void
 check_scalar(dvc_validate_ctx_t *v, dvc_vi_t *vi, int tok, const char *t,
     size_t len, size_t *cps)
 {
@@ -849,7 +849,7 @@ decided:
     }
 }
 
-static void
+static inline __attribute__((always_inline)) void
 end_value(dvc_validate_ctx_t *v, size_t vbeg, size_t mark, int tok,
     uint32_t count)
 {
@@ -1077,7 +1077,7 @@ go_on(dvc_validate_ctx_t *v)
 
 /* The instances of a value starting now: [*vbeg, v->nv); *mark is the
  * instance stack to pop back to when it ends. */
-static void
+static inline __attribute__((always_inline)) void
 begin_value(dvc_validate_ctx_t *v, size_t *vbeg, size_t *mark)
 {
     dvc_frame_t       *f;
@@ -1151,7 +1151,7 @@ rec_token(dvc_validate_ctx_t *v, int type, const char *t, size_t len)
     }
 }
 
-static int
+static inline __attribute__((always_inline)) int
 on_scalar(dvc_validate_ctx_t *v, int tok, const char *t, size_t len)
 {
     size_t vbeg, mark, i, cps = SIZE_MAX;
