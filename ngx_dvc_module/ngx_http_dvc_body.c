@@ -29,6 +29,9 @@ static void ngx_http_dvc_body_cleanup(void *data);
 
 static ngx_http_request_body_filter_pt  ngx_http_next_request_body_filter;
 
+static ngx_str_t  ngx_http_dvc_body_ts_header = ngx_string("X-DVC-Timestamp");
+static ngx_str_t  ngx_http_dvc_body_sig_header = ngx_string("X-DVC-Signature");
+
 
 ngx_int_t
 ngx_http_dvc_body_init(ngx_conf_t *cf)
@@ -380,6 +383,92 @@ ngx_http_dvc_body_cleanup(void *data)
         ngx_http_dvc_scan_put(b->dmcf, b->scan);
         b->scan = NULL;
     }
+}
+
+
+/* 1 if the request carries either header of a back-end's signature. */
+ngx_int_t
+ngx_http_dvc_body_signed(ngx_http_request_t *r)
+{
+    return ngx_http_dvc_find_header(r, &ngx_http_dvc_body_ts_header) != NULL
+           || ngx_http_dvc_find_header(r, &ngx_http_dvc_body_sig_header)
+              != NULL;
+}
+
+
+static void
+ngx_http_dvc_body_sig_cleanup(void *data)
+{
+    ngx_http_dvc_body_t *b = data;
+
+    dvc_sig_free(b->sig);
+    b->sig = NULL;
+}
+
+
+/*
+ * A request signed as the back-end signs its events (counter and postal
+ * intake): the headers are checked before the body is read, then the MAC
+ * under every dvc_event_key starts over the signed prefix (the target as
+ * sent in the request line) and the body filter feeds it.  Call before
+ * ngx_http_dvc_body_read(); mac receives the header's MAC for the verdict
+ * (dvc_sig_finish).  NGX_OK; NGX_DECLINED with *why (signature_missing,
+ * signature_stale); NGX_ERROR.
+ */
+ngx_int_t
+ngx_http_dvc_body_sign(ngx_http_request_t *r, ngx_http_dvc_body_t *b,
+    u_char *mac, dvc_sig_result_t *why)
+{
+    int64_t                    t;
+    ngx_table_elt_t           *ts, *sig;
+    dvc_sig_result_t           res;
+    ngx_pool_cleanup_t        *cln;
+    ngx_http_dvc_main_conf_t  *dmcf;
+
+    dmcf = ngx_http_get_module_main_conf(r, ngx_http_dvc_module);
+
+    ts = ngx_http_dvc_find_header(r, &ngx_http_dvc_body_ts_header);
+    sig = ngx_http_dvc_find_header(r, &ngx_http_dvc_body_sig_header);
+
+    res = dvc_sig_parse(ts ? (const char *) ts->value.data : NULL,
+                        ts ? ts->value.len : 0,
+                        sig ? (const char *) sig->value.data : NULL,
+                        sig ? sig->value.len : 0, &t, mac);
+
+    if (res == DVC_SIG_OK) {
+        res = dvc_sig_fresh(t, ngx_time());
+    }
+
+    if (res != DVC_SIG_OK) {
+        *why = res;
+        return NGX_DECLINED;
+    }
+
+    ngx_http_dvc_pool_alloc(r->pool, &b->alloc);
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->sig = dvc_sig_begin(&b->alloc, dmcf->event_keys->elts,
+                           dmcf->event_keys->nelts,
+                           (const char *) ts->value.data, ts->value.len,
+                           (const char *) r->method_name.data,
+                           r->method_name.len,
+                           (const char *) r->unparsed_uri.data,
+                           r->unparsed_uri.len);
+
+    cln->handler = ngx_http_dvc_body_sig_cleanup;
+    cln->data = b;
+
+    if (b->sig == NULL) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "dvc: a signature's MAC cannot start");
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
 }
 
 

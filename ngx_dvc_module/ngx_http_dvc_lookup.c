@@ -35,6 +35,8 @@ typedef enum {
     DVC_F_HISTORY,
     DVC_F_APPOINTMENT_AT,
     DVC_F_APOLOGY,
+    DVC_F_CHANNEL,
+    DVC_F_RATING,
     DVC_F_LAST
 } ngx_http_dvc_field_e;
 
@@ -53,6 +55,8 @@ static ngx_str_t  ngx_http_dvc_lookup_fields[] = {
     ngx_string("history"),
     ngx_string("appointment_at"),
     ngx_string("apology"),
+    ngx_string("channel"),
+    ngx_string("rating"),
 };
 
 
@@ -407,6 +411,16 @@ ngx_http_dvc_lookup_answer(ngx_http_request_t *r, redisReply **f)
                    st->slug, (int) st->number, st->name_vi, st->name_en);
     dvc_buf_putc(&b, ',');
     ngx_http_dvc_json_field(&b, "delivery", f[DVC_F_DELIVERY]);
+    /* how it reached the desk; dossiers recorded before channels were
+     * kept all came online */
+    dvc_buf_puts(&b, ",\"channel\":");
+    if (f[DVC_F_CHANNEL]->type == REDIS_REPLY_STRING) {
+        dvc_buf_json_str(&b, f[DVC_F_CHANNEL]->str, f[DVC_F_CHANNEL]->len);
+
+    } else {
+        dvc_buf_puts(&b, "\"online\"");
+    }
+
     dvc_buf_putc(&b, ',');
     ngx_http_dvc_json_field(&b, "submitted_at", f[DVC_F_SUBMITTED_AT]);
     dvc_buf_putc(&b, ',');
@@ -430,6 +444,8 @@ ngx_http_dvc_lookup_answer(ngx_http_request_t *r, redisReply **f)
         dvc_buf_puts(&b, "null");
     }
 
+    dvc_buf_putc(&b, ',');
+    ngx_http_dvc_json_field(&b, "rating", f[DVC_F_RATING]);
     dvc_buf_putc(&b, ',');
     ngx_http_dvc_json_field(&b, "updated_at", f[DVC_F_UPDATED_AT]);
     dvc_buf_puts(&b, overdue ? ",\"overdue\":true" : ",\"overdue\":false");

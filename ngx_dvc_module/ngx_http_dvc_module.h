@@ -15,6 +15,7 @@
 
 #include "dvc_alloc.h"
 #include "dvc_buf.h"
+#include "dvc_hmac.h"
 #include "dvc_dossier_scan.h"
 
 
@@ -220,6 +221,9 @@ void ngx_http_dvc_body_finish(ngx_http_dvc_body_t *b);
 ngx_int_t ngx_http_dvc_body_verdict(ngx_http_request_t *r,
     ngx_http_dvc_body_t *b, ngx_int_t *rc);
 ngx_int_t ngx_http_dvc_is_json(ngx_http_request_t *r);
+ngx_int_t ngx_http_dvc_body_signed(ngx_http_request_t *r);
+ngx_int_t ngx_http_dvc_body_sign(ngx_http_request_t *r,
+    ngx_http_dvc_body_t *b, u_char *mac, dvc_sig_result_t *why);
 
 
 /* Procedures and pooled contexts (ngx_http_dvc_procedures.c) */

@@ -54,10 +54,20 @@ typedef struct {
 
     ngx_str_t                     idem_key;   /* dvc:idem:<sha256 of header> */
     ngx_str_t                     idem_mark;  /* pending:<nonce> */
+
+    /* counter/postal intake: a paper dossier the one-stop back-end enters,
+     * signed like its events, accepted at once */
+    dvc_channel_t                 channel;
+    u_char                        mac[DVC_HMAC_LEN];
+    unsigned                      is_signed:1;
 } ngx_http_dvc_submit_ctx_t;
 
 
 static void ngx_http_dvc_submit_body_done(ngx_http_request_t *r);
+static ngx_int_t ngx_http_dvc_submit_signature(ngx_http_request_t *r,
+    ngx_http_dvc_submit_ctx_t *ctx, ngx_int_t *rc);
+static ngx_int_t ngx_http_dvc_submit_channel(ngx_http_request_t *r,
+    ngx_http_dvc_submit_ctx_t *ctx, ngx_int_t *rc);
 static ngx_int_t ngx_http_dvc_submit_idempotency(ngx_http_request_t *r,
     ngx_http_dvc_submit_ctx_t *ctx);
 static void ngx_http_dvc_submit_idem_reply(ngx_http_request_t *r,
@@ -102,8 +112,105 @@ ngx_http_dvc_submit(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    ctx->channel = DVC_CHANNEL_ONLINE;
+
+    if (ngx_http_dvc_body_signed(r)
+        && !ngx_http_dvc_submit_signature(r, ctx, &rc))
+    {
+        return rc;
+    }
+
     return ngx_http_dvc_body_read(r, &ctx->b, "submission", 1, 0,
                                   ngx_http_dvc_submit_body_done);
+}
+
+
+/*
+ * A signed submission: the one-stop back-end enters a dossier received by
+ * post or at the counter.  Headers checked now; the MAC follows the body.
+ * 1: go on; 0: answered (403, 401, 500), *rc says how.
+ */
+static ngx_int_t
+ngx_http_dvc_submit_signature(ngx_http_request_t *r,
+    ngx_http_dvc_submit_ctx_t *ctx, ngx_int_t *rc)
+{
+    ngx_int_t                  n;
+    dvc_sig_result_t           why;
+    ngx_http_dvc_error_e       err;
+    ngx_http_dvc_main_conf_t  *dmcf;
+
+    dmcf = ngx_http_get_module_main_conf(r, ngx_http_dvc_module);
+
+    if (dmcf->event_keys == NULL || dmcf->event_keys->nelts == 0) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: signed submission refused: no dvc_event_key "
+                      "configured");
+        err = NGX_HTTP_DVC_ERR_EVENTS_DISABLED;
+        goto refused;
+    }
+
+    n = ngx_http_dvc_body_sign(r, &ctx->b, ctx->mac, &why);
+
+    if (n == NGX_ERROR) {
+        *rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return 0;
+    }
+
+    if (n == NGX_DECLINED) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "dvc: signed submission refused: %s",
+                      dvc_sig_result_code(why));
+        err = why == DVC_SIG_STALE ? NGX_HTTP_DVC_ERR_SIGNATURE_STALE
+                                   : NGX_HTTP_DVC_ERR_SIGNATURE_MISSING;
+        goto refused;
+    }
+
+    ctx->is_signed = 1;
+
+    return 1;
+
+refused:
+
+    *rc = ngx_http_discard_request_body(r);
+
+    if (*rc == NGX_OK) {
+        *rc = ngx_http_dvc_send_error(r, err);
+    }
+
+    return 0;
+}
+
+
+/* "channel": online by default; postal and counter only when signed. */
+static ngx_int_t
+ngx_http_dvc_submit_channel(ngx_http_request_t *r,
+    ngx_http_dvc_submit_ctx_t *ctx, ngx_int_t *rc)
+{
+    dvc_channel_t        ch;
+    dvc_dossier_facts_t  facts;
+
+    dvc_dossier_scan_facts(ctx->b.scan, &facts);
+
+    /* the schema allows only the three names */
+    ch = facts.channel ? dvc_channel_by_name(facts.channel, facts.channel_len)
+                       : DVC_CHANNEL_ONLINE;
+
+    if (ch == DVC_CHANNEL_NONE || ch == DVC_CHANNEL_ONLINE) {
+        return 1;
+    }
+
+    if (!ctx->is_signed) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: submission refused: channel \"%s\" without a "
+                      "signature", facts.channel);
+        *rc = ngx_http_dvc_send_error(r,
+                                      NGX_HTTP_DVC_ERR_CHANNEL_NEEDS_SIGNATURE);
+        return 0;
+    }
+
+    ctx->channel = ch;
+
+    return 1;
 }
 
 
@@ -111,6 +218,9 @@ ngx_http_dvc_submit(ngx_http_request_t *r)
 static void
 ngx_http_dvc_submit_body_done(ngx_http_request_t *r)
 {
+    int                         sig;
+    size_t                      which;
+    ngx_uint_t                  level;
     ngx_int_t                   rc;
     ngx_http_dvc_submit_ctx_t  *ctx;
 
@@ -118,7 +228,25 @@ ngx_http_dvc_submit_body_done(ngx_http_request_t *r)
 
     ngx_http_dvc_body_finish(&ctx->b);
 
-    if (ngx_http_dvc_body_verdict(r, &ctx->b, &rc)) {
+    if (ctx->is_signed) {
+        /* the signature first: an unsigned body is nobody's business */
+        sig = dvc_sig_finish(ctx->b.sig, ctx->mac, &which);
+
+        if (sig != DVC_SIG_OK) {
+            level = sig < 0 ? NGX_LOG_ALERT : NGX_LOG_WARN;
+            ngx_log_error(level, r->connection->log, 0,
+                          "dvc: signed submission refused: %s",
+                          sig < 0 ? "the MAC failed" : "signature_invalid");
+            ngx_http_finalize_request(r, ngx_http_dvc_send_error(r,
+                                  sig < 0 ? NGX_HTTP_DVC_ERR_INTERNAL
+                                          : NGX_HTTP_DVC_ERR_SIGNATURE_INVALID));
+            return;
+        }
+    }
+
+    if (ngx_http_dvc_body_verdict(r, &ctx->b, &rc)
+        && ngx_http_dvc_submit_channel(r, ctx, &rc))
+    {
         rc = ngx_http_dvc_submit_idempotency(r, ctx);
     }
 
@@ -393,7 +521,7 @@ static ngx_int_t
 ngx_http_dvc_submit_record(ngx_http_request_t *r,
     ngx_http_dvc_submit_ctx_t *ctx)
 {
-    int                        argc, status;
+    int                        argc, status, accept_now;
     char                       accepted_ts[NGX_INT64_LEN + 1];
     char                       due_vn[DVC_TIME_VN_LEN + 1];
     char                       due_ts[NGX_INT64_LEN + 1];
@@ -426,7 +554,9 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
     p = ctx->b.proc->procedure;
     dvc_dossier_scan_facts(ctx->b.scan, &facts);
 
-    status = p->accept_auto ? DVC_STATUS_ACCEPTED : DVC_STATUS_SUBMITTED;
+    /* accepted at once: the procedure says so, or the desk entered it */
+    accept_now = p->accept_auto || ctx->channel != DVC_CHANNEL_ONLINE;
+    status = accept_now ? DVC_STATUS_ACCEPTED : DVC_STATUS_SUBMITTED;
     st = dvc_status_info(status);
 
     /* the lookup token: 128 bits from the CSPRNG; only its hash is kept */
@@ -482,7 +612,7 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
     dvc_buf_init(&receipt, &ctx->b.alloc);
     due = 0;
 
-    if (p->accept_auto) {
+    if (accept_now) {
 
         /* accepted at once: the deadline's clock starts now */
         rc = ngx_http_dvc_accept(r, dmcf, p, ctx->code, rfacts.data,
@@ -503,7 +633,8 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
 
         dvc_buf_putc(&history, ',');
         ngx_http_dvc_history_entry(&history, ctx->now_vn, DVC_STATUS_ACCEPTED,
-                                   "gateway");
+                                   ctx->channel == DVC_CHANNEL_ONLINE
+                                   ? "gateway" : "back-end");
     }
 
     dvc_buf_putc(&history, ']');
@@ -517,7 +648,12 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
                    ctx->code, p->code, st->slug, status, ctx->now_vn,
                    (int) ctx->token_len, ctx->token, (int) ack.len, ack.data);
 
-    if (p->accept_auto) {
+    if (ctx->channel != DVC_CHANNEL_ONLINE) {
+        dvc_buf_printf(&answer, ",\"channel\":\"%s\"",
+                       dvc_channel_name(ctx->channel));
+    }
+
+    if (accept_now) {
         dvc_buf_printf(&answer, ",\"accepted_at\":\"%s\",\"due_at\":\"%s\","
                        "\"receipt\":\"%.*s\"", ctx->now_vn, due_vn,
                        (int) receipt.len, receipt.data);
@@ -535,7 +671,7 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
     ngx_memzero(&st_change, sizeof(dvc_stat_change_t));
     st_change.kind = DVC_STAT_SUBMISSION;
     st_change.at = ctx->now;
-    st_change.channel = DVC_CHANNEL_ONLINE;
+    st_change.channel = ctx->channel;
     st_change.due = due;
 
     stw = ngx_palloc(r->pool, sizeof(ngx_http_dvc_stats_write_t));
@@ -587,7 +723,7 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
     dvc_sarg("history");        dvc_arg(history.data, history.len);
     dvc_sarg("ack");            dvc_arg(ack.data, ack.len);
 
-    if (p->accept_auto) {
+    if (accept_now) {
         dvc_sarg("accepted_at");    dvc_sarg(ctx->now_vn);
         dvc_sarg("accepted_ts");    dvc_sarg(accepted_ts);
         dvc_sarg("due_at");         dvc_sarg(due_vn);
@@ -599,7 +735,7 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
         dvc_sarg("receipt_facts");  dvc_arg(rfacts.data, rfacts.len);
     }
 
-    dvc_sarg("channel");        dvc_sarg("online");
+    dvc_sarg("channel");        dvc_sarg(dvc_channel_name(ctx->channel));
     argc += ngx_http_dvc_stats_hset_args(stw, &argv[argc], &argvlen[argc]);
 
     cmds[n].argc = argc;
