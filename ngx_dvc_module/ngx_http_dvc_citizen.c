@@ -558,6 +558,7 @@ ngx_http_dvc_citizen_supplement_fields(ngx_http_request_t *r,
     ngx_http_dvc_citizen_ctx_t *ctx, ngx_http_dvc_apply_t *a)
 {
     u_char               *hex;
+    dvc_buf_t             rfacts;
     unsigned char         digest[SHA256_DIGEST_LENGTH];
     dvc_dossier_facts_t   facts;
 
@@ -570,6 +571,18 @@ ngx_http_dvc_citizen_supplement_fields(ngx_http_request_t *r,
     ngx_hex_dump(hex, digest, SHA256_DIGEST_LENGTH);
 
     dvc_dossier_scan_facts(ctx->b.scan, &facts);
+
+    /* the receipt the desk's next accept signs names the corrected
+     * dossier's applicant and documents */
+    dvc_buf_init(&rfacts, &ctx->b.alloc);
+    ngx_http_dvc_receipt_facts(&rfacts, &facts, ctx->b.proc->procedure);
+
+    if (rfacts.failed
+        || ngx_http_dvc_apply_set(a, "receipt_facts", rfacts.data,
+                                  rfacts.len) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
 
     if (ngx_http_dvc_apply_set(a, "body_sha256", hex,
                                SHA256_DIGEST_LENGTH * 2) != NGX_OK

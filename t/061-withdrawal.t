@@ -7,8 +7,11 @@ use lib "$FindBin::Bin/lib";
 use Test::Nginx::DVC;
 use Test::DVC::Citizen;
 use utf8;
+use POSIX qw(strftime);
 
-gateway_defaults();
+sub vn_day { strftime("%Y%m%d", gmtime(time + 7 * 3600)) }
+
+gateway_defaults(extra_http => event_key_config());
 
 run_tests();
 
@@ -165,5 +168,48 @@ ok(@w == 1 && !exists $w[0]{reason}, "inbox entry without a reason");
 # twice: the second finds it in 7
 $r = citizen_post($code, "withdrawal", $d->{lookup_token}, "");
 is($r->{status}, 409, "again: 409, it is already requested");
+--- no_error_log
+[error]
+
+
+
+=== TEST 5: the back-end confirms (8, counted as withdrawn) or declines (back to the status before) by signed events
+--- request
+GET /dvc/v1/keys
+--- post_init
+use utf8;
+my $day = main::vn_day();
+# confirmed: an accepted dossier the citizen withdraws
+my $d = submit_dossier("1.001612");
+my $code = $d->{code};
+is(send_event($code, { type => "accept" })->{status}, 200, "accepted by the desk");
+my $r = citizen_post($code, "withdrawal", $d->{lookup_token}, '{"reason":"Tôi đã nộp nhầm thủ tục"}');
+is($r->{status}, 200, "withdrawal requested");
+$r = send_event($code, { type => "confirm_withdrawal" });
+is($r->{status}, 200, "confirm_withdrawal: 200");
+is($r->{json}{status}, 8, "stopped");
+is(dossier($code)->{status}, 8, "8 stored");
+is(redis_cmd('HGET', "dvc:st:all:withdrawn", $day), 1, "counted as withdrawn today");
+ok(!defined redis_cmd('HGET', "dvc:st:all:stopped", $day), "not as stopped by the agency");
+$r = citizen_post($code, "withdrawal", $d->{lookup_token}, "");
+is($r->{status}, 409, "8 is final: no withdrawal again");
+# declined: a dossier in processing goes back to processing
+$d = submit_dossier("1.001612");
+$code = $d->{code};
+is(send_event($code, { type => "accept" })->{status}, 200, "accepted");
+is(send_event($code, { type => "process" })->{status}, 200, "processing");
+is(citizen_post($code, "withdrawal", $d->{lookup_token}, "")->{status}, 200, "withdrawal requested");
+$r = send_event($code, { type => "decline_withdrawal",
+    reason => "Hồ sơ đã được thẩm định xong, không thể rút ở giai đoạn này" });
+is($r->{status}, 200, "decline_withdrawal: 200");
+is($r->{json}{status}, 4, "back to processing");
+my $h = dossier($code);
+is($h->{status}, 4, "4 stored");
+my @hist = map { "$_->{status}/$_->{actor}" } @{ $J->decode($h->{history}) };
+is_deeply(\@hist, [ "submitted/citizen", "accepted/back-end", "processing/back-end",
+                    "withdrawal_requested/citizen", "processing/back-end" ],
+          "the history tells the story");
+# and the citizen may ask again
+is(citizen_post($code, "withdrawal", $d->{lookup_token}, "")->{status}, 200, "a new request after a decline");
 --- no_error_log
 [error]

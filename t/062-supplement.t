@@ -10,7 +10,7 @@ use Test::DVC::Citizen;
 use Digest::SHA qw(sha256_hex);
 use utf8;
 
-gateway_defaults();
+gateway_defaults(extra_http => event_key_config());
 
 # the corrected dossier: the household members' ID copies the desk asked for
 sub corrected {
@@ -163,5 +163,60 @@ for my $c ([ "no token", undef ], [ "wrong token", "x" . substr($d->{lookup_toke
     is($r->{body}, $lookup404, "$c->[0]: the lookup's body");
 }
 is(dossier($code)->{status}, 5, "unchanged");
+--- no_error_log
+[error]
+
+
+
+=== TEST 5: the whole loop with the back-end's signed events: accept, request_supplement, supplement, accept with a fresh due
+--- request
+GET /dvc/v1/keys
+--- post_init
+use utf8;
+my $d = submit_dossier("1.001612");
+my $code = $d->{code};
+my $r = send_event($code, { type => "accept" });
+is($r->{status}, 200, "accept: 200");
+# as if the desk had accepted it a week ago: the first appointment is past
+my $week = 7 * 86400;
+my $h = dossier($code);
+my ($old_due_ts) = $h->{due_ts} - $week;
+redis_cmd('HSET', "dvc:d:$code", accepted_ts => $h->{accepted_ts} - $week,
+          due_ts => $old_due_ts);
+$r = send_event($code, { type => "request_supplement",
+    reason => { vi => "Thiếu bản sao giấy tờ pháp lý của thành viên hộ gia đình",
+                en => "The household members' ID copies are missing" },
+    documents => [{ name => "Bản sao giấy tờ pháp lý của thành viên hộ gia đình" }] });
+is($r->{status}, 200, "request_supplement: 200");
+$h = dossier($code);
+is($h->{status}, 5, "in 5");
+ok(!exists $h->{due_ts} && !exists $h->{due_at}, "entering 5 voided the appointment");
+$r = citizen_post($code, "supplement", $d->{lookup_token}, main::corrected());
+is($r->{status}, 200, "supplement: 200");
+is($r->{json}{status}, 1, "back at the desk");
+my ($s) = inbox("supplement");
+is($s->{body}, main::corrected(), "the back-end has the corrected body");
+my $before_accept = time;
+$r = send_event($code, { type => "accept" });
+is($r->{status}, 200, "accept again: 200");
+$h = dossier($code);
+is($h->{status}, 2, "accepted");
+ok($h->{accepted_ts} >= $before_accept, "accepted now, not a week ago");
+ok($h->{due_ts} > time && $h->{due_ts} > $old_due_ts,
+   "the due time is computed afresh from the new acceptance");
+is($h->{due_at}, $r->{json}{due_at}, "and answered to the back-end");
+# the receipt signed at the second acceptance names the corrected documents
+my (undef, $payload) = split /\./, $r->{json}{receipt};
+$payload =~ tr{-_}{+/};
+$payload .= "=" x ((4 - length($payload) % 4) % 4);
+require MIME::Base64;
+my $receipt = $J->decode(MIME::Base64::decode_base64($payload));
+is_deeply([ map { $_->{kind} } @{ $receipt->{documents} } ],
+          [ "registration_request", "owner_identity", "members_identity" ],
+          "the new receipt lists the supplemented document");
+my @hist = map { "$_->{status}/$_->{actor}" } @{ $J->decode($h->{history}) };
+is_deeply(\@hist, [ "submitted/citizen", "accepted/back-end",
+                    "supplement_requested/back-end", "submitted/citizen",
+                    "accepted/back-end" ], "the history tells the story");
 --- no_error_log
 [error]

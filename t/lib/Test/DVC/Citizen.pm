@@ -11,7 +11,8 @@ use Digest::SHA qw(hmac_sha256_hex);
 use Test::Nginx::DVC;
 
 our @EXPORT = qw(example submit_dossier dossier inbox set_status
-                 history_last citizen_post signed_headers $J $EVENT_KEY);
+                 history_last citizen_post signed_headers send_event
+                 event_key_config $J $EVENT_KEY);
 
 our $J = JSON::PP->new->utf8->canonical;
 our $ROOT = "$FindBin::Bin/..";
@@ -87,6 +88,32 @@ sub signed_headers {
     my $key = $o{key} // $EVENT_KEY;
     my $mac = hmac_sha256_hex("$ts\n$method\n$target\n$body", $key);
     return "X-DVC-Timestamp: $ts\nX-DVC-Signature: v1=$mac\n";
+}
+
+# the http_config line for the back-end's key, in a file only its owner
+# may read (as nginx -t demands); for gateway_defaults(extra_http => ...)
+sub event_key_config {
+    require File::Temp;
+    my $dir = File::Temp::tempdir(CLEANUP => 1);
+    my $f = "$dir/event.key";
+    open my $fh, '>', $f or die; print $fh "$EVENT_KEY\n"; close $fh;
+    chmod 0600, $f;
+    $ENV{TEST_NGINX_CITIZEN_EVKEY} = $f;
+    return "    dvc_event_key \$TEST_NGINX_CITIZEN_EVKEY;\n";
+}
+
+# a signed back-end event on a dossier; returns the response (json decoded)
+my $event_seq = 0;
+sub send_event {
+    my ($code, $event) = @_;
+    $event = { id => "evt-citizen-" . $$ . "-" . ++$event_seq, %$event };
+    my $body = $J->encode($event);
+    my $target = "/dvc/v1/dossiers/$code/events";
+    my $r = http_request("POST $target\n$body",
+        more_headers => "Content-Type: application/json\n"
+                        . signed_headers("POST", $target, $body));
+    $r->{json} = eval { $J->decode($r->{body}) };
+    return $r;
 }
 
 1;
