@@ -172,13 +172,15 @@ ngx_http_dvc_events(ngx_http_request_t *r, ngx_str_t *code)
 
     ctx->code = *code;
     ctx->key.len = sizeof("dvc:d:") - 1 + code->len;
-    ctx->key.data = ngx_pnalloc(r->pool, ctx->key.len);
+    /* NUL-terminated: the code after "dvc:d:" is a C string for core */
+    ctx->key.data = ngx_pnalloc(r->pool, ctx->key.len + 1);
     if (ctx->key.data == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     p = ngx_cpymem(ctx->key.data, "dvc:d:", sizeof("dvc:d:") - 1);
-    ngx_memcpy(p, code->data, code->len);
+    p = ngx_cpymem(p, code->data, code->len);
+    *p = '\0';
 
     /* the signed target is the request line's, as sent (unparsed_uri);
      * ngx_http_dvc_body_read sets the same allocator again */
