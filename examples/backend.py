@@ -119,8 +119,8 @@ DELAY = [
 PAYMENT = {"vi": "Đề nghị nộp lệ phí theo quy định qua Cổng Dịch vụ công quốc gia (mục Thanh toán trực tuyến) hoặc tại quầy thu của Bộ phận Một cửa.",
            "en": "Please pay the fee through the National Public Service Portal (online payment) or at the one-stop desk."}
 
-RESOLVE_NOTE = {"vi": "Kết quả đã được ký duyệt, đóng dấu và sẵn sàng trả theo hình thức công dân đã chọn.",
-                "en": "The result is signed, stamped and ready for delivery as the citizen chose."}
+# a note is one string (reasons may be {"vi", "en"})
+RESOLVE_NOTE = "Kết quả đã được ký duyệt, đóng dấu và sẵn sàng trả theo hình thức công dân đã chọn."
 
 CONFIRM_WITHDRAWAL = {"vi": "Đồng ý cho ông/bà rút hồ sơ theo đề nghị; cơ quan dừng giải quyết hồ sơ.",
                       "en": "Your withdrawal is accepted; the agency stops handling the dossier."}
@@ -459,8 +459,12 @@ class Backend:
         code = error_code(answer)
         now = answer.get("status")
         now = now.get("number") if isinstance(now, dict) else None
-        log(job.code, ev["type"], status, code,
-            *(["status=%s" % now] if now is not None else []), eid)
+        extra = []
+        if answer.get("field"):
+            extra.append("field=%s" % answer["field"])
+        if now is not None:
+            extra.append("status=%s" % now)
+        log(job.code, ev["type"], status, code, *extra, eid)
         if status == 409 and code == "illegal_transition":
             if now == TARGET.get(ev["type"]):
                 job.next += 1            # already there (accepted at once, ...)

@@ -8,8 +8,16 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RUN=$ROOT/run/demo
 PORT=${DVC_DEMO_PORT:-8080}
 REDIS_PORT=${DVC_DEMO_REDIS_PORT:-6390}
+SPEED=${DVC_DEMO_SPEED:-4}
+GW=http://127.0.0.1:$PORT/dvc/v1
 
 stop() {
+    if [ -s "$RUN/backend.pid" ]; then
+        local bpid; bpid=$(cat "$RUN/backend.pid")
+        kill "$bpid" 2>/dev/null || true
+        for _ in $(seq 50); do kill -0 "$bpid" 2>/dev/null || break; sleep 0.1; done
+        rm -f "$RUN/backend.pid"
+    fi
     if [ -s "$RUN/nginx.pid" ]; then
         nginx -p "$RUN" -c "$RUN/nginx.conf" -e "$RUN/error.log" -s quit 2>/dev/null || true
         for _ in $(seq 50); do [ -s "$RUN/nginx.pid" ] || break; sleep 0.1; done
@@ -32,43 +40,23 @@ wait_port() {
     return 1
 }
 
-# A few dossiers, so the lookup shows something before any is submitted:
-# one just submitted, one in processing past its appointment, one resolved.
+# A few dossiers submitted through the API, as citizens do: the back-end
+# (examples/backend.py) takes them from the inbox and moves them along.
+# Prints "code token" per dossier into $RUN/seeded.
 seed() {
-    local r=(redis-cli -p "$REDIS_PORT")
-    local now; now=$(date +%s)
-    local today; today=$(TZ=Asia/Ho_Chi_Minh date -d "@$now" +%y%m%d)
-    vn() { TZ=Asia/Ho_Chi_Minh date -d "@$1" +%Y-%m-%dT%H:%M:%S+07:00; }
-    local i=0
-    # status, slug, hours since submission, hours from acceptance to due
-    while read -r status slug age due_hours; do
-        i=$((i + 1))
-        local code; code=$(printf '000.00.10.H47-%s-%04d' "$today" "$i")
-        local token="demo-token-$i"
-        local hash; hash=$(printf '%s' "$token" | sha256sum | cut -d' ' -f1)
-        local sub=$((now - age * 3600)) acc=$((now - age * 3600 + 1800))
-        local hist="[{\"at\":\"$(vn $sub)\",\"status\":\"submitted\",\"status_number\":1,\"actor\":\"citizen\"}"
-        if [ "$status" != 1 ]; then
-            hist="$hist,{\"at\":\"$(vn $acc)\",\"status\":\"$slug\",\"status_number\":$status,\"actor\":\"officer\"}"
-        fi
-        "${r[@]}" HSET "dvc:d:$code" code "$code" procedure 1.000001 agency 000.00.10.H47 \
-            status "$status" delivery online submitted_at "$(vn $sub)" submitted_ts "$sub" \
-            updated_at "$(vn $acc)" token_sha256 "$hash" history "$hist]" > /dev/null
-        if [ "$status" != 1 ]; then
-            local due=$((acc + due_hours * 3600))
-            "${r[@]}" HSET "dvc:d:$code" accepted_at "$(vn $acc)" accepted_ts "$acc" \
-                due_at "$(vn $due)" due_ts "$due" > /dev/null
-        fi
-        echo "  curl -s 'http://127.0.0.1:$PORT/dvc/v1/dossiers/$code?token=$token'"
-    done <<'SEEDS'
-1 submitted 1 0
-4 processing 100 72
-9 resolved 30 72
-SEEDS
+    : > "$RUN/seeded"
+    local f answer
+    for f in 1.001612 1.002820 1.009994 2.000488 1.001193 1.001612 1.002820 2.000488; do
+        answer=$(curl -s -H 'Content-Type: application/json' \
+            --data-binary "@$ROOT/examples/dossiers/$f.json" "$GW/dossiers")
+        jq -r '"\(.code) \(.lookup_token)"' <<< "$answer" >> "$RUN/seeded" \
+            || { echo "demo: submitting $f failed: $answer" >&2; return 1; }
+    done
 }
 
 start() {
     command -v nginx > /dev/null && command -v redis-server > /dev/null \
+        && command -v jq > /dev/null && /usr/bin/python3 -c 'import redis' 2> /dev/null \
         || { echo "demo: run 'make deps' first" >&2; exit 1; }
     [ -f "$ROOT/build/ngx_http_dvc_module.so" ] || { echo "demo: run 'make' first" >&2; exit 1; }
     stop > /dev/null 2>&1 || true
@@ -81,11 +69,16 @@ start() {
 
     local user="" dvc_http=""
     [ "$(id -u)" -eq 0 ] && user="user root;"
-    # a signing key of the demo's own (mode 0600, never committed)
+    # a signing key and an event key of the demo's own (mode 0600, never
+    # committed); the back-end signs its events with the second
     mkdir -p "$RUN/keys"
     [ -s "$RUN/keys/signing.pem" ] \
         || "$ROOT/build/dvc" keygen --out "$RUN/keys/signing.pem" > /dev/null
-    dvc_http="    dvc_schemas $ROOT/schemas;\n    dvc_calendar $ROOT/calendar/vn-2025-2027.cal;\n    dvc_signing_key $RUN/keys/signing.pem;"
+    if [ ! -s "$RUN/keys/event.key" ]; then
+        (umask 077 && openssl rand -hex 32 > "$RUN/keys/event.key")
+    fi
+    chmod 600 "$RUN/keys/event.key"
+    dvc_http="    dvc_schemas $ROOT/schemas;\n    dvc_calendar $ROOT/calendar/vn-2025-2027.cal;\n    dvc_signing_key $RUN/keys/signing.pem;\n    dvc_event_key $RUN/keys/event.key name=demo;"
     sed -e "s|@ROOT@|$ROOT|g; s|@RUN@|$RUN|g; s|@PORT@|$PORT|g; s|@REDIS_PORT@|$REDIS_PORT|g" \
         -e "s|@USER@|$user|; s|@DVC_HTTP@|$dvc_http|" \
         "$ROOT/examples/nginx-demo.conf.in" > "$RUN/nginx.conf"
@@ -95,20 +88,45 @@ start() {
     nginx -p "$RUN" -c "$RUN/nginx.conf" -e "$RUN/error.log"
     wait_port "$PORT"
 
+    # the agency's back-end, next to them (its own session: it outlives
+    # this script until `make demo-stop`)
+    setsid /usr/bin/python3 "$ROOT/examples/backend.py" --gateway "$GW" \
+        --redis "redis://127.0.0.1:$REDIS_PORT/0" --key "$RUN/keys/event.key" \
+        --speed "$SPEED" --consumer demo-backend \
+        >> "$RUN/backend.log" 2>&1 < /dev/null &
+    echo $! > "$RUN/backend.pid"
+
+    seed || { stop > /dev/null; exit 1; }
+    local today first token
+    today=$(TZ=Asia/Ho_Chi_Minh date +%Y-%m-%d)
+    read -r first token < "$RUN/seeded"
+
     echo "demo: ngx_dvc on http://127.0.0.1:$PORT (Redis on 127.0.0.1:$REDIS_PORT)"
+    echo "demo: the back-end examples/backend.py takes a step every ${SPEED}s; its log: $RUN/backend.log"
     echo "demo: files and logs in $RUN"
     echo
-    echo "Look up the demo dossiers:"
-    seed
+    echo "$(wc -l < "$RUN/seeded") dossiers were just submitted. Watch one move (run it again every few seconds):"
+    echo "  curl -s -H 'X-DVC-Lookup-Token: $token' $GW/dossiers/$first | jq '{status, status_number, due_at, history}'"
+    echo "The others (code, lookup token) are in $RUN/seeded; what the back-end did: tail -f $RUN/backend.log"
     echo
-    echo "Submit a dossier (birth registration, accepted at once, with a signed receipt):"
-    echo "  curl -s -H 'Content-Type: application/json' --data-binary @examples/dossiers/1.001193.json http://127.0.0.1:$PORT/dvc/v1/dossiers"
+    echo "Submit one of your own and keep its code and token:"
+    echo "  R=\$(curl -s -H 'Content-Type: application/json' --data-binary @examples/dossiers/1.009994.json $GW/dossiers)"
+    echo "  CODE=\$(jq -r .code <<< \"\$R\"); TOKEN=\$(jq -r .lookup_token <<< \"\$R\")"
+    echo "  curl -s -H \"X-DVC-Lookup-Token: \$TOKEN\" $GW/dossiers/\$CODE | jq"
+    echo "Withdraw it before it is resolved (the back-end confirms, or declines with a reason):"
+    echo "  curl -s -H \"X-DVC-Lookup-Token: \$TOKEN\" -H 'Content-Type: application/json' \\"
+    echo "       -d '{\"reason\": \"Tôi đã nộp nhầm thủ tục\"}' $GW/dossiers/\$CODE/withdrawal"
+    echo "Rate a dossier once it is resolved (status 9 or 10; once only):"
+    echo "  curl -s -H 'X-DVC-Lookup-Token: $token' -H 'Content-Type: application/json' \\"
+    echo "       -d '{\"rating\": \"very_satisfied\", \"comment\": \"Cán bộ hướng dẫn tận tình\"}' $GW/dossiers/$first/rating"
+    echo
+    echo "Today's report for the province (JSON, then CSV):"
+    echo "  curl -s '$GW/stats?from=$today&to=$today' | jq"
+    echo "  curl -s -H 'Accept: text/csv' '$GW/stats?from=$today&to=$today'"
+    echo
     echo "The procedures and the public keys that verify every receipt:"
-    echo "  curl -s http://127.0.0.1:$PORT/dvc/v1/procedures"
-    echo "  curl -s http://127.0.0.1:$PORT/dvc/v1/keys"
-    echo
-    echo "A wrong token and an unknown code give the same 404:"
-    echo "  curl -s 'http://127.0.0.1:$PORT/dvc/v1/dossiers/000.00.10.H47-261121-0001?token=wrong'"
+    echo "  curl -s $GW/procedures"
+    echo "  curl -s $GW/keys"
     echo
     if [ -t 0 ] || [ "${DVC_DEMO_FOREGROUND:-}" = 1 ]; then
         echo "Ctrl-C stops the demo (or 'make demo-stop' from another terminal)."

@@ -3,6 +3,7 @@
 # history (what a citizen's lookup shows) is exactly the events the back-end
 # logged, in order.  This keeps the example (and docs/events.md, which it
 # follows) honest.
+use utf8;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::Nginx::DVC;
@@ -44,11 +45,15 @@ sub lookup {
 
 sub citizen {
     my ($code, $token, $action, $body) = @_;
+    utf8::encode($body) if utf8::is_utf8($body);     # sent as UTF-8 bytes
     return http_request("POST /dvc/v1/dossiers/$code/$action\n$body",
         more_headers => "X-DVC-Lookup-Token: $token\nContent-Type: application/json");
 }
 
-# runs the back-end once; returns (exit status, output, [events logged])
+# every event logged in the current block, run after run
+our @ALL;
+
+# runs the back-end once; returns (exit status, output, [events it logged])
 sub backend {
     my (@args) = @_;
     my $cmd = join ' ', "/usr/bin/python3", "$ROOT/examples/backend.py",
@@ -59,19 +64,22 @@ sub backend {
     my @ev;
     for (split /\n/, $out) {
         # code type http [error] [status=N] event-id
-        next unless /^(\d{3}\.\d\d\.\d\d\.\w+-\d{6}-\d{4}) (\w+) (\d{3})(?: ([a-z_]+))?(?: status=(\d+))? (\S+)$/;
+        next unless /^(\d{3}\.\d\d\.\d\d\.\w+-\d{6}-\d{4}) (\w+) (\d{3})(?: ([a-z_]+))?(?: field=\S+)?(?: status=(\d+))? (\S+)$/;
         push @ev, { code => $1, type => $2, http => $3, error => $4, status => $5, id => $6 };
     }
+    push @ALL, @ev;
     return ($? >> 8, $out, \@ev);
 }
 
 # The history entries the back-end made: those with an event id.
 sub backend_history { grep { defined $_->{event} } @{ $_[0]->{history} } }
 
-# Every applied event the back-end logged for `code` is in its history, in
-# order, with the status it logged; the dossier is where the last one left it.
+# Every applied event the back-end logged for `code` (in this block: all its
+# runs) is in its history, in order, with the status it logged; the dossier is
+# where the last one left it.
 sub check_dossier {
-    my ($code, $token, $events, $what) = @_;
+    my ($code, $token, $what) = @_;
+    my $events = \@ALL;
     my @mine = grep { $_->{code} eq $code && $_->{http} == 200 } @$events;
     my $d = lookup($code, $token);
     my @h = backend_history($d);
@@ -95,6 +103,7 @@ __DATA__
 --- request
 GET /dvc/v1/procedures
 --- post_init
+@main::ALL = ();
 my @d;
 for my $p (qw(1.001612 1.002820 1.009994 2.000488 1.001193 1.001612 1.002820 1.009994 2.000488 1.001193)) {
     push @d, [ main::submit($p), $p ];
@@ -108,7 +117,7 @@ for my $x (@d) {
     my @mine = grep { $_->{code} eq $code } @$ev;
     ok(@mine, "$code ($p): the back-end worked it");
     is(scalar(grep { $_->{http} != 200 } @mine), 0, "$code: every event answered 200");
-    my $d = main::check_dossier($code, $token, $ev, "$code ($p)");
+    my $d = main::check_dossier($code, $token, "$code ($p)");
     $final{$d->{status_number}}++;
     my $last = $mine[-1]{type};
     # the plans end in three ways
@@ -157,12 +166,13 @@ for my $x (@d) {
 --- request
 GET /dvc/v1/procedures
 --- post_init
+@main::ALL = ();
 # a driving licence the specialist finds incomplete
 my ($c1, $t1) = main::submit('1.002820');
 my ($rc, $out, $ev) = main::backend(qw(--refuse 0 --supplement 1));
 is($rc, 0, "back-end exits 0") or diag($out);
 is(join(' ', map { $_->{type} } @$ev), 'accept process request_supplement', "accept, process, ask for a supplement");
-my $d = main::check_dossier($c1, $t1, $ev, "supplement");
+my $d = main::check_dossier($c1, $t1, "supplement");
 is($d->{status_number}, 5, "waiting for the citizen");
 ok(!defined $d->{due_at}, "no appointment while the dossier is incomplete");
 my ($req) = grep { $_->{type} eq 'request_supplement' } main::backend_history($d);
@@ -175,7 +185,7 @@ ok($r->{status} >= 200 && $r->{status} < 300, "supplement accepted by the gatewa
 is($rc, 0, "back-end exits 0") or diag($out);
 is(join(' ', map { $_->{type} } @$ev), 'accept process request_payment process delay resolve return',
    "a new round: accept, process, payment, process, delay, resolve, return (no second supplement)");
-$d = main::check_dossier($c1, $t1, $ev, "after the supplement");
+$d = main::check_dossier($c1, $t1, "after the supplement");
 is($d->{status_number}, 10, "returned");
 ok($d->{due_at}, "a fresh appointment from the re-acceptance");
 my ($delay) = grep { $_->{type} eq 'delay' } main::backend_history($d);
@@ -198,7 +208,7 @@ for ([$c2, $t2], [$c3, $t3]) {
 is($rc, 0, "back-end exits 0") or diag($out);
 is(join(' ', sort map { "$_->{type}>$_->{status}" } @$ev), 'confirm_withdrawal>8 confirm_withdrawal>8',
    "both withdrawals confirmed: stopped (8)");
-main::check_dossier($c2, $t2, $ev, "confirmed withdrawal");
+main::check_dossier($c2, $t2, "confirmed withdrawal");
 
 # ...and declines the next one, which goes back to where it was
 my ($c4, $t4) = main::submit('1.001612');
@@ -208,7 +218,7 @@ ok($r->{status} >= 200 && $r->{status} < 300, "withdrawal requested") or diag($r
 ($rc, $out, $ev) = main::backend(qw(--decline 1));
 is($rc, 0, "back-end exits 0") or diag($out);
 is(join(' ', map { "$_->{type}>$_->{status}" } @$ev), 'decline_withdrawal>5', "declined: back to 5");
-$d = main::check_dossier($c4, $t4, $ev, "declined withdrawal");
+$d = main::check_dossier($c4, $t4, "declined withdrawal");
 my ($dec) = grep { $_->{type} eq 'decline_withdrawal' } main::backend_history($d);
 like($dec->{reason}{vi}, qr/ /, "the decline says why");
 
@@ -216,6 +226,7 @@ like($dec->{reason}{vi}, qr/ /, "the decline says why");
 --- request
 GET /dvc/v1/procedures
 --- post_init
+@main::ALL = ();
 my ($c, $t) = main::submit('1.001612');
 my $bad = "$main::KEYDIR/wrong.key";
 open my $f, '>', $bad or die; print $f "0" x 64, "\n"; close $f; chmod 0600, $bad;
@@ -232,6 +243,6 @@ is(redis_cmd('XPENDING', 'dvc:inbox', 'backend')->[0], 1, "the entry stays pendi
 my ($rc, $out, $ev) = main::backend(qw(--consumer t2 --claim-idle 0 --refuse 0 --supplement 0 --payment 0 --delay 0));
 is($rc, 0, "the other worker exits 0") or diag($out);
 like($out, qr/^claimed \d+-\d+ delivered \d+ times$/m, "it claimed the idle entry");
-my $d = main::check_dossier($c, $t, $ev, "claimed");
+my $d = main::check_dossier($c, $t, "claimed");
 is($d->{status_number}, 10, "and worked it to the end");
 is(redis_cmd('XPENDING', 'dvc:inbox', 'backend')->[0], 0, "nothing pending any more");
