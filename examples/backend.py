@@ -304,6 +304,17 @@ class Job:
         return "%s.%d.%s" % (self.round, i + 1, self.steps[i]["type"])
 
 
+def channel_of(f):
+    """A dossier the desk itself entered (counter, postal: a signed intake)
+    was accepted when it was recorded; the citizen's own are "online"."""
+    try:
+        body = json.loads(f.get("body") or "{}")
+    except ValueError:
+        return "online"
+    ch = body.get("channel") if isinstance(body, dict) else None
+    return ch if ch in ("counter", "postal") else "online"
+
+
 def error_code(answer):
     e = answer.get("error")
     if isinstance(e, dict):
@@ -396,7 +407,8 @@ class Backend:
         if kind in ("submission", "submitted"):
             procedure = f.get("procedure", "")
             steps = plan_submission(self.args, code, procedure,
-                                    self.gw.accepts_by_hand(procedure))
+                                    self.gw.accepts_by_hand(procedure)
+                                    and channel_of(f) == "online")
             job = Job(entry_id, code, kind, steps, "b")
         elif kind == "supplement":
             procedure = f.get("procedure", "")

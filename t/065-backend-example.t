@@ -246,3 +246,28 @@ like($out, qr/^claimed \d+-\d+ delivered \d+ times$/m, "it claimed the idle entr
 my $d = main::check_dossier($c, $t, "claimed");
 is($d->{status_number}, 10, "and worked it to the end");
 is(redis_cmd('XPENDING', 'dvc:inbox', 'backend')->[0], 0, "nothing pending any more");
+
+=== TEST 4: a dossier the desk entered at the counter (signed intake) is not accepted again
+--- request
+GET /dvc/v1/procedures
+--- post_init
+@main::ALL = ();
+use Digest::SHA qw(hmac_sha256_hex);
+my $d = $main::J->decode(main::example('1.001612'));
+$d->{channel} = 'counter';
+my $body = $main::J->encode($d);
+my $key = do { local $/; open my $f, '<', $main::KEY or die; <$f> };
+$key =~ s/\s+\z//;
+my $ts = time;
+my $mac = hmac_sha256_hex("$ts\nPOST\n/dvc/v1/dossiers\n$body", $key);
+my $r = http_request("POST /dvc/v1/dossiers\n$body", more_headers =>
+    "Content-Type: application/json\nX-DVC-Timestamp: $ts\nX-DVC-Signature: v1=$mac");
+is($r->{status}, 201, "counter intake recorded") or diag($r->{body});
+my $a = $main::J->decode($r->{body});
+is($a->{status_number}, 2, "accepted at once");
+my ($rc, $out, $ev) = main::backend(qw(--refuse 0.5 --supplement 0 --payment 0 --delay 0));
+is($rc, 0, "back-end exits 0") or diag($out);
+is(join(' ', map { "$_->{type}>$_->{http}" } @$ev), 'process>200 resolve>200 return>200',
+   "process, resolve, return: no accept (nor refusal) for a dossier already accepted");
+my $l = main::check_dossier($a->{code}, $a->{lookup_token}, "counter");
+is($l->{status_number}, 10, "returned");
