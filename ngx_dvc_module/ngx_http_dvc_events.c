@@ -7,7 +7,8 @@
  *   1. The signature's headers are checked before the body is read (missing,
  *      malformed, stale: 401 at once); the body (at most 64 KiB) then feeds
  *      the MAC under every dvc_event_key buffer by buffer as nginx receives
- *      it (ngx_http_dvc_body.c's filter).  A mismatch is 401.
+ *      it (ngx_http_dvc_body.c's filter and ngx_http_dvc_body_sign(), shared
+ *      with counter/postal intake).  A mismatch is 401.
  *   2. core parses the event (400, 422 naming the field).
  *   3. One HMGET reads what the decision needs; a known event id is a replay
  *      (the first answer, byte for byte) or a reuse (409); core checks the
@@ -92,13 +93,8 @@ static ngx_int_t ngx_http_dvc_events_refuse(ngx_http_request_t *r,
     int prev);
 static ngx_int_t ngx_http_dvc_events_unauthorized(ngx_http_request_t *r,
     ngx_str_t *code, dvc_sig_result_t why);
-static void ngx_http_dvc_events_cleanup(void *data);
 static int64_t ngx_http_dvc_int_field(redisReply *v);
 static int64_t ngx_http_dvc_last_history_ts(redisReply *history);
-
-
-static ngx_str_t  ngx_http_dvc_ts_header = ngx_string("X-DVC-Timestamp");
-static ngx_str_t  ngx_http_dvc_sig_header = ngx_string("X-DVC-Signature");
 
 
 ngx_int_t
@@ -106,12 +102,9 @@ ngx_http_dvc_events(ngx_http_request_t *r, ngx_str_t *code)
 {
     u_char                     *p;
     ngx_int_t                   rc;
-    ngx_table_elt_t            *ts, *sig;
     dvc_sig_result_t            res;
-    ngx_pool_cleanup_t         *cln;
     ngx_http_dvc_events_ctx_t  *ctx;
     ngx_http_dvc_main_conf_t   *dmcf;
-    int64_t                     t;
 
     dmcf = ngx_http_get_module_main_conf(r, ngx_http_dvc_module);
 
@@ -131,19 +124,15 @@ ngx_http_dvc_events(ngx_http_request_t *r, ngx_str_t *code)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ts = ngx_http_dvc_find_header(r, &ngx_http_dvc_ts_header);
-    sig = ngx_http_dvc_find_header(r, &ngx_http_dvc_sig_header);
+    /* the headers before the body: a request without a fresh signature
+     * is not read */
+    rc = ngx_http_dvc_body_sign(r, &ctx->b, ctx->mac, &res);
 
-    res = dvc_sig_parse(ts ? (const char *) ts->value.data : NULL,
-                        ts ? ts->value.len : 0,
-                        sig ? (const char *) sig->value.data : NULL,
-                        sig ? sig->value.len : 0, &t, ctx->mac);
-
-    if (res == DVC_SIG_OK) {
-        res = dvc_sig_fresh(t, ngx_time());
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (res != DVC_SIG_OK) {
+    if (rc == NGX_DECLINED) {
         rc = ngx_http_discard_request_body(r);
         if (rc != NGX_OK) {
             return rc;
@@ -172,6 +161,7 @@ ngx_http_dvc_events(ngx_http_request_t *r, ngx_str_t *code)
 
     ctx->code = *code;
     ctx->key.len = sizeof("dvc:d:") - 1 + code->len;
+
     /* NUL-terminated: the code after "dvc:d:" is a C string for core */
     ctx->key.data = ngx_pnalloc(r->pool, ctx->key.len + 1);
     if (ctx->key.data == NULL) {
@@ -181,32 +171,6 @@ ngx_http_dvc_events(ngx_http_request_t *r, ngx_str_t *code)
     p = ngx_cpymem(ctx->key.data, "dvc:d:", sizeof("dvc:d:") - 1);
     p = ngx_cpymem(p, code->data, code->len);
     *p = '\0';
-
-    /* the signed target is the request line's, as sent (unparsed_uri);
-     * ngx_http_dvc_body_read sets the same allocator again */
-    ngx_http_dvc_pool_alloc(r->pool, &ctx->b.alloc);
-
-    ctx->b.sig = dvc_sig_begin(&ctx->b.alloc, dmcf->event_keys->elts,
-                               dmcf->event_keys->nelts,
-                               (const char *) ts->value.data, ts->value.len,
-                               (const char *) r->method_name.data,
-                               r->method_name.len,
-                               (const char *) r->unparsed_uri.data,
-                               r->unparsed_uri.len);
-    if (ctx->b.sig == NULL) {
-        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                      "dvc: the event signature's MAC cannot start");
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (cln == NULL) {
-        dvc_sig_free(ctx->b.sig);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    cln->handler = ngx_http_dvc_events_cleanup;
-    cln->data = ctx;
 
     return ngx_http_dvc_body_read(r, &ctx->b, "event", 0,
                                   NGX_HTTP_DVC_EVENT_BODY_MAX,
@@ -868,16 +832,6 @@ ngx_http_dvc_events_unauthorized(ngx_http_request_t *r, ngx_str_t *code,
                why == DVC_SIG_MISSING ? NGX_HTTP_DVC_ERR_SIGNATURE_MISSING
                : why == DVC_SIG_STALE ? NGX_HTTP_DVC_ERR_SIGNATURE_STALE
                : NGX_HTTP_DVC_ERR_SIGNATURE_INVALID);
-}
-
-
-static void
-ngx_http_dvc_events_cleanup(void *data)
-{
-    ngx_http_dvc_events_ctx_t *ctx = data;
-
-    dvc_sig_free(ctx->b.sig);
-    ctx->b.sig = NULL;
 }
 
 

@@ -522,3 +522,25 @@ is($r->{status}, 200) or diag($r->{body});
 my $a = $J->decode($r->{body});
 ok($a->{receipt} =~ /^[\w-]+\.[\w-]+\.[\w-]+$/, "a compact JWS");
 like(block_error_log(), qr/\[warn\].*has no receipt facts/, "said in the log");
+
+=== TEST 18: "at" is the time of the act: kept in the history and the acceptance, never before the last entry
+--- post_init
+my ($code, $token) = main::submit();
+my $sub = redis_cmd('HGET', "dvc:d:$code", 'submitted_ts');
+# before the submission itself: refused, naming "at"
+my $r = main::send_event($code, main::event_json(id => "t0", type => "accept", at => main::vn_time($sub - 60)));
+is($r->{status}, 422);
+like($r->{body}, qr/^\{"error":"invalid_field","field":"at",/);
+# 2 s after the submission (and before now): taken as the acceptance time
+my $at = main::vn_time($sub + 2);
+sleep(3.2);
+$r = main::send_event($code, main::event_json(id => "t1", type => "accept", at => $at));
+is($r->{status}, 200) or diag($r->{body});
+is(redis_cmd('HGET', "dvc:d:$code", 'accepted_at'), $at, "accepted_at is the act's time");
+my $l = main::lookup($code, $token);
+is($l->{history}[-1]{at}, $at, "history: the act's time");
+isnt($J->decode($r->{body})->{applied_at}, $at, "applied_at is the gateway's clock");
+# the next event may not go back before it
+$r = main::send_event($code, main::event_json(id => "t2", type => "process", at => main::vn_time($sub + 1)));
+is($r->{status}, 422);
+like($r->{body}, qr/"field":"at"/);
