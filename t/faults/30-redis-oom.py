@@ -8,7 +8,8 @@ import sys
 import time
 
 sys.path.insert(0, __import__("os").path.dirname(__file__))
-from faultlib import Gateway, Tap, check_run, redis_state, report, wait_for
+from faultlib import (Gateway, Tap, check_run, example, forget, lookup,
+                      redis_state, report, submit, wait_for)
 
 HEADROOM = 256 * 1024      # about 50 dossiers (5 KB each, docs/operations.md)
 FULL = 2.0
@@ -16,6 +17,9 @@ FULL = 2.0
 tap = Tap()
 with Gateway("30-redis-oom", tap) as gw:
     workers = gw.nginx.worker_pids()
+    mine = submit(gw.nginx.port, example("1.001193", "looked-up"))
+    tap.is_(mine["status"], 201, "a dossier to look up during the fault")
+    token = __import__("json").loads(mine["body"])["lookup_token"]
     load = gw.load(rate=60)
     time.sleep(2)
 
@@ -29,6 +33,9 @@ with Gateway("30-redis-oom", tap) as gw:
     tap.ok(wait_for(full, 10), "the load filled Redis to maxmemory "
            "(%d KB over what it used)" % (HEADROOM // 1024))
     t_full = time.time()
+    st, doc = lookup(gw.nginx.port, mine["code"], token)
+    tap.ok(st == 200 and doc and doc.get("code") == mine["code"],
+           "while Redis is full, lookups still work (%s)" % st)
     time.sleep(FULL)
     t_free = time.time()
     gw.redis.cmd("CONFIG", "SET", "maxmemory", 0)
@@ -57,7 +64,7 @@ with Gateway("30-redis-oom", tap) as gw:
     tap.is_(gw.nginx.worker_pids(), workers,
             "the same workers serve: none crashed, no reload")
 
-    state = redis_state(gw.redis)
+    state = forget(redis_state(gw.redis), mine["code"])
     stats = check_run(tap, attempts, state,
                       windows=[("filling", t_limit, t_full),
                                ("full", t_full, t_free)],

@@ -13,8 +13,8 @@ import sys
 import time
 
 sys.path.insert(0, __import__("os").path.dirname(__file__))
-from faultlib import (Gateway, RedisServer, Tap, check_run, redis_state,
-                      report, wait_for)
+from faultlib import (Gateway, RedisServer, Tap, check_run, example,
+                      forget, lookup, redis_state, report, submit, wait_for)
 
 READONLY = 2.0
 
@@ -29,6 +29,9 @@ with Gateway("35-redis-replica", tap) as gw:
            "the other redis-server replicates ours")
 
     workers = gw.nginx.worker_pids()
+    mine = submit(gw.nginx.port, example("1.001193", "looked-up"))
+    tap.is_(mine["status"], 201, "a dossier to look up during the fault")
+    token = __import__("json").loads(mine["body"])["lookup_token"]
     load = gw.load(rate=60)
     time.sleep(2)
 
@@ -45,6 +48,9 @@ with Gateway("35-redis-replica", tap) as gw:
     t_replica = time.time()
     tap.is_(gw.redis.info("replication")["role"], "slave",
             "ours is a replica now")
+    st, doc = lookup(gw.nginx.port, mine["code"], token)
+    tap.ok(st == 200 and doc and doc.get("code") == mine["code"],
+           "while Redis is a replica, lookups still work (%s)" % st)
     time.sleep(READONLY)
     gw.redis.cmd("REPLICAOF", "NO", "ONE")
     t_master = time.time()
@@ -69,7 +75,7 @@ with Gateway("35-redis-replica", tap) as gw:
     tap.is_(gw.nginx.worker_pids(), workers,
             "the same workers serve: none crashed, no reload")
 
-    state = redis_state(gw.redis)
+    state = forget(redis_state(gw.redis), mine["code"])
     stats = check_run(tap, attempts, state,
                       windows=[("switchover", t_pause, t_replica),
                                ("replica", t_replica, t_master)],

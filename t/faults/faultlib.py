@@ -25,6 +25,8 @@ REDIS = os.environ.get("TEST_NGINX_REDIS_BINARY", "redis-server")
 MODULE = os.environ.get("TEST_NGINX_MODULE",
                         os.path.join(REPO, "build", "ngx_http_dvc_module.so"))
 DVC = os.path.join(REPO, "build", "dvc")
+# a library preloaded into nginx only (the ASan runtime, as in t/README.md)
+PRELOAD = os.environ.get("TEST_NGINX_PRELOAD")
 
 # dvc_redis_timeout of every scenario, and the margin an answer may take
 # beyond it on a busy machine (FAULTS_MARGIN_MS to widen it).
@@ -331,8 +333,12 @@ http {
            port=self.port))
 
     def start(self):
+        env = dict(os.environ)
+        if PRELOAD:
+            env["LD_PRELOAD"] = PRELOAD
+            env.setdefault("ASAN_OPTIONS", "detect_leaks=0")
         r = subprocess.run([NGINX, "-p", self.root + "/", "-c", self.conf,
-                            "-e", self.error_log],
+                            "-e", self.error_log], env=env,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         if r.returncode != 0:
             raise RuntimeError("nginx did not start:\n" + r.stdout.decode())
@@ -508,6 +514,14 @@ def redis_state(redis):
         return {"dossiers": dossiers, "inbox": inbox, "index": index}
     finally:
         c.close()
+
+
+def forget(state, code):
+    """Leave a dossier the test made itself (not the load) out of STATE."""
+    state["dossiers"].pop(code)
+    state["inbox"] = [e for e in state["inbox"] if e["code"] != code]
+    state["index"].discard(code)
+    return state
 
 
 def _examples(items, n=8):
@@ -722,6 +736,30 @@ def submit(port, body, key=None, timeout=5.0):
         rec["err"] = str(e)
     rec["lat"] = time.monotonic() - t0
     return rec
+
+
+def lookup(port, code, token, timeout=5.0):
+    """GET /dvc/v1/dossiers/CODE with its token: (status, JSON body)."""
+    from load import parse_response
+    req = ("GET /dvc/v1/dossiers/%s HTTP/1.1\r\nHost: localhost\r\n"
+           "X-DVC-Lookup-Token: %s\r\nConnection: close\r\n\r\n"
+           % (code, token)).encode()
+    with socket.create_connection(("127.0.0.1", port), timeout) as c:
+        c.settimeout(timeout)
+        c.sendall(req)
+        raw = b""
+        while True:
+            chunk = c.recv(65536)
+            if not chunk:
+                break
+            raw += chunk
+    parsed = parse_response(raw)
+    if parsed is None:
+        return None, None
+    try:
+        return parsed[0], json.loads(parsed[2])
+    except ValueError:
+        return parsed[0], None
 
 
 def example(name, vary=None):
