@@ -33,7 +33,7 @@ CORE_LIB    := $(BUILD)/libdvccore.a
 CLI         := $(BUILD)/dvc
 
 .PHONY: FORCE all deps module core cli test test-unit test-unit-asan test-conformance test-integration-asan \
-        test-integration test-faults test-interop demo demo-stop fuzz fuzz-validator fuzz-smoke fuzz-build bench-lookup \
+        test-integration test-faults test-faults-asan test-interop demo demo-stop fuzz fuzz-validator fuzz-smoke fuzz-build bench-lookup \
         bench-submit bench-validate clean
 
 all: $(MODULE) $(CORE_LIB) $(CLI)
@@ -154,6 +154,12 @@ test-integration: $(MODULE)
 # idempotent retries across a failover: t/faults/README.md.
 test-faults: $(MODULE) $(CLI)
 	prove -v -e python3 t/faults/[0-9]*.py
+
+test-faults-asan: $(CLI)
+	$(MAKE) BUILD=build-asan build-asan/ngx_http_dvc_module.so \
+	    NGX_EXTRA_CFLAGS="$(SAN_FLAGS)" NGX_EXTRA_LDFLAGS="-fsanitize=address,undefined"
+	TEST_NGINX_MODULE=$(CURDIR)/build-asan/ngx_http_dvc_module.so \
+	    TEST_NGINX_PRELOAD=$$($(CC) -print-file-name=libasan.so) prove -v -e python3 t/faults/[0-9]*.py
 
 # The same tests with the module built with ASan+UBSan, the sanitizer runtime
 # preloaded into Debian's nginx (see t/README.md).

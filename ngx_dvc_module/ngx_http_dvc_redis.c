@@ -38,6 +38,11 @@ struct ngx_http_dvc_rcmd_s {
     ngx_pool_cleanup_t             *cleanup;
     ngx_event_t                     timer;
     ngx_http_dvc_rcmd_t            *next;      /* free list */
+
+    /* the first error a command before the last got (a command refused
+     * inside MULTI): EXEC then says only EXECABORT */
+    size_t                          refused_len;
+    u_char                          refused[128];
 };
 
 
@@ -74,6 +79,8 @@ static void ngx_http_dvc_redis_on_disconnect(const redisAsyncContext *ac,
     int status);
 static void ngx_http_dvc_redis_setup_reply(redisAsyncContext *ac, void *reply,
     void *privdata);
+static void ngx_http_dvc_redis_early_reply(redisAsyncContext *ac,
+    void *reply, void *privdata);
 static void ngx_http_dvc_redis_reply(redisAsyncContext *ac, void *reply,
     void *privdata);
 static void ngx_http_dvc_redis_timeout(ngx_event_t *ev);
@@ -203,11 +210,12 @@ ngx_http_dvc_redis_send(ngx_http_request_t *r, ngx_http_dvc_redis_cmd_t *cmds,
     }
 
     for (i = 0; i < n; i++) {
-        /* only the last command of a batch reports; hiredis still keeps a
-         * slot for the others so replies stay in order */
+        /* only the last command of a batch reports to the handler; the
+         * others only keep their first error, for the log */
         if (redisAsyncCommandArgv(redis->ac,
-                                  i == n - 1 ? ngx_http_dvc_redis_reply : NULL,
-                                  i == n - 1 ? rcmd : NULL,
+                                  i == n - 1 ? ngx_http_dvc_redis_reply
+                                             : ngx_http_dvc_redis_early_reply,
+                                  rcmd,
                                   cmds[i].argc, cmds[i].argv, cmds[i].argvlen)
             != REDIS_OK)
         {
@@ -215,14 +223,16 @@ ngx_http_dvc_redis_send(ngx_http_request_t *r, ngx_http_dvc_redis_cmd_t *cmds,
                           "dvc: redis command %ui of %ui not queued: %s",
                           i + 1, n, redis->ac->errstr[0] ? redis->ac->errstr
                                                          : "refused by hiredis");
-            ngx_http_dvc_rcmd_put(rcmd);
 
             /* the earlier commands of the batch are queued: a MULTI without
              * its EXEC would swallow every later command, so the connection
-             * goes (and with it the half batch) */
+             * goes (and with it the half batch, whose callbacks still hold
+             * the record: it is put back only after) */
             if (i > 0) {
                 ngx_http_dvc_redis_reset(redis, "half a batch was queued");
             }
+
+            ngx_http_dvc_rcmd_put(rcmd);
 
             return NGX_DECLINED;
         }
@@ -616,6 +626,23 @@ ngx_http_dvc_redis_setup_reply(redisAsyncContext *ac, void *reply,
 
 
 static void
+ngx_http_dvc_redis_early_reply(redisAsyncContext *ac, void *reply,
+    void *privdata)
+{
+    redisReply           *rr = reply;
+    ngx_http_dvc_rcmd_t  *rcmd = privdata;
+
+    /* NULL: the connection went; the last command's callback follows */
+    if (rr == NULL || rr->type != REDIS_REPLY_ERROR || rcmd->refused_len) {
+        return;
+    }
+
+    rcmd->refused_len = ngx_min((size_t) rr->len, sizeof(rcmd->refused));
+    ngx_memcpy(rcmd->refused, rr->str, rcmd->refused_len);
+}
+
+
+static void
 ngx_http_dvc_redis_reply(redisAsyncContext *ac, void *reply, void *privdata)
 {
     ngx_http_request_t    *r;
@@ -649,6 +676,16 @@ ngx_http_dvc_redis_reply(redisAsyncContext *ac, void *reply, void *privdata)
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "dvc: redis reply %s", reply ? "received" : "missing");
+
+    if (rcmd->refused_len && reply
+        && ((redisReply *) reply)->type == REDIS_REPLY_ERROR
+        && ngx_strncmp(((redisReply *) reply)->str, "EXECABORT", 9) == 0)
+    {
+        /* why: OOM, READONLY, NOREPLICAS, NOPERM... */
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "dvc: redis discarded the transaction, a command was "
+                      "refused: %*s", rcmd->refused_len, rcmd->refused);
+    }
 
     rcmd->handler(r, reply, rcmd->data);
 

@@ -72,6 +72,11 @@ with Gateway("30-redis-oom", tap) as gw:
     log = gw.check_log()
     tap.ok("OOM command not allowed" in log,
            "the log gives Redis's reason (OOM command not allowed)")
+    aborted = log.count("nothing recorded: EXECABORT")
+    explained = log.count("discarded the transaction, a command was "
+                          "refused: OOM command not allowed")
+    tap.is_(explained, aborted, "each transaction Redis discarded "
+            "(EXECABORT) is logged with the reason, OOM (%d)" % aborted)
     report(tap, "redis maxmemory reached for %.0f s" % FULL, stats)
 
 sys.exit(tap.done())
