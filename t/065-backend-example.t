@@ -140,6 +140,9 @@ for my $x (@d) {
         if ($h->{type} eq 'delay') {
             like($h->{new_due_at}, qr/^\d{4}-\d\d-\d\dT16:30:00\+07:00$/, "$code: the apology sets a new appointment");
             ok($h->{new_due_at} gt $d->{due_at}, "$code: later than the original due time, which stays");
+            is($d->{appointment_at}, $h->{new_due_at}, "$code: the lookup shows the new appointment");
+            is($d->{apology}{new_due_at}, $h->{new_due_at}, "$code: and the apology (form 04)");
+            is_deeply($d->{apology}{reason}, $h->{reason}, "$code: with its reason");
         }
         like($h->{actor}, qr/ /, "$code: $h->{type} names who did it");
     }
