@@ -248,6 +248,11 @@ ngx_http_dvc_body_verdict(ngx_http_request_t *r, ngx_http_dvc_body_t *b,
     dvc_dossier_facts_t    facts;
     const dvc_validation_error_t  *e;
 
+    if (b->valid) {
+        /* asked again (a change decided twice after a race) */
+        return 1;
+    }
+
     dvc_buf_init(&out, &b->alloc);
 
     if (b->too_large) {
@@ -363,6 +368,7 @@ ngx_http_dvc_body_verdict(ngx_http_request_t *r, ngx_http_dvc_body_t *b,
     /* valid: the validator is not needed any more, others may use it */
     ngx_http_dvc_validator_put(b->proc, b->v);
     b->v = NULL;
+    b->valid = 1;
 
     return 1;
 }

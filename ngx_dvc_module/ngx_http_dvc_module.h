@@ -211,6 +211,7 @@ typedef struct {
     unsigned                      no_procedure:1;
     unsigned                      unknown_procedure:1;
     unsigned                      too_large:1;
+    unsigned                      valid:1;    /* the verdict was "valid" */
 } ngx_http_dvc_body_t;
 
 ngx_int_t ngx_http_dvc_body_read(ngx_http_request_t *r,

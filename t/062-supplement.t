@@ -220,3 +220,46 @@ is_deeply(\@hist, [ "submitted/citizen", "accepted/back-end",
                     "accepted/back-end" ], "the history tells the story");
 --- no_error_log
 [error]
+
+
+
+=== TEST 6: a supplement racing a withdrawal: the one that loses is decided again on what the winner left
+--- request
+GET /dvc/v1/keys
+--- post_init
+use IO::Socket::INET;
+my $d = main::in_supplement();
+my $code = $d->{code};
+my @req;
+for my $a ([ "withdrawal", '{"reason":"Tôi không bổ sung nữa, xin rút hồ sơ"}' ],
+           [ "supplement", main::corrected() ]) {
+    my $body = $a->[1];
+    utf8::encode($body) if utf8::is_utf8($body);
+    my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => server_port()) or die;
+    push @req, [ $s, "POST /dvc/v1/dossiers/$code/$a->[0] HTTP/1.1\r\nHost: localhost\r\n"
+                     . "Connection: close\r\nX-DVC-Lookup-Token: $d->{lookup_token}\r\n"
+                     . "Content-Type: application/json\r\nContent-Length: " . length($body)
+                     . "\r\n\r\n$body" ];
+}
+# Redis held still: both read the dossier in 5 at the same ver
+redis_pause();
+for (@req) { syswrite($_->[0], $_->[1]); sleep(0.1) }
+sleep(0.2);
+redis_resume();
+my @status;
+for (@req) {
+    local $/;
+    my $resp = readline($_->[0]);
+    push @status, $resp =~ m{^HTTP/1\.1 (\d+)} ? $1 : 0;
+}
+is_deeply(\@status, [200, 409], "the withdrawal (first) wins; the supplement finds the dossier in 7: 409");
+my $h = dossier($code);
+is($h->{status}, 7, "withdrawal requested");
+is($h->{prev_status}, 5, "from 5");
+is(scalar(inbox("supplement")), 0, "no supplement reached the back-end");
+is(scalar(inbox("withdrawal_requested")), 1, "the withdrawal did");
+--- error_log
+supplement of "000.20.31.H29-
+the dossier changed meanwhile, deciding again
+--- no_error_log
+[error]
