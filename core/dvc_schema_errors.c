@@ -297,7 +297,7 @@ dvc_err_add(dvc_validate_ctx_t *v, dvc_vi_t *vi, const char *code,
     r->vi = msgs->msg_vi ? msgs->msg_vi : m->vi;
     r->en = msgs->msg_en ? msgs->msg_en : m->en;
     r->path = v->strs.len;
-    dvc_buf_append(&v->strs, v->path, v->path_len);
+    dvc_run_path_append(v, &v->strs);
     if (tok != NULL) {
         dvc_buf_putc(&v->strs, '/');
         dvc_buf_pointer_token(&v->strs, tok, toklen);
@@ -386,7 +386,7 @@ dvc_err_fatal(dvc_validate_ctx_t *v, int status)
     r->en = m->en;
     r->offset = dvc_run_offset(v);
     r->path = v->strs.len;
-    dvc_buf_append(&v->strs, v->path, v->path_len);
+    dvc_run_path_append(v, &v->strs);
     dvc_buf_putc(&v->strs, '\0');
     r->kw = v->strs.len;
     dvc_buf_putc(&v->strs, '\0');

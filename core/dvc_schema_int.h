@@ -100,9 +100,7 @@ enum {
 
 /* Hash of a member name, computed once per key for every schema: eight
  * bytes at a time (the last word overlaps the one before, the length is
- * mixed in), so a key costs a few multiplies rather than one per byte.
- * *special is set when the name holds '~' or '/', which a JSON Pointer
- * escapes (the same words, tested for those bytes without a loop). */
+ * mixed in), so a key costs a few multiplies rather than one per byte. */
 static inline uint64_t
 dvc_name_mix(uint64_t h, uint64_t w)
 {
@@ -110,30 +108,20 @@ dvc_name_mix(uint64_t h, uint64_t w)
     return h ^ (h >> 32);
 }
 
-#define DVC_ONES   0x0101010101010101ull
-#define DVC_HIGHS  0x8080808080808080ull
-/* the high bit of a byte is set where w has byte b, or after one that
- * is (only whether any is set counts: & DVC_HIGHS is taken once, at the
- * end) */
-#define DVC_HAS_BYTE(w, b) \
-    ((((w) ^ (DVC_ONES * (b))) - DVC_ONES) & ~((w) ^ (DVC_ONES * (b))))
-
 static inline uint32_t
-dvc_name_hash_special(const char *k, size_t len, int *special)
+dvc_name_hash(const char *k, size_t len)
 {
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ len, w, sp = 0;
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ len, w;
     uint32_t a, b;
     size_t   i = 0;
 
     if (len >= 8) {
         for (; i + 8 <= len; i += 8) {
             memcpy(&w, k + i, 8);
-            sp |= DVC_HAS_BYTE(w, '~') | DVC_HAS_BYTE(w, '/');
             h = dvc_name_mix(h, w);
         }
         if (i < len) {
             memcpy(&w, k + len - 8, 8);
-            sp |= DVC_HAS_BYTE(w, '~') | DVC_HAS_BYTE(w, '/');
             h = dvc_name_mix(h, w);
         }
     } else {
@@ -148,21 +136,9 @@ dvc_name_hash_special(const char *k, size_t len, int *special)
         } else {
             w = 0;
         }
-        /* padding bytes are 0: never taken for '~' or '/' */
-        sp |= DVC_HAS_BYTE(w, '~') | DVC_HAS_BYTE(w, '/');
         h = dvc_name_mix(h, w);
     }
-    h = dvc_name_mix(h, 0x2545f4914f6cdd1dull);
-    *special = (sp & DVC_HIGHS) != 0;
-    return (uint32_t) h;
-}
-
-static inline uint32_t
-dvc_name_hash(const char *k, size_t len)
-{
-    int special;
-
-    return dvc_name_hash_special(k, len, &special);
+    return (uint32_t) dvc_name_mix(h, 0x2545f4914f6cdd1dull);
 }
 
 /* memcpy(dst, src, len) for a member name, short ones without a call

@@ -97,7 +97,9 @@ struct dvc_validate_ctx {
     dvc_frame_t           *frames;
     size_t                 depth, cframes;
 
-    char                  *path;        /* JSON Pointer of the current value */
+    char                  *path;        /* path of the current value, member
+                                           names unescaped (frames' path_len
+                                           mark where each starts) */
     size_t                 path_len, path_cap;
 
     dvc_rec_t              rec;         /* container values being recorded */
@@ -135,5 +137,7 @@ void dvc_err_fatal(dvc_validate_ctx_t *v, int status);
 /* Builds v->out in document order. */
 int  dvc_err_finish(dvc_validate_ctx_t *v);
 size_t dvc_run_offset(const dvc_validate_ctx_t *v);
+/* Appends the current instance path, as a JSON Pointer, to b. */
+void dvc_run_path_append(const dvc_validate_ctx_t *v, dvc_buf_t *b);
 
 #endif

@@ -146,40 +146,46 @@ path_grow(dvc_validate_ctx_t *v, size_t extra)
     return 0;
 }
 
-/* Appends "/" + the escaped key to the path and returns the key's
- * dvc_name_hash (which also tells whether the key needs escaping). */
+/* Appends "/" + the key, raw, to the path and returns the key's
+ * dvc_name_hash.  The '~' and '/' escapes of a JSON Pointer are made only
+ * when an error needs the path (dvc_run_path_append): a valid document
+ * never pays for them. */
 static uint32_t
 path_push_key(dvc_validate_ctx_t *v, const char *k, size_t len)
 {
-    size_t   i;
-    char    *p;
-    uint32_t h;
-    int      special;
+    char *p;
 
-    h = dvc_name_hash_special(k, len, &special);
-    if (path_reserve(v, 2 * len + 1) != 0) {
-        return h;
-    }
-    p = v->path + v->path_len;
-    *p++ = '/';
-    if (!special) {
+    if (path_reserve(v, len + 1) == 0) {
+        p = v->path + v->path_len;
+        *p++ = '/';
         dvc_name_copy(p, k, len);
         v->path_len += len + 1;
-        return h;
     }
-    for (i = 0; i < len; i++) {
-        if (k[i] == '~') {
-            *p++ = '~';
-            *p++ = '0';
-        } else if (k[i] == '/') {
-            *p++ = '~';
-            *p++ = '1';
+    return dvc_name_hash(k, len);
+}
+
+void
+dvc_run_path_append(const dvc_validate_ctx_t *v, dvc_buf_t *b)
+{
+    size_t d, start, end;
+
+    /* container d's member (or item) starts at its own path's end */
+    for (d = 0; d < v->depth; d++) {
+        start = v->frames[d].path_len;
+        if (start >= v->path_len) {
+            break;
+        }
+        end = v->path_len;
+        if (d + 1 < v->depth && v->frames[d + 1].path_len <= v->path_len) {
+            end = v->frames[d + 1].path_len;
+        }
+        dvc_buf_putc(b, '/');
+        if (v->frames[d].type == DVC_TOK_OBJ) {
+            dvc_buf_pointer_token(b, v->path + start + 1, end - start - 1);
         } else {
-            *p++ = k[i];
+            dvc_buf_append(b, v->path + start + 1, end - start - 1);
         }
     }
-    v->path_len = (size_t) (p - v->path);
-    return h;
 }
 
 static void

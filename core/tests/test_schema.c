@@ -400,6 +400,26 @@ test_key_escapes(void **state)
                            "/additionalProperties/type"));
     dvc_validate_free(v);
     dvc_schema_free(s);
+
+    /* nested: names escaped at every depth, items left as they are, for
+     * errors at a value, at an object's end (required) and past a
+     * container's end (maxItems) */
+    s = compile("{\"properties\":{\"a/b\":{\"maxItems\":1,\"items\":"
+                "{\"properties\":{\"c~d\":{\"required\":[\"x/y\"],"
+                "\"additionalProperties\":{\"type\":\"string\"}}}}}}}");
+    v = dvc_validate_new(&dvc_alloc_std, s, NULL);
+    assert_int_equal(run(v, S("{\"a/b\":[{\"c~d\":{\"e/f~\":1}},"
+                              "{\"c~d\":{\"x/y\":\"ok\"}}]}"), 3),
+                     DVC_INVALID);
+    assert_int_equal(dvc_validate_error_count(v), 3);
+    assert_string_equal(dvc_validate_error(v, 0)->path, "/a~1b/0/c~0d/e~1f~0");
+    assert_string_equal(dvc_validate_error(v, 0)->code, "type");
+    assert_string_equal(dvc_validate_error(v, 1)->path, "/a~1b/0/c~0d/x~1y");
+    assert_string_equal(dvc_validate_error(v, 1)->code, "required");
+    assert_string_equal(dvc_validate_error(v, 2)->path, "/a~1b");
+    assert_string_equal(dvc_validate_error(v, 2)->code, "maxItems");
+    dvc_validate_free(v);
+    dvc_schema_free(s);
 }
 
 /* A schema and a dossier as files: $ref to another file of the folder. */
