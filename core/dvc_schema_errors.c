@@ -276,7 +276,6 @@ dvc_err_add(dvc_validate_ctx_t *v, dvc_vi_t *vi, const char *code,
 {
     dvc_erec_t      *r;
     uint32_t         id;
-    const dvc_msg_t *m;
 
     if (vi->sink == NULL || v->capped) {
         return NULL;
@@ -290,12 +289,13 @@ dvc_err_add(dvc_validate_ctx_t *v, dvc_vi_t *vi, const char *code,
     }
     r->offset = dvc_run_offset(v);
     r->code = code;
-    m = dvc_schema_msg(code);
     if (msgs == NULL || (msgs->msg_vi == NULL && msgs->msg_en == NULL)) {
         msgs = vi->s;
     }
-    r->vi = msgs->msg_vi ? msgs->msg_vi : m->vi;
-    r->en = msgs->msg_en ? msgs->msg_en : m->en;
+    /* NULL: the code's generic message, looked up by dvc_err_finish
+     * (most records are discarded before: anyOf branches, if/then) */
+    r->vi = msgs->msg_vi;
+    r->en = msgs->msg_en;
     r->path = v->strs.len;
     dvc_run_path_append(v, &v->strs);
     if (tok != NULL) {
@@ -399,6 +399,7 @@ dvc_err_finish(dvc_validate_ctx_t *v)
     size_t               n = 0, i, j;
     uint32_t             id;
     dvc_validation_error_t e;
+    const dvc_msg_t     *m;
 
     if (v->errors.n == 0) {
         v->nout = 0;
@@ -419,8 +420,9 @@ dvc_err_finish(dvc_validate_ctx_t *v)
         v->out[n].path = v->strs.data + r->path;
         v->out[n].keyword = v->strs.data + r->kw;
         v->out[n].code = r->code;
-        v->out[n].message_vi = r->vi;
-        v->out[n].message_en = r->en;
+        m = r->vi == NULL || r->en == NULL ? dvc_schema_msg(r->code) : NULL;
+        v->out[n].message_vi = r->vi ? r->vi : m->vi;
+        v->out[n].message_en = r->en ? r->en : m->en;
         v->out[n].offset = r->offset;
         n++;
     }
