@@ -646,7 +646,11 @@ check_scalar(dvc_validate_ctx_t *v, dvc_vi_t *vi, int tok, const char *t,
         check_numeric(v, vi, t, len);
     }
     if (tok == DVC_TOK_STR && (s->kw & KW_STRING)) {
-        if (s->min_len > 0 || s->max_len != SIZE_MAX) {
+        /* a string of len bytes has len/4 (rounded up) to len code points:
+         * often that alone settles both bounds */
+        if ((s->min_len > 0 || s->max_len != SIZE_MAX)
+            && (len > s->max_len || (len + 3) / 4 < s->min_len))
+        {
             if (*cps == SIZE_MAX) {
                 *cps = count_code_points(t, len);
             }
