@@ -34,7 +34,7 @@ CLI         := $(BUILD)/dvc
 
 .PHONY: FORCE all deps module core cli test test-unit test-unit-asan test-conformance test-integration-asan \
         test-integration test-faults test-faults-asan test-interop demo demo-stop fuzz fuzz-validator fuzz-smoke fuzz-build bench-lookup \
-        bench-submit bench-validate clean
+        bench-submit bench-validate bench-stats clean
 
 all: $(MODULE) $(CORE_LIB) $(CLI)
 
@@ -224,6 +224,14 @@ $(BUILD)/bench/validate_bench: bench/validate/validate_bench.c $(CORE_LIB)
 
 bench-validate: $(BUILD)/bench/validate_bench
 	bench/validate/run.sh
+
+# the statistics report over a year of 500,000 dossiers: bench/stats/README.md
+$(BUILD)/bench/seed_stats: bench/stats/seed_stats.c $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CORE_CFLAGS) -o $@ $< $(CORE_LIB) $(CORE_LIBS)
+
+bench-stats: $(MODULE) $(CLI) $(BUILD)/bench/seed_stats
+	bench/stats/run.sh
 
 clean:
 	rm -rf $(BUILD)
