@@ -27,6 +27,13 @@ for my $n (1 .. 3) {
     chmod 0600, $f;
     $ENV{"TEST_NGINX_EVKEY$n"} = $f;
 }
+# a key of 31 bytes (plus its newline): too short
+{
+    my $f = "$KEYS/short.key";
+    open my $fh, '>', $f or die; print $fh substr($SECRET{1}, 0, 31), "\n"; close $fh;
+    chmod 0600, $f;
+    $ENV{TEST_NGINX_SHORTKEY} = $f;
+}
 # a key file others may read
 {
     my $f = "$KEYS/open.key";
@@ -275,6 +282,16 @@ like($r->{body}, qr/^\{"error":"events_disabled",/);
 --- must_die
 --- error_log
 open.key
+
+=== TEST 8b: a key under 32 bytes is refused at start, saying how to make one
+--- http_config
+    dvc_schemas $TEST_NGINX_SCHEMAS;
+    dvc_calendar $TEST_NGINX_ROOT/calendar/vn-2025-2027.cal;
+    dvc_signing_key $TEST_NGINX_KEY;
+    dvc_event_key $TEST_NGINX_SHORTKEY;
+--- must_die
+--- error_log
+the key is 31 bytes, at least 32 are needed (make one with: openssl rand -hex 32)
 
 === TEST 9: a replayed event: the first answer byte for byte, applied once; same id other body 409
 --- post_init
