@@ -213,3 +213,34 @@ is_deeply(\@hist, [ "submitted/citizen", "accepted/back-end", "processing/back-e
 is(citizen_post($code, "withdrawal", $d->{lookup_token}, "")->{status}, 200, "a new request after a decline");
 --- no_error_log
 [error]
+
+
+
+=== TEST 6: Redis down: 503 with Retry-After, and the withdrawal goes through once Redis is back
+--- request
+GET /dvc/v1/keys
+--- post_init
+my $d = submit_dossier("1.001612");
+redis_stop();
+my $r = citizen_post($d->{code}, "withdrawal", $d->{lookup_token}, "{}");
+is($r->{status}, 503, "503");
+is($r->{json}{error}, "unavailable", "unavailable");
+is($r->{headers}{'retry-after'}[0], "1", "Retry-After: 1");
+redis_start();
+# the data went with the stopped Redis (no persistence in tests): submit
+# again, once the gateway's reconnection backoff (<= 1 s) lets it
+for (1 .. 30) {
+    $d = eval { submit_dossier("1.001612") } and last;
+    sleep(0.1);
+}
+ok($d, "submission works again");
+$r = undef;
+for (1 .. 20) {
+    $r = citizen_post($d->{code}, "withdrawal", $d->{lookup_token}, "{}");
+    last if $r->{status} == 200;
+    sleep(0.1);
+}
+is($r->{status}, 200, "works again without a reload");
+--- error_log
+withdrawal of "000.20.31.H29-
+answered 503: redis unavailable
