@@ -429,8 +429,9 @@ class Gateway:
     """One scenario's servers: ROOT = build/faults/NAME (kept when a check
     failed or FAULTS_KEEP=1)."""
 
-    def __init__(self, name, tap, workers=2, proxy=False):
+    def __init__(self, name, tap, workers=2, proxy=False, redis_up=True):
         self.tap = tap
+        self.redis_up = redis_up
         self.use_proxy = proxy
         self.proxy = None
         self.root = os.path.join(REPO, "build", "faults", name)
@@ -443,7 +444,8 @@ class Gateway:
         self.extra = []         # other servers to stop at the end
 
     def __enter__(self):
-        self.redis.start()
+        if self.redis_up:
+            self.redis.start()
         port = self.redis.port
         if self.use_proxy:
             self.proxy = RedisProxy(self.redis.port)
