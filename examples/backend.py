@@ -315,6 +315,14 @@ def channel_of(f):
     return ch if ch in ("counter", "postal") else "online"
 
 
+MORE, DONE, KEEP = "more", "done", "keep"
+
+
+def step_on(job):
+    job.next += 1
+    return MORE if job.next < len(job.steps) else DONE
+
+
 def error_code(answer):
     e = answer.get("error")
     if isinstance(e, dict):
@@ -375,6 +383,8 @@ class Backend:
             start, entries = reply[0], reply[1]
             live = []
             for entry_id, f in entries:
+                if self.job_for(entry_id):
+                    continue             # ours, being worked (a slow --speed)
                 info = self.r.xpending_range(STREAM, self.args.group,
                                              min=entry_id, max=entry_id, count=1)
                 deliveries = info[0]["times_delivered"] if info else 0
@@ -428,12 +438,34 @@ class Backend:
         self.jobs.append(job)
         return 1
 
-    def resume(self, code):
-        """A declined withdrawal: the stopped plan goes on where it was."""
+    def resume(self, code, entry_id, status):
+        """A declined withdrawal: the stopped plan goes on where it was.
+        Returns True when a new job took over the withdrawal's inbox entry.
+
+        After a restart that plan is not in memory any more: the dossier's
+        first plan is taken up again after the step that led to its current
+        status (a step sent again is answered from the gateway's memory and
+        applies nothing).  A dossier back in 5 waits for the citizen."""
         job = self.waiting.pop(code, None)
-        if job:
+        if job is not None:
             job.due = time.monotonic() + self.args.speed
             self.jobs.append(job)
+            return False
+        if status == 5:
+            return False
+        procedure = self.r.hget("dvc:d:" + code, "procedure") or ""
+        steps = plan_submission(self.args, code, procedure,
+                                self.gw.accepts_by_hand(procedure))
+        job = Job(entry_id, code, "submission", steps, "b")
+        for i, st in enumerate(steps):
+            if TARGET.get(st["type"]) == status:
+                job.next = i + 1
+                break
+        if job.next >= len(steps):
+            return False
+        job.due = time.monotonic() + self.args.speed
+        self.jobs.append(job)
+        return True
 
     def body(self, job, i):
         ev = dict(job.steps[i], id=job.event_id(i))
@@ -446,14 +478,15 @@ class Backend:
         return json.dumps(ev, ensure_ascii=False, separators=(",", ":")).encode()
 
     def advance(self, job):
-        """Send the job's next event; returns False when the job is over."""
+        """Send the job's next event.  Returns MORE (steps left), DONE (the
+        plan is over or waits for the citizen: acknowledge the entry) or
+        KEEP (stop working it but leave the entry pending)."""
         i = job.next
         ev = job.steps[i]
         body = self.body(job, i)
         if body is None:
             log(job.code, ev["type"], "skipped: no appointment to delay")
-            job.next += 1
-            return job.next < len(job.steps)
+            return step_on(job)
         # keep the entry ours while we work it (XAUTOCLAIM elsewhere goes by
         # idle time): claiming it again resets its idle clock
         self.r.xclaim(STREAM, self.args.group, self.args.consumer, 0,
@@ -463,10 +496,10 @@ class Backend:
         eid = job.event_id(i)
         if status == 200:
             log(job.code, ev["type"], 200, "status=%s" % answer.get("status"), eid)
-            job.next += 1
-            if ev["type"] == "decline_withdrawal":
-                self.resume(job.code)
-            return job.next < len(job.steps)
+            if ev["type"] == "decline_withdrawal" \
+                    and self.resume(job.code, job.entry_id, answer.get("status")):
+                return KEEP                  # the resumed plan acknowledges it
+            return step_on(job)
 
         code = error_code(answer)
         now = answer.get("status")
@@ -479,23 +512,21 @@ class Backend:
         log(job.code, ev["type"], status, code, *extra, eid)
         if status == 409 and code == "illegal_transition":
             if now == TARGET.get(ev["type"]):
-                job.next += 1            # already there (accepted at once, ...)
-                return job.next < len(job.steps)
+                return step_on(job)      # already there (accepted at once, ...)
             if now == 7:
                 # the citizen asked to withdraw: the withdrawal entry decides
                 self.waiting[job.code] = job
-            return False
+            return DONE
         if status == 409 and code == "event_id_reused":
             # applied before with other bytes (a delay re-sent after its
             # appointment moved): it happened, go on
-            job.next += 1
-            return job.next < len(job.steps)
+            return step_on(job)
         if status in (401, 403):
             raise GatewayError("events refused (%s): check --key and dvc_event_key" % code)
         # 404 (no such dossier), 400/422 (a plan the gateway rejects): stop
         # this dossier and leave the entry pending for a human
         self.failed = True
-        return None
+        return KEEP
 
     def tick(self):
         """Run every job whose step is due; returns seconds to the next."""
@@ -503,10 +534,10 @@ class Backend:
         for job in list(self.jobs):
             if job.due > now:
                 continue
-            more = self.advance(job)
-            if more:
+            what = self.advance(job)
+            if what == MORE:
                 job.due = time.monotonic() + self.args.speed
-            elif more is None:
+            elif what == KEEP:
                 self.jobs.remove(job)          # not acknowledged
             else:
                 self.done(job)

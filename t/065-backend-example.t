@@ -274,3 +274,35 @@ is(join(' ', map { "$_->{type}>$_->{http}" } @$ev), 'process>200 resolve>200 ret
    "process, resolve, return: no accept (nor refusal) for a dossier already accepted");
 my $l = main::check_dossier($a->{code}, $a->{lookup_token}, "counter");
 is($l->{status_number}, 10, "returned");
+
+=== TEST 5: a withdrawal declined after the back-end restarted: the dossier's plan is taken up after the step that led to its status
+--- request
+GET /dvc/v1/procedures
+--- post_init
+@main::ALL = ();
+use Digest::SHA qw(hmac_sha256_hex);
+my ($c, $t) = main::submit('1.002820');
+# an earlier back-end run took the entry, accepted and processed the
+# dossier, then saw the citizen's withdrawal request stop its plan, and
+# acknowledged the entry; then it was restarted (its memory is gone)
+redis_cmd('XGROUP', 'CREATE', 'dvc:inbox', 'backend', '0');
+my $got = redis_cmd('XREADGROUP', 'GROUP', 'backend', 'earlier', 'STREAMS', 'dvc:inbox', '>');
+redis_cmd('XACK', 'dvc:inbox', 'backend', $got->[0][1][0][0]);
+my $key = do { local $/; open my $f, '<', $main::KEY or die; <$f> };
+$key =~ s/\s+\z//;
+for my $e (['b.1.accept', 'accept'], ['b.2.process', 'process']) {
+    my $body = qq({"id":"$e->[0]","type":"$e->[1]"});
+    my $target = "/dvc/v1/dossiers/$c/events";
+    my $ts = time;
+    my $r = http_request("POST $target\n$body", more_headers => "Content-Type: application/json\n"
+        . "X-DVC-Timestamp: $ts\nX-DVC-Signature: v1=" . hmac_sha256_hex("$ts\nPOST\n$target\n$body", $key));
+    is($r->{status}, 200, "$e->[1] applied") or diag($r->{body});
+}
+my $r = main::citizen($c, $t, 'withdrawal', '{}');
+is($r->{status}, 200, "withdrawal requested") or diag($r->{body});
+my ($rc, $out, $ev) = main::backend(qw(--decline 1 --supplement 0 --payment 0 --delay 0 --refuse 0));
+is($rc, 0, "back-end exits 0") or diag($out);
+is(join(' ', map { "$_->{type}>$_->{status}" } @$ev), 'decline_withdrawal>4 resolve>9 return>10',
+   "declined back to processing, then the rest of the plan: resolve, return");
+is(main::lookup($c, $t)->{status_number}, 10, "returned");
+is(redis_cmd('XPENDING', 'dvc:inbox', 'backend')->[0], 0, "the withdrawal's entry acknowledged once the plan ended");
