@@ -496,6 +496,8 @@ class Backend:
         eid = job.event_id(i)
         if status == 200:
             log(job.code, ev["type"], 200, "status=%s" % answer.get("status"), eid)
+            if ev["type"] == "confirm_withdrawal":
+                self.waiting.pop(job.code, None)   # stopped for good
             if ev["type"] == "decline_withdrawal" \
                     and self.resume(job.code, job.entry_id, answer.get("status")):
                 return KEEP                  # the resumed plan acknowledges it
