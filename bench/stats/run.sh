@@ -4,7 +4,7 @@
 # busiest agency and its busiest procedure.  See bench/stats/README.md.
 #
 # usage: bench/stats/run.sh     env: N=500000 NPROC=100 NAG=25 D=10s C=1 CT=8
-#        PIN=0 RUN=/tmp/dvcbench-stats PORT_BASE=23000
+#        PIN=0 RUN=/tmp/dvcbench-stats PORT_BASE=23000 PROFILE=0
 #        C: connections of the latency runs (1: one request at a time);
 #        CT: connections of the throughput runs; PIN=1: nginx on core 1,
 #        Redis and wrk on core 0
@@ -176,4 +176,14 @@ for spec in "all|" "agency|&agency=$AGENCY" "procedure|&procedure=$PROC" \
     done
 done
 echo "load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$RES/machine.txt"
+
+# PROFILE=1: where the nginx worker spends a report (perf, 8 s of the all cell)
+if [ "${PROFILE:-0}" = 1 ] && command -v perf > /dev/null; then
+    load wrk -t1 -c1 -d12s "$URL" > /dev/null &
+    sleep 2
+    perf record -q -F 999 -g -o "$RES/perf.data" -p "$NGX" -- sleep 8 2> /dev/null
+    wait
+    perf report -q -i "$RES/perf.data" --no-children --sort symbol --stdio 2> /dev/null \
+        | grep -E '^ +[0-9]' | head -25 | tee "$RES/profile.txt"
+fi
 say "results in $RES"
