@@ -93,7 +93,17 @@ sub check_dossier {
     return $d;
 }
 
-gateway_defaults(json => 1, extra_http => "    dvc_event_key $KEY name=backend;\n");
+# the docs' example key (docs/events.md), as a second key: rotation
+our $DOCKEY = "$KEYDIR/doc-example.key";
+{
+    open my $f, '>', $DOCKEY or die;
+    print $f "3f1d9a7c5e2b8f4061a7d3c9e5b1f8a2c4d6e0b9a3f5c7d1e8b2a4c6f0d9e3b7\n";
+    close $f;
+    chmod 0600, $DOCKEY or die;
+}
+
+gateway_defaults(json => 1, extra_http => "    dvc_event_key $KEY name=backend;\n"
+                                       . "    dvc_event_key $DOCKEY name=docs-example;\n");
 
 run_tests();
 
@@ -306,3 +316,35 @@ is(join(' ', map { "$_->{type}>$_->{status}" } @$ev), 'decline_withdrawal>4 reso
    "declined back to processing, then the rest of the plan: resolve, return");
 is(main::lookup($c, $t)->{status_number}, 10, "returned");
 is(redis_cmd('XPENDING', 'dvc:inbox', 'backend')->[0], 0, "the withdrawal's entry acknowledged once the plan ended");
+
+=== TEST 6: docs/events.md's worked example: its openssl recipe gives the hex it shows, and the same recipe is accepted by the gateway
+--- request
+GET /dvc/v1/procedures
+--- post_init
+my $doc = do { local $/; open my $f, '<:encoding(UTF-8)', "$main::ROOT/docs/events.md" or die; <$f> };
+my ($key) = $doc =~ /^printf '%s\\n' ([0-9a-f]{64}) > event\.key$/m;
+my ($json) = $doc =~ /^printf '%s' '(\{[^']+\})' > event\.json$/m;
+my ($sha) = $doc =~ /^([0-9a-f]{64})  event\.json$/m;
+my ($ts) = $doc =~ /^ts=(\d+) /m;
+my ($path) = $doc =~ m{^path=(/dvc/v1/dossiers/\S+/events)$}m;
+my ($hex) = $doc =~ /^SHA2-256\(stdin\)= ([0-9a-f]{64})$/m;
+ok($key && $json && $sha && $ts && $path && $hex, "the example's key, body, digest, timestamp, path and signature found");
+my $dir = File::Temp::tempdir(CLEANUP => 1);
+my $run = sub { my $c = shift; my $o = `cd $dir && $c`; chomp $o; $o };
+$run->("printf '%s\\n' $key > event.key && chmod 600 event.key");
+{ open my $f, '>:raw', "$dir/event.json" or die; my $b = $json; utf8::encode($b); print $f $b; close $f; }
+is($run->("sha256sum event.json | cut -d' ' -f1"), $sha, "the body's SHA-256 is the one shown");
+my $recipe = sub { my ($t, $p) = @_;
+    $run->(qq{printf '%s\\nPOST\\n%s\\n' "$t" "$p" | cat - event.json | openssl dgst -sha256 -hmac "\$(cat event.key)" | awk '{print \$NF}'}) };
+is($recipe->($ts, $path), $hex, "openssl gives the signature shown");
+# the same recipe with a fresh timestamp, on a dossier of this gateway
+# whose nginx takes the example's key as a second key (rotation)
+my ($c, $t) = main::submit('1.001612');
+my $live = "/dvc/v1/dossiers/$c/events";
+my $now = time;
+my $sig = $recipe->($now, $live);
+my $r = http_request("POST $live\n" . do { my $b = $json; utf8::encode($b); $b },
+    more_headers => "Content-Type: application/json\nX-DVC-Timestamp: $now\nX-DVC-Signature: v1=$sig");
+is($r->{status}, 200, "the gateway accepts the example event signed by the recipe") or diag($r->{body});
+like($r->{body}, qr/"type":"accept","status":2,"status_slug":"accepted"/, "and applies it");
+is(main::lookup($c, $t)->{history}[-1]{actor}, "Bộ phận Tiếp nhận và Trả kết quả UBND quận Hoàn Kiếm", "with the example's actor");
