@@ -85,7 +85,7 @@ ngx_http_dvc_cf_free_noop(void *ud, void *p)
 static void *
 ngx_http_dvc_cf_malloc2(void *ud, size_t size)
 {
-    return ngx_palloc((ngx_pool_t *) ud, size);
+    return ngx_http_dvc_core_palloc((ngx_pool_t *) ud, size);
 }
 
 

@@ -35,6 +35,25 @@ struct dvc_calendar;
 /* Documents a dossier may list (the schema's maxItems is usually far less). */
 #define NGX_HTTP_DVC_MAX_DOCS  1000
 
+/*
+ * core/'s allocations from a pool.  A pool carves many objects out of one
+ * block, so AddressSanitizer would see only the block's edges; in a sanitizer
+ * build (make test-asan) each allocation gets a block of its own instead
+ * (ngx_pmemalign: still freed with the pool), and an overflow or a use after
+ * the request is caught at the object's edge.
+ */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NGX_HTTP_DVC_ASAN  1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(NGX_HTTP_DVC_ASAN)
+#define ngx_http_dvc_core_palloc(pool, size)                                 \
+    ngx_pmemalign(pool, size, NGX_POOL_ALIGNMENT)
+#else
+#define ngx_http_dvc_core_palloc(pool, size)  ngx_palloc(pool, size)
+#endif
+
 
 /* A loaded procedure: its metadata, compiled schema and pooled validators. */
 typedef struct {

@@ -162,7 +162,7 @@ ngx_str_t  ngx_http_dvc_idempotency_header = ngx_string("Idempotency-Key");
 static void *
 ngx_http_dvc_pool_malloc(void *ud, size_t size)
 {
-    return ngx_palloc(ud, size);
+    return ngx_http_dvc_core_palloc((ngx_pool_t *) ud, size);
 }
 
 

@@ -379,6 +379,26 @@ error log clean
 
 
 
+=== TEST 19b: the harness catches a report a sanitizer wrote to its own log file
+(ASAN_OPTIONS/UBSAN_OPTIONS log_path=servroot/logs/sanitizer, set for nginx)
+--- no_dvc_module
+--- config
+    location = /a { return 200 "A\n"; }
+--- init
+my ($w) = nginx_worker_pids();
+open my $f, '>', servroot() . "/logs/sanitizer.$w" or die;
+print $f "==$w==ERROR: AddressSanitizer: heap-use-after-free on address 0x602000000010\n";
+close $f;
+--- request
+GET /a
+--- error_code: 200
+--- expect_failures
+error log clean
+--- expect_diag_like
+AddressSanitizer/UBSan report in logs/sanitizer.
+
+
+
 === TEST 20: the harness catches an [emerg] during start-up (not must_die)
 --- no_dvc_module
 --- config

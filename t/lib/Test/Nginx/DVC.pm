@@ -229,9 +229,22 @@ sub _run_capture {
             # Debian's nginx is not built with ASan: its workers exit without
             # freeing the cycle, which LeakSanitizer reports against nginx
             # itself (frames in /usr/sbin/nginx only), so leaks are off
-            # unless asked for
-            $ENV{ASAN_OPTIONS} //= 'detect_leaks=0';
+            # unless asked for.  The allocator's release-to-OS clock is off:
+            # under libfaketime (t/050) ASan's allocator calls clock_gettime,
+            # faketime's first call does dlsym, which mallocs: a deadlock
+            $ENV{ASAN_OPTIONS} //= 'detect_leaks=0:allocator_release_to_os_interval_ms=-1';
             $ENV{UBSAN_OPTIONS} //= 'print_stacktrace=1';
+        }
+        if ($nginx) {
+            # a sanitizer's reports go to files of their own
+            # (logs/sanitizer.PID), whatever nginx did with its stderr;
+            # every block reads them (_sanitizer_reports)
+            for my $v (qw(ASAN_OPTIONS UBSAN_OPTIONS)) {
+                my $o = $ENV{$v} // '';
+                $ENV{$v} = join ':', grep { length } $o,
+                    "log_path=$ServRoot/logs/sanitizer"
+                    unless $o =~ /\blog_path=/;
+            }
         }
         no warnings "exec";
         exec { $cmd[0] } @cmd;
@@ -1110,6 +1123,23 @@ sub _run_actions {
 
 my $CleanRe = qr/\[(?:alert|crit)\]|exited on signal|AddressSanitizer|LeakSanitizer|runtime error:|ThreadSanitizer/;
 
+# What a sanitizer reported since the last block (files logs/sanitizer.PID,
+# one per process that reported; moved to logs/sanitizer-seen/ once read so
+# each report fails one block only).
+sub _sanitizer_reports {
+    my $dir = "$ServRoot/logs";
+    my $text = '';
+    opendir my $dh, $dir or return $text;
+    for my $f (sort grep { /^sanitizer\./ } readdir $dh) {
+        my $body = _slurp("$dir/$f");
+        $text .= "\nAddressSanitizer/UBSan report in logs/$f:\n$body";
+        mkdir "$dir/sanitizer-seen";
+        rename "$dir/$f", "$dir/sanitizer-seen/$f";
+    }
+    closedir $dh;
+    return $text;
+}
+
 sub _log_checks {
     my ($block, $log, $must_die) = @_;
     for my $p (_lines_or_list(_section($block, 'error_log'))) {
@@ -1183,7 +1213,7 @@ sub _run_block_inner {
         }
         _ok($died, "$CurName - nginx refused to start",
             "$stage succeeded; output: $out");
-        my $log = block_error_log();
+        my $log = block_error_log() . _sanitizer_reports();
         _log_checks($block, "$out\n$log", 1);
         _diag(_log_tail("$out\n$log")) if $BlockFailed;
         return;
@@ -1209,7 +1239,7 @@ sub _run_block_inner {
     }
     my $stopped = _nginx_stop();
     _ok($stopped, "$CurName - nginx stopped", "nginx needed SIGKILL") unless $stopped;
-    my $log = block_error_log();
+    my $log = block_error_log() . _sanitizer_reports();
     _log_checks($block, $log, 0);
     _diag(_log_tail($log)) if $BlockFailed;
 }
