@@ -169,7 +169,7 @@ test-asan:
 	$(MAKE) BUILD=build-asan build-asan/ngx_http_dvc_module.so \
 	    NGX_EXTRA_CFLAGS="$(SAN_FLAGS)" NGX_EXTRA_LDFLAGS="-fsanitize=address,undefined"
 	TEST_NGINX_MODULE=$(CURDIR)/build-asan/ngx_http_dvc_module.so \
-	    TEST_NGINX_PRELOAD=$$($(CC) -print-file-name=libasan.so) prove -r -j2 t/
+	    TEST_NGINX_ASAN_RT=$$($(CC) -print-file-name=libasan.so) prove -r -j2 t/
 
 test-integration-asan: test-asan
 

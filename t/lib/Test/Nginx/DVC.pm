@@ -54,6 +54,12 @@ my $NoClean = $ENV{TEST_NGINX_NO_CLEAN};
 # into nginx only (not into perl), e.g. TEST_NGINX_PRELOAD=$(gcc
 # -print-file-name=libasan.so).  Workers are forked, not exec'd, so they keep it.
 my $Preload = $ENV{TEST_NGINX_PRELOAD};
+# make test-asan: the sanitizer runtime, always first in nginx's LD_PRELOAD
+# (ASan refuses to start otherwise), before whatever a test file preloads
+# itself (t/050 and t/070 set TEST_NGINX_PRELOAD to libfaketime)
+my $SanitizerRt = $ENV{TEST_NGINX_ASAN_RT};
+$Preload = join ' ', grep { defined && length } $SanitizerRt, $Preload;
+$Preload = undef unless length $Preload;
 
 my $ServRoot;                    # per test file
 my ($ServerPort, $RedisPort);
