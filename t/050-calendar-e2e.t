@@ -4,11 +4,8 @@
 # signed receipt carry the due time the shipped calendar gives.
 use FindBin;
 BEGIN {
-    # preloaded into nginx only; workers are forked and keep it.  After a
-    # sanitizer runtime when make test-asan preloads one (it must come first)
-    $ENV{TEST_NGINX_PRELOAD} = join ' ', grep { defined && length }
-        $ENV{TEST_NGINX_PRELOAD},
-        "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+    # preloaded into nginx only; workers are forked and keep it
+    $ENV{TEST_NGINX_PRELOAD} = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
 }
 use lib "$FindBin::Bin/lib";
 use Test::Nginx::DVC;
