@@ -100,6 +100,18 @@ static ngx_int_t ngx_http_dvc_citizen_illegal(ngx_http_request_t *r,
 static ngx_int_t ngx_http_dvc_citizen_event_error(ngx_http_request_t *r,
     ngx_http_dvc_citizen_ctx_t *ctx, dvc_event_error_t *err);
 static int ngx_http_dvc_citizen_int(redisReply *v, int64_t *out);
+static ngx_int_t ngx_http_dvc_citizen_supplement_fields(ngx_http_request_t *r,
+    ngx_http_dvc_citizen_ctx_t *ctx, ngx_http_dvc_apply_t *a);
+static ngx_int_t ngx_http_dvc_citizen_done(ngx_http_request_t *r,
+    ngx_http_dvc_citizen_ctx_t *ctx);
+static ngx_int_t ngx_http_dvc_citizen_stats(ngx_http_request_t *r,
+    ngx_http_dvc_citizen_ctx_t *ctx, redisReply **f,
+    dvc_stat_change_t *change, ngx_http_dvc_apply_t *a);
+static void ngx_http_dvc_citizen_applied(ngx_http_request_t *r,
+    redisReply *reply, void *data);
+
+#define ngx_http_dvc_citizen_xadd_str(a, name, v)                            \
+    ngx_http_dvc_apply_xadd(a, name, (v), ngx_strlen((v)))
 
 
 static const char  *ngx_http_dvc_citizen_names[] = {
@@ -240,21 +252,6 @@ ngx_http_dvc_citizen_reply(ngx_http_request_t *r, redisReply *reply,
 }
 
 
-static ngx_int_t ngx_http_dvc_citizen_supplement_fields(ngx_http_request_t *r,
-    ngx_http_dvc_citizen_ctx_t *ctx, ngx_http_dvc_apply_t *a);
-static ngx_int_t ngx_http_dvc_citizen_done(ngx_http_request_t *r,
-    ngx_http_dvc_citizen_ctx_t *ctx);
-static ngx_int_t ngx_http_dvc_citizen_stats(ngx_http_request_t *r,
-    ngx_http_dvc_citizen_ctx_t *ctx, redisReply **f,
-    dvc_stat_change_t *change, ngx_http_dvc_apply_t *a);
-static void ngx_http_dvc_citizen_applied(ngx_http_request_t *r,
-    redisReply *reply, void *data);
-
-
-#define ngx_http_dvc_citizen_xadd_str(a, name, v)                            \
-    ngx_http_dvc_apply_xadd(a, name, (v), ngx_strlen((v)))
-
-
 /* An integer hash field; 0 absent, 1 read, -1 malformed. */
 static int
 ngx_http_dvc_citizen_int(redisReply *v, int64_t *out)
@@ -297,7 +294,7 @@ ngx_http_dvc_citizen_decide(ngx_http_request_t *r,
     char                           *num;
     size_t                          plen;
     int64_t                         status, prev, ver;
-    dvc_buf_t                       history;
+    dvc_buf_t                       history, reason;
     ngx_int_t                       rc;
     const char                     *procedure;
     dvc_event_error_t               err;
@@ -441,8 +438,8 @@ ngx_http_dvc_citizen_decide(ngx_http_request_t *r,
                != NGX_OK
             || (ctx->ev.comment
                 && ngx_http_dvc_apply_set(&a, "rating_comment",
-                                             ctx->ev.comment,
-                                             ctx->ev.comment_len) != NGX_OK))
+                                          ctx->ev.comment,
+                                          ctx->ev.comment_len) != NGX_OK))
         {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
@@ -472,21 +469,19 @@ ngx_http_dvc_citizen_decide(ngx_http_request_t *r,
         if (history.failed
             || ngx_http_dvc_apply_set_str(&a, "status", num) != NGX_OK
             || ngx_http_dvc_apply_set(&a, "history", history.data,
-                                         history.len) != NGX_OK)
+                                      history.len) != NGX_OK)
         {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
         if (ngx_http_dvc_citizen_xadd_str(&a, "type",
-                                       ctx->action == DVC_ACT_WITHDRAWAL
-                                       ? "withdrawal_requested"
-                                       : "supplement") != NGX_OK
-            || ngx_http_dvc_apply_xadd(&a, "code",
-                                         (char *) ctx->ref.code.data,
-                                         ctx->ref.code.len) != NGX_OK
-            || ngx_http_dvc_apply_xadd(&a, "procedure",
-                                         f[CF_PROCEDURE]->str,
-                                         f[CF_PROCEDURE]->len) != NGX_OK
+                                          ctx->action == DVC_ACT_WITHDRAWAL
+                                          ? "withdrawal_requested"
+                                          : "supplement") != NGX_OK
+            || ngx_http_dvc_apply_xadd(&a, "code", ctx->ref.code.data,
+                                       ctx->ref.code.len) != NGX_OK
+            || ngx_http_dvc_apply_xadd(&a, "procedure", f[CF_PROCEDURE]->str,
+                                       f[CF_PROCEDURE]->len) != NGX_OK
             || ngx_http_dvc_citizen_xadd_str(&a, "at", ctx->now_vn)
                != NGX_OK)
         {
@@ -507,13 +502,13 @@ ngx_http_dvc_citizen_decide(ngx_http_request_t *r,
         }
 
         if (ctx->ev.has & DVC_EVF_REASON) {
-            dvc_buf_init(&history, &ctx->b.alloc);
-            dvc_text_json(&history, &ctx->ev.reason);
+            /* for the back-end, as the history keeps it */
+            dvc_buf_init(&reason, &ctx->b.alloc);
+            dvc_text_json(&reason, &ctx->ev.reason);
 
-            if (history.failed
-                || ngx_http_dvc_apply_xadd(&a, "reason",
-                                             history.data, history.len)
-                   != NGX_OK)
+            if (reason.failed
+                || ngx_http_dvc_apply_xadd(&a, "reason", reason.data,
+                                           reason.len) != NGX_OK)
             {
                 return NGX_HTTP_INTERNAL_SERVER_ERROR;
             }
@@ -530,9 +525,8 @@ ngx_http_dvc_citizen_decide(ngx_http_request_t *r,
         }
     }
 
-    rc = ngx_http_dvc_citizen_stats(r, ctx, f, &change, &a);
-    if (rc != NGX_OK) {
-        return rc;
+    if (ngx_http_dvc_citizen_stats(r, ctx, f, &change, &a) != NGX_OK) {
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
     }
 
     rc = ngx_http_dvc_apply_send(r, &a, ngx_http_dvc_citizen_applied, ctx);
@@ -602,7 +596,8 @@ ngx_http_dvc_citizen_supplement_fields(ngx_http_request_t *r,
 /*
  * The statistics' part of the change: core says which counters move on
  * which day and what the dossier's st_* fields become (the deltas live in
- * ctx: the apply call keeps pointers to their days).
+ * ctx: the apply call keeps pointers to their days).  NGX_OK, or NGX_ERROR
+ * (logged).
  */
 static ngx_int_t
 ngx_http_dvc_citizen_stats(ngx_http_request_t *r,
@@ -630,18 +625,14 @@ ngx_http_dvc_citizen_stats(ngx_http_request_t *r,
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "dvc: statistics of \"%V\": %s", &ctx->ref.code, err);
-        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
+        return NGX_ERROR;
     }
 
-    if (ngx_http_dvc_apply_stats(r, a, f[CF_AGENCY]->str, f[CF_AGENCY]->len,
-                                 f[CF_PROCEDURE]->str, f[CF_PROCEDURE]->len,
-                                 ctx->deltas, n, &before, &after)
-        != NGX_OK)
-    {
-        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
-    }
-
-    return NGX_OK;
+    /* logs why itself */
+    return ngx_http_dvc_apply_stats(r, a, f[CF_AGENCY]->str,
+                                    f[CF_AGENCY]->len, f[CF_PROCEDURE]->str,
+                                    f[CF_PROCEDURE]->len, ctx->deltas, n,
+                                    &before, &after);
 }
 
 
