@@ -205,6 +205,7 @@ ok($h->{accepted_ts} >= $before_accept, "accepted now, not a week ago");
 ok($h->{due_ts} > time && $h->{due_ts} > $old_due_ts,
    "the due time is computed afresh from the new acceptance");
 is($h->{due_at}, $r->{json}{due_at}, "and answered to the back-end");
+is($h->{st_due}, $h->{due_ts}, "the statistics count the new due, not the voided one");
 # the receipt signed at the second acceptance names the corrected documents
 my (undef, $payload) = split /\./, $r->{json}{receipt};
 $payload =~ tr{-_}{+/};

@@ -82,6 +82,9 @@ for my $c ([9, "very_satisfied", "Cán bộ hướng dẫn tận tình, trả k�
     is($again->{status}, 409, "$rating: a second rating: 409");
     is($again->{json}{error}, "already_rated", "$rating: already_rated");
     is(dossier($d->{code})->{rating}, $rating, "$rating: the first one stays");
+    my $l = http_request("GET /dvc/v1/dossiers/$d->{code}",
+                         more_headers => "X-DVC-Lookup-Token: $d->{lookup_token}");
+    like($l->{body}, qr/"rating":"$rating"/, "$rating: the lookup shows it");
 }
 for my $cell (main::cells("000.20.31.H29", "1.001612")) {
     for my $r ("very_satisfied", "satisfied", "dissatisfied") {
