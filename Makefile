@@ -153,13 +153,13 @@ test-integration: $(MODULE)
 # Redis killed, paused, full and read-only, nginx reloaded, all under load;
 # idempotent retries across a failover: t/faults/README.md.
 test-faults: $(MODULE) $(CLI)
-	prove -v -e python3 t/faults/[0-9]*.py
+	prove -j2 -e python3 t/faults/[0-9]*.py
 
 test-faults-asan: $(CLI)
 	$(MAKE) BUILD=build-asan build-asan/ngx_http_dvc_module.so \
 	    NGX_EXTRA_CFLAGS="$(SAN_FLAGS)" NGX_EXTRA_LDFLAGS="-fsanitize=address,undefined"
 	TEST_NGINX_MODULE=$(CURDIR)/build-asan/ngx_http_dvc_module.so \
-	    TEST_NGINX_PRELOAD=$$($(CC) -print-file-name=libasan.so) prove -v -e python3 t/faults/[0-9]*.py
+	    TEST_NGINX_PRELOAD=$$($(CC) -print-file-name=libasan.so) prove -j2 -e python3 t/faults/[0-9]*.py
 
 # The whole t/ suite with the module and core built with ASan+UBSan, loaded
 # by Debian's own nginx with the sanitizer runtime preloaded (docs/security.md,

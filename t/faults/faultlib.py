@@ -594,10 +594,14 @@ def check_run(tap, attempts, state, windows=(), recorded_503_allowed=False,
     dossiers, inbox, index = state["dossiers"], state["inbox"], state["index"]
     sha_of = {l: lst[0]["sha"] for l, lst in by_lid.items()}
     lid_of_sha = {v: k for k, v in sha_of.items()}
-    acked = {}                                  # code -> lid
+    acked, shared = {}, []                      # code -> lid
     for l, c in codes_of.items():
         for code in c:
+            if code in acked:
+                shared.append({"code": code, "lids": [acked[code], l]})
             acked[code] = l
+    tap.ok(not shared, "no code was given to two requests (codes never "
+           "repeat, also across the restart)", _examples(shared))
     lost = [{"code": c, "lid": l} for c, l in acked.items()
             if c not in dossiers]
     tap.ok(not lost, "every 201's dossier hash is in Redis (%d codes)"
@@ -681,7 +685,26 @@ def check_run(tap, attempts, state, windows=(), recorded_503_allowed=False,
 
 
 def report(tap, name, stats):
+    """The counts: in full on stdout (prove -v), in short on stderr (shown by
+    a plain `prove` too), and appended to build/faults/results.jsonl."""
     tap.note("%s: %s" % (name, json.dumps(stats, sort_keys=True)))
+    if "attempts" in stats:
+        short = ("%d requests (%d attempts): %d x 201 (%d dossiers "
+                 "acknowledged), %d x 503, %d x 409; Redis: %d dossiers, %d "
+                 "without a 201; max latency %.3f s"
+                 % (stats["logical"], stats["attempts"], stats["201"],
+                    stats["201_codes"], stats["503"], stats["409"],
+                    stats["dossiers"], stats["recorded_without_201"],
+                    stats["max_latency"]))
+        for k, w in sorted(stats.items()):
+            if isinstance(w, dict):
+                short += ("; %s %.1f s: %d attempts, %d x 503, %d x 201, "
+                          "%d x 409, max latency %.3f s"
+                          % (k, w["seconds"], w["attempts"], w["503"],
+                             w["201"], w["409"], w["max_latency"]))
+    else:
+        short = ", ".join("%s: %s" % kv for kv in sorted(stats.items()))
+    print("# %s: %s" % (name, short), file=sys.stderr, flush=True)
     path = os.path.join(REPO, "build", "faults", "results.jsonl")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "a") as f:
