@@ -35,9 +35,10 @@
 #include "ngx_http_dvc_apply.h"
 
 
-/* a withdrawal's reason or a rating's comment, escaped at worst (\uXXXX for
- * each code point) and with room for the members' names */
-#define NGX_HTTP_DVC_ACTION_BODY_MAX  (16 * 1024)
+/* a withdrawal's reason ({"vi","en"}, 2,000 code points each) or a rating's
+ * comment, even from a client that escapes every non-ASCII character
+ * (\uXXXX, 12 bytes for one outside the BMP): the events' cap too */
+#define NGX_HTTP_DVC_ACTION_BODY_MAX  (64 * 1024)
 
 
 /* HMGET field order; the reply array follows it */
