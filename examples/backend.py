@@ -27,8 +27,10 @@ twice.
 
 Logs one line per event: dossier code, event type, HTTP status, the
 dossier's status after it (or the error code), the event id.  Never a name,
-a reason or a body.  Exit status: 0 ok, 1 gateway or Redis failure (entries
-left pending for a later run), 2 bad call.
+a reason or a body.  When the gateway cannot be reached or refuses the key,
+a running back-end pauses those dossiers and tries again every 5 s; with
+--once it stops.  Exit status: 0 ok, 1 gateway or Redis failure (entries left
+pending for a later run), 2 bad call.
 """
 
 import argparse
@@ -52,6 +54,7 @@ except ImportError:                                  # pragma: no cover
 STREAM = "dvc:inbox"
 DEAD = "dvc:inbox:dead"
 VN = 7 * 3600                       # Vietnam is UTC+7 all year
+RETRY_SECONDS = 5                   # a paused dossier, stale entries: again
 
 
 def log(*words):
@@ -241,7 +244,10 @@ class Gateway:
         """True when the desk accepts this procedure's dossiers by hand
         (its schema says "accept": "manual" in x-dvc)."""
         if procedure not in self.manual:
-            status, raw = self._call("GET", "/procedures/" + procedure)
+            try:
+                status, raw = self._call("GET", "/procedures/" + procedure)
+            except OSError as e:            # urllib's URLError is one
+                raise GatewayError("procedure %s: %s" % (procedure, e))
             if status != 200:
                 raise GatewayError("procedure %s: HTTP %d" % (procedure, status))
             x = json.loads(raw).get("x-dvc", {})
@@ -339,6 +345,7 @@ class Backend:
         self.waiting = {}            # code -> Job stopped by a withdrawal request
         self.events = 0
         self.failed = False
+        self.reread = False          # own pending entries to read again
 
     # ---- the inbox (docs/inbox.md)
 
@@ -359,7 +366,14 @@ class Backend:
                 # deleted from the stream while pending: nothing to do
                 self.r.xack(STREAM, self.args.group, entry_id)
                 continue
-            n += self.start(entry_id, f)
+            try:
+                n += self.start(entry_id, f)
+            except GatewayError as e:
+                if self.args.once:
+                    raise
+                # left pending for this consumer: read again later
+                log(f.get("code", "?"), "paused:", e)
+                self.reread = True
         return n
 
     def job_for(self, entry_id):
@@ -536,7 +550,16 @@ class Backend:
         for job in list(self.jobs):
             if job.due > now:
                 continue
-            what = self.advance(job)
+            try:
+                what = self.advance(job)
+            except GatewayError as e:
+                if self.args.once:
+                    raise
+                # down, restarting, or a key being rotated: wait, the plan
+                # keeps its place and the entry stays ours
+                log(job.code, "paused:", e)
+                job.due = time.monotonic() + RETRY_SECONDS
+                continue
             if what == MORE:
                 job.due = time.monotonic() + self.args.speed
             elif what == KEEP:
@@ -552,7 +575,10 @@ class Backend:
         self.read_own_pending()
         last_claim = 0.0
         while True:
-            if time.monotonic() - last_claim >= 5:
+            if time.monotonic() - last_claim >= RETRY_SECONDS:
+                if self.reread:
+                    self.reread = False
+                    self.read_own_pending()
                 self.claim_stale()
                 last_claim = time.monotonic()
             wait = self.tick()
