@@ -13,7 +13,12 @@ each case happen exactly, not by luck of timing:
      up (503), Redis runs it when resumed; the retry gets that 201
   D  as C without an Idempotency-Key: the dossier is recorded though the
      client was told 503, and the log says the outcome is unknown rather
-     than "nothing recorded" (only a key makes such a retry safe)"""
+     than "nothing recorded" (only a key makes such a retry safe)
+  E  a real failover: EXEC ran on the master, its answer was lost, the
+     replica had it; the master is killed, the replica promoted
+     (REPLICAOF NO ONE) and the relay pointed at it, as a virtual address
+     or a Sentinel-aware proxy would: the retry gets the first 201 from the
+     new master, and the day's sequence goes on there without repeating"""
 
 import hashlib
 import sys
@@ -21,8 +26,8 @@ import threading
 import time
 
 sys.path.insert(0, __import__("os").path.dirname(__file__))
-from faultlib import (Gateway, Tap, MARGIN_MS, REDIS_TIMEOUT_MS, example,
-                      redis_state, report, submit, wait_for)
+from faultlib import (Gateway, RedisServer, Tap, MARGIN_MS, REDIS_TIMEOUT_MS,
+                      example, redis_state, report, submit, wait_for)
 
 BOUND = (REDIS_TIMEOUT_MS + MARGIN_MS) / 1000.0
 
@@ -64,9 +69,9 @@ def runs(statuses):
                      for st, n in out)
 
 
-def dossiers_of(gw, body):
+def dossiers_of(gw, body, redis=None):
     sha = hashlib.sha256(body).hexdigest()
-    st = redis_state(gw.redis)
+    st = redis_state(redis or gw.redis)
     codes = sorted(c for c, d in st["dossiers"].items() if d["sha"] == sha)
     inbox = [e for e in st["inbox"] if e["sha"] == sha]
     return codes, inbox
@@ -79,12 +84,12 @@ def first_is_503(tap, case, a):
            % (case, a["lat"], BOUND), [repr(a)])
 
 
-def settled(tap, case, gw, body, answers, want_code=None):
+def settled(tap, case, gw, body, answers, want_code=None, redis=None):
     last = answers[-1]
     statuses = [a["status"] for a in answers]
     tap.ok(last["status"] == 201, "%s: the retries ended with 201 (%s)"
-           % (case, statuses), [repr(last)])
-    codes, inbox = dossiers_of(gw, body)
+           % (case, runs(statuses)), [repr(last)])
+    codes, inbox = dossiers_of(gw, body, redis)
     tap.is_(codes, [last["code"]], "%s: exactly one dossier, the 201's"
             % case)
     tap.is_([e["code"] for e in inbox], [last["code"]],
@@ -183,6 +188,40 @@ with Gateway("50-idempotency-failover", tap, proxy=True) as gw:
            "nothing recorded: transaction not executed" not in log,
            "no log line claims nothing was recorded when Redis did not "
            "answer")
+
+    # E: failover to a replica that had the transaction
+    replica = RedisServer(gw.root, "replica")
+    replica.start()
+    gw.extra.append(replica)
+    replica.cmd("REPLICAOF", "127.0.0.1", gw.redis.port)
+    tap.ok(wait_for(lambda: replica.info("replication")
+                    .get("master_link_status") == "up", 10),
+           "E: a replica follows the master")
+    body, key = example("1.001612", "case-e"), "failover-case-e"
+    gw.proxy.arm("lose_reply")
+    th, box = in_background(submit, port, body, key)
+    tap.ok(gw.proxy.fired.wait(5), "E: the transaction went to the master")
+    tap.ok(wait_for(lambda: (replica.cmd("GET", idem(key)) or b"")
+                    .startswith(b"done:"), 5),
+           "E: the master ran it and the replica has it")
+    done = replica.cmd("GET", idem(key)).decode()
+    gw.redis.kill9()
+    replica.cmd("REPLICAOF", "NO", "ONE")
+    gw.proxy.set_upstream(replica.port)
+    gw.proxy.close_all()
+    th.join()
+    first_is_503(tap, "E", box["r"])
+    answers = retry(port, body, key)
+    stats["E"] = [503] + settled(tap, "E", gw, body, answers,
+                                 want_code=done.split(":")[2],
+                                 redis=replica)
+    after = submit(port, example("1.001612", "case-e-next"))
+    before = [c for c in redis_state(replica)["dossiers"]
+              if c.startswith("000.20.31.H29-")]
+    tap.ok(after["status"] == 201 and after["code"] > max(
+           c for c in before if c != after["code"]),
+           "E: the new master goes on with the day's sequence (%s after %s)"
+           % (after.get("code"), answers[-1].get("code")))
 
     tap.is_(gw.nginx.worker_pids(), workers,
             "the same workers serve: none crashed, no reload")

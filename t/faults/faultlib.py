@@ -831,6 +831,10 @@ class RedisProxy:
         self.closed = False
         threading.Thread(target=self._accept, daemon=True).start()
 
+    def set_upstream(self, port):
+        """Where new connections go (a failover behind a virtual address)."""
+        self.upstream = port
+
     def arm(self, action, hook=None):
         with self.lock:
             self.action, self.hook = action, hook
