@@ -4,6 +4,7 @@ always): every 201 issued before, during and after is in Redis after the
 restart; during the outage every request got a prompt 503 JSON; the same
 workers serve 201s again without a reload."""
 
+import subprocess
 import sys
 import threading
 import time
@@ -51,6 +52,20 @@ with Gateway("10-redis-kill", tap) as gw:
             and a["t1"] <= t_up and a["status"] != 503]
     tap.ok(not dead, "every request sent and answered while Redis was down "
            "got 503", [str(a) for a in dead[:5]])
+
+    # the same with redis-cli, independent of the harness's client
+    codes = sorted({a["code"] for a in attempts if a["status"] == 201})
+    cli = ["redis-cli", "-p", str(gw.redis.port)]
+    found = subprocess.run(cli + ["EXISTS"] + ["dvc:d:" + c for c in codes],
+                           capture_output=True, text=True).stdout.strip()
+    inbox = subprocess.run(cli + ["XRANGE", "dvc:inbox", "-", "+"],
+                           capture_output=True, text=True).stdout.split("\n")
+    in_inbox = {inbox[i + 1] for i, f in enumerate(inbox[:-1])
+                if f == "code"}
+    tap.ok(found == str(len(codes)) and in_inbox >= set(codes),
+           "redis-cli: EXISTS finds %s of the %d dossiers acknowledged, and "
+           "XRANGE dvc:inbox has %d of their codes"
+           % (found, len(codes), len(in_inbox & set(codes))))
 
     state = redis_state(gw.redis)
     log = gw.check_log()
