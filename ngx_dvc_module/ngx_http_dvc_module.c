@@ -182,11 +182,32 @@ ngx_http_dvc_handler(ngx_http_request_t *r)
 
     dlcf = ngx_http_get_module_loc_conf(r, ngx_http_dvc_module);
 
-    if (r->internal && r->err_status == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE) {
-        /* nginx's own 413, redirected here by our error page */
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "dvc: body over client_max_body_size refused");
-        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_TOO_LARGE);
+    if (r->internal && r->err_status) {
+        /* nginx's own error, redirected here by our error pages */
+        switch (r->err_status) {
+
+        case NGX_HTTP_REQUEST_ENTITY_TOO_LARGE:
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "dvc: body over client_max_body_size refused");
+            return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_TOO_LARGE);
+
+        case NGX_HTTP_TOO_MANY_REQUESTS:
+            /* limit_req/limit_conn with their _status 429; they log the
+             * zone and the excess themselves */
+            return ngx_http_dvc_send_error(r,
+                                       NGX_HTTP_DVC_ERR_TOO_MANY_REQUESTS);
+
+        case NGX_HTTP_SERVICE_UNAVAILABLE:
+            /* limit_req/limit_conn with their default status */
+            return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE);
+
+        case NGX_HTTP_FORBIDDEN:
+            /* allow/deny, auth_request: the access module logged it */
+            return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_FORBIDDEN);
+
+        case NGX_HTTP_INTERNAL_SERVER_ERROR:
+            return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
+        }
     }
 
     rest = r->uri;
@@ -488,31 +509,31 @@ ngx_http_dvc_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
 
 /*
- * nginx refuses a body over client_max_body_size before any module runs, with
- * its HTML page; "every error is JSON", so the API's locations get an error
- * page that redirects there to the API itself, which answers JSON.  A
- * sysadmin's own error_page 413 is left alone; an inherited list is copied,
+ * nginx answers some errors itself with its HTML pages: a body over
+ * client_max_body_size (413) before any module runs, limit_req and limit_conn
+ * (503, or 429 with limit_req_status 429), allow/deny (403), a handler's
+ * bare 500.  "Every
+ * error is JSON", so the API's locations get error pages that redirect these
+ * to the API itself, which answers JSON with the same status.  A sysadmin's
+ * own error_page for a status is left alone; an inherited list is copied,
  * never changed in place.
  */
 static ngx_int_t
 ngx_http_dvc_json_error_pages(ngx_conf_t *cf, ngx_http_core_loc_conf_t *clcf,
     ngx_http_dvc_loc_conf_t *dlcf)
 {
+    static ngx_int_t      statuses[] = {
+        NGX_HTTP_FORBIDDEN, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+        NGX_HTTP_TOO_MANY_REQUESTS,
+        NGX_HTTP_INTERNAL_SERVER_ERROR, NGX_HTTP_SERVICE_UNAVAILABLE
+    };
+
     u_char               *p;
-    ngx_uint_t            i;
+    ngx_uint_t            i, s, own;
     ngx_array_t          *pages;
     ngx_http_err_page_t  *ep;
 
-    if (clcf->error_pages) {
-        ep = clcf->error_pages->elts;
-        for (i = 0; i < clcf->error_pages->nelts; i++) {
-            if (ep[i].status == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE) {
-                return NGX_OK;
-            }
-        }
-    }
-
-    pages = ngx_array_create(cf->pool, 2, sizeof(ngx_http_err_page_t));
+    pages = ngx_array_create(cf->pool, 6, sizeof(ngx_http_err_page_t));
     if (pages == NULL) {
         return NGX_ERROR;
     }
@@ -526,24 +547,40 @@ ngx_http_dvc_json_error_pages(ngx_conf_t *cf, ngx_http_core_loc_conf_t *clcf,
                    clcf->error_pages->nelts * sizeof(ngx_http_err_page_t));
     }
 
-    ep = ngx_array_push(pages);
-    if (ep == NULL) {
-        return NGX_ERROR;
+    for (s = 0; s < sizeof(statuses) / sizeof(statuses[0]); s++) {
+
+        own = 0;
+        ep = pages->elts;
+        for (i = 0; i < pages->nelts; i++) {
+            if (ep[i].status == statuses[s]) {
+                own = 1;        /* the sysadmin's, or ours inherited */
+                break;
+            }
+        }
+
+        if (own) {
+            continue;
+        }
+
+        ep = ngx_array_push(pages);
+        if (ep == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_memzero(ep, sizeof(ngx_http_err_page_t));
+        ep->status = statuses[s];
+        ep->overwrite = -1;     /* keep the status */
+
+        ep->value.value.len = dlcf->api_root.len + sizeof("/v1/errors/NNN") - 1;
+        ep->value.value.data = ngx_pnalloc(cf->pool, ep->value.value.len);
+        if (ep->value.value.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        p = ngx_cpymem(ep->value.value.data, dlcf->api_root.data,
+                       dlcf->api_root.len);
+        ngx_sprintf(p, "/v1/errors/%03i", statuses[s]);
     }
-
-    ngx_memzero(ep, sizeof(ngx_http_err_page_t));
-    ep->status = NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
-    ep->overwrite = -1;     /* keep 413 */
-
-    ep->value.value.len = dlcf->api_root.len + sizeof("/v1/errors/413") - 1;
-    ep->value.value.data = ngx_pnalloc(cf->pool, ep->value.value.len);
-    if (ep->value.value.data == NULL) {
-        return NGX_ERROR;
-    }
-
-    p = ngx_cpymem(ep->value.value.data, dlcf->api_root.data,
-                   dlcf->api_root.len);
-    ngx_memcpy(p, "/v1/errors/413", sizeof("/v1/errors/413") - 1);
 
     clcf->error_pages = pages;
 

@@ -152,8 +152,18 @@ static ngx_http_dvc_error_t  ngx_http_dvc_errors[NGX_HTTP_DVC_ERR_LAST] = {
         "khi do hệ thống một cửa gửi lên, có chữ ký.",
         "Postal and counter dossiers are accepted only from the one-stop "
         "back-end, signed with an event key."),
-};
 
+    ngx_http_dvc_error(NGX_HTTP_DVC_ERR_TOO_MANY_REQUESTS,
+        NGX_HTTP_TOO_MANY_REQUESTS, "too_many_requests",
+        "Quá nhiều yêu cầu trong thời gian ngắn, vui lòng thử lại sau ít "
+        "giây.",
+        "Too many requests in a short time; please retry in a few seconds."),
+
+    ngx_http_dvc_error(NGX_HTTP_DVC_ERR_FORBIDDEN,
+        NGX_HTTP_FORBIDDEN, "forbidden",
+        "Địa chỉ này không được phép truy cập từ nơi gửi yêu cầu.",
+        "This address may not be used from where the request came."),
+};
 
 ngx_str_t  ngx_http_dvc_empty_str = ngx_string("");
 ngx_str_t  ngx_http_dvc_idempotency_header = ngx_string("Idempotency-Key");
@@ -202,7 +212,9 @@ ngx_http_dvc_send_json(ngx_http_request_t *r, ngx_uint_t status, u_char *body,
     ngx_str_set(&h->key, "Cache-Control");
     ngx_str_set(&h->value, "no-store");
 
-    if (status == NGX_HTTP_SERVICE_UNAVAILABLE) {
+    if (status == NGX_HTTP_SERVICE_UNAVAILABLE
+        || status == NGX_HTTP_TOO_MANY_REQUESTS)
+    {
         h = ngx_list_push(&r->headers_out.headers);
         if (h == NULL) {
             return NGX_ERROR;
