@@ -697,7 +697,7 @@ def report(tap, name, stats):
                     stats["dossiers"], stats["recorded_without_201"],
                     stats["max_latency"]))
         for k, w in sorted(stats.items()):
-            if isinstance(w, dict):
+            if isinstance(w, dict) and "seconds" in w:
                 short += ("; %s %.1f s: %d attempts, %d x 503, %d x 201, "
                           "%d x 409, max latency %.3f s"
                           % (k, w["seconds"], w["attempts"], w["503"],
