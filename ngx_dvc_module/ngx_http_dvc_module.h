@@ -223,6 +223,7 @@ typedef struct {
     struct dvc_dossier_scan      *scan;       /* NULL: not a dossier */
     struct dvc_validate_ctx      *v;
     dvc_buf_t                     body;       /* the raw bytes */
+    size_t                        parsed;     /* bytes the parsers have seen */
     size_t                        max;        /* 0: no cap of ours */
     struct dvc_sig_ctx           *sig;        /* signed: the MAC sees it too */
     int                           vstatus;
@@ -233,6 +234,7 @@ typedef struct {
     unsigned                      unknown_procedure:1;
     unsigned                      too_large:1;
     unsigned                      valid:1;    /* the verdict was "valid" */
+    unsigned                      failed:1;   /* ours: no validator */
 } ngx_http_dvc_body_t;
 
 ngx_int_t ngx_http_dvc_body_read(ngx_http_request_t *r,
