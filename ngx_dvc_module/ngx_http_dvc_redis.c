@@ -645,6 +645,7 @@ ngx_http_dvc_redis_early_reply(redisAsyncContext *ac, void *reply,
 static void
 ngx_http_dvc_redis_reply(redisAsyncContext *ac, void *reply, void *privdata)
 {
+    redisReply            *rr;
     ngx_http_request_t    *r;
     ngx_http_dvc_rcmd_t   *rcmd = privdata;
     ngx_http_dvc_redis_t  *redis = rcmd->redis;
@@ -677,14 +678,22 @@ ngx_http_dvc_redis_reply(redisAsyncContext *ac, void *reply, void *privdata)
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "dvc: redis reply %s", reply ? "received" : "missing");
 
-    if (rcmd->refused_len && reply
-        && ((redisReply *) reply)->type == REDIS_REPLY_ERROR
-        && ngx_strncmp(((redisReply *) reply)->str, "EXECABORT", 9) == 0)
-    {
-        /* why: OOM, READONLY, NOREPLICAS, NOPERM... */
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "dvc: redis discarded the transaction, a command was "
-                      "refused: %*s", rcmd->refused_len, rcmd->refused);
+    /* an earlier command's error the handler cannot see: why (OOM,
+     * READONLY, NOREPLICAS, NOPERM...) */
+    if (rcmd->refused_len && reply) {
+        rr = reply;
+
+        if (rr->type != REDIS_REPLY_ERROR) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "dvc: redis refused a command of the batch: %*s",
+                          rcmd->refused_len, rcmd->refused);
+
+        } else if (ngx_strncmp(rr->str, "EXECABORT", 9) == 0) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "dvc: redis discarded the transaction, a command "
+                          "was refused: %*s",
+                          rcmd->refused_len, rcmd->refused);
+        }
     }
 
     rcmd->handler(r, reply, rcmd->data);

@@ -378,8 +378,12 @@ ngx_http_dvc_submit_idem_reply(ngx_http_request_t *r, redisReply *reply,
     }
 
     if (reply->type != REDIS_REPLY_STRING) {
-        /* expired between SET and GET: go on without the guarantee */
-        ngx_http_dvc_finalize(r, ngx_http_dvc_submit_sequence(r, ctx));
+        /* nil from the GET right behind SET NX EX 10 in the same pipeline:
+         * the SET was refused (Redis full, read-only...; the adapter logs
+         * why), nothing expired.  Going on would record the dossier with no
+         * reservation to keep a concurrent retry from recording it twice */
+        ngx_http_dvc_finalize(r, ngx_http_dvc_submit_unavailable(r, ctx,
+                              "the Idempotency-Key could not be reserved"));
         return;
     }
 

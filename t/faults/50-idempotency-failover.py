@@ -14,6 +14,9 @@ each case happen exactly, not by luck of timing:
   D  as C without an Idempotency-Key: the dossier is recorded though the
      client was told 503, and the log says the outcome is unknown rather
      than "nothing recorded" (only a key makes such a retry safe)
+  F  Redis full at the instant of the key's reservation (SET NX refused),
+     with room again a moment later: the submission is refused (503), not
+     recorded without a reservation that would stop a concurrent retry
   E  a real failover: EXEC ran on the master, its answer was lost, the
      replica had it; the master is killed, the replica promoted
      (REPLICAOF NO ONE) and the relay pointed at it, as a virtual address
@@ -188,6 +191,26 @@ with Gateway("50-idempotency-failover", tap, proxy=True) as gw:
            "nothing recorded: transaction not executed" not in log,
            "no log line claims nothing was recorded when Redis did not "
            "answer")
+
+    # F: the reservation refused (Redis full for that one command)
+    time.sleep(1.5)         # past the reconnect backoff D left behind
+    body, key = example("2.000488", "case-f"), "failover-case-f"
+    gw.proxy.arm("around",
+                 lambda: gw.redis.cmd("CONFIG", "SET", "maxmemory", 1),
+                 match=b"pending:",
+                 after=lambda: gw.redis.cmd("CONFIG", "SET", "maxmemory", 0))
+    a = submit(port, body, key)
+    tap.ok(gw.proxy.fired.is_set(), "F: Redis was full for the reservation")
+    tap.ok(a["status"] == 503 and a["error"] == "unavailable",
+           "F: 503 unavailable (got %s)" % a["status"])
+    tap.is_(dossiers_of(gw, body)[0], [], "F: nothing recorded")
+    log = gw.nginx.log()
+    tap.ok("redis refused a command of the batch: OOM command not allowed"
+           in log and "nothing recorded: the Idempotency-Key could not be "
+           "reserved" in log, "F: the log says the key could not be reserved "
+           "and why (OOM)")
+    answers = retry(port, body, key)
+    stats["F"] = [503] + settled(tap, "F", gw, body, answers)
 
     # E: failover to a replica that had the transaction
     replica = RedisServer(gw.root, "replica")

@@ -813,8 +813,11 @@ class RedisProxy:
                    that connection: the transaction runs, its answer is lost
       drop         never forward it: the transaction does not run
       before(fn)   call fn() (e.g. SIGSTOP redis), then forward it
+      around(fn, after)  call fn(), forward it, and call after() when Redis
+                   answers, before nginx gets the answer
 
-    `fired` is set once it acted.  Everything else passes through."""
+    MATCH (bytes) picks another chunk than the one with EXEC.  `fired` is set
+    once it acted.  Everything else passes through."""
 
     def __init__(self, upstream_port):
         self.upstream = upstream_port
@@ -826,6 +829,8 @@ class RedisProxy:
         self.lock = threading.Lock()
         self.action = None
         self.hook = None
+        self.match = EXEC
+        self.after = None
         self.fired = threading.Event()
         self.conns = []
         self.closed = False
@@ -835,9 +840,10 @@ class RedisProxy:
         """Where new connections go (a failover behind a virtual address)."""
         self.upstream = port
 
-    def arm(self, action, hook=None):
+    def arm(self, action, hook=None, match=EXEC, after=None):
         with self.lock:
             self.action, self.hook = action, hook
+            self.match, self.after = match, after
             self.fired.clear()
 
     def close_all(self):
@@ -881,15 +887,17 @@ class RedisProxy:
                 data = src.recv(65536)
                 if not data:
                     break
-                if from_nginx and EXEC in data:
+                if from_nginx and self.action and self.match in data:
                     with self.lock:
                         action, hook = self.action, self.hook
                         self.action = None
                     if action == "drop":
                         self.fired.set()
                         continue
-                    if action == "before":
+                    if action in ("before", "around"):
                         hook()
+                    if action == "around":
+                        state["after"] = self.after
                     if action == "lose_reply":
                         state["mute"] = True
                     dst.sendall(data)
@@ -898,6 +906,8 @@ class RedisProxy:
                     continue
                 if not from_nginx and state["mute"]:
                     continue
+                if not from_nginx and state.get("after"):
+                    state.pop("after")()
                 dst.sendall(data)
         except OSError:
             pass
