@@ -271,12 +271,22 @@ typedef struct {
     int32_t  from, to;
     int64_t  before[DVC_STAT_NCOUNTERS];
     int64_t  during[DVC_STAT_NCOUNTERS];
+    int32_t  rolled_up;      /* the latest year folded into a "YYYY" field
+                                that the period needed day by day, or 0 */
 } dvc_stat_sums_t;
 
 void dvc_stat_sums_init(dvc_stat_sums_t *s, int32_t from, int32_t to);
-/* Adds one hash field (a YYYYMMDD date) and its value (a signed integer) of
- * counter c.  Days after `to` are ignored.  Returns 0, or -1 when either is
- * malformed (nothing added). */
+/*
+ * Adds one hash field and its value (a signed integer) of counter c.  The
+ * field is a day "YYYYMMDD", or a year "YYYY" holding the sum of that year's
+ * days once they were rolled up (scripts/stats-rollup.sh), which keeps old
+ * history from growing every report.  Days after `to` are ignored; a year
+ * before from's year counts as before the period, one inside the period
+ * (from <= 1 January, 31 December <= to) in it, one after to's year is
+ * ignored; one the period cuts cannot be split: nothing is added and
+ * s->rolled_up names it (the report must then refuse the period).
+ * Returns 0, or -1 when the field or the value is malformed (nothing added).
+ */
 int dvc_stat_sums_add(dvc_stat_sums_t *s, dvc_stat_counter_t c,
     const char *day, size_t dlen, const char *val, size_t vlen);
 

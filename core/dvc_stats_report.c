@@ -225,10 +225,10 @@ dvc_stat_sums_add(dvc_stat_sums_t *s, dvc_stat_counter_t c,
     int64_t  v = 0;
     int      neg = 0;
 
-    if ((int) c < 0 || c >= DVC_STAT_NCOUNTERS || dlen != 8) {
+    if ((int) c < 0 || c >= DVC_STAT_NCOUNTERS || (dlen != 8 && dlen != 4)) {
         return -1;
     }
-    for (i = 0; i < 8; i++) {
+    for (i = 0; i < dlen; i++) {
         if (day[i] < '0' || day[i] > '9') {
             return -1;
         }
@@ -251,6 +251,25 @@ dvc_stat_sums_add(dvc_stat_sums_t *s, dvc_stat_counter_t c,
     }
     if (neg) {
         v = -v;
+    }
+
+    if (dlen == 4) {
+        /* a rolled-up year: all its days at once */
+        if (dd > s->to / 10000) {
+            return 0;
+        }
+        if (dd < s->from / 10000) {
+            s->before[c] += v;
+            return 0;
+        }
+        if (dd * 10000 + 101 >= s->from && dd * 10000 + 1231 <= s->to) {
+            s->during[c] += v;              /* the period holds the whole year */
+            return 0;
+        }
+        if (dd > s->rolled_up) {
+            s->rolled_up = dd;
+        }
+        return 0;
     }
 
     if (dd > s->to) {

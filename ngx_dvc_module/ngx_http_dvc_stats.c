@@ -232,6 +232,7 @@ ngx_http_dvc_stats_reply(ngx_http_request_t *r, redisReply *reply,
 {
     ngx_http_dvc_stats_ctx_t *ctx = data;
 
+    char                why[160];
     size_t              i, j, bad;
     dvc_buf_t           b;
     dvc_alloc_t         alloc;
@@ -286,6 +287,18 @@ ngx_http_dvc_stats_reply(ngx_http_request_t *r, redisReply *reply,
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "dvc: statistics of cell \"%s\": %uz malformed "
                       "fields ignored", ctx->cell, bad);
+    }
+
+    if (sums.rolled_up) {
+        /* the period cuts a year whose days were folded into one total */
+        ngx_snprintf((u_char *) why, sizeof(why),
+                     "the days of %d are kept as one yearly total: the period "
+                     "may cover the whole year or none of it%Z",
+                     (int) sums.rolled_up);
+        ngx_http_dvc_finalize(r, ngx_http_dvc_stats_bad_param(r,
+            ctx->query.from > sums.rolled_up * 10000 + 101 ? "from" : "to",
+            why));
+        return;
     }
 
     dvc_stat_report(&sums, &report);

@@ -678,6 +678,29 @@ for my $p (['Q1', '2025-01-01', '2025-03-31', undef], ['December', '2025-12-01',
     is_deeply(\%h, $want, "$label: every figure as the timelines say") or diag($rr->{body});
 }
 
+# ---- old days rolled up into yearly totals (scripts/stats-rollup.sh): the
+# same report, byte for byte; a period cutting the year refused, naming from
+my $year_report = $r->{body};
+my $out = `$main::ROOT/scripts/stats-rollup.sh 2024 -p ${\ redis_port()} 2>&1`;
+is($? >> 8, 0, "stats-rollup.sh 2024 exits 0") or diag($out);
+like($out, qr/^stats-rollup: (\d+) day fields of 2024 folded/m, "it says what it folded");
+my ($folded) = $out =~ /: (\d+) day fields/;
+ok($folded > 0, "day fields of 2024 were folded ($folded)");
+ok(redis_cmd('HEXISTS', "dvc:st:a:$AG:received_online", '2024'), "a yearly field 2024");
+ok(!redis_cmd('HEXISTS', "dvc:st:a:$AG:received_online", '20241215'), "its days gone");
+is(http_request("GET /dvc/v1/stats?from=2025-01-01&to=2025-12-31&agency=$AG")->{body}, $year_report,
+   "the 2025 report is the same, byte for byte");
+my $y24 = JSON::PP->new->utf8->decode(http_request("GET /dvc/v1/stats?from=2024-01-01&to=2024-12-31&agency=$AG")->{body});
+my $want24 = $qexp->(main::vn('2024-01-01'), main::vn('2025-01-01'));
+my %h24 = map { $_ => $y24->{$_} } keys %$want24;
+is_deeply(\%h24, $want24, "the whole of 2024 still answers, as the timelines say");
+is($y24->{received_new}, 1612, "2024: the 1,612 received in December");
+my $cut = http_request("GET /dvc/v1/stats?from=2024-12-01&to=2025-01-31&agency=$AG");
+is($cut->{status}, 400, "a period cutting 2024: 400");
+like($cut->{body}, qr/"parameter":"from".*the days of 2024 are kept as one yearly total/, "... naming from");
+$out = `$main::ROOT/scripts/stats-rollup.sh 2024 -p ${\ redis_port()} 2>&1`;
+like($out, qr/^stats-rollup: 0 day fields of 2024 folded/m, "a second run folds nothing");
+
 # "all" is the province plus the real dossiers: the gateway's counters and
 # the seeded ones add up in the same hashes
 my $real = main::expected('2025-01-01', '2025-12-31');

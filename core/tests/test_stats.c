@@ -885,6 +885,53 @@ test_sums_and_rates(void **state)
 }
 
 
+/* Old days folded into a "YYYY" field (scripts/stats-rollup.sh). */
+static void
+test_rolled_up_years(void **state)
+{
+    dvc_stat_sums_t  s;
+
+    (void) state;
+
+    /* a year before the period: before it, like its days were */
+    dvc_stat_sums_init(&s, 20260301, 20260331);
+    add(&s, DVC_STAT_RECEIVED_ONLINE, "2024", 5000);
+    add(&s, DVC_STAT_RECEIVED_ONLINE, "2025", 7000);
+    add(&s, DVC_STAT_RECEIVED_ONLINE, "20260110", 3);
+    add(&s, DVC_STAT_RECEIVED_ONLINE, "20260310", 4);
+    add(&s, DVC_STAT_RECEIVED_ONLINE, "2027", 99);       /* after: ignored */
+    assert_int_equal(s.before[DVC_STAT_RECEIVED_ONLINE], 12003);
+    assert_int_equal(s.during[DVC_STAT_RECEIVED_ONLINE], 4);
+    assert_int_equal(s.rolled_up, 0);
+
+    /* a period holding the whole year: in it */
+    dvc_stat_sums_init(&s, 20250101, 20251231);
+    add(&s, DVC_STAT_CLOSED, "2024", 10);
+    add(&s, DVC_STAT_CLOSED, "2025", 20);
+    assert_int_equal(s.before[DVC_STAT_CLOSED], 10);
+    assert_int_equal(s.during[DVC_STAT_CLOSED], 20);
+    assert_int_equal(s.rolled_up, 0);
+    dvc_stat_sums_init(&s, 20241201, 20260131);
+    add(&s, DVC_STAT_CLOSED, "2025", 20);
+    assert_int_equal(s.during[DVC_STAT_CLOSED], 20);
+    assert_int_equal(s.rolled_up, 0);
+
+    /* a period that cuts a rolled-up year cannot be answered */
+    dvc_stat_sums_init(&s, 20250201, 20251231);
+    add(&s, DVC_STAT_CLOSED, "2024", 10);
+    add(&s, DVC_STAT_CLOSED, "2025", 20);
+    assert_int_equal(s.rolled_up, 2025);
+    assert_int_equal(s.before[DVC_STAT_CLOSED] + s.during[DVC_STAT_CLOSED], 10);
+    dvc_stat_sums_init(&s, 20250101, 20251230);
+    add(&s, DVC_STAT_CLOSED, "2025", 20);
+    assert_int_equal(s.rolled_up, 2025);
+
+    assert_int_equal(dvc_stat_sums_add(&s, DVC_STAT_CLOSED, S("202"), S("1")), -1);
+    assert_int_equal(dvc_stat_sums_add(&s, DVC_STAT_CLOSED, S("202511"), S("1")), -1);
+    assert_int_equal(dvc_stat_sums_add(&s, DVC_STAT_CLOSED, S("20x5"), S("1")), -1);
+}
+
+
 /* ------------------------------------------------------- a small province */
 
 /* Counters kept as Redis would: (counter, day) -> value. */
@@ -1111,6 +1158,7 @@ main(void)
         cmocka_unit_test(test_query),
         cmocka_unit_test(test_sums_and_rates),
         cmocka_unit_test(test_report_quang_ninh),
+        cmocka_unit_test(test_rolled_up_years),
         cmocka_unit_test(test_province),
     };
 
