@@ -354,6 +354,33 @@ ngx_http_dvc_stats_send(ngx_http_request_t *r, ngx_http_dvc_stats_ctx_t *ctx,
     ngx_str_set(&h->key, "Cache-Control");
     ngx_str_set(&h->value, "no-store");
 
+    /* a spreadsheet saved under a name that says what it holds (the codes
+     * are [A-Za-z0-9._-] only: nothing to quote) */
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+    h->value.data = ngx_pnalloc(r->pool, sizeof("attachment; filename=\"dvc-stats"
+                                                "_YYYY-MM-DD_YYYY-MM-DD__.csv\"")
+                                         + 2 * DVC_STAT_NAME_MAX);
+    if (h->value.data == NULL) {
+        return NGX_ERROR;
+    }
+    h->hash = 1;
+    ngx_str_set(&h->key, "Content-Disposition");
+    h->value.len = ngx_sprintf(h->value.data,
+                       "attachment; filename=\"dvc-stats_%04d-%02d-%02d_"
+                       "%04d-%02d-%02d%s%*s%s%*s.csv\"",
+                       ctx->query.from / 10000, ctx->query.from / 100 % 100,
+                       ctx->query.from % 100, ctx->query.to / 10000,
+                       ctx->query.to / 100 % 100, ctx->query.to % 100,
+                       ctx->query.agency ? "_" : "", ctx->query.agency_len,
+                       ctx->query.agency ? ctx->query.agency : "",
+                       ctx->query.procedure ? "_" : "",
+                       ctx->query.procedure_len,
+                       ctx->query.procedure ? ctx->query.procedure : "")
+                   - h->value.data;
+
     r->headers_out.status = NGX_HTTP_OK;
     r->headers_out.content_length_n = b->len;
     ngx_str_set(&r->headers_out.content_type, "text/csv; charset=utf-8");

@@ -810,3 +810,12 @@ is($ag->{received_counter}, 1, "the agency's cell: the counter's dossier");
 my $c = http_request("GET /dvc/v1/stats?$q", more_headers => "Accept: text/csv\n");
 like($c->{body}, qr/\r\nreceived_new,2,"/, "CSV: received_new");
 like($c->{body}, qr/\r\nawaiting_acceptance,1,"/, "CSV: awaiting");
+is($c->{headers}{'content-disposition'}[0], "attachment; filename=\"dvc-stats_${day}_$day.csv\"",
+   "CSV: saved under a name that says the period");
+$c = http_request("GET /dvc/v1/stats?$q&agency=000.20.31.H29&procedure=1.001612",
+                  more_headers => "Accept: text/csv\n");
+is($c->{headers}{'content-disposition'}[0],
+   "attachment; filename=\"dvc-stats_${day}_${day}_000.20.31.H29_1.001612.csv\"",
+   "CSV: ... and the cell");
+ok(!$g->{'content-disposition'} && !defined http_request("GET /dvc/v1/stats?$q")->{headers}{'content-disposition'},
+   "JSON: no attachment");
