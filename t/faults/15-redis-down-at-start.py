@@ -6,6 +6,7 @@ the same workers connect and record, without a reload."""
 import sys
 import time
 
+sys.dont_write_bytecode = True     # no __pycache__ in the source tree
 sys.path.insert(0, __import__("os").path.dirname(__file__))
 from faultlib import Gateway, Tap, check_run, redis_state, report
 

@@ -8,6 +8,7 @@ after the gateway had given up on it."""
 import sys
 import time
 
+sys.dont_write_bytecode = True     # no __pycache__ in the source tree
 sys.path.insert(0, __import__("os").path.dirname(__file__))
 from faultlib import (Gateway, Tap, check_run, redis_state, report,
                       REDIS_TIMEOUT_MS)

@@ -7,6 +7,7 @@ go on without a reload."""
 import sys
 import time
 
+sys.dont_write_bytecode = True     # no __pycache__ in the source tree
 sys.path.insert(0, __import__("os").path.dirname(__file__))
 from faultlib import (Gateway, Tap, check_run, example, forget, lookup,
                       redis_state, report, submit, wait_for)

@@ -12,6 +12,7 @@ everything, REPLICAOF NO ONE on it, REPLICAOF it on ours, CLIENT UNPAUSE."""
 import sys
 import time
 
+sys.dont_write_bytecode = True     # no __pycache__ in the source tree
 sys.path.insert(0, __import__("os").path.dirname(__file__))
 from faultlib import (Gateway, RedisServer, Tap, check_run, example,
                       forget, lookup, redis_state, report, submit, wait_for)

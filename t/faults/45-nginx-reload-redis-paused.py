@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 
+sys.dont_write_bytecode = True     # no __pycache__ in the source tree
 sys.path.insert(0, __import__("os").path.dirname(__file__))
 from faultlib import (Gateway, Tap, alive, check_run, redis_state, report,
                       REDIS_TIMEOUT_MS)

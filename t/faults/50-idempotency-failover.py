@@ -28,6 +28,7 @@ import sys
 import threading
 import time
 
+sys.dont_write_bytecode = True     # no __pycache__ in the source tree
 sys.path.insert(0, __import__("os").path.dirname(__file__))
 from faultlib import (Gateway, RedisServer, Tap, MARGIN_MS, REDIS_TIMEOUT_MS,
                       example, redis_state, report, submit, wait_for)

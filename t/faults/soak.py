@@ -18,6 +18,7 @@ import random
 import sys
 import time
 
+sys.dont_write_bytecode = True     # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(__file__))
 from faultlib import Gateway, Tap, check_run, redis_state, report
 
