@@ -32,7 +32,7 @@ MODULE      := $(BUILD)/ngx_http_dvc_module.so
 CORE_LIB    := $(BUILD)/libdvccore.a
 CLI         := $(BUILD)/dvc
 
-.PHONY: FORCE all deps module core cli test test-unit test-unit-asan test-conformance test-integration-asan test-asan \
+.PHONY: FORCE all deps module core cli test test-unit test-unit-asan test-conformance test-integration-asan test-asan test-valgrind \
         test-integration test-faults test-faults-asan test-interop demo demo-stop fuzz fuzz-validator fuzz-smoke fuzz-build bench-lookup \
         bench-submit bench-validate bench-stats clean
 
@@ -172,6 +172,20 @@ test-asan:
 	    TEST_NGINX_ASAN_RT=$$($(CC) -print-file-name=libasan.so) prove -r -j2 t/
 
 test-integration-asan: test-asan
+
+# nginx (Debian's) under valgrind memcheck through a representative part of
+# t/ (every endpoint, the hostile catalogue); every process's report is read
+# by scripts/valgrind-summary.sh, which fails on any memory error or any
+# definite/indirect leak with a frame of ours.  The tests' own verdicts are
+# shown but do not decide (valgrind is ~30x slower; some assert timings).
+VALGRIND_TESTS ?= t/010-lookup.t t/030-submit.t t/031-idempotency.t t/060-events.t \
+                  t/061-withdrawal.t t/062-supplement.t t/063-rating.t t/064-intake.t \
+                  t/070-stats.t t/080-hostile.t t/081-closed.t t/082-rate-limits.t
+test-valgrind: $(MODULE) $(CLI)
+	rm -f t/servroot-*/logs/valgrind.*
+	-TEST_NGINX_BINARY=$(CURDIR)/scripts/valgrind-nginx.sh TEST_NGINX_NO_CLEAN=1 \
+	    prove -j2 $(VALGRIND_TESTS)
+	scripts/valgrind-summary.sh t/servroot-*/logs/valgrind.*
 
 # ---------------------------------------------------------------- fuzzing
 # libFuzzer targets (clang), core built with ASan+UBSan: fuzz/README.md.

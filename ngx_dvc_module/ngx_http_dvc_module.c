@@ -678,4 +678,5 @@ ngx_http_dvc_exit_process(ngx_cycle_t *cycle)
     }
 
     ngx_http_dvc_redis_shutdown(dmcf->redis);
+    ngx_http_dvc_pools_free(dmcf);
 }

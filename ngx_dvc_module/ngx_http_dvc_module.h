@@ -163,6 +163,7 @@ ngx_int_t ngx_http_dvc_redis_send(ngx_http_request_t *r,
 ngx_http_dvc_redis_t *ngx_http_dvc_redis_create(ngx_conf_t *cf,
     ngx_http_dvc_main_conf_t *dmcf);
 void ngx_http_dvc_redis_shutdown(ngx_http_dvc_redis_t *redis);
+void ngx_http_dvc_pools_free(ngx_http_dvc_main_conf_t *dmcf);
 char *ngx_http_dvc_redis_parse(ngx_conf_t *cf, ngx_http_dvc_main_conf_t *dmcf,
     ngx_str_t *value);
 

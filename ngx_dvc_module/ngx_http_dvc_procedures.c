@@ -274,3 +274,24 @@ ngx_http_dvc_scan_put(ngx_http_dvc_main_conf_t *dmcf, dvc_dossier_scan_t *s)
     dvc_dossier_scan_reset(s);
     dmcf->scans[dmcf->nscans++] = s;
 }
+
+
+/* The worker's kept validators and scanners, freed when it exits (they are
+ * malloc'ed; a leak checker would count them). */
+void
+ngx_http_dvc_pools_free(ngx_http_dvc_main_conf_t *dmcf)
+{
+    ngx_uint_t                    i;
+    ngx_http_dvc_procedure_rt_t  *rt;
+
+    for (i = 0; i < dmcf->nprocs; i++) {
+        rt = &dmcf->procs[i];
+        while (rt->nfree) {
+            dvc_validate_free(rt->free[--rt->nfree]);
+        }
+    }
+
+    while (dmcf->nscans) {
+        dvc_dossier_scan_free(dmcf->scans[--dmcf->nscans]);
+    }
+}

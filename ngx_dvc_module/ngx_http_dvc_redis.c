@@ -265,11 +265,20 @@ ngx_http_dvc_redis_shutdown(ngx_http_dvc_redis_t *redis)
         return;
     }
 
+    ngx_http_dvc_rcmd_t  *rcmd;
+
     /* requests may be half torn down by now: replies only free records */
     redis->exiting = 1;
 
     if (redis->ac) {
         redisAsyncFree(redis->ac);
+    }
+
+    /* the kept records too, so a leak checker sees none at exit */
+    while (redis->free) {
+        rcmd = redis->free;
+        redis->free = rcmd->next;
+        ngx_free(rcmd);
     }
 }
 

@@ -399,6 +399,21 @@ AddressSanitizer/UBSan report in logs/sanitizer.
 
 
 
+=== TEST 19c: the harness catches personal data of the test dossiers in the error log
+(nginx logs the path of a missing file: here a phone number of examples/dossiers)
+--- no_dvc_module
+--- config
+    location / { root html; }
+--- request
+GET /0983456712
+--- error_code: 404
+--- expect_failures
+no personal data or secret in the error log
+--- expect_diag_like
+"0983456712" in:
+
+
+
 === TEST 20: the harness catches an [emerg] during start-up (not must_die)
 --- no_dvc_module
 --- config

@@ -408,3 +408,87 @@ for my $name (sort keys %bodies) {
 }
 is(dossier($c)->{status}, 1, "the dossier is untouched");
 is(dossier($c)->{ver} // 0, 0, "nothing applied");
+
+
+
+=== TEST 17: replayed events: the same signed request again is answered from the record, applied once; replayed elsewhere or late it is refused
+--- request
+GET /dvc/v1/keys
+--- post_init
+my $d = submit_dossier("1.001612");
+my $c = $d->{code};
+my $other = submit_dossier("1.001612")->{code};
+my $body = '{"id":"evt-replay-1","type":"accept","actor":"Bộ phận Một cửa"}';
+utf8::encode($body);
+my $target = "/dvc/v1/dossiers/$c/events";
+my $ts = time;
+my $headers = $main::JSON . signed_headers("POST", $target, $body, ts => int $ts);
+my $first = http_request("POST $target\n$body", more_headers => $headers);
+is($first->{status}, 200, "the event: applied");
+my $ver = dossier($c)->{ver};
+# the very same bytes, as an attacker who captured them would send them
+for my $n (1 .. 3) {
+    my $again = http_request("POST $target\n$body", more_headers => $headers);
+    is($again->{status}, 200, "replay $n: 200");
+    is($again->{body}, $first->{body}, "replay $n: the first answer, byte for byte");
+}
+is(dossier($c)->{ver}, $ver, "applied once (ver unchanged)");
+is(scalar(grep { ($_->{status} // '') eq 'accepted' } @{ JSON::PP->new->decode(dossier($c)->{history}) }), 1, "one acceptance in the history");
+# the captured request sent to another dossier: its path is signed
+my $t2 = "/dvc/v1/dossiers/$other/events";
+my $r = http_request("POST $t2\n$body", more_headers => $headers);
+is($r->{status}, 401, "replayed against another dossier: 401");
+like($r->{body}, qr/"error":"signature_invalid"/, "signature_invalid");
+is(dossier($other)->{status}, 1, "the other dossier is untouched");
+# the same event id with another body (a tampered replay, re-signed by the
+# back-end's key itself): 409, not applied
+(my $b2 = $body) =~ s/"actor":"[^"]*"/"actor":"Van thu UBND phuong"/;
+$r = http_request("POST $target\n$b2", more_headers => $main::JSON . signed_headers("POST", $target, $b2));
+is($r->{status}, 409, "the id again with another body: 409");
+like($r->{body}, qr/"error":"event_id_reused"/, "event_id_reused");
+# a capture replayed after the 300 s window (its timestamp is old)
+my $old = int($ts) - 301;
+my $late = http_request("POST $t2\n$body", more_headers => $main::JSON . signed_headers("POST", $t2, $body, ts => $old));
+is($late->{status}, 401, "a request signed 301 s ago: 401");
+like($late->{body}, qr/"error":"signature_stale"/, "signature_stale");
+--- error_log eval
+[qr/refused: signature_invalid/, qr/refused: signature_stale/]
+
+
+
+=== TEST 18: forged receipts and acknowledgements do not verify against the published keys (jwcrypto and dvc verify)
+--- request
+GET /dvc/v1/keys
+--- post_init
+my $d = submit_dossier("1.001193");                 # accepted at once: it has a receipt
+ok($d->{receipt}, "a receipt to forge");
+my $dir = servroot() . "/forge";
+mkdir $dir;
+my $jwks = http_request("GET /dvc/v1/keys")->{body};
+open my $f, '>', "$dir/jwks.json" or die; print $f $jwks; close $f;
+my $root = repo_root();
+my $verify_py = sub { my ($jws) = @_;
+    open my $o, '>', "$dir/jws" or die; print $o $jws; close $o;
+    system("/usr/bin/python3 $root/t/util/jws_verify.py $dir/jwks.json < $dir/jws > $dir/out 2>&1") == 0 };
+my $verify_dvc = sub { my ($jws) = @_;
+    open my $o, '>', "$dir/jws" or die; print $o $jws; close $o;
+    system("$root/build/dvc verify - --jwks $dir/jwks.json < $dir/jws > $dir/out 2>&1") == 0 };
+my $forge = sub { my ($mode, $jws) = @_;
+    open my $o, '>', "$dir/jws" or die; print $o $jws; close $o;
+    my $out = `/usr/bin/python3 $root/t/util/jws_forge.py $mode $dir/jwks.json < $dir/jws`;
+    $? == 0 or die "jws_forge.py $mode failed";
+    chomp $out; $out };
+for my $doc (qw(receipt acknowledgement)) {
+    my $jws = $d->{$doc};
+    ok($verify_py->($jws), "$doc: the genuine one verifies (jwcrypto)");
+    ok($verify_dvc->($jws), "$doc: the genuine one verifies (dvc verify)");
+    for my $mode (qw(payload foreign none hs256)) {
+        my $forged = $forge->($mode, $jws);
+        isnt($forged, $jws, "$doc, $mode: a different document");
+        ok(!$verify_py->($forged), "$doc, $mode: refused by jwcrypto");
+        ok(!$verify_dvc->($forged), "$doc, $mode: refused by dvc verify");
+    }
+}
+# the citizen's copy from the gateway is the genuine one, whatever was forged
+my $rc = http_request("GET /dvc/v1/dossiers/$d->{code}/receipt", more_headers => "X-DVC-Lookup-Token: $d->{lookup_token}\n");
+like($rc->{body}, qr/"receipt":"\Q$d->{receipt}\E"/, "GET .../receipt gives the signed original");

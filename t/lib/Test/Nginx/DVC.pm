@@ -1146,8 +1146,64 @@ sub _sanitizer_reports {
     return $text;
 }
 
+# Personal data and secrets that must never reach a log (docs/security.md):
+# the people's names, ID numbers, phones, e-mails and streets of the shipped
+# example dossiers every test submits, and the back-end's event key of the
+# citizen tests.  Every block of every test file checks its error log for
+# them: nginx's own [debug] dumps of request headers are left out (debug is
+# not a production level), our own "dvc:" lines at every level are not.
+my @Sensitive;
+sub _sensitive_values {
+    return @Sensitive if @Sensitive;
+    require JSON::PP;
+    my %seen;
+    my $walk;
+    $walk = sub {
+        my ($o, $key) = @_;
+        if (ref $o eq 'HASH') { $walk->($o->{$_}, $_) for keys %$o }
+        elsif (ref $o eq 'ARRAY') { $walk->($_, $key) for @$o }
+        elsif (defined $o && !ref $o && defined $key
+               && $key =~ /^(?:full_name|father_name|mother_name|recipient|citizen_id|phone|email|street|tax_code|certificate_number)$/
+               && length $o >= 6) {
+            my $v = $o;
+            utf8::encode($v);
+            $seen{$v} = 1;
+        }
+    };
+    for my $f (glob "$RepoRoot/examples/dossiers/*.json") {
+        my $d = eval { JSON::PP->new->utf8->decode(_slurp($f)) } or next;
+        $walk->($d);
+    }
+    my $citizen = _slurp("$RepoRoot/t/lib/Test/DVC/Citizen.pm");
+    $seen{$1} = 1 if $citizen =~ /\$EVENT_KEY = "([0-9a-f]{32,})"/;
+    @Sensitive = sort keys %seen;
+    return @Sensitive;
+}
+
+sub _personal_data_in {
+    my ($log) = @_;
+    my @hits;
+    my $debug = 0;
+    for my $line (split /\n/, $log) {
+        # a line without a time stamp continues the one before
+        $debug = $line =~ /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \[debug\]/ ? 1 : 0
+            if $line =~ /^\d{4}\/\d\d\/\d\d /;
+        next if $debug && $line !~ / dvc: /;
+        for my $v (_sensitive_values()) {
+            if (index($line, $v) >= 0) {
+                push @hits, "\"$v\" in: " . substr($line, 0, 200);
+                last;
+            }
+        }
+    }
+    return @hits;
+}
+
 sub _log_checks {
     my ($block, $log, $must_die) = @_;
+    my @pii = _personal_data_in($log);
+    _ok(!@pii, "$CurName - no personal data or secret in the error log",
+        @pii ? ("found: " . join("\n       ", @pii[0 .. ($#pii < 4 ? $#pii : 4)])) : ());
     for my $p (_lines_or_list(_section($block, 'error_log'))) {
         my $pat = ref $p ? $p : _subst_vars($p);
         my $found = ref $pat ? $log =~ $pat : index($log, $pat) >= 0;
