@@ -12,6 +12,5 @@ done
 exec valgrind --tool=memcheck --leak-check=full \
     --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
     --track-origins=yes --num-callers=30 --error-limit=no --keep-debuginfo=yes \
-    --suppressions="$(dirname "$0")/valgrind.supp" \
     --log-file="$prefix/logs/valgrind.%p" \
     "${NGINX_BINARY:-/usr/sbin/nginx}" "$@"
