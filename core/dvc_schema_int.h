@@ -214,29 +214,41 @@ struct dvc_sres {
 };
 
 struct dvc_snode {
-    /* what a member's key needs first: one cache line */
+    /* cache line 1 (snodes are 64-byte aligned): what every value and
+     * member reads first */
     uint32_t        kw;
     uint8_t         types;
     uint8_t         unique;
     uint8_t         passthrough;    /* only a $ref: use its target */
+    uint8_t         req_fast;       /* <= 128 names, no dependentRequired */
     uint32_t        name_mask;      /* name_tab size - 1 */
+    int             format;         /* -1: none or unknown */
     uint64_t       *name_tab;       /* hash << 32 | (names index + 1);
                                        0 empty */
     dvc_sname_t    *names;          /* sorted by key */
-    size_t          nnames, nrequired;
+    size_t          nnames;
+    dvc_snode_t    *ref;
+    const dvc_sres_t *res;          /* resource, for the dynamic scope */
+    dvc_regex_t    *pattern;
+
+    /* line 2: strings, const and enum */
+    size_t          min_len, max_len;          /* code points; SIZE_MAX */
+    dvc_tokv_t      values;                    /* const / enum tokens */
+    size_t         *value_idx;                 /* token index of each */
+    size_t          nvalues;
+
+    /* line 3: the rest of an object's members */
+    uint64_t        req_mask[2];    /* required names (req_fast) */
     dvc_spat_t     *pprops;
     size_t          npprops;
     dvc_snode_t    *addl, *uneval_props, *propnames;
-    uint64_t        req_mask[2];    /* required names (req_fast) */
-    uint8_t         req_fast;       /* <= 128 names, no dependentRequired */
+    size_t          nrequired;
 
     const char     *loc;            /* schema location of this subschema */
     const char     *msg_vi;         /* x-dvc-messages, or NULL */
     const char     *msg_en;
-    const dvc_sres_t *res;          /* resource, for the dynamic scope */
     int             depth_hint;
 
-    dvc_snode_t    *ref;
     dvc_snode_t    *dynref;         /* initial target of $dynamicRef */
     const char     *dynanchor;      /* set when the dynamic lookup applies */
     size_t          dynanchor_len;
@@ -256,14 +268,6 @@ struct dvc_snode {
     const char     *minimum, *maximum, *xminimum, *xmaximum, *multiple_of;
     size_t          minimum_len, maximum_len, xminimum_len, xmaximum_len,
                     multiple_of_len;
-
-    size_t          min_len, max_len;          /* code points; SIZE_MAX */
-    dvc_regex_t    *pattern;
-    int             format;                    /* -1: none or unknown */
-
-    dvc_tokv_t      values;                    /* const / enum tokens */
-    size_t         *value_idx;                 /* token index of each */
-    size_t          nvalues;
 };
 
 struct dvc_schema {
