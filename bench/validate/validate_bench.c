@@ -9,6 +9,8 @@
  *
  * usage: validate_bench SCHEMA DOC [SECONDS per mode, default 1] [ROUNDS]
  *                       [MODE: yajl or ours, default both (for perf record)]
+ *        validate_bench SCHEMA DOC nCOUNT 1 MODE   (COUNT documents, untimed:
+ *                       for callgrind, bench/validate/instructions.sh)
  * Modes run interleaved ROUNDS times (default 1: bench/validate/run.sh
  * interleaves whole invocations with ajv's and takes the medians); one
  * "RESULT mode docs_per_s=.. MB_per_s=.." line per mode and round.  Every
@@ -133,6 +135,19 @@ main(int argc, char **argv)
     ctx = dvc_validate_new(&dvc_alloc_std, s, NULL);
     if (ctx == NULL) {
         return 2;
+    }
+    if (argv[3] != NULL && argv[3][0] == 'n') {
+        /* "nCOUNT": exactly COUNT documents of MODE, untimed, for an
+         * instruction count (bench/validate/instructions.sh) */
+        long count = atol(argv[3] + 1);
+
+        for (long i = 0; i < count; i++) {
+            if (!(strcmp(mode, "yajl") == 0 ? run_yajl() : run_ours())) {
+                fprintf(stderr, "document not valid\n");
+                return 1;
+            }
+        }
+        rounds = 0;
     }
     for (int r = 0; r < rounds; r++) {
         if (strcmp(mode, "ours") != 0) {
