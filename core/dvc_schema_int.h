@@ -164,11 +164,12 @@ dvc_name_copy(char *dst, const char *src, size_t len)
     }
 }
 
-/* memcmp(a, b, len) == 0 for the short names of schemas, without a call */
+/* memcmp(a, b, len) == 0 for the short names and enum strings of schemas,
+ * without a call (overlapping word loads, all within len bytes) */
 static inline int
 dvc_name_eq(const char *a, const char *b, size_t len)
 {
-    uint64_t x, y, x2, y2;
+    uint64_t x, y, x2, y2, x3, y3, x4, y4;
 
     if (len >= 8 && len <= 16) {
         memcpy(&x, a, 8);
@@ -176,6 +177,17 @@ dvc_name_eq(const char *a, const char *b, size_t len)
         memcpy(&x2, a + len - 8, 8);
         memcpy(&y2, b + len - 8, 8);
         return ((x ^ y) | (x2 ^ y2)) == 0;
+    }
+    if (len > 16 && len <= 32) {
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        memcpy(&x2, a + 8, 8);
+        memcpy(&y2, b + 8, 8);
+        memcpy(&x3, a + len - 16, 8);
+        memcpy(&y3, b + len - 16, 8);
+        memcpy(&x4, a + len - 8, 8);
+        memcpy(&y4, b + len - 8, 8);
+        return ((x ^ y) | (x2 ^ y2) | (x3 ^ y3) | (x4 ^ y4)) == 0;
     }
     return memcmp(a, b, len) == 0;
 }

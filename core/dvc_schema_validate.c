@@ -533,7 +533,7 @@ values_match_scalar(const dvc_snode_t *s, int tok, const char *t, size_t len)
 
             if (x->type == DVC_TOK_STR && x->len == len
                 && (len == 0
-                    || memcmp(s->values.text + x->off, t, len) == 0))
+                    || dvc_name_eq(s->values.text + x->off, t, len)))
             {
                 return 1;
             }

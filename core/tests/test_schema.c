@@ -422,6 +422,48 @@ test_key_escapes(void **state)
     dvc_schema_free(s);
 }
 
+/* enum strings and member names compare by words up to 32 bytes: a
+ * difference at any byte of any length must be seen */
+static void
+test_word_compares(void **state)
+{
+    static const char base[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    char                schema[256], doc[128], name[64];
+    dvc_schema_t       *s;
+    dvc_validate_ctx_t *v;
+    size_t              len, i;
+
+    (void) state;
+    for (len = 1; len <= 36; len++) {
+        snprintf(schema, sizeof(schema),
+                 "{\"properties\":{\"%.*s\":{\"enum\":[\"%.*s\"]}},"
+                 "\"additionalProperties\":false}", (int) len, base,
+                 (int) len, base);
+        s = compile(schema);
+        v = dvc_validate_new(&dvc_alloc_std, s, NULL);
+        snprintf(doc, sizeof(doc), "{\"%.*s\":\"%.*s\"}", (int) len, base,
+                 (int) len, base);
+        assert_int_equal(run(v, doc, strlen(doc), 0), DVC_VALID);
+        for (i = 0; i < len; i++) {
+            memcpy(name, base, len);
+            name[i] = '_';
+            /* the value differs at byte i: enum */
+            snprintf(doc, sizeof(doc), "{\"%.*s\":\"%.*s\"}", (int) len, base,
+                     (int) len, name);
+            assert_int_equal(run(v, doc, strlen(doc), 0), DVC_INVALID);
+            assert_string_equal(dvc_validate_error(v, 0)->code, "enum");
+            /* the name differs at byte i: not a property */
+            snprintf(doc, sizeof(doc), "{\"%.*s\":\"%.*s\"}", (int) len, name,
+                     (int) len, base);
+            assert_int_equal(run(v, doc, strlen(doc), 0), DVC_INVALID);
+            assert_string_equal(dvc_validate_error(v, 0)->code,
+                                "additionalProperties");
+        }
+        dvc_validate_free(v);
+        dvc_schema_free(s);
+    }
+}
+
 /* A schema and a dossier as files: $ref to another file of the folder. */
 static void
 test_files(void **state)
@@ -738,6 +780,7 @@ main(void)
         cmocka_unit_test(test_conditional_errors),
         cmocka_unit_test(test_compile_errors),
         cmocka_unit_test(test_key_escapes),
+        cmocka_unit_test(test_word_compares),
         cmocka_unit_test(test_files),
         cmocka_unit_test(test_uri_map),
         cmocka_unit_test(test_allocator),
