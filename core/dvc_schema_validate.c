@@ -28,6 +28,10 @@ enum {
 };
 
 #define MAX_INPLACE_DEPTH  64
+/* Instances alive at once (~168 bytes each): a schema whose $ref loops
+ * branch (oneOf: [{$ref: a}, {$ref: b}] under a and b) would otherwise grow
+ * 2^MAX_INPLACE_DEPTH of them before the depth bound stops it. */
+#define MAX_LIVE_INSTANCES (64 * 1024)
 
 /* ------------------------------------------------------------ bits */
 
@@ -407,7 +411,7 @@ spawn_more(dvc_validate_ctx_t *v, dvc_vi_t *vi, dvc_errlist_t *sink,
     if (!(s->kw & KW_INPLACE)) {
         return vi;
     }
-    if (depth > MAX_INPLACE_DEPTH) {
+    if (depth > MAX_INPLACE_DEPTH || v->top > MAX_LIVE_INSTANCES) {
         vi->valid = 0;
         dvc_err_add(v, vi, "ref_loop", "$ref", NULL, 0, NULL);
         return vi;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <cmocka.h>
@@ -464,6 +465,41 @@ test_word_compares(void **state)
     }
 }
 
+/* $ref loops that branch (found by fuzzing: 2 GB before the depth bound
+ * stopped them): the live instances are bounded, the value is refused as
+ * a reference loop, quickly and in bounded memory */
+static void
+test_branching_ref_loop(void **state)
+{
+    dvc_schema_t       *s;
+    dvc_validate_ctx_t *v;
+    clock_t             t0 = clock();
+    size_t              i, n;
+
+    (void) state;
+    s = compile("{\"$defs\":{"
+                "\"a\":{\"oneOf\":[{\"$ref\":\"#/$defs/b\"},"
+                "                 {\"$ref\":\"#/$defs/b\"},{\"required\":[\"x\"]}]},"
+                "\"b\":{\"anyOf\":[{\"$ref\":\"#/$defs/a\"},"
+                "                 {\"$ref\":\"#/$defs/a\"},{\"required\":[\"y\"]}]}},"
+                "\"$ref\":\"#/$defs/a\"}");
+    v = dvc_validate_new(&dvc_alloc_std, s, NULL);
+    /* the loop is cut (a "ref_loop" inside the alternatives), which leaves
+     * no alternative of the root's oneOf alone valid */
+    assert_int_equal(run(v, S("{\"x\":1}"), 0), DVC_INVALID);
+    n = dvc_validate_error_count(v);
+    assert_true(n > 0);
+    assert_string_equal(dvc_validate_error(v, n - 1)->code, "oneOf");
+    /* the same answer split anywhere */
+    for (i = 1; i < 7; i++) {
+        assert_int_equal(run(v, S("{\"x\":1}"), i), DVC_INVALID);
+        assert_int_equal(dvc_validate_error_count(v), n);
+    }
+    assert_true((double) (clock() - t0) / CLOCKS_PER_SEC < 5.0);
+    dvc_validate_free(v);
+    dvc_schema_free(s);
+}
+
 /* A schema and a dossier as files: $ref to another file of the folder. */
 static void
 test_files(void **state)
@@ -780,6 +816,7 @@ main(void)
         cmocka_unit_test(test_conditional_errors),
         cmocka_unit_test(test_compile_errors),
         cmocka_unit_test(test_key_escapes),
+        cmocka_unit_test(test_branching_ref_loop),
         cmocka_unit_test(test_word_compares),
         cmocka_unit_test(test_files),
         cmocka_unit_test(test_uri_map),
