@@ -86,13 +86,14 @@ ngx_http_dvc_apply_init(ngx_pool_t *pool, ngx_http_dvc_apply_t *a,
 }
 
 
-ngx_int_t
-ngx_http_dvc_apply_set(ngx_http_dvc_apply_t *a, const char *name,
+/* A name and its value, both kept by reference, onto set or xadd. */
+static ngx_int_t
+ngx_http_dvc_apply_push(ngx_array_t *pairs, const char *name,
     const void *value, size_t len)
 {
     ngx_keyval_t  *kv;
 
-    kv = ngx_array_push(&a->set);
+    kv = ngx_array_push(pairs);
     if (kv == NULL) {
         return NGX_ERROR;
     }
@@ -103,6 +104,14 @@ ngx_http_dvc_apply_set(ngx_http_dvc_apply_t *a, const char *name,
     kv->value.len = len;
 
     return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_dvc_apply_set(ngx_http_dvc_apply_t *a, const char *name,
+    const void *value, size_t len)
+{
+    return ngx_http_dvc_apply_push(&a->set, name, value, len);
 }
 
 
@@ -185,19 +194,7 @@ ngx_int_t
 ngx_http_dvc_apply_xadd(ngx_http_dvc_apply_t *a, const char *name,
     const void *value, size_t len)
 {
-    ngx_keyval_t  *kv;
-
-    kv = ngx_array_push(&a->xadd);
-    if (kv == NULL) {
-        return NGX_ERROR;
-    }
-
-    kv->key.data = (u_char *) name;
-    kv->key.len = ngx_strlen(name);
-    kv->value.data = (u_char *) value;
-    kv->value.len = len;
-
-    return NGX_OK;
+    return ngx_http_dvc_apply_push(&a->xadd, name, value, len);
 }
 
 

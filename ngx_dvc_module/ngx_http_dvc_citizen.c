@@ -121,6 +121,13 @@ static const char  *ngx_http_dvc_citizen_names[] = {
     [DVC_ACT_RATING] = "rating",
 };
 
+/* the same, as the log says what a request was about */
+static const char  *ngx_http_dvc_citizen_of[] = {
+    [DVC_ACT_WITHDRAWAL] = "withdrawal of",
+    [DVC_ACT_SUPPLEMENT] = "supplement of",
+    [DVC_ACT_RATING] = "rating of",
+};
+
 
 /*
  * The router's entry: action is DVC_ACT_WITHDRAWAL, DVC_ACT_SUPPLEMENT or
@@ -222,18 +229,9 @@ ngx_http_dvc_citizen_read(ngx_http_request_t *r,
 
     rc = ngx_http_dvc_dossier_hmget(r, &ctx->ref, ctx->fields, CF_LAST,
                                     ngx_http_dvc_citizen_reply, ctx);
-    if (rc == NGX_OK) {
-        return NGX_DONE;
-    }
 
-    if (rc == NGX_DECLINED) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "dvc: %s of \"%V\" answered 503: redis unavailable",
-                      ngx_http_dvc_citizen_names[ctx->action], &ctx->ref.code);
-        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE);
-    }
-
-    return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    return ngx_http_dvc_redis_sent(r, rc, ngx_http_dvc_citizen_of[ctx->action],
+                                   &ctx->ref.code);
 }
 
 
@@ -532,18 +530,8 @@ ngx_http_dvc_citizen_decide(ngx_http_request_t *r,
 
     rc = ngx_http_dvc_apply_send(r, &a, ngx_http_dvc_citizen_applied, ctx);
 
-    if (rc == NGX_OK) {
-        return NGX_DONE;
-    }
-
-    if (rc == NGX_DECLINED) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "dvc: %s of \"%V\" answered 503: redis unavailable",
-                      ngx_http_dvc_citizen_names[ctx->action], &ctx->ref.code);
-        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE);
-    }
-
-    return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    return ngx_http_dvc_redis_sent(r, rc, ngx_http_dvc_citizen_of[ctx->action],
+                                   &ctx->ref.code);
 }
 
 

@@ -308,18 +308,8 @@ ngx_http_dvc_events_read(ngx_http_request_t *r,
 
     rc = ngx_http_dvc_redis_send(r, &cmd, 1, ngx_http_dvc_events_read_reply,
                                  ctx);
-    if (rc == NGX_OK) {
-        return NGX_DONE;
-    }
 
-    if (rc == NGX_DECLINED) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "dvc: event for \"%V\" answered 503: redis unavailable",
-                      &ctx->code);
-        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE);
-    }
-
-    return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    return ngx_http_dvc_redis_sent(r, rc, "event for", &ctx->code);
 }
 
 
@@ -704,18 +694,7 @@ ngx_http_dvc_events_decide(ngx_http_request_t *r,
 
     rc = ngx_http_dvc_apply_send(r, &a, ngx_http_dvc_events_apply_reply, ctx);
 
-    if (rc == NGX_OK) {
-        return NGX_DONE;
-    }
-
-    if (rc == NGX_DECLINED) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "dvc: event for \"%V\" answered 503: redis unavailable",
-                      &ctx->code);
-        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE);
-    }
-
-    return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    return ngx_http_dvc_redis_sent(r, rc, "event for", &ctx->code);
 }
 
 

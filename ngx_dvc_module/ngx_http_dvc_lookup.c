@@ -181,18 +181,7 @@ ngx_http_dvc_dossier_fetch(ngx_http_request_t *r, ngx_str_t *code,
 
     rc = ngx_http_dvc_dossier_hmget(r, ref, fields, nfields, handler, ref);
 
-    if (rc == NGX_DECLINED) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "dvc: lookup of \"%V\" answered 503: redis unavailable",
-                      code);
-        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE);
-    }
-
-    if (rc != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return NGX_DONE;
+    return ngx_http_dvc_redis_sent(r, rc, "lookup of", code);
 }
 
 

@@ -171,8 +171,12 @@ char *ngx_http_dvc_redis_parse(ngx_conf_t *cf, ngx_http_dvc_main_conf_t *dmcf,
 /* Responses (ngx_http_dvc_response.c) */
 ngx_int_t ngx_http_dvc_send_json(ngx_http_request_t *r, ngx_uint_t status,
     u_char *body, size_t len);
+ngx_int_t ngx_http_dvc_send_typed(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *type, size_t type_len, u_char *body, size_t len);
 ngx_int_t ngx_http_dvc_send_error(ngx_http_request_t *r,
     ngx_http_dvc_error_e err);
+ngx_int_t ngx_http_dvc_redis_sent(ngx_http_request_t *r, ngx_int_t rc,
+    const char *what, ngx_str_t *code);
 ngx_int_t ngx_http_dvc_send_not_allowed(ngx_http_request_t *r,
     const char *allow);
 ngx_table_elt_t *ngx_http_dvc_find_header(ngx_http_request_t *r,

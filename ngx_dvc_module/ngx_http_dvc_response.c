@@ -191,6 +191,22 @@ ngx_int_t
 ngx_http_dvc_send_json(ngx_http_request_t *r, ngx_uint_t status, u_char *body,
     size_t len)
 {
+    static ngx_str_t  json = ngx_string("application/json; charset=utf-8");
+
+    return ngx_http_dvc_send_typed(r, status, &json,
+                                   sizeof("application/json") - 1, body, len);
+}
+
+
+/*
+ * A whole answer from memory, of the given Content-Type (type_len: its
+ * length before the parameters).  Never cached; 503 and 429 say when to try
+ * again.
+ */
+ngx_int_t
+ngx_http_dvc_send_typed(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *type, size_t type_len, u_char *body, size_t len)
+{
     ngx_int_t         rc;
     ngx_buf_t        *b;
     ngx_chain_t       out;
@@ -198,9 +214,8 @@ ngx_http_dvc_send_json(ngx_http_request_t *r, ngx_uint_t status, u_char *body,
 
     r->headers_out.status = status;
     r->headers_out.content_length_n = len;
-    ngx_str_set(&r->headers_out.content_type,
-                "application/json; charset=utf-8");
-    r->headers_out.content_type_len = sizeof("application/json") - 1;
+    r->headers_out.content_type = *type;
+    r->headers_out.content_type_len = type_len;
     r->headers_out.content_type_lowcase = NULL;
 
     /* dossier state changes and may carry personal data: never cache */
@@ -259,6 +274,39 @@ ngx_http_dvc_send_error(ngx_http_request_t *r, ngx_http_dvc_error_e err)
     r->err_status = 0;
 
     return ngx_http_dvc_send_json(r, e->status, e->body.data, e->body.len);
+}
+
+
+/*
+ * What a handler returns once it has handed its commands to
+ * ngx_http_dvc_redis_send() (rc is what that returned): NGX_DONE while the
+ * reply is awaited, the JSON 503 when Redis is unavailable (logged as
+ * "dvc: WHAT "CODE" answered 503", CODE left out when NULL), 500 when the
+ * command could not even be queued.
+ */
+ngx_int_t
+ngx_http_dvc_redis_sent(ngx_http_request_t *r, ngx_int_t rc, const char *what,
+    ngx_str_t *code)
+{
+    if (rc == NGX_OK) {
+        return NGX_DONE;
+    }
+
+    if (rc != NGX_DECLINED) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (code) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "dvc: %s \"%V\" answered 503: redis unavailable", what,
+                      code);
+
+    } else {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "dvc: %s answered 503: redis unavailable", what);
+    }
+
+    return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE);
 }
 
 

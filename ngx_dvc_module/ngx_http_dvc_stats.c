@@ -141,17 +141,7 @@ ngx_http_dvc_stats(ngx_http_request_t *r)
     rc = ngx_http_dvc_redis_send(r, ctx->cmds, DVC_STAT_NCOUNTERS + 2,
                                  ngx_http_dvc_stats_reply, ctx);
 
-    if (rc == NGX_DECLINED) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "dvc: statistics answered 503: redis unavailable");
-        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE);
-    }
-
-    if (rc != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return NGX_DONE;
+    return ngx_http_dvc_redis_sent(r, rc, "statistics", NULL);
 }
 
 
@@ -328,10 +318,9 @@ static ngx_int_t
 ngx_http_dvc_stats_send(ngx_http_request_t *r, ngx_http_dvc_stats_ctx_t *ctx,
     dvc_buf_t *b)
 {
-    ngx_int_t         rc;
-    ngx_buf_t        *buf;
-    ngx_chain_t       out;
     ngx_table_elt_t  *h;
+
+    static ngx_str_t  csv = ngx_string("text/csv; charset=utf-8");
 
     h = ngx_list_push(&r->headers_out.headers);
     if (h == NULL) {
@@ -345,14 +334,6 @@ ngx_http_dvc_stats_send(ngx_http_request_t *r, ngx_http_dvc_stats_ctx_t *ctx,
         return ngx_http_dvc_send_json(r, NGX_HTTP_OK, (u_char *) b->data,
                                       b->len);
     }
-
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-    h->hash = 1;
-    ngx_str_set(&h->key, "Cache-Control");
-    ngx_str_set(&h->value, "no-store");
 
     /* a spreadsheet saved under a name that says what it holds (the codes
      * are [A-Za-z0-9._-] only: nothing to quote) */
@@ -381,33 +362,8 @@ ngx_http_dvc_stats_send(ngx_http_request_t *r, ngx_http_dvc_stats_ctx_t *ctx,
                        ctx->query.procedure ? ctx->query.procedure : "")
                    - h->value.data;
 
-    r->headers_out.status = NGX_HTTP_OK;
-    r->headers_out.content_length_n = b->len;
-    ngx_str_set(&r->headers_out.content_type, "text/csv; charset=utf-8");
-    r->headers_out.content_type_len = sizeof("text/csv") - 1;
-    r->headers_out.content_type_lowcase = NULL;
-
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    buf = ngx_calloc_buf(r->pool);
-    if (buf == NULL) {
-        return NGX_ERROR;
-    }
-
-    buf->pos = (u_char *) b->data;
-    buf->last = (u_char *) b->data + b->len;
-    buf->memory = 1;
-    buf->last_buf = (r == r->main) ? 1 : 0;
-    buf->last_in_chain = 1;
-
-    out.buf = buf;
-    out.next = NULL;
-
-    return ngx_http_output_filter(r, &out);
+    return ngx_http_dvc_send_typed(r, NGX_HTTP_OK, &csv, sizeof("text/csv") - 1,
+                                   (u_char *) b->data, b->len);
 }
 
 
