@@ -63,23 +63,16 @@ at(const char *iso)
     return t;
 }
 
-/* The deltas of one change, applied to *s; "counter@day+1 counter@day-1". */
+/* The deltas of change c, applied to *s; "counter@day+1 counter@day-1". */
 static const char *
-change(dvc_stat_state_t *s, dvc_stat_kind_t kind, const char *when,
-    int64_t due)
+deltas(dvc_stat_state_t *s, dvc_stat_change_t *c)
 {
     static char        text[512];
     char               err[128];
     size_t             n, i, len;
     dvc_stat_delta_t   out[DVC_STAT_MAX_DELTAS];
-    dvc_stat_change_t  c;
 
-    memset(&c, 0, sizeof(c));
-    c.kind = kind;
-    c.at = at(when);
-    c.due = due;
-    c.channel = DVC_CHANNEL_ONLINE;
-    if (dvc_stats_change(cal, s, &c, s, out, DVC_STAT_MAX_DELTAS, &n,
+    if (dvc_stats_change(cal, s, c, s, out, DVC_STAT_MAX_DELTAS, &n,
                          err, sizeof(err)) != 0)
     {
         fail_msg("dvc_stats_change: %s", err);
@@ -93,13 +86,25 @@ change(dvc_stat_state_t *s, dvc_stat_kind_t kind, const char *when,
     return text;
 }
 
+/* A change of an online dossier. */
+static const char *
+change(dvc_stat_state_t *s, dvc_stat_kind_t kind, const char *when,
+    int64_t due)
+{
+    dvc_stat_change_t  c;
+
+    memset(&c, 0, sizeof(c));
+    c.kind = kind;
+    c.at = at(when);
+    c.due = due;
+    c.channel = DVC_CHANNEL_ONLINE;
+    return deltas(s, &c);
+}
+
+/* A submission through channel ch: *s starts afresh. */
 static const char *
 submit(dvc_stat_state_t *s, dvc_channel_t ch, const char *when, int64_t due)
 {
-    static char        text[512];
-    char               err[128];
-    size_t             n, i, len;
-    dvc_stat_delta_t   out[DVC_STAT_MAX_DELTAS];
     dvc_stat_change_t  c;
 
     dvc_stat_state_init(s);
@@ -108,18 +113,7 @@ submit(dvc_stat_state_t *s, dvc_channel_t ch, const char *when, int64_t due)
     c.at = at(when);
     c.due = due;
     c.channel = ch;
-    if (dvc_stats_change(cal, s, &c, s, out, DVC_STAT_MAX_DELTAS, &n,
-                         err, sizeof(err)) != 0)
-    {
-        fail_msg("dvc_stats_change: %s", err);
-    }
-    text[0] = '\0';
-    for (i = 0, len = 0; i < n; i++) {
-        len += snprintf(text + len, sizeof(text) - len, "%s%s@%s%+d",
-                        i ? " " : "", dvc_stat_counter_name(out[i].counter),
-                        out[i].day, out[i].delta);
-    }
-    return text;
+    return deltas(s, &c);
 }
 
 
