@@ -39,6 +39,7 @@ for tool in nginx redis-server redis-cli wrk node curl taskset bc; do
     command -v "$tool" > /dev/null || { echo "lookup: '$tool' is not installed" >&2; exit 2; }
 done
 source "$PEERS/env.sh"                  # BENCH, wait_port, stop_pidfile, start/stop_redis
+source "$HERE/../lib.sh"                # pin, load, ticks, other_load, machine_lines
 
 # one benchmark at a time, whatever its RUN: the cores are shared (other benchmarks
 # of this project take the same lock)
@@ -69,26 +70,9 @@ cleanup() {
     "$BENCH/peers/node/stop.sh" || true
     stop_redis || true
 }
-# pin CPUS PID...: the processes and their children (nginx workers, Node's worker)
-pin() {
-    [ "$PIN" = 1 ] || return 0
-    local cpu=$1 p q
-    shift
-    for p in "$@"; do
-        for q in $p $(pgrep -P "$p" || true); do
-            taskset -a -pc "$cpu" "$q" > /dev/null
-        done
-    done
-}
-# load CMD...: the load generator and seeding clients run on core 0 when pinned
-load() { if [ "$PIN" = 1 ]; then taskset -c 0 "$@"; else "$@"; fi; }
 
 {
-    echo "date: $(date -u -Is)"
-    echo "kernel: $(uname -r)"
-    lscpu | grep -E 'Model name|^CPU\(s\)'
-    nginx -v 2>&1
-    redis-server --version
+    machine_lines
     node --version
     { wrk --version 2>&1 || true; } | head -1
     echo "commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
@@ -98,10 +82,7 @@ load() { if [ "$PIN" = 1 ]; then taskset -c 0 "$@"; else "$@"; fi; }
 
 # ---------------------------------------------------------------- start everything
 # The box may be shared: measure what runs before anything of ours does.
-all0=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat)
-sleep 2
-other=$(awk -v a="$all0" -v hz="$(getconf CLK_TCK)" \
-    '/^cpu / { printf "%.0f", ($2 + $3 + $4 + $7 + $8 + $9 - a) * 100 / (hz * 2) }' /proc/stat)
+other=$(other_load)
 echo "idle box before the run: ${other}% of one core busy" >> "$RES/machine.txt"
 if [ "$other" -ge "$BUSY" ]; then
     say "WARNING: before starting, other processes already use ${other}% of one core:"
@@ -228,12 +209,6 @@ pidfile_of() {
     esac
 }
 
-# ticks PID...: CPU time (user + system, clock ticks) the processes used so far
-ticks() {
-    local p
-    for p in "$@"; do cat "/proc/$p/stat" 2>/dev/null || true; done \
-        | awk '{ sub(/^.*\) /, ""); t += $12 + $13 } END { print t + 0 }'
-}
 # busy: CPU ticks all cores spent outside idle and iowait so far
 busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
 

@@ -14,6 +14,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 N=${N:-500000} NPROC=${NPROC:-100} NAG=${NAG:-25} D=${D:-10s} C=${C:-1} CT=${CT:-8}
 PIN=${PIN:-0} PORT_BASE=${PORT_BASE:-23000}
 RUN=${RUN:-/tmp/dvcbench-stats}
+source "$HERE/../lib.sh"                # pin, load, ticks, machine_lines
 MODULE=$ROOT/build/ngx_http_dvc_module.so
 SEEDER=$ROOT/build/bench/seed_stats
 REDIS_PORT=$((PORT_BASE + 379)) DVC_PORT=$((PORT_BASE + 83))
@@ -58,22 +59,8 @@ cleanup > /dev/null 2>&1 || true
 trap cleanup EXIT
 trap 'echo; say interrupted; exit 130' INT TERM
 
-pin() {
-    [ "$PIN" = 1 ] || return 0
-    local cpu=$1 p q
-    shift
-    for p in "$@"; do
-        for q in $p $(pgrep -P "$p" || true); do taskset -a -pc "$cpu" "$q" > /dev/null; done
-    done
-}
-load() { if [ "$PIN" = 1 ]; then taskset -c 0 "$@"; else "$@"; fi; }
-
 {
-    echo "date: $(date -u -Is)"
-    echo "kernel: $(uname -r)"
-    lscpu | grep -E 'Model name|^CPU\(s\)'
-    nginx -v 2>&1
-    redis-server --version
+    machine_lines
     echo "commit: $(git -C "$ROOT" rev-parse --short HEAD 2> /dev/null || echo '?')"
     echo "N=$N NPROC=$NPROC NAG=$NAG D=$D C=$C CT=$CT PIN=$PIN"
     echo "load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -148,12 +135,6 @@ done = function(summary, latency, requests)
 end
 LUA
 
-# CPU time (user + system) of processes, in clock ticks
-ticks() {
-    local p
-    for p in "$@"; do cat "/proc/$p/stat" 2> /dev/null || true; done \
-        | awk '{ sub(/^.*\) /, ""); t += $12 + $13 } END { print t + 0 }'
-}
 HZ=$(getconf CLK_TCK)
 NGX=$(pgrep -P "$(cat "$R/nginx.pid")")
 RPID=$(cat "$RUN/redis/redis.pid")

@@ -29,6 +29,7 @@ for tool in nginx redis-server redis-cli wrk node curl taskset python3; do
     command -v "$tool" > /dev/null || { echo "submit: '$tool' is not installed" >&2; exit 2; }
 done
 source "$PEERS/env.sh"                  # BENCH, wait_port, stop_pidfile, start/stop_redis
+source "$HERE/../lib.sh"                # pin, load, ticks, other_load, machine_lines
 
 exec 9> "$RUN/lock"
 flock -n 9 || { echo "submit: another run holds $RUN/lock" >&2; exit 2; }
@@ -55,32 +56,15 @@ cleanup > /dev/null 2>&1 || true
 trap cleanup EXIT
 trap 'echo; say interrupted; exit 130' INT TERM
 
-pin() {
-    [ "$PIN" = 1 ] || return 0
-    local cpu=$1 p q
-    shift
-    for p in "$@"; do
-        for q in $p $(pgrep -P "$p" || true); do taskset -a -pc "$cpu" "$q" > /dev/null; done
-    done
-}
-load() { if [ "$PIN" = 1 ]; then taskset -c 0 "$@"; else "$@"; fi; }
-
 {
-    echo "date: $(date -u -Is)"
-    echo "kernel: $(uname -r)"
-    lscpu | grep -E 'Model name|^CPU\(s\)'
-    nginx -v 2>&1
-    redis-server --version
+    machine_lines
     node --version
     echo "commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
     echo "REPS=$REPS D=$D WARMUP=$WARMUP C=$C NAG=$NAG PIN=$PIN"
 } > "$RES/machine.txt"
 
 # the box may be shared: what runs before anything of ours does
-all0=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat)
-sleep 2
-other=$(awk -v a="$all0" -v hz="$(getconf CLK_TCK)" \
-    '/^cpu / { printf "%.0f", ($2 + $3 + $4 + $7 + $8 + $9 - a) * 100 / (hz * 2) }' /proc/stat)
+other=$(other_load)
 echo "idle box before the run: ${other}% of one core busy" | tee -a "$RES/machine.txt"
 [ "$other" -lt 25 ] || say "WARNING: other processes use ${other}% of one core: figures unreliable"
 
@@ -156,12 +140,6 @@ check() {
             return 1
         fi
     done
-}
-
-ticks() {
-    local p
-    for p in "$@"; do cat "/proc/$p/stat" 2>/dev/null || true; done \
-        | awk '{ sub(/^.*\) /, ""); t += $12 + $13 } END { print t + 0 }'
 }
 
 # measure ROUND TARGET: FLUSHALL, warm-up (discarded), FLUSHALL, D of wrk
