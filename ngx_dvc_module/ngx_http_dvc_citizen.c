@@ -14,6 +14,11 @@
  * guarded by the dossier's `ver`.  A change that lost the race to another is
  * re-read and decided once more, then answered 409 conflict.
  *
+ * A withdrawal asked again while the first request waits for the back-end
+ * (status 7: a citizen retrying after a lost answer) is answered 200 with
+ * what the first one was answered, and nothing is applied again: no second
+ * history entry, inbox entry or counter.
+ *
  * Withdrawal requests and supplements reach the back-end through dvc:inbox
  * (type withdrawal_requested / supplement; the supplement with the corrected
  * body as the citizen sent it).  A supplement "returns the dossier to the
@@ -54,6 +59,7 @@ typedef enum {
     CF_DUE_TS,
     CF_APPOINTMENT_TS,
     CF_RATING,
+    CF_UPDATED_AT,
     CF_ST,                  /* DVC_STAT_NFIELDS st_* fields from here */
     CF_LAST = CF_ST + DVC_STAT_NFIELDS
 } ngx_http_dvc_citizen_field_e;
@@ -70,6 +76,7 @@ static ngx_str_t  ngx_http_dvc_citizen_fields[CF_ST] = {
     ngx_string("due_ts"),
     ngx_string("appointment_ts"),
     ngx_string("rating"),
+    ngx_string("updated_at"),
 };
 
 
@@ -103,8 +110,10 @@ static ngx_int_t ngx_http_dvc_citizen_event_error(ngx_http_request_t *r,
 static int ngx_http_dvc_citizen_int(redisReply *v, int64_t *out);
 static ngx_int_t ngx_http_dvc_citizen_supplement_fields(ngx_http_request_t *r,
     ngx_http_dvc_citizen_ctx_t *ctx, ngx_http_dvc_apply_t *a);
+static ngx_int_t ngx_http_dvc_citizen_withdrawing(ngx_http_request_t *r,
+    ngx_http_dvc_citizen_ctx_t *ctx, redisReply *updated_at);
 static ngx_int_t ngx_http_dvc_citizen_done(ngx_http_request_t *r,
-    ngx_http_dvc_citizen_ctx_t *ctx);
+    ngx_http_dvc_citizen_ctx_t *ctx, ngx_uint_t applied);
 static ngx_int_t ngx_http_dvc_citizen_stats(ngx_http_request_t *r,
     ngx_http_dvc_citizen_ctx_t *ctx, redisReply **f,
     dvc_stat_change_t *change, ngx_http_dvc_apply_t *a);
@@ -366,6 +375,11 @@ ngx_http_dvc_citizen_decide(ngx_http_request_t *r,
                           &ctx->ref.code);
             return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_ALREADY_RATED);
         }
+
+    } else if (ctx->action == DVC_ACT_WITHDRAWAL
+               && from == DVC_STATUS_WITHDRAWAL_REQUESTED)
+    {
+        return ngx_http_dvc_citizen_withdrawing(r, ctx, f[CF_UPDATED_AT]);
 
     } else if (!dvc_transition_allowed(ctx->action, from)) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
@@ -722,10 +736,35 @@ ngx_http_dvc_citizen_event_error(ngx_http_request_t *r,
 }
 
 
-/* The change is applied: the citizen's answer. */
+/*
+ * A withdrawal already requested: the first request's answer again.  While
+ * the dossier is in 7 nothing else changes it (every event from 7 leaves
+ * it), so updated_at is when the withdrawal was applied.
+ */
+static ngx_int_t
+ngx_http_dvc_citizen_withdrawing(ngx_http_request_t *r,
+    ngx_http_dvc_citizen_ctx_t *ctx, redisReply *updated_at)
+{
+    ctx->status = DVC_STATUS_WITHDRAWAL_REQUESTED;
+
+    if (updated_at->type == REDIS_REPLY_STRING
+        && updated_at->len == DVC_TIME_VN_LEN)
+    {
+        ngx_memcpy(ctx->now_vn, updated_at->str, DVC_TIME_VN_LEN);
+    }
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "dvc: withdrawal of \"%V\" already requested: answered "
+                  "with the current status, nothing applied", &ctx->ref.code);
+
+    return ngx_http_dvc_citizen_done(r, ctx, 0);
+}
+
+
+/* The citizen's answer: the change is applied (or was, by a first request). */
 static ngx_int_t
 ngx_http_dvc_citizen_done(ngx_http_request_t *r,
-    ngx_http_dvc_citizen_ctx_t *ctx)
+    ngx_http_dvc_citizen_ctx_t *ctx, ngx_uint_t applied)
 {
     dvc_buf_t                 b;
     const dvc_status_info_t  *st;
@@ -752,9 +791,11 @@ ngx_http_dvc_citizen_done(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "dvc: %s of \"%V\" applied",
-                  ngx_http_dvc_citizen_names[ctx->action], &ctx->ref.code);
+    if (applied) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: %s of \"%V\" applied",
+                      ngx_http_dvc_citizen_names[ctx->action], &ctx->ref.code);
+    }
 
     return ngx_http_dvc_send_json(r, ctx->action == DVC_ACT_RATING
                                      ? NGX_HTTP_CREATED : NGX_HTTP_OK,
@@ -779,7 +820,7 @@ ngx_http_dvc_citizen_applied(ngx_http_request_t *r, redisReply *reply,
     switch (ngx_http_dvc_apply_result(reply, &value)) {
 
     case NGX_HTTP_DVC_APPLY_OK:
-        rc = ngx_http_dvc_citizen_done(r, ctx);
+        rc = ngx_http_dvc_citizen_done(r, ctx, 1);
         break;
 
     case NGX_HTTP_DVC_APPLY_CONFLICT:

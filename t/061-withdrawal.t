@@ -57,13 +57,13 @@ for my $from (1, 2, 4, 5, 6) {
 
 
 
-=== TEST 2: from each status that does not allow it: 409 naming what the citizen may do, nothing changed
+=== TEST 2: from each status that does not allow it: 409 naming what the citizen may do, nothing changed (7: TEST 7)
 --- request
 GET /dvc/v1/keys
 --- post_init
-my %allowed = (3 => [], 7 => [], 8 => [], 9 => [{ action => "rating" }],
+my %allowed = (3 => [], 8 => [], 9 => [{ action => "rating" }],
                10 => [{ action => "rating" }]);
-for my $from (3, 7, 8, 9, 10) {
+for my $from (3, 8, 9, 10) {
     my $d = submit_dossier("1.001612");
     my $code = $d->{code};
     set_status($code, $from);
@@ -171,9 +171,10 @@ my $e = history_last($code);
 ok(!exists $e->{reason}, "no reason in the history");
 my @w = inbox("withdrawal_requested");
 ok(@w == 1 && !exists $w[0]{reason}, "inbox entry without a reason");
-# twice: the second finds it in 7
+# twice: the second finds it in 7 and gets the first answer (TEST 7)
 $r = citizen_post($code, "withdrawal", $d->{lookup_token}, "");
-is($r->{status}, 409, "again: 409, it is already requested");
+is($r->{status}, 200, "again: 200, it is already requested");
+is(scalar(inbox("withdrawal_requested")), 1, "again: still one inbox entry");
 --- no_error_log
 [error]
 
@@ -250,3 +251,50 @@ is($r->{status}, 200, "works again without a reload");
 --- error_log
 withdrawal of "000.20.31.H29-
 answered 503: redis unavailable
+
+
+
+=== TEST 7: asked again while the first request waits (a retry after a lost answer): the first answer, 200, nothing applied again
+--- request
+GET /dvc/v1/keys
+--- post_init
+use utf8;
+my $day = main::vn_day();
+my $d = submit_dossier("1.001612");
+my $code = $d->{code};
+my $first = citizen_post($code, "withdrawal", $d->{lookup_token},
+    $J->encode({ reason => "Tôi đã nộp nhầm thủ tục, xin rút hồ sơ" }));
+is($first->{status}, 200, "the first request: 200");
+my $before = dossier($code);
+is($before->{status}, 7, "in 7");
+is(redis_cmd('HGET', "dvc:st:all:left_desk", $day), 1, "the first request left the desk (counted once)");
+sleep(1.1);    # a later second: an answer made now would say so
+for my $body ("", "{}", $J->encode({ reason => "Tôi muốn rút hồ sơ vì đã chuyển nơi ở" })) {
+    my $r = citizen_post($code, "withdrawal", $d->{lookup_token}, $body);
+    is($r->{status}, 200, "again with body '$body': 200");
+    is($r->{body}, $first->{body}, "again with body '$body': the first answer, byte for byte (applied_at of the first)");
+    is_deeply(dossier($code), $before, "again with body '$body': the dossier untouched (ver, history, reason)");
+}
+is(scalar(grep { $_->{code} eq $code } inbox("withdrawal_requested")), 1,
+   "one withdrawal_requested in dvc:inbox");
+my @hist = map { $_->{status} } @{ $J->decode(dossier($code)->{history}) };
+is_deeply(\@hist, [ "submitted", "withdrawal_requested" ], "one history entry for the withdrawal");
+is(redis_cmd('HGET', "dvc:st:all:left_desk", $day), 1, "counters unchanged");
+# the body is still checked: a bad retry is refused as a first request is
+my $r = citizen_post($code, "withdrawal", $d->{lookup_token}, '{"reason":"WITHDRAW"}');
+is($r->{status}, 422, "a bare technical code as the reason: 422 even in 7");
+# a wrong token still gets the lookup's 404
+is(citizen_post($code, "withdrawal", "AAAAAAAAAAAAAAAAAAAAAA", "{}")->{status}, 404, "wrong token: 404");
+# once the back-end has decided, a withdrawal is decided anew: after a decline, a new request
+is(send_event($code, { type => "decline_withdrawal",
+    reason => "Hồ sơ đã được thẩm định xong, không thể rút" })->{status}, 200, "declined: back to 1");
+$r = citizen_post($code, "withdrawal", $d->{lookup_token}, "{}");
+is($r->{status}, 200, "a new request after the decline: 200");
+isnt($r->{json}{applied_at}, $first->{json}{applied_at}, "applied now, not the first time again");
+is(scalar(grep { $_->{code} eq $code } inbox("withdrawal_requested")), 2, "and a second inbox entry");
+# supplement and rating in 7 are still refused
+is(citizen_post($code, "rating", $d->{lookup_token}, '{"rating":"satisfied"}')->{status}, 409, "rating in 7: 409");
+--- no_error_log
+[error]
+--- error_log
+already requested: answered with the current status, nothing applied
