@@ -235,6 +235,12 @@ for my $name (sort keys %dup) {
     main::refused($r, 400, 'json_duplicate_key', $name);
 }
 main::nothing_recorded('duplicate keys');
+# a member the gateway itself does not read, given twice: the validator
+# checks every occurrence, so whichever one a back-end keeps has passed
+my $r = main::post_dossier(main::edit(qr/("postal_address": \{)/, '"postal_address": {"phone": "12345", '));
+main::refused($r, 422, 'validation_failed', 'postal_address.phone twice, the first one invalid');
+like($r->{body}, qr{"path":"/postal_address/phone"}, "the invalid occurrence is named");
+main::nothing_recorded('a nested member twice');
 --- error_log eval
 [qr/malformed body \(json_duplicate_key at byte \d+\)/]
 
