@@ -85,7 +85,8 @@ print $s "POST /dvc/v1/dossiers HTTP/1.1\r\nHost: localhost\r\nContent-Type: app
        . "Content-Length: " . length($main::EX) . "\r\nConnection: close\r\n\r\n$part";
 shutdown($s, 1);                      # the client stops sending
 my $answer = do { local $/; <$s> } // '';
-like($answer, qr{^(?:HTTP/1\.1 400 |)}, "a 400 or nothing (the client is gone)");
+ok($answer eq '' || $answer =~ m{^HTTP/1\.1 400 }, "a 400 or nothing (the client is gone)")
+    or diag(substr($answer, 0, 200));
 main::nothing_recorded('a body cut by the client');
 --- error_log
 client prematurely closed connection
@@ -498,3 +499,38 @@ for my $doc (qw(receipt acknowledgement)) {
 # the citizen's copy from the gateway is the genuine one, whatever was forged
 my $rc = http_request("GET /dvc/v1/dossiers/$d->{code}/receipt", more_headers => "X-DVC-Lookup-Token: $d->{lookup_token}\n");
 like($rc->{body}, qr/"receipt":"\Q$d->{receipt}\E"/, "GET .../receipt gives the signed original");
+
+
+
+=== TEST 19: malformed signature headers on events: 401 signature_missing, one line each, no crash
+--- request
+GET /dvc/v1/keys
+--- post_init
+my $c = submit_dossier("1.001612")->{code};
+my $target = "/dvc/v1/dossiers/$c/events";
+my $body = '{"id":"evt-h-1","type":"accept"}';
+my $good = signed_headers("POST", $target, $body);
+my ($sig) = $good =~ /X-DVC-Signature: (\S+)/;
+my $now = time;
+my %h = (
+    "timestamp 1e10"                => "X-DVC-Timestamp: 1e10\nX-DVC-Signature: $sig\n",
+    "timestamp -1"                  => "X-DVC-Timestamp: -1\nX-DVC-Signature: $sig\n",
+    "timestamp of 30 digits"        => "X-DVC-Timestamp: " . ("9" x 30) . "\nX-DVC-Signature: $sig\n",
+    "timestamp in hex"              => "X-DVC-Timestamp: 0x10\nX-DVC-Signature: $sig\n",
+    "timestamp with a space"        => "X-DVC-Timestamp: 12 34\nX-DVC-Signature: $sig\n",
+    "empty signature"               => "X-DVC-Timestamp: $now\nX-DVC-Signature: \n",
+    "v2= signature"                 => "X-DVC-Timestamp: $now\nX-DVC-Signature: v2=" . ("a" x 64) . "\n",
+    "signature not hex"             => "X-DVC-Timestamp: $now\nX-DVC-Signature: v1=" . ("z" x 64) . "\n",
+    "signature of 4 KB"             => "X-DVC-Timestamp: $now\nX-DVC-Signature: v1=" . ("a" x 4096) . "\n",
+);
+for my $name (sort keys %h) {
+    my $r = http_request("POST $target\n$body", more_headers => $main::JSON . $h{$name});
+    is($r->{status}, 401, "$name: 401");
+    like($r->{body}, qr/^\{"error":"signature_(?:missing|stale|invalid)"/, "$name: a signature error in JSON");
+}
+# two signature headers, one of them right: ambiguous, refused
+my $r = http_request("POST $target\n$body", more_headers => $main::JSON . $good . "X-DVC-Signature: v1=" . ("0" x 64) . "\n");
+ok($r->{status} == 401 || $r->{status} == 200, "two X-DVC-Signature headers: refused or the first one decides ($r->{status})");
+is(dossier($c)->{status}, $r->{status} == 200 ? 2 : 1, "applied only if answered 200");
+--- error_log eval
+[qr/refused: signature_missing/]
