@@ -300,13 +300,74 @@ dvc_event_text_part(const dvc_alloc_t *a, yajl_val v, const char *field,
 }
 
 
+/* A member of a two-member object: {"vi", "en"} of a text, {"name", "note"}
+ * of a document. */
+typedef struct {
+    const char   *key;
+    size_t        max;          /* 0: a text part (DVC_REASON_MAX, human) */
+    char        **out;
+    size_t       *out_len;
+} dvc_event_member_t;
+
+
+/*
+ * The object v holding m[0] (required) and m[1] (optional), each once and
+ * nothing else; field names the object in errors ("reason.en",
+ * "documents[2].note").  vi, en: what to say of another member.
+ */
+static int
+dvc_event_pair(const dvc_alloc_t *a, yajl_val v, const char *field,
+    const dvc_event_member_t m[2], const char *vi, const char *en,
+    dvc_event_error_t *err)
+{
+    int          rc;
+    char         name[48];
+    size_t       i, k;
+    const char  *key;
+
+    for (i = 0; i < v->u.object.len; i++) {
+        key = v->u.object.keys[i];
+
+        snprintf(name, sizeof(name), "%s.%s", field, key);
+
+        for (k = 0; k < 2; k++) {
+            if (strcmp(key, m[k].key) == 0 && *m[k].out == NULL) {
+                break;
+            }
+        }
+
+        if (k == 2) {
+            return dvc_event_invalid(err, name, vi, en);
+        }
+
+        rc = m[k].max
+             ? dvc_event_string(a, v->u.object.values[i], name, m[k].max,
+                                m[k].out, m[k].out_len, err)
+             : dvc_event_text_part(a, v->u.object.values[i], name, m[k].out,
+                                   m[k].out_len, err);
+        if (rc != 0) {
+            return -1;
+        }
+    }
+
+    if (*m[0].out == NULL) {
+        snprintf(name, sizeof(name), "%s.%s", field, m[0].key);
+        return dvc_event_missing(err, name);
+    }
+
+    return 0;
+}
+
+
 /* "..." or {"vi": "...", "en": "..."} */
 static int
 dvc_event_text(const dvc_alloc_t *a, yajl_val v, const char *field,
     dvc_text_t *t, dvc_event_error_t *err)
 {
-    char    name[48];
-    size_t  i;
+    dvc_event_member_t  m[2] = {
+        { "vi", 0, &t->vi, &t->vi_len },
+        { "en", 0, &t->en, &t->en_len }
+    };
 
     memset(t, 0, sizeof(*t));
 
@@ -320,38 +381,9 @@ dvc_event_text(const dvc_alloc_t *a, yajl_val v, const char *field,
             "must be a string or {\"vi\": \"...\", \"en\": \"...\"}.");
     }
 
-    for (i = 0; i < v->u.object.len; i++) {
-        const char *k = v->u.object.keys[i];
-
-        snprintf(name, sizeof(name), "%s.%s", field, k);
-
-        if (strcmp(k, "vi") == 0 && t->vi == NULL) {
-            if (dvc_event_text_part(a, v->u.object.values[i], name, &t->vi,
-                                    &t->vi_len, err) != 0)
-            {
-                return -1;
-            }
-
-        } else if (strcmp(k, "en") == 0 && t->en == NULL) {
-            if (dvc_event_text_part(a, v->u.object.values[i], name, &t->en,
-                                    &t->en_len, err) != 0)
-            {
-                return -1;
-            }
-
-        } else {
-            return dvc_event_invalid(err, name,
-                "chỉ nhận \"vi\" và \"en\", mỗi trường một lần.",
-                "only \"vi\" and \"en\" are allowed, each once.");
-        }
-    }
-
-    if (t->vi == NULL) {
-        snprintf(name, sizeof(name), "%s.vi", field);
-        return dvc_event_missing(err, name);
-    }
-
-    return 0;
+    return dvc_event_pair(a, v, field, m,
+        "chỉ nhận \"vi\" và \"en\", mỗi trường một lần.",
+        "only \"vi\" and \"en\" are allowed, each once.", err);
 }
 
 
@@ -359,10 +391,14 @@ static int
 dvc_event_documents(const dvc_alloc_t *a, yajl_val v, dvc_event_t *ev,
     dvc_event_error_t *err)
 {
-    char              name[48];
-    size_t            i, j, n;
-    yajl_val          d;
-    dvc_event_doc_t  *doc;
+    char                name[48];
+    size_t              i, n;
+    yajl_val            d;
+    dvc_event_doc_t    *doc;
+    dvc_event_member_t  m[2] = {
+        { "name", DVC_DOC_NAME_MAX, NULL, NULL },
+        { "note", DVC_DOC_NOTE_MAX, NULL, NULL }
+    };
 
     if (!YAJL_IS_ARRAY(v) || v->u.array.len == 0
         || v->u.array.len > DVC_DOCS_MAX)
@@ -405,37 +441,18 @@ dvc_event_documents(const dvc_alloc_t *a, yajl_val v, dvc_event_t *ev,
                 "must be a name or {\"name\": \"...\", \"note\": \"...\"}.");
         }
 
-        for (j = 0; j < d->u.object.len; j++) {
-            const char *k = d->u.object.keys[j];
+        snprintf(name, sizeof(name), "documents[%zu]", i);
+        m[0].out = &doc->name;
+        m[0].out_len = &doc->name_len;
+        m[1].out = &doc->note;
+        m[1].out_len = &doc->note_len;
 
-            snprintf(name, sizeof(name), "documents[%zu].%s", i, k);
-
-            if (strcmp(k, "name") == 0 && doc->name == NULL) {
-                if (dvc_event_string(a, d->u.object.values[j], name,
-                                     DVC_DOC_NAME_MAX, &doc->name,
-                                     &doc->name_len, err) != 0)
-                {
-                    return -1;
-                }
-
-            } else if (strcmp(k, "note") == 0 && doc->note == NULL) {
-                if (dvc_event_string(a, d->u.object.values[j], name,
-                                     DVC_DOC_NOTE_MAX, &doc->note,
-                                     &doc->note_len, err) != 0)
-                {
-                    return -1;
-                }
-
-            } else {
-                return dvc_event_invalid(err, name,
-                    "chỉ nhận \"name\" và \"note\", mỗi trường một lần.",
-                    "only \"name\" and \"note\" are allowed, each once.");
-            }
-        }
-
-        if (doc->name == NULL) {
-            snprintf(name, sizeof(name), "documents[%zu].name", i);
-            return dvc_event_missing(err, name);
+        if (dvc_event_pair(a, d, name, m,
+                "chỉ nhận \"name\" và \"note\", mỗi trường một lần.",
+                "only \"name\" and \"note\" are allowed, each once.", err)
+            != 0)
+        {
+            return -1;
         }
     }
 

@@ -257,6 +257,24 @@ expect_refusal(const char *body, int http, const char *code,
 }
 
 static void
+expect_doc_note(const char *body, const char *name, const char *note)
+{
+    dvc_event_t        ev;
+    dvc_event_error_t  err;
+
+    if (dvc_event_parse(&dvc_alloc_std, body, strlen(body), NOW, &ev, &err)
+        != 0)
+    {
+        fail_msg("refused: %s: %s %s", body, err.code, err.field);
+    }
+
+    assert_int_equal(ev.ndocuments, 1);
+    assert_string_equal(ev.documents[0].name, name);
+    assert_string_equal(ev.documents[0].note, note);
+    dvc_event_free(&dvc_alloc_std, &ev);
+}
+
+static void
 test_parse_refusals(void **state)
 {
     (void) state;
@@ -353,6 +371,14 @@ test_parse_refusals(void **state)
     expect_refusal("{\"id\":\"e1\",\"type\":\"refuse\",\"reason\":{\"vi\":"
                    "\"Không thuộc\",\"fr\":\"x y\"}}", 422, "invalid_field",
                    "reason.fr");
+    expect_refusal("{\"id\":\"e1\",\"type\":\"refuse\",\"reason\":{\"vi\":"
+                   "\"Không thuộc thẩm quyền\",\"vi\":\"Thuộc thẩm quyền\"}}",
+                   422, "invalid_field", "reason.vi");
+    expect_refusal("{\"id\":\"e1\",\"type\":\"refuse\",\"reason\":{\"vi\":"
+                   "\"Không thuộc thẩm quyền\",\"en\":\"\"}}", 422,
+                   "invalid_field", "reason.en");
+    expect_refusal("{\"id\":\"e1\",\"type\":\"refuse\",\"reason\":{}}", 422,
+                   "missing_field", "reason.vi");
     expect_refusal("{\"id\":\"e1\",\"type\":\"refuse\",\"reason\":\"\"}", 422,
                    "invalid_field", "reason");
     expect_refusal("{\"id\":\"e1\",\"type\":\"refuse\",\"reason\":42}", 422,
@@ -378,6 +404,18 @@ test_parse_refusals(void **state)
     expect_refusal("{\"id\":\"e1\",\"type\":\"request_supplement\",\"reason\":"
                    "\"Thiếu giấy tờ\",\"documents\":[7]}", 422,
                    "invalid_field", "documents[0]");
+    expect_refusal("{\"id\":\"e1\",\"type\":\"request_supplement\",\"reason\":"
+                   "\"Thiếu giấy tờ\",\"documents\":[\"Sổ hộ khẩu\",{\"name\":"
+                   "\"Giấy khai sinh\",\"name\":\"CCCD\"}]}", 422,
+                   "invalid_field", "documents[1].name");
+    expect_refusal("{\"id\":\"e1\",\"type\":\"request_supplement\",\"reason\":"
+                   "\"Thiếu giấy tờ\",\"documents\":[{\"name\":\"Giấy khai "
+                   "sinh\",\"note\":\"\"}]}", 422, "invalid_field",
+                   "documents[0].note");
+    /* a document's note is not a reason: a code-like one is taken as sent */
+    expect_doc_note("{\"id\":\"e1\",\"type\":\"request_supplement\",\"reason\":"
+                    "\"Thiếu giấy tờ\",\"documents\":[{\"note\":\"BAN_SAO\","
+                    "\"name\":\"Giấy khai sinh\"}]}", "Giấy khai sinh", "BAN_SAO");
 
     /* delay: the new appointment later than now */
     expect_refusal("{\"id\":\"e1\",\"type\":\"delay\",\"reason\":\"Xin lỗi vì "
