@@ -52,8 +52,8 @@ dvc_utf8_valid_prefix(const unsigned char *s, size_t len)
     return dvc_utf8_decode(s, len, &cp);
 }
 
-int
-dvc_utf8_valid(const unsigned char *s, size_t len)
+size_t
+dvc_utf8_invalid_at(const unsigned char *s, size_t len)
 {
     size_t  i = 0, n;
 
@@ -64,11 +64,17 @@ dvc_utf8_valid(const unsigned char *s, size_t len)
         }
         n = dvc_utf8_valid_prefix(s + i, len - i);
         if (n == 0) {
-            return 0;
+            return i;
         }
         i += n;
     }
-    return 1;
+    return len;
+}
+
+int
+dvc_utf8_valid(const unsigned char *s, size_t len)
+{
+    return dvc_utf8_invalid_at(s, len) == len;
 }
 
 size_t

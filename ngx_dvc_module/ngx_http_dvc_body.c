@@ -311,6 +311,39 @@ ngx_http_dvc_scan_code(const char *message)
 
 
 /*
+ * 400 for a body that is not JSON (or not UTF-8): the code, the byte where
+ * it went wrong and the message in both languages; one [info] line.  Every
+ * endpoint that reads a body answers malformed bodies this way.
+ */
+ngx_int_t
+ngx_http_dvc_body_malformed(ngx_http_request_t *r, ngx_http_dvc_body_t *b,
+    const char *code, size_t offset, const char *vi, const char *en)
+{
+    dvc_buf_t  out;
+
+    dvc_buf_init(&out, &b->alloc);
+
+    dvc_buf_printf(&out, "{\"error\":\"%s\",\"offset\":%zu,"
+                   "\"message\":{\"vi\":", code, offset);
+    dvc_buf_json_str(&out, vi, strlen(vi));
+    dvc_buf_puts(&out, ",\"en\":");
+    dvc_buf_json_str(&out, en, strlen(en));
+    dvc_buf_puts(&out, "}}");
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "dvc: %s refused: malformed body (%s at byte %uz)",
+                  b->what, code, offset);
+
+    if (out.failed) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_dvc_send_json(r, NGX_HTTP_BAD_REQUEST,
+                                  (u_char *) out.data, out.len);
+}
+
+
+/*
  * The dossier's verdict, once the body is in: 1 if it is a valid dossier of
  * b->proc (the validator goes back to its pool), else the request has been
  * answered (400 malformed, 404 unknown procedure, 413, 422 with the
@@ -393,21 +426,7 @@ ngx_http_dvc_body_verdict(ngx_http_request_t *r, ngx_http_dvc_body_t *b,
 
     if (code != NULL) {
 
-        dvc_buf_printf(&out, "{\"error\":\"%s\",\"offset\":%zu,"
-                       "\"message\":{\"vi\":", code, offset);
-        dvc_buf_json_str(&out, vi, strlen(vi));
-        dvc_buf_puts(&out, ",\"en\":");
-        dvc_buf_json_str(&out, en, strlen(en));
-        dvc_buf_puts(&out, "}}");
-
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "dvc: %s refused: malformed body (%s at byte %uz)",
-                      b->what, code, offset);
-
-        *rc = out.failed ? NGX_HTTP_INTERNAL_SERVER_ERROR
-                         : ngx_http_dvc_send_json(r, NGX_HTTP_BAD_REQUEST,
-                                                  (u_char *) out.data,
-                                                  out.len);
+        *rc = ngx_http_dvc_body_malformed(r, b, code, offset, vi, en);
         return 0;
     }
 

@@ -342,11 +342,13 @@ ngx_http_dvc_citizen_decide(ngx_http_request_t *r,
         && !dvc_utf8_valid((const u_char *) ctx->b.body.data, ctx->b.body.len))
     {
         /* yajl lets overlong forms and encoded surrogates through; a text
-         * kept and shown to officials must be clean */
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "dvc: %s of \"%V\" refused: invalid UTF-8",
-                      ngx_http_dvc_citizen_names[ctx->action], &ctx->ref.code);
-        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INVALID_UTF8);
+         * kept and shown to officials must be clean.  Answered as a
+         * submission's invalid UTF-8 is: 400 json_utf8 with the offset */
+        return ngx_http_dvc_body_malformed(r, &ctx->b, "json_utf8",
+                   dvc_utf8_invalid_at((const u_char *) ctx->b.body.data,
+                                         ctx->b.body.len),
+                   "Nội dung gửi lên không phải UTF-8 hợp lệ.",
+                   "The body is not valid UTF-8.");
     }
 
     /* an empty body (no data at all) is "" to the parser, not "no body" */

@@ -130,7 +130,6 @@ typedef enum {
     NGX_HTTP_DVC_ERR_NO_DOSSIER,
     NGX_HTTP_DVC_ERR_ALREADY_RATED,
     NGX_HTTP_DVC_ERR_PROCEDURE_MISMATCH,
-    NGX_HTTP_DVC_ERR_INVALID_UTF8,
     NGX_HTTP_DVC_ERR_CHANNEL_NEEDS_SIGNATURE,
     NGX_HTTP_DVC_ERR_TOO_MANY_REQUESTS,
     NGX_HTTP_DVC_ERR_FORBIDDEN,
@@ -249,6 +248,9 @@ void ngx_http_dvc_body_finish(ngx_http_dvc_body_t *b);
 /* 1: a valid dossier of b->proc; 0: answered, *rc says how */
 ngx_int_t ngx_http_dvc_body_verdict(ngx_http_request_t *r,
     ngx_http_dvc_body_t *b, ngx_int_t *rc);
+ngx_int_t ngx_http_dvc_body_malformed(ngx_http_request_t *r,
+    ngx_http_dvc_body_t *b, const char *code, size_t offset, const char *vi,
+    const char *en);
 ngx_int_t ngx_http_dvc_is_json(ngx_http_request_t *r);
 ngx_int_t ngx_http_dvc_body_signed(ngx_http_request_t *r);
 ngx_int_t ngx_http_dvc_body_sign(ngx_http_request_t *r,

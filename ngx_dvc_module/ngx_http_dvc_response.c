@@ -141,11 +141,6 @@ static ngx_http_dvc_error_t  ngx_http_dvc_errors[NGX_HTTP_DVC_ERR_LAST] = {
         "The supplemented dossier must be for the same procedure as the "
         "original one."),
 
-    ngx_http_dvc_error(NGX_HTTP_DVC_ERR_INVALID_UTF8,
-        NGX_HTTP_DVC_UNPROCESSABLE, "invalid_utf8",
-        "Nội dung gửi lên chứa ký tự không hợp lệ (không phải UTF-8).",
-        "The body contains text that is not valid UTF-8."),
-
     ngx_http_dvc_error(NGX_HTTP_DVC_ERR_CHANNEL_NEEDS_SIGNATURE,
         NGX_HTTP_DVC_UNPROCESSABLE, "channel_needs_signature",
         "Hồ sơ nộp qua bưu chính hoặc tại Bộ phận Một cửa chỉ được ghi nhận "

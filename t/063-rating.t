@@ -129,8 +129,9 @@ for my $bytes ("\x80abc", "\xc0\xaf", "\xed\xa0\x80") {
     utf8::encode(my $pre = '{"rating":"satisfied","comment":"Tốt ');
     $body = $pre . $bytes . '"}';
     $r = citizen_post($d->{code}, "rating", $d->{lookup_token}, $body);
-    is($r->{status}, 422, sprintf("comment with bytes %vX: 422", $bytes));
-    is($r->{json}{error}, "invalid_utf8", sprintf("comment with bytes %vX: invalid_utf8", $bytes));
+    is($r->{status}, 400, sprintf("comment with bytes %vX: 400", $bytes));
+    is($r->{json}{error}, "json_utf8", sprintf("comment with bytes %vX: json_utf8, as a submission", $bytes));
+    is($r->{json}{offset}, length($pre), sprintf("comment with bytes %vX: offset of the bad byte", $bytes));
 }
 ok(!exists dossier($d->{code})->{rating}, "nothing stored");
 is_deeply(redis_cmd('KEYS', 'dvc:st:*:rating_*'), [], "nothing counted");

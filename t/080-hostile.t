@@ -390,12 +390,12 @@ GET /dvc/v1/keys
 my $d = submit_dossier("1.001612");
 my ($c, $t) = ($d->{code}, $d->{lookup_token});
 # bytes, not Perl characters: the hostile bytes go out as they are.  The
-# actions' own codes: invalid UTF-8 is 422 invalid_utf8, a field repeated or
-# of the wrong shape 422 invalid_field (docs/api.md)
+# actions' codes: invalid UTF-8 is 400 json_utf8 as for a submission, a field
+# repeated or of the wrong shape 422 invalid_field (docs/api.md)
 my %bodies = (
-    "a 0xFF byte in the reason"     => ["{\"reason\":\"Toi muon \xFF rut\"}", 422, 'invalid_utf8'],
-    "overlong UTF-8 in the reason"  => ["{\"reason\":\"Toi muon \xC0\xAF rut\"}", 422, 'invalid_utf8'],
-    "a surrogate in the reason"     => ["{\"reason\":\"Toi muon \xED\xA0\x80 rut\"}", 422, 'invalid_utf8'],
+    "a 0xFF byte in the reason"     => ["{\"reason\":\"Toi muon \xFF rut\"}", 400, 'json_utf8'],
+    "overlong UTF-8 in the reason"  => ["{\"reason\":\"Toi muon \xC0\xAF rut\"}", 400, 'json_utf8'],
+    "a surrogate in the reason"     => ["{\"reason\":\"Toi muon \xED\xA0\x80 rut\"}", 400, 'json_utf8'],
     "nesting 20,000 deep"           => ['{"reason":' . ('[' x 20000) . (']' x 20000) . '}', 422, 'invalid_field'],
     "truncated"                     => ['{"reason":"Toi muon', 400, 'json_syntax'],
     "duplicate reason"              => ['{"reason":"Toi muon rut ho so","reason":"A B"}', 422, 'invalid_field'],
