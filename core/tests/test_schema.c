@@ -218,6 +218,22 @@ test_malformed(void **state)
     assert_int_equal(run(v, S("{} {}"), 0), DVC_ERR_SYNTAX);
     /* feeding after a fatal error repeats it */
     assert_int_equal(dvc_validate_feed(v, "{}", 2), DVC_ERR_SYNTAX);
+    /* the parser kept from one document to the next: each is one value,
+     * whatever came before (a valid one, an invalid one, a cut one) */
+    assert_int_equal(run(v, S("{\"a\":1}"), 0), DVC_VALID);
+    assert_int_equal(run(v, S("{\"a\":1} {}"), 1), DVC_ERR_SYNTAX);
+    assert_int_equal(run(v, S("{}"), 0), DVC_VALID);
+    assert_int_equal(run(v, S("12"), 0), DVC_INVALID);
+    assert_int_equal(run(v, S("3 4"), 0), DVC_ERR_SYNTAX);
+    assert_int_equal(run(v, S("{} ]"), 0), DVC_ERR_SYNTAX);
+    assert_int_equal(run(v, S("  {}  "), 1), DVC_VALID);
+    assert_int_equal(run(v, S(""), 0), DVC_ERR_INCOMPLETE);
+    dvc_validate_reset(v);
+    assert_int_equal(dvc_validate_feed(v, "{\"a\":[1,", 7), DVC_VALID);
+    dvc_validate_reset(v);          /* abandoned mid-document */
+    assert_int_equal(run(v, S("{\"b\":2}"), 0), DVC_VALID);
+    assert_int_equal(run(v, S("{\"a\":\"\xC3\x28\"}"), 0), DVC_ERR_UTF8);
+    assert_int_equal(run(v, S("{\"a\":\"\xC3\xA0\"}"), 3), DVC_VALID);
     dvc_validate_free(v);
     dvc_schema_free(s);
 }
