@@ -1395,6 +1395,26 @@ cb_map_key(void *ctx, const unsigned char *key, size_t len)
     return go_on(v);
 }
 
+/* 1 if vi, the then (else) of an if/then/else, is already known not to
+ * apply: its if instance, finished before it, failed (passed) and has
+ * nothing left for finalize to add.  Its container-end errors are then not
+ * worth recording (an online dossier's then `required` failed every time). */
+static int
+branch_moot(const dvc_vi_t *vi)
+{
+    const dvc_vi_t *c;
+
+    for (c = vi->up->first; c != NULL && c != vi; c = c->next) {
+        if (c->rel == REL_IF) {
+            if (c->s->kw & (KW_INPLACE | KW_UNEVAL)) {
+                return 0;       /* its children decide in finalize */
+            }
+            return c->valid != (vi->rel == REL_THEN);
+        }
+    }
+    return 0;
+}
+
 static int
 on_end(dvc_validate_ctx_t *v)
 {
@@ -1415,6 +1435,11 @@ on_end(dvc_validate_ctx_t *v)
     for (i = f->vbeg; i < f->vend; i++) {
         dvc_vi_t *vi = v->vlist[i];
 
+        if ((vi->rel == REL_THEN || vi->rel == REL_ELSE) && vi->sink != NULL
+            && branch_moot(vi))
+        {
+            vi->sink = NULL;
+        }
         if (tok == DVC_TOK_OBJ && (vi->s->kw & (KW_OBJECT | KW_CONST
                                                 | KW_ENUM)))
         {

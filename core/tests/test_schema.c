@@ -298,6 +298,18 @@ test_error_cap(void **state)
     dvc_schema_free(s);
 }
 
+/* The two errors of v are a's and b's keywords, in either order (they sit
+ * at the same offset, the object's end). */
+static int
+both_keywords(dvc_validate_ctx_t *v, const char *a, const char *b)
+{
+    const char *k0 = dvc_validate_error(v, 0)->keyword;
+    const char *k1 = dvc_validate_error(v, 1)->keyword;
+
+    return (strcmp(k0, a) == 0 && strcmp(k1, b) == 0)
+           || (strcmp(k0, b) == 0 && strcmp(k1, a) == 0);
+}
+
 /* then/else errors count only for the branch taken, in document order. */
 static void
 test_conditional_errors(void **state)
@@ -330,6 +342,30 @@ test_conditional_errors(void **state)
     assert_string_equal(dvc_validate_error(v, 0)->code, "properties");
     assert_string_equal(dvc_validate_error(v, 1)->path, "/tax");
     assert_string_equal(dvc_validate_error(v, 1)->code, "type");
+    dvc_validate_free(v);
+    dvc_schema_free(s);
+
+    /* required in both branches; the if decided at the object's end by
+     * itself, or through a $ref (its outcome known only in finalize) */
+    s = compile(
+        "{\"$defs\":{\"co\":{\"properties\":{\"kind\":{\"const\":\"co\"}},"
+        "\"required\":[\"kind\"]}},"
+        "\"allOf\":[{\"if\":{\"$ref\":\"#/$defs/co\"},"
+        "\"then\":{\"required\":[\"tax\"]},\"else\":{\"required\":[\"id\"]}},"
+        "{\"if\":{\"properties\":{\"kind\":{\"const\":\"co\"}},"
+        "\"required\":[\"kind\"]},"
+        "\"then\":{\"required\":[\"tax\"]},\"else\":{\"required\":[\"id\"]}}]}");
+    v = dvc_validate_new(&dvc_alloc_std, s, NULL);
+    assert_int_equal(run(v, S("{\"kind\":\"co\",\"tax\":1}"), 0), DVC_VALID);
+    assert_int_equal(run(v, S("{\"id\":1}"), 0), DVC_VALID);
+    assert_int_equal(run(v, S("{\"kind\":\"co\"}"), 0), DVC_INVALID);
+    assert_int_equal(dvc_validate_error_count(v), 2);
+    assert_true(both_keywords(v, "/allOf/0/then/required",
+                              "/allOf/1/then/required"));
+    assert_int_equal(run(v, S("{\"kind\":\"x\"}"), 0), DVC_INVALID);
+    assert_int_equal(dvc_validate_error_count(v), 2);
+    assert_true(both_keywords(v, "/allOf/0/else/required",
+                              "/allOf/1/else/required"));
     dvc_validate_free(v);
     dvc_schema_free(s);
 }
