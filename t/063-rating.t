@@ -7,7 +7,6 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::Nginx::DVC;
 use Test::DVC::Citizen;
-use IO::Socket::INET;
 use POSIX qw(strftime);
 use utf8;
 
@@ -159,27 +158,10 @@ GET /dvc/v1/keys
 my $d = submit_dossier("1.001612");
 set_status($d->{code}, 10);
 my $day = main::vn_day();
-my @socks;
-for my $rating ("satisfied", "dissatisfied") {
-    my $body = qq({"rating":"$rating"});
-    my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => server_port()) or die;
-    push @socks, [ $s, "POST /dvc/v1/dossiers/$d->{code}/rating HTTP/1.1\r\nHost: localhost\r\n"
-                       . "Connection: close\r\nX-DVC-Lookup-Token: $d->{lookup_token}\r\n"
-                       . "Content-Type: application/json\r\nContent-Length: " . length($body)
-                       . "\r\n\r\n$body" ];
-}
-# Redis held still while both arrive: both read the dossier at the same
-# ver, so the second write finds ver moved on, reads again, and refuses
-redis_pause();
-syswrite($_->[0], $_->[1]) for @socks;
-sleep(0.3);
-redis_resume();
-my @status;
-for (@socks) {
-    local $/;
-    my $resp = readline($_->[0]);
-    push @status, $resp =~ m{^HTTP/1\.1 (\d+)} ? $1 : 0;
-}
+# both read the dossier at the same ver, so the second write finds ver
+# moved on, reads again, and refuses
+my @status = map { $_->{status} } racing_posts($d->{code}, $d->{lookup_token},
+    map { [ "rating", qq({"rating":"$_"}) ] } "satisfied", "dissatisfied");
 is_deeply([ sort @status ], [201, 409], "one 201, one 409");
 my $h = dossier($d->{code});
 my $n = 0;

@@ -8,11 +8,13 @@ use Exporter 'import';
 use FindBin;
 use JSON::PP;
 use Digest::SHA qw(hmac_sha256_hex);
+use IO::Socket::INET;
+use Time::HiRes ();
 use Test::Nginx::DVC;
 
 our @EXPORT = qw(example submit_dossier dossier inbox set_status
-                 history_last citizen_post signed_headers send_event
-                 event_key_config $J $EVENT_KEY);
+                 history_last citizen_post racing_posts signed_headers
+                 send_event event_key_config $J $EVENT_KEY);
 
 our $J = JSON::PP->new->utf8->canonical;
 our $ROOT = "$FindBin::Bin/..";
@@ -79,6 +81,39 @@ sub citizen_post {
                          more_headers => $h);
     $r->{json} = eval { $J->decode($r->{body}) };
     return $r;
+}
+
+# Citizen actions on one dossier at the same instant: Redis is held still
+# while they arrive (0.1 s apart, in the order given), so every one reads
+# the dossier at the same ver and all but the first to write lose the
+# compare-and-set and are decided again.  Each request is [action, body];
+# returns { status, body } for each, in the same order.
+sub racing_posts {
+    my ($code, $token, @req) = @_;
+    my @socks;
+    for my $q (@req) {
+        my ($action, $body) = @$q;
+        utf8::encode($body) if utf8::is_utf8($body);
+        my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => server_port())
+            or die "racing_posts: connect: $!\n";
+        push @socks, [ $s, "POST /dvc/v1/dossiers/$code/$action HTTP/1.1\r\nHost: localhost\r\n"
+                           . "Connection: close\r\nX-DVC-Lookup-Token: $token\r\n"
+                           . "Content-Type: application/json\r\nContent-Length: " . length($body)
+                           . "\r\n\r\n$body" ];
+    }
+    redis_pause();
+    for (@socks) { syswrite($_->[0], $_->[1]); Time::HiRes::sleep(0.1) }
+    Time::HiRes::sleep(0.2);
+    redis_resume();
+    my @answers;
+    for (@socks) {
+        local $/;
+        my $resp = readline($_->[0]) // "";
+        my ($status) = $resp =~ m{^HTTP/1\.1 (\d+)};
+        my ($body) = $resp =~ m{\r\n\r\n(.*)\z}s;
+        push @answers, { status => $status // 0, body => $body // "" };
+    }
+    return @answers;
 }
 
 # X-DVC-Timestamp / X-DVC-Signature for a request as the back-end signs it
