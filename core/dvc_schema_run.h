@@ -71,6 +71,13 @@ typedef struct {
     size_t    child_mark;          /* before the pending member's roots */
     size_t    path_len;            /* path of the container itself */
     size_t    rec_start;
+    /* the pending member's one schema when it is a plain leaf (no
+     * in-place children, no unevaluated* state): no instance is spawned
+     * for it unless the value turns out to be a container */
+    const dvc_snode_t *leaf;
+    dvc_vi_t          *leaf_up;
+    uint32_t           leaf_idx;
+    uint8_t            leaf_rel;
 } dvc_frame_t;
 
 struct dvc_validate_ctx {

@@ -464,22 +464,39 @@ spawn_more(dvc_validate_ctx_t *v, dvc_vi_t *vi, dvc_errlist_t *sink,
     return vi;
 }
 
+/* A bare $ref is its target (a bounded walk: refs may loop), as long as
+ * skipping it leaves the dynamic scope as it was: its resource is already
+ * there through the instance above. */
+static inline const dvc_snode_t *
+through(const dvc_snode_t *s, const dvc_vi_t *up)
+{
+    size_t i;
+
+    for (i = 0; s->passthrough && i < 8 && up != NULL && up->s->res == s->res;
+         i++)
+    {
+        s = s->ref;
+    }
+    return s;
+}
+
+/* 1 if an instance of s under up would be a plain leaf: spawn's fast path,
+ * nothing for finalize (end_value's fast path) */
+static inline int
+plain_leaf(const dvc_snode_t *s, const dvc_vi_t *up)
+{
+    return !up->tracked && s->nnames <= 128
+           && !(s->kw & (KW_FALSE | KW_INPLACE | KW_UNEVAL));
+}
+
 static inline dvc_vi_t *
 spawn(dvc_validate_ctx_t *v, const dvc_snode_t *s, dvc_vi_t *up, int rel,
     uint32_t index, int root, dvc_errlist_t *sink, const char *fcode,
     int depth)
 {
     dvc_vi_t *vi;
-    size_t    i;
 
-    /* a bare $ref is its target (a bounded walk: refs may loop), as long
-     * as skipping it leaves the dynamic scope as it was: its resource is
-     * already there through the instance above */
-    for (i = 0; s->passthrough && i < 8 && up != NULL && up->s->res == s->res;
-         i++)
-    {
-        s = s->ref;
-    }
+    s = through(s, up);
     vi = vi_alloc(v);
     if (vi == NULL || vlist_push(v, vi) != 0) {
         fatal(v, DVC_ERR_NOMEM);
@@ -1176,6 +1193,27 @@ rec_token(dvc_validate_ctx_t *v, int type, const char *t, size_t len)
     }
 }
 
+/* A member's pending leaf schema on its scalar value: check_scalar on an
+ * instance that lives only for the call, then end_value's fast path. */
+HOT void
+leaf_scalar(dvc_validate_ctx_t *v, dvc_frame_t *f, int tok, const char *t,
+    size_t len, size_t *cps)
+{
+    dvc_vi_t vi;
+
+    vi.s = f->leaf;
+    vi.up = f->leaf_up;
+    vi.rel = f->leaf_rel;
+    vi.index = f->leaf_idx;
+    vi.sink = f->leaf_up->sink;
+    vi.valid = 1;
+    f->leaf = NULL;
+    check_scalar(v, &vi, tok, t, len, cps);
+    if (!vi.valid) {
+        vi.up->valid = 0;
+    }
+}
+
 HOT int
 on_scalar(dvc_validate_ctx_t *v, int tok, const char *t, size_t len)
 {
@@ -1186,6 +1224,9 @@ on_scalar(dvc_validate_ctx_t *v, int tok, const char *t, size_t len)
     }
     begin_value(v, &vbeg, &mark);
     rec_token(v, tok, t, len);
+    if (v->depth > 0 && v->frames[v->depth - 1].leaf != NULL) {
+        leaf_scalar(v, &v->frames[v->depth - 1], tok, t, len, &cps);
+    }
     for (i = vbeg; i < v->nv; i++) {
         check_scalar(v, v->vlist[i], tok, t, len, &cps);
     }
@@ -1234,6 +1275,13 @@ on_start(dvc_validate_ctx_t *v, int tok)
 
     if (!go_on(v)) {
         return 0;
+    }
+    if (v->depth > 0 && v->frames[v->depth - 1].leaf != NULL) {
+        /* the pending leaf meets a container: it needs its instance */
+        f = &v->frames[v->depth - 1];
+        spawn(v, f->leaf, f->leaf_up, f->leaf_rel, f->leaf_idx, 1,
+              f->leaf_up->sink, "properties", 0);
+        f->leaf = NULL;
     }
     begin_value(v, &vbeg, &mark);
     if (v->depth >= v->lim.max_depth) {
@@ -1346,6 +1394,7 @@ cb_map_key(void *ctx, const unsigned char *key, size_t len)
         }
     }
     f->child_mark = v->top;
+    f->leaf = NULL;
     for (i = f->vbeg; i < end; i++) {
         p = v->vlist[i];
         s = p->s;
@@ -1361,8 +1410,20 @@ cb_map_key(void *ctx, const unsigned char *key, size_t len)
                 if (t != NULL) {
                     matched = 1;
                     if (t->kw) {
-                        spawn(v, t, p, REL_PROP, idx, 1, p->sink,
-                              "properties", 0);
+                        /* the common member: one object instance, one
+                         * leaf schema; spawned only if the value is a
+                         * container (on_start) */
+                        if (end - f->vbeg == 1 && s->npprops == 0
+                            && plain_leaf(t = through(t, p), p))
+                        {
+                            f->leaf = t;
+                            f->leaf_up = p;
+                            f->leaf_idx = idx;
+                            f->leaf_rel = REL_PROP;
+                        } else {
+                            spawn(v, t, p, REL_PROP, idx, 1, p->sink,
+                                  "properties", 0);
+                        }
                     }
                 }
             }

@@ -112,6 +112,19 @@ test_valid_and_errors(void **state)
     assert_string_equal(e->path, "/kind");
     assert_string_equal(e->code, "enum");
 
+    /* a string member's schema given an object and an array: the value
+     * is checked as a container (its type), then its insides by no one */
+    assert_int_equal(run(v, S("{\"name\":{\"id\":\"1\"},\"id\":[\"x\"],"
+                              "\"phones\":[]}"), 0), DVC_INVALID);
+    assert_int_equal(dvc_validate_error_count(v), 2);
+    assert_string_equal(dvc_validate_error(v, 0)->path, "/name");
+    assert_string_equal(dvc_validate_error(v, 0)->keyword,
+                        "/properties/name/type");
+    assert_string_equal(dvc_validate_error(v, 0)->message_en,
+                        "Name has 2 to 5 characters");
+    assert_string_equal(dvc_validate_error(v, 1)->path, "/id");
+    assert_string_equal(dvc_validate_error(v, 1)->code, "type");
+
     dvc_validate_free(v);
     dvc_schema_free(s);
 }
