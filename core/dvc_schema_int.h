@@ -189,6 +189,21 @@ dvc_name_eq(const char *a, const char *b, size_t len)
         memcpy(&y4, b + len - 8, 8);
         return ((x ^ y) | (x2 ^ y2) | (x3 ^ y3) | (x4 ^ y4)) == 0;
     }
+    if (len >= 4 && len < 8) {
+        uint32_t p, q, p2, q2;
+
+        memcpy(&p, a, 4);
+        memcpy(&q, b, 4);
+        memcpy(&p2, a + len - 4, 4);
+        memcpy(&q2, b + len - 4, 4);
+        return ((p ^ q) | (p2 ^ q2)) == 0;
+    }
+    if (len < 4) {
+        /* first, middle and last byte cover 1 to 3 */
+        return len == 0
+               || (a[0] == b[0] && a[len / 2] == b[len / 2]
+                   && a[len - 1] == b[len - 1]);
+    }
     return memcmp(a, b, len) == 0;
 }
 

@@ -542,13 +542,6 @@ values_match_scalar(const dvc_snode_t *s, int tok, const char *t, size_t len)
     dvc_tokv_t a;
     size_t     i;
 
-    memset(&one, 0, sizeof(one));
-    one.type = (uint8_t) tok;
-    one.size = 1;
-    one.len = len;
-    a.t = &one;
-    a.text = t;
-    a.nfc = s->values.nfc;
     if (tok == DVC_TOK_STR) {
         /* a valid document matches byte for byte: try that first, NFC
          * (costlier) only when nothing did */
@@ -562,10 +555,17 @@ values_match_scalar(const dvc_snode_t *s, int tok, const char *t, size_t len)
                 return 1;
             }
         }
-        if (!a.nfc) {
+        if (!s->values.nfc) {
             return 0;
         }
     }
+    memset(&one, 0, sizeof(one));
+    one.type = (uint8_t) tok;
+    one.size = 1;
+    one.len = len;
+    a.t = &one;
+    a.text = t;
+    a.nfc = s->values.nfc;
     for (i = 0; i < s->nvalues; i++) {
         if (dvc_tok_equal(a, 0, s->values, s->value_idx[i])) {
             return 1;
