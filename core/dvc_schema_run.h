@@ -94,6 +94,8 @@ struct dvc_validate_ctx {
     size_t                 fed;         /* bytes before the current buffer */
     int                    in_parse;    /* inside yajl_parse: add its offset */
     int                    got_value;
+    int                    value_done;     /* the document's value ended */
+    size_t                 value_end;      /* at this offset */
     int                    parser_clean;   /* h ended its last document at a
                                               value's end: reset keeps it */
     int                    present_heaps;  /* some instance has one */

@@ -1223,6 +1223,10 @@ on_scalar(dvc_validate_ctx_t *v, int tok, const char *t, size_t len)
         return 0;
     }
     begin_value(v, &vbeg, &mark);
+    if (v->depth == 0 && !v->value_done) {
+        v->value_done = 1;
+        v->value_end = dvc_run_offset(v);
+    }
     rec_token(v, tok, t, len);
     if (v->depth > 0 && v->frames[v->depth - 1].leaf != NULL) {
         leaf_scalar(v, &v->frames[v->depth - 1], tok, t, len, &cps);
@@ -1512,6 +1516,10 @@ on_end(dvc_validate_ctx_t *v)
         }
     }
     v->depth--;
+    if (v->depth == 0) {
+        v->value_done = 1;
+        v->value_end = dvc_run_offset(v);
+    }
     end_value(v, f->vbeg, f->mark, tok, f->count);
     if (f->rec_owner) {
         v->recording = 0;
@@ -1666,6 +1674,8 @@ dvc_validate_reset(dvc_validate_ctx_t *v)
     v->valid = 1;
     v->fed = 0;
     v->got_value = 0;
+    v->value_done = 0;
+    v->value_end = 0;
     if (v->h != NULL && v->parser_clean) {
         return;
     }
@@ -1729,6 +1739,32 @@ parse_failed(dvc_validate_ctx_t *v, const unsigned char *buf, size_t len)
     return st;
 }
 
+/* After the document's value only whitespace may come: the parser, kept
+ * from one document to the next, would take a second value or hold a token
+ * begun after it.  1 (the syntax error reported at the first such byte,
+ * wherever the buffers split) if something else came. */
+static int
+trailing_garbage(dvc_validate_ctx_t *v, const void *buf, size_t len)
+{
+    const unsigned char *b = buf;
+    size_t               i;
+
+    i = v->value_end > v->fed ? v->value_end - v->fed : 0;
+    for (; i < len; i++) {
+        if (b[i] != ' ' && b[i] != '\t' && b[i] != '\n' && b[i] != '\r') {
+            break;
+        }
+    }
+    if (i >= len) {
+        return 0;
+    }
+    v->status = DVC_ERR_SYNTAX;
+    v->fed += i;
+    dvc_err_fatal(v, v->status);
+    dvc_err_finish(v);
+    return 1;
+}
+
 int
 dvc_validate_feed(dvc_validate_ctx_t *v, const void *buf, size_t len)
 {
@@ -1755,6 +1791,12 @@ dvc_validate_feed(dvc_validate_ctx_t *v, const void *buf, size_t len)
     v->in_parse = 1;
     st = yajl_parse(v->h, buf, len);
     v->in_parse = 0;
+    if (v->value_done && !v->capped
+        && (v->status == 0 || v->status == DVC_ERR_SYNTAX)
+        && trailing_garbage(v, buf, len))
+    {
+        return v->status;
+    }
     if (st == yajl_status_error) {
         v->status = parse_failed(v, buf, len);
     }

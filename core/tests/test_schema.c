@@ -217,6 +217,7 @@ test_malformed(void **state)
 {
     dvc_schema_t       *s = compile("{\"type\":\"object\"}");
     dvc_validate_ctx_t *v = dvc_validate_new(&dvc_alloc_std, s, NULL);
+    size_t              i;
 
     (void) state;
     assert_int_equal(run(v, S("{\"a\":1,}"), 0), DVC_ERR_SYNTAX);
@@ -247,6 +248,17 @@ test_malformed(void **state)
     assert_int_equal(run(v, S("{\"b\":2}"), 0), DVC_VALID);
     assert_int_equal(run(v, S("{\"a\":\"\xC3\x28\"}"), 0), DVC_ERR_UTF8);
     assert_int_equal(run(v, S("{\"a\":\"\xC3\xA0\"}"), 3), DVC_VALID);
+    /* anything but whitespace after the value, even a token never ended,
+     * is a syntax error at its first byte, however the body is cut */
+    for (i = 0; i < 5; i++) {
+        assert_int_equal(run(v, S("{} \"x"), i), DVC_ERR_SYNTAX);
+        assert_int_equal(dvc_validate_offset(v), 3);
+        assert_int_equal(run(v, S("1 \"a\" "), i), DVC_ERR_SYNTAX);
+        assert_int_equal(dvc_validate_offset(v), 2);
+        assert_int_equal(run(v, S("{}\n\t {\"a\":1}"), i), DVC_ERR_SYNTAX);
+        assert_int_equal(dvc_validate_offset(v), 5);
+        assert_int_equal(run(v, S("{\"a\":1} \r\n"), i), DVC_VALID);
+    }
     dvc_validate_free(v);
     dvc_schema_free(s);
 }
