@@ -34,7 +34,7 @@ CLI         := $(BUILD)/dvc
 
 .PHONY: FORCE all deps module core cli test test-unit test-unit-asan test-conformance test-integration-asan test-asan test-valgrind \
         test-integration test-faults test-faults-asan test-interop demo demo-stop fuzz fuzz-validator fuzz-smoke fuzz-build bench-lookup \
-        bench-submit bench-validate bench-stats clean
+        bench-submit bench-validate bench-stats bench-strings clean
 
 all: $(MODULE) $(CORE_LIB) $(CLI)
 
@@ -250,6 +250,10 @@ $(BUILD)/bench/seed_stats: bench/stats/seed_stats.c $(CORE_LIB)
 
 bench-stats: $(MODULE) $(CLI) $(BUILD)/bench/seed_stats
 	bench/stats/run.sh
+
+# the worker's CPU on 1-16 MB strings and deep nesting, linear or not: bench/strings/README.md
+bench-strings: $(MODULE) $(CLI)
+	bench/strings/run.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -100,13 +100,13 @@ client prematurely closed connection
 --- request
 GET /dvc/v1/keys
 --- post_init
-my $t0 = time;
+# the client waits 20 s: only a hang lets it give up first (speed is not
+# checked here; see bench/)
 my $r = http_request(raw => "POST /dvc/v1/dossiers HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-                          . "Content-Length: 100000\r\nConnection: close\r\n\r\n{\"procedure\":", timeout => 5);
-my $took = time - $t0;
+                          . "Content-Length: 100000\r\nConnection: close\r\n\r\n{\"procedure\":", timeout => 20);
 ok(!$r->{status} || $r->{status} == 408, "no answer (or 408): nginx's client_body_timeout")
     or diag("status $r->{status}");
-ok($took < 4, sprintf("closed after the timeout, not hung (%.1f s)", $took));
+ok(!$r->{timed_out}, sprintf("nginx closed the connection itself, not hung (%.1f s; the client would have waited 20 s)", $r->{elapsed}));
 main::nothing_recorded('a slow body');
 # nginx logs a body timeout only in the access log (status 408)
 sleep 0.2;
@@ -129,45 +129,47 @@ dvc: body over client_max_body_size refused
 
 
 
-=== TEST 5: nesting 100,000 deep: 400 limit_depth (inside a dossier) or json_syntax (before the procedure), at once
+=== TEST 5: nesting 100,000 deep: 400 limit_depth, inside a dossier or before the procedure
 --- request
 GET /dvc/v1/keys
 --- post_init
-my $t0 = time;
-my $r = main::post_dossier('{"procedure":"1.001612","x":' . ('[' x 100000) . (']' x 100000) . '}');
-main::refused($r, 400, 'limit_depth', 'arrays 100,000 deep in a dossier');
+# each request waits 20 s for its answer: a hang guard, not a speed target
+# (the time is bench/strings/run.sh's; it is noted here, never asserted)
+sub deep { my ($what, $body) = @_;
+    my $r = main::post_dossier($body, timeout => 20);
+    ok(!$r->{timed_out}, sprintf("%s: answered, not hung (%.2f s)", $what, $r->{elapsed}));
+    main::refused($r, 400, 'limit_depth', $what);
+    $r }
+my $r = deep('arrays 100,000 deep in a dossier', '{"procedure":"1.001612","x":' . ('[' x 100000) . (']' x 100000) . '}');
 like($r->{body}, qr/"offset":9[12]\b/, "the offset where depth 64 was passed");
-$r = main::post_dossier('{"procedure":"1.001612","x":' . ('{"a":' x 100000) . '1' . ('}' x 100000) . '}');
-main::refused($r, 400, 'limit_depth', 'objects 100,000 deep');
-$r = main::post_dossier(('[' x 100000) . (']' x 100000));
-main::refused($r, 400, 'limit_depth', 'arrays 100,000 deep, no procedure');
+deep('objects 100,000 deep', '{"procedure":"1.001612","x":' . ('{"a":' x 100000) . '1' . ('}' x 100000) . '}');
+$r = deep('arrays 100,000 deep, no procedure', ('[' x 100000) . (']' x 100000));
 like($r->{body}, qr/nesting deeper than 64/, "says why");
-ok(time - $t0 < 3, "answered in well under 3 s");
 main::nothing_recorded('deep nesting');
 --- error_log eval
 [qr/malformed body \(limit_depth at byte 9[12]\)/]
 
 
 
-=== TEST 6: a 10 MB string: 400 limit_string (strings stop at 1 MiB), in bounded time
+=== TEST 6: a 10 MB string: 400 limit_string (strings stop at 1 MiB)
 --- request
 GET /dvc/v1/keys
 --- post_init
-my $t0 = time;
-my $r = main::post_dossier('{"procedure":"1.001612","note":"' . ('a' x 10_000_000) . '"}', timeout => 30);
-my $took = time - $t0;
+# a hang guard only (the client waits 20 s).  Whether the parse is linear in
+# the string's length (it was 13.6 s for 10 MB while yajl got the body buffer
+# by buffer and rescanned the cut token) is measured side by side by
+# bench/strings/run.sh, not by a timed test on a shared machine
+my $r = main::post_dossier('{"procedure":"1.001612","note":"' . ('a' x 10_000_000) . '"}', timeout => 20);
+ok(!$r->{timed_out}, sprintf("10 MB string: answered, not hung (%.1f s)", $r->{elapsed}));
 main::refused($r, 400, 'limit_string', '10 MB string');
-# was 13.6 s on the test machine while the parsers got the body buffer by
-# buffer (yajl rescans a cut token: quadratic); linear since
-ok($took < 3, sprintf("answered in %.1f s", $took));
 my $wide = '{"procedure":"1.001612","note":"' . ('á' x 600_000) . '"}';
 utf8::encode($wide);
-$r = main::post_dossier($wide, timeout => 30);
+$r = main::post_dossier($wide, timeout => 20);
+ok(!$r->{timed_out}, "1.2 MB of two-byte characters: answered, not hung");
 main::refused($r, 400, 'limit_string', '1.2 MB of two-byte characters');
 main::nothing_recorded('huge strings');
 --- error_log eval
 [qr/malformed body \(limit_string at byte \d+\)/]
---- timeout: 30
 
 
 
