@@ -22,10 +22,12 @@
 use FindBin;
 BEGIN {
     # preloaded into nginx only; the clock follows the file named below
-    # libfaketime and the sanitizers' runtime cannot be preloaded together
-    # (each hangs or aborts in the other's start-up): under
-    # make test-integration-asan the fake-clock blocks say so and stop, the
-    # others run on the real clock
+    # libfaketime and the sanitizers' runtime cannot simply be listed
+    # together in LD_PRELOAD (each hangs or aborts in the other's start-up);
+    # make test-asan gives the runtime apart (TEST_NGINX_ASAN_RT, first, with
+    # the option that avoids the hang), so every block runs there.  Only a
+    # hand-made TEST_NGINX_PRELOAD naming libasan makes the fake-clock blocks
+    # say so and stop
     our $FAKE = !grep { /libasan|libubsan/ } split /:/, ($ENV{TEST_NGINX_PRELOAD} // '');
     $ENV{TEST_NGINX_PRELOAD} = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1" if $FAKE;
 }
