@@ -1268,6 +1268,19 @@ cb_string(void *ctx, const unsigned char *s, size_t len)
     return on_scalar(ctx, DVC_TOK_STR, (const char *) s, len);
 }
 
+/* The pending leaf gets its instance: its value is a container, or
+ * another schema of the member spawns after it (the instances then keep
+ * the order the member's schemas were found in). */
+static void __attribute__((noinline))
+leaf_spawn(dvc_validate_ctx_t *v, dvc_frame_t *f)
+{
+    const dvc_snode_t *s = f->leaf;
+
+    f->leaf = NULL;
+    spawn(v, s, f->leaf_up, f->leaf_rel, f->leaf_idx, 1, f->leaf_up->sink,
+          "properties", 0);
+}
+
 static int
 on_start(dvc_validate_ctx_t *v, int tok)
 {
@@ -1282,10 +1295,7 @@ on_start(dvc_validate_ctx_t *v, int tok)
     }
     if (v->depth > 0 && v->frames[v->depth - 1].leaf != NULL) {
         /* the pending leaf meets a container: it needs its instance */
-        f = &v->frames[v->depth - 1];
-        spawn(v, f->leaf, f->leaf_up, f->leaf_rel, f->leaf_idx, 1,
-              f->leaf_up->sink, "properties", 0);
-        f->leaf = NULL;
+        leaf_spawn(v, &v->frames[v->depth - 1]);
     }
     begin_value(v, &vbeg, &mark);
     if (v->depth >= v->lim.max_depth) {
@@ -1414,10 +1424,11 @@ cb_map_key(void *ctx, const unsigned char *key, size_t len)
                 if (t != NULL) {
                     matched = 1;
                     if (t->kw) {
-                        /* the common member: one object instance, one
-                         * leaf schema; spawned only if the value is a
-                         * container (on_start) */
-                        if (end - f->vbeg == 1 && s->npprops == 0
+                        /* the common member: its first schema, a plain
+                         * leaf, waits in the frame; spawned only if the
+                         * value is a container (on_start) or another
+                         * schema of the member spawns after it */
+                        if (v->nv == end && f->leaf == NULL
                             && plain_leaf(t = through(t, p), p))
                         {
                             f->leaf = t;
@@ -1425,6 +1436,9 @@ cb_map_key(void *ctx, const unsigned char *key, size_t len)
                             f->leaf_idx = idx;
                             f->leaf_rel = REL_PROP;
                         } else {
+                            if (f->leaf != NULL) {
+                                leaf_spawn(v, f);
+                            }
                             spawn(v, t, p, REL_PROP, idx, 1, p->sink,
                                   "properties", 0);
                         }
@@ -1437,6 +1451,9 @@ cb_map_key(void *ctx, const unsigned char *key, size_t len)
             if (r == 1) {
                 matched = 1;
                 if (s->pprops[j].s->kw) {
+                    if (f->leaf != NULL) {
+                        leaf_spawn(v, f);
+                    }
                     spawn(v, s->pprops[j].s, p, REL_PROP, idx, 1, p->sink,
                           "patternProperties", 0);
                 }
@@ -1445,6 +1462,9 @@ cb_map_key(void *ctx, const unsigned char *key, size_t len)
         if (!matched && s->addl) {
             matched = 1;
             if (s->addl->kw) {
+                if (f->leaf != NULL) {
+                    leaf_spawn(v, f);
+                }
                 spawn(v, s->addl, p, REL_ADDL, idx, 1, p->sink,
                       "additionalProperties", 0);
             }
@@ -1453,6 +1473,9 @@ cb_map_key(void *ctx, const unsigned char *key, size_t len)
             fatal(v, DVC_ERR_NOMEM);
         }
         if (s->uneval_props && p->tracked) {
+            if (f->leaf != NULL) {
+                leaf_spawn(v, f);
+            }
             spawn(v, s->uneval_props, p, REL_UNEVAL, idx, 1, NULL,
                   "unevaluatedProperties", 0);
         }

@@ -395,6 +395,51 @@ test_conditional_errors(void **state)
     dvc_schema_free(s);
 }
 
+/* Members of an object that several schemas apply to (its own properties,
+ * an allOf branch, a $ref): each member's schemas check it in schema
+ * order, whether the first waits as a plain leaf or meets a container. */
+static void
+test_members_of_several_schemas(void **state)
+{
+    dvc_schema_t *s = compile(
+        "{\"properties\":{\"a\":{\"type\":\"string\",\"maxLength\":3},"
+        "\"b\":{\"minimum\":1}},"
+        "\"allOf\":[{\"properties\":{\"a\":{\"pattern\":\"^[a-z]+$\"}}},"
+        "{\"$ref\":\"#/$defs/o\"}],"
+        "\"$defs\":{\"o\":{\"properties\":{\"c\":{\"type\":\"integer\"},"
+        "\"d\":{\"required\":[\"x\"]}}}}}");
+    dvc_validate_ctx_t *v = dvc_validate_new(&dvc_alloc_std, s, NULL);
+
+    (void) state;
+    assert_int_equal(run(v, S("{\"a\":\"abc\",\"b\":2,\"c\":1,"
+                              "\"d\":{\"x\":1}}"), 0), DVC_VALID);
+    assert_int_equal(run(v, S("{\"d\":5,\"b\":1.5}"), 0), DVC_VALID);
+    /* one member, two schemas: the object's own first */
+    assert_int_equal(run(v, S("{\"a\":\"ABCD\"}"), 0), DVC_INVALID);
+    assert_int_equal(dvc_validate_error_count(v), 2);
+    assert_string_equal(dvc_validate_error(v, 0)->path, "/a");
+    assert_string_equal(dvc_validate_error(v, 0)->keyword,
+                        "/properties/a/maxLength");
+    assert_string_equal(dvc_validate_error(v, 1)->path, "/a");
+    assert_string_equal(dvc_validate_error(v, 1)->keyword,
+                        "/allOf/0/properties/a/pattern");
+    /* members of one schema each, in document order; d's schema meets an
+     * object and needs its instance */
+    assert_int_equal(run(v, S("{\"b\":0,\"c\":\"x\",\"d\":{},\"a\":\"A\"}"),
+                         0), DVC_INVALID);
+    assert_int_equal(dvc_validate_error_count(v), 4);
+    assert_string_equal(dvc_validate_error(v, 0)->path, "/b");
+    assert_string_equal(dvc_validate_error(v, 0)->code, "minimum");
+    assert_string_equal(dvc_validate_error(v, 1)->path, "/c");
+    assert_string_equal(dvc_validate_error(v, 1)->code, "type");
+    assert_string_equal(dvc_validate_error(v, 2)->path, "/d/x");
+    assert_string_equal(dvc_validate_error(v, 2)->code, "required");
+    assert_string_equal(dvc_validate_error(v, 3)->path, "/a");
+    assert_string_equal(dvc_validate_error(v, 3)->code, "pattern");
+    dvc_validate_free(v);
+    dvc_schema_free(s);
+}
+
 static void
 test_compile_errors(void **state)
 {
@@ -891,6 +936,7 @@ main(void)
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_error_cap),
         cmocka_unit_test(test_conditional_errors),
+        cmocka_unit_test(test_members_of_several_schemas),
         cmocka_unit_test(test_compile_errors),
         cmocka_unit_test(test_key_escapes),
         cmocka_unit_test(test_branching_ref_loop),
