@@ -1480,6 +1480,41 @@ compile_node(compiler_t *c, dvc_sv_t *v)
 
 /* ------------------------------------------------------------ entry */
 
+/* Each member's plain leaf schema, resolved once for cb_map_key: the
+ * property schema through its bare $refs (the bounded walk of the engine's
+ * through(), within the object schema's resource) when an instance of it
+ * would be a plain leaf: no evaluation tracking anywhere in the schema, no
+ * in-place children or unevaluated* state, not false, its names bitmap
+ * inside the instance (spawn's and end_value's fast paths).  Only known
+ * once every node is compiled: refs may point forward. */
+static void
+compile_leaves(compiler_t *c)
+{
+    size_t       i, n, k;
+    dvc_snode_t *s, *t;
+
+    if (c->schema->track) {
+        return;
+    }
+    for (i = 0; i < c->cnodes; i++) {
+        s = c->nodes[i].v != NULL ? c->nodes[i].node : NULL;
+        for (n = 0; s != NULL && n < s->nnames; n++) {
+            t = s->names[n].prop;
+            if (t == NULL || t->kw == 0) {
+                continue;
+            }
+            for (k = 0; t->passthrough && k < 8 && s->res == t->res; k++) {
+                t = t->ref;
+            }
+            if (t->nnames <= 128
+                && !(t->kw & (KW_FALSE | KW_INPLACE | KW_UNEVAL)))
+            {
+                s->names[n].leaf = t;
+            }
+        }
+    }
+}
+
 static dvc_schema_t *
 compile_doc(const dvc_alloc_t *a, const char *uri, const char *text,
     size_t len, const dvc_schema_options_t *opt, char *err, size_t errlen)
@@ -1546,6 +1581,9 @@ compile_doc(const dvc_alloc_t *a, const char *uri, const char *text,
                 d->s = node_lookup(&c, c.anchors[j].v, 0)->node;
             }
         }
+    }
+    if (!c.failed) {
+        compile_leaves(&c);
     }
     if (c.tmp.failed || s->arena.failed) {
         fail(&c, "out of memory");

@@ -217,6 +217,8 @@ typedef struct {
     size_t         len;
     uint32_t       hash;       /* dvc_name_hash(key) */
     dvc_snode_t   *prop;       /* properties[key] or NULL */
+    dvc_snode_t   *leaf;       /* prop through bare $refs when that is a
+                                  plain leaf (compile_leaves), or NULL */
     dvc_snode_t   *depschema;  /* dependentSchemas[key] or NULL */
     const uint32_t *depreq;    /* dependentRequired[key]: indices in names */
     uint32_t       ndepreq;

@@ -480,15 +480,6 @@ through(const dvc_snode_t *s, const dvc_vi_t *up)
     return s;
 }
 
-/* 1 if an instance of s under up would be a plain leaf: spawn's fast path,
- * nothing for finalize (end_value's fast path) */
-static inline int
-plain_leaf(const dvc_snode_t *s, const dvc_vi_t *up)
-{
-    return !up->tracked && s->nnames <= 128
-           && !(s->kw & (KW_FALSE | KW_INPLACE | KW_UNEVAL));
-}
-
 static inline dvc_vi_t *
 spawn(dvc_validate_ctx_t *v, const dvc_snode_t *s, dvc_vi_t *up, int rel,
     uint32_t index, int root, dvc_errlist_t *sink, const char *fcode,
@@ -1378,7 +1369,7 @@ cb_map_key(void *ctx, const unsigned char *key, size_t len)
     dvc_frame_t        *f = &v->frames[v->depth - 1];
     const char         *k = (const char *) key;
     dvc_vi_t           *p;
-    const dvc_snode_t  *s, *t;
+    const dvc_snode_t  *s, *t, *lt;
     size_t              i, j, end = f->vend;
     uint32_t            idx;
     int                 n, matched, r;
@@ -1423,25 +1414,23 @@ cb_map_key(void *ctx, const unsigned char *key, size_t len)
                 t = s->names[n].prop;
                 if (t != NULL) {
                     matched = 1;
-                    if (t->kw) {
+                    lt = s->names[n].leaf;
+                    if (lt != NULL && v->nv == end && f->leaf == NULL) {
                         /* the common member: its first schema, a plain
-                         * leaf, waits in the frame; spawned only if the
-                         * value is a container (on_start) or another
-                         * schema of the member spawns after it */
-                        if (v->nv == end && f->leaf == NULL
-                            && plain_leaf(t = through(t, p), p))
-                        {
-                            f->leaf = t;
-                            f->leaf_up = p;
-                            f->leaf_idx = idx;
-                            f->leaf_rel = REL_PROP;
-                        } else {
-                            if (f->leaf != NULL) {
-                                leaf_spawn(v, f);
-                            }
-                            spawn(v, t, p, REL_PROP, idx, 1, p->sink,
-                                  "properties", 0);
+                         * leaf (resolved at compile time), waits in the
+                         * frame; spawned only if the value is a container
+                         * (on_start) or another schema of the member
+                         * spawns after it */
+                        f->leaf = lt;
+                        f->leaf_up = p;
+                        f->leaf_idx = idx;
+                        f->leaf_rel = REL_PROP;
+                    } else if (t->kw) {
+                        if (f->leaf != NULL) {
+                            leaf_spawn(v, f);
                         }
+                        spawn(v, t, p, REL_PROP, idx, 1, p->sink,
+                              "properties", 0);
                     }
                 }
             }

@@ -438,6 +438,28 @@ test_members_of_several_schemas(void **state)
     assert_string_equal(dvc_validate_error(v, 3)->code, "pattern");
     dvc_validate_free(v);
     dvc_schema_free(s);
+
+    /* a member's schema through a chain of bare $refs (resolved once, at
+     * compile time) and through a $ref loop (never a leaf: ref_loop) */
+    s = compile(
+        "{\"properties\":{\"e\":{\"$ref\":\"#/$defs/s\"},"
+        "\"f\":{\"$ref\":\"#/$defs/loop\"}},"
+        "\"$defs\":{\"s\":{\"$ref\":\"#/$defs/s2\"},"
+        "\"s2\":{\"type\":\"string\",\"maxLength\":2},"
+        "\"loop\":{\"$ref\":\"#/$defs/loop\"}}}");
+    v = dvc_validate_new(&dvc_alloc_std, s, NULL);
+    assert_int_equal(run(v, S("{\"e\":\"ab\"}"), 0), DVC_VALID);
+    assert_int_equal(run(v, S("{\"e\":\"abc\"}"), 0), DVC_INVALID);
+    assert_int_equal(dvc_validate_error_count(v), 1);
+    assert_string_equal(dvc_validate_error(v, 0)->path, "/e");
+    assert_string_equal(dvc_validate_error(v, 0)->code, "maxLength");
+    assert_int_equal(run(v, S("{\"e\":[1]}"), 0), DVC_INVALID);
+    assert_string_equal(dvc_validate_error(v, 0)->code, "type");
+    assert_int_equal(run(v, S("{\"f\":1}"), 0), DVC_INVALID);
+    assert_string_equal(dvc_validate_error(v, 0)->path, "/f");
+    assert_string_equal(dvc_validate_error(v, 0)->code, "ref_loop");
+    dvc_validate_free(v);
+    dvc_schema_free(s);
 }
 
 static void
