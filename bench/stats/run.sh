@@ -14,7 +14,9 @@ ROOT=$(cd "$HERE/../.." && pwd)
 N=${N:-500000} NPROC=${NPROC:-100} NAG=${NAG:-25} D=${D:-10s} C=${C:-1} CT=${CT:-8}
 PIN=${PIN:-0} PORT_BASE=${PORT_BASE:-23000}
 RUN=${RUN:-/tmp/dvcbench-stats}
+NAME=stats
 source "$HERE/../lib.sh"                # pin, load, ticks, machine_lines
+source "$HERE/../gateway.sh"            # gateway_start/stop, wait_port, stop_pidfile
 MODULE=$ROOT/build/ngx_http_dvc_module.so
 SEEDER=$ROOT/build/bench/seed_stats
 REDIS_PORT=$((PORT_BASE + 379)) DVC_PORT=$((PORT_BASE + 83))
@@ -33,31 +35,7 @@ RES=$RUN/results/$(date -u +%Y%m%d-%H%M%S)
 mkdir -p "$RES" "$RUN/redis" "$RUN/dvc" "$RUN/keys"
 say() { echo "stats: $*"; }
 
-stop_pidfile() {
-    [ -s "$1" ] || return 0
-    local pid
-    pid=$(cat "$1")
-    if kill "$pid" 2> /dev/null; then
-        for _ in $(seq 50); do kill -0 "$pid" 2> /dev/null || break; sleep 0.1; done
-    fi
-    rm -f "$1"
-}
-wait_port() {
-    for _ in $(seq 50); do
-        (exec 3<> "/dev/tcp/127.0.0.1/$1") 2> /dev/null && return 0
-        sleep 0.1
-    done
-    echo "stats: nothing listening on port $1" >&2
-    return 1
-}
-cleanup() {
-    trap - EXIT INT TERM
-    stop_pidfile "$RUN/dvc/nginx.pid"
-    stop_pidfile "$RUN/redis/redis.pid"
-}
-cleanup > /dev/null 2>&1 || true
-trap cleanup EXIT
-trap 'echo; say interrupted; exit 130' INT TERM
+gateway_traps
 
 {
     machine_lines
@@ -67,23 +45,7 @@ trap 'echo; say interrupted; exit 130' INT TERM
 } > "$RES/machine.txt"
 
 # ------------------------------------------------------------------ start
-redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --daemonize yes \
-    --pidfile "$RUN/redis/redis.pid" --dir "$RUN/redis" --logfile "$RUN/redis/redis.log" \
-    --save '' --appendonly no
-wait_port "$REDIS_PORT"
-pin 0 "$(cat "$RUN/redis/redis.pid")"
-
-rm -f "$RUN/keys/k1.pem"
-"$ROOT/build/dvc" keygen --out "$RUN/keys/k1.pem" > /dev/null 2>&1
-R=$RUN/dvc
-sed -e "s|@MODULE@|$MODULE|; s|@RUN@|$R|g; s|@PORT@|$DVC_PORT|; s|@REDIS_PORT@|$REDIS_PORT|" \
-    -e "s|@ROOT@|$ROOT|g; s|@KEY@|$RUN/keys/k1.pem|" "$HERE/nginx.conf.in" > "$R/nginx.conf"
-: > "$R/error.log"
-nginx -p "$R" -c "$R/nginx.conf" -e "$R/error.log" -t -q
-nginx -p "$R" -c "$R/nginx.conf" -e "$R/error.log"
-wait_port "$DVC_PORT"
-pin 1 "$(cat "$R/nginx.pid")"
-say "ngx_dvc on http://127.0.0.1:$DVC_PORT (1 worker), redis on $REDIS_PORT"
+gateway_start
 
 # ------------------------------------------------------------------ seed
 # the counters of N dossiers, by core's own rules (seed_stats.c), written with
