@@ -19,6 +19,19 @@
  * what the first one was answered, and nothing is applied again: no second
  * history entry, inbox entry or counter.
  *
+ * A supplement or a rating sent again after it applied (the same body, byte
+ * for byte: a browser or an app retrying after a lost answer) gets the first
+ * answer, byte for byte, and nothing is applied again either.  The script
+ * call that applies one stores `c:{action}` = "{body sha256 hex} {answer}"
+ * in the dossier's hash with the change itself; the request that finds the
+ * action no longer possible (a supplement outside 5, a second rating) and
+ * its body's SHA-256 there answers what is stored after it.  The check is
+ * made on the HMGET's snapshot, and that is exact: a stored answer is only
+ * ever written with the change it answers, and a decision to apply is
+ * written only if `ver` is still the one read, so two identical requests
+ * racing both read 5, one applies, the other loses the compare-and-set,
+ * reads again and finds the answer.  Another body is refused as before.
+ *
  * Withdrawal requests and supplements reach the back-end through dvc:inbox
  * (type withdrawal_requested / supplement; the supplement with the corrected
  * body as the citizen sent it).  A supplement "returns the dossier to the
@@ -60,6 +73,7 @@ typedef enum {
     CF_APPOINTMENT_TS,
     CF_RATING,
     CF_UPDATED_AT,
+    CF_ANSWER,              /* c:{action}, per request (below) */
     CF_ST,                  /* DVC_STAT_NFIELDS st_* fields from here */
     CF_LAST = CF_ST + DVC_STAT_NFIELDS
 } ngx_http_dvc_citizen_field_e;
@@ -77,6 +91,7 @@ static ngx_str_t  ngx_http_dvc_citizen_fields[CF_ST] = {
     ngx_string("appointment_ts"),
     ngx_string("rating"),
     ngx_string("updated_at"),
+    ngx_null_string,
 };
 
 
@@ -92,6 +107,8 @@ typedef struct {
     dvc_event_t                  ev;         /* the parsed action */
 
     int                          status;     /* after the change */
+    u_char                       sha[SHA256_DIGEST_LENGTH * 2];
+    ngx_str_t                    answer;     /* the citizen's answer */
     dvc_stat_delta_t             deltas[DVC_STAT_MAX_DELTAS];
 } ngx_http_dvc_citizen_ctx_t;
 
@@ -112,6 +129,9 @@ static ngx_int_t ngx_http_dvc_citizen_supplement_fields(ngx_http_request_t *r,
     ngx_http_dvc_citizen_ctx_t *ctx, ngx_http_dvc_apply_t *a);
 static ngx_int_t ngx_http_dvc_citizen_withdrawing(ngx_http_request_t *r,
     ngx_http_dvc_citizen_ctx_t *ctx, redisReply *updated_at);
+static ngx_int_t ngx_http_dvc_citizen_replay(ngx_http_request_t *r,
+    ngx_http_dvc_citizen_ctx_t *ctx, redisReply *stored, ngx_int_t *rc);
+static ngx_int_t ngx_http_dvc_citizen_answer(ngx_http_dvc_citizen_ctx_t *ctx);
 static ngx_int_t ngx_http_dvc_citizen_done(ngx_http_request_t *r,
     ngx_http_dvc_citizen_ctx_t *ctx, ngx_uint_t applied);
 static ngx_int_t ngx_http_dvc_citizen_stats(ngx_http_request_t *r,
@@ -128,6 +148,14 @@ static const char  *ngx_http_dvc_citizen_names[] = {
     [DVC_ACT_WITHDRAWAL] = "withdrawal",
     [DVC_ACT_SUPPLEMENT] = "supplement",
     [DVC_ACT_RATING] = "rating",
+};
+
+/* where the answer of an applied supplement or rating is kept, with its
+ * body's SHA-256 (a withdrawal keeps none: its retry is answered from 7) */
+static ngx_str_t  ngx_http_dvc_citizen_answers[] = {
+    [DVC_ACT_WITHDRAWAL] = ngx_string("c:withdrawal"),
+    [DVC_ACT_SUPPLEMENT] = ngx_string("c:supplement"),
+    [DVC_ACT_RATING] = ngx_string("c:rating"),
 };
 
 /* the same, as the log says what a request was about */
@@ -189,6 +217,8 @@ ngx_http_dvc_citizen(ngx_http_request_t *r, ngx_str_t *code,
     for (i = 0; i < CF_ST; i++) {
         ctx->fields[i] = ngx_http_dvc_citizen_fields[i];
     }
+
+    ctx->fields[CF_ANSWER] = ngx_http_dvc_citizen_answers[ctx->action];
 
     for (i = 0; i < DVC_STAT_NFIELDS; i++) {
         ctx->fields[CF_ST + i].data = (u_char *) dvc_stat_field_names[i];
@@ -300,6 +330,8 @@ ngx_http_dvc_citizen_decide(ngx_http_request_t *r,
 {
     int                             to, from;
     char                           *num;
+    u_char                         *once;
+    unsigned char                   digest[SHA256_DIGEST_LENGTH];
     size_t                          plen;
     int64_t                         status, prev, ver;
     dvc_buf_t                       history, reason;
@@ -361,8 +393,18 @@ ngx_http_dvc_citizen_decide(ngx_http_request_t *r,
         return ngx_http_dvc_citizen_event_error(r, ctx, &err);
     }
 
+    if (ctx->action != DVC_ACT_WITHDRAWAL) {
+        /* "the same request": this action with these bytes */
+        SHA256((u_char *) ctx->b.body.data, ctx->b.body.len, digest);
+        ngx_hex_dump(ctx->sha, digest, SHA256_DIGEST_LENGTH);
+    }
+
     /* the dossier's state */
     if (ctx->action == DVC_ACT_RATING) {
+
+        if (ngx_http_dvc_citizen_replay(r, ctx, f[CF_ANSWER], &rc)) {
+            return rc;
+        }
 
         if (from != DVC_STATUS_RESOLVED && from != DVC_STATUS_RETURNED) {
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
@@ -384,6 +426,13 @@ ngx_http_dvc_citizen_decide(ngx_http_request_t *r,
         return ngx_http_dvc_citizen_withdrawing(r, ctx, f[CF_UPDATED_AT]);
 
     } else if (!dvc_transition_allowed(ctx->action, from)) {
+
+        /* a supplement no longer awaited: this one, sent again? (in 5
+         * again, after the desk asked anew, it is a new supplement) */
+        if (ngx_http_dvc_citizen_replay(r, ctx, f[CF_ANSWER], &rc)) {
+            return rc;
+        }
+
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "dvc: %s of \"%V\" refused: illegal from status %d",
                       ngx_http_dvc_citizen_names[ctx->action], &ctx->ref.code,
@@ -544,6 +593,32 @@ ngx_http_dvc_citizen_decide(ngx_http_request_t *r,
         return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
     }
 
+    /* the answer, built now so that a retry gets these very bytes: kept
+     * with the change as "{body sha256} {answer}" (replaces the previous
+     * round's supplement answer; a rating's is the only one) */
+    if (ngx_http_dvc_citizen_answer(ctx) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ctx->action != DVC_ACT_WITHDRAWAL) {
+        once = ngx_pnalloc(r->pool, sizeof(ctx->sha) + 1 + ctx->answer.len);
+        if (once == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ngx_memcpy(once, ctx->sha, sizeof(ctx->sha));
+        once[sizeof(ctx->sha)] = ' ';
+        ngx_memcpy(once + sizeof(ctx->sha) + 1, ctx->answer.data,
+                   ctx->answer.len);
+
+        if (ngx_http_dvc_apply_set(&a,
+                (const char *) ngx_http_dvc_citizen_answers[ctx->action].data,
+                once, sizeof(ctx->sha) + 1 + ctx->answer.len) != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
     rc = ngx_http_dvc_apply_send(r, &a, ngx_http_dvc_citizen_applied, ctx);
 
     return ngx_http_dvc_redis_sent(r, rc, ngx_http_dvc_citizen_of[ctx->action],
@@ -556,18 +631,8 @@ static ngx_int_t
 ngx_http_dvc_citizen_supplement_fields(ngx_http_request_t *r,
     ngx_http_dvc_citizen_ctx_t *ctx, ngx_http_dvc_apply_t *a)
 {
-    u_char               *hex;
     dvc_buf_t             rfacts;
-    unsigned char         digest[SHA256_DIGEST_LENGTH];
     dvc_dossier_facts_t   facts;
-
-    hex = ngx_pnalloc(r->pool, SHA256_DIGEST_LENGTH * 2);
-    if (hex == NULL) {
-        return NGX_ERROR;
-    }
-
-    SHA256((u_char *) ctx->b.body.data, ctx->b.body.len, digest);
-    ngx_hex_dump(hex, digest, SHA256_DIGEST_LENGTH);
 
     dvc_dossier_scan_facts(ctx->b.scan, &facts);
 
@@ -583,8 +648,8 @@ ngx_http_dvc_citizen_supplement_fields(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    if (ngx_http_dvc_apply_set(a, "body_sha256", hex,
-                               SHA256_DIGEST_LENGTH * 2) != NGX_OK
+    if (ngx_http_dvc_apply_set(a, "body_sha256", ctx->sha,
+                               sizeof(ctx->sha)) != NGX_OK
         || ngx_http_dvc_apply_set(a, "delivery",
                                   facts.delivery ? facts.delivery : "",
                                   facts.delivery_len) != NGX_OK
@@ -759,14 +824,21 @@ ngx_http_dvc_citizen_withdrawing(ngx_http_request_t *r,
                   "dvc: withdrawal of \"%V\" already requested: answered "
                   "with the current status, nothing applied", &ctx->ref.code);
 
+    if (ngx_http_dvc_citizen_answer(ctx) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     return ngx_http_dvc_citizen_done(r, ctx, 0);
 }
 
 
-/* The citizen's answer: the change is applied (or was, by a first request). */
+/*
+ * The citizen's answer to the change decided (ctx->status, ctx->now_vn),
+ * into ctx->answer: {"code","action","status","status_slug","applied_at"},
+ * a rating's {"code","action","rating","rated_at"}.
+ */
 static ngx_int_t
-ngx_http_dvc_citizen_done(ngx_http_request_t *r,
-    ngx_http_dvc_citizen_ctx_t *ctx, ngx_uint_t applied)
+ngx_http_dvc_citizen_answer(ngx_http_dvc_citizen_ctx_t *ctx)
 {
     dvc_buf_t                 b;
     const dvc_status_info_t  *st;
@@ -790,9 +862,63 @@ ngx_http_dvc_citizen_done(ngx_http_request_t *r,
     }
 
     if (b.failed) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NGX_ERROR;
     }
 
+    ctx->answer.data = (u_char *) b.data;
+    ctx->answer.len = b.len;
+
+    return NGX_OK;
+}
+
+
+/*
+ * A supplement or rating that applied already, sent again with the same
+ * body: 1 and *rc the first answer, byte for byte (nothing is applied), or
+ * 0 when `stored` (c:{action}) is absent or was another body's.
+ */
+static ngx_int_t
+ngx_http_dvc_citizen_replay(ngx_http_request_t *r,
+    ngx_http_dvc_citizen_ctx_t *ctx, redisReply *stored, ngx_int_t *rc)
+{
+    size_t  n;
+
+    n = sizeof(ctx->sha);
+
+    if (stored->type != REDIS_REPLY_STRING
+        || stored->len <= n + 1
+        || stored->str[n] != ' '
+        || ngx_strncmp(stored->str, ctx->sha, n) != 0)
+    {
+        return 0;
+    }
+
+    /* the reply is freed when the handler returns; the answer may be
+     * written later */
+    ctx->answer.len = stored->len - n - 1;
+    ctx->answer.data = ngx_pnalloc(r->pool, ctx->answer.len);
+    if (ctx->answer.data == NULL) {
+        *rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return 1;
+    }
+
+    ngx_memcpy(ctx->answer.data, stored->str + n + 1, ctx->answer.len);
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "dvc: %s of \"%V\" sent again: the first answer repeated, "
+                  "nothing applied", ngx_http_dvc_citizen_names[ctx->action],
+                  &ctx->ref.code);
+
+    *rc = ngx_http_dvc_citizen_done(r, ctx, 0);
+    return 1;
+}
+
+
+/* The citizen's answer: the change is applied (or was, by a first request). */
+static ngx_int_t
+ngx_http_dvc_citizen_done(ngx_http_request_t *r,
+    ngx_http_dvc_citizen_ctx_t *ctx, ngx_uint_t applied)
+{
     if (applied) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "dvc: %s of \"%V\" applied",
@@ -801,7 +927,7 @@ ngx_http_dvc_citizen_done(ngx_http_request_t *r,
 
     return ngx_http_dvc_send_json(r, ctx->action == DVC_ACT_RATING
                                      ? NGX_HTTP_CREATED : NGX_HTTP_OK,
-                                  (u_char *) b.data, b.len);
+                                  ctx->answer.data, ctx->answer.len);
 }
 
 
