@@ -64,9 +64,13 @@ my $l = http_request("GET /dvc/v1/dossiers/$code",
                      more_headers => "X-DVC-Lookup-Token: $d->{lookup_token}");
 like($l->{body}, qr/"status":"submitted","status_number":1/, "the lookup shows it back at the desk");
 like($l->{body}, qr/"type":"supplement"/, "with the supplement in its history");
-# a second supplement: it is at the desk now, not in 5
-$r = citizen_post($code, "supplement", $d->{lookup_token}, $body);
-is($r->{status}, 409, "again: 409");
+# another supplement: it is at the desk now, not in 5 (the same body again
+# is a retry: TEST 7)
+my $other = $J->decode($body);
+$other->{applicant}{phone} = "0912345679";
+$r = citizen_post($code, "supplement", $d->{lookup_token}, $J->encode($other));
+is($r->{status}, 409, "another body: 409");
+is($r->{json}{error}, "illegal_transition", "illegal_transition");
 is_deeply($r->{json}{allowed}, [{ action => "withdrawal", to => 7 }], "from 1 only a withdrawal");
 --- no_error_log
 [error]
@@ -245,5 +249,116 @@ is(scalar(inbox("withdrawal_requested")), 1, "the withdrawal did");
 --- error_log
 supplement of "000.20.31.H29-
 the dossier changed meanwhile, deciding again
+--- no_error_log
+[error]
+
+
+
+=== TEST 7: the same supplement sent again after it applied: the first answer, byte for byte, applied once
+--- request
+GET /dvc/v1/keys
+--- post_init
+my $body = main::corrected();
+# the citizen read the answer, and the app sends it again anyway
+my $d = main::in_supplement();
+my $code = $d->{code};
+my $first = citizen_post($code, "supplement", $d->{lookup_token}, $body);
+is($first->{status}, 200, "first: 200");
+my $ver = dossier($code)->{ver};
+sleep 1;                                  # a retry's applied_at would differ
+my $again = citizen_post($code, "supplement", $d->{lookup_token}, $body);
+is($again->{status}, 200, "again: 200");
+is(answer_shape($again), answer_shape($first), "again: the first answer, headers and body");
+is(dossier($code)->{ver}, $ver, "nothing written");
+my $l = http_request("GET /dvc/v1/dossiers/$code",
+                     more_headers => "X-DVC-Lookup-Token: $d->{lookup_token}");
+my @sup = grep { ($_->{type} // '') eq "supplement" } @{ $J->decode($l->{body})->{history} };
+is(scalar @sup, 1, "the lookup's history has one supplement");
+is(scalar(inbox("supplement")), 1, "one supplement in dvc:inbox");
+# the answer was lost (the phone lost its signal): the retry tells the
+# citizen it worked, when it did
+my $e = main::in_supplement();
+ok(post_and_hang_up($e->{code}, "supplement", $e->{lookup_token}, $body,
+                    sub { dossier($e->{code})->{status} == 1 }),
+   "a supplement whose answer was lost is applied");
+my $retry = citizen_post($e->{code}, "supplement", $e->{lookup_token}, $body);
+is($retry->{status}, 200, "its retry: 200");
+is($retry->{json}{status}, 1, "status 1, as it was applied");
+is($retry->{json}{applied_at}, history_last($e->{code})->{at}, "applied_at: when it was applied");
+is_deeply([ map { $_->{code} } inbox("supplement") ], [ $code, $e->{code} ],
+          "one supplement each in dvc:inbox");
+is(redis_cmd('XLEN', 'dvc:inbox'), 4, "dvc:inbox: two submissions, two supplements");
+# the desk has accepted it meanwhile: still the first answer
+is(send_event($code, { type => "accept" })->{status}, 200, "the desk accepts");
+$again = citizen_post($code, "supplement", $d->{lookup_token}, $body);
+is(answer_shape($again), answer_shape($first), "after the acceptance: still the first answer");
+is(dossier($code)->{status}, 2, "and the dossier stays accepted");
+# a retry needs the token as the first request did: the lookup's 404
+my $lookup404 = http_request("GET /dvc/v1/dossiers/$code")->{body};
+my $wrong = ($d->{lookup_token} =~ /^x/ ? "y" : "x") . substr($d->{lookup_token}, 1);
+my $r = citizen_post($code, "supplement", $wrong, $body);
+is($r->{status}, 404, "wrong token: 404");
+is($r->{body}, $lookup404, "wrong token: the lookup's body");
+my $stored = dossier($code)->{"c:supplement"};
+is(substr($stored, 0, 65), sha256_hex($body) . " ", "c:supplement keeps the body's SHA-256");
+is(substr($stored, 65), $first->{body}, "and the answer");
+--- error_log
+supplement of "000.20.31.H29-
+sent again: the first answer repeated, nothing applied
+--- no_error_log
+[error]
+
+
+
+=== TEST 8: the desk asks again: the same body is a new supplement, and its retry the new answer
+--- request
+GET /dvc/v1/keys
+--- post_init
+use utf8;
+my $body = main::corrected();
+my $d = submit_dossier("1.001612");
+my $code = $d->{code};
+my $ask = { type => "request_supplement",
+    reason => { vi => "Bản sao giấy tờ pháp lý không đọc được", en => "The ID copies are unreadable" },
+    documents => [{ name => "Bản sao giấy tờ pháp lý của thành viên hộ gia đình" }] };
+is(send_event($code, { type => "accept" })->{status}, 200, "accepted");
+is(send_event($code, $ask)->{status}, 200, "supplement requested");
+my $first = citizen_post($code, "supplement", $d->{lookup_token}, $body);
+is($first->{status}, 200, "supplement: 200");
+is(send_event($code, { type => "accept" })->{status}, 200, "accepted again");
+is(send_event($code, $ask)->{status}, 200, "supplement requested again");
+sleep 1;
+my $second = citizen_post($code, "supplement", $d->{lookup_token}, $body);
+is($second->{status}, 200, "the same body in 5 again: 200");
+isnt($second->{json}{applied_at}, $first->{json}{applied_at}, "applied anew");
+my @sup = grep { ($_->{type} // '') eq "supplement" } @{ $J->decode(dossier($code)->{history}) };
+is(scalar @sup, 2, "two supplements in the history");
+is(scalar(inbox("supplement")), 2, "two in dvc:inbox");
+my $again = citizen_post($code, "supplement", $d->{lookup_token}, $body);
+is(answer_shape($again), answer_shape($second), "its retry: the second answer");
+--- no_error_log
+[error]
+
+
+
+=== TEST 9: the same supplement twice at the same instant: applied once, both answered the same
+--- request
+GET /dvc/v1/keys
+--- post_init
+my $d = main::in_supplement();
+my $code = $d->{code};
+# both read the dossier in 5 at the same ver; the second to write loses the
+# compare-and-set, reads again and finds the first one's answer
+my @r = racing_posts($code, $d->{lookup_token},
+    [ "supplement", main::corrected() ], [ "supplement", main::corrected() ]);
+is_deeply([ map { $_->{status} } @r ], [200, 200], "both 200");
+is(answer_shape($r[1]), answer_shape($r[0]), "the same answer, headers and body");
+my @sup = grep { ($_->{type} // '') eq "supplement" } @{ $J->decode(dossier($code)->{history}) };
+is(scalar @sup, 1, "one supplement in the history");
+is(scalar(inbox("supplement")), 1, "one in dvc:inbox");
+is(dossier($code)->{ver}, 1, "one change written");
+--- error_log
+the dossier changed meanwhile, deciding again
+sent again: the first answer repeated, nothing applied
 --- no_error_log
 [error]

@@ -174,3 +174,95 @@ rating of "000.20.31.H29-
 refused: already rated
 --- no_error_log
 [error]
+
+
+
+=== TEST 5: the same rating sent again after it applied: the first answer, byte for byte, counted once; another body: 409
+--- request
+GET /dvc/v1/keys
+--- post_init
+use utf8;
+my $day = main::vn_day();
+(my $date = $day) =~ s/^(\d{4})(\d\d)(\d\d)$/$1-$2-$3/;
+my $stats = sub { $J->decode(http_request("GET /dvc/v1/stats?from=$date&to=$date")->{body}) };
+my $body = $J->encode({ rating => "satisfied", comment => "Nhanh, gọn, không phải đi lại." });
+my $d = submit_dossier("1.001612");
+my $code = $d->{code};
+set_status($code, 9);
+my $first = citizen_post($code, "rating", $d->{lookup_token}, $body);
+is($first->{status}, 201, "first: 201");
+my $ver = dossier($code)->{ver};
+sleep 1;                                  # a retry's rated_at would differ
+my $again = citizen_post($code, "rating", $d->{lookup_token}, $body);
+is($again->{status}, 201, "again: 201");
+is(answer_shape($again), answer_shape($first), "again: the first answer, headers and body");
+is(dossier($code)->{ver}, $ver, "nothing written");
+is(dossier($code)->{rating_at}, $first->{json}{rated_at}, "rated when first sent");
+my $s = $stats->();
+is($s->{ratings}, 1, "the report counts one rating");
+is($s->{rating_satisfied}, 1, "a satisfied one");
+# the answer was lost: the retry tells the citizen it worked
+my $e = submit_dossier("1.001612");
+set_status($e->{code}, 10);
+ok(post_and_hang_up($e->{code}, "rating", $e->{lookup_token}, '{"rating":"very_satisfied"}',
+                    sub { defined dossier($e->{code})->{rating} }),
+   "a rating whose answer was lost is applied");
+my $retry = citizen_post($e->{code}, "rating", $e->{lookup_token}, '{"rating":"very_satisfied"}');
+is($retry->{status}, 201, "its retry: 201");
+is($retry->{json}{rated_at}, dossier($e->{code})->{rating_at}, "rated_at: when it was applied");
+$s = $stats->();
+is($s->{ratings}, 2, "the report counts two ratings, one per dossier");
+is($s->{rating_very_satisfied}, 1, "one very satisfied");
+for my $cell (main::cells("000.20.31.H29", "1.001612")) {
+    is(redis_cmd('HGET', "dvc:st:$cell:rating_satisfied", $day), 1, "dvc:st:$cell:rating_satisfied: one");
+}
+# the result handed over meanwhile (9 -> 10): still the first answer
+set_status($code, 10);
+$again = citizen_post($code, "rating", $d->{lookup_token}, $body);
+is(answer_shape($again), answer_shape($first), "in 10: still the first answer");
+# another body, even the same rating with another comment, or reformatted
+for my $other ('{"rating":"dissatisfied"}',
+               $J->encode({ rating => "satisfied", comment => "Đổi ý: rất hài lòng." }),
+               '{"rating":"satisfied"}',
+               do { (my $b = $body) =~ s/,/, /; $b }) {
+    my $r = citizen_post($code, "rating", $d->{lookup_token}, $other);
+    is($r->{status}, 409, "another body: 409");
+    is($r->{json}{error}, "already_rated", "already_rated");
+}
+is(dossier($code)->{rating}, "satisfied", "the first rating stays");
+is($stats->()->{ratings}, 2, "still two counted");
+# the token rules do not change for a retry
+my $lookup404 = http_request("GET /dvc/v1/dossiers/$code")->{body};
+my $r = citizen_post($code, "rating", undef, $body);
+is($r->{status}, 404, "no token: 404");
+is($r->{body}, $lookup404, "no token: the lookup's body");
+--- error_log
+rating of "000.20.31.H29-
+sent again: the first answer repeated, nothing applied
+refused: already rated
+--- no_error_log
+[error]
+
+
+
+=== TEST 6: the same rating twice at the same instant: counted once, both answered the same
+--- request
+GET /dvc/v1/keys
+--- post_init
+my $d = submit_dossier("1.001612");
+set_status($d->{code}, 9);
+my $day = main::vn_day();
+my @r = racing_posts($d->{code}, $d->{lookup_token},
+    [ "rating", '{"rating":"dissatisfied","comment":"Chờ lâu."}' ],
+    [ "rating", '{"rating":"dissatisfied","comment":"Chờ lâu."}' ]);
+is_deeply([ map { $_->{status} } @r ], [201, 201], "both 201");
+is(answer_shape($r[1]), answer_shape($r[0]), "the same answer, headers and body");
+for my $cell (main::cells("000.20.31.H29", "1.001612")) {
+    is(redis_cmd('HGET', "dvc:st:$cell:rating_dissatisfied", $day), 1, "dvc:st:$cell: counted once");
+}
+is(dossier($d->{code})->{ver}, 1, "one change written");
+--- error_log
+the dossier changed meanwhile, deciding again
+sent again: the first answer repeated, nothing applied
+--- no_error_log
+[error]

@@ -13,8 +13,9 @@ use Time::HiRes ();
 use Test::Nginx::DVC;
 
 our @EXPORT = qw(example submit_dossier dossier inbox set_status
-                 history_last citizen_post racing_posts signed_headers
-                 send_event event_key_config $J $EVENT_KEY);
+                 history_last citizen_post racing_posts post_and_hang_up
+                 answer_shape signed_headers send_event event_key_config
+                 $J $EVENT_KEY);
 
 our $J = JSON::PP->new->utf8->canonical;
 our $ROOT = "$FindBin::Bin/..";
@@ -111,9 +112,39 @@ sub racing_posts {
         my $resp = readline($_->[0]) // "";
         my ($status) = $resp =~ m{^HTTP/1\.1 (\d+)};
         my ($body) = $resp =~ m{\r\n\r\n(.*)\z}s;
-        push @answers, { status => $status // 0, body => $body // "" };
+        push @answers, { status => $status // 0, body => $body // "", raw => $resp };
     }
     return @answers;
+}
+
+# A citizen action whose answer is lost: the request is sent whole and the
+# connection closed without reading (a phone losing its signal); the
+# gateway still applies it.  Waits until `$applied->()` (checked against
+# Redis) holds, at most 5 s; returns whether it did.
+sub post_and_hang_up {
+    my ($code, $action, $token, $body, $applied) = @_;
+    utf8::encode($body) if utf8::is_utf8($body);
+    my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => server_port())
+        or die "post_and_hang_up: connect: $!\n";
+    syswrite($s, "POST /dvc/v1/dossiers/$code/$action HTTP/1.1\r\nHost: localhost\r\n"
+                 . "Connection: close\r\nX-DVC-Lookup-Token: $token\r\n"
+                 . "Content-Type: application/json\r\nContent-Length: " . length($body)
+                 . "\r\n\r\n$body");
+    close $s;
+    for (1 .. 50) {
+        return 1 if $applied->();
+        Time::HiRes::sleep(0.1);
+    }
+    return 0;
+}
+
+# an answer as the client sees it, but the Date header (the clock moves):
+# status line, headers, body; from http_request's or racing_posts' raw
+sub answer_shape {
+    my ($r) = @_;
+    my ($head, $body) = split /\r\n\r\n/, $r->{raw} // '', 2;
+    my @h = grep { !/^Date:/i } split /\r\n/, $head // '';
+    return join("\n", @h) . "\n\n" . ($body // '');
 }
 
 # X-DVC-Timestamp / X-DVC-Signature for a request as the back-end signs it
