@@ -151,7 +151,8 @@ static const char  *ngx_http_dvc_citizen_names[] = {
 };
 
 /* where the answer of an applied supplement or rating is kept, with its
- * body's SHA-256 (a withdrawal keeps none: its retry is answered from 7) */
+ * body's SHA-256 (a withdrawal keeps none: its retry is answered from 7;
+ * the HMGET asks for the field all the same, never there) */
 static ngx_str_t  ngx_http_dvc_citizen_answers[] = {
     [DVC_ACT_WITHDRAWAL] = ngx_string("c:withdrawal"),
     [DVC_ACT_SUPPLEMENT] = ngx_string("c:supplement"),
@@ -429,7 +430,9 @@ ngx_http_dvc_citizen_decide(ngx_http_request_t *r,
 
         /* a supplement no longer awaited: this one, sent again? (in 5
          * again, after the desk asked anew, it is a new supplement) */
-        if (ngx_http_dvc_citizen_replay(r, ctx, f[CF_ANSWER], &rc)) {
+        if (ctx->action == DVC_ACT_SUPPLEMENT
+            && ngx_http_dvc_citizen_replay(r, ctx, f[CF_ANSWER], &rc))
+        {
             return rc;
         }
 
