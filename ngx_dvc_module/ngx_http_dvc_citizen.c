@@ -977,10 +977,24 @@ ngx_http_dvc_citizen_applied(ngx_http_request_t *r, redisReply *reply,
         break;
 
     default:
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "dvc: %s of \"%V\" answered 503: the change was not "
-                      "applied", ngx_http_dvc_citizen_names[ctx->action],
-                      &ctx->ref.code);
+        if (reply == NULL) {
+            /* sent, but no answer (timeout, connection lost): Redis may
+             * run it, or have run it; the retry finds out */
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "dvc: %s of \"%V\" answered 503, outcome "
+                          "unknown: the change may be applied; the same "
+                          "request again gets its answer",
+                          ngx_http_dvc_citizen_names[ctx->action],
+                          &ctx->ref.code);
+
+        } else {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "dvc: %s of \"%V\" answered 503: the change was "
+                          "not applied",
+                          ngx_http_dvc_citizen_names[ctx->action],
+                          &ctx->ref.code);
+        }
+
         rc = ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE);
         break;
     }
