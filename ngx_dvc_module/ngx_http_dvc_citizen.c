@@ -23,9 +23,11 @@
  * for byte: a browser or an app retrying after a lost answer) gets the first
  * answer, byte for byte, and nothing is applied again either.  The script
  * call that applies one stores `c:{action}` = "{body sha256 hex} {answer}"
- * in the dossier's hash with the change itself; the request that finds the
+ * in the dossier's hash with the change itself; a request that finds the
  * action no longer possible (a supplement outside 5, a second rating) and
- * its body's SHA-256 there answers what is stored after it.  The check is
+ * its own body's SHA-256 in that field answers the answer stored after
+ * it.  A supplement in 5 again (the desk asked anew) is a new one, even
+ * with the same bytes: the field keeps only the last.  The check is
  * made on the HMGET's snapshot, and that is exact: a stored answer is only
  * ever written with the change it answers, and a decision to apply is
  * written only if `ver` is still the one read, so two identical requests
