@@ -20,6 +20,7 @@
 #include <yajl/yajl_parse.h>
 
 #include "dvc_dossier_scan.h"
+#include "dvc_utf8.h"
 
 #define SCAN_INLINE_BYTES  1024    /* a typical dossier's kept strings: ~300 */
 #define SCAN_CHUNK_MIN     4096
@@ -69,10 +70,7 @@ struct dvc_dossier_scan {
     int                 finished;
 
     /* raw-byte checks, carried across buffers */
-    unsigned char        u8_buf[4];    /* a UTF-8 sequence cut by a buffer end */
-    unsigned char        u8_have;
-    unsigned char        u8_need;
-    size_t               u8_lead;      /* its offset in the body */
+    dvc_utf8_stream_t    u8;
     unsigned char        esc_state;    /* ESC_* */
     unsigned char        esc_digits;
     unsigned             esc_unit;     /* the \u escape's value so far */
@@ -199,104 +197,6 @@ arena_copy(dvc_dossier_scan_t *s, const unsigned char *p, size_t len)
     memcpy(d, p, len);
     d[len] = '\0';
     return d;
-}
-
-/* Length of the UTF-8 sequence a lead byte starts, 0 if it starts none. */
-static size_t
-utf8_lead_len(unsigned char c)
-{
-    return c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
-           : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-}
-
-/* 1 if the n bytes at p (n from utf8_lead_len) are one valid sequence:
- * RFC 3629's table, so no overlong, surrogate or code point past U+10FFFF.
- * The same rule as dvc_utf8_valid_prefix, without decoding the code point
- * (this runs on every non-ASCII character of every body). */
-static int
-utf8_seq_ok(const unsigned char *p, size_t n)
-{
-    unsigned char  lo = 0x80, hi = 0xBF;
-
-    switch (p[0]) {
-    case 0xE0: lo = 0xA0; break;
-    case 0xED: hi = 0x9F; break;
-    case 0xF0: lo = 0x90; break;
-    case 0xF4: hi = 0x8F; break;
-    }
-    if (p[1] < lo || p[1] > hi) {
-        return 0;
-    }
-    return n == 2 || ((p[2] & 0xC0) == 0x80
-                      && (n == 3 || (p[3] & 0xC0) == 0x80));
-}
-
-/*
- * UTF-8 of the raw body (RFC 3629, stricter than yajl's lexer, which passes
- * overlongs, surrogates and code points past U+10FFFF).  Checking the bytes
- * as they arrive rather than each string yajl hands over costs less and
- * gives the exact offset even when a sequence is cut by a buffer end; bytes
- * >= 0x80 outside strings are yajl's lexical errors either way.  Returns 0,
- * or -1 with *at the offset of the first invalid sequence.
- */
-static int
-check_utf8(dvc_dossier_scan_t *s, const unsigned char *p, size_t len,
-    size_t *at)
-{
-    size_t         i = 0, take, n;
-    uint64_t       w;
-    unsigned char  c;
-
-    if (s->u8_have) {
-        take = s->u8_need - s->u8_have;
-        take = take < len ? take : len;
-        memcpy(s->u8_buf + s->u8_have, p, take);
-        s->u8_have += (unsigned char) take;
-        if (s->u8_have < s->u8_need) {
-            return 0;
-        }
-        if (!utf8_seq_ok(s->u8_buf, s->u8_need)) {
-            *at = s->u8_lead;
-            return -1;
-        }
-        s->u8_have = 0;
-        i = take;
-    }
-    while (i < len) {
-        if (len - i >= 8) {
-            /* eight ASCII bytes at a time; else straight to the first
-             * non-ASCII one (its bit is the lowest set, little-endian) */
-            memcpy(&w, p + i, 8);
-            w &= 0x8080808080808080ull;
-            if (w == 0) {
-                i += 8;
-                continue;
-            }
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-            i += (size_t) __builtin_ctzll(w) >> 3;
-#endif
-        }
-        c = p[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        n = utf8_lead_len(c);
-        if (n != 0 && len - i < n) {
-            /* cut by the buffer end: judged when the rest arrives */
-            memcpy(s->u8_buf, p + i, len - i);
-            s->u8_have = (unsigned char) (len - i);
-            s->u8_need = (unsigned char) n;
-            s->u8_lead = s->base + i;
-            return 0;
-        }
-        if (n == 0 || !utf8_seq_ok(p + i, n)) {
-            *at = s->base + i;
-            return -1;
-        }
-        i += n;
-    }
-    return 0;
 }
 
 enum {
@@ -810,7 +710,7 @@ dvc_dossier_scan_reset(dvc_dossier_scan_t *s)
     s->nitems = 0;
     s->failed = 0;
     s->finished = 0;
-    s->u8_have = 0;
+    dvc_utf8_stream_reset(&s->u8);
     s->esc_state = ESC_NONE;
     s->err_ptr = NULL;
     s->err_bracket = 0;
@@ -860,8 +760,8 @@ ensure_handle(dvc_dossier_scan_t *s)
             s->err_offset = s->base;
             return -1;
         }
-        /* check_utf8 is stricter than yajl's own check, which would only
-         * cost time. */
+        /* the raw-byte check in feed (dvc_utf8_stream_feed) is stricter
+         * than yajl's own, which would only cost time */
         yajl_config(s->h, yajl_dont_validate_strings, 1);
     }
     return 0;
@@ -889,8 +789,13 @@ dvc_dossier_scan_feed(dvc_dossier_scan_t *s, const void *buf, size_t len)
 
     /* The raw checks run first; yajl then reads only the bytes before a
      * fault they found, so whichever error comes first in the body is the
-     * one reported. */
-    bad_utf8 = check_utf8(s, buf, len, &at);
+     * one reported.  UTF-8 is checked on the raw bytes (RFC 3629, stricter
+     * than yajl's lexer, which passes overlongs, surrogates and code points
+     * past U+10FFFF): it costs less than checking each string yajl hands
+     * over and gives the exact offset even of a sequence cut by a buffer's
+     * end.  Bytes >= 0x80 outside strings are an error either way: invalid
+     * UTF-8 here, yajl's lexical error if they are valid UTF-8. */
+    bad_utf8 = dvc_utf8_stream_feed(&s->u8, buf, len, s->base, &at) != 0;
     bad_escape = check_escapes(s, buf, len, &esc_at);
     if (bad_escape && (!bad_utf8 || esc_at < at)) {
         bad_utf8 = 0;
@@ -939,10 +844,9 @@ dvc_dossier_scan_finish(dvc_dossier_scan_t *s)
     if (ensure_handle(s) != 0) {
         return -1;
     }
-    if (s->u8_have) {
+    if (dvc_utf8_stream_end(&s->u8, &s->err_offset) != 0) {
         /* the body ends inside a UTF-8 sequence */
         fail(s, NULL, "invalid UTF-8");
-        s->err_offset = s->u8_lead;
         return -1;
     }
     if (yajl_complete_parse(s->h) != yajl_status_ok) {

@@ -17,4 +17,24 @@ size_t dvc_utf8_decode(const unsigned char *s, size_t len, uint32_t *cp);
 /* Number of code points in valid UTF-8 s. */
 size_t dvc_utf8_count(const unsigned char *s, size_t len);
 
+/*
+ * The same check over a byte stream that arrives in buffers (a request
+ * body): a sequence cut by a buffer's end is judged when the rest comes.
+ * Zeroed (or dvc_utf8_stream_reset) before the stream's first byte.
+ */
+typedef struct {
+    size_t         lead;      /* stream offset of the cut sequence */
+    unsigned char  part[4];   /* its bytes so far */
+    unsigned char  have;      /* how many; 0: nothing pending */
+} dvc_utf8_stream_t;
+
+void dvc_utf8_stream_reset(dvc_utf8_stream_t *u);
+/* Checks the next len bytes of the stream, which start at stream offset
+ * base.  0 if they are valid so far; -1 with *at the stream offset of the
+ * first invalid sequence (before base when it began in an earlier buffer). */
+int  dvc_utf8_stream_feed(dvc_utf8_stream_t *u, const unsigned char *p,
+                          size_t len, size_t base, size_t *at);
+/* The stream ended: 0, or -1 with *at the offset of a sequence it cut. */
+int  dvc_utf8_stream_end(const dvc_utf8_stream_t *u, size_t *at);
+
 #endif
