@@ -129,6 +129,69 @@ test_against_reference(void **state)
     assert_int_equal(cp, 0x20000);
 }
 
+/* 1 if some bytes after the `have` bytes of pre make a valid sequence (past
+ * the second byte RFC 3629 only asks for 80-BF, so 80 stands for them). */
+static int
+completes(const unsigned char *pre, size_t have)
+{
+    unsigned char  b[4];
+    size_t         n, k;
+    unsigned       x;
+
+    for (n = have + 1; n <= 4; n++) {
+        for (x = 0; x < 256; x++) {
+            memcpy(b, pre, have);
+            b[have] = (unsigned char) x;
+            for (k = have + 1; k < n; k++) {
+                b[k] = 0x80;
+            }
+            if (reference_len(b, n) == n) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* A buffer that ends inside a sequence: the stream holds it if it can
+ * still be completed, and refuses it at once if it cannot. */
+static void
+test_stream_cut_judged_early(void **state)
+{
+    static const unsigned char  edge[] = { 0x00, 0x7F, 0x80, 0xBF, 0xC0, 0xFF };
+    dvc_utf8_stream_t           u;
+    unsigned char               b[3];
+    unsigned                    c0, c1, k2;
+    size_t                      at;
+    int                         held;
+
+    (void) state;
+    for (c0 = 0x80; c0 < 256; c0++) {
+        b[0] = (unsigned char) c0;
+        dvc_utf8_stream_reset(&u);
+        held = dvc_utf8_stream_feed(&u, b, 1, 0, &at) == 0;
+        assert_int_equal(held, completes(b, 1));
+        if (held) {
+            assert_int_equal(dvc_utf8_stream_end(&u, &at), -1);
+            assert_int_equal(at, 0);
+        } else {
+            assert_int_equal(at, 0);
+        }
+        for (c1 = 0; c1 < 256 && c0 >= 0xE0; c1++) {
+            b[1] = (unsigned char) c1;
+            dvc_utf8_stream_reset(&u);
+            held = dvc_utf8_stream_feed(&u, b, 2, 0, &at) == 0;
+            assert_int_equal(held, completes(b, 2));
+            for (k2 = 0; k2 < sizeof(edge) && c0 >= 0xF0; k2++) {
+                b[2] = edge[k2];
+                dvc_utf8_stream_reset(&u);
+                held = dvc_utf8_stream_feed(&u, b, 3, 0, &at) == 0;
+                assert_int_equal(held, completes(b, 3));
+            }
+        }
+    }
+}
+
 /* Where the stream says the first bad sequence is, fed in the buffers of
  * cuts[] (offsets, ascending, ending with len); (size_t) -1 if none. */
 static size_t
@@ -233,6 +296,7 @@ main(void)
         cmocka_unit_test(test_valid_agrees),
         cmocka_unit_test(test_against_reference),
         cmocka_unit_test(test_stream_every_cut),
+        cmocka_unit_test(test_stream_cut_judged_early),
     };
 
     return cmocka_run_group_tests_name("utf8", tests, NULL, NULL);
