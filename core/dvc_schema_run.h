@@ -10,6 +10,7 @@
 #include <yajl/yajl_parse.h>
 
 #include "dvc_schema_int.h"
+#include "dvc_utf8.h"
 
 /* A list of error records (indices + 1 into the run's pool; 0 = none). */
 typedef struct {
@@ -93,6 +94,7 @@ struct dvc_validate_ctx {
     int                    valid;
     size_t                 fed;         /* bytes before the current buffer */
     int                    in_parse;    /* inside yajl_parse: add its offset */
+    dvc_utf8_stream_t      u8;          /* UTF-8 of the raw bytes (feed) */
     int                    got_value;
     int                    value_done;     /* the document's value ended */
     size_t                 value_end;      /* at this offset */

@@ -565,7 +565,7 @@ values_match_scalar(const dvc_snode_t *s, int tok, const char *t, size_t len)
     return 0;
 }
 
-/* yajl checked the UTF-8: code points are the bytes that do not continue
+/* feed checked the UTF-8: code points are the bytes that do not continue
  * a sequence. */
 static size_t
 count_code_points(const char *t, size_t len)
@@ -1628,6 +1628,10 @@ open_parser(dvc_validate_ctx_t *v)
      * value it takes the next document's value; begin_value refuses a
      * second one within a document */
     yajl_config(v->h, yajl_allow_multiple_values, 1);
+    /* feed checks the UTF-8 of the raw bytes, strictly (RFC 3629), before
+     * yajl sees them; yajl's own check is looser (it passes overlongs,
+     * surrogates and code points past U+10FFFF) and would only cost time */
+    yajl_config(v->h, yajl_dont_validate_strings, 1);
     v->parser_clean = 1;
     return 0;
 }
@@ -1685,6 +1689,7 @@ dvc_validate_reset(dvc_validate_ctx_t *v)
     v->capped = 0;
     v->valid = 1;
     v->fed = 0;
+    dvc_utf8_stream_reset(&v->u8);
     v->got_value = 0;
     v->value_done = 0;
     v->value_end = 0;
@@ -1739,11 +1744,8 @@ parse_failed(dvc_validate_ctx_t *v, const unsigned char *buf, size_t len)
 
     msg = yajl_get_error(v->h, 0, buf, len);
     if (msg != NULL) {
-        if (strstr((char *) msg, "UTF8") != NULL
-            || strstr((char *) msg, "utf8") != NULL)
-        {
-            st = DVC_ERR_UTF8;
-        } else if (strstr((char *) msg, "premature EOF") != NULL) {
+        /* never a UTF-8 error: feed checks it, yajl is told not to */
+        if (strstr((char *) msg, "premature EOF") != NULL) {
             st = DVC_ERR_INCOMPLETE;
         }
         yajl_free_error(v->h, msg);
@@ -1781,6 +1783,8 @@ int
 dvc_validate_feed(dvc_validate_ctx_t *v, const void *buf, size_t len)
 {
     yajl_status st;
+    size_t      n, at = 0;
+    int         bad_utf8;
 
     if (v->finished) {
         return v->status ? v->status : DVC_ERR_STATE;
@@ -1799,21 +1803,40 @@ dvc_validate_feed(dvc_validate_ctx_t *v, const void *buf, size_t len)
         dvc_err_finish(v);
         return v->status;
     }
+    /*
+     * UTF-8 first, over the raw bytes: yajl then reads only those before
+     * the first invalid sequence, so whatever comes first in the document
+     * is reported (a syntax error, a limit, or json_utf8 at that
+     * sequence's first byte, which may lie in an earlier buffer when the
+     * sequence was cut by its end).  yajl never hands a callback a string
+     * with invalid UTF-8.  Bytes >= 0x80 outside strings are errors either
+     * way: json_utf8 if they are not UTF-8, yajl's syntax error if they are.
+     */
+    bad_utf8 = dvc_utf8_stream_feed(&v->u8, buf, len, v->fed, &at) != 0;
+    n = !bad_utf8 ? len : at > v->fed ? at - v->fed : 0;
+
     v->parser_clean = 0;
     v->in_parse = 1;
-    st = yajl_parse(v->h, buf, len);
+    st = n > 0 ? yajl_parse(v->h, buf, n) : yajl_status_ok;
     v->in_parse = 0;
     if (v->value_done && !v->capped
         && (v->status == 0 || v->status == DVC_ERR_SYNTAX)
-        && trailing_garbage(v, buf, len))
+        && trailing_garbage(v, buf, n))
     {
         return v->status;
     }
     if (st == yajl_status_error) {
-        v->status = parse_failed(v, buf, len);
+        v->status = parse_failed(v, buf, n);
     }
     if (v->status) {
         v->fed += yajl_get_bytes_consumed(v->h);
+        dvc_err_fatal(v, v->status);
+        dvc_err_finish(v);
+        return v->status;
+    }
+    if (bad_utf8 && !v->capped) {
+        v->status = DVC_ERR_UTF8;
+        v->fed = at;
         dvc_err_fatal(v, v->status);
         dvc_err_finish(v);
         return v->status;
@@ -1829,12 +1852,23 @@ int
 dvc_validate_finish(dvc_validate_ctx_t *v)
 {
     yajl_status st;
+    size_t      at;
 
     if (v->finished) {
         return v->status ? v->status : (v->valid ? DVC_VALID : DVC_INVALID);
     }
     v->finished = 1;
     if (v->status) {
+        return v->status;
+    }
+    if (!v->capped && dvc_utf8_stream_end(&v->u8, &at) != 0) {
+        /* the document ends inside a UTF-8 sequence: an error before the
+         * end yajl would complain of, if it does */
+        v->parser_clean = 0;
+        v->status = DVC_ERR_UTF8;
+        v->fed = at;
+        dvc_err_fatal(v, v->status);
+        dvc_err_finish(v);
         return v->status;
     }
     if (!v->capped) {

@@ -263,6 +263,140 @@ test_malformed(void **state)
     dvc_schema_free(s);
 }
 
+/* A fatal json_utf8 at `at`: the status, the error entry and the offset. */
+static void
+expect_utf8_at(dvc_validate_ctx_t *v, int rc, size_t at)
+{
+    assert_int_equal(rc, DVC_ERR_UTF8);
+    assert_int_equal(dvc_validate_error_count(v), 1);
+    assert_string_equal(dvc_validate_error(v, 0)->code, "json_utf8");
+    assert_int_equal(dvc_validate_error(v, 0)->offset, at);
+    assert_int_equal(dvc_validate_offset(v), at);
+}
+
+/* The same verdict (status and offset) however doc is cut in two, in three
+ * and byte by byte. */
+static void
+every_cut(dvc_validate_ctx_t *v, const char *doc, size_t len, int want,
+    size_t at)
+{
+    size_t i, j, k, cut[3];
+    int    rc;
+
+    for (i = 0; i <= len; i++) {
+        for (j = i; j <= len; j++) {
+            cut[0] = i;
+            cut[1] = j;
+            cut[2] = len;
+            dvc_validate_reset(v);
+            rc = DVC_VALID;
+            for (k = 0; k < 3 && rc == DVC_VALID; k++) {
+                rc = dvc_validate_feed(v, doc + (k ? cut[k - 1] : 0),
+                                       cut[k] - (k ? cut[k - 1] : 0));
+            }
+            if (rc == DVC_VALID || rc == DVC_INVALID) {
+                rc = dvc_validate_finish(v);
+            }
+            assert_int_equal(rc, want);
+            if (want > DVC_INVALID) {
+                assert_int_equal(dvc_validate_offset(v), at);
+            }
+        }
+    }
+    assert_int_equal(run(v, doc, len, 1), want);
+    if (want > DVC_INVALID) {
+        assert_int_equal(dvc_validate_offset(v), at);
+    }
+}
+
+/* RFC 3629 strictly, whatever yajl's lexer would let through: json_utf8 at
+ * the first byte of the first invalid sequence, however the body is cut. */
+static void
+test_utf8_strict(void **state)
+{
+    dvc_schema_t       *s = compile("{\"properties\":{\"name\":{"
+                                    "\"type\":\"string\",\"maxLength\":40}}}");
+    dvc_validate_ctx_t *v = dvc_validate_new(&dvc_alloc_std, s, NULL);
+    char                doc[64];
+    unsigned            c, c1;
+    int                 n;
+    /* "Nguyễn Thị Ánh, Đắk Lắk 𠀀" composed (2- and 3-byte characters, a
+     * 4-byte one) and decomposed (combining marks after the letters) */
+    const char         *nfc = "{\"name\":\"Nguy\xe1\xbb\x85n Th\xe1\xbb\x8b "
+                              "\xc3\x81nh, \xc4\x90\xe1\xba\xaf" "k "
+                              "L\xe1\xba\xaf" "k \xf0\xa0\x80\x80\"}";
+    const char         *nfd = "{\"name\":\"Nguye\xcc\x82\xcc\x83n Thi\xcc\xa3 "
+                              "A\xcc\x81nh, \xc4\x90" "a\xcc\x86\xcc\x81" "k "
+                              "La\xcc\x86\xcc\x81" "k \xf0\xa0\x80\x80\"}";
+
+    (void) state;
+    every_cut(v, nfc, strlen(nfc), DVC_VALID, 0);
+    every_cut(v, nfd, strlen(nfd), DVC_VALID, 0);
+    /* 25 and 33 code points (more bytes) within maxLength 40; 41 code
+     * points are over it, a combining mark counted as one */
+    assert_int_equal(run(v, S("{\"name\":\"a\xcc\x81" "aaaaaaaaaaaaaaaaaaaa"
+                              "aaaaaaaaaaaaaaaaaaa\"}"), 0), DVC_INVALID);
+    assert_string_equal(dvc_validate_error(v, 0)->code, "maxLength");
+
+    /* overlong forms of '/' (2, 3 and 4 bytes) and of U+07FF, U+FFFF */
+    expect_utf8_at(v, run(v, S("{\"name\":\"\xc0\xaf\"}"), 0), 9);
+    expect_utf8_at(v, run(v, S("{\"name\":\"x\xc1\xbf\"}"), 0), 10);
+    expect_utf8_at(v, run(v, S("{\"name\":\"x\xe0\x80\xaf\"}"), 0), 10);
+    expect_utf8_at(v, run(v, S("{\"name\":\"x\xe0\x9f\xbf\"}"), 0), 10);
+    expect_utf8_at(v, run(v, S("{\"name\":\"\xf0\x80\x80\xaf\"}"), 0), 9);
+    expect_utf8_at(v, run(v, S("{\"name\":\"\xf0\x8f\xbf\xbf\"}"), 0), 9);
+    /* every UTF-8-encoded surrogate, ED A0 80 .. ED BF BF */
+    for (c1 = 0xA0; c1 <= 0xBF; c1++) {
+        n = snprintf(doc, sizeof(doc), "[\"ab\xed%c\x80\", \"\xed%c\xbf\"]",
+                     (char) c1, (char) c1);
+        expect_utf8_at(v, run(v, doc, (size_t) n, 0), 4);
+    }
+    /* their neighbours are characters */
+    assert_int_equal(run(v, S("[\"\xed\x9f\xbf\xee\x80\x80\"]"), 0),
+                     DVC_VALID);
+    /* past U+10FFFF: F4 90.., and the leads F5..FF; U+10FFFF itself is
+     * fine */
+    expect_utf8_at(v, run(v, S("\"ab\xf4\x90\x80\x80\""), 0), 3);
+    assert_int_equal(run(v, S("\"ab\xf4\x8f\xbf\xbf\""), 0), DVC_VALID);
+    for (c = 0xF5; c <= 0xFF; c++) {
+        n = snprintf(doc, sizeof(doc), "{\"name\":\"ok %c\x80\x80\x80\"}",
+                     (char) c);
+        expect_utf8_at(v, run(v, doc, (size_t) n, 0), 12);
+    }
+    /* lone continuation bytes, at the start and after a character */
+    expect_utf8_at(v, run(v, S("\"\x80\""), 0), 1);
+    expect_utf8_at(v, run(v, S("\"\xc3\xa0\xbf\""), 0), 3);
+    /* a sequence the document's end cuts: reported at its lead by finish,
+     * and one a closing quote cuts */
+    every_cut(v, S("\"Nguy\xe1\xbb"), DVC_ERR_UTF8, 5);
+    every_cut(v, S("[\"a\xf0\x9f\x98"), DVC_ERR_UTF8, 3);
+    every_cut(v, S("\"Nguy\xe1\xbb\""), DVC_ERR_UTF8, 5);
+    /* invalid sequences cut at every point: an overlong, a surrogate,
+     * past U+10FFFF; the bad byte comes after a valid 4-byte character */
+    every_cut(v, S("{\"name\":\"\xf0\x9f\x98\x80\xe0\x80\xaf\"}"),
+              DVC_ERR_UTF8, 13);
+    every_cut(v, S("{\"name\":\"\xc3\xa0\xed\xb2\x80\"}"), DVC_ERR_UTF8, 11);
+    every_cut(v, S("[\"x\",\"\xf4\x90\x80\x80\"]"), DVC_ERR_UTF8, 6);
+    /* in a member name, and in a string with escapes before the byte */
+    expect_utf8_at(v, run(v, S("{\"na\xc3\x28me\":1}"), 0), 4);
+    expect_utf8_at(v, run(v, S("{\"name\":\"a\\n\\u00e0\\\"\xc0\x80\"}"), 0),
+                   20);
+    every_cut(v, S("{\"x\\t\xed\xa0\x80\":1}"), DVC_ERR_UTF8, 5);
+    /* whatever comes first in the document is reported: a syntax error
+     * before the bad byte, in the same buffer or an earlier one (at
+     * yajl's offset, just past the token it refused) */
+    every_cut(v, S("{\"a\":1,,\"b\":\"\xc0\xaf\"}"), DVC_ERR_SYNTAX, 8);
+    every_cut(v, S("[1 2 \"\xff\"]"), DVC_ERR_SYNTAX, 4);
+    every_cut(v, S("{} x\xff"), DVC_ERR_SYNTAX, 3);
+    /* bytes >= 0x80 outside strings: json_utf8 if they are not UTF-8,
+     * json_syntax if they are (yajl refuses the character) */
+    every_cut(v, S("{\"a\":\xff}"), DVC_ERR_UTF8, 5);
+    every_cut(v, S("{} \xc0\xaf"), DVC_ERR_UTF8, 3);
+    assert_int_equal(run(v, S("{\"a\":\xc3\xa0}"), 0), DVC_ERR_SYNTAX);
+    dvc_validate_free(v);
+    dvc_schema_free(s);
+}
+
 static void
 test_limits(void **state)
 {
@@ -955,6 +1089,7 @@ main(void)
         cmocka_unit_test(test_required_points_at_member),
         cmocka_unit_test(test_every_split),
         cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_utf8_strict),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_error_cap),
         cmocka_unit_test(test_conditional_errors),
