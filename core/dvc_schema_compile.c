@@ -911,6 +911,19 @@ name_cmp(const void *a, const void *b)
     return r ? r : (x->len < y->len ? -1 : x->len > y->len);
 }
 
+/* The name's dependent* record, made on first use. */
+static dvc_sname_dep_t *
+sname_dep(compiler_t *c, dvc_sname_t *nm)
+{
+    if (nm->dep == NULL) {
+        nm->dep = dvc_arena_alloc(&c->schema->arena, sizeof(dvc_sname_dep_t));
+        if (nm->dep == NULL) {
+            fail(c, "out of memory");
+        }
+    }
+    return nm->dep;
+}
+
 static int
 sname_find(const dvc_snode_t *s, const char *k, size_t len)
 {
@@ -1001,23 +1014,29 @@ compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
         return;
     }
     qsort(in, n, sizeof(name_in_t), name_cmp);
-    s->names = dvc_arena_alloc(&c->schema->arena, n * sizeof(dvc_sname_t));
+    /* entries on cache lines of their own (the arena aligns to 16) */
+    s->names = dvc_arena_alloc(&c->schema->arena,
+                               n * sizeof(dvc_sname_t) + 48);
     if (s->names == NULL) {
         fail(c, "out of memory");
         return;
     }
+    s->names = (dvc_sname_t *) (((uintptr_t) s->names + 63)
+                                & ~(uintptr_t) 63);
     out = 0;
     for (i = 0; i < n; i = j) {
         dvc_sname_t *nm = &s->names[out++];
 
         nm->key = dvc_arena_strndup(&c->schema->arena, in[i].key, in[i].len);
-        nm->len = in[i].len;
+        nm->len = (uint32_t) in[i].len;
+        memcpy(nm->head, in[i].key,
+               in[i].len < DVC_NAME_HEAD ? in[i].len : DVC_NAME_HEAD);
         for (j = i; j < n && name_cmp(&in[i], &in[j]) == 0; j++) {
             if (in[j].prop && !nm->prop) {
                 nm->prop = in[j].prop;
             }
-            if (in[j].depschema) {
-                nm->depschema = in[j].depschema;
+            if (in[j].depschema && sname_dep(c, nm) != NULL) {
+                nm->dep->depschema = in[j].depschema;
             }
             if (in[j].required) {
                 nm->required = 1;
@@ -1046,7 +1065,7 @@ compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
     }
     for (i = 0; i < out; i++) {
         s->nrequired += s->names[i].required;
-        s->ndepsch += s->names[i].depschema != NULL;
+        s->ndepsch += s->names[i].dep && s->names[i].dep->depschema;
     }
     /* dependentRequired: indices of the names each key requires */
     for (i = 0; i < n; i++) {
@@ -1066,14 +1085,17 @@ compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
         for (k = 0; k < m->n; k++) {
             idx[k] = (uint32_t) sname_find(s, m->items[k]->s, m->items[k]->len);
         }
-        nm->depreq = idx;
-        nm->ndepreq = (uint32_t) m->n;
+        if (sname_dep(c, nm) == NULL) {
+            return;
+        }
+        nm->dep->depreq = idx;
+        nm->dep->ndepreq = (uint32_t) m->n;
     }
     /* required names as a bitmap beside the instance's present bits: one
      * test at the object's end when all are there */
     s->req_fast = out <= 128;
     for (i = 0; i < out; i++) {
-        if (s->names[i].ndepreq) {
+        if (s->names[i].dep && s->names[i].dep->ndepreq) {
             s->req_fast = 0;
         }
         if (i < 128 && s->names[i].required) {

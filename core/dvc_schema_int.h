@@ -210,20 +210,46 @@ dvc_name_eq(const char *a, const char *b, size_t len)
 typedef struct dvc_snode dvc_snode_t;
 typedef struct dvc_sres dvc_sres_t;
 
-/* One name of an object schema: properties, required, dependentRequired,
- * dependentSchemas merged into one sorted table (one lookup per key). */
+/* What few names have: dependentSchemas and dependentRequired. */
 typedef struct {
-    const char    *key;
-    size_t         len;
+    dvc_snode_t    *depschema;  /* dependentSchemas[key] or NULL */
+    const uint32_t *depreq;     /* dependentRequired[key]: indices in names */
+    uint32_t        ndepreq;
+} dvc_sname_dep_t;
+
+#define DVC_NAME_HEAD  16
+
+/* One name of an object schema: properties, required, dependentRequired,
+ * dependentSchemas merged into one sorted table (one lookup per key).
+ * One cache line each (the table is 64-byte aligned) with all a member's
+ * lookup reads: keys of up to DVC_NAME_HEAD bytes compare in `head`,
+ * without a second line for the key's text. */
+typedef struct {
     uint32_t       hash;       /* dvc_name_hash(key) */
-    dvc_snode_t   *prop;       /* properties[key] or NULL */
+    uint32_t       len;
     dvc_snode_t   *leaf;       /* prop through bare $refs when that is a
                                   plain leaf (compile_leaves), or NULL */
-    dvc_snode_t   *depschema;  /* dependentSchemas[key] or NULL */
-    const uint32_t *depreq;    /* dependentRequired[key]: indices in names */
-    uint32_t       ndepreq;
+    dvc_snode_t   *prop;       /* properties[key] or NULL */
+    char           head[DVC_NAME_HEAD];   /* the key's first bytes */
+    const char    *key;        /* the whole key, NUL-terminated */
+    dvc_sname_dep_t *dep;      /* NULL: no dependent* for this key */
     uint8_t        required;
 } dvc_sname_t;
+
+/* 1 if the name is k (len bytes; its hash matched). */
+static inline int
+dvc_sname_eq(const dvc_sname_t *nm, const char *k, size_t len)
+{
+    if (nm->len != len) {
+        return 0;
+    }
+    if (len <= DVC_NAME_HEAD) {
+        return dvc_name_eq(nm->head, k, len);
+    }
+    return dvc_name_eq(nm->head, k, DVC_NAME_HEAD)
+           && memcmp(nm->key + DVC_NAME_HEAD, k + DVC_NAME_HEAD,
+                     len - DVC_NAME_HEAD) == 0;
+}
 
 typedef struct {
     dvc_regex_t  *re;
@@ -256,12 +282,12 @@ struct dvc_snode {
                                        0 empty */
     dvc_sname_t    *names;          /* sorted by key */
     size_t          nnames;
+    dvc_regex_t    *pattern;
+    size_t          min_len, max_len;          /* code points; SIZE_MAX */
+
+    /* line 2: $ref, const and enum */
     dvc_snode_t    *ref;
     const dvc_sres_t *res;          /* resource, for the dynamic scope */
-    dvc_regex_t    *pattern;
-
-    /* line 2: strings, const and enum */
-    size_t          min_len, max_len;          /* code points; SIZE_MAX */
     dvc_tokv_t      values;                    /* const / enum tokens */
     size_t         *value_idx;                 /* token index of each */
     size_t          nvalues;

@@ -322,7 +322,7 @@ sname_lookup(const dvc_snode_t *s, const char *k, size_t len, uint32_t hash)
             continue;
         }
         nm = &s->names[(uint32_t) e - 1];
-        if (nm->len == len && dvc_name_eq(nm->key, k, len)) {
+        if (dvc_sname_eq(nm, k, len)) {
             return (int) (uint32_t) e - 1;
         }
     }
@@ -455,8 +455,8 @@ spawn_more(dvc_validate_ctx_t *v, dvc_vi_t *vi, dvc_errlist_t *sink,
     }
     if (s->ndepsch) {
         for (i = 0; i < s->nnames; i++) {
-            if (s->names[i].depschema) {
-                child(v, vi, &last, s->names[i].depschema, REL_DEPSCH,
+            if (s->names[i].dep && s->names[i].dep->depschema) {
+                child(v, vi, &last, s->names[i].dep->depschema, REL_DEPSCH,
                       (uint32_t) i, sink, 1, depth);
             }
         }
@@ -934,15 +934,17 @@ check_object_end(dvc_validate_ctx_t *v, dvc_vi_t *vi, dvc_frame_t *f)
             dvc_err_add(v, vi, "required", "required", nm->key, nm->len,
                         nm->prop);
         }
-        if (nm->ndepreq && present_get(vi, i)) {
-            for (k = 0; k < nm->ndepreq; k++) {
-                if (!present_get(vi, nm->depreq[k])) {
+        if (nm->dep != NULL && nm->dep->ndepreq && present_get(vi, i)) {
+            const dvc_sname_dep_t *d = nm->dep;
+
+            for (k = 0; k < d->ndepreq; k++) {
+                if (!present_get(vi, d->depreq[k])) {
                     vi->valid = 0;
                     dvc_err_add(v, vi, "dependentRequired",
                                 "dependentRequired",
-                                s->names[nm->depreq[k]].key,
-                                s->names[nm->depreq[k]].len,
-                                s->names[nm->depreq[k]].prop);
+                                s->names[d->depreq[k]].key,
+                                s->names[d->depreq[k]].len,
+                                s->names[d->depreq[k]].prop);
                 }
             }
         }
