@@ -1215,6 +1215,17 @@ on_scalar(dvc_validate_ctx_t *v, int tok, const char *t, size_t len)
     if (!go_on(v)) {
         return 0;
     }
+    if (v->depth > 0) {
+        dvc_frame_t *f = &v->frames[v->depth - 1];
+
+        if (f->leaf != NULL && v->nv == f->vend && !v->recording) {
+            /* a member whose one schema is its pending leaf: nothing
+             * spawned for it, so begin_value and end_value have nothing
+             * to do */
+            leaf_scalar(v, f, tok, t, len, &cps);
+            return go_on(v);
+        }
+    }
     begin_value(v, &vbeg, &mark);
     if (v->depth == 0 && !v->value_done) {
         v->value_done = 1;
