@@ -957,6 +957,7 @@ compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
     name_in_t *in = NULL;
     size_t     n = 0, cap = 0, i, j, k, out;
     dvc_sv_t  *m;
+    uint32_t   prev, cur;
 
 #define ADD_NAME(K, L)                                              \
     do {                                                            \
@@ -1090,6 +1091,22 @@ compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
         }
         nm->dep->depreq = idx;
         nm->dep->ndepreq = (uint32_t) m->n;
+    }
+    /* properties in the schema's order: a document written from the
+     * schema (as forms are) has its members in that order, so the engine
+     * tries the name after the one matched last before hashing the key */
+    s->first_name = DVC_NAME_NONE;
+    for (i = 0; i < out; i++) {
+        s->names[i].next = DVC_NAME_NONE;
+    }
+    for (i = 0, prev = DVC_NAME_NONE; props != NULL && i < props->n; i++) {
+        cur = (uint32_t) sname_find(s, props->keys[i], props->klens[i]);
+        if (prev == DVC_NAME_NONE) {
+            s->first_name = cur;
+        } else {
+            s->names[prev].next = cur;
+        }
+        prev = cur;
     }
     /* required names as a bitmap beside the instance's present bits: one
      * test at the object's end when all are there */

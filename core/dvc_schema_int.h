@@ -234,7 +234,11 @@ typedef struct {
     const char    *key;        /* the whole key, NUL-terminated */
     dvc_sname_dep_t *dep;      /* NULL: no dependent* for this key */
     uint8_t        required;
+    uint32_t       next;       /* the property after this one in the
+                                  schema's order, or DVC_NAME_NONE */
 } dvc_sname_t;
+
+#define DVC_NAME_NONE  UINT32_MAX
 
 /* 1 if the name is k (len bytes; its hash matched). */
 static inline int
@@ -285,7 +289,8 @@ struct dvc_snode {
     dvc_regex_t    *pattern;
     size_t          min_len, max_len;          /* code points; SIZE_MAX */
 
-    /* line 2: $ref, const and enum */
+    /* line 2: $ref, const and enum; the first property */
+    uint32_t        first_name;     /* names index, or DVC_NAME_NONE */
     dvc_snode_t    *ref;
     const dvc_sres_t *res;          /* resource, for the dynamic scope */
     dvc_tokv_t      values;                    /* const / enum tokens */

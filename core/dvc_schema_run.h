@@ -79,6 +79,9 @@ typedef struct {
     dvc_vi_t          *leaf_up;
     uint32_t           leaf_idx;
     uint8_t            leaf_rel;
+    /* with one object schema on the container: the names index the next
+     * member is expected to have (dvc_sname_t.next), or DVC_NAME_NONE */
+    uint32_t           expect;
 } dvc_frame_t;
 
 struct dvc_validate_ctx {

@@ -154,11 +154,10 @@ path_grow(dvc_validate_ctx_t *v, size_t extra)
     return 0;
 }
 
-/* Appends "/" + the key, raw, to the path and returns the key's
- * dvc_name_hash.  The '~' and '/' escapes of a JSON Pointer are made only
- * when an error needs the path (dvc_run_path_append): a valid document
- * never pays for them. */
-static uint32_t
+/* Appends "/" + the key, raw, to the path.  The '~' and '/' escapes of a
+ * JSON Pointer are made only when an error needs the path
+ * (dvc_run_path_append): a valid document never pays for them. */
+static inline void
 path_push_key(dvc_validate_ctx_t *v, const char *k, size_t len)
 {
     char *p;
@@ -169,7 +168,6 @@ path_push_key(dvc_validate_ctx_t *v, const char *k, size_t len)
         dvc_name_copy(p, k, len);
         v->path_len += len + 1;
     }
-    return dvc_name_hash(k, len);
 }
 
 void
@@ -325,6 +323,23 @@ sname_lookup(const dvc_snode_t *s, const char *k, size_t len, uint32_t hash)
         if (dvc_sname_eq(nm, k, len)) {
             return (int) (uint32_t) e - 1;
         }
+    }
+    return -1;
+}
+
+/* The names index of key k if it is the expected name e or the one
+ * after it (an optional member left out), else -1: no hash needed. */
+static inline int
+sname_expected(const dvc_snode_t *s, uint32_t e, const char *k, size_t len)
+{
+    const dvc_sname_t *nm = &s->names[e];
+
+    if (dvc_sname_eq(nm, k, len)) {
+        return (int) e;
+    }
+    e = nm->next;
+    if (e != DVC_NAME_NONE && dvc_sname_eq(&s->names[e], k, len)) {
+        return (int) e;
     }
     return -1;
 }
@@ -1345,6 +1360,13 @@ on_start(dvc_validate_ctx_t *v, int tok)
         v->rec.text.len = 0;
     }
     f->rec_start = v->rec.n;
+    f->expect = DVC_NAME_NONE;
+    if (f->vend - f->vbeg == 1 && tok == DVC_TOK_OBJ) {
+        vi = v->vlist[f->vbeg];
+        if ((vi->s->kw & KW_OBJECT) && vi->s->nnames) {
+            f->expect = vi->s->first_name;
+        }
+    }
     rec_token(v, tok, NULL, 0);
     return go_on(v);
 }
@@ -1385,8 +1407,8 @@ cb_map_key(void *ctx, const unsigned char *key, size_t len)
     const dvc_snode_t  *s, *t, *lt;
     size_t              i, j, end = f->vend;
     uint32_t            idx;
-    int                 n, matched, r;
-    uint32_t            hash;
+    int                 n, matched, r, hashed = 0;
+    uint32_t            hash = 0;
 
     if (!go_on(v)) {
         return 0;
@@ -1402,7 +1424,7 @@ cb_map_key(void *ctx, const unsigned char *key, size_t len)
     }
     rec_token(v, DVC_TOK_KEY, k, len);
     v->path_len = f->path_len;
-    hash = path_push_key(v, k, len);
+    path_push_key(v, k, len);
 
     /* propertyNames first: it runs to completion on the key alone */
     for (i = f->vbeg; f->propnames && i < end; i++) {
@@ -1421,8 +1443,22 @@ cb_map_key(void *ctx, const unsigned char *key, size_t len)
         }
         matched = 0;
         if (s->nnames) {
-            n = sname_lookup(s, k, len, hash);
+            n = -1;
+            if (f->expect != DVC_NAME_NONE) {
+                /* the container's one schema (set by on_start) */
+                n = sname_expected(s, f->expect, k, len);
+            }
+            if (n < 0) {
+                if (!hashed) {
+                    hash = dvc_name_hash(k, len);
+                    hashed = 1;
+                }
+                n = sname_lookup(s, k, len, hash);
+            }
             if (n >= 0) {
+                if (f->expect != DVC_NAME_NONE) {
+                    f->expect = s->names[n].next;
+                }
                 present_set(p, (size_t) n);
                 t = s->names[n].prop;
                 if (t != NULL) {

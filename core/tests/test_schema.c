@@ -532,6 +532,71 @@ test_conditional_errors(void **state)
 /* Members of an object that several schemas apply to (its own properties,
  * an allOf branch, a $ref): each member's schemas check it in schema
  * order, whether the first waits as a plain leaf or meets a container. */
+/* Members are first tried against the property after the last one
+ * matched (forms send them in the schema's order), then hashed: every
+ * order, a skipped optional member, names alike in length and head, and
+ * unknown names must come out as by the lookup alone. */
+static void
+test_members_in_schema_order(void **state)
+{
+    dvc_schema_t *s = compile(
+        "{\"properties\":{\"province_code\":{\"type\":\"string\"},"
+        "\"district_code\":{\"type\":\"string\"},"
+        "\"ward\":{\"type\":\"integer\"},"
+        "\"registration_agency\":{\"maxLength\":2},"
+        "\"wards\":{\"type\":\"boolean\"}},"
+        "\"required\":[\"province_code\",\"wards\"],"
+        "\"additionalProperties\":false}");
+    dvc_validate_ctx_t *v = dvc_validate_new(&dvc_alloc_std, s, NULL);
+
+    (void) state;
+    /* in order; with the optional third and fourth left out */
+    assert_int_equal(run(v, S("{\"province_code\":\"01\","
+                              "\"district_code\":\"005\",\"ward\":1,"
+                              "\"registration_agency\":\"H\","
+                              "\"wards\":true}"), 0), DVC_VALID);
+    assert_int_equal(run(v, S("{\"province_code\":\"01\","
+                              "\"district_code\":\"005\","
+                              "\"wards\":true}"), 0), DVC_VALID);
+    /* reversed, each member's own schema still applies */
+    assert_int_equal(run(v, S("{\"wards\":1,\"registration_agency\":"
+                              "\"HNX\",\"ward\":\"x\","
+                              "\"district_code\":5,"
+                              "\"province_code\":true}"), 0), DVC_INVALID);
+    assert_int_equal(dvc_validate_error_count(v), 5);
+    assert_string_equal(dvc_validate_error(v, 0)->path, "/wards");
+    assert_string_equal(dvc_validate_error(v, 1)->path,
+                        "/registration_agency");
+    assert_string_equal(dvc_validate_error(v, 1)->code, "maxLength");
+    assert_string_equal(dvc_validate_error(v, 2)->path, "/ward");
+    assert_string_equal(dvc_validate_error(v, 3)->path, "/district_code");
+    assert_string_equal(dvc_validate_error(v, 4)->path, "/province_code");
+    /* names of one length and head (district_code / province_code are
+     * both 13 bytes, ward / wards differ by one byte), an unknown name
+     * where the next was expected, and a repeated member */
+    assert_int_equal(run(v, S("{\"province_code\":\"01\","
+                              "\"provinca_code\":\"01\","
+                              "\"district_code\":\"005\","
+                              "\"ward\":true,\"warde\":1,"
+                              "\"wards\":true}"), 0), DVC_INVALID);
+    assert_int_equal(dvc_validate_error_count(v), 3);
+    assert_string_equal(dvc_validate_error(v, 0)->path, "/provinca_code");
+    assert_string_equal(dvc_validate_error(v, 0)->code,
+                        "additionalProperties");
+    assert_string_equal(dvc_validate_error(v, 1)->path, "/ward");
+    assert_string_equal(dvc_validate_error(v, 1)->code, "type");
+    assert_string_equal(dvc_validate_error(v, 2)->path, "/warde");
+    assert_int_equal(run(v, S("{\"wards\":true,\"province_code\":\"01\"}"),
+                         0), DVC_VALID);
+    assert_int_equal(run(v, S("{\"district_code\":\"005\"}"), 0),
+                     DVC_INVALID);
+    assert_int_equal(dvc_validate_error_count(v), 2);
+    assert_string_equal(dvc_validate_error(v, 0)->code, "required");
+    assert_string_equal(dvc_validate_error(v, 1)->code, "required");
+    dvc_validate_free(v);
+    dvc_schema_free(s);
+}
+
 static void
 test_members_of_several_schemas(void **state)
 {
@@ -1094,6 +1159,7 @@ main(void)
         cmocka_unit_test(test_error_cap),
         cmocka_unit_test(test_conditional_errors),
         cmocka_unit_test(test_members_of_several_schemas),
+        cmocka_unit_test(test_members_in_schema_order),
         cmocka_unit_test(test_compile_errors),
         cmocka_unit_test(test_key_escapes),
         cmocka_unit_test(test_branching_ref_loop),
