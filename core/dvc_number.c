@@ -266,6 +266,12 @@ plain_int(const char *s, size_t len, int64_t *v)
 }
 
 int
+dvc_num_plain_int(const char *s, size_t len, int64_t *v)
+{
+    return plain_int(s, len, v);
+}
+
+int
 dvc_num_cmp(const char *a, size_t alen, const char *b, size_t blen)
 {
     num_t    na, nb;

@@ -12,6 +12,7 @@
 #define DVC_NUMBER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Longest significand (digits without leading or trailing zeros) accepted as
  * a multipleOf divisor.  Schemas use short ones; a compiler should reject a
@@ -20,6 +21,10 @@
 
 /* 1 if s is exactly one JSON number: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
 int dvc_num_valid(const char *s, size_t len);
+
+/* 1 with *v when s is an integer of at most 18 digits without fraction or
+ * exponent (what most bounds and values are), else 0. */
+int dvc_num_plain_int(const char *s, size_t len, int64_t *v);
 
 /* -1, 0 or 1 as a < b, a == b, a > b (so -0 == 0 and 1.0 == 1e0 == 10e-1). */
 int dvc_num_cmp(const char *a, size_t alen, const char *b, size_t blen);

@@ -1503,6 +1503,18 @@ compile_node(compiler_t *c, dvc_sv_t *v)
     if (props || req || depreq || depsch) {
         compile_names(c, s, props, req, depreq, depsch, loc);
     }
+    {
+        const char *b[4] = { s->minimum, s->maximum, s->xminimum, s->xmaximum };
+        size_t      bl[4] = { s->minimum_len, s->maximum_len, s->xminimum_len,
+                              s->xmaximum_len };
+        int         bi;
+
+        for (bi = 0; bi < 4; bi++) {
+            if (b[bi] && dvc_num_plain_int(b[bi], bl[bi], &s->ibound[bi])) {
+                s->ibound_ok |= (uint8_t) (1u << bi);
+            }
+        }
+    }
     /* {"$ref": ...} alone (titles and other annotations aside) adds nothing
      * to its target but an instance per value: the engine goes straight to
      * the target (when that keeps the dynamic scope: see spawn()).  Not

@@ -325,6 +325,11 @@ struct dvc_snode {
     size_t          min_items, max_items, min_contains, max_contains;
     int             has_min_contains;
 
+    /* the four bounds as integers when written as plain integers
+     * (ibound_ok bit i: minimum, maximum, exclusiveMinimum,
+     * exclusiveMaximum), so an integer value compares without parsing */
+    int64_t         ibound[4];
+    uint8_t         ibound_ok;
     const char     *minimum, *maximum, *xminimum, *xmaximum, *multiple_of;
     size_t          minimum_len, maximum_len, xminimum_len, xmaximum_len,
                     multiple_of_len;

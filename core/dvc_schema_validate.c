@@ -606,29 +606,40 @@ static void __attribute__((noinline))
 check_numeric(dvc_validate_ctx_t *v, dvc_vi_t *vi, const char *t, size_t len)
 {
     const dvc_snode_t *s = vi->s;
+    int64_t            x;
+    int                ix;
 
-    if (s->minimum && dvc_num_cmp(t, len, s->minimum, s->minimum_len) < 0) {
+    /* an integer value against integer bounds: compared as integers, the
+     * exact comparison of number texts only for the others */
+    ix = s->ibound_ok ? dvc_num_plain_int(t, len, &x) : 0;
+#define BOUND_CMP(i, text, tlen)                                            \
+    (ix && (s->ibound_ok & (1u << (i)))                                     \
+     ? (x < s->ibound[i] ? -1 : x > s->ibound[i])                           \
+     : dvc_num_cmp(t, len, text, tlen))
+
+    if (s->minimum && BOUND_CMP(0, s->minimum, s->minimum_len) < 0) {
         vi->valid = 0;
         dvc_err_add(v, vi, "minimum", "minimum", NULL, 0, NULL);
     }
-    if (s->maximum && dvc_num_cmp(t, len, s->maximum, s->maximum_len) > 0) {
+    if (s->maximum && BOUND_CMP(1, s->maximum, s->maximum_len) > 0) {
         vi->valid = 0;
         dvc_err_add(v, vi, "maximum", "maximum", NULL, 0, NULL);
     }
     if (s->xminimum
-        && dvc_num_cmp(t, len, s->xminimum, s->xminimum_len) <= 0)
+        && BOUND_CMP(2, s->xminimum, s->xminimum_len) <= 0)
     {
         vi->valid = 0;
         dvc_err_add(v, vi, "exclusiveMinimum", "exclusiveMinimum", NULL, 0,
                     NULL);
     }
     if (s->xmaximum
-        && dvc_num_cmp(t, len, s->xmaximum, s->xmaximum_len) >= 0)
+        && BOUND_CMP(3, s->xmaximum, s->xmaximum_len) >= 0)
     {
         vi->valid = 0;
         dvc_err_add(v, vi, "exclusiveMaximum", "exclusiveMaximum", NULL, 0,
                     NULL);
     }
+#undef BOUND_CMP
     if (s->multiple_of
         && !dvc_num_multiple_of(t, len, s->multiple_of, s->multiple_of_len))
     {

@@ -532,6 +532,57 @@ test_conditional_errors(void **state)
 /* Members of an object that several schemas apply to (its own properties,
  * an allOf branch, a $ref): each member's schemas check it in schema
  * order, whether the first waits as a plain leaf or meets a container. */
+/* Integer bounds are compared as integers when both sides are plain
+ * integers (up to 18 digits), by the exact number comparison otherwise:
+ * the two must agree at every edge. */
+static void
+test_integer_bounds(void **state)
+{
+    static const struct {
+        const char *schema, *value;
+        int         valid;
+    } cases[] = {
+        { "{\"maximum\":100}", "100", 1 },
+        { "{\"maximum\":100}", "101", 0 },
+        { "{\"maximum\":100}", "100.0", 1 },
+        { "{\"maximum\":100}", "1e2", 1 },
+        { "{\"maximum\":100}", "1.001e2", 0 },
+        { "{\"exclusiveMaximum\":100}", "1e2", 0 },
+        { "{\"exclusiveMaximum\":100}", "99", 1 },
+        { "{\"minimum\":-5}", "-5", 1 },
+        { "{\"minimum\":-5}", "-6", 0 },
+        { "{\"minimum\":0}", "-0", 1 },
+        { "{\"exclusiveMinimum\":0}", "-0", 0 },
+        { "{\"exclusiveMinimum\":0}", "1", 1 },
+        { "{\"maximum\":999999999999999998}", "999999999999999999", 0 },
+        { "{\"maximum\":999999999999999999}", "999999999999999999", 1 },
+        /* 19 digits: past plain integers, the exact comparison decides */
+        { "{\"maximum\":999999999999999999}", "1000000000000000000", 0 },
+        { "{\"maximum\":1000000000000000000}", "999999999999999999", 1 },
+        { "{\"maximum\":9007199254740993}", "9007199254740992", 1 },
+        { "{\"maximum\":9007199254740992}", "9007199254740993", 0 },
+        { "{\"maximum\":2.5}", "2", 1 },
+        { "{\"maximum\":2.5}", "3", 0 },
+        { "{\"minimum\":1,\"maximum\":1}", "1", 1 },
+    };
+    size_t i;
+
+    (void) state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        dvc_schema_t       *s = compile(cases[i].schema);
+        dvc_validate_ctx_t *v = dvc_validate_new(&dvc_alloc_std, s, NULL);
+
+        if (run(v, cases[i].value, strlen(cases[i].value), 0)
+            != (cases[i].valid ? DVC_VALID : DVC_INVALID))
+        {
+            fail_msg("%s against %s: expected %s", cases[i].value,
+                     cases[i].schema, cases[i].valid ? "valid" : "invalid");
+        }
+        dvc_validate_free(v);
+        dvc_schema_free(s);
+    }
+}
+
 /* Members are first tried against the property after the last one
  * matched (forms send them in the schema's order), then hashed: every
  * order, a skipped optional member, names alike in length and head, and
@@ -1160,6 +1211,7 @@ main(void)
         cmocka_unit_test(test_conditional_errors),
         cmocka_unit_test(test_members_of_several_schemas),
         cmocka_unit_test(test_members_in_schema_order),
+        cmocka_unit_test(test_integer_bounds),
         cmocka_unit_test(test_compile_errors),
         cmocka_unit_test(test_key_escapes),
         cmocka_unit_test(test_branching_ref_loop),
