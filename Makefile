@@ -244,7 +244,20 @@ $(BUILD)/bench/validate_bench: bench/validate/validate_bench.c $(CORE_LIB)
 	$(CC) $(CORE_CFLAGS) -o $@ -Wl,--whole-archive -l:libyajl_s.a \
 	    -Wl,--no-whole-archive $< $(CORE_LIB) $(CORE_LIBS)
 
-bench-validate: $(BUILD)/bench/validate_bench
+# the same with yajl N bytes further on (bench/validate/placements.sh)
+$(BUILD)/bench/validate_bench_pad%: bench/validate/validate_bench.c $(CORE_LIB)
+	@mkdir -p $(@D)
+	printf '\t.text\n\t.globl dvc_bench_pad\ndvc_bench_pad:\n\t.fill %d, 1, 0x90\n\t.section .note.GNU-stack,"",@progbits\n' $* >$(@D)/pad$*.s
+	$(CC) $(CORE_CFLAGS) -o $@ $(@D)/pad$*.s -Wl,--whole-archive \
+	    -l:libyajl_s.a -Wl,--no-whole-archive $< $(CORE_LIB) $(CORE_LIBS)
+
+# the ceiling as ../shared/bench/ceilings/yajl.sh builds it (Debian's
+# shared libyajl)
+$(BUILD)/bench/yajl_parse_shared: ../shared/bench/ceilings/yajl_parse.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -Wall -o $@ $< -lyajl
+
+bench-validate: $(BUILD)/bench/validate_bench $(BUILD)/bench/yajl_parse_shared
 	bench/validate/run.sh
 
 # the statistics report over a year of 500,000 dossiers: bench/stats/README.md

@@ -2,9 +2,9 @@
 # The validator against yajl's bare parse (ceiling) and ajv, in one run.
 #   bench/validate/run.sh [SECONDS per mode, default 1]   (from the repo root,
 #   or `make bench-validate`)
-# REPS=5 interleaved rounds (C yajl+ours, then node ajv, per input); the
-# median docs/s and MB/s of each is printed with the ratios ours/ajv and
-# ours/yajl.  PIN=N pins every process to CPU N.  Needs node and the peer's
+# REPS=5 interleaved rounds (C yajl+ours, the shared ceiling program, then
+# node ajv, per input); the median docs/s and MB/s of each is printed with
+# the ratios ours/ajv and ours/yajl.  PIN=N pins every process to CPU N.  Needs node and the peer's
 # node_modules (PEER, default ../shared/bench/peers/node; when it has none,
 # its package-lock is installed with `npm ci` in build/bench/peer-node).
 set -euo pipefail
@@ -15,7 +15,7 @@ slice=$(python3 -c "print(${1:-1} / 5)")
 peer=${PEER:-../shared/bench/peers/node}
 fixtures=${FIXTURES:-../shared/bench/fixtures}
 out=build/bench/validate
-make -s build/bench/validate_bench
+make -s build/bench/validate_bench build/bench/yajl_parse_shared
 if [[ ! -d $peer/node_modules ]]; then
     # ../shared is read-only: install the peer's locked packages in build/
     mkdir -p build/bench/peer-node
@@ -39,6 +39,10 @@ for ((r = 1; r <= reps; r++)); do
         # of load on the shared machine hits both alike
         "${pin[@]}" build/bench/validate_bench "$schema" "$doc" "$slice" 5 \
             | sed "s/^RESULT /RESULT $name /" >>"$log"
+        # the ceiling exactly as ../shared/bench/ceilings/yajl.sh builds it
+        # (Debian's shared libyajl; its second mode, a tree, is not used)
+        "${pin[@]}" build/bench/yajl_parse_shared "$doc" "$secs" \
+            | sed -n "s/^RESULT yajl-events /RESULT $name yajl-so /p" >>"$log"
         "${pin[@]}" node bench/validate/ajv.mjs "$peer" "$schema" "$doc" "$secs" \
             | sed "s/^RESULT /RESULT $name /" >>"$log"
     done
@@ -57,16 +61,18 @@ for line in open(sys.argv[1]):
         elif m[2] == 'ours' and m[1] in last:
             pairs.setdefault(m[1], []).append(last.pop(m[1]) / float(m[4]))
 print('median of %s interleaved rounds (C: 5 alternating yajl/ours slices each)' % sys.argv[2])
-print('%-9s %-5s %9s %12s %9s' % ('input', 'impl', 'bytes', 'docs/s', 'MB/s'))
+print('%-9s %-7s %9s %12s %9s' % ('input', 'impl', 'bytes', 'docs/s', 'MB/s'))
 for inp in ['dossier', 'bulk-1MB']:
     med = {}
-    for impl in ['yajl', 'ours', 'ajv']:
+    for impl in ['yajl', 'yajl-so', 'ours', 'ajv']:
         v = rows[(inp, impl)]
         med[impl] = statistics.median(x[0] for x in v), statistics.median(x[1] for x in v)
-        print('%-9s %-5s %9d %12.1f %9.2f' % (inp, impl, v[0][2], med[impl][0], med[impl][1]))
+        print('%-9s %-7s %9d %12.1f %9.2f' % (inp, impl, v[0][2], med[impl][0], med[impl][1]))
     print('%-9s ours/ajv = %.2f   ours/yajl-ceiling = %.2f (yajl/ours = %.2fx; '
           'median of %d paired slices %.2fx)' % (
         inp, med['ours'][0] / med['ajv'][0], med['ours'][0] / med['yajl'][0],
         med['yajl'][0] / med['ours'][0], len(pairs[inp]),
         statistics.median(pairs[inp])))
+    print('%-9s yajl-so/ours = %.2fx (the shared ceiling program, '
+          'Debian\'s libyajl.so)' % (inp, med['yajl-so'][0] / med['ours'][0]))
 PY
