@@ -353,6 +353,15 @@ test_simple_patterns(void **state)
         "/a/b", "a/b", "0912345678", "0212345678", "000.00.10.H47",
         "000.00.10.h47", "\xe1\xbb\x85", "9f86d081884c7d659a2feaa0c55ad015"
         "a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        /* runs tested eight bytes at a time: a byte outside the class at
+         * each end of a block of eight, and just past a block */
+        "9f86d08g884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        "9f86d081g84c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        "9f86d081884c7d6g9a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a0G",
+        "00108901x345", "0010890123x5", "00108901234x",
+        "Tr\xe1\xba\xa7n Th\xe1\xbb\x8b Thu H\xc6\xb0\xc6\xa1ng",
+        "Tr\xe1\xba\xa7n Th\xe1\xbb\x8b 7hu H\xc6\xb0\xc6\xa1ng",
+        "S\xe1\xbb\x91 12 ng\xc3\xb5 34", "abcdefgh<", "abcdefg{h",
     };
     dvc_regex_scratch_t *sc = dvc_regex_scratch_new(A);
     char                 err[200], wrapped[128];
