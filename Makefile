@@ -34,7 +34,7 @@ CLI         := $(BUILD)/dvc
 
 .PHONY: FORCE all deps module core cli test test-unit test-unit-asan test-conformance test-integration-asan test-asan test-valgrind \
         test-integration test-faults test-faults-asan test-interop demo demo-stop fuzz fuzz-validator fuzz-smoke fuzz-build bench-lookup \
-        bench-submit bench-validate bench-stats bench-strings clean
+        bench-submit bench-validate bench-stats bench-strings bench-events clean
 
 all: $(MODULE) $(CORE_LIB) $(CLI)
 
@@ -271,6 +271,14 @@ bench-stats: $(MODULE) $(CLI) $(BUILD)/bench/seed_stats
 # the worker's CPU on 1-16 MB strings and deep nesting, linear or not: bench/strings/README.md
 bench-strings: $(MODULE) $(CLI)
 	bench/strings/run.sh
+
+# signed back-end events, each checked applied exactly once: bench/events/README.md
+$(BUILD)/bench/event_load: bench/events/event_load.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -O2 -g $(WARN) -o $@ $< -lcrypto
+
+bench-events: $(MODULE) $(CLI) $(BUILD)/bench/event_load
+	bench/events/run.sh
 
 clean:
 	rm -rf $(BUILD)

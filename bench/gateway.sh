@@ -1,5 +1,5 @@
 # A private redis-server and Debian's nginx with our module, for the benchmarks
-# that measure the gateway alone (bench/stats, bench/strings); sourced (bash)
+# that measure the gateway alone (bench/stats, bench/strings, bench/events); sourced (bash)
 # after lib.sh, with NAME (for messages), ROOT, HERE (its nginx.conf.in),
 # RUN, MODULE, REDIS_PORT and DVC_PORT set.  bench/lookup and bench/submit
 # start the peers too and use ../shared/bench/peers/env.sh instead.
@@ -40,18 +40,26 @@ gateway_traps() {
 # pinned to core 0, a fresh signing key, nginx from $HERE/nginx.conf.in
 # (checked with -t first) pinned to core 1; sets R, the nginx prefix
 gateway_start() {
+    redis_start
+    rm -f "$RUN/keys/k1.pem"
+    "$ROOT/build/dvc" keygen --out "$RUN/keys/k1.pem" > /dev/null 2>&1
+    nginx_start
+}
+redis_start() {
     mkdir -p "$RUN/redis" "$RUN/dvc" "$RUN/keys"
     redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --daemonize yes \
         --pidfile "$RUN/redis/redis.pid" --dir "$RUN/redis" --logfile "$RUN/redis/redis.log" \
         --save '' --appendonly no
     wait_port "$REDIS_PORT"
     pin 0 "$(cat "$RUN/redis/redis.pid")"
-
-    rm -f "$RUN/keys/k1.pem"
-    "$ROOT/build/dvc" keygen --out "$RUN/keys/k1.pem" > /dev/null 2>&1
+}
+# nginx_start: nginx with $MODULE (and $EVKEY, the event key, when the
+# configuration names one); nginx_stop: it alone, Redis stays up
+nginx_start() {
     R=$RUN/dvc
     sed -e "s|@MODULE@|$MODULE|; s|@RUN@|$R|g; s|@PORT@|$DVC_PORT|; s|@REDIS_PORT@|$REDIS_PORT|" \
-        -e "s|@ROOT@|$ROOT|g; s|@KEY@|$RUN/keys/k1.pem|" "$HERE/nginx.conf.in" > "$R/nginx.conf"
+        -e "s|@ROOT@|$ROOT|g; s|@KEY@|$RUN/keys/k1.pem|; s|@EVKEY@|${EVKEY:-}|" \
+        "$HERE/nginx.conf.in" > "$R/nginx.conf"
     : > "$R/error.log"
     nginx -p "$R" -c "$R/nginx.conf" -e "$R/error.log" -t -q
     nginx -p "$R" -c "$R/nginx.conf" -e "$R/error.log"
@@ -59,3 +67,4 @@ gateway_start() {
     pin 1 "$(cat "$R/nginx.pid")"
     echo "$NAME: ngx_dvc on http://127.0.0.1:$DVC_PORT (1 worker), redis on $REDIS_PORT"
 }
+nginx_stop() { stop_pidfile "$RUN/dvc/nginx.pid"; }
