@@ -1,10 +1,18 @@
 /*
  * Every change to a dossier after its submission (back-end events, the
- * citizen's withdrawal, supplement and rating) is written by ONE Lua script,
- * sent with EVAL: Redis runs it atomically, so the dossier's fields, its
- * statistics counters and the back-end's inbox entry change together or not
- * at all.  No WATCH: the worker's Redis connection is shared and pipelined,
- * so optimistic locking is done inside the script with the hash's `ver`.
+ * citizen's withdrawal, supplement and rating) is written by ONE Lua script:
+ * Redis runs it atomically, so the dossier's fields, its statistics counters
+ * and the back-end's inbox entry change together or not at all.  No WATCH:
+ * the worker's Redis connection is shared and pipelined, so optimistic
+ * locking is done inside the script with the hash's `ver`.
+ *
+ * It is sent with EVALSHA, by its SHA-1 (computed at configuration time),
+ * not its text (949 bytes today).  When Redis answers NOSCRIPT (restarted, SCRIPT
+ * FLUSH, a promoted replica whose cache is empty) the script did not run, so
+ * the same call goes again once with EVAL and the text, which also puts it
+ * back in Redis's cache.  No other answer is retried: an error of the script
+ * or no answer at all (timeout, lost connection: the outcome is unknown) goes
+ * to the caller as it came.
  *
  * The decisions (which status, which fields, which counters) are made in C
  * before; the script only checks its two guards and applies them:
@@ -27,8 +35,26 @@
  * changes moved `ver` on.
  */
 
+#include <openssl/evp.h>
+
 #include "ngx_http_dvc_module.h"
 #include "ngx_http_dvc_apply.h"
+
+
+/* One call of the script, kept on the request's pool until Redis answers:
+ * the arguments, for the EVAL that may follow a NOSCRIPT. */
+typedef struct {
+    const char                     **argv;
+    size_t                          *lens;
+    ngx_uint_t                       argc;
+    ngx_http_dvc_redis_handler_pt    handler;
+    void                            *data;
+    unsigned                         eval:1;    /* sent with the text */
+} ngx_http_dvc_apply_call_t;
+
+
+static void ngx_http_dvc_apply_reply(ngx_http_request_t *r,
+    redisReply *reply, void *data);
 
 
 static const char  ngx_http_dvc_apply_lua[] =
@@ -61,6 +87,32 @@ static const char  ngx_http_dvc_apply_lua[] =
     "  redis.call('XADD', KEYS[2 + ni], '*', unpack(x))\n"
     "end\n"
     "return {'ok', nv}\n";
+
+
+/* The script's SHA-1 in lowercase hex, as EVALSHA takes it; set at
+ * configuration time (the same in every cycle: the text is constant). */
+static u_char  ngx_http_dvc_apply_sha1[40];
+
+
+ngx_int_t
+ngx_http_dvc_apply_prepare(ngx_conf_t *cf)
+{
+    u_char        md[EVP_MAX_MD_SIZE];
+    unsigned int  n;
+
+    if (EVP_Digest(ngx_http_dvc_apply_lua, sizeof(ngx_http_dvc_apply_lua) - 1,
+                   md, &n, EVP_sha1(), NULL) != 1
+        || n != sizeof(ngx_http_dvc_apply_sha1) / 2)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "dvc: SHA-1 of the apply script failed");
+        return NGX_ERROR;
+    }
+
+    ngx_hex_dump(ngx_http_dvc_apply_sha1, md, n);
+
+    return NGX_OK;
+}
 
 
 ngx_int_t
@@ -219,6 +271,7 @@ ngx_http_dvc_apply_send(ngx_http_request_t *r, ngx_http_dvc_apply_t *a,
     ngx_str_t                  *s;
     ngx_http_dvc_apply_incr_t  *in;
     ngx_http_dvc_redis_cmd_t    cmd;
+    ngx_http_dvc_apply_call_t  *call;
 
     nkeys = 1 + a->incr.nelts + (a->xadd.nelts ? 1 : 0);
     n = 3 + nkeys + 7 + 2 * a->set.nelts + a->del.nelts + 2 * a->incr.nelts
@@ -227,8 +280,9 @@ ngx_http_dvc_apply_send(ngx_http_request_t *r, ngx_http_dvc_apply_t *a,
     argv = ngx_palloc(r->pool, n * sizeof(char *));
     lens = ngx_palloc(r->pool, n * sizeof(size_t));
     p = ngx_pnalloc(r->pool, 6 * (NGX_INT64_LEN + 1));
+    call = ngx_palloc(r->pool, sizeof(ngx_http_dvc_apply_call_t));
 
-    if (argv == NULL || lens == NULL || p == NULL) {
+    if (argv == NULL || lens == NULL || p == NULL || call == NULL) {
         return NGX_ERROR;
     }
 
@@ -238,8 +292,8 @@ ngx_http_dvc_apply_send(ngx_http_request_t *r, ngx_http_dvc_apply_t *a,
     p += NGX_INT64_LEN + 1
 
     argc = 0;
-    dvc_arg("EVAL", 4);
-    dvc_arg(ngx_http_dvc_apply_lua, sizeof(ngx_http_dvc_apply_lua) - 1);
+    dvc_arg("EVALSHA", 7);
+    dvc_arg(ngx_http_dvc_apply_sha1, sizeof(ngx_http_dvc_apply_sha1));
     dvc_num(nkeys);
 
     dvc_arg(a->key.data, a->key.len);
@@ -288,11 +342,71 @@ ngx_http_dvc_apply_send(ngx_http_request_t *r, ngx_http_dvc_apply_t *a,
 #undef dvc_arg
 #undef dvc_num
 
+    call->argv = argv;
+    call->lens = lens;
+    call->argc = argc;
+    call->handler = handler;
+    call->data = data;
+    call->eval = 0;
+
     cmd.argc = argc;
     cmd.argv = argv;
     cmd.argvlen = lens;
 
-    return ngx_http_dvc_redis_send(r, &cmd, 1, handler, data);
+    return ngx_http_dvc_redis_send(r, &cmd, 1, ngx_http_dvc_apply_reply, call);
+}
+
+
+/*
+ * Redis's answer to EVALSHA.  NOSCRIPT is the one error that says the script
+ * did not run (nothing was applied), so sending the same call with the text
+ * cannot apply anything twice; it goes once.  Everything else, NULL (no
+ * answer: outcome unknown) included, is the caller's.
+ */
+static void
+ngx_http_dvc_apply_reply(ngx_http_request_t *r, redisReply *reply,
+    void *data)
+{
+    ngx_http_dvc_apply_call_t *call = data;
+
+    ngx_int_t                 rc;
+    ngx_http_dvc_redis_cmd_t  cmd;
+
+    if (reply == NULL || reply->type != REDIS_REPLY_ERROR || call->eval
+        || reply->len < 8 || ngx_strncmp(reply->str, "NOSCRIPT", 8) != 0)
+    {
+        call->handler(r, reply, call->data);
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
+                  "dvc: redis does not know the apply script (restarted, "
+                  "flushed or failed over): sending its text");
+
+    call->eval = 1;
+    call->argv[0] = "EVAL";
+    call->lens[0] = 4;
+    call->argv[1] = ngx_http_dvc_apply_lua;
+    call->lens[1] = sizeof(ngx_http_dvc_apply_lua) - 1;
+
+    cmd.argc = call->argc;
+    cmd.argv = call->argv;
+    cmd.argvlen = call->lens;
+
+    rc = ngx_http_dvc_redis_send(r, &cmd, 1, ngx_http_dvc_apply_reply, call);
+
+    if (rc == NGX_OK) {
+        /* the EVAL holds the request now; this answer's hold goes */
+        ngx_http_dvc_finalize(r, NGX_DONE);
+        return;
+    }
+
+    /* Redis went meanwhile: nothing was applied, and the caller answers
+     * NOSCRIPT as the failure it is (503) */
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "dvc: the apply script's text could not be sent to redis");
+
+    call->handler(r, reply, call->data);
 }
 
 

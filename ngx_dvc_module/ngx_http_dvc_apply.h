@@ -49,6 +49,8 @@ typedef enum {
     NGX_HTTP_DVC_APPLY_FAILED        /* Redis error or no reply */
 } ngx_http_dvc_apply_result_e;
 
+/* at configuration time: the script's SHA-1 for EVALSHA */
+ngx_int_t ngx_http_dvc_apply_prepare(ngx_conf_t *cf);
 ngx_int_t ngx_http_dvc_apply_init(ngx_pool_t *pool, ngx_http_dvc_apply_t *a,
     ngx_str_t *key, int64_t ver);
 void ngx_http_dvc_apply_once(ngx_http_dvc_apply_t *a, ngx_str_t *field,

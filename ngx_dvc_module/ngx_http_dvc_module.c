@@ -6,6 +6,7 @@
 
 #include "ngx_http_dvc_module.h"
 #include "ngx_http_dvc_stats.h"
+#include "ngx_http_dvc_apply.h"
 #include "dvc_lifecycle.h"
 
 
@@ -424,6 +425,10 @@ ngx_http_dvc_init_main_conf(ngx_conf_t *cf, void *conf)
         if (dmcf->redis == NULL) {
             return NGX_CONF_ERROR;
         }
+    }
+
+    if (ngx_http_dvc_apply_prepare(cf) != NGX_OK) {
+        return NGX_CONF_ERROR;
     }
 
     /* submissions are answered with signed proof and, on acceptance, an

@@ -565,3 +565,70 @@ isnt($J->decode($r->{body})->{applied_at}, $at, "applied_at is the gateway's clo
 $r = main::send_event($code, main::event_json(id => "t2", type => "process", at => main::vn_time($sub + 1)));
 is($r->{status}, 422);
 like($r->{body}, qr/"field":"at"/);
+
+=== TEST 19: the script goes by its SHA-1 (EVALSHA); after SCRIPT FLUSH (redis-cli) the next event applies exactly once, with the text (EVAL)
+--- post_init
+my $cli = "redis-cli -p " . redis_port();
+my ($code) = main::submit();
+# a cache as after a restart, and counts from zero
+is(`$cli SCRIPT FLUSH`, "OK\n", "redis-cli SCRIPT FLUSH");
+redis_cmd('CONFIG', 'RESETSTAT');
+sub calls {
+    my %c;
+    for (split /\r\n/, redis_cmd('INFO', 'commandstats')) {
+        $c{$1} = { calls => $2, failed => $3 } if /^cmdstat_(evalsha|eval):calls=(\d+),.*failed_calls=(\d+)/;
+    }
+    return sprintf "evalsha %d (%d NOSCRIPT), eval %d", $c{evalsha}{calls} // 0,
+        $c{evalsha}{failed} // 0, $c{eval}{calls} // 0;
+}
+my $r = main::send_event($code, main::event_json(id => "sha1", type => "accept"));
+is($r->{status}, 200, "accept, the cache empty: 200") or diag($r->{body});
+is(calls(), "evalsha 1 (1 NOSCRIPT), eval 1", "EVALSHA refused with NOSCRIPT, then EVAL once");
+like(redis_cmd('INFO', 'memory'), qr/number_of_cached_scripts:1\r/, "the EVAL put the script back in the cache");
+$r = main::send_event($code, main::event_json(id => "sha2", type => "process"));
+is($r->{status}, 200, "process: 200") or diag($r->{body});
+is(calls(), "evalsha 2 (1 NOSCRIPT), eval 1", "then EVALSHA alone: Redis knows the script by the SHA-1 the gateway computed");
+# flushed between two events
+is(`$cli SCRIPT FLUSH`, "OK\n", "SCRIPT FLUSH again");
+my $resolve = main::event_json(id => "sha3", type => "resolve", note => "Trả kết quả qua dịch vụ bưu chính công ích");
+$r = main::send_event($code, $resolve);
+is($r->{status}, 200, "resolve after the flush: 200") or diag($r->{body});
+is(calls(), "evalsha 3 (2 NOSCRIPT), eval 2", "NOSCRIPT, EVAL once more");
+my $h = { @{ redis_cmd('HGETALL', "dvc:d:$code") } };
+is($h->{status}, 9, "resolved");
+is($h->{ver}, 3, "ver: three changes, each applied once");
+is(join(",", $h->{history} =~ /"event":"(sha\d)"/g), "sha1,sha2,sha3", "one history entry per event");
+my $today = POSIX::strftime("%Y%m%d", gmtime(time + 7 * 3600));
+my $closed = redis_cmd('HGET', "dvc:st:all:closed", $today);
+# a retry of the resolve: the gateway's read finds it applied and answers
+# the stored answer without calling the script
+my $again = main::send_event($code, $resolve);
+is($again->{status}, 200, "the resolve sent again: 200");
+is($again->{body}, $r->{body}, "the first answer byte for byte");
+is(calls(), "evalsha 3 (2 NOSCRIPT), eval 2", "no script call for a replay");
+is_deeply({ @{ redis_cmd('HGETALL', "dvc:d:$code") } }, $h, "the dossier untouched");
+is(redis_cmd('HGET', "dvc:st:all:closed", $today), $closed, "the counters untouched");
+my @said = block_error_log() =~ /\[notice\].*redis does not know the apply script/g;
+is(scalar @said, 2, "each NOSCRIPT said once in the log, at notice");
+
+=== TEST 20: no error but NOSCRIPT is retried: Redis full (OOM) is 503, one EVALSHA, no EVAL, nothing applied; the retry then applies once
+--- post_init
+my ($code) = main::submit();
+is(main::send_event($code, main::event_json(id => "oom1", type => "accept"))->{status}, 200, "accept: the script is in the cache");
+my $before = { @{ redis_cmd('HGETALL', "dvc:d:$code") } };
+redis_cmd('CONFIG', 'RESETSTAT');
+redis_cmd('CONFIG', 'SET', 'maxmemory', '1');
+my $body = main::event_json(id => "oom2", type => "process");
+my $r = main::send_event($code, $body);
+redis_cmd('CONFIG', 'SET', 'maxmemory', '0');
+is($r->{status}, 503, "Redis full: 503") or diag($r->{body});
+like($r->{body}, qr/^\{"error":"unavailable",/);
+my $cs = redis_cmd('INFO', 'commandstats');
+like($cs, qr/^cmdstat_evalsha:calls=1,/m, "one EVALSHA");
+unlike($cs, qr/^cmdstat_eval:/m, "no EVAL after it");
+is_deeply({ @{ redis_cmd('HGETALL', "dvc:d:$code") } }, $before, "nothing applied");
+like(block_error_log(), qr/event "oom2" on "\Q$code\E" not applied: OOM/, "the OOM logged");
+unlike(block_error_log(), qr/does not know the apply script/, "not taken for a NOSCRIPT");
+my $again = main::send_event($code, $body);
+is($again->{status}, 200, "the same event again: 200") or diag($again->{body});
+is(join(",", redis_cmd('HGET', "dvc:d:$code", 'history') =~ /"event":"(oom\d)"/g), "oom1,oom2", "applied once");
