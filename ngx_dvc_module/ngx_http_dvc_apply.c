@@ -7,10 +7,10 @@
  * locking is done inside the script with the hash's `ver`.
  *
  * It is sent with EVALSHA, by its SHA-1 (computed at configuration time),
- * not its text (949 bytes today).  When Redis answers NOSCRIPT (restarted, SCRIPT
- * FLUSH, a promoted replica whose cache is empty) the script did not run, so
- * the same call goes again once with EVAL and the text, which also puts it
- * back in Redis's cache.  No other answer is retried: an error of the script
+ * not its text (949 bytes today).  When Redis answers NOSCRIPT (restarted,
+ * SCRIPT FLUSH, a promoted replica whose cache is empty) the script did not
+ * run, so the same call goes again once with EVAL and the text, which also
+ * puts it back in Redis's cache.  No other answer is retried: an error of the script
  * or no answer at all (timeout, lost connection: the outcome is unknown) goes
  * to the caller as it came.
  *
