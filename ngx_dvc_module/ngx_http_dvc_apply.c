@@ -10,9 +10,9 @@
  * not its text (949 bytes today).  When Redis answers NOSCRIPT (restarted,
  * SCRIPT FLUSH, a promoted replica whose cache is empty) the script did not
  * run, so the same call goes again once with EVAL and the text, which also
- * puts it back in Redis's cache.  No other answer is retried: an error of the script
- * or no answer at all (timeout, lost connection: the outcome is unknown) goes
- * to the caller as it came.
+ * puts it back in Redis's cache.  No other answer is retried: an error of
+ * the script or no answer at all (timeout, lost connection: the outcome is
+ * unknown) goes to the caller as it came.
  *
  * The decisions (which status, which fields, which counters) are made in C
  * before; the script only checks its two guards and applies them:
