@@ -281,8 +281,9 @@ class RedisServer:
 
 class Nginx:
     def __init__(self, root, redis_port, workers=2,
-                 redis_timeout_ms=REDIS_TIMEOUT_MS):
+                 redis_timeout_ms=REDIS_TIMEOUT_MS, event_key=None):
         self.root = root
+        self.event_key = event_key      # dvc_event_key's file, or None
         self.port = free_port()
         self.redis_port = redis_port
         self.workers = workers
@@ -322,7 +323,7 @@ http {
     dvc_schemas %(repo)s/schemas;
     dvc_calendar %(repo)s/calendar/vn-2025-2027.cal;
     dvc_signing_key %(key)s;
-    server {
+%(event_key)s    server {
         listen 127.0.0.1:%(port)d;
         location /dvc/ { dvc_api; }
     }
@@ -330,6 +331,8 @@ http {
 """ % dict(user=user, workers=self.workers, root=self.root, module=MODULE,
            tmp=tmp, redis_port=self.redis_port,
            timeout=self.redis_timeout_ms, repo=REPO, key=self.key,
+           event_key=("    dvc_event_key %s name=faults;\n" % self.event_key
+                      if self.event_key else ""),
            port=self.port))
 
     def start(self):
@@ -429,8 +432,10 @@ class Gateway:
     """One scenario's servers: ROOT = build/faults/NAME (kept when a check
     failed or FAULTS_KEEP=1)."""
 
-    def __init__(self, name, tap, workers=2, proxy=False, redis_up=True):
+    def __init__(self, name, tap, workers=2, proxy=False, redis_up=True,
+                 events=False):
         self.tap = tap
+        self.events = events    # a dvc_event_key: self.event_secret
         self.redis_up = redis_up
         self.use_proxy = proxy
         self.proxy = None
@@ -450,7 +455,15 @@ class Gateway:
         if self.use_proxy:
             self.proxy = RedisProxy(self.redis.port)
             port = self.proxy.port
-        self.nginx = Nginx(self.root, port, self.workers)
+        key = None
+        if self.events:
+            # as docs/events.md makes one: 64 hex characters, mode 0600
+            key = os.path.join(self.root, "event.key")
+            self.event_secret = os.urandom(32).hex().encode()
+            fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.write(fd, self.event_secret + b"\n")
+            os.close(fd)
+        self.nginx = Nginx(self.root, port, self.workers, event_key=key)
         self.nginx.start()
         return self
 
@@ -785,6 +798,51 @@ def lookup(port, code, token, timeout=5.0):
         return parsed[0], json.loads(parsed[2])
     except ValueError:
         return parsed[0], None
+
+
+def send_event(port, secret, code, body, timeout=5.0):
+    """One signed POST /dvc/v1/dossiers/CODE/events (docs/events.md), signed
+    now: the answer as submit() records it."""
+    import hmac
+    from load import parse_response
+    target = "/dvc/v1/dossiers/%s/events" % code
+    ts = str(int(time.time()))
+    sig = hmac.new(secret, ("%s\nPOST\n%s\n" % (ts, target)).encode() + body,
+                   hashlib.sha256).hexdigest()
+    req = ("POST %s HTTP/1.1\r\nHost: localhost\r\n"
+           "Content-Type: application/json\r\nConnection: close\r\n"
+           "X-DVC-Timestamp: %s\r\nX-DVC-Signature: v1=%s\r\n"
+           "Content-Length: %d\r\n\r\n" % (target, ts, sig, len(body))
+           ).encode() + body
+    t0 = time.monotonic()
+    rec = {"status": None, "err": None, "t0": time.time()}
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout) as c:
+            c.settimeout(timeout)
+            c.sendall(req)
+            raw = b""
+            while True:
+                chunk = c.recv(65536)
+                if not chunk:
+                    break
+                raw += chunk
+        parsed = parse_response(raw)
+        if parsed is None:
+            rec["err"] = "no answer"
+        else:
+            rec["status"], headers, rec["body"], rec["extra"] = parsed
+            rec["retry_after"] = headers.get("retry-after", [None])[0]
+            try:
+                rec["error"] = json.loads(rec["body"]).get("error")
+            except ValueError:
+                rec["error"] = "not JSON"
+    except socket.timeout:
+        rec["err"] = "timeout"
+    except OSError as e:
+        rec["err"] = str(e)
+    rec["t1"] = time.time()
+    rec["lat"] = time.monotonic() - t0
+    return rec
 
 
 def example(name, vary=None):
