@@ -264,7 +264,7 @@ ngx_http_dvc_apply_send(ngx_http_request_t *r, ngx_http_dvc_apply_t *a,
     ngx_http_dvc_redis_handler_pt handler, void *data)
 {
     u_char                     *p;
-    size_t                     *lens;
+    size_t                      len, *lens;
     ngx_uint_t                  i, n, argc, nkeys;
     const char                **argv;
     ngx_keyval_t               *kv;
@@ -341,6 +341,24 @@ ngx_http_dvc_apply_send(ngx_http_request_t *r, ngx_http_dvc_apply_t *a,
 
 #undef dvc_arg
 #undef dvc_num
+
+    /* the EVAL that may follow a NOSCRIPT is sent from the reply's handler,
+     * after the callers' values are gone (some point into an earlier Redis
+     * reply, freed by then): it gets copies, made now */
+    for (i = 2, len = 0; i < argc; i++) {
+        len += lens[i];
+    }
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (i = 2; i < argc; i++) {
+        ngx_memcpy(p, argv[i], lens[i]);
+        argv[i] = (const char *) p;
+        p += lens[i];
+    }
 
     call->argv = argv;
     call->lens = lens;

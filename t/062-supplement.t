@@ -362,3 +362,33 @@ the dossier changed meanwhile, deciding again
 sent again: the first answer repeated, nothing applied
 --- no_error_log
 [error]
+
+=== TEST 10: Redis lost the script (SCRIPT FLUSH through redis-cli): the supplement goes again with the script's text and its inbox entry is whole
+--- request
+GET /dvc/v1/keys
+--- post_init
+my $d = main::in_supplement();
+my $code = $d->{code};
+my $body = main::corrected();
+my $cli = "redis-cli -p " . redis_port();
+is(`$cli SCRIPT FLUSH`, "OK\n", "redis-cli SCRIPT FLUSH");
+redis_cmd('CONFIG', 'RESETSTAT');
+my $r = citizen_post($code, "supplement", $d->{lookup_token}, $body);
+is($r->{status}, 200, "200");
+my $cs = redis_cmd('INFO', 'commandstats');
+like($cs, qr/^cmdstat_evalsha:calls=1,.*failed_calls=1\r?$/m, "EVALSHA: NOSCRIPT");
+like($cs, qr/^cmdstat_eval:calls=1,/m, "then EVAL once");
+# the EVAL leaves after the values the gateway read from Redis were freed:
+# what reaches the back-end must still be the dossier's own
+my @s = inbox("supplement");
+is(scalar @s, 1, "one supplement entry in dvc:inbox");
+is($s[0]{code}, $code, "it names the dossier");
+is($s[0]{procedure}, "1.001612", "and its procedure");
+is($s[0]{body}, $body, "it carries the corrected body byte for byte");
+my $h = dossier($code);
+is($h->{status}, 1, "status 1 stored");
+is($h->{body_sha256}, sha256_hex($body), "the corrected body's SHA-256");
+is($h->{ver}, 1, "applied once");
+like(block_error_log(), qr/\[notice\].*redis does not know the apply script/, "the NOSCRIPT said in the log");
+--- no_error_log
+[error]
