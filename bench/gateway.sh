@@ -56,15 +56,19 @@ redis_start() {
 # nginx_start: nginx with $MODULE (and $EVKEY, the event key, when the
 # configuration names one); nginx_stop: it alone, Redis stays up
 nginx_start() {
+    nginx_conf
+    nginx -p "$R" -c "$R/nginx.conf" -e "$R/error.log"
+    wait_port "$DVC_PORT"
+    pin 1 "$(cat "$R/nginx.pid")"
+    echo "$NAME: ngx_dvc on http://127.0.0.1:$DVC_PORT (1 worker), redis on $REDIS_PORT"
+}
+# nginx_conf: $R/nginx.conf from $HERE/nginx.conf.in, checked with -t
+nginx_conf() {
     R=$RUN/dvc
     sed -e "s|@MODULE@|$MODULE|; s|@RUN@|$R|g; s|@PORT@|$DVC_PORT|; s|@REDIS_PORT@|$REDIS_PORT|" \
         -e "s|@ROOT@|$ROOT|g; s|@KEY@|$RUN/keys/k1.pem|; s|@EVKEY@|${EVKEY:-}|" \
         "$HERE/nginx.conf.in" > "$R/nginx.conf"
     : > "$R/error.log"
     nginx -p "$R" -c "$R/nginx.conf" -e "$R/error.log" -t -q
-    nginx -p "$R" -c "$R/nginx.conf" -e "$R/error.log"
-    wait_port "$DVC_PORT"
-    pin 1 "$(cat "$R/nginx.pid")"
-    echo "$NAME: ngx_dvc on http://127.0.0.1:$DVC_PORT (1 worker), redis on $REDIS_PORT"
 }
 nginx_stop() { stop_pidfile "$RUN/dvc/nginx.pid"; }

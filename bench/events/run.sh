@@ -63,6 +63,7 @@ per_event() { awk -v t="$1" -v hz="$HZ" -v n="$2" 'BEGIN { printf "%.0f", t / hz
 info() { rcli info "$1" | tr -d '\r'; }
 stat_of() { sed -n "s/^$1:\(.*\)$/\1/p"; }
 calls_of() { sed -n "s/^cmdstat_$1:calls=\([0-9]*\),.*/\1/p" | grep . || echo 0; }
+usec_of() { sed -n "s/^cmdstat_$1:calls=[0-9]*,usec=\([0-9]*\),.*/\1/p" | grep . || echo 0; }
 # the dossier of procedure 1.001612 (accepted by the desk by hand: status 1)
 BODY=$ROOT/examples/dossiers/1.001612.json
 TODAY=$(TZ=Asia/Ho_Chi_Minh date +%F)
@@ -93,8 +94,9 @@ measure() {
     python3 "$HERE/check.py" "$out.codes" "$out.events" "$out.hmget" "$out.stats.json" \
         "$(rcli xlen dvc:inbox)" > "$out.check" || { cat "$out.check" >&2; exit 1; }
 
-    printf '%-8s %-3s %s nginx_cpu_us=%s redis_cpu_us=%s redis_in_B=%s redis_out_B=%s eval=%s evalsha=%s %s\n' \
+    printf '%-8s %-3s %s nginx_cpu_us=%s redis_cpu_us=%s script_us=%s redis_in_B=%s redis_out_B=%s eval=%s evalsha=%s %s\n' \
         "$label" "$rep" "$line" "$(per_event $((n1 - n0)) "$ok")" "$(per_event $((r1 - r0)) "$ok")" \
+        "$(awk -v u=$(( $(usec_of eval <<< "$cs") + $(usec_of evalsha <<< "$cs") )) -v n="$ok" 'BEGIN { printf "%.2f", u / n }')" \
         "$(( $(stat_of total_net_input_bytes <<< "$st") / ok ))" \
         "$(( $(stat_of total_net_output_bytes <<< "$st") / ok ))" \
         "$(calls_of eval <<< "$cs")" "$(calls_of evalsha <<< "$cs")" \
@@ -120,7 +122,7 @@ python3 - "$RES/results.txt" $(for m in $MODULES; do echo "${m%%=*}"; done) << '
 import re, statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]
 labels = sys.argv[2:]
-keys = ["eps", "p50_us", "p99_us", "nginx_cpu_us", "redis_cpu_us", "redis_in_B", "redis_out_B"]
+keys = ["eps", "p50_us", "p99_us", "nginx_cpu_us", "redis_cpu_us", "script_us", "redis_in_B", "redis_out_B"]
 def val(r, k): return float(next(x.split("=")[1] for x in r if x.startswith(k + "=")))
 med = {}
 print("median over %d rounds" % (len(rows) // len(labels)))
@@ -128,7 +130,7 @@ print("%-8s " % "build" + " ".join("%13s" % k for k in keys))
 for lab in labels:
     rs = [r for r in rows if r[0] == lab]
     med[lab] = {k: statistics.median(val(r, k) for r in rs) for k in keys}
-    print("%-8s " % lab + " ".join("%13.0f" % med[lab][k] for k in keys))
+    print("%-8s " % lab + " ".join("%13.2f" % med[lab][k] if k == "script_us" else "%13.0f" % med[lab][k] for k in keys))
 if len(labels) == 2:
     a, b = labels
     print("%-8s " % (b + "/" + a) + " ".join("%13.3f" % (med[b][k] / med[a][k] if med[a][k] else 0) for k in keys))
