@@ -85,6 +85,14 @@ with Gateway("60-citizen-lost-answer", tap, workers=1, proxy=True) as gw:
     port = gw.nginx.port
     corrected = example("1.001612", vary="supplement-60")
 
+    # the gateway sends the script by its SHA-1 (EVALSHA); a fresh Redis
+    # answers the first call NOSCRIPT and gets the text after it (EVAL): one
+    # change first, a withdrawal, so that the calls the relay acts on below
+    # are the ones that run
+    code, token = new_dossier(gw, "60-0", 1)
+    st, _ = act(port, code, "withdrawal", token, b"{}")
+    tap.is_(st, 200, "a withdrawal first: Redis has the script")
+
     # 1. a supplement: the script runs, its reply is swallowed on the way
     # back ("receipt_facts" is only in a supplement's write)
     code, token = new_dossier(gw, "60-1", 5)
