@@ -770,10 +770,11 @@ ensure_handle(dvc_dossier_scan_t *s)
 int
 dvc_dossier_scan_feed(dvc_dossier_scan_t *s, const void *buf, size_t len)
 {
-    yajl_status  st;
-    size_t       used, n, at = 0, esc_at = 0;
-    uintptr_t    p, b;
-    int          bad_utf8, bad_escape;
+    yajl_status      st;
+    size_t           used, n, at = 0, esc_at = 0;
+    uintptr_t        p, b;
+    dvc_utf8_span_t  span;
+    int              bad_utf8, bad_escape;
 
     if (s->failed) {
         return -1;
@@ -795,7 +796,8 @@ dvc_dossier_scan_feed(dvc_dossier_scan_t *s, const void *buf, size_t len)
      * over and gives the exact offset even of a sequence cut by a buffer's
      * end.  Bytes >= 0x80 outside strings are an error either way: invalid
      * UTF-8 here, yajl's lexical error if they are valid UTF-8. */
-    bad_utf8 = dvc_utf8_stream_feed(&s->u8, buf, len, s->base, &at) != 0;
+    bad_utf8 = dvc_utf8_stream_feed(&s->u8, buf, len, s->base, &span) != 0;
+    at = span.at;
     bad_escape = check_escapes(s, buf, len, &esc_at);
     if (bad_escape && (!bad_utf8 || esc_at < at)) {
         bad_utf8 = 0;

@@ -95,7 +95,7 @@ struct dvc_validate_ctx {
     int                    finished;
     int                    capped;
     int                    valid;
-    size_t                 fed;         /* bytes before the current buffer */
+    size_t                 fed;         /* bytes yajl read before this parse */
     int                    in_parse;    /* inside yajl_parse: add its offset */
     dvc_utf8_stream_t      u8;          /* UTF-8 of the raw bytes (feed) */
     int                    got_value;

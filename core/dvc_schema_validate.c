@@ -1839,12 +1839,45 @@ trailing_garbage(dvc_validate_ctx_t *v, const void *buf, size_t len)
     return 1;
 }
 
+/* yajl reads the n bytes at p, the document's from offset v->fed on: 0, or
+ * the fatal status it stopped at (v->fed then says where). */
+static int
+parse_bytes(dvc_validate_ctx_t *v, const unsigned char *p, size_t n)
+{
+    yajl_status st;
+
+    if (n == 0 || v->capped) {
+        return 0;
+    }
+    v->in_parse = 1;
+    st = yajl_parse(v->h, p, n);
+    v->in_parse = 0;
+    if (v->value_done && !v->capped
+        && (v->status == 0 || v->status == DVC_ERR_SYNTAX)
+        && trailing_garbage(v, p, n))
+    {
+        return v->status;
+    }
+    if (st == yajl_status_error) {
+        v->status = parse_failed(v, p, n);
+    }
+    if (v->status) {
+        v->fed += yajl_get_bytes_consumed(v->h);
+        dvc_err_fatal(v, v->status);
+        dvc_err_finish(v);
+        return v->status;
+    }
+    v->fed += n;
+    return 0;
+}
+
 int
 dvc_validate_feed(dvc_validate_ctx_t *v, const void *buf, size_t len)
 {
-    yajl_status st;
-    size_t      n, at = 0;
-    int         bad_utf8;
+    const unsigned char *b = buf;
+    size_t               base;
+    dvc_utf8_span_t      u;
+    int                  bad_utf8;
 
     if (v->finished) {
         return v->status ? v->status : DVC_ERR_STATE;
@@ -1855,8 +1888,11 @@ dvc_validate_feed(dvc_validate_ctx_t *v, const void *buf, size_t len)
     if (v->capped) {
         return DVC_INVALID;
     }
-    if (len > v->lim.max_total_size - v->fed
-        || v->fed > v->lim.max_total_size)
+    /* buf's offset: yajl has read all before it but a UTF-8 sequence the
+     * last buffer's end cut */
+    base = v->fed + v->u8.have;
+    if (len > v->lim.max_total_size - base
+        || base > v->lim.max_total_size)
     {
         v->status = DVC_ERR_SIZE;
         dvc_err_fatal(v, v->status);
@@ -1864,46 +1900,33 @@ dvc_validate_feed(dvc_validate_ctx_t *v, const void *buf, size_t len)
         return v->status;
     }
     /*
-     * UTF-8 first, over the raw bytes: yajl then reads only those before
-     * the first invalid sequence, so whatever comes first in the document
-     * is reported (a syntax error, a limit, or json_utf8 at that
-     * sequence's first byte, which may lie in an earlier buffer when the
-     * sequence was cut by its end).  yajl never hands a callback a string
-     * with invalid UTF-8.  Bytes >= 0x80 outside strings are errors either
-     * way: json_utf8 if they are not UTF-8, yajl's syntax error if they are.
+     * UTF-8 first, over the raw bytes, strictly: yajl reads only whole
+     * valid sequences, those before the first invalid one, so whatever
+     * comes first in the document is reported (a syntax error, a limit, or
+     * json_utf8 at that sequence's first byte, which may lie in an earlier
+     * buffer when its end cut the sequence), and no callback ever sees a
+     * string with invalid UTF-8.  A sequence cut by buf's end waits for the
+     * next buffer, so yajl never sees part of one and the verdict does not
+     * depend on where the body is cut.  Bytes >= 0x80 outside strings are
+     * errors either way: json_utf8 if they are not UTF-8, yajl's json_syntax
+     * if they are.
      */
-    bad_utf8 = dvc_utf8_stream_feed(&v->u8, buf, len, v->fed, &at) != 0;
-    n = !bad_utf8 ? len : at > v->fed ? at - v->fed : 0;
-
+    bad_utf8 = dvc_utf8_stream_feed(&v->u8, b, len, base, &u) != 0;
     v->parser_clean = 0;
-    v->in_parse = 1;
-    st = n > 0 ? yajl_parse(v->h, buf, n) : yajl_status_ok;
-    v->in_parse = 0;
-    if (v->value_done && !v->capped
-        && (v->status == 0 || v->status == DVC_ERR_SYNTAX)
-        && trailing_garbage(v, buf, n))
+    if (parse_bytes(v, v->u8.joined, u.joined) != 0
+        || parse_bytes(v, b + u.from, u.to - u.from) != 0)
     {
         return v->status;
     }
-    if (st == yajl_status_error) {
-        v->status = parse_failed(v, buf, n);
-    }
-    if (v->status) {
-        v->fed += yajl_get_bytes_consumed(v->h);
-        dvc_err_fatal(v, v->status);
-        dvc_err_finish(v);
-        return v->status;
-    }
-    if (bad_utf8 && !v->capped) {
-        v->status = DVC_ERR_UTF8;
-        v->fed = at;
-        dvc_err_fatal(v, v->status);
-        dvc_err_finish(v);
-        return v->status;
-    }
-    v->fed += len;
     if (v->capped) {
         return DVC_INVALID;
+    }
+    if (bad_utf8) {
+        v->status = DVC_ERR_UTF8;
+        v->fed = u.at;
+        dvc_err_fatal(v, v->status);
+        dvc_err_finish(v);
+        return v->status;
     }
     return DVC_VALID;
 }

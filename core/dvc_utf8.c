@@ -247,11 +247,15 @@ dvc_utf8_stream_reset(dvc_utf8_stream_t *u)
 
 int
 dvc_utf8_stream_feed(dvc_utf8_stream_t *u, const unsigned char *p,
-    size_t len, size_t base, size_t *at)
+    size_t len, size_t base, dvc_utf8_span_t *span)
 {
     size_t  i = 0, take, off;
     int     n, cut;
 
+    span->joined = 0;
+    span->from = 0;
+    span->to = 0;
+    span->at = 0;
     if (u->have) {
         /* the sequence the last buffer cut: its rest starts this one */
         take = sizeof(u->part) - u->have;
@@ -259,7 +263,7 @@ dvc_utf8_stream_feed(dvc_utf8_stream_t *u, const unsigned char *p,
         memcpy(u->part + u->have, p, take);
         n = seq_check(u->part, u->have + take);
         if (n == 0) {
-            *at = u->lead;
+            span->at = u->lead;
             return -1;
         }
         if (n < 0) {
@@ -267,20 +271,25 @@ dvc_utf8_stream_feed(dvc_utf8_stream_t *u, const unsigned char *p,
             u->have += (unsigned char) take;
             return 0;
         }
+        memcpy(u->joined, u->part, (size_t) n);
+        span->joined = (size_t) n;
         i = (size_t) n - u->have;
         u->have = 0;
     }
+    span->from = i;
     off = i + utf8_scan(p + i, len - i, &cut);
+    span->to = off;
     if (off == len) {
         return 0;
     }
     if (cut) {
+        /* held back until the next buffer completes it */
         u->lead = base + off;
         u->have = (unsigned char) (len - off);
         memcpy(u->part, p + off, len - off);
         return 0;
     }
-    *at = base + off;
+    span->at = base + off;
     return -1;
 }
 

@@ -19,21 +19,33 @@ size_t dvc_utf8_count(const unsigned char *s, size_t len);
 
 /*
  * The same check over a byte stream that arrives in buffers (a request
- * body): a sequence cut by a buffer's end is judged when the rest comes.
- * Zeroed (or dvc_utf8_stream_reset) before the stream's first byte.
+ * body), for a parser that must read only valid UTF-8: a sequence cut by a
+ * buffer's end is held back, and judged (then handed over) when the rest
+ * comes.  Zeroed (or dvc_utf8_stream_reset) before the stream's first byte.
  */
 typedef struct {
-    size_t         lead;      /* stream offset of the cut sequence */
-    unsigned char  part[4];   /* its bytes so far */
-    unsigned char  have;      /* how many; 0: nothing pending */
+    size_t         lead;       /* stream offset of the cut sequence */
+    unsigned char  part[4];    /* its bytes so far */
+    unsigned char  have;       /* how many; 0: nothing held */
+    unsigned char  joined[4];  /* the cut sequence the last feed completed */
 } dvc_utf8_stream_t;
 
+/* What a feed found: the bytes a parser may read now, in the stream's
+ * order, are the `joined` bytes of u->joined (a sequence the previous
+ * buffer cut, completed by this one's first bytes), then p[from, to). */
+typedef struct {
+    size_t  joined;
+    size_t  from, to;
+    size_t  at;        /* on -1: stream offset of the first invalid sequence
+                          (before base when it began in an earlier buffer) */
+} dvc_utf8_span_t;
+
 void dvc_utf8_stream_reset(dvc_utf8_stream_t *u);
-/* Checks the next len bytes of the stream, which start at stream offset
- * base.  0 if they are valid so far; -1 with *at the stream offset of the
- * first invalid sequence (before base when it began in an earlier buffer). */
+/* Checks the next len bytes at p, which start at stream offset base.
+ * 0 if they are valid so far; -1 at the first invalid sequence (the span
+ * then ends before it).  A sequence p's end cuts is left out of the span. */
 int  dvc_utf8_stream_feed(dvc_utf8_stream_t *u, const unsigned char *p,
-                          size_t len, size_t base, size_t *at);
+                          size_t len, size_t base, dvc_utf8_span_t *span);
 /* The stream ended: 0, or -1 with *at the offset of a sequence it cut. */
 int  dvc_utf8_stream_end(const dvc_utf8_stream_t *u, size_t *at);
 

@@ -395,9 +395,9 @@ ngx_http_dvc_body_verdict(ngx_http_request_t *r, ngx_http_dvc_body_t *b,
     }
 
     /*
-     * The scanner's refusal stands even when the validator finished: its
-     * checks are stricter than yajl's (overlong UTF-8, surrogates, code
-     * points past U+10FFFF, a duplicate key where the gateway reads one),
+     * The scanner's refusal stands even when the validator finished: some
+     * of its checks are stricter than the validator's (\u escapes of an
+     * unpaired surrogate, a duplicate key where the gateway reads one),
      * and the validator is no longer fed once the scanner failed, so its
      * "incomplete" before the scanner's offset is only that.  The
      * validator's own fatal error wins when it came first in the body (or

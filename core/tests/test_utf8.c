@@ -160,6 +160,7 @@ test_stream_cut_judged_early(void **state)
 {
     static const unsigned char  edge[] = { 0x00, 0x7F, 0x80, 0xBF, 0xC0, 0xFF };
     dvc_utf8_stream_t           u;
+    dvc_utf8_span_t             span;
     unsigned char               b[3];
     unsigned                    c0, c1, k2;
     size_t                      at;
@@ -169,23 +170,24 @@ test_stream_cut_judged_early(void **state)
     for (c0 = 0x80; c0 < 256; c0++) {
         b[0] = (unsigned char) c0;
         dvc_utf8_stream_reset(&u);
-        held = dvc_utf8_stream_feed(&u, b, 1, 0, &at) == 0;
+        held = dvc_utf8_stream_feed(&u, b, 1, 0, &span) == 0;
         assert_int_equal(held, completes(b, 1));
+        assert_int_equal(span.to, 0);       /* nothing to read yet */
         if (held) {
             assert_int_equal(dvc_utf8_stream_end(&u, &at), -1);
             assert_int_equal(at, 0);
         } else {
-            assert_int_equal(at, 0);
+            assert_int_equal(span.at, 0);
         }
         for (c1 = 0; c1 < 256 && c0 >= 0xE0; c1++) {
             b[1] = (unsigned char) c1;
             dvc_utf8_stream_reset(&u);
-            held = dvc_utf8_stream_feed(&u, b, 2, 0, &at) == 0;
+            held = dvc_utf8_stream_feed(&u, b, 2, 0, &span) == 0;
             assert_int_equal(held, completes(b, 2));
             for (k2 = 0; k2 < sizeof(edge) && c0 >= 0xF0; k2++) {
                 b[2] = edge[k2];
                 dvc_utf8_stream_reset(&u);
-                held = dvc_utf8_stream_feed(&u, b, 3, 0, &at) == 0;
+                held = dvc_utf8_stream_feed(&u, b, 3, 0, &span) == 0;
                 assert_int_equal(held, completes(b, 3));
             }
         }
@@ -193,26 +195,50 @@ test_stream_cut_judged_early(void **state)
 }
 
 /* Where the stream says the first bad sequence is, fed in the buffers of
- * cuts[] (offsets, ascending, ending with len); (size_t) -1 if none. */
+ * cuts[] (offsets, ascending, ending with len); (size_t) -1 if none.  What
+ * it lets a parser read, in order, must be exactly the text's bytes up to
+ * that sequence (or up to a sequence the end cuts). */
 static size_t
 stream_verdict(const unsigned char *s, size_t len, const size_t *cuts,
     size_t ncuts)
 {
     dvc_utf8_stream_t  u;
-    size_t             k, from = 0, at = 0;
+    dvc_utf8_span_t    span;
+    unsigned char      read[64];
+    size_t             k, from = 0, at = (size_t) -1, nread = 0;
 
     assert_true(ncuts == 0 || cuts[ncuts - 1] == len);
+    assert_true(len <= sizeof(read));
     memset(&u, 0xAA, sizeof(u));
     dvc_utf8_stream_reset(&u);
     for (k = 0; k < ncuts; k++) {
-        if (dvc_utf8_stream_feed(&u, s + from, cuts[k] - from, from, &at)
+        memset(&span, 0xAA, sizeof(span));
+        if (dvc_utf8_stream_feed(&u, s + from, cuts[k] - from, from, &span)
             != 0)
         {
-            return at;
+            at = span.at;
+        }
+        assert_true(span.joined <= 4);
+        assert_true(span.from <= span.to && span.to <= cuts[k] - from);
+        memcpy(read + nread, u.joined, span.joined);
+        nread += span.joined;
+        memcpy(read + nread, s + from + span.from, span.to - span.from);
+        nread += span.to - span.from;
+        if (at != (size_t) -1) {
+            break;
         }
         from = cuts[k];
     }
-    return dvc_utf8_stream_end(&u, &at) != 0 ? at : (size_t) -1;
+    if (at == (size_t) -1 && dvc_utf8_stream_end(&u, &at) != 0) {
+        assert_true(at < len);
+    } else if (at == (size_t) -1) {
+        assert_int_equal(nread, len);
+    }
+    if (at != (size_t) -1) {
+        assert_int_equal(nread, at);
+    }
+    assert_memory_equal(read, s, nread);
+    return at;
 }
 
 /* The stream agrees with dvc_utf8_invalid_at of the whole text however it
