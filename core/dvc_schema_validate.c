@@ -1852,8 +1852,10 @@ parse_bytes(dvc_validate_ctx_t *v, const unsigned char *p, size_t n)
     v->in_parse = 1;
     st = yajl_parse(v->h, p, n);
     v->in_parse = 0;
-    if (v->value_done && !v->capped
-        && (v->status == 0 || v->status == DVC_ERR_SYNTAX)
+    /* after the value, the first byte that is not whitespace is the
+     * error, whatever a token begun there then hit (a string past
+     * max_string_len is only seen at its end) */
+    if (v->value_done && !v->capped && v->status != DVC_ERR_NOMEM
         && trailing_garbage(v, p, n))
     {
         return v->status;

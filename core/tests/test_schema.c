@@ -430,6 +430,11 @@ test_limits(void **state)
     assert_int_equal(run(v, S("[\"12345678\"]"), 0), DVC_VALID);
     assert_int_equal(run(v, S("[\"123456789\"]"), 0), DVC_ERR_STRING);
     assert_int_equal(run(v, S("{\"123456789\":1}"), 0), DVC_ERR_STRING);
+    /* a string too long after the document's value: the first error is
+     * the byte that follows the value, however the body is cut (found by
+     * fuzz/validate_fuzz.c: whole, the string's limit was reported) */
+    every_cut(v, S("1 \"123456789\""), DVC_ERR_SYNTAX, 2);
+    every_cut(v, S("[] {\"123456789\":1}"), DVC_ERR_SYNTAX, 3);
     assert_int_equal(run(v, S("{\"a\":1,\"b\":2,\"c\":3}"), 0), DVC_VALID);
     assert_int_equal(run(v, S("{\"a\":1,\"b\":2,\"c\":3,\"d\":4}"), 0),
                      DVC_ERR_PROPERTIES);
