@@ -9,6 +9,7 @@
 #include <yajl/yajl_parse.h>
 
 #include "dvc_schema_doc.h"
+#include "dvc_utf8.h"
 
 #define DOC_MAX_DEPTH  512
 
@@ -174,6 +175,7 @@ dvc_doc_parse(dvc_arena_t *ar, const char *text, size_t len, char *err,
     yajl_status     st;
     unsigned char  *msg;
     dvc_sv_t       *root = NULL;
+    size_t          bad;
 
     d = dvc_arena_alloc(ar, sizeof(*d));
     if (d == NULL) {
@@ -186,11 +188,19 @@ dvc_doc_parse(dvc_arena_t *ar, const char *text, size_t len, char *err,
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    st = yajl_parse(h, (const unsigned char *) text, len);
-    if (st == yajl_status_ok) {
+    /* UTF-8 strictly (RFC 3629; yajl's own check passes overlongs,
+     * surrogates and code points past U+10FFFF): yajl reads only what comes
+     * before the first invalid sequence, so a syntax error before it is
+     * still the one reported */
+    yajl_config(h, yajl_dont_validate_strings, 1);
+    bad = dvc_utf8_invalid_at((const unsigned char *) text, len);
+    st = yajl_parse(h, (const unsigned char *) text, bad);
+    if (st == yajl_status_ok && bad == len) {
         st = yajl_complete_parse(h);
     }
-    if (st != yajl_status_ok) {
+    if (st == yajl_status_ok && bad < len) {
+        snprintf(err, errlen, "not JSON at byte %zu: invalid UTF-8", bad);
+    } else if (st != yajl_status_ok) {
         if (ar->failed) {
             snprintf(err, errlen, "out of memory");
         } else if (d->depth >= DOC_MAX_DEPTH) {

@@ -2,8 +2,9 @@
 # (RFC 3629), without the gateway's dossier scanner in front of it.  A real
 # dossier (examples/dossiers/1.001612.json against schemas/1.001612.json)
 # with one bad sequence put into the applicant's name: exit 1, json_utf8,
-# and the byte offset of the sequence's first byte on stderr.  No nginx, no
-# Redis: only build/dvc.
+# and the byte offset of the sequence's first byte on stderr.  Then
+# `dvc check-schemas` on a schema with invalid UTF-8.  No nginx, no Redis:
+# only build/dvc.
 use strict;
 use warnings;
 use FindBin;
@@ -104,5 +105,21 @@ substr($doc, index($doc, $name) + 2, 0) = "\xc0\xaf";
 ($rc, $out, $err) = validate($doc);
 is($rc, 1, 'syntax error, then bad UTF-8: exit 1');
 like($err, qr/^dvc validate: json_syntax at byte/m, 'the syntax error is reported');
+
+# `dvc check-schemas` (what `nginx -t` runs) holds schema files to the same
+# rule: the shipped schemas pass, one with an overlong in its title does not
+system("$DVC check-schemas $ROOT/schemas > $tmp/out 2> $tmp/err");
+is($? >> 8, 0, 'check-schemas: the shipped schemas pass');
+mkdir "$tmp/schemas" or die;
+my $schema = slurp($SCHEMA);
+my $title = index($schema, '"title": "') + length('"title": "');
+$title > 20 or die "no title in $SCHEMA";
+substr($schema, $title, 0) = "\xc0\xa9";
+open my $sf, '>:raw', "$tmp/schemas/1.001612.json" or die;
+print $sf $schema; close $sf;
+system("$DVC check-schemas $tmp/schemas > $tmp/out 2> $tmp/err");
+is($? >> 8, 2, 'check-schemas: an overlong in a title: exit 2');
+like(slurp("$tmp/out"), qr/not JSON at byte $title: invalid UTF-8/,
+     'check-schemas: says where');
 
 done_testing();

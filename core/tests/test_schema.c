@@ -753,6 +753,28 @@ test_compile_errors(void **state)
                            NULL, err, sizeof(err));
     assert_null(s);
     assert_non_null(strstr(err, "cannot resolve"));
+    /* a schema's text is held to RFC 3629 as a document is: an overlong
+     * in a title, a surrogate in an enum value; a syntax error before the
+     * bad bytes is the one reported */
+    s = dvc_schema_compile(&dvc_alloc_std, S("{\"title\":\"Tr\xc0\xa9\"}"),
+                           NULL, err, sizeof(err));
+    assert_null(s);
+    assert_non_null(strstr(err, ": not JSON at byte 12: invalid UTF-8"));
+    s = dvc_schema_compile(&dvc_alloc_std, S("{\"enum\":[\"\xed\xa0\x80\"]}"),
+                           NULL, err, sizeof(err));
+    assert_null(s);
+    assert_non_null(strstr(err, ": not JSON at byte 10: invalid UTF-8"));
+    s = dvc_schema_compile(&dvc_alloc_std, S("{\"enum\":[,\"\xc0\xaf\"]}"),
+                           NULL, err, sizeof(err));
+    assert_null(s);
+    assert_non_null(strstr(err, "not JSON"));
+    assert_null(strstr(err, "UTF-8"));
+    s = dvc_schema_compile(&dvc_alloc_std,
+                           S("{\"title\":\"H\xe1\xbb\x93 s\xc6\xa1 khai sinh\","
+                             "\"enum\":[\"\xf0\xa0\x80\x80\"]}"),
+                           NULL, err, sizeof(err));
+    assert_non_null(s);
+    dvc_schema_free(s);
     /* unknown keywords are annotations */
     s = dvc_schema_compile(&dvc_alloc_std,
                            S("{\"x-dvc\":{\"code\":\"1.000001\"},\"type\":\"object\"}"),
