@@ -19,6 +19,11 @@
  * limit_size, the other is not compared.  Reaching
  * max_errors stops reading (as documented), so then the offset of the stop
  * is not compared either (fuzz/regressions/validate/error-cap-stops-early).
+ *
+ * UTF-8 has an oracle of its own, RFC 3629 read literally here (not core's
+ * dvc_utf8): a document read to its end without a fatal error is valid
+ * UTF-8, and json_utf8 is reported at exactly the first byte of the first
+ * invalid sequence, whole and split alike.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -111,13 +116,66 @@ run(dvc_validate_ctx_t *v, const uint8_t *doc, size_t len, size_t cut,
     return rc;
 }
 
+/* Offset of the first byte that does not start a valid UTF-8 sequence
+ * (len if none): the code point decoded and checked against its length's
+ * range, surrogates and U+10FFFF, as RFC 3629 words it. */
+static size_t
+utf8_reference(const uint8_t *s, size_t len)
+{
+    size_t    i = 0, n, k;
+    uint32_t  cp, min;
+
+    while (i < len) {
+        if (s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        if ((s[i] & 0xE0) == 0xC0) {
+            n = 2, cp = s[i] & 0x1F, min = 0x80;
+        } else if ((s[i] & 0xF0) == 0xE0) {
+            n = 3, cp = s[i] & 0x0F, min = 0x800;
+        } else if ((s[i] & 0xF8) == 0xF0) {
+            n = 4, cp = s[i] & 0x07, min = 0x10000;
+        } else {
+            return i;
+        }
+        if (len - i < n) {
+            return i;
+        }
+        for (k = 1; k < n; k++) {
+            if ((s[i + k] & 0xC0) != 0x80) {
+                return i;
+            }
+            cp = cp << 6 | (s[i + k] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+            return i;
+        }
+        i += n;
+    }
+    return len;
+}
+
+static void
+check_utf8(const char *how, int rc, size_t off, size_t n, size_t cap,
+    size_t bad, size_t len)
+{
+    if ((rc == DVC_ERR_UTF8 && off != bad)
+        || ((rc == DVC_VALID || (rc == DVC_INVALID && n < cap)) && bad < len))
+    {
+        fprintf(stderr, "%s: status %d at %zu, but the first invalid UTF-8 "
+                "is at %zu of %zu\n", how, rc, off, bad, len);
+        abort();
+    }
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static int          loaded;
     dvc_validate_ctx_t *v;
     dvc_buf_t           e1, e2;
-    size_t              len, cut, off1, off2, n1, n2, cap;
+    size_t              len, cut, off1, off2, n1, n2, cap, bad;
     const uint8_t      *doc;
     int                 rc1, rc2;
 
@@ -138,6 +196,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     dvc_buf_init(&e2, &dvc_alloc_std);
     rc1 = run(v, doc, len, len, &e1, &off1, &n1);
     rc2 = run(v, doc, len, cut, &e2, &off2, &n2);
+    bad = utf8_reference(doc, len);
+    check_utf8("whole", rc1, off1, n1, cap, bad, len);
+    check_utf8("split", rc2, off2, n2, cap, bad, len);
     if (rc1 == DVC_ERR_SIZE || rc2 == DVC_ERR_SIZE) {
         /* which of the size limit, a syntax error or the error cap comes
          * first depends on the cut */
