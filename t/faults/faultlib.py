@@ -845,6 +845,134 @@ def send_event(port, secret, code, body, timeout=5.0):
     return rec
 
 
+# a dossier's plan at the desk, as the example back-end's: event id, body
+EVENT_PLAN = [
+    ("b.1.accept", {"type": "accept",
+                    "actor": "Bộ phận Một cửa UBND phường Hồng Gai"}),
+    ("b.2.process", {"type": "process", "actor": "Phòng Tư pháp"}),
+    ("b.3.resolve", {"type": "resolve", "actor": "Phòng Tư pháp",
+                     "note": "Trả kết quả qua dịch vụ bưu chính"}),
+    ("b.4.return", {"type": "return", "actor": "Bộ phận Một cửa"})]
+
+
+class EventBackend:
+    """THREADS back-end workers: each takes a dossier of CODES and sends the
+    events of EVENT_PLAN, each retried with the same body on 503 or a lost
+    answer until it is answered 200 (docs/events.md), PACE s apart.
+    `attempts`: every try (send_event's record, plus code and id)."""
+
+    def __init__(self, port, secret, codes, threads=8, pace=0.04):
+        import queue
+        self.port, self.secret, self.pace = port, secret, pace
+        self.todo = queue.Queue()
+        for c in codes:
+            self.todo.put(c)
+        self.attempts = []
+        self.lock = threading.Lock()
+        self.threads = [threading.Thread(target=self._run)
+                        for _ in range(threads)]
+        for t in self.threads:
+            t.start()
+
+    def _run(self):
+        import queue
+        while True:
+            try:
+                code = self.todo.get_nowait()
+            except queue.Empty:
+                return
+            for eid, fields in EVENT_PLAN:
+                body = json.dumps(dict(id=eid, **fields),
+                                  ensure_ascii=False).encode()
+                delay, deadline = 0.05, time.time() + 30
+                while True:
+                    rec = send_event(self.port, self.secret, code, body)
+                    rec.update(code=code, id=eid)
+                    with self.lock:
+                        self.attempts.append(rec)
+                    if rec["status"] not in (503, None) \
+                            or time.time() > deadline:
+                        break                   # 200, or a refusal
+                    time.sleep(delay)
+                    delay = min(delay * 2, 0.4)
+                time.sleep(self.pace)
+                if rec["status"] != 200:
+                    break
+
+    def join(self, secs=120):
+        for t in self.threads:
+            t.join(secs)
+        return not any(t.is_alive() for t in self.threads)
+
+
+def check_events(tap, redis, codes, attempts):
+    """What every event scenario checks against REDIS: each event of the
+    plan ended 200; every try was 200 or a JSON 503 with Retry-After: 1,
+    within dvc_redis_timeout + the margin; each dossier is in status 10 with
+    ver 4, each event once in its history and each stored answer the one its
+    200 carried.  Returns the 200s by (code, id)."""
+    final = {(a["code"], a["id"]): a for a in attempts if a["status"] == 200}
+    n = len(codes) * len(EVENT_PLAN)
+    tap.is_(len(final), n, "every event of every dossier ended answered "
+            "200 (%d events)" % n)
+    odd = [a for a in attempts
+           if a["status"] not in (200, 503) or a["err"] or a.get("extra")]
+    tap.ok(not odd, "every try was answered 200 or 503, once, no bytes "
+           "after the answer", [str(a)[:300] for a in odd[:5]])
+    bad = [a for a in attempts if a["status"] == 503
+           and (a["error"] != "unavailable" or a["retry_after"] != "1")]
+    tap.ok(not bad, "every 503 is JSON unavailable with Retry-After: 1",
+           [str(a)[:300] for a in bad[:5]])
+    limit = (REDIS_TIMEOUT_MS + MARGIN_MS) / 1000.0
+    slow = [a for a in attempts if a["lat"] > limit]
+    tap.ok(not slow, "every answer within dvc_redis_timeout + %d ms"
+           % MARGIN_MS, [str(a)[:300] for a in slow[:5]])
+    want = [eid for eid, _ in EVENT_PLAN]
+    wrong = []
+    for code in codes:
+        h = redis.cmd("HMGET", "dvc:d:" + code, "status", "ver", "history",
+                      *["e:" + e for e in want])
+        status, ver, history = (x.decode() if x else None for x in h[:3])
+        ids = [e.get("event") for e in json.loads(history or "[]")
+               if "event" in e]
+        stored = [x.decode().split(" ", 1)[1] if x else None for x in h[3:]]
+        answers = [final.get((code, e), {}).get("body", b"").decode()
+                   for e in want]
+        if (status, ver, ids) != ("10", "4", want) or stored != answers:
+            wrong.append("%s: status %s ver %s history %s"
+                         % (code, status, ver, ids))
+    tap.ok(not wrong, "every dossier: status 10, ver 4, each event once in "
+           "its history, each stored answer the one its 200 carried",
+           wrong[:5])
+    return final
+
+
+def check_event_stats(tap, port, n):
+    """The day's statistics report counts each of the N dossiers received
+    (accepted) once and resolved once."""
+    today = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 7 * 3600))
+    out = subprocess.run(["curl", "-sf", "http://127.0.0.1:%d/dvc/v1/stats?"
+                          "from=%s&to=%s" % (port, today, today)],
+                         capture_output=True, text=True).stdout
+    st = json.loads(out or "{}")
+    tap.ok(st.get("received_new") == n and st.get("resolved") == n,
+           "statistics: received_new %s and resolved %s, each dossier once"
+           % (st.get("received_new"), st.get("resolved")))
+
+
+def script_calls(redis):
+    """(EVALSHA calls, of which NOSCRIPT, EVAL calls) since Redis started or
+    its statistics were reset."""
+    cs = redis.info("commandstats")
+
+    def calls(name):
+        f = dict(kv.split("=") for kv in
+                 cs.get("cmdstat_" + name, "calls=0").split(","))
+        return int(f.get("calls", 0)), int(f.get("failed_calls", 0))
+    (evalsha, noscript), (evals, _) = calls("evalsha"), calls("eval")
+    return evalsha, noscript, evals
+
+
 def example(name, vary=None):
     """A shipped dossier; VARY (hex) replaces its first document's sha256 so
     that the body, and its dossier, are this test's own."""
