@@ -23,7 +23,8 @@ use File::Path qw(make_path remove_tree);
 use IO::Select;
 use IO::Socket::INET;
 use POSIX ();
-use Socket qw(IPPROTO_TCP TCP_NODELAY);
+use Socket qw(IPPROTO_TCP TCP_NODELAY SOL_SOCKET SO_RCVBUF inet_aton
+              pack_sockaddr_in);
 use Time::HiRes qw(time sleep);
 
 our @ISA = ('Test::Base');
@@ -33,7 +34,8 @@ our @EXPORT = qw(
     redis_cmd redis_start redis_stop redis_restart redis_pause redis_resume
     redis_running redis_pid
     nginx_reload nginx_worker_pids nginx_master_pid
-    http_request responses block_error_log
+    http_request http_request_stalled http_response_read responses
+    block_error_log
     server_port redis_port servroot repo_root
     sha256_hex note explain sleep
 );
@@ -906,6 +908,57 @@ sub http_request {
     my ($bytes, $method, $ka) = _build_request(_subst_vars($text),
                                                _subst_vars($o{more_headers}));
     my ($r) = _exchange([[ $bytes, $method, $ka ]], $timeout);
+    return $r;
+}
+
+# A client that sends its request and reads nothing until
+# http_response_read($c): with a small SO_RCVBUF (set before connecting, so
+# the window stays small; rcvbuf => bytes, default the kernel's minimum)
+# nginx cannot write a large answer at once and keeps the rest in its output
+# chain until the client reads.  Returns a handle for http_response_read.
+sub http_request_stalled {
+    my $text = shift;
+    my %o = @_;
+    my ($bytes, $method) = _build_request(_subst_vars($text),
+                                          _subst_vars($o{more_headers}));
+    my $sock = IO::Socket::INET->new(Proto => 'tcp') or die "socket: $!\n";
+    setsockopt($sock, SOL_SOCKET, SO_RCVBUF, $o{rcvbuf} // 1)
+        or die "SO_RCVBUF: $!\n";
+    connect($sock, pack_sockaddr_in($ServerPort, inet_aton('127.0.0.1')))
+        or die "connect to 127.0.0.1:$ServerPort: $!\n";
+    while (length $bytes) {
+        my $n = syswrite($sock, $bytes) // die "write: $!\n";
+        substr($bytes, 0, $n) = '';
+    }
+    return { sock => $sock, method => $method, t0 => time };
+}
+
+# The whole response of a stalled request (read to the close), as
+# http_request returns it.
+sub http_response_read {
+    my ($c, %o) = @_;
+    my $deadline = time + ($o{timeout} || 5);
+    my $sel = IO::Select->new($c->{sock});
+    my ($in, $eof) = ('', 0);
+    while (!$eof) {
+        my $left = $deadline - time;
+        last if $left <= 0;
+        next unless $sel->can_read($left);
+        my $n = sysread($c->{sock}, my $chunk, 65536);
+        if (!defined $n) {
+            next if $! == EINTR;
+            last;
+        }
+        if ($n == 0) { $eof = 1 } else { $in .= $chunk }
+    }
+    close $c->{sock};
+    my $r = _parse_response(\$in, $c->{method}, 1)
+            || { error => 'no response', raw => $in };
+    $r->{elapsed} = time - $c->{t0};
+    if (!$eof) {
+        $r->{timed_out} = 1;
+        $r->{error} //= 'timed out';
+    }
     return $r;
 }
 
