@@ -10,7 +10,9 @@
  *     ngx_http_dvc_apply_xadd(&a, "type", "withdrawal_requested", 20);
  *     ngx_http_dvc_apply_send(r, &a, handler, ctx);
  *
- * and in the handler ngx_http_dvc_apply_result(reply, &value).  Names and
+ * and in the handler ngx_http_dvc_apply_result(reply, &value): `value`
+ * points into the reply, freed when the handler returns, so whatever is still
+ * needed after (an answer nginx may write later) is copied first.  Names and
  * values are not copied (except counter keys): they must live as long as the
  * request's pool, or at least until _send returns.  `ver` is incremented by
  * the script itself.

@@ -357,7 +357,13 @@ ngx_http_dvc_events_read_reply(ngx_http_request_t *r, redisReply *reply,
 }
 
 
-/* The event id was seen: the same body is answered as the first time. */
+/*
+ * The event id was seen: the same body is answered as the first time.
+ * `stored` is in the hiredis reply, freed as soon as the reply handler
+ * returns, while an answer nginx could not write at once (a slow back-end,
+ * a full socket buffer) waits in the request's output chain: the answer is
+ * copied into the request's pool first.
+ */
 static ngx_int_t
 ngx_http_dvc_events_known(ngx_http_request_t *r,
     ngx_http_dvc_events_ctx_t *ctx, u_char *stored, size_t len)
@@ -366,13 +372,21 @@ ngx_http_dvc_events_known(ngx_http_request_t *r,
         && ngx_strncmp(stored, ctx->body_sha, sizeof(ctx->body_sha)) == 0
         && stored[sizeof(ctx->body_sha)] == ' ')
     {
+        ctx->answer.len = len - sizeof(ctx->body_sha) - 1;
+        ctx->answer.data = ngx_pnalloc(r->pool, ctx->answer.len);
+        if (ctx->answer.data == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ngx_memcpy(ctx->answer.data, stored + sizeof(ctx->body_sha) + 1,
+                   ctx->answer.len);
+
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "dvc: event \"%s\" for \"%V\" replayed: first answer "
                       "repeated, nothing applied", ctx->ev.id, &ctx->code);
 
-        return ngx_http_dvc_send_json(r, NGX_HTTP_OK,
-                                      stored + sizeof(ctx->body_sha) + 1,
-                                      len - sizeof(ctx->body_sha) - 1);
+        return ngx_http_dvc_send_json(r, NGX_HTTP_OK, ctx->answer.data,
+                                      ctx->answer.len);
     }
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,

@@ -127,6 +127,44 @@ sub body_for {
     return event_json(%e);
 }
 
+# A building permit dossier (1.009994) with the 20 files the schema allows:
+# its receipt, and so its acceptance's answer, is over 6 KB
+sub big_dossier {
+    my $d = $J->decode(example("1.009994"));
+    my @docs = @{ $d->{documents} };
+    for my $i (1 .. 20 - @docs) {
+        my %c = %{ $docs[$i % @docs] };
+        $c{file_name} = "ban-ve-chi-tiet-$i.pdf";
+        $c{sha256} = Digest::SHA::sha256_hex("bản vẽ $i");
+        push @{ $d->{documents} }, \%c;
+    }
+    my $r = http_request("POST /dvc/v1/dossiers\n" . $J->encode($d),
+                         more_headers => "Content-Type: application/json");
+    $r->{status} == 201 or die "submission: $r->{status} $r->{body}";
+    return $J->decode($r->{body})->{code};
+}
+
+# an event sent by a back-end that reads its answer only when told
+# (http_response_read): nginx must keep the rest of a large answer and
+# write it later
+sub send_event_stalled {
+    my ($code, $body) = @_;
+    my $ts = time;
+    my $target = event_target($code);
+    return http_request_stalled("POST $target\n$body", more_headers =>
+        "Content-Type: application/json\nX-DVC-Timestamp: $ts\n"
+      . "X-DVC-Signature: " . signature($SECRET{1}, $ts, 'POST', $target, $body));
+}
+
+# did nginx have to wait to write the answer of the request whose info line
+# matches $line (its connection's writev() found the socket full)?
+sub waited_to_write {
+    my ($line) = @_;
+    my $log = block_error_log();
+    my ($c) = $log =~ /\*(\d+) [^\n]*$line/ or return 0;
+    return $log =~ /\*$c writev\(\) not ready/ ? 1 : 0;
+}
+
 run_tests();
 
 __DATA__
@@ -632,3 +670,85 @@ unlike(block_error_log(), qr/does not know the apply script/, "not taken for a N
 my $again = main::send_event($code, $body);
 is($again->{status}, 200, "the same event again: 200") or diag($again->{body});
 is(join(",", redis_cmd('HGET', "dvc:d:$code", 'history') =~ /"event":"(oom\d)"/g), "oom1,oom2", "applied once");
+
+=== TEST 21: a replay nginx cannot write at once (a slow back-end): the first answer byte for byte, though the Redis reply it came from is freed
+--- http_config
+    dvc_schemas $TEST_NGINX_SCHEMAS;
+    dvc_calendar $TEST_NGINX_ROOT/calendar/vn-2025-2027.cal;
+    dvc_signing_key $TEST_NGINX_KEY;
+    dvc_event_key $TEST_NGINX_EVKEY1 name=current;
+    # the smallest send buffer on the test's port (accepted sockets inherit
+    # it): an answer of 6 KB takes several writes to a slow reader
+    server { listen 127.0.0.1:$TEST_NGINX_SERVER_PORT sndbuf=1; server_name sndbuf.invalid; }
+--- post_init
+my $body = main::event_json(id => "evt-gpxd-1", type => "accept",
+                            actor => "Bộ phận Một cửa UBND phường Hòa Xuân");
+my (@code, @first);
+for my $i (0, 1) {
+    $code[$i] = main::big_dossier();
+    my $r = main::send_event($code[$i], $body);
+    is($r->{status}, 200, "dossier $i accepted") or diag($r->{body});
+    $first[$i] = $r->{body};
+}
+ok(length($first[0]) > 6000, "the answer is large (" . length($first[0]) . " bytes)");
+is(length($first[1]), length($first[0]), "both answers the same size");
+isnt($first[1], $first[0], "and different");
+# the back-end sends the event again and reads nothing for a while; the
+# other dossier's replay meanwhile gets a reply of the same size from Redis
+# (in the old code its memory was where the first answer's rest was read)
+my $slow = main::send_event_stalled($code[0], $body);
+sleep(0.5);
+my $r = main::send_event($code[1], $body);
+is($r->{status}, 200, "the other replay: 200");
+is($r->{body}, $first[1], "the other replay: its own first answer");
+sleep(0.5);
+$r = http_response_read($slow);
+is($r->{status}, 200, "the slow replay: 200") or diag($r->{error});
+is($r->{body}, $first[0], "the slow replay: the first answer byte for byte");
+is($r->{headers}{'content-length'}[0], length($first[0]), "Content-Length");
+ok(main::waited_to_write(qr/for "\Q$code[0]\E" replayed/),
+   "nginx had to wait to write the rest (the case under test)");
+my $stored = redis_cmd('HGET', "dvc:d:$code[0]", 'e:evt-gpxd-1');
+is(substr($stored, 65), $first[0], "what Redis keeps");
+is(redis_cmd('HGET', "dvc:d:$code[0]", 'ver'), 1, "applied once");
+
+=== TEST 22: the same event twice at once, both slow to read: the loser is answered from the script's reply ("done"), byte for byte the winner's answer
+--- http_config
+    dvc_schemas $TEST_NGINX_SCHEMAS;
+    dvc_calendar $TEST_NGINX_ROOT/calendar/vn-2025-2027.cal;
+    dvc_signing_key $TEST_NGINX_KEY;
+    dvc_event_key $TEST_NGINX_EVKEY1 name=current;
+    server { listen 127.0.0.1:$TEST_NGINX_SERVER_PORT sndbuf=1; server_name sndbuf.invalid; }
+--- post_init
+my $code = main::big_dossier();
+my $body = main::event_json(id => "evt-gpxd-2", type => "accept");
+redis_cmd('CONFIG', 'RESETSTAT');
+# Redis paused: both read the dossier before either applies, so the second
+# learns of the first only from the script, which answers {"done", stored}
+redis_pause();
+my @c = map { main::send_event_stalled($code, $body) } 1 .. 2;
+sleep(0.4);
+redis_resume();
+sleep(0.6);
+my @r = map { http_response_read($_) } @c;
+is($r[0]{status}, 200, "first: 200") or diag($r[0]{error} // $r[0]{body});
+is($r[1]{status}, 200, "second: 200") or diag($r[1]{error} // $r[1]{body});
+my $stored = redis_cmd('HGET', "dvc:d:$code", 'e:evt-gpxd-2');
+ok(length($stored) > 6000, "a large answer");
+is($r[0]{body}, substr($stored, 65), "first: the stored answer");
+is($r[1]{body}, substr($stored, 65), "second: the stored answer, byte for byte");
+# the script's runs: EVALSHA (less those refused with NOSCRIPT) and EVAL
+my $runs = 0;
+for (split /\r\n/, redis_cmd('INFO', 'commandstats')) {
+    $runs += $2 - $3 if /^cmdstat_(evalsha|eval):calls=(\d+),.*failed_calls=(\d+)/;
+}
+is($runs, 2, "both went to the script (the loser got 'done', not a re-read)");
+is(redis_cmd('HGET', "dvc:d:$code", 'ver'), 1, "applied once");
+my @entries = redis_cmd('HGET', "dvc:d:$code", 'history') =~ /"event":"evt-gpxd-2"/g;
+is(scalar @entries, 1, "one history entry");
+my @conns = block_error_log() =~ /\*(\d+) [^\n]*event "evt-gpxd-2"/g;
+my %seen; @conns = grep { !$seen{$_}++ } @conns;
+is(scalar @conns, 2, "two requests logged");
+for my $n (@conns) {
+    like(block_error_log(), qr/\*$n writev\(\) not ready/, "*$n: nginx had to wait to write the rest");
+}
