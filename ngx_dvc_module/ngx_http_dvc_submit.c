@@ -414,11 +414,24 @@ ngx_http_dvc_submit_idem_reply(ngx_http_request_t *r, redisReply *reply,
         code.len = DVC_CODE_LEN;
         sep = code.data + DVC_CODE_LEN;
 
+        /* the reply is freed when this handler returns, while an answer
+         * nginx cannot write at once (a slow client) waits in the output
+         * chain: the answer is copied into the request's pool (the code
+         * only goes into the log and the Location header, copied there) */
+        ctx->answer.len = v.data + v.len - (sep + 1);
+        ctx->answer.data = ngx_pnalloc(r->pool, ctx->answer.len);
+        if (ctx->answer.data == NULL) {
+            ngx_http_dvc_finalize(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+
+        ngx_memcpy(ctx->answer.data, sep + 1, ctx->answer.len);
+
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "dvc: idempotent retry answered with \"%V\"", &code);
 
-        rc = ngx_http_dvc_submit_created(r, &code, sep + 1,
-                                         v.data + v.len - (sep + 1));
+        rc = ngx_http_dvc_submit_created(r, &code, ctx->answer.data,
+                                         ctx->answer.len);
         ngx_http_dvc_finalize(r, rc);
         return;
     }
