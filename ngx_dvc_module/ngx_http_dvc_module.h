@@ -143,7 +143,10 @@ typedef enum {
  * The handler runs exactly once per accepted command unless the request is
  * finalized first: with the reply of the last command of the batch, or with
  * reply == NULL when Redis failed, timed out or went away.  It must answer
- * the request and finalize it.
+ * the request and finalize it.  hiredis frees the reply as soon as the
+ * handler returns, while an answer nginx cannot write at once (a slow
+ * client) waits in the output chain: a body or header value taken from the
+ * reply is copied into r->pool first (t/060 TEST 21, t/031 TEST 5).
  */
 typedef void (*ngx_http_dvc_redis_handler_pt)(ngx_http_request_t *r,
     redisReply *reply, void *data);
