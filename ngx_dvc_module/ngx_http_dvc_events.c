@@ -758,11 +758,28 @@ ngx_http_dvc_events_apply_reply(ngx_http_request_t *r, redisReply *reply,
         return;
 
     default:
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "dvc: event \"%s\" on \"%V\" not applied: %s",
-                      ctx->ev.id, &ctx->code,
-                      reply && reply->type == REDIS_REPLY_ERROR ? reply->str
-                                                                : "no reply");
+        if (reply == NULL) {
+            /* sent, but no answer (timeout, connection lost): Redis may
+             * run it, or have run it; the back-end's retry finds out */
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "dvc: event \"%s\" on \"%V\" answered 503, "
+                          "outcome unknown: it may be applied; the same "
+                          "body again gets its answer",
+                          ctx->ev.id, &ctx->code);
+
+        } else if (reply->type == REDIS_REPLY_ERROR) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "dvc: event \"%s\" on \"%V\" not applied: %*s",
+                          ctx->ev.id, &ctx->code, (size_t) reply->len,
+                          reply->str);
+
+        } else {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "dvc: event \"%s\" on \"%V\" not applied: an "
+                          "unexpected answer from the script",
+                          ctx->ev.id, &ctx->code);
+        }
+
         ngx_http_dvc_finalize(r,
             ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE));
         return;
