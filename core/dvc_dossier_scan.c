@@ -20,6 +20,7 @@
 #include <yajl/yajl_parse.h>
 
 #include "dvc_dossier_scan.h"
+#include "dvc_json_esc.h"
 #include "dvc_utf8.h"
 
 #define SCAN_INLINE_BYTES  1024    /* a typical dossier's kept strings: ~300 */
@@ -71,10 +72,7 @@ struct dvc_dossier_scan {
 
     /* raw-byte checks, carried across buffers */
     dvc_utf8_stream_t    u8;
-    unsigned char        esc_state;    /* ESC_* */
-    unsigned char        esc_digits;
-    unsigned             esc_unit;     /* the \u escape's value so far */
-    size_t               esc_start;    /* offset of the escape's backslash */
+    dvc_json_esc_t       esc;          /* \u escapes of lone surrogates */
 
     /* error location, resolved by feed once yajl has stopped */
     const unsigned char *err_ptr;      /* the cause, if in the caller's buffer */
@@ -197,104 +195,6 @@ arena_copy(dvc_dossier_scan_t *s, const unsigned char *p, size_t len)
     memcpy(d, p, len);
     d[len] = '\0';
     return d;
-}
-
-enum {
-    ESC_NONE = 0,
-    ESC_BACKSLASH,     /* after a backslash */
-    ESC_HEX,           /* after \u and esc_digits hex digits */
-    ESC_LOW_BACKSLASH, /* after a high surrogate: a low one must follow */
-    ESC_LOW_U,
-    ESC_LOW_HEX
-};
-
-static int
-hex_digit(unsigned char c)
-{
-    return c >= '0' && c <= '9' ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-/*
- * \u escapes that name half a UTF-16 surrogate pair.  yajl turns a lone
- * high surrogate into "?", a high one followed by any other \u escape into
- * an unrelated code point, a lone low one into bytes that are not UTF-8: a
- * signed copy would then differ from what the citizen sent, so such a body
- * is refused.  Backslashes are rare: memchr skips to them.  Escapes yajl
- * itself refuses ("\x", "\u12G4") are left to yajl.  Returns 0, or -1 with
- * *at the offset of the escape's backslash.
- */
-static int
-check_escapes(dvc_dossier_scan_t *s, const unsigned char *p, size_t len,
-    size_t *at)
-{
-    const unsigned char  *q;
-    size_t                i = 0;
-    int                   d;
-
-    while (i < len) {
-        if (s->esc_state == ESC_NONE) {
-            q = memchr(p + i, '\\', len - i);
-            if (q == NULL) {
-                return 0;
-            }
-            i = (size_t) (q - p);
-            s->esc_start = s->base + i;
-            s->esc_state = ESC_BACKSLASH;
-            i++;
-            continue;
-        }
-        switch (s->esc_state) {
-        case ESC_BACKSLASH:
-            s->esc_state = p[i] == 'u' ? ESC_HEX : ESC_NONE;
-            s->esc_digits = 0;
-            s->esc_unit = 0;
-            break;
-        case ESC_LOW_BACKSLASH:
-            if (p[i] != '\\') {
-                goto lone;
-            }
-            s->esc_state = ESC_LOW_U;
-            break;
-        case ESC_LOW_U:
-            if (p[i] != 'u') {
-                goto lone;
-            }
-            s->esc_state = ESC_LOW_HEX;
-            s->esc_digits = 0;
-            s->esc_unit = 0;
-            break;
-        default:        /* ESC_HEX, ESC_LOW_HEX */
-            d = hex_digit(p[i]);
-            if (d < 0) {
-                s->esc_state = ESC_NONE;          /* yajl's error */
-                break;
-            }
-            s->esc_unit = s->esc_unit << 4 | (unsigned) d;
-            if (++s->esc_digits < 4) {
-                break;
-            }
-            if (s->esc_state == ESC_LOW_HEX) {
-                if (s->esc_unit < 0xDC00 || s->esc_unit > 0xDFFF) {
-                    goto lone;
-                }
-                s->esc_state = ESC_NONE;
-            } else if (s->esc_unit >= 0xD800 && s->esc_unit <= 0xDBFF) {
-                s->esc_state = ESC_LOW_BACKSLASH;
-            } else if (s->esc_unit >= 0xDC00 && s->esc_unit <= 0xDFFF) {
-                goto lone;
-            } else {
-                s->esc_state = ESC_NONE;
-            }
-        }
-        i++;
-    }
-    return 0;
-
-lone:
-    *at = s->esc_start;
-    return -1;
 }
 
 /*
@@ -711,7 +611,7 @@ dvc_dossier_scan_reset(dvc_dossier_scan_t *s)
     s->failed = 0;
     s->finished = 0;
     dvc_utf8_stream_reset(&s->u8);
-    s->esc_state = ESC_NONE;
+    dvc_json_esc_reset(&s->esc);
     s->err_ptr = NULL;
     s->err_bracket = 0;
     s->base = 0;
@@ -798,7 +698,7 @@ dvc_dossier_scan_feed(dvc_dossier_scan_t *s, const void *buf, size_t len)
      * UTF-8 here, yajl's lexical error if they are valid UTF-8. */
     bad_utf8 = dvc_utf8_stream_feed(&s->u8, buf, len, s->base, &span) != 0;
     at = span.at;
-    bad_escape = check_escapes(s, buf, len, &esc_at);
+    bad_escape = dvc_json_esc_feed(&s->esc, buf, len, s->base, &esc_at) != 0;
     if (bad_escape && (!bad_utf8 || esc_at < at)) {
         bad_utf8 = 0;
         at = esc_at;
