@@ -10,6 +10,7 @@
 #include <yajl/yajl_parse.h>
 
 #include "dvc_schema_int.h"
+#include "dvc_json_esc.h"
 #include "dvc_utf8.h"
 
 /* A list of error records (indices + 1 into the run's pool; 0 = none). */
@@ -98,6 +99,7 @@ struct dvc_validate_ctx {
     size_t                 fed;         /* bytes yajl read before this parse */
     int                    in_parse;    /* inside yajl_parse: add its offset */
     dvc_utf8_stream_t      u8;          /* UTF-8 of the raw bytes (feed) */
+    dvc_json_esc_t         esc;         /* \u escapes of lone surrogates */
     int                    got_value;
     int                    value_done;     /* the document's value ended */
     size_t                 value_end;      /* at this offset */

@@ -1750,6 +1750,7 @@ dvc_validate_reset(dvc_validate_ctx_t *v)
     v->valid = 1;
     v->fed = 0;
     dvc_utf8_stream_reset(&v->u8);
+    dvc_json_esc_reset(&v->esc);
     v->got_value = 0;
     v->value_done = 0;
     v->value_end = 0;
@@ -1877,7 +1878,7 @@ int
 dvc_validate_feed(dvc_validate_ctx_t *v, const void *buf, size_t len)
 {
     const unsigned char *b = buf;
-    size_t               base;
+    size_t               base, esc_at = 0;
     dvc_utf8_span_t      u;
     int                  bad_utf8;
 
@@ -1911,9 +1912,24 @@ dvc_validate_feed(dvc_validate_ctx_t *v, const void *buf, size_t len)
      * next buffer, so yajl never sees part of one and the verdict does not
      * depend on where the body is cut.  Bytes >= 0x80 outside strings are
      * errors either way: json_utf8 if they are not UTF-8, yajl's json_syntax
-     * if they are.
+     * if they are.  A \u escape of a lone surrogate (yajl would make it "?",
+     * another character or bytes that are not UTF-8) is json_utf8 at its
+     * backslash, by the same rule: yajl reads only what comes before it.
      */
     bad_utf8 = dvc_utf8_stream_feed(&v->u8, b, len, base, &u) != 0;
+    if (dvc_json_esc_feed(&v->esc, b, len, base, &esc_at) != 0
+        && (!bad_utf8 || esc_at < u.at))
+    {
+        bad_utf8 = 1;
+        u.at = esc_at;
+        if (esc_at < base) {
+            /* begun in an earlier buffer: nothing of this one is read */
+            u.joined = 0;
+            u.to = u.from;
+        } else if (esc_at - base < u.to) {
+            u.to = esc_at - base < u.from ? u.from : esc_at - base;
+        }
+    }
     v->parser_clean = 0;
     if (parse_bytes(v, v->u8.joined, u.joined) != 0
         || parse_bytes(v, b + u.from, u.to - u.from) != 0)

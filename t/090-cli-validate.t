@@ -80,6 +80,21 @@ for my $case (@bad) {
     }
 }
 
+# a \u escape of a lone surrogate (yajl would make bytes that are not
+# UTF-8 of it): json_utf8 at its backslash; a pair is a character
+for my $esc ('\udc00', '\ud800', '\ud800\u0041') {
+    my $doc = $dossier;
+    substr($doc, $at, length $name) = "La${esc}n";
+    ($rc, $out, $err) = validate($doc);
+    is($rc, 1, "escape $esc: exit 1");
+    like($err, qr/^dvc validate: json_utf8 at byte @{[ $at + 2 ]}$/m,
+         "escape $esc: at its backslash");
+}
+(my $pair = $dossier) =~ s/\Q$name\E/L\\ud840\\udc00n/ or die;
+$pair =~ /\\ud840\\udc00/ or die 'the pair is not in the document';
+($rc) = validate($pair);
+is($rc, 0, 'a surrogate pair escaped (U+20000): valid');
+
 # the document ends inside a sequence: at its first byte
 my $cut = substr($dossier, 0, $at + length("L\xc3\xaa Th\xe1\xbb"));
 ($rc, $out, $err) = validate($cut);

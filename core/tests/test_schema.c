@@ -399,6 +399,19 @@ test_utf8_strict(void **state)
     every_cut(v, S("{\"a\":\xe1\xbb\x85}"), DVC_ERR_SYNTAX, 6);
     every_cut(v, S("{} \xe1\xbb"), DVC_ERR_UTF8, 3);
     every_cut(v, S("{} \xe1\xbb\x85"), DVC_ERR_SYNTAX, 3);
+    /* \u escapes of a lone surrogate, which yajl would turn into "?",
+     * another character or bytes that are not UTF-8: json_utf8 at the
+     * escape's backslash; a pair, and an escaped backslash before "udc00",
+     * are fine */
+    every_cut(v, S("{\"name\":\"a\\udc00\"}"), DVC_ERR_UTF8, 10);
+    every_cut(v, S("{\"name\":\"a\\ud800\"}"), DVC_ERR_UTF8, 10);
+    every_cut(v, S("{\"name\":\"a\\ud800\\u0041\"}"), DVC_ERR_UTF8, 10);
+    every_cut(v, S("{\"n\\udfffame\":1}"), DVC_ERR_UTF8, 3);
+    every_cut(v, S("{\"name\":\"\\ud83d\\ude00 \\\\udc00\"}"), DVC_VALID, 0);
+    /* whichever comes first: a bad byte before a bad escape, and after */
+    every_cut(v, S("[\"\xc0\xaf\\udc00\"]"), DVC_ERR_UTF8, 2);
+    every_cut(v, S("[\"\\udc00\xc0\xaf\"]"), DVC_ERR_UTF8, 2);
+    every_cut(v, S("[\"\\ud800\xc3\xa0\"]"), DVC_ERR_UTF8, 2);
     dvc_validate_free(v);
     dvc_schema_free(s);
 }
