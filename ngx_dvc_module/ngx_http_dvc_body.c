@@ -395,11 +395,11 @@ ngx_http_dvc_body_verdict(ngx_http_request_t *r, ngx_http_dvc_body_t *b,
     }
 
     /*
-     * The scanner's refusal stands even when the validator finished: some
-     * of its checks are stricter than the validator's (\u escapes of an
-     * unpaired surrogate, a duplicate key where the gateway reads one),
-     * and the validator is no longer fed once the scanner failed, so its
-     * "incomplete" before the scanner's offset is only that.  The
+     * The scanner's refusal stands even when the validator finished: one
+     * of its checks is stricter than the validator's (a duplicate key
+     * where the gateway reads one), and the validator is no longer fed
+     * once the scanner failed, so its "incomplete" before the scanner's
+     * offset is only that.  The
      * validator's own fatal error wins when it came first in the body (or
      * at the same byte: a body that truly ends early).
      */
