@@ -13,9 +13,9 @@
  * and in the handler ngx_http_dvc_apply_result(reply, &value): `value`
  * points into the reply, freed when the handler returns, so whatever is still
  * needed after (an answer nginx may write later) is copied first.  Names and
- * values are not copied (except counter keys): they must live as long as the
- * request's pool, or at least until _send returns.  `ver` is incremented by
- * the script itself.
+ * values are kept by reference until _send, which copies them (for the EVAL
+ * a NOSCRIPT may call for): they must live until _send returns.  `ver` is
+ * incremented by the script itself.
  */
 
 #ifndef NGX_HTTP_DVC_APPLY_H_INCLUDED
