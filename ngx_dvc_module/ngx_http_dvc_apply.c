@@ -265,7 +265,7 @@ ngx_http_dvc_apply_send(ngx_http_request_t *r, ngx_http_dvc_apply_t *a,
 {
     u_char                     *p;
     size_t                      len, *lens;
-    ngx_uint_t                  i, n, argc, nkeys;
+    ngx_uint_t                  i, n, argc, nkeys, nref, *ref;
     const char                **argv;
     ngx_keyval_t               *kv;
     ngx_str_t                  *s;
@@ -281,22 +281,30 @@ ngx_http_dvc_apply_send(ngx_http_request_t *r, ngx_http_dvc_apply_t *a,
     lens = ngx_palloc(r->pool, n * sizeof(size_t));
     p = ngx_pnalloc(r->pool, 6 * (NGX_INT64_LEN + 1));
     call = ngx_palloc(r->pool, sizeof(ngx_http_dvc_apply_call_t));
+    ref = ngx_palloc(r->pool, n * sizeof(ngx_uint_t));
 
-    if (argv == NULL || lens == NULL || p == NULL || call == NULL) {
+    if (argv == NULL || lens == NULL || p == NULL || call == NULL
+        || ref == NULL)
+    {
         return NGX_ERROR;
     }
 
+    /* dvc_ref: the caller's, copied below; dvc_arg: static or already on
+     * the pool (numbers, counters' keys, fields and deltas) */
 #define dvc_arg(s, l)  argv[argc] = (const char *) (s); lens[argc++] = (l)
+#define dvc_ref(s, l)  len += (l); ref[nref++] = argc; dvc_arg(s, l)
 #define dvc_num(v)                                                            \
     dvc_arg(p, ngx_sprintf(p, "%L", (int64_t) (v)) - p);                      \
     p += NGX_INT64_LEN + 1
 
     argc = 0;
+    nref = 0;
+    len = 0;
     dvc_arg("EVALSHA", 7);
     dvc_arg(ngx_http_dvc_apply_sha1, sizeof(ngx_http_dvc_apply_sha1));
     dvc_num(nkeys);
 
-    dvc_arg(a->key.data, a->key.len);
+    dvc_ref(a->key.data, a->key.len);
 
     in = a->incr.elts;
     for (i = 0; i < a->incr.nelts; i++) {
@@ -308,9 +316,9 @@ ngx_http_dvc_apply_send(ngx_http_request_t *r, ngx_http_dvc_apply_t *a,
     }
 
     dvc_num(a->ver);
-    dvc_arg(a->once_field.len ? (const char *) a->once_field.data : "",
+    dvc_ref(a->once_field.len ? (const char *) a->once_field.data : "",
             a->once_field.len);
-    dvc_arg(a->once_value.len ? (const char *) a->once_value.data : "",
+    dvc_ref(a->once_value.len ? (const char *) a->once_value.data : "",
             a->once_value.len);
     dvc_num(a->set.nelts);
     dvc_num(a->del.nelts);
@@ -319,13 +327,13 @@ ngx_http_dvc_apply_send(ngx_http_request_t *r, ngx_http_dvc_apply_t *a,
 
     kv = a->set.elts;
     for (i = 0; i < a->set.nelts; i++) {
-        dvc_arg(kv[i].key.data, kv[i].key.len);
-        dvc_arg(kv[i].value.data, kv[i].value.len);
+        dvc_ref(kv[i].key.data, kv[i].key.len);
+        dvc_ref(kv[i].value.data, kv[i].value.len);
     }
 
     s = a->del.elts;
     for (i = 0; i < a->del.nelts; i++) {
-        dvc_arg(s[i].data, s[i].len);
+        dvc_ref(s[i].data, s[i].len);
     }
 
     for (i = 0; i < a->incr.nelts; i++) {
@@ -335,29 +343,25 @@ ngx_http_dvc_apply_send(ngx_http_request_t *r, ngx_http_dvc_apply_t *a,
 
     kv = a->xadd.elts;
     for (i = 0; i < a->xadd.nelts; i++) {
-        dvc_arg(kv[i].key.data, kv[i].key.len);
-        dvc_arg(kv[i].value.data, kv[i].value.len);
+        dvc_ref(kv[i].key.data, kv[i].key.len);
+        dvc_ref(kv[i].value.data, kv[i].value.len);
     }
 
 #undef dvc_arg
+#undef dvc_ref
 #undef dvc_num
 
     /* the EVAL that may follow a NOSCRIPT is sent from the reply's handler,
      * after the callers' values are gone (some point into an earlier Redis
      * reply, freed by then): it gets copies, made now */
-    for (i = 2, len = 0; i < argc; i++) {
-        len += lens[i];
-    }
-
     p = ngx_pnalloc(r->pool, len);
     if (p == NULL) {
         return NGX_ERROR;
     }
 
-    for (i = 2; i < argc; i++) {
-        ngx_memcpy(p, argv[i], lens[i]);
-        argv[i] = (const char *) p;
-        p += lens[i];
+    for (i = 0; i < nref; i++) {
+        p = ngx_cpymem(p, argv[ref[i]], lens[ref[i]]);
+        argv[ref[i]] = (const char *) p - lens[ref[i]];
     }
 
     call->argv = argv;
