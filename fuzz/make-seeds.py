@@ -60,12 +60,14 @@ d = json.loads(dossier)
 del d['form']
 d['extra'] = [1, 2.5e3, None, True, {"a": "\u00e0"}]
 put('validate', b'\x00' + dump(d).encode())
-# the dossier with its text decomposed (NFD), and with one invalid UTF-8
-# sequence in the applicant's name: an overlong, a surrogate, a code point
-# past U+10FFFF (the validator's own strict check)
+# the dossier with its text decomposed (NFD), and with one of these in the
+# applicant's name: an overlong, an encoded surrogate, a code point past
+# U+10FFFF, an escape of a lone surrogate, an escaped pair (the validator's
+# own strict checks)
 put('validate', b'\x00' + unicodedata.normalize('NFD', dossier.decode()).encode())
 name = json.loads(dossier)['applicant']['full_name'].encode()
-for bad in (b'\xc0\xaf', b'\xed\xa0\x80', b'\xf4\x90\x80\x80'):
+for bad in (b'\xc0\xaf', b'\xed\xa0\x80', b'\xf4\x90\x80\x80',
+            b'\\udc00', b'\\ud840\\udc00'):
     put('validate', b'\x00' + dossier.replace(name, name[:4] + bad + name[4:], 1))
 n = 1
 for name in picks:

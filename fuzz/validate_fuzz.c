@@ -21,9 +21,10 @@
  * is not compared either (fuzz/regressions/validate/error-cap-stops-early).
  *
  * UTF-8 has an oracle of its own, RFC 3629 read literally here (not core's
- * dvc_utf8): a document read to its end without a fatal error is valid
- * UTF-8, and json_utf8 is reported at exactly the first byte of the first
- * invalid sequence, whole and split alike.
+ * dvc_utf8 or dvc_json_esc): a document read to its end without a fatal
+ * error is valid UTF-8 with no \u escape of a lone surrogate, and json_utf8
+ * is reported at exactly the first of those faults (an invalid sequence's
+ * first byte, an escape's backslash), whole and split alike.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -156,6 +157,69 @@ utf8_reference(const uint8_t *s, size_t len)
     return len;
 }
 
+static int
+hex4(const uint8_t *s, uint32_t *v)
+{
+    int  k;
+
+    *v = 0;
+    for (k = 0; k < 4; k++) {
+        if (s[k] >= '0' && s[k] <= '9') {
+            *v = *v << 4 | (uint32_t) (s[k] - '0');
+        } else if ((s[k] | 0x20) >= 'a' && (s[k] | 0x20) <= 'f') {
+            *v = *v << 4 | (uint32_t) ((s[k] | 0x20) - 'a' + 10);
+        } else {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Offset of the backslash of the first \u escape of a lone surrogate in the
+ * raw text (len if none): a high one not followed by \u and a low one, or a
+ * low one alone.  An escape yajl refuses (not four hex digits) is not one. */
+static size_t
+escape_reference(const uint8_t *s, size_t len)
+{
+    size_t    i = 0;
+    uint32_t  hi, lo;
+
+    while (i < len) {
+        if (s[i] != '\\') {
+            i++;
+            continue;
+        }
+        if (i + 1 >= len || s[i + 1] != 'u') {
+            i += 2;
+            continue;
+        }
+        if (i + 6 > len || !hex4(s + i + 2, &hi)) {
+            return len;             /* yajl's error, or the document's end */
+        }
+        if (hi >= 0xDC00 && hi <= 0xDFFF) {
+            return i;
+        }
+        if (hi < 0xD800 || hi > 0xDBFF) {
+            i += 6;
+            continue;
+        }
+        if (i + 6 >= len) {
+            return len;             /* the end comes first */
+        }
+        if (s[i + 6] != '\\' || (i + 7 < len && s[i + 7] != 'u')) {
+            return i;
+        }
+        if (i + 12 > len || !hex4(s + i + 8, &lo)) {
+            return len;
+        }
+        if (lo < 0xDC00 || lo > 0xDFFF) {
+            return i;
+        }
+        i += 12;
+    }
+    return len;
+}
+
 static void
 check_utf8(const char *how, int rc, size_t off, size_t n, size_t cap,
     size_t bad, size_t len)
@@ -164,7 +228,8 @@ check_utf8(const char *how, int rc, size_t off, size_t n, size_t cap,
         || ((rc == DVC_VALID || (rc == DVC_INVALID && n < cap)) && bad < len))
     {
         fprintf(stderr, "%s: status %d at %zu, but the first invalid UTF-8 "
-                "is at %zu of %zu\n", how, rc, off, bad, len);
+                "or lone surrogate escape is at %zu of %zu\n", how, rc, off,
+                bad, len);
         abort();
     }
 }
@@ -175,7 +240,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static int          loaded;
     dvc_validate_ctx_t *v;
     dvc_buf_t           e1, e2;
-    size_t              len, cut, off1, off2, n1, n2, cap, bad;
+    size_t              len, cut, off1, off2, n1, n2, cap, bad, esc;
     const uint8_t      *doc;
     int                 rc1, rc2;
 
@@ -197,6 +262,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rc1 = run(v, doc, len, len, &e1, &off1, &n1);
     rc2 = run(v, doc, len, cut, &e2, &off2, &n2);
     bad = utf8_reference(doc, len);
+    esc = escape_reference(doc, len);
+    bad = esc < bad ? esc : bad;
     check_utf8("whole", rc1, off1, n1, cap, bad, len);
     check_utf8("split", rc2, off2, n2, cap, bad, len);
     if (rc1 == DVC_ERR_SIZE || rc2 == DVC_ERR_SIZE) {
