@@ -1914,7 +1914,10 @@ dvc_validate_feed(dvc_validate_ctx_t *v, const void *buf, size_t len)
      * errors either way: json_utf8 if they are not UTF-8, yajl's json_syntax
      * if they are.  A \u escape of a lone surrogate (yajl would make it "?",
      * another character or bytes that are not UTF-8) is json_utf8 at its
-     * backslash, by the same rule: yajl reads only what comes before it.
+     * backslash, by the same rule, except that yajl reads the backslash
+     * too: it may have read it with an earlier buffer before the escape
+     * was known to be bad, so a backslash yajl refuses (outside a string)
+     * is json_syntax however the body is cut.
      */
     bad_utf8 = dvc_utf8_stream_feed(&v->u8, b, len, base, &u) != 0;
     if (dvc_json_esc_feed(&v->esc, b, len, base, &esc_at) != 0
@@ -1927,7 +1930,7 @@ dvc_validate_feed(dvc_validate_ctx_t *v, const void *buf, size_t len)
             u.joined = 0;
             u.to = u.from;
         } else if (esc_at - base < u.to) {
-            u.to = esc_at - base < u.from ? u.from : esc_at - base;
+            u.to = esc_at - base < u.from ? u.from : esc_at - base + 1;
         }
     }
     v->parser_clean = 0;
