@@ -15,9 +15,9 @@ seq_word(uint32_t w)
     uint32_t  v;
 
     if ((w & 0xFF) < 0xE0) {
-        /* 110xxxxx 10xxxxxx with xxxxx >= 00010: C0 and C1 would be
-         * overlong; 80-BF (10xxxxxx) continue a sequence, start none */
-        return (w & 0xC0E0) == 0x80C0 && (w & 0x1E) != 0 ? 2 : 0;
+        /* C2-DF then 10xxxxxx, one unsigned range test: C0 and C1 would
+         * be overlong; 80-BF (10xxxxxx) continue a sequence, start none */
+        return (w & 0xC0FF) - 0x80C2 <= 0xDF - 0xC2 ? 2 : 0;
     }
     if ((w & 0xFF) < 0xF0) {
         /* 1110xxxx 10yxxxxx 10xxxxxx: E0 with y = 0 is overlong (E0 80-9F),
