@@ -8,13 +8,12 @@ for something that worked; nothing applied twice (one history entry, one
 dvc:inbox entry, one rating counted); another body stays refused."""
 
 import json
-import socket
 import sys
 import time
 
 sys.dont_write_bytecode = True     # no __pycache__ in the source tree
 sys.path.insert(0, __import__("os").path.dirname(__file__))
-from faultlib import (Gateway, Tap, example, s, submit, wait_for,
+from faultlib import (Gateway, Tap, example, exchange, s, submit, wait_for,
                       REDIS_TIMEOUT_MS)
 from load import parse_response
 
@@ -25,15 +24,7 @@ def act(port, code, action, token, body, timeout=5.0):
             "X-DVC-Lookup-Token: %s\r\nContent-Type: application/json\r\n"
             "Connection: close\r\nContent-Length: %d\r\n\r\n"
             % (code, action, token, len(body))).encode() + body)
-    with socket.create_connection(("127.0.0.1", port), timeout) as c:
-        c.settimeout(timeout)
-        c.sendall(req)
-        raw = b""
-        while True:
-            chunk = c.recv(65536)
-            if not chunk:
-                break
-            raw += chunk
+    raw = exchange(port, req, timeout)
     parsed = parse_response(raw)
     return (parsed[0], parsed[2]) if parsed else (None, raw)
 

@@ -736,6 +736,21 @@ def wait_for(pred, secs, step=0.02):
 
 # ------------------------------------------------------------------ one request
 
+def exchange(port, req, timeout=5.0):
+    """Sends one raw request on a new connection (Connection: close) and
+    returns every byte of the answer, read until nginx closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout) as c:
+        c.settimeout(timeout)
+        c.sendall(req)
+        raw = b""
+        while True:
+            chunk = c.recv(65536)
+            if not chunk:
+                break
+            raw += chunk
+    return raw
+
+
 def submit(port, body, key=None, timeout=5.0):
     """One POST /dvc/v1/dossiers; the answer as load.py records it."""
     from load import parse_response
@@ -746,15 +761,7 @@ def submit(port, body, key=None, timeout=5.0):
     t0 = time.monotonic()
     rec = {"status": None, "err": None, "t0": time.time()}
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout) as c:
-            c.settimeout(timeout)
-            c.sendall(req)
-            raw = b""
-            while True:
-                chunk = c.recv(65536)
-                if not chunk:
-                    break
-                raw += chunk
+        raw = exchange(port, req, timeout)
         parsed = parse_response(raw)
         if parsed is None:
             rec["err"] = "no answer"
@@ -782,16 +789,7 @@ def lookup(port, code, token, timeout=5.0):
     req = ("GET /dvc/v1/dossiers/%s HTTP/1.1\r\nHost: localhost\r\n"
            "X-DVC-Lookup-Token: %s\r\nConnection: close\r\n\r\n"
            % (code, token)).encode()
-    with socket.create_connection(("127.0.0.1", port), timeout) as c:
-        c.settimeout(timeout)
-        c.sendall(req)
-        raw = b""
-        while True:
-            chunk = c.recv(65536)
-            if not chunk:
-                break
-            raw += chunk
-    parsed = parse_response(raw)
+    parsed = parse_response(exchange(port, req, timeout))
     if parsed is None:
         return None, None
     try:
@@ -817,15 +815,7 @@ def send_event(port, secret, code, body, timeout=5.0):
     t0 = time.monotonic()
     rec = {"status": None, "err": None, "t0": time.time()}
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout) as c:
-            c.settimeout(timeout)
-            c.sendall(req)
-            raw = b""
-            while True:
-                chunk = c.recv(65536)
-                if not chunk:
-                    break
-                raw += chunk
+        raw = exchange(port, req, timeout)
         parsed = parse_response(raw)
         if parsed is None:
             rec["err"] = "no answer"
