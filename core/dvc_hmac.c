@@ -358,6 +358,8 @@ dvc_sig_result_code(dvc_sig_result_t r)
         return "signature_stale";
     case DVC_SIG_INVALID:
         return "signature_invalid";
+    case DVC_SIG_AMBIGUOUS:
+        return "signature_ambiguous";
     }
 
     return "signature_invalid";

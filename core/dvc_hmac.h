@@ -32,7 +32,9 @@ typedef enum {
     DVC_SIG_OK = 0,
     DVC_SIG_MISSING,      /* a header absent or malformed: signature_missing */
     DVC_SIG_STALE,        /* outside the window: signature_stale */
-    DVC_SIG_INVALID       /* no key gives this MAC: signature_invalid */
+    DVC_SIG_INVALID,      /* no key gives this MAC: signature_invalid */
+    DVC_SIG_AMBIGUOUS     /* a header given twice: signature_ambiguous (the
+                           * caller counts headers; core never sees two) */
 } dvc_sig_result_t;
 
 typedef struct {

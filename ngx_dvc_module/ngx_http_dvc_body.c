@@ -516,6 +516,39 @@ ngx_http_dvc_body_cleanup(void *data)
 }
 
 
+/*
+ * How many times the request carries the header name (case-insensitive, as
+ * HTTP field names are); *first: the first one or NULL.
+ */
+static ngx_uint_t
+ngx_http_dvc_body_header_count(ngx_http_request_t *r, ngx_str_t *name,
+    ngx_table_elt_t **first)
+{
+    ngx_uint_t        i, n;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    *first = NULL;
+    n = 0;
+
+    for (part = &r->headers_in.headers.part; part; part = part->next) {
+        h = part->elts;
+
+        for (i = 0; i < part->nelts; i++) {
+            if (h[i].key.len == name->len
+                && ngx_strncasecmp(h[i].key.data, name->data, name->len) == 0)
+            {
+                if (n++ == 0) {
+                    *first = &h[i];
+                }
+            }
+        }
+    }
+
+    return n;
+}
+
+
 /* 1 if the request carries either header of a back-end's signature. */
 ngx_int_t
 ngx_http_dvc_body_signed(ngx_http_request_t *r)
@@ -542,14 +575,16 @@ ngx_http_dvc_body_sig_cleanup(void *data)
  * under every dvc_event_key starts over the signed prefix (the target as
  * sent in the request line) and the body filter feeds it.  Call before
  * ngx_http_dvc_body_read(); mac receives the header's MAC for the verdict
- * (dvc_sig_finish).  NGX_OK; NGX_DECLINED with *why (signature_missing,
- * signature_stale); NGX_ERROR.
+ * (dvc_sig_finish).  NGX_OK; NGX_DECLINED with *why (signature_ambiguous
+ * with b->repeated naming the header, signature_missing, signature_stale);
+ * NGX_ERROR.
  */
 ngx_int_t
 ngx_http_dvc_body_sign(ngx_http_request_t *r, ngx_http_dvc_body_t *b,
     u_char *mac, dvc_sig_result_t *why)
 {
     int64_t                    t;
+    ngx_uint_t                 n, m;
     ngx_table_elt_t           *ts, *sig;
     dvc_sig_result_t           res;
     ngx_pool_cleanup_t        *cln;
@@ -557,8 +592,21 @@ ngx_http_dvc_body_sign(ngx_http_request_t *r, ngx_http_dvc_body_t *b,
 
     dmcf = ngx_http_get_module_main_conf(r, ngx_http_dvc_module);
 
-    ts = ngx_http_dvc_find_header(r, &ngx_http_dvc_body_ts_header);
-    sig = ngx_http_dvc_find_header(r, &ngx_http_dvc_body_sig_header);
+    /*
+     * A header of the scheme given twice is refused before anything is
+     * parsed: a proxy in front of us that keeps the last one must never
+     * disagree with us (who would keep the first) about what was signed.
+     */
+    n = ngx_http_dvc_body_header_count(r, &ngx_http_dvc_body_ts_header, &ts);
+    m = ngx_http_dvc_body_header_count(r, &ngx_http_dvc_body_sig_header,
+                                       &sig);
+
+    if (n > 1 || m > 1) {
+        b->repeated = n > 1 && m > 1 ? "X-DVC-Timestamp and X-DVC-Signature"
+                      : n > 1 ? "X-DVC-Timestamp" : "X-DVC-Signature";
+        *why = DVC_SIG_AMBIGUOUS;
+        return NGX_DECLINED;
+    }
 
     res = dvc_sig_parse(ts ? (const char *) ts->value.data : NULL,
                         ts ? ts->value.len : 0,

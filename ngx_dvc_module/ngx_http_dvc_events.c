@@ -92,7 +92,7 @@ static ngx_int_t ngx_http_dvc_events_refuse(ngx_http_request_t *r,
     ngx_http_dvc_events_ctx_t *ctx, dvc_event_error_t *err, int status,
     int prev);
 static ngx_int_t ngx_http_dvc_events_unauthorized(ngx_http_request_t *r,
-    ngx_str_t *code, dvc_sig_result_t why);
+    ngx_str_t *code, dvc_sig_result_t why, const char *repeated);
 static int64_t ngx_http_dvc_int_field(redisReply *v);
 static int64_t ngx_http_dvc_last_history_ts(redisReply *history);
 
@@ -138,7 +138,8 @@ ngx_http_dvc_events(ngx_http_request_t *r, ngx_str_t *code)
             return rc;
         }
 
-        return ngx_http_dvc_events_unauthorized(r, code, res);
+        return ngx_http_dvc_events_unauthorized(r, code, res,
+                                                ctx->b.repeated);
     }
 
     if (!dvc_code_valid((const char *) code->data, code->len)) {
@@ -216,7 +217,7 @@ ngx_http_dvc_events_body_done(ngx_http_request_t *r)
 
     if (rc != DVC_SIG_OK) {
         ngx_http_finalize_request(r,
-            ngx_http_dvc_events_unauthorized(r, &ctx->code, rc));
+            ngx_http_dvc_events_unauthorized(r, &ctx->code, rc, NULL));
         return;
     }
 
@@ -827,20 +828,25 @@ ngx_http_dvc_events_refuse(ngx_http_request_t *r,
 }
 
 
-/* One line for the sysadmin: why, and which dossier; never the signature,
+/* One line for the sysadmin: why, and which dossier (and, for
+ * signature_ambiguous, which header was repeated); never the signature,
  * a key or the body. */
 static ngx_int_t
 ngx_http_dvc_events_unauthorized(ngx_http_request_t *r, ngx_str_t *code,
-    dvc_sig_result_t why)
+    dvc_sig_result_t why, const char *repeated)
 {
     ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                  "dvc: event for \"%*s\" refused: %s", code->len > 64
+                  "dvc: event for \"%*s\" refused: %s%s%s%s", code->len > 64
                   ? (size_t) 64 : code->len, code->data,
-                  dvc_sig_result_code(why));
+                  dvc_sig_result_code(why), repeated ? " (" : "",
+                  repeated ? repeated : "",
+                  repeated ? " given more than once)" : "");
 
     return ngx_http_dvc_send_error(r,
                why == DVC_SIG_MISSING ? NGX_HTTP_DVC_ERR_SIGNATURE_MISSING
                : why == DVC_SIG_STALE ? NGX_HTTP_DVC_ERR_SIGNATURE_STALE
+               : why == DVC_SIG_AMBIGUOUS
+                 ? NGX_HTTP_DVC_ERR_SIGNATURE_AMBIGUOUS
                : NGX_HTTP_DVC_ERR_SIGNATURE_INVALID);
 }
 

@@ -125,6 +125,7 @@ typedef enum {
     NGX_HTTP_DVC_ERR_SIGNATURE_MISSING,
     NGX_HTTP_DVC_ERR_SIGNATURE_STALE,
     NGX_HTTP_DVC_ERR_SIGNATURE_INVALID,
+    NGX_HTTP_DVC_ERR_SIGNATURE_AMBIGUOUS,
     NGX_HTTP_DVC_ERR_EVENT_ID_REUSED,
     NGX_HTTP_DVC_ERR_CONFLICT,
     NGX_HTTP_DVC_ERR_NO_DOSSIER,
@@ -233,6 +234,8 @@ typedef struct {
     size_t                        parsed;     /* bytes the parsers have seen */
     size_t                        max;        /* 0: no cap of ours */
     struct dvc_sig_ctx           *sig;        /* signed: the MAC sees it too */
+    const char                   *repeated;   /* the signature header(s)
+                                                 given twice, for the log */
     int                           vstatus;
 
     unsigned                      scan_failed:1;

@@ -116,6 +116,13 @@ static ngx_http_dvc_error_t  ngx_http_dvc_errors[NGX_HTTP_DVC_ERR_LAST] = {
         "Chữ ký không khớp với khóa nào đang dùng.",
         "The signature matches none of the configured keys."),
 
+    ngx_http_dvc_error(NGX_HTTP_DVC_ERR_SIGNATURE_AMBIGUOUS,
+        NGX_HTTP_UNAUTHORIZED, "signature_ambiguous",
+        "X-DVC-Timestamp và X-DVC-Signature chỉ được gửi một lần; yêu cầu "
+        "có một trong hai tiêu đề này lặp lại bị từ chối.",
+        "X-DVC-Timestamp and X-DVC-Signature must each be sent once; a "
+        "request repeating either header is refused."),
+
     ngx_http_dvc_error(NGX_HTTP_DVC_ERR_EVENT_ID_REUSED,
         NGX_HTTP_CONFLICT, "event_id_reused",
         "Mã sự kiện này đã được dùng cho hồ sơ với nội dung khác.",

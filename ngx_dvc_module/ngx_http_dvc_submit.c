@@ -158,10 +158,13 @@ ngx_http_dvc_submit_signature(ngx_http_request_t *r,
 
     if (n == NGX_DECLINED) {
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                      "dvc: signed submission refused: %s",
-                      dvc_sig_result_code(why));
+                      "dvc: signed submission refused: %s%s%s%s",
+                      dvc_sig_result_code(why), ctx->b.repeated ? " (" : "",
+                      ctx->b.repeated ? ctx->b.repeated : "",
+                      ctx->b.repeated ? " given more than once)" : "");
         err = why == DVC_SIG_STALE ? NGX_HTTP_DVC_ERR_SIGNATURE_STALE
-                                   : NGX_HTTP_DVC_ERR_SIGNATURE_MISSING;
+              : why == DVC_SIG_AMBIGUOUS ? NGX_HTTP_DVC_ERR_SIGNATURE_AMBIGUOUS
+              : NGX_HTTP_DVC_ERR_SIGNATURE_MISSING;
         goto refused;
     }
 

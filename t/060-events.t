@@ -752,3 +752,86 @@ is(scalar @conns, 2, "two requests logged");
 for my $n (@conns) {
     like(block_error_log(), qr/\*$n writev\(\) not ready/, "*$n: nginx had to wait to write the rest");
 }
+
+
+
+=== TEST 23: a signature header given twice (any case, any mix of valid and forged) is 401 signature_ambiguous: one [warn] line naming it, nothing applied
+--- post_init
+my ($code) = main::submit();
+my $key = "dvc:d:$code";
+my $target = main::event_target($code);
+my $body = main::event_json(id => "dup1", type => "refuse", reason => "Hồ sơ không thuộc thẩm quyền");
+my $t = time;
+my $good = main::signature($main::SECRET{1}, $t, 'POST', $target, $body);
+my $next = main::signature($main::SECRET{2}, $t, 'POST', $target, $body);   # the other configured key: valid too
+my $forged = main::signature($main::SECRET{3}, $t, 'POST', $target, $body);
+my $moved = main::signature($main::SECRET{1}, $t + 1, 'POST', $target, $body);  # valid for the second timestamp
+my $ct = "Content-Type: application/json\n";
+my $sig_twice = "X-DVC-Signature given more than once";
+my $ts_twice = "X-DVC-Timestamp given more than once";
+my @cases = (
+    [ "the same valid signature twice", $sig_twice,
+      "X-DVC-Timestamp: $t\nX-DVC-Signature: $good\nX-DVC-Signature: $good\n" ],
+    [ "two valid signatures (both keys)", $sig_twice,
+      "X-DVC-Timestamp: $t\nX-DVC-Signature: $good\nX-DVC-Signature: $next\n" ],
+    [ "two forged signatures", $sig_twice,
+      "X-DVC-Timestamp: $t\nX-DVC-Signature: $forged\nX-DVC-Signature: v1=" . ('0' x 64) . "\n" ],
+    [ "valid, then forged", $sig_twice,
+      "X-DVC-Timestamp: $t\nX-DVC-Signature: $good\nX-DVC-Signature: $forged\n" ],
+    [ "forged, then valid", $sig_twice,
+      "X-DVC-Timestamp: $t\nX-DVC-Signature: $forged\nX-DVC-Signature: $good\n" ],
+    [ "valid, then malformed", $sig_twice,
+      "X-DVC-Timestamp: $t\nX-DVC-Signature: $good\nX-DVC-Signature: nonsense\n" ],
+    [ "the same timestamp twice", $ts_twice,
+      "X-DVC-Timestamp: $t\nX-DVC-Timestamp: $t\nX-DVC-Signature: $good\n" ],
+    [ "two timestamps, signed with the first", $ts_twice,
+      "X-DVC-Timestamp: $t\nX-DVC-Timestamp: " . ($t + 1) . "\nX-DVC-Signature: $good\n" ],
+    [ "two timestamps, signed with the last", $ts_twice,
+      "X-DVC-Timestamp: $t\nX-DVC-Timestamp: " . ($t + 1) . "\nX-DVC-Signature: $moved\n" ],
+    [ "signature in lower and upper case", $sig_twice,
+      "X-DVC-Timestamp: $t\nx-dvc-signature: $good\nX-DVC-Signature: $good\n" ],
+    [ "signature in mixed case, forged first", $sig_twice,
+      "X-DVC-Timestamp: $t\nX-Dvc-Signature: $forged\nx-dvc-signature: $good\n" ],
+    [ "timestamp in upper and lower case", $ts_twice,
+      "X-DVC-TIMESTAMP: $t\nx-dvc-timestamp: $t\nX-DVC-Signature: $good\n" ],
+    [ "both headers twice", "X-DVC-Timestamp and X-DVC-Signature given more than once",
+      "X-DVC-Timestamp: $t\nX-DVC-Signature: $good\nx-dvc-timestamp: $t\nx-dvc-signature: $good\n" ],
+    [ "a signature twice, no timestamp", $sig_twice,
+      "X-DVC-Signature: $good\nX-DVC-Signature: $good\n" ],
+);
+my %before = (history => redis_cmd('HGET', $key, 'history'),
+              ver => redis_cmd('HGET', $key, 'ver') // 0,
+              inbox => redis_cmd('XLEN', 'dvc:inbox'));
+my $first;
+for my $c (@cases) {
+    my ($name, $said, $h) = @$c;
+    my $r = http_request("POST $target\n$body", more_headers => $ct . $h);
+    is($r->{status}, 401, "$name: 401");
+    is($r->{body}, '{"error":"signature_ambiguous","message":{"vi":"X-DVC-Timestamp và X-DVC-Signature chỉ được gửi một lần; yêu cầu có một trong hai tiêu đề này lặp lại bị từ chối.","en":"X-DVC-Timestamp and X-DVC-Signature must each be sent once; a request repeating either header is refused."}}',
+       "$name: the body the back-end sees");
+    $first //= $r->{body};
+}
+is(redis_cmd('HGET', $key, 'status'), 1, "nothing applied: still submitted");
+is(redis_cmd('HGET', $key, 'history'), $before{history}, "history unchanged");
+is(redis_cmd('HGET', $key, 'ver') // 0, $before{ver}, "ver unchanged");
+is(redis_cmd('HGET', $key, 'e:dup1'), undef, "no event recorded");
+is(redis_cmd('XLEN', 'dvc:inbox'), $before{inbox}, "no inbox entry");
+my $log = block_error_log();
+my @lines = grep { /event for .* refused: signature_/ } split /\n/, $log;
+is(scalar @lines, scalar @cases, "one log line per refusal");
+is(scalar(grep { /\[warn\]/ } @lines), scalar @cases, "all at [warn]");
+for my $i (0 .. $#cases) {
+    like($lines[$i] // '', qr/event for "\Q$code\E" refused: signature_ambiguous \(\Q$cases[$i][1]\E\)/,
+         "$cases[$i][0]: the line names the header");
+}
+for my $s (values %main::SECRET) { unlike($log, qr/\Q$s\E/, "no key in the log") }
+my $ours = join "\n", grep { !/\[debug\]/ } @lines;
+unlike($ours, qr/v1=|nonsense|\Q$t\E/, "no signature or timestamp value in our lines");
+unlike($ours, qr/thẩm quyền|"type"/, "no body in our lines");
+# each header once, in any case, is the back-end's own request: applied
+my $r = http_request("POST $target\n$body",
+                     more_headers => $ct . "x-dvc-timestamp: $t\nx-dvc-signature: $good\n");
+is($r->{status}, 200, "each header once (lower case): applied") or diag($r->{body});
+is(redis_cmd('HGET', $key, 'status'), 3, "refused (3)");
+--- no_error_log
+[error]

@@ -172,3 +172,49 @@ $r = main::intake(main::paper("1.001612", "counter"), unsigned => 1);
 is($r->{status}, 422, "unsigned: 422 as anywhere");
 --- no_error_log
 [error]
+
+
+
+=== TEST 6: a signature header given twice (any case, genuine or forged) is 401 signature_ambiguous, one [warn] line naming it, nothing recorded
+--- request
+GET /dvc/v1/keys
+--- post_init
+my $body = main::paper("1.001612", "counter");
+my $target = "/dvc/v1/dossiers";
+my $ts = time;
+my $h = signed_headers("POST", $target, $body, ts => $ts);
+my ($sig) = $h =~ /^X-DVC-Signature: (\S+)/m;
+my $forged = "v1=" . ("e" x 64);
+my $sig_twice = "X-DVC-Signature given more than once";
+my @cases = (
+    [ "the genuine signature twice", $sig_twice, $h . "X-DVC-Signature: $sig\n" ],
+    [ "genuine, then forged", $sig_twice, $h . "X-DVC-Signature: $forged\n" ],
+    [ "forged, then genuine", $sig_twice, "X-DVC-Signature: $forged\n" . $h ],
+    [ "two forged", $sig_twice, "X-DVC-Timestamp: $ts\nX-DVC-Signature: $forged\nX-DVC-Signature: $forged\n" ],
+    [ "a second timestamp, lower case", "X-DVC-Timestamp given more than once", $h . "x-dvc-timestamp: " . ($ts + 1) . "\n" ],
+    [ "the signature in two cases", $sig_twice, $h . "x-dvc-signature: $sig\n" ],
+);
+for my $c (@cases) {
+    my ($name, $said, $headers) = @$c;
+    my $r = http_request("POST $target\n$body",
+                         more_headers => "Content-Type: application/json\n$headers");
+    is($r->{status}, 401, "$name: 401");
+    is_deeply(eval { $J->decode($r->{body}) }, { error => "signature_ambiguous", message => {
+        vi => "X-DVC-Timestamp và X-DVC-Signature chỉ được gửi một lần; yêu cầu có một trong hai tiêu đề này lặp lại bị từ chối.",
+        en => "X-DVC-Timestamp and X-DVC-Signature must each be sent once; a request repeating either header is refused." } },
+        "$name: the body the desk's software sees");
+}
+is_deeply(redis_cmd('KEYS', 'dvc:d:*'), [], "no dossier recorded");
+is(scalar(inbox()), 0, "nothing in the inbox");
+my @lines = grep { /signed submission refused/ } split /\n/, block_error_log();
+is(scalar @lines, scalar @cases, "one line per refusal");
+for my $i (0 .. $#cases) {
+    like($lines[$i] // '', qr/\[warn\].*signed submission refused: signature_ambiguous \(\Q$cases[$i][1]\E\)/,
+         "$cases[$i][0]: [warn], names the header");
+    unlike($lines[$i] // '', qr/v1=|\Q$ts\E/, "$cases[$i][0]: no signature or timestamp value");
+}
+# the same request with each header once: recorded
+my $r = main::intake($body, ts => $ts);
+is($r->{status}, 201, "each header once: 201") or diag($r->{body});
+--- no_error_log
+[error]

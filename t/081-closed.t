@@ -115,7 +115,7 @@ is(scalar(grep { ($_->{code} // '') eq $c } inbox()), 1, "the back-end's inbox h
 
 
 
-=== TEST 4: events: no signature, a wrong key, a tampered body, another dossier's path: 401, nothing applied; unknown or existing code alike
+=== TEST 4: events: no signature, a wrong key, a tampered body, another dossier's path, a signature header twice: 401, nothing applied; unknown or existing code alike
 --- request
 GET /dvc/v1/keys
 --- post_init
@@ -142,10 +142,19 @@ my %bad = (
     "a stale signature" => sub { $send->($_[0], $ev, signed_headers("POST", $t->($_[0]), $ev, ts => $ts - 301)) },
     "a signature in capitals" => sub { (my $h = signed_headers("POST", $t->($_[0]), $ev)) =~ s/v1=(\w+)/"v1=" . uc $1/e; $send->($_[0], $ev, $h) },
     "a signature cut short" => sub { (my $h = signed_headers("POST", $t->($_[0]), $ev)) =~ s/v1=(\w+)\w{2}/v1=$1/; $send->($_[0], $ev, $h) },
+    # a header of the scheme twice: a proxy keeping the last one must not
+    # see another request than ours, so neither copy is believed
+    "a forged signature after the genuine one" => sub { my $h = signed_headers("POST", $t->($_[0]), $ev, ts => $ts); $send->($_[0], $ev, $h . "X-DVC-Signature: v1=" . ("f" x 64) . "\n") },
+    "a genuine signature after a forged one" => sub { my $h = signed_headers("POST", $t->($_[0]), $ev, ts => $ts); $h =~ s/^(X-DVC-Signature:)/X-DVC-Signature: v1=@{["f" x 64]}\n$1/m; $send->($_[0], $ev, $h) },
+    "the genuine signature twice, in two cases" => sub { my $h = signed_headers("POST", $t->($_[0]), $ev, ts => $ts); my ($s) = $h =~ /^X-DVC-Signature: (\S+)/m; $send->($_[0], $ev, $h . "x-dvc-signature: $s\n") },
+    "a second timestamp" => sub { $send->($_[0], $ev, signed_headers("POST", $t->($_[0]), $ev, ts => $ts) . "x-dvc-timestamp: " . ($ts + 1) . "\n") },
 );
 my %expect = ("no signature" => "signature_missing", "no timestamp" => "signature_missing",
               "a stale signature" => "signature_stale", "a signature in capitals" => undef,
-              "a signature cut short" => undef);
+              "a signature cut short" => undef,
+              map { $_ => "signature_ambiguous" } "a forged signature after the genuine one",
+                  "a genuine signature after a forged one", "the genuine signature twice, in two cases",
+                  "a second timestamp");
 for my $name (sort keys %bad) {
     my $r = $bad{$name}->($c);
     is($r->{status}, 401, "$name: 401");

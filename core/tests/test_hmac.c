@@ -179,6 +179,8 @@ test_headers(void **state)
     assert_string_equal(dvc_sig_result_code(DVC_SIG_STALE), "signature_stale");
     assert_string_equal(dvc_sig_result_code(DVC_SIG_INVALID),
                         "signature_invalid");
+    assert_string_equal(dvc_sig_result_code(DVC_SIG_AMBIGUOUS),
+                        "signature_ambiguous");
 
     dvc_hmac_key_free(&dvc_alloc_std, &k);
 }
