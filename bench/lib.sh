@@ -1,5 +1,39 @@
 # What the benchmarks of bench/*/run.sh share; sourced (bash) after they set
-# PIN.  Nothing here starts or stops a server.
+# PIN (and RUN, for bench_begin).  Nothing here starts or stops a server.
+
+# bench_begin NAME TOOL...: how a benchmark starts, after checking what it
+# needs built: bench_lock, then a bench_results with the directories the
+# gateway (gateway.sh) uses
+bench_begin() {
+    bench_lock "$@"
+    bench_results "$RUN/redis" "$RUN/dvc" "$RUN/keys"
+}
+
+# bench_lock NAME TOOL...: exit 2, saying so as NAME, if a TOOL is not
+# installed or another run holds $RUN/lock; else $RUN exists, the lock stays
+# held on fd 9 until the script exits (an exec in a function lasts for the
+# whole shell) and say prints as NAME
+bench_lock() {
+    local tool
+    BENCH_NAME=$1
+    shift
+    for tool in "$@"; do
+        command -v "$tool" > /dev/null || { echo "$BENCH_NAME: '$tool' is not installed" >&2; exit 2; }
+    done
+    mkdir -p "$RUN"
+    exec 9> "$RUN/lock"
+    flock -n 9 || { echo "$BENCH_NAME: another run holds $RUN/lock" >&2; exit 2; }
+}
+
+# say WORDS...: a line of the run's output, as the NAME given to bench_lock
+say() { echo "$BENCH_NAME: $*"; }
+
+# bench_results DIR...: RES, a fresh directory for this run's results named
+# by the UTC time, and the DIRs
+bench_results() {
+    RES=$RUN/results/$(date -u +%Y%m%d-%H%M%S)
+    mkdir -p "$RES" "$@"
+}
 
 # pin CPU PID...: the processes and their children (nginx workers, Node's
 # worker) on core CPU; nothing unless PIN=1
