@@ -15,22 +15,14 @@ N=${N:-300} C=${C:-4} PORT_BASE=${PORT_BASE:-25200} PIN=0
 RUN=${RUN:-/tmp/dvcbench-events-ir}
 MODULES=${MODULES:-this=$ROOT/build/ngx_http_dvc_module.so}
 NAME=events-ir
-source "$HERE/../lib.sh"
+source "$HERE/../lib.sh"                # bench_begin
 source "$HERE/../gateway.sh"            # nginx_conf, wait_port
 LOADGEN=$ROOT/build/bench/event_load
 REDIS_PORT=$((PORT_BASE + 379)) DVC_PORT=$((PORT_BASE + 83))
 
 [ -x "$ROOT/build/dvc" ] && [ -x "$LOADGEN" ] \
     || { echo "events-ir: run 'make bench-events' first" >&2; exit 2; }
-for tool in valgrind callgrind_control nginx redis-server redis-cli curl python3; do
-    command -v "$tool" > /dev/null || { echo "events-ir: '$tool' is not installed" >&2; exit 2; }
-done
-
-mkdir -p "$RUN"
-exec 9> "$RUN/lock"
-flock -n 9 || { echo "events-ir: another run holds $RUN/lock" >&2; exit 2; }
-RES=$RUN/results/$(date -u +%Y%m%d-%H%M%S)
-mkdir -p "$RES" "$RUN/redis" "$RUN/dvc" "$RUN/keys"
+bench_begin "$NAME" valgrind callgrind_control nginx redis-server redis-cli curl python3
 
 VG_REDIS= VG_NGINX=
 stop_all() {

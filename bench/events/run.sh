@@ -16,7 +16,7 @@ N=${N:-5000} C=${C:-16} REPS=${REPS:-5} PIN=${PIN:-1} PORT_BASE=${PORT_BASE:-250
 RUN=${RUN:-/tmp/dvcbench-events}
 MODULES=${MODULES:-this=$ROOT/build/ngx_http_dvc_module.so}
 NAME=events
-source "$HERE/../lib.sh"                # pin, load, ticks, other_load, machine_lines
+source "$HERE/../lib.sh"                # bench_begin, pin, load, ticks, other_load, machine_lines
 source "$HERE/../gateway.sh"            # redis_start, nginx_start/stop, gateway_stop
 LOADGEN=$ROOT/build/bench/event_load
 REDIS_PORT=$((PORT_BASE + 379)) DVC_PORT=$((PORT_BASE + 83))
@@ -26,20 +26,11 @@ REDIS_PORT=$((PORT_BASE + 379)) DVC_PORT=$((PORT_BASE + 83))
 for m in $MODULES; do
     [ -f "${m#*=}" ] || { echo "events: no module ${m#*=}" >&2; exit 2; }
 done
-for tool in nginx redis-server redis-cli curl python3 openssl; do
-    command -v "$tool" > /dev/null || { echo "events: '$tool' is not installed" >&2; exit 2; }
-done
-
-mkdir -p "$RUN"
-exec 9> "$RUN/lock"
-flock -n 9 || { echo "events: another run holds $RUN/lock" >&2; exit 2; }
-
-RES=$RUN/results/$(date -u +%Y%m%d-%H%M%S)
-mkdir -p "$RES" "$RUN/redis" "$RUN/dvc" "$RUN/keys"
-say() { echo "events: $*"; }
+bench_begin "$NAME" nginx redis-server redis-cli curl python3 openssl
 
 gateway_traps
 
+# shellcheck disable=SC2153             # RES: set by bench_begin (lib.sh)
 {
     machine_lines
     echo "commit: $(git -C "$ROOT" rev-parse --short HEAD 2> /dev/null || echo '?')"

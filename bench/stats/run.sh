@@ -15,7 +15,7 @@ N=${N:-500000} NPROC=${NPROC:-100} NAG=${NAG:-25} D=${D:-10s} C=${C:-1} CT=${CT:
 PIN=${PIN:-0} PORT_BASE=${PORT_BASE:-23000}
 RUN=${RUN:-/tmp/dvcbench-stats}
 NAME=stats
-source "$HERE/../lib.sh"                # pin, load, ticks, machine_lines
+source "$HERE/../lib.sh"                # bench_begin, pin, load, ticks, machine_lines
 source "$HERE/../gateway.sh"            # gateway_start/stop, wait_port, stop_pidfile
 MODULE=$ROOT/build/ngx_http_dvc_module.so
 SEEDER=$ROOT/build/bench/seed_stats
@@ -23,17 +23,7 @@ REDIS_PORT=$((PORT_BASE + 379)) DVC_PORT=$((PORT_BASE + 83))
 
 [ -f "$MODULE" ] && [ -x "$ROOT/build/dvc" ] && [ -x "$SEEDER" ] \
     || { echo "stats: run 'make bench-stats' (it builds what it needs)" >&2; exit 2; }
-for tool in nginx redis-server redis-cli wrk curl python3; do
-    command -v "$tool" > /dev/null || { echo "stats: '$tool' is not installed" >&2; exit 2; }
-done
-
-mkdir -p "$RUN"
-exec 9> "$RUN/lock"
-flock -n 9 || { echo "stats: another run holds $RUN/lock" >&2; exit 2; }
-
-RES=$RUN/results/$(date -u +%Y%m%d-%H%M%S)
-mkdir -p "$RES" "$RUN/redis" "$RUN/dvc" "$RUN/keys"
-say() { echo "stats: $*"; }
+bench_begin "$NAME" nginx redis-server redis-cli wrk curl python3
 
 gateway_traps
 

@@ -17,24 +17,15 @@ SIZES=${SIZES:-1 2 4 10 16} ROUNDS=${ROUNDS:-7} MB_PER_CELL=${MB_PER_CELL:-100}
 DEEP_REPS=${DEEP_REPS:-200} PIN=${PIN:-0} PORT_BASE=${PORT_BASE:-24000}
 RUN=${RUN:-/tmp/dvcbench-strings}
 NAME=strings
-source "$HERE/../lib.sh"                # pin, load, ticks, other_load, machine_lines
+source "$HERE/../lib.sh"                # bench_begin, pin, load, ticks, other_load, machine_lines
 source "$HERE/../gateway.sh"            # gateway_start/stop, wait_port, stop_pidfile
 MODULE=$ROOT/build/ngx_http_dvc_module.so
 REDIS_PORT=$((PORT_BASE + 379)) DVC_PORT=$((PORT_BASE + 83))
 
 [ -f "$MODULE" ] && [ -x "$ROOT/build/dvc" ] \
     || { echo "strings: run 'make bench-strings' (it builds what it needs)" >&2; exit 2; }
-for tool in nginx redis-server curl python3; do
-    command -v "$tool" > /dev/null || { echo "strings: '$tool' is not installed" >&2; exit 2; }
-done
-
-mkdir -p "$RUN"
-exec 9> "$RUN/lock"
-flock -n 9 || { echo "strings: another run holds $RUN/lock" >&2; exit 2; }
-
-RES=$RUN/results/$(date -u +%Y%m%d-%H%M%S)
-mkdir -p "$RES" "$RUN/redis" "$RUN/dvc" "$RUN/keys" "$RUN/bodies"
-say() { echo "strings: $*"; }
+bench_begin "$NAME" nginx redis-server curl python3
+mkdir -p "$RUN/bodies"
 
 gateway_traps
 
