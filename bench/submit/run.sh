@@ -25,25 +25,20 @@ DVC_PORT=$((PORT_BASE + 83))
 [ -f "$PEERS/env.sh" ] || { echo "submit: no peers in $PEERS (set PEERS=)" >&2; exit 2; }
 [ -f "$MODULE" ] && [ -x "$ROOT/build/dvc" ] \
     || { echo "submit: run 'make' first" >&2; exit 2; }
-for tool in nginx redis-server redis-cli wrk node curl taskset python3; do
-    command -v "$tool" > /dev/null || { echo "submit: '$tool' is not installed" >&2; exit 2; }
-done
+source "$HERE/../lib.sh"                # bench_lock, pin, load, ticks, other_load, machine_lines
+bench_lock submit nginx redis-server redis-cli wrk node curl taskset python3
 source "$PEERS/env.sh"                  # BENCH, wait_port, stop_pidfile, start/stop_redis
-source "$HERE/../lib.sh"                # pin, load, ticks, other_load, machine_lines
 
-exec 9> "$RUN/lock"
-flock -n 9 || { echo "submit: another run holds $RUN/lock" >&2; exit 2; }
 # the lookup benchmark (bench/lookup/run.sh) uses the same cores: never overlap
 SHARED_LOCK=${SHARED_LOCK:-/tmp/dvcbench/lock}
 mkdir -p "$(dirname "$SHARED_LOCK")"
 exec 8> "$SHARED_LOCK"
 flock -n 8 || { echo "submit: waiting for $SHARED_LOCK (a lookup benchmark runs)"; flock 8; }
 
-RES=$RUN/results/$(date -u +%Y%m%d-%H%M%S)
-mkdir -p "$RES"
+bench_results
+# shellcheck disable=SC2153             # RES: set by bench_results (lib.sh)
 RAW=$RES/raw.txt
 : > "$RAW"
-say() { echo "submit: $*"; }
 
 NODE_PIDFILE=$RUN/node/$NODE_PORT.pid
 cleanup() {
