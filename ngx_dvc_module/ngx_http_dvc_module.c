@@ -59,6 +59,13 @@ static ngx_command_t  ngx_http_dvc_commands[] = {
       0,
       NULL },
 
+    { ngx_string("dvc_redis_user"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_dvc_main_conf_t, redis_user),
+      NULL },
+
     { ngx_string("dvc_redis_password"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_str_slot,
@@ -398,6 +405,7 @@ ngx_http_dvc_create_main_conf(ngx_conf_t *cf)
      *     dmcf->redis_host = NULL;
      *     dmcf->redis_port = 0;
      *     dmcf->redis_unix = NULL;
+     *     dmcf->redis_user = { 0, NULL };
      *     dmcf->redis_password = { 0, NULL };
      *     dmcf->redis = NULL;
      *     dmcf->procedures = NULL;
@@ -419,6 +427,15 @@ ngx_http_dvc_init_main_conf(ngx_conf_t *cf, void *conf)
 
     ngx_conf_init_value(dmcf->redis_db, 0);
     ngx_conf_init_msec_value(dmcf->redis_timeout, 1000);
+
+    /* an ACL user name alone would connect as "default" without a word:
+     * Redis has no AUTH with a name and no password */
+    if (dmcf->redis_user.len && dmcf->redis_password.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "dvc: \"dvc_redis_user\" needs "
+                           "\"dvc_redis_password\" (the ACL user's password)");
+        return NGX_CONF_ERROR;
+    }
 
     if (dmcf->redis_text.len) {
         dmcf->redis = ngx_http_dvc_redis_create(cf, dmcf);

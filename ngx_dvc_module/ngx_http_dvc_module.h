@@ -71,6 +71,7 @@ typedef struct {
     char                      *redis_host;      /* numeric address, or NULL */
     int                        redis_port;
     char                      *redis_unix;      /* unix socket path, or NULL */
+    ngx_str_t                  redis_user;      /* ACL user, or empty */
     ngx_str_t                  redis_password;
     ngx_int_t                  redis_db;
     ngx_msec_t                 redis_timeout;

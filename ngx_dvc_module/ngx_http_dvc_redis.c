@@ -287,8 +287,8 @@ static ngx_int_t
 ngx_http_dvc_redis_connect(ngx_http_dvc_redis_t *redis)
 {
     int                        argc;
-    const char                *argv[2];
-    size_t                     argvlen[2];
+    const char                *argv[3];
+    size_t                     argvlen[3];
     u_char                     db[NGX_INT_T_LEN];
     ngx_event_t               *rev, *wev;
     ngx_connection_t          *c;
@@ -366,13 +366,21 @@ ngx_http_dvc_redis_connect(ngx_http_dvc_redis_t *redis)
     }
 
     /* AUTH and SELECT go first on the wire; a failure shows as an error
-     * reply to them and to every command behind them */
+     * reply to them and to every command behind them.  With a user name,
+     * AUTH takes Redis 6's form "AUTH user password" (an ACL user);
+     * without, it authenticates as "default" */
     if (dmcf->redis_password.len) {
-        argv[0] = "AUTH";
-        argvlen[0] = 4;
-        argv[1] = (const char *) dmcf->redis_password.data;
-        argvlen[1] = dmcf->redis_password.len;
-        argc = 2;
+        argc = 0;
+        argv[argc] = "AUTH";
+        argvlen[argc++] = 4;
+
+        if (dmcf->redis_user.len) {
+            argv[argc] = (const char *) dmcf->redis_user.data;
+            argvlen[argc++] = dmcf->redis_user.len;
+        }
+
+        argv[argc] = (const char *) dmcf->redis_password.data;
+        argvlen[argc++] = dmcf->redis_password.len;
         redisAsyncCommandArgv(ac, ngx_http_dvc_redis_setup_reply, "AUTH", argc,
                               argv, argvlen);
     }
