@@ -11,7 +11,7 @@ The handler of this example writes the raw body to OUT/<code>.json (written
 to a temporary name, then renamed: a file that exists is complete) and skips
 codes already there.  Replace handle() with your own.
 
-    inbox-consumer.py [--host H] [--port P] [--password S] [--db N]
+    inbox-consumer.py [--host H] [--port P] [--user U] [--password S] [--db N]
                       [--group G] [--consumer NAME] [--out DIR]
                       [--claim-idle MS] [--max-deliveries N] [--once] [--trim]
 
@@ -215,6 +215,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=6379)
+    p.add_argument("--user", help="a Redis 6+ ACL user (needs --password)")
     p.add_argument("--password")
     p.add_argument("--db", type=int, default=0)
     p.add_argument("--group", default="backend")
@@ -230,12 +231,16 @@ def main():
     p.add_argument("--once", action="store_true")
     p.add_argument("--trim", action="store_true")
     args = p.parse_args()
+    if args.user and not args.password:
+        p.error("--user needs --password")
 
     os.makedirs(args.out, exist_ok=True)
 
     try:
         r = Redis(args.host, args.port)
-        if args.password:
+        if args.user:
+            r("AUTH", args.user, args.password)
+        elif args.password:
             r("AUTH", args.password)
         if args.db:
             r("SELECT", args.db)
