@@ -365,8 +365,10 @@ ngx_http_dvc_redis_connect(ngx_http_dvc_redis_t *redis)
         return NGX_ERROR;
     }
 
-    /* AUTH and SELECT go first on the wire; a failure shows as an error
-     * reply to them and to every command behind them.  With a user name,
+    /* AUTH and SELECT go first on the wire, not waited for; a failure
+     * shows as an error reply to them and, if Redis's "default" user needs
+     * a password, to every command behind them (if it needs none, they run
+     * as "default": docs/operations.md, t/016).  With a user name,
      * AUTH takes Redis 6's form "AUTH user password" (an ACL user);
      * without, it authenticates as "default" */
     if (dmcf->redis_password.len) {
