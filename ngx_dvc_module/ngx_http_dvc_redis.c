@@ -365,12 +365,15 @@ ngx_http_dvc_redis_connect(ngx_http_dvc_redis_t *redis)
         return NGX_ERROR;
     }
 
-    /* AUTH and SELECT go first on the wire, not waited for; a failure
-     * shows as an error reply to them and, if Redis's "default" user needs
-     * a password, to every command behind them (if it needs none, they run
-     * as "default": docs/operations.md, t/016).  With a user name,
-     * AUTH takes Redis 6's form "AUTH user password" (an ACL user);
-     * without, it authenticates as "default" */
+    /* AUTH and SELECT go first on the wire, not waited for.  A failure
+     * drops the connection (setup_reply) and backs off like a lost one, so
+     * the gateway never goes on under another user or in database 0; the
+     * commands already pipelined behind it get Redis's error (NOAUTH when
+     * the "default" user needs a password) or, if it needs none, may have
+     * run as "default" before the drop, and are answered 503 "outcome
+     * unknown" (docs/operations.md, t/016).  With a user name, AUTH takes
+     * Redis 6's form "AUTH user password" (an ACL user); without, it
+     * authenticates as "default" */
     if (dmcf->redis_password.len) {
         argc = 0;
         argv[argc] = "AUTH";
@@ -640,6 +643,12 @@ ngx_http_dvc_redis_setup_reply(redisAsyncContext *ac, void *reply,
         ngx_log_error(NGX_LOG_ERR, redis->log, 0,
                       "dvc: redis %s failed: %*s", (char *) privdata,
                       (size_t) rr->len, rr->str);
+
+        /* fail closed: not another user's rights, not another database
+         * (hiredis frees the context once this callback returns) */
+        ngx_http_dvc_redis_reset(redis,
+                                 ngx_strcmp(privdata, "AUTH") == 0
+                                 ? "AUTH failed" : "SELECT failed");
     }
 }
 

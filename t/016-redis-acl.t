@@ -214,7 +214,7 @@ b7c1f0e24a9d3e86c5f1a20d94be7c3a
 
 
 
-=== TEST 5: a wrong user name while Redis's default user needs no password: AUTH fails (said in the log) and the commands run as default, as docs/operations.md warns
+=== TEST 5: a wrong user name while Redis's default user needs no password: AUTH fails, the connection is dropped (fail closed: the gateway does not go on as default) and the request is answered 503
 --- http_config
     dvc_redis_user nobody-here;
     dvc_redis_password b7c1f0e24a9d3e86c5f1a20d94be7c3a;
@@ -222,8 +222,10 @@ b7c1f0e24a9d3e86c5f1a20d94be7c3a
     location /dvc/ { dvc_api; }
 --- request
 GET /dvc/v1/dossiers/000.00.10.H47-261121-0007?token=tok
---- error_code: 404
+--- error_code: 503
+--- response_body_like: "error":"unavailable"
 --- error_log
 dvc: redis AUTH failed: WRONGPASS
+dropped: AUTH failed
 --- no_error_log
 b7c1f0e24a9d3e86c5f1a20d94be7c3a
