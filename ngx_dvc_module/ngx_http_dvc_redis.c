@@ -19,6 +19,11 @@
  * - a client may go away before Redis answers: commands are tracked in
  *   records that outlive the request; a pool cleanup detaches the request and
  *   the reply then only frees the record.
+ * - AUTH and SELECT are answered before anything else may reach Redis: until
+ *   they are, a batch is held here, in copies (its caller's argv lives only
+ *   for the call), and leaves in order once the last setup reply is OK; a
+ *   command pipelined behind a failing AUTH would run as Redis's "default"
+ *   user, behind a failing SELECT in database 0.
  */
 
 #include "ngx_http_dvc_module.h"
@@ -37,7 +42,12 @@ struct ngx_http_dvc_rcmd_s {
     ngx_http_dvc_redis_t           *redis;
     ngx_pool_cleanup_t             *cleanup;
     ngx_event_t                     timer;
-    ngx_http_dvc_rcmd_t            *next;      /* free list */
+    ngx_http_dvc_rcmd_t            *next;      /* free list, held FIFO */
+
+    /* the batch while AUTH/SELECT are unanswered: copies in one block,
+     * NULL once sent or dropped */
+    ngx_http_dvc_redis_cmd_t       *held;
+    ngx_uint_t                      nheld;
 
     /* the first error a command before the last got (a command refused
      * inside MULTI): EXEC then says only EXECABORT */
@@ -53,6 +63,12 @@ struct ngx_http_dvc_redis_s {
     ngx_log_t                      *log;
 
     ngx_http_dvc_rcmd_t            *free;
+
+    /* batches waiting for the setup replies, oldest first */
+    ngx_http_dvc_rcmd_t            *held;
+    ngx_http_dvc_rcmd_t           **held_last;
+    ngx_uint_t                      setup_pending;
+
     ngx_uint_t                      failures;
     ngx_msec_t                      retry_at;   /* ngx_current_msec */
 
@@ -66,6 +82,14 @@ static ngx_int_t ngx_http_dvc_redis_connect(ngx_http_dvc_redis_t *redis);
 static void ngx_http_dvc_redis_reset(ngx_http_dvc_redis_t *redis,
     const char *why);
 static void ngx_http_dvc_redis_failed(ngx_http_dvc_redis_t *redis);
+static ngx_int_t ngx_http_dvc_redis_queue(ngx_http_dvc_redis_t *redis,
+    ngx_http_dvc_rcmd_t *rcmd, ngx_http_dvc_redis_cmd_t *cmds, ngx_uint_t n,
+    ngx_log_t *log);
+static ngx_int_t ngx_http_dvc_redis_hold(ngx_http_dvc_redis_t *redis,
+    ngx_http_dvc_rcmd_t *rcmd, ngx_http_dvc_redis_cmd_t *cmds, ngx_uint_t n);
+static void ngx_http_dvc_redis_release(ngx_http_dvc_redis_t *redis);
+static void ngx_http_dvc_redis_drop_held(ngx_http_dvc_redis_t *redis);
+static void ngx_http_dvc_redis_answer_null(ngx_http_dvc_rcmd_t *rcmd);
 static void ngx_http_dvc_redis_read_handler(ngx_event_t *ev);
 static void ngx_http_dvc_redis_write_handler(ngx_event_t *ev);
 static void ngx_http_dvc_redis_add_read(void *privdata);
@@ -162,6 +186,7 @@ ngx_http_dvc_redis_create(ngx_conf_t *cf, ngx_http_dvc_main_conf_t *dmcf)
 
     redis->conf = dmcf;
     redis->log = &cf->cycle->new_log;
+    redis->held_last = &redis->held;
 
     return redis;
 }
@@ -171,7 +196,7 @@ ngx_int_t
 ngx_http_dvc_redis_send(ngx_http_request_t *r, ngx_http_dvc_redis_cmd_t *cmds,
     ngx_uint_t n, ngx_http_dvc_redis_handler_pt handler, void *data)
 {
-    ngx_uint_t                 i;
+    ngx_int_t                  rc;
     ngx_pool_cleanup_t        *cln;
     ngx_http_dvc_rcmd_t       *rcmd;
     ngx_http_dvc_redis_t      *redis;
@@ -209,26 +234,23 @@ ngx_http_dvc_redis_send(ngx_http_request_t *r, ngx_http_dvc_redis_cmd_t *cmds,
         return NGX_ERROR;
     }
 
-    for (i = 0; i < n; i++) {
-        /* only the last command of a batch reports to the handler; the
-         * others only keep their first error, for the log */
-        if (redisAsyncCommandArgv(redis->ac,
-                                  i == n - 1 ? ngx_http_dvc_redis_reply
-                                             : ngx_http_dvc_redis_early_reply,
-                                  rcmd,
-                                  cmds[i].argc, cmds[i].argv, cmds[i].argvlen)
-            != REDIS_OK)
-        {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "dvc: redis command %ui of %ui not queued: %s",
-                          i + 1, n, redis->ac->errstr[0] ? redis->ac->errstr
-                                                         : "refused by hiredis");
+    if (redis->setup_pending) {
+        /* AUTH or SELECT unanswered: nothing may reach Redis before them */
+        rc = ngx_http_dvc_redis_hold(redis, rcmd, cmds, n);
+        if (rc != NGX_OK) {
+            ngx_http_dvc_rcmd_put(rcmd);
+            return NGX_ERROR;
+        }
 
-            /* the earlier commands of the batch are queued: a MULTI without
-             * its EXEC would swallow every later command, so the connection
-             * goes (and with it the half batch, whose callbacks still hold
-             * the record: it is put back only after) */
-            if (i > 0) {
+    } else {
+        rc = ngx_http_dvc_redis_queue(redis, rcmd, cmds, n,
+                                      r->connection->log);
+        if (rc != NGX_OK) {
+            /* the earlier commands of the batch are queued: a MULTI
+             * without its EXEC would swallow every later command, so the
+             * connection goes (and with it the half batch, whose callbacks
+             * still hold the record: it is put back only after) */
+            if (rc == NGX_ERROR) {
                 ngx_http_dvc_redis_reset(redis, "half a batch was queued");
             }
 
@@ -250,11 +272,211 @@ ngx_http_dvc_redis_send(ngx_http_request_t *r, ngx_http_dvc_redis_cmd_t *cmds,
 
     r->main->count++;
 
-    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "dvc: redis sent %ui command(s), timeout %M ms",
-                   n, dmcf->redis_timeout);
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "dvc: redis %s %ui command(s), timeout %M ms",
+                   rcmd->held ? "holds" : "sent", n, dmcf->redis_timeout);
 
     return NGX_OK;
+}
+
+
+/* NGX_OK: the whole batch is queued in hiredis; NGX_DECLINED: none of it;
+ * NGX_ERROR: only its first commands (the caller drops the connection). */
+static ngx_int_t
+ngx_http_dvc_redis_queue(ngx_http_dvc_redis_t *redis, ngx_http_dvc_rcmd_t *rcmd,
+    ngx_http_dvc_redis_cmd_t *cmds, ngx_uint_t n, ngx_log_t *log)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < n; i++) {
+        /* only the last command of a batch reports to the handler; the
+         * others only keep their first error, for the log */
+        if (redisAsyncCommandArgv(redis->ac,
+                                  i == n - 1 ? ngx_http_dvc_redis_reply
+                                             : ngx_http_dvc_redis_early_reply,
+                                  rcmd,
+                                  cmds[i].argc, cmds[i].argv, cmds[i].argvlen)
+            != REDIS_OK)
+        {
+            ngx_log_error(NGX_LOG_ERR, log, 0,
+                          "dvc: redis command %ui of %ui not queued: %s",
+                          i + 1, n, redis->ac->errstr[0] ? redis->ac->errstr
+                                                         : "refused by hiredis");
+
+            return i > 0 ? NGX_ERROR : NGX_DECLINED;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* Keep a copy of the batch at the end of the FIFO: the caller's argv and
+ * values may be gone (some point into an earlier Redis reply) by the time
+ * the setup replies arrive.  One block: the commands, then every argv, then
+ * every argvlen, then the bytes. */
+static ngx_int_t
+ngx_http_dvc_redis_hold(ngx_http_dvc_redis_t *redis, ngx_http_dvc_rcmd_t *rcmd,
+    ngx_http_dvc_redis_cmd_t *cmds, ngx_uint_t n)
+{
+    int                        j;
+    size_t                     size, nargs;
+    u_char                    *p;
+    ngx_uint_t                 i;
+    const char               **argv;
+    size_t                    *argvlen;
+    ngx_http_dvc_redis_cmd_t  *held;
+
+    nargs = 0;
+    size = 0;
+
+    for (i = 0; i < n; i++) {
+        nargs += cmds[i].argc;
+
+        for (j = 0; j < cmds[i].argc; j++) {
+            size += cmds[i].argvlen[j];
+        }
+    }
+
+    held = ngx_alloc(n * sizeof(ngx_http_dvc_redis_cmd_t)
+                     + nargs * (sizeof(char *) + sizeof(size_t)) + size,
+                     redis->log);
+    if (held == NULL) {
+        return NGX_ERROR;
+    }
+
+    argv = (const char **) &held[n];
+    argvlen = (size_t *) &argv[nargs];
+    p = (u_char *) &argvlen[nargs];
+
+    for (i = 0; i < n; i++) {
+        held[i].argc = cmds[i].argc;
+        held[i].argv = argv;
+        held[i].argvlen = argvlen;
+
+        for (j = 0; j < cmds[i].argc; j++) {
+            *argv++ = (const char *) p;
+            *argvlen++ = cmds[i].argvlen[j];
+            p = ngx_cpymem(p, cmds[i].argv[j], cmds[i].argvlen[j]);
+        }
+    }
+
+    rcmd->held = held;
+    rcmd->nheld = n;
+    rcmd->next = NULL;
+
+    *redis->held_last = rcmd;
+    redis->held_last = &rcmd->next;
+
+    return NGX_OK;
+}
+
+
+/* The last setup reply was OK: the held batches leave, oldest first. */
+static void
+ngx_http_dvc_redis_release(ngx_http_dvc_redis_t *redis)
+{
+    ngx_int_t             rc;
+    ngx_http_dvc_rcmd_t  *rcmd;
+
+    while (redis->held) {
+        rcmd = redis->held;
+        redis->held = rcmd->next;
+
+        if (redis->held == NULL) {
+            redis->held_last = &redis->held;
+        }
+
+        rcmd->next = NULL;
+
+        /* the client went (or the timeout answered it) while it waited:
+         * never sent */
+        if (rcmd->request == NULL) {
+            ngx_http_dvc_rcmd_put(rcmd);
+            continue;
+        }
+
+        rc = ngx_http_dvc_redis_queue(redis, rcmd, rcmd->held, rcmd->nheld,
+                                      redis->log);
+
+        /* hiredis has its own copy in its output buffer now */
+        ngx_free(rcmd->held);
+        rcmd->held = NULL;
+
+        if (rc != NGX_OK) {
+            /* the rest could not go either, or would follow half a MULTI:
+             * the connection goes (the free is deferred, we are in a
+             * hiredis callback) and its cleanup answers the rest */
+            ngx_http_dvc_redis_reset(redis, "a held batch was not queued");
+            ngx_http_dvc_redis_answer_null(rcmd);
+            return;
+        }
+    }
+}
+
+
+/* The connection went before the setup replies did: every held batch is
+ * answered 503, as the pipelined commands' NULL replies are. */
+static void
+ngx_http_dvc_redis_drop_held(ngx_http_dvc_redis_t *redis)
+{
+    ngx_http_dvc_rcmd_t  *rcmd, *next;
+
+    next = redis->held;
+    redis->held = NULL;
+    redis->held_last = &redis->held;
+    redis->setup_pending = 0;
+
+    while (next) {
+        rcmd = next;
+        next = rcmd->next;
+        rcmd->next = NULL;
+
+        if (rcmd->request == NULL) {
+            ngx_http_dvc_rcmd_put(rcmd);
+            continue;
+        }
+
+        if (redis->exiting) {
+            /* requests may be half torn down: detach, answer nothing */
+            rcmd->request = NULL;
+            rcmd->cleanup->handler = NULL;
+
+            if (rcmd->timer.timer_set) {
+                ngx_del_timer(&rcmd->timer);
+            }
+
+            ngx_http_dvc_rcmd_put(rcmd);
+            continue;
+        }
+
+        ngx_http_dvc_redis_answer_null(rcmd);
+    }
+}
+
+
+static void
+ngx_http_dvc_redis_answer_null(ngx_http_dvc_rcmd_t *rcmd)
+{
+    void                           *data;
+    ngx_http_request_t             *r;
+    ngx_http_dvc_redis_handler_pt   handler;
+
+    r = rcmd->request;
+    handler = rcmd->handler;
+    data = rcmd->data;
+
+    if (rcmd->timer.timer_set) {
+        ngx_del_timer(&rcmd->timer);
+    }
+
+    rcmd->cleanup->handler = NULL;
+    rcmd->request = NULL;
+
+    /* put back first: the handler may send again, and get the record */
+    ngx_http_dvc_rcmd_put(rcmd);
+
+    handler(r, NULL, data);
 }
 
 
@@ -365,15 +587,17 @@ ngx_http_dvc_redis_connect(ngx_http_dvc_redis_t *redis)
         return NGX_ERROR;
     }
 
-    /* AUTH and SELECT go first on the wire, not waited for.  A failure
-     * drops the connection (setup_reply) and backs off like a lost one, so
-     * the gateway never goes on under another user or in database 0; the
-     * commands already pipelined behind it get Redis's error (NOAUTH when
-     * the "default" user needs a password) or, if it needs none, may have
-     * run as "default" before the drop, and are answered 503 "outcome
-     * unknown" (docs/operations.md, t/016).  With a user name, AUTH takes
-     * Redis 6's form "AUTH user password" (an ACL user); without, it
-     * authenticates as "default" */
+    /* AUTH and SELECT go first on the wire, and the requests' batches are
+     * held (ngx_http_dvc_redis_send) until both are answered OK: a batch
+     * pipelined behind a failing AUTH would run as Redis's "default" user
+     * when it needs no password, behind a failing SELECT in database 0.  A
+     * failure drops the connection (setup_reply), the held batches are
+     * answered 503 and it backs off like a lost one (docs/operations.md,
+     * t/015, t/016).  With a user name, AUTH takes Redis 6's form
+     * "AUTH user password" (an ACL user); without, it authenticates as
+     * "default" */
+    redis->setup_pending = 0;
+
     if (dmcf->redis_password.len) {
         argc = 0;
         argv[argc] = "AUTH";
@@ -386,8 +610,16 @@ ngx_http_dvc_redis_connect(ngx_http_dvc_redis_t *redis)
 
         argv[argc] = (const char *) dmcf->redis_password.data;
         argvlen[argc++] = dmcf->redis_password.len;
-        redisAsyncCommandArgv(ac, ngx_http_dvc_redis_setup_reply, "AUTH", argc,
-                              argv, argvlen);
+
+        if (redisAsyncCommandArgv(ac, ngx_http_dvc_redis_setup_reply, "AUTH",
+                                  argc, argv, argvlen)
+            != REDIS_OK)
+        {
+            ngx_http_dvc_redis_reset(redis, "AUTH not queued");
+            return NGX_ERROR;
+        }
+
+        redis->setup_pending++;
     }
 
     if (dmcf->redis_db) {
@@ -396,8 +628,16 @@ ngx_http_dvc_redis_connect(ngx_http_dvc_redis_t *redis)
         argv[1] = (const char *) db;
         argvlen[1] = ngx_sprintf(db, "%i", dmcf->redis_db) - db;
         argc = 2;
-        redisAsyncCommandArgv(ac, ngx_http_dvc_redis_setup_reply, "SELECT",
-                              argc, argv, argvlen);
+
+        if (redisAsyncCommandArgv(ac, ngx_http_dvc_redis_setup_reply, "SELECT",
+                                  argc, argv, argvlen)
+            != REDIS_OK)
+        {
+            ngx_http_dvc_redis_reset(redis, "SELECT not queued");
+            return NGX_ERROR;
+        }
+
+        redis->setup_pending++;
     }
 
     return NGX_OK;
@@ -597,6 +837,11 @@ ngx_http_dvc_redis_cleanup(void *privdata)
 
     redis->ac = NULL;
     redis->connection = NULL;
+
+    /* after the pipelined commands' NULL replies (hiredis ran them just
+     * before this hook), with the backoff already set: a handler sending
+     * again is refused at once instead of reconnecting from here */
+    ngx_http_dvc_redis_drop_held(redis);
 }
 
 
@@ -638,7 +883,12 @@ ngx_http_dvc_redis_setup_reply(redisAsyncContext *ac, void *reply,
     redisReply            *rr = reply;
     ngx_http_dvc_redis_t  *redis = ac->data;
 
-    if (rr && rr->type == REDIS_REPLY_ERROR) {
+    /* NULL: the connection went; its cleanup answers the held batches */
+    if (rr == NULL) {
+        return;
+    }
+
+    if (rr->type == REDIS_REPLY_ERROR) {
         /* the password is never logged, only Redis's answer */
         ngx_log_error(NGX_LOG_ERR, redis->log, 0,
                       "dvc: redis %s failed: %*s", (char *) privdata,
@@ -649,6 +899,11 @@ ngx_http_dvc_redis_setup_reply(redisAsyncContext *ac, void *reply,
         ngx_http_dvc_redis_reset(redis,
                                  ngx_strcmp(privdata, "AUTH") == 0
                                  ? "AUTH failed" : "SELECT failed");
+        return;
+    }
+
+    if (redis->setup_pending && --redis->setup_pending == 0) {
+        ngx_http_dvc_redis_release(redis);
     }
 }
 
@@ -771,6 +1026,13 @@ ngx_http_dvc_redis_request_gone(void *data)
     if (rcmd->timer.timer_set) {
         ngx_del_timer(&rcmd->timer);
     }
+
+    /* held: it stays in the FIFO, marked, and is never sent; the copies
+     * may go now (they may point nowhere else, but hold a citizen's data) */
+    if (rcmd->held) {
+        ngx_free(rcmd->held);
+        rcmd->held = NULL;
+    }
 }
 
 
@@ -805,6 +1067,11 @@ static void
 ngx_http_dvc_rcmd_put(ngx_http_dvc_rcmd_t *rcmd)
 {
     ngx_http_dvc_redis_t  *redis = rcmd->redis;
+
+    if (rcmd->held) {
+        ngx_free(rcmd->held);
+        rcmd->held = NULL;
+    }
 
     if (redis->exiting) {
         ngx_free(rcmd);
