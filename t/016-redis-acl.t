@@ -60,6 +60,15 @@ sub accepted_dossier {
     return $d;
 }
 
+our $CODE = "000.00.10.H47-261121-0007";
+
+# the commands Redis ran since CONFIG RESETSTAT, but for the ones this test
+# itself sends as the administrator
+sub commands_run {
+    my $stats = redis_cmd('INFO', 'commandstats');
+    return sort grep { !/^(config|info|acl|dbsize)$/ } $stats =~ /^cmdstat_(\w+):/mg;
+}
+
 gateway_defaults(extra_http => event_key_config()
                              . "    dvc_redis_user $USER;\n"
                              . "    dvc_redis_password $PW;\n");
@@ -214,18 +223,93 @@ b7c1f0e24a9d3e86c5f1a20d94be7c3a
 
 
 
-=== TEST 5: a wrong user name while Redis's default user needs no password: AUTH fails, the connection is dropped (fail closed: the gateway does not go on as default) and the request is answered 503
+=== TEST 5: a wrong user name while Redis's default user needs no password: AUTH fails, the connection is dropped (fail closed) and the request is answered 503, and Redis ran none of the gateway's commands as default
 --- http_config
     dvc_redis_user nobody-here;
     dvc_redis_password b7c1f0e24a9d3e86c5f1a20d94be7c3a;
 --- config
     location /dvc/ { dvc_api; }
+--- init
+redis_cmd('HSET', "dvc:d:$main::CODE", 'code', $main::CODE, 'status', '4', 'history', '[]',
+          'token_sha256', sha256_hex("tok"));
+redis_cmd('CONFIG', 'RESETSTAT');
 --- request
 GET /dvc/v1/dossiers/000.00.10.H47-261121-0007?token=tok
 --- error_code: 503
 --- response_body_like: "error":"unavailable"
+--- post_init
+# the lookup was held behind AUTH and never sent: the only commands Redis
+# ran are the gateway's AUTH (refused) and this test's own
+is(join(",", main::commands_run()), "auth", "Redis ran AUTH and nothing else of the gateway's");
 --- error_log
 dvc: redis AUTH failed: WRONGPASS
 dropped: AUTH failed
 --- no_error_log
+b7c1f0e24a9d3e86c5f1a20d94be7c3a
+
+
+
+=== TEST 6: SELECT refused (the documented ACL line has no +select, dvc_redis_db 3): a submission is answered 503 and nothing is written to database 0 (nor 3)
+--- http_config
+    dvc_schemas $TEST_NGINX_SCHEMAS;
+    dvc_calendar $TEST_NGINX_ROOT/calendar/vn-2025-2027.cal;
+    dvc_signing_key $TEST_NGINX_KEY;
+    dvc_redis_user dvc-gateway;
+    dvc_redis_password b7c1f0e24a9d3e86c5f1a20d94be7c3a;
+    dvc_redis_db 3;
+--- init
+main::set_acl();
+redis_cmd('CONFIG', 'RESETSTAT');
+--- request
+GET /dvc/v1/keys
+--- post_init
+my $keys0 = redis_cmd('DBSIZE');
+my $r = http_request("POST /dvc/v1/dossiers\n" . example("1.001612"),
+                     more_headers => "Content-Type: application/json\n");
+is($r->{status}, 503, "submission: 503") or diag($r->{body});
+like($r->{body}, qr/"error":"unavailable"/, "a JSON error: unavailable");
+is(join(",", main::commands_run()), "auth,select",
+   "Redis ran AUTH and the refused SELECT, none of the submission's commands");
+is(redis_cmd('DBSIZE'), $keys0, "nothing written to database 0");
+like(main::raw_redis(['SELECT', '3'], ['DBSIZE']), qr/^\+OK\r\n:0\r\n/, "nor to database 3");
+--- error_log
+dvc: redis SELECT failed: NOPERM
+dropped: SELECT failed
+--- no_error_log
+b7c1f0e24a9d3e86c5f1a20d94be7c3a
+
+
+
+=== TEST 7: a burst on a fresh connection: lookups arriving while AUTH is unanswered are held, then all answered, each with its own dossier
+--- init
+main::set_acl();
+for my $i (1 .. 6) {
+    my $code = sprintf("000.00.10.H47-261121-%04d", $i);
+    redis_cmd('HSET', "dvc:d:$code", 'code', $code, 'status', '4', 'history', '[]',
+              'token_sha256', sha256_hex("tok$i"));
+}
+--- request
+GET /dvc/v1/keys
+--- post_init
+# Redis stopped: the worker's first connection is accepted by the kernel
+# and AUTH written, but not answered; every lookup queues behind it
+redis_pause();
+my @c;
+for my $i (1 .. 6) {
+    my $code = sprintf("000.00.10.H47-261121-%04d", $i);
+    push @c, http_request_stalled("GET /dvc/v1/dossiers/$code?token=tok$i",
+                                  rcvbuf => 65536);
+    sleep 0.05;
+}
+sleep 0.2;
+redis_resume();
+for my $i (1 .. 6) {
+    my $code = sprintf("000.00.10.H47-261121-%04d", $i);
+    my $r = http_response_read($c[$i - 1]);
+    is($r->{status}, 200, "lookup $i: 200") or diag($r->{body} // $r->{error});
+    like($r->{body}, qr/"code":"\Q$code\E"/, "lookup $i: its own dossier");
+}
+like(redis_cmd('CLIENT', 'LIST'), qr/ user=dvc-gateway /, "the gateway is connected as dvc-gateway");
+--- no_error_log
+[error]
 b7c1f0e24a9d3e86c5f1a20d94be7c3a
