@@ -313,3 +313,40 @@ like(redis_cmd('CLIENT', 'LIST'), qr/ user=dvc-gateway /, "the gateway is connec
 --- no_error_log
 [error]
 b7c1f0e24a9d3e86c5f1a20d94be7c3a
+
+
+
+=== TEST 8: Redis stopped before AUTH is answered: the held lookups are answered 503 by the timeout and never sent; once Redis is back a lookup is answered
+--- http_config
+    dvc_redis_user dvc-gateway;
+    dvc_redis_password b7c1f0e24a9d3e86c5f1a20d94be7c3a;
+    dvc_redis_timeout 300ms;
+--- config
+    location /dvc/ { dvc_api; }
+--- init
+main::set_acl();
+redis_cmd('HSET', "dvc:d:$main::CODE", 'code', $main::CODE, 'status', '4', 'history', '[]',
+          'token_sha256', sha256_hex("tok"));
+redis_cmd('CONFIG', 'RESETSTAT');
+--- request
+GET /dvc/v1/keys
+--- post_init
+redis_pause();
+my @c = map { http_request_stalled("GET /dvc/v1/dossiers/$main::CODE?token=tok", rcvbuf => 65536) } 1 .. 2;
+for my $i (1 .. 2) {
+    my $r = http_response_read($c[$i - 1]);
+    is($r->{status}, 503, "held lookup $i: 503 when Redis does not answer AUTH")
+        or diag($r->{body} // $r->{error});
+}
+redis_resume();
+sleep 1.2;    # the backoff after the dropped connection
+my $r = http_request("GET /dvc/v1/dossiers/$main::CODE?token=tok");
+is($r->{status}, 200, "Redis back: the lookup is answered") or diag($r->{body});
+like($r->{body}, qr/"code":"\Q$main::CODE\E"/, "with the dossier");
+like(redis_cmd('INFO', 'commandstats'), qr/^cmdstat_hmget:calls=1,/m,
+     "Redis ran the last lookup only: the held ones were never sent");
+--- error_log
+did not answer within 300 ms
+dropped: command timed out
+--- no_error_log
+b7c1f0e24a9d3e86c5f1a20d94be7c3a
