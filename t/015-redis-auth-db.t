@@ -3,19 +3,6 @@
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::Nginx::DVC;
-use IO::Socket::INET;
-
-# several commands on one connection of our own (AUTH holds per connection)
-sub raw_redis {
-    my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:" . redis_port()) or die "redis: $!";
-    my $out = '';
-    for my $cmd (@_) {
-        print $s "*" . @$cmd . "\r\n" . join('', map { '$' . length($_) . "\r\n$_\r\n" } @$cmd);
-        $out .= <$s>;
-    }
-    close $s;
-    return $out;
-}
 
 our $CODE = "000.00.10.H47-261121-0007";
 our @SEED = ('HSET', "dvc:d:$CODE", 'code', $CODE, 'status', '4', 'history', '[]');
@@ -30,12 +17,12 @@ __DATA__
 --- config
     location /dvc/ { dvc_api; }
 --- init
-main::raw_redis([@main::SEED, 'token_sha256', sha256_hex("tok")], ['CONFIG', 'SET', 'requirepass', 's3cret']);
+redis_session([@main::SEED, 'token_sha256', sha256_hex("tok")], ['CONFIG', 'SET', 'requirepass', 's3cret']);
 --- request
 GET /dvc/v1/dossiers/000.00.10.H47-261121-0007?token=tok
 --- response_body_like: "status":"processing"
 --- post_init
-like(main::raw_redis(['AUTH', 's3cret'], ['CONFIG', 'SET', 'requirepass', '']), qr/^\+OK\r?\n\+OK/, "password removed again");
+like(redis_session(['AUTH', 's3cret'], ['CONFIG', 'SET', 'requirepass', '']), qr/^\+OK\r?\n\+OK/, "password removed again");
 --- no_error_log
 s3cret
 
@@ -47,7 +34,7 @@ s3cret
 --- config
     location /dvc/ { dvc_api; }
 --- init
-main::raw_redis(['CONFIG', 'SET', 'requirepass', 's3cret']);
+redis_session(['CONFIG', 'SET', 'requirepass', 's3cret']);
 --- request
 GET /dvc/v1/dossiers/000.00.10.H47-261121-0007?token=tok
 --- error_code: 503
@@ -55,7 +42,7 @@ GET /dvc/v1/dossiers/000.00.10.H47-261121-0007?token=tok
 --- response_headers
 Retry-After: 1
 --- post_init
-main::raw_redis(['AUTH', 's3cret'], ['CONFIG', 'SET', 'requirepass', '']);
+redis_session(['AUTH', 's3cret'], ['CONFIG', 'SET', 'requirepass', '']);
 --- error_log
 dvc: redis AUTH failed
 --- no_error_log
@@ -69,12 +56,12 @@ wrong-one
 --- config
     location /dvc/ { dvc_api; }
 --- init
-main::raw_redis(['SELECT', '3'], [@main::SEED, 'token_sha256', sha256_hex("tok")]);
+redis_session(['SELECT', '3'], [@main::SEED, 'token_sha256', sha256_hex("tok")]);
 --- request
 GET /dvc/v1/dossiers/000.00.10.H47-261121-0007?token=tok
 --- response_body_like: "code":"000.00.10.H47-261121-0007"
 --- post_init
-main::raw_redis(['SELECT', '3'], ['FLUSHDB']);
+redis_session(['SELECT', '3'], ['FLUSHDB']);
 
 
 
@@ -84,7 +71,7 @@ main::raw_redis(['SELECT', '3'], ['FLUSHDB']);
 --- config
     location /dvc/ { dvc_api; }
 --- init
-main::raw_redis([@main::SEED, 'token_sha256', sha256_hex("tok")]);
+redis_session([@main::SEED, 'token_sha256', sha256_hex("tok")]);
 --- request
 GET /dvc/v1/dossiers/000.00.10.H47-261121-0007?token=tok
 --- error_code: 404

@@ -8,7 +8,6 @@ use Test::Nginx::DVC;
 use Test::DVC::Citizen;
 use utf8;
 use POSIX ();
-use IO::Socket::INET;
 
 our $USER = "dvc-gateway";
 our $PW = "b7c1f0e24a9d3e86c5f1a20d94be7c3a";
@@ -38,19 +37,8 @@ sub set_acl {
 }
 
 # a command as the ACL user, on a raw connection of our own
-sub as_user { raw_redis(['AUTH', $USER, $PW], [@_]) }
+sub as_user { redis_session(['AUTH', $USER, $PW], [@_]) }
 
-# several commands on one raw connection (AUTH holds per connection)
-sub raw_redis {
-    my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:" . redis_port()) or die "redis: $!";
-    my $out = '';
-    for my $cmd (@_) {
-        print $s "*" . @$cmd . "\r\n" . join('', map { '$' . length($_) . "\r\n$_\r\n" } @$cmd);
-        $out .= <$s>;
-    }
-    close $s;
-    return $out;
-}
 
 # a dossier the back-end accepted (status 2) and the citizen may withdraw
 sub accepted_dossier {
@@ -197,13 +185,13 @@ b7c1f0e24a9d3e86c5f1a20d94be7c3a
     location /dvc/ { dvc_api; }
 --- init
 main::set_acl();
-main::raw_redis(['CONFIG', 'SET', 'requirepass', 'admin-s3cret']);
+redis_session(['CONFIG', 'SET', 'requirepass', 'admin-s3cret']);
 --- request
 GET /dvc/v1/dossiers/000.00.10.H47-261121-0007?token=tok
 --- error_code: 503
 --- response_body_like: "error":"unavailable"
 --- post_init
-like(main::raw_redis(['AUTH', 'admin-s3cret'], ['CONFIG', 'SET', 'requirepass', '']),
+like(redis_session(['AUTH', 'admin-s3cret'], ['CONFIG', 'SET', 'requirepass', '']),
      qr/^\+OK\r?\n\+OK/, "the default user's password removed again");
 --- error_log
 dvc: redis AUTH failed: WRONGPASS
@@ -271,7 +259,7 @@ like($r->{body}, qr/"error":"unavailable"/, "a JSON error: unavailable");
 is(join(",", main::commands_run()), "auth,select",
    "Redis ran AUTH and the refused SELECT, none of the submission's commands");
 is(redis_cmd('DBSIZE'), $keys0, "nothing written to database 0");
-like(main::raw_redis(['SELECT', '3'], ['DBSIZE']), qr/^\+OK\r\n:0\r\n/, "nor to database 3");
+like(redis_session(['SELECT', '3'], ['DBSIZE']), qr/^\+OK\r\n:0\r\n/, "nor to database 3");
 --- error_log
 dvc: redis SELECT failed: NOPERM
 dropped: SELECT failed

@@ -31,7 +31,8 @@ our @ISA = ('Test::Base');
 
 our @EXPORT = qw(
     run_tests run_block add_block_preprocessor gateway_defaults
-    redis_cmd redis_start redis_stop redis_restart redis_pause redis_resume
+    redis_cmd redis_session redis_start redis_stop redis_restart redis_pause
+    redis_resume
     redis_running redis_pid
     nginx_reload nginx_worker_pids nginx_master_pid
     http_request http_request_stalled http_response_read responses
@@ -399,6 +400,22 @@ sub redis_cmd {
     die "redis error for '@args': $$r\n"
         if ref $r eq 'Test::Nginx::DVC::Redis::Error';
     return $r;
+}
+
+# Several commands on one fresh connection of the test's own, for what
+# holds per connection (AUTH, SELECT) and is not the harness's shared one:
+# the first line of each reply, concatenated (enough for +OK, :N, -ERR).
+sub redis_session {
+    my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$RedisPort")
+        or die "redis: $!";
+    my $out = '';
+    for my $cmd (@_) {
+        print $s "*" . @$cmd . "\r\n"
+            . join('', map { '$' . length($_) . "\r\n$_\r\n" } @$cmd);
+        $out .= <$s>;
+    }
+    close $s;
+    return $out;
 }
 
 sub _redis_render {
