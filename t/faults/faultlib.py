@@ -751,36 +751,46 @@ def exchange(port, req, timeout=5.0):
     return raw
 
 
-def submit(port, body, key=None, timeout=5.0):
-    """One POST /dvc/v1/dossiers; the answer as load.py records it."""
+def _attempt(port, req, timeout, fill):
+    """Sends req and records the attempt as load.py does: status, body,
+    times, or what went wrong; fill(rec, headers) adds what the caller reads
+    from an answer."""
     from load import parse_response
-    req = (b"POST /dvc/v1/dossiers HTTP/1.1\r\nHost: localhost\r\n"
-           b"Content-Type: application/json\r\nConnection: close\r\n"
-           + (b"Idempotency-Key: %s\r\n" % key.encode() if key else b"")
-           + b"Content-Length: %d\r\n\r\n" % len(body) + body)
     t0 = time.monotonic()
     rec = {"status": None, "err": None, "t0": time.time()}
     try:
-        raw = exchange(port, req, timeout)
-        parsed = parse_response(raw)
+        parsed = parse_response(exchange(port, req, timeout))
         if parsed is None:
             rec["err"] = "no answer"
         else:
-            rec["status"], headers, rbody, rec["extra"] = parsed
-            rec["body"] = rbody
-            rec["ctype"] = headers.get("content-type", [""])[0]
-            try:
-                doc = json.loads(rbody)
-            except ValueError:
-                doc = {}
-            rec["error"] = doc.get("error")
-            rec["code"] = doc.get("code")
+            rec["status"], headers, rec["body"], rec["extra"] = parsed
+            fill(rec, headers)
     except socket.timeout:
         rec["err"] = "timeout"
     except OSError as e:
         rec["err"] = str(e)
+    rec["t1"] = time.time()
     rec["lat"] = time.monotonic() - t0
     return rec
+
+
+def submit(port, body, key=None, timeout=5.0):
+    """One POST /dvc/v1/dossiers; the answer as load.py records it."""
+    req = (b"POST /dvc/v1/dossiers HTTP/1.1\r\nHost: localhost\r\n"
+           b"Content-Type: application/json\r\nConnection: close\r\n"
+           + (b"Idempotency-Key: %s\r\n" % key.encode() if key else b"")
+           + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+
+    def fill(rec, headers):
+        rec["ctype"] = headers.get("content-type", [""])[0]
+        try:
+            doc = json.loads(rec["body"])
+        except ValueError:
+            doc = {}
+        rec["error"] = doc.get("error")
+        rec["code"] = doc.get("code")
+
+    return _attempt(port, req, timeout, fill)
 
 
 def lookup(port, code, token, timeout=5.0):
@@ -802,7 +812,6 @@ def send_event(port, secret, code, body, timeout=5.0):
     """One signed POST /dvc/v1/dossiers/CODE/events (docs/events.md), signed
     now: the answer as submit() records it."""
     import hmac
-    from load import parse_response
     target = "/dvc/v1/dossiers/%s/events" % code
     ts = str(int(time.time()))
     sig = hmac.new(secret, ("%s\nPOST\n%s\n" % (ts, target)).encode() + body,
@@ -812,27 +821,15 @@ def send_event(port, secret, code, body, timeout=5.0):
            "X-DVC-Timestamp: %s\r\nX-DVC-Signature: v1=%s\r\n"
            "Content-Length: %d\r\n\r\n" % (target, ts, sig, len(body))
            ).encode() + body
-    t0 = time.monotonic()
-    rec = {"status": None, "err": None, "t0": time.time()}
-    try:
-        raw = exchange(port, req, timeout)
-        parsed = parse_response(raw)
-        if parsed is None:
-            rec["err"] = "no answer"
-        else:
-            rec["status"], headers, rec["body"], rec["extra"] = parsed
-            rec["retry_after"] = headers.get("retry-after", [None])[0]
-            try:
-                rec["error"] = json.loads(rec["body"]).get("error")
-            except ValueError:
-                rec["error"] = "not JSON"
-    except socket.timeout:
-        rec["err"] = "timeout"
-    except OSError as e:
-        rec["err"] = str(e)
-    rec["t1"] = time.time()
-    rec["lat"] = time.monotonic() - t0
-    return rec
+
+    def fill(rec, headers):
+        rec["retry_after"] = headers.get("retry-after", [None])[0]
+        try:
+            rec["error"] = json.loads(rec["body"]).get("error")
+        except ValueError:
+            rec["error"] = "not JSON"
+
+    return _attempt(port, req, timeout, fill)
 
 
 # a dossier's plan at the desk, as the example back-end's: event id, body
