@@ -28,8 +28,10 @@ echo "deps: installing ${missing[*]}"
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo=sudo
 export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# several builds may install at once (developers' worktrees): wait for
+# dpkg's lock instead of failing on it
+$sudo apt-get -o DPkg::Lock::Timeout=900 update -qq
+$sudo apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}"
 
 # Installing nginx starts the system service on port 80; the project never
 # uses it (tests and demo run their own nginx), so leave the system as it was.
