@@ -667,14 +667,48 @@ ensure_handle(dvc_dossier_scan_t *s)
     return 0;
 }
 
+/* yajl reads the n bytes at p, the body's from offset base on: 0, or -1
+ * with the error's offset. */
+static int
+parse_part(dvc_dossier_scan_t *s, const unsigned char *p, size_t n,
+    size_t base)
+{
+    yajl_status  st;
+    size_t       used;
+    uintptr_t    e, b;
+
+    if (n == 0) {
+        return 0;
+    }
+    st = yajl_parse(s->h, p, n);
+    if (st == yajl_status_ok) {
+        return 0;
+    }
+    used = yajl_get_bytes_consumed(s->h);
+    if (st == yajl_status_client_canceled) {
+        e = (uintptr_t) s->err_ptr;
+        b = (uintptr_t) p;
+        if (s->err_ptr != NULL && e >= b && e < b + n) {
+            s->err_offset = base + (e - b);
+        } else if (s->err_bracket && used > 0) {
+            s->err_offset = base + used - 1;
+        } else {
+            s->err_offset = base + used;
+        }
+    } else {
+        yajl_message(s);
+        s->err_offset = base + used;
+    }
+    return -1;
+}
+
 int
 dvc_dossier_scan_feed(dvc_dossier_scan_t *s, const void *buf, size_t len)
 {
-    yajl_status      st;
-    size_t           used, n, at = 0, esc_at = 0;
-    uintptr_t        p, b;
-    dvc_utf8_span_t  span;
-    int              bad_utf8, bad_escape;
+    size_t           esc_at = 0, at;
+    dvc_utf8_span_t  u;
+    int              bad_utf8, bad_escape = 0;
+    const unsigned char *b = buf;
 
     if (s->failed) {
         return -1;
@@ -688,50 +722,52 @@ dvc_dossier_scan_feed(dvc_dossier_scan_t *s, const void *buf, size_t len)
         return -1;
     }
 
-    /* The raw checks run first; yajl then reads only the bytes before a
+    /*
+     * The raw checks run first; yajl then reads only the bytes before a
      * fault they found, so whichever error comes first in the body is the
      * one reported.  UTF-8 is checked on the raw bytes (RFC 3629, stricter
      * than yajl's lexer, which passes overlongs, surrogates and code points
-     * past U+10FFFF): it costs less than checking each string yajl hands
-     * over and gives the exact offset even of a sequence cut by a buffer's
-     * end.  Bytes >= 0x80 outside strings are an error either way: invalid
-     * UTF-8 here, yajl's lexical error if they are valid UTF-8. */
-    bad_utf8 = dvc_utf8_stream_feed(&s->u8, buf, len, s->base, &span) != 0;
-    at = span.at;
-    bad_escape = dvc_json_esc_feed(&s->esc, buf, len, s->base, &esc_at) != 0;
-    if (bad_escape && (!bad_utf8 || esc_at < at)) {
+     * past U+10FFFF), and a sequence cut by the buffer's end waits for the
+     * next one, so yajl never sees part of one and the error does not
+     * depend on where the body was cut (as in the validator,
+     * dvc_schema_validate.c).  Bytes >= 0x80 outside strings are an error
+     * either way: invalid UTF-8 here, yajl's lexical error if they are
+     * valid UTF-8.  A lone surrogate's \u escape is refused at its
+     * backslash, which yajl reads too (outside a string it refuses it
+     * first, however the body is cut).
+     */
+    bad_utf8 = dvc_utf8_stream_feed(&s->u8, b, len, s->base, &u) != 0;
+    at = u.at;
+    if (dvc_json_esc_feed(&s->esc, b, len, s->base, &esc_at) != 0
+        && (!bad_utf8 || esc_at < at))
+    {
         bad_utf8 = 0;
+        bad_escape = 1;
         at = esc_at;
+        if (esc_at < s->base) {
+            /* begun in an earlier buffer: nothing of this one is read */
+            u.joined = 0;
+            u.to = u.from;
+        } else if (esc_at - s->base < u.to) {
+            u.to = esc_at - s->base < u.from ? u.from
+                                              : esc_at - s->base + 1;
+        }
     }
-    n = bad_utf8 || bad_escape ? (at > s->base ? at - s->base : 0) : len;
 
-    st = n > 0 ? yajl_parse(s->h, buf, n) : yajl_status_ok;
-    if (st == yajl_status_ok) {
-        if (n < len || bad_utf8 || bad_escape) {
-            fail(s, NULL, bad_utf8 ? "invalid UTF-8"
-                 : "\\u escape of an unpaired UTF-16 surrogate");
-            s->err_offset = at;
-            return -1;
-        }
-        s->base += len;
-        return 0;
+    if (parse_part(s, s->u8.joined, u.joined, s->base + u.from - u.joined)
+        != 0
+        || parse_part(s, b + u.from, u.to - u.from, s->base + u.from) != 0)
+    {
+        return -1;
     }
-    used = yajl_get_bytes_consumed(s->h);
-    if (st == yajl_status_client_canceled) {
-        p = (uintptr_t) s->err_ptr;
-        b = (uintptr_t) buf;
-        if (s->err_ptr != NULL && p >= b && p < b + n) {
-            s->err_offset = s->base + (p - b);
-        } else if (s->err_bracket && used > 0) {
-            s->err_offset = s->base + used - 1;
-        } else {
-            s->err_offset = s->base + used;
-        }
-    } else {
-        yajl_message(s);
-        s->err_offset = s->base + used;
+    if (bad_utf8 || bad_escape) {
+        fail(s, NULL, bad_utf8 ? "invalid UTF-8"
+             : "\\u escape of an unpaired UTF-16 surrogate");
+        s->err_offset = at;
+        return -1;
     }
-    return -1;
+    s->base += len;
+    return 0;
 }
 
 int
