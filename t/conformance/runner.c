@@ -6,7 +6,8 @@
  *          [-s SEED_DIR] FILE...
  *
  * -r maps http://localhost:1234/ (the suite's remotes), each -m one more URI
- * prefix (the official meta-schemas, t/conformance/metaschemas.sh) to files.
+ * prefix to files (the official 2020-12 meta-schemas need none: they are
+ * built in, core/dvc_metaschema.h).
  * Prints "<file>: P/T passed" per file, every unexpected failure, and a final
  * "N passed, M failed" line (known failures counted apart).  -o marks the
  * files as optional: their failures are reported but never fail the run.
