@@ -47,6 +47,10 @@ dvc_cmd_validate(int argc, char **argv)
     int                   i = 1, rc;
     dvc_schema_map_t      maps[16];
 
+    if (argc > 1 && strcmp(argv[1], "--dossier") == 0) {
+        /* a whole dossier as the gateway judges it (dvc_dossier_cmd.c) */
+        return dvc_cmd_validate_dossier(argc - 1, argv + 1);
+    }
     memset(&opt, 0, sizeof(opt));
     opt.maps = maps;
     while (i + 1 < argc) {
