@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "dvc_format.h"
+#include "dvc_metaschema.h"
 #include "dvc_number.h"
 #include "dvc_schema_doc.h"
 #include "dvc_schema_int.h"
@@ -42,6 +43,7 @@ typedef struct {
     const char  *loc;
     dvc_snode_t *node;
     int          novalid;   /* dialect without the validation vocabulary */
+    int          fmt_assert; /* dialect with the format-assertion one */
 } node_ent_t;
 
 typedef struct {
@@ -63,6 +65,7 @@ typedef struct {
     size_t                      nnodes, cnodes;
     const char                 *root_uri;
     int                         scan_novalid;
+    int                         scan_fmt_assert;
 } compiler_t;
 
 static dvc_snode_t *compile_node(compiler_t *c, dvc_sv_t *v);
@@ -345,7 +348,8 @@ static const char *const kw_list[] = {
     "allOf", "anyOf", "oneOf", "prefixItems", NULL
 };
 static const char *const kw_map[] = {
-    "properties", "patternProperties", "$defs", "dependentSchemas", NULL
+    "properties", "patternProperties", "$defs", "dependentSchemas",
+    "dependencies", NULL
 };
 
 /* Records base URI, resource and location of every subschema under v, and
@@ -371,6 +375,7 @@ scan(compiler_t *c, dvc_sv_t *v, const char *base, dvc_sres_t *res,
     e->res = res;
     e->loc = loc;
     e->novalid = c->scan_novalid;
+    e->fmt_assert = c->scan_fmt_assert;
     if (v->type != DVC_TOK_OBJ) {
         return;
     }
@@ -501,49 +506,53 @@ static dvc_sv_t *read_uri(compiler_t *c, const char *uri);
 
 #define VOCAB_VALIDATION \
     "https://json-schema.org/draft/2020-12/vocab/validation"
+#define VOCAB_FORMAT_ASSERTION \
+    "https://json-schema.org/draft/2020-12/vocab/format-assertion"
 
-/* 1 if the document's $schema names a meta-schema we can read whose
- * $vocabulary leaves out the validation vocabulary (its keywords are then
- * annotations).  The standard dialect, or one we cannot read, has it. */
-static int
-without_validation(compiler_t *c, const char *uri, dvc_sv_t *root)
+/* For the document's $schema when it names a meta-schema we can read:
+ * c->scan_novalid when its $vocabulary leaves out the validation vocabulary
+ * (its keywords are then annotations), c->scan_fmt_assert when it lists the
+ * format-assertion vocabulary, true or false (we know it: format is then
+ * asserted whatever opt->format_annotation says).  The standard dialect, or
+ * one we cannot read, has validation and format as an annotation. */
+static void
+dialect_vocabularies(compiler_t *c, const char *uri, dvc_sv_t *root)
 {
     dvc_sv_t   *dialect = dvc_sv_get(root, "$schema"), *vocab;
     dvc_buf_t   b;
     res_ent_t  *r;
     char       *meta;
-    int         novalid = 0;
     dvc_sv_t   *mroot;
 
+    c->scan_novalid = 0;
+    c->scan_fmt_assert = 0;
     if (dialect == NULL || dialect->type != DVC_TOK_STR
         || strncmp(dialect->s, "https://json-schema.org/", 24) == 0)
     {
-        return 0;
+        return;
     }
     dvc_buf_init(&b, c->schema->alloc);
     if (dvc_uri_resolve(&b, uri, dialect->s) != 0) {
         dvc_buf_free(&b);
-        return 0;
+        return;
     }
     strip_fragment(b.data);
     meta = tmpstr(c, b.data);
     dvc_buf_free(&b);
     if (meta == NULL || strcmp(meta, uri) == 0) {
-        return 0;
+        return;
     }
     /* read only: the meta-schema itself is not compiled */
     r = res_find(c, meta);
     mroot = r != NULL ? r->root : read_uri(c, meta);
     if (mroot == NULL) {
-        return 0;
+        return;
     }
     vocab = dvc_sv_get(mroot, "$vocabulary");
-    if (vocab != NULL && vocab->type == DVC_TOK_OBJ
-        && dvc_sv_get(vocab, VOCAB_VALIDATION) == NULL)
-    {
-        novalid = 1;
+    if (vocab != NULL && vocab->type == DVC_TOK_OBJ) {
+        c->scan_novalid = dvc_sv_get(vocab, VOCAB_VALIDATION) == NULL;
+        c->scan_fmt_assert = dvc_sv_get(vocab, VOCAB_FORMAT_ASSERTION) != NULL;
     }
-    return novalid;
 }
 
 /* Parses text as the document at uri and indexes it. */
@@ -565,7 +574,7 @@ load_text(compiler_t *c, const char *uri, const char *text, size_t len)
         return NULL;
     }
     map_id_folder(c, uri, root);
-    c->scan_novalid = without_validation(c, uri, root);
+    dialect_vocabularies(c, uri, root);
     if (c->failed) {
         return NULL;
     }
@@ -630,33 +639,41 @@ uri_path(compiler_t *c, const char *uri, char *full, size_t size)
     return 0;
 }
 
-/* Reads and parses the document a URI (without fragment) names, without
+/* Reads and parses the document a URI (without fragment) names (a file,
+ * else a built-in 2020-12 meta-schema: dvc_metaschema.h), without
  * indexing it; NULL if it cannot be had. */
 static dvc_sv_t *
 read_uri(compiler_t *c, const char *uri)
 {
-    char      full[PATH_MAX], *text, msg[256];
-    size_t    len;
+    char        full[PATH_MAX], msg[256];
+    const char *text = NULL;
+    size_t      len;
 
-    if (!uri_path(c, uri, full, sizeof(full))) {
-        return NULL;
+    if (uri_path(c, uri, full, sizeof(full))) {
+        text = read_file(c, full, &len);
     }
-    text = read_file(c, full, &len);
+    if (text == NULL) {
+        text = dvc_metaschema_text(uri, &len);
+    }
     return text ? dvc_doc_parse(&c->tmp, text, len, msg, sizeof(msg)) : NULL;
 }
 
 /* Loads the document a URI (without fragment) names: file:// paths,
- * http://localhost:1234/ under remotes_dir, and $id folders of files. */
+ * http://localhost:1234/ under remotes_dir, and $id folders of files, else
+ * a built-in 2020-12 meta-schema (dvc_metaschema.h). */
 static int
 load_uri(compiler_t *c, const char *uri)
 {
-    char   *text, full[PATH_MAX];
-    size_t  len;
+    const char *text = NULL;
+    char        full[PATH_MAX];
+    size_t      len;
 
-    if (!uri_path(c, uri, full, sizeof(full))) {
-        return 0;
+    if (uri_path(c, uri, full, sizeof(full))) {
+        text = read_file(c, full, &len);
     }
-    text = read_file(c, full, &len);
+    if (text == NULL) {
+        text = dvc_metaschema_text(uri, &len);      /* the built-in ones */
+    }
     if (text == NULL) {
         return 0;
     }
@@ -1003,10 +1020,15 @@ sname_find(const dvc_snode_t *s, const char *k, size_t len)
     return -1;
 }
 
-/* properties, required, dependentRequired, dependentSchemas: one table. */
+/* properties, required, dependentRequired, dependentSchemas: one table.
+ * deps is the draft 7 "dependencies" (2020-12 section 8 of the validation
+ * spec: its two forms became dependentRequired and dependentSchemas, and
+ * the meta-schema keeps the name for compatibility): an array value is a
+ * dependentRequired entry, a schema a dependentSchemas one. */
 static void
 compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
-    dvc_sv_t *req, dvc_sv_t *depreq, dvc_sv_t *depsch, const char *loc)
+    dvc_sv_t *req, dvc_sv_t *depreq, dvc_sv_t *depsch, dvc_sv_t *deps,
+    const char *loc)
 {
     name_in_t *in = NULL;
     size_t     n = 0, cap = 0, i, j, k, out;
@@ -1066,6 +1088,25 @@ compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
                 "dependentSchemas");
         }
     }
+    for (i = 0; deps != NULL && i < deps->n; i++) {
+        m = deps->items[i];
+        ADD_NAME(deps->keys[i], deps->klens[i]);
+        if (m->type != DVC_TOK_ARR) {
+            in[n - 1].depschema = sub(c, m,
+                loc_join(c, loc_join(c, loc, "dependencies", 12),
+                         deps->keys[i], deps->klens[i]),
+                "dependencies");
+            continue;
+        }
+        in[n - 1].depreq = m;
+        for (j = 0; j < m->n; j++) {
+            if (m->items[j]->type != DVC_TOK_STR) {
+                fail(c, "dependencies at %s: must list strings", loc);
+                return;
+            }
+            ADD_NAME(m->items[j]->s, m->items[j]->len);
+        }
+    }
 #undef ADD_NAME
     if (n == 0 || c->failed) {
         return;
@@ -1093,6 +1134,12 @@ compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
                 nm->prop = in[j].prop;
             }
             if (in[j].depschema && sname_dep(c, nm) != NULL) {
+                if (nm->dep->depschema != NULL) {
+                    fail(c, "dependentSchemas and dependencies at %s: both "
+                         "give \"%s\" a schema (put both in an allOf)",
+                         loc, nm->key);
+                    return;
+                }
                 nm->dep->depschema = in[j].depschema;
             }
             if (in[j].required) {
@@ -1143,6 +1190,11 @@ compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
             idx[k] = (uint32_t) sname_find(s, m->items[k]->s, m->items[k]->len);
         }
         if (sname_dep(c, nm) == NULL) {
+            return;
+        }
+        if (nm->dep->depreq != NULL) {
+            fail(c, "dependentRequired and dependencies at %s: both list "
+                 "what \"%s\" requires (put them in one)", loc, nm->key);
             return;
         }
         nm->dep->depreq = idx;
@@ -1255,7 +1307,8 @@ compile_node(compiler_t *c, dvc_sv_t *v)
     node_ent_t  *e;
     dvc_snode_t *s;
     dvc_sv_t    *m, *props = NULL, *req = NULL, *depreq = NULL,
-                *depsch = NULL, *vals1 = NULL, *ifv = NULL, *msgs;
+                *depsch = NULL, *deps = NULL, *vals1 = NULL, *ifv = NULL,
+                *msgs;
     const char  *k, *loc, *frag;
     size_t       i, klen;
     int          bit;
@@ -1397,7 +1450,7 @@ compile_node(compiler_t *c, dvc_sv_t *v)
                 fail(c, "format at %s: must be a string", AT(loc));
                 break;
             }
-            s->format = c->opt && c->opt->format_annotation
+            s->format = c->opt && c->opt->format_annotation && !e->fmt_assert
                         ? -1 : dvc_format_id(m->s, m->len);
             if (s->format >= 0) {
                 s->kw |= KW_STRING;
@@ -1464,6 +1517,13 @@ compile_node(compiler_t *c, dvc_sv_t *v)
                 break;
             }
             depsch = m;
+            s->kw |= KW_OBJECT | KW_INPLACE;
+        } else if (KEY_IS("dependencies")) {
+            if (m->type != DVC_TOK_OBJ) {
+                fail(c, "dependencies at %s: must be an object", loc);
+                break;
+            }
+            deps = m;
             s->kw |= KW_OBJECT | KW_INPLACE;
         } else if (KEY_IS("patternProperties")) {
             size_t j;
@@ -1562,8 +1622,8 @@ compile_node(compiler_t *c, dvc_sv_t *v)
     {
         get_count(c, m, loc, "maxContains", &s->max_contains);
     }
-    if (props || req || depreq || depsch) {
-        compile_names(c, s, props, req, depreq, depsch, loc);
+    if (props || req || depreq || depsch || deps) {
+        compile_names(c, s, props, req, depreq, depsch, deps, loc);
     }
     {
         const char *b[4] = { s->minimum, s->maximum, s->xminimum, s->xmaximum };

@@ -1314,6 +1314,68 @@ test_options(void **state)
     dvc_schema_free(s);
 }
 
+/* draft 7's "dependencies" (both forms, beside dependentRequired and
+ * dependentSchemas), the same name twice refused; the built-in 2020-12
+ * meta-schema, with no file and no option. */
+static void
+test_dependencies_and_metaschema(void **state)
+{
+    char                err[512];
+    dvc_schema_t       *s;
+    dvc_validate_ctx_t *v;
+
+    (void) state;
+    s = compile("{\"dependencies\":{\"a\":[\"b\"],"
+                "\"c\":{\"required\":[\"d\"]}},"
+                "\"dependentRequired\":{\"e\":[\"f\"]}}");
+    v = dvc_validate_new(&dvc_alloc_std, s, NULL);
+    assert_int_equal(run(v, S("{\"a\":1,\"b\":2,\"c\":3,\"d\":4}"), 0),
+                     DVC_VALID);
+    assert_int_equal(run(v, S("{\"b\":1,\"d\":2,\"f\":3}"), 0), DVC_VALID);
+    assert_int_equal(run(v, S("{\"a\":1,\"c\":2,\"e\":3}"), 0), DVC_INVALID);
+    assert_int_equal(dvc_validate_error_count(v), 3);
+    /* the array form reports as dependentRequired (its 2020-12 name) */
+    assert_string_equal(dvc_validate_error(v, 0)->code, "dependentRequired");
+    assert_string_equal(dvc_validate_error(v, 0)->path, "/b");
+    assert_string_equal(dvc_validate_error(v, 1)->path, "/f");
+    assert_string_equal(dvc_validate_error(v, 2)->code, "required");
+    assert_string_equal(dvc_validate_error(v, 2)->path, "/d");
+    assert_string_equal(dvc_validate_error(v, 2)->keyword,
+                        "/dependencies/c/required");
+    assert_int_equal(run(v, S("[1]"), 0), DVC_VALID);
+    dvc_validate_free(v);
+    dvc_schema_free(s);
+
+    s = dvc_schema_compile(&dvc_alloc_std,
+                           S("{\"dependencies\":{\"a\":[\"b\"]},"
+                             "\"dependentRequired\":{\"a\":[\"c\"]}}"),
+                           NULL, err, sizeof(err));
+    assert_null(s);
+    assert_non_null(strstr(err, "both list what \"a\" requires"));
+    s = dvc_schema_compile(&dvc_alloc_std,
+                           S("{\"dependencies\":{\"a\":true},"
+                             "\"dependentSchemas\":{\"a\":false}}"),
+                           NULL, err, sizeof(err));
+    assert_null(s);
+    assert_non_null(strstr(err, "both give \"a\" a schema"));
+    s = dvc_schema_compile(&dvc_alloc_std, S("{\"dependencies\":[\"a\"]}"),
+                           NULL, err, sizeof(err));
+    assert_null(s);
+    assert_non_null(strstr(err, "dependencies at"));
+
+    s = compile("{\"$ref\":\"https://json-schema.org/draft/2020-12/schema\"}");
+    v = dvc_validate_new(&dvc_alloc_std, s, NULL);
+    assert_int_equal(run(v, S("{\"type\":\"object\",\"properties\":"
+                              "{\"a\":{\"minLength\":1}}}"), 0), DVC_VALID);
+    assert_int_equal(run(v, S("{\"properties\":{\"a\":{\"minLength\":-1}}}"),
+                         0), DVC_INVALID);
+    assert_string_equal(dvc_validate_error(v, 0)->path,
+                        "/properties/a/minLength");
+    assert_int_equal(run(v, S("{\"type\":12}"), 0), DVC_INVALID);
+    dvc_validate_free(v);
+    dvc_schema_free(s);
+}
+
 int
 main(void)
 {
@@ -1340,6 +1402,7 @@ main(void)
         cmocka_unit_test(test_options),
         cmocka_unit_test(test_unique_items_large),
         cmocka_unit_test(test_alternatives),
+        cmocka_unit_test(test_dependencies_and_metaschema),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
