@@ -120,14 +120,17 @@ parse(dvc_intake_t *in)
     const unsigned char *data;
     int                  rc;
 
-    data = (const unsigned char *) in->body->data + in->parsed;
     len = in->body->len - in->parsed;
-    in->parsed = in->body->len;
 
     if (len == 0 || in->scan_failed || in->internal != NULL) {
-        /* the verdict is known: the rest is only kept */
+        /* nothing new, or the verdict is known: the rest is only kept */
+        in->parsed = in->body->len;
         return;
     }
+
+    /* only now: an empty body may have no storage at all (data == NULL) */
+    data = (const unsigned char *) in->body->data + in->parsed;
+    in->parsed = in->body->len;
 
     /* an unknown procedure's body is still scanned to its end: whether it
      * is malformed must not depend on where the procedure was learnt */
