@@ -276,6 +276,35 @@ scan_code(const char *message)
 }
 
 /*
+ * The first character of the key whose closing quote is at close: the
+ * quote before it that no backslash escapes (a JSON string holds no other).
+ */
+static size_t
+key_start(const dvc_buf_t *body, size_t close)
+{
+    size_t  i, slashes;
+
+    if (close >= body->len) {
+        return close;
+    }
+    for (i = close; i > 0; i--) {
+        if (body->data[i - 1] != '"') {
+            continue;
+        }
+        for (slashes = 0; i - 1 > slashes
+                          && body->data[i - 2 - slashes] == '\\';
+             slashes++)
+        {
+            /* count the backslashes before this quote */
+        }
+        if (slashes % 2 == 0) {
+            return i;
+        }
+    }
+    return close;
+}
+
+/*
  * Malformed: the scanner's refusal or the validator's fatal status,
  * whichever came first in the body; 1 if so (vd filled), 0 if the body is
  * well-formed, -1 if ours failed.
@@ -316,8 +345,10 @@ malformed(dvc_intake_t *in, dvc_intake_verdict_t *vd)
         }
         vd->vi = dvc_intake_not_json_vi;
         if (strcmp(vd->code, "json_duplicate_key") == 0) {
-            /* the scanner's own rule: its words name the member */
+            /* the scanner's own rule: its words name the member; it is
+             * placed at its closing quote (cut-proof), shown at its start */
             vd->vi = dvc_intake_duplicate_vi;
+            vd->offset = key_start(in->body, vd->offset);
         } else if (in->v != NULL) {
             /* a fault both read: whichever of the two reported it (that
              * depends on where the batches fell), the code's own words */
