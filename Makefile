@@ -12,7 +12,7 @@ CLANG       ?= clang
 WARN        := -Wall -Wextra -Werror
 CORE_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -fPIC $(WARN) -Icore
 CORE_LIBS   := -Wl,-Bstatic -l:libhiredis.a -l:libyajl_s.a -l:libutf8proc.a -Wl,-Bdynamic \
-               -lpcre2-8 -lcrypto -lm
+               -lpcre2-8 -lidn2 -lcrypto -lm
 SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
                -fno-omit-frame-pointer
 
