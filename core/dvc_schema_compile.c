@@ -117,6 +117,56 @@ tmpstr(compiler_t *c, const char *s)
     return p;
 }
 
+/* A location in messages: the root's JSON Pointer, "", is shown as "/". */
+#define AT(loc)  ((loc)[0] != '\0' ? (loc) : "/")
+
+/*
+ * A keyword's bad value in messages, as JSON: a string quoted (its first
+ * 40 bytes, whole characters, then "..."), a number's text, true, false,
+ * null; an array or an object by its kind.
+ */
+static const char *
+value_text(compiler_t *c, const dvc_sv_t *v)
+{
+    size_t      n;
+    dvc_buf_t   b;
+    const char *s;
+
+    switch (v->type) {
+    case DVC_TOK_NULL:
+        return "null";
+    case DVC_TOK_TRUE:
+        return "true";
+    case DVC_TOK_FALSE:
+        return "false";
+    case DVC_TOK_ARR:
+        return "an array";
+    case DVC_TOK_OBJ:
+        return "an object";
+    default:
+        break;
+    }
+    n = v->len;
+    if (n > 40) {
+        n = 40;
+        while (n > 0 && ((unsigned char) v->s[n] & 0xc0) == 0x80) {
+            n--;
+        }
+    }
+    dvc_buf_init(&b, c->schema->alloc);
+    if (v->type == DVC_TOK_STR) {
+        dvc_buf_json_str(&b, v->s, n);
+    } else {
+        dvc_buf_append(&b, v->s, n);
+    }
+    if (n < v->len) {
+        dvc_buf_puts(&b, "...");
+    }
+    s = dvc_buf_cstr(&b) ? tmpstr(c, b.data) : NULL;
+    dvc_buf_free(&b);
+    return s != NULL ? s : "?";
+}
+
 /* ------------------------------------------------------------ node table */
 
 static size_t
@@ -346,7 +396,7 @@ scan(compiler_t *c, dvc_sv_t *v, const char *base, dvc_sres_t *res,
         res = res_add(c, base, v);
         if (res == NULL) {
             if (!c->failed) {
-                fail(c, "$id \"%s\" at %s: declared twice", base, loc);
+                fail(c, "$id \"%s\" at %s: declared twice", base, AT(loc));
             }
             return;
         }
@@ -721,7 +771,7 @@ resolve_ref(compiler_t *c, const char *base, const char *ref, const char *loc,
         return NULL;
     }
     if (r == NULL) {
-        fail(c, "$ref \"%s\" at %s: cannot resolve %s", ref, loc, uri);
+        fail(c, "$ref \"%s\" at %s: cannot resolve %s", ref, AT(loc), uri);
         return NULL;
     }
     if (frag[0] == '\0') {
@@ -747,7 +797,8 @@ resolve_ref(compiler_t *c, const char *base, const char *ref, const char *loc,
         }
     }
     if (v == NULL) {
-        fail(c, "$ref \"%s\" at %s: nothing at #%s of %s", ref, loc, frag, uri);
+        fail(c, "$ref \"%s\" at %s: nothing at #%s of %s", ref, AT(loc), frag,
+             uri);
     }
     return v;
 }
@@ -764,7 +815,8 @@ get_count(compiler_t *c, dvc_sv_t *v, const char *loc, const char *kw,
     if (v->type != DVC_TOK_NUM || v->s[0] == '-'
         || !dvc_num_is_integer(v->s, v->len))
     {
-        fail(c, "%s at %s: must be a non-negative integer", kw, loc);
+        fail(c, "%s at %s: must be a non-negative integer, not %s", kw,
+             AT(loc), value_text(c, v));
         return -1;
     }
     /* 1.0 and 1e2 are integers too: go through the digits exactly */
@@ -791,7 +843,8 @@ sub(compiler_t *c, dvc_sv_t *v, const char *loc, const char *kw)
     if (v->type != DVC_TOK_OBJ && v->type != DVC_TOK_TRUE
         && v->type != DVC_TOK_FALSE)
     {
-        fail(c, "%s at %s: must be a schema (object or boolean)", kw, loc);
+        fail(c, "%s at %s: must be a schema (object or boolean), not %s", kw,
+             AT(loc), value_text(c, v));
         return NULL;
     }
     return compile_node(c, v);
@@ -805,7 +858,8 @@ sub_list(compiler_t *c, dvc_sv_t *v, const char *loc, const char *kw,
     size_t        i;
 
     if (v->type != DVC_TOK_ARR || (v->n == 0 && strcmp(kw, "prefixItems"))) {
-        fail(c, "%s at %s: must be a non-empty array of schemas", kw, loc);
+        fail(c, "%s at %s: must be a non-empty array of schemas", kw,
+             AT(loc));
         return NULL;
     }
     list = dvc_arena_alloc(&c->schema->arena, (v->n + 1) * sizeof(*list));
@@ -998,7 +1052,7 @@ compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
     if (req != NULL) {
         for (i = 0; i < req->n; i++) {
             if (req->items[i]->type != DVC_TOK_STR) {
-                fail(c, "required at %s: must list strings", loc);
+                fail(c, "required at %s: must list strings", AT(loc));
                 return;
             }
             ADD_NAME(req->items[i]->s, req->items[i]->len);
@@ -1009,14 +1063,16 @@ compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
         for (i = 0; i < depreq->n; i++) {
             m = depreq->items[i];
             if (m->type != DVC_TOK_ARR) {
-                fail(c, "dependentRequired at %s: must map to arrays", loc);
+                fail(c, "dependentRequired at %s: must map to arrays",
+                     AT(loc));
                 return;
             }
             ADD_NAME(depreq->keys[i], depreq->klens[i]);
             in[n - 1].depreq = m;
             for (j = 0; j < m->n; j++) {
                 if (m->items[j]->type != DVC_TOK_STR) {
-                    fail(c, "dependentRequired at %s: must list strings", loc);
+                    fail(c, "dependentRequired at %s: must list strings",
+                         AT(loc));
                     return;
                 }
                 ADD_NAME(m->items[j]->s, m->items[j]->len);
@@ -1181,13 +1237,13 @@ compile_regex(compiler_t *c, dvc_sv_t *v, const char *loc, const char *kw)
     dvc_schema_t *sc = c->schema;
 
     if (v->type != DVC_TOK_STR) {
-        fail(c, "%s at %s: must be a string", kw, loc);
+        fail(c, "%s at %s: must be a string", kw, AT(loc));
         return NULL;
     }
     msg[0] = '\0';
     re = dvc_regex_compile(sc->alloc, v->s, v->len, msg, sizeof(msg));
     if (re == NULL) {
-        fail(c, "%s \"%s\" at %s: %s", kw, v->s, loc, msg);
+        fail(c, "%s \"%s\" at %s: %s", kw, v->s, AT(loc), msg);
         return NULL;
     }
     if (sc->nregexes == sc->cregexes) {
@@ -1206,6 +1262,8 @@ compile_regex(compiler_t *c, dvc_sv_t *v, const char *loc, const char *kw)
     sc->regexes[sc->nregexes++] = re;
     return re;
 }
+
+#define TYPE_NAMES  "null, boolean, integer, number, string, array, object"
 
 static int
 type_bit(const dvc_sv_t *v)
@@ -1234,7 +1292,7 @@ num_text(compiler_t *c, dvc_sv_t *v, const char *loc, const char *kw,
     size_t *len)
 {
     if (v->type != DVC_TOK_NUM) {
-        fail(c, "%s at %s: must be a number", kw, loc);
+        fail(c, "%s at %s: must be a number", kw, AT(loc));
         return NULL;
     }
     *len = v->len;
@@ -1292,8 +1350,8 @@ compile_node(compiler_t *c, dvc_sv_t *v)
         return s;
     }
     if (v->type != DVC_TOK_OBJ) {
-        fail(c, "schema at %s: must be an object or a boolean",
-             loc[0] ? loc : "/");
+        fail(c, "schema at %s: must be an object or a boolean, not %s",
+             AT(loc), value_text(c, v));
         return NULL;
     }
 
@@ -1306,7 +1364,7 @@ compile_node(compiler_t *c, dvc_sv_t *v)
         }
         if (KEY_IS("$ref") || KEY_IS("$dynamicRef")) {
             if (m->type != DVC_TOK_STR) {
-                fail(c, "%s at %s: must be a string", k, loc);
+                fail(c, "%s at %s: must be a string", k, AT(loc));
                 break;
             }
             target = resolve_ref(c, e->base, m->s, loc, &frag);
@@ -1335,14 +1393,16 @@ compile_node(compiler_t *c, dvc_sv_t *v)
                 for (j = 0; j < m->n; j++) {
                     bit = type_bit(m->items[j]);
                     if (bit == 0) {
-                        fail(c, "type at %s: unknown type", loc);
+                        fail(c, "type at %s: unknown type %s (" TYPE_NAMES
+                             ")", AT(loc), value_text(c, m->items[j]));
                     }
                     s->types |= (uint8_t) bit;
                 }
             } else {
                 bit = type_bit(m);
                 if (bit == 0) {
-                    fail(c, "type at %s: unknown type", loc);
+                    fail(c, "type at %s: unknown type %s (" TYPE_NAMES ")",
+                         AT(loc), value_text(c, m));
                 }
                 s->types = (uint8_t) bit;
             }
@@ -1352,7 +1412,7 @@ compile_node(compiler_t *c, dvc_sv_t *v)
             s->kw |= KW_CONST;
         } else if (KEY_IS("enum")) {
             if (m->type != DVC_TOK_ARR) {
-                fail(c, "enum at %s: must be an array", loc);
+                fail(c, "enum at %s: must be an array", AT(loc));
                 break;
             }
             compile_values(c, s, m->items, m->n);
@@ -1372,7 +1432,8 @@ compile_node(compiler_t *c, dvc_sv_t *v)
         } else if (KEY_IS("multipleOf")) {
             s->multiple_of = num_text(c, m, loc, k, &s->multiple_of_len);
             if (s->multiple_of && !dvc_num_divisor_ok(m->s, m->len)) {
-                fail(c, "multipleOf at %s: must be a positive number", loc);
+                fail(c, "multipleOf at %s: must be a positive number, not %s",
+                     AT(loc), value_text(c, m));
             }
             s->kw |= KW_NUMERIC;
         } else if (KEY_IS("minLength")) {
@@ -1386,7 +1447,7 @@ compile_node(compiler_t *c, dvc_sv_t *v)
             s->kw |= KW_STRING;
         } else if (KEY_IS("format")) {
             if (m->type != DVC_TOK_STR) {
-                fail(c, "format at %s: must be a string", loc);
+                fail(c, "format at %s: must be a string", AT(loc));
                 break;
             }
             s->format = c->opt && c->opt->format_annotation && !e->fmt_assert
@@ -1402,7 +1463,8 @@ compile_node(compiler_t *c, dvc_sv_t *v)
             s->kw |= KW_ARRAY;
         } else if (KEY_IS("uniqueItems")) {
             if (m->type != DVC_TOK_TRUE && m->type != DVC_TOK_FALSE) {
-                fail(c, "uniqueItems at %s: must be a boolean", loc);
+                fail(c, "uniqueItems at %s: must be a boolean, not %s",
+                     AT(loc), value_text(c, m));
                 break;
             }
             if (m->type == DVC_TOK_TRUE) {
@@ -1430,28 +1492,28 @@ compile_node(compiler_t *c, dvc_sv_t *v)
             s->kw |= KW_OBJECT;
         } else if (KEY_IS("properties")) {
             if (m->type != DVC_TOK_OBJ) {
-                fail(c, "properties at %s: must be an object", loc);
+                fail(c, "properties at %s: must be an object", AT(loc));
                 break;
             }
             props = m;
             s->kw |= KW_OBJECT;
         } else if (KEY_IS("required")) {
             if (m->type != DVC_TOK_ARR) {
-                fail(c, "required at %s: must be an array", loc);
+                fail(c, "required at %s: must be an array", AT(loc));
                 break;
             }
             req = m;
             s->kw |= KW_OBJECT;
         } else if (KEY_IS("dependentRequired")) {
             if (m->type != DVC_TOK_OBJ) {
-                fail(c, "dependentRequired at %s: must be an object", loc);
+                fail(c, "dependentRequired at %s: must be an object", AT(loc));
                 break;
             }
             depreq = m;
             s->kw |= KW_OBJECT;
         } else if (KEY_IS("dependentSchemas")) {
             if (m->type != DVC_TOK_OBJ) {
-                fail(c, "dependentSchemas at %s: must be an object", loc);
+                fail(c, "dependentSchemas at %s: must be an object", AT(loc));
                 break;
             }
             depsch = m;
@@ -1467,7 +1529,7 @@ compile_node(compiler_t *c, dvc_sv_t *v)
             size_t j;
 
             if (m->type != DVC_TOK_OBJ) {
-                fail(c, "patternProperties at %s: must be an object", loc);
+                fail(c, "patternProperties at %s: must be an object", AT(loc));
                 break;
             }
             s->pprops = dvc_arena_alloc(&c->schema->arena,

@@ -136,6 +136,8 @@ typedef enum {
     NGX_HTTP_DVC_ERR_CHANNEL_NEEDS_SIGNATURE,
     NGX_HTTP_DVC_ERR_TOO_MANY_REQUESTS,
     NGX_HTTP_DVC_ERR_FORBIDDEN,
+    NGX_HTTP_DVC_ERR_TOKEN_AMBIGUOUS,
+    NGX_HTTP_DVC_ERR_BAD_PATH,
     NGX_HTTP_DVC_ERR_LAST
 } ngx_http_dvc_error_e;
 
@@ -186,6 +188,11 @@ ngx_int_t ngx_http_dvc_send_not_allowed(ngx_http_request_t *r,
     const char *allow);
 ngx_table_elt_t *ngx_http_dvc_find_header(ngx_http_request_t *r,
     ngx_str_t *name);
+ngx_uint_t ngx_http_dvc_header_count(ngx_http_request_t *r, ngx_str_t *name,
+    ngx_table_elt_t **first);
+ngx_int_t ngx_http_dvc_arg_next(ngx_str_t *args, size_t *pos,
+    ngx_str_t *name, ngx_str_t *value);
+ngx_uint_t ngx_http_dvc_arg_is(ngx_str_t *name, const char *want);
 
 extern ngx_str_t  ngx_http_dvc_empty_str;
 extern ngx_str_t  ngx_http_dvc_idempotency_header;
