@@ -144,6 +144,8 @@ fuzz-validator: $(BUILD)/fuzz/fuzz_schema $(BUILD)/conformance-runner
 	$(BUILD)/conformance-runner -s $(BUILD)/fuzz/seeds \
 	    -r ../shared/conformance/json-schema-test-suite/remotes \
 	    ../shared/conformance/json-schema-test-suite/tests/draft2020-12/*.json \
+	    ../shared/conformance/json-schema-test-suite/tests/draft2020-12/optional/*.json \
+	    ../shared/conformance/json-schema-test-suite/tests/draft2020-12/optional/format/*.json \
 	    > /dev/null || true
 	cp examples/dossiers/*.json $(BUILD)/fuzz/seeds/ 2>/dev/null || true
 	$(BUILD)/fuzz/fuzz_schema -max_total_time=$(FUZZ_SECS) -timeout=10 \
