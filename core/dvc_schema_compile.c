@@ -970,6 +970,7 @@ typedef struct {
     dvc_snode_t  *prop, *depschema;
     dvc_sv_t     *depreq;
     int           required;
+    int           from_deps;   /* depreq given by "dependencies" */
 } name_in_t;
 
 static int
@@ -1099,6 +1100,7 @@ compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
             continue;
         }
         in[n - 1].depreq = m;
+        in[n - 1].from_deps = 1;
         for (j = 0; j < m->n; j++) {
             if (m->items[j]->type != DVC_TOK_STR) {
                 fail(c, "dependencies at %s: must list strings", loc);
@@ -1198,6 +1200,8 @@ compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
             return;
         }
         nm->dep->depreq = idx;
+        nm->dep->depreq_kw = in[i].from_deps ? "dependencies"
+                                             : "dependentRequired";
         nm->dep->ndepreq = (uint32_t) m->n;
     }
     /* properties in the schema's order: a document written from the

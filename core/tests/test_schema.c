@@ -1334,10 +1334,13 @@ test_dependencies_and_metaschema(void **state)
     assert_int_equal(run(v, S("{\"b\":1,\"d\":2,\"f\":3}"), 0), DVC_VALID);
     assert_int_equal(run(v, S("{\"a\":1,\"c\":2,\"e\":3}"), 0), DVC_INVALID);
     assert_int_equal(dvc_validate_error_count(v), 3);
-    /* the array form reports as dependentRequired (its 2020-12 name) */
+    /* the array form's code is dependentRequired (its 2020-12 name), its
+     * keyword location the one written */
     assert_string_equal(dvc_validate_error(v, 0)->code, "dependentRequired");
     assert_string_equal(dvc_validate_error(v, 0)->path, "/b");
+    assert_string_equal(dvc_validate_error(v, 0)->keyword, "/dependencies");
     assert_string_equal(dvc_validate_error(v, 1)->path, "/f");
+    assert_string_equal(dvc_validate_error(v, 1)->keyword, "/dependentRequired");
     assert_string_equal(dvc_validate_error(v, 2)->code, "required");
     assert_string_equal(dvc_validate_error(v, 2)->path, "/d");
     assert_string_equal(dvc_validate_error(v, 2)->keyword,
