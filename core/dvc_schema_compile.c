@@ -1456,6 +1456,14 @@ compile_node(compiler_t *c, dvc_sv_t *v)
             }
             s->format = c->opt && c->opt->format_annotation && !e->fmt_assert
                         ? -1 : dvc_format_id(m->s, m->len);
+            /* 2020-12 validation 7.2.3: with the format-assertion
+             * vocabulary an unknown format must fail */
+            if (e->fmt_assert && dvc_format_id(m->s, m->len) < 0) {
+                fail(c, "format \"%s\" at %s: unknown, and the dialect's "
+                     "format-assertion vocabulary asserts formats",
+                     m->s, AT(loc));
+                break;
+            }
             if (s->format >= 0) {
                 s->kw |= KW_STRING;
             }
