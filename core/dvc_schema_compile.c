@@ -352,6 +352,39 @@ static const char *const kw_map[] = {
     "dependencies", NULL
 };
 
+/* 1 if uri names the meta-schema of an earlier JSON Schema draft (03 to
+ * 2019-09), http or https, with or without the empty fragment. */
+static int
+older_draft(const char *uri, size_t len)
+{
+    static const char *const drafts[] = {
+        "json-schema.org/draft-03/schema", "json-schema.org/draft-04/schema",
+        "json-schema.org/draft-06/schema", "json-schema.org/draft-07/schema",
+        "json-schema.org/draft/2019-09/schema", NULL
+    };
+    size_t i, n;
+
+    if (len > 7 && memcmp(uri, "http://", 7) == 0) {
+        uri += 7;
+        len -= 7;
+    } else if (len > 8 && memcmp(uri, "https://", 8) == 0) {
+        uri += 8;
+        len -= 8;
+    } else {
+        return 0;
+    }
+    if (len > 0 && uri[len - 1] == '#') {
+        len--;
+    }
+    for (i = 0; drafts[i] != NULL; i++) {
+        n = strlen(drafts[i]);
+        if (n == len && memcmp(uri, drafts[i], n) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* Records base URI, resource and location of every subschema under v, and
  * registers the resources and anchors it declares. */
 static void
@@ -377,6 +410,14 @@ scan(compiler_t *c, dvc_sv_t *v, const char *base, dvc_sres_t *res,
     e->novalid = c->scan_novalid;
     e->fmt_assert = c->scan_fmt_assert;
     if (v->type != DVC_TOK_OBJ) {
+        return;
+    }
+    /* read by 2020-12's rules it would mean something else (items as an
+     * array, no prefixItems, ...): refused, never guessed */
+    m = dvc_sv_get(v, "$schema");
+    if (m != NULL && m->type == DVC_TOK_STR && older_draft(m->s, m->len)) {
+        fail(c, "$schema \"%s\" at %s: that draft is not implemented "
+             "(only 2020-12)", m->s, AT(loc));
         return;
     }
     id = dvc_sv_get(v, "$id");

@@ -1366,6 +1366,23 @@ test_dependencies_and_metaschema(void **state)
     assert_null(s);
     assert_non_null(strstr(err, "dependencies at"));
 
+    /* an earlier draft is refused, at the root or in an embedded resource,
+     * rather than read by 2020-12's rules */
+    s = dvc_schema_compile(&dvc_alloc_std,
+                           S("{\"$schema\":\"http://json-schema.org/draft-07/"
+                             "schema#\",\"items\":[{\"type\":\"string\"}]}"),
+                           NULL, err, sizeof(err));
+    assert_null(s);
+    assert_non_null(strstr(err, "draft-07/schema#\" at /: that draft is not "
+                                "implemented"));
+    s = dvc_schema_compile(&dvc_alloc_std,
+                           S("{\"$defs\":{\"a\":{\"$id\":\"https://x.vn/a\","
+                             "\"$schema\":\"https://json-schema.org/draft/"
+                             "2019-09/schema\"}}}"),
+                           NULL, err, sizeof(err));
+    assert_null(s);
+    assert_non_null(strstr(err, "at /$defs/a: that draft"));
+
     s = compile("{\"$ref\":\"https://json-schema.org/draft/2020-12/schema\"}");
     v = dvc_validate_new(&dvc_alloc_std, s, NULL);
     assert_int_equal(run(v, S("{\"type\":\"object\",\"properties\":"
