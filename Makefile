@@ -12,7 +12,7 @@ CLANG       ?= clang
 WARN        := -Wall -Wextra -Werror
 CORE_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -fPIC $(WARN) -Icore
 CORE_LIBS   := -Wl,-Bstatic -l:libhiredis.a -l:libyajl_s.a -l:libutf8proc.a -Wl,-Bdynamic \
-               -lpcre2-8 -lcrypto -lm
+               -lpcre2-8 -lidn2 -lcrypto -lm
 SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
                -fno-omit-frame-pointer
 
@@ -144,6 +144,8 @@ fuzz-validator: $(BUILD)/fuzz/fuzz_schema $(BUILD)/conformance-runner
 	$(BUILD)/conformance-runner -s $(BUILD)/fuzz/seeds \
 	    -r ../shared/conformance/json-schema-test-suite/remotes \
 	    ../shared/conformance/json-schema-test-suite/tests/draft2020-12/*.json \
+	    ../shared/conformance/json-schema-test-suite/tests/draft2020-12/optional/*.json \
+	    ../shared/conformance/json-schema-test-suite/tests/draft2020-12/optional/format/*.json \
 	    > /dev/null || true
 	cp examples/dossiers/*.json $(BUILD)/fuzz/seeds/ 2>/dev/null || true
 	$(BUILD)/fuzz/fuzz_schema -max_total_time=$(FUZZ_SECS) -timeout=10 \
