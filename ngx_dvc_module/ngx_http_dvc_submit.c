@@ -60,6 +60,7 @@ typedef struct {
     dvc_channel_t                 channel;
     u_char                        mac[DVC_HMAC_LEN];
     unsigned                      is_signed:1;
+    unsigned                      dry_run:1;  /* ?dry_run=1: check only */
 } ngx_http_dvc_submit_ctx_t;
 
 
@@ -84,6 +85,10 @@ static ngx_int_t ngx_http_dvc_submit_unavailable(ngx_http_request_t *r,
     ngx_http_dvc_submit_ctx_t *ctx, const char *why);
 static ngx_int_t ngx_http_dvc_submit_created(ngx_http_request_t *r,
     ngx_str_t *code, u_char *body, size_t len);
+static ngx_int_t ngx_http_dvc_submit_dry_run(ngx_http_request_t *r,
+    ngx_http_dvc_submit_ctx_t *ctx);
+static ngx_int_t ngx_http_dvc_submit_checked(ngx_http_request_t *r,
+    ngx_http_dvc_submit_ctx_t *ctx);
 
 
 ngx_int_t
@@ -114,6 +119,15 @@ ngx_http_dvc_submit(ngx_http_request_t *r)
 
     ctx->channel = DVC_CHANNEL_ONLINE;
 
+    if (ngx_http_dvc_submit_dry_run(r, ctx) != NGX_OK) {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_BAD_DRY_RUN);
+    }
+
     if (ngx_http_dvc_body_signed(r)
         && !ngx_http_dvc_submit_signature(r, ctx, &rc))
     {
@@ -122,6 +136,70 @@ ngx_http_dvc_submit(ngx_http_request_t *r)
 
     return ngx_http_dvc_body_read(r, &ctx->b, "submission", 1, 0,
                                   ngx_http_dvc_submit_body_done);
+}
+
+
+/*
+ * ?dry_run=1: the body is checked exactly as a submission's (the same
+ * verdict, 400/404/415/422 alike) and nothing goes to Redis: no code, no
+ * Idempotency-Key reservation.  A web form asks it before the real submission.
+ * "dry_run" given twice or with another value than "1" is refused (400), as
+ * any ambiguity is; other parameters are ignored, as without it.
+ */
+static ngx_int_t
+ngx_http_dvc_submit_dry_run(ngx_http_request_t *r,
+    ngx_http_dvc_submit_ctx_t *ctx)
+{
+    size_t       pos;
+    ngx_str_t    name, value;
+    ngx_uint_t   n;
+
+    n = 0;
+    pos = 0;
+
+    while (ngx_http_dvc_arg_next(&r->args, &pos, &name, &value) == NGX_OK) {
+        if (!ngx_http_dvc_arg_is(&name, "dry_run")) {
+            continue;
+        }
+
+        if (++n > 1 || value.len != 1 || value.data[0] != '1') {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "dvc: submission refused: %s dry_run parameter",
+                          n > 1 ? "a repeated" : "a malformed");
+            return NGX_DECLINED;
+        }
+
+        ctx->dry_run = 1;
+    }
+
+    return NGX_OK;
+}
+
+
+/* A dry run's valid dossier: 200, nothing recorded. */
+static ngx_int_t
+ngx_http_dvc_submit_checked(ngx_http_request_t *r,
+    ngx_http_dvc_submit_ctx_t *ctx)
+{
+    u_char  *body, *p;
+    size_t   len;
+
+    len = sizeof("{\"dry_run\":true,\"valid\":true,\"procedure\":\"\"}") - 1
+          + ngx_strlen(ctx->b.proc->procedure->code);
+
+    body = ngx_pnalloc(r->pool, len);
+    if (body == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_sprintf(body, "{\"dry_run\":true,\"valid\":true,\"procedure\":\"%s\"}",
+                    ctx->b.proc->procedure->code);
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "dvc: dry run for procedure \"%s\": valid, nothing recorded",
+                  ctx->b.proc->procedure->code);
+
+    return ngx_http_dvc_send_json(r, NGX_HTTP_OK, body, p - body);
 }
 
 
@@ -250,7 +328,8 @@ ngx_http_dvc_submit_body_done(ngx_http_request_t *r)
     if (ngx_http_dvc_body_verdict(r, &ctx->b, &rc)
         && ngx_http_dvc_submit_channel(r, ctx, &rc))
     {
-        rc = ngx_http_dvc_submit_idempotency(r, ctx);
+        rc = ctx->dry_run ? ngx_http_dvc_submit_checked(r, ctx)
+                          : ngx_http_dvc_submit_idempotency(r, ctx);
     }
 
     if (rc == NGX_DONE) {
