@@ -9,6 +9,8 @@ pkgs=(
     llvm curl jq wrk python3 python3-jwcrypto python3-redis openssl libfaketime
     # coexistence test: Debian's nchan (bundles its own hiredis) and lua modules
     libnginx-mod-nchan libnginx-mod-http-lua libnginx-mod-http-ndk
+    # metrics test: a real Prometheus scrapes dvc_metrics, promtool lints it
+    prometheus
 )
 
 missing=()
@@ -37,4 +39,9 @@ $sudo apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends 
 # uses it (tests and demo run their own nginx), so leave the system as it was.
 if [[ " ${missing[*]} " == *" nginx "* ]] && command -v systemctl >/dev/null; then
     $sudo systemctl disable --now nginx 2>/dev/null || true
+fi
+# the same for Prometheus (port 9090) and its node exporter: the metrics
+# test starts its own on a free port
+if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null; then
+    $sudo systemctl disable --now prometheus prometheus-node-exporter 2>/dev/null || true
 fi
