@@ -21,6 +21,7 @@
  */
 
 #include "ngx_http_dvc_module.h"
+#include "ngx_http_dvc_metrics.h"
 #include "dvc_intake.h"
 #include "dvc_schema.h"
 #include "dvc_procedure.h"
@@ -286,6 +287,7 @@ ngx_http_dvc_body_verdict(ngx_http_request_t *r, ngx_http_dvc_body_t *b,
     dvc_buf_init(&out, &b->alloc);
 
     (void) dvc_intake_verdict(b->intake, &vd, &out);
+    ngx_http_dvc_metrics_procedure(r, b->proc);
 
     switch (vd.outcome) {
 

@@ -4,6 +4,7 @@
  */
 
 #include "ngx_http_dvc_module.h"
+#include "ngx_http_dvc_metrics.h"
 
 
 typedef struct {
@@ -228,6 +229,8 @@ ngx_http_dvc_send_typed(ngx_http_request_t *r, ngx_uint_t status,
     ngx_buf_t        *b;
     ngx_chain_t       out;
     ngx_table_elt_t  *h;
+
+    ngx_http_dvc_metrics_answer(r, body, len);
 
     r->headers_out.status = status;
     r->headers_out.content_length_n = len;

@@ -21,6 +21,7 @@
 #include <openssl/sha.h>
 
 #include "ngx_http_dvc_module.h"
+#include "ngx_http_dvc_metrics.h"
 #include "ngx_http_dvc_stats.h"
 #include "dvc_code.h"
 #include "dvc_status.h"
@@ -615,6 +616,8 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
                       "dvc: signing the acknowledgement failed");
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
+
+    ngx_http_dvc_metrics_signed(NGX_HTTP_DVC_SIGNED_ACK);
 
     dvc_buf_init(&history, &ctx->b.alloc);
     dvc_buf_putc(&history, '[');

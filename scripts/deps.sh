@@ -11,6 +11,8 @@ pkgs=(
     clamav-daemon
     # coexistence test: Debian's nchan (bundles its own hiredis) and lua modules
     libnginx-mod-nchan libnginx-mod-http-lua libnginx-mod-http-ndk
+    # metrics test: a real Prometheus scrapes dvc_metrics, promtool lints it
+    prometheus
 )
 
 missing=()
@@ -43,4 +45,9 @@ fi
 # likewise clamd and freshclam: the tests run their own clamd, offline
 if [[ " ${missing[*]} " == *" clamav-daemon "* ]] && command -v systemctl >/dev/null; then
     $sudo systemctl disable --now clamav-daemon clamav-freshclam 2>/dev/null || true
+fi
+# the same for Prometheus (port 9090) and its node exporter: the metrics
+# test starts its own on a free port
+if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null; then
+    $sudo systemctl disable --now prometheus prometheus-node-exporter 2>/dev/null || true
 fi
