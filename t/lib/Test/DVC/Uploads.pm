@@ -1,4 +1,4 @@
-# Helpers of the upload tests (t/100-uploads.t, t/101-clamd.t, t/102-...):
+# Helpers of the upload tests (t/110-uploads.t, t/111-clamd.t):
 # small real files, the raw POST /dvc/v1/uploads, what the store and Redis
 # hold, a copy of the shipped schemas with per-kind rules, and a real clamd
 # (Debian's clamav-daemon) on a unix socket and a loopback port with a

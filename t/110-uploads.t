@@ -1,7 +1,7 @@
 # POST /dvc/v1/uploads: a citizen's scanned document as the raw body,
 # streamed to nginx's temp file, hashed and sniffed on the way, renamed
 # into the content-addressed store (dvc_documents DIR/ab/abcdef...) and
-# recorded in Redis with a TTL.  No clamd here (t/101-clamd.t).
+# recorded in Redis with a TTL.  No clamd here (t/111-clamd.t).
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::Nginx::DVC;
