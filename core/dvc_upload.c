@@ -424,6 +424,17 @@ static const struct {
         "X-DVC-Procedure, X-DVC-Document-Kind and Content-Type must each be "
         "sent once, and X-DVC-Document-Kind needs X-DVC-Procedure." },
 
+    [DVC_UPLOAD_NOT_UPLOADED] = { "document_not_uploaded", 422,
+        "Giấy tờ này chưa được tải lên (POST /dvc/v1/uploads) hoặc đã hết "
+        "hạn lưu; hãy tải tệp lên rồi nộp lại hồ sơ.",
+        "This document was not uploaded (POST /dvc/v1/uploads) or its "
+        "upload expired; upload the file, then submit again." },
+
+    [DVC_UPLOAD_LISTED_MISMATCH] = { "document_mismatch", 422,
+        "Dung lượng hoặc loại tệp khai trong hồ sơ khác với tệp đã tải lên.",
+        "The size or type the dossier gives differs from the uploaded "
+        "file's." },
+
     [DVC_UPLOAD_MEDIA_TYPE] = { "unsupported_media_type", 415,
         "Chỉ nhận tệp PDF, JPEG hoặc PNG (Content-Type: application/pdf, "
         "image/jpeg, image/png).",
@@ -457,6 +468,55 @@ dvc_upload_error_json(dvc_upload_result_t r, dvc_buf_t *out)
     dvc_buf_puts(out, "{\"error\":\"");
     dvc_buf_puts(out, dvc_upload_results[r].code);
     dvc_buf_puts(out, "\",\"message\":{\"vi\":");
+    dvc_buf_json_str(out, dvc_upload_results[r].vi,
+                     strlen(dvc_upload_results[r].vi));
+    dvc_buf_puts(out, ",\"en\":");
+    dvc_buf_json_str(out, dvc_upload_results[r].en,
+                     strlen(dvc_upload_results[r].en));
+    dvc_buf_puts(out, "}}");
+
+    return out->failed ? -1 : 0;
+}
+
+
+dvc_upload_result_t
+dvc_upload_check_listed(const dvc_upload_record_t *rec,
+    long long declared_size, dvc_media_t declared_type,
+    const dvc_upload_rules_t *rules)
+{
+    if (!rec->found) {
+        return DVC_UPLOAD_NOT_UPLOADED;
+    }
+
+    if ((declared_size >= 0 && (uint64_t) declared_size != rec->size)
+        || (declared_type != DVC_MEDIA_NONE && declared_type != rec->type))
+    {
+        return DVC_UPLOAD_LISTED_MISMATCH;
+    }
+
+    if (rules && rules->types && (rules->types & rec->type) == 0) {
+        return DVC_UPLOAD_TYPE;
+    }
+
+    if (rules && rules->max_size && rec->size > rules->max_size) {
+        return DVC_UPLOAD_TOO_LARGE;
+    }
+
+    return DVC_UPLOAD_OK;
+}
+
+
+int
+dvc_upload_violation_json(dvc_upload_result_t r, size_t index,
+    dvc_buf_t *out)
+{
+    if (r == DVC_UPLOAD_OK || r >= DVC_UPLOAD_RESULT_LAST) {
+        return -1;
+    }
+
+    dvc_buf_printf(out, "{\"path\":\"/documents/%zu/sha256\",\"keyword\":"
+                   "\"/x-dvc/uploads\",\"code\":\"%s\",\"message\":{\"vi\":",
+                   index, dvc_upload_results[r].code);
     dvc_buf_json_str(out, dvc_upload_results[r].vi,
                      strlen(dvc_upload_results[r].vi));
     dvc_buf_puts(out, ",\"en\":");

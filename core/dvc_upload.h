@@ -58,6 +58,8 @@ typedef enum {
     DVC_UPLOAD_BAD_KIND,        /* X-DVC-Document-Kind unknown or malformed */
     DVC_UPLOAD_BAD_HEADER,      /* a rule header given twice, or bad bytes */
     DVC_UPLOAD_MEDIA_TYPE,      /* Content-Type not one of the three */
+    DVC_UPLOAD_NOT_UPLOADED,    /* a dossier lists a hash with no upload */
+    DVC_UPLOAD_LISTED_MISMATCH, /* ... whose size or type differs */
     DVC_UPLOAD_RESULT_LAST
 } dvc_upload_result_t;
 
@@ -95,6 +97,29 @@ int dvc_upload_too_large(const dvc_upload_rules_t *rules, uint64_t declared);
 const char *dvc_upload_result_code(dvc_upload_result_t r);
 int dvc_upload_result_status(dvc_upload_result_t r);
 int dvc_upload_error_json(dvc_upload_result_t r, dvc_buf_t *out);
+
+/*
+ * A dossier's documents[] item against the upload it names: the record
+ * (dvc:up:{sha256}: found, its size and type), what the dossier declares
+ * (size -1 and NONE: not declared, not compared) and the kind's rules.
+ * DVC_UPLOAD_OK, _NOT_UPLOADED (no record: never uploaded or expired),
+ * _LISTED_MISMATCH, _TYPE, _TOO_LARGE.
+ */
+typedef struct {
+    int          found;
+    uint64_t     size;
+    dvc_media_t  type;
+} dvc_upload_record_t;
+
+dvc_upload_result_t dvc_upload_check_listed(const dvc_upload_record_t *rec,
+    long long declared_size, dvc_media_t declared_type,
+    const dvc_upload_rules_t *rules);
+
+/* One violation in the validator's shape, for a dossier's 422:
+ * {"path":"/documents/N/sha256","keyword":"/x-dvc/uploads","code",
+ *  "message":{"vi","en"}} */
+int dvc_upload_violation_json(dvc_upload_result_t r, size_t index,
+    dvc_buf_t *out);
 
 /* "ab/abcdef..." (2 + 1 + 64 bytes, no NUL) for a hex SHA-256: the file's
  * place below the store; -1 unless hex is 64 lowercase hex digits. */

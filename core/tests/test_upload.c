@@ -281,6 +281,43 @@ test_clamd_replies(void **state)
 }
 
 
+static void
+test_listed(void **state)
+{
+    dvc_buf_t            b;
+    dvc_upload_rules_t   rules = { DVC_MEDIA_PDF, 1000 };
+    dvc_upload_record_t  rec = { 1, 900, DVC_MEDIA_PDF };
+    dvc_upload_record_t  none = { 0, 0, DVC_MEDIA_NONE };
+
+    (void) state;
+    assert_int_equal(dvc_upload_check_listed(&rec, 900, DVC_MEDIA_PDF, &rules),
+                     DVC_UPLOAD_OK);
+    assert_int_equal(dvc_upload_check_listed(&rec, -1, DVC_MEDIA_NONE, NULL),
+                     DVC_UPLOAD_OK);
+    assert_int_equal(dvc_upload_check_listed(&none, 900, DVC_MEDIA_PDF, NULL),
+                     DVC_UPLOAD_NOT_UPLOADED);
+    assert_int_equal(dvc_upload_check_listed(&rec, 901, DVC_MEDIA_PDF, NULL),
+                     DVC_UPLOAD_LISTED_MISMATCH);
+    assert_int_equal(dvc_upload_check_listed(&rec, 900, DVC_MEDIA_PNG, NULL),
+                     DVC_UPLOAD_LISTED_MISMATCH);
+    rules.max_size = 899;
+    assert_int_equal(dvc_upload_check_listed(&rec, 900, DVC_MEDIA_PDF, &rules),
+                     DVC_UPLOAD_TOO_LARGE);
+    rules.types = DVC_MEDIA_JPEG | DVC_MEDIA_PNG;
+    assert_int_equal(dvc_upload_check_listed(&rec, 900, DVC_MEDIA_PDF, &rules),
+                     DVC_UPLOAD_TYPE);
+
+    dvc_buf_init(&b, &dvc_alloc_std);
+    assert_int_equal(dvc_upload_violation_json(DVC_UPLOAD_NOT_UPLOADED, 3, &b),
+                     0);
+    assert_non_null(dvc_buf_cstr(&b));
+    assert_true(strncmp(b.data, "{\"path\":\"/documents/3/sha256\",\"keyword\":"
+                        "\"/x-dvc/uploads\",\"code\":\"document_not_uploaded\","
+                        "\"message\":{\"vi\":\"", 104) == 0);
+    dvc_buf_free(&b);
+}
+
+
 /* x-dvc documents[].types and max_size */
 #define HEAD \
     "{\"$schema\": \"https://json-schema.org/draft/2020-12/schema\"," \
@@ -361,6 +398,7 @@ main(void)
         cmocka_unit_test(test_clamd_frames),
         cmocka_unit_test(test_clamd_replies),
         cmocka_unit_test(test_kind_rules),
+        cmocka_unit_test(test_listed),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
