@@ -205,6 +205,7 @@ static ngx_str_t  ngx_http_dvc_procedures_path = ngx_string("procedures");
 static ngx_str_t  ngx_http_dvc_keys_path = ngx_string("keys");
 static ngx_str_t  ngx_http_dvc_stats_path = ngx_string("stats");
 static ngx_str_t  ngx_http_dvc_uploads_path = ngx_string("uploads");
+static ngx_str_t  ngx_http_dvc_documents_path = ngx_string("documents");
 static ngx_str_t  ngx_http_dvc_receipt_path = ngx_string("/receipt");
 static ngx_str_t  ngx_http_dvc_events_path = ngx_string("/events");
 
@@ -343,6 +344,26 @@ ngx_http_dvc_handler(ngx_http_request_t *r)
         }
 
         return ngx_http_dvc_upload(r);
+    }
+
+    if (segment.len == ngx_http_dvc_documents_path.len && rest.len > 1
+        && rest.data[0] == '/'
+        && ngx_strlchr(rest.data + 1, rest.data + rest.len, '/') == NULL
+        && ngx_strncmp(segment.data, ngx_http_dvc_documents_path.data,
+                       segment.len) == 0)
+    {
+        if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+            if (ngx_http_discard_request_body(r) != NGX_OK) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            return ngx_http_dvc_send_not_allowed(r, "GET, HEAD");
+        }
+
+        rest.data++;
+        rest.len--;
+
+        return ngx_http_dvc_documents(r, &rest);
     }
 
 unknown:

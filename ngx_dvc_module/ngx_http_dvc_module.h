@@ -147,6 +147,7 @@ typedef enum {
     NGX_HTTP_DVC_ERR_FORBIDDEN,
     NGX_HTTP_DVC_ERR_TOKEN_AMBIGUOUS,
     NGX_HTTP_DVC_ERR_BAD_PATH,
+    NGX_HTTP_DVC_ERR_NOT_FOUND_DOCUMENT,
     NGX_HTTP_DVC_ERR_LAST
 } ngx_http_dvc_error_e;
 
@@ -346,6 +347,25 @@ ngx_int_t ngx_http_dvc_clamd_scan(ngx_http_request_t *r, ngx_file_t *file,
     off_t size, ngx_http_dvc_clamd_handler_pt handler, void *data);
 
 
+/*
+ * A dossier's documents against their uploads (ngx_http_dvc_documents.c).
+ * check: NGX_DECLINED, nothing to check (no dvc_documents, no document):
+ * go on at once; NGX_DONE: Redis was asked, and next() runs (its result
+ * finalizes the request) or the request is answered 422/503; else an HTTP
+ * status.  claim: one command for the dossier's MULTI (1), none (0), or
+ * NGX_ERROR.
+ */
+typedef ngx_int_t (*ngx_http_dvc_documents_next_pt)(ngx_http_request_t *r,
+    void *data);
+
+ngx_int_t ngx_http_dvc_documents_check(ngx_http_request_t *r,
+    const struct dvc_procedure *p, dvc_dossier_facts_t *facts,
+    ngx_http_dvc_documents_next_pt next, void *data);
+ngx_int_t ngx_http_dvc_documents_claim(ngx_http_request_t *r,
+    dvc_dossier_facts_t *facts, const char *code, size_t code_len,
+    ngx_http_dvc_redis_cmd_t *cmd);
+
+
 /* Endpoints */
 ngx_int_t ngx_http_dvc_lookup(ngx_http_request_t *r, ngx_str_t *code);
 ngx_int_t ngx_http_dvc_procedures(ngx_http_request_t *r, ngx_str_t *rest);
@@ -354,6 +374,7 @@ ngx_int_t ngx_http_dvc_receipt(ngx_http_request_t *r, ngx_str_t *code);
 ngx_int_t ngx_http_dvc_keys(ngx_http_request_t *r);
 ngx_int_t ngx_http_dvc_events(ngx_http_request_t *r, ngx_str_t *code);
 ngx_int_t ngx_http_dvc_upload(ngx_http_request_t *r);
+ngx_int_t ngx_http_dvc_documents(ngx_http_request_t *r, ngx_str_t *sha);
 /* action: DVC_ACT_WITHDRAWAL, DVC_ACT_SUPPLEMENT, DVC_ACT_RATING */
 ngx_int_t ngx_http_dvc_citizen(ngx_http_request_t *r, ngx_str_t *code,
     ngx_uint_t action);

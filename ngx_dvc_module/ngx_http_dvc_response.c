@@ -181,6 +181,11 @@ static ngx_http_dvc_error_t  ngx_http_dvc_errors[NGX_HTTP_DVC_ERR_LAST] = {
         "'..', hoặc '//': hãy gửi đường dẫn đúng như tài liệu API.",
         "The path has an encoded slash or backslash (%2F, %5C), a '.' or "
         "'..' segment, or '//': send the path as the API documents it."),
+
+    ngx_http_dvc_error(NGX_HTTP_DVC_ERR_NOT_FOUND_DOCUMENT,
+        NGX_HTTP_NOT_FOUND, "not_found",
+        "Không có tệp giấy tờ với mã băm này.",
+        "No document has this SHA-256."),
 };
 
 ngx_str_t  ngx_http_dvc_empty_str = ngx_string("");
