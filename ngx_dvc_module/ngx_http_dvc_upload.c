@@ -425,10 +425,14 @@ ngx_http_dvc_upload_store(ngx_http_request_t *r,
     *p = '\0';
 
     if (ngx_file_info(ctx->path.data, &fi) != NGX_FILE_ERROR
-        && ngx_is_file(&fi) && ngx_file_size(&fi) == (off_t) ctx->size)
+        && ngx_is_file(&fi) && ngx_file_size(&fi) == (off_t) ctx->size
+        && ngx_set_file_time(ctx->path.data, NGX_INVALID_FILE, ngx_time())
+           == NGX_OK)
     {
-        /* the same bytes are there: stored once; the temp file goes with
-         * the request */
+        /* the same bytes are there: stored once, its time refreshed so
+         * that "dvc documents gc" leaves it to this upload's record (if gc
+         * took it aside first, utimes fails and ours is renamed in); the
+         * temp file goes with the request */
         ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                        "dvc: upload %s already stored", ctx->hex);
 
