@@ -36,6 +36,12 @@ static ngx_conf_num_bounds_t  ngx_http_dvc_redis_db_bounds = {
 static ngx_conf_post_handler_pt  ngx_http_dvc_api_root_post =
     ngx_http_dvc_api_root;
 
+static ngx_conf_enum_t  ngx_http_dvc_clamd_fail[] = {
+    { ngx_string("closed"), 0 },
+    { ngx_string("open"), 1 },
+    { ngx_null_string, 0 }
+};
+
 
 static ngx_command_t  ngx_http_dvc_commands[] = {
 
@@ -116,6 +122,41 @@ static ngx_command_t  ngx_http_dvc_commands[] = {
       0,
       NULL },
 
+    { ngx_string("dvc_documents"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_dvc_documents_dir,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("dvc_upload_ttl"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_dvc_main_conf_t, upload_ttl),
+      NULL },
+
+    { ngx_string("dvc_clamd"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_dvc_clamd,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("dvc_clamd_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_dvc_main_conf_t, clamd_timeout),
+      NULL },
+
+    { ngx_string("dvc_clamd_fail"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_dvc_main_conf_t, clamd_fail_open),
+      &ngx_http_dvc_clamd_fail },
+
     { ngx_string("dvc_redis_timeout"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_msec_slot,
@@ -163,6 +204,7 @@ static ngx_str_t  ngx_http_dvc_dossiers = ngx_string("dossiers");
 static ngx_str_t  ngx_http_dvc_procedures_path = ngx_string("procedures");
 static ngx_str_t  ngx_http_dvc_keys_path = ngx_string("keys");
 static ngx_str_t  ngx_http_dvc_stats_path = ngx_string("stats");
+static ngx_str_t  ngx_http_dvc_uploads_path = ngx_string("uploads");
 static ngx_str_t  ngx_http_dvc_receipt_path = ngx_string("/receipt");
 static ngx_str_t  ngx_http_dvc_events_path = ngx_string("/events");
 
@@ -286,6 +328,21 @@ ngx_http_dvc_handler(ngx_http_request_t *r)
                        segment.len) == 0)
     {
         return ngx_http_dvc_stats(r);
+    }
+
+    if (segment.len == ngx_http_dvc_uploads_path.len && rest.len == 0
+        && ngx_strncmp(segment.data, ngx_http_dvc_uploads_path.data,
+                       segment.len) == 0)
+    {
+        if (r->method != NGX_HTTP_POST) {
+            if (ngx_http_discard_request_body(r) != NGX_OK) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            return ngx_http_dvc_send_not_allowed(r, "POST");
+        }
+
+        return ngx_http_dvc_upload(r);
     }
 
 unknown:
@@ -523,10 +580,16 @@ ngx_http_dvc_create_main_conf(ngx_conf_t *cf)
      *     dmcf->procedures = NULL;
      *     dmcf->schemas_dir = { 0, NULL };
      *     dmcf->listing = { 0, NULL };
+     *     dmcf->documents = { 0, NULL };
+     *     dmcf->clamd_text = { 0, NULL };
+     *     dmcf->clamd = NULL;
      */
 
     dmcf->redis_db = NGX_CONF_UNSET;
     dmcf->redis_timeout = NGX_CONF_UNSET_MSEC;
+    dmcf->upload_ttl = NGX_CONF_UNSET;
+    dmcf->clamd_timeout = NGX_CONF_UNSET_MSEC;
+    dmcf->clamd_fail_open = NGX_CONF_UNSET_UINT;
 
     return dmcf;
 }
@@ -539,6 +602,16 @@ ngx_http_dvc_init_main_conf(ngx_conf_t *cf, void *conf)
 
     ngx_conf_init_value(dmcf->redis_db, 0);
     ngx_conf_init_msec_value(dmcf->redis_timeout, 1000);
+    ngx_conf_init_value(dmcf->upload_ttl, 86400);
+    ngx_conf_init_msec_value(dmcf->clamd_timeout, 10000);
+    ngx_conf_init_uint_value(dmcf->clamd_fail_open, 0);
+
+    if (dmcf->clamd && dmcf->documents.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "dvc: \"dvc_clamd\" needs \"dvc_documents\" "
+                           "(where scanned uploads are stored)");
+        return NGX_CONF_ERROR;
+    }
 
     /* an ACL user name alone would connect as "default" without a word:
      * Redis has no AUTH with a name and no password */
