@@ -37,13 +37,14 @@ typedef enum {
     NGX_HTTP_DVC_EP_PROCEDURES,
     NGX_HTTP_DVC_EP_KEYS,
     NGX_HTTP_DVC_EP_STATS,
+    NGX_HTTP_DVC_EP_UPLOADS,
     NGX_HTTP_DVC_EP_OTHER,
     NGX_HTTP_DVC_EP_LAST
 } ngx_http_dvc_endpoint_e;
 
 static const char  *ngx_http_dvc_endpoint_names[NGX_HTTP_DVC_EP_LAST] = {
     "submit", "lookup", "receipt", "withdrawal", "supplement", "rating",
-    "events", "procedures", "keys", "stats", "other"
+    "events", "procedures", "keys", "stats", "uploads", "other"
 };
 
 /* the statuses the API and nginx in front of it answer; the rest "other" */
@@ -83,6 +84,11 @@ static const char  *ngx_http_dvc_signed_names[] = {
     "acknowledgement", "receipt"
 };
 
+/* clamd's verdicts (DVC_CLAMD_CLEAN, _INFECTED, _ERROR: 1, 2, 3) */
+static const char  *ngx_http_dvc_clamd_names[] = {
+    "clean", "infected", "error"
+};
+
 
 typedef struct {
     uint64_t       layout;        /* what the words below count */
@@ -94,6 +100,7 @@ typedef struct {
     ngx_atomic_t   redis_timeouts;
     ngx_atomic_t   redis_pending;
     ngx_atomic_t   signed_docs[2];
+    ngx_atomic_t   clamd[3];
     ngx_atomic_t   invalid[];     /* [nprocs][NGX_HTTP_DVC_NVCODE] */
 } ngx_http_dvc_metrics_sh_t;
 
@@ -471,6 +478,21 @@ ngx_http_dvc_metrics_signed(ngx_uint_t what)
 
 
 void
+ngx_http_dvc_metrics_clamd(ngx_uint_t verdict)
+{
+    /* DVC_CLAMD_CLEAN .. DVC_CLAMD_ERROR, anything else an error */
+    if (verdict < 1 || verdict > 3) {
+        verdict = 3;
+    }
+
+    if (ngx_http_dvc_metrics_sh) {
+        (void) ngx_atomic_fetch_add(
+                   &ngx_http_dvc_metrics_sh->clamd[verdict - 1], 1);
+    }
+}
+
+
+void
 ngx_http_dvc_metrics_redis_pending(ngx_int_t delta)
 {
     if (ngx_http_dvc_metrics_sh) {
@@ -565,6 +587,10 @@ ngx_http_dvc_endpoint(ngx_http_request_t *r, ngx_http_dvc_loc_conf_t *dlcf)
 
     if (slash == NULL && seg.len == 5 && ngx_strncmp(p, "stats", 5) == 0) {
         return NGX_HTTP_DVC_EP_STATS;
+    }
+
+    if (slash == NULL && seg.len == 7 && ngx_strncmp(p, "uploads", 7) == 0) {
+        return NGX_HTTP_DVC_EP_UPLOADS;
     }
 
     if (seg.len != 8 || ngx_strncmp(p, "dossiers", 8) != 0) {
@@ -844,6 +870,18 @@ ngx_http_dvc_metrics_print(dvc_buf_t *out, ngx_http_dvc_metrics_sh_t *sh,
             dvc_buf_printf(out, "\",document=\"%s\"} %llu\n",
                            ngx_http_dvc_signed_names[i],
                            (unsigned long long) sh->signed_docs[i]);
+        }
+    }
+
+    ngx_http_dvc_family(out, "dvc_clamd_scans_total", "counter",
+                        "Uploads scanned by clamd, by verdict (error: "
+                        "refused, timed out or unreadable).");
+
+    if (dmcf->clamd) {
+        for (i = 0; i < 3; i++) {
+            dvc_buf_printf(out, "dvc_clamd_scans_total{result=\"%s\"} %llu\n",
+                           ngx_http_dvc_clamd_names[i],
+                           (unsigned long long) sh->clamd[i]);
         }
     }
 

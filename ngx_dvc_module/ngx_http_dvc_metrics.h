@@ -27,6 +27,9 @@ void ngx_http_dvc_metrics_procedure(ngx_http_request_t *r,
 #define NGX_HTTP_DVC_SIGNED_RECEIPT  1
 void ngx_http_dvc_metrics_signed(ngx_uint_t what);
 
+/* clamd's verdict on an upload (DVC_CLAMD_CLEAN, _INFECTED, _ERROR) */
+void ngx_http_dvc_metrics_clamd(ngx_uint_t verdict);
+
 /* Redis, from ngx_http_dvc_redis.c: a command record taken (+1) or given
  * back (-1); a connection up (1) or gone (0), first: the worker's first;
  * a request's batch answered or timed out after ms. */

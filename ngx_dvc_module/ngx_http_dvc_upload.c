@@ -27,6 +27,7 @@
  */
 
 #include "ngx_http_dvc_module.h"
+#include "ngx_http_dvc_metrics.h"
 #include "dvc_upload.h"
 #include "dvc_clamd.h"
 #include "dvc_procedure.h"
@@ -345,6 +346,8 @@ ngx_http_dvc_upload_scanned(ngx_http_request_t *r, ngx_uint_t verdict,
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_dvc_module);
     dmcf = ctx->b.dmcf;
+
+    ngx_http_dvc_metrics_clamd(verdict);
 
     switch (verdict) {
 

@@ -13,6 +13,8 @@ pkgs=(
     libnginx-mod-nchan libnginx-mod-http-lua libnginx-mod-http-ndk
     # metrics test: a real Prometheus scrapes dvc_metrics, promtool lints it
     prometheus
+    # make deb (debhelper, Debian's dh_nginx from nginx-dev) and its check
+    debhelper dpkg-dev lintian
 )
 
 missing=()
