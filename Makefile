@@ -34,7 +34,7 @@ CLI         := $(BUILD)/dvc
 
 .PHONY: FORCE all deps module core cli test test-unit test-unit-asan test-conformance conformance-table test-integration-asan test-asan test-valgrind \
         test-integration test-faults test-faults-asan test-interop demo demo-stop fuzz fuzz-validator fuzz-smoke fuzz-build bench-lookup \
-        bench-submit bench-validate bench-stats bench-strings bench-events deb test-deb clean
+        bench-submit bench-validate bench-stats bench-strings bench-events bench-uploads deb test-deb clean
 
 all: $(MODULE) $(CORE_LIB) $(CLI)
 
@@ -306,6 +306,9 @@ bench-strings: $(MODULE) $(CLI)
 $(BUILD)/bench/event_load: bench/events/event_load.c
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -O2 -g $(WARN) -o $@ $< -lcrypto
+
+bench-uploads: $(MODULE) $(CLI)
+	bench/uploads/run.sh
 
 bench-events: $(MODULE) $(CLI) $(BUILD)/bench/event_load
 	bench/events/run.sh
