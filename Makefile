@@ -34,7 +34,7 @@ CLI         := $(BUILD)/dvc
 
 .PHONY: FORCE all deps module core cli test test-unit test-unit-asan test-conformance conformance-table test-integration-asan test-asan test-valgrind \
         test-integration test-faults test-faults-asan test-interop demo demo-stop fuzz fuzz-validator fuzz-smoke fuzz-build bench-lookup \
-        bench-submit bench-validate bench-stats bench-strings bench-events bench-uploads deb test-deb clean
+        bench-submit bench-validate bench-stats bench-strings bench-events bench-uploads deb test-deb test-docker clean
 
 all: $(MODULE) $(CORE_LIB) $(CLI)
 
@@ -108,7 +108,7 @@ $(BUILD)/asan/tests/%: core/tests/%.c $(UNIT_HDRS) $(BUILD)/asan/libdvccore.a
 test:
 	@scripts/deps.sh
 	$(MAKE) all
-	$(MAKE) test-unit test-unit-asan test-conformance test-interop test-integration test-faults test-asan test-deb
+	$(MAKE) test-unit test-unit-asan test-conformance test-interop test-integration test-faults test-asan test-deb test-docker
 
 test-unit: $(UNIT_BINS)
 	scripts/check-core-purity.sh
@@ -234,6 +234,7 @@ fuzz-smoke: $(FUZZ_BINS)
 # build/; lintian must report no error.
 DEB_DIR     := $(BUILD)/deb
 DEB_SRC     := $(DEB_DIR)/ngx-dvc
+LINTIAN     ?= lintian
 
 deb:
 	rm -rf $(DEB_DIR) && mkdir -p $(DEB_SRC)
@@ -241,13 +242,18 @@ deb:
 	    docs examples debian $(DEB_SRC)/
 	cd $(DEB_SRC) && dpkg-buildpackage -us -uc -b > ../build.log 2>&1 \
 	    || { tail -30 ../build.log; exit 1; }
-	lintian --fail-on error --display-info $(DEB_DIR)/*.changes
+	$(LINTIAN) --fail-on error --display-info $(DEB_DIR)/*.changes
 	@ls -l $(DEB_DIR)/*.deb
 
 # installs the .deb on this machine's nginx with apt-get, runs the example
 # site, removes it (t/README.md, "The package test"); needs root
 test-deb: deb
 	prove -v -e bash t/deb/install.sh
+
+# docker/ without a container engine: dockerfilelint, docker-compose config,
+# the build context from .dockerignore (docker/README.md)
+test-docker:
+	prove -v -e bash docker/check.sh
 
 # ---------------------------------------------------------------- demo
 demo: deps all

@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # The gateway on 127.0.0.1:8080 with a private Redis, everything under run/demo
-# in the checkout (no system service is touched).
+# in the checkout (no system service is touched).  DVC_DEMO_BIND=0.0.0.0
+# listens on every address (a VM or a container reached from outside; the
+# demo's keys are made on the first start, into run/demo/keys).
 #   scripts/demo.sh start    start, print what to try, stop on Ctrl-C
 #   scripts/demo.sh stop     stop what `start` left running
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RUN=$ROOT/run/demo
 PORT=${DVC_DEMO_PORT:-8080}
+BIND=${DVC_DEMO_BIND:-127.0.0.1}
+case $BIND in
+    *[!0-9A-Fa-f.:\[\]]* | '') echo "demo: DVC_DEMO_BIND must be an address (0.0.0.0, 127.0.0.1, [::])" >&2; exit 1 ;;
+esac
 REDIS_PORT=${DVC_DEMO_REDIS_PORT:-6390}
 SPEED=${DVC_DEMO_SPEED:-4}
 GW=http://127.0.0.1:$PORT/dvc/v1
@@ -98,7 +104,7 @@ start() {
     fi
     chmod 600 "$RUN/keys/event.key"
     dvc_http="    dvc_schemas $ROOT/schemas;\n    dvc_calendar $ROOT/calendar/vn-2025-2027.cal;\n    dvc_signing_key $RUN/keys/signing.pem;\n    dvc_event_key $RUN/keys/event.key name=demo;\n    dvc_documents $RUN/documents;"
-    sed -e "s|@ROOT@|$ROOT|g; s|@RUN@|$RUN|g; s|@PORT@|$PORT|g; s|@REDIS_PORT@|$REDIS_PORT|g" \
+    sed -e "s|@ROOT@|$ROOT|g; s|@RUN@|$RUN|g; s|@PORT@|$PORT|g; s|@BIND@|$BIND|g; s|@REDIS_PORT@|$REDIS_PORT|g" \
         -e "s|@USER@|$user|; s|@DVC_HTTP@|$dvc_http|" \
         "$ROOT/examples/nginx-demo.conf.in" > "$RUN/nginx.conf"
     if ! nginx -p "$RUN" -c "$RUN/nginx.conf" -e "$RUN/error.log" -t -q; then
@@ -120,7 +126,7 @@ start() {
     today=$(TZ=Asia/Ho_Chi_Minh date +%Y-%m-%d)
     read -r first token < "$RUN/seeded"
 
-    echo "demo: ngx_dvc on http://127.0.0.1:$PORT (Redis on 127.0.0.1:$REDIS_PORT)"
+    echo "demo: ngx_dvc on http://$BIND:$PORT (Redis on 127.0.0.1:$REDIS_PORT)"
     echo "demo: the back-end examples/backend.py takes a step every ${SPEED}s; its log: $RUN/backend.log"
     echo "demo: files and logs in $RUN"
     echo

@@ -15,6 +15,9 @@ pkgs=(
     prometheus
     # make deb (debhelper, Debian's dh_nginx from nginx-dev) and its check
     debhelper dpkg-dev lintian
+    # docker/check.sh: compose.yaml validated and the build context computed
+    # by docker-compose's own code (no container engine here)
+    docker-compose
 )
 
 missing=()

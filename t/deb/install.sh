@@ -82,6 +82,8 @@ enabled_before=$(enabled_state)
 cleanup() {
     [ -s "$dir/nginx.pid" ] && kill -QUIT "$(cat "$dir/nginx.pid")" 2>/dev/null
     [ -s "$dir/redis.pid" ] && kill "$(cat "$dir/redis.pid")" 2>/dev/null
+    [ -s "$dir/entry/nginx.pid" ] && kill -QUIT "$(cat "$dir/entry/nginx.pid")" 2>/dev/null
+    [ -s "$dir/redis2.pid" ] && kill "$(cat "$dir/redis2.pid")" 2>/dev/null
     sleep 0.5
     if dpkg-query -W -f='${Status}' libnginx-mod-http-dvc 2>/dev/null | grep -q 'installed'; then
         apt_get purge libnginx-mod-http-dvc > /dev/null 2>&1
@@ -178,6 +180,44 @@ ok $([ -s "$dir/bad.log" ]; echo $((1 - $?))) "error log clean" || sed 's/^/#   
 kill -QUIT "$(cat "$dir/nginx.pid")"
 for _ in $(seq 50); do [ -e "$dir/nginx.pid" ] || break; sleep 0.1; done
 kill "$(cat "$dir/redis.pid")" 2>/dev/null
+
+# ---------------------------------------------------------------- the container's start
+# docker/entrypoint.sh as the gateway image runs it, on the same package:
+# keys made into the (volume) directory at the first start and kept at the
+# next, nginx.conf from the environment, a Redis with a password
+rport2=$(free_port)
+redis-server --port "$rport2" --bind 127.0.0.1 --save '' --appendonly no \
+    --requirepass entry-pass-123 --daemonize yes --pidfile "$dir/redis2.pid" \
+    --dir "$dir" --logfile "$dir/redis2.log" > /dev/null
+for _ in $(seq 50); do redis-cli -p "$rport2" -a entry-pass-123 --no-auth-warning ping > /dev/null 2>&1 && break; sleep 0.1; done
+eport=$(free_port)
+entry() {
+    env DVC_LISTEN="127.0.0.1:$eport" DVC_REDIS="127.0.0.1:$rport2" DVC_REDIS_PASSWORD=entry-pass-123 \
+        DVC_KEYS_DIR="$dir/volume/keys" DVC_RUN_DIR="$dir/entry" DVC_ACCESS_LOG="$dir/entry/access.log" \
+        DVC_TEMPLATE="$root/docker/nginx.conf.in" "$@" "$root/docker/entrypoint.sh"
+}
+entry DVC_CHECK_ONLY=1 > "$dir/entry1.log" 2>&1
+ok $? "the container's first start: keys made, nginx -t passes" || sed 's/^/#   /' "$dir/entry1.log"
+is "$(stat -c %a "$dir/volume/keys/signing.pem") $(stat -c %a "$dir/volume/keys/event.key")" "600 600" \
+   "both keys mode 0600 in the volume"
+kid1=$(/usr/bin/dvc jwks "$dir/volume/keys/signing.pem" 2>/dev/null | jq -r '.keys[0].kid')
+entry DVC_CHECK_ONLY=1 > "$dir/entry2.log" 2>&1
+kid2=$(/usr/bin/dvc jwks "$dir/volume/keys/signing.pem" 2>/dev/null | jq -r '.keys[0].kid')
+ok $([ -n "$kid1" ] && [ "$kid1" = "$kid2" ] && ! grep -q 'made the' "$dir/entry2.log"; echo $?) \
+   "the next start keeps them (kid $kid1)"
+entry > "$dir/entry3.log" 2>&1 &
+for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$eport/dvc/v1/keys" && break; sleep 0.1; done
+st=$(curl -s -o "$dir/entry-answer" -w '%{http_code}' -H 'Content-Type: application/json' \
+     --data-binary @/usr/share/doc/libnginx-mod-http-dvc/examples/1.001193.json \
+     "http://127.0.0.1:$eport/dvc/v1/dossiers")
+is "$st" 201 "the container's gateway (Redis with a password) records a dossier"
+is "$(curl -s "http://127.0.0.1:$eport/dvc/v1/keys" | jq -r '.keys[0].kid')" "$kid1" \
+   "and publishes the volume's key"
+grep -q '"outcome":"ok"' "$dir/entry/access.log"
+ok $? "its JSON access log"
+[ -s "$dir/entry/nginx.pid" ] && kill -QUIT "$(cat "$dir/entry/nginx.pid")"
+wait
+kill "$(cat "$dir/redis2.pid")" 2>/dev/null
 
 # ---------------------------------------------------------------- remove
 apt_get purge libnginx-mod-http-dvc > "$dir/purge.log" 2>&1
