@@ -27,6 +27,7 @@
  */
 
 #include "ngx_http_dvc_module.h"
+#include "ngx_http_dvc_metrics.h"
 
 
 #define NGX_HTTP_DVC_REDIS_BACKOFF_MIN  50
@@ -42,6 +43,7 @@ struct ngx_http_dvc_rcmd_s {
     ngx_http_dvc_redis_t           *redis;
     ngx_pool_cleanup_t             *cleanup;
     ngx_event_t                     timer;
+    ngx_msec_t                      sent;      /* for $dvc_redis_time */
     ngx_http_dvc_rcmd_t            *next;      /* free list, held FIFO */
 
     /* the batch while AUTH/SELECT are unanswered: copies in one block,
@@ -75,6 +77,8 @@ struct ngx_http_dvc_redis_s {
     unsigned                        in_write:1;
     unsigned                        exiting:1;
     unsigned                        logged_down:1;
+    unsigned                        up:1;       /* for the metrics */
+    unsigned                        was_up:1;
 };
 
 
@@ -269,6 +273,7 @@ ngx_http_dvc_redis_send(ngx_http_request_t *r, ngx_http_dvc_redis_cmd_t *cmds,
     cln->data = rcmd;
 
     ngx_add_timer(&rcmd->timer, dmcf->redis_timeout);
+    rcmd->sent = ngx_current_msec;
 
     r->main->count++;
 
@@ -831,6 +836,11 @@ ngx_http_dvc_redis_cleanup(void *privdata)
         ngx_http_dvc_redis_failed(redis);
     }
 
+    if (redis->up) {
+        ngx_http_dvc_metrics_redis_up(0, 0);
+        redis->up = 0;
+    }
+
     /* hiredis owns the fd and closes it after this hook */
     c->fd = (ngx_socket_t) -1;
     ngx_free_connection(c);
@@ -862,6 +872,10 @@ ngx_http_dvc_redis_on_connect(const redisAsyncContext *ac, int status)
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, redis->log, 0,
                    "dvc: redis connected to %V", &redis->conf->redis_text);
+
+    ngx_http_dvc_metrics_redis_up(1, !redis->was_up);
+    redis->up = 1;
+    redis->was_up = 1;
 }
 
 
@@ -979,6 +993,8 @@ ngx_http_dvc_redis_reply(redisAsyncContext *ac, void *reply, void *privdata)
         }
     }
 
+    ngx_http_dvc_metrics_redis_done(r, ngx_current_msec - rcmd->sent, 0);
+
     rcmd->handler(r, reply, rcmd->data);
 
     ngx_http_dvc_rcmd_put(rcmd);
@@ -1006,6 +1022,9 @@ ngx_http_dvc_redis_timeout(ngx_event_t *ev)
     ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                   "dvc: redis \"%V\" did not answer within %M ms",
                   &redis->conf->redis_text, redis->conf->redis_timeout);
+
+    /* before the reset, which may free the record */
+    ngx_http_dvc_metrics_redis_done(r, ngx_current_msec - rcmd->sent, 1);
 
     ngx_http_dvc_redis_reset(redis, "command timed out");
 
@@ -1055,6 +1074,8 @@ ngx_http_dvc_rcmd_get(ngx_http_dvc_redis_t *redis)
 
     ngx_memzero(rcmd, sizeof(ngx_http_dvc_rcmd_t));
     rcmd->redis = redis;
+
+    ngx_http_dvc_metrics_redis_pending(1);
     rcmd->timer.handler = ngx_http_dvc_redis_timeout;
     rcmd->timer.data = rcmd;
     rcmd->timer.log = redis->log;
@@ -1067,6 +1088,8 @@ static void
 ngx_http_dvc_rcmd_put(ngx_http_dvc_rcmd_t *rcmd)
 {
     ngx_http_dvc_redis_t  *redis = rcmd->redis;
+
+    ngx_http_dvc_metrics_redis_pending(-1);
 
     if (rcmd->held) {
         ngx_free(rcmd->held);

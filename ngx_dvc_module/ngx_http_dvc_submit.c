@@ -21,6 +21,7 @@
 #include <openssl/sha.h>
 
 #include "ngx_http_dvc_module.h"
+#include "ngx_http_dvc_metrics.h"
 #include "ngx_http_dvc_stats.h"
 #include "dvc_code.h"
 #include "dvc_status.h"
@@ -69,6 +70,8 @@ static ngx_int_t ngx_http_dvc_submit_signature(ngx_http_request_t *r,
     ngx_http_dvc_submit_ctx_t *ctx, ngx_int_t *rc);
 static ngx_int_t ngx_http_dvc_submit_channel(ngx_http_request_t *r,
     ngx_http_dvc_submit_ctx_t *ctx, ngx_int_t *rc);
+static ngx_int_t ngx_http_dvc_submit_documents_ok(ngx_http_request_t *r,
+    void *data);
 static ngx_int_t ngx_http_dvc_submit_idempotency(ngx_http_request_t *r,
     ngx_http_dvc_submit_ctx_t *ctx);
 static void ngx_http_dvc_submit_idem_reply(ngx_http_request_t *r,
@@ -141,8 +144,8 @@ ngx_http_dvc_submit(ngx_http_request_t *r)
 
 /*
  * ?dry_run=1: the body is checked exactly as a submission's (the same
- * verdict, 400/404/415/422 alike) and nothing goes to Redis: no code, no
- * Idempotency-Key reservation.  A web form asks it before the real submission.
+ * verdict, 400/404/415/422 alike, the uploads' check included) and nothing
+ * is written to Redis: no code, no Idempotency-Key reservation.  A web form asks it before the real submission.
  * "dry_run" given twice or with another value than "1" is refused (400), as
  * any ambiguity is; other parameters are ignored, as without it.
  */
@@ -296,10 +299,21 @@ ngx_http_dvc_submit_channel(ngx_http_request_t *r,
 
 
 /* The whole body is in: answer the verdict, or go on to Redis. */
+static ngx_int_t
+ngx_http_dvc_submit_documents_ok(ngx_http_request_t *r, void *data)
+{
+    ngx_http_dvc_submit_ctx_t  *ctx = data;
+
+    return ctx->dry_run ? ngx_http_dvc_submit_checked(r, ctx)
+                        : ngx_http_dvc_submit_idempotency(r, ctx);
+}
+
+
 static void
 ngx_http_dvc_submit_body_done(ngx_http_request_t *r)
 {
     int                         sig;
+    dvc_dossier_facts_t         facts;
     size_t                      which;
     ngx_uint_t                  level;
     ngx_int_t                   rc;
@@ -328,8 +342,15 @@ ngx_http_dvc_submit_body_done(ngx_http_request_t *r)
     if (ngx_http_dvc_body_verdict(r, &ctx->b, &rc)
         && ngx_http_dvc_submit_channel(r, ctx, &rc))
     {
-        rc = ctx->dry_run ? ngx_http_dvc_submit_checked(r, ctx)
-                          : ngx_http_dvc_submit_idempotency(r, ctx);
+        /* the listed documents must be uploads (ngx_http_dvc_documents.c)
+         * before a sequence number is taken */
+        dvc_intake_facts(ctx->b.intake, &facts);
+        rc = ngx_http_dvc_documents_check(r, ctx->b.proc->procedure, &facts,
+                                          ngx_http_dvc_submit_documents_ok,
+                                          ctx, NULL);
+        if (rc == NGX_DECLINED) {
+            rc = ngx_http_dvc_submit_documents_ok(r, ctx);
+        }
     }
 
     if (rc == NGX_DONE) {
@@ -643,7 +664,7 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
     dvc_stat_state_t           st_before;
     dvc_stat_change_t          st_change;
     ngx_http_dvc_stats_write_t  *stw;
-    ngx_http_dvc_redis_cmd_t   cmds[6 + NGX_HTTP_DVC_STATS_MAX_CMDS];
+    ngx_http_dvc_redis_cmd_t   cmds[7 + NGX_HTTP_DVC_STATS_MAX_CMDS];
     ngx_http_dvc_main_conf_t  *dmcf;
 
     /* every argv below must live until ngx_http_dvc_redis_send() returns:
@@ -694,6 +715,8 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
                       "dvc: signing the acknowledgement failed");
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
+
+    ngx_http_dvc_metrics_signed(NGX_HTTP_DVC_SIGNED_ACK);
 
     dvc_buf_init(&history, &ctx->b.alloc);
     dvc_buf_putc(&history, '[');
@@ -891,6 +914,14 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
 #undef dvc_sarg
 
     n += ngx_http_dvc_stats_commands(stw, &cmds[n]);
+
+    /* the uploads it lists are its own now: no TTL */
+    rc = ngx_http_dvc_documents_claim(r, &facts, ctx->code, DVC_CODE_LEN,
+                                      &cmds[n]);
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    n += rc;
 
     cmds[n].argc = 1;
     cmds[n].argv = (const char *[]) { "EXEC" };
