@@ -19,6 +19,7 @@ int dvc_cmd_keygen(int argc, char **argv);
 int dvc_cmd_jwks(int argc, char **argv);
 int dvc_cmd_sign(int argc, char **argv);
 int dvc_cmd_verify(int argc, char **argv);
+int dvc_cmd_documents(int argc, char **argv);
 
 /* Appends a whole file ("-": stdin) of at most max bytes to out; -1 and a
  * message in err if it cannot. */
@@ -27,6 +28,7 @@ int dvc_cli_file_read(const char *path, size_t max, dvc_buf_t *out, char *err,
 #define DVC_CLI_KEY_MAX   (64 * 1024)
 #define DVC_CLI_JWKS_MAX  (1024 * 1024)
 int dvc_cmd_validate(int argc, char **argv);
+int dvc_cmd_validate_dossier(int argc, char **argv);
 int dvc_cmd_check_schemas(int argc, char **argv);
 
 #endif

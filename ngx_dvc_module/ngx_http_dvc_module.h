@@ -14,6 +14,7 @@
 #include "dvc_buf.h"
 #include "dvc_hmac.h"
 #include "dvc_dossier_scan.h"
+#include "dvc_intake.h"
 
 
 typedef struct ngx_http_dvc_redis_s  ngx_http_dvc_redis_t;
@@ -82,8 +83,8 @@ typedef struct {
     dvc_alloc_t                cf_alloc;        /* on the cycle's pool */
     ngx_http_dvc_procedure_rt_t  *procs;        /* sorted by code */
     ngx_uint_t                 nprocs;
-    struct dvc_dossier_scan   *scans[NGX_HTTP_DVC_POOL_MAX];
-    ngx_uint_t                 nscans;
+    struct dvc_intake         *intakes[NGX_HTTP_DVC_POOL_MAX];
+    ngx_uint_t                 nintakes;
 
     /* dvc_signing_key, dvc_verify_key, dvc_calendar */
     struct dvc_key            *signing_key;
@@ -93,6 +94,15 @@ typedef struct {
 
     /* dvc_event_key: the back-end's event signing secrets (dvc_hmac_key_t) */
     ngx_array_t               *event_keys;
+
+    /* dvc_documents, dvc_upload_ttl, dvc_clamd, dvc_clamd_timeout,
+     * dvc_clamd_fail (ngx_http_dvc_upload.c, ngx_http_dvc_clamd.c) */
+    ngx_str_t                  documents;       /* the store; empty: off */
+    time_t                     upload_ttl;
+    ngx_str_t                  clamd_text;      /* as written, for logs */
+    ngx_addr_t                *clamd;           /* NULL: no scan */
+    ngx_msec_t                 clamd_timeout;
+    ngx_uint_t                 clamd_fail_open;
 } ngx_http_dvc_main_conf_t;
 
 
@@ -132,6 +142,9 @@ typedef enum {
     NGX_HTTP_DVC_ERR_CHANNEL_NEEDS_SIGNATURE,
     NGX_HTTP_DVC_ERR_TOO_MANY_REQUESTS,
     NGX_HTTP_DVC_ERR_FORBIDDEN,
+    NGX_HTTP_DVC_ERR_TOKEN_AMBIGUOUS,
+    NGX_HTTP_DVC_ERR_BAD_PATH,
+    NGX_HTTP_DVC_ERR_NOT_FOUND_DOCUMENT,
     NGX_HTTP_DVC_ERR_LAST
 } ngx_http_dvc_error_e;
 
@@ -225,6 +238,11 @@ ngx_int_t ngx_http_dvc_send_not_allowed(ngx_http_request_t *r,
     const char *allow);
 ngx_table_elt_t *ngx_http_dvc_find_header(ngx_http_request_t *r,
     ngx_str_t *name);
+ngx_uint_t ngx_http_dvc_header_count(ngx_http_request_t *r, ngx_str_t *name,
+    ngx_table_elt_t **first);
+ngx_int_t ngx_http_dvc_arg_next(ngx_str_t *args, size_t *pos,
+    ngx_str_t *name, ngx_str_t *value);
+ngx_uint_t ngx_http_dvc_arg_is(ngx_str_t *name, const char *want);
 
 extern ngx_str_t  ngx_http_dvc_empty_str;
 extern ngx_str_t  ngx_http_dvc_idempotency_header;
@@ -239,6 +257,9 @@ char *ngx_http_dvc_signing_key(ngx_conf_t *cf, ngx_command_t *cmd,
 char *ngx_http_dvc_verify_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *ngx_http_dvc_calendar(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *ngx_http_dvc_event_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_dvc_documents_dir(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_dvc_clamd(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 ngx_int_t ngx_http_dvc_read_conf_file(ngx_conf_t *cf, ngx_str_t *name,
     ngx_str_t *text);
 void ngx_http_dvc_cf_alloc_init(ngx_conf_t *cf,
@@ -258,10 +279,10 @@ ngx_int_t ngx_http_dvc_body_filter(ngx_http_request_t *r, ngx_chain_t *in);
 
 
 /*
- * A request body read as nginx receives it (ngx_http_dvc_body.c).  For a
- * dossier (submission, supplement) the scanner and the validator of the
- * procedure it names see every buffer; other bodies (withdrawal, rating) are
- * only collected, up to max bytes.  The request's module context must be a
+ * A request body read as nginx receives it (ngx_http_dvc_body.c).  A dossier
+ * (submission, supplement) streams through core's intake (dvc_intake.h),
+ * which decides its verdict; other bodies (withdrawal, rating) are only
+ * collected, up to max bytes.  The request's module context must be a
  * structure that starts with this one.
  */
 typedef struct {
@@ -269,23 +290,18 @@ typedef struct {
     const char                   *what;       /* "submission"... for logs */
     ngx_http_dvc_procedure_rt_t  *proc;       /* the procedure the body names */
     dvc_alloc_t                   alloc;      /* the request's pool */
-    struct dvc_dossier_scan      *scan;       /* NULL: not a dossier */
-    struct dvc_validate_ctx      *v;
+    struct dvc_intake            *intake;     /* NULL: not a dossier */
+    dvc_intake_procs_t            procs;      /* the intake's procedures */
     dvc_buf_t                     body;       /* the raw bytes */
-    size_t                        parsed;     /* bytes the parsers have seen */
     size_t                        max;        /* 0: no cap of ours */
+    struct dvc_upload            *upload;     /* an upload: hashed and
+                                                 sniffed, never kept here */
     struct dvc_sig_ctx           *sig;        /* signed: the MAC sees it too */
     const char                   *repeated;   /* the signature header(s)
                                                  given twice, for the log */
-    int                           vstatus;
 
-    unsigned                      scan_failed:1;
     unsigned                      finished:1;
-    unsigned                      no_procedure:1;
-    unsigned                      unknown_procedure:1;
     unsigned                      too_large:1;
-    unsigned                      valid:1;    /* the verdict was "valid" */
-    unsigned                      failed:1;   /* ours: no validator */
 } ngx_http_dvc_body_t;
 
 ngx_int_t ngx_http_dvc_body_read(ngx_http_request_t *r,
@@ -311,9 +327,9 @@ struct dvc_validate_ctx *ngx_http_dvc_validator_get(
     ngx_http_dvc_procedure_rt_t *rt);
 void ngx_http_dvc_validator_put(ngx_http_dvc_procedure_rt_t *rt,
     struct dvc_validate_ctx *v);
-struct dvc_dossier_scan *ngx_http_dvc_scan_get(ngx_http_dvc_main_conf_t *dmcf);
-void ngx_http_dvc_scan_put(ngx_http_dvc_main_conf_t *dmcf,
-    struct dvc_dossier_scan *s);
+struct dvc_intake *ngx_http_dvc_intake_get(ngx_http_dvc_main_conf_t *dmcf);
+void ngx_http_dvc_intake_put(ngx_http_dvc_main_conf_t *dmcf,
+    struct dvc_intake *in);
 
 
 /*
@@ -357,6 +373,39 @@ ngx_int_t ngx_http_dvc_accept(ngx_http_request_t *r,
     dvc_buf_t *receipt);
 
 
+/*
+ * ClamAV's daemon over INSTREAM on nginx's event loop (ngx_http_dvc_clamd.c):
+ * the file's size bytes go to clamd; the handler runs once with
+ * DVC_CLAMD_CLEAN, _INFECTED (what: the signature) or _ERROR (what: why:
+ * refused, timed out, clamd's ERROR), unless the request is finalized
+ * first.  NGX_OK: the handler will run; NGX_ERROR: it will not.
+ */
+typedef void (*ngx_http_dvc_clamd_handler_pt)(ngx_http_request_t *r,
+    ngx_uint_t verdict, const char *what, void *data);
+
+ngx_int_t ngx_http_dvc_clamd_scan(ngx_http_request_t *r, ngx_file_t *file,
+    off_t size, ngx_http_dvc_clamd_handler_pt handler, void *data);
+
+
+/*
+ * A dossier's documents against their uploads (ngx_http_dvc_documents.c).
+ * check: NGX_DECLINED, nothing to check (no dvc_documents, no document):
+ * go on at once; NGX_DONE: Redis was asked, and next() runs (its result
+ * finalizes the request) or the request is answered 422/503; else an HTTP
+ * status.  claim: one command for the dossier's MULTI (1), none (0), or
+ * NGX_ERROR.
+ */
+typedef ngx_int_t (*ngx_http_dvc_documents_next_pt)(ngx_http_request_t *r,
+    void *data);
+
+ngx_int_t ngx_http_dvc_documents_check(ngx_http_request_t *r,
+    const struct dvc_procedure *p, dvc_dossier_facts_t *facts,
+    ngx_http_dvc_documents_next_pt next, void *data);
+ngx_int_t ngx_http_dvc_documents_claim(ngx_http_request_t *r,
+    dvc_dossier_facts_t *facts, const char *code, size_t code_len,
+    ngx_http_dvc_redis_cmd_t *cmd);
+
+
 /* Endpoints */
 ngx_int_t ngx_http_dvc_lookup(ngx_http_request_t *r, ngx_str_t *code);
 ngx_int_t ngx_http_dvc_procedures(ngx_http_request_t *r, ngx_str_t *rest);
@@ -364,6 +413,8 @@ ngx_int_t ngx_http_dvc_submit(ngx_http_request_t *r);
 ngx_int_t ngx_http_dvc_receipt(ngx_http_request_t *r, ngx_str_t *code);
 ngx_int_t ngx_http_dvc_keys(ngx_http_request_t *r);
 ngx_int_t ngx_http_dvc_events(ngx_http_request_t *r, ngx_str_t *code);
+ngx_int_t ngx_http_dvc_upload(ngx_http_request_t *r);
+ngx_int_t ngx_http_dvc_documents(ngx_http_request_t *r, ngx_str_t *sha);
 /* action: DVC_ACT_WITHDRAWAL, DVC_ACT_SUPPLEMENT, DVC_ACT_RATING */
 ngx_int_t ngx_http_dvc_citizen(ngx_http_request_t *r, ngx_str_t *code,
     ngx_uint_t action);
