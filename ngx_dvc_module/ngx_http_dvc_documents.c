@@ -29,6 +29,7 @@ typedef struct {
     dvc_dossier_facts_t               facts_copy;
     ngx_http_dvc_documents_next_pt    next;
     void                             *data;
+    ngx_str_t                        *refusal;    /* deferred: the 422 */
 } ngx_http_dvc_documents_ctx_t;
 
 
@@ -115,7 +116,7 @@ ngx_http_dvc_documents_keys(ngx_http_request_t *r, dvc_dossier_facts_t *facts,
 ngx_int_t
 ngx_http_dvc_documents_check(ngx_http_request_t *r,
     const dvc_procedure_t *p, dvc_dossier_facts_t *facts,
-    ngx_http_dvc_documents_next_pt next, void *data)
+    ngx_http_dvc_documents_next_pt next, void *data, ngx_str_t *refusal)
 {
     size_t                         *argvlen;
     ngx_int_t                       rc;
@@ -143,6 +144,7 @@ ngx_http_dvc_documents_check(ngx_http_request_t *r,
     ctx->facts = &ctx->facts_copy;
     ctx->next = next;
     ctx->data = data;
+    ctx->refusal = refusal;
 
     if (ngx_http_dvc_documents_keys(r, facts, 0, &argv, &argvlen) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -239,7 +241,8 @@ ngx_http_dvc_documents_checked(ngx_http_request_t *r,
         }
 
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "dvc: submission's documents[%ui] refused: %s", i,
+                      "dvc: %s's documents[%ui] refused: %s",
+                      ctx->refusal ? "supplement" : "submission", i,
                       dvc_upload_result_code(res));
 
         if (bad++) {
@@ -258,6 +261,15 @@ ngx_http_dvc_documents_checked(ngx_http_request_t *r,
 
     if (out.failed) {
         ngx_http_dvc_finalize(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    if (ctx->refusal) {
+        /* the caller answers it once it may (a supplement: after the
+         * token and the status are checked) */
+        ctx->refusal->data = (u_char *) out.data;
+        ctx->refusal->len = out.len;
+        ngx_http_dvc_finalize(r, ctx->next(r, ctx->data));
         return;
     }
 

@@ -392,7 +392,8 @@ ngx_int_t ngx_http_dvc_clamd_scan(ngx_http_request_t *r, ngx_file_t *file,
  * check: NGX_DECLINED, nothing to check (no dvc_documents, no document):
  * go on at once; NGX_DONE: Redis was asked, and next() runs (its result
  * finalizes the request) or the request is answered 422/503; else an HTTP
- * status.  claim: one command for the dossier's MULTI (1), none (0), or
+ * status.  With refusal, a 422 is not answered but kept there (its body)
+ * and next() runs all the same.  claim: one command for the dossier's MULTI (1), none (0), or
  * NGX_ERROR.
  */
 typedef ngx_int_t (*ngx_http_dvc_documents_next_pt)(ngx_http_request_t *r,
@@ -400,7 +401,7 @@ typedef ngx_int_t (*ngx_http_dvc_documents_next_pt)(ngx_http_request_t *r,
 
 ngx_int_t ngx_http_dvc_documents_check(ngx_http_request_t *r,
     const struct dvc_procedure *p, dvc_dossier_facts_t *facts,
-    ngx_http_dvc_documents_next_pt next, void *data);
+    ngx_http_dvc_documents_next_pt next, void *data, ngx_str_t *refusal);
 ngx_int_t ngx_http_dvc_documents_claim(ngx_http_request_t *r,
     dvc_dossier_facts_t *facts, const char *code, size_t code_len,
     ngx_http_dvc_redis_cmd_t *cmd);

@@ -266,7 +266,7 @@ ngx_http_dvc_submit_body_done(ngx_http_request_t *r)
         dvc_intake_facts(ctx->b.intake, &facts);
         rc = ngx_http_dvc_documents_check(r, ctx->b.proc->procedure, &facts,
                                           ngx_http_dvc_submit_documents_ok,
-                                          ctx);
+                                          ctx, NULL);
         if (rc == NGX_DECLINED) {
             rc = ngx_http_dvc_submit_idempotency(r, ctx);
         }
