@@ -150,7 +150,7 @@ static ngx_int_t ngx_http_dvc_citizen_read_next(ngx_http_request_t *r,
 static ngx_int_t ngx_http_dvc_citizen_claim(ngx_http_request_t *r,
     ngx_http_dvc_citizen_ctx_t *ctx);
 static void ngx_http_dvc_citizen_claimed(ngx_http_request_t *r,
-    redisReply *reply, void *data);
+    ngx_http_dvc_reply_t *reply, void *data);
 static void ngx_http_dvc_citizen_applied(ngx_http_request_t *r,
     ngx_http_dvc_reply_t *reply, void *data);
 
@@ -1010,18 +1010,21 @@ ngx_http_dvc_citizen_claim(ngx_http_request_t *r,
 
 
 static void
-ngx_http_dvc_citizen_claimed(ngx_http_request_t *r, redisReply *reply,
-    void *data)
+ngx_http_dvc_citizen_claimed(ngx_http_request_t *r,
+    ngx_http_dvc_reply_t *reply, void *data)
 {
     ngx_http_dvc_citizen_ctx_t *ctx = data;
 
-    if (reply == NULL || reply->type != REDIS_REPLY_INTEGER) {
+    ngx_http_dvc_val_t  v;
+
+    ngx_http_dvc_reply_val(reply, &v);
+
+    if (v.type != NGX_HTTP_DVC_VAL_INTEGER) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "dvc: supplement of \"%V\" applied, but its uploads "
                       "were not claimed (%s): they keep their TTL",
                       &ctx->ref.code,
-                      reply && reply->type == REDIS_REPLY_ERROR ? reply->str
-                      : "no reply");
+                      v.type == NGX_HTTP_DVC_VAL_ERROR ? v.str : "no reply");
     }
 
     ngx_http_dvc_finalize(r, ngx_http_dvc_citizen_done(r, ctx, 1));
