@@ -75,15 +75,15 @@ static ngx_int_t ngx_http_dvc_submit_documents_ok(ngx_http_request_t *r,
 static ngx_int_t ngx_http_dvc_submit_idempotency(ngx_http_request_t *r,
     ngx_http_dvc_submit_ctx_t *ctx);
 static void ngx_http_dvc_submit_idem_reply(ngx_http_request_t *r,
-    redisReply *reply, void *data);
+    ngx_http_dvc_reply_t *reply, void *data);
 static ngx_int_t ngx_http_dvc_submit_sequence(ngx_http_request_t *r,
     ngx_http_dvc_submit_ctx_t *ctx);
 static void ngx_http_dvc_submit_seq_reply(ngx_http_request_t *r,
-    redisReply *reply, void *data);
+    ngx_http_dvc_reply_t *reply, void *data);
 static ngx_int_t ngx_http_dvc_submit_record(ngx_http_request_t *r,
     ngx_http_dvc_submit_ctx_t *ctx);
 static void ngx_http_dvc_submit_exec_reply(ngx_http_request_t *r,
-    redisReply *reply, void *data);
+    ngx_http_dvc_reply_t *reply, void *data);
 static ngx_int_t ngx_http_dvc_submit_unavailable(ngx_http_request_t *r,
     ngx_http_dvc_submit_ctx_t *ctx, const char *why);
 static ngx_int_t ngx_http_dvc_submit_created(ngx_http_request_t *r,
@@ -464,23 +464,26 @@ ngx_http_dvc_submit_idempotency(ngx_http_request_t *r,
 
 
 static void
-ngx_http_dvc_submit_idem_reply(ngx_http_request_t *r, redisReply *reply,
-    void *data)
+ngx_http_dvc_submit_idem_reply(ngx_http_request_t *r,
+    ngx_http_dvc_reply_t *reply, void *data)
 {
     ngx_http_dvc_submit_ctx_t *ctx = data;
 
-    u_char     *sep;
-    ngx_int_t   rc;
-    ngx_str_t   v, code;
+    u_char              *sep;
+    ngx_int_t            rc;
+    ngx_str_t            v, code;
+    ngx_http_dvc_val_t   got;
 
-    if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
-        rc = ngx_http_dvc_submit_unavailable(r, ctx, reply ? reply->str
+    ngx_http_dvc_reply_val(reply, &got);
+
+    if (reply == NULL || got.type == NGX_HTTP_DVC_VAL_ERROR) {
+        rc = ngx_http_dvc_submit_unavailable(r, ctx, reply ? got.str
                                                           : "no reply");
         ngx_http_dvc_finalize(r, rc);
         return;
     }
 
-    if (reply->type != REDIS_REPLY_STRING) {
+    if (got.type != NGX_HTTP_DVC_VAL_STRING) {
         /* nil from the GET right behind SET NX EX 10 in the same pipeline:
          * the SET was refused (Redis full, read-only...; the adapter logs
          * why), nothing expired.  Going on would record the dossier with no
@@ -490,8 +493,8 @@ ngx_http_dvc_submit_idem_reply(ngx_http_request_t *r, redisReply *reply,
         return;
     }
 
-    v.data = (u_char *) reply->str;
-    v.len = reply->len;
+    v.data = (u_char *) got.str;
+    v.len = got.len;
 
     if (v.len == ctx->idem_mark.len
         && ngx_strncmp(v.data, ctx->idem_mark.data, v.len) == 0)
@@ -588,33 +591,36 @@ ngx_http_dvc_submit_sequence(ngx_http_request_t *r,
 
 
 static void
-ngx_http_dvc_submit_seq_reply(ngx_http_request_t *r, redisReply *reply,
-    void *data)
+ngx_http_dvc_submit_seq_reply(ngx_http_request_t *r,
+    ngx_http_dvc_reply_t *reply, void *data)
 {
     ngx_http_dvc_submit_ctx_t *ctx = data;
 
-    int          y, m, d;
-    const char  *agency;
+    int                  y, m, d;
+    const char          *agency;
+    ngx_http_dvc_val_t   seq;
 
-    if (reply == NULL || reply->type != REDIS_REPLY_INTEGER) {
+    ngx_http_dvc_reply_val(reply, &seq);
+
+    if (seq.type != NGX_HTTP_DVC_VAL_INTEGER) {
         ngx_http_dvc_finalize(r, ngx_http_dvc_submit_unavailable(r, ctx,
-                              reply && reply->type == REDIS_REPLY_ERROR
-                              ? reply->str : "no sequence number"));
+                              seq.type == NGX_HTTP_DVC_VAL_ERROR
+                              ? seq.str : "no sequence number"));
         return;
     }
 
     agency = ctx->b.proc->procedure->agency;
     dvc_time_vn_date(ctx->now, &y, &m, &d);
 
-    if (reply->integer > DVC_SEQ_MAX
+    if (seq.integer > DVC_SEQ_MAX
         || dvc_code_format(ctx->code, agency, ngx_strlen(agency), y % 100, m,
-                           d, (long) reply->integer) != 0)
+                           d, (long) seq.integer) != 0)
     {
         /* the legal code has four digits: no code, rather than a wrong one */
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "dvc: daily sequence of agency \"%s\" exhausted "
                       "(%lld dossiers today); submission answered 503",
-                      agency, reply->integer);
+                      agency, (long long) seq.integer);
         ngx_http_dvc_finalize(r,
             ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_SEQUENCE_EXHAUSTED));
         return;
@@ -942,13 +948,15 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
 
 
 static void
-ngx_http_dvc_submit_exec_reply(ngx_http_request_t *r, redisReply *reply,
-    void *data)
+ngx_http_dvc_submit_exec_reply(ngx_http_request_t *r,
+    ngx_http_dvc_reply_t *reply, void *data)
 {
     ngx_http_dvc_submit_ctx_t *ctx = data;
 
-    size_t     i;
-    ngx_str_t  code;
+    ngx_int_t            i, n;
+    ngx_str_t            code;
+    const char          *err;
+    ngx_http_dvc_val_t   v;
 
     if (reply == NULL) {
         /* no answer (timeout, connection lost): the transaction may be on
@@ -964,23 +972,27 @@ ngx_http_dvc_submit_exec_reply(ngx_http_request_t *r, redisReply *reply,
         return;
     }
 
-    if (reply->type != REDIS_REPLY_ARRAY) {
+    n = ngx_http_dvc_reply_vals(reply, NULL, 0);
+
+    if (n == NGX_ERROR) {
         /* EXEC refused (EXECABORT, READONLY...): Redis discarded the whole
          * transaction */
+        err = ngx_http_dvc_reply_error(reply);
         ngx_http_dvc_finalize(r, ngx_http_dvc_submit_unavailable(r, ctx,
-                              reply->type == REDIS_REPLY_ERROR
-                              ? reply->str : "transaction not executed"));
+                              err ? err : "transaction not executed"));
         return;
     }
 
-    for (i = 0; i < reply->elements; i++) {
-        if (reply->element[i]->type == REDIS_REPLY_ERROR) {
+    for (i = 0; i < n; i++) {
+        ngx_http_dvc_reply_val(ngx_http_dvc_reply_elem(reply, i), &v);
+
+        if (v.type == NGX_HTTP_DVC_VAL_ERROR) {
             /* MULTI cannot roll back: this is a bug or a wrong-type key,
              * never a partial dossier the citizen would believe recorded */
             ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                          "dvc: recording dossier \"%s\": command %uz of the "
+                          "dvc: recording dossier \"%s\": command %i of the "
                           "transaction failed: %s", ctx->code, i + 1,
-                          reply->element[i]->str);
+                          v.str);
             ngx_http_dvc_finalize(r,
                 ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL));
             return;
