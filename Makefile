@@ -32,7 +32,7 @@ MODULE      := $(BUILD)/ngx_http_dvc_module.so
 CORE_LIB    := $(BUILD)/libdvccore.a
 CLI         := $(BUILD)/dvc
 
-.PHONY: FORCE all deps module core cli test test-unit test-unit-asan test-conformance test-integration-asan test-asan test-valgrind \
+.PHONY: FORCE all deps module core cli test test-unit test-unit-asan test-conformance conformance-table test-integration-asan test-asan test-valgrind \
         test-integration test-faults test-faults-asan test-interop demo demo-stop fuzz fuzz-validator fuzz-smoke fuzz-build bench-lookup \
         bench-submit bench-validate bench-stats bench-strings bench-events clean
 
@@ -123,6 +123,12 @@ $(BUILD)/conformance-runner: t/conformance/runner.c $(CORE_LIB)
 
 test-conformance: $(CLI) $(BUILD)/conformance-runner
 	t/conformance/run.sh
+
+# the suite through ngx_dvc and ajv (the Node peer's version), side by side,
+# into docs/validator.md (npm ci of t/conformance/ajv/; not in `make test`,
+# which checks the table's ngx_dvc column)
+conformance-table: $(BUILD)/conformance-runner
+	t/conformance/compare --write
 
 # libFuzzer on schema compile + streaming validation (clang), seeded from the
 # official suite; FUZZ_SECS=600 for the 10-minute run.

@@ -21,7 +21,11 @@ static const dvc_cli_cmd_t commands[] = {
       "                          sign a JSON payload as the gateway does (compact JWS)" },
     { "verify", dvc_cmd_verify, "verify JWS|- --jwks FILE [--typ TYP]\n"
       "                          verify an acknowledgement or receipt, print its payload" },
-    { "validate", dvc_cmd_validate, "validate [--remotes DIR] [--map PREFIX=DIR]... SCHEMA [INSTANCE]  validate a document (stdin when absent)" },
+    { "validate", dvc_cmd_validate, "validate [--spec [--format-assertion]] [--remotes DIR] [--map PREFIX=DIR]...\n"
+      "           SCHEMA [INSTANCE]  validate a document (stdin when absent); --spec: the\n"
+      "                          specification's defaults (format an annotation)\n"
+      "  validate --dossier DIR [--max BYTES] [BODY...]\n"
+      "                          judge dossier bodies as the gateway does (DIR as dvc_schemas)" },
     { "check-schemas", dvc_cmd_check_schemas, "check-schemas DIR       compile every *.json schema of DIR" },
 };
 

@@ -27,6 +27,7 @@ int dvc_cli_file_read(const char *path, size_t max, dvc_buf_t *out, char *err,
 #define DVC_CLI_KEY_MAX   (64 * 1024)
 #define DVC_CLI_JWKS_MAX  (1024 * 1024)
 int dvc_cmd_validate(int argc, char **argv);
+int dvc_cmd_validate_dossier(int argc, char **argv);
 int dvc_cmd_check_schemas(int argc, char **argv);
 
 #endif

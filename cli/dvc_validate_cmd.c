@@ -1,9 +1,13 @@
 /*
- * dvc validate [--remotes DIR] [--map URI-PREFIX=DIR]... SCHEMA [INSTANCE]:
+ * dvc validate [--spec [--format-assertion]] [--remotes DIR]
+ *              [--map URI-PREFIX=DIR]... SCHEMA [INSTANCE]:
  * validates one document
  * (stdin when INSTANCE is absent), streamed in 64 KiB reads like nginx feeds
  * a request body.  Exit 0 valid, 1 invalid (violations as JSON on stdout),
- * 2 unusable schema or wrong call.
+ * 2 unusable schema or wrong call.  --spec: the specification's defaults
+ * instead of ours (format an annotation, strings compared code point by code
+ * point); --format-assertion then asserts format again (the suite's
+ * optional/format/ files).  The 2020-12 meta-schemas are built in.
  *
  * dvc check-schemas DIR: compiles every *.json of DIR (what `nginx -t` runs).
  */
@@ -44,13 +48,28 @@ dvc_cmd_validate(int argc, char **argv)
     dvc_buf_t             out;
     FILE                 *in = stdin;
     char                  err[1024], *eq;
-    int                   i = 1, rc;
+    int                   i = 1, rc, spec = 0, fmt_assert = 0;
     dvc_schema_map_t      maps[16];
 
+    if (argc > 1 && strcmp(argv[1], "--dossier") == 0) {
+        /* a whole dossier as the gateway judges it (dvc_dossier_cmd.c) */
+        return dvc_cmd_validate_dossier(argc - 1, argv + 1);
+    }
     memset(&opt, 0, sizeof(opt));
     opt.maps = maps;
     while (i + 1 < argc) {
-        if (strcmp(argv[i], "--remotes") == 0) {
+        /* an option given twice is refused, never resolved by order */
+        if (strcmp(argv[i], "--spec") == 0 && !spec) {
+            spec = 1;
+            i++;
+            continue;
+        }
+        if (strcmp(argv[i], "--format-assertion") == 0 && !fmt_assert) {
+            fmt_assert = 1;
+            i++;
+            continue;
+        }
+        if (strcmp(argv[i], "--remotes") == 0 && opt.remotes_dir == NULL) {
             opt.remotes_dir = argv[i + 1];
         } else if (strcmp(argv[i], "--map") == 0
                    && (eq = strchr(argv[i + 1], '=')) != NULL
@@ -65,11 +84,16 @@ dvc_cmd_validate(int argc, char **argv)
         }
         i += 2;
     }
-    if (argc - i < 1 || argc - i > 2 || strncmp(argv[i], "--", 2) == 0) {
-        fprintf(stderr, "usage: dvc validate [--remotes DIR] "
-                "[--map URI-PREFIX=DIR]... SCHEMA [INSTANCE]\n");
+    if (argc - i < 1 || argc - i > 2 || strncmp(argv[i], "--", 2) == 0
+        || (fmt_assert && !spec))
+    {
+        fprintf(stderr, "usage: dvc validate [--spec [--format-assertion]] "
+                "[--remotes DIR] [--map URI-PREFIX=DIR]... SCHEMA "
+                "[INSTANCE]\n");
         return 2;
     }
+    opt.format_annotation = spec && !fmt_assert;
+    opt.exact_strings = spec;
     s = dvc_schema_compile_file(&dvc_alloc_std, argv[i], &opt, err,
                                 sizeof(err));
     if (s == NULL) {

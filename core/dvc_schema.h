@@ -87,7 +87,8 @@ typedef struct {
     size_t max_properties;   /* members of one object; default 10,000 */
     size_t max_items;        /* elements of one array; default 100,000 */
     size_t max_total_size;   /* bytes of the whole document; default 16 MiB */
-    size_t max_errors;       /* violations kept (then stop); default 100 */
+    size_t max_errors;       /* violations kept (then the schema is no
+                                longer evaluated); default 100 */
 } dvc_validate_limits_t;
 
 void dvc_validate_limits_default(dvc_validate_limits_t *l);
@@ -115,11 +116,13 @@ typedef enum {
 dvc_validate_ctx_t *dvc_validate_new(const dvc_alloc_t *a,
     const dvc_schema_t *s, const dvc_validate_limits_t *limits);
 
-/* Feeds the next bytes.  Returns DVC_VALID while nothing is decided yet (or
- * violations were found: they are only final at finish), or a fatal status;
- * after a fatal status further feeds return it again.  When the error cap
- * is reached, returns DVC_INVALID and reading stops early (finish then
- * returns DVC_INVALID too). */
+/* Feeds the next bytes.  Returns DVC_VALID while nothing is fatal (also
+ * once violations were found: they are only final at finish), or a fatal
+ * status; after a fatal status further feeds return it again.  When
+ * max_errors violations are kept, the schema is no longer evaluated but the
+ * document is still read to its end: malformed JSON, invalid UTF-8 and every
+ * limit after the cap are as fatal as before it (finish then returns that
+ * status, else DVC_INVALID). */
 int dvc_validate_feed(dvc_validate_ctx_t *v, const void *buf, size_t len);
 
 /* End of the document: DVC_VALID, DVC_INVALID or a fatal status. */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "dvc_format.h"
+#include "dvc_metaschema.h"
 #include "dvc_number.h"
 #include "dvc_schema_doc.h"
 #include "dvc_schema_int.h"
@@ -42,6 +43,7 @@ typedef struct {
     const char  *loc;
     dvc_snode_t *node;
     int          novalid;   /* dialect without the validation vocabulary */
+    int          fmt_assert; /* dialect with the format-assertion one */
 } node_ent_t;
 
 typedef struct {
@@ -63,6 +65,7 @@ typedef struct {
     size_t                      nnodes, cnodes;
     const char                 *root_uri;
     int                         scan_novalid;
+    int                         scan_fmt_assert;
 } compiler_t;
 
 static dvc_snode_t *compile_node(compiler_t *c, dvc_sv_t *v);
@@ -112,6 +115,56 @@ tmpstr(compiler_t *c, const char *s)
         fail(c, "out of memory");
     }
     return p;
+}
+
+/* A location in messages: the root's JSON Pointer, "", is shown as "/". */
+#define AT(loc)  ((loc)[0] != '\0' ? (loc) : "/")
+
+/*
+ * A keyword's bad value in messages, as JSON: a string quoted (its first
+ * 40 bytes, whole characters, then "..."), a number's text, true, false,
+ * null; an array or an object by its kind.
+ */
+static const char *
+value_text(compiler_t *c, const dvc_sv_t *v)
+{
+    size_t      n;
+    dvc_buf_t   b;
+    const char *s;
+
+    switch (v->type) {
+    case DVC_TOK_NULL:
+        return "null";
+    case DVC_TOK_TRUE:
+        return "true";
+    case DVC_TOK_FALSE:
+        return "false";
+    case DVC_TOK_ARR:
+        return "an array";
+    case DVC_TOK_OBJ:
+        return "an object";
+    default:
+        break;
+    }
+    n = v->len;
+    if (n > 40) {
+        n = 40;
+        while (n > 0 && ((unsigned char) v->s[n] & 0xc0) == 0x80) {
+            n--;
+        }
+    }
+    dvc_buf_init(&b, c->schema->alloc);
+    if (v->type == DVC_TOK_STR) {
+        dvc_buf_json_str(&b, v->s, n);
+    } else {
+        dvc_buf_append(&b, v->s, n);
+    }
+    if (n < v->len) {
+        dvc_buf_puts(&b, "...");
+    }
+    s = dvc_buf_cstr(&b) ? tmpstr(c, b.data) : NULL;
+    dvc_buf_free(&b);
+    return s != NULL ? s : "?";
 }
 
 /* ------------------------------------------------------------ node table */
@@ -295,7 +348,8 @@ static const char *const kw_list[] = {
     "allOf", "anyOf", "oneOf", "prefixItems", NULL
 };
 static const char *const kw_map[] = {
-    "properties", "patternProperties", "$defs", "dependentSchemas", NULL
+    "properties", "patternProperties", "$defs", "dependentSchemas",
+    "dependencies", NULL
 };
 
 /* Records base URI, resource and location of every subschema under v, and
@@ -321,6 +375,7 @@ scan(compiler_t *c, dvc_sv_t *v, const char *base, dvc_sres_t *res,
     e->res = res;
     e->loc = loc;
     e->novalid = c->scan_novalid;
+    e->fmt_assert = c->scan_fmt_assert;
     if (v->type != DVC_TOK_OBJ) {
         return;
     }
@@ -341,7 +396,7 @@ scan(compiler_t *c, dvc_sv_t *v, const char *base, dvc_sres_t *res,
         res = res_add(c, base, v);
         if (res == NULL) {
             if (!c->failed) {
-                fail(c, "$id \"%s\" at %s: declared twice", base, loc);
+                fail(c, "$id \"%s\" at %s: declared twice", base, AT(loc));
             }
             return;
         }
@@ -451,49 +506,53 @@ static dvc_sv_t *read_uri(compiler_t *c, const char *uri);
 
 #define VOCAB_VALIDATION \
     "https://json-schema.org/draft/2020-12/vocab/validation"
+#define VOCAB_FORMAT_ASSERTION \
+    "https://json-schema.org/draft/2020-12/vocab/format-assertion"
 
-/* 1 if the document's $schema names a meta-schema we can read whose
- * $vocabulary leaves out the validation vocabulary (its keywords are then
- * annotations).  The standard dialect, or one we cannot read, has it. */
-static int
-without_validation(compiler_t *c, const char *uri, dvc_sv_t *root)
+/* For the document's $schema when it names a meta-schema we can read:
+ * c->scan_novalid when its $vocabulary leaves out the validation vocabulary
+ * (its keywords are then annotations), c->scan_fmt_assert when it lists the
+ * format-assertion vocabulary, true or false (we know it: format is then
+ * asserted whatever opt->format_annotation says).  The standard dialect, or
+ * one we cannot read, has validation and format as an annotation. */
+static void
+dialect_vocabularies(compiler_t *c, const char *uri, dvc_sv_t *root)
 {
     dvc_sv_t   *dialect = dvc_sv_get(root, "$schema"), *vocab;
     dvc_buf_t   b;
     res_ent_t  *r;
     char       *meta;
-    int         novalid = 0;
     dvc_sv_t   *mroot;
 
+    c->scan_novalid = 0;
+    c->scan_fmt_assert = 0;
     if (dialect == NULL || dialect->type != DVC_TOK_STR
         || strncmp(dialect->s, "https://json-schema.org/", 24) == 0)
     {
-        return 0;
+        return;
     }
     dvc_buf_init(&b, c->schema->alloc);
     if (dvc_uri_resolve(&b, uri, dialect->s) != 0) {
         dvc_buf_free(&b);
-        return 0;
+        return;
     }
     strip_fragment(b.data);
     meta = tmpstr(c, b.data);
     dvc_buf_free(&b);
     if (meta == NULL || strcmp(meta, uri) == 0) {
-        return 0;
+        return;
     }
     /* read only: the meta-schema itself is not compiled */
     r = res_find(c, meta);
     mroot = r != NULL ? r->root : read_uri(c, meta);
     if (mroot == NULL) {
-        return 0;
+        return;
     }
     vocab = dvc_sv_get(mroot, "$vocabulary");
-    if (vocab != NULL && vocab->type == DVC_TOK_OBJ
-        && dvc_sv_get(vocab, VOCAB_VALIDATION) == NULL)
-    {
-        novalid = 1;
+    if (vocab != NULL && vocab->type == DVC_TOK_OBJ) {
+        c->scan_novalid = dvc_sv_get(vocab, VOCAB_VALIDATION) == NULL;
+        c->scan_fmt_assert = dvc_sv_get(vocab, VOCAB_FORMAT_ASSERTION) != NULL;
     }
-    return novalid;
 }
 
 /* Parses text as the document at uri and indexes it. */
@@ -515,7 +574,7 @@ load_text(compiler_t *c, const char *uri, const char *text, size_t len)
         return NULL;
     }
     map_id_folder(c, uri, root);
-    c->scan_novalid = without_validation(c, uri, root);
+    dialect_vocabularies(c, uri, root);
     if (c->failed) {
         return NULL;
     }
@@ -580,33 +639,41 @@ uri_path(compiler_t *c, const char *uri, char *full, size_t size)
     return 0;
 }
 
-/* Reads and parses the document a URI (without fragment) names, without
+/* Reads and parses the document a URI (without fragment) names (a file,
+ * else a built-in 2020-12 meta-schema: dvc_metaschema.h), without
  * indexing it; NULL if it cannot be had. */
 static dvc_sv_t *
 read_uri(compiler_t *c, const char *uri)
 {
-    char      full[PATH_MAX], *text, msg[256];
-    size_t    len;
+    char        full[PATH_MAX], msg[256];
+    const char *text = NULL;
+    size_t      len;
 
-    if (!uri_path(c, uri, full, sizeof(full))) {
-        return NULL;
+    if (uri_path(c, uri, full, sizeof(full))) {
+        text = read_file(c, full, &len);
     }
-    text = read_file(c, full, &len);
+    if (text == NULL) {
+        text = dvc_metaschema_text(uri, &len);
+    }
     return text ? dvc_doc_parse(&c->tmp, text, len, msg, sizeof(msg)) : NULL;
 }
 
 /* Loads the document a URI (without fragment) names: file:// paths,
- * http://localhost:1234/ under remotes_dir, and $id folders of files. */
+ * http://localhost:1234/ under remotes_dir, and $id folders of files, else
+ * a built-in 2020-12 meta-schema (dvc_metaschema.h). */
 static int
 load_uri(compiler_t *c, const char *uri)
 {
-    char   *text, full[PATH_MAX];
-    size_t  len;
+    const char *text = NULL;
+    char        full[PATH_MAX];
+    size_t      len;
 
-    if (!uri_path(c, uri, full, sizeof(full))) {
-        return 0;
+    if (uri_path(c, uri, full, sizeof(full))) {
+        text = read_file(c, full, &len);
     }
-    text = read_file(c, full, &len);
+    if (text == NULL) {
+        text = dvc_metaschema_text(uri, &len);      /* the built-in ones */
+    }
     if (text == NULL) {
         return 0;
     }
@@ -704,7 +771,7 @@ resolve_ref(compiler_t *c, const char *base, const char *ref, const char *loc,
         return NULL;
     }
     if (r == NULL) {
-        fail(c, "$ref \"%s\" at %s: cannot resolve %s", ref, loc, uri);
+        fail(c, "$ref \"%s\" at %s: cannot resolve %s", ref, AT(loc), uri);
         return NULL;
     }
     if (frag[0] == '\0') {
@@ -730,7 +797,8 @@ resolve_ref(compiler_t *c, const char *base, const char *ref, const char *loc,
         }
     }
     if (v == NULL) {
-        fail(c, "$ref \"%s\" at %s: nothing at #%s of %s", ref, loc, frag, uri);
+        fail(c, "$ref \"%s\" at %s: nothing at #%s of %s", ref, AT(loc), frag,
+             uri);
     }
     return v;
 }
@@ -747,7 +815,8 @@ get_count(compiler_t *c, dvc_sv_t *v, const char *loc, const char *kw,
     if (v->type != DVC_TOK_NUM || v->s[0] == '-'
         || !dvc_num_is_integer(v->s, v->len))
     {
-        fail(c, "%s at %s: must be a non-negative integer", kw, loc);
+        fail(c, "%s at %s: must be a non-negative integer, not %s", kw,
+             AT(loc), value_text(c, v));
         return -1;
     }
     /* 1.0 and 1e2 are integers too: go through the digits exactly */
@@ -774,7 +843,8 @@ sub(compiler_t *c, dvc_sv_t *v, const char *loc, const char *kw)
     if (v->type != DVC_TOK_OBJ && v->type != DVC_TOK_TRUE
         && v->type != DVC_TOK_FALSE)
     {
-        fail(c, "%s at %s: must be a schema (object or boolean)", kw, loc);
+        fail(c, "%s at %s: must be a schema (object or boolean), not %s", kw,
+             AT(loc), value_text(c, v));
         return NULL;
     }
     return compile_node(c, v);
@@ -788,7 +858,8 @@ sub_list(compiler_t *c, dvc_sv_t *v, const char *loc, const char *kw,
     size_t        i;
 
     if (v->type != DVC_TOK_ARR || (v->n == 0 && strcmp(kw, "prefixItems"))) {
-        fail(c, "%s at %s: must be a non-empty array of schemas", kw, loc);
+        fail(c, "%s at %s: must be a non-empty array of schemas", kw,
+             AT(loc));
         return NULL;
     }
     list = dvc_arena_alloc(&c->schema->arena, (v->n + 1) * sizeof(*list));
@@ -949,10 +1020,15 @@ sname_find(const dvc_snode_t *s, const char *k, size_t len)
     return -1;
 }
 
-/* properties, required, dependentRequired, dependentSchemas: one table. */
+/* properties, required, dependentRequired, dependentSchemas: one table.
+ * deps is the draft 7 "dependencies" (2020-12 section 8 of the validation
+ * spec: its two forms became dependentRequired and dependentSchemas, and
+ * the meta-schema keeps the name for compatibility): an array value is a
+ * dependentRequired entry, a schema a dependentSchemas one. */
 static void
 compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
-    dvc_sv_t *req, dvc_sv_t *depreq, dvc_sv_t *depsch, const char *loc)
+    dvc_sv_t *req, dvc_sv_t *depreq, dvc_sv_t *depsch, dvc_sv_t *deps,
+    const char *loc)
 {
     name_in_t *in = NULL;
     size_t     n = 0, cap = 0, i, j, k, out;
@@ -976,7 +1052,7 @@ compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
     if (req != NULL) {
         for (i = 0; i < req->n; i++) {
             if (req->items[i]->type != DVC_TOK_STR) {
-                fail(c, "required at %s: must list strings", loc);
+                fail(c, "required at %s: must list strings", AT(loc));
                 return;
             }
             ADD_NAME(req->items[i]->s, req->items[i]->len);
@@ -987,14 +1063,16 @@ compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
         for (i = 0; i < depreq->n; i++) {
             m = depreq->items[i];
             if (m->type != DVC_TOK_ARR) {
-                fail(c, "dependentRequired at %s: must map to arrays", loc);
+                fail(c, "dependentRequired at %s: must map to arrays",
+                     AT(loc));
                 return;
             }
             ADD_NAME(depreq->keys[i], depreq->klens[i]);
             in[n - 1].depreq = m;
             for (j = 0; j < m->n; j++) {
                 if (m->items[j]->type != DVC_TOK_STR) {
-                    fail(c, "dependentRequired at %s: must list strings", loc);
+                    fail(c, "dependentRequired at %s: must list strings",
+                         AT(loc));
                     return;
                 }
                 ADD_NAME(m->items[j]->s, m->items[j]->len);
@@ -1008,6 +1086,25 @@ compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
                 loc_join(c, loc_join(c, loc, "dependentSchemas", 16),
                          depsch->keys[i], depsch->klens[i]),
                 "dependentSchemas");
+        }
+    }
+    for (i = 0; deps != NULL && i < deps->n; i++) {
+        m = deps->items[i];
+        ADD_NAME(deps->keys[i], deps->klens[i]);
+        if (m->type != DVC_TOK_ARR) {
+            in[n - 1].depschema = sub(c, m,
+                loc_join(c, loc_join(c, loc, "dependencies", 12),
+                         deps->keys[i], deps->klens[i]),
+                "dependencies");
+            continue;
+        }
+        in[n - 1].depreq = m;
+        for (j = 0; j < m->n; j++) {
+            if (m->items[j]->type != DVC_TOK_STR) {
+                fail(c, "dependencies at %s: must list strings", loc);
+                return;
+            }
+            ADD_NAME(m->items[j]->s, m->items[j]->len);
         }
     }
 #undef ADD_NAME
@@ -1037,6 +1134,12 @@ compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
                 nm->prop = in[j].prop;
             }
             if (in[j].depschema && sname_dep(c, nm) != NULL) {
+                if (nm->dep->depschema != NULL) {
+                    fail(c, "dependentSchemas and dependencies at %s: both "
+                         "give \"%s\" a schema (put both in an allOf)",
+                         loc, nm->key);
+                    return;
+                }
                 nm->dep->depschema = in[j].depschema;
             }
             if (in[j].required) {
@@ -1089,6 +1192,11 @@ compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
         if (sname_dep(c, nm) == NULL) {
             return;
         }
+        if (nm->dep->depreq != NULL) {
+            fail(c, "dependentRequired and dependencies at %s: both list "
+                 "what \"%s\" requires (put them in one)", loc, nm->key);
+            return;
+        }
         nm->dep->depreq = idx;
         nm->dep->ndepreq = (uint32_t) m->n;
     }
@@ -1129,13 +1237,13 @@ compile_regex(compiler_t *c, dvc_sv_t *v, const char *loc, const char *kw)
     dvc_schema_t *sc = c->schema;
 
     if (v->type != DVC_TOK_STR) {
-        fail(c, "%s at %s: must be a string", kw, loc);
+        fail(c, "%s at %s: must be a string", kw, AT(loc));
         return NULL;
     }
     msg[0] = '\0';
     re = dvc_regex_compile(sc->alloc, v->s, v->len, msg, sizeof(msg));
     if (re == NULL) {
-        fail(c, "%s \"%s\" at %s: %s", kw, v->s, loc, msg);
+        fail(c, "%s \"%s\" at %s: %s", kw, v->s, AT(loc), msg);
         return NULL;
     }
     if (sc->nregexes == sc->cregexes) {
@@ -1154,6 +1262,8 @@ compile_regex(compiler_t *c, dvc_sv_t *v, const char *loc, const char *kw)
     sc->regexes[sc->nregexes++] = re;
     return re;
 }
+
+#define TYPE_NAMES  "null, boolean, integer, number, string, array, object"
 
 static int
 type_bit(const dvc_sv_t *v)
@@ -1182,7 +1292,7 @@ num_text(compiler_t *c, dvc_sv_t *v, const char *loc, const char *kw,
     size_t *len)
 {
     if (v->type != DVC_TOK_NUM) {
-        fail(c, "%s at %s: must be a number", kw, loc);
+        fail(c, "%s at %s: must be a number", kw, AT(loc));
         return NULL;
     }
     *len = v->len;
@@ -1197,7 +1307,8 @@ compile_node(compiler_t *c, dvc_sv_t *v)
     node_ent_t  *e;
     dvc_snode_t *s;
     dvc_sv_t    *m, *props = NULL, *req = NULL, *depreq = NULL,
-                *depsch = NULL, *vals1 = NULL, *ifv = NULL, *msgs;
+                *depsch = NULL, *deps = NULL, *vals1 = NULL, *ifv = NULL,
+                *msgs;
     const char  *k, *loc, *frag;
     size_t       i, klen;
     int          bit;
@@ -1239,8 +1350,8 @@ compile_node(compiler_t *c, dvc_sv_t *v)
         return s;
     }
     if (v->type != DVC_TOK_OBJ) {
-        fail(c, "schema at %s: must be an object or a boolean",
-             loc[0] ? loc : "/");
+        fail(c, "schema at %s: must be an object or a boolean, not %s",
+             AT(loc), value_text(c, v));
         return NULL;
     }
 
@@ -1253,7 +1364,7 @@ compile_node(compiler_t *c, dvc_sv_t *v)
         }
         if (KEY_IS("$ref") || KEY_IS("$dynamicRef")) {
             if (m->type != DVC_TOK_STR) {
-                fail(c, "%s at %s: must be a string", k, loc);
+                fail(c, "%s at %s: must be a string", k, AT(loc));
                 break;
             }
             target = resolve_ref(c, e->base, m->s, loc, &frag);
@@ -1282,14 +1393,16 @@ compile_node(compiler_t *c, dvc_sv_t *v)
                 for (j = 0; j < m->n; j++) {
                     bit = type_bit(m->items[j]);
                     if (bit == 0) {
-                        fail(c, "type at %s: unknown type", loc);
+                        fail(c, "type at %s: unknown type %s (" TYPE_NAMES
+                             ")", AT(loc), value_text(c, m->items[j]));
                     }
                     s->types |= (uint8_t) bit;
                 }
             } else {
                 bit = type_bit(m);
                 if (bit == 0) {
-                    fail(c, "type at %s: unknown type", loc);
+                    fail(c, "type at %s: unknown type %s (" TYPE_NAMES ")",
+                         AT(loc), value_text(c, m));
                 }
                 s->types = (uint8_t) bit;
             }
@@ -1299,7 +1412,7 @@ compile_node(compiler_t *c, dvc_sv_t *v)
             s->kw |= KW_CONST;
         } else if (KEY_IS("enum")) {
             if (m->type != DVC_TOK_ARR) {
-                fail(c, "enum at %s: must be an array", loc);
+                fail(c, "enum at %s: must be an array", AT(loc));
                 break;
             }
             compile_values(c, s, m->items, m->n);
@@ -1319,7 +1432,8 @@ compile_node(compiler_t *c, dvc_sv_t *v)
         } else if (KEY_IS("multipleOf")) {
             s->multiple_of = num_text(c, m, loc, k, &s->multiple_of_len);
             if (s->multiple_of && !dvc_num_divisor_ok(m->s, m->len)) {
-                fail(c, "multipleOf at %s: must be a positive number", loc);
+                fail(c, "multipleOf at %s: must be a positive number, not %s",
+                     AT(loc), value_text(c, m));
             }
             s->kw |= KW_NUMERIC;
         } else if (KEY_IS("minLength")) {
@@ -1333,10 +1447,10 @@ compile_node(compiler_t *c, dvc_sv_t *v)
             s->kw |= KW_STRING;
         } else if (KEY_IS("format")) {
             if (m->type != DVC_TOK_STR) {
-                fail(c, "format at %s: must be a string", loc);
+                fail(c, "format at %s: must be a string", AT(loc));
                 break;
             }
-            s->format = c->opt && c->opt->format_annotation
+            s->format = c->opt && c->opt->format_annotation && !e->fmt_assert
                         ? -1 : dvc_format_id(m->s, m->len);
             if (s->format >= 0) {
                 s->kw |= KW_STRING;
@@ -1349,7 +1463,8 @@ compile_node(compiler_t *c, dvc_sv_t *v)
             s->kw |= KW_ARRAY;
         } else if (KEY_IS("uniqueItems")) {
             if (m->type != DVC_TOK_TRUE && m->type != DVC_TOK_FALSE) {
-                fail(c, "uniqueItems at %s: must be a boolean", loc);
+                fail(c, "uniqueItems at %s: must be a boolean, not %s",
+                     AT(loc), value_text(c, m));
                 break;
             }
             if (m->type == DVC_TOK_TRUE) {
@@ -1377,37 +1492,44 @@ compile_node(compiler_t *c, dvc_sv_t *v)
             s->kw |= KW_OBJECT;
         } else if (KEY_IS("properties")) {
             if (m->type != DVC_TOK_OBJ) {
-                fail(c, "properties at %s: must be an object", loc);
+                fail(c, "properties at %s: must be an object", AT(loc));
                 break;
             }
             props = m;
             s->kw |= KW_OBJECT;
         } else if (KEY_IS("required")) {
             if (m->type != DVC_TOK_ARR) {
-                fail(c, "required at %s: must be an array", loc);
+                fail(c, "required at %s: must be an array", AT(loc));
                 break;
             }
             req = m;
             s->kw |= KW_OBJECT;
         } else if (KEY_IS("dependentRequired")) {
             if (m->type != DVC_TOK_OBJ) {
-                fail(c, "dependentRequired at %s: must be an object", loc);
+                fail(c, "dependentRequired at %s: must be an object", AT(loc));
                 break;
             }
             depreq = m;
             s->kw |= KW_OBJECT;
         } else if (KEY_IS("dependentSchemas")) {
             if (m->type != DVC_TOK_OBJ) {
-                fail(c, "dependentSchemas at %s: must be an object", loc);
+                fail(c, "dependentSchemas at %s: must be an object", AT(loc));
                 break;
             }
             depsch = m;
+            s->kw |= KW_OBJECT | KW_INPLACE;
+        } else if (KEY_IS("dependencies")) {
+            if (m->type != DVC_TOK_OBJ) {
+                fail(c, "dependencies at %s: must be an object", loc);
+                break;
+            }
+            deps = m;
             s->kw |= KW_OBJECT | KW_INPLACE;
         } else if (KEY_IS("patternProperties")) {
             size_t j;
 
             if (m->type != DVC_TOK_OBJ) {
-                fail(c, "patternProperties at %s: must be an object", loc);
+                fail(c, "patternProperties at %s: must be an object", AT(loc));
                 break;
             }
             s->pprops = dvc_arena_alloc(&c->schema->arena,
@@ -1500,8 +1622,8 @@ compile_node(compiler_t *c, dvc_sv_t *v)
     {
         get_count(c, m, loc, "maxContains", &s->max_contains);
     }
-    if (props || req || depreq || depsch) {
-        compile_names(c, s, props, req, depreq, depsch, loc);
+    if (props || req || depreq || depsch || deps) {
+        compile_names(c, s, props, req, depreq, depsch, deps, loc);
     }
     {
         const char *b[4] = { s->minimum, s->maximum, s->xminimum, s->xmaximum };

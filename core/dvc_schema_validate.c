@@ -1124,8 +1124,95 @@ check_array_end(dvc_validate_ctx_t *v, dvc_vi_t *vi, dvc_frame_t *f)
 static int
 go_on(dvc_validate_ctx_t *v)
 {
-    /* one test: this runs at every callback */
-    return (v->status | v->capped) == 0;
+    /* a fatal status stops yajl; the cap does not (see "After the cap") */
+    return v->status == 0;
+}
+
+/* ------------------------------------------------------------ after the cap */
+
+/*
+ * Once max_errors violations are kept the schema is no longer evaluated, but
+ * the document is still read to its end: its syntax, its UTF-8 and every
+ * limit (string, properties, items, depth, size) hold as before the cap, so a
+ * document is never less refused for having many violations, and its verdict
+ * does not depend on where the cap fell.  Only what the limits and a fatal
+ * error's path need is kept: the containers' nesting, counts and the path.
+ */
+static int
+drain_value(dvc_validate_ctx_t *v)
+{
+    dvc_frame_t *f;
+    uint32_t     idx;
+
+    if (v->depth == 0) {
+        if (v->got_value) {
+            fatal(v, DVC_ERR_SYNTAX);
+        }
+        v->got_value = 1;
+        return go_on(v);
+    }
+    f = &v->frames[v->depth - 1];
+    if (f->type == DVC_TOK_ARR) {
+        idx = f->count++;
+        if (f->count > v->lim.max_items) {
+            fatal(v, DVC_ERR_ITEMS);
+        }
+        v->path_len = f->path_len;
+        path_push_index(v, idx);
+    }
+    return go_on(v);
+}
+
+static void
+drain_value_end(dvc_validate_ctx_t *v)
+{
+    if (v->depth == 0 && !v->value_done) {
+        v->value_done = 1;
+        v->value_end = dvc_run_offset(v);
+    }
+}
+
+static int __attribute__((noinline))
+drain_scalar(dvc_validate_ctx_t *v)
+{
+    if (drain_value(v)) {
+        drain_value_end(v);
+    }
+    return go_on(v);
+}
+
+static int frame_grow(dvc_validate_ctx_t *v);
+
+static int __attribute__((noinline))
+drain_start(dvc_validate_ctx_t *v, int tok)
+{
+    dvc_frame_t *f;
+
+    if (!drain_value(v)) {
+        return 0;
+    }
+    if (v->depth >= v->lim.max_depth) {
+        fatal(v, DVC_ERR_DEPTH);
+        return 0;
+    }
+    if (v->depth == v->cframes && frame_grow(v) != 0) {
+        return 0;
+    }
+    f = &v->frames[v->depth++];
+    memset(f, 0, sizeof(*f));
+    f->type = (uint8_t) tok;
+    f->path_len = v->path_len;
+    f->expect = DVC_NAME_NONE;
+    return 1;
+}
+
+static int __attribute__((noinline))
+drain_end(dvc_validate_ctx_t *v)
+{
+    v->path_len = v->frames[v->depth - 1].path_len;
+    v->depth--;
+    drain_value_end(v);
+    return go_on(v);
 }
 
 /* The instances of a value starting now: [*vbeg, v->nv); *mark is the
@@ -1238,8 +1325,8 @@ on_scalar(dvc_validate_ctx_t *v, int tok, const char *t, size_t len)
 {
     size_t vbeg, mark, i, cps = SIZE_MAX;
 
-    if (!go_on(v)) {
-        return 0;
+    if (v->status | v->capped) {
+        return v->status ? 0 : drain_scalar(v);
     }
     if (v->depth > 0) {
         dvc_frame_t *f = &v->frames[v->depth - 1];
@@ -1312,16 +1399,34 @@ leaf_spawn(dvc_validate_ctx_t *v, dvc_frame_t *f)
 }
 
 static int
+frame_grow(dvc_validate_ctx_t *v)
+{
+    size_t       cap;
+    dvc_frame_t *f;
+
+    cap = v->cframes ? v->cframes * 2 : 16;
+    f = dvc_realloc(v->alloc, v->frames, v->cframes * sizeof(*f),
+                    cap * sizeof(*f));
+    if (f == NULL) {
+        fatal(v, DVC_ERR_NOMEM);
+        return -1;
+    }
+    v->frames = f;
+    v->cframes = cap;
+    return 0;
+}
+
+static int
 on_start(dvc_validate_ctx_t *v, int tok)
 {
-    size_t       vbeg, mark, i, cap;
+    size_t       vbeg, mark, i;
     dvc_frame_t *f;
     dvc_vi_t    *vi;
     int          need_rec = 0, need_pn = 0;
     uint32_t     recbit = tok == DVC_TOK_OBJ ? KW_REC_OBJ : KW_REC_ARR;
 
-    if (!go_on(v)) {
-        return 0;
+    if (v->status | v->capped) {
+        return v->status ? 0 : drain_start(v, tok);
     }
     if (v->depth > 0 && v->frames[v->depth - 1].leaf != NULL) {
         /* the pending leaf meets a container: it needs its instance */
@@ -1345,16 +1450,8 @@ on_start(dvc_validate_ctx_t *v, int tok)
             need_pn = 1;
         }
     }
-    if (v->depth == v->cframes) {
-        cap = v->cframes ? v->cframes * 2 : 16;
-        f = dvc_realloc(v->alloc, v->frames, v->cframes * sizeof(*f),
-                        cap * sizeof(*f));
-        if (f == NULL) {
-            fatal(v, DVC_ERR_NOMEM);
-            return 0;
-        }
-        v->frames = f;
-        v->cframes = cap;
+    if (v->depth == v->cframes && frame_grow(v) != 0) {
+        return 0;
     }
     f = &v->frames[v->depth++];
     memset(f, 0, sizeof(*f));
@@ -1421,7 +1518,7 @@ cb_map_key(void *ctx, const unsigned char *key, size_t len)
     int                 n, matched, r, hashed = 0;
     uint32_t            hash = 0;
 
-    if (!go_on(v)) {
+    if (v->status) {
         return 0;
     }
     if (len > v->lim.max_string_len) {
@@ -1432,6 +1529,11 @@ cb_map_key(void *ctx, const unsigned char *key, size_t len)
     if (f->count > v->lim.max_properties) {
         fatal(v, DVC_ERR_PROPERTIES);
         return 0;
+    }
+    if (v->capped) {
+        v->path_len = f->path_len;
+        path_push_key(v, k, len);
+        return go_on(v);
     }
     rec_token(v, DVC_TOK_KEY, k, len);
     v->path_len = f->path_len;
@@ -1560,8 +1662,8 @@ on_end(dvc_validate_ctx_t *v)
     dvc_tok_t   *t;
     int          tok = f->type;
 
-    if (!go_on(v)) {
-        return 0;
+    if (v->status | v->capped) {
+        return v->status ? 0 : drain_end(v);
     }
     if (v->recording) {
         t = &v->rec.t[f->rec_start];
@@ -1847,7 +1949,7 @@ parse_bytes(dvc_validate_ctx_t *v, const unsigned char *p, size_t n)
 {
     yajl_status st;
 
-    if (n == 0 || v->capped) {
+    if (n == 0) {
         return 0;
     }
     v->in_parse = 1;
@@ -1856,7 +1958,7 @@ parse_bytes(dvc_validate_ctx_t *v, const unsigned char *p, size_t n)
     /* after the value, the first byte that is not whitespace is the
      * error, whatever a token begun there then hit (a string past
      * max_string_len is only seen at its end) */
-    if (v->value_done && !v->capped && v->status != DVC_ERR_NOMEM
+    if (v->value_done && v->status != DVC_ERR_NOMEM
         && trailing_garbage(v, p, n))
     {
         return v->status;
@@ -1874,13 +1976,14 @@ parse_bytes(dvc_validate_ctx_t *v, const unsigned char *p, size_t n)
     return 0;
 }
 
+static int feed_bytes(dvc_validate_ctx_t *v, const unsigned char *b,
+    size_t len, size_t base);
+
 int
 dvc_validate_feed(dvc_validate_ctx_t *v, const void *buf, size_t len)
 {
-    const unsigned char *b = buf;
-    size_t               base, esc_at = 0;
-    dvc_utf8_span_t      u;
-    int                  bad_utf8;
+    size_t base, room;
+    int    rc;
 
     if (v->finished) {
         return v->status ? v->status : DVC_ERR_STATE;
@@ -1888,20 +1991,35 @@ dvc_validate_feed(dvc_validate_ctx_t *v, const void *buf, size_t len)
     if (v->status) {
         return v->status;
     }
-    if (v->capped) {
-        return DVC_INVALID;
-    }
     /* buf's offset: yajl has read all before it but a UTF-8 sequence the
      * last buffer's end cut */
     base = v->fed + v->u8.have;
-    if (len > v->lim.max_total_size - base
-        || base > v->lim.max_total_size)
-    {
-        v->status = DVC_ERR_SIZE;
-        dvc_err_fatal(v, v->status);
-        dvc_err_finish(v);
-        return v->status;
+    room = base < v->lim.max_total_size ? v->lim.max_total_size - base : 0;
+    if (len <= room) {
+        return feed_bytes(v, buf, len, base);
     }
+    /* the bytes before the limit are read first, so that a fault among
+     * them comes first, and the limit is at the same byte, however the
+     * document is cut */
+    if (room > 0 && (rc = feed_bytes(v, buf, room, base)) != DVC_VALID) {
+        return rc;
+    }
+    v->status = DVC_ERR_SIZE;
+    v->fed = v->lim.max_total_size;
+    dvc_err_fatal(v, v->status);
+    dvc_err_finish(v);
+    return v->status;
+}
+
+/* Reads len bytes at b, the document's from offset base on. */
+static int
+feed_bytes(dvc_validate_ctx_t *v, const unsigned char *b, size_t len,
+    size_t base)
+{
+    size_t               esc_at = 0;
+    dvc_utf8_span_t      u;
+    int                  bad_utf8;
+
     /*
      * UTF-8 first, over the raw bytes, strictly: yajl reads only whole
      * valid sequences, those before the first invalid one, so whatever
@@ -1939,9 +2057,6 @@ dvc_validate_feed(dvc_validate_ctx_t *v, const void *buf, size_t len)
     {
         return v->status;
     }
-    if (v->capped) {
-        return DVC_INVALID;
-    }
     if (bad_utf8) {
         v->status = DVC_ERR_UTF8;
         v->fed = u.at;
@@ -1965,7 +2080,7 @@ dvc_validate_finish(dvc_validate_ctx_t *v)
     if (v->status) {
         return v->status;
     }
-    if (!v->capped && dvc_utf8_stream_end(&v->u8, &at) != 0) {
+    if (dvc_utf8_stream_end(&v->u8, &at) != 0) {
         /* the document ends inside a UTF-8 sequence: an error before the
          * end yajl would complain of, if it does */
         v->parser_clean = 0;
@@ -1975,23 +2090,21 @@ dvc_validate_finish(dvc_validate_ctx_t *v)
         dvc_err_finish(v);
         return v->status;
     }
-    if (!v->capped) {
-        v->parser_clean = 0;
-        st = yajl_complete_parse(v->h);
-        if (st == yajl_status_error && v->status == 0) {
-            v->status = parse_failed(v, NULL, 0);
-        }
-        if (v->status == 0 && (v->depth > 0 || !v->got_value)) {
-            v->status = DVC_ERR_INCOMPLETE;
-        }
-        if (v->status) {
-            dvc_err_fatal(v, v->status);
-            dvc_err_finish(v);
-            return v->status;
-        }
-        /* one whole value parsed, nothing pending in the lexer */
-        v->parser_clean = 1;
+    v->parser_clean = 0;
+    st = yajl_complete_parse(v->h);
+    if (st == yajl_status_error && v->status == 0) {
+        v->status = parse_failed(v, NULL, 0);
     }
+    if (v->status == 0 && (v->depth > 0 || !v->got_value)) {
+        v->status = DVC_ERR_INCOMPLETE;
+    }
+    if (v->status) {
+        dvc_err_fatal(v, v->status);
+        dvc_err_finish(v);
+        return v->status;
+    }
+    /* one whole value parsed, nothing pending in the lexer */
+    v->parser_clean = 1;
     if (dvc_err_finish(v) != 0) {
         v->status = DVC_ERR_NOMEM;
         return v->status;

@@ -250,13 +250,16 @@ typedef struct {
 } dvc_stat_query_t;
 
 #define DVC_STAT_MAX_DAYS  (3 * 366)   /* the longest period a report covers */
+#define DVC_STAT_YEAR_MIN  2000        /* the years a report's dates are of */
+#define DVC_STAT_YEAR_MAX  2100
 
 /*
  * Checks the request's parameters (any may be NULL = absent) and fills q
  * (pointing into the given strings).  Returns 0, or -1 with *bad set to the
  * parameter to blame ("from", "to", "agency", "procedure") and a message in
- * err: dates are YYYY-MM-DD real dates, both required, from <= to, at most
- * DVC_STAT_MAX_DAYS days.
+ * err: dates are YYYY-MM-DD real dates of the years DVC_STAT_YEAR_MIN to
+ * DVC_STAT_YEAR_MAX, both required, from <= to, at most DVC_STAT_MAX_DAYS
+ * days.
  */
 int dvc_stat_query_parse(dvc_stat_query_t *q, const char *from, size_t flen,
     const char *to, size_t tlen, const char *agency, size_t alen,

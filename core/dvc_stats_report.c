@@ -101,7 +101,8 @@ dvc_stat_rate_definition_vi(dvc_stat_rate_t r)
 
 /* ------------------------------------------------------------------- query */
 
-/* "YYYY-MM-DD", a real date: its day count. */
+/* "YYYY-MM-DD", a real date of the years DVC_STAT_YEAR_MIN..MAX: its day
+ * count. */
 static int
 parse_date(const char *s, size_t len, int64_t *days, int32_t *ymd)
 {
@@ -120,7 +121,9 @@ parse_date(const char *s, size_t len, int64_t *days, int32_t *ymd)
         + (s[3] - '0');
     m = (s[5] - '0') * 10 + (s[6] - '0');
     d = (s[8] - '0') * 10 + (s[9] - '0');
-    if (y < 1970 || !dvc_date_valid(y, m, d)) {
+    if (y < DVC_STAT_YEAR_MIN || y > DVC_STAT_YEAR_MAX
+        || !dvc_date_valid(y, m, d))
+    {
         return -1;
     }
     *days = dvc_days_from_civil(y, m, d);
@@ -146,7 +149,8 @@ dvc_stat_query_parse(dvc_stat_query_t *q, const char *from, size_t flen,
     }
     if (parse_date(from, flen, &fdays, &q->from) != 0) {
         *bad = "from";
-        dvc_errf(err, errlen, "from must be a date YYYY-MM-DD");
+        dvc_errf(err, errlen, "from must be a date YYYY-MM-DD of the years "
+                 "%d-%d", DVC_STAT_YEAR_MIN, DVC_STAT_YEAR_MAX);
         return -1;
     }
     if (to == NULL) {
@@ -156,7 +160,8 @@ dvc_stat_query_parse(dvc_stat_query_t *q, const char *from, size_t flen,
     }
     if (parse_date(to, tlen, &tdays, &q->to) != 0) {
         *bad = "to";
-        dvc_errf(err, errlen, "to must be a date YYYY-MM-DD");
+        dvc_errf(err, errlen, "to must be a date YYYY-MM-DD of the years "
+                 "%d-%d", DVC_STAT_YEAR_MIN, DVC_STAT_YEAR_MAX);
         return -1;
     }
     if (tdays < fdays) {

@@ -2,11 +2,13 @@
  * Request bodies of the JSON API, read as nginx receives them.
  *
  * A dossier (a submission, a citizen's supplement) streams through a request
- * body filter: the dossier scanner reads every byte and, as soon as the
- * top-level "procedure" is known, a validator context for that procedure's
- * compiled schema takes over the bytes seen so far and then each buffer: one
- * pass, no tree of untrusted input.  When the request is signed (counter and
- * postal intake), the same buffers feed the signature's MAC.
+ * body filter into core's intake (dvc_intake.h), which scans it, validates
+ * it against the schema of the procedure it names as soon as that is known,
+ * and decides its verdict: one pass, no tree of untrusted input, and the
+ * same verdict as `dvc validate --dossier` for every body however nginx
+ * cut it.  This file only turns that verdict into the answer.  When the
+ * request is signed (counter and postal intake), the same buffers feed the
+ * signature's MAC.
  *
  * Other bodies (a withdrawal's reason, a rating) are only collected, up to a
  * small cap, for core's parser.
@@ -16,19 +18,17 @@
  */
 
 #include "ngx_http_dvc_module.h"
-#include "dvc_dossier_scan.h"
+#include "dvc_intake.h"
 #include "dvc_schema.h"
 #include "dvc_procedure.h"
 #include "dvc_hmac.h"
 
 
-/* the parsers' smallest batch (see ngx_http_dvc_body_process) */
-#define NGX_HTTP_DVC_PARSE_BATCH  16384
-
-
 static ngx_int_t ngx_http_dvc_body_process(ngx_http_dvc_body_t *b,
     u_char *data, size_t len);
-static ngx_int_t ngx_http_dvc_body_parse(ngx_http_dvc_body_t *b);
+static int ngx_http_dvc_body_find(void *data, const char *code, size_t len,
+    const dvc_procedure_t **proc, dvc_validate_ctx_t **v);
+static void ngx_http_dvc_body_release(void *data, dvc_validate_ctx_t *v);
 static void ngx_http_dvc_body_cleanup(void *data);
 
 
@@ -88,10 +88,16 @@ ngx_http_dvc_body_read(ngx_http_request_t *r, ngx_http_dvc_body_t *b,
     cln->data = b;
 
     if (dossier) {
-        b->scan = ngx_http_dvc_scan_get(b->dmcf);
-        if (b->scan == NULL) {
+        b->intake = ngx_http_dvc_intake_get(b->dmcf);
+        if (b->intake == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
+
+        b->procs.find = ngx_http_dvc_body_find;
+        b->procs.release = ngx_http_dvc_body_release;
+        b->procs.data = b;
+
+        dvc_intake_begin(b->intake, &b->body, max, &b->procs);
     }
 
     ngx_http_set_ctx(r, b, ngx_http_dvc_module);
@@ -142,6 +148,16 @@ ngx_http_dvc_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 static ngx_int_t
 ngx_http_dvc_body_process(ngx_http_dvc_body_t *b, u_char *data, size_t len)
 {
+    if (b->sig) {
+        /* a failure is sticky: the signature's verdict reports it */
+        (void) dvc_sig_update(b->sig, data, len);
+    }
+
+    if (b->intake) {
+        return dvc_intake_feed(b->intake, data, len) == 0 ? NGX_OK
+                                                          : NGX_ERROR;
+    }
+
     if (b->too_large) {
         return NGX_OK;
     }
@@ -153,85 +169,43 @@ ngx_http_dvc_body_process(ngx_http_dvc_body_t *b, u_char *data, size_t len)
     }
 
     dvc_buf_append(&b->body, data, len);
-    if (b->body.failed) {
-        return NGX_ERROR;
-    }
 
-    if (b->sig) {
-        /* a failure is sticky: the signature's verdict reports it */
-        (void) dvc_sig_update(b->sig, data, len);
-    }
-
-    /*
-     * The parsers get the body in batches that grow with it (at least
-     * 16 KiB, at least half of what they have seen), not buffer by buffer:
-     * yajl reads a token cut by a buffer's end again from its start with
-     * every later buffer, so a long string fed in 16 KiB pieces cost time
-     * quadratic in its length (1 MB: 0.14 s of a worker, 4 MB: 2.3 s).
-     * Growing batches keep the rescans linear.
-     */
-    if (b->body.len - b->parsed < NGX_HTTP_DVC_PARSE_BATCH
-        || b->body.len - b->parsed < b->parsed / 2)
-    {
-        return NGX_OK;
-    }
-
-    return ngx_http_dvc_body_parse(b);
+    return b->body.failed ? NGX_ERROR : NGX_OK;
 }
 
 
-/* Feeds the scanner and the validator what they have not seen yet. */
-static ngx_int_t
-ngx_http_dvc_body_parse(ngx_http_dvc_body_t *b)
+/* The intake asks for the procedure the body names (dvc_intake_procs_t). */
+static int
+ngx_http_dvc_body_find(void *data, const char *code, size_t len,
+    const dvc_procedure_t **proc, dvc_validate_ctx_t **v)
 {
-    size_t        plen, len;
-    const char   *procedure;
-    u_char       *data;
+    ngx_http_dvc_body_t          *b = data;
+    ngx_http_dvc_procedure_rt_t  *rt;
 
-    data = (u_char *) b->body.data + b->parsed;
-    len = b->body.len - b->parsed;
-    b->parsed = b->body.len;
+    rt = ngx_http_dvc_procedure_find(b->dmcf, code, len);
 
-    if (len == 0 || b->scan == NULL || b->scan_failed
-        || b->unknown_procedure)
-    {
-        /* not a dossier, or the verdict is known: the rest is only kept */
-        return NGX_OK;
+    if (rt == NULL || rt->schema == NULL) {
+        return 1;
     }
 
-    if (dvc_dossier_scan_feed(b->scan, data, len) != 0) {
-        b->scan_failed = 1;
+    *v = ngx_http_dvc_validator_get(rt);
+    if (*v == NULL) {
+        return -1;
     }
 
-    if (b->v == NULL) {
-        procedure = dvc_dossier_scan_procedure(b->scan, &plen);
+    b->proc = rt;
+    *proc = rt->procedure;
 
-        if (procedure == NULL) {
-            return NGX_OK;
-        }
+    return 0;
+}
 
-        b->proc = ngx_http_dvc_procedure_find(b->dmcf, procedure, plen);
 
-        if (b->proc == NULL || b->proc->schema == NULL) {
-            b->unknown_procedure = 1;
-            return NGX_OK;
-        }
+static void
+ngx_http_dvc_body_release(void *data, dvc_validate_ctx_t *v)
+{
+    ngx_http_dvc_body_t *b = data;
 
-        b->v = ngx_http_dvc_validator_get(b->proc);
-        if (b->v == NULL) {
-            return NGX_ERROR;
-        }
-
-        /* the validator starts late: give it what it missed */
-        b->vstatus = dvc_validate_feed(b->v, b->body.data, b->body.len);
-        return NGX_OK;
-    }
-
-    if (b->vstatus <= DVC_VALID) {
-        b->vstatus = dvc_validate_feed(b->v, data, len);
-    }
-
-    return NGX_OK;
+    ngx_http_dvc_validator_put(b->proc, v);
 }
 
 
@@ -246,67 +220,9 @@ ngx_http_dvc_body_finish(ngx_http_dvc_body_t *b)
 
     b->finished = 1;
 
-    if (!b->too_large && ngx_http_dvc_body_parse(b) != NGX_OK) {
-        b->failed = 1;
-        return;
+    if (b->intake) {
+        dvc_intake_finish(b->intake);
     }
-
-    if (b->scan && !b->scan_failed && !b->unknown_procedure
-        && !b->too_large)
-    {
-        if (dvc_dossier_scan_finish(b->scan) != 0) {
-            b->scan_failed = 1;
-
-        } else if (b->v == NULL) {
-            b->no_procedure = 1;
-        }
-    }
-
-    if (b->v && b->vstatus <= DVC_VALID && !b->too_large) {
-        b->vstatus = dvc_validate_finish(b->v);
-    }
-}
-
-
-static size_t
-ngx_http_dvc_scan_offset(ngx_http_dvc_body_t *b)
-{
-    size_t  offset = 0;
-
-    (void) dvc_dossier_scan_error(b->scan, &offset);
-    return offset;
-}
-
-
-/* The API's code for the scanner's refusal (its message says which). */
-static const char *
-ngx_http_dvc_scan_code(const char *message)
-{
-    if (message == NULL) {
-        return "json_syntax";
-    }
-
-    if (ngx_strstr(message, "UTF-8") || ngx_strstr(message, "surrogate")) {
-        return "json_utf8";
-    }
-
-    if (ngx_strncmp(message, "duplicate key", sizeof("duplicate key") - 1)
-        == 0)
-    {
-        return "json_duplicate_key";
-    }
-
-    if (ngx_strncmp(message, "nesting deeper", sizeof("nesting deeper") - 1)
-        == 0)
-    {
-        return "limit_depth";
-    }
-
-    if (ngx_strncmp(message, "more than", sizeof("more than") - 1) == 0) {
-        return "limit_items";
-    }
-
-    return "json_syntax";
 }
 
 
@@ -319,16 +235,17 @@ ngx_int_t
 ngx_http_dvc_body_malformed(ngx_http_request_t *r, ngx_http_dvc_body_t *b,
     const char *code, size_t offset, const char *vi, const char *en)
 {
-    dvc_buf_t  out;
+    dvc_buf_t             out;
+    dvc_intake_verdict_t  vd;
+
+    ngx_memzero(&vd, sizeof(dvc_intake_verdict_t));
+    vd.code = code;
+    vd.offset = offset;
+    vd.vi = vi;
+    vd.en = en;
 
     dvc_buf_init(&out, &b->alloc);
-
-    dvc_buf_printf(&out, "{\"error\":\"%s\",\"offset\":%zu,"
-                   "\"message\":{\"vi\":", code, offset);
-    dvc_buf_json_str(&out, vi, strlen(vi));
-    dvc_buf_puts(&out, ",\"en\":");
-    dvc_buf_json_str(&out, en, strlen(en));
-    dvc_buf_puts(&out, "}}");
+    dvc_intake_malformed_json(&vd, &out);
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "dvc: %s refused: malformed body (%s at byte %uz)",
@@ -345,173 +262,80 @@ ngx_http_dvc_body_malformed(ngx_http_request_t *r, ngx_http_dvc_body_t *b,
 
 /*
  * The dossier's verdict, once the body is in: 1 if it is a valid dossier of
- * b->proc (the validator goes back to its pool), else the request has been
- * answered (400 malformed, 404 unknown procedure, 413, 422 with the
- * violations, 500) and *rc says how.
+ * b->proc, else the request has been answered (400 malformed, 404 unknown
+ * procedure, 413, 422 with the violations, 500) and *rc says how.  The
+ * verdict is core's (dvc_intake_verdict); this only answers it.
  */
 ngx_int_t
 ngx_http_dvc_body_verdict(ngx_http_request_t *r, ngx_http_dvc_body_t *b,
     ngx_int_t *rc)
 {
-    int                    n, status;
-    size_t                 i, nerr, offset;
-    const char            *code, *vi, *en;
-    dvc_buf_t              out;
-    const char            *kinds[NGX_HTTP_DVC_MAX_DOCS];
-    size_t                 lens[NGX_HTTP_DVC_MAX_DOCS];
-    dvc_dossier_facts_t    facts;
-    const dvc_validation_error_t  *e;
-
-    if (b->valid) {
-        /* asked again (a change decided twice after a race) */
-        return 1;
-    }
+    dvc_buf_t             out;
+    dvc_intake_verdict_t  vd;
 
     dvc_buf_init(&out, &b->alloc);
 
-    if (b->too_large) {
+    (void) dvc_intake_verdict(b->intake, &vd, &out);
+
+    switch (vd.outcome) {
+
+    case DVC_INTAKE_VALID:
+        return 1;
+
+    case DVC_INTAKE_TOO_LARGE:
         *rc = ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_TOO_LARGE);
         return 0;
-    }
 
-    if (b->failed) {
-        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                      "dvc: no validator for the %s's procedure", b->what);
-        *rc = ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
+    case DVC_INTAKE_MALFORMED:
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: %s refused: malformed body (%s at byte %uz)",
+                      b->what, vd.code, vd.offset);
+        *rc = ngx_http_dvc_send_json(r, NGX_HTTP_BAD_REQUEST,
+                                     (u_char *) out.data, out.len);
         return 0;
-    }
 
-    /* malformed JSON: the validator's verdict when it ran, else the
-     * scanner's; either way the byte offset */
-    status = b->v ? b->vstatus : DVC_VALID;
-
-    /* our failure, not the citizen's: never a 400 for it */
-    if (status == DVC_ERR_NOMEM || status == DVC_ERR_STATE) {
-        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                      "dvc: validation failed internally: %s",
-                      dvc_validate_status_code(status));
-        *rc = ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
-        return 0;
-    }
-
-    /*
-     * The scanner's refusal stands even when the validator finished: one
-     * of its checks is stricter than the validator's (a duplicate key
-     * where the gateway reads one), and the validator is no longer fed
-     * once the scanner failed, so its "incomplete" before the scanner's
-     * offset is only that.  The
-     * validator's own fatal error wins when it came first in the body (or
-     * at the same byte: a body that truly ends early).
-     */
-    if (b->scan_failed
-        && (status <= DVC_INVALID
-            || dvc_validate_offset(b->v) > ngx_http_dvc_scan_offset(b)
-            || (status == DVC_ERR_INCOMPLETE
-                && dvc_validate_offset(b->v) < ngx_http_dvc_scan_offset(b))))
-    {
-        en = dvc_dossier_scan_error(b->scan, &offset);
-        code = ngx_http_dvc_scan_code(en);
-        vi = "Nội dung gửi lên không phải JSON hợp lệ.";
-
-    } else if (status > DVC_INVALID) {
-        e = dvc_validate_error(b->v, 0);
-        code = dvc_validate_status_code(status);
-        offset = dvc_validate_offset(b->v);
-        vi = e ? e->message_vi : "Nội dung gửi lên không phải JSON hợp lệ.";
-        en = e ? e->message_en : "The body is not valid JSON.";
-
-    } else {
-        code = NULL;
-    }
-
-    if (code != NULL) {
-
-        *rc = ngx_http_dvc_body_malformed(r, b, code, offset, vi, en);
-        return 0;
-    }
-
-    if (b->unknown_procedure) {
+    case DVC_INTAKE_UNKNOWN_PROCEDURE:
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "dvc: %s refused: unknown procedure", b->what);
         *rc = ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNKNOWN_PROCEDURE);
         return 0;
-    }
 
-    if (b->no_procedure) {
+    case DVC_INTAKE_NO_PROCEDURE:
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "dvc: %s refused: no procedure named", b->what);
-        ngx_str_t  body = ngx_string(
-            "{\"error\":\"validation_failed\",\"violations\":[{\"path\":"
-            "\"/procedure\",\"keyword\":\"\",\"code\":\"required\",\"message\":"
-            "{\"vi\":\"Thiếu mã thủ tục hành chính (procedure).\",\"en\":"
-            "\"The procedure code (procedure) is missing.\"}}]}");
-        *rc = ngx_http_dvc_send_json(r, NGX_HTTP_DVC_UNPROCESSABLE,
-                                     body.data, body.len);
-        return 0;
-    }
-
-    /* the schema's verdict, then the procedure's documents (x-dvc) */
-    dvc_buf_puts(&out, "{\"error\":\"validation_failed\",\"violations\":");
-
-    nerr = dvc_validate_error_count(b->v);
-    if (nerr) {
-        dvc_errors_to_json(&out, b->v);
-        out.len--;    /* reopen the array for the document checks */
-
-    } else {
-        dvc_buf_putc(&out, '[');
-    }
-
-    dvc_dossier_scan_facts(b->scan, &facts);
-
-    for (i = 0; i < facts.ndocuments && i < NGX_HTTP_DVC_MAX_DOCS; i++) {
-        kinds[i] = facts.documents[i].kind ? facts.documents[i].kind : "";
-        lens[i] = facts.documents[i].kind_len;
-    }
-
-    n = dvc_procedure_check_documents(b->proc->procedure, kinds, lens, i,
-                                      &out);
-
-    dvc_buf_puts(&out, "]}");
-
-    if (out.failed || n < 0) {
-        *rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
-        return 0;
-    }
-
-    if (nerr + (size_t) n > 0) {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "dvc: %s for procedure \"%s\" refused: %uz "
-                      "violation(s)", b->what, b->proc->procedure->code,
-                      nerr + (size_t) n);
         *rc = ngx_http_dvc_send_json(r, NGX_HTTP_DVC_UNPROCESSABLE,
                                      (u_char *) out.data, out.len);
         return 0;
+
+    case DVC_INTAKE_INVALID:
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: %s for procedure \"%s\" refused: %uz "
+                      "violation(s)", b->what, vd.procedure->code,
+                      vd.nviolations);
+        *rc = ngx_http_dvc_send_json(r, NGX_HTTP_DVC_UNPROCESSABLE,
+                                     (u_char *) out.data, out.len);
+        return 0;
+
+    default: /* DVC_INTAKE_INTERNAL */
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "dvc: %s not decided: %s", b->what,
+                      vd.code ? vd.code : "internal error");
+        *rc = ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
+        return 0;
     }
-
-    /* valid: the validator is not needed any more, others may use it */
-    ngx_http_dvc_validator_put(b->proc, b->v);
-    b->v = NULL;
-    b->valid = 1;
-
-    return 1;
 }
 
 
-/* The request is over: pooled contexts go back for the next one. */
+/* The request is over: the pooled intake (and its validator) go back for
+ * the next one. */
 static void
 ngx_http_dvc_body_cleanup(void *data)
 {
     ngx_http_dvc_body_t *b = data;
 
-    if (b->v) {
-        ngx_http_dvc_validator_put(b->proc, b->v);
-        b->v = NULL;
-    }
-
-    if (b->scan) {
-        ngx_http_dvc_scan_put(b->dmcf, b->scan);
-        b->scan = NULL;
+    if (b->intake) {
+        ngx_http_dvc_intake_put(b->dmcf, b->intake);
+        b->intake = NULL;
     }
 }
 

@@ -418,8 +418,8 @@ ngx_http_dvc_citizen_decide(ngx_http_request_t *r,
     if (ctx->action == DVC_ACT_SUPPLEMENT) {
 
         /* the corrected dossier is the same procedure's */
-        procedure = ctx->b.scan
-                    ? dvc_dossier_scan_procedure(ctx->b.scan, &plen) : NULL;
+        procedure = ctx->b.intake
+                    ? dvc_intake_procedure(ctx->b.intake, &plen) : NULL;
 
         if (procedure != NULL
             && (plen != f[CF_PROCEDURE].len
@@ -609,7 +609,7 @@ ngx_http_dvc_citizen_supplement_fields(ngx_http_request_t *r,
     dvc_buf_t             rfacts;
     dvc_dossier_facts_t   facts;
 
-    dvc_dossier_scan_facts(ctx->b.scan, &facts);
+    dvc_intake_facts(ctx->b.intake, &facts);
 
     /* the receipt the desk's next accept signs names the corrected
      * dossier's applicant and documents */

@@ -61,7 +61,7 @@ static ngx_str_t  ngx_http_dvc_lookup_fields[] = {
 
 
 static ngx_int_t ngx_http_dvc_lookup_token(ngx_http_request_t *r,
-    ngx_str_t *token);
+    ngx_str_t *token, ngx_uint_t *nargs, ngx_uint_t *nheaders);
 static ngx_int_t ngx_http_dvc_dossier_fetch(ngx_http_request_t *r,
     ngx_str_t *code, ngx_str_t *fields, ngx_uint_t nfields,
     ngx_http_dvc_redis_handler_pt handler);
@@ -85,13 +85,16 @@ static ngx_str_t  ngx_http_dvc_token_header =
  * is computed now, before Redis answers, so a hit, an unknown code and a
  * wrong token cost the same.  NGX_DECLINED with *err: answer that (after
  * reading or discarding the body); the line logged is the same for all.
+ * A token given twice is 400 token_ambiguous, before Redis is asked.
  */
 ngx_int_t
 ngx_http_dvc_dossier_ref(ngx_http_request_t *r, ngx_str_t *code,
     ngx_http_dvc_dossier_ref_t *ref, ngx_http_dvc_error_e *err)
 {
     u_char         *p;
+    ngx_int_t       rc;
     ngx_str_t       token;
+    ngx_uint_t      nargs, nheaders;
     unsigned char   digest[SHA256_DIGEST_LENGTH];
 
     if (!dvc_code_valid((const char *) code->data, code->len)) {
@@ -102,7 +105,19 @@ ngx_http_dvc_dossier_ref(ngx_http_request_t *r, ngx_str_t *code,
         return NGX_DECLINED;
     }
 
-    if (ngx_http_dvc_lookup_token(r, &token) != NGX_OK) {
+    rc = ngx_http_dvc_lookup_token(r, &token, &nargs, &nheaders);
+
+    if (rc == NGX_BUSY) {
+        /* how often, never what: the values are secrets */
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: lookup of \"%V\" refused: token_ambiguous, the "
+                      "token given %ui times in the query and %ui in headers",
+                      code, nargs, nheaders);
+        *err = NGX_HTTP_DVC_ERR_TOKEN_AMBIGUOUS;
+        return NGX_DECLINED;
+    }
+
+    if (rc != NGX_OK) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "dvc: lookup of \"%V\" without a usable token", code);
         *err = NGX_HTTP_DVC_ERR_NOT_FOUND;
@@ -301,24 +316,51 @@ ngx_http_dvc_receipt_reply(ngx_http_request_t *r, ngx_http_dvc_reply_t *reply,
 }
 
 
-/* The token from ?token= or the X-DVC-Lookup-Token header. */
+/*
+ * The token from ?token= or the X-DVC-Lookup-Token header.  Given more than
+ * once it is ambiguous, and no order decides: NGX_BUSY, with *nargs and
+ * *nheaders saying how often it came in each.  Twice means two headers
+ * (whatever the case of the name, or one a proxy joined, "a, b"), two token=
+ * parameters (whatever the case or percent-encoding of the name, with a
+ * value or not), or a header and a parameter, equal or not.  NGX_DECLINED:
+ * no usable token.
+ */
 static ngx_int_t
-ngx_http_dvc_lookup_token(ngx_http_request_t *r, ngx_str_t *token)
+ngx_http_dvc_lookup_token(ngx_http_request_t *r, ngx_str_t *token,
+    ngx_uint_t *nargs, ngx_uint_t *nheaders)
 {
+    size_t            pos;
+    ngx_str_t         name, value;
     ngx_table_elt_t  *h;
 
     ngx_str_null(token);
 
-    if (ngx_http_arg(r, (u_char *) "token", 5, token) != NGX_OK) {
-        h = ngx_http_dvc_find_header(r, &ngx_http_dvc_token_header);
-        if (h) {
-            *token = h->value;
+    *nargs = 0;
+    pos = 0;
+
+    while (ngx_http_dvc_arg_next(&r->args, &pos, &name, &value) == NGX_OK) {
+        if (ngx_http_dvc_arg_is(&name, "token")) {
+            (*nargs)++;
+            *token = value;
         }
+    }
+
+    *nheaders = ngx_http_dvc_header_count(r, &ngx_http_dvc_token_header, &h);
+
+    if (*nargs + *nheaders > 1) {
+        ngx_str_null(token);
+        return NGX_BUSY;
+    }
+
+    if (h) {
+        *token = h->value;
     }
 
     /* tokens are base64url: nothing to unescape, and anything longer than
      * we ever issue cannot match */
-    if (token->len == 0 || token->len > NGX_HTTP_DVC_TOKEN_MAX) {
+    if (token->data == NULL || token->len == 0
+        || token->len > NGX_HTTP_DVC_TOKEN_MAX)
+    {
         return NGX_DECLINED;
     }
 

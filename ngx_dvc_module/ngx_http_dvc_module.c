@@ -13,6 +13,7 @@
 static ngx_int_t ngx_http_dvc_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_dvc_route_dossiers(ngx_http_request_t *r,
     ngx_str_t *rest);
+static const char *ngx_http_dvc_path_check(ngx_str_t *target, size_t *end);
 static void *ngx_http_dvc_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_dvc_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_http_dvc_create_loc_conf(ngx_conf_t *cf);
@@ -179,13 +180,17 @@ static struct {
 /*
  * The router: URIs below dvc_api_root.  It works on r->uri, which nginx has
  * already decoded and normalized ("..", "//"), so what reaches an endpoint
- * is what nested locations matched on.
+ * is what nested locations matched on.  A path whose segments that changes
+ * (ngx_http_dvc_path_check) is refused first: the signature covers the
+ * request target as sent.
  */
 static ngx_int_t
 ngx_http_dvc_handler(ngx_http_request_t *r)
 {
+    size_t                    end;
     ngx_str_t                 rest, segment;
     u_char                   *slash;
+    const char               *why;
     ngx_http_dvc_loc_conf_t  *dlcf;
 
     dlcf = ngx_http_get_module_loc_conf(r, ngx_http_dvc_module);
@@ -216,6 +221,22 @@ ngx_http_dvc_handler(ngx_http_request_t *r)
         case NGX_HTTP_INTERNAL_SERVER_ERROR:
             return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
         }
+    }
+
+    why = ngx_http_dvc_path_check(&r->unparsed_uri, &end);
+
+    if (why) {
+        /* the path as sent up to what is refused (never the query, where
+         * a token may be), at most 256 bytes of it */
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: path refused (bad_path): %s, \"%*s\"", why,
+                      ngx_min(end, (size_t) 256), r->unparsed_uri.data);
+
+        if (ngx_http_discard_request_body(r) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_BAD_PATH);
     }
 
     rest = r->uri;
@@ -277,6 +298,97 @@ unknown:
     }
 
     return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNKNOWN_ENDPOINT);
+}
+
+
+/*
+ * The path of the request target as sent (before "?") must have the
+ * segments nginx routes on: no percent-encoded "/" (%2F), "\" (%5C, a
+ * separator to some proxies and back-ends) or NUL (%00, which nginx refuses
+ * itself), no "." or ".." segment however spelt (".", "%2e", ".%2E", ...),
+ * no empty segment ("//", which nginx merges).  Otherwise the path a
+ * signature covers, or a proxy's rule matched, and the path routed here
+ * would differ.  Percent-encoding of other bytes changes no segment.
+ * Returns why a path is refused and *end, the length of the path up to the
+ * end of what is refused; or NULL.
+ */
+static const char *
+ngx_http_dvc_path_check(ngx_str_t *target, size_t *end)
+{
+    u_char      c, *p, *last, *start;
+    ngx_int_t   hi, lo;
+    ngx_uint_t  len, dots;
+
+    start = target->data;
+    last = ngx_strlchr(start, start + target->len, '?');
+    if (last == NULL) {
+        last = start + target->len;
+    }
+
+    if (start == last || *start != '/') {
+        return NULL;            /* "*" or nothing: nginx's business */
+    }
+
+    p = start + 1;
+    len = 0;                    /* the segment's length, decoded */
+    dots = 0;                   /* the dots in it */
+
+    for ( ;; ) {
+
+        if (p == last || *p == '/') {
+            *end = p - start;
+
+            if (len && len == dots && dots <= 2) {
+                return "a dot segment";
+            }
+
+            if (len == 0 && p != last) {
+                return "an empty segment";
+            }
+
+            if (p == last) {
+                return NULL;
+            }
+
+            len = 0;
+            dots = 0;
+            p++;
+            continue;
+        }
+
+        c = *p;
+
+        if (c == '%' && last - p >= 3) {
+            hi = ngx_hextoi(p + 1, 1);
+            lo = ngx_hextoi(p + 2, 1);
+
+            if (hi != NGX_ERROR && lo != NGX_ERROR) {
+                c = (u_char) (hi * 16 + lo);
+                *end = p + 3 - start;
+
+                if (c == '/') {
+                    return "an encoded slash";
+                }
+
+                if (c == '\\') {
+                    return "an encoded backslash";
+                }
+
+                if (c == '\0') {
+                    return "an encoded NUL";
+                }
+
+                p += 2;
+            }
+        }
+
+        p++;
+        len++;
+
+        if (c == '.') {
+            dots++;
+        }
+    }
 }
 
 

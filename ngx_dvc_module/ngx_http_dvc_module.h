@@ -14,6 +14,7 @@
 #include "dvc_buf.h"
 #include "dvc_hmac.h"
 #include "dvc_dossier_scan.h"
+#include "dvc_intake.h"
 
 
 typedef struct ngx_http_dvc_redis_s  ngx_http_dvc_redis_t;
@@ -82,8 +83,8 @@ typedef struct {
     dvc_alloc_t                cf_alloc;        /* on the cycle's pool */
     ngx_http_dvc_procedure_rt_t  *procs;        /* sorted by code */
     ngx_uint_t                 nprocs;
-    struct dvc_dossier_scan   *scans[NGX_HTTP_DVC_POOL_MAX];
-    ngx_uint_t                 nscans;
+    struct dvc_intake         *intakes[NGX_HTTP_DVC_POOL_MAX];
+    ngx_uint_t                 nintakes;
 
     /* dvc_signing_key, dvc_verify_key, dvc_calendar */
     struct dvc_key            *signing_key;
@@ -132,6 +133,8 @@ typedef enum {
     NGX_HTTP_DVC_ERR_CHANNEL_NEEDS_SIGNATURE,
     NGX_HTTP_DVC_ERR_TOO_MANY_REQUESTS,
     NGX_HTTP_DVC_ERR_FORBIDDEN,
+    NGX_HTTP_DVC_ERR_TOKEN_AMBIGUOUS,
+    NGX_HTTP_DVC_ERR_BAD_PATH,
     NGX_HTTP_DVC_ERR_LAST
 } ngx_http_dvc_error_e;
 
@@ -225,6 +228,11 @@ ngx_int_t ngx_http_dvc_send_not_allowed(ngx_http_request_t *r,
     const char *allow);
 ngx_table_elt_t *ngx_http_dvc_find_header(ngx_http_request_t *r,
     ngx_str_t *name);
+ngx_uint_t ngx_http_dvc_header_count(ngx_http_request_t *r, ngx_str_t *name,
+    ngx_table_elt_t **first);
+ngx_int_t ngx_http_dvc_arg_next(ngx_str_t *args, size_t *pos,
+    ngx_str_t *name, ngx_str_t *value);
+ngx_uint_t ngx_http_dvc_arg_is(ngx_str_t *name, const char *want);
 
 extern ngx_str_t  ngx_http_dvc_empty_str;
 extern ngx_str_t  ngx_http_dvc_idempotency_header;
@@ -258,10 +266,10 @@ ngx_int_t ngx_http_dvc_body_filter(ngx_http_request_t *r, ngx_chain_t *in);
 
 
 /*
- * A request body read as nginx receives it (ngx_http_dvc_body.c).  For a
- * dossier (submission, supplement) the scanner and the validator of the
- * procedure it names see every buffer; other bodies (withdrawal, rating) are
- * only collected, up to max bytes.  The request's module context must be a
+ * A request body read as nginx receives it (ngx_http_dvc_body.c).  A dossier
+ * (submission, supplement) streams through core's intake (dvc_intake.h),
+ * which decides its verdict; other bodies (withdrawal, rating) are only
+ * collected, up to max bytes.  The request's module context must be a
  * structure that starts with this one.
  */
 typedef struct {
@@ -269,23 +277,16 @@ typedef struct {
     const char                   *what;       /* "submission"... for logs */
     ngx_http_dvc_procedure_rt_t  *proc;       /* the procedure the body names */
     dvc_alloc_t                   alloc;      /* the request's pool */
-    struct dvc_dossier_scan      *scan;       /* NULL: not a dossier */
-    struct dvc_validate_ctx      *v;
+    struct dvc_intake            *intake;     /* NULL: not a dossier */
+    dvc_intake_procs_t            procs;      /* the intake's procedures */
     dvc_buf_t                     body;       /* the raw bytes */
-    size_t                        parsed;     /* bytes the parsers have seen */
     size_t                        max;        /* 0: no cap of ours */
     struct dvc_sig_ctx           *sig;        /* signed: the MAC sees it too */
     const char                   *repeated;   /* the signature header(s)
                                                  given twice, for the log */
-    int                           vstatus;
 
-    unsigned                      scan_failed:1;
     unsigned                      finished:1;
-    unsigned                      no_procedure:1;
-    unsigned                      unknown_procedure:1;
     unsigned                      too_large:1;
-    unsigned                      valid:1;    /* the verdict was "valid" */
-    unsigned                      failed:1;   /* ours: no validator */
 } ngx_http_dvc_body_t;
 
 ngx_int_t ngx_http_dvc_body_read(ngx_http_request_t *r,
@@ -311,9 +312,9 @@ struct dvc_validate_ctx *ngx_http_dvc_validator_get(
     ngx_http_dvc_procedure_rt_t *rt);
 void ngx_http_dvc_validator_put(ngx_http_dvc_procedure_rt_t *rt,
     struct dvc_validate_ctx *v);
-struct dvc_dossier_scan *ngx_http_dvc_scan_get(ngx_http_dvc_main_conf_t *dmcf);
-void ngx_http_dvc_scan_put(ngx_http_dvc_main_conf_t *dmcf,
-    struct dvc_dossier_scan *s);
+struct dvc_intake *ngx_http_dvc_intake_get(ngx_http_dvc_main_conf_t *dmcf);
+void ngx_http_dvc_intake_put(ngx_http_dvc_main_conf_t *dmcf,
+    struct dvc_intake *in);
 
 
 /*

@@ -252,31 +252,32 @@ ngx_http_dvc_validator_put(ngx_http_dvc_procedure_rt_t *rt,
 }
 
 
-dvc_dossier_scan_t *
-ngx_http_dvc_scan_get(ngx_http_dvc_main_conf_t *dmcf)
+dvc_intake_t *
+ngx_http_dvc_intake_get(ngx_http_dvc_main_conf_t *dmcf)
 {
-    if (dmcf->nscans) {
-        return dmcf->scans[--dmcf->nscans];
+    if (dmcf->nintakes) {
+        return dmcf->intakes[--dmcf->nintakes];
     }
 
-    return dvc_dossier_scan_new(&dvc_alloc_std);
+    return dvc_intake_new(&dvc_alloc_std);
 }
 
 
 void
-ngx_http_dvc_scan_put(ngx_http_dvc_main_conf_t *dmcf, dvc_dossier_scan_t *s)
+ngx_http_dvc_intake_put(ngx_http_dvc_main_conf_t *dmcf, dvc_intake_t *in)
 {
-    if (dmcf->nscans == NGX_HTTP_DVC_POOL_MAX) {
-        dvc_dossier_scan_free(s);
+    dvc_intake_reset(in);
+
+    if (dmcf->nintakes == NGX_HTTP_DVC_POOL_MAX) {
+        dvc_intake_free(in);
         return;
     }
 
-    dvc_dossier_scan_reset(s);
-    dmcf->scans[dmcf->nscans++] = s;
+    dmcf->intakes[dmcf->nintakes++] = in;
 }
 
 
-/* The worker's kept validators and scanners, freed when it exits (they are
+/* The worker's kept validators and intakes, freed when it exits (they are
  * malloc'ed; a leak checker would count them). */
 void
 ngx_http_dvc_pools_free(ngx_http_dvc_main_conf_t *dmcf)
@@ -291,7 +292,7 @@ ngx_http_dvc_pools_free(ngx_http_dvc_main_conf_t *dmcf)
         }
     }
 
-    while (dmcf->nscans) {
-        dvc_dossier_scan_free(dmcf->scans[--dmcf->nscans]);
+    while (dmcf->nintakes) {
+        dvc_intake_free(dmcf->intakes[--dmcf->nintakes]);
     }
 }

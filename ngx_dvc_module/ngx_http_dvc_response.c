@@ -165,6 +165,21 @@ static ngx_http_dvc_error_t  ngx_http_dvc_errors[NGX_HTTP_DVC_ERR_LAST] = {
         NGX_HTTP_FORBIDDEN, "forbidden",
         "Địa chỉ này không được phép truy cập từ nơi gửi yêu cầu.",
         "This address may not be used from where the request came."),
+
+    ngx_http_dvc_error(NGX_HTTP_DVC_ERR_TOKEN_AMBIGUOUS,
+        NGX_HTTP_BAD_REQUEST, "token_ambiguous",
+        "Mã tra cứu chỉ được gửi một lần: hoặc tham số token, hoặc tiêu đề "
+        "X-DVC-Lookup-Token; yêu cầu gửi mã tra cứu hai lần bị từ chối.",
+        "The lookup token must be sent once: as the token parameter or in "
+        "the X-DVC-Lookup-Token header; a request giving it twice is "
+        "refused."),
+
+    ngx_http_dvc_error(NGX_HTTP_DVC_ERR_BAD_PATH,
+        NGX_HTTP_BAD_REQUEST, "bad_path",
+        "Đường dẫn có dấu gạch chéo được mã hóa (%2F, %5C), đoạn '.' hoặc "
+        "'..', hoặc '//': hãy gửi đường dẫn đúng như tài liệu API.",
+        "The path has an encoded slash or backslash (%2F, %5C), a '.' or "
+        "'..' segment, or '//': send the path as the API documents it."),
 };
 
 ngx_str_t  ngx_http_dvc_empty_str = ngx_string("");
@@ -363,6 +378,140 @@ ngx_http_dvc_find_header(ngx_http_request_t *r, ngx_str_t *name)
             return &h[i];
         }
     }
+}
+
+
+/*
+ * How many times a header is given, whatever the case of its name (and the
+ * first of them).  A value with a comma counts twice: it is what a proxy
+ * makes of two headers of that name, and none of ours holds one.
+ */
+ngx_uint_t
+ngx_http_dvc_header_count(ngx_http_request_t *r, ngx_str_t *name,
+    ngx_table_elt_t **first)
+{
+    ngx_uint_t        i, n;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    n = 0;
+    *first = NULL;
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return n;
+            }
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len != name->len
+            || ngx_strncasecmp(h[i].key.data, name->data, name->len) != 0)
+        {
+            continue;
+        }
+
+        if (n == 0) {
+            *first = &h[i];
+        }
+
+        n += ngx_strlchr(h[i].value.data, h[i].value.data + h[i].value.len,
+                         ',')
+             ? 2 : 1;
+    }
+}
+
+
+/*
+ * The query string's parameters one by one, from *pos (0 to start): the
+ * name and the value as sent, not unescaped; value->data is NULL for a
+ * name without "=".  Empty pieces ("a=1&&b=2", a trailing "&") are no
+ * parameters.  NGX_DECLINED after the last.
+ */
+ngx_int_t
+ngx_http_dvc_arg_next(ngx_str_t *args, size_t *pos, ngx_str_t *name,
+    ngx_str_t *value)
+{
+    u_char  *p, *last, *amp, *eq;
+
+    if (*pos >= args->len) {
+        return NGX_DECLINED;
+    }
+
+    p = args->data + *pos;
+    last = args->data + args->len;
+
+    while (p < last && *p == '&') {
+        p++;
+    }
+
+    if (p == last) {
+        *pos = args->len;
+        return NGX_DECLINED;
+    }
+
+    amp = ngx_strlchr(p, last, '&');
+    if (amp == NULL) {
+        amp = last;
+    }
+
+    eq = ngx_strlchr(p, amp, '=');
+
+    name->data = p;
+    name->len = (eq ? eq : amp) - p;
+
+    if (eq) {
+        value->data = eq + 1;
+        value->len = amp - (eq + 1);
+
+    } else {
+        value->data = NULL;
+        value->len = 0;
+    }
+
+    *pos = amp - args->data;
+
+    return NGX_OK;
+}
+
+
+/*
+ * 1 if a parameter's name is want: compared case-insensitively, as
+ * ngx_http_arg() does, and percent-decoded, as a proxy in front of us may
+ * decode it ("tok%65n" is "token").
+ */
+ngx_uint_t
+ngx_http_dvc_arg_is(ngx_str_t *name, const char *want)
+{
+    u_char  *dst, *src;
+    size_t   len;
+    u_char   buf[64];
+
+    len = ngx_strlen(want);
+
+    if (name->len == len) {
+        return ngx_strncasecmp(name->data, (u_char *) want, len) == 0;
+    }
+
+    /* each byte of want is at most "%XX" */
+    if (name->len < len || name->len > 3 * len || name->len > sizeof(buf)
+        || ngx_strlchr(name->data, name->data + name->len, '%') == NULL)
+    {
+        return 0;
+    }
+
+    dst = buf;
+    src = name->data;
+    ngx_unescape_uri(&dst, &src, name->len, 0);
+
+    return (size_t) (dst - buf) == len
+           && ngx_strncasecmp(buf, (u_char *) want, len) == 0;
 }
 
 

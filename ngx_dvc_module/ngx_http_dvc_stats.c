@@ -31,10 +31,12 @@ typedef struct {
 } ngx_http_dvc_stats_ctx_t;
 
 
-static ngx_int_t ngx_http_dvc_stats_param(ngx_http_request_t *r,
-    const char *name, ngx_str_t *value);
+static ngx_int_t ngx_http_dvc_stats_params(ngx_http_request_t *r,
+    ngx_str_t *values, ngx_int_t *rc);
+static ngx_int_t ngx_http_dvc_stats_unescape(ngx_http_request_t *r,
+    ngx_str_t *raw, ngx_str_t *value);
 static ngx_int_t ngx_http_dvc_stats_bad_param(ngx_http_request_t *r,
-    const char *param, const char *why);
+    u_char *param, size_t len, const char *vi, const char *why);
 static void ngx_http_dvc_stats_reply(ngx_http_request_t *r,
     ngx_http_dvc_reply_t *reply, void *data);
 static ngx_int_t ngx_http_dvc_stats_send(ngx_http_request_t *r,
@@ -44,15 +46,26 @@ static ngx_int_t ngx_http_dvc_stats_send(ngx_http_request_t *r,
 static ngx_str_t  ngx_http_dvc_accept_header = ngx_string("Accept");
 
 
+/* The report's parameters, in the order of ngx_http_dvc_stats_params()'s
+ * values; any other is refused */
+static const char  *ngx_http_dvc_stats_names[] = {
+    "from", "to", "agency", "procedure"
+};
+
+#define NGX_HTTP_DVC_STATS_NPARAMS                                           \
+    (sizeof(ngx_http_dvc_stats_names) / sizeof(ngx_http_dvc_stats_names[0]))
+
+
 /* What each parameter's 400 says in Vietnamese (the English is core's). */
 static const struct {
     const char  *param;
     const char  *vi;
 } ngx_http_dvc_stats_param_vi[] = {
-    { "from", "Tham số from (ngày đầu kỳ báo cáo, dạng YYYY-MM-DD) bị thiếu "
-              "hoặc không hợp lệ." },
-    { "to", "Tham số to (ngày cuối kỳ báo cáo, dạng YYYY-MM-DD) bị thiếu, "
-            "không hợp lệ, trước ngày from, hoặc kỳ báo cáo dài quá 3 năm." },
+    { "from", "Tham số from (ngày đầu kỳ báo cáo, dạng YYYY-MM-DD, từ năm "
+              "2000 đến 2100) bị thiếu hoặc không hợp lệ." },
+    { "to", "Tham số to (ngày cuối kỳ báo cáo, dạng YYYY-MM-DD, từ năm 2000 "
+            "đến 2100) bị thiếu, không hợp lệ, trước ngày from, hoặc kỳ báo "
+            "cáo dài quá 3 năm." },
     { "agency", "Tham số agency (mã cơ quan, ví dụ 000.00.10.H47) không hợp "
                 "lệ." },
     { "procedure", "Tham số procedure (mã thủ tục, ví dụ 1.000001) không hợp "
@@ -66,7 +79,7 @@ ngx_http_dvc_stats(ngx_http_request_t *r)
     int                        n;
     char                       err[128];
     ngx_int_t                  rc;
-    ngx_str_t                  from, to, agency, procedure;
+    ngx_str_t                  v[NGX_HTTP_DVC_STATS_NPARAMS];
     ngx_uint_t                 i;
     const char                *bad;
     ngx_table_elt_t           *accept;
@@ -86,23 +99,25 @@ ngx_http_dvc_stats(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (ngx_http_dvc_stats_param(r, "from", &from) != NGX_OK
-        || ngx_http_dvc_stats_param(r, "to", &to) != NGX_OK
-        || ngx_http_dvc_stats_param(r, "agency", &agency) != NGX_OK
-        || ngx_http_dvc_stats_param(r, "procedure", &procedure) != NGX_OK)
-    {
+    switch (ngx_http_dvc_stats_params(r, v, &rc)) {
+    case NGX_OK:
+        break;
+    case NGX_DONE:
+        return rc;
+    default:
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     bad = NULL;
 
-    if (dvc_stat_query_parse(&ctx->query, (const char *) from.data, from.len,
-                             (const char *) to.data, to.len,
-                             (const char *) agency.data, agency.len,
-                             (const char *) procedure.data, procedure.len,
+    if (dvc_stat_query_parse(&ctx->query, (const char *) v[0].data, v[0].len,
+                             (const char *) v[1].data, v[1].len,
+                             (const char *) v[2].data, v[2].len,
+                             (const char *) v[3].data, v[3].len,
                              &bad, err, sizeof(err)) != 0)
     {
-        return ngx_http_dvc_stats_bad_param(r, bad, err);
+        return ngx_http_dvc_stats_bad_param(r, (u_char *) bad,
+                                            ngx_strlen(bad), NULL, err);
     }
 
     accept = ngx_http_dvc_find_header(r, &ngx_http_dvc_accept_header);
@@ -145,29 +160,101 @@ ngx_http_dvc_stats(ngx_http_request_t *r)
 }
 
 
-/* The query argument, URL-decoded into the pool; data NULL when absent. */
+/*
+ * The query's parameters into values[] (ngx_http_dvc_stats_names' order),
+ * URL-decoded into the pool; data NULL when absent.  A parameter the report
+ * does not know, or one given twice (whatever the case or percent-encoding
+ * of its name, as ngx_http_dvc_arg_is() compares), is answered 400 naming
+ * it: never ignored, never decided by order.  NGX_OK; NGX_DONE when it was
+ * answered so, with the answer's *rc; NGX_ERROR.
+ */
 static ngx_int_t
-ngx_http_dvc_stats_param(ngx_http_request_t *r, const char *name,
-    ngx_str_t *value)
+ngx_http_dvc_stats_params(ngx_http_request_t *r, ngx_str_t *values,
+    ngx_int_t *rc)
 {
-    u_char     *dst, *src;
-    ngx_str_t   raw;
+    char        why[128];
+    size_t      pos, n, k;
+    u_char      shown[32];
+    ngx_str_t   name, raw;
+    ngx_uint_t  i;
 
-    value->data = NULL;
-    value->len = 0;
-
-    if (ngx_http_arg(r, (u_char *) name, ngx_strlen(name), &raw) != NGX_OK) {
-        return NGX_OK;
+    for (i = 0; i < NGX_HTTP_DVC_STATS_NPARAMS; i++) {
+        ngx_str_null(&values[i]);
     }
 
-    dst = ngx_pnalloc(r->pool, raw.len + 1);
+    pos = 0;
+
+    while (ngx_http_dvc_arg_next(&r->args, &pos, &name, &raw) == NGX_OK) {
+
+        for (i = 0; i < NGX_HTTP_DVC_STATS_NPARAMS; i++) {
+            if (ngx_http_dvc_arg_is(&name, ngx_http_dvc_stats_names[i])) {
+                break;
+            }
+        }
+
+        if (i < NGX_HTTP_DVC_STATS_NPARAMS && values[i].data == NULL) {
+            if (raw.data == NULL) {
+                ngx_str_set(&raw, "");
+            }
+
+            if (ngx_http_dvc_stats_unescape(r, &raw, &values[i]) != NGX_OK) {
+                return NGX_ERROR;
+            }
+
+            continue;
+        }
+
+        if (i < NGX_HTTP_DVC_STATS_NPARAMS) {
+            ngx_snprintf((u_char *) why, sizeof(why) - 1,
+                         "%s is given more than once%Z",
+                         ngx_http_dvc_stats_names[i]);
+
+            *rc = ngx_http_dvc_stats_bad_param(r,
+                      (u_char *) ngx_http_dvc_stats_names[i],
+                      ngx_strlen(ngx_http_dvc_stats_names[i]),
+                      "Tham số chỉ được gửi một lần.", why);
+            return NGX_DONE;
+        }
+
+        /* the name as sent, printable ASCII only, cut short: for the log
+         * and the answer (it is a name, never a value) */
+        n = ngx_min(name.len, sizeof(shown));
+        for (k = 0; k < n; k++) {
+            shown[k] = (name.data[k] > 0x20 && name.data[k] < 0x7f
+                        && name.data[k] != '"' && name.data[k] != '\\')
+                       ? name.data[k] : '?';
+        }
+
+        ngx_snprintf((u_char *) why, sizeof(why) - 1,
+                     "%s%*s%s is not a parameter of this report (from, to, "
+                     "agency, procedure)%Z", n ? "" : "a parameter without "
+                     "a name", n, shown, name.len > n ? "..." : "");
+
+        *rc = ngx_http_dvc_stats_bad_param(r, shown, n,
+                  "Tham số không được hỗ trợ; báo cáo chỉ nhận from, to, "
+                  "agency và procedure.", why);
+        return NGX_DONE;
+    }
+
+    return NGX_OK;
+}
+
+
+/* A parameter's value, URL-decoded into the pool. */
+static ngx_int_t
+ngx_http_dvc_stats_unescape(ngx_http_request_t *r, ngx_str_t *raw,
+    ngx_str_t *value)
+{
+    u_char  *dst, *src;
+
+    dst = ngx_pnalloc(r->pool, raw->len + 1);
     if (dst == NULL) {
         return NGX_ERROR;
     }
 
     value->data = dst;
-    src = raw.data;
-    ngx_unescape_uri(&dst, &src, raw.len, NGX_UNESCAPE_URI);
+    src = raw->data;
+    ngx_unescape_uri(&dst, &src, raw->len, NGX_UNESCAPE_URI);
     value->len = dst - value->data;
     *dst = '\0';
 
@@ -177,21 +264,27 @@ ngx_http_dvc_stats_param(ngx_http_request_t *r, const char *name,
 
 /* 400 naming the parameter: {"error":"bad_parameter","parameter":"to",...} */
 static ngx_int_t
-ngx_http_dvc_stats_bad_param(ngx_http_request_t *r, const char *param,
-    const char *why)
+ngx_http_dvc_stats_bad_param(ngx_http_request_t *r, u_char *param,
+    size_t len, const char *vi, const char *why)
 {
     dvc_buf_t    b;
     ngx_uint_t   i;
     dvc_alloc_t  alloc;
-    const char  *vi;
 
-    vi = "Tham số không hợp lệ.";
-    for (i = 0; i < sizeof(ngx_http_dvc_stats_param_vi)
-                    / sizeof(ngx_http_dvc_stats_param_vi[0]); i++)
+    for (i = 0; vi == NULL && i < sizeof(ngx_http_dvc_stats_param_vi)
+                                  / sizeof(ngx_http_dvc_stats_param_vi[0]);
+         i++)
     {
-        if (ngx_strcmp(ngx_http_dvc_stats_param_vi[i].param, param) == 0) {
+        if (ngx_strlen(ngx_http_dvc_stats_param_vi[i].param) == len
+            && ngx_strncmp(ngx_http_dvc_stats_param_vi[i].param, param, len)
+               == 0)
+        {
             vi = ngx_http_dvc_stats_param_vi[i].vi;
         }
+    }
+
+    if (vi == NULL) {
+        vi = "Tham số không hợp lệ.";
     }
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
@@ -199,8 +292,9 @@ ngx_http_dvc_stats_bad_param(ngx_http_request_t *r, const char *param,
 
     ngx_http_dvc_pool_alloc(r->pool, &alloc);
     dvc_buf_init(&b, &alloc);
-    dvc_buf_printf(&b, "{\"error\":\"bad_parameter\",\"parameter\":\"%s\","
-                   "\"message\":{\"vi\":", param);
+    dvc_buf_puts(&b, "{\"error\":\"bad_parameter\",\"parameter\":");
+    dvc_buf_json_str(&b, (const char *) param, len);
+    dvc_buf_puts(&b, ",\"message\":{\"vi\":");
     dvc_buf_json_str(&b, vi, ngx_strlen(vi));
     dvc_buf_puts(&b, ",\"en\":");
     dvc_buf_json_str(&b, why, ngx_strlen(why));
@@ -288,9 +382,9 @@ ngx_http_dvc_stats_reply(ngx_http_request_t *r, ngx_http_dvc_reply_t *reply,
                      "the days of %d are kept as one yearly total: the period "
                      "may cover the whole year or none of it%Z",
                      (int) sums.rolled_up);
+        bad = ctx->query.from > sums.rolled_up * 10000 + 101;
         ngx_http_dvc_finalize(r, ngx_http_dvc_stats_bad_param(r,
-            ctx->query.from > sums.rolled_up * 10000 + 101 ? "from" : "to",
-            why));
+            (u_char *) (bad ? "from" : "to"), bad ? 4 : 2, NULL, why));
         return;
     }
 

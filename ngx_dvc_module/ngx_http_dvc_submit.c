@@ -192,7 +192,7 @@ ngx_http_dvc_submit_channel(ngx_http_request_t *r,
     dvc_channel_t        ch;
     dvc_dossier_facts_t  facts;
 
-    dvc_dossier_scan_facts(ctx->b.scan, &facts);
+    dvc_intake_facts(ctx->b.intake, &facts);
 
     /* the schema allows only the three names */
     ch = facts.channel ? dvc_channel_by_name(facts.channel, facts.channel_len)
@@ -578,7 +578,7 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
 
     dmcf = ctx->b.dmcf;
     p = ctx->b.proc->procedure;
-    dvc_dossier_scan_facts(ctx->b.scan, &facts);
+    dvc_intake_facts(ctx->b.intake, &facts);
 
     /* accepted at once: the procedure says so, or the desk entered it */
     accept_now = p->accept_auto || ctx->channel != DVC_CHANNEL_ONLINE;

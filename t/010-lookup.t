@@ -351,6 +351,74 @@ is(join("\n", token_leaks($TOKEN), token_leaks($TOKEN2)), '', 'no token in the m
 
 
 
+=== TEST 8b: a lookup token given twice is 400 token_ambiguous on every endpoint that takes it, before Redis; one line without the values, nothing applied
+--- redis eval
+[ dossier(status => 9) ]
+--- init
+redis_cmd('CONFIG', 'RESETSTAT');
+--- request
+GET /dvc/v1/keys
+--- post_init
+my ($T, $T2) = ($main::TOKEN, $main::TOKEN2);
+my @twice = (
+    [ "two headers, equal",          "",                          "X-DVC-Lookup-Token: $T\nX-DVC-Lookup-Token: $T\n" ],
+    [ "two headers, differing",      "",                          "X-DVC-Lookup-Token: $T2\nX-DVC-Lookup-Token: $T\n" ],
+    [ "two headers, any case",       "",                          "x-dvc-lookup-token: $T\nX-DVC-LOOKUP-TOKEN: $T2\n" ],
+    [ "two headers joined by a proxy", "",                        "X-DVC-Lookup-Token: $T, $T2\n" ],
+    [ "an empty header and a good one", "",                       "X-DVC-Lookup-Token: \nX-DVC-Lookup-Token: $T\n" ],
+    [ "two parameters, equal",       "?token=$T&token=$T",        "" ],
+    [ "two parameters, differing",   "?token=$T2&token=$T",       "" ],
+    [ "two parameters, any case",    "?token=$T&TOKEN=$T2",       "" ],
+    [ "two parameters, one encoded", "?tok%65n=$T2&token=$T",     "" ],
+    [ "an empty parameter first",    "?token=&token=$T",          "" ],
+    [ "a bare parameter after",      "?token=$T&token",           "" ],
+    [ "a header and a parameter, equal",    "?token=$T",          "X-DVC-Lookup-Token: $T\n" ],
+    [ "a header and a parameter, differing", "?token=$T2",        "X-DVC-Lookup-Token: $T\n" ],
+);
+my @endpoints = (
+    [ 'lookup',     'GET',  "" ],
+    [ 'receipt',    'GET',  "/receipt" ],
+    [ 'withdrawal', 'POST', "/withdrawal" ],
+    [ 'supplement', 'POST', "/supplement" ],
+    [ 'rating',     'POST', "/rating" ],
+);
+my $n = 0;
+for my $e (@endpoints) {
+    my ($name, $method, $tail) = @$e;
+    for my $c (@twice) {
+        my ($what, $query, $headers) = @$c;
+        my $body = $method eq 'POST' ? ($name eq 'rating' ? '{"rating":3}' : '{}') : undef;
+        my $req = "$method /dvc/v1/dossiers/$main::CODE$tail$query" . (defined $body ? "\n$body" : '');
+        my $h = $headers . (defined $body ? "Content-Type: application/json\n" : '');
+        my $r = http_request($req, more_headers => $h);
+        is($r->{status}, 400, "$name, $what: 400") or diag($r->{body});
+        is_error_json($r, 'token_ambiguous', "$name, $what");
+        $n++;
+    }
+}
+# Redis was never asked: no HMGET, no script, no write
+my $info = redis_cmd('INFO', 'commandstats');
+unlike($info, qr/cmdstat_(?:hmget|evalsha|eval|hset|xadd|multi)/, "no refusal reached Redis");
+is(redis_cmd('HGET', "dvc:d:$main::CODE", 'status'), 9, 'the dossier is unchanged');
+ok(!defined redis_cmd('HGET', "dvc:d:$main::CODE", 'rating'), 'no rating recorded');
+is(redis_cmd('EXISTS', 'dvc:inbox'), 0, 'nothing sent to the back-end');
+my @lines = grep { /token_ambiguous/ } dvc_log_lines();
+is(scalar @lines, $n, "one log line per refusal ($n)");
+like($lines[0] // '', qr/dvc: lookup of "\Q$main::CODE\E" refused: token_ambiguous, the token given \d+ times in the query and \d+ in headers/, 'the line says how often, not what');
+my @seen = grep { index($_, $T) >= 0 || index($_, $T2) >= 0 }
+           map { s/, request: "(?:[^"\\]|\\.)*"//gr } grep { !/\[debug\]/ } split /\n/, block_error_log();
+is(join("\n", @seen), '', 'no token value in any non-debug line (outside nginx\'s own request line)');
+is(join("\n", token_leaks($T), token_leaks($T2)), '', 'no token in the module\'s debug lines');
+# given once, either way, it is still the lookup it was
+for my $once ([ "?token=$T", "" ], [ "", "X-DVC-Lookup-Token: $T\n" ], [ "?TOKEN=$T", "" ], [ "?tok%65n=$T", "" ]) {
+    my $r = http_request("GET /dvc/v1/dossiers/$main::CODE$once->[0]", more_headers => $once->[1]);
+    is($r->{status}, 200, "once (" . ($once->[0] || 'header') . "): 200");
+}
+my $r = http_request("GET /dvc/v1/dossiers/$main::CODE?token=$T2");
+is($r->{status}, 404, 'a wrong token once is still the uniform 404');
+
+
+
 === TEST 9: malformed codes are 400 bad_code, without asking Redis
 --- redis eval
 [ dossier() ]
@@ -445,7 +513,7 @@ ok(defined json_of($r[$_])->{error}, "path " . ($_ + 1) . ": JSON error") for 0 
   "GET /dvc/v1/dossiers/%FF%FE",
   "GET /dvc/v1/dossiers/" . $main::CODE . "?token=" . ('x' x 8000),         # 8 KB token
   "GET /dvc/v1/dossiers/" . $main::CODE . "?token=a&token=b&token=c",
-  "GET /dvc/v1/dossiers/" . $main::CODE . "?tok%65n=" . $main::TOKEN,
+  "GET /dvc/v1/dossiers/" . $main::CODE . "?tok%65n=" . $main::TOKEN . "&token=" . $main::TOKEN,  # the same name twice
   "GET /dvc/v1/dossiers/" . $main::CODE . "?token=%ZZ",
   "GET /dvc/v1/dossiers/%2e%2e" ]
 --- error_code_like: 400|404

@@ -20,7 +20,7 @@ copy("$tmp/good.pem", "$tmp/open.pem") or die; chmod 0644, "$tmp/open.pem";
 $ENV{TEST_NGINX_TMP} = $tmp;
 
 # schema folders, each broken in one way
-for my $case (qw(bad_agency bad_json unreadable bad_ref)) {
+for my $case (qw(bad_agency bad_json unreadable bad_ref bad_type bad_minimum)) {
     mkdir "$tmp/$case"; mkdir "$tmp/$case/common";
     copy($_, "$tmp/$case/common/") for glob "$ROOT/schemas/common/*.json";
     copy("$ROOT/schemas/1.001612.json", "$tmp/$case/1.001612.json") or die;
@@ -35,6 +35,13 @@ symlink "$tmp/unreadable/gone.json", "$tmp/unreadable/1.001612.json" or die;
 $s = slurp("$tmp/bad_ref/1.001612.json");
 $s =~ s{common/person\.json#/\$defs/}{common/nobody.json#/\$defs/} or die "ref not found";
 write_file("$tmp/bad_ref/1.001612.json", $s);
+# the root's own type misspelt; a nested keyword with a value of the wrong kind
+$s = slurp("$tmp/bad_type/1.001612.json");
+$s =~ s/\n  "type": "object",/\n  "type": "objekt",/ or die "root type not found";
+write_file("$tmp/bad_type/1.001612.json", $s);
+$s = slurp("$tmp/bad_minimum/1.001612.json");
+$s =~ s/("employees": \{\s*"type": "integer",)/$1 "maxLength": -3,/ or die "employees not found";
+write_file("$tmp/bad_minimum/1.001612.json", $s);
 
 add_block_preprocessor(sub {
     my $block = shift;
@@ -126,6 +133,30 @@ GET /dvc/v1/keys
 --- must_die
 --- error_log eval
 [qr/1\.001612\.json: .*nobody\.json/]
+
+
+
+=== TEST 6b: nginx -t names the root of a schema as "/" and shows the bad value
+--- http_config
+    dvc_schemas $TEST_NGINX_TMP/bad_type;
+    dvc_calendar $TEST_NGINX_ROOT/calendar/vn-2025-2027.cal;
+    dvc_signing_key $TEST_NGINX_TMP/good.pem;
+--- must_die
+--- error_log eval
+[qr{\[emerg\] .*dvc: \S*/1\.001612\.json: type at /: unknown type "objekt" \(null, boolean, integer, number, string, array, object\)}]
+--- no_error_log
+type at :
+
+
+
+=== TEST 6c: nginx -t names a nested keyword by its JSON Pointer, with its value
+--- http_config
+    dvc_schemas $TEST_NGINX_TMP/bad_minimum;
+    dvc_calendar $TEST_NGINX_ROOT/calendar/vn-2025-2027.cal;
+    dvc_signing_key $TEST_NGINX_TMP/good.pem;
+--- must_die
+--- error_log eval
+[qr{\[emerg\] .*dvc: \S*/1\.001612\.json: maxLength at /properties/form/properties/employees: must be a non-negative integer, not -3}]
 
 
 

@@ -729,13 +729,63 @@ for my $k (qw(received_new received_online in_progress overdue awaiting_acceptan
 [400, 400, 400, 400, 400, 400, 400, 400]
 --- response_body_like eval
 [qr/^\{"error":"bad_parameter","parameter":"from","message":\{"vi":"Tham s[^"]+ from [^"]+","en":"from is required \(YYYY-MM-DD\)"\}\}$/,
- qr/"parameter":"from".*"en":"from must be a date YYYY-MM-DD"/,
+ qr/"parameter":"from".*"en":"from must be a date YYYY-MM-DD of the years 2000-2100"/,
  qr/"parameter":"to".*"en":"to is required/,
- qr/"parameter":"to".*"en":"to must be a date YYYY-MM-DD"/,
+ qr/"parameter":"to".*"en":"to must be a date YYYY-MM-DD of the years 2000-2100"/,
  qr/"parameter":"to".*"en":"to must not be before from"/,
  qr/"parameter":"to".*"en":"the period is longer than 1098 days"/,
  qr/"parameter":"agency"/,
  qr/"parameter":"procedure"/]
+--- no_error_log
+[error]
+
+
+
+=== TEST 3b: an unknown parameter, or one given twice, is 400 naming it (never ignored, never decided by order); years 2000-2100 only; Redis is not asked
+--- init
+redis_cmd('CONFIG', 'RESETSTAT');
+--- request
+GET /dvc/v1/keys
+--- post_init
+my $p = "from=2026-01-01&to=2026-12-31";
+for my $case (["$p&level=3", "level", qr/"en":"level is not a parameter of this report \(from, to, agency, procedure\)"/],
+              ["level=3&$p", "level", qr/not a parameter/],
+              ["$p&debug", "debug", qr/"en":"debug is not a parameter/],
+              ["$p&=x", "", qr/"en":"a parameter without a name is not a parameter/],
+              ["$p&a%22b=1", "a%22b", qr/not a parameter/],
+              ["$p&x\"y\\=1", "x?y?", qr/not a parameter/],
+              ["$p&" . ("n" x 100) . "=1", "n" x 32, qr/"en":"n{32}\.\.\. is not a parameter/],
+              ["$p&from=2026-02-01", "from", qr/"vi":"Tham số chỉ được gửi một lần.","en":"from is given more than once"/],
+              ["$p&from=2026-01-01", "from", qr/"en":"from is given more than once"/],
+              ["$p&FROM=2026-01-01", "from", qr/more than once/],
+              ["$p&%66rom=2026-01-01", "from", qr/more than once/],
+              ["$p&to", "to", qr/"en":"to is given more than once"/],
+              ["$p&agency=000.00.10.H47&agency=000.00.10.H47", "agency", qr/more than once/],
+              ["$p&procedure=1.001193&Procedure=1.001612", "procedure", qr/more than once/],
+              ["from=1999-12-31&to=2000-01-05", "from", qr/"en":"from must be a date YYYY-MM-DD of the years 2000-2100"/],
+              ["from=1970-01-01&to=1970-01-31", "from", qr/of the years 2000-2100/],
+              ["from=2100-12-01&to=2101-01-01", "to", qr/"en":"to must be a date YYYY-MM-DD of the years 2000-2100"/],
+              ["from=9999-12-01&to=9999-12-31", "from", qr/of the years 2000-2100/]) {
+    my ($q, $param, $re) = @$case;
+    my $r = http_request("GET /dvc/v1/stats?$q");
+    is($r->{status}, 400, "?$q: 400");
+    my $j = eval { $main::J->decode($r->{body}) } || {};
+    is($j->{error}, 'bad_parameter', "?$q: bad_parameter");
+    is($j->{parameter}, $param, "?$q: names \"$param\"");
+    ok(defined $j->{message}{vi} && defined $j->{message}{en}, "?$q: both languages");
+    like(Encode::decode('UTF-8', $r->{body}), $re, "?$q: says why");
+}
+my $info = redis_cmd('INFO', 'commandstats');
+unlike($info, qr/cmdstat_(?:hgetall|multi|exec)/, "no refused report asked Redis anything");
+# the edges of the years, and empty pieces, are a report
+for my $q ("from=2000-01-01&to=2000-01-31", "from=2100-12-01&to=2100-12-31", "&from=2026-01-01&&to=2026-01-31&") {
+    my $r = http_request("GET /dvc/v1/stats?$q");
+    is($r->{status}, 200, "?$q: 200");
+}
+--- error_log eval
+[qr/dvc: statistics refused: level is not a parameter of this report/,
+ qr/dvc: statistics refused: from is given more than once/,
+ qr/dvc: statistics refused: to must be a date YYYY-MM-DD of the years 2000-2100/]
 --- no_error_log
 [error]
 

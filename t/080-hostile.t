@@ -356,15 +356,15 @@ ok(!@{ redis_cmd('KEYS', '*') }, "no key created by any of them");
 
 
 
-=== TEST 15: path traversal: nginx normalizes the URI first; what is left is not a file and not an API endpoint
+=== TEST 15: path traversal: nginx normalizes the URI first; what resolves into the API is refused 400 bad_path (TEST 15b), what resolves elsewhere is not a file
 --- request
 GET /dvc/v1/keys
 --- post_init
-# resolved below /dvc/: the API's own 404 in JSON
+# resolved below /dvc/: the API refuses the path as sent, in JSON
 for my $u ("/dvc/v1/procedures/..%2f..%2fschemas", "/dvc/v1/procedures/../../dvc/schemas",
            "/dvc/v1/dossiers/000.00.10.H47-261121-0001/..%2F..%2Fkeys%2F..%2Fsigning.pem") {
     my $r = http_request("GET $u");
-    main::refused($r, 404, 'unknown_endpoint', $u);
+    main::refused($r, 400, 'bad_path', $u);
     unlike($r->{body}, qr/\$schema|BEGIN .*KEY/, "$u: no file content");
 }
 # resolved outside /dvc/: not ours (nginx's default location, no such file)
@@ -381,7 +381,79 @@ main::nginx_html(http_request("GET /dvc/v1/dossiers/000.00.10.H47-261121-0001%00
 my $r = http_request("GET /dvc/v1/procedures/" . ("1" x 3000));
 main::refused($r, 404, 'unknown_procedure', 'a 3,000-character procedure code');
 --- error_log eval
-[qr/client sent invalid request while reading client request line/, qr/dvc: no endpoint for/]
+[qr/client sent invalid request while reading client request line/, qr/dvc: path refused \(bad_path\)/]
+
+
+
+=== TEST 15b: an encoded slash or backslash, a dot segment however spelt, or "//" in the path: 400 bad_path before routing, the signature or Redis; one line; nothing recorded
+--- request
+GET /dvc/v1/keys
+--- post_init
+my $c = submit_dossier("1.001612")->{code};
+my ($tok) = ();
+my $before = dossier($c);
+redis_cmd('CONFIG', 'RESETSTAT');
+my @bad = (
+    [ "GET /dvc/v1/dossiers/000.00.10.H47%2F261121-0001",  "an encoded slash" ],
+    [ "GET /dvc/v1/dossiers/000.00.10.H47%2f261121-0001",  "an encoded slash" ],
+    [ "GET /dvc/v1%2Fkeys",                                "an encoded slash" ],
+    [ "GET /dvc/v1/dossiers/$c%5C",                        "an encoded backslash" ],
+    [ "GET /dvc/v1/dossiers/$c%5creceipt",                 "an encoded backslash" ],
+    [ "GET /dvc/v1/dossiers/%2e%2e/keys",                  "a dot segment" ],
+    [ "GET /dvc/v1/dossiers/%2E%2E/keys",                  "a dot segment" ],
+    [ "GET /dvc/v1/dossiers/.%2e/keys",                    "a dot segment" ],
+    [ "GET /dvc/v1/dossiers/%2E./keys",                    "a dot segment" ],
+    [ "GET /dvc/v1/%2e/keys",                              "a dot segment" ],
+    [ "GET /dvc/v1/./keys",                                "a dot segment" ],
+    [ "GET /dvc/v1/dossiers/../keys",                      "a dot segment" ],
+    [ "GET /dvc/v1/dossiers/$c/%2e%2e",                    "a dot segment" ],
+    [ "GET /dvc//v1/keys",                                 "an empty segment" ],
+    [ "GET /dvc/v1/dossiers//$c",                          "an empty segment" ],
+    [ "GET /elsewhere/..%2Fdvc/v1/keys",                   "an encoded slash" ],   # resolves into the API
+    [ "GET /elsewhere/%2e%2e/dvc/v1/keys",                 "a dot segment" ],
+    # the citizen's actions, a submission and events: refused before the body is read
+    [ "POST /dvc/v1/dossiers/$c%2Fwithdrawal\n{}",         "an encoded slash" ],
+    [ "POST /dvc/v1/dossiers/x/..%2F$c/rating\n{\"rating\":3}", "an encoded slash" ],
+    [ "POST /dvc/v1/./dossiers\n" . example("1.001612"),   "a dot segment" ],
+    [ "POST /dvc/v1/dossiers/x/%2E%2E/$c/events\n{}",      "a dot segment" ],
+);
+for my $b (@bad) {
+    my ($req, $why) = @$b;
+    (my $line = $req) =~ s/\n.*//s;
+    my $r = http_request($req, more_headers => $main::JSON . "X-DVC-Lookup-Token: x\n");
+    main::refused($r, 400, 'bad_path', $line);
+}
+# an event signed over the target as sent, which nginx would route to $c's
+# events: the signature is not even looked at
+my $target = "/dvc/v1/dossiers/000.00.10.H47-261121-0001%2F..%2F$c/events";
+my $body = '{"id":"evt-path-1","type":"accept"}';
+my $r = http_request("POST $target\n$body", more_headers => $main::JSON . signed_headers("POST", $target, $body));
+main::refused($r, 400, 'bad_path', 'a signed event whose path has encoded slashes');
+# nothing reached Redis, nothing changed
+unlike(redis_cmd('INFO', 'commandstats'), qr/cmdstat_(?:hmget|evalsha|eval|hset|xadd|multi|incr|set)/, "no refusal reached Redis");
+is_deeply(dossier($c), $before, "the dossier is unchanged");
+is(redis_cmd('XLEN', 'dvc:inbox'), 1, "the inbox holds only the submission made before");
+my @lines = grep { /dvc: path refused \(bad_path\)/ } split /\n/, block_error_log();
+is(scalar @lines, @bad + 1, "one line per refusal");
+like($lines[0], qr/dvc: path refused \(bad_path\): an encoded slash, "\/dvc\/v1\/dossiers\/000\.00\.10\.H47%2F", client/, "the line says what and where, the path cut after it");
+for my $i (0 .. $#bad) {
+    like($lines[$i] // '', qr/\(bad_path\): \Q$bad[$i][1]\E, /, "line " . ($i + 1) . ": $bad[$i][1]");
+}
+# what changes no segment is routed as before
+my %fine = (
+    "GET /dvc/v1/k%65ys"                      => 200,   # an encoded letter
+    "GET /dvc/v1/procedures/..."              => 404,   # three dots are a name
+    "GET /dvc/v1/procedures/.hidden"          => 404,
+    "GET /dvc/v1/stats/"                      => 404,   # a trailing slash is no empty segment
+    "GET /dvc/v1/stats?from=2026-01-01&to=2026-01-31&agency=..%2F..%2Fx" => 400,   # the query is not the path
+);
+for my $u (sort keys %fine) {
+    my $r = http_request($u);
+    is($r->{status}, $fine{$u}, "$u: $fine{$u}");
+    unlike($r->{body}, qr/bad_path/, "$u: not bad_path");
+}
+--- error_log eval
+[qr/dvc: path refused \(bad_path\): an encoded backslash, "\/dvc\/v1\/dossiers\/[^"]+%5C"/]
 
 
 

@@ -741,6 +741,72 @@ test_members_of_several_schemas(void **state)
     dvc_schema_free(s);
 }
 
+/* A compile error's exact message (the part after the resource's URI). */
+static void
+compile_fails_with(const char *text, const char *want)
+{
+    char          err[512];
+    const char   *msg;
+    dvc_schema_t *s;
+
+    s = dvc_schema_compile(&dvc_alloc_std, text, strlen(text), NULL, err,
+                           sizeof(err));
+    if (s != NULL) {
+        dvc_schema_free(s);
+        fail_msg("compiled: %s", text);
+    }
+    msg = strstr(err, want);
+    if (msg == NULL || strlen(msg) != strlen(want)) {
+        fail_msg("schema %s: got \"%s\", want it to end with \"%s\"", text,
+                 err, want);
+    }
+}
+
+/*
+ * Messages name the root as "/" (its JSON Pointer, "", read "type at :")
+ * and show the bad value, as nginx -t prints them (t/040-config.t).
+ */
+static void
+test_compile_error_messages(void **state)
+{
+    (void) state;
+    compile_fails_with("{\"type\":\"objekt\"}",
+                       "type at /: unknown type \"objekt\" (null, boolean, "
+                       "integer, number, string, array, object)");
+    compile_fails_with("{\"type\":[\"string\",5]}",
+                       "type at /: unknown type 5 (null, boolean, integer, "
+                       "number, string, array, object)");
+    compile_fails_with("{\"properties\":{\"a\":{\"type\":{}}}}",
+                       "type at /properties/a: unknown type an object (null, "
+                       "boolean, integer, number, string, array, object)");
+    /* a long value is cut at 40 bytes, on a character's boundary: "ồ" is
+     * 3 bytes from byte 39 */
+    compile_fails_with("{\"type\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                       "\xe1\xbb\x93 and more\"}",
+                       "type at /: unknown type \"aaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                       "aaaaaaaaaaa\"... (null, boolean, integer, number, "
+                       "string, array, object)");
+    compile_fails_with("{\"minLength\":-1}",
+                       "minLength at /: must be a non-negative integer, "
+                       "not -1");
+    compile_fails_with("{\"items\":{\"maxItems\":\"3\"}}",
+                       "maxItems at /items: must be a non-negative integer, "
+                       "not \"3\"");
+    compile_fails_with("{\"multipleOf\":0}",
+                       "multipleOf at /: must be a positive number, not 0");
+    compile_fails_with("{\"uniqueItems\":\"yes\"}",
+                       "uniqueItems at /: must be a boolean, not \"yes\"");
+    compile_fails_with("{\"not\":5}",
+                       "not at /: must be a schema (object or boolean), "
+                       "not 5");
+    compile_fails_with("null",
+                       "schema at /: must be a schema (object or boolean), "
+                       "not null");
+    compile_fails_with("{\"enum\":3}", "enum at /: must be an array");
+    compile_fails_with("{\"required\":[1]}",
+                       "required at /: must list strings");
+}
+
 static void
 test_compile_errors(void **state)
 {
@@ -1248,6 +1314,68 @@ test_options(void **state)
     dvc_schema_free(s);
 }
 
+/* draft 7's "dependencies" (both forms, beside dependentRequired and
+ * dependentSchemas), the same name twice refused; the built-in 2020-12
+ * meta-schema, with no file and no option. */
+static void
+test_dependencies_and_metaschema(void **state)
+{
+    char                err[512];
+    dvc_schema_t       *s;
+    dvc_validate_ctx_t *v;
+
+    (void) state;
+    s = compile("{\"dependencies\":{\"a\":[\"b\"],"
+                "\"c\":{\"required\":[\"d\"]}},"
+                "\"dependentRequired\":{\"e\":[\"f\"]}}");
+    v = dvc_validate_new(&dvc_alloc_std, s, NULL);
+    assert_int_equal(run(v, S("{\"a\":1,\"b\":2,\"c\":3,\"d\":4}"), 0),
+                     DVC_VALID);
+    assert_int_equal(run(v, S("{\"b\":1,\"d\":2,\"f\":3}"), 0), DVC_VALID);
+    assert_int_equal(run(v, S("{\"a\":1,\"c\":2,\"e\":3}"), 0), DVC_INVALID);
+    assert_int_equal(dvc_validate_error_count(v), 3);
+    /* the array form reports as dependentRequired (its 2020-12 name) */
+    assert_string_equal(dvc_validate_error(v, 0)->code, "dependentRequired");
+    assert_string_equal(dvc_validate_error(v, 0)->path, "/b");
+    assert_string_equal(dvc_validate_error(v, 1)->path, "/f");
+    assert_string_equal(dvc_validate_error(v, 2)->code, "required");
+    assert_string_equal(dvc_validate_error(v, 2)->path, "/d");
+    assert_string_equal(dvc_validate_error(v, 2)->keyword,
+                        "/dependencies/c/required");
+    assert_int_equal(run(v, S("[1]"), 0), DVC_VALID);
+    dvc_validate_free(v);
+    dvc_schema_free(s);
+
+    s = dvc_schema_compile(&dvc_alloc_std,
+                           S("{\"dependencies\":{\"a\":[\"b\"]},"
+                             "\"dependentRequired\":{\"a\":[\"c\"]}}"),
+                           NULL, err, sizeof(err));
+    assert_null(s);
+    assert_non_null(strstr(err, "both list what \"a\" requires"));
+    s = dvc_schema_compile(&dvc_alloc_std,
+                           S("{\"dependencies\":{\"a\":true},"
+                             "\"dependentSchemas\":{\"a\":false}}"),
+                           NULL, err, sizeof(err));
+    assert_null(s);
+    assert_non_null(strstr(err, "both give \"a\" a schema"));
+    s = dvc_schema_compile(&dvc_alloc_std, S("{\"dependencies\":[\"a\"]}"),
+                           NULL, err, sizeof(err));
+    assert_null(s);
+    assert_non_null(strstr(err, "dependencies at"));
+
+    s = compile("{\"$ref\":\"https://json-schema.org/draft/2020-12/schema\"}");
+    v = dvc_validate_new(&dvc_alloc_std, s, NULL);
+    assert_int_equal(run(v, S("{\"type\":\"object\",\"properties\":"
+                              "{\"a\":{\"minLength\":1}}}"), 0), DVC_VALID);
+    assert_int_equal(run(v, S("{\"properties\":{\"a\":{\"minLength\":-1}}}"),
+                         0), DVC_INVALID);
+    assert_string_equal(dvc_validate_error(v, 0)->path,
+                        "/properties/a/minLength");
+    assert_int_equal(run(v, S("{\"type\":12}"), 0), DVC_INVALID);
+    dvc_validate_free(v);
+    dvc_schema_free(s);
+}
+
 int
 main(void)
 {
@@ -1264,6 +1392,7 @@ main(void)
         cmocka_unit_test(test_members_in_schema_order),
         cmocka_unit_test(test_integer_bounds),
         cmocka_unit_test(test_compile_errors),
+        cmocka_unit_test(test_compile_error_messages),
         cmocka_unit_test(test_key_escapes),
         cmocka_unit_test(test_branching_ref_loop),
         cmocka_unit_test(test_word_compares),
@@ -1273,6 +1402,7 @@ main(void)
         cmocka_unit_test(test_options),
         cmocka_unit_test(test_unique_items_large),
         cmocka_unit_test(test_alternatives),
+        cmocka_unit_test(test_dependencies_and_metaschema),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -683,6 +683,24 @@ test_query(void **state)
     assert_string_equal(bad, "agency");
     assert_int_equal(Q("2026-01-01", "2026-12-31", NULL, ""), -1);
     assert_string_equal(bad, "procedure");
+
+    /* the years 2000-2100 only, at both ends of both dates */
+    assert_int_equal(Q("2000-01-01", "2000-01-01", NULL, NULL), 0);
+    assert_int_equal(Q("2100-12-31", "2100-12-31", NULL, NULL), 0);
+    assert_int_equal(Q("1999-12-31", "2000-01-01", NULL, NULL), -1);
+    assert_string_equal(bad, "from");
+    assert_string_equal(err, "from must be a date YYYY-MM-DD of the years "
+                        "2000-2100");
+    assert_int_equal(Q("1970-01-01", "1970-01-02", NULL, NULL), -1);
+    assert_string_equal(bad, "from");
+    assert_int_equal(Q("2100-12-31", "2101-01-01", NULL, NULL), -1);
+    assert_string_equal(bad, "to");
+    assert_string_equal(err, "to must be a date YYYY-MM-DD of the years "
+                        "2000-2100");
+    assert_int_equal(Q("0000-01-01", "9999-12-31", NULL, NULL), -1);
+    assert_string_equal(bad, "from");
+    assert_int_equal(Q("2026-01-01", "9999-12-31", NULL, NULL), -1);
+    assert_string_equal(bad, "to");
 #undef Q
 }
 

@@ -3,14 +3,17 @@
  * dvc_schema_compile + dvc_validate_feed/finish, as a user of the API would.
  *
  *   runner [-r REMOTES] [-m URI-PREFIX=DIR]... [-k KNOWN_FAILURES] [-o]
- *          [-s SEED_DIR] FILE...
+ *          [-s SEED_DIR] [-j RESULTS] FILE...
  *
  * -r maps http://localhost:1234/ (the suite's remotes), each -m one more URI
- * prefix (the official meta-schemas, t/conformance/metaschemas.sh) to files.
+ * prefix to files (the official 2020-12 meta-schemas need none: they are
+ * built in, core/dvc_metaschema.h).
  * Prints "<file>: P/T passed" per file, every unexpected failure, and a final
  * "N passed, M failed" line (known failures counted apart).  -o marks the
  * files as optional: their failures are reported but never fail the run.
  * -s writes every case as a fuzzing seed (SCHEMA NUL INSTANCE) into SEED_DIR.
+ * -j writes one line per case into RESULTS, {"file":F,"group":G,"test":T,
+ * "pass":0|1} (G, T: indices in the file), for t/conformance/compare.
  * Exit 1 if a case of a required file failed without being a known failure.
  * Each instance is fed whole and again split in two at every third byte
  * position, so buffer boundaries are exercised on the whole suite.  The
@@ -171,7 +174,9 @@ run_one(const dvc_schema_t *s, dvc_validate_ctx_t *v, const char *text,
 int
 main(int argc, char **argv)
 {
-    const char          *remotes = NULL, *known_path = NULL, *seed_dir = NULL;
+    const char          *remotes = NULL, *known_path = NULL, *seed_dir = NULL,
+                        *results_path = NULL;
+    FILE                *results = NULL;
     long                 nseeds = 0;
     char                *known = NULL, *text, err[512];
     int                  optional = 0, i, rc, expect, ok;
@@ -190,6 +195,8 @@ main(int argc, char **argv)
             known_path = argv[++i];
         } else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc) {
             seed_dir = argv[++i];
+        } else if (strcmp(argv[i], "-j") == 0 && i + 1 < argc) {
+            results_path = argv[++i];
         } else if (strcmp(argv[i], "-m") == 0 && i + 1 < argc
                    && (eq = strchr(argv[i + 1], '=')) != NULL
                    && nmaps < sizeof(maps) / sizeof(maps[0]))
@@ -206,6 +213,10 @@ main(int argc, char **argv)
     }
     if (known_path != NULL) {
         known = slurp(known_path, &klen);
+    }
+    if (results_path != NULL && (results = fopen(results_path, "w")) == NULL) {
+        fprintf(stderr, "runner: cannot write %s\n", results_path);
+        return 2;
     }
     memset(&opt, 0, sizeof(opt));
     opt.remotes_dir = remotes;
@@ -278,6 +289,10 @@ main(int argc, char **argv)
                     dvc_buf_free(&ib);
                 }
                 ft++;
+                if (results != NULL) {
+                    fprintf(results, "{\"file\":\"%s\",\"group\":%zu,"
+                            "\"test\":%zu,\"pass\":%d}\n", file, g, t, ok);
+                }
                 if (ok) {
                     fp++;
                     passed++;
@@ -319,5 +334,9 @@ main(int argc, char **argv)
     }
     printf("\n");
     free(known);
+    if (results != NULL && fclose(results) != 0) {
+        fprintf(stderr, "runner: cannot write %s\n", results_path);
+        return 2;
+    }
     return failed ? 1 : 0;
 }
