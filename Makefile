@@ -10,9 +10,9 @@ CC          ?= cc
 CLANG       ?= clang
 
 WARN        := -Wall -Wextra -Werror
-CORE_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -fPIC $(WARN) -Icore
+CORE_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -fPIC $(WARN) -Icore $(DVC_EXTRA_CFLAGS)
 CORE_LIBS   := -Wl,-Bstatic -l:libhiredis.a -l:libyajl_s.a -l:libutf8proc.a -Wl,-Bdynamic \
-               -lpcre2-8 -lcrypto -lm
+               -lpcre2-8 -lidn2 -lcrypto -lm
 SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
                -fno-omit-frame-pointer
 
@@ -34,7 +34,7 @@ CLI         := $(BUILD)/dvc
 
 .PHONY: FORCE all deps module core cli test test-unit test-unit-asan test-conformance conformance-table test-integration-asan test-asan test-valgrind \
         test-integration test-faults test-faults-asan test-interop demo demo-stop fuzz fuzz-validator fuzz-smoke fuzz-build bench-lookup \
-        bench-submit bench-validate bench-stats bench-strings bench-events clean
+        bench-submit bench-validate bench-stats bench-strings bench-events bench-uploads deb test-deb test-docker clean
 
 all: $(MODULE) $(CORE_LIB) $(CLI)
 
@@ -62,7 +62,7 @@ core: $(CORE_LIB)
 
 # ---------------------------------------------------------------- command line
 $(CLI): $(CLI_SRCS) $(CLI_HDRS) $(CORE_LIB)
-	$(CC) $(CORE_CFLAGS) -Icli -o $@ $(CLI_SRCS) $(CORE_LIB) $(CORE_LIBS)
+	$(CC) $(CORE_CFLAGS) -Icli -o $@ $(CLI_SRCS) $(CORE_LIB) $(CORE_LIBS) $(DVC_EXTRA_LDFLAGS)
 
 cli: $(CLI)
 
@@ -108,7 +108,7 @@ $(BUILD)/asan/tests/%: core/tests/%.c $(UNIT_HDRS) $(BUILD)/asan/libdvccore.a
 test:
 	@scripts/deps.sh
 	$(MAKE) all
-	$(MAKE) test-unit test-unit-asan test-conformance test-interop test-integration test-faults test-asan
+	$(MAKE) test-unit test-unit-asan test-conformance test-interop test-integration test-faults test-asan test-deb test-docker
 
 test-unit: $(UNIT_BINS)
 	scripts/check-core-purity.sh
@@ -144,6 +144,8 @@ fuzz-validator: $(BUILD)/fuzz/fuzz_schema $(BUILD)/conformance-runner
 	$(BUILD)/conformance-runner -s $(BUILD)/fuzz/seeds \
 	    -r ../shared/conformance/json-schema-test-suite/remotes \
 	    ../shared/conformance/json-schema-test-suite/tests/draft2020-12/*.json \
+	    ../shared/conformance/json-schema-test-suite/tests/draft2020-12/optional/*.json \
+	    ../shared/conformance/json-schema-test-suite/tests/draft2020-12/optional/format/*.json \
 	    > /dev/null || true
 	cp examples/dossiers/*.json $(BUILD)/fuzz/seeds/ 2>/dev/null || true
 	$(BUILD)/fuzz/fuzz_schema -max_total_time=$(FUZZ_SECS) -timeout=10 \
@@ -200,7 +202,7 @@ test-valgrind: $(MODULE) $(CLI)
 FUZZ_SECONDS ?= $(FUZZ_SECS)
 FUZZ_FLAGS  := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
                -fno-omit-frame-pointer
-FUZZ_NAMES  := validate schema calendar jws scan event_sig
+FUZZ_NAMES  := validate schema calendar jws scan event_sig intake upload
 FUZZ_BINS   := $(FUZZ_NAMES:%=$(BUILD)/fuzz/%_fuzz)
 FUZZ_OBJS   := $(CORE_SRCS:core/%.c=$(BUILD)/fuzz/core/%.o)
 
@@ -224,6 +226,34 @@ fuzz: $(FUZZ_BINS)
 
 fuzz-smoke: $(FUZZ_BINS)
 	fuzz/run.sh 10 $(FUZZ_NAMES)
+
+# ---------------------------------------------------------------- package
+# libnginx-mod-http-dvc, with debhelper and Debian's dh_nginx (debian/), as
+# Debian packages its own libnginx-mod-*: built from a copy of the sources
+# in build/deb/, so the .deb and dpkg-buildpackage's by-products stay in
+# build/; lintian must report no error.
+DEB_DIR     := $(BUILD)/deb
+DEB_SRC     := $(DEB_DIR)/ngx-dvc
+LINTIAN     ?= lintian
+
+deb:
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_SRC)
+	cp -r Makefile config README.md core ngx_dvc_module cli schemas calendar \
+	    docs examples debian $(DEB_SRC)/
+	cd $(DEB_SRC) && dpkg-buildpackage -us -uc -b > ../build.log 2>&1 \
+	    || { tail -30 ../build.log; exit 1; }
+	$(LINTIAN) --fail-on error --display-info $(DEB_DIR)/*.changes
+	@ls -l $(DEB_DIR)/*.deb
+
+# installs the .deb on this machine's nginx with apt-get, runs the example
+# site, removes it (t/README.md, "The package test"); needs root
+test-deb: deb
+	prove -v -e bash t/deb/install.sh
+
+# docker/ without a container engine: dockerfilelint, docker-compose config,
+# the build context from .dockerignore (docker/README.md)
+test-docker:
+	prove -v -e bash docker/check.sh
 
 # ---------------------------------------------------------------- demo
 demo: deps all
@@ -282,6 +312,9 @@ bench-strings: $(MODULE) $(CLI)
 $(BUILD)/bench/event_load: bench/events/event_load.c
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -O2 -g $(WARN) -o $@ $< -lcrypto
+
+bench-uploads: $(MODULE) $(CLI)
+	bench/uploads/run.sh
 
 bench-events: $(MODULE) $(CLI) $(BUILD)/bench/event_load
 	bench/events/run.sh

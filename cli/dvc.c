@@ -26,6 +26,8 @@ static const dvc_cli_cmd_t commands[] = {
       "                          specification's defaults (format an annotation)\n"
       "  validate --dossier DIR [--max BYTES] [BODY...]\n"
       "                          judge dossier bodies as the gateway does (DIR as dvc_schemas)" },
+    { "documents", dvc_cmd_documents, "documents gc DIR [--redis HOST:PORT|unix:PATH] [--db N] [--grace SECONDS] [--dry-run]\n"
+      "                          remove uploads no Redis record keeps" },
     { "check-schemas", dvc_cmd_check_schemas, "check-schemas DIR       compile every *.json schema of DIR" },
 };
 

@@ -19,6 +19,7 @@ int dvc_cmd_keygen(int argc, char **argv);
 int dvc_cmd_jwks(int argc, char **argv);
 int dvc_cmd_sign(int argc, char **argv);
 int dvc_cmd_verify(int argc, char **argv);
+int dvc_cmd_documents(int argc, char **argv);
 
 /* Appends a whole file ("-": stdin) of at most max bytes to out; -1 and a
  * message in err if it cannot. */

@@ -75,7 +75,6 @@ struct dvc_dossier_scan {
     dvc_json_esc_t       esc;          /* \u escapes of lone surrogates */
 
     /* error location, resolved by feed once yajl has stopped */
-    const unsigned char *err_ptr;      /* the cause, if in the caller's buffer */
     int                  err_bracket;  /* the cause is the token just read */
     size_t               base;         /* bytes fed before the current buffer */
     size_t               err_offset;
@@ -140,19 +139,18 @@ yajl_block_free(void *ctx, void *p)
 }
 
 static int
-fail(dvc_dossier_scan_t *s, const unsigned char *at, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+fail(dvc_dossier_scan_t *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Records the first error; returns 0 so a callback can `return fail(..)`
  * and have yajl stop. */
 static int
-fail(dvc_dossier_scan_t *s, const unsigned char *at, const char *fmt, ...)
+fail(dvc_dossier_scan_t *s, const char *fmt, ...)
 {
     va_list  ap;
 
     if (!s->failed) {
         s->failed = 1;
-        s->err_ptr = at;
         va_start(ap, fmt);
         vsnprintf(s->err, sizeof(s->err), fmt, ap);
         va_end(ap);
@@ -353,7 +351,7 @@ document_item(dvc_dossier_scan_t *s, int is_object)
 
     if (++s->nitems > DVC_DOSSIER_MAX_DOCUMENTS) {
         s->err_bracket = 1;
-        return fail(s, NULL, "more than %d documents",
+        return fail(s, "more than %d documents",
                     DVC_DOSSIER_MAX_DOCUMENTS);
     }
     if (!is_object) {
@@ -364,7 +362,7 @@ document_item(dvc_dossier_scan_t *s, int is_object)
         d = dvc_realloc(&s->alloc, s->docs, s->docs_cap * sizeof(*d),
                         cap * sizeof(*d));
         if (d == NULL) {
-            return fail(s, NULL, "out of memory");
+            return fail(s, "out of memory");
         }
         s->docs = d;
         s->docs_cap = cap;
@@ -394,7 +392,7 @@ on_string(void *ctx, const unsigned char *v, size_t len)
     }
     copy = arena_copy(s, v, len);
     if (copy == NULL) {
-        return fail(s, NULL, "out of memory");
+        return fail(s, "out of memory");
     }
     doc = s->facts.ndocuments ? &s->docs[s->facts.ndocuments - 1] : NULL;
     switch (f) {
@@ -494,14 +492,18 @@ on_key(void *ctx, const unsigned char *k, size_t len)
         return 1;
     }
     if (s->seen & (1u << f)) {
+        /* at the key's closing quote, the one place yajl tells alike
+         * whether the key was cut by a buffer end or spelled with escapes
+         * (its first byte may lie in a buffer the caller has let go) */
+        s->err_bracket = 1;
         if (s->depth == 1) {
-            return fail(s, k, "duplicate key \"%.*s\"", (int) len, k);
+            return fail(s, "duplicate key \"%.*s\"", (int) len, k);
         }
         if (s->depth == 2) {
-            return fail(s, k, "duplicate key \"%.*s\" in \"applicant\"",
+            return fail(s, "duplicate key \"%.*s\" in \"applicant\"",
                         (int) len, k);
         }
-        return fail(s, k, "duplicate key \"%.*s\" in documents[%zu]",
+        return fail(s, "duplicate key \"%.*s\" in documents[%zu]",
                     (int) len, k, s->facts.ndocuments - 1);
     }
     s->seen |= 1u << f;
@@ -513,7 +515,7 @@ on_start(dvc_dossier_scan_t *s, int is_object)
 {
     if (s->depth >= DVC_DOSSIER_MAX_DEPTH) {
         s->err_bracket = 1;
-        return fail(s, NULL, "nesting deeper than %d", DVC_DOSSIER_MAX_DEPTH);
+        return fail(s, "nesting deeper than %d", DVC_DOSSIER_MAX_DEPTH);
     }
     if (s->depth == 1) {
         s->ctx2 = is_object && s->key[1] == F_APPLICANT ? CTX_APPLICANT
@@ -612,7 +614,6 @@ dvc_dossier_scan_reset(dvc_dossier_scan_t *s)
     s->finished = 0;
     dvc_utf8_stream_reset(&s->u8);
     dvc_json_esc_reset(&s->esc);
-    s->err_ptr = NULL;
     s->err_bracket = 0;
     s->base = 0;
     s->err_offset = 0;
@@ -642,11 +643,11 @@ yajl_message(dvc_dossier_scan_t *s)
 
     msg = yajl_get_error(s->h, 0, NULL, 0);
     if (msg == NULL) {
-        fail(s, NULL, "malformed JSON");
+        fail(s, "malformed JSON");
         return;
     }
     n = strcspn((char *) msg, "\n");
-    fail(s, NULL, "%.*s", (int) n, (char *) msg);
+    fail(s, "%.*s", (int) n, (char *) msg);
     yajl_free_error(s->h, msg);
 }
 
@@ -656,7 +657,7 @@ ensure_handle(dvc_dossier_scan_t *s)
     if (s->h == NULL) {
         s->h = yajl_alloc(&scan_callbacks, &s->yfuncs, s);
         if (s->h == NULL) {
-            fail(s, NULL, "out of memory");
+            fail(s, "out of memory");
             s->err_offset = s->base;
             return -1;
         }
@@ -667,20 +668,49 @@ ensure_handle(dvc_dossier_scan_t *s)
     return 0;
 }
 
+/* yajl reads the n bytes at p, the body's from offset base on: 0, or -1
+ * with the error's offset. */
+static int
+parse_part(dvc_dossier_scan_t *s, const unsigned char *p, size_t n,
+    size_t base)
+{
+    yajl_status  st;
+    size_t       used;
+
+    if (n == 0) {
+        return 0;
+    }
+    st = yajl_parse(s->h, p, n);
+    if (st == yajl_status_ok) {
+        return 0;
+    }
+    used = yajl_get_bytes_consumed(s->h);
+    if (st == yajl_status_client_canceled) {
+        if (s->err_bracket && used > 0) {
+            s->err_offset = base + used - 1;
+        } else {
+            s->err_offset = base + used;
+        }
+    } else {
+        yajl_message(s);
+        s->err_offset = base + used;
+    }
+    return -1;
+}
+
 int
 dvc_dossier_scan_feed(dvc_dossier_scan_t *s, const void *buf, size_t len)
 {
-    yajl_status      st;
-    size_t           used, n, at = 0, esc_at = 0;
-    uintptr_t        p, b;
-    dvc_utf8_span_t  span;
-    int              bad_utf8, bad_escape;
+    size_t           esc_at = 0, at;
+    dvc_utf8_span_t  u;
+    int              bad_utf8, bad_escape = 0;
+    const unsigned char *b = buf;
 
     if (s->failed) {
         return -1;
     }
     if (s->finished) {
-        fail(s, NULL, "body already finished");
+        fail(s, "body already finished");
         s->err_offset = s->base;
         return -1;
     }
@@ -688,50 +718,52 @@ dvc_dossier_scan_feed(dvc_dossier_scan_t *s, const void *buf, size_t len)
         return -1;
     }
 
-    /* The raw checks run first; yajl then reads only the bytes before a
+    /*
+     * The raw checks run first; yajl then reads only the bytes before a
      * fault they found, so whichever error comes first in the body is the
      * one reported.  UTF-8 is checked on the raw bytes (RFC 3629, stricter
      * than yajl's lexer, which passes overlongs, surrogates and code points
-     * past U+10FFFF): it costs less than checking each string yajl hands
-     * over and gives the exact offset even of a sequence cut by a buffer's
-     * end.  Bytes >= 0x80 outside strings are an error either way: invalid
-     * UTF-8 here, yajl's lexical error if they are valid UTF-8. */
-    bad_utf8 = dvc_utf8_stream_feed(&s->u8, buf, len, s->base, &span) != 0;
-    at = span.at;
-    bad_escape = dvc_json_esc_feed(&s->esc, buf, len, s->base, &esc_at) != 0;
-    if (bad_escape && (!bad_utf8 || esc_at < at)) {
+     * past U+10FFFF), and a sequence cut by the buffer's end waits for the
+     * next one, so yajl never sees part of one and the error does not
+     * depend on where the body was cut (as in the validator,
+     * dvc_schema_validate.c).  Bytes >= 0x80 outside strings are an error
+     * either way: invalid UTF-8 here, yajl's lexical error if they are
+     * valid UTF-8.  A lone surrogate's \u escape is refused at its
+     * backslash, which yajl reads too (outside a string it refuses it
+     * first, however the body is cut).
+     */
+    bad_utf8 = dvc_utf8_stream_feed(&s->u8, b, len, s->base, &u) != 0;
+    at = u.at;
+    if (dvc_json_esc_feed(&s->esc, b, len, s->base, &esc_at) != 0
+        && (!bad_utf8 || esc_at < at))
+    {
         bad_utf8 = 0;
+        bad_escape = 1;
         at = esc_at;
+        if (esc_at < s->base) {
+            /* begun in an earlier buffer: nothing of this one is read */
+            u.joined = 0;
+            u.to = u.from;
+        } else if (esc_at - s->base < u.to) {
+            u.to = esc_at - s->base < u.from ? u.from
+                                              : esc_at - s->base + 1;
+        }
     }
-    n = bad_utf8 || bad_escape ? (at > s->base ? at - s->base : 0) : len;
 
-    st = n > 0 ? yajl_parse(s->h, buf, n) : yajl_status_ok;
-    if (st == yajl_status_ok) {
-        if (n < len || bad_utf8 || bad_escape) {
-            fail(s, NULL, bad_utf8 ? "invalid UTF-8"
-                 : "\\u escape of an unpaired UTF-16 surrogate");
-            s->err_offset = at;
-            return -1;
-        }
-        s->base += len;
-        return 0;
+    if (parse_part(s, s->u8.joined, u.joined, s->base + u.from - u.joined)
+        != 0
+        || parse_part(s, b + u.from, u.to - u.from, s->base + u.from) != 0)
+    {
+        return -1;
     }
-    used = yajl_get_bytes_consumed(s->h);
-    if (st == yajl_status_client_canceled) {
-        p = (uintptr_t) s->err_ptr;
-        b = (uintptr_t) buf;
-        if (s->err_ptr != NULL && p >= b && p < b + n) {
-            s->err_offset = s->base + (p - b);
-        } else if (s->err_bracket && used > 0) {
-            s->err_offset = s->base + used - 1;
-        } else {
-            s->err_offset = s->base + used;
-        }
-    } else {
-        yajl_message(s);
-        s->err_offset = s->base + used;
+    if (bad_utf8 || bad_escape) {
+        fail(s, bad_utf8 ? "invalid UTF-8"
+             : "\\u escape of an unpaired UTF-16 surrogate");
+        s->err_offset = at;
+        return -1;
     }
-    return -1;
+    s->base += len;
+    return 0;
 }
 
 int
@@ -748,7 +780,7 @@ dvc_dossier_scan_finish(dvc_dossier_scan_t *s)
     }
     if (dvc_utf8_stream_end(&s->u8, &s->err_offset) != 0) {
         /* the body ends inside a UTF-8 sequence */
-        fail(s, NULL, "invalid UTF-8");
+        fail(s, "invalid UTF-8");
         return -1;
     }
     if (yajl_complete_parse(s->h) != yajl_status_ok) {

@@ -67,9 +67,9 @@ int dvc_dossier_scan_finish(dvc_dossier_scan_t *s);
  * in the body:
  *   "invalid UTF-8"                       first byte of the bad sequence
  *   "\u escape of an unpaired UTF-16 surrogate"    the escape's backslash
- *   "duplicate key \"procedure\""          the key's first character (its
- *        end if the key was cut by a buffer end or spelled with escapes);
- *        also "duplicate key \"phone\" in \"applicant\"",
+ *   "duplicate key \"procedure\""          the key's closing quote (the
+ *        same however the key was cut or spelled; dvc_intake answers the
+ *        key's first character, found from there in the body); also "duplicate key \"phone\" in \"applicant\"",
  *        "duplicate key \"sha256\" in documents[1]"
  *   "nesting deeper than 64", "more than 1000 documents"   the bracket
  *        opened one level too deep, the 1,001st item's bracket (or its

@@ -1,7 +1,10 @@
 /*
- * IDNA2008 A-labels for the "hostname" format: an "xn--" label must be the
- * Punycode (RFC 3492) of a valid U-label (RFC 5891 section 5.4, RFC 5892
- * code point classes and contextual rules).  Unicode data from utf8proc.
+ * IDNA2008 host names for the "hostname", "idn-hostname" and "idn-email"
+ * formats: labels are judged by libidn2 (RFC 5891 section 5.4, RFC 5892
+ * classes and contextual rules, RFC 5893 within a label), the name as a
+ * whole (separators, lengths, the Bidi rule across labels, NFC) here, with
+ * utf8proc's Unicode data.  libidn2 uses malloc(3) for its results and
+ * each is freed before the call returns.
  */
 #ifndef DVC_IDNA_H
 #define DVC_IDNA_H
@@ -10,10 +13,6 @@
 #include <stdint.h>
 
 #define DVC_IDNA_MAX_LABEL 63
-
-/* Decodes the Punycode after "xn--" into out (at most max code points);
- * returns the count, or -1 when the text is not valid Punycode. */
-int dvc_punycode_decode(const char *s, size_t len, uint32_t *out, size_t max);
 
 /* 1 if label (with its "xn--" prefix, any case) is a valid A-label: it
  * decodes to a valid U-label in NFC and is that U-label's Punycode. */

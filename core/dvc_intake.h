@@ -113,6 +113,12 @@ int dvc_intake_verdict(dvc_intake_t *in, dvc_intake_verdict_t *vd,
 void dvc_intake_malformed_json(const dvc_intake_verdict_t *vd,
     dvc_buf_t *out);
 
+/* The parsers read the body in batches of at least this many bytes (and at
+ * least half of what they have read: linear time on long strings); 16 KiB
+ * unless set.  Tests and fuzzers set it small, so that every cut of a
+ * small body reaches the parsers as its own buffer.  Kept across reset. */
+void dvc_intake_set_batch(dvc_intake_t *in, size_t bytes);
+
 /* The top-level "procedure" as soon as the scanner has read it (see
  * dvc_dossier_scan_procedure), else NULL. */
 const char *dvc_intake_procedure(const dvc_intake_t *in, size_t *len);

@@ -11,6 +11,7 @@
 
 #include "dvc_code.h"
 #include "dvc_procedure.h"
+#include "dvc_upload.h"
 #include "dvc_utf8.h"
 
 #define NAME_MAX_BYTES     1000
@@ -22,7 +23,9 @@ static const char *const xdvc_fields[] = {
     "code", "name", "agency", "level", "processing", "cutoff", "accept", "fee",
     "documents", NULL
 };
-static const char *const doc_fields[] = { "kind", "name", "required", NULL };
+static const char *const doc_fields[] = {
+    "kind", "name", "required", "types", "max_size", NULL
+};
 
 
 static void
@@ -355,12 +358,49 @@ parse_cutoff(dvc_procedure_t *p, yajl_val v, const char *file, char *err,
     return 0;
 }
 
+/* "types": a non-empty array of "application/pdf", "image/jpeg",
+ * "image/png", each once */
+static int
+parse_doc_types(yajl_val v, unsigned *out, const char *where,
+    const char *file, char *err, size_t errlen)
+{
+    size_t       i;
+    yajl_val     t;
+    dvc_media_t  m;
+
+    if (!YAJL_IS_ARRAY(v) || v->u.array.len == 0) {
+        fail(err, errlen, file, "%s.types must be a non-empty array of "
+             "\"application/pdf\", \"image/jpeg\", \"image/png\"", where);
+        return -1;
+    }
+    *out = 0;
+    for (i = 0; i < v->u.array.len; i++) {
+        t = v->u.array.values[i];
+        m = YAJL_IS_STRING(t) ? dvc_media_parse(t->u.string,
+                                                strlen(t->u.string))
+                              : DVC_MEDIA_NONE;
+        if (m == DVC_MEDIA_NONE || strcmp(t->u.string, dvc_media_name(m)) != 0)
+        {
+            fail(err, errlen, file, "%s.types[%zu] must be \"application/pdf\", "
+                 "\"image/jpeg\" or \"image/png\"", where, i);
+            return -1;
+        }
+        if (*out & m) {
+            fail(err, errlen, file, "%s.types[%zu] \"%s\" is given twice",
+                 where, i, t->u.string);
+            return -1;
+        }
+        *out |= m;
+    }
+    return 0;
+}
+
 static int
 parse_documents(dvc_procedure_t *p, yajl_val v, const char *file, char *err,
     size_t errlen)
 {
     size_t                i, j, n;
-    yajl_val              d, kind, name, req;
+    yajl_val              d, kind, name, req, types, max;
     dvc_procedure_doc_t  *doc;
     char                  where[48];
 
@@ -424,6 +464,22 @@ parse_documents(dvc_procedure_t *p, yajl_val v, const char *file, char *err,
             return -1;
         }
         doc = &p->documents[i];
+        types = member(d, "types");
+        max = member(d, "max_size");
+        if (types != NULL
+            && parse_doc_types(types, &doc->types, where, file, err, errlen)
+               != 0)
+        {
+            return -1;
+        }
+        if (max != NULL) {
+            if (!YAJL_IS_INTEGER(max) || YAJL_GET_INTEGER(max) < 1) {
+                fail(err, errlen, file, "%s.max_size must be an integer of "
+                     "bytes, at least 1", where);
+                return -1;
+            }
+            doc->max_size = (unsigned long long) YAJL_GET_INTEGER(max);
+        }
         doc->kind = dup_str(p->alloc, kind->u.string, &doc->kind_len);
         doc->name = dup_str(p->alloc, name->u.string, NULL);
         doc->required = YAJL_IS_TRUE(req);
@@ -739,8 +795,25 @@ dvc_procedure_summary_json(const dvc_procedure_t *p, dvc_buf_t *b)
         put_key_str(b, "kind", p->documents[i].kind);
         dvc_buf_putc(b, ',');
         put_key_str(b, "name", p->documents[i].name);
-        dvc_buf_printf(b, ",\"required\":%s}",
+        dvc_buf_printf(b, ",\"required\":%s",
                        p->documents[i].required ? "true" : "false");
+        if (p->documents[i].types) {
+            unsigned  m, first = 1;
+
+            dvc_buf_puts(b, ",\"types\":[");
+            for (m = DVC_MEDIA_PDF; m <= DVC_MEDIA_PNG; m <<= 1) {
+                if (p->documents[i].types & m) {
+                    dvc_buf_printf(b, "%s\"%s\"", first ? "" : ",",
+                                   dvc_media_name((dvc_media_t) m));
+                    first = 0;
+                }
+            }
+            dvc_buf_putc(b, ']');
+        }
+        if (p->documents[i].max_size) {
+            dvc_buf_printf(b, ",\"max_size\":%llu", p->documents[i].max_size);
+        }
+        dvc_buf_putc(b, '}');
     }
     dvc_buf_puts(b, "]}");
     return b->failed ? -1 : 0;

@@ -41,6 +41,11 @@ typedef struct {
     size_t  kind_len;
     char   *name;        /* Vietnamese name shown to citizens */
     int     required;
+    /* what an upload of this kind may be (dvc_upload.h): the DVC_MEDIA_*
+     * bits of "types" (0: PDF, JPEG and PNG alike), "max_size" in bytes
+     * (0: only the gateway's own limit) */
+    unsigned            types;
+    unsigned long long  max_size;
 } dvc_procedure_doc_t;
 
 typedef struct dvc_procedure {

@@ -156,6 +156,11 @@ size_t dvc_validate_offset(const dvc_validate_ctx_t *v);
 /* "json_syntax", "limit_depth", ... for a status (see the enum). */
 const char *dvc_validate_status_code(int status);
 
+/* The messages the validator gives a code ("json_syntax", "type", ...;
+ * a generic one for a code it does not know). */
+void dvc_validate_message(const char *code, const char **vi,
+    const char **en);
+
 /* Appends [{"path":"/a/0","keyword":"/properties/a/items/type",
  * "code":"type","message":{"vi":"..","en":".."}}, ...]. */
 void dvc_errors_to_json(dvc_buf_t *b, const dvc_validate_ctx_t *v);

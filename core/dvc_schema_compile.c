@@ -352,6 +352,39 @@ static const char *const kw_map[] = {
     "dependencies", NULL
 };
 
+/* 1 if uri names the meta-schema of an earlier JSON Schema draft (03 to
+ * 2019-09), http or https, with or without the empty fragment. */
+static int
+older_draft(const char *uri, size_t len)
+{
+    static const char *const drafts[] = {
+        "json-schema.org/draft-03/schema", "json-schema.org/draft-04/schema",
+        "json-schema.org/draft-06/schema", "json-schema.org/draft-07/schema",
+        "json-schema.org/draft/2019-09/schema", NULL
+    };
+    size_t i, n;
+
+    if (len > 7 && memcmp(uri, "http://", 7) == 0) {
+        uri += 7;
+        len -= 7;
+    } else if (len > 8 && memcmp(uri, "https://", 8) == 0) {
+        uri += 8;
+        len -= 8;
+    } else {
+        return 0;
+    }
+    if (len > 0 && uri[len - 1] == '#') {
+        len--;
+    }
+    for (i = 0; drafts[i] != NULL; i++) {
+        n = strlen(drafts[i]);
+        if (n == len && memcmp(uri, drafts[i], n) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* Records base URI, resource and location of every subschema under v, and
  * registers the resources and anchors it declares. */
 static void
@@ -377,6 +410,14 @@ scan(compiler_t *c, dvc_sv_t *v, const char *base, dvc_sres_t *res,
     e->novalid = c->scan_novalid;
     e->fmt_assert = c->scan_fmt_assert;
     if (v->type != DVC_TOK_OBJ) {
+        return;
+    }
+    /* read by 2020-12's rules it would mean something else (items as an
+     * array, no prefixItems, ...): refused, never guessed */
+    m = dvc_sv_get(v, "$schema");
+    if (m != NULL && m->type == DVC_TOK_STR && older_draft(m->s, m->len)) {
+        fail(c, "$schema \"%s\" at %s: that draft is not implemented "
+             "(only 2020-12)", m->s, AT(loc));
         return;
     }
     id = dvc_sv_get(v, "$id");
@@ -970,6 +1011,7 @@ typedef struct {
     dvc_snode_t  *prop, *depschema;
     dvc_sv_t     *depreq;
     int           required;
+    int           from_deps;   /* depreq given by "dependencies" */
 } name_in_t;
 
 static int
@@ -1099,6 +1141,7 @@ compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
             continue;
         }
         in[n - 1].depreq = m;
+        in[n - 1].from_deps = 1;
         for (j = 0; j < m->n; j++) {
             if (m->items[j]->type != DVC_TOK_STR) {
                 fail(c, "dependencies at %s: must list strings", loc);
@@ -1198,6 +1241,8 @@ compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
             return;
         }
         nm->dep->depreq = idx;
+        nm->dep->depreq_kw = in[i].from_deps ? "dependencies"
+                                             : "dependentRequired";
         nm->dep->ndepreq = (uint32_t) m->n;
     }
     /* properties in the schema's order: a document written from the
@@ -1452,6 +1497,14 @@ compile_node(compiler_t *c, dvc_sv_t *v)
             }
             s->format = c->opt && c->opt->format_annotation && !e->fmt_assert
                         ? -1 : dvc_format_id(m->s, m->len);
+            /* 2020-12 validation 7.2.3: with the format-assertion
+             * vocabulary an unknown format must fail */
+            if (e->fmt_assert && dvc_format_id(m->s, m->len) < 0) {
+                fail(c, "format \"%s\" at %s: unknown, and the dialect's "
+                     "format-assertion vocabulary asserts formats",
+                     m->s, AT(loc));
+                break;
+            }
             if (s->format >= 0) {
                 s->kw |= KW_STRING;
             }

@@ -143,6 +143,15 @@ dvc_schema_msg(const char *code)
     return &generic;
 }
 
+void
+dvc_validate_message(const char *code, const char **vi, const char **en)
+{
+    const dvc_msg_t *m = dvc_schema_msg(code);
+
+    *vi = m->vi;
+    *en = m->en;
+}
+
 static const char *const status_codes[] = {
     "valid", "invalid", "json_syntax", "json_utf8", "json_incomplete",
     "limit_depth", "limit_string", "limit_properties", "limit_items",

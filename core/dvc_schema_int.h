@@ -215,6 +215,7 @@ typedef struct {
     dvc_snode_t    *depschema;  /* dependentSchemas[key] or NULL */
     const uint32_t *depreq;     /* dependentRequired[key]: indices in names */
     uint32_t        ndepreq;
+    const char     *depreq_kw;  /* "dependentRequired" or "dependencies" */
 } dvc_sname_dep_t;
 
 #define DVC_NAME_HEAD  16

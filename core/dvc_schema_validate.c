@@ -966,8 +966,7 @@ check_object_end(dvc_validate_ctx_t *v, dvc_vi_t *vi, dvc_frame_t *f)
             for (k = 0; k < d->ndepreq; k++) {
                 if (!present_get(vi, d->depreq[k])) {
                     vi->valid = 0;
-                    dvc_err_add(v, vi, "dependentRequired",
-                                "dependentRequired",
+                    dvc_err_add(v, vi, "dependentRequired", d->depreq_kw,
                                 s->names[d->depreq[k]].key,
                                 s->names[d->depreq[k]].len,
                                 s->names[d->depreq[k]].prop);

@@ -2,8 +2,11 @@
  * libFuzzer target: the dossier pre-scan (dvc_dossier_scan, run on every
  * request body before the validator).  The body is scanned whole and split at
  * a byte derived from the input; both runs must agree on acceptance and on
- * every fact (procedure, delivery, documents, applicant contacts): the
- * network decides where a body is cut, never the outcome.
+ * every fact (procedure, delivery, documents, applicant contacts), and on a
+ * refusal on its kind (the API code the intake makes of it), its message
+ * when the message names no token, and its offset where the header
+ * promises an exact one: the network decides where a body is cut, never
+ * the outcome.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -21,6 +24,28 @@ same(const char *a, size_t alen, const char *b, size_t blen)
         return a == b && alen == blen;
     }
     return alen == blen && memcmp(a, b, alen) == 0 && a[alen] == '\0';
+}
+
+/* The kind of refusal, as dvc_intake's scan_code() reads the message:
+ * 'u' UTF-8, 'd' duplicate key, 'n' nesting, 'm' too many items,
+ * 's' a syntax error in yajl's words (which name the token, so may differ
+ * with the cut where the token was cut). */
+static int
+kind(const char *message)
+{
+    if (strstr(message, "UTF-8") != NULL || strstr(message, "surrogate")) {
+        return 'u';
+    }
+    if (strncmp(message, "duplicate key", 13) == 0) {
+        return 'd';
+    }
+    if (strncmp(message, "nesting deeper", 14) == 0) {
+        return 'n';
+    }
+    if (strncmp(message, "more than", 9) == 0) {
+        return 'm';
+    }
+    return 's';
 }
 
 static int
@@ -80,7 +105,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char                *p1, *p2, *d1, *d2;
     size_t               pl1, pl2, dl1, dl2, cut;
     dvc_dossier_facts_t  f1, f2;
-    int                  r1, r2;
+    int                  r1, r2, k;
+    char                *m1 = NULL;
+    const char          *m2;
+    size_t               o1 = 0, o2 = 0;
 
     if (scanner == NULL) {
         scanner = dvc_dossier_scan_new(&dvc_alloc_std);
@@ -96,11 +124,30 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fprintf(stderr, "refused without a reason\n");
         abort();
     }
+    if (r1 != 0) {
+        m1 = strdup(dvc_dossier_scan_error(scanner, &o1));
+        if (m1 == NULL) {
+            abort();
+        }
+    }
     r2 = scan(data, size, cut);
     if (r1 != r2) {
         fprintf(stderr, "whole: %d, split at %zu: %d (%s)\n", r1, cut, r2,
                 r2 ? dvc_dossier_scan_error(scanner, NULL) : "ok");
         abort();
+    }
+    if (r1 != 0) {
+        m2 = dvc_dossier_scan_error(scanner, &o2);
+        k = kind(m1);
+        if (k != kind(m2)
+            || (k != 's' && strcmp(m1, m2) != 0)
+            || ((k == 'u' || k == 'n' || k == 'm') && o1 != o2))
+        {
+            fprintf(stderr, "refusals differ whole / split at %zu:\n"
+                    "%s at %zu\n%s at %zu\n", cut, m1, o1, m2, o2);
+            abort();
+        }
+        free(m1);
     }
     if (r1 == 0) {
         keep(scanner, &p2, &pl2, &f2, &d2, &dl2);

@@ -12,6 +12,7 @@
  */
 
 #include "ngx_http_dvc_module.h"
+#include "ngx_http_dvc_metrics.h"
 #include "dvc_time.h"
 #include "dvc_calendar.h"
 #include "dvc_jws.h"
@@ -152,6 +153,8 @@ ngx_http_dvc_accept(ngx_http_request_t *r, ngx_http_dvc_main_conf_t *dmcf,
                       "dvc: signing the receipt failed");
         return NGX_ERROR;
     }
+
+    ngx_http_dvc_metrics_signed(NGX_HTTP_DVC_SIGNED_RECEIPT);
 
     return NGX_OK;
 }

@@ -10,6 +10,9 @@
  * request is signed (counter and postal intake), the same buffers feed the
  * signature's MAC.
  *
+ * An upload (b->upload) goes to nginx's temp file as any large body does;
+ * the filter only feeds core's hash and sniff (dvc_upload.h) on the way.
+ *
  * Other bodies (a withdrawal's reason, a rating) are only collected, up to a
  * small cap, for core's parser.
  *
@@ -18,10 +21,12 @@
  */
 
 #include "ngx_http_dvc_module.h"
+#include "ngx_http_dvc_metrics.h"
 #include "dvc_intake.h"
 #include "dvc_schema.h"
 #include "dvc_procedure.h"
 #include "dvc_hmac.h"
+#include "dvc_upload.h"
 
 
 static ngx_int_t ngx_http_dvc_body_process(ngx_http_dvc_body_t *b,
@@ -73,7 +78,7 @@ ngx_http_dvc_body_read(ngx_http_request_t *r, ngx_http_dvc_body_t *b,
 
     /* one allocation for the usual case: the length is known */
     expect = r->headers_in.content_length_n;
-    if (expect > 0 && expect <= 16 * 1024 * 1024
+    if (b->upload == NULL && expect > 0 && expect <= 16 * 1024 * 1024
         && (max == 0 || (size_t) expect <= max))
     {
         dvc_buf_reserve(&b->body, (size_t) expect);
@@ -151,6 +156,12 @@ ngx_http_dvc_body_process(ngx_http_dvc_body_t *b, u_char *data, size_t len)
     if (b->sig) {
         /* a failure is sticky: the signature's verdict reports it */
         (void) dvc_sig_update(b->sig, data, len);
+    }
+
+    if (b->upload) {
+        /* nginx keeps the bytes in its temp file; core hashes and sniffs */
+        return dvc_upload_feed(b->upload, data, len) == 0 ? NGX_OK
+                                                          : NGX_ERROR;
     }
 
     if (b->intake) {
@@ -276,6 +287,7 @@ ngx_http_dvc_body_verdict(ngx_http_request_t *r, ngx_http_dvc_body_t *b,
     dvc_buf_init(&out, &b->alloc);
 
     (void) dvc_intake_verdict(b->intake, &vd, &out);
+    ngx_http_dvc_metrics_procedure(r, b->proc);
 
     switch (vd.outcome) {
 

@@ -112,6 +112,11 @@ typedef struct {
     u_char                       sha[SHA256_DIGEST_LENGTH * 2];
     ngx_str_t                    answer;     /* the citizen's answer */
     dvc_stat_delta_t             deltas[DVC_STAT_MAX_DELTAS];
+
+    /* a supplement's documents not as uploaded: the 422, answered once the
+     * token and the status allow the supplement (ngx_http_dvc_documents.c) */
+    ngx_str_t                    docs_refusal;
+    dvc_dossier_facts_t          facts;
 } ngx_http_dvc_citizen_ctx_t;
 
 
@@ -138,6 +143,14 @@ static ngx_int_t ngx_http_dvc_citizen_done(ngx_http_request_t *r,
 static ngx_int_t ngx_http_dvc_citizen_stats(ngx_http_request_t *r,
     ngx_http_dvc_citizen_ctx_t *ctx, ngx_http_dvc_val_t *f,
     dvc_stat_change_t *change, ngx_http_dvc_apply_t *a);
+static ngx_int_t ngx_http_dvc_citizen_documents(ngx_http_request_t *r,
+    ngx_http_dvc_citizen_ctx_t *ctx);
+static ngx_int_t ngx_http_dvc_citizen_read_next(ngx_http_request_t *r,
+    void *data);
+static ngx_int_t ngx_http_dvc_citizen_claim(ngx_http_request_t *r,
+    ngx_http_dvc_citizen_ctx_t *ctx);
+static void ngx_http_dvc_citizen_claimed(ngx_http_request_t *r,
+    ngx_http_dvc_reply_t *reply, void *data);
 static void ngx_http_dvc_citizen_applied(ngx_http_request_t *r,
     ngx_http_dvc_reply_t *reply, void *data);
 
@@ -250,7 +263,15 @@ ngx_http_dvc_citizen_body_done(ngx_http_request_t *r)
 
     ngx_http_dvc_body_finish(&ctx->b);
 
-    rc = ngx_http_dvc_citizen_read(r, ctx);
+    rc = NGX_DECLINED;
+
+    if (ctx->action == DVC_ACT_SUPPLEMENT) {
+        rc = ngx_http_dvc_citizen_documents(r, ctx);
+    }
+
+    if (rc == NGX_DECLINED) {
+        rc = ngx_http_dvc_citizen_read(r, ctx);
+    }
 
     if (rc == NGX_DONE) {
         /* waiting for Redis; the post handler's own reference goes */
@@ -259,6 +280,44 @@ ngx_http_dvc_citizen_body_done(ngx_http_request_t *r)
     }
 
     ngx_http_finalize_request(r, rc);
+}
+
+
+/*
+ * A supplement's documents[] against their uploads, read before the
+ * dossier; what is wrong is answered only after the token and the status
+ * (decide), so a stranger learns nothing of anyone's uploads.
+ * NGX_DECLINED: nothing to check.
+ */
+static ngx_int_t
+ngx_http_dvc_citizen_documents(ngx_http_request_t *r,
+    ngx_http_dvc_citizen_ctx_t *ctx)
+{
+    size_t                        plen;
+    const char                   *procedure;
+    ngx_http_dvc_procedure_rt_t  *rt;
+
+    procedure = ctx->b.intake ? dvc_intake_procedure(ctx->b.intake, &plen)
+                              : NULL;
+    rt = procedure ? ngx_http_dvc_procedure_find(ctx->b.dmcf, procedure, plen)
+                   : NULL;
+
+    if (rt == NULL) {
+        return NGX_DECLINED;        /* decide refuses the body itself */
+    }
+
+    dvc_intake_facts(ctx->b.intake, &ctx->facts);
+
+    return ngx_http_dvc_documents_check(r, rt->procedure, &ctx->facts,
+                                        ngx_http_dvc_citizen_read_next, ctx,
+                                        &ctx->docs_refusal);
+}
+
+
+static ngx_int_t
+ngx_http_dvc_citizen_read_next(ngx_http_request_t *r, void *data)
+{
+    return ngx_http_dvc_citizen_read(r, data);
 }
 
 
@@ -434,6 +493,15 @@ ngx_http_dvc_citizen_decide(ngx_http_request_t *r,
 
         if (!ngx_http_dvc_body_verdict(r, &ctx->b, &rc)) {
             return rc;
+        }
+
+        if (ctx->docs_refusal.len) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "dvc: supplement of \"%V\" refused: document(s) "
+                          "not as uploaded", &ctx->ref.code);
+            return ngx_http_dvc_send_json(r, NGX_HTTP_DVC_UNPROCESSABLE,
+                                          ctx->docs_refusal.data,
+                                          ctx->docs_refusal.len);
         }
     }
 
@@ -907,6 +975,63 @@ ngx_http_dvc_citizen_done(ngx_http_request_t *r,
 
 
 /*
+ * An applied supplement's uploads are the dossier's now: no TTL.  Its own
+ * round trip after the change (the change's script knows nothing of
+ * uploads); if it fails, the change stands and is answered, the uploads
+ * keep their TTL (logged).  NGX_DECLINED: nothing to claim.
+ */
+static ngx_int_t
+ngx_http_dvc_citizen_claim(ngx_http_request_t *r,
+    ngx_http_dvc_citizen_ctx_t *ctx)
+{
+    ngx_int_t                  rc;
+    ngx_http_dvc_redis_cmd_t   cmd;
+
+    if (ctx->action != DVC_ACT_SUPPLEMENT || ctx->facts.ndocuments == 0) {
+        return NGX_DECLINED;
+    }
+
+    rc = ngx_http_dvc_documents_claim(r, &ctx->facts,
+                                      (const char *) ctx->ref.code.data,
+                                      ctx->ref.code.len, &cmd);
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == 0) {
+        return NGX_DECLINED;
+    }
+
+    rc = ngx_http_dvc_redis_send(r, &cmd, 1, ngx_http_dvc_citizen_claimed,
+                                 ctx);
+
+    return rc == NGX_OK ? NGX_DONE : NGX_DECLINED;
+}
+
+
+static void
+ngx_http_dvc_citizen_claimed(ngx_http_request_t *r,
+    ngx_http_dvc_reply_t *reply, void *data)
+{
+    ngx_http_dvc_citizen_ctx_t *ctx = data;
+
+    ngx_http_dvc_val_t  v;
+
+    ngx_http_dvc_reply_val(reply, &v);
+
+    if (v.type != NGX_HTTP_DVC_VAL_INTEGER) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "dvc: supplement of \"%V\" applied, but its uploads "
+                      "were not claimed (%s): they keep their TTL",
+                      &ctx->ref.code,
+                      v.type == NGX_HTTP_DVC_VAL_ERROR ? v.str : "no reply");
+    }
+
+    ngx_http_dvc_finalize(r, ngx_http_dvc_citizen_done(r, ctx, 1));
+}
+
+
+/*
  * The script's answer: applied, or the dossier changed since it was read
  * (another request won the race): read it again and decide once more, since
  * the change may now be illegal or different; a second loss is 409.
@@ -923,7 +1048,10 @@ ngx_http_dvc_citizen_applied(ngx_http_request_t *r,
     switch (ngx_http_dvc_apply_result(reply, &value)) {
 
     case NGX_HTTP_DVC_APPLY_OK:
-        rc = ngx_http_dvc_citizen_done(r, ctx, 1);
+        rc = ngx_http_dvc_citizen_claim(r, ctx);
+        if (rc == NGX_DECLINED) {
+            rc = ngx_http_dvc_citizen_done(r, ctx, 1);
+        }
         break;
 
     case NGX_HTTP_DVC_APPLY_CONFLICT:

@@ -94,6 +94,15 @@ typedef struct {
 
     /* dvc_event_key: the back-end's event signing secrets (dvc_hmac_key_t) */
     ngx_array_t               *event_keys;
+
+    /* dvc_documents, dvc_upload_ttl, dvc_clamd, dvc_clamd_timeout,
+     * dvc_clamd_fail (ngx_http_dvc_upload.c, ngx_http_dvc_clamd.c) */
+    ngx_str_t                  documents;       /* the store; empty: off */
+    time_t                     upload_ttl;
+    ngx_str_t                  clamd_text;      /* as written, for logs */
+    ngx_addr_t                *clamd;           /* NULL: no scan */
+    ngx_msec_t                 clamd_timeout;
+    ngx_uint_t                 clamd_fail_open;
 } ngx_http_dvc_main_conf_t;
 
 
@@ -135,6 +144,7 @@ typedef enum {
     NGX_HTTP_DVC_ERR_FORBIDDEN,
     NGX_HTTP_DVC_ERR_TOKEN_AMBIGUOUS,
     NGX_HTTP_DVC_ERR_BAD_PATH,
+    NGX_HTTP_DVC_ERR_NOT_FOUND_DOCUMENT,
     NGX_HTTP_DVC_ERR_LAST
 } ngx_http_dvc_error_e;
 
@@ -247,6 +257,9 @@ char *ngx_http_dvc_signing_key(ngx_conf_t *cf, ngx_command_t *cmd,
 char *ngx_http_dvc_verify_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *ngx_http_dvc_calendar(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *ngx_http_dvc_event_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_dvc_documents_dir(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_dvc_clamd(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 ngx_int_t ngx_http_dvc_read_conf_file(ngx_conf_t *cf, ngx_str_t *name,
     ngx_str_t *text);
 void ngx_http_dvc_cf_alloc_init(ngx_conf_t *cf,
@@ -281,6 +294,8 @@ typedef struct {
     dvc_intake_procs_t            procs;      /* the intake's procedures */
     dvc_buf_t                     body;       /* the raw bytes */
     size_t                        max;        /* 0: no cap of ours */
+    struct dvc_upload            *upload;     /* an upload: hashed and
+                                                 sniffed, never kept here */
     struct dvc_sig_ctx           *sig;        /* signed: the MAC sees it too */
     const char                   *repeated;   /* the signature header(s)
                                                  given twice, for the log */
@@ -358,6 +373,40 @@ ngx_int_t ngx_http_dvc_accept(ngx_http_request_t *r,
     dvc_buf_t *receipt);
 
 
+/*
+ * ClamAV's daemon over INSTREAM on nginx's event loop (ngx_http_dvc_clamd.c):
+ * the file's size bytes go to clamd; the handler runs once with
+ * DVC_CLAMD_CLEAN, _INFECTED (what: the signature) or _ERROR (what: why:
+ * refused, timed out, clamd's ERROR), unless the request is finalized
+ * first.  NGX_OK: the handler will run; NGX_ERROR: it will not.
+ */
+typedef void (*ngx_http_dvc_clamd_handler_pt)(ngx_http_request_t *r,
+    ngx_uint_t verdict, const char *what, void *data);
+
+ngx_int_t ngx_http_dvc_clamd_scan(ngx_http_request_t *r, ngx_file_t *file,
+    off_t size, ngx_http_dvc_clamd_handler_pt handler, void *data);
+
+
+/*
+ * A dossier's documents against their uploads (ngx_http_dvc_documents.c).
+ * check: NGX_DECLINED, nothing to check (no dvc_documents, no document):
+ * go on at once; NGX_DONE: Redis was asked, and next() runs (its result
+ * finalizes the request) or the request is answered 422/503; else an HTTP
+ * status.  With refusal, a 422 is not answered but kept there (its body)
+ * and next() runs all the same.  claim: one command for the dossier's MULTI (1), none (0), or
+ * NGX_ERROR.
+ */
+typedef ngx_int_t (*ngx_http_dvc_documents_next_pt)(ngx_http_request_t *r,
+    void *data);
+
+ngx_int_t ngx_http_dvc_documents_check(ngx_http_request_t *r,
+    const struct dvc_procedure *p, dvc_dossier_facts_t *facts,
+    ngx_http_dvc_documents_next_pt next, void *data, ngx_str_t *refusal);
+ngx_int_t ngx_http_dvc_documents_claim(ngx_http_request_t *r,
+    dvc_dossier_facts_t *facts, const char *code, size_t code_len,
+    ngx_http_dvc_redis_cmd_t *cmd);
+
+
 /* Endpoints */
 ngx_int_t ngx_http_dvc_lookup(ngx_http_request_t *r, ngx_str_t *code);
 ngx_int_t ngx_http_dvc_procedures(ngx_http_request_t *r, ngx_str_t *rest);
@@ -365,6 +414,8 @@ ngx_int_t ngx_http_dvc_submit(ngx_http_request_t *r);
 ngx_int_t ngx_http_dvc_receipt(ngx_http_request_t *r, ngx_str_t *code);
 ngx_int_t ngx_http_dvc_keys(ngx_http_request_t *r);
 ngx_int_t ngx_http_dvc_events(ngx_http_request_t *r, ngx_str_t *code);
+ngx_int_t ngx_http_dvc_upload(ngx_http_request_t *r);
+ngx_int_t ngx_http_dvc_documents(ngx_http_request_t *r, ngx_str_t *sha);
 /* action: DVC_ACT_WITHDRAWAL, DVC_ACT_SUPPLEMENT, DVC_ACT_RATING */
 ngx_int_t ngx_http_dvc_citizen(ngx_http_request_t *r, ngx_str_t *code,
     ngx_uint_t action);

@@ -23,6 +23,7 @@
 
 #include "ngx_http_dvc_module.h"
 #include "ngx_http_dvc_redis_adapter.h"
+#include "ngx_http_dvc_metrics.h"
 
 
 #define NGX_HTTP_DVC_REDIS_BACKOFF_MIN  50
@@ -38,6 +39,7 @@ struct ngx_http_dvc_rcmd_s {
     ngx_http_dvc_redis_t           *redis;
     ngx_pool_cleanup_t             *cleanup;
     ngx_event_t                     timer;
+    ngx_msec_t                      sent;      /* for $dvc_redis_time */
     ngx_http_dvc_rcmd_t            *next;      /* free list, held FIFO */
 
     /* the batch while AUTH/SELECT are unanswered: copies in one block,
@@ -69,6 +71,8 @@ struct ngx_http_dvc_redis_s {
 
     unsigned                        exiting:1;
     unsigned                        logged_down:1;
+    unsigned                        up:1;       /* for the metrics */
+    unsigned                        was_up:1;
 };
 
 
@@ -198,6 +202,7 @@ ngx_http_dvc_redis_send(ngx_http_request_t *r, ngx_http_dvc_redis_cmd_t *cmds,
     cln->data = rcmd;
 
     ngx_add_timer(&rcmd->timer, dmcf->redis_timeout);
+    rcmd->sent = ngx_current_msec;
 
     r->main->count++;
 
@@ -588,6 +593,11 @@ ngx_http_dvc_redis_closed(void *data, const redisAsyncContext *ac)
         ngx_http_dvc_redis_failed(redis);
     }
 
+    if (redis->up) {
+        ngx_http_dvc_metrics_redis_up(0, 0);
+        redis->up = 0;
+    }
+
     /* after the pipelined commands' NULL replies (hiredis ran them just
      * before this hook), with the backoff already set: a handler sending
      * again is refused at once instead of reconnecting from here */
@@ -658,6 +668,10 @@ ngx_http_dvc_redis_on_connect(const redisAsyncContext *ac, int status)
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, redis->log, 0,
                    "dvc: redis connected to %V", &redis->conf->redis_text);
+
+    ngx_http_dvc_metrics_redis_up(1, !redis->was_up);
+    redis->up = 1;
+    redis->was_up = 1;
 }
 
 
@@ -783,6 +797,8 @@ ngx_http_dvc_redis_reply(redisAsyncContext *ac, void *reply, void *privdata)
         }
     }
 
+    ngx_http_dvc_metrics_redis_done(r, ngx_current_msec - rcmd->sent, 0);
+
     rcmd->handler(r, (ngx_http_dvc_reply_t *) reply, rcmd->data);
 
     ngx_http_dvc_rcmd_put(rcmd);
@@ -810,6 +826,9 @@ ngx_http_dvc_redis_timeout(ngx_event_t *ev)
     ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                   "dvc: redis \"%V\" did not answer within %M ms",
                   &redis->conf->redis_text, redis->conf->redis_timeout);
+
+    /* before the reset, which may free the record */
+    ngx_http_dvc_metrics_redis_done(r, ngx_current_msec - rcmd->sent, 1);
 
     ngx_http_dvc_redis_reset(redis, "command timed out");
 
@@ -859,6 +878,8 @@ ngx_http_dvc_rcmd_get(ngx_http_dvc_redis_t *redis)
 
     ngx_memzero(rcmd, sizeof(ngx_http_dvc_rcmd_t));
     rcmd->redis = redis;
+
+    ngx_http_dvc_metrics_redis_pending(1);
     rcmd->timer.handler = ngx_http_dvc_redis_timeout;
     rcmd->timer.data = rcmd;
     rcmd->timer.log = redis->log;
@@ -871,6 +892,8 @@ static void
 ngx_http_dvc_rcmd_put(ngx_http_dvc_rcmd_t *rcmd)
 {
     ngx_http_dvc_redis_t  *redis = rcmd->redis;
+
+    ngx_http_dvc_metrics_redis_pending(-1);
 
     if (rcmd->held) {
         ngx_free(rcmd->held);

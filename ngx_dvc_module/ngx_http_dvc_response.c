@@ -4,6 +4,7 @@
  */
 
 #include "ngx_http_dvc_module.h"
+#include "ngx_http_dvc_metrics.h"
 
 
 typedef struct {
@@ -180,6 +181,11 @@ static ngx_http_dvc_error_t  ngx_http_dvc_errors[NGX_HTTP_DVC_ERR_LAST] = {
         "'..', hoặc '//': hãy gửi đường dẫn đúng như tài liệu API.",
         "The path has an encoded slash or backslash (%2F, %5C), a '.' or "
         "'..' segment, or '//': send the path as the API documents it."),
+
+    ngx_http_dvc_error(NGX_HTTP_DVC_ERR_NOT_FOUND_DOCUMENT,
+        NGX_HTTP_NOT_FOUND, "not_found",
+        "Không có tệp giấy tờ với mã băm này.",
+        "No document has this SHA-256."),
 };
 
 ngx_str_t  ngx_http_dvc_empty_str = ngx_string("");
@@ -228,6 +234,8 @@ ngx_http_dvc_send_typed(ngx_http_request_t *r, ngx_uint_t status,
     ngx_buf_t        *b;
     ngx_chain_t       out;
     ngx_table_elt_t  *h;
+
+    ngx_http_dvc_metrics_answer(r, body, len);
 
     r->headers_out.status = status;
     r->headers_out.content_length_n = len;

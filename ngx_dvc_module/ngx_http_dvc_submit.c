@@ -21,6 +21,7 @@
 #include <openssl/sha.h>
 
 #include "ngx_http_dvc_module.h"
+#include "ngx_http_dvc_metrics.h"
 #include "ngx_http_dvc_stats.h"
 #include "dvc_code.h"
 #include "dvc_status.h"
@@ -68,6 +69,8 @@ static ngx_int_t ngx_http_dvc_submit_signature(ngx_http_request_t *r,
     ngx_http_dvc_submit_ctx_t *ctx, ngx_int_t *rc);
 static ngx_int_t ngx_http_dvc_submit_channel(ngx_http_request_t *r,
     ngx_http_dvc_submit_ctx_t *ctx, ngx_int_t *rc);
+static ngx_int_t ngx_http_dvc_submit_documents_ok(ngx_http_request_t *r,
+    void *data);
 static ngx_int_t ngx_http_dvc_submit_idempotency(ngx_http_request_t *r,
     ngx_http_dvc_submit_ctx_t *ctx);
 static void ngx_http_dvc_submit_idem_reply(ngx_http_request_t *r,
@@ -218,10 +221,18 @@ ngx_http_dvc_submit_channel(ngx_http_request_t *r,
 
 
 /* The whole body is in: answer the verdict, or go on to Redis. */
+static ngx_int_t
+ngx_http_dvc_submit_documents_ok(ngx_http_request_t *r, void *data)
+{
+    return ngx_http_dvc_submit_idempotency(r, data);
+}
+
+
 static void
 ngx_http_dvc_submit_body_done(ngx_http_request_t *r)
 {
     int                         sig;
+    dvc_dossier_facts_t         facts;
     size_t                      which;
     ngx_uint_t                  level;
     ngx_int_t                   rc;
@@ -250,7 +261,15 @@ ngx_http_dvc_submit_body_done(ngx_http_request_t *r)
     if (ngx_http_dvc_body_verdict(r, &ctx->b, &rc)
         && ngx_http_dvc_submit_channel(r, ctx, &rc))
     {
-        rc = ngx_http_dvc_submit_idempotency(r, ctx);
+        /* the listed documents must be uploads (ngx_http_dvc_documents.c)
+         * before a sequence number is taken */
+        dvc_intake_facts(ctx->b.intake, &facts);
+        rc = ngx_http_dvc_documents_check(r, ctx->b.proc->procedure, &facts,
+                                          ngx_http_dvc_submit_documents_ok,
+                                          ctx, NULL);
+        if (rc == NGX_DECLINED) {
+            rc = ngx_http_dvc_submit_idempotency(r, ctx);
+        }
     }
 
     if (rc == NGX_DONE) {
@@ -570,7 +589,7 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
     dvc_stat_state_t           st_before;
     dvc_stat_change_t          st_change;
     ngx_http_dvc_stats_write_t  *stw;
-    ngx_http_dvc_redis_cmd_t   cmds[6 + NGX_HTTP_DVC_STATS_MAX_CMDS];
+    ngx_http_dvc_redis_cmd_t   cmds[7 + NGX_HTTP_DVC_STATS_MAX_CMDS];
     ngx_http_dvc_main_conf_t  *dmcf;
 
     /* every argv below must live until ngx_http_dvc_redis_send() returns:
@@ -621,6 +640,8 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
                       "dvc: signing the acknowledgement failed");
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
+
+    ngx_http_dvc_metrics_signed(NGX_HTTP_DVC_SIGNED_ACK);
 
     dvc_buf_init(&history, &ctx->b.alloc);
     dvc_buf_putc(&history, '[');
@@ -818,6 +839,14 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
 #undef dvc_sarg
 
     n += ngx_http_dvc_stats_commands(stw, &cmds[n]);
+
+    /* the uploads it lists are its own now: no TTL */
+    rc = ngx_http_dvc_documents_claim(r, &facts, ctx->code, DVC_CODE_LEN,
+                                      &cmds[n]);
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    n += rc;
 
     cmds[n].argc = 1;
     cmds[n].argv = (const char *[]) { "EXEC" };

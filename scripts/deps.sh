@@ -5,10 +5,19 @@ set -euo pipefail
 
 pkgs=(
     build-essential nginx nginx-dev libhiredis-dev libyajl-dev libssl-dev libpcre2-dev
-    libutf8proc-dev redis-server redis-tools libtest-base-perl libcmocka-dev clang libclang-rt-14-dev
+    libutf8proc-dev libidn2-dev redis-server redis-tools libtest-base-perl libcmocka-dev clang libclang-rt-14-dev
     llvm curl jq wrk python3 python3-jwcrypto python3-redis openssl libfaketime
+    # uploads' virus scan: t/111-clamd.t runs clamd with its own database
+    clamav-daemon
     # coexistence test: Debian's nchan (bundles its own hiredis) and lua modules
     libnginx-mod-nchan libnginx-mod-http-lua libnginx-mod-http-ndk
+    # metrics test: a real Prometheus scrapes dvc_metrics, promtool lints it
+    prometheus
+    # make deb (debhelper, Debian's dh_nginx from nginx-dev) and its check
+    debhelper dpkg-dev lintian
+    # docker/check.sh: compose.yaml validated and the build context computed
+    # by docker-compose's own code (no container engine here)
+    docker-compose
 )
 
 missing=()
@@ -37,4 +46,13 @@ $sudo apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends 
 # uses it (tests and demo run their own nginx), so leave the system as it was.
 if [[ " ${missing[*]} " == *" nginx "* ]] && command -v systemctl >/dev/null; then
     $sudo systemctl disable --now nginx 2>/dev/null || true
+fi
+# likewise clamd and freshclam: the tests run their own clamd, offline
+if [[ " ${missing[*]} " == *" clamav-daemon "* ]] && command -v systemctl >/dev/null; then
+    $sudo systemctl disable --now clamav-daemon clamav-freshclam 2>/dev/null || true
+fi
+# the same for Prometheus (port 9090) and its node exporter: the metrics
+# test starts its own on a free port
+if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null; then
+    $sudo systemctl disable --now prometheus prometheus-node-exporter 2>/dev/null || true
 fi

@@ -292,7 +292,7 @@ test_channel(void **state)
 
     /* the channel decides how a dossier is recorded: never twice */
     assert_rejected(S("{\"channel\":\"online\",\"channel\":\"counter\"}"),
-                    "duplicate key \"channel\"", 21);
+                    "duplicate key \"channel\"", 28);
 }
 
 static void
@@ -326,7 +326,7 @@ test_procedure_not_string(void **state)
     }
     /* a non-string procedure still counts as the procedure member */
     assert_rejected(S("{\"procedure\":7,\"procedure\":\"1.000001\"}"),
-                    "duplicate key \"procedure\"", 16);
+                    "duplicate key \"procedure\"", 25);
 }
 
 static void
@@ -388,23 +388,23 @@ test_duplicate_keys(void **state)
     int                  rc;
 
     (void) state;
-    /* offsets point at the second key's first character */
+    /* offsets point at the second key's closing quote */
     assert_rejected(S("{\"procedure\":\"1.000001\",\"procedure\":\"2.000488\"}"),
-                    "duplicate key \"procedure\"", 25);
+                    "duplicate key \"procedure\"", 34);
     assert_rejected(S("{\"delivery\":\"online\",\"form\":{},\"delivery\":\"postal\"}"),
-                    "duplicate key \"delivery\"", 32);
+                    "duplicate key \"delivery\"", 40);
     assert_rejected(S("{\"documents\":[],\"documents\":[{\"kind\":\"x\"}]}"),
-                    "duplicate key \"documents\"", 17);
+                    "duplicate key \"documents\"", 26);
     assert_rejected(S("{\"applicant\":{},\"applicant\":{\"full_name\":\"A\"}}"),
-                    "duplicate key \"applicant\"", 17);
+                    "duplicate key \"applicant\"", 26);
     assert_rejected(S("{\"applicant\":{\"phone\":\"1\",\"phone\":\"2\"}}"),
-                    "duplicate key \"phone\" in \"applicant\"", 27);
+                    "duplicate key \"phone\" in \"applicant\"", 32);
     assert_rejected(S("{\"documents\":[{\"sha256\":\"a\"},"
                       "{\"sha256\":\"b\",\"size\":1,\"sha256\":\"c\"}]}"),
-                    "duplicate key \"sha256\" in documents[1]", 53);
+                    "duplicate key \"sha256\" in documents[1]", 59);
     /* a key spelled with an escape is the same key */
     assert_rejected(S("{\"procedure\":\"a\",\"proc\\u0065dure\":\"b\"}"),
-                    "duplicate key \"procedure\"", 33);
+                    "duplicate key \"procedure\"", 32);
 
     /* the same member in two documents is no duplicate, nor are repeated
      * members the scanner does not read (the validator's business) */
@@ -414,14 +414,14 @@ test_duplicate_keys(void **state)
     assert_int_equal(rc, 0);
     dvc_dossier_scan_free(s);
 
-    /* split inside the second key: still refused, offset at its end */
+    /* split inside the second key: still refused, at the same quote */
     s = dvc_dossier_scan_new(&dvc_alloc_std);
     assert_non_null(s);
     assert_int_equal(feed_copy(s, S("{\"procedure\":\"a\",\"proce")), 0);
     assert_int_equal(feed_copy(s, S("dure\":\"b\"}")), -1);
     assert_string_equal(dvc_dossier_scan_error(s, &off),
                         "duplicate key \"procedure\"");
-    assert_int_equal(off, 28);
+    assert_int_equal(off, 27);
     dvc_dossier_scan_free(s);
 }
 
@@ -500,7 +500,7 @@ test_invalid_utf8(void **state)
                     6);
     assert_rejected(S("{\"b\":\"\xff\",\"a\":01}"), "invalid UTF-8", 6);
     assert_rejected(S("{\"procedure\":\"a\",\"procedure\":\"\xff\"}"),
-                    "duplicate key \"procedure\"", 18);
+                    "duplicate key \"procedure\"", 27);
 
     /* \u escapes of half a surrogate pair: yajl would make "?", a wrong
      * code point or bytes that are not UTF-8 of them */

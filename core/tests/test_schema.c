@@ -1334,10 +1334,13 @@ test_dependencies_and_metaschema(void **state)
     assert_int_equal(run(v, S("{\"b\":1,\"d\":2,\"f\":3}"), 0), DVC_VALID);
     assert_int_equal(run(v, S("{\"a\":1,\"c\":2,\"e\":3}"), 0), DVC_INVALID);
     assert_int_equal(dvc_validate_error_count(v), 3);
-    /* the array form reports as dependentRequired (its 2020-12 name) */
+    /* the array form's code is dependentRequired (its 2020-12 name), its
+     * keyword location the one written */
     assert_string_equal(dvc_validate_error(v, 0)->code, "dependentRequired");
     assert_string_equal(dvc_validate_error(v, 0)->path, "/b");
+    assert_string_equal(dvc_validate_error(v, 0)->keyword, "/dependencies");
     assert_string_equal(dvc_validate_error(v, 1)->path, "/f");
+    assert_string_equal(dvc_validate_error(v, 1)->keyword, "/dependentRequired");
     assert_string_equal(dvc_validate_error(v, 2)->code, "required");
     assert_string_equal(dvc_validate_error(v, 2)->path, "/d");
     assert_string_equal(dvc_validate_error(v, 2)->keyword,
@@ -1363,6 +1366,23 @@ test_dependencies_and_metaschema(void **state)
     assert_null(s);
     assert_non_null(strstr(err, "dependencies at"));
 
+    /* an earlier draft is refused, at the root or in an embedded resource,
+     * rather than read by 2020-12's rules */
+    s = dvc_schema_compile(&dvc_alloc_std,
+                           S("{\"$schema\":\"http://json-schema.org/draft-07/"
+                             "schema#\",\"items\":[{\"type\":\"string\"}]}"),
+                           NULL, err, sizeof(err));
+    assert_null(s);
+    assert_non_null(strstr(err, "draft-07/schema#\" at /: that draft is not "
+                                "implemented"));
+    s = dvc_schema_compile(&dvc_alloc_std,
+                           S("{\"$defs\":{\"a\":{\"$id\":\"https://x.vn/a\","
+                             "\"$schema\":\"https://json-schema.org/draft/"
+                             "2019-09/schema\"}}}"),
+                           NULL, err, sizeof(err));
+    assert_null(s);
+    assert_non_null(strstr(err, "at /$defs/a: that draft"));
+
     s = compile("{\"$ref\":\"https://json-schema.org/draft/2020-12/schema\"}");
     v = dvc_validate_new(&dvc_alloc_std, s, NULL);
     assert_int_equal(run(v, S("{\"type\":\"object\",\"properties\":"
@@ -1374,6 +1394,58 @@ test_dependencies_and_metaschema(void **state)
     assert_int_equal(run(v, S("{\"type\":12}"), 0), DVC_INVALID);
     dvc_validate_free(v);
     dvc_schema_free(s);
+}
+
+/* A dialect listing the format-assertion vocabulary (true or false: we
+ * know it) asserts format even with format_annotation, and refuses a
+ * format it does not know (2020-12 validation section 7.2.3). */
+static void
+test_format_assertion_dialect(void **state)
+{
+    char                  tmpl[] = "/tmp/dvc-schema-XXXXXX", path[256],
+                          text[512], err[512];
+    FILE                 *f;
+    dvc_schema_options_t  opt;
+    dvc_schema_t         *s;
+    dvc_validate_ctx_t   *v;
+
+    (void) state;
+    assert_non_null(mkdtemp(tmpl));
+    snprintf(path, sizeof(path), "%s/meta.json", tmpl);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\","
+          "\"$vocabulary\":{"
+          "\"https://json-schema.org/draft/2020-12/vocab/core\":true,"
+          "\"https://json-schema.org/draft/2020-12/vocab/validation\":true,"
+          "\"https://json-schema.org/draft/2020-12/vocab/format-assertion\":"
+          "false}}", f);
+    fclose(f);
+    memset(&opt, 0, sizeof(opt));
+    opt.format_annotation = 1;
+    snprintf(text, sizeof(text), "{\"$schema\":\"file://%s\","
+             "\"format\":\"ipv4\"}", path);
+    s = dvc_schema_compile(&dvc_alloc_std, text, strlen(text), &opt, err,
+                           sizeof(err));
+    if (s == NULL) {
+        fail_msg("%s", err);
+    }
+    v = dvc_validate_new(&dvc_alloc_std, s, NULL);
+    assert_int_equal(run(v, S("\"192.0.2.1\""), 0), DVC_VALID);
+    assert_int_equal(run(v, S("\"not-an-ipv4\""), 0), DVC_INVALID);
+    dvc_validate_free(v);
+    dvc_schema_free(s);
+    snprintf(text, sizeof(text), "{\"$schema\":\"file://%s\","
+             "\"format\":\"no-such-format\"}", path);
+    s = dvc_schema_compile(&dvc_alloc_std, text, strlen(text), &opt, err,
+                           sizeof(err));
+    assert_null(s);
+    assert_non_null(strstr(err, "format \"no-such-format\""));
+    /* the standard dialect: an unknown format is an annotation */
+    s = compile("{\"format\":\"no-such-format\"}");
+    dvc_schema_free(s);
+    unlink(path);
+    rmdir(tmpl);
 }
 
 int
@@ -1403,6 +1475,7 @@ main(void)
         cmocka_unit_test(test_unique_items_large),
         cmocka_unit_test(test_alternatives),
         cmocka_unit_test(test_dependencies_and_metaschema),
+        cmocka_unit_test(test_format_assertion_dialect),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
