@@ -61,6 +61,7 @@ typedef struct {
     dvc_channel_t                 channel;
     u_char                        mac[DVC_HMAC_LEN];
     unsigned                      is_signed:1;
+    unsigned                      dry_run:1;  /* ?dry_run=1: check only */
 } ngx_http_dvc_submit_ctx_t;
 
 
@@ -87,6 +88,10 @@ static ngx_int_t ngx_http_dvc_submit_unavailable(ngx_http_request_t *r,
     ngx_http_dvc_submit_ctx_t *ctx, const char *why);
 static ngx_int_t ngx_http_dvc_submit_created(ngx_http_request_t *r,
     ngx_str_t *code, u_char *body, size_t len);
+static ngx_int_t ngx_http_dvc_submit_dry_run(ngx_http_request_t *r,
+    ngx_http_dvc_submit_ctx_t *ctx);
+static ngx_int_t ngx_http_dvc_submit_checked(ngx_http_request_t *r,
+    ngx_http_dvc_submit_ctx_t *ctx);
 
 
 ngx_int_t
@@ -117,6 +122,15 @@ ngx_http_dvc_submit(ngx_http_request_t *r)
 
     ctx->channel = DVC_CHANNEL_ONLINE;
 
+    if (ngx_http_dvc_submit_dry_run(r, ctx) != NGX_OK) {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_BAD_DRY_RUN);
+    }
+
     if (ngx_http_dvc_body_signed(r)
         && !ngx_http_dvc_submit_signature(r, ctx, &rc))
     {
@@ -125,6 +139,70 @@ ngx_http_dvc_submit(ngx_http_request_t *r)
 
     return ngx_http_dvc_body_read(r, &ctx->b, "submission", 1, 0,
                                   ngx_http_dvc_submit_body_done);
+}
+
+
+/*
+ * ?dry_run=1: the body is checked exactly as a submission's (the same
+ * verdict, 400/404/415/422 alike, the uploads' check included) and nothing
+ * is written to Redis: no code, no Idempotency-Key reservation.  A web form asks it before the real submission.
+ * "dry_run" given twice or with another value than "1" is refused (400), as
+ * any ambiguity is; other parameters are ignored, as without it.
+ */
+static ngx_int_t
+ngx_http_dvc_submit_dry_run(ngx_http_request_t *r,
+    ngx_http_dvc_submit_ctx_t *ctx)
+{
+    size_t       pos;
+    ngx_str_t    name, value;
+    ngx_uint_t   n;
+
+    n = 0;
+    pos = 0;
+
+    while (ngx_http_dvc_arg_next(&r->args, &pos, &name, &value) == NGX_OK) {
+        if (!ngx_http_dvc_arg_is(&name, "dry_run")) {
+            continue;
+        }
+
+        if (++n > 1 || value.len != 1 || value.data[0] != '1') {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "dvc: submission refused: %s dry_run parameter",
+                          n > 1 ? "a repeated" : "a malformed");
+            return NGX_DECLINED;
+        }
+
+        ctx->dry_run = 1;
+    }
+
+    return NGX_OK;
+}
+
+
+/* A dry run's valid dossier: 200, nothing recorded. */
+static ngx_int_t
+ngx_http_dvc_submit_checked(ngx_http_request_t *r,
+    ngx_http_dvc_submit_ctx_t *ctx)
+{
+    u_char  *body, *p;
+    size_t   len;
+
+    len = sizeof("{\"dry_run\":true,\"valid\":true,\"procedure\":\"\"}") - 1
+          + ngx_strlen(ctx->b.proc->procedure->code);
+
+    body = ngx_pnalloc(r->pool, len);
+    if (body == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_sprintf(body, "{\"dry_run\":true,\"valid\":true,\"procedure\":\"%s\"}",
+                    ctx->b.proc->procedure->code);
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "dvc: dry run for procedure \"%s\": valid, nothing recorded",
+                  ctx->b.proc->procedure->code);
+
+    return ngx_http_dvc_send_json(r, NGX_HTTP_OK, body, p - body);
 }
 
 
@@ -224,7 +302,10 @@ ngx_http_dvc_submit_channel(ngx_http_request_t *r,
 static ngx_int_t
 ngx_http_dvc_submit_documents_ok(ngx_http_request_t *r, void *data)
 {
-    return ngx_http_dvc_submit_idempotency(r, data);
+    ngx_http_dvc_submit_ctx_t  *ctx = data;
+
+    return ctx->dry_run ? ngx_http_dvc_submit_checked(r, ctx)
+                        : ngx_http_dvc_submit_idempotency(r, ctx);
 }
 
 
@@ -268,7 +349,7 @@ ngx_http_dvc_submit_body_done(ngx_http_request_t *r)
                                           ngx_http_dvc_submit_documents_ok,
                                           ctx, NULL);
         if (rc == NGX_DECLINED) {
-            rc = ngx_http_dvc_submit_idempotency(r, ctx);
+            rc = ngx_http_dvc_submit_documents_ok(r, ctx);
         }
     }
 
