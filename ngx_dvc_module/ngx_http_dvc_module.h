@@ -406,6 +406,9 @@ ngx_int_t ngx_http_dvc_documents_check(ngx_http_request_t *r,
 ngx_int_t ngx_http_dvc_documents_claim(ngx_http_request_t *r,
     dvc_dossier_facts_t *facts, const char *code, size_t code_len,
     ngx_http_dvc_redis_cmd_t *cmd);
+/* [{"kind","sha256","size","type"}] for the inbox; nothing without a store */
+void ngx_http_dvc_documents_inbox_json(ngx_http_request_t *r,
+    dvc_dossier_facts_t *facts, dvc_buf_t *out);
 
 
 /* Endpoints */
