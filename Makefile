@@ -34,7 +34,7 @@ CLI         := $(BUILD)/dvc
 
 .PHONY: FORCE all deps module core cli test test-unit test-unit-asan test-conformance conformance-table test-integration-asan test-asan test-valgrind \
         test-integration test-faults test-faults-asan test-interop demo demo-stop fuzz fuzz-validator fuzz-smoke fuzz-build bench-lookup \
-        bench-submit bench-validate bench-stats bench-strings bench-events deb test-deb test-docker clean
+        bench-submit bench-validate bench-stats bench-strings bench-events bench-uploads deb test-deb test-docker clean
 
 all: $(MODULE) $(CORE_LIB) $(CLI)
 
@@ -202,7 +202,7 @@ test-valgrind: $(MODULE) $(CLI)
 FUZZ_SECONDS ?= $(FUZZ_SECS)
 FUZZ_FLAGS  := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
                -fno-omit-frame-pointer
-FUZZ_NAMES  := validate schema calendar jws scan event_sig intake
+FUZZ_NAMES  := validate schema calendar jws scan event_sig intake upload
 FUZZ_BINS   := $(FUZZ_NAMES:%=$(BUILD)/fuzz/%_fuzz)
 FUZZ_OBJS   := $(CORE_SRCS:core/%.c=$(BUILD)/fuzz/core/%.o)
 
@@ -312,6 +312,9 @@ bench-strings: $(MODULE) $(CLI)
 $(BUILD)/bench/event_load: bench/events/event_load.c
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -O2 -g $(WARN) -o $@ $< -lcrypto
+
+bench-uploads: $(MODULE) $(CLI)
+	bench/uploads/run.sh
 
 bench-events: $(MODULE) $(CLI) $(BUILD)/bench/event_load
 	bench/events/run.sh

@@ -54,7 +54,7 @@ typedef struct {
 
 
 static void ngx_http_dvc_apply_reply(ngx_http_request_t *r,
-    redisReply *reply, void *data);
+    ngx_http_dvc_reply_t *reply, void *data);
 
 
 static const char  ngx_http_dvc_apply_lua[] =
@@ -386,17 +386,18 @@ ngx_http_dvc_apply_send(ngx_http_request_t *r, ngx_http_dvc_apply_t *a,
  * answer: outcome unknown) included, is the caller's.
  */
 static void
-ngx_http_dvc_apply_reply(ngx_http_request_t *r, redisReply *reply,
+ngx_http_dvc_apply_reply(ngx_http_request_t *r, ngx_http_dvc_reply_t *reply,
     void *data)
 {
     ngx_http_dvc_apply_call_t *call = data;
 
     ngx_int_t                 rc;
+    const char               *err;
     ngx_http_dvc_redis_cmd_t  cmd;
 
-    if (reply == NULL || reply->type != REDIS_REPLY_ERROR || call->eval
-        || reply->len < 8 || ngx_strncmp(reply->str, "NOSCRIPT", 8) != 0)
-    {
+    err = ngx_http_dvc_reply_error(reply);
+
+    if (err == NULL || call->eval || ngx_strncmp(err, "NOSCRIPT", 8) != 0) {
         call->handler(r, reply, call->data);
         return;
     }
@@ -433,26 +434,23 @@ ngx_http_dvc_apply_reply(ngx_http_request_t *r, redisReply *reply,
 
 
 ngx_http_dvc_apply_result_e
-ngx_http_dvc_apply_result(redisReply *reply, ngx_str_t *value)
+ngx_http_dvc_apply_result(ngx_http_dvc_reply_t *reply, ngx_str_t *value)
 {
-    redisReply  *tag;
+    ngx_http_dvc_val_t   v[2], *tag;
 
     ngx_str_null(value);
 
-    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY
-        || reply->elements < 1
-        || reply->element[0]->type != REDIS_REPLY_STRING)
+    if (ngx_http_dvc_reply_vals(reply, v, 2) < 1
+        || v[0].type != NGX_HTTP_DVC_VAL_STRING)
     {
         return NGX_HTTP_DVC_APPLY_FAILED;
     }
 
-    tag = reply->element[0];
+    tag = &v[0];
 
-    if (reply->elements >= 2
-        && reply->element[1]->type == REDIS_REPLY_STRING)
-    {
-        value->data = (u_char *) reply->element[1]->str;
-        value->len = reply->element[1]->len;
+    if (v[1].type == NGX_HTTP_DVC_VAL_STRING) {
+        value->data = (u_char *) v[1].str;
+        value->len = v[1].len;
     }
 
     if (tag->len == 2 && ngx_strncmp(tag->str, "ok", 2) == 0) {

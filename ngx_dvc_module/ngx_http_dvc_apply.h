@@ -77,7 +77,7 @@ ngx_int_t ngx_http_dvc_apply_stats(ngx_http_request_t *r,
 ngx_int_t ngx_http_dvc_apply_send(ngx_http_request_t *r,
     ngx_http_dvc_apply_t *a, ngx_http_dvc_redis_handler_pt handler,
     void *data);
-ngx_http_dvc_apply_result_e ngx_http_dvc_apply_result(redisReply *reply,
-    ngx_str_t *value);
+ngx_http_dvc_apply_result_e ngx_http_dvc_apply_result(
+    ngx_http_dvc_reply_t *reply, ngx_str_t *value);
 
 #endif /* NGX_HTTP_DVC_APPLY_H_INCLUDED */

@@ -112,6 +112,11 @@ typedef struct {
     u_char                       sha[SHA256_DIGEST_LENGTH * 2];
     ngx_str_t                    answer;     /* the citizen's answer */
     dvc_stat_delta_t             deltas[DVC_STAT_MAX_DELTAS];
+
+    /* a supplement's documents not as uploaded: the 422, answered once the
+     * token and the status allow the supplement (ngx_http_dvc_documents.c) */
+    ngx_str_t                    docs_refusal;
+    dvc_dossier_facts_t          facts;
 } ngx_http_dvc_citizen_ctx_t;
 
 
@@ -119,28 +124,35 @@ static void ngx_http_dvc_citizen_body_done(ngx_http_request_t *r);
 static ngx_int_t ngx_http_dvc_citizen_read(ngx_http_request_t *r,
     ngx_http_dvc_citizen_ctx_t *ctx);
 static void ngx_http_dvc_citizen_reply(ngx_http_request_t *r,
-    redisReply *reply, void *data);
+    ngx_http_dvc_reply_t *reply, void *data);
 static ngx_int_t ngx_http_dvc_citizen_decide(ngx_http_request_t *r,
-    ngx_http_dvc_citizen_ctx_t *ctx, redisReply **f);
+    ngx_http_dvc_citizen_ctx_t *ctx, ngx_http_dvc_val_t *f);
 static ngx_int_t ngx_http_dvc_citizen_illegal(ngx_http_request_t *r,
     ngx_http_dvc_citizen_ctx_t *ctx, int status);
 static ngx_int_t ngx_http_dvc_citizen_event_error(ngx_http_request_t *r,
     ngx_http_dvc_citizen_ctx_t *ctx, dvc_event_error_t *err);
-static int ngx_http_dvc_citizen_int(redisReply *v, int64_t *out);
 static ngx_int_t ngx_http_dvc_citizen_supplement_fields(ngx_http_request_t *r,
     ngx_http_dvc_citizen_ctx_t *ctx, ngx_http_dvc_apply_t *a);
 static ngx_int_t ngx_http_dvc_citizen_withdrawing(ngx_http_request_t *r,
-    ngx_http_dvc_citizen_ctx_t *ctx, redisReply *updated_at);
+    ngx_http_dvc_citizen_ctx_t *ctx, ngx_http_dvc_val_t *updated_at);
 static ngx_int_t ngx_http_dvc_citizen_replay(ngx_http_request_t *r,
-    ngx_http_dvc_citizen_ctx_t *ctx, redisReply *stored, ngx_int_t *rc);
+    ngx_http_dvc_citizen_ctx_t *ctx, ngx_http_dvc_val_t *stored, ngx_int_t *rc);
 static ngx_int_t ngx_http_dvc_citizen_answer(ngx_http_dvc_citizen_ctx_t *ctx);
 static ngx_int_t ngx_http_dvc_citizen_done(ngx_http_request_t *r,
     ngx_http_dvc_citizen_ctx_t *ctx, ngx_uint_t applied);
 static ngx_int_t ngx_http_dvc_citizen_stats(ngx_http_request_t *r,
-    ngx_http_dvc_citizen_ctx_t *ctx, redisReply **f,
+    ngx_http_dvc_citizen_ctx_t *ctx, ngx_http_dvc_val_t *f,
     dvc_stat_change_t *change, ngx_http_dvc_apply_t *a);
+static ngx_int_t ngx_http_dvc_citizen_documents(ngx_http_request_t *r,
+    ngx_http_dvc_citizen_ctx_t *ctx);
+static ngx_int_t ngx_http_dvc_citizen_read_next(ngx_http_request_t *r,
+    void *data);
+static ngx_int_t ngx_http_dvc_citizen_claim(ngx_http_request_t *r,
+    ngx_http_dvc_citizen_ctx_t *ctx);
+static void ngx_http_dvc_citizen_claimed(ngx_http_request_t *r,
+    ngx_http_dvc_reply_t *reply, void *data);
 static void ngx_http_dvc_citizen_applied(ngx_http_request_t *r,
-    redisReply *reply, void *data);
+    ngx_http_dvc_reply_t *reply, void *data);
 
 #define ngx_http_dvc_citizen_xadd_str(a, name, v)                            \
     ngx_http_dvc_apply_xadd(a, name, (v), ngx_strlen((v)))
@@ -251,7 +263,15 @@ ngx_http_dvc_citizen_body_done(ngx_http_request_t *r)
 
     ngx_http_dvc_body_finish(&ctx->b);
 
-    rc = ngx_http_dvc_citizen_read(r, ctx);
+    rc = NGX_DECLINED;
+
+    if (ctx->action == DVC_ACT_SUPPLEMENT) {
+        rc = ngx_http_dvc_citizen_documents(r, ctx);
+    }
+
+    if (rc == NGX_DECLINED) {
+        rc = ngx_http_dvc_citizen_read(r, ctx);
+    }
 
     if (rc == NGX_DONE) {
         /* waiting for Redis; the post handler's own reference goes */
@@ -260,6 +280,44 @@ ngx_http_dvc_citizen_body_done(ngx_http_request_t *r)
     }
 
     ngx_http_finalize_request(r, rc);
+}
+
+
+/*
+ * A supplement's documents[] against their uploads, read before the
+ * dossier; what is wrong is answered only after the token and the status
+ * (decide), so a stranger learns nothing of anyone's uploads.
+ * NGX_DECLINED: nothing to check.
+ */
+static ngx_int_t
+ngx_http_dvc_citizen_documents(ngx_http_request_t *r,
+    ngx_http_dvc_citizen_ctx_t *ctx)
+{
+    size_t                        plen;
+    const char                   *procedure;
+    ngx_http_dvc_procedure_rt_t  *rt;
+
+    procedure = ctx->b.intake ? dvc_intake_procedure(ctx->b.intake, &plen)
+                              : NULL;
+    rt = procedure ? ngx_http_dvc_procedure_find(ctx->b.dmcf, procedure, plen)
+                   : NULL;
+
+    if (rt == NULL) {
+        return NGX_DECLINED;        /* decide refuses the body itself */
+    }
+
+    dvc_intake_facts(ctx->b.intake, &ctx->facts);
+
+    return ngx_http_dvc_documents_check(r, rt->procedure, &ctx->facts,
+                                        ngx_http_dvc_citizen_read_next, ctx,
+                                        &ctx->docs_refusal);
+}
+
+
+static ngx_int_t
+ngx_http_dvc_citizen_read_next(ngx_http_request_t *r, void *data)
+{
+    return ngx_http_dvc_citizen_read(r, data);
 }
 
 
@@ -278,48 +336,19 @@ ngx_http_dvc_citizen_read(ngx_http_request_t *r,
 
 
 static void
-ngx_http_dvc_citizen_reply(ngx_http_request_t *r, redisReply *reply,
-    void *data)
+ngx_http_dvc_citizen_reply(ngx_http_request_t *r,
+    ngx_http_dvc_reply_t *reply, void *data)
 {
     ngx_http_dvc_citizen_ctx_t *ctx = data;
 
-    ngx_int_t  rc;
+    ngx_int_t           rc;
+    ngx_http_dvc_val_t  f[CF_LAST];
 
-    if (ngx_http_dvc_dossier_check(r, reply, CF_LAST, &ctx->ref, &rc)) {
-        rc = ngx_http_dvc_citizen_decide(r, ctx, reply->element);
+    if (ngx_http_dvc_dossier_check(r, reply, f, CF_LAST, &ctx->ref, &rc)) {
+        rc = ngx_http_dvc_citizen_decide(r, ctx, f);
     }
 
     ngx_http_dvc_finalize(r, rc);
-}
-
-
-/* An integer hash field; 0 absent, 1 read, -1 malformed. */
-static int
-ngx_http_dvc_citizen_int(redisReply *v, int64_t *out)
-{
-    size_t   i;
-    int64_t  n;
-
-    *out = 0;
-
-    if (v->type != REDIS_REPLY_STRING) {
-        return 0;
-    }
-
-    if (v->len == 0 || v->len > 18) {
-        return -1;
-    }
-
-    n = 0;
-    for (i = 0; i < v->len; i++) {
-        if (v->str[i] < '0' || v->str[i] > '9') {
-            return -1;
-        }
-        n = n * 10 + (v->str[i] - '0');
-    }
-
-    *out = n;
-    return 1;
 }
 
 
@@ -329,7 +358,7 @@ ngx_http_dvc_citizen_int(redisReply *v, int64_t *out)
  */
 static ngx_int_t
 ngx_http_dvc_citizen_decide(ngx_http_request_t *r,
-    ngx_http_dvc_citizen_ctx_t *ctx, redisReply **f)
+    ngx_http_dvc_citizen_ctx_t *ctx, ngx_http_dvc_val_t *f)
 {
     int                             to, from;
     char                           *num;
@@ -345,12 +374,12 @@ ngx_http_dvc_citizen_decide(ngx_http_request_t *r,
     ngx_str_t                       key;
     ngx_http_dvc_apply_t            a;
 
-    if (ngx_http_dvc_citizen_int(f[CF_STATUS], &status) != 1
+    if (ngx_http_dvc_val_int(&f[CF_STATUS], &status) != 1
         || dvc_status_info((int) status) == NULL
-        || ngx_http_dvc_citizen_int(f[CF_PREV_STATUS], &prev) < 0
-        || ngx_http_dvc_citizen_int(f[CF_VER], &ver) < 0
-        || f[CF_PROCEDURE]->type != REDIS_REPLY_STRING
-        || f[CF_AGENCY]->type != REDIS_REPLY_STRING)
+        || ngx_http_dvc_val_int(&f[CF_PREV_STATUS], &prev) < 0
+        || ngx_http_dvc_val_int(&f[CF_VER], &ver) < 0
+        || f[CF_PROCEDURE].type != NGX_HTTP_DVC_VAL_STRING
+        || f[CF_AGENCY].type != NGX_HTTP_DVC_VAL_STRING)
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "dvc: dossier hash for \"%V\" is malformed (status, "
@@ -405,7 +434,7 @@ ngx_http_dvc_citizen_decide(ngx_http_request_t *r,
     /* the dossier's state */
     if (ctx->action == DVC_ACT_RATING) {
 
-        if (ngx_http_dvc_citizen_replay(r, ctx, f[CF_ANSWER], &rc)) {
+        if (ngx_http_dvc_citizen_replay(r, ctx, &f[CF_ANSWER], &rc)) {
             return rc;
         }
 
@@ -416,7 +445,7 @@ ngx_http_dvc_citizen_decide(ngx_http_request_t *r,
             return ngx_http_dvc_citizen_illegal(r, ctx, from);
         }
 
-        if (f[CF_RATING]->type == REDIS_REPLY_STRING) {
+        if (f[CF_RATING].type == NGX_HTTP_DVC_VAL_STRING) {
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                           "dvc: rating of \"%V\" refused: already rated",
                           &ctx->ref.code);
@@ -426,14 +455,14 @@ ngx_http_dvc_citizen_decide(ngx_http_request_t *r,
     } else if (ctx->action == DVC_ACT_WITHDRAWAL
                && from == DVC_STATUS_WITHDRAWAL_REQUESTED)
     {
-        return ngx_http_dvc_citizen_withdrawing(r, ctx, f[CF_UPDATED_AT]);
+        return ngx_http_dvc_citizen_withdrawing(r, ctx, &f[CF_UPDATED_AT]);
 
     } else if (!dvc_transition_allowed(ctx->action, from)) {
 
         /* a supplement no longer awaited: this one, sent again? (in 5
          * again, after the desk asked anew, it is a new supplement) */
         if (ctx->action == DVC_ACT_SUPPLEMENT
-            && ngx_http_dvc_citizen_replay(r, ctx, f[CF_ANSWER], &rc))
+            && ngx_http_dvc_citizen_replay(r, ctx, &f[CF_ANSWER], &rc))
         {
             return rc;
         }
@@ -452,8 +481,8 @@ ngx_http_dvc_citizen_decide(ngx_http_request_t *r,
                     ? dvc_intake_procedure(ctx->b.intake, &plen) : NULL;
 
         if (procedure != NULL
-            && (plen != f[CF_PROCEDURE]->len
-                || ngx_strncmp(procedure, f[CF_PROCEDURE]->str, plen) != 0))
+            && (plen != f[CF_PROCEDURE].len
+                || ngx_strncmp(procedure, f[CF_PROCEDURE].str, plen) != 0))
         {
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                           "dvc: supplement of \"%V\" refused: another "
@@ -464,6 +493,15 @@ ngx_http_dvc_citizen_decide(ngx_http_request_t *r,
 
         if (!ngx_http_dvc_body_verdict(r, &ctx->b, &rc)) {
             return rc;
+        }
+
+        if (ctx->docs_refusal.len) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "dvc: supplement of \"%V\" refused: document(s) "
+                          "not as uploaded", &ctx->ref.code);
+            return ngx_http_dvc_send_json(r, NGX_HTTP_DVC_UNPROCESSABLE,
+                                          ctx->docs_refusal.data,
+                                          ctx->docs_refusal.len);
         }
     }
 
@@ -519,13 +557,13 @@ ngx_http_dvc_citizen_decide(ngx_http_request_t *r,
 
         dvc_buf_init(&history, &ctx->b.alloc);
 
-        if (f[CF_HISTORY]->type == REDIS_REPLY_STRING
-            && f[CF_HISTORY]->len > 2
-            && f[CF_HISTORY]->str[0] == '['
-            && f[CF_HISTORY]->str[f[CF_HISTORY]->len - 1] == ']')
+        if (f[CF_HISTORY].type == NGX_HTTP_DVC_VAL_STRING
+            && f[CF_HISTORY].len > 2
+            && f[CF_HISTORY].str[0] == '['
+            && f[CF_HISTORY].str[f[CF_HISTORY].len - 1] == ']')
         {
-            dvc_buf_append(&history, f[CF_HISTORY]->str,
-                           f[CF_HISTORY]->len - 1);
+            dvc_buf_append(&history, f[CF_HISTORY].str,
+                           f[CF_HISTORY].len - 1);
             dvc_buf_putc(&history, ',');
 
         } else {
@@ -549,8 +587,8 @@ ngx_http_dvc_citizen_decide(ngx_http_request_t *r,
                                           : "supplement") != NGX_OK
             || ngx_http_dvc_apply_xadd(&a, "code", ctx->ref.code.data,
                                        ctx->ref.code.len) != NGX_OK
-            || ngx_http_dvc_apply_xadd(&a, "procedure", f[CF_PROCEDURE]->str,
-                                       f[CF_PROCEDURE]->len) != NGX_OK
+            || ngx_http_dvc_apply_xadd(&a, "procedure", f[CF_PROCEDURE].str,
+                                       f[CF_PROCEDURE].len) != NGX_OK
             || ngx_http_dvc_citizen_xadd_str(&a, "at", ctx->now_vn)
                != NGX_OK)
         {
@@ -676,20 +714,20 @@ ngx_http_dvc_citizen_supplement_fields(ngx_http_request_t *r,
  */
 static ngx_int_t
 ngx_http_dvc_citizen_stats(ngx_http_request_t *r,
-    ngx_http_dvc_citizen_ctx_t *ctx, redisReply **f,
+    ngx_http_dvc_citizen_ctx_t *ctx, ngx_http_dvc_val_t *f,
     dvc_stat_change_t *change, ngx_http_dvc_apply_t *a)
 {
     char                       err[128];
     size_t                     i, n;
-    redisReply                *v;
+    ngx_http_dvc_val_t        *v;
     const char                *vals[DVC_STAT_NFIELDS];
     size_t                     lens[DVC_STAT_NFIELDS];
     dvc_stat_state_t           before, after;
 
     for (i = 0; i < DVC_STAT_NFIELDS; i++) {
-        v = f[CF_ST + i];
-        vals[i] = v->type == REDIS_REPLY_STRING ? v->str : NULL;
-        lens[i] = v->type == REDIS_REPLY_STRING ? v->len : 0;
+        v = &f[CF_ST + i];
+        vals[i] = v->type == NGX_HTTP_DVC_VAL_STRING ? v->str : NULL;
+        lens[i] = v->type == NGX_HTTP_DVC_VAL_STRING ? v->len : 0;
     }
 
     if (dvc_stat_state_from_values(&before, vals, lens, err, sizeof(err))
@@ -704,9 +742,9 @@ ngx_http_dvc_citizen_stats(ngx_http_request_t *r,
     }
 
     /* logs why itself */
-    return ngx_http_dvc_apply_stats(r, a, f[CF_AGENCY]->str,
-                                    f[CF_AGENCY]->len, f[CF_PROCEDURE]->str,
-                                    f[CF_PROCEDURE]->len, ctx->deltas, n,
+    return ngx_http_dvc_apply_stats(r, a, f[CF_AGENCY].str,
+                                    f[CF_AGENCY].len, f[CF_PROCEDURE].str,
+                                    f[CF_PROCEDURE].len, ctx->deltas, n,
                                     &before, &after);
 }
 
@@ -815,11 +853,11 @@ ngx_http_dvc_citizen_event_error(ngx_http_request_t *r,
  */
 static ngx_int_t
 ngx_http_dvc_citizen_withdrawing(ngx_http_request_t *r,
-    ngx_http_dvc_citizen_ctx_t *ctx, redisReply *updated_at)
+    ngx_http_dvc_citizen_ctx_t *ctx, ngx_http_dvc_val_t *updated_at)
 {
     ctx->status = DVC_STATUS_WITHDRAWAL_REQUESTED;
 
-    if (updated_at->type == REDIS_REPLY_STRING
+    if (updated_at->type == NGX_HTTP_DVC_VAL_STRING
         && updated_at->len == DVC_TIME_VN_LEN)
     {
         ngx_memcpy(ctx->now_vn, updated_at->str, DVC_TIME_VN_LEN);
@@ -884,13 +922,13 @@ ngx_http_dvc_citizen_answer(ngx_http_dvc_citizen_ctx_t *ctx)
  */
 static ngx_int_t
 ngx_http_dvc_citizen_replay(ngx_http_request_t *r,
-    ngx_http_dvc_citizen_ctx_t *ctx, redisReply *stored, ngx_int_t *rc)
+    ngx_http_dvc_citizen_ctx_t *ctx, ngx_http_dvc_val_t *stored, ngx_int_t *rc)
 {
     size_t  n;
 
     n = sizeof(ctx->sha);
 
-    if (stored->type != REDIS_REPLY_STRING
+    if (stored->type != NGX_HTTP_DVC_VAL_STRING
         || stored->len <= n + 1
         || stored->str[n] != ' '
         || ngx_strncmp(stored->str, ctx->sha, n) != 0)
@@ -937,13 +975,70 @@ ngx_http_dvc_citizen_done(ngx_http_request_t *r,
 
 
 /*
+ * An applied supplement's uploads are the dossier's now: no TTL.  Its own
+ * round trip after the change (the change's script knows nothing of
+ * uploads); if it fails, the change stands and is answered, the uploads
+ * keep their TTL (logged).  NGX_DECLINED: nothing to claim.
+ */
+static ngx_int_t
+ngx_http_dvc_citizen_claim(ngx_http_request_t *r,
+    ngx_http_dvc_citizen_ctx_t *ctx)
+{
+    ngx_int_t                  rc;
+    ngx_http_dvc_redis_cmd_t   cmd;
+
+    if (ctx->action != DVC_ACT_SUPPLEMENT || ctx->facts.ndocuments == 0) {
+        return NGX_DECLINED;
+    }
+
+    rc = ngx_http_dvc_documents_claim(r, &ctx->facts,
+                                      (const char *) ctx->ref.code.data,
+                                      ctx->ref.code.len, &cmd);
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == 0) {
+        return NGX_DECLINED;
+    }
+
+    rc = ngx_http_dvc_redis_send(r, &cmd, 1, ngx_http_dvc_citizen_claimed,
+                                 ctx);
+
+    return rc == NGX_OK ? NGX_DONE : NGX_DECLINED;
+}
+
+
+static void
+ngx_http_dvc_citizen_claimed(ngx_http_request_t *r,
+    ngx_http_dvc_reply_t *reply, void *data)
+{
+    ngx_http_dvc_citizen_ctx_t *ctx = data;
+
+    ngx_http_dvc_val_t  v;
+
+    ngx_http_dvc_reply_val(reply, &v);
+
+    if (v.type != NGX_HTTP_DVC_VAL_INTEGER) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "dvc: supplement of \"%V\" applied, but its uploads "
+                      "were not claimed (%s): they keep their TTL",
+                      &ctx->ref.code,
+                      v.type == NGX_HTTP_DVC_VAL_ERROR ? v.str : "no reply");
+    }
+
+    ngx_http_dvc_finalize(r, ngx_http_dvc_citizen_done(r, ctx, 1));
+}
+
+
+/*
  * The script's answer: applied, or the dossier changed since it was read
  * (another request won the race): read it again and decide once more, since
  * the change may now be illegal or different; a second loss is 409.
  */
 static void
-ngx_http_dvc_citizen_applied(ngx_http_request_t *r, redisReply *reply,
-    void *data)
+ngx_http_dvc_citizen_applied(ngx_http_request_t *r,
+    ngx_http_dvc_reply_t *reply, void *data)
 {
     ngx_http_dvc_citizen_ctx_t *ctx = data;
 
@@ -953,7 +1048,10 @@ ngx_http_dvc_citizen_applied(ngx_http_request_t *r, redisReply *reply,
     switch (ngx_http_dvc_apply_result(reply, &value)) {
 
     case NGX_HTTP_DVC_APPLY_OK:
-        rc = ngx_http_dvc_citizen_done(r, ctx, 1);
+        rc = ngx_http_dvc_citizen_claim(r, ctx);
+        if (rc == NGX_DECLINED) {
+            rc = ngx_http_dvc_citizen_done(r, ctx, 1);
+        }
         break;
 
     case NGX_HTTP_DVC_APPLY_CONFLICT:

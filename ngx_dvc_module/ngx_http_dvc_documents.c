@@ -29,11 +29,12 @@ typedef struct {
     dvc_dossier_facts_t               facts_copy;
     ngx_http_dvc_documents_next_pt    next;
     void                             *data;
+    ngx_str_t                        *refusal;    /* deferred: the 422 */
 } ngx_http_dvc_documents_ctx_t;
 
 
 static void ngx_http_dvc_documents_checked(ngx_http_request_t *r,
-    redisReply *reply, void *data);
+    ngx_http_dvc_reply_t *reply, void *data);
 static ngx_int_t ngx_http_dvc_documents_keys(ngx_http_request_t *r,
     dvc_dossier_facts_t *facts, ngx_uint_t extra, const char ***argv,
     size_t **argvlen);
@@ -115,7 +116,7 @@ ngx_http_dvc_documents_keys(ngx_http_request_t *r, dvc_dossier_facts_t *facts,
 ngx_int_t
 ngx_http_dvc_documents_check(ngx_http_request_t *r,
     const dvc_procedure_t *p, dvc_dossier_facts_t *facts,
-    ngx_http_dvc_documents_next_pt next, void *data)
+    ngx_http_dvc_documents_next_pt next, void *data, ngx_str_t *refusal)
 {
     size_t                         *argvlen;
     ngx_int_t                       rc;
@@ -143,6 +144,7 @@ ngx_http_dvc_documents_check(ngx_http_request_t *r,
     ctx->facts = &ctx->facts_copy;
     ctx->next = next;
     ctx->data = data;
+    ctx->refusal = refusal;
 
     if (ngx_http_dvc_documents_keys(r, facts, 0, &argv, &argvlen) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -163,8 +165,8 @@ ngx_http_dvc_documents_check(ngx_http_request_t *r,
 
 
 static void
-ngx_http_dvc_documents_checked(ngx_http_request_t *r, redisReply *reply,
-    void *data)
+ngx_http_dvc_documents_checked(ngx_http_request_t *r,
+    ngx_http_dvc_reply_t *reply, void *data)
 {
     ngx_http_dvc_documents_ctx_t *ctx = data;
 
@@ -173,7 +175,9 @@ ngx_http_dvc_documents_checked(ngx_http_request_t *r, redisReply *reply,
     ngx_uint_t                  i, bad;
     dvc_buf_t                   out;
     dvc_alloc_t                 alloc;
-    redisReply                 *vs, *vt;
+    ngx_int_t                   nel;
+    const char                 *err;
+    ngx_http_dvc_val_t          vs, vt;
     dvc_media_t                 declared;
     dvc_upload_rules_t          rules;
     dvc_upload_result_t         res;
@@ -181,15 +185,15 @@ ngx_http_dvc_documents_checked(ngx_http_request_t *r, redisReply *reply,
     const dvc_dossier_doc_t    *d;
     const dvc_procedure_doc_t  *kind;
 
-    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY
-        || reply->elements != 2 * ctx->facts->ndocuments)
-    {
+    nel = ngx_http_dvc_reply_vals(reply, NULL, 0);
+
+    if (nel == NGX_ERROR || (ngx_uint_t) nel != 2 * ctx->facts->ndocuments) {
+        err = ngx_http_dvc_reply_error(reply);
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "dvc: submission answered 503, nothing recorded: its "
                       "documents' records could not be read (%s)",
                       reply == NULL ? "no reply"
-                      : reply->type == REDIS_REPLY_ERROR ? reply->str
-                      : "unexpected reply");
+                      : err != NULL ? err : "unexpected reply");
         ngx_http_dvc_finalize(r,
             ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE));
         return;
@@ -203,20 +207,20 @@ ngx_http_dvc_documents_checked(ngx_http_request_t *r, redisReply *reply,
 
     for (i = 0; i < ctx->facts->ndocuments; i++) {
         d = &ctx->facts->documents[i];
-        vs = reply->element[2 * i];
-        vt = reply->element[2 * i + 1];
+        ngx_http_dvc_reply_val(ngx_http_dvc_reply_elem(reply, 2 * i), &vs);
+        ngx_http_dvc_reply_val(ngx_http_dvc_reply_elem(reply, 2 * i + 1), &vt);
 
         ngx_memzero(&rec, sizeof(dvc_upload_record_t));
 
-        if (vs->type == REDIS_REPLY_STRING && vs->len
-            && vt->type == REDIS_REPLY_STRING && vt->len)
+        if (vs.type == NGX_HTTP_DVC_VAL_STRING && vs.len
+            && vt.type == NGX_HTTP_DVC_VAL_STRING && vt.len)
         {
-            n = ngx_atoof((u_char *) vs->str, vs->len);
+            n = ngx_atoof((u_char *) vs.str, vs.len);
             size = n;
 
             rec.found = n >= 0;
             rec.size = (uint64_t) size;
-            rec.type = dvc_media_parse(vt->str, vt->len);
+            rec.type = dvc_media_parse(vt.str, vt.len);
         }
 
         declared = d->media_type ? dvc_media_parse(d->media_type,
@@ -237,7 +241,8 @@ ngx_http_dvc_documents_checked(ngx_http_request_t *r, redisReply *reply,
         }
 
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "dvc: submission's documents[%ui] refused: %s", i,
+                      "dvc: %s's documents[%ui] refused: %s",
+                      ctx->refusal ? "supplement" : "submission", i,
                       dvc_upload_result_code(res));
 
         if (bad++) {
@@ -256,6 +261,15 @@ ngx_http_dvc_documents_checked(ngx_http_request_t *r, redisReply *reply,
 
     if (out.failed) {
         ngx_http_dvc_finalize(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    if (ctx->refusal) {
+        /* the caller answers it once it may (a supplement: after the
+         * token and the status are checked) */
+        ctx->refusal->data = (u_char *) out.data;
+        ctx->refusal->len = out.len;
+        ngx_http_dvc_finalize(r, ctx->next(r, ctx->data));
         return;
     }
 
@@ -298,6 +312,43 @@ ngx_http_dvc_documents_claim(ngx_http_request_t *r,
     cmd->argvlen = argvlen;
 
     return 1;
+}
+
+
+/*
+ * The inbox entry's "documents": [{"kind","sha256","size","type"}], as
+ * checked against the uploads; nothing without a store.
+ */
+void
+ngx_http_dvc_documents_inbox_json(ngx_http_request_t *r,
+    dvc_dossier_facts_t *facts, dvc_buf_t *out)
+{
+    ngx_uint_t                  i;
+    const dvc_dossier_doc_t    *d;
+    ngx_http_dvc_main_conf_t   *dmcf;
+
+    dmcf = ngx_http_get_module_main_conf(r, ngx_http_dvc_module);
+
+    if (dmcf->documents.len == 0 || facts->ndocuments == 0) {
+        return;
+    }
+
+    dvc_buf_putc(out, '[');
+
+    for (i = 0; i < facts->ndocuments; i++) {
+        d = &facts->documents[i];
+
+        dvc_buf_puts(out, i ? ",{\"kind\":" : "{\"kind\":");
+        dvc_buf_json_str(out, d->kind ? d->kind : "", d->kind_len);
+        dvc_buf_puts(out, ",\"sha256\":");
+        dvc_buf_json_str(out, d->sha256 ? d->sha256 : "", d->sha256_len);
+        dvc_buf_printf(out, ",\"size\":%lld,\"type\":", d->size);
+        dvc_buf_json_str(out, d->media_type ? d->media_type : "",
+                         d->media_type_len);
+        dvc_buf_putc(out, '}');
+    }
+
+    dvc_buf_putc(out, ']');
 }
 
 

@@ -81,11 +81,11 @@ static void ngx_http_dvc_events_body_done(ngx_http_request_t *r);
 static ngx_int_t ngx_http_dvc_events_read(ngx_http_request_t *r,
     ngx_http_dvc_events_ctx_t *ctx);
 static void ngx_http_dvc_events_read_reply(ngx_http_request_t *r,
-    redisReply *reply, void *data);
+    ngx_http_dvc_reply_t *reply, void *data);
 static ngx_int_t ngx_http_dvc_events_decide(ngx_http_request_t *r,
-    ngx_http_dvc_events_ctx_t *ctx, redisReply **f);
+    ngx_http_dvc_events_ctx_t *ctx, ngx_http_dvc_val_t *f);
 static void ngx_http_dvc_events_apply_reply(ngx_http_request_t *r,
-    redisReply *reply, void *data);
+    ngx_http_dvc_reply_t *reply, void *data);
 static ngx_int_t ngx_http_dvc_events_known(ngx_http_request_t *r,
     ngx_http_dvc_events_ctx_t *ctx, u_char *stored, size_t len);
 static ngx_int_t ngx_http_dvc_events_refuse(ngx_http_request_t *r,
@@ -93,8 +93,8 @@ static ngx_int_t ngx_http_dvc_events_refuse(ngx_http_request_t *r,
     int prev);
 static ngx_int_t ngx_http_dvc_events_unauthorized(ngx_http_request_t *r,
     ngx_str_t *code, dvc_sig_result_t why, const char *repeated);
-static int64_t ngx_http_dvc_int_field(redisReply *v);
-static int64_t ngx_http_dvc_last_history_ts(redisReply *history);
+static int64_t ngx_http_dvc_int_field(ngx_http_dvc_val_t *v);
+static int64_t ngx_http_dvc_last_history_ts(ngx_http_dvc_val_t *history);
 
 
 ngx_int_t
@@ -315,27 +315,26 @@ ngx_http_dvc_events_read(ngx_http_request_t *r,
 
 
 static void
-ngx_http_dvc_events_read_reply(ngx_http_request_t *r, redisReply *reply,
-    void *data)
+ngx_http_dvc_events_read_reply(ngx_http_request_t *r,
+    ngx_http_dvc_reply_t *reply, void *data)
 {
     ngx_http_dvc_events_ctx_t *ctx = data;
 
-    ngx_int_t    rc;
-    redisReply  *once;
+    ngx_int_t            rc;
+    const char          *err;
+    ngx_http_dvc_val_t   f[DVC_EF_LAST], *once;
 
-    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY
-        || reply->elements != DVC_EF_LAST)
-    {
+    if (ngx_http_dvc_reply_vals(reply, f, DVC_EF_LAST) != DVC_EF_LAST) {
+        err = ngx_http_dvc_reply_error(reply);
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "dvc: event for \"%V\" answered 503: %s", &ctx->code,
-                      reply && reply->type == REDIS_REPLY_ERROR ? reply->str
-                                                                : "no reply");
+                      err ? err : "no reply");
         ngx_http_dvc_finalize(r,
             ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE));
         return;
     }
 
-    if (reply->element[DVC_EF_STATUS]->type != REDIS_REPLY_STRING) {
+    if (f[DVC_EF_STATUS].type != NGX_HTTP_DVC_VAL_STRING) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "dvc: event \"%s\" for unknown dossier \"%V\"",
                       ctx->ev.id, &ctx->code);
@@ -344,17 +343,16 @@ ngx_http_dvc_events_read_reply(ngx_http_request_t *r, redisReply *reply,
         return;
     }
 
-    once = reply->element[DVC_EF_ONCE];
+    once = &f[DVC_EF_ONCE];
 
-    if (once->type == REDIS_REPLY_STRING) {
+    if (once->type == NGX_HTTP_DVC_VAL_STRING) {
         rc = ngx_http_dvc_events_known(r, ctx, (u_char *) once->str,
                                        once->len);
         ngx_http_dvc_finalize(r, rc);
         return;
     }
 
-    ngx_http_dvc_finalize(r, ngx_http_dvc_events_decide(r, ctx,
-                                                        reply->element));
+    ngx_http_dvc_finalize(r, ngx_http_dvc_events_decide(r, ctx, f));
 }
 
 
@@ -431,7 +429,7 @@ ngx_http_dvc_events_stat_kind(dvc_event_type_t type)
 /* Decide from what was read, and send the change. */
 static ngx_int_t
 ngx_http_dvc_events_decide(ngx_http_request_t *r,
-    ngx_http_dvc_events_ctx_t *ctx, redisReply **f)
+    ngx_http_dvc_events_ctx_t *ctx, ngx_http_dvc_val_t *f)
 {
     int                           to;
     char                          err_text[256];
@@ -442,7 +440,7 @@ ngx_http_dvc_events_decide(ngx_http_request_t *r,
     u_char                       *p;
     ngx_int_t                     rc;
     dvc_buf_t                     history, answer, receipt, apology, once;
-    redisReply                   *h;
+    ngx_http_dvc_val_t           *h;
     const char                   *vals[DVC_STAT_NFIELDS];
     size_t                        lens[DVC_STAT_NFIELDS];
     dvc_event_error_t             err;
@@ -455,15 +453,15 @@ ngx_http_dvc_events_decide(ngx_http_request_t *r,
     ngx_http_dvc_procedure_rt_t  *proc;
 
     ngx_memzero(&d, sizeof(d));
-    d.status = (int) ngx_http_dvc_int_field(f[DVC_EF_STATUS]);
-    d.prev_status = (int) ngx_http_dvc_int_field(f[DVC_EF_PREV_STATUS]);
-    d.due_ts = ngx_http_dvc_int_field(f[DVC_EF_DUE_TS]);
-    d.appointment_ts = ngx_http_dvc_int_field(f[DVC_EF_APPOINTMENT_TS]);
-    d.last_ts = ngx_http_dvc_last_history_ts(f[DVC_EF_HISTORY]);
+    d.status = (int) ngx_http_dvc_int_field(&f[DVC_EF_STATUS]);
+    d.prev_status = (int) ngx_http_dvc_int_field(&f[DVC_EF_PREV_STATUS]);
+    d.due_ts = ngx_http_dvc_int_field(&f[DVC_EF_DUE_TS]);
+    d.appointment_ts = ngx_http_dvc_int_field(&f[DVC_EF_APPOINTMENT_TS]);
+    d.last_ts = ngx_http_dvc_last_history_ts(&f[DVC_EF_HISTORY]);
 
     if (dvc_status_info(d.status) == NULL
-        || f[DVC_EF_PROCEDURE]->type != REDIS_REPLY_STRING
-        || f[DVC_EF_AGENCY]->type != REDIS_REPLY_STRING)
+        || f[DVC_EF_PROCEDURE].type != NGX_HTTP_DVC_VAL_STRING
+        || f[DVC_EF_AGENCY].type != NGX_HTTP_DVC_VAL_STRING)
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "dvc: dossier \"%V\" has no valid status, procedure or "
@@ -478,9 +476,9 @@ ngx_http_dvc_events_decide(ngx_http_request_t *r,
 
     /* the statistics before and after */
     for (i = 0; i < DVC_STAT_NFIELDS; i++) {
-        h = f[DVC_EF_ST_FIRST + i];
-        vals[i] = h->type == REDIS_REPLY_STRING ? h->str : NULL;
-        lens[i] = h->type == REDIS_REPLY_STRING ? h->len : 0;
+        h = &f[DVC_EF_ST_FIRST + i];
+        vals[i] = h->type == NGX_HTTP_DVC_VAL_STRING ? h->str : NULL;
+        lens[i] = h->type == NGX_HTTP_DVC_VAL_STRING ? h->len : 0;
     }
 
     if (dvc_stat_state_from_values(&before, vals, lens, err_text,
@@ -492,7 +490,7 @@ ngx_http_dvc_events_decide(ngx_http_request_t *r,
     }
 
     if (ngx_http_dvc_apply_init(r->pool, &a, &ctx->key,
-                                ngx_http_dvc_int_field(f[DVC_EF_VER]))
+                                ngx_http_dvc_int_field(&f[DVC_EF_VER]))
         != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -516,26 +514,26 @@ ngx_http_dvc_events_decide(ngx_http_request_t *r,
 
     case DVC_EV_ACCEPT:
         proc = ngx_http_dvc_procedure_find(ctx->b.dmcf,
-                                           f[DVC_EF_PROCEDURE]->str,
-                                           f[DVC_EF_PROCEDURE]->len);
+                                           f[DVC_EF_PROCEDURE].str,
+                                           f[DVC_EF_PROCEDURE].len);
         if (proc == NULL) {
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                           "dvc: accepting \"%V\": its procedure \"%*s\" is "
                           "not loaded any more", &ctx->code,
-                          f[DVC_EF_PROCEDURE]->len, f[DVC_EF_PROCEDURE]->str);
+                          f[DVC_EF_PROCEDURE].len, f[DVC_EF_PROCEDURE].str);
             return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
         }
 
         rc = ngx_http_dvc_accept(r, ctx->b.dmcf, proc->procedure,
                 (const char *) ctx->key.data + sizeof("dvc:d:") - 1,
-                f[DVC_EF_RECEIPT_FACTS]->type == REDIS_REPLY_STRING
-                    ? f[DVC_EF_RECEIPT_FACTS]->str : NULL,
-                f[DVC_EF_RECEIPT_FACTS]->type == REDIS_REPLY_STRING
-                    ? f[DVC_EF_RECEIPT_FACTS]->len : 0,
-                f[DVC_EF_DELIVERY]->type == REDIS_REPLY_STRING
-                    ? f[DVC_EF_DELIVERY]->str : NULL,
-                f[DVC_EF_DELIVERY]->type == REDIS_REPLY_STRING
-                    ? f[DVC_EF_DELIVERY]->len : 0,
+                f[DVC_EF_RECEIPT_FACTS].type == NGX_HTTP_DVC_VAL_STRING
+                    ? f[DVC_EF_RECEIPT_FACTS].str : NULL,
+                f[DVC_EF_RECEIPT_FACTS].type == NGX_HTTP_DVC_VAL_STRING
+                    ? f[DVC_EF_RECEIPT_FACTS].len : 0,
+                f[DVC_EF_DELIVERY].type == NGX_HTTP_DVC_VAL_STRING
+                    ? f[DVC_EF_DELIVERY].str : NULL,
+                f[DVC_EF_DELIVERY].type == NGX_HTTP_DVC_VAL_STRING
+                    ? f[DVC_EF_DELIVERY].len : 0,
                 ctx->ev.at, &due, &receipt);
 
         if (rc == NGX_DECLINED) {
@@ -620,9 +618,9 @@ ngx_http_dvc_events_decide(ngx_http_request_t *r,
 
     /* the history: the gateway's own JSON array, one entry more */
     dvc_buf_init(&history, &ctx->b.alloc);
-    h = f[DVC_EF_HISTORY];
+    h = &f[DVC_EF_HISTORY];
 
-    if (h->type == REDIS_REPLY_STRING && h->len >= 2 && h->str[0] == '['
+    if (h->type == NGX_HTTP_DVC_VAL_STRING && h->len >= 2 && h->str[0] == '['
         && h->str[h->len - 1] == ']')
     {
         dvc_buf_append(&history, h->str, h->len - 1);
@@ -653,10 +651,10 @@ ngx_http_dvc_events_decide(ngx_http_request_t *r,
         return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
     }
 
-    if (ngx_http_dvc_apply_stats(r, &a, f[DVC_EF_AGENCY]->str,
-                                 f[DVC_EF_AGENCY]->len,
-                                 f[DVC_EF_PROCEDURE]->str,
-                                 f[DVC_EF_PROCEDURE]->len, deltas, ndeltas,
+    if (ngx_http_dvc_apply_stats(r, &a, f[DVC_EF_AGENCY].str,
+                                 f[DVC_EF_AGENCY].len,
+                                 f[DVC_EF_PROCEDURE].str,
+                                 f[DVC_EF_PROCEDURE].len, deltas, ndeltas,
                                  &before, &after) != NGX_OK)
     {
         return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
@@ -714,12 +712,13 @@ ngx_http_dvc_events_decide(ngx_http_request_t *r,
 
 
 static void
-ngx_http_dvc_events_apply_reply(ngx_http_request_t *r, redisReply *reply,
-    void *data)
+ngx_http_dvc_events_apply_reply(ngx_http_request_t *r,
+    ngx_http_dvc_reply_t *reply, void *data)
 {
     ngx_http_dvc_events_ctx_t *ctx = data;
 
-    ngx_str_t  v;
+    ngx_str_t    v;
+    const char  *err;
 
     switch (ngx_http_dvc_apply_result(reply, &v)) {
 
@@ -768,11 +767,10 @@ ngx_http_dvc_events_apply_reply(ngx_http_request_t *r, redisReply *reply,
                           "body again gets its answer",
                           ctx->ev.id, &ctx->code);
 
-        } else if (reply->type == REDIS_REPLY_ERROR) {
+        } else if ((err = ngx_http_dvc_reply_error(reply)) != NULL) {
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "dvc: event \"%s\" on \"%V\" not applied: %*s",
-                          ctx->ev.id, &ctx->code, (size_t) reply->len,
-                          reply->str);
+                          "dvc: event \"%s\" on \"%V\" not applied: %s",
+                          ctx->ev.id, &ctx->code, err);
 
         } else {
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -852,22 +850,11 @@ ngx_http_dvc_events_unauthorized(ngx_http_request_t *r, ngx_str_t *code,
 
 
 static int64_t
-ngx_http_dvc_int_field(redisReply *v)
+ngx_http_dvc_int_field(ngx_http_dvc_val_t *v)
 {
     int64_t  n;
-    size_t   i;
 
-    if (v->type != REDIS_REPLY_STRING || v->len == 0 || v->len > 18) {
-        return 0;
-    }
-
-    n = 0;
-    for (i = 0; i < v->len; i++) {
-        if (v->str[i] < '0' || v->str[i] > '9') {
-            return 0;
-        }
-        n = n * 10 + (v->str[i] - '0');
-    }
+    (void) ngx_http_dvc_val_int(v, &n);
 
     return n;
 }
@@ -877,14 +864,14 @@ ngx_http_dvc_int_field(redisReply *v)
  * entry as {"at":"...", so the last such opening is the last entry's; a
  * quote inside a value is escaped and cannot look like one). */
 static int64_t
-ngx_http_dvc_last_history_ts(redisReply *history)
+ngx_http_dvc_last_history_ts(ngx_http_dvc_val_t *history)
 {
     size_t        i;
     int64_t       t;
     const char   *s;
     static const char  open[] = "{\"at\":\"";
 
-    if (history->type != REDIS_REPLY_STRING
+    if (history->type != NGX_HTTP_DVC_VAL_STRING
         || history->len < sizeof(open) - 1 + DVC_TIME_VN_LEN)
     {
         return 0;

@@ -66,13 +66,13 @@ static ngx_int_t ngx_http_dvc_dossier_fetch(ngx_http_request_t *r,
     ngx_str_t *code, ngx_str_t *fields, ngx_uint_t nfields,
     ngx_http_dvc_redis_handler_pt handler);
 static void ngx_http_dvc_lookup_reply(ngx_http_request_t *r,
-    redisReply *reply, void *data);
+    ngx_http_dvc_reply_t *reply, void *data);
 static void ngx_http_dvc_receipt_reply(ngx_http_request_t *r,
-    redisReply *reply, void *data);
+    ngx_http_dvc_reply_t *reply, void *data);
 static ngx_int_t ngx_http_dvc_lookup_answer(ngx_http_request_t *r,
-    redisReply **f);
+    ngx_http_dvc_val_t *f);
 static void ngx_http_dvc_json_field(dvc_buf_t *b, const char *name,
-    redisReply *v);
+    ngx_http_dvc_val_t *v);
 
 
 static ngx_str_t  ngx_http_dvc_token_header =
@@ -201,14 +201,16 @@ ngx_http_dvc_dossier_fetch(ngx_http_request_t *r, ngx_str_t *code,
 
 
 /*
- * The reply's first element is token_sha256.  Returns 1 if it matches;
- * otherwise the request has been answered (404, 503) and *rc says how.
+ * The reply's first element is token_sha256.  Returns 1 if it matches, the
+ * fields in f; otherwise the request has been answered (404, 503) and *rc
+ * says how.
  */
 ngx_int_t
-ngx_http_dvc_dossier_check(ngx_http_request_t *r, redisReply *reply,
-    ngx_uint_t nfields, ngx_http_dvc_dossier_ref_t *ctx, ngx_int_t *rc)
+ngx_http_dvc_dossier_check(ngx_http_request_t *r, ngx_http_dvc_reply_t *reply,
+    ngx_http_dvc_val_t *f, ngx_uint_t nfields, ngx_http_dvc_dossier_ref_t *ctx,
+    ngx_int_t *rc)
 {
-    redisReply  *hash;
+    ngx_http_dvc_val_t  *hash, top;
 
     if (reply == NULL) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -218,18 +220,19 @@ ngx_http_dvc_dossier_check(ngx_http_request_t *r, redisReply *reply,
         return 0;
     }
 
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != nfields) {
+    if (ngx_http_dvc_reply_vals(reply, f, nfields) != (ngx_int_t) nfields) {
+        ngx_http_dvc_reply_val(reply, &top);
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "dvc: lookup of \"%V\" answered 503: unexpected redis "
-                      "reply (type %d)", &ctx->code, reply->type);
+                      "reply (type %d)", &ctx->code, (int) top.type);
         *rc = ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE);
         return 0;
     }
 
-    hash = reply->element[0];
+    hash = &f[0];
 
     /* unknown code and wrong token end alike */
-    if (hash->type != REDIS_REPLY_STRING
+    if (hash->type != NGX_HTTP_DVC_VAL_STRING
         || hash->len != SHA256_DIGEST_LENGTH * 2
         || CRYPTO_memcmp(hash->str, ctx->token_hex,
                          SHA256_DIGEST_LENGTH * 2) != 0)
@@ -269,24 +272,24 @@ ngx_http_dvc_receipt(ngx_http_request_t *r, ngx_str_t *code)
 
 
 static void
-ngx_http_dvc_receipt_reply(ngx_http_request_t *r, redisReply *reply,
+ngx_http_dvc_receipt_reply(ngx_http_request_t *r, ngx_http_dvc_reply_t *reply,
     void *data)
 {
     ngx_http_dvc_dossier_ref_t *ctx = data;
 
-    ngx_int_t    rc;
-    dvc_buf_t    b;
-    dvc_alloc_t  alloc;
-    redisReply  *receipt;
+    ngx_int_t            rc;
+    dvc_buf_t            b;
+    dvc_alloc_t          alloc;
+    ngx_http_dvc_val_t   f[3], *receipt;
 
-    if (!ngx_http_dvc_dossier_check(r, reply, 3, ctx, &rc)) {
+    if (!ngx_http_dvc_dossier_check(r, reply, f, 3, ctx, &rc)) {
         ngx_http_dvc_finalize(r, rc);
         return;
     }
 
-    receipt = reply->element[2];
+    receipt = &f[2];
 
-    if (receipt->type != REDIS_REPLY_STRING) {
+    if (receipt->type != NGX_HTTP_DVC_VAL_STRING) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "dvc: receipt of \"%V\" asked before acceptance",
                       &ctx->code);
@@ -366,13 +369,14 @@ ngx_http_dvc_lookup_token(ngx_http_request_t *r, ngx_str_t *token,
 
 
 static void
-ngx_http_dvc_lookup_reply(ngx_http_request_t *r, redisReply *reply,
+ngx_http_dvc_lookup_reply(ngx_http_request_t *r, ngx_http_dvc_reply_t *reply,
     void *data)
 {
-    ngx_int_t  rc;
+    ngx_int_t           rc;
+    ngx_http_dvc_val_t  f[DVC_F_LAST];
 
-    if (ngx_http_dvc_dossier_check(r, reply, DVC_F_LAST, data, &rc)) {
-        rc = ngx_http_dvc_lookup_answer(r, reply->element);
+    if (ngx_http_dvc_dossier_check(r, reply, f, DVC_F_LAST, data, &rc)) {
+        rc = ngx_http_dvc_lookup_answer(r, f);
     }
 
     ngx_http_dvc_finalize(r, rc);
@@ -380,7 +384,7 @@ ngx_http_dvc_lookup_reply(ngx_http_request_t *r, redisReply *reply,
 
 
 static ngx_int_t
-ngx_http_dvc_lookup_answer(ngx_http_request_t *r, redisReply **f)
+ngx_http_dvc_lookup_answer(ngx_http_request_t *r, ngx_http_dvc_val_t *f)
 {
     int                       overdue;
     size_t                    size;
@@ -389,20 +393,20 @@ ngx_http_dvc_lookup_answer(ngx_http_request_t *r, redisReply **f)
     dvc_buf_t                 b;
     dvc_alloc_t               alloc;
     ngx_uint_t                i;
-    redisReply               *history, *apology;
+    ngx_http_dvc_val_t       *history, *apology;
     const dvc_status_info_t  *st;
 
     st = NULL;
 
-    if (f[DVC_F_STATUS]->type == REDIS_REPLY_STRING) {
-        n = ngx_atoi((u_char *) f[DVC_F_STATUS]->str, f[DVC_F_STATUS]->len);
+    if (f[DVC_F_STATUS].type == NGX_HTTP_DVC_VAL_STRING) {
+        n = ngx_atoi((u_char *) f[DVC_F_STATUS].str, f[DVC_F_STATUS].len);
         st = dvc_status_info((int) n);
     }
 
     if (st == NULL) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "dvc: dossier hash for \"%*s\" has no valid status",
-                      (size_t) f[DVC_F_CODE]->len, f[DVC_F_CODE]->str);
+                      (size_t) f[DVC_F_CODE].len, f[DVC_F_CODE].str);
         return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
     }
 
@@ -410,20 +414,20 @@ ngx_http_dvc_lookup_answer(ngx_http_request_t *r, redisReply **f)
      * appointment time */
     overdue = 0;
 
-    if (f[DVC_F_DUE_TS]->type == REDIS_REPLY_STRING
+    if (f[DVC_F_DUE_TS].type == NGX_HTTP_DVC_VAL_STRING
         && st->number != DVC_STATUS_REFUSED
         && st->number != DVC_STATUS_STOPPED
         && st->number != DVC_STATUS_RESOLVED
         && st->number != DVC_STATUS_RETURNED)
     {
-        due = ngx_atotm((u_char *) f[DVC_F_DUE_TS]->str, f[DVC_F_DUE_TS]->len);
+        due = ngx_atotm((u_char *) f[DVC_F_DUE_TS].str, f[DVC_F_DUE_TS].len);
         overdue = (due != NGX_ERROR && ngx_time() > due);
     }
 
     size = 512;
     for (i = 0; i < DVC_F_LAST; i++) {
-        if (f[i]->type == REDIS_REPLY_STRING) {
-            size += f[i]->len * 2;
+        if (f[i].type == NGX_HTTP_DVC_VAL_STRING) {
+            size += f[i].len * 2;
         }
     }
 
@@ -432,40 +436,40 @@ ngx_http_dvc_lookup_answer(ngx_http_request_t *r, redisReply **f)
     dvc_buf_reserve(&b, size);
 
     dvc_buf_putc(&b, '{');
-    ngx_http_dvc_json_field(&b, "code", f[DVC_F_CODE]);
+    ngx_http_dvc_json_field(&b, "code", &f[DVC_F_CODE]);
     dvc_buf_putc(&b, ',');
-    ngx_http_dvc_json_field(&b, "procedure", f[DVC_F_PROCEDURE]);
+    ngx_http_dvc_json_field(&b, "procedure", &f[DVC_F_PROCEDURE]);
     dvc_buf_putc(&b, ',');
-    ngx_http_dvc_json_field(&b, "agency", f[DVC_F_AGENCY]);
+    ngx_http_dvc_json_field(&b, "agency", &f[DVC_F_AGENCY]);
     dvc_buf_printf(&b, ",\"status\":\"%s\",\"status_number\":%d,"
                    "\"status_name\":{\"vi\":\"%s\",\"en\":\"%s\"}",
                    st->slug, (int) st->number, st->name_vi, st->name_en);
     dvc_buf_putc(&b, ',');
-    ngx_http_dvc_json_field(&b, "delivery", f[DVC_F_DELIVERY]);
+    ngx_http_dvc_json_field(&b, "delivery", &f[DVC_F_DELIVERY]);
     /* how it reached the desk; dossiers recorded before channels were
      * kept all came online */
     dvc_buf_puts(&b, ",\"channel\":");
-    if (f[DVC_F_CHANNEL]->type == REDIS_REPLY_STRING) {
-        dvc_buf_json_str(&b, f[DVC_F_CHANNEL]->str, f[DVC_F_CHANNEL]->len);
+    if (f[DVC_F_CHANNEL].type == NGX_HTTP_DVC_VAL_STRING) {
+        dvc_buf_json_str(&b, f[DVC_F_CHANNEL].str, f[DVC_F_CHANNEL].len);
 
     } else {
         dvc_buf_puts(&b, "\"online\"");
     }
 
     dvc_buf_putc(&b, ',');
-    ngx_http_dvc_json_field(&b, "submitted_at", f[DVC_F_SUBMITTED_AT]);
+    ngx_http_dvc_json_field(&b, "submitted_at", &f[DVC_F_SUBMITTED_AT]);
     dvc_buf_putc(&b, ',');
-    ngx_http_dvc_json_field(&b, "accepted_at", f[DVC_F_ACCEPTED_AT]);
+    ngx_http_dvc_json_field(&b, "accepted_at", &f[DVC_F_ACCEPTED_AT]);
     dvc_buf_putc(&b, ',');
-    ngx_http_dvc_json_field(&b, "due_at", f[DVC_F_DUE_AT]);
+    ngx_http_dvc_json_field(&b, "due_at", &f[DVC_F_DUE_AT]);
     dvc_buf_putc(&b, ',');
     /* after a delay (form 04): the new appointment and the apology; due_at
      * stays the original, on which overdue is judged */
-    ngx_http_dvc_json_field(&b, "appointment_at", f[DVC_F_APPOINTMENT_AT]);
+    ngx_http_dvc_json_field(&b, "appointment_at", &f[DVC_F_APPOINTMENT_AT]);
     dvc_buf_puts(&b, ",\"apology\":");
-    apology = f[DVC_F_APOLOGY];
+    apology = &f[DVC_F_APOLOGY];
 
-    if (apology->type == REDIS_REPLY_STRING && apology->len >= 2
+    if (apology->type == NGX_HTTP_DVC_VAL_STRING && apology->len >= 2
         && apology->str[0] == '{' && apology->str[apology->len - 1] == '}')
     {
         /* JSON the gateway itself wrote */
@@ -476,25 +480,25 @@ ngx_http_dvc_lookup_answer(ngx_http_request_t *r, redisReply **f)
     }
 
     dvc_buf_putc(&b, ',');
-    ngx_http_dvc_json_field(&b, "rating", f[DVC_F_RATING]);
+    ngx_http_dvc_json_field(&b, "rating", &f[DVC_F_RATING]);
     dvc_buf_putc(&b, ',');
-    ngx_http_dvc_json_field(&b, "updated_at", f[DVC_F_UPDATED_AT]);
+    ngx_http_dvc_json_field(&b, "updated_at", &f[DVC_F_UPDATED_AT]);
     dvc_buf_puts(&b, overdue ? ",\"overdue\":true" : ",\"overdue\":false");
 
     /* the history is a JSON array the gateway itself wrote */
     dvc_buf_puts(&b, ",\"history\":");
-    history = f[DVC_F_HISTORY];
+    history = &f[DVC_F_HISTORY];
 
-    if (history->type == REDIS_REPLY_STRING && history->len >= 2
+    if (history->type == NGX_HTTP_DVC_VAL_STRING && history->len >= 2
         && history->str[0] == '[' && history->str[history->len - 1] == ']')
     {
         dvc_buf_append(&b, history->str, history->len);
 
     } else {
-        if (history->type != REDIS_REPLY_NIL) {
+        if (history->type != NGX_HTTP_DVC_VAL_NIL) {
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                           "dvc: dossier \"%*s\" has a malformed history",
-                          (size_t) f[DVC_F_CODE]->len, f[DVC_F_CODE]->str);
+                          (size_t) f[DVC_F_CODE].len, f[DVC_F_CODE].str);
         }
         dvc_buf_puts(&b, "[]");
     }
@@ -514,13 +518,13 @@ ngx_http_dvc_lookup_answer(ngx_http_request_t *r, redisReply **f)
 
 /* "name":"value" from a hash field, or "name":null when it is absent */
 static void
-ngx_http_dvc_json_field(dvc_buf_t *b, const char *name, redisReply *v)
+ngx_http_dvc_json_field(dvc_buf_t *b, const char *name, ngx_http_dvc_val_t *v)
 {
     dvc_buf_putc(b, '"');
     dvc_buf_puts(b, name);
     dvc_buf_puts(b, "\":");
 
-    if (v->type == REDIS_REPLY_STRING) {
+    if (v->type == NGX_HTTP_DVC_VAL_STRING) {
         dvc_buf_json_str(b, v->str, v->len);
 
     } else {

@@ -26,6 +26,7 @@ static char *ngx_http_dvc_redis(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_dvc_api_root(ngx_conf_t *cf, void *post, void *data);
 static ngx_int_t ngx_http_dvc_postconfiguration(ngx_conf_t *cf);
+static ngx_int_t ngx_http_dvc_init_module(ngx_cycle_t *cycle);
 #if (NGX_HTTP_V2)
 static ngx_int_t ngx_http_dvc_h2_too_large(ngx_http_request_t *r);
 #endif
@@ -192,7 +193,7 @@ ngx_module_t  ngx_http_dvc_module = {
     ngx_http_dvc_commands,                 /* module directives */
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
-    NULL,                                  /* init module */
+    ngx_http_dvc_init_module,              /* init module */
     NULL,                                  /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
@@ -909,6 +910,40 @@ ngx_http_dvc_postconfiguration(ngx_conf_t *cf)
 #endif
 
     return ngx_http_dvc_body_init(cf);
+}
+
+
+/*
+ * The master, still root, made dvc_documents when it read the
+ * configuration: the workers (the "user" directive) must write there, as
+ * they write nginx's own temp paths, which ngx_create_paths() chowns
+ * likewise.
+ */
+static ngx_int_t
+ngx_http_dvc_init_module(ngx_cycle_t *cycle)
+{
+    ngx_core_conf_t           *ccf;
+    ngx_http_dvc_main_conf_t  *dmcf;
+
+    dmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_dvc_module);
+    if (dmcf == NULL || dmcf->documents.len == 0 || geteuid() != 0) {
+        return NGX_OK;
+    }
+
+    ccf = (ngx_core_conf_t *) ngx_get_conf(cycle->conf_ctx, ngx_core_module);
+
+    if (ccf->user == (ngx_uid_t) NGX_CONF_UNSET_UINT) {
+        return NGX_OK;
+    }
+
+    if (chown((const char *) dmcf->documents.data, ccf->user, -1) == -1) {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_errno,
+                      "dvc: chown(\"%V\", %d) failed", &dmcf->documents,
+                      (int) ccf->user);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
 }
 
 

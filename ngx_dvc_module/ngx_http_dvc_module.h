@@ -10,9 +10,6 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include <hiredis/hiredis.h>
-#include <hiredis/async.h>
-
 #include "dvc_alloc.h"
 #include "dvc_buf.h"
 #include "dvc_hmac.h"
@@ -148,12 +145,56 @@ typedef enum {
     NGX_HTTP_DVC_ERR_TOKEN_AMBIGUOUS,
     NGX_HTTP_DVC_ERR_BAD_PATH,
     NGX_HTTP_DVC_ERR_NOT_FOUND_DOCUMENT,
+    NGX_HTTP_DVC_ERR_BAD_DRY_RUN,
     NGX_HTTP_DVC_ERR_LAST
 } ngx_http_dvc_error_e;
 
 
 /*
- * Redis on nginx's event loop (ngx_http_dvc_redis.c).
+ * Redis's replies, typed (ngx_http_dvc_reply.c; no glue file but it and the
+ * connection sees hiredis).  A reply is opaque: an endpoint takes the value
+ * or the array of values it expects.  NULL is no reply at all (Redis failed,
+ * timed out or went away).  A value's str points into the reply and is
+ * NUL-terminated, as hiredis makes it; it lives until the handler returns.
+ */
+typedef struct ngx_http_dvc_reply_s  ngx_http_dvc_reply_t;
+
+/* the numbers are hiredis's REDIS_REPLY_*, so logs read the same */
+typedef enum {
+    NGX_HTTP_DVC_VAL_NONE = 0,      /* no reply, or past the array's end */
+    NGX_HTTP_DVC_VAL_STRING = 1,
+    NGX_HTTP_DVC_VAL_ARRAY = 2,     /* nested: ngx_http_dvc_reply_elem() */
+    NGX_HTTP_DVC_VAL_INTEGER = 3,
+    NGX_HTTP_DVC_VAL_NIL = 4,
+    NGX_HTTP_DVC_VAL_STATUS = 5,
+    NGX_HTTP_DVC_VAL_ERROR = 6
+} ngx_http_dvc_val_type_e;
+
+typedef struct {
+    ngx_uint_t                 type;
+    const char                *str;     /* string, status, error; or NULL */
+    size_t                     len;
+    int64_t                    integer;
+} ngx_http_dvc_val_t;
+
+void ngx_http_dvc_reply_val(ngx_http_dvc_reply_t *reply,
+    ngx_http_dvc_val_t *v);
+/* an array's first n elements into v (missing ones: NONE); returns how many
+ * elements it has, or NGX_ERROR when it is not an array (or no reply) */
+ngx_int_t ngx_http_dvc_reply_vals(ngx_http_dvc_reply_t *reply,
+    ngx_http_dvc_val_t *v, ngx_uint_t n);
+ngx_http_dvc_reply_t *ngx_http_dvc_reply_elem(ngx_http_dvc_reply_t *reply,
+    ngx_uint_t i);
+/* Redis's error text, or NULL when the reply is none or not an error */
+const char *ngx_http_dvc_reply_error(ngx_http_dvc_reply_t *reply);
+/* a decimal hash field: 1 read, 0 absent, -1 malformed (*out 0 then) */
+ngx_int_t ngx_http_dvc_val_int(ngx_http_dvc_val_t *v, int64_t *out);
+
+
+/*
+ * Redis on nginx's event loop (ngx_http_dvc_redis.c: the connection;
+ * ngx_http_dvc_redis_adapter.c: the event hooks; ngx_http_dvc_redis_conf.c:
+ * the dvc_redis address).
  *
  * The handler runs exactly once per accepted command unless the request is
  * finalized first: with the reply of the last command of the batch, or with
@@ -164,7 +205,7 @@ typedef enum {
  * reply is copied into r->pool first (t/060 TEST 21, t/031 TEST 5).
  */
 typedef void (*ngx_http_dvc_redis_handler_pt)(ngx_http_request_t *r,
-    redisReply *reply, void *data);
+    ngx_http_dvc_reply_t *reply, void *data);
 
 typedef struct {
     int                        argc;
@@ -313,11 +354,11 @@ ngx_int_t ngx_http_dvc_dossier_ref(ngx_http_request_t *r, ngx_str_t *code,
 ngx_int_t ngx_http_dvc_dossier_hmget(ngx_http_request_t *r,
     ngx_http_dvc_dossier_ref_t *ref, ngx_str_t *fields, ngx_uint_t nfields,
     ngx_http_dvc_redis_handler_pt handler, void *data);
-/* 1 if the reply is the dossier and the token matches; else the request
- * has been answered (404, 503) and *rc says how. */
+/* 1 if the reply is the dossier and the token matches, its nfields values
+ * in f; else the request has been answered (404, 503) and *rc says how. */
 ngx_int_t ngx_http_dvc_dossier_check(ngx_http_request_t *r,
-    redisReply *reply, ngx_uint_t nfields, ngx_http_dvc_dossier_ref_t *ref,
-    ngx_int_t *rc);
+    ngx_http_dvc_reply_t *reply, ngx_http_dvc_val_t *f, ngx_uint_t nfields,
+    ngx_http_dvc_dossier_ref_t *ref, ngx_int_t *rc);
 
 
 /* Acceptance: the appointment and the signed receipt (ngx_http_dvc_accept.c) */
@@ -352,7 +393,8 @@ ngx_int_t ngx_http_dvc_clamd_scan(ngx_http_request_t *r, ngx_file_t *file,
  * check: NGX_DECLINED, nothing to check (no dvc_documents, no document):
  * go on at once; NGX_DONE: Redis was asked, and next() runs (its result
  * finalizes the request) or the request is answered 422/503; else an HTTP
- * status.  claim: one command for the dossier's MULTI (1), none (0), or
+ * status.  With refusal, a 422 is not answered but kept there (its body)
+ * and next() runs all the same.  claim: one command for the dossier's MULTI (1), none (0), or
  * NGX_ERROR.
  */
 typedef ngx_int_t (*ngx_http_dvc_documents_next_pt)(ngx_http_request_t *r,
@@ -360,10 +402,13 @@ typedef ngx_int_t (*ngx_http_dvc_documents_next_pt)(ngx_http_request_t *r,
 
 ngx_int_t ngx_http_dvc_documents_check(ngx_http_request_t *r,
     const struct dvc_procedure *p, dvc_dossier_facts_t *facts,
-    ngx_http_dvc_documents_next_pt next, void *data);
+    ngx_http_dvc_documents_next_pt next, void *data, ngx_str_t *refusal);
 ngx_int_t ngx_http_dvc_documents_claim(ngx_http_request_t *r,
     dvc_dossier_facts_t *facts, const char *code, size_t code_len,
     ngx_http_dvc_redis_cmd_t *cmd);
+/* [{"kind","sha256","size","type"}] for the inbox; nothing without a store */
+void ngx_http_dvc_documents_inbox_json(ngx_http_request_t *r,
+    dvc_dossier_facts_t *facts, dvc_buf_t *out);
 
 
 /* Endpoints */

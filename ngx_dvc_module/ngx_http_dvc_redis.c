@@ -1,21 +1,16 @@
 /*
- * hiredis 0.14's asynchronous API on nginx's event loop.
- *
- * One pipelined connection per worker, opened lazily by the first command.
- * The traps this file is shaped around:
+ * The one pipelined Redis connection of a worker: connecting, AUTH and
+ * SELECT, the batches held until they are answered, the backoff and the
+ * timeouts.  The event hooks are ngx_http_dvc_redis_adapter.c's; replies
+ * reach the endpoints typed (ngx_http_dvc_reply.c).  The traps this file is
+ * shaped around:
  *
  * - hiredis 0.14 has no timeouts: every command carries an nginx timer; when
  *   one fires the request is answered 503 and the connection is dropped,
  *   since every reply queued behind the late one is late too.
  * - redisAsyncConnect resolves names with a blocking getaddrinfo: dvc_redis
- *   is resolved at configuration time and we connect by numeric address.
- * - redisBufferRead reads at most 16 KiB per call: reads are registered
- *   level-triggered, so a large reply keeps the socket readable until drained.
- * - writes are posted to the end of the event loop iteration instead of
- *   registered with epoll: every command queued in one iteration leaves in
- *   one write(2), and epoll is asked for EPOLLOUT only after a short write.
- * - hiredis closes the socket itself right after the cleanup hook: cleanup
- *   removes events and frees the ngx_connection_t but never closes the fd.
+ *   is resolved at configuration time (ngx_http_dvc_redis_conf.c) and we
+ *   connect by numeric address.
  * - a client may go away before Redis answers: commands are tracked in
  *   records that outlive the request; a pool cleanup detaches the request and
  *   the reply then only frees the record.
@@ -27,6 +22,7 @@
  */
 
 #include "ngx_http_dvc_module.h"
+#include "ngx_http_dvc_redis_adapter.h"
 #include "ngx_http_dvc_metrics.h"
 
 
@@ -60,8 +56,7 @@ struct ngx_http_dvc_rcmd_s {
 
 struct ngx_http_dvc_redis_s {
     ngx_http_dvc_main_conf_t       *conf;
-    redisAsyncContext              *ac;
-    ngx_connection_t               *connection;
+    ngx_http_dvc_redis_adapter_t    adapter;    /* .ac: NULL when down */
     ngx_log_t                      *log;
 
     ngx_http_dvc_rcmd_t            *free;
@@ -74,7 +69,6 @@ struct ngx_http_dvc_redis_s {
     ngx_uint_t                      failures;
     ngx_msec_t                      retry_at;   /* ngx_current_msec */
 
-    unsigned                        in_write:1;
     unsigned                        exiting:1;
     unsigned                        logged_down:1;
     unsigned                        up:1;       /* for the metrics */
@@ -83,6 +77,9 @@ struct ngx_http_dvc_redis_s {
 
 
 static ngx_int_t ngx_http_dvc_redis_connect(ngx_http_dvc_redis_t *redis);
+static ngx_int_t ngx_http_dvc_redis_setup(ngx_http_dvc_redis_t *redis);
+static void ngx_http_dvc_redis_closed(void *data,
+    const redisAsyncContext *ac);
 static void ngx_http_dvc_redis_reset(ngx_http_dvc_redis_t *redis,
     const char *why);
 static void ngx_http_dvc_redis_failed(ngx_http_dvc_redis_t *redis);
@@ -94,13 +91,6 @@ static ngx_int_t ngx_http_dvc_redis_hold(ngx_http_dvc_redis_t *redis,
 static void ngx_http_dvc_redis_release(ngx_http_dvc_redis_t *redis);
 static void ngx_http_dvc_redis_drop_held(ngx_http_dvc_redis_t *redis);
 static void ngx_http_dvc_redis_answer_null(ngx_http_dvc_rcmd_t *rcmd);
-static void ngx_http_dvc_redis_read_handler(ngx_event_t *ev);
-static void ngx_http_dvc_redis_write_handler(ngx_event_t *ev);
-static void ngx_http_dvc_redis_add_read(void *privdata);
-static void ngx_http_dvc_redis_del_read(void *privdata);
-static void ngx_http_dvc_redis_add_write(void *privdata);
-static void ngx_http_dvc_redis_del_write(void *privdata);
-static void ngx_http_dvc_redis_cleanup(void *privdata);
 static void ngx_http_dvc_redis_on_connect(const redisAsyncContext *ac,
     int status);
 static void ngx_http_dvc_redis_on_disconnect(const redisAsyncContext *ac,
@@ -115,67 +105,6 @@ static void ngx_http_dvc_redis_timeout(ngx_event_t *ev);
 static void ngx_http_dvc_redis_request_gone(void *data);
 static ngx_http_dvc_rcmd_t *ngx_http_dvc_rcmd_get(ngx_http_dvc_redis_t *redis);
 static void ngx_http_dvc_rcmd_put(ngx_http_dvc_rcmd_t *rcmd);
-
-
-char *
-ngx_http_dvc_redis_parse(ngx_conf_t *cf, ngx_http_dvc_main_conf_t *dmcf,
-    ngx_str_t *value)
-{
-    u_char     *p;
-    size_t      len;
-    ngx_url_t   u;
-    u_char      text[NGX_SOCKADDR_STRLEN];
-
-    dmcf->redis_text = *value;
-
-    if (value->len > 5 && ngx_strncmp(value->data, "unix:", 5) == 0) {
-        len = value->len - 5;
-        if (len == 0 || len >= 108) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "dvc: invalid unix socket path in \"%V\"", value);
-            return NGX_CONF_ERROR;
-        }
-        dmcf->redis_unix = ngx_pnalloc(cf->pool, len + 1);
-        if (dmcf->redis_unix == NULL) {
-            return NGX_CONF_ERROR;
-        }
-        ngx_cpystrn((u_char *) dmcf->redis_unix, value->data + 5, len + 1);
-        return NGX_CONF_OK;
-    }
-
-    ngx_memzero(&u, sizeof(ngx_url_t));
-    u.url = *value;
-    u.default_port = 6379;
-
-    /* resolved here, once: hiredis 0.14 would call the blocking resolver in
-     * a worker on every reconnect */
-    if (ngx_parse_url(cf->pool, &u) != NGX_OK) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "dvc: %s in dvc_redis \"%V\"",
-                           u.err ? u.err : "invalid address", value);
-        return NGX_CONF_ERROR;
-    }
-
-    if (u.naddrs == 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "dvc: dvc_redis \"%V\" resolves to no address",
-                           value);
-        return NGX_CONF_ERROR;
-    }
-
-    len = ngx_sock_ntop(u.addrs[0].sockaddr, u.addrs[0].socklen, text,
-                        NGX_SOCKADDR_STRLEN, 0);
-
-    /* ngx_sock_ntop writes IPv6 in brackets only with a port */
-    dmcf->redis_host = ngx_pnalloc(cf->pool, len + 1);
-    if (dmcf->redis_host == NULL) {
-        return NGX_CONF_ERROR;
-    }
-    p = ngx_cpymem(dmcf->redis_host, text, len);
-    *p = '\0';
-    dmcf->redis_port = ngx_inet_get_port(u.addrs[0].sockaddr);
-
-    return NGX_CONF_OK;
-}
 
 
 ngx_http_dvc_redis_t *
@@ -213,7 +142,7 @@ ngx_http_dvc_redis_send(ngx_http_request_t *r, ngx_http_dvc_redis_cmd_t *cmds,
         return NGX_DECLINED;
     }
 
-    if (redis->ac == NULL) {
+    if (redis->adapter.ac == NULL) {
         if (redis->failures
             && (ngx_msec_int_t) (redis->retry_at - ngx_current_msec) > 0)
         {
@@ -296,7 +225,7 @@ ngx_http_dvc_redis_queue(ngx_http_dvc_redis_t *redis, ngx_http_dvc_rcmd_t *rcmd,
     for (i = 0; i < n; i++) {
         /* only the last command of a batch reports to the handler; the
          * others only keep their first error, for the log */
-        if (redisAsyncCommandArgv(redis->ac,
+        if (redisAsyncCommandArgv(redis->adapter.ac,
                                   i == n - 1 ? ngx_http_dvc_redis_reply
                                              : ngx_http_dvc_redis_early_reply,
                                   rcmd,
@@ -305,8 +234,9 @@ ngx_http_dvc_redis_queue(ngx_http_dvc_redis_t *redis, ngx_http_dvc_rcmd_t *rcmd,
         {
             ngx_log_error(NGX_LOG_ERR, log, 0,
                           "dvc: redis command %ui of %ui not queued: %s",
-                          i + 1, n, redis->ac->errstr[0] ? redis->ac->errstr
-                                                         : "refused by hiredis");
+                          i + 1, n,
+                          redis->adapter.ac->errstr[0]
+                          ? redis->adapter.ac->errstr : "refused by hiredis");
 
             return i > 0 ? NGX_ERROR : NGX_DECLINED;
         }
@@ -497,8 +427,8 @@ ngx_http_dvc_redis_shutdown(ngx_http_dvc_redis_t *redis)
     /* requests may be half torn down by now: replies only free records */
     redis->exiting = 1;
 
-    if (redis->ac) {
-        redisAsyncFree(redis->ac);
+    if (redis->adapter.ac) {
+        redisAsyncFree(redis->adapter.ac);
     }
 
     /* the kept records too, so a leak checker sees none at exit */
@@ -513,12 +443,7 @@ ngx_http_dvc_redis_shutdown(ngx_http_dvc_redis_t *redis)
 static ngx_int_t
 ngx_http_dvc_redis_connect(ngx_http_dvc_redis_t *redis)
 {
-    int                        argc;
-    const char                *argv[3];
-    size_t                     argvlen[3];
-    u_char                     db[NGX_INT_T_LEN];
-    ngx_event_t               *rev, *wev;
-    ngx_connection_t          *c;
+    ngx_int_t                  rc;
     redisAsyncContext         *ac;
     ngx_http_dvc_main_conf_t  *dmcf;
 
@@ -554,53 +479,53 @@ ngx_http_dvc_redis_connect(ngx_http_dvc_redis_t *redis)
         return NGX_ERROR;
     }
 
-    c = ngx_get_connection(ac->c.fd, redis->log);
-    if (c == NULL) {
+    ac->data = redis;
+    redis->adapter.closed = ngx_http_dvc_redis_closed;
+    redis->adapter.data = redis;
+
+    rc = ngx_http_dvc_redis_attach(&redis->adapter, ac, redis->log);
+
+    if (rc == NGX_ERROR) {
         redisAsyncFree(ac);
         ngx_http_dvc_redis_failed(redis);
         return NGX_ERROR;
     }
 
-    rev = c->read;
-    wev = c->write;
-
-    c->data = redis;
-    c->log = redis->log;
-    rev->log = redis->log;
-    wev->log = redis->log;
-    rev->handler = ngx_http_dvc_redis_read_handler;
-    wev->handler = ngx_http_dvc_redis_write_handler;
-    c->number = ngx_atomic_fetch_add(ngx_connection_counter, 1);
-
-    ac->data = redis;
-    ac->ev.data = c;
-    ac->ev.addRead = ngx_http_dvc_redis_add_read;
-    ac->ev.delRead = ngx_http_dvc_redis_del_read;
-    ac->ev.addWrite = ngx_http_dvc_redis_add_write;
-    ac->ev.delWrite = ngx_http_dvc_redis_del_write;
-    ac->ev.cleanup = ngx_http_dvc_redis_cleanup;
-
     redisAsyncSetConnectCallback(ac, ngx_http_dvc_redis_on_connect);
     redisAsyncSetDisconnectCallback(ac, ngx_http_dvc_redis_on_disconnect);
 
-    redis->ac = ac;
-    redis->connection = c;
-
-    /* wait for connect(2) to finish: writability says it did (or failed) */
-    if (ngx_add_event(wev, NGX_WRITE_EVENT, NGX_LEVEL_EVENT) != NGX_OK) {
+    if (rc != NGX_OK) {
         ngx_http_dvc_redis_reset(redis, "event registration failed");
         return NGX_ERROR;
     }
 
-    /* AUTH and SELECT go first on the wire, and the requests' batches are
-     * held (ngx_http_dvc_redis_send) until both are answered OK: a batch
-     * pipelined behind a failing AUTH would run as Redis's "default" user
-     * when it needs no password, behind a failing SELECT in database 0.  A
-     * failure drops the connection (setup_reply), the held batches are
-     * answered 503 and it backs off like a lost one (docs/operations.md,
-     * t/015, t/016).  With a user name, AUTH takes Redis 6's form
-     * "AUTH user password" (an ACL user); without, it authenticates as
-     * "default" */
+    return ngx_http_dvc_redis_setup(redis);
+}
+
+
+/*
+ * AUTH and SELECT go first on the wire, and the requests' batches are held
+ * (ngx_http_dvc_redis_send) until both are answered OK: a batch pipelined
+ * behind a failing AUTH would run as Redis's "default" user when it needs no
+ * password, behind a failing SELECT in database 0.  A failure drops the
+ * connection (setup_reply), the held batches are answered 503 and it backs
+ * off like a lost one (docs/operations.md, t/015, t/016).  With a user name,
+ * AUTH takes Redis 6's form "AUTH user password" (an ACL user); without, it
+ * authenticates as "default".
+ */
+static ngx_int_t
+ngx_http_dvc_redis_setup(ngx_http_dvc_redis_t *redis)
+{
+    int                        argc;
+    const char                *argv[3];
+    size_t                     argvlen[3];
+    u_char                     db[NGX_INT_T_LEN];
+    redisAsyncContext         *ac;
+    ngx_http_dvc_main_conf_t  *dmcf;
+
+    dmcf = redis->conf;
+    ac = redis->adapter.ac;
+
     redis->setup_pending = 0;
 
     if (dmcf->redis_password.len) {
@@ -649,13 +574,44 @@ ngx_http_dvc_redis_connect(ngx_http_dvc_redis_t *redis)
 }
 
 
+/* The adapter's cleanup: hiredis is about to close the socket and free the
+ * context (a reset, a lost connection, the worker's exit). */
+static void
+ngx_http_dvc_redis_closed(void *data, const redisAsyncContext *ac)
+{
+    ngx_http_dvc_redis_t  *redis = data;
+
+    if (ac->err) {
+        if (!redis->logged_down) {
+            ngx_log_error(NGX_LOG_ERR, redis->log, 0,
+                          "dvc: redis connection to \"%V\" lost: %s",
+                          &redis->conf->redis_text, ac->errstr);
+            redis->logged_down = 1;
+        }
+
+        /* a reset() counted its failure already and left err at 0 */
+        ngx_http_dvc_redis_failed(redis);
+    }
+
+    if (redis->up) {
+        ngx_http_dvc_metrics_redis_up(0, 0);
+        redis->up = 0;
+    }
+
+    /* after the pipelined commands' NULL replies (hiredis ran them just
+     * before this hook), with the backoff already set: a handler sending
+     * again is refused at once instead of reconnecting from here */
+    ngx_http_dvc_redis_drop_held(redis);
+}
+
+
 /* Drop the connection now; pending commands get their NULL reply. */
 static void
 ngx_http_dvc_redis_reset(ngx_http_dvc_redis_t *redis, const char *why)
 {
     redisAsyncContext  *ac;
 
-    ac = redis->ac;
+    ac = redis->adapter.ac;
     if (ac == NULL) {
         return;
     }
@@ -692,166 +648,6 @@ ngx_http_dvc_redis_failed(ngx_http_dvc_redis_t *redis)
     delay = delay * 3 / 4 + (ngx_msec_t) ngx_random() % (delay / 2 + 1);
 
     redis->retry_at = ngx_current_msec + delay;
-}
-
-
-static void
-ngx_http_dvc_redis_read_handler(ngx_event_t *ev)
-{
-    ngx_connection_t      *c;
-    ngx_http_dvc_redis_t  *redis;
-
-    c = ev->data;
-    redis = c->data;
-
-    if (redis->ac == NULL || redis->connection != c) {
-        return;
-    }
-
-    redisAsyncHandleRead(redis->ac);
-}
-
-
-static void
-ngx_http_dvc_redis_write_handler(ngx_event_t *ev)
-{
-    ngx_connection_t      *c;
-    ngx_http_dvc_redis_t  *redis;
-
-    c = ev->data;
-    redis = c->data;
-
-    if (redis->ac == NULL || redis->connection != c) {
-        return;
-    }
-
-    redis->in_write = 1;
-    redisAsyncHandleWrite(redis->ac);
-    redis->in_write = 0;
-}
-
-
-static void
-ngx_http_dvc_redis_add_read(void *privdata)
-{
-    ngx_connection_t  *c = privdata;
-
-    if (!c->read->active) {
-        if (ngx_add_event(c->read, NGX_READ_EVENT, NGX_LEVEL_EVENT) != NGX_OK) {
-            ngx_log_error(NGX_LOG_ALERT, c->log, 0,
-                          "dvc: redis read event registration failed");
-        }
-    }
-}
-
-
-static void
-ngx_http_dvc_redis_del_read(void *privdata)
-{
-    ngx_connection_t  *c = privdata;
-
-    if (c->read->active) {
-        ngx_del_event(c->read, NGX_READ_EVENT, NGX_LEVEL_EVENT);
-    }
-}
-
-
-static void
-ngx_http_dvc_redis_add_write(void *privdata)
-{
-    ngx_connection_t      *c = privdata;
-    ngx_http_dvc_redis_t  *redis = c->data;
-
-    if (c->write->active) {
-        return;
-    }
-
-    if (redis->in_write) {
-        /* a short write: only now does epoll need to tell us when the
-         * socket drains */
-        if (ngx_add_event(c->write, NGX_WRITE_EVENT, NGX_LEVEL_EVENT)
-            != NGX_OK)
-        {
-            ngx_log_error(NGX_LOG_ALERT, c->log, 0,
-                          "dvc: redis write event registration failed");
-        }
-        return;
-    }
-
-    if (!c->write->posted) {
-        ngx_post_event(c->write, &ngx_posted_events);
-    }
-}
-
-
-static void
-ngx_http_dvc_redis_del_write(void *privdata)
-{
-    ngx_connection_t  *c = privdata;
-
-    if (c->write->active) {
-        ngx_del_event(c->write, NGX_WRITE_EVENT, NGX_LEVEL_EVENT);
-    }
-
-    if (c->write->posted) {
-        ngx_delete_posted_event(c->write);
-    }
-}
-
-
-/* hiredis is about to close the socket and free the context. */
-static void
-ngx_http_dvc_redis_cleanup(void *privdata)
-{
-    ngx_connection_t      *c = privdata;
-    ngx_http_dvc_redis_t  *redis = c->data;
-
-    /* NGX_CLOSE_EVENT: the fd is closed right after, which removes it from
-     * epoll; no epoll_ctl needed */
-    if (c->read->active) {
-        ngx_del_event(c->read, NGX_READ_EVENT, NGX_CLOSE_EVENT);
-    }
-
-    if (c->write->active) {
-        ngx_del_event(c->write, NGX_WRITE_EVENT, NGX_CLOSE_EVENT);
-    }
-
-    if (c->read->posted) {
-        ngx_delete_posted_event(c->read);
-    }
-
-    if (c->write->posted) {
-        ngx_delete_posted_event(c->write);
-    }
-
-    if (redis->ac && redis->ac->err) {
-        if (!redis->logged_down) {
-            ngx_log_error(NGX_LOG_ERR, redis->log, 0,
-                          "dvc: redis connection to \"%V\" lost: %s",
-                          &redis->conf->redis_text, redis->ac->errstr);
-            redis->logged_down = 1;
-        }
-
-        /* a reset() counted its failure already and left err at 0 */
-        ngx_http_dvc_redis_failed(redis);
-    }
-
-    if (redis->up) {
-        ngx_http_dvc_metrics_redis_up(0, 0);
-        redis->up = 0;
-    }
-
-    /* hiredis owns the fd and closes it after this hook */
-    c->fd = (ngx_socket_t) -1;
-    ngx_free_connection(c);
-
-    redis->ac = NULL;
-    redis->connection = NULL;
-
-    /* after the pipelined commands' NULL replies (hiredis ran them just
-     * before this hook), with the backoff already set: a handler sending
-     * again is refused at once instead of reconnecting from here */
-    ngx_http_dvc_redis_drop_held(redis);
 }
 
 
@@ -894,19 +690,21 @@ static void
 ngx_http_dvc_redis_setup_reply(redisAsyncContext *ac, void *reply,
     void *privdata)
 {
-    redisReply            *rr = reply;
+    ngx_http_dvc_val_t     v;
     ngx_http_dvc_redis_t  *redis = ac->data;
 
     /* NULL: the connection went; its cleanup answers the held batches */
-    if (rr == NULL) {
+    if (reply == NULL) {
         return;
     }
 
-    if (rr->type == REDIS_REPLY_ERROR) {
+    ngx_http_dvc_reply_val(reply, &v);
+
+    if (v.type == NGX_HTTP_DVC_VAL_ERROR) {
         /* the password is never logged, only Redis's answer */
         ngx_log_error(NGX_LOG_ERR, redis->log, 0,
                       "dvc: redis %s failed: %*s", (char *) privdata,
-                      (size_t) rr->len, rr->str);
+                      v.len, v.str);
 
         /* fail closed: not another user's rights, not another database
          * (hiredis frees the context once this callback returns) */
@@ -926,23 +724,29 @@ static void
 ngx_http_dvc_redis_early_reply(redisAsyncContext *ac, void *reply,
     void *privdata)
 {
-    redisReply           *rr = reply;
+    ngx_http_dvc_val_t    v;
     ngx_http_dvc_rcmd_t  *rcmd = privdata;
 
     /* NULL: the connection went; the last command's callback follows */
-    if (rr == NULL || rr->type != REDIS_REPLY_ERROR || rcmd->refused_len) {
+    if (reply == NULL || rcmd->refused_len) {
         return;
     }
 
-    rcmd->refused_len = ngx_min((size_t) rr->len, sizeof(rcmd->refused));
-    ngx_memcpy(rcmd->refused, rr->str, rcmd->refused_len);
+    ngx_http_dvc_reply_val(reply, &v);
+
+    if (v.type != NGX_HTTP_DVC_VAL_ERROR) {
+        return;
+    }
+
+    rcmd->refused_len = ngx_min(v.len, sizeof(rcmd->refused));
+    ngx_memcpy(rcmd->refused, v.str, rcmd->refused_len);
 }
 
 
 static void
 ngx_http_dvc_redis_reply(redisAsyncContext *ac, void *reply, void *privdata)
 {
-    redisReply            *rr;
+    const char            *err;
     ngx_http_request_t    *r;
     ngx_http_dvc_rcmd_t   *rcmd = privdata;
     ngx_http_dvc_redis_t  *redis = rcmd->redis;
@@ -978,14 +782,14 @@ ngx_http_dvc_redis_reply(redisAsyncContext *ac, void *reply, void *privdata)
     /* an earlier command's error the handler cannot see: why (OOM,
      * READONLY, NOREPLICAS, NOPERM...) */
     if (rcmd->refused_len && reply) {
-        rr = reply;
+        err = ngx_http_dvc_reply_error(reply);
 
-        if (rr->type != REDIS_REPLY_ERROR) {
+        if (err == NULL) {
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                           "dvc: redis refused a command of the batch: %*s",
                           rcmd->refused_len, rcmd->refused);
 
-        } else if (ngx_strncmp(rr->str, "EXECABORT", 9) == 0) {
+        } else if (ngx_strncmp(err, "EXECABORT", 9) == 0) {
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                           "dvc: redis discarded the transaction, a command "
                           "was refused: %*s",
@@ -995,7 +799,7 @@ ngx_http_dvc_redis_reply(redisAsyncContext *ac, void *reply, void *privdata)
 
     ngx_http_dvc_metrics_redis_done(r, ngx_current_msec - rcmd->sent, 0);
 
-    rcmd->handler(r, reply, rcmd->data);
+    rcmd->handler(r, (ngx_http_dvc_reply_t *) reply, rcmd->data);
 
     ngx_http_dvc_rcmd_put(rcmd);
 }

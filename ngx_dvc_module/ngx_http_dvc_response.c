@@ -186,6 +186,11 @@ static ngx_http_dvc_error_t  ngx_http_dvc_errors[NGX_HTTP_DVC_ERR_LAST] = {
         NGX_HTTP_NOT_FOUND, "not_found",
         "Không có tệp giấy tờ với mã băm này.",
         "No document has this SHA-256."),
+
+    ngx_http_dvc_error(NGX_HTTP_DVC_ERR_BAD_DRY_RUN,
+        NGX_HTTP_BAD_REQUEST, "bad_dry_run",
+        "Tham số dry_run chỉ được gửi một lần, với giá trị 1.",
+        "The dry_run parameter must be sent once, with the value 1."),
 };
 
 ngx_str_t  ngx_http_dvc_empty_str = ngx_string("");

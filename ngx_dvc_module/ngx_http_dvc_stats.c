@@ -38,7 +38,7 @@ static ngx_int_t ngx_http_dvc_stats_unescape(ngx_http_request_t *r,
 static ngx_int_t ngx_http_dvc_stats_bad_param(ngx_http_request_t *r,
     u_char *param, size_t len, const char *vi, const char *why);
 static void ngx_http_dvc_stats_reply(ngx_http_request_t *r,
-    redisReply *reply, void *data);
+    ngx_http_dvc_reply_t *reply, void *data);
 static ngx_int_t ngx_http_dvc_stats_send(ngx_http_request_t *r,
     ngx_http_dvc_stats_ctx_t *ctx, dvc_buf_t *b);
 
@@ -311,27 +311,28 @@ ngx_http_dvc_stats_bad_param(ngx_http_request_t *r, u_char *param,
 
 
 static void
-ngx_http_dvc_stats_reply(ngx_http_request_t *r, redisReply *reply,
+ngx_http_dvc_stats_reply(ngx_http_request_t *r, ngx_http_dvc_reply_t *reply,
     void *data)
 {
     ngx_http_dvc_stats_ctx_t *ctx = data;
 
-    char                why[160];
-    size_t              i, j, bad;
-    dvc_buf_t           b;
-    dvc_alloc_t         alloc;
-    redisReply         *h, *f, *v;
-    dvc_stat_sums_t     sums;
-    dvc_stat_report_t   report;
+    char                   why[160];
+    size_t                 i, j, bad;
+    ngx_int_t              n;
+    dvc_buf_t              b;
+    dvc_alloc_t            alloc;
+    const char            *err;
+    dvc_stat_sums_t        sums;
+    dvc_stat_report_t      report;
+    ngx_http_dvc_val_t     fv[2];
+    ngx_http_dvc_reply_t  *h;
 
-    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY
-        || reply->elements != DVC_STAT_NCOUNTERS)
-    {
+    if (ngx_http_dvc_reply_vals(reply, NULL, 0) != DVC_STAT_NCOUNTERS) {
+        err = ngx_http_dvc_reply_error(reply);
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "dvc: statistics answered 503: %s",
                       reply == NULL ? "redis failed"
-                      : reply->type == REDIS_REPLY_ERROR ? reply->str
-                      : "unexpected redis reply");
+                      : err ? err : "unexpected redis reply");
         ngx_http_dvc_finalize(r,
             ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE));
         return;
@@ -341,9 +342,10 @@ ngx_http_dvc_stats_reply(ngx_http_request_t *r, redisReply *reply,
     bad = 0;
 
     for (i = 0; i < DVC_STAT_NCOUNTERS; i++) {
-        h = reply->element[i];
+        h = ngx_http_dvc_reply_elem(reply, i);
+        n = ngx_http_dvc_reply_vals(h, NULL, 0);
 
-        if (h->type != REDIS_REPLY_ARRAY) {
+        if (n == NGX_ERROR) {
             /* a wrong-type key: a bug or someone else's data */
             ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
                           "dvc: statistics key \"%s\" is not a hash",
@@ -353,13 +355,14 @@ ngx_http_dvc_stats_reply(ngx_http_request_t *r, redisReply *reply,
             return;
         }
 
-        for (j = 0; j + 1 < h->elements; j += 2) {
-            f = h->element[j];
-            v = h->element[j + 1];
+        for (j = 0; j + 1 < (size_t) n; j += 2) {
+            ngx_http_dvc_reply_val(ngx_http_dvc_reply_elem(h, j), &fv[0]);
+            ngx_http_dvc_reply_val(ngx_http_dvc_reply_elem(h, j + 1), &fv[1]);
 
-            if (f->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING
-                || dvc_stat_sums_add(&sums, (dvc_stat_counter_t) i, f->str,
-                                     f->len, v->str, v->len) != 0)
+            if (fv[0].type != NGX_HTTP_DVC_VAL_STRING
+                || fv[1].type != NGX_HTTP_DVC_VAL_STRING
+                || dvc_stat_sums_add(&sums, (dvc_stat_counter_t) i, fv[0].str,
+                                     fv[0].len, fv[1].str, fv[1].len) != 0)
             {
                 bad++;
             }

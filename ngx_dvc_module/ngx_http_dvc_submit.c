@@ -61,6 +61,7 @@ typedef struct {
     dvc_channel_t                 channel;
     u_char                        mac[DVC_HMAC_LEN];
     unsigned                      is_signed:1;
+    unsigned                      dry_run:1;  /* ?dry_run=1: check only */
 } ngx_http_dvc_submit_ctx_t;
 
 
@@ -74,19 +75,23 @@ static ngx_int_t ngx_http_dvc_submit_documents_ok(ngx_http_request_t *r,
 static ngx_int_t ngx_http_dvc_submit_idempotency(ngx_http_request_t *r,
     ngx_http_dvc_submit_ctx_t *ctx);
 static void ngx_http_dvc_submit_idem_reply(ngx_http_request_t *r,
-    redisReply *reply, void *data);
+    ngx_http_dvc_reply_t *reply, void *data);
 static ngx_int_t ngx_http_dvc_submit_sequence(ngx_http_request_t *r,
     ngx_http_dvc_submit_ctx_t *ctx);
 static void ngx_http_dvc_submit_seq_reply(ngx_http_request_t *r,
-    redisReply *reply, void *data);
+    ngx_http_dvc_reply_t *reply, void *data);
 static ngx_int_t ngx_http_dvc_submit_record(ngx_http_request_t *r,
     ngx_http_dvc_submit_ctx_t *ctx);
 static void ngx_http_dvc_submit_exec_reply(ngx_http_request_t *r,
-    redisReply *reply, void *data);
+    ngx_http_dvc_reply_t *reply, void *data);
 static ngx_int_t ngx_http_dvc_submit_unavailable(ngx_http_request_t *r,
     ngx_http_dvc_submit_ctx_t *ctx, const char *why);
 static ngx_int_t ngx_http_dvc_submit_created(ngx_http_request_t *r,
     ngx_str_t *code, u_char *body, size_t len);
+static ngx_int_t ngx_http_dvc_submit_dry_run(ngx_http_request_t *r,
+    ngx_http_dvc_submit_ctx_t *ctx);
+static ngx_int_t ngx_http_dvc_submit_checked(ngx_http_request_t *r,
+    ngx_http_dvc_submit_ctx_t *ctx);
 
 
 ngx_int_t
@@ -117,6 +122,15 @@ ngx_http_dvc_submit(ngx_http_request_t *r)
 
     ctx->channel = DVC_CHANNEL_ONLINE;
 
+    if (ngx_http_dvc_submit_dry_run(r, ctx) != NGX_OK) {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_BAD_DRY_RUN);
+    }
+
     if (ngx_http_dvc_body_signed(r)
         && !ngx_http_dvc_submit_signature(r, ctx, &rc))
     {
@@ -125,6 +139,70 @@ ngx_http_dvc_submit(ngx_http_request_t *r)
 
     return ngx_http_dvc_body_read(r, &ctx->b, "submission", 1, 0,
                                   ngx_http_dvc_submit_body_done);
+}
+
+
+/*
+ * ?dry_run=1: the body is checked exactly as a submission's (the same
+ * verdict, 400/404/415/422 alike, the uploads' check included) and nothing
+ * is written to Redis: no code, no Idempotency-Key reservation.  A web form asks it before the real submission.
+ * "dry_run" given twice or with another value than "1" is refused (400), as
+ * any ambiguity is; other parameters are ignored, as without it.
+ */
+static ngx_int_t
+ngx_http_dvc_submit_dry_run(ngx_http_request_t *r,
+    ngx_http_dvc_submit_ctx_t *ctx)
+{
+    size_t       pos;
+    ngx_str_t    name, value;
+    ngx_uint_t   n;
+
+    n = 0;
+    pos = 0;
+
+    while (ngx_http_dvc_arg_next(&r->args, &pos, &name, &value) == NGX_OK) {
+        if (!ngx_http_dvc_arg_is(&name, "dry_run")) {
+            continue;
+        }
+
+        if (++n > 1 || value.len != 1 || value.data[0] != '1') {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "dvc: submission refused: %s dry_run parameter",
+                          n > 1 ? "a repeated" : "a malformed");
+            return NGX_DECLINED;
+        }
+
+        ctx->dry_run = 1;
+    }
+
+    return NGX_OK;
+}
+
+
+/* A dry run's valid dossier: 200, nothing recorded. */
+static ngx_int_t
+ngx_http_dvc_submit_checked(ngx_http_request_t *r,
+    ngx_http_dvc_submit_ctx_t *ctx)
+{
+    u_char  *body, *p;
+    size_t   len;
+
+    len = sizeof("{\"dry_run\":true,\"valid\":true,\"procedure\":\"\"}") - 1
+          + ngx_strlen(ctx->b.proc->procedure->code);
+
+    body = ngx_pnalloc(r->pool, len);
+    if (body == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_sprintf(body, "{\"dry_run\":true,\"valid\":true,\"procedure\":\"%s\"}",
+                    ctx->b.proc->procedure->code);
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "dvc: dry run for procedure \"%s\": valid, nothing recorded",
+                  ctx->b.proc->procedure->code);
+
+    return ngx_http_dvc_send_json(r, NGX_HTTP_OK, body, p - body);
 }
 
 
@@ -224,7 +302,10 @@ ngx_http_dvc_submit_channel(ngx_http_request_t *r,
 static ngx_int_t
 ngx_http_dvc_submit_documents_ok(ngx_http_request_t *r, void *data)
 {
-    return ngx_http_dvc_submit_idempotency(r, data);
+    ngx_http_dvc_submit_ctx_t  *ctx = data;
+
+    return ctx->dry_run ? ngx_http_dvc_submit_checked(r, ctx)
+                        : ngx_http_dvc_submit_idempotency(r, ctx);
 }
 
 
@@ -266,9 +347,9 @@ ngx_http_dvc_submit_body_done(ngx_http_request_t *r)
         dvc_intake_facts(ctx->b.intake, &facts);
         rc = ngx_http_dvc_documents_check(r, ctx->b.proc->procedure, &facts,
                                           ngx_http_dvc_submit_documents_ok,
-                                          ctx);
+                                          ctx, NULL);
         if (rc == NGX_DECLINED) {
-            rc = ngx_http_dvc_submit_idempotency(r, ctx);
+            rc = ngx_http_dvc_submit_documents_ok(r, ctx);
         }
     }
 
@@ -383,23 +464,26 @@ ngx_http_dvc_submit_idempotency(ngx_http_request_t *r,
 
 
 static void
-ngx_http_dvc_submit_idem_reply(ngx_http_request_t *r, redisReply *reply,
-    void *data)
+ngx_http_dvc_submit_idem_reply(ngx_http_request_t *r,
+    ngx_http_dvc_reply_t *reply, void *data)
 {
     ngx_http_dvc_submit_ctx_t *ctx = data;
 
-    u_char     *sep;
-    ngx_int_t   rc;
-    ngx_str_t   v, code;
+    u_char              *sep;
+    ngx_int_t            rc;
+    ngx_str_t            v, code;
+    ngx_http_dvc_val_t   got;
 
-    if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
-        rc = ngx_http_dvc_submit_unavailable(r, ctx, reply ? reply->str
+    ngx_http_dvc_reply_val(reply, &got);
+
+    if (reply == NULL || got.type == NGX_HTTP_DVC_VAL_ERROR) {
+        rc = ngx_http_dvc_submit_unavailable(r, ctx, reply ? got.str
                                                           : "no reply");
         ngx_http_dvc_finalize(r, rc);
         return;
     }
 
-    if (reply->type != REDIS_REPLY_STRING) {
+    if (got.type != NGX_HTTP_DVC_VAL_STRING) {
         /* nil from the GET right behind SET NX EX 10 in the same pipeline:
          * the SET was refused (Redis full, read-only...; the adapter logs
          * why), nothing expired.  Going on would record the dossier with no
@@ -409,8 +493,8 @@ ngx_http_dvc_submit_idem_reply(ngx_http_request_t *r, redisReply *reply,
         return;
     }
 
-    v.data = (u_char *) reply->str;
-    v.len = reply->len;
+    v.data = (u_char *) got.str;
+    v.len = got.len;
 
     if (v.len == ctx->idem_mark.len
         && ngx_strncmp(v.data, ctx->idem_mark.data, v.len) == 0)
@@ -507,33 +591,36 @@ ngx_http_dvc_submit_sequence(ngx_http_request_t *r,
 
 
 static void
-ngx_http_dvc_submit_seq_reply(ngx_http_request_t *r, redisReply *reply,
-    void *data)
+ngx_http_dvc_submit_seq_reply(ngx_http_request_t *r,
+    ngx_http_dvc_reply_t *reply, void *data)
 {
     ngx_http_dvc_submit_ctx_t *ctx = data;
 
-    int          y, m, d;
-    const char  *agency;
+    int                  y, m, d;
+    const char          *agency;
+    ngx_http_dvc_val_t   seq;
 
-    if (reply == NULL || reply->type != REDIS_REPLY_INTEGER) {
+    ngx_http_dvc_reply_val(reply, &seq);
+
+    if (seq.type != NGX_HTTP_DVC_VAL_INTEGER) {
         ngx_http_dvc_finalize(r, ngx_http_dvc_submit_unavailable(r, ctx,
-                              reply && reply->type == REDIS_REPLY_ERROR
-                              ? reply->str : "no sequence number"));
+                              seq.type == NGX_HTTP_DVC_VAL_ERROR
+                              ? seq.str : "no sequence number"));
         return;
     }
 
     agency = ctx->b.proc->procedure->agency;
     dvc_time_vn_date(ctx->now, &y, &m, &d);
 
-    if (reply->integer > DVC_SEQ_MAX
+    if (seq.integer > DVC_SEQ_MAX
         || dvc_code_format(ctx->code, agency, ngx_strlen(agency), y % 100, m,
-                           d, (long) reply->integer) != 0)
+                           d, (long) seq.integer) != 0)
     {
         /* the legal code has four digits: no code, rather than a wrong one */
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "dvc: daily sequence of agency \"%s\" exhausted "
                       "(%lld dossiers today); submission answered 503",
-                      agency, reply->integer);
+                      agency, (long long) seq.integer);
         ngx_http_dvc_finalize(r,
             ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_SEQUENCE_EXHAUSTED));
         return;
@@ -570,6 +657,7 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
     int64_t                    due;
     ngx_int_t                  rc;
     dvc_buf_t                  ack, receipt, payload, history, answer, idem;
+    dvc_buf_t                  docs;
     dvc_buf_t                  rfacts;
     ngx_uint_t                 n;
     const char                *argv[NGX_HTTP_DVC_MAX_ARGS];
@@ -784,16 +872,25 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
     cmds[n].argvlen = argvlen;
     n++;
 
-    /* the back-end's inbox: the body exactly as the citizen sent it */
-    cmds[n].argc = 11;
+    /* the back-end's inbox: the body exactly as the citizen sent it, and
+     * with a store the documents as uploaded (checked equal to the body's) */
+    dvc_buf_init(&docs, &ctx->b.alloc);
+    ngx_http_dvc_documents_inbox_json(r, &facts, &docs);
+
+    if (docs.failed) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    cmds[n].argc = docs.len ? 13 : 11;
     cmds[n].argv = (const char *[]) { "XADD", "dvc:inbox", "*",
                                       "code", ctx->code,
                                       "procedure", p->code,
                                       "submitted_at", ctx->now_vn,
-                                      "body", ctx->b.body.data };
+                                      "body", ctx->b.body.data,
+                                      "documents", docs.data };
     cmds[n].argvlen = (size_t[]) { 4, 9, 1, 4, DVC_CODE_LEN, 9,
                                    strlen(p->code), 12, strlen(ctx->now_vn),
-                                   4, ctx->b.body.len };
+                                   4, ctx->b.body.len, 9, docs.len };
     n++;
 
     cmds[n].argc = 4;
@@ -861,13 +958,15 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
 
 
 static void
-ngx_http_dvc_submit_exec_reply(ngx_http_request_t *r, redisReply *reply,
-    void *data)
+ngx_http_dvc_submit_exec_reply(ngx_http_request_t *r,
+    ngx_http_dvc_reply_t *reply, void *data)
 {
     ngx_http_dvc_submit_ctx_t *ctx = data;
 
-    size_t     i;
-    ngx_str_t  code;
+    ngx_int_t            i, n;
+    ngx_str_t            code;
+    const char          *err;
+    ngx_http_dvc_val_t   v;
 
     if (reply == NULL) {
         /* no answer (timeout, connection lost): the transaction may be on
@@ -883,23 +982,27 @@ ngx_http_dvc_submit_exec_reply(ngx_http_request_t *r, redisReply *reply,
         return;
     }
 
-    if (reply->type != REDIS_REPLY_ARRAY) {
+    n = ngx_http_dvc_reply_vals(reply, NULL, 0);
+
+    if (n == NGX_ERROR) {
         /* EXEC refused (EXECABORT, READONLY...): Redis discarded the whole
          * transaction */
+        err = ngx_http_dvc_reply_error(reply);
         ngx_http_dvc_finalize(r, ngx_http_dvc_submit_unavailable(r, ctx,
-                              reply->type == REDIS_REPLY_ERROR
-                              ? reply->str : "transaction not executed"));
+                              err ? err : "transaction not executed"));
         return;
     }
 
-    for (i = 0; i < reply->elements; i++) {
-        if (reply->element[i]->type == REDIS_REPLY_ERROR) {
+    for (i = 0; i < n; i++) {
+        ngx_http_dvc_reply_val(ngx_http_dvc_reply_elem(reply, i), &v);
+
+        if (v.type == NGX_HTTP_DVC_VAL_ERROR) {
             /* MULTI cannot roll back: this is a bug or a wrong-type key,
              * never a partial dossier the citizen would believe recorded */
             ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                          "dvc: recording dossier \"%s\": command %uz of the "
+                          "dvc: recording dossier \"%s\": command %i of the "
                           "transaction failed: %s", ctx->code, i + 1,
-                          reply->element[i]->str);
+                          v.str);
             ngx_http_dvc_finalize(r,
                 ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL));
             return;

@@ -59,7 +59,7 @@ static void ngx_http_dvc_upload_scanned(ngx_http_request_t *r,
 static ngx_int_t ngx_http_dvc_upload_store(ngx_http_request_t *r,
     ngx_http_dvc_upload_ctx_t *ctx);
 static void ngx_http_dvc_upload_recorded(ngx_http_request_t *r,
-    redisReply *reply, void *data);
+    ngx_http_dvc_reply_t *reply, void *data);
 static ngx_int_t ngx_http_dvc_upload_refuse(ngx_http_request_t *r,
     dvc_upload_result_t res, ngx_uint_t read_body);
 static void ngx_http_dvc_upload_cleanup(void *data);
@@ -494,20 +494,23 @@ ngx_http_dvc_upload_store(ngx_http_request_t *r,
 
 
 static void
-ngx_http_dvc_upload_recorded(ngx_http_request_t *r, redisReply *reply,
-    void *data)
+ngx_http_dvc_upload_recorded(ngx_http_request_t *r,
+    ngx_http_dvc_reply_t *reply, void *data)
 {
     ngx_http_dvc_upload_ctx_t *ctx = data;
 
-    char       expires[DVC_TIME_VN_LEN + 1];
-    dvc_buf_t  out;
+    char                expires[DVC_TIME_VN_LEN + 1];
+    dvc_buf_t           out;
+    ngx_http_dvc_val_t  v;
 
-    if (reply == NULL || reply->type != REDIS_REPLY_INTEGER) {
+    ngx_http_dvc_reply_val(reply, &v);
+
+    if (v.type != NGX_HTTP_DVC_VAL_INTEGER) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "dvc: upload answered 503: its record failed (%s); "
                       "the stored file %s waits for \"dvc documents gc\"",
                       reply == NULL ? "no reply"
-                      : reply->type == REDIS_REPLY_ERROR ? reply->str
+                      : v.type == NGX_HTTP_DVC_VAL_ERROR ? v.str
                       : "unexpected reply", ctx->hex);
         ngx_http_dvc_finalize(r,
             ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE));
@@ -520,8 +523,8 @@ ngx_http_dvc_upload_recorded(ngx_http_request_t *r, redisReply *reply,
                    (unsigned long long) ctx->size,
                    dvc_media_name(ctx->declared));
 
-    if (reply->integer >= 0) {
-        dvc_time_format_vn(ngx_time() + reply->integer, expires);
+    if (v.integer >= 0) {
+        dvc_time_format_vn(ngx_time() + v.integer, expires);
         dvc_buf_printf(&out, "\"%s\"}", expires);
 
     } else {
@@ -537,7 +540,7 @@ ngx_http_dvc_upload_recorded(ngx_http_request_t *r, redisReply *reply,
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "dvc: upload %s stored: %uL bytes, %s, scan %s%s",
                   ctx->hex, ctx->size, dvc_media_name(ctx->declared),
-                  ctx->scan, reply->integer >= 0 ? "" : ", held by a dossier");
+                  ctx->scan, v.integer >= 0 ? "" : ", held by a dossier");
 
     ngx_http_dvc_finalize(r, ngx_http_dvc_send_json(r, NGX_HTTP_CREATED,
                           (u_char *) out.data, out.len));

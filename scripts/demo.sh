@@ -46,18 +46,37 @@ wait_port() {
     return 1
 }
 
-# A few dossiers submitted through the API, as citizens do: the back-end
-# (examples/backend.py) takes them from the inbox and moves them along.
-# Prints "code token" per dossier into $RUN/seeded.
+# A few dossiers submitted through the API, as citizens do: each paper the
+# dossier lists is uploaded first (POST /dvc/v1/uploads: a small PDF or JPEG
+# made here), and the dossier names it by the SHA-256 the gateway answered;
+# the back-end (examples/backend.py) takes them from the inbox and moves
+# them along.  Prints "code token" per dossier into $RUN/seeded.
 seed() {
-    : > "$RUN/seeded"
-    local f answer
-    for f in 1.001612 1.002820 1.009994 2.000488 1.001193 1.001612 1.002820 2.000488; do
-        answer=$(curl -s -H 'Content-Type: application/json' \
-            --data-binary "@$ROOT/examples/dossiers/$f.json" "$GW/dossiers")
-        jq -r '"\(.code) \(.lookup_token)"' <<< "$answer" >> "$RUN/seeded" \
-            || { echo "demo: submitting $f failed: $answer" >&2; return 1; }
-    done
+    /usr/bin/python3 - "$GW" "$ROOT/examples/dossiers" > "$RUN/seeded" <<'PY'
+import json, sys, urllib.request
+gw, examples = sys.argv[1], sys.argv[2]
+def post(path, body, ctype):
+    req = urllib.request.Request(gw + path, data=body, headers={"Content-Type": ctype})
+    try:
+        with urllib.request.urlopen(req) as r:
+            return json.load(r)
+    except urllib.error.HTTPError as e:
+        sys.exit("demo: %s answered %d: %s" % (path, e.code, e.read().decode()))
+for n, f in enumerate("1.001612 1.002820 1.009994 2.000488 1.001193 1.001612 1.002820 2.000488".split()):
+    d = json.load(open("%s/%s.json" % (examples, f), encoding="utf-8"))
+    for i, doc in enumerate(d.get("documents", [])):
+        tag = ("%s %d %d %s" % (f, n, i, doc["kind"])).encode()
+        if doc["media_type"] == "application/pdf":
+            body = b"%PDF-1.7\n% " + tag + b"\ntrailer\n<< >>\n%%EOF\n"
+        elif doc["media_type"] == "image/png":
+            body = b"\x89PNG\r\n\x1a\n" + tag
+        else:
+            body = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + tag + b"\xff\xd9"
+        up = post("/uploads", body, doc["media_type"])
+        doc["sha256"], doc["size"] = up["sha256"], up["size"]
+    a = post("/dossiers", json.dumps(d, ensure_ascii=False).encode(), "application/json")
+    print(a["code"], a["lookup_token"])
+PY
 }
 
 start() {
@@ -84,7 +103,7 @@ start() {
         (umask 077 && openssl rand -hex 32 > "$RUN/keys/event.key")
     fi
     chmod 600 "$RUN/keys/event.key"
-    dvc_http="    dvc_schemas $ROOT/schemas;\n    dvc_calendar $ROOT/calendar/vn-2025-2027.cal;\n    dvc_signing_key $RUN/keys/signing.pem;\n    dvc_event_key $RUN/keys/event.key name=demo;"
+    dvc_http="    dvc_schemas $ROOT/schemas;\n    dvc_calendar $ROOT/calendar/vn-2025-2027.cal;\n    dvc_signing_key $RUN/keys/signing.pem;\n    dvc_event_key $RUN/keys/event.key name=demo;\n    dvc_documents $RUN/documents;"
     sed -e "s|@ROOT@|$ROOT|g; s|@RUN@|$RUN|g; s|@PORT@|$PORT|g; s|@BIND@|$BIND|g; s|@REDIS_PORT@|$REDIS_PORT|g" \
         -e "s|@USER@|$user|; s|@DVC_HTTP@|$dvc_http|" \
         "$ROOT/examples/nginx-demo.conf.in" > "$RUN/nginx.conf"
@@ -115,8 +134,12 @@ start() {
     echo "  curl -s -H 'X-DVC-Lookup-Token: $token' $GW/dossiers/$first | jq '{status, status_number, due_at, history}'"
     echo "The others (code, lookup token) are in $RUN/seeded; what the back-end did: tail -f $RUN/backend.log"
     echo
-    echo "Submit one of your own and keep its code and token:"
-    echo "  R=\$(curl -s -H 'Content-Type: application/json' --data-binary @examples/dossiers/1.009994.json $GW/dossiers)"
+    echo "Submit one of your own and keep its code and token: upload its paper first, then name it"
+    echo "in documents[] by the sha256 and size the upload answered (docs/api.md#uploading-a-document):"
+    echo "  printf '%%PDF-1.7\\n%% my scan\\n%%%%EOF\\n' > /tmp/scan.pdf"
+    echo "  U=\$(curl -s -H 'Content-Type: application/pdf' --data-binary @/tmp/scan.pdf $GW/uploads)"
+    echo "  B=\$(jq --argjson u \"\$U\" '.documents |= map(.sha256 = \$u.sha256 | .size = \$u.size | .media_type = \$u.type)' examples/dossiers/1.009994.json)"
+    echo "  R=\$(curl -s -H 'Content-Type: application/json' --data-binary \"\$B\" $GW/dossiers)"
     echo "  CODE=\$(jq -r .code <<< \"\$R\"); TOKEN=\$(jq -r .lookup_token <<< \"\$R\")"
     echo "  curl -s -H \"X-DVC-Lookup-Token: \$TOKEN\" $GW/dossiers/\$CODE | jq"
     echo "Withdraw it before it is resolved (the back-end confirms, or declines with a reason):"

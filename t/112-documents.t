@@ -86,6 +86,10 @@ is_deeply([ map { [$_->{kind}, $_->{sha256}, $_->{size}, $_->{media_type}] } @{ 
           [ ["birth_medical_certificate", sha256_hex($pdf), length $pdf, "application/pdf"],
             ["parents_marriage_certificate", sha256_hex($jpg), length $jpg, "image/jpeg"] ],
           "the inbox lists each document's kind, hash, size and type, as uploaded");
+is_deeply($J->decode($e[0]{documents}),
+          [ { kind => "birth_medical_certificate", sha256 => sha256_hex($pdf), size => length $pdf, type => "application/pdf" },
+            { kind => "parents_marriage_certificate", sha256 => sha256_hex($jpg), size => length $jpg, type => "image/jpeg" } ],
+          "and its documents field, as checked against the uploads");
 --- no_error_log
 [error]
 
@@ -224,3 +228,39 @@ $r = http_request("POST /dvc/v1/documents/$sha\nx");
 is($r->{status}, 405, "POST: 405");
 --- no_error_log
 [alert]
+
+
+
+=== TEST 7: a supplement's documents: checked like a submission's, after the token; claimed once applied
+--- request
+GET /dvc/v1/keys
+--- post_init
+my $pdf = pdf_file("d7");
+upload("application/pdf", $pdf);
+my $r = main::submit_raw(main::dossier_with(
+    { kind => "birth_medical_certificate", type => "application/pdf", body => $pdf }));
+is($r->{status}, 201, "submitted") or diag($r->{body});
+my ($code, $token) = ($r->{json}{code}, $r->{json}{lookup_token});
+set_status($code, 5);
+my $new = jpeg_file("d7");
+my $body = main::dossier_with(
+    { kind => "birth_medical_certificate", type => "application/pdf", body => $pdf },
+    { kind => "parents_marriage_certificate", type => "image/jpeg", body => $new });
+# not uploaded yet: 422, but only to the dossier's owner
+my $s = citizen_post($code, "supplement", "wrong-token-0000000000", $body);
+is($s->{status}, 404, "a wrong token: 404, not the documents' 422");
+$s = citizen_post($code, "supplement", $token, $body);
+is($s->{status}, 422, "the owner: 422");
+is($s->{json}{violations}[0]{path}, "/documents/1/sha256", "the new document");
+is($s->{json}{violations}[0]{code}, "document_not_uploaded", "document_not_uploaded");
+is(redis_cmd('HGET', "dvc:d:$code", 'status'), 5, "still waiting for the supplement");
+# uploaded: applied, the new upload is the dossier's
+is(upload("image/jpeg", $new)->{status}, 201, "uploaded");
+$s = citizen_post($code, "supplement", $token, $body);
+is($s->{status}, 200, "200") or diag($s->{body});
+is(redis_cmd('HGET', "dvc:d:$code", 'status'), 1, "back at the desk");
+my $k = "dvc:up:" . sha256_hex($new);
+is(redis_cmd('TTL', $k), -1, "the new upload lost its TTL");
+is(redis_cmd('HGET', $k, 'dossier'), $code, "and names the dossier");
+--- no_error_log
+[error]
