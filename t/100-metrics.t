@@ -291,3 +291,22 @@ my %w = map { $_ => 1 } @pids;
 is(scalar keys %w, 2, "both workers served (reuseport): the zone sums them")
     or diag("pids in the log: @{[ sort keys %w ]}");
 kill 'TERM', $prom; waitpid($prom, 0);
+
+=== TEST 5: a reload with the same procedures and key keeps the counters
+--- workers: 2
+--- requests eval
+[ main::post(main::example("1.001193")),
+  main::post(main::example("1.001193")),
+  sub { nginx_reload() },
+  main::post(main::example("1.001193")),
+]
+--- error_code eval
+[201, 201, 201]
+--- post_init
+my ($res, $m) = main::scrape();
+is($m->{'dvc_http_requests_total{endpoint="submit",code="201"}'}, 3, "2 before the reload + 1 after");
+my ($ack) = grep { /document="acknowledgement"/ } keys %$m;
+is($m->{$ack}, 3, "signatures kept too");
+is($m->{dvc_redis_replies_pending}, 0, "nothing pending after the old workers left");
+ok($m->{dvc_redis_connected} >= 1 && $m->{dvc_redis_connected} <= 2,
+   "connected: the new workers only ($m->{dvc_redis_connected})");
