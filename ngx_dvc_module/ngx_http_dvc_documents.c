@@ -316,6 +316,43 @@ ngx_http_dvc_documents_claim(ngx_http_request_t *r,
 
 
 /*
+ * The inbox entry's "documents": [{"kind","sha256","size","type"}], as
+ * checked against the uploads; nothing without a store.
+ */
+void
+ngx_http_dvc_documents_inbox_json(ngx_http_request_t *r,
+    dvc_dossier_facts_t *facts, dvc_buf_t *out)
+{
+    ngx_uint_t                  i;
+    const dvc_dossier_doc_t    *d;
+    ngx_http_dvc_main_conf_t   *dmcf;
+
+    dmcf = ngx_http_get_module_main_conf(r, ngx_http_dvc_module);
+
+    if (dmcf->documents.len == 0 || facts->ndocuments == 0) {
+        return;
+    }
+
+    dvc_buf_putc(out, '[');
+
+    for (i = 0; i < facts->ndocuments; i++) {
+        d = &facts->documents[i];
+
+        dvc_buf_puts(out, i ? ",{\"kind\":" : "{\"kind\":");
+        dvc_buf_json_str(out, d->kind ? d->kind : "", d->kind_len);
+        dvc_buf_puts(out, ",\"sha256\":");
+        dvc_buf_json_str(out, d->sha256 ? d->sha256 : "", d->sha256_len);
+        dvc_buf_printf(out, ",\"size\":%lld,\"type\":", d->size);
+        dvc_buf_json_str(out, d->media_type ? d->media_type : "",
+                         d->media_type_len);
+        dvc_buf_putc(out, '}');
+    }
+
+    dvc_buf_putc(out, ']');
+}
+
+
+/*
  * GET /dvc/v1/documents/{sha256}: the back-end's fetch, signed like its
  * events over "timestamp \n GET \n target \n" (no body).  The file is
  * served from the store by nginx's own output: sendfile when configured,

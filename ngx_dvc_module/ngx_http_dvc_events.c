@@ -597,6 +597,18 @@ ngx_http_dvc_events_decide(ngx_http_request_t *r,
 
         break;
 
+    case DVC_EV_REQUEST_PAYMENT:
+        /* the amount an online payment must match (ngx_http_dvc_payment.c);
+         * without one the fee is paid at the desk */
+        if ((ctx->ev.has & DVC_EVF_AMOUNT)
+            ? ngx_http_dvc_apply_set_int(&a, "pay_amount", ctx->ev.amount)
+            : ngx_http_dvc_apply_del(&a, "pay_amount"))
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        break;
+
     case DVC_EV_CONFIRM_WITHDRAWAL:
     case DVC_EV_DECLINE_WITHDRAWAL:
         if (ngx_http_dvc_apply_del(&a, "prev_status") != NGX_OK) {

@@ -37,6 +37,7 @@ typedef enum {
     DVC_F_APOLOGY,
     DVC_F_CHANNEL,
     DVC_F_RATING,
+    DVC_F_PAYMENT,
     DVC_F_LAST
 } ngx_http_dvc_field_e;
 
@@ -57,6 +58,7 @@ static ngx_str_t  ngx_http_dvc_lookup_fields[] = {
     ngx_string("apology"),
     ngx_string("channel"),
     ngx_string("rating"),
+    ngx_string("payment"),
 };
 
 
@@ -474,6 +476,20 @@ ngx_http_dvc_lookup_answer(ngx_http_request_t *r, ngx_http_dvc_val_t *f)
     {
         /* JSON the gateway itself wrote */
         dvc_buf_append(&b, apology->str, apology->len);
+
+    } else {
+        dvc_buf_puts(&b, "null");
+    }
+
+    /* after an online payment: its facts and signed receipt, JSON the
+     * gateway itself wrote (ngx_http_dvc_payment.c) */
+    dvc_buf_puts(&b, ",\"payment\":");
+
+    if (f[DVC_F_PAYMENT].type == NGX_HTTP_DVC_VAL_STRING
+        && f[DVC_F_PAYMENT].len >= 2 && f[DVC_F_PAYMENT].str[0] == '{'
+        && f[DVC_F_PAYMENT].str[f[DVC_F_PAYMENT].len - 1] == '}')
+    {
+        dvc_buf_append(&b, f[DVC_F_PAYMENT].str, f[DVC_F_PAYMENT].len);
 
     } else {
         dvc_buf_puts(&b, "null");

@@ -126,6 +126,13 @@ static ngx_command_t  ngx_http_dvc_commands[] = {
       0,
       NULL },
 
+    { ngx_string("dvc_payment"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_2MORE,
+      ngx_http_dvc_payment_conf,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("dvc_documents"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_http_dvc_documents_dir,
@@ -212,6 +219,8 @@ static ngx_str_t  ngx_http_dvc_uploads_path = ngx_string("uploads");
 static ngx_str_t  ngx_http_dvc_documents_path = ngx_string("documents");
 static ngx_str_t  ngx_http_dvc_receipt_path = ngx_string("/receipt");
 static ngx_str_t  ngx_http_dvc_events_path = ngx_string("/events");
+static ngx_str_t  ngx_http_dvc_payment_path = ngx_string("/payment");
+static ngx_str_t  ngx_http_dvc_payments_path = ngx_string("payments");
 
 /* what a citizen does with the lookup token: POST {code}/<action> */
 static struct {
@@ -333,6 +342,22 @@ ngx_http_dvc_handler(ngx_http_request_t *r)
                        segment.len) == 0)
     {
         return ngx_http_dvc_stats(r);
+    }
+
+    if (segment.len == ngx_http_dvc_payments_path.len && rest.len > 1
+        && ngx_strncmp(segment.data, ngx_http_dvc_payments_path.data,
+                       segment.len) == 0)
+    {
+        /* /v1/payments/{provider}/ipn: the provider's server */
+        if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+            if (ngx_http_discard_request_body(r) != NGX_OK) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            return ngx_http_dvc_send_not_allowed(r, "GET, HEAD");
+        }
+
+        return ngx_http_dvc_payment_notice(r, &rest);
     }
 
     if (segment.len == ngx_http_dvc_uploads_path.len && rest.len == 0
@@ -523,6 +548,22 @@ ngx_http_dvc_route_dossiers(ngx_http_request_t *r, ngx_str_t *rest)
         }
 
         return ngx_http_dvc_events(r, &code);
+    }
+
+    if (tail.len == ngx_http_dvc_payment_path.len
+        && ngx_strncmp(tail.data, ngx_http_dvc_payment_path.data, tail.len)
+           == 0)
+    {
+        if (r->method != NGX_HTTP_POST) {
+            rc = ngx_http_discard_request_body(r);
+            if (rc != NGX_OK) {
+                return rc;
+            }
+
+            return ngx_http_dvc_send_not_allowed(r, "POST");
+        }
+
+        return ngx_http_dvc_payment(r, &code);
     }
 
     for (i = 0; tail.len && i < sizeof(ngx_http_dvc_citizen_paths)

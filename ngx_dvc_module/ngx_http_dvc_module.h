@@ -95,6 +95,9 @@ typedef struct {
     /* dvc_event_key: the back-end's event signing secrets (dvc_hmac_key_t) */
     ngx_array_t               *event_keys;
 
+    /* dvc_payment: the online payment provider (ngx_http_dvc_payment.c) */
+    struct ngx_http_dvc_payment_s  *payment;     /* NULL: none */
+
     /* dvc_documents, dvc_upload_ttl, dvc_clamd, dvc_clamd_timeout,
      * dvc_clamd_fail (ngx_http_dvc_upload.c, ngx_http_dvc_clamd.c) */
     ngx_str_t                  documents;       /* the store; empty: off */
@@ -146,6 +149,9 @@ typedef enum {
     NGX_HTTP_DVC_ERR_BAD_PATH,
     NGX_HTTP_DVC_ERR_NOT_FOUND_DOCUMENT,
     NGX_HTTP_DVC_ERR_BAD_DRY_RUN,
+    NGX_HTTP_DVC_ERR_PAYMENTS_DISABLED,
+    NGX_HTTP_DVC_ERR_PAYMENT_NOT_REQUIRED,
+    NGX_HTTP_DVC_ERR_NOT_PAYABLE_ONLINE,
     NGX_HTTP_DVC_ERR_LAST
 } ngx_http_dvc_error_e;
 
@@ -258,6 +264,8 @@ char *ngx_http_dvc_signing_key(ngx_conf_t *cf, ngx_command_t *cmd,
 char *ngx_http_dvc_verify_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *ngx_http_dvc_calendar(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *ngx_http_dvc_event_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_dvc_payment_conf(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 char *ngx_http_dvc_documents_dir(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_dvc_clamd(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
@@ -406,6 +414,9 @@ ngx_int_t ngx_http_dvc_documents_check(ngx_http_request_t *r,
 ngx_int_t ngx_http_dvc_documents_claim(ngx_http_request_t *r,
     dvc_dossier_facts_t *facts, const char *code, size_t code_len,
     ngx_http_dvc_redis_cmd_t *cmd);
+/* [{"kind","sha256","size","type"}] for the inbox; nothing without a store */
+void ngx_http_dvc_documents_inbox_json(ngx_http_request_t *r,
+    dvc_dossier_facts_t *facts, dvc_buf_t *out);
 
 
 /* Endpoints */
@@ -415,6 +426,9 @@ ngx_int_t ngx_http_dvc_submit(ngx_http_request_t *r);
 ngx_int_t ngx_http_dvc_receipt(ngx_http_request_t *r, ngx_str_t *code);
 ngx_int_t ngx_http_dvc_keys(ngx_http_request_t *r);
 ngx_int_t ngx_http_dvc_events(ngx_http_request_t *r, ngx_str_t *code);
+ngx_int_t ngx_http_dvc_payment(ngx_http_request_t *r, ngx_str_t *code);
+ngx_int_t ngx_http_dvc_payment_notice(ngx_http_request_t *r,
+    ngx_str_t *rest);
 ngx_int_t ngx_http_dvc_upload(ngx_http_request_t *r);
 ngx_int_t ngx_http_dvc_documents(ngx_http_request_t *r, ngx_str_t *sha);
 /* action: DVC_ACT_WITHDRAWAL, DVC_ACT_SUPPLEMENT, DVC_ACT_RATING */

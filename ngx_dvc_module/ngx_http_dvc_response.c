@@ -191,6 +191,22 @@ static ngx_http_dvc_error_t  ngx_http_dvc_errors[NGX_HTTP_DVC_ERR_LAST] = {
         NGX_HTTP_BAD_REQUEST, "bad_dry_run",
         "Tham số dry_run chỉ được gửi một lần, với giá trị 1.",
         "The dry_run parameter must be sent once, with the value 1."),
+
+    ngx_http_dvc_error(NGX_HTTP_DVC_ERR_PAYMENTS_DISABLED,
+        NGX_HTTP_FORBIDDEN, "payments_disabled",
+        "Cổng chưa được cấu hình thanh toán trực tuyến (dvc_payment).",
+        "This gateway takes no online payment (no dvc_payment)."),
+
+    ngx_http_dvc_error(NGX_HTTP_DVC_ERR_PAYMENT_NOT_REQUIRED,
+        NGX_HTTP_CONFLICT, "payment_not_required",
+        "Hồ sơ không ở trạng thái chờ thực hiện nghĩa vụ tài chính.",
+        "The dossier is not waiting for a payment."),
+
+    ngx_http_dvc_error(NGX_HTTP_DVC_ERR_NOT_PAYABLE_ONLINE,
+        NGX_HTTP_CONFLICT, "not_payable_online",
+        "Khoản phí này không thanh toán trực tuyến được: hãy nộp tại bộ "
+        "phận một cửa.",
+        "This fee cannot be paid online: pay it at the one-stop desk."),
 };
 
 ngx_str_t  ngx_http_dvc_empty_str = ngx_string("");

@@ -657,6 +657,7 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
     int64_t                    due;
     ngx_int_t                  rc;
     dvc_buf_t                  ack, receipt, payload, history, answer, idem;
+    dvc_buf_t                  docs;
     dvc_buf_t                  rfacts;
     ngx_uint_t                 n;
     const char                *argv[NGX_HTTP_DVC_MAX_ARGS];
@@ -871,16 +872,25 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
     cmds[n].argvlen = argvlen;
     n++;
 
-    /* the back-end's inbox: the body exactly as the citizen sent it */
-    cmds[n].argc = 11;
+    /* the back-end's inbox: the body exactly as the citizen sent it, and
+     * with a store the documents as uploaded (checked equal to the body's) */
+    dvc_buf_init(&docs, &ctx->b.alloc);
+    ngx_http_dvc_documents_inbox_json(r, &facts, &docs);
+
+    if (docs.failed) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    cmds[n].argc = docs.len ? 13 : 11;
     cmds[n].argv = (const char *[]) { "XADD", "dvc:inbox", "*",
                                       "code", ctx->code,
                                       "procedure", p->code,
                                       "submitted_at", ctx->now_vn,
-                                      "body", ctx->b.body.data };
+                                      "body", ctx->b.body.data,
+                                      "documents", docs.data };
     cmds[n].argvlen = (size_t[]) { 4, 9, 1, 4, DVC_CODE_LEN, 9,
                                    strlen(p->code), 12, strlen(ctx->now_vn),
-                                   4, ctx->b.body.len };
+                                   4, ctx->b.body.len, 9, docs.len };
     n++;
 
     cmds[n].argc = 4;

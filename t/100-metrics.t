@@ -45,6 +45,23 @@ sub free_port {
     my $p = $s->sockport; close $s; return $p;
 }
 
+# the load's own port: a server with "reuseport", so that the kernel
+# spreads its connections over both workers (a listening socket each) and
+# the zone's sums over workers are tested for sure, not by luck of accept()
+$ENV{TEST_NGINX_LOAD_PORT} = free_port();
+
+# one request on a new connection to the load port: the status
+sub load_post {
+    my ($body) = @_;
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $ENV{TEST_NGINX_LOAD_PORT},
+                                  Timeout => 5) or return 0;
+    print $s "POST /dvc/v1/dossiers HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+           . "Content-Type: application/json\r\nContent-Length: " . length($body) . "\r\n\r\n" . $body;
+    local $/;
+    my $r = <$s> // '';
+    return $r =~ m{^HTTP/1\.1 (\d{3})} ? $1 : 0;
+}
+
 sub slurp { local $/; open my $f, '<', $_[0] or return ''; my $s = <$f>; $s }
 
 our $LOG_FORMAT = <<'LF';
@@ -185,6 +202,21 @@ did not answer within 500 ms
 
 === TEST 4: Debian's prometheus scrapes it under load; counters equal what was sent
 --- workers: 2
+--- config
+    location /dvc/ {
+        dvc_api;
+        access_log $TEST_NGINX_SERVROOT/logs/dvc.log dvc_json;
+    }
+    location = /metrics {
+        dvc_metrics;
+    }
+    }
+    server {
+        listen 127.0.0.1:$TEST_NGINX_LOAD_PORT reuseport;
+        location /dvc/ {
+            dvc_api;
+            access_log $TEST_NGINX_SERVROOT/logs/dvc.log dvc_json;
+        }
 --- timeout: 60
 --- request
 GET /dvc/v1/keys
@@ -226,10 +258,9 @@ for my $k (1..2) {
         my ($ok, $inv, $bad, $i) = (0, 0, 0, 0);
         while (time < $t0 + 4) {
             my $invalid = ++$i % 8 == 0;
-            my $r = http_request(main::post($invalid ? main::invalid() : main::example("1.001612")),
-                                 more_headers => "Content-Type: application/json");
-            if ($r->{status} == ($invalid ? 422 : 201)) { $invalid ? $inv++ : $ok++ }
-            else { $bad++; print STDERR "load: $r->{status} $r->{body}\n" }
+            my $st = main::load_post($invalid ? main::invalid() : main::example("1.001612"));
+            if ($st == ($invalid ? 422 : 201)) { $invalid ? $inv++ : $ok++ }
+            else { $bad++; print STDERR "load: $st\n" }
         }
         open my $o, '>', "$dir/load-$k" or POSIX::_exit(2);
         print $o "$ok $inv\n"; close $o;
@@ -257,5 +288,25 @@ ok($query->('count_over_time(up{job="dvc"}[1m])') >= 4, "several scrapes during 
 is($query->('dvc_redis_replies_pending'), 0, "nothing pending after the load");
 my @pids = map { /"pid":(\d+)/ ? $1 : () } split /\n/, main::slurp(servroot() . "/logs/dvc.log");
 my %w = map { $_ => 1 } @pids;
-is(scalar keys %w, 2, "both workers served: the zone sums them");
+is(scalar keys %w, 2, "both workers served (reuseport): the zone sums them")
+    or diag("pids in the log: @{[ sort keys %w ]}");
 kill 'TERM', $prom; waitpid($prom, 0);
+
+=== TEST 5: a reload with the same procedures and key keeps the counters
+--- workers: 2
+--- requests eval
+[ main::post(main::example("1.001193")),
+  main::post(main::example("1.001193")),
+  sub { nginx_reload() },
+  main::post(main::example("1.001193")),
+]
+--- error_code eval
+[201, 201, 201]
+--- post_init
+my ($res, $m) = main::scrape();
+is($m->{'dvc_http_requests_total{endpoint="submit",code="201"}'}, 3, "2 before the reload + 1 after");
+my ($ack) = grep { /document="acknowledgement"/ } keys %$m;
+is($m->{$ack}, 3, "signatures kept too");
+is($m->{dvc_redis_replies_pending}, 0, "nothing pending after the old workers left");
+ok($m->{dvc_redis_connected} >= 1 && $m->{dvc_redis_connected} <= 2,
+   "connected: the new workers only ($m->{dvc_redis_connected})");

@@ -86,6 +86,10 @@ is_deeply([ map { [$_->{kind}, $_->{sha256}, $_->{size}, $_->{media_type}] } @{ 
           [ ["birth_medical_certificate", sha256_hex($pdf), length $pdf, "application/pdf"],
             ["parents_marriage_certificate", sha256_hex($jpg), length $jpg, "image/jpeg"] ],
           "the inbox lists each document's kind, hash, size and type, as uploaded");
+is_deeply($J->decode($e[0]{documents}),
+          [ { kind => "birth_medical_certificate", sha256 => sha256_hex($pdf), size => length $pdf, type => "application/pdf" },
+            { kind => "parents_marriage_certificate", sha256 => sha256_hex($jpg), size => length $jpg, type => "image/jpeg" } ],
+          "and its documents field, as checked against the uploads");
 --- no_error_log
 [error]
 

@@ -1,0 +1,380 @@
+# Online payment (issue 19): POST /dvc/v1/dossiers/{code}/payment answers
+# VNPAY's payment URL for the amount the back-end asked for; VNPAY's server
+# confirms with GET /dvc/v1/payments/vnpay/ipn, answered with its RspCode
+# JSON.  The provider is examples/vnpay-sim.py (VNPAY's side of the same
+# protocol); the IPNs the tests forge are signed here with Digest::SHA, an
+# implementation independent of the gateway's.
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Test::Nginx::DVC;
+use Test::DVC::Citizen;
+use Digest::SHA qw(hmac_sha512_hex);
+use IO::Socket::INET;
+use utf8;
+
+our $TMN = "DVCTEST1";
+our $SECRET = "Q7V3XK2M9P4L8R6T1Y5W0Z3N7B2C9D4F";
+
+our $keys = gateway_defaults(extra_http => event_key_config() . payment_config());
+our $SIM_PORT;
+our $SIM_PID;
+
+sub payment_config {
+    require File::Temp;
+    my $dir = File::Temp::tempdir(CLEANUP => 1);
+    open my $fh, '>', "$dir/vnpay.secret" or die; print $fh "$SECRET\n"; close $fh;
+    chmod 0600, "$dir/vnpay.secret";
+    open $fh, '>', "$dir/open.secret" or die; print $fh "$SECRET\n"; close $fh;
+    chmod 0644, "$dir/open.secret";
+    $ENV{TEST_NGINX_PAY_SECRET} = "$dir/vnpay.secret";
+    $ENV{TEST_NGINX_PAY_OPEN_SECRET} = "$dir/open.secret";
+    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                  Proto => 'tcp', Listen => 1) or die;
+    $SIM_PORT = $s->sockport;
+    close $s;
+    $ENV{TEST_NGINX_SIM_PORT} = $SIM_PORT;
+    return "    dvc_payment vnpay tmn_code=$TMN secret=\$TEST_NGINX_PAY_SECRET"
+         . " return_url=https://dichvucong.example.vn/thanh-toan/ket-qua"
+         . " url=http://127.0.0.1:\$TEST_NGINX_SIM_PORT/paymentv2/vpcpay.html;\n";
+}
+
+sub sim_start {
+    return if $SIM_PID && kill 0, $SIM_PID;
+    my $ipn = "http://127.0.0.1:" . server_port() . "/dvc/v1/payments/vnpay/ipn";
+    $SIM_PID = fork // die;
+    if ($SIM_PID == 0) {
+        exec "/usr/bin/python3", "$FindBin::Bin/../examples/vnpay-sim.py",
+             "--port", $SIM_PORT, "--tmn", $TMN,
+             "--secret-file", $ENV{TEST_NGINX_PAY_SECRET}, "--ipn", $ipn;
+        die "exec: $!";
+    }
+    for (1 .. 100) {
+        my $c = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$SIM_PORT");
+        return if $c;
+        sleep 0.05;
+    }
+    die "the simulator did not start\n";
+}
+END { kill 'TERM', $SIM_PID if $SIM_PID; }
+
+# a plain HTTP GET to the simulator; no redirect followed
+sub sim_get {
+    my ($path) = @_;
+    my $c = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$SIM_PORT") or die;
+    print $c "GET $path HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    local $/;
+    my $raw = <$c>;
+    my ($head, $body) = split /\r\n\r\n/, $raw, 2;
+    my ($status) = $head =~ m{^HTTP/1\.\d (\d+)};
+    my ($loc) = $head =~ m{^Location: (.*?)\r?$}mi;
+    return { status => $status, location => $loc, body => $body };
+}
+
+# a dossier waiting for its fee, as the back-end's events leave it
+sub awaiting_payment {
+    my (%o) = @_;
+    my $d = submit_dossier("1.001612");
+    my $r = send_event($d->{code}, { type => "accept" });
+    die "accept: $r->{status} $r->{body}" unless $r->{status} == 200;
+    $r = send_event($d->{code}, { type => "request_payment",
+        exists $o{amount} ? (defined $o{amount} ? (amount => $o{amount}) : ())
+                          : (amount => 50000),
+        reason => { vi => "Nộp lệ phí đăng ký hộ kinh doanh",
+                    en => "Pay the household business registration fee" } });
+    die "request_payment: $r->{status} $r->{body}" unless $r->{status} == 200;
+    return $d;
+}
+
+sub pay {
+    my ($d, $body) = @_;
+    my $r = http_request("POST /dvc/v1/dossiers/$d->{code}/payment"
+                         . (defined $body ? "\n$body" : ""),
+        more_headers => "X-DVC-Lookup-Token: $d->{lookup_token}\n"
+                        . (defined $body ? "Content-Type: application/json\n" : ""));
+    $r->{json} = eval { $J->decode($r->{body}) };
+    return $r;
+}
+
+sub php_urlencode {
+    my ($s) = @_;
+    utf8::encode($s) if utf8::is_utf8($s);
+    $s =~ s/([^A-Za-z0-9_.\- ])/sprintf("%%%02X", ord $1)/ge;
+    $s =~ tr/ /+/;
+    return $s;
+}
+
+# an IPN query as VNPAY's server sends it, signed here
+sub ipn_query {
+    my (%p) = @_;
+    my $extra = delete $p{_extra} // "";
+    my $secret = delete $p{_secret} // $SECRET;
+    my $data = join "&", map { php_urlencode($_) . "=" . php_urlencode($p{$_}) }
+                         sort keys %p;
+    return "$data&vnp_SecureHashType=HmacSHA512&vnp_SecureHash="
+           . hmac_sha512_hex($data, $secret) . $extra;
+}
+
+sub ipn_params {
+    my ($txn_ref, %o) = @_;
+    return (vnp_Amount => $o{amount} // 5000000, vnp_BankCode => "NCB",
+            vnp_CardType => "ATM", vnp_OrderInfo => "Thanh toan",
+            vnp_PayDate => "20261207103000",
+            vnp_ResponseCode => $o{rsp} // "00", vnp_TmnCode => $o{tmn} // $TMN,
+            vnp_TransactionNo => $o{no} // "14226999",
+            vnp_TransactionStatus => $o{status} // "00", vnp_TxnRef => $txn_ref);
+}
+
+sub ipn {
+    my ($q) = @_;
+    my $r = http_request("GET /dvc/v1/payments/vnpay/ipn?$q");
+    $r->{json} = eval { $J->decode($r->{body}) };
+    return $r;
+}
+
+sub jws_payload {
+    my ($jws) = @_;
+    my $jwks = http_request("GET /dvc/v1/keys")->{body};
+    open my $f, '>', "$keys/jwks.json" or die; print $f $jwks; close $f;
+    my $out = `printf '%s' '$jws' | /usr/bin/python3 $FindBin::Bin/util/jws_verify.py $keys/jwks.json`;
+    return $? == 0 ? $J->decode($out) : undef;
+}
+
+sub history { $J->decode(dossier($_[0])->{history}) }
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: the citizen pays through the provider: 6 -> 4, history, signed receipt on lookup, back-end told
+--- request
+GET /dvc/v1/keys
+--- post_init
+main::sim_start();
+my $d = main::awaiting_payment();
+my $code = $d->{code};
+is(dossier($code)->{pay_amount}, 50000, "request_payment stored the amount");
+# an amount from the client is never read
+my $r = main::pay($d, '{"amount":1000}');
+is($r->{status}, 200, "payment: 200");
+is($r->{json}{amount}, 50000, "the amount the back-end asked for, not the client's");
+is($r->{json}{provider}, "vnpay", "vnpay");
+like($r->{json}{txn_ref}, qr/^\Q$code\E-\d{14}$/, "vnp_TxnRef: the code and the attempt's time");
+my $url = $r->{json}{payment_url};
+like($url, qr{^http://127\.0\.0\.1:\d+/paymentv2/vpcpay\.html\?vnp_Amount=5000000&}, "VND x 100, sorted first");
+like($url, qr/&vnp_TmnCode=DVCTEST1&/, "our tmn_code");
+like($url, qr/&vnp_ReturnUrl=https%3A%2F%2Fdichvucong\.example\.vn%2Fthanh-toan%2Fket-qua&/, "return_url PHP-urlencoded");
+like($url, qr/&vnp_SecureHash=[0-9a-f]{128}$/, "HMAC-SHA512 last");
+# the signature, recomputed here over the URL's own parameters
+my ($q) = $url =~ /\?(.*)&vnp_SecureHash=/;
+my ($h) = $url =~ /vnp_SecureHash=(\w+)$/;
+is($h, Digest::SHA::hmac_sha512_hex($q, $main::SECRET), "vnp_SecureHash verifies independently");
+# the citizen follows it: the provider sends the IPN, then redirects back
+(my $path = $url) =~ s{^http://[^/]+}{};
+my $s = main::sim_get($path);
+is($s->{status}, 302, "the provider accepted the URL and sends the citizen back");
+like($s->{location}, qr{^https://dichvucong\.example\.vn/thanh-toan/ket-qua\?vnp_Amount=5000000&}, "to return_url");
+my $last = $J->decode(main::sim_get("/sim/last")->{body});
+is_deeply($last->{answer}, { RspCode => "00", Message => "Confirm Success" }, "IPN answered 00 before the redirect");
+my $dh = dossier($code);
+is($dh->{status}, 4, "status 6 -> 4");
+my $e = main::history($code)->[-1];
+is($e->{type}, "payment", "history: a payment entry");
+is($e->{status_number}, 4, "history: to 4");
+is($e->{amount}, 50000, "history: the amount");
+is($e->{actor}, "vnpay", "history: by the provider");
+is($e->{transaction_no}, $last->{ipn}{vnp_TransactionNo}, "history: VNPAY's transaction number");
+my @p = inbox("payment_received");
+is(scalar @p, 1, "one payment_received entry for the back-end");
+is($p[0]{amount}, 50000, "with the amount");
+is($p[0]{code}, $code, "and the dossier");
+# the lookup shows the payment and its receipt, verifiable with the JWKS
+my $l = http_request("GET /dvc/v1/dossiers/$code",
+                     more_headers => "X-DVC-Lookup-Token: $d->{lookup_token}");
+my $lj = $J->decode($l->{body});
+is($lj->{status_number}, 4, "lookup: processing");
+is($lj->{payment}{amount}, 50000, "lookup: the payment");
+my $pl = main::jws_payload($lj->{payment}{receipt});
+ok($pl, "the payment receipt verifies with python3-jwcrypto against the JWKS");
+is($pl->{amount}, 50000, "receipt: amount");
+is($pl->{currency}, "VND", "receipt: VND");
+is($pl->{code}, $code, "receipt: the dossier");
+is($pl->{transaction_no}, $last->{ipn}{vnp_TransactionNo}, "receipt: provider transaction id");
+like($pl->{paid_at}, qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00$/, "receipt: the time paid");
+# VNPAY sends it again (it does until it reads 00): nothing applied twice
+my $again = $J->decode(main::sim_get("/sim/replay")->{body});
+is_deeply($again, { RspCode => "02", Message => "Order already confirmed" }, "a replay: 02");
+is(scalar @{ main::history($code) }, scalar @{ $J->decode($dh->{history}) }, "no second history entry");
+is(scalar(inbox("payment_received")), 1, "no second inbox entry");
+is(dossier($code)->{ver}, $dh->{ver}, "nothing written");
+# and paying again is refused: nothing is awaited
+$r = main::pay($d);
+is($r->{status}, 409, "a second payment: 409");
+is($r->{json}{error}, "payment_not_required", "payment_not_required");
+--- no_error_log
+[error]
+
+
+
+=== TEST 2: every IPN code: 97 forged, 01 unknown, 04 wrong amount, 99 ambiguous, 00 cancelled; nothing applied
+--- request
+GET /dvc/v1/keys
+--- post_init
+my $d = main::awaiting_payment();
+my $code = $d->{code};
+my $ref = "$code-20261207102500";
+my $before = dossier($code);
+my %p = main::ipn_params($ref);
+# forged: signed with another secret, or changed after signing
+my $r = main::ipn(main::ipn_query(%p, _secret => "not-the-merchant-secret-0000000"));
+is($r->{status}, 200, "answered 200, as VNPAY expects");
+is_deeply($r->{json}, { RspCode => "97", Message => "Invalid signature" }, "another secret: 97");
+(my $q = main::ipn_query(%p)) =~ s/vnp_Amount=5000000/vnp_Amount=5000100/;
+is(main::ipn($q)->{json}{RspCode}, "97", "amount changed after signing: 97");
+is(main::ipn("vnp_TxnRef=$ref&vnp_Amount=5000000")->{json}{RspCode}, "97", "unsigned: 97");
+# unknown order: another dossier, a reference that names none, another merchant
+is(main::ipn(main::ipn_query(main::ipn_params("000.20.31.H29-261101-0999-20261207102500")))->{json}{RspCode},
+   "01", "no such dossier: 01");
+is(main::ipn(main::ipn_query(main::ipn_params("12345")))->{json}{RspCode}, "01", "not a reference of ours: 01");
+is(main::ipn(main::ipn_query(main::ipn_params($ref, tmn => "OTHER001")))->{json}{RspCode}, "01", "another tmn_code: 01");
+# wrong amount
+$r = main::ipn(main::ipn_query(main::ipn_params($ref, amount => 4000000)));
+is_deeply($r->{json}, { RspCode => "04", Message => "Invalid amount" }, "40,000 VND for 50,000: 04");
+is(main::ipn(main::ipn_query(main::ipn_params($ref, amount => 5000050)))->{json}{RspCode}, "04", "a fraction of a dong: 04");
+# a parameter twice, even signed, even the same value, however spelt: 99
+is(main::ipn(main::ipn_query(%p, _extra => "&vnp_Amount=5000000"))->{json}{RspCode}, "99", "vnp_Amount twice: 99");
+is(main::ipn(main::ipn_query(%p, _extra => "&vnp_%54xnRef=x"))->{json}{RspCode}, "99", "vnp_TxnRef twice, encoded: 99");
+is(main::ipn("")->{json}{RspCode}, "99", "nothing at all: 99");
+is_deeply(dossier($code), $before, "nothing changed by any of them");
+# the citizen cancelled at VNPAY: confirmed (00) but nothing applied
+$r = main::ipn(main::ipn_query(main::ipn_params($ref, rsp => "24", status => "02", no => "0")));
+is_deeply($r->{json}, { RspCode => "00", Message => "Confirm Success" }, "cancelled: 00");
+is_deeply(dossier($code), $before, "still waiting for the payment");
+# then pays: 00 and applied
+$r = main::ipn(main::ipn_query(%p));
+is($r->{json}{RspCode}, "00", "paid: 00");
+is(dossier($code)->{status}, 4, "applied");
+# a dossier that is not waiting for a payment (the desk took it): 02
+my $o = main::awaiting_payment();
+send_event($o->{code}, { type => "process" });
+is(main::ipn(main::ipn_query(main::ipn_params("$o->{code}-20261207102500")))->{json}{RspCode},
+   "02", "not in 6 any more: 02");
+is(dossier($o->{code})->{status}, 4, "untouched");
+is(scalar(inbox("payment_received")), 1, "only the one payment reached the back-end");
+--- error_log
+vnpay notice refused with 97
+vnpay notice refused with 99: a parameter given twice
+--- no_error_log
+[error]
+Q7V3XK2M
+
+
+
+=== TEST 3: two IPNs of the same payment at the same instant: one applies, the other gets 02
+--- request
+GET /dvc/v1/keys
+--- post_init
+my $d = main::awaiting_payment();
+my $code = $d->{code};
+my $q = main::ipn_query(main::ipn_params("$code-20261207102500"));
+# Redis held still while both arrive: both read status 6, nothing paid,
+# before either writes; the compare-and-set lets one apply
+redis_pause();
+my @c = map { http_request_stalled("GET /dvc/v1/payments/vnpay/ipn?$q") } 1 .. 2;
+sleep 0.3;
+redis_resume();
+my @r = map { http_response_read($_) } @c;
+my @codes = sort map { $J->decode($_->{body})->{RspCode} } @r;
+is_deeply(\@codes, ["00", "02"], "one 00, one 02");
+is(scalar(grep { ($_->{type} // "") eq "payment" } @{ main::history($code) }), 1, "one payment in the history");
+is(scalar(inbox("payment_received")), 1, "one inbox entry");
+--- error_log
+applied: 50000 VND
+answered 02: applied meanwhile
+--- no_error_log
+[error]
+
+
+
+=== TEST 4: the payment endpoint's refusals
+--- request
+GET /dvc/v1/keys
+--- post_init
+# no amount asked for: paid at the desk
+my $d = main::awaiting_payment(amount => undef);
+my $r = main::pay($d);
+is($r->{status}, 409, "no amount: 409");
+is($r->{json}{error}, "not_payable_online", "not_payable_online");
+# more than VNPAY's 12 digits take
+$d = main::awaiting_payment(amount => 10000000000);
+is(main::pay($d)->{json}{error}, "not_payable_online", "over 9,999,999,999 VND: not_payable_online");
+# not in 6
+$d = submit_dossier("1.001612");
+$r = main::pay($d);
+is($r->{status}, 409, "status 1: 409");
+is($r->{json}{error}, "payment_not_required", "payment_not_required");
+# the lookup's token rules
+$d = main::awaiting_payment();
+my $lookup404 = http_request("GET /dvc/v1/dossiers/$d->{code}")->{body};
+$r = http_request("POST /dvc/v1/dossiers/$d->{code}/payment");
+is($r->{status}, 404, "no token: 404");
+is($r->{body}, $lookup404, "the lookup's 404");
+$r = http_request("POST /dvc/v1/dossiers/$d->{code}/payment?token=$d->{lookup_token}",
+                  more_headers => "X-DVC-Lookup-Token: $d->{lookup_token}");
+is($r->{status}, 400, "token twice: 400");
+$r = http_request("GET /dvc/v1/dossiers/$d->{code}/payment");
+is($r->{status}, 405, "GET: 405");
+$r = http_request("POST /dvc/v1/payments/vnpay/ipn");
+is($r->{status}, 405, "IPN by POST: 405");
+$r = http_request("GET /dvc/v1/payments/napas/ipn?x=1");
+is($r->{status}, 404, "another provider: 404");
+is(dossier($d->{code})->{status}, 6, "unchanged");
+--- no_error_log
+[error]
+
+
+
+=== TEST 5: without dvc_payment the endpoint is 403
+--- http_config
+    dvc_schemas $TEST_NGINX_SCHEMAS;
+    dvc_calendar $TEST_NGINX_ROOT/calendar/vn-2025-2027.cal;
+    dvc_signing_key $TEST_NGINX_KEY;
+--- request
+POST /dvc/v1/dossiers/000.20.31.H29-261101-0001/payment
+--- error_code: 403
+--- response_body_like: "error":"payments_disabled"
+
+
+
+=== TEST 6: a secret file others may read is refused at configuration time
+--- http_config
+    dvc_schemas $TEST_NGINX_SCHEMAS;
+    dvc_calendar $TEST_NGINX_ROOT/calendar/vn-2025-2027.cal;
+    dvc_signing_key $TEST_NGINX_KEY;
+    dvc_payment vnpay tmn_code=DVCTEST1 secret=$TEST_NGINX_PAY_OPEN_SECRET return_url=https://x.example.vn/;
+--- must_die
+--- error_log
+open.secret
+
+
+
+=== TEST 7: an unknown provider, a missing parameter: refused at configuration time
+--- http_config
+    dvc_schemas $TEST_NGINX_SCHEMAS;
+    dvc_calendar $TEST_NGINX_ROOT/calendar/vn-2025-2027.cal;
+    dvc_signing_key $TEST_NGINX_KEY;
+    dvc_payment paypal tmn_code=DVCTEST1 secret=$TEST_NGINX_PAY_SECRET return_url=https://x.example.vn/;
+--- must_die
+--- error_log
+unknown payment provider "paypal"
+
+
+
+=== TEST 8: no tmn_code
+--- http_config
+    dvc_schemas $TEST_NGINX_SCHEMAS;
+    dvc_calendar $TEST_NGINX_ROOT/calendar/vn-2025-2027.cal;
+    dvc_signing_key $TEST_NGINX_KEY;
+    dvc_payment vnpay secret=$TEST_NGINX_PAY_SECRET return_url=https://x.example.vn/;
+--- must_die
+--- error_log
+needs tmn_code
