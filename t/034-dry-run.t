@@ -98,3 +98,25 @@ a repeated dry_run parameter
 DBSIZE => 0
 --- no_error_log
 [error]
+
+
+
+=== TEST 6: with a document store, a listed file never uploaded: the same 422
+--- http_config
+    dvc_schemas $TEST_NGINX_SCHEMAS;
+    dvc_calendar $TEST_NGINX_ROOT/calendar/vn-2025-2027.cal;
+    dvc_signing_key $TEST_NGINX_KEY;
+    dvc_documents $TEST_NGINX_SERVROOT/documents;
+--- request eval
+["POST /dvc/v1/dossiers?dry_run=1\n" . main::example("1.001193"),
+ "POST /dvc/v1/dossiers\n" . main::example("1.001193")]
+--- error_code eval
+[422, 422]
+--- response_body_like eval
+[qr{"path":"/documents/0/sha256"}, qr{"path":"/documents/0/sha256"}]
+--- post_init
+my @r = responses();
+is($r[0]{body}, $r[1]{body}, "the dry run checks the uploads as the submission does");
+is(redis_cmd('DBSIZE'), 0, "nothing in Redis");
+--- no_error_log
+[error]
