@@ -35,6 +35,7 @@ sub walk {
     local $ENV{PORTAL_BASE} = "http://127.0.0.1:" . server_port() . "/";
     local $ENV{PORTAL_OUT} = $out;
     local $ENV{PORTAL_EXAMPLE} = "$ROOT/examples/dossiers/1.001193.json";
+    local $ENV{PORTAL_EXAMPLES} = "$ROOT/examples/dossiers";
     local $ENV{PORTAL_BACKEND} = join ' ', "$ROOT/examples/backend.py",
         "--gateway", "http://127.0.0.1:" . server_port() . "/dvc/v1",
         "--redis", "redis://127.0.0.1:" . redis_port() . "/0",

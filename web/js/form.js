@@ -44,12 +44,10 @@ function field(name, ptr, sch, required) {
   const hint = s.description || '';
   const lab = el('label', { for: id }, label(name, s), required ? el('span', { class: 'req', 'aria-hidden': 'true', text: ' *' }) : null);
   let input;
-  const opts = s.enum || (s.const !== undefined ? [s.const] : null);
+  const opts = s.enum || (s.const !== undefined ? [s.const] : s.type === 'boolean' ? [true, false] : null);
   if (opts) {
     input = el('select', { id, name: ptr }, el('option', { value: '', text: t('choose') }),
       opts.map(v => el('option', { value: JSON.stringify(v), text: valueLabel(v) })));
-  } else if (s.type === 'boolean') {
-    input = el('input', { id, name: ptr, type: 'checkbox' });
   } else {
     const ty = s.format === 'date' ? 'date' : s.format === 'email' ? 'email'
       : s.format === 'vn-phone' ? 'tel' : (s.type === 'integer' || s.type === 'number') ? 'number' : 'text';
@@ -61,7 +59,7 @@ function field(name, ptr, sch, required) {
   input.setAttribute('aria-describedby', 'e' + id + (hint ? ' h' + id : ''));
   if (required) input.setAttribute('aria-required', 'true');
   input.dataset.ptr = ptr;
-  input.dataset.kind = s.type === 'integer' || s.type === 'number' ? 'number' : s.type === 'boolean' ? 'bool' : opts ? 'enum' : 'string';
+  input.dataset.kind = opts ? 'enum' : s.type === 'integer' || s.type === 'number' ? 'number' : 'string';
   input.addEventListener('input', () => { touched.add(ptr); check(); });
   input.addEventListener('blur', () => { touched.add(ptr); check(); });
   return el('div', { class: 'field', 'data-ptr': ptr },
@@ -126,7 +124,6 @@ function collect(ptr, sch, required) {
   }
   const input = document.getElementById(idOf(ptr));
   if (!input) return undefined;
-  if (input.dataset.kind === 'bool') return input.checked ? true : undefined;
   const raw = input.value.trim();
   if (raw === '') return undefined;
   if (input.dataset.kind === 'enum') return JSON.parse(raw);
@@ -322,8 +319,7 @@ function refill(ptr, v) {
   if (Array.isArray(v)) { v.forEach((x, i) => refill(ptr + '/' + i, x)); return; }
   const input = document.getElementById(idOf(ptr));
   if (!input) return;
-  if (input.dataset.kind === 'bool') input.checked = !!v;
-  else input.value = input.dataset.kind === 'enum' ? JSON.stringify(v) : String(v);
+  input.value = input.dataset.kind === 'enum' ? JSON.stringify(v) : String(v);
 }
 
 frame(() => xdvc ? xdvc.name : t('apply'), render);

@@ -36,6 +36,7 @@ export const FIELDS = {
 };
 
 export const VALUES = {
+  true: ['Có', 'Yes'], false: ['Không', 'No'],
   male: ['Nam', 'Male'], female: ['Nữ', 'Female'], father: ['Cha', 'Father'], mother: ['Mẹ', 'Mother'],
   grandparent: ['Ông, bà', 'Grandparent'], relative: ['Người thân thích', 'Relative'], authorized: ['Người được ủy quyền', 'Authorized person'],
   hospital: ['Bệnh viện', 'Hospital'], clinic: ['Cơ sở y tế', 'Clinic'], home: ['Tại nhà', 'At home'], other: ['Khác', 'Other'],
