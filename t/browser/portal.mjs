@@ -210,6 +210,43 @@ try {
   ok(/Cảm ơn/.test(await page.locator('#done').textContent()), 'the citizen is thanked');
   await shot(page, 'lookup-rated');
 
+  // 7b. another dossier the desk asks to supplement: the lookup offers the
+  // form again, which sends the corrected dossier (status 5 -> 1)
+  {
+    const file = readFileSync(pdf);
+    const u = await fetch(BASE + 'dvc/v1/uploads', { method: 'POST', body: file, headers: {
+      'Content-Type': 'application/pdf', 'X-DVC-Procedure': '1.001193', 'X-DVC-Document-Kind': 'birth_medical_certificate' } });
+    const ub = await u.json();
+    const d2 = { ...EXAMPLE, documents: [{ kind: 'birth_medical_certificate', file_name: 'giay-chung-sinh.pdf',
+      media_type: 'application/pdf', size: ub.size, sha256: ub.sha256 }] };
+    const s2 = await fetch(BASE + 'dvc/v1/dossiers', { method: 'POST', body: JSON.stringify(d2), headers: { 'Content-Type': 'application/json' } });
+    const a2 = await s2.json();
+    ok(s2.status === 201, 'a second dossier submitted', JSON.stringify(a2));
+    execFileSync('/usr/bin/python3', process.env.PORTAL_BACKEND.replace('--supplement 0', '--supplement 1').split(' '),
+      { stdio: ['ignore', 'ignore', 'inherit'] });
+    await page.goto(BASE + 'lookup.html?code=' + a2.code + '#token=' + a2.lookup_token);
+    await page.waitForSelector('#status-name');
+    ok(await page.locator('#status-name').textContent() === 'Yêu cầu bổ sung giấy tờ', 'the lookup shows the supplement request');
+    ok(await page.locator('#pay').count() === 0 && await page.locator('#withdraw').count() === 1, 'withdrawal offered with it');
+    await shot(page, 'lookup-supplement-requested');
+    await Promise.all([page.waitForURL(/form\.html\?p=1\.001193&supplement=/), page.click('#supplement')]);
+    await page.waitForSelector('form fieldset');
+    ok(/^Bổ sung hồ sơ/.test(await page.locator('h1').textContent()), 'the form opens as a supplement');
+    await fill(page, '', EXAMPLE);
+    const up2 = page.waitForResponse(r => r.url().endsWith('/uploads'));
+    await page.setInputFiles('#doc-birth_medical_certificate', pdf);
+    await up2;
+    await page.waitForSelector('#edoc-birth_medical_certificate.ok');
+    const sup = page.waitForResponse(r => r.url().endsWith('/supplement'));
+    await page.click('#submit');
+    const sr = await sup;
+    ok(sr.status() === 200, 'the supplement is sent: 200', sr.status());
+    await page.waitForURL(/lookup\.html/);
+    await page.waitForSelector('#status-name');
+    ok(await page.locator('#status-name').textContent() === 'Mới đăng ký', 'the dossier is back at the desk (status 1)');
+    await shot(page, 'lookup-supplemented');
+  }
+
   // 8. every procedure's form takes its example dossier: the browser's
   // checks agree with the gateway's on valid data (only the documents,
   // not uploaded here, are missing)
