@@ -32,6 +32,8 @@ MODULE      := $(BUILD)/ngx_http_dvc_module.so
 CORE_LIB    := $(BUILD)/libdvccore.a
 CLI         := $(BUILD)/dvc
 
+
+.PHONY: web web-screenshots
 .PHONY: FORCE all deps module core cli test test-unit test-unit-asan test-conformance conformance-table test-integration-asan test-asan test-valgrind \
         test-integration test-faults test-faults-asan test-interop demo demo-stop fuzz fuzz-validator fuzz-smoke fuzz-build bench-lookup \
         bench-submit bench-validate bench-stats bench-strings bench-events bench-uploads deb test-deb test-docker clean
@@ -155,7 +157,7 @@ fuzz-validator: $(BUILD)/fuzz/fuzz_schema $(BUILD)/conformance-runner
 test-interop: $(CLI)
 	t/jws-interop.sh
 
-test-integration: $(MODULE)
+test-integration: $(MODULE) web
 	prove -r -j2 t/
 
 # Redis killed, paused, full and read-only, nginx reloaded, all under load;
@@ -173,7 +175,7 @@ test-faults-asan: $(CLI)
 # by Debian's own nginx with the sanitizer runtime preloaded (docs/security.md,
 # "Sanitizers"); a report in the error log or in logs/sanitizer.PID fails the
 # block.  test-integration-asan is its old name.
-test-asan:
+test-asan: web
 	$(MAKE) BUILD=build-asan build-asan/ngx_http_dvc_module.so \
 	    NGX_EXTRA_CFLAGS="$(SAN_FLAGS)" NGX_EXTRA_LDFLAGS="-fsanitize=address,undefined"
 	TEST_NGINX_MODULE=$(CURDIR)/build-asan/ngx_http_dvc_module.so \
@@ -255,8 +257,26 @@ test-deb: deb
 test-docker:
 	prove -v -e bash docker/check.sh
 
+# ---------------------------------------------------------------- web portal
+# web/ is static; its one library (npm qrcode-generator, pinned by
+# t/browser/package-lock.json with the browser tests' playwright-core and
+# axe-core) is copied into web/vendor/, never fetched at run time.
+t/browser/node_modules/.installed: t/browser/package.json t/browser/package-lock.json
+	cd t/browser && npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
+
+web/vendor/qrcode.js: t/browser/node_modules/.installed
+	@mkdir -p $(@D)
+	cp t/browser/node_modules/qrcode-generator/qrcode.js $@
+
+web: web/vendor/qrcode.js
+
+# the portal's pages at 360 and 1280 px into docs/screenshots/ (t/120-portal.t)
+web-screenshots: $(MODULE) web
+	DVC_SHOTS_DIR=$(CURDIR)/docs/screenshots prove t/120-portal.t
+
 # ---------------------------------------------------------------- demo
-demo: deps all
+demo: deps all web
 	scripts/demo.sh start
 
 demo-stop:

@@ -11,6 +11,9 @@ pkgs=(
     clamav-daemon
     # coexistence test: Debian's nchan (bundles its own hiredis) and lua modules
     libnginx-mod-nchan libnginx-mod-http-lua libnginx-mod-http-ndk
+    # web portal browser tests (t/120-portal.t): Debian's chromium driven by
+    # npm playwright-core, the printed PDF read back with poppler and zbar
+    chromium poppler-utils zbar-tools fonts-dejavu-core
     # metrics test: a real Prometheus scrapes dvc_metrics, promtool lints it
     prometheus
     # make deb (debhelper, Debian's dh_nginx from nginx-dev) and its check
@@ -27,6 +30,10 @@ for p in "${pkgs[@]}"; do
         missing+=("$p")
     fi
 done
+
+# npm installs the browser tests' tooling (t/browser/package-lock.json);
+# a machine with its own Node (and npm) keeps it
+command -v npm >/dev/null || missing+=(nodejs npm)
 
 if [ ${#missing[@]} -eq 0 ]; then
     echo "deps: all ${#pkgs[@]} packages present"

@@ -63,10 +63,10 @@ GET dvc:idem:[% sha256_hex("inflight-1") %] => pending:0123456789abcdef01234567
 
 === TEST 2: once the in-flight reservation expires, the retry is processed, once
 --- redis eval
-[['SET', main::idem('inflight-2'), 'pending:0123456789abcdef01234567', 'PX', '400']]
+[['SET', main::idem('inflight-2'), 'pending:0123456789abcdef01234567', 'PX', '3000']]
 --- requests eval
 [main::post(main::example("1.001612"), "inflight-2"),
- sub { sleep(0.6) },
+ sub { sleep(3.5) },
  main::post(main::example("1.001612"), "inflight-2"),
  main::post(main::example("1.001612"), "inflight-2")]
 --- error_code eval
