@@ -204,7 +204,7 @@ test-valgrind: $(MODULE) $(CLI)
 FUZZ_SECONDS ?= $(FUZZ_SECS)
 FUZZ_FLAGS  := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
                -fno-omit-frame-pointer
-FUZZ_NAMES  := validate schema calendar jws scan event_sig intake upload
+FUZZ_NAMES  := validate schema calendar jws scan event_sig intake upload payment_ipn
 FUZZ_BINS   := $(FUZZ_NAMES:%=$(BUILD)/fuzz/%_fuzz)
 FUZZ_OBJS   := $(CORE_SRCS:core/%.c=$(BUILD)/fuzz/core/%.o)
 
