@@ -114,6 +114,7 @@ test:
 
 test-unit: $(UNIT_BINS)
 	scripts/check-core-purity.sh
+	scripts/shape-check.py
 	CMOCKA_MESSAGE_OUTPUT=TAP prove -f $(UNIT_BINS)
 
 test-unit-asan: $(UNIT_SAN_BINS)
