@@ -19,14 +19,16 @@
  *
  *   KEYS[1]            the dossier's hash dvc:d:{code}
  *   KEYS[2 .. 1+ni]    the counters' hashes (dvc:st:{cell}:{counter})
- *   KEYS[2+ni]         the stream (dvc:inbox), when nx > 0
+ *   KEYS[2+ni .. 1+ni+nx]  the streams, one per entry (dvc:inbox, or a
+ *                      receiving agency's dvc:inbox:{agency})
  *   ARGV[1]            the `ver` the gateway read ("0" when it had none)
  *   ARGV[2]            the once-only field ("e:{event id}") or ""
  *   ARGV[3]            the value to keep under it (body sha256, answer)
  *   ARGV[4..7]         ns, nd, ni, nx: how many of each follow
  *   then ns (field, value) pairs to HSET, nd fields to HDEL,
  *   ni (hash field, delta) pairs for HINCRBY on KEYS[2..], and
- *   nx (field, value) pairs for XADD KEYS[2+ni] * ...
+ *   nx stream entries, each its count of pairs k then k (field, value)
+ *   pairs for XADD KEYS[1+ni+j] * ...
  *
  * It answers {"missing"} (no such dossier), {"done", stored} (the once-only
  * field exists: a replay; nothing is applied), {"conflict", ver} (someone
@@ -81,10 +83,10 @@ static const char  ngx_http_dvc_apply_lua[] =
     "for i = 1, ni do\n"
     "  redis.call('HINCRBY', KEYS[1 + i], ARGV[a], ARGV[a + 1]); a = a + 2\n"
     "end\n"
-    "if nx > 0 then\n"
-    "  local x = {}\n"
-    "  for i = 1, 2 * nx do x[i] = ARGV[a + i - 1] end\n"
-    "  redis.call('XADD', KEYS[2 + ni], '*', unpack(x))\n"
+    "for j = 1, nx do\n"
+    "  local k, x = tonumber(ARGV[a]), {}\n"
+    "  for i = 1, 2 * k do x[i] = ARGV[a + i] end\n"
+    "  redis.call('XADD', KEYS[1 + ni + j], '*', unpack(x)); a = a + 1 + 2 * k\n"
     "end\n"
     "return {'ok', nv}\n";
 
@@ -129,7 +131,8 @@ ngx_http_dvc_apply_init(ngx_pool_t *pool, ngx_http_dvc_apply_t *a,
         || ngx_array_init(&a->del, pool, 4, sizeof(ngx_str_t)) != NGX_OK
         || ngx_array_init(&a->incr, pool, 16,
                           sizeof(ngx_http_dvc_apply_incr_t)) != NGX_OK
-        || ngx_array_init(&a->xadd, pool, 4, sizeof(ngx_keyval_t)) != NGX_OK)
+        || ngx_array_init(&a->xadd, pool, 2,
+                          sizeof(ngx_http_dvc_apply_stream_t)) != NGX_OK)
     {
         return NGX_ERROR;
     }
@@ -246,7 +249,45 @@ ngx_int_t
 ngx_http_dvc_apply_xadd(ngx_http_dvc_apply_t *a, const char *name,
     const void *value, size_t len)
 {
-    return ngx_http_dvc_apply_push(&a->xadd, name, value, len);
+    return ngx_http_dvc_apply_xadd_to(a, (u_char *) "dvc:inbox",
+                                      sizeof("dvc:inbox") - 1, name, value,
+                                      len);
+}
+
+
+/* One entry per stream: the first pair for a stream opens its entry. */
+ngx_int_t
+ngx_http_dvc_apply_xadd_to(ngx_http_dvc_apply_t *a, const u_char *stream,
+    size_t slen, const char *name, const void *value, size_t len)
+{
+    ngx_uint_t                    i;
+    ngx_http_dvc_apply_stream_t  *st;
+
+    st = a->xadd.elts;
+
+    for (i = 0; i < a->xadd.nelts; i++) {
+        if (st[i].key.len == slen
+            && ngx_strncmp(st[i].key.data, stream, slen) == 0)
+        {
+            return ngx_http_dvc_apply_push(&st[i].fields, name, value, len);
+        }
+    }
+
+    st = ngx_array_push(&a->xadd);
+    if (st == NULL) {
+        return NGX_ERROR;
+    }
+
+    st->key.data = (u_char *) stream;
+    st->key.len = slen;
+
+    if (ngx_array_init(&st->fields, a->pool, 8, sizeof(ngx_keyval_t))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_dvc_apply_push(&st->fields, name, value, len);
 }
 
 
@@ -265,21 +306,29 @@ ngx_http_dvc_apply_send(ngx_http_request_t *r, ngx_http_dvc_apply_t *a,
 {
     u_char                     *p;
     size_t                      len, *lens;
-    ngx_uint_t                  i, n, argc, nkeys, nref, *ref;
+    ngx_uint_t                  i, j, n, argc, nkeys, nref, npairs, *ref;
     const char                **argv;
     ngx_keyval_t               *kv;
+    ngx_http_dvc_apply_stream_t  *st;
     ngx_str_t                  *s;
     ngx_http_dvc_apply_incr_t  *in;
     ngx_http_dvc_redis_cmd_t    cmd;
     ngx_http_dvc_apply_call_t  *call;
 
-    nkeys = 1 + a->incr.nelts + (a->xadd.nelts ? 1 : 0);
+    st = a->xadd.elts;
+    npairs = 0;
+
+    for (i = 0; i < a->xadd.nelts; i++) {
+        npairs += st[i].fields.nelts;
+    }
+
+    nkeys = 1 + a->incr.nelts + a->xadd.nelts;
     n = 3 + nkeys + 7 + 2 * a->set.nelts + a->del.nelts + 2 * a->incr.nelts
-        + 2 * a->xadd.nelts;
+        + a->xadd.nelts + 2 * npairs;
 
     argv = ngx_palloc(r->pool, n * sizeof(char *));
     lens = ngx_palloc(r->pool, n * sizeof(size_t));
-    p = ngx_pnalloc(r->pool, 6 * (NGX_INT64_LEN + 1));
+    p = ngx_pnalloc(r->pool, (6 + a->xadd.nelts) * (NGX_INT64_LEN + 1));
     call = ngx_palloc(r->pool, sizeof(ngx_http_dvc_apply_call_t));
     ref = ngx_palloc(r->pool, n * sizeof(ngx_uint_t));
 
@@ -311,8 +360,8 @@ ngx_http_dvc_apply_send(ngx_http_request_t *r, ngx_http_dvc_apply_t *a,
         dvc_arg(in[i].key.data, in[i].key.len);
     }
 
-    if (a->xadd.nelts) {
-        dvc_arg("dvc:inbox", sizeof("dvc:inbox") - 1);
+    for (i = 0; i < a->xadd.nelts; i++) {
+        dvc_ref(st[i].key.data, st[i].key.len);
     }
 
     dvc_num(a->ver);
@@ -341,10 +390,14 @@ ngx_http_dvc_apply_send(ngx_http_request_t *r, ngx_http_dvc_apply_t *a,
         dvc_arg(in[i].delta.data, in[i].delta.len);
     }
 
-    kv = a->xadd.elts;
-    for (i = 0; i < a->xadd.nelts; i++) {
-        dvc_ref(kv[i].key.data, kv[i].key.len);
-        dvc_ref(kv[i].value.data, kv[i].value.len);
+    for (j = 0; j < a->xadd.nelts; j++) {
+        dvc_num(st[j].fields.nelts);
+
+        kv = st[j].fields.elts;
+        for (i = 0; i < st[j].fields.nelts; i++) {
+            dvc_ref(kv[i].key.data, kv[i].key.len);
+            dvc_ref(kv[i].value.data, kv[i].value.len);
+        }
     }
 
 #undef dvc_arg

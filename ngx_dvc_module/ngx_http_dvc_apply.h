@@ -8,6 +8,7 @@
  *     ngx_http_dvc_apply_del(&a, "due_ts");
  *     ngx_http_dvc_apply_stats(r, &a, agency, ..., deltas, n, &before, &after);
  *     ngx_http_dvc_apply_xadd(&a, "type", "withdrawal_requested", 20);
+ *     ngx_http_dvc_apply_xadd_to(&a, "dvc:inbox:{agency}", n, "code", ...);
  *     ngx_http_dvc_apply_send(r, &a, handler, ctx);
  *
  * and in the handler ngx_http_dvc_apply_result(reply, &value): `value`
@@ -32,6 +33,11 @@ typedef struct {
 } ngx_http_dvc_apply_incr_t;
 
 typedef struct {
+    ngx_str_t                  key;          /* the stream */
+    ngx_array_t                fields;       /* of ngx_keyval_t */
+} ngx_http_dvc_apply_stream_t;
+
+typedef struct {
     ngx_pool_t                *pool;
     ngx_str_t                  key;          /* dvc:d:{code} */
     int64_t                    ver;          /* as read; 0 when absent */
@@ -40,7 +46,8 @@ typedef struct {
     ngx_array_t                set;          /* of ngx_keyval_t */
     ngx_array_t                del;          /* of ngx_str_t */
     ngx_array_t                incr;         /* of ngx_http_dvc_apply_incr_t */
-    ngx_array_t                xadd;         /* of ngx_keyval_t, to dvc:inbox */
+    ngx_array_t                xadd;         /* of ngx_http_dvc_apply_stream_t:
+                                                one entry per stream */
 } ngx_http_dvc_apply_t;
 
 typedef enum {
@@ -68,6 +75,10 @@ ngx_int_t ngx_http_dvc_apply_incr(ngx_http_dvc_apply_t *a, const u_char *key,
     size_t key_len, const char *field, ngx_int_t delta);
 ngx_int_t ngx_http_dvc_apply_xadd(ngx_http_dvc_apply_t *a, const char *name,
     const void *value, size_t len);
+/* the same into another stream (its name kept by reference until _send) */
+ngx_int_t ngx_http_dvc_apply_xadd_to(ngx_http_dvc_apply_t *a,
+    const u_char *stream, size_t slen, const char *name, const void *value,
+    size_t len);
 ngx_int_t ngx_http_dvc_apply_stats(ngx_http_request_t *r,
     ngx_http_dvc_apply_t *a, const char *agency, size_t alen,
     const char *procedure, size_t plen, const dvc_stat_delta_t *deltas,

@@ -73,8 +73,17 @@ typedef struct {
     ngx_str_t                  redis_password;
     ngx_int_t                  redis_db;
     ngx_msec_t                 redis_timeout;
+    /* dvc_redis_wait N TIMEOUT: WAIT after a submission (0: none) */
+    ngx_uint_t                 redis_wait;
+    ngx_msec_t                 redis_wait_timeout;
+    /* dvc_redis_sentinel: the Sentinels (ngx_http_dvc_redis_addr_t), the
+     * master's name, their password; dvc_redis_read replica */
+    ngx_array_t               *redis_sentinels;
+    ngx_str_t                  redis_master_name;
+    ngx_str_t                  redis_sentinel_password;
+    ngx_uint_t                 redis_read_replica;
 
-    ngx_http_dvc_redis_t      *redis;           /* this worker's connection */
+    ngx_http_dvc_redis_t      *redis;           /* this worker's connections */
 
     /* dvc_schemas: the procedures, loaded at configuration time */
     struct dvc_procedures     *procedures;
@@ -224,6 +233,25 @@ typedef struct {
 ngx_int_t ngx_http_dvc_redis_send(ngx_http_request_t *r,
     ngx_http_dvc_redis_cmd_t *cmds, ngx_uint_t n,
     ngx_http_dvc_redis_handler_pt handler, void *data);
+/* A submission's transaction: with dvc_redis_wait, WAIT follows it and
+ * fewer acknowledgements than asked are answered as no reply (NULL). */
+ngx_int_t ngx_http_dvc_redis_send_durable(ngx_http_request_t *r,
+    ngx_http_dvc_redis_cmd_t *cmds, ngx_uint_t n,
+    ngx_http_dvc_redis_handler_pt handler, void *data);
+/* A read that a replica may answer (dvc_redis_read replica) while no
+ * master does. */
+ngx_int_t ngx_http_dvc_redis_send_read(ngx_http_request_t *r,
+    ngx_http_dvc_redis_cmd_t *cmds, ngx_uint_t n,
+    ngx_http_dvc_redis_handler_pt handler, void *data);
+/* a worker starts: with Sentinel, the master is asked for */
+void ngx_http_dvc_redis_start(ngx_http_dvc_redis_t *redis);
+char *ngx_http_dvc_redis_wait(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_dvc_redis_sentinel(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_dvc_redis_read(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_dvc_redis_check(ngx_conf_t *cf, ngx_http_dvc_main_conf_t *dmcf);
 ngx_http_dvc_redis_t *ngx_http_dvc_redis_create(ngx_conf_t *cf,
     ngx_http_dvc_main_conf_t *dmcf);
 void ngx_http_dvc_redis_shutdown(ngx_http_dvc_redis_t *redis);

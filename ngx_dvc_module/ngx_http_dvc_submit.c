@@ -947,8 +947,9 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
     ctx->answer.data = (u_char *) answer.data;
     ctx->answer.len = answer.len;
 
-    rc = ngx_http_dvc_redis_send(r, cmds, n, ngx_http_dvc_submit_exec_reply,
-                                 ctx);
+    rc = ngx_http_dvc_redis_send_durable(r, cmds, n,
+                                         ngx_http_dvc_submit_exec_reply,
+                                         ctx);
     if (rc == NGX_OK) {
         return NGX_DONE;
     }
