@@ -282,7 +282,16 @@ ngx_uint_t ngx_http_dvc_arg_is(ngx_str_t *name, const char *want);
 extern ngx_str_t  ngx_http_dvc_empty_str;
 extern ngx_str_t  ngx_http_dvc_idempotency_header;
 void ngx_http_dvc_finalize(ngx_http_request_t *r, ngx_int_t rc);
+
+
+/* The base, which calls no other glue file (ngx_http_dvc_base.c) */
 void ngx_http_dvc_pool_alloc(ngx_pool_t *pool, dvc_alloc_t *alloc);
+void ngx_http_dvc_cf_alloc_init(ngx_conf_t *cf,
+    ngx_http_dvc_main_conf_t *dmcf);
+ngx_http_dvc_procedure_rt_t *ngx_http_dvc_procedure_find(
+    ngx_http_dvc_main_conf_t *dmcf, const char *code, size_t len);
+ngx_int_t ngx_http_dvc_send_memory(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *type, size_t type_len, u_char *body, size_t len);
 
 
 /* Directives kept beside their endpoints, and configuration-time work */
@@ -299,8 +308,6 @@ char *ngx_http_dvc_documents_dir(ngx_conf_t *cf, ngx_command_t *cmd,
 char *ngx_http_dvc_clamd(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 ngx_int_t ngx_http_dvc_read_conf_file(ngx_conf_t *cf, ngx_str_t *name,
     ngx_str_t *text);
-void ngx_http_dvc_cf_alloc_init(ngx_conf_t *cf,
-    ngx_http_dvc_main_conf_t *dmcf);
 ngx_int_t ngx_http_dvc_keys_init(ngx_conf_t *cf,
     ngx_http_dvc_main_conf_t *dmcf);
 ngx_int_t ngx_http_dvc_procedures_compile(ngx_conf_t *cf,
@@ -358,8 +365,6 @@ ngx_int_t ngx_http_dvc_body_sign(ngx_http_request_t *r,
 
 
 /* Procedures and pooled contexts (ngx_http_dvc_procedures.c) */
-ngx_http_dvc_procedure_rt_t *ngx_http_dvc_procedure_find(
-    ngx_http_dvc_main_conf_t *dmcf, const char *code, size_t len);
 struct dvc_validate_ctx *ngx_http_dvc_validator_get(
     ngx_http_dvc_procedure_rt_t *rt);
 void ngx_http_dvc_validator_put(ngx_http_dvc_procedure_rt_t *rt,
