@@ -10,6 +10,12 @@ body it plays the agency: for every dossier a plan of events (docs/events.md)
     accept (procedures the desk accepts by hand) -> process
         -> [request_payment -> process] -> [delay] -> resolve -> return
 
+(with --online-payment, request_payment asks for the procedure's fee, x-dvc
+"fee", and the plan waits: the citizen pays through the provider, the
+gateway moves the dossier 6 -> 4 and says so in the inbox, payment_received,
+and that entry starts the rest: [delay] -> resolve -> return; a procedure
+without a fee goes on as above, paid at the desk)
+
 or, for a configurable share, a refusal at the desk, or a supplement request
 (then the citizen's supplement, arriving in the inbox, starts a new round:
 accept -> process -> resolve -> return).  A citizen's withdrawal request in
@@ -24,6 +30,7 @@ delivered twice) gives the gateway's stored first answer and applies nothing
 twice.
 
     backend.py [--gateway URL] [--redis URL] [--key FILE] [--speed S] [--once]
+               [--online-payment]
 
 Logs one line per event: dossier code, event type, HTTP status, the
 dossier's status after it (or the error code), the event id.  Never a name,
@@ -122,6 +129,9 @@ DELAY = [
 PAYMENT = {"vi": "Đề nghị nộp lệ phí theo quy định qua Cổng Dịch vụ công quốc gia (mục Thanh toán trực tuyến) hoặc tại quầy thu của Bộ phận Một cửa.",
            "en": "Please pay the fee through the National Public Service Portal (online payment) or at the one-stop desk."}
 
+PAYMENT_ONLINE = {"vi": "Đề nghị nộp lệ phí theo quy định bằng hình thức thanh toán trực tuyến (nút Thanh toán trên trang tra cứu hồ sơ).",
+                  "en": "Please pay the fee online (the Pay button on the dossier's lookup page)."}
+
 # a note is one string (reasons may be {"vi", "en"})
 RESOLVE_NOTE = "Kết quả đã được ký duyệt, đóng dấu và sẵn sàng trả theo hình thức công dân đã chọn."
 
@@ -146,10 +156,11 @@ def step(kind, actor, **fields):
     return body
 
 
-def plan_submission(args, code, procedure, manual):
+def plan_submission(args, code, procedure, manual, fee=0):
     """The agency's handling of a new dossier, as a list of event bodies
     (without ids).  `delay` carries no new_due_at yet: it is computed when
-    the step is sent, from the dossier's appointment."""
+    the step is sent, from the dossier's appointment.  fee > 0: the fee is
+    asked for online (--online-payment) and the plan stops there."""
     rng = rng_for(args.seed, code, "submission")
     roll = rng.random()
     steps = []
@@ -163,21 +174,36 @@ def plan_submission(args, code, procedure, manual):
         steps.append(step("request_supplement", SPECIALIST, reason=reason,
                           documents=documents))
         return steps                 # the citizen's move: the inbox tells
-    return steps + plan_rest(args, rng, procedure)
+    return steps + plan_rest(args, rng, procedure, fee)
 
 
-def plan_after_supplement(args, code, procedure, entry_id):
+def plan_after_supplement(args, code, procedure, entry_id, fee=0):
     """The citizen sent the missing documents: the desk accepts again."""
     rng = rng_for(args.seed, code, "supplement " + entry_id)
     return [step("accept", DESK), step("process", SPECIALIST)] \
-        + plan_rest(args, rng, procedure)
+        + plan_rest(args, rng, procedure, fee)
 
 
-def plan_rest(args, rng, procedure):
+def plan_after_payment(args, code, entry_id):
+    """The citizen paid online (the gateway already moved 6 -> 4)."""
+    rng = rng_for(args.seed, code, "payment " + entry_id)
+    return plan_end(args, rng)
+
+
+def plan_rest(args, rng, procedure, fee=0):
     steps = []
     if rng.random() < args.payment:
+        if fee > 0:
+            # the citizen's move: payment_received in the inbox goes on
+            return [step("request_payment", SPECIALIST, reason=PAYMENT_ONLINE,
+                         amount=fee)]
         steps.append(step("request_payment", SPECIALIST, reason=PAYMENT))
         steps.append(step("process", SPECIALIST))
+    return steps + plan_end(args, rng)
+
+
+def plan_end(args, rng):
+    steps = []
     if rng.random() < args.delay:
         steps.append(step("delay", LEADER, reason=rng.choice(DELAY)))
     steps.append(step("resolve", LEADER, note=RESOLVE_NOTE))
@@ -229,7 +255,7 @@ class Gateway:
         self.path = urllib.parse.urlsplit(self.base).path
         self.key = key
         self.timeout = timeout
-        self.manual = {}
+        self.xdvc = {}
 
     def _call(self, method, path, body=None, headers=None):
         req = urllib.request.Request(self.base + path, data=body, method=method,
@@ -240,19 +266,27 @@ class Gateway:
         except urllib.error.HTTPError as e:
             return e.code, e.read()
 
-    def accepts_by_hand(self, procedure):
-        """True when the desk accepts this procedure's dossiers by hand
-        (its schema says "accept": "manual" in x-dvc)."""
-        if procedure not in self.manual:
+    def procedure(self, procedure):
+        """The procedure's x-dvc (GET /procedures/{code}), kept."""
+        if procedure not in self.xdvc:
             try:
                 status, raw = self._call("GET", "/procedures/" + procedure)
             except OSError as e:            # urllib's URLError is one
                 raise GatewayError("procedure %s: %s" % (procedure, e))
             if status != 200:
                 raise GatewayError("procedure %s: HTTP %d" % (procedure, status))
-            x = json.loads(raw).get("x-dvc", {})
-            self.manual[procedure] = x.get("accept", "manual") != "auto"
-        return self.manual[procedure]
+            self.xdvc[procedure] = json.loads(raw).get("x-dvc", {})
+        return self.xdvc[procedure]
+
+    def accepts_by_hand(self, procedure):
+        """True when the desk accepts this procedure's dossiers by hand
+        (its schema says "accept": "manual" in x-dvc)."""
+        return self.procedure(procedure).get("accept", "manual") != "auto"
+
+    def fee(self, procedure):
+        """The procedure's fee in VND (x-dvc "fee"), 0 when none."""
+        fee = self.procedure(procedure).get("fee", 0)
+        return fee if isinstance(fee, int) and fee > 0 else 0
 
     def sign(self, ts, method, target, body):
         msg = b"%d\n%s\n%s\n" % (ts, method.encode(), target.encode()) + body
@@ -423,6 +457,10 @@ class Backend:
         self.r.xack(STREAM, self.args.group, job.entry_id)
         self.jobs.remove(job)
 
+    def online_fee(self, procedure):
+        """The fee to ask for online, or 0 (not --online-payment, no fee)."""
+        return self.gw.fee(procedure) if self.args.online_payment else 0
+
     # ---- plans
 
     def start(self, entry_id, f):
@@ -432,15 +470,22 @@ class Backend:
             procedure = f.get("procedure", "")
             steps = plan_submission(self.args, code, procedure,
                                     self.gw.accepts_by_hand(procedure)
-                                    and channel_of(f) == "online")
+                                    and channel_of(f) == "online",
+                                    self.online_fee(procedure))
             job = Job(entry_id, code, kind, steps, "b")
         elif kind == "supplement":
             procedure = f.get("procedure", "")
             if not procedure:
                 procedure = self.r.hget("dvc:d:" + code, "procedure") or ""
             self.waiting.pop(code, None)
-            steps = plan_after_supplement(self.args, code, procedure, entry_id)
+            steps = plan_after_supplement(self.args, code, procedure, entry_id,
+                                          self.online_fee(procedure))
             job = Job(entry_id, code, kind, steps, "s" + entry_id)
+        elif kind == "payment_received" and self.args.online_payment:
+            log(code, "paid online:", f.get("amount", "?"), "VND,",
+                f.get("provider", "?"), "transaction", f.get("transaction_no", "?"))
+            steps = plan_after_payment(self.args, code, entry_id)
+            job = Job(entry_id, code, kind, steps, "p" + entry_id)
         elif kind == "withdrawal_requested":
             steps = plan_withdrawal(self.args, code, entry_id)
             job = Job(entry_id, code, kind, steps, "w" + entry_id)
@@ -469,7 +514,8 @@ class Backend:
             return False
         procedure = self.r.hget("dvc:d:" + code, "procedure") or ""
         steps = plan_submission(self.args, code, procedure,
-                                self.gw.accepts_by_hand(procedure))
+                                self.gw.accepts_by_hand(procedure),
+                                self.online_fee(procedure))
         job = Job(entry_id, code, "submission", steps, "b")
         for i, st in enumerate(steps):
             if TARGET.get(st["type"]) == status:
@@ -639,6 +685,11 @@ def main():
                    help="share of dossiers the specialist asks to supplement")
     p.add_argument("--payment", type=share, default=0.1,
                    help="share of dossiers that wait for a fee")
+    p.add_argument("--online-payment", action="store_true",
+                   help="ask for the procedure's fee (x-dvc fee) to be paid "
+                        "online and wait for the payment_received entry "
+                        "(docs/payment.md); without it the fee is paid at "
+                        "the desk")
     p.add_argument("--delay", type=share, default=0.2,
                    help="share of dossiers late with an apology (form 04)")
     p.add_argument("--decline", type=share, default=0.2,

@@ -2,13 +2,18 @@
 # The gateway on 127.0.0.1:8080 with a private Redis, everything under run/demo
 # in the checkout (no system service is touched).  DVC_DEMO_BIND=0.0.0.0
 # listens on every address (a VM or a container reached from outside; the
-# demo's keys are made on the first start, into run/demo/keys).
+# demo's keys are made on the first start, into run/demo/keys).  Online
+# payment goes to the VNPAY simulator (examples/vnpay-sim.py) on
+# 127.0.0.1:8091, and the demo's citizens (examples/demo-citizen.py) pay
+# every fee the back-end asks for through it.  DVC_DEMO_RUN, _PORT,
+# _REDIS_PORT, _SIM_PORT and _SPEED change the directory, ports and pace.
 #   scripts/demo.sh start    start, print what to try, stop on Ctrl-C
 #   scripts/demo.sh stop     stop what `start` left running
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-RUN=$ROOT/run/demo
+RUN=${DVC_DEMO_RUN:-$ROOT/run/demo}
 PORT=${DVC_DEMO_PORT:-8080}
+SIM_PORT=${DVC_DEMO_SIM_PORT:-8091}
 BIND=${DVC_DEMO_BIND:-127.0.0.1}
 case $BIND in
     *[!0-9A-Fa-f.:\[\]]* | '') echo "demo: DVC_DEMO_BIND must be an address (0.0.0.0, 127.0.0.1, [::])" >&2; exit 1 ;;
@@ -17,13 +22,20 @@ REDIS_PORT=${DVC_DEMO_REDIS_PORT:-6390}
 SPEED=${DVC_DEMO_SPEED:-4}
 GW=http://127.0.0.1:$PORT/dvc/v1
 
-stop() {
-    if [ -s "$RUN/backend.pid" ]; then
-        local bpid; bpid=$(cat "$RUN/backend.pid")
-        kill "$bpid" 2>/dev/null || true
-        for _ in $(seq 50); do kill -0 "$bpid" 2>/dev/null || break; sleep 0.1; done
-        rm -f "$RUN/backend.pid"
+# the process a pid file names, stopped and waited for
+stop_pid() {
+    if [ -s "$1" ]; then
+        local pid; pid=$(cat "$1")
+        kill "$pid" 2>/dev/null || true
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        rm -f "$1"
     fi
+}
+
+stop() {
+    stop_pid "$RUN/citizen.pid"
+    stop_pid "$RUN/backend.pid"
+    stop_pid "$RUN/vnpay-sim.pid"
     if [ -s "$RUN/nginx.pid" ]; then
         nginx -p "$RUN" -c "$RUN/nginx.conf" -e "$RUN/error.log" -s quit 2>/dev/null || true
         for _ in $(seq 50); do [ -s "$RUN/nginx.pid" ] || break; sleep 0.1; done
@@ -103,7 +115,14 @@ start() {
         (umask 077 && openssl rand -hex 32 > "$RUN/keys/event.key")
     fi
     chmod 600 "$RUN/keys/event.key"
+    # the merchant's secret the simulator and the gateway share (VNPAY's
+    # vnp_HashSecret; mode 0600, as dvc_payment requires)
+    if [ ! -s "$RUN/keys/vnpay.secret" ]; then
+        (umask 077 && openssl rand -hex 16 > "$RUN/keys/vnpay.secret")
+    fi
+    chmod 600 "$RUN/keys/vnpay.secret"
     dvc_http="    dvc_schemas $ROOT/schemas;\n    dvc_calendar $ROOT/calendar/vn-2025-2027.cal;\n    dvc_signing_key $RUN/keys/signing.pem;\n    dvc_event_key $RUN/keys/event.key name=demo;\n    dvc_documents $RUN/documents;"
+    dvc_http="$dvc_http\n    # online payment (docs/payment.md): the VNPAY simulator stands in for\n    # sandbox.vnpayment.vn, which cannot be reached from here\n    dvc_payment vnpay tmn_code=DVCDEMO1 secret=$RUN/keys/vnpay.secret\n                return_url=http://127.0.0.1:$PORT/lookup.html\n                url=http://127.0.0.1:$SIM_PORT/paymentv2/vpcpay.html;"
     sed -e "s|@ROOT@|$ROOT|g; s|@RUN@|$RUN|g; s|@PORT@|$PORT|g; s|@BIND@|$BIND|g; s|@REDIS_PORT@|$REDIS_PORT|g" \
         -e "s|@USER@|$user|; s|@DVC_HTTP@|$dvc_http|" \
         "$ROOT/examples/nginx-demo.conf.in" > "$RUN/nginx.conf"
@@ -113,15 +132,31 @@ start() {
     nginx -p "$RUN" -c "$RUN/nginx.conf" -e "$RUN/error.log"
     wait_port "$PORT"
 
+    # VNPAY's side: checks the payment URL, calls the gateway's IPN, sends
+    # the citizen back (its own session, like the back-end)
+    setsid /usr/bin/python3 "$ROOT/examples/vnpay-sim.py" --port "$SIM_PORT" \
+        --tmn DVCDEMO1 --secret-file "$RUN/keys/vnpay.secret" \
+        --ipn "http://127.0.0.1:$PORT/dvc/v1/payments/vnpay/ipn" \
+        >> "$RUN/vnpay-sim.log" 2>&1 < /dev/null &
+    echo $! > "$RUN/vnpay-sim.pid"
+    wait_port "$SIM_PORT" || { stop > /dev/null; exit 1; }
+
     # the agency's back-end, next to them (its own session: it outlives
-    # this script until `make demo-stop`)
+    # this script until `make demo-stop`); every dossier with a fee that
+    # gets that far is asked to pay it online
     setsid /usr/bin/python3 "$ROOT/examples/backend.py" --gateway "$GW" \
         --redis "redis://127.0.0.1:$REDIS_PORT/0" --key "$RUN/keys/event.key" \
-        --speed "$SPEED" --consumer demo-backend \
+        --speed "$SPEED" --consumer demo-backend --payment 1 --online-payment \
         >> "$RUN/backend.log" 2>&1 < /dev/null &
     echo $! > "$RUN/backend.pid"
 
     seed || { stop > /dev/null; exit 1; }
+
+    # the citizens: each pays its fee through the simulator when asked
+    setsid /usr/bin/python3 "$ROOT/examples/demo-citizen.py" --gateway "$GW" \
+        --seeded "$RUN/seeded" --every 2 \
+        >> "$RUN/citizen.log" 2>&1 < /dev/null &
+    echo $! > "$RUN/citizen.pid"
     local today first token
     today=$(TZ=Asia/Ho_Chi_Minh date +%Y-%m-%d)
     read -r first token < "$RUN/seeded"
@@ -133,6 +168,15 @@ start() {
     echo "$(wc -l < "$RUN/seeded") dossiers were just submitted. Watch one move (run it again every few seconds):"
     echo "  curl -s -H 'X-DVC-Lookup-Token: $token' $GW/dossiers/$first | jq '{status, status_number, due_at, history}'"
     echo "The others (code, lookup token) are in $RUN/seeded; what the back-end did: tail -f $RUN/backend.log"
+    echo
+    echo "Fees are paid online: the back-end asks for the procedure's fee (status 6, \"Yêu cầu thực"
+    echo "hiện nghĩa vụ tài chính\"), the citizen pays through the VNPAY simulator on 127.0.0.1:$SIM_PORT"
+    echo "(examples/vnpay-sim.py, VNPAY's protocol), whose IPN moves the dossier back to 4 with a signed"
+    echo "payment receipt. Who paid what: tail -f $RUN/citizen.log; a dossier's payment:"
+    echo "  curl -s -H 'X-DVC-Lookup-Token: TOKEN' $GW/dossiers/CODE | jq '{status_number, payment}'"
+    echo "Pay one yourself while it is in status 6 (the URL is the provider's page; the simulator pays at once):"
+    echo "  URL=\$(curl -s -X POST -H \"X-DVC-Lookup-Token: \$TOKEN\" $GW/dossiers/\$CODE/payment | jq -r .payment_url)"
+    echo "  curl -s -o /dev/null -w '%{http_code} %{redirect_url}\\n' \"\$URL\""
     echo
     echo "Submit one of your own and keep its code and token: upload its paper first, then name it"
     echo "in documents[] by the sha256 and size the upload answered (docs/api.md#uploading-a-document):"
@@ -149,8 +193,10 @@ start() {
     echo "  curl -s -H 'X-DVC-Lookup-Token: $token' -H 'Content-Type: application/json' \\"
     echo "       -d '{\"rating\": \"very_satisfied\", \"comment\": \"Cán bộ hướng dẫn tận tình\"}' $GW/dossiers/$first/rating"
     echo
-    echo "Today's report for the province (JSON, then CSV):"
+    echo "Today's report for the province (JSON, then CSV; paid_online and fees_collected_online"
+    echo "count the payments, level=3|4 and sector=CODE restrict it):"
     echo "  curl -s '$GW/stats?from=$today&to=$today' | jq"
+    echo "  curl -s '$GW/stats?from=$today&to=$today&level=4' | jq '{received_new, paid_online, fees_collected_online}'"
     echo "  curl -s -H 'Accept: text/csv' '$GW/stats?from=$today&to=$today'"
     echo
     echo "The procedures and the public keys that verify every receipt:"
