@@ -25,6 +25,7 @@
 
 #include "ngx_http_dvc_module.h"
 #include "ngx_http_dvc_apply.h"
+#include "ngx_http_dvc_notify.h"
 #include "dvc_code.h"
 #include "dvc_status.h"
 #include "dvc_time.h"
@@ -33,6 +34,7 @@
 #include "dvc_lifecycle.h"
 #include "dvc_procedure.h"
 #include "dvc_stats.h"
+#include "dvc_forms.h"
 
 
 #define NGX_HTTP_DVC_EVENT_BODY_MAX  (64 * 1024)
@@ -51,6 +53,9 @@ typedef enum {
     DVC_EF_AGENCY,
     DVC_EF_DELIVERY,
     DVC_EF_RECEIPT_FACTS,
+    DVC_EF_CONTACT_EMAIL,
+    DVC_EF_CONTACT_PHONE,
+    DVC_EF_FORMS,
     DVC_EF_ST_FIRST,
     DVC_EF_ONCE = DVC_EF_ST_FIRST + DVC_STAT_NFIELDS,
     DVC_EF_LAST
@@ -58,7 +63,8 @@ typedef enum {
 
 static const char *ngx_http_dvc_event_fields[DVC_EF_ST_FIRST] = {
     "status", "prev_status", "ver", "due_ts", "appointment_ts", "history",
-    "procedure", "agency", "delivery", "receipt_facts"
+    "procedure", "agency", "delivery", "receipt_facts", "contact_email",
+    "contact_phone", "forms"
 };
 
 
@@ -440,7 +446,11 @@ ngx_http_dvc_events_decide(ngx_http_request_t *r,
     u_char                       *p;
     ngx_int_t                     rc;
     dvc_buf_t                     history, answer, receipt, apology, once;
-    ngx_http_dvc_val_t           *h;
+    dvc_buf_t                     form_payload, form_jws, forms;
+    dvc_form_t                    form;
+    dvc_form_facts_t              ff;
+    dvc_notice_t                  notice;
+    ngx_http_dvc_val_t           *h, *fv;
     const char                   *vals[DVC_STAT_NFIELDS];
     size_t                        lens[DVC_STAT_NFIELDS];
     dvc_event_error_t             err;
@@ -510,12 +520,12 @@ ngx_http_dvc_events_decide(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    proc = ngx_http_dvc_procedure_find(ctx->b.dmcf, f[DVC_EF_PROCEDURE].str,
+                                       f[DVC_EF_PROCEDURE].len);
+
     switch (ctx->ev.tr->type) {
 
     case DVC_EV_ACCEPT:
-        proc = ngx_http_dvc_procedure_find(ctx->b.dmcf,
-                                           f[DVC_EF_PROCEDURE].str,
-                                           f[DVC_EF_PROCEDURE].len);
         if (proc == NULL) {
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                           "dvc: accepting \"%V\": its procedure \"%*s\" is "
@@ -628,6 +638,91 @@ ngx_http_dvc_events_decide(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    /* the signed form of a supplement request (02), refusal (03), apology
+     * (04) or stop, kept in the dossier's forms and shown by the lookup */
+    form = dvc_form_for_event(ctx->ev.tr->type);
+    dvc_buf_init(&form_payload, &ctx->b.alloc);
+    dvc_buf_init(&form_jws, &ctx->b.alloc);
+    dvc_buf_init(&forms, &ctx->b.alloc);
+
+    if (form != DVC_FORM_NONE) {
+        ngx_memzero(&ff, sizeof(ff));
+        ff.code = (const char *) ctx->key.data + sizeof("dvc:d:") - 1;
+        ff.procedure_code = proc ? proc->procedure->code : NULL;
+        ff.procedure_name = proc ? proc->procedure->name : NULL;
+        ff.agency = f[DVC_EF_AGENCY].str;
+        ff.agency_len = f[DVC_EF_AGENCY].len;
+        ff.event = ctx->ev.id;
+        ff.actor = ctx->ev.actor;
+        ff.at = ctx->ev.at;
+        ff.issued = ctx->now;
+        ff.reason = (ctx->ev.has & DVC_EVF_REASON) ? &ctx->ev.reason : NULL;
+        ff.documents = ctx->ev.documents;
+        ff.ndocuments = ctx->ev.ndocuments;
+        ff.due = d.due_ts;
+        ff.new_due = ctx->ev.new_due_at;
+
+        if (proc == NULL
+            || dvc_form_sign(ctx->b.dmcf->signing_key, form, &ff,
+                             &form_payload, &form_jws) != 0)
+        {
+            ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                          "dvc: signing form %s of \"%V\" failed%s",
+                          dvc_form_info(form)->id, &ctx->code,
+                          proc ? "" : ": its procedure is not loaded");
+            return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
+        }
+
+        fv = &f[DVC_EF_FORMS];
+        dvc_forms_append(&forms,
+                         fv->type == NGX_HTTP_DVC_VAL_STRING ? fv->str : NULL,
+                         fv->type == NGX_HTTP_DVC_VAL_STRING ? fv->len : 0,
+                         form, ctx->ev.at, ctx->ev.id, form_jws.data,
+                         form_jws.len);
+
+        if (forms.failed
+            || ngx_http_dvc_apply_set(&a, "forms", forms.data, forms.len))
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    /* the citizen's notice, written by the same script call */
+    ngx_memzero(&notice, sizeof(notice));
+    notice.kind = dvc_notice_for_event(ctx->ev.tr->type);
+    notice.code = (const char *) ctx->code.data;
+    notice.code_len = ctx->code.len;
+    notice.procedure = proc ? proc->procedure->name : NULL;
+    notice.procedure_len = proc ? ngx_strlen(proc->procedure->name) : 0;
+    notice.event = ctx->ev.id;
+    notice.event_len = ctx->ev.id_len;
+    notice.status = to;
+    notice.at = ctx->ev.at;
+    notice.due = ctx->ev.tr->type == DVC_EV_DELAY ? ctx->ev.new_due_at : due;
+    notice.amount = (ctx->ev.has & DVC_EVF_AMOUNT) ? ctx->ev.amount : 0;
+    notice.reason = (ctx->ev.has & DVC_EVF_REASON) ? &ctx->ev.reason : NULL;
+    notice.documents = ctx->ev.documents;
+    notice.ndocuments = ctx->ev.ndocuments;
+    notice.note = ctx->ev.note;
+    notice.note_len = ctx->ev.note_len;
+    notice.form = form != DVC_FORM_NONE ? dvc_form_info(form)->id : NULL;
+
+    fv = &f[DVC_EF_CONTACT_EMAIL];
+    if (fv->type == NGX_HTTP_DVC_VAL_STRING) {
+        notice.email = fv->str;
+        notice.email_len = fv->len;
+    }
+
+    fv = &f[DVC_EF_CONTACT_PHONE];
+    if (fv->type == NGX_HTTP_DVC_VAL_STRING) {
+        notice.phone = fv->str;
+        notice.phone_len = fv->len;
+    }
+
+    if (ngx_http_dvc_notify_apply(r, &a, &ctx->b.alloc, &notice) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     /* the history: the gateway's own JSON array, one entry more */
     dvc_buf_init(&history, &ctx->b.alloc);
     h = &f[DVC_EF_HISTORY];
@@ -689,6 +784,13 @@ ngx_http_dvc_events_decide(ngx_http_request_t *r,
 
     if (appt_vn) {
         dvc_buf_printf(&answer, ",\"appointment_at\":\"%s\"", appt_vn);
+    }
+
+    if (form != DVC_FORM_NONE) {
+        dvc_buf_printf(&answer, ",\"form\":{\"form\":\"%s\",\"jws\":",
+                       dvc_form_info(form)->id);
+        dvc_buf_json_str(&answer, form_jws.data, form_jws.len);
+        dvc_buf_putc(&answer, '}');
     }
 
     dvc_buf_putc(&answer, '}');
