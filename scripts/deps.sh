@@ -9,6 +9,8 @@ pkgs=(
     llvm curl jq wrk python3 python3-jwcrypto python3-redis openssl libfaketime
     # notifications: t/067-notify.t mails through a real local SMTP server
     python3-aiosmtpd
+    # scripts/shape-check.py (make test-unit): calls between files, function sizes
+    universal-ctags
     # uploads' virus scan: t/111-clamd.t runs clamd with its own database
     clamav-daemon
     # coexistence test: Debian's nchan (bundles its own hiredis) and lua modules
