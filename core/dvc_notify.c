@@ -212,11 +212,66 @@ dvc_notify_subject(dvc_buf_t *b, const dvc_notice_t *n, int en)
 
 
 static void
+dvc_notify_documents(dvc_buf_t *b, const dvc_notice_t *n, int en)
+{
+    size_t  i;
+
+    if (n->ndocuments) {
+        dvc_buf_puts(b, en ? "Documents to add:\n" : "Giấy tờ cần bổ sung:\n");
+    }
+
+    for (i = 0; i < n->ndocuments; i++) {
+        dvc_buf_puts(b, "- ");
+        dvc_buf_append(b, n->documents[i].name, n->documents[i].name_len);
+        if (n->documents[i].note) {
+            dvc_buf_puts(b, " (");
+            dvc_buf_append(b, n->documents[i].note, n->documents[i].note_len);
+            dvc_buf_putc(b, ')');
+        }
+        dvc_buf_putc(b, '\n');
+    }
+}
+
+
+/* the signed form, the lookup link, "do not reply" */
+static void
+dvc_notify_footer(dvc_buf_t *b, const dvc_notice_t *n, int en)
+{
+    int                     i;
+    const dvc_form_info_t  *fi;
+
+    if (n->form) {
+        for (i = DVC_FORM_RECEIPT; i <= DVC_FORM_STOP; i++) {
+            fi = dvc_form_info((dvc_form_t) i);
+            if (fi && strcmp(fi->id, n->form) == 0) {
+                dvc_buf_puts(b, en ? "The signed form \"" : "\"");
+                dvc_buf_puts(b, en ? fi->title_en : fi->title_vi);
+                dvc_buf_puts(b, en ? "\" is in the lookup.\n"
+                                   : "\" có chữ ký số, xem tại trang tra "
+                                     "cứu.\n");
+                break;
+            }
+        }
+    }
+
+    if (n->link && n->link_len) {
+        dvc_buf_puts(b, en ? "Look it up (with your lookup token): "
+                           : "Tra cứu hồ sơ (với mã tra cứu đã nhận): ");
+        dvc_buf_append(b, n->link, n->link_len);
+        dvc_buf_append(b, n->code, n->code_len);
+        dvc_buf_putc(b, '\n');
+    }
+
+    dvc_buf_puts(b, en ? "This message was sent automatically; please do "
+                         "not reply."
+                       : "Đây là thư tự động, xin đừng trả lời.");
+}
+
+
+static void
 dvc_notify_text(dvc_buf_t *b, const dvc_notice_t *n, int en)
 {
-    char                    at[32], due[32];
-    size_t                  i;
-    const dvc_form_info_t  *fi;
+    char  at[32], due[32];
 
     if (en) {
         dvc_notify_time_en(n->at, at);
@@ -243,24 +298,7 @@ dvc_notify_text(dvc_buf_t *b, const dvc_notice_t *n, int en)
         dvc_buf_puts(b, en ? " must be supplemented and completed.\n"
                            : " cần được bổ sung, hoàn thiện.\n");
         dvc_notify_reason(b, n, en);
-
-        if (n->ndocuments) {
-            dvc_buf_puts(b, en ? "Documents to add:\n"
-                               : "Giấy tờ cần bổ sung:\n");
-        }
-
-        for (i = 0; i < n->ndocuments; i++) {
-            dvc_buf_puts(b, "- ");
-            dvc_buf_append(b, n->documents[i].name,
-                           n->documents[i].name_len);
-            if (n->documents[i].note) {
-                dvc_buf_puts(b, " (");
-                dvc_buf_append(b, n->documents[i].note,
-                               n->documents[i].note_len);
-                dvc_buf_putc(b, ')');
-            }
-            dvc_buf_putc(b, '\n');
-        }
+        dvc_notify_documents(b, n, en);
 
         dvc_buf_puts(b, en ? "The time for handling counts again from the "
                              "complete dossier.\n"
@@ -337,31 +375,7 @@ dvc_notify_text(dvc_buf_t *b, const dvc_notice_t *n, int en)
         break;
     }
 
-    if (n->form) {
-        for (i = DVC_FORM_RECEIPT; i <= DVC_FORM_STOP; i++) {
-            fi = dvc_form_info((dvc_form_t) i);
-            if (fi && strcmp(fi->id, n->form) == 0) {
-                dvc_buf_puts(b, en ? "The signed form \"" : "\"");
-                dvc_buf_puts(b, en ? fi->title_en : fi->title_vi);
-                dvc_buf_puts(b, en ? "\" is in the lookup.\n"
-                                   : "\" có chữ ký số, xem tại trang tra "
-                                     "cứu.\n");
-                break;
-            }
-        }
-    }
-
-    if (n->link && n->link_len) {
-        dvc_buf_puts(b, en ? "Look it up (with your lookup token): "
-                           : "Tra cứu hồ sơ (với mã tra cứu đã nhận): ");
-        dvc_buf_append(b, n->link, n->link_len);
-        dvc_buf_append(b, n->code, n->code_len);
-        dvc_buf_putc(b, '\n');
-    }
-
-    dvc_buf_puts(b, en ? "This message was sent automatically; please do "
-                         "not reply."
-                       : "Đây là thư tự động, xin đừng trả lời.");
+    dvc_notify_footer(b, n, en);
 }
 
 
