@@ -17,7 +17,8 @@ static const char *const counter_names[DVC_STAT_NCOUNTERS] = {
     "closed_late_a", "closed_late_n", "closed_ontime_a", "closed_ontime_n",
     "resolved_early", "resolved_ontime", "resolved_late",
     "refused", "stopped", "withdrawn",
-    "rating_very_satisfied", "rating_satisfied", "rating_dissatisfied"
+    "rating_very_satisfied", "rating_satisfied", "rating_dissatisfied",
+    "transferred", "transfer_in", "transfer_in_ontime", "transfer_in_late"
 };
 
 const char *const dvc_stat_field_names[DVC_STAT_NFIELDS] = {

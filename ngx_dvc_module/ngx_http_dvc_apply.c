@@ -592,3 +592,52 @@ ngx_http_dvc_apply_stats(ngx_http_request_t *r, ngx_http_dvc_apply_t *a,
 
     return NGX_OK;
 }
+
+
+/* A core decision's plan (dvc_plan.h) into the script's call: values are
+ * referenced, so the plan lives until ngx_http_dvc_apply_send() returns. */
+ngx_int_t
+ngx_http_dvc_apply_plan(ngx_http_dvc_apply_t *a, const dvc_plan_t *p)
+{
+    size_t                  i, j;
+    const dvc_plan_xadd_t  *x;
+
+    for (i = 0; i < p->nset; i++) {
+        if (ngx_http_dvc_apply_set(a, p->set[i].name, p->set[i].value,
+                                   p->set[i].len) != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    for (i = 0; i < p->ndel; i++) {
+        if (ngx_http_dvc_apply_del(a, p->del[i]) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    for (i = 0; i < p->nincr; i++) {
+        if (ngx_http_dvc_apply_incr(a, (u_char *) p->incr[i].key,
+                                    p->incr[i].key_len, p->incr[i].field,
+                                    p->incr[i].delta) != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    for (i = 0; i < p->nxadd; i++) {
+        x = &p->xadd[i];
+
+        for (j = 0; j < x->nf; j++) {
+            if (ngx_http_dvc_apply_xadd_to(a, (u_char *) x->stream,
+                                           x->stream_len, x->f[j].name,
+                                           x->f[j].value, x->f[j].len)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+        }
+    }
+
+    return NGX_OK;
+}

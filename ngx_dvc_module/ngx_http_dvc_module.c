@@ -126,6 +126,13 @@ static ngx_command_t  ngx_http_dvc_commands[] = {
       0,
       NULL },
 
+    { ngx_string("dvc_agency"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_http_dvc_agency,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("dvc_payment"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_2MORE,
       ngx_http_dvc_payment_conf,
