@@ -114,6 +114,7 @@ test:
 
 test-unit: $(UNIT_BINS)
 	scripts/check-core-purity.sh
+	scripts/shape-check.py
 	CMOCKA_MESSAGE_OUTPUT=TAP prove -f $(UNIT_BINS)
 
 test-unit-asan: $(UNIT_SAN_BINS)
@@ -135,7 +136,7 @@ conformance-table: $(BUILD)/conformance-runner
 # libFuzzer on schema compile + streaming validation (clang), seeded from the
 # official suite; FUZZ_SECS=600 for the 10-minute run.
 FUZZ_SECS   ?= 60
-$(BUILD)/fuzz/fuzz_schema: t/fuzz/fuzz_schema.c $(CORE_SRCS) $(CORE_HDRS)
+$(BUILD)/fuzz/fuzz_schema: fuzz/fuzz_schema.c $(CORE_SRCS) $(CORE_HDRS)
 	@mkdir -p $(@D)
 	$(CLANG) -std=c11 -D_GNU_SOURCE -g -O1 -Icore $(WARN) \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \

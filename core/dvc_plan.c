@@ -114,7 +114,9 @@ dvc_plan_stat(dvc_plan_t *p, const char *agency, size_t alen,
 
     dvc_time_vn_date(at, &y, &m, &d);
 
-    for (which = 0; which < DVC_STAT_NCELLS; which++) {
+    /* all, a:, p:, ap: (the level and sector cells are the submission's
+     * dimensions, which a transfer's counters do not take) */
+    for (which = 0; which < 4; which++) {
         if (p->nincr == DVC_PLAN_MAX_INCR) {
             return dvc_plan_fail(p);
         }

@@ -73,7 +73,8 @@ int dvc_plan_set(dvc_plan_t *p, const char *name, const char *value,
     size_t len);
 int dvc_plan_set_int(dvc_plan_t *p, const char *name, int64_t value);
 int dvc_plan_del(dvc_plan_t *p, const char *name);
-/* +delta on counter c of the four cells of agency and procedure, field the
+/* +delta on counter c of the cells all, a:{agency}, p:{procedure} and
+ * ap:{agency}:{procedure} (not the level and sector cells), field the
  * Vietnam date of at. */
 int dvc_plan_stat(dvc_plan_t *p, const char *agency, size_t alen,
     const char *procedure, size_t plen, dvc_stat_counter_t c, int64_t at,

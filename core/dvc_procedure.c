@@ -20,8 +20,8 @@
 #define SHOW_MAX           60     /* bytes of a bad value quoted in a message */
 
 static const char *const xdvc_fields[] = {
-    "code", "name", "agency", "level", "processing", "cutoff", "accept", "fee",
-    "documents", NULL
+    "code", "name", "agency", "level", "sector", "processing", "cutoff",
+    "accept", "fee", "documents", NULL
 };
 static const char *const doc_fields[] = {
     "kind", "name", "required", "types", "max_size", NULL
@@ -549,6 +549,22 @@ parse_xdvc(dvc_procedure_t *p, yajl_val x, const char *file, char *err,
     }
     p->agency = dup_str(p->alloc, s, NULL);
 
+    v = member(x, "sector");
+    if (v != NULL) {
+        s = YAJL_GET_STRING(v);
+        if (s == NULL || !kind_valid(s, strlen(s))) {
+            fail(err, errlen, file, "x-dvc.sector must be the procedure's "
+                 "sector code, 1 to %d of a-z, 0-9 and _ (e.g. \"ho_tich\")",
+                 DVC_PROCEDURE_KIND_MAX);
+            return -1;
+        }
+        p->sector = dup_str(p->alloc, s, &p->sector_len);
+        if (p->sector == NULL) {
+            fail(err, errlen, file, "out of memory");
+            return -1;
+        }
+    }
+
     if (parse_level(p, member(x, "level"), file, err, errlen) != 0
         || parse_processing(p, member(x, "processing"), file, err, errlen) != 0
         || parse_cutoff(p, member(x, "cutoff"), file, err, errlen) != 0)
@@ -713,6 +729,7 @@ dvc_procedure_free(dvc_procedure_t *p)
     dvc_free(p->alloc, p->code);
     dvc_free(p->alloc, p->name);
     dvc_free(p->alloc, p->agency);
+    dvc_free(p->alloc, p->sector);
     dvc_free(p->alloc, p->schema_id);
     dvc_free(p->alloc, p->raw);
     dvc_free(p->alloc, p->file_name);
@@ -780,7 +797,12 @@ dvc_procedure_summary_json(const dvc_procedure_t *p, dvc_buf_t *b)
     put_key_str(b, "vi", dvc_level_name_vi(p->level));
     dvc_buf_putc(b, ',');
     put_key_str(b, "en", dvc_level_name_en(p->level));
-    dvc_buf_printf(b, "},\"processing\":{\"%s\":%u%s}",
+    dvc_buf_putc(b, '}');
+    if (p->sector != NULL) {
+        dvc_buf_putc(b, ',');
+        put_key_str(b, "sector", p->sector);
+    }
+    dvc_buf_printf(b, ",\"processing\":{\"%s\":%u%s}",
                    p->processing_unit == DVC_PROCESSING_DAYS ? "days" : "hours",
                    p->processing_halves / 2,
                    p->processing_halves % 2 ? ".5" : "");

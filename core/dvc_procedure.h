@@ -55,6 +55,10 @@ typedef struct dvc_procedure {
     char                  *name;          /* e.g. "Đăng ký khai sinh" */
     char                  *agency;        /* e.g. "000.00.10.H47" */
     int                    level;         /* DVC_LEVEL_PARTIAL or _FULL */
+    char                  *sector;        /* "ho_tich": [a-z0-9_]{1,64}, the
+                                             field (lĩnh vực) of the national
+                                             database; NULL when not given */
+    size_t                 sector_len;
     dvc_processing_unit_e  processing_unit;
     unsigned               processing_halves; /* the amount times 2: 0.5 day = 1 */
     int                    cutoff;        /* minutes after midnight, -1: none */
@@ -99,7 +103,7 @@ const char *dvc_level_name_en(int level);
 
 /*
  * Appends the procedure's listing entry, one JSON object:
- * {"code","name","agency","level","level_name":{"vi","en"},
+ * {"code","name","agency","level","level_name":{"vi","en"},"sector"?,
  *  "processing":{"days"|"hours"},"cutoff"?,"fee","accept",
  *  "documents":[{"kind","name","required"}]}.
  * Returns 0, or -1 when the buffer failed.

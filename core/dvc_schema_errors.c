@@ -81,6 +81,32 @@ static const dvc_msg_t messages[] = {
     { "state", "Gọi sai trình tự", "Called out of order" },
 };
 
+/* Appends the current instance path, as a JSON Pointer, to b: made only
+ * when an error is recorded, so a valid document never pays for it. */
+static void
+path_append(const dvc_validate_ctx_t *v, dvc_buf_t *b)
+{
+    size_t d, start, end;
+
+    /* container d's member (or item) starts at its own path's end */
+    for (d = 0; d < v->depth; d++) {
+        start = v->frames[d].path_len;
+        if (start >= v->path_len) {
+            break;
+        }
+        end = v->path_len;
+        if (d + 1 < v->depth && v->frames[d + 1].path_len <= v->path_len) {
+            end = v->frames[d + 1].path_len;
+        }
+        dvc_buf_putc(b, '/');
+        if (v->frames[d].type == DVC_TOK_OBJ) {
+            dvc_buf_pointer_token(b, v->path + start + 1, end - start - 1);
+        } else {
+            dvc_buf_append(b, v->path + start + 1, end - start - 1);
+        }
+    }
+}
+
 /* format failures name what was expected */
 static const dvc_msg_t format_messages[] = {
     { "date", "Ngày không hợp lệ (định dạng YYYY-MM-DD)",
@@ -306,7 +332,7 @@ dvc_err_add(dvc_validate_ctx_t *v, dvc_vi_t *vi, const char *code,
     r->vi = msgs->msg_vi;
     r->en = msgs->msg_en;
     r->path = v->strs.len;
-    dvc_run_path_append(v, &v->strs);
+    path_append(v, &v->strs);
     if (tok != NULL) {
         dvc_buf_putc(&v->strs, '/');
         dvc_buf_pointer_token(&v->strs, tok, toklen);
@@ -395,7 +421,7 @@ dvc_err_fatal(dvc_validate_ctx_t *v, int status)
     r->en = m->en;
     r->offset = dvc_run_offset(v);
     r->path = v->strs.len;
-    dvc_run_path_append(v, &v->strs);
+    path_append(v, &v->strs);
     dvc_buf_putc(&v->strs, '\0');
     r->kw = v->strs.len;
     dvc_buf_putc(&v->strs, '\0');

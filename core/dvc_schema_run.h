@@ -154,8 +154,14 @@ void dvc_err_move_tag(dvc_validate_ctx_t *v, dvc_errlist_t *dst,
 void dvc_err_fatal(dvc_validate_ctx_t *v, int status);
 /* Builds v->out in document order. */
 int  dvc_err_finish(dvc_validate_ctx_t *v);
-size_t dvc_run_offset(const dvc_validate_ctx_t *v);
-/* Appends the current instance path, as a JSON Pointer, to b. */
-void dvc_run_path_append(const dvc_validate_ctx_t *v, dvc_buf_t *b);
+
+/* The document offset now: what earlier parses read, plus what the parse
+ * under way has (here, not in dvc_schema_validate.c, so that the error
+ * records of dvc_schema_errors.c do not call back into the validator). */
+static inline size_t
+dvc_run_offset(const dvc_validate_ctx_t *v)
+{
+    return v->fed + (v->in_parse ? yajl_get_bytes_consumed(v->h) : 0);
+}
 
 #endif

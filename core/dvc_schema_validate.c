@@ -120,12 +120,6 @@ fatal(dvc_validate_ctx_t *v, int status)
     }
 }
 
-size_t
-dvc_run_offset(const dvc_validate_ctx_t *v)
-{
-    return v->fed + (v->in_parse ? yajl_get_bytes_consumed(v->h) : 0);
-}
-
 static int path_grow(dvc_validate_ctx_t *v, size_t extra);
 
 static inline int
@@ -156,7 +150,7 @@ path_grow(dvc_validate_ctx_t *v, size_t extra)
 
 /* Appends "/" + the key, raw, to the path.  The '~' and '/' escapes of a
  * JSON Pointer are made only when an error needs the path
- * (dvc_run_path_append): a valid document never pays for them. */
+ * (path_append in dvc_schema_errors.c): a valid document never pays for them. */
 static inline void
 path_push_key(dvc_validate_ctx_t *v, const char *k, size_t len)
 {
@@ -167,30 +161,6 @@ path_push_key(dvc_validate_ctx_t *v, const char *k, size_t len)
         *p++ = '/';
         dvc_name_copy(p, k, len);
         v->path_len += len + 1;
-    }
-}
-
-void
-dvc_run_path_append(const dvc_validate_ctx_t *v, dvc_buf_t *b)
-{
-    size_t d, start, end;
-
-    /* container d's member (or item) starts at its own path's end */
-    for (d = 0; d < v->depth; d++) {
-        start = v->frames[d].path_len;
-        if (start >= v->path_len) {
-            break;
-        }
-        end = v->path_len;
-        if (d + 1 < v->depth && v->frames[d + 1].path_len <= v->path_len) {
-            end = v->frames[d + 1].path_len;
-        }
-        dvc_buf_putc(b, '/');
-        if (v->frames[d].type == DVC_TOK_OBJ) {
-            dvc_buf_pointer_token(b, v->path + start + 1, end - start - 1);
-        } else {
-            dvc_buf_append(b, v->path + start + 1, end - start - 1);
-        }
     }
 }
 

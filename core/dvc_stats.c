@@ -18,14 +18,16 @@ static const char *const counter_names[DVC_STAT_NCOUNTERS] = {
     "resolved_early", "resolved_ontime", "resolved_late",
     "refused", "stopped", "withdrawn",
     "rating_very_satisfied", "rating_satisfied", "rating_dissatisfied",
+    "received_l3", "received_online_l3", "received_l4", "received_online_l4",
     "transferred", "transfer_in", "transfer_in_ontime", "transfer_in_late"
 };
 
 const char *const dvc_stat_field_names[DVC_STAT_NFIELDS] = {
-    "st_ch", "st_rcv", "st_cl", "st_due", "st_apo", "st_desk", "st_adl"
+    "st_ch", "st_rcv", "st_cl", "st_due", "st_apo", "st_desk", "st_adl",
+    "st_lv", "st_sec"
 };
 
-enum { F_CH, F_RCV, F_CL, F_DUE, F_APO, F_DESK, F_ADL };
+enum { F_CH, F_RCV, F_CL, F_DUE, F_APO, F_DESK, F_ADL, F_LV, F_SEC };
 
 
 const char *
@@ -71,59 +73,94 @@ int
 dvc_stat_cell(int which, const char *agency, size_t alen,
     const char *procedure, size_t plen, char *out, size_t cap)
 {
-    size_t  need, n;
+    int              n;
+    dvc_stat_dims_t  d;
 
-    switch (which) {
-    case 0:
-        need = 3;
-        break;
-    case 1:
-        if (!dvc_stat_name_ok(agency, alen)) {
-            return -1;
-        }
-        need = 2 + alen;
-        break;
-    case 2:
-        if (!dvc_stat_name_ok(procedure, plen)) {
-            return -1;
-        }
-        need = 2 + plen;
-        break;
-    case 3:
-        if (!dvc_stat_name_ok(agency, alen)
-            || !dvc_stat_name_ok(procedure, plen))
-        {
-            return -1;
-        }
-        need = 4 + alen + plen;
-        break;
-    default:
+    if (which < 0 || which > 3) {
+        return -1;
+    }
+    memset(&d, 0, sizeof(d));
+    d.agency = agency;
+    d.agency_len = alen;
+    d.procedure = procedure;
+    d.procedure_len = plen;
+    n = dvc_stat_cell_of(which, &d, out, cap);
+    return n == 0 ? -1 : n;
+}
+
+
+/* Each cell: its prefix and which dimensions it is made of, in order. */
+enum { DIM_A = 1, DIM_P = 2, DIM_L = 4, DIM_S = 8 };
+
+static const struct {
+    const char  *prefix;
+    unsigned     dims;
+} cell_kinds[DVC_STAT_NCELLS] = {
+    { "all", 0 },
+    { "a", DIM_A },
+    { "p", DIM_P },
+    { "ap", DIM_A | DIM_P },
+    { "l", DIM_L },
+    { "al", DIM_A | DIM_L },
+    { "s", DIM_S },
+    { "as", DIM_A | DIM_S },
+    { "ls", DIM_L | DIM_S },
+    { "als", DIM_A | DIM_L | DIM_S }
+};
+
+
+int
+dvc_stat_cell_of(int which, const dvc_stat_dims_t *d, char *out, size_t cap)
+{
+    char      lv[2];
+    size_t    n, need;
+    unsigned  dims;
+
+    if (which < 0 || which >= DVC_STAT_NCELLS
+        || (d->level != 0 && d->level != 3 && d->level != 4))
+    {
+        return -1;
+    }
+    dims = cell_kinds[which].dims;
+
+    if (((dims & DIM_L) && d->level == 0)
+        || ((dims & DIM_S) && d->sector == NULL))
+    {
+        return 0;
+    }
+    if (((dims & DIM_A) && !dvc_stat_name_ok(d->agency, d->agency_len))
+        || ((dims & DIM_P) && !dvc_stat_name_ok(d->procedure, d->procedure_len))
+        || ((dims & DIM_S) && !dvc_stat_name_ok(d->sector, d->sector_len)))
+    {
         return -1;
     }
 
+    need = strlen(cell_kinds[which].prefix)
+           + ((dims & DIM_A) ? 1 + d->agency_len : 0)
+           + ((dims & DIM_P) ? 1 + d->procedure_len : 0)
+           + ((dims & DIM_L) ? 2 : 0)
+           + ((dims & DIM_S) ? 1 + d->sector_len : 0);
     if (need + 1 > cap) {
         return -1;
     }
 
-    n = 0;
-    switch (which) {
-    case 0:
-        n = put(out, n, "all", 3);
-        break;
-    case 1:
-        n = put(out, n, "a:", 2);
-        n = put(out, n, agency, alen);
-        break;
-    case 2:
-        n = put(out, n, "p:", 2);
-        n = put(out, n, procedure, plen);
-        break;
-    default:
-        n = put(out, n, "ap:", 3);
-        n = put(out, n, agency, alen);
+    n = put(out, 0, cell_kinds[which].prefix, strlen(cell_kinds[which].prefix));
+    if (dims & DIM_A) {
         n = put(out, n, ":", 1);
-        n = put(out, n, procedure, plen);
-        break;
+        n = put(out, n, d->agency, d->agency_len);
+    }
+    if (dims & DIM_P) {
+        n = put(out, n, ":", 1);
+        n = put(out, n, d->procedure, d->procedure_len);
+    }
+    if (dims & DIM_L) {
+        lv[0] = ':';
+        lv[1] = (char) ('0' + d->level);
+        n = put(out, n, lv, 2);
+    }
+    if (dims & DIM_S) {
+        n = put(out, n, ":", 1);
+        n = put(out, n, d->sector, d->sector_len);
     }
     out[n] = '\0';
     return (int) n;
@@ -271,6 +308,20 @@ state_set(dvc_stat_state_t *s, int f, const char *v, size_t len)
         return parse_ts(v, len, &s->due);
     case F_ADL:
         return parse_ts(v, len, &s->accept_deadline);
+    case F_LV:
+        if (len != 1 || (v[0] != '3' && v[0] != '4')) {
+            return -1;
+        }
+        s->level = v[0] - '0';
+        return 0;
+    case F_SEC:
+        if (!dvc_stat_name_ok(v, len)) {
+            return -1;
+        }
+        memcpy(s->sector, v, len);
+        s->sector[len] = '\0';
+        s->sector_len = len;
+        return 0;
     default:
         break;
     }
@@ -399,7 +450,33 @@ dvc_stat_state_diff(const dvc_stat_state_t *before,
     if (before->accept_deadline != after->accept_deadline) {
         field_put(&out[n++], F_ADL, after->accept_deadline, NULL);
     }
+    if (before->level != after->level) {
+        field_put(&out[n++], F_LV, after->level, NULL);
+    }
+    if (before->sector_len != after->sector_len
+        || memcmp(before->sector, after->sector, after->sector_len) != 0)
+    {
+        field_put(&out[n++], F_SEC, 0,
+                  after->sector_len ? after->sector : NULL);
+    }
     return n;
+}
+
+
+void
+dvc_stat_state_dims(const dvc_stat_state_t *s, const char *agency,
+    size_t alen, const char *procedure, size_t plen, dvc_stat_dims_t *d)
+{
+    memset(d, 0, sizeof(*d));
+    d->agency = agency;
+    d->agency_len = alen;
+    d->procedure = procedure;
+    d->procedure_len = plen;
+    d->level = s->level;
+    if (s->sector_len) {
+        d->sector = s->sector;
+        d->sector_len = s->sector_len;
+    }
 }
 
 
@@ -501,6 +578,17 @@ accept(dvc_stat_state_t *s, int64_t at, int64_t due, deltas_t *ds)
     }
     if (!s->received) {
         emit(ds, by_channel[s->channel], vn_day(at), +1);
+        if (s->level == 3 || s->level == 4) {
+            emit(ds, s->level == 3 ? DVC_STAT_RECEIVED_L3 : DVC_STAT_RECEIVED_L4,
+                 vn_day(at), +1);
+            if (s->channel == DVC_CHANNEL_ONLINE
+                || s->channel == DVC_CHANNEL_NONE)
+            {
+                emit(ds, s->level == 3 ? DVC_STAT_RECEIVED_ONLINE_L3
+                                       : DVC_STAT_RECEIVED_ONLINE_L4,
+                     vn_day(at), +1);
+            }
+        }
         s->received = 1;
     }
     remove_due(s, at, ds);
@@ -565,6 +653,23 @@ dvc_stats_change(const dvc_calendar_t *cal, const dvc_stat_state_t *before,
             return -1;
         }
         s.channel = change->channel;
+
+        if (change->level != 0 && change->level != 3 && change->level != 4) {
+            dvc_errf(err, errlen, "submission of level %d (3 or 4)",
+                     change->level);
+            return -1;
+        }
+        s.level = change->level;
+        if (change->sector != NULL) {
+            if (!dvc_stat_name_ok(change->sector, change->sector_len)) {
+                dvc_errf(err, errlen, "submission with a sector that cannot "
+                         "name a statistics cell");
+                return -1;
+            }
+            memcpy(s.sector, change->sector, change->sector_len);
+            s.sector[change->sector_len] = '\0';
+            s.sector_len = change->sector_len;
+        }
 
         if (change->due != 0) {
             if (accept(&s, at, change->due, &ds) != 0) {

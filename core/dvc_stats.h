@@ -5,8 +5,8 @@
  * Counters are Redis hashes `dvc:st:{cell}:{counter}`, field = a Vietnam date
  * `YYYYMMDD`, value = a count changed by HINCRBY (+1 / -1) in the same atomic
  * write that applies the change.  Cells: `all`, `a:{agency}`, `p:{procedure}`,
- * `ap:{agency}:{procedure}`; every delta goes to all four.  Report periods are
- * whole Vietnam days, so a sum over dates is exact.  The rules (which counter,
+ * `ap:{agency}:{procedure}`, and by level and sector (below); every delta
+ * goes to all that apply.  Report periods are whole Vietnam days, so a sum over dates is exact.  The rules (which counter,
  * which day) are issue 5's contract (docs/statistics.md); the lines next to
  * each counter below restate them.
  *
@@ -15,7 +15,7 @@
  * whether it still waits at the desk for the first time) is dvc_stat_state_t,
  * stored in the dossier's own hash as the `st_*` fields.  Callers read those
  * fields (HMGET with dvc_stat_field_names), hand the state and the change to
- * dvc_stats_change(), and write back the deltas (HINCRBY on the four cells'
+ * dvc_stats_change(), and write back the deltas (HINCRBY on the cells'
  * keys) and the changed st_* fields (HSET / HDEL) in one atomic step.
  *
  * Everything here is pure: no I/O, no clock, no global state.
@@ -56,6 +56,10 @@ typedef enum {
     DVC_STAT_RATING_VERY_SATISFIED,
     DVC_STAT_RATING_SATISFIED,
     DVC_STAT_RATING_DISSATISFIED,
+    DVC_STAT_RECEIVED_L3,         /* received_* again, by the level of online */
+    DVC_STAT_RECEIVED_ONLINE_L3,  /*   service the dossier was submitted     */
+    DVC_STAT_RECEIVED_L4,         /*   under (any channel / online only)     */
+    DVC_STAT_RECEIVED_ONLINE_L4,
     /* liên thông (dvc_transfer.h); not from dvc_stats_change() */
     DVC_STAT_TRANSFERRED,         /* dossier's first transfer, by its day: the
                                      cells of the dossier's own agency */
@@ -72,11 +76,31 @@ const char *dvc_stat_counter_name(dvc_stat_counter_t c);
 
 /* ------------------------------------------------------------------- cells */
 
-#define DVC_STAT_NCELLS     4      /* all, a:, p:, ap: */
-#define DVC_STAT_NAME_MAX   64     /* an agency or procedure code */
-/* "dvc:st:ap:{agency}:{procedure}:{counter}" fits */
-#define DVC_STAT_KEY_MAX    (sizeof("dvc:st:ap:::rating_very_satisfied") \
+/*
+ * A dossier's changes are counted in up to ten cells: all, a:{agency},
+ * p:{procedure}, ap:{agency}:{procedure}, and by the level of online service
+ * (3, 4) and the sector (the procedure's x-dvc "sector") it was submitted
+ * under: l:{level}, al:{agency}:{level}, s:{sector}, as:{agency}:{sector},
+ * ls:{level}:{sector}, als:{agency}:{level}:{sector}.  A dossier with no
+ * known level (recorded before levels were counted) or no sector is counted
+ * in none of the cells that need them, so every cell stays consistent.
+ */
+#define DVC_STAT_NCELLS     10
+#define DVC_STAT_NAME_MAX   64     /* an agency, procedure or sector code */
+/* "dvc:st:als:{agency}:{level}:{sector}:{counter}" fits */
+#define DVC_STAT_KEY_MAX    (sizeof("dvc:st:als:::4:rating_very_satisfied") \
                              + 2 * DVC_STAT_NAME_MAX)
+
+/* Where one dossier is counted. */
+typedef struct {
+    const char  *agency;         /* NULL: none */
+    size_t       agency_len;
+    const char  *procedure;      /* NULL: none */
+    size_t       procedure_len;
+    int          level;          /* 3, 4; 0: unknown */
+    const char  *sector;         /* NULL: none */
+    size_t       sector_len;
+} dvc_stat_dims_t;
 
 /* 1 when s is usable in a cell name: 1..64 bytes of [A-Za-z0-9._-] (agency
  * codes like 000.00.10.H47, procedure codes like 1.000001).  No ':' so the
@@ -91,6 +115,16 @@ int dvc_stat_name_ok(const char *s, size_t len);
  */
 int dvc_stat_cell(int which, const char *agency, size_t alen,
     const char *procedure, size_t plen, char *out, size_t cap);
+
+/*
+ * The name of cell `which` (0..DVC_STAT_NCELLS-1, in the order above: all, a,
+ * p, ap, l, al, s, as, ls, als) of a dossier with those dimensions.  Returns
+ * its length; 0 when the cell does not apply (a dimension it needs is
+ * absent: no level, no sector); -1 when a name it needs is not
+ * dvc_stat_name_ok, the level is not 0, 3 or 4, or cap is short.
+ */
+int dvc_stat_cell_of(int which, const dvc_stat_dims_t *d, char *out,
+    size_t cap);
 
 /* "dvc:st:{cell}:{counter}" into out; its length, or -1 when cap is short. */
 int dvc_stat_key(const char *cell, size_t clen, dvc_stat_counter_t c,
@@ -123,6 +157,11 @@ dvc_channel_t dvc_channel_by_name(const char *s, size_t len);
  *   st_apo   "1": that due is counted in due_a (a delay apologised for it)
  *   st_desk  "1": an online dossier waiting at the desk for the first time
  *   st_adl   Unix seconds of its acceptance deadline (with st_desk)
+ *   st_lv    "3" / "4": the level of online service it was submitted under
+ *   st_sec   the procedure's sector then (a dvc_stat_name_ok code)
+ * st_lv and st_sec are written at submission and never change, so a
+ * procedure that later changes its level or sector does not move the
+ * dossiers already counted.
  */
 typedef struct {
     dvc_channel_t  channel;
@@ -132,11 +171,14 @@ typedef struct {
     unsigned       at_desk:1;
     int64_t        due;              /* 0: none counted */
     int64_t        accept_deadline;  /* 0 unless at_desk */
+    int            level;            /* 3, 4; 0: unknown */
+    size_t         sector_len;       /* 0: none */
+    char           sector[DVC_STAT_NAME_MAX + 1];
 } dvc_stat_state_t;
 
-#define DVC_STAT_NFIELDS  7
+#define DVC_STAT_NFIELDS  9
 /* The field names in a fixed order: "st_ch", "st_rcv", "st_cl", "st_due",
- * "st_apo", "st_desk", "st_adl" (e.g. for one HMGET). */
+ * "st_apo", "st_desk", "st_adl", "st_lv", "st_sec" (e.g. for one HMGET). */
 extern const char *const dvc_stat_field_names[DVC_STAT_NFIELDS];
 
 /* All zero: a dossier the statistics have never seen. */
@@ -161,9 +203,14 @@ int dvc_stat_state_field(dvc_stat_state_t *s, const char *name, size_t nlen,
 /* One st_* field to write: HSET name value, or HDEL name when del is set. */
 typedef struct {
     const char  *name;
-    char         value[24];
+    char         value[DVC_STAT_NAME_MAX + 1];
     int          del;
 } dvc_stat_field_t;
+
+/* The dimensions of a dossier: agency and procedure as given, level and
+ * sector from its state. */
+void dvc_stat_state_dims(const dvc_stat_state_t *s, const char *agency,
+    size_t alen, const char *procedure, size_t plen, dvc_stat_dims_t *d);
 
 /*
  * The st_* fields that differ between before and after (before NULL: a new
@@ -208,6 +255,9 @@ typedef struct {
     dvc_stat_kind_t  kind;
     int64_t          at;       /* Unix seconds of the act (the event's `at`) */
     dvc_channel_t    channel;  /* SUBMISSION only */
+    int              level;    /* SUBMISSION: the procedure's level (3, 4) */
+    const char      *sector;   /* SUBMISSION: its sector, NULL: none */
+    size_t           sector_len;
     int64_t          due;      /* ACCEPTED, and SUBMISSION accepted at once */
     dvc_rating_t     rating;   /* RATING only */
 } dvc_stat_change_t;
@@ -247,7 +297,8 @@ int dvc_stats_change(const dvc_calendar_t *cal, const dvc_stat_state_t *before,
 
 /* ------------------------------------------------------------------ report */
 
-/* A report query: whole Vietnam days [from, to], optional agency/procedure. */
+/* A report query: whole Vietnam days [from, to], optional agency,
+ * procedure, level, sector. */
 typedef struct {
     int32_t      from;           /* YYYYMMDD */
     int32_t      to;             /* YYYYMMDD, inclusive */
@@ -255,6 +306,9 @@ typedef struct {
     size_t       agency_len;
     const char  *procedure;      /* NULL: any */
     size_t       procedure_len;
+    int          level;          /* 0: any; 3 or 4 */
+    const char  *sector;         /* NULL: any */
+    size_t       sector_len;
 } dvc_stat_query_t;
 
 #define DVC_STAT_MAX_DAYS  (3 * 366)   /* the longest period a report covers */
@@ -264,14 +318,17 @@ typedef struct {
 /*
  * Checks the request's parameters (any may be NULL = absent) and fills q
  * (pointing into the given strings).  Returns 0, or -1 with *bad set to the
- * parameter to blame ("from", "to", "agency", "procedure") and a message in
- * err: dates are YYYY-MM-DD real dates of the years DVC_STAT_YEAR_MIN to
- * DVC_STAT_YEAR_MAX, both required, from <= to, at most DVC_STAT_MAX_DAYS
- * days.
+ * parameter to blame ("from", "to", "agency", "procedure", "level",
+ * "sector") and a message in err: dates are YYYY-MM-DD real dates of the
+ * years DVC_STAT_YEAR_MIN to DVC_STAT_YEAR_MAX, both required, from <= to, at
+ * most DVC_STAT_MAX_DAYS days; level is "3" or "4"; sector a
+ * dvc_stat_name_ok code; neither level nor sector goes with procedure (a
+ * procedure has one of each: no cell counts a procedure by level).
  */
 int dvc_stat_query_parse(dvc_stat_query_t *q, const char *from, size_t flen,
     const char *to, size_t tlen, const char *agency, size_t alen,
-    const char *procedure, size_t plen, const char **bad, char *err,
+    const char *procedure, size_t plen, const char *level, size_t llen,
+    const char *sector, size_t slen, const char **bad, char *err,
     size_t errlen);
 
 /* The cell a query reads (into out, like dvc_stat_cell). */
@@ -328,6 +385,10 @@ typedef enum {
     DVC_FIG_RATING_VERY_SATISFIED,
     DVC_FIG_RATING_SATISFIED,
     DVC_FIG_RATING_DISSATISFIED,
+    DVC_FIG_LEVEL_3_RECEIVED_NEW,     /* received_new of level 3 dossiers */
+    DVC_FIG_LEVEL_3_RECEIVED_ONLINE,  /*   of which online               */
+    DVC_FIG_LEVEL_4_RECEIVED_NEW,
+    DVC_FIG_LEVEL_4_RECEIVED_ONLINE,
     DVC_FIG_LIEN_THONG,           /* dossiers first transferred in the period */
     DVC_FIG_TRANSFERS_RECEIVED,   /* parts received by the agency */
     DVC_FIG_TRANSFERS_RETURNED_ON_TIME,
@@ -341,6 +402,9 @@ typedef enum {
                                        / (received new + carried over) */
     DVC_RATE_ON_TIME_RESOLVED,      /* (early + on time) / resolved */
     DVC_RATE_SATISFACTION,          /* (very + satisfied) / ratings */
+    DVC_RATE_ONLINE_LEVEL_3,        /* level 3 online / level 3 received new */
+    DVC_RATE_ONLINE_LEVEL_4,
+    DVC_RATE_ONLINE_LEVEL_3_4,      /* (online 3 + 4) / (received new 3 + 4) */
     DVC_RATE_COUNT
 } dvc_stat_rate_t;
 
@@ -361,7 +425,8 @@ void dvc_stat_report(const dvc_stat_sums_t *s, dvc_stat_report_t *r);
 
 /*
  * JSON: {"from":"YYYY-MM-DD","to":...,"as_of":"<to+1>T00:00:00+07:00",
- * "agency":null|"...","procedure":null|"...", figures as integers...,
+ * "agency":null|"...","procedure":null|"...","level":null|3|4,
+ * "sector":null|"...", figures as integers...,
  * rates as numbers with 4 decimals (or null) each followed by
  * "<rate>_percent":"98.2%"|null}.
  * CSV (RFC 4180, UTF-8, CRLF): "figure,value,definition_vi" then one row per

@@ -56,6 +56,18 @@ static const figure_doc_t figures[DVC_FIG_COUNT] = {
     { "rating_very_satisfied", "Đánh giá rất hài lòng" },
     { "rating_satisfied", "Đánh giá hài lòng" },
     { "rating_dissatisfied", "Đánh giá không hài lòng" },
+    { "level_3_received_new",
+      "Hồ sơ mới tiếp nhận trong kỳ của dịch vụ công trực tuyến một phần "
+      "(mức độ 3), mọi hình thức nộp" },
+    { "level_3_received_online",
+      "Trong đó tiếp nhận trực tuyến (dịch vụ công trực tuyến một phần, "
+      "mức độ 3)" },
+    { "level_4_received_new",
+      "Hồ sơ mới tiếp nhận trong kỳ của dịch vụ công trực tuyến toàn trình "
+      "(mức độ 4), mọi hình thức nộp" },
+    { "level_4_received_online",
+      "Trong đó tiếp nhận trực tuyến (dịch vụ công trực tuyến toàn trình, "
+      "mức độ 4)" },
     { "lien_thong",
       "Hồ sơ liên thông: chuyển lần đầu sang cơ quan khác trong kỳ" },
     { "transfers_received",
@@ -78,7 +90,16 @@ static const figure_doc_t rates[DVC_RATE_COUNT] = {
       "Tỷ lệ đúng hạn trên số hồ sơ đã giải quyết: (trước hạn + đúng hạn) / "
       "đã giải quyết" },
     { "satisfaction_rate",
-      "Tỷ lệ hài lòng: (rất hài lòng + hài lòng) / lượt đánh giá" }
+      "Tỷ lệ hài lòng: (rất hài lòng + hài lòng) / lượt đánh giá" },
+    { "online_rate_level_3",
+      "Tỷ lệ hồ sơ trực tuyến mức độ 3 (một phần): tiếp nhận trực tuyến / "
+      "mới tiếp nhận" },
+    { "online_rate_level_4",
+      "Tỷ lệ hồ sơ trực tuyến mức độ 4 (toàn trình): tiếp nhận trực tuyến / "
+      "mới tiếp nhận" },
+    { "online_rate_level_3_4",
+      "Tỷ lệ hồ sơ trực tuyến mức độ 3, 4: (trực tuyến mức 3 + mức 4) / "
+      "(mới tiếp nhận mức 3 + mức 4)" }
 };
 
 
@@ -146,7 +167,8 @@ parse_date(const char *s, size_t len, int64_t *days, int32_t *ymd)
 int
 dvc_stat_query_parse(dvc_stat_query_t *q, const char *from, size_t flen,
     const char *to, size_t tlen, const char *agency, size_t alen,
-    const char *procedure, size_t plen, const char **bad, char *err,
+    const char *procedure, size_t plen, const char *level, size_t llen,
+    const char *sector, size_t slen, const char **bad, char *err,
     size_t errlen)
 {
     int64_t  fdays, tdays;
@@ -206,6 +228,37 @@ dvc_stat_query_parse(dvc_stat_query_t *q, const char *from, size_t flen,
         q->procedure = procedure;
         q->procedure_len = plen;
     }
+    if (level != NULL) {
+        if (llen != 1 || (level[0] != '3' && level[0] != '4')) {
+            *bad = "level";
+            dvc_errf(err, errlen, "level must be 3 (mot phan, partly online) "
+                     "or 4 (toan trinh, full online)");
+            return -1;
+        }
+        if (procedure != NULL) {
+            *bad = "level";
+            dvc_errf(err, errlen, "level does not go with procedure: a "
+                     "procedure has one level; give one or the other");
+            return -1;
+        }
+        q->level = level[0] - '0';
+    }
+    if (sector != NULL) {
+        if (!dvc_stat_name_ok(sector, slen)) {
+            *bad = "sector";
+            dvc_errf(err, errlen, "sector must be a sector code as in the "
+                     "procedures' x-dvc (letters, digits, '.', '_', '-')");
+            return -1;
+        }
+        if (procedure != NULL) {
+            *bad = "sector";
+            dvc_errf(err, errlen, "sector does not go with procedure: a "
+                     "procedure has one sector; give one or the other");
+            return -1;
+        }
+        q->sector = sector;
+        q->sector_len = slen;
+    }
     return 0;
 }
 
@@ -213,11 +266,35 @@ dvc_stat_query_parse(dvc_stat_query_t *q, const char *from, size_t flen,
 int
 dvc_stat_query_cell(const dvc_stat_query_t *q, char *out, size_t cap)
 {
-    int  which;
+    int              which, n;
+    dvc_stat_dims_t  d;
 
-    which = (q->agency ? 1 : 0) | (q->procedure ? 2 : 0);
-    return dvc_stat_cell(which, q->agency, q->agency_len, q->procedure,
-                         q->procedure_len, out, cap);
+    d.agency = q->agency;
+    d.agency_len = q->agency_len;
+    d.procedure = q->procedure;
+    d.procedure_len = q->procedure_len;
+    d.level = q->level;
+    d.sector = q->sector;
+    d.sector_len = q->sector_len;
+
+    if (q->procedure && (q->level || q->sector)) {
+        return -1;
+    }
+    /* the cells' order in dvc_stat_cell_of: all, a, p, ap, l, al, s, as,
+     * ls, als */
+    if (q->procedure) {
+        which = q->agency ? 3 : 2;
+    } else if (q->level && q->sector) {
+        which = q->agency ? 9 : 8;
+    } else if (q->sector) {
+        which = q->agency ? 7 : 6;
+    } else if (q->level) {
+        which = q->agency ? 5 : 4;
+    } else {
+        which = q->agency ? 1 : 0;
+    }
+    n = dvc_stat_cell_of(which, &d, out, cap);
+    return n == 0 ? -1 : n;
 }
 
 
@@ -392,6 +469,21 @@ dvc_stat_report(const dvc_stat_sums_t *s, dvc_stat_report_t *r)
     r->num[DVC_RATE_SATISFACTION] = f[DVC_FIG_RATING_VERY_SATISFIED]
                                     + f[DVC_FIG_RATING_SATISFIED];
     r->den[DVC_RATE_SATISFACTION] = f[DVC_FIG_RATINGS];
+
+    /* by the level of online service each dossier was submitted under */
+    f[DVC_FIG_LEVEL_3_RECEIVED_NEW] = d[DVC_STAT_RECEIVED_L3];
+    f[DVC_FIG_LEVEL_3_RECEIVED_ONLINE] = d[DVC_STAT_RECEIVED_ONLINE_L3];
+    f[DVC_FIG_LEVEL_4_RECEIVED_NEW] = d[DVC_STAT_RECEIVED_L4];
+    f[DVC_FIG_LEVEL_4_RECEIVED_ONLINE] = d[DVC_STAT_RECEIVED_ONLINE_L4];
+
+    r->num[DVC_RATE_ONLINE_LEVEL_3] = f[DVC_FIG_LEVEL_3_RECEIVED_ONLINE];
+    r->den[DVC_RATE_ONLINE_LEVEL_3] = f[DVC_FIG_LEVEL_3_RECEIVED_NEW];
+    r->num[DVC_RATE_ONLINE_LEVEL_4] = f[DVC_FIG_LEVEL_4_RECEIVED_ONLINE];
+    r->den[DVC_RATE_ONLINE_LEVEL_4] = f[DVC_FIG_LEVEL_4_RECEIVED_NEW];
+    r->num[DVC_RATE_ONLINE_LEVEL_3_4] = f[DVC_FIG_LEVEL_3_RECEIVED_ONLINE]
+                                        + f[DVC_FIG_LEVEL_4_RECEIVED_ONLINE];
+    r->den[DVC_RATE_ONLINE_LEVEL_3_4] = f[DVC_FIG_LEVEL_3_RECEIVED_NEW]
+                                        + f[DVC_FIG_LEVEL_4_RECEIVED_NEW];
 }
 
 
@@ -469,6 +561,17 @@ dvc_stat_report_json(const dvc_stat_query_t *q, const dvc_stat_report_t *r,
     dvc_buf_puts(b, ",\"procedure\":");
     if (q->procedure) {
         dvc_buf_json_str(b, q->procedure, q->procedure_len);
+    } else {
+        dvc_buf_puts(b, "null");
+    }
+    if (q->level) {
+        dvc_buf_printf(b, ",\"level\":%d", q->level);
+    } else {
+        dvc_buf_puts(b, ",\"level\":null");
+    }
+    dvc_buf_puts(b, ",\"sector\":");
+    if (q->sector) {
+        dvc_buf_json_str(b, q->sector, q->sector_len);
     } else {
         dvc_buf_puts(b, "null");
     }

@@ -527,8 +527,8 @@ ngx_http_dvc_apply_result(ngx_http_dvc_reply_t *reply, ngx_str_t *value)
 
 
 /*
- * The statistics of one change: the deltas go to the four cells of the
- * dossier's agency and procedure, the st_* fields that changed are set or
+ * The statistics of one change: the deltas go to the cells of the dossier's
+ * agency, procedure, level and sector, the st_* fields that changed are set or
  * deleted.  NGX_ERROR when a name is unusable in a cell (logged).
  */
 ngx_int_t
@@ -542,16 +542,23 @@ ngx_http_dvc_apply_stats(ngx_http_request_t *r, ngx_http_dvc_apply_t *a,
     size_t             i, nf;
     u_char            *v;
     ngx_uint_t         c;
+    dvc_stat_dims_t    dims;
     dvc_stat_field_t   fields[DVC_STAT_NFIELDS];
 
+    /* the level and sector the dossier was submitted under (st_lv, st_sec;
+     * they never change) */
+    dvc_stat_state_dims(before, agency, alen, procedure, plen, &dims);
+
     for (c = 0; c < DVC_STAT_NCELLS; c++) {
-        cl = dvc_stat_cell(c, agency, alen, procedure, plen, cell,
-                           sizeof(cell));
+        cl = dvc_stat_cell_of(c, &dims, cell, sizeof(cell));
         if (cl < 0) {
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                           "dvc: no statistics cell for agency \"%*s\" and "
                           "procedure \"%*s\"", alen, agency, plen, procedure);
             return NGX_ERROR;
+        }
+        if (cl == 0) {
+            continue;               /* no level or no sector known */
         }
 
         for (i = 0; i < n; i++) {

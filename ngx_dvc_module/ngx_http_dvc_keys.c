@@ -21,7 +21,6 @@
 static char *ngx_http_dvc_load_key(ngx_conf_t *cf,
     ngx_http_dvc_main_conf_t *dmcf, ngx_flag_t signing);
 static void ngx_http_dvc_key_cleanup(void *data);
-static void ngx_http_dvc_cf_free_noop(void *ud, void *p);
 
 
 /* Reads a whole configuration file into the configuration pool. */
@@ -72,34 +71,6 @@ ngx_http_dvc_read_conf_file(ngx_conf_t *cf, ngx_str_t *name, ngx_str_t *text)
     text->data[text->len] = '\0';
 
     return NGX_OK;
-}
-
-
-static void
-ngx_http_dvc_cf_free_noop(void *ud, void *p)
-{
-    /* configuration memory goes with the cycle's pool */
-}
-
-
-static void *
-ngx_http_dvc_cf_malloc2(void *ud, size_t size)
-{
-    return ngx_http_dvc_core_palloc((ngx_pool_t *) ud, size);
-}
-
-
-void
-ngx_http_dvc_cf_alloc_init(ngx_conf_t *cf, ngx_http_dvc_main_conf_t *dmcf)
-{
-    if (dmcf->cf_alloc.malloc) {
-        return;
-    }
-
-    dmcf->cf_alloc.malloc = ngx_http_dvc_cf_malloc2;
-    dmcf->cf_alloc.realloc = NULL;
-    dmcf->cf_alloc.free = ngx_http_dvc_cf_free_noop;
-    dmcf->cf_alloc.ud = cf->pool;
 }
 
 

@@ -928,9 +928,9 @@ ngx_http_dvc_metrics_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return ngx_http_dvc_send_typed(r, NGX_HTTP_OK, &type,
-                                   sizeof("text/plain") - 1,
-                                   (u_char *) out.data, out.len);
+    return ngx_http_dvc_send_memory(r, NGX_HTTP_OK, &type,
+                                    sizeof("text/plain") - 1,
+                                    (u_char *) out.data, out.len);
 }
 
 

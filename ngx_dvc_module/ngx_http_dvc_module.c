@@ -30,6 +30,7 @@ static ngx_int_t ngx_http_dvc_init_module(ngx_cycle_t *cycle);
 #if (NGX_HTTP_V2)
 static ngx_int_t ngx_http_dvc_h2_too_large(ngx_http_request_t *r);
 #endif
+static ngx_int_t ngx_http_dvc_init_process(ngx_cycle_t *cycle);
 static void ngx_http_dvc_exit_process(ngx_cycle_t *cycle);
 
 
@@ -175,6 +176,34 @@ static ngx_command_t  ngx_http_dvc_commands[] = {
       offsetof(ngx_http_dvc_main_conf_t, clamd_fail_open),
       &ngx_http_dvc_clamd_fail },
 
+    { ngx_string("dvc_redis_wait"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE2,
+      ngx_http_dvc_redis_wait,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("dvc_redis_sentinel"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_2MORE,
+      ngx_http_dvc_redis_sentinel,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("dvc_redis_sentinel_password"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_dvc_main_conf_t, redis_sentinel_password),
+      NULL },
+
+    { ngx_string("dvc_redis_read"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_dvc_redis_read,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("dvc_redis_timeout"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_msec_slot,
@@ -208,7 +237,7 @@ ngx_module_t  ngx_http_dvc_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     ngx_http_dvc_init_module,              /* init module */
-    NULL,                                  /* init process */
+    ngx_http_dvc_init_process,             /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
     ngx_http_dvc_exit_process,             /* exit process */
@@ -660,6 +689,7 @@ ngx_http_dvc_create_main_conf(ngx_conf_t *cf)
 
     dmcf->redis_db = NGX_CONF_UNSET;
     dmcf->redis_timeout = NGX_CONF_UNSET_MSEC;
+    dmcf->redis_read_replica = NGX_CONF_UNSET_UINT;
     dmcf->upload_ttl = NGX_CONF_UNSET;
     dmcf->clamd_timeout = NGX_CONF_UNSET_MSEC;
     dmcf->clamd_fail_open = NGX_CONF_UNSET_UINT;
@@ -675,6 +705,11 @@ ngx_http_dvc_init_main_conf(ngx_conf_t *cf, void *conf)
 
     ngx_conf_init_value(dmcf->redis_db, 0);
     ngx_conf_init_msec_value(dmcf->redis_timeout, 1000);
+    ngx_conf_init_uint_value(dmcf->redis_read_replica, 0);
+
+    if (ngx_http_dvc_redis_check(cf, dmcf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
     ngx_conf_init_value(dmcf->upload_ttl, 86400);
     ngx_conf_init_msec_value(dmcf->clamd_timeout, 10000);
     ngx_conf_init_uint_value(dmcf->clamd_fail_open, 0);
@@ -779,6 +814,7 @@ ngx_http_dvc_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         if (dmcf->redis_text.len == 0) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "dvc: \"dvc_api\" needs \"dvc_redis\" "
+                               "or \"dvc_redis_sentinel\" "
                                "in the http block");
             return NGX_CONF_ERROR;
         }
@@ -908,7 +944,8 @@ ngx_http_dvc_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_str_t  *value;
 
     if (dmcf->redis_text.len) {
-        return "is duplicate";
+        return dmcf->redis_sentinels ? "excludes \"dvc_redis_sentinel\""
+                                     : "is duplicate";
     }
 
     value = cf->args->elts;
@@ -1019,6 +1056,23 @@ ngx_http_dvc_h2_too_large(ngx_http_request_t *r)
 }
 
 #endif
+
+
+static ngx_int_t
+ngx_http_dvc_init_process(ngx_cycle_t *cycle)
+{
+    ngx_http_dvc_main_conf_t  *dmcf;
+
+    dmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_dvc_module);
+    if (dmcf == NULL) {
+        return NGX_OK;
+    }
+
+    /* with Sentinel: ask for the master before the first request */
+    ngx_http_dvc_redis_start(dmcf->redis);
+
+    return NGX_OK;
+}
 
 
 static void

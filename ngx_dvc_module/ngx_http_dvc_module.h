@@ -73,8 +73,17 @@ typedef struct {
     ngx_str_t                  redis_password;
     ngx_int_t                  redis_db;
     ngx_msec_t                 redis_timeout;
+    /* dvc_redis_wait N TIMEOUT: WAIT after a submission (0: none) */
+    ngx_uint_t                 redis_wait;
+    ngx_msec_t                 redis_wait_timeout;
+    /* dvc_redis_sentinel: the Sentinels (ngx_http_dvc_redis_addr_t), the
+     * master's name, their password; dvc_redis_read replica */
+    ngx_array_t               *redis_sentinels;
+    ngx_str_t                  redis_master_name;
+    ngx_str_t                  redis_sentinel_password;
+    ngx_uint_t                 redis_read_replica;
 
-    ngx_http_dvc_redis_t      *redis;           /* this worker's connection */
+    ngx_http_dvc_redis_t      *redis;           /* this worker's connections */
 
     /* dvc_schemas: the procedures, loaded at configuration time */
     struct dvc_procedures     *procedures;
@@ -227,6 +236,25 @@ typedef struct {
 ngx_int_t ngx_http_dvc_redis_send(ngx_http_request_t *r,
     ngx_http_dvc_redis_cmd_t *cmds, ngx_uint_t n,
     ngx_http_dvc_redis_handler_pt handler, void *data);
+/* A submission's transaction: with dvc_redis_wait, WAIT follows it and
+ * fewer acknowledgements than asked are answered as no reply (NULL). */
+ngx_int_t ngx_http_dvc_redis_send_durable(ngx_http_request_t *r,
+    ngx_http_dvc_redis_cmd_t *cmds, ngx_uint_t n,
+    ngx_http_dvc_redis_handler_pt handler, void *data);
+/* A read that a replica may answer (dvc_redis_read replica) while no
+ * master does. */
+ngx_int_t ngx_http_dvc_redis_send_read(ngx_http_request_t *r,
+    ngx_http_dvc_redis_cmd_t *cmds, ngx_uint_t n,
+    ngx_http_dvc_redis_handler_pt handler, void *data);
+/* a worker starts: with Sentinel, the master is asked for */
+void ngx_http_dvc_redis_start(ngx_http_dvc_redis_t *redis);
+char *ngx_http_dvc_redis_wait(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_dvc_redis_sentinel(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_dvc_redis_read(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_dvc_redis_check(ngx_conf_t *cf, ngx_http_dvc_main_conf_t *dmcf);
 ngx_http_dvc_redis_t *ngx_http_dvc_redis_create(ngx_conf_t *cf,
     ngx_http_dvc_main_conf_t *dmcf);
 void ngx_http_dvc_redis_shutdown(ngx_http_dvc_redis_t *redis);
@@ -257,7 +285,16 @@ ngx_uint_t ngx_http_dvc_arg_is(ngx_str_t *name, const char *want);
 extern ngx_str_t  ngx_http_dvc_empty_str;
 extern ngx_str_t  ngx_http_dvc_idempotency_header;
 void ngx_http_dvc_finalize(ngx_http_request_t *r, ngx_int_t rc);
+
+
+/* The base, which calls no other glue file (ngx_http_dvc_base.c) */
 void ngx_http_dvc_pool_alloc(ngx_pool_t *pool, dvc_alloc_t *alloc);
+void ngx_http_dvc_cf_alloc_init(ngx_conf_t *cf,
+    ngx_http_dvc_main_conf_t *dmcf);
+ngx_http_dvc_procedure_rt_t *ngx_http_dvc_procedure_find(
+    ngx_http_dvc_main_conf_t *dmcf, const char *code, size_t len);
+ngx_int_t ngx_http_dvc_send_memory(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *type, size_t type_len, u_char *body, size_t len);
 
 
 /* Directives kept beside their endpoints, and configuration-time work */
@@ -275,8 +312,6 @@ char *ngx_http_dvc_documents_dir(ngx_conf_t *cf, ngx_command_t *cmd,
 char *ngx_http_dvc_clamd(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 ngx_int_t ngx_http_dvc_read_conf_file(ngx_conf_t *cf, ngx_str_t *name,
     ngx_str_t *text);
-void ngx_http_dvc_cf_alloc_init(ngx_conf_t *cf,
-    ngx_http_dvc_main_conf_t *dmcf);
 ngx_int_t ngx_http_dvc_keys_init(ngx_conf_t *cf,
     ngx_http_dvc_main_conf_t *dmcf);
 ngx_int_t ngx_http_dvc_procedures_compile(ngx_conf_t *cf,
@@ -334,8 +369,6 @@ ngx_int_t ngx_http_dvc_body_sign(ngx_http_request_t *r,
 
 
 /* Procedures and pooled contexts (ngx_http_dvc_procedures.c) */
-ngx_http_dvc_procedure_rt_t *ngx_http_dvc_procedure_find(
-    ngx_http_dvc_main_conf_t *dmcf, const char *code, size_t len);
 struct dvc_validate_ctx *ngx_http_dvc_validator_get(
     ngx_http_dvc_procedure_rt_t *rt);
 void ngx_http_dvc_validator_put(ngx_http_dvc_procedure_rt_t *rt,

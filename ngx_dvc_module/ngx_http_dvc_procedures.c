@@ -194,39 +194,6 @@ ngx_http_dvc_procedure_rt_cleanup(void *data)
 }
 
 
-ngx_http_dvc_procedure_rt_t *
-ngx_http_dvc_procedure_find(ngx_http_dvc_main_conf_t *dmcf, const char *code,
-    size_t len)
-{
-    ngx_int_t   rc;
-    ngx_uint_t  lo, hi, mid;
-
-    lo = 0;
-    hi = dmcf->nprocs;
-
-    /* procedures are sorted by code */
-    while (lo < hi) {
-        mid = lo + (hi - lo) / 2;
-
-        rc = ngx_memn2cmp((u_char *) dmcf->procs[mid].procedure->code,
-                          (u_char *) code, dmcf->procs[mid].procedure->code_len,
-                          len);
-        if (rc == 0) {
-            return &dmcf->procs[mid];
-        }
-
-        if (rc < 0) {
-            lo = mid + 1;
-
-        } else {
-            hi = mid;
-        }
-    }
-
-    return NULL;
-}
-
-
 dvc_validate_ctx_t *
 ngx_http_dvc_validator_get(ngx_http_dvc_procedure_rt_t *rt)
 {

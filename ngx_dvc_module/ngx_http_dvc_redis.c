@@ -21,8 +21,7 @@
  *   user, behind a failing SELECT in database 0.
  */
 
-#include "ngx_http_dvc_module.h"
-#include "ngx_http_dvc_redis_adapter.h"
+#include "ngx_http_dvc_redis_int.h"
 #include "ngx_http_dvc_metrics.h"
 
 
@@ -31,12 +30,13 @@
 
 
 typedef struct ngx_http_dvc_rcmd_s  ngx_http_dvc_rcmd_t;
+typedef struct ngx_http_dvc_redis_link_s  ngx_http_dvc_redis_link_t;
 
 struct ngx_http_dvc_rcmd_s {
     ngx_http_request_t             *request;   /* NULL once detached */
     ngx_http_dvc_redis_handler_pt   handler;
     void                           *data;
-    ngx_http_dvc_redis_t           *redis;
+    ngx_http_dvc_redis_link_t      *redis;
     ngx_pool_cleanup_t             *cleanup;
     ngx_event_t                     timer;
     ngx_msec_t                      sent;      /* for $dvc_redis_time */
@@ -51,11 +51,25 @@ struct ngx_http_dvc_rcmd_s {
      * inside MULTI): EXEC then says only EXECABORT */
     size_t                          refused_len;
     u_char                          refused[128];
+
+    /* dvc_redis_wait: the EXEC's reply, copied, until WAIT's arrives */
+    redisReply                     *kept;
+    unsigned                        durable:1;
+    unsigned                        kept_failed:1;
 };
 
 
-struct ngx_http_dvc_redis_s {
+/* One connection of a worker: to the master (every command), to the master
+ * for the submissions that WAIT (dvc_redis_wait: a WAIT holds back every
+ * command pipelined behind it, so lookups never queue behind one), or to a
+ * replica (dvc_redis_read replica, while no master is known). */
+struct ngx_http_dvc_redis_link_s {
     ngx_http_dvc_main_conf_t       *conf;
+    ngx_http_dvc_redis_t           *top;
+    ngx_http_dvc_redis_addr_t      *addr;
+    const char                     *role;       /* ROLE's, with Sentinel */
+    ngx_uint_t                      wait_n;     /* WAIT after each batch */
+    ngx_msec_t                      wait_timeout;
     ngx_http_dvc_redis_adapter_t    adapter;    /* .ac: NULL when down */
     ngx_log_t                      *log;
 
@@ -69,27 +83,42 @@ struct ngx_http_dvc_redis_s {
     ngx_uint_t                      failures;
     ngx_msec_t                      retry_at;   /* ngx_current_msec */
 
-    unsigned                        exiting:1;
     unsigned                        logged_down:1;
     unsigned                        up:1;       /* for the metrics */
     unsigned                        was_up:1;
+    unsigned                        metrics:1;  /* the main link only */
 };
 
 
-static ngx_int_t ngx_http_dvc_redis_connect(ngx_http_dvc_redis_t *redis);
-static ngx_int_t ngx_http_dvc_redis_setup(ngx_http_dvc_redis_t *redis);
+struct ngx_http_dvc_redis_s {
+    ngx_http_dvc_main_conf_t       *conf;
+    ngx_log_t                      *log;
+    ngx_http_dvc_redis_addr_t       master;
+    ngx_http_dvc_redis_addr_t       replica;
+    ngx_http_dvc_redis_link_t       main;
+    ngx_http_dvc_redis_link_t       durable;
+    ngx_http_dvc_redis_link_t       read;
+    ngx_http_dvc_sentinel_t        *sentinel;
+    unsigned                        exiting:1;
+    unsigned                        has_durable:1;
+    unsigned                        has_read:1;
+};
+
+
+static ngx_int_t ngx_http_dvc_redis_connect(ngx_http_dvc_redis_link_t *redis);
+static ngx_int_t ngx_http_dvc_redis_setup(ngx_http_dvc_redis_link_t *redis);
 static void ngx_http_dvc_redis_closed(void *data,
     const redisAsyncContext *ac);
-static void ngx_http_dvc_redis_reset(ngx_http_dvc_redis_t *redis,
+static void ngx_http_dvc_redis_reset(ngx_http_dvc_redis_link_t *redis,
     const char *why);
-static void ngx_http_dvc_redis_failed(ngx_http_dvc_redis_t *redis);
-static ngx_int_t ngx_http_dvc_redis_queue(ngx_http_dvc_redis_t *redis,
+static void ngx_http_dvc_redis_failed(ngx_http_dvc_redis_link_t *redis);
+static ngx_int_t ngx_http_dvc_redis_queue(ngx_http_dvc_redis_link_t *redis,
     ngx_http_dvc_rcmd_t *rcmd, ngx_http_dvc_redis_cmd_t *cmds, ngx_uint_t n,
     ngx_log_t *log);
-static ngx_int_t ngx_http_dvc_redis_hold(ngx_http_dvc_redis_t *redis,
+static ngx_int_t ngx_http_dvc_redis_hold(ngx_http_dvc_redis_link_t *redis,
     ngx_http_dvc_rcmd_t *rcmd, ngx_http_dvc_redis_cmd_t *cmds, ngx_uint_t n);
-static void ngx_http_dvc_redis_release(ngx_http_dvc_redis_t *redis);
-static void ngx_http_dvc_redis_drop_held(ngx_http_dvc_redis_t *redis);
+static void ngx_http_dvc_redis_release(ngx_http_dvc_redis_link_t *redis);
+static void ngx_http_dvc_redis_drop_held(ngx_http_dvc_redis_link_t *redis);
 static void ngx_http_dvc_redis_answer_null(ngx_http_dvc_rcmd_t *rcmd);
 static void ngx_http_dvc_redis_on_connect(const redisAsyncContext *ac,
     int status);
@@ -103,25 +132,108 @@ static void ngx_http_dvc_redis_reply(redisAsyncContext *ac, void *reply,
     void *privdata);
 static void ngx_http_dvc_redis_timeout(ngx_event_t *ev);
 static void ngx_http_dvc_redis_request_gone(void *data);
-static ngx_http_dvc_rcmd_t *ngx_http_dvc_rcmd_get(ngx_http_dvc_redis_t *redis);
+static void ngx_http_dvc_redis_kept_reply(redisAsyncContext *ac,
+    void *reply, void *privdata);
+static redisReply *ngx_http_dvc_redis_copy(const redisReply *rr,
+    ngx_uint_t depth);
+static ngx_int_t ngx_http_dvc_redis_link_send(ngx_http_request_t *r,
+    ngx_http_dvc_redis_link_t *redis, ngx_http_dvc_redis_cmd_t *cmds,
+    ngx_uint_t n, ngx_http_dvc_redis_handler_pt handler, void *data);
+static ngx_uint_t ngx_http_dvc_redis_readonly(ngx_http_dvc_redis_link_t *redis,
+    const char *err);
+static ngx_http_dvc_rcmd_t *ngx_http_dvc_rcmd_get(
+    ngx_http_dvc_redis_link_t *redis);
 static void ngx_http_dvc_rcmd_put(ngx_http_dvc_rcmd_t *rcmd);
+
+
+static void
+ngx_http_dvc_redis_link_init(ngx_http_dvc_redis_t *top,
+    ngx_http_dvc_redis_link_t *link, ngx_http_dvc_redis_addr_t *addr)
+{
+    link->conf = top->conf;
+    link->top = top;
+    link->addr = addr;
+    link->log = top->log;
+    link->held_last = &link->held;
+}
 
 
 ngx_http_dvc_redis_t *
 ngx_http_dvc_redis_create(ngx_conf_t *cf, ngx_http_dvc_main_conf_t *dmcf)
 {
-    ngx_http_dvc_redis_t  *redis;
+    ngx_http_dvc_redis_t  *top;
 
-    redis = ngx_pcalloc(cf->pool, sizeof(ngx_http_dvc_redis_t));
-    if (redis == NULL) {
+    top = ngx_pcalloc(cf->pool, sizeof(ngx_http_dvc_redis_t));
+    if (top == NULL) {
         return NULL;
     }
 
-    redis->conf = dmcf;
-    redis->log = &cf->cycle->new_log;
-    redis->held_last = &redis->held;
+    top->conf = dmcf;
+    top->log = &cf->cycle->new_log;
 
-    return redis;
+    if (dmcf->redis_sentinels == NULL) {
+        top->master.text = dmcf->redis_text;
+        top->master.port = dmcf->redis_port;
+        top->master.unix_path = dmcf->redis_unix;
+        top->master.known = 1;
+
+        if (dmcf->redis_host) {
+            ngx_cpystrn((u_char *) top->master.host,
+                        (u_char *) dmcf->redis_host,
+                        sizeof(top->master.host));
+        }
+    }
+
+    ngx_http_dvc_redis_link_init(top, &top->main, &top->master);
+    top->main.metrics = 1;
+
+    if (dmcf->redis_wait) {
+        ngx_http_dvc_redis_link_init(top, &top->durable, &top->master);
+        top->durable.wait_n = dmcf->redis_wait;
+        top->durable.wait_timeout = dmcf->redis_wait_timeout;
+        top->has_durable = 1;
+    }
+
+    if (dmcf->redis_sentinels) {
+        top->main.role = "master";
+        top->durable.role = "master";
+
+        if (dmcf->redis_read_replica) {
+            ngx_http_dvc_redis_link_init(top, &top->read, &top->replica);
+            top->read.role = "slave";
+            top->has_read = 1;
+        }
+
+        top->sentinel = ngx_http_dvc_sentinel_create(cf, top);
+        if (top->sentinel == NULL) {
+            return NULL;
+        }
+    }
+
+    return top;
+}
+
+
+void
+ngx_http_dvc_redis_start(ngx_http_dvc_redis_t *top)
+{
+    if (top && top->sentinel) {
+        ngx_http_dvc_sentinel_start(top->sentinel);
+    }
+}
+
+
+ngx_http_dvc_main_conf_t *
+ngx_http_dvc_redis_conf(ngx_http_dvc_redis_t *top)
+{
+    return top->conf;
+}
+
+
+ngx_log_t *
+ngx_http_dvc_redis_log(ngx_http_dvc_redis_t *top)
+{
+    return top->log;
 }
 
 
@@ -129,16 +241,99 @@ ngx_int_t
 ngx_http_dvc_redis_send(ngx_http_request_t *r, ngx_http_dvc_redis_cmd_t *cmds,
     ngx_uint_t n, ngx_http_dvc_redis_handler_pt handler, void *data)
 {
-    ngx_int_t                  rc;
-    ngx_pool_cleanup_t        *cln;
-    ngx_http_dvc_rcmd_t       *rcmd;
-    ngx_http_dvc_redis_t      *redis;
     ngx_http_dvc_main_conf_t  *dmcf;
 
     dmcf = ngx_http_get_module_main_conf(r, ngx_http_dvc_module);
-    redis = dmcf->redis;
 
-    if (redis == NULL || redis->exiting) {
+    if (dmcf->redis == NULL) {
+        return NGX_DECLINED;
+    }
+
+    return ngx_http_dvc_redis_link_send(r, &dmcf->redis->main, cmds, n,
+                                        handler, data);
+}
+
+
+/* A submission's transaction: with dvc_redis_wait, on its own connection
+ * and followed by WAIT; answered as no reply (503, outcome unknown) when
+ * fewer replicas than asked acknowledged it in time. */
+ngx_int_t
+ngx_http_dvc_redis_send_durable(ngx_http_request_t *r,
+    ngx_http_dvc_redis_cmd_t *cmds, ngx_uint_t n,
+    ngx_http_dvc_redis_handler_pt handler, void *data)
+{
+    ngx_http_dvc_redis_t      *top;
+    ngx_http_dvc_main_conf_t  *dmcf;
+
+    dmcf = ngx_http_get_module_main_conf(r, ngx_http_dvc_module);
+    top = dmcf->redis;
+
+    if (top == NULL) {
+        return NGX_DECLINED;
+    }
+
+    return ngx_http_dvc_redis_link_send(r, top->has_durable ? &top->durable
+                                                            : &top->main,
+                                        cmds, n, handler, data);
+}
+
+
+/* A read: the master when it answers, else (dvc_redis_read replica) a
+ * replica Sentinel names. */
+ngx_int_t
+ngx_http_dvc_redis_send_read(ngx_http_request_t *r,
+    ngx_http_dvc_redis_cmd_t *cmds, ngx_uint_t n,
+    ngx_http_dvc_redis_handler_pt handler, void *data)
+{
+    ngx_int_t                  rc;
+    ngx_http_dvc_redis_t      *top;
+    ngx_http_dvc_main_conf_t  *dmcf;
+
+    dmcf = ngx_http_get_module_main_conf(r, ngx_http_dvc_module);
+    top = dmcf->redis;
+
+    if (top == NULL) {
+        return NGX_DECLINED;
+    }
+
+    rc = ngx_http_dvc_redis_link_send(r, &top->main, cmds, n, handler, data);
+
+    if (rc == NGX_DECLINED && top->has_read) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: no redis master, read from replica \"%V\"",
+                      &top->replica.text);
+        rc = ngx_http_dvc_redis_link_send(r, &top->read, cmds, n, handler,
+                                          data);
+    }
+
+    return rc;
+}
+
+
+static ngx_int_t
+ngx_http_dvc_redis_link_send(ngx_http_request_t *r,
+    ngx_http_dvc_redis_link_t *redis, ngx_http_dvc_redis_cmd_t *cmds,
+    ngx_uint_t n, ngx_http_dvc_redis_handler_pt handler, void *data)
+{
+    ngx_int_t                  rc;
+    ngx_msec_t                 timeout;
+    ngx_pool_cleanup_t        *cln;
+    ngx_http_dvc_rcmd_t       *rcmd;
+    ngx_http_dvc_main_conf_t  *dmcf;
+
+    dmcf = redis->conf;
+
+    if (redis->top->exiting) {
+        return NGX_DECLINED;
+    }
+
+    if (!redis->addr->known) {
+        /* Sentinel names no master (or replica) yet: 503 at once */
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "dvc: redis: no server known yet");
+        if (redis->top->sentinel) {
+            ngx_http_dvc_sentinel_ask(redis->top->sentinel);
+        }
         return NGX_DECLINED;
     }
 
@@ -167,8 +362,10 @@ ngx_http_dvc_redis_send(ngx_http_request_t *r, ngx_http_dvc_redis_cmd_t *cmds,
         return NGX_ERROR;
     }
 
+    rcmd->durable = redis->wait_n ? 1 : 0;
+
     if (redis->setup_pending) {
-        /* AUTH or SELECT unanswered: nothing may reach Redis before them */
+        /* AUTH, SELECT or ROLE unanswered: nothing may reach Redis before */
         rc = ngx_http_dvc_redis_hold(redis, rcmd, cmds, n);
         if (rc != NGX_OK) {
             ngx_http_dvc_rcmd_put(rcmd);
@@ -201,14 +398,17 @@ ngx_http_dvc_redis_send(ngx_http_request_t *r, ngx_http_dvc_redis_cmd_t *cmds,
     cln->handler = ngx_http_dvc_redis_request_gone;
     cln->data = rcmd;
 
-    ngx_add_timer(&rcmd->timer, dmcf->redis_timeout);
+    /* a WAIT may take its whole timeout before Redis answers it */
+    timeout = dmcf->redis_timeout + redis->wait_timeout;
+
+    ngx_add_timer(&rcmd->timer, timeout);
     rcmd->sent = ngx_current_msec;
 
     r->main->count++;
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "dvc: redis %s %ui command(s), timeout %M ms",
-                   rcmd->held ? "holds" : "sent", n, dmcf->redis_timeout);
+                   rcmd->held ? "holds" : "sent", n, timeout);
 
     return NGX_OK;
 }
@@ -217,16 +417,25 @@ ngx_http_dvc_redis_send(ngx_http_request_t *r, ngx_http_dvc_redis_cmd_t *cmds,
 /* NGX_OK: the whole batch is queued in hiredis; NGX_DECLINED: none of it;
  * NGX_ERROR: only its first commands (the caller drops the connection). */
 static ngx_int_t
-ngx_http_dvc_redis_queue(ngx_http_dvc_redis_t *redis, ngx_http_dvc_rcmd_t *rcmd,
+ngx_http_dvc_redis_queue(ngx_http_dvc_redis_link_t *redis, ngx_http_dvc_rcmd_t *rcmd,
     ngx_http_dvc_redis_cmd_t *cmds, ngx_uint_t n, ngx_log_t *log)
 {
-    ngx_uint_t  i;
+    int                    argc;
+    u_char                 num[NGX_INT_T_LEN], ms[NGX_INT_T_LEN];
+    const char            *argv[3];
+    size_t                 argvlen[3];
+    ngx_uint_t             i;
+    redisCallbackFn       *last;
+
+    /* with WAIT, the batch's last reply is kept for WAIT's to deliver */
+    last = rcmd->durable ? ngx_http_dvc_redis_kept_reply
+                         : ngx_http_dvc_redis_reply;
 
     for (i = 0; i < n; i++) {
         /* only the last command of a batch reports to the handler; the
          * others only keep their first error, for the log */
         if (redisAsyncCommandArgv(redis->adapter.ac,
-                                  i == n - 1 ? ngx_http_dvc_redis_reply
+                                  i == n - 1 ? last
                                              : ngx_http_dvc_redis_early_reply,
                                   rcmd,
                                   cmds[i].argc, cmds[i].argv, cmds[i].argvlen)
@@ -242,6 +451,29 @@ ngx_http_dvc_redis_queue(ngx_http_dvc_redis_t *redis, ngx_http_dvc_rcmd_t *rcmd,
         }
     }
 
+    if (!rcmd->durable) {
+        return NGX_OK;
+    }
+
+    argv[0] = "WAIT";
+    argvlen[0] = 4;
+    argv[1] = (const char *) num;
+    argvlen[1] = ngx_sprintf(num, "%ui", redis->wait_n) - num;
+    argv[2] = (const char *) ms;
+    argvlen[2] = ngx_sprintf(ms, "%M", redis->wait_timeout) - ms;
+    argc = 3;
+
+    if (redisAsyncCommandArgv(redis->adapter.ac, ngx_http_dvc_redis_reply,
+                              rcmd, argc, argv, argvlen)
+        != REDIS_OK)
+    {
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "dvc: redis WAIT not queued: %s",
+                      redis->adapter.ac->errstr[0]
+                      ? redis->adapter.ac->errstr : "refused by hiredis");
+        return NGX_ERROR;
+    }
+
     return NGX_OK;
 }
 
@@ -251,7 +483,7 @@ ngx_http_dvc_redis_queue(ngx_http_dvc_redis_t *redis, ngx_http_dvc_rcmd_t *rcmd,
  * the setup replies arrive.  One block: the commands, then every argv, then
  * every argvlen, then the bytes. */
 static ngx_int_t
-ngx_http_dvc_redis_hold(ngx_http_dvc_redis_t *redis, ngx_http_dvc_rcmd_t *rcmd,
+ngx_http_dvc_redis_hold(ngx_http_dvc_redis_link_t *redis, ngx_http_dvc_rcmd_t *rcmd,
     ngx_http_dvc_redis_cmd_t *cmds, ngx_uint_t n)
 {
     int                        j;
@@ -309,7 +541,7 @@ ngx_http_dvc_redis_hold(ngx_http_dvc_redis_t *redis, ngx_http_dvc_rcmd_t *rcmd,
 
 /* The last setup reply was OK: the held batches leave, oldest first. */
 static void
-ngx_http_dvc_redis_release(ngx_http_dvc_redis_t *redis)
+ngx_http_dvc_redis_release(ngx_http_dvc_redis_link_t *redis)
 {
     ngx_int_t             rc;
     ngx_http_dvc_rcmd_t  *rcmd;
@@ -353,7 +585,7 @@ ngx_http_dvc_redis_release(ngx_http_dvc_redis_t *redis)
 /* The connection went before the setup replies did: every held batch is
  * answered 503, as the pipelined commands' NULL replies are. */
 static void
-ngx_http_dvc_redis_drop_held(ngx_http_dvc_redis_t *redis)
+ngx_http_dvc_redis_drop_held(ngx_http_dvc_redis_link_t *redis)
 {
     ngx_http_dvc_rcmd_t  *rcmd, *next;
 
@@ -372,7 +604,7 @@ ngx_http_dvc_redis_drop_held(ngx_http_dvc_redis_t *redis)
             continue;
         }
 
-        if (redis->exiting) {
+        if (redis->top->exiting) {
             /* requests may be half torn down: detach, answer nothing */
             rcmd->request = NULL;
             rcmd->cleanup->handler = NULL;
@@ -415,17 +647,10 @@ ngx_http_dvc_redis_answer_null(ngx_http_dvc_rcmd_t *rcmd)
 }
 
 
-void
-ngx_http_dvc_redis_shutdown(ngx_http_dvc_redis_t *redis)
+static void
+ngx_http_dvc_redis_link_shutdown(ngx_http_dvc_redis_link_t *redis)
 {
-    if (redis == NULL) {
-        return;
-    }
-
     ngx_http_dvc_rcmd_t  *rcmd;
-
-    /* requests may be half torn down by now: replies only free records */
-    redis->exiting = 1;
 
     if (redis->adapter.ac) {
         redisAsyncFree(redis->adapter.ac);
@@ -440,29 +665,156 @@ ngx_http_dvc_redis_shutdown(ngx_http_dvc_redis_t *redis)
 }
 
 
-static ngx_int_t
-ngx_http_dvc_redis_connect(ngx_http_dvc_redis_t *redis)
+void
+ngx_http_dvc_redis_shutdown(ngx_http_dvc_redis_t *top)
 {
-    ngx_int_t                  rc;
-    redisAsyncContext         *ac;
-    ngx_http_dvc_main_conf_t  *dmcf;
+    if (top == NULL) {
+        return;
+    }
 
-    dmcf = redis->conf;
+    /* requests may be half torn down by now: replies only free records */
+    top->exiting = 1;
+
+    if (top->sentinel) {
+        ngx_http_dvc_sentinel_shutdown(top->sentinel);
+    }
+
+    ngx_http_dvc_redis_link_shutdown(&top->main);
+    ngx_http_dvc_redis_link_shutdown(&top->durable);
+    ngx_http_dvc_redis_link_shutdown(&top->read);
+}
+
+
+/* Sentinel names a new address: the links to the old one are dropped
+ * (their pending commands get no reply: 503, outcome unknown). */
+void
+ngx_http_dvc_redis_moved(ngx_http_dvc_redis_t *top, ngx_uint_t replica,
+    const char *host, size_t host_len, const char *port, size_t port_len)
+{
+    ngx_http_dvc_redis_addr_t  *addr, old;
+
+    addr = replica ? &top->replica : &top->master;
+    old = *addr;
+
+    if (ngx_http_dvc_redis_addr_set(addr, host, host_len, port, port_len)
+        != NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_ERR, top->log, 0,
+                      "dvc: redis sentinel names \"%*s:%*s\", not a numeric "
+                      "address: ignored", host_len, host, port_len, port);
+        *addr = old;
+        addr->text.data = addr->text_buf;
+        return;
+    }
+
+    if (old.known && old.port == addr->port
+        && ngx_strcmp(old.host, addr->host) == 0)
+    {
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_NOTICE, top->log, 0,
+                  "dvc: redis %s is \"%V\" now (was \"%s\")",
+                  replica ? "replica for reads" : "master", &addr->text,
+                  old.known ? (char *) old.text_buf : "unknown");
+
+    if (replica) {
+        top->read.failures = 0;
+        ngx_http_dvc_redis_reset(&top->read, "the replica changed");
+        return;
+    }
+
+    top->main.failures = 0;
+    top->durable.failures = 0;
+    ngx_http_dvc_redis_reset(&top->main, "the master changed");
+    ngx_http_dvc_redis_reset(&top->durable, "the master changed");
+}
+
+
+void
+ngx_http_dvc_redis_forget(ngx_http_dvc_redis_t *top, ngx_uint_t replica)
+{
+    ngx_http_dvc_redis_addr_t  *addr;
+
+    addr = replica ? &top->replica : &top->master;
+
+    if (addr->known) {
+        ngx_log_error(NGX_LOG_NOTICE, top->log, 0,
+                      "dvc: redis %s \"%V\" forgotten, asking sentinel",
+                      replica ? "replica for reads" : "master", &addr->text);
+    }
+
+    addr->known = 0;
+}
+
+
+ngx_int_t
+ngx_http_dvc_redis_addr_set(ngx_http_dvc_redis_addr_t *addr,
+    const char *host, size_t host_len, const char *port, size_t port_len)
+{
+    u_char      *p;
+    ngx_int_t    n;
+    in_addr_t    in;
+#if (NGX_HAVE_INET6)
+    u_char       in6[16];
+#endif
+
+    if (host_len == 0 || host_len >= sizeof(addr->host)) {
+        return NGX_ERROR;
+    }
+
+    n = ngx_atoi((u_char *) port, port_len);
+    if (n < 1 || n > 65535) {
+        return NGX_ERROR;
+    }
+
+    in = ngx_inet_addr((u_char *) host, host_len);
+
+    if (in == INADDR_NONE
+#if (NGX_HAVE_INET6)
+        && ngx_inet6_addr((u_char *) host, host_len, in6) != NGX_OK
+#endif
+        )
+    {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(addr->host, host, host_len);
+    addr->host[host_len] = '\0';
+    addr->port = (int) n;
+    addr->unix_path = NULL;
+
+    p = ngx_snprintf(addr->text_buf, sizeof(addr->text_buf) - 1, "%s:%i",
+                     addr->host, n);
+    *p = '\0';
+    addr->text.data = addr->text_buf;
+    addr->text.len = p - addr->text_buf;
+    addr->known = 1;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_dvc_redis_connect(ngx_http_dvc_redis_link_t *redis)
+{
+    ngx_int_t           rc;
+    redisAsyncContext  *ac;
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, redis->log, 0,
-                   "dvc: redis connecting to %V", &dmcf->redis_text);
+                   "dvc: redis connecting to %V", &redis->addr->text);
 
-    if (dmcf->redis_unix) {
-        ac = redisAsyncConnectUnix(dmcf->redis_unix);
+    if (redis->addr->unix_path) {
+        ac = redisAsyncConnectUnix(redis->addr->unix_path);
 
     } else {
-        ac = redisAsyncConnect(dmcf->redis_host, dmcf->redis_port);
+        ac = redisAsyncConnect(redis->addr->host, redis->addr->port);
     }
 
     if (ac == NULL) {
         ngx_log_error(NGX_LOG_ERR, redis->log, 0,
                       "dvc: redis connect to \"%V\" failed: out of memory",
-                      &dmcf->redis_text);
+                      &redis->addr->text);
         ngx_http_dvc_redis_failed(redis);
         return NGX_ERROR;
     }
@@ -471,7 +823,7 @@ ngx_http_dvc_redis_connect(ngx_http_dvc_redis_t *redis)
         if (!redis->logged_down) {
             ngx_log_error(NGX_LOG_ERR, redis->log, 0,
                           "dvc: redis connect to \"%V\" failed: %s",
-                          &dmcf->redis_text, ac->errstr);
+                          &redis->addr->text, ac->errstr);
             redis->logged_down = 1;
         }
         redisAsyncFree(ac);
@@ -514,7 +866,7 @@ ngx_http_dvc_redis_connect(ngx_http_dvc_redis_t *redis)
  * authenticates as "default".
  */
 static ngx_int_t
-ngx_http_dvc_redis_setup(ngx_http_dvc_redis_t *redis)
+ngx_http_dvc_redis_setup(ngx_http_dvc_redis_link_t *redis)
 {
     int                        argc;
     const char                *argv[3];
@@ -570,6 +922,23 @@ ngx_http_dvc_redis_setup(ngx_http_dvc_redis_t *redis)
         redis->setup_pending++;
     }
 
+    if (redis->role) {
+        /* Sentinel's answer may be stale (a failover under way, the old
+         * master back as a replica): the server says what it is */
+        argv[0] = "ROLE";
+        argvlen[0] = 4;
+
+        if (redisAsyncCommandArgv(ac, ngx_http_dvc_redis_setup_reply, "ROLE",
+                                  1, argv, argvlen)
+            != REDIS_OK)
+        {
+            ngx_http_dvc_redis_reset(redis, "ROLE not queued");
+            return NGX_ERROR;
+        }
+
+        redis->setup_pending++;
+    }
+
     return NGX_OK;
 }
 
@@ -579,22 +948,30 @@ ngx_http_dvc_redis_setup(ngx_http_dvc_redis_t *redis)
 static void
 ngx_http_dvc_redis_closed(void *data, const redisAsyncContext *ac)
 {
-    ngx_http_dvc_redis_t  *redis = data;
+    ngx_http_dvc_redis_link_t  *redis = data;
 
     if (ac->err) {
         if (!redis->logged_down) {
             ngx_log_error(NGX_LOG_ERR, redis->log, 0,
                           "dvc: redis connection to \"%V\" lost: %s",
-                          &redis->conf->redis_text, ac->errstr);
+                          &redis->addr->text, ac->errstr);
             redis->logged_down = 1;
         }
 
         /* a reset() counted its failure already and left err at 0 */
         ngx_http_dvc_redis_failed(redis);
+
+        /* the master may have died: Sentinel says whether it moved */
+        if (redis->top->sentinel && !redis->top->exiting) {
+            ngx_http_dvc_sentinel_lost(redis->top->sentinel,
+                                       "connection lost");
+        }
     }
 
     if (redis->up) {
-        ngx_http_dvc_metrics_redis_up(0, 0);
+        if (redis->metrics) {
+            ngx_http_dvc_metrics_redis_up(0, 0);
+        }
         redis->up = 0;
     }
 
@@ -607,7 +984,7 @@ ngx_http_dvc_redis_closed(void *data, const redisAsyncContext *ac)
 
 /* Drop the connection now; pending commands get their NULL reply. */
 static void
-ngx_http_dvc_redis_reset(ngx_http_dvc_redis_t *redis, const char *why)
+ngx_http_dvc_redis_reset(ngx_http_dvc_redis_link_t *redis, const char *why)
 {
     redisAsyncContext  *ac;
 
@@ -618,7 +995,7 @@ ngx_http_dvc_redis_reset(ngx_http_dvc_redis_t *redis, const char *why)
 
     ngx_log_error(NGX_LOG_ERR, redis->log, 0,
                   "dvc: redis connection to \"%V\" dropped: %s",
-                  &redis->conf->redis_text, why);
+                  &redis->addr->text, why);
     redis->logged_down = 1;
 
     ngx_http_dvc_redis_failed(redis);
@@ -629,7 +1006,7 @@ ngx_http_dvc_redis_reset(ngx_http_dvc_redis_t *redis, const char *why)
 /* Capped exponential backoff with jitter: while it runs, commands are
  * refused at once (503) instead of piling up behind a dead server. */
 static void
-ngx_http_dvc_redis_failed(ngx_http_dvc_redis_t *redis)
+ngx_http_dvc_redis_failed(ngx_http_dvc_redis_link_t *redis)
 {
     ngx_msec_t  delay;
 
@@ -654,22 +1031,24 @@ ngx_http_dvc_redis_failed(ngx_http_dvc_redis_t *redis)
 static void
 ngx_http_dvc_redis_on_connect(const redisAsyncContext *ac, int status)
 {
-    ngx_http_dvc_redis_t  *redis = ac->data;
+    ngx_http_dvc_redis_link_t  *redis = ac->data;
 
     if (status != REDIS_OK) {
         if (!redis->logged_down) {
             ngx_log_error(NGX_LOG_ERR, redis->log, 0,
                           "dvc: redis connect to \"%V\" failed: %s",
-                          &redis->conf->redis_text, ac->errstr);
+                          &redis->addr->text, ac->errstr);
             redis->logged_down = 1;
         }
         return;
     }
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, redis->log, 0,
-                   "dvc: redis connected to %V", &redis->conf->redis_text);
+                   "dvc: redis connected to %V", &redis->addr->text);
 
-    ngx_http_dvc_metrics_redis_up(1, !redis->was_up);
+    if (redis->metrics) {
+        ngx_http_dvc_metrics_redis_up(1, !redis->was_up);
+    }
     redis->up = 1;
     redis->was_up = 1;
 }
@@ -678,11 +1057,11 @@ ngx_http_dvc_redis_on_connect(const redisAsyncContext *ac, int status)
 static void
 ngx_http_dvc_redis_on_disconnect(const redisAsyncContext *ac, int status)
 {
-    ngx_http_dvc_redis_t  *redis = ac->data;
+    ngx_http_dvc_redis_link_t  *redis = ac->data;
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, redis->log, 0,
                    "dvc: redis disconnected from %V, status %d",
-                   &redis->conf->redis_text, status);
+                   &redis->addr->text, status);
 }
 
 
@@ -691,10 +1070,37 @@ ngx_http_dvc_redis_setup_reply(redisAsyncContext *ac, void *reply,
     void *privdata)
 {
     ngx_http_dvc_val_t     v;
-    ngx_http_dvc_redis_t  *redis = ac->data;
+    ngx_http_dvc_redis_link_t  *redis = ac->data;
 
     /* NULL: the connection went; its cleanup answers the held batches */
     if (reply == NULL) {
+        return;
+    }
+
+    if (ngx_strcmp(privdata, "ROLE") == 0) {
+        ngx_http_dvc_reply_vals(reply, &v, 1);
+
+        if (v.type != NGX_HTTP_DVC_VAL_STRING
+            || (ngx_strcmp(redis->role, "master") == 0
+                && ngx_strcmp(v.str, "master") != 0))
+        {
+            ngx_log_error(NGX_LOG_ERR, redis->log, 0,
+                          "dvc: redis \"%V\" says ROLE \"%s\", not %s",
+                          &redis->addr->text,
+                          v.type == NGX_HTTP_DVC_VAL_STRING ? v.str : "?",
+                          redis->role);
+
+            ngx_http_dvc_redis_forget(redis->top, redis->role[0] == 's');
+            ngx_http_dvc_redis_reset(redis, "not the master");
+            ngx_http_dvc_sentinel_lost(redis->top->sentinel,
+                                       "ROLE: not the master");
+            return;
+        }
+
+        if (redis->setup_pending && --redis->setup_pending == 0) {
+            ngx_http_dvc_redis_release(redis);
+        }
+
         return;
     }
 
@@ -743,19 +1149,120 @@ ngx_http_dvc_redis_early_reply(redisAsyncContext *ac, void *reply,
 }
 
 
+/* With Sentinel, -READONLY says the master is a replica now: forget it,
+ * drop the connection (after the reply is handled: we are in hiredis's
+ * callback, the free is deferred) and ask Sentinel. */
+static ngx_uint_t
+ngx_http_dvc_redis_readonly(ngx_http_dvc_redis_link_t *redis, const char *err)
+{
+    if (redis->top->sentinel == NULL || redis->role == NULL
+        || ngx_strcmp(redis->role, "master") != 0
+        || err == NULL || ngx_strncmp(err, "READONLY", 8) != 0
+        || redis->top->exiting)
+    {
+        return 0;
+    }
+
+    ngx_log_error(NGX_LOG_ERR, redis->log, 0,
+                  "dvc: redis \"%V\" answers READONLY: not the master any "
+                  "more", &redis->addr->text);
+
+    ngx_http_dvc_redis_forget(redis->top, 0);
+    ngx_http_dvc_redis_reset(redis, "READONLY");
+    ngx_http_dvc_sentinel_lost(redis->top->sentinel, "READONLY");
+
+    return 1;
+}
+
+
+/* dvc_redis_wait: the batch's last reply (EXEC's), copied, for WAIT's
+ * callback to hand over once the replicas acknowledged it.  NULL: the
+ * connection went, WAIT's callback gets NULL too. */
+static void
+ngx_http_dvc_redis_kept_reply(redisAsyncContext *ac, void *reply,
+    void *privdata)
+{
+    ngx_http_dvc_rcmd_t  *rcmd = privdata;
+
+    if (reply == NULL || rcmd->request == NULL || rcmd->redis->top->exiting) {
+        return;
+    }
+
+    rcmd->kept = ngx_http_dvc_redis_copy(reply, 0);
+    if (rcmd->kept == NULL) {
+        rcmd->kept_failed = 1;
+    }
+}
+
+
+/* A deep copy in hiredis's own layout (malloc'd), freed with
+ * freeReplyObject(). */
+static redisReply *
+ngx_http_dvc_redis_copy(const redisReply *rr, ngx_uint_t depth)
+{
+    size_t       i;
+    redisReply  *c;
+
+    if (depth > 8) {
+        return NULL;
+    }
+
+    c = calloc(1, sizeof(redisReply));
+    if (c == NULL) {
+        return NULL;
+    }
+
+    c->type = rr->type;
+    c->integer = rr->integer;
+
+    if (rr->str) {
+        c->str = malloc(rr->len + 1);
+        if (c->str == NULL) {
+            freeReplyObject(c);
+            return NULL;
+        }
+        ngx_memcpy(c->str, rr->str, rr->len);
+        c->str[rr->len] = '\0';
+        c->len = rr->len;
+    }
+
+    if (rr->type == REDIS_REPLY_ARRAY && rr->elements) {
+        c->element = calloc(rr->elements, sizeof(redisReply *));
+        if (c->element == NULL) {
+            freeReplyObject(c);
+            return NULL;
+        }
+
+        c->elements = rr->elements;
+
+        for (i = 0; i < rr->elements; i++) {
+            c->element[i] = ngx_http_dvc_redis_copy(rr->element[i], depth + 1);
+            if (c->element[i] == NULL) {
+                freeReplyObject(c);
+                return NULL;
+            }
+        }
+    }
+
+    return c;
+}
+
+
 static void
 ngx_http_dvc_redis_reply(redisAsyncContext *ac, void *reply, void *privdata)
 {
-    const char            *err;
-    ngx_http_request_t    *r;
-    ngx_http_dvc_rcmd_t   *rcmd = privdata;
-    ngx_http_dvc_redis_t  *redis = rcmd->redis;
+    const char                 *err;
+    redisReply                 *kept, *wait;
+    ngx_uint_t                  readonly;
+    ngx_http_request_t         *r;
+    ngx_http_dvc_rcmd_t        *rcmd = privdata;
+    ngx_http_dvc_redis_link_t  *redis = rcmd->redis;
 
     if (reply) {
         if (redis->logged_down) {
             ngx_log_error(NGX_LOG_NOTICE, redis->log, 0,
                           "dvc: redis \"%V\" answers again",
-                          &redis->conf->redis_text);
+                          &redis->addr->text);
         }
         redis->failures = 0;
         redis->logged_down = 0;
@@ -763,7 +1270,7 @@ ngx_http_dvc_redis_reply(redisAsyncContext *ac, void *reply, void *privdata)
 
     r = rcmd->request;
 
-    if (r == NULL || redis->exiting) {
+    if (r == NULL || redis->top->exiting) {
         /* the client went away or was answered by the timeout */
         ngx_http_dvc_rcmd_put(rcmd);
         return;
@@ -778,6 +1285,43 @@ ngx_http_dvc_redis_reply(redisAsyncContext *ac, void *reply, void *privdata)
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "dvc: redis reply %s", reply ? "received" : "missing");
+
+    kept = NULL;
+
+    if (rcmd->durable && reply) {
+        /* the handler gets EXEC's reply, once WAIT says enough replicas
+         * have it; else no reply: the dossier may be recorded, only on a
+         * master that may yet lose it */
+        wait = reply;
+        kept = rcmd->kept;
+        rcmd->kept = NULL;
+        reply = kept;
+
+        if (kept == NULL) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "dvc: redis reply not kept for WAIT%s",
+                          rcmd->kept_failed ? ": out of memory" : "");
+
+        } else if (kept->type != REDIS_REPLY_ERROR
+                   && (wait->type != REDIS_REPLY_INTEGER
+                       || wait->integer < (long long) redis->wait_n))
+        {
+            if (wait->type == REDIS_REPLY_INTEGER) {
+                ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                              "dvc: redis WAIT: %L of %ui replica(s) "
+                              "acknowledged within %M ms",
+                              (int64_t) wait->integer, redis->wait_n,
+                              redis->wait_timeout);
+            } else {
+                ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                              "dvc: redis WAIT failed: %s",
+                              wait->type == REDIS_REPLY_ERROR
+                              ? wait->str : "unexpected reply");
+            }
+
+            reply = NULL;
+        }
+    }
 
     /* an earlier command's error the handler cannot see: why (OOM,
      * READONLY, NOREPLICAS, NOPERM...) */
@@ -799,9 +1343,24 @@ ngx_http_dvc_redis_reply(redisAsyncContext *ac, void *reply, void *privdata)
 
     ngx_http_dvc_metrics_redis_done(r, ngx_current_msec - rcmd->sent, 0);
 
+    /* a write refused, alone or inside MULTI (EXEC: EXECABORT) */
+    readonly = reply && ((redisReply *) reply)->type == REDIS_REPLY_ERROR
+               && (ngx_strncmp(((redisReply *) reply)->str, "READONLY", 8)
+                   == 0
+                   || (rcmd->refused_len >= 8
+                       && ngx_strncmp(rcmd->refused, "READONLY", 8) == 0));
+
     rcmd->handler(r, (ngx_http_dvc_reply_t *) reply, rcmd->data);
 
+    if (kept) {
+        freeReplyObject(kept);
+    }
+
     ngx_http_dvc_rcmd_put(rcmd);
+
+    if (readonly) {
+        (void) ngx_http_dvc_redis_readonly(redis, "READONLY");
+    }
 }
 
 
@@ -811,7 +1370,7 @@ ngx_http_dvc_redis_timeout(ngx_event_t *ev)
     void                           *data;
     ngx_http_request_t             *r;
     ngx_http_dvc_rcmd_t            *rcmd = ev->data;
-    ngx_http_dvc_redis_t           *redis = rcmd->redis;
+    ngx_http_dvc_redis_link_t           *redis = rcmd->redis;
     ngx_http_dvc_redis_handler_pt   handler;
 
     r = rcmd->request;
@@ -825,7 +1384,7 @@ ngx_http_dvc_redis_timeout(ngx_event_t *ev)
 
     ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                   "dvc: redis \"%V\" did not answer within %M ms",
-                  &redis->conf->redis_text, redis->conf->redis_timeout);
+                  &redis->addr->text, redis->conf->redis_timeout);
 
     /* before the reset, which may free the record */
     ngx_http_dvc_metrics_redis_done(r, ngx_current_msec - rcmd->sent, 1);
@@ -860,7 +1419,7 @@ ngx_http_dvc_redis_request_gone(void *data)
 
 
 static ngx_http_dvc_rcmd_t *
-ngx_http_dvc_rcmd_get(ngx_http_dvc_redis_t *redis)
+ngx_http_dvc_rcmd_get(ngx_http_dvc_redis_link_t *redis)
 {
     ngx_http_dvc_rcmd_t  *rcmd;
 
@@ -891,16 +1450,21 @@ ngx_http_dvc_rcmd_get(ngx_http_dvc_redis_t *redis)
 static void
 ngx_http_dvc_rcmd_put(ngx_http_dvc_rcmd_t *rcmd)
 {
-    ngx_http_dvc_redis_t  *redis = rcmd->redis;
+    ngx_http_dvc_redis_link_t  *redis = rcmd->redis;
 
     ngx_http_dvc_metrics_redis_pending(-1);
+
+    if (rcmd->kept) {
+        freeReplyObject(rcmd->kept);
+        rcmd->kept = NULL;
+    }
 
     if (rcmd->held) {
         ngx_free(rcmd->held);
         rcmd->held = NULL;
     }
 
-    if (redis->exiting) {
+    if (redis->top->exiting) {
         ngx_free(rcmd);
         return;
     }

@@ -4,7 +4,7 @@
  * the blocking resolver in a worker on every reconnect.
  */
 
-#include "ngx_http_dvc_module.h"
+#include "ngx_http_dvc_redis_int.h"
 
 
 char *
@@ -63,6 +63,204 @@ ngx_http_dvc_redis_parse(ngx_conf_t *cf, ngx_http_dvc_main_conf_t *dmcf,
     p = ngx_cpymem(dmcf->redis_host, text, len);
     *p = '\0';
     dmcf->redis_port = ngx_inet_get_port(u.addrs[0].sockaddr);
+
+    return NGX_CONF_OK;
+}
+
+
+/* dvc_redis_wait N TIMEOUT: after a submission's EXEC, WAIT N TIMEOUT. */
+char *
+ngx_http_dvc_redis_wait(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_dvc_main_conf_t *dmcf = conf;
+
+    ngx_int_t   n;
+    ngx_str_t  *value;
+    ngx_msec_t  ms;
+
+    if (dmcf->redis_wait) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    n = ngx_atoi(value[1].data, value[1].len);
+    if (n < 1 || n > 64) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "dvc: invalid replica count \"%V\" in "
+                           "\"dvc_redis_wait\", it must be 1 to 64",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    ms = ngx_parse_time(&value[2], 0);
+
+    /* WAIT n 0 would wait for ever: a submission must be answered */
+    if (ms == (ngx_msec_t) NGX_ERROR || ms == 0 || ms > 60000) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "dvc: invalid timeout \"%V\" in \"dvc_redis_wait\", "
+                           "it must be a time from 1ms to 60s", &value[2]);
+        return NGX_CONF_ERROR;
+    }
+
+    dmcf->redis_wait = n;
+    dmcf->redis_wait_timeout = ms;
+
+    return NGX_CONF_OK;
+}
+
+
+/* dvc_redis_sentinel host:port ... master=NAME: the Sentinels, resolved
+ * now (a worker never resolves), and the name they know the master by. */
+char *
+ngx_http_dvc_redis_sentinel(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_dvc_main_conf_t *dmcf = conf;
+
+    u_char                     *p;
+    ngx_str_t                  *value, name;
+    ngx_url_t                   u;
+    ngx_uint_t                  i;
+    ngx_http_dvc_redis_addr_t  *a;
+    u_char                      text[NGX_SOCKADDR_STRLEN];
+
+    if (dmcf->redis_sentinels) {
+        return "is duplicate";
+    }
+
+    if (dmcf->redis_text.len) {
+        return "excludes \"dvc_redis\"";
+    }
+
+    dmcf->redis_sentinels = ngx_array_create(cf->pool, 3,
+                                             sizeof(ngx_http_dvc_redis_addr_t));
+    if (dmcf->redis_sentinels == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+    ngx_str_null(&name);
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (value[i].len > 7 && ngx_strncmp(value[i].data, "master=", 7) == 0)
+        {
+            if (name.len) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "dvc: \"master=\" given twice in "
+                                   "\"dvc_redis_sentinel\"");
+                return NGX_CONF_ERROR;
+            }
+
+            name.data = value[i].data + 7;
+            name.len = value[i].len - 7;
+            continue;
+        }
+
+        ngx_memzero(&u, sizeof(ngx_url_t));
+        u.url = value[i];
+        u.default_port = 26379;
+
+        if (ngx_parse_url(cf->pool, &u) != NGX_OK || u.naddrs == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "dvc: %s in dvc_redis_sentinel \"%V\"",
+                               u.err ? u.err : "no address", &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        a = ngx_array_push(dmcf->redis_sentinels);
+        if (a == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_memzero(a, sizeof(ngx_http_dvc_redis_addr_t));
+
+        a->text.len = ngx_sock_ntop(u.addrs[0].sockaddr, u.addrs[0].socklen,
+                                    text, NGX_SOCKADDR_STRLEN, 0);
+        p = ngx_cpymem(a->host, text, a->text.len);
+        *p = '\0';
+        a->port = ngx_inet_get_port(u.addrs[0].sockaddr);
+
+        a->text.data = ngx_pstrdup(cf->pool, &value[i]);
+        if (a->text.data == NULL) {
+            return NGX_CONF_ERROR;
+        }
+        a->text.len = value[i].len;
+        a->known = 1;
+    }
+
+    if (name.len == 0 || dmcf->redis_sentinels->nelts == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "dvc: \"dvc_redis_sentinel\" needs at least one "
+                           "host:port and master=NAME");
+        return NGX_CONF_ERROR;
+    }
+
+    dmcf->redis_master_name = name;
+
+    /* for the logs, and for "dvc_api needs a Redis" */
+    dmcf->redis_text.len = sizeof("sentinel master=") - 1 + name.len;
+    dmcf->redis_text.data = ngx_pnalloc(cf->pool, dmcf->redis_text.len);
+    if (dmcf->redis_text.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_sprintf(dmcf->redis_text.data, "sentinel master=%V", &name);
+
+    return NGX_CONF_OK;
+}
+
+
+/* dvc_redis_read master|replica */
+char *
+ngx_http_dvc_redis_read(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_dvc_main_conf_t *dmcf = conf;
+
+    ngx_str_t  *value;
+
+    if (dmcf->redis_read_replica != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].len == 6 && ngx_strncmp(value[1].data, "master", 6) == 0) {
+        dmcf->redis_read_replica = 0;
+        return NGX_CONF_OK;
+    }
+
+    if (value[1].len == 7 && ngx_strncmp(value[1].data, "replica", 7) == 0) {
+        dmcf->redis_read_replica = 1;
+        return NGX_CONF_OK;
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "dvc: invalid value \"%V\" in \"dvc_redis_read\", it "
+                       "must be \"master\" or \"replica\"", &value[1]);
+    return NGX_CONF_ERROR;
+}
+
+
+char *
+ngx_http_dvc_redis_check(ngx_conf_t *cf, ngx_http_dvc_main_conf_t *dmcf)
+{
+    if (dmcf->redis_sentinels == NULL) {
+        if (dmcf->redis_read_replica) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "dvc: \"dvc_redis_read replica\" needs "
+                               "\"dvc_redis_sentinel\" (which names the "
+                               "replicas)");
+            return NGX_CONF_ERROR;
+        }
+
+        if (dmcf->redis_sentinel_password.len) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "dvc: \"dvc_redis_sentinel_password\" needs "
+                               "\"dvc_redis_sentinel\"");
+            return NGX_CONF_ERROR;
+        }
+    }
 
     return NGX_CONF_OK;
 }

@@ -213,24 +213,6 @@ ngx_str_t  ngx_http_dvc_empty_str = ngx_string("");
 ngx_str_t  ngx_http_dvc_idempotency_header = ngx_string("Idempotency-Key");
 
 
-static void *
-ngx_http_dvc_pool_malloc(void *ud, size_t size)
-{
-    return ngx_http_dvc_core_palloc((ngx_pool_t *) ud, size);
-}
-
-
-/* Core's allocator on a request pool: memory goes with the request. */
-void
-ngx_http_dvc_pool_alloc(ngx_pool_t *pool, dvc_alloc_t *alloc)
-{
-    alloc->malloc = ngx_http_dvc_pool_malloc;
-    alloc->realloc = NULL;
-    alloc->free = NULL;
-    alloc->ud = pool;
-}
-
-
 ngx_int_t
 ngx_http_dvc_send_json(ngx_http_request_t *r, ngx_uint_t status, u_char *body,
     size_t len)
@@ -243,69 +225,16 @@ ngx_http_dvc_send_json(ngx_http_request_t *r, ngx_uint_t status, u_char *body,
 
 
 /*
- * A whole answer from memory, of the given Content-Type (type_len: its
- * length before the parameters).  Never cached; 503 and 429 say when to try
- * again.
+ * An API answer: counted for the metrics (its code, procedure or error, from
+ * the body's start), then sent as ngx_http_dvc_send_memory() does.
  */
 ngx_int_t
 ngx_http_dvc_send_typed(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *type, size_t type_len, u_char *body, size_t len)
 {
-    ngx_int_t         rc;
-    ngx_buf_t        *b;
-    ngx_chain_t       out;
-    ngx_table_elt_t  *h;
-
     ngx_http_dvc_metrics_answer(r, body, len);
 
-    r->headers_out.status = status;
-    r->headers_out.content_length_n = len;
-    r->headers_out.content_type = *type;
-    r->headers_out.content_type_len = type_len;
-    r->headers_out.content_type_lowcase = NULL;
-
-    /* dossier state changes and may carry personal data: never cache */
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-    h->hash = 1;
-    ngx_str_set(&h->key, "Cache-Control");
-    ngx_str_set(&h->value, "no-store");
-
-    if (status == NGX_HTTP_SERVICE_UNAVAILABLE
-        || status == NGX_HTTP_TOO_MANY_REQUESTS)
-    {
-        h = ngx_list_push(&r->headers_out.headers);
-        if (h == NULL) {
-            return NGX_ERROR;
-        }
-        h->hash = 1;
-        ngx_str_set(&h->key, "Retry-After");
-        ngx_str_set(&h->value, "1");
-    }
-
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
-        return NGX_ERROR;
-    }
-
-    b->pos = body;
-    b->last = body + len;
-    b->memory = 1;
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    out.buf = b;
-    out.next = NULL;
-
-    return ngx_http_output_filter(r, &out);
+    return ngx_http_dvc_send_memory(r, status, type, type_len, body, len);
 }
 
 

@@ -49,7 +49,7 @@ static ngx_str_t  ngx_http_dvc_accept_header = ngx_string("Accept");
 /* The report's parameters, in the order of ngx_http_dvc_stats_params()'s
  * values; any other is refused */
 static const char  *ngx_http_dvc_stats_names[] = {
-    "from", "to", "agency", "procedure"
+    "from", "to", "agency", "procedure", "level", "sector"
 };
 
 #define NGX_HTTP_DVC_STATS_NPARAMS                                           \
@@ -70,6 +70,11 @@ static const struct {
                 "lệ." },
     { "procedure", "Tham số procedure (mã thủ tục, ví dụ 1.000001) không hợp "
                    "lệ." },
+    { "level", "Tham số level (mức độ dịch vụ công trực tuyến) phải là 3 (một "
+               "phần) hoặc 4 (toàn trình), và không dùng cùng tham số "
+               "procedure." },
+    { "sector", "Tham số sector (mã lĩnh vực của thủ tục, ví dụ ho_tich) không "
+                "hợp lệ, hoặc dùng cùng tham số procedure." },
 };
 
 
@@ -114,6 +119,8 @@ ngx_http_dvc_stats(ngx_http_request_t *r)
                              (const char *) v[1].data, v[1].len,
                              (const char *) v[2].data, v[2].len,
                              (const char *) v[3].data, v[3].len,
+                             (const char *) v[4].data, v[4].len,
+                             (const char *) v[5].data, v[5].len,
                              &bad, err, sizeof(err)) != 0)
     {
         return ngx_http_dvc_stats_bad_param(r, (u_char *) bad,
@@ -227,12 +234,12 @@ ngx_http_dvc_stats_params(ngx_http_request_t *r, ngx_str_t *values,
 
         ngx_snprintf((u_char *) why, sizeof(why) - 1,
                      "%s%*s%s is not a parameter of this report (from, to, "
-                     "agency, procedure)%Z", n ? "" : "a parameter without "
+                     "agency, procedure, level, sector)%Z", n ? "" : "a parameter without "
                      "a name", n, shown, name.len > n ? "..." : "");
 
         *rc = ngx_http_dvc_stats_bad_param(r, shown, n,
                   "Tham số không được hỗ trợ; báo cáo chỉ nhận from, to, "
-                  "agency và procedure.", why);
+                  "agency, procedure, level và sector.", why);
         return NGX_DONE;
     }
 
@@ -415,6 +422,7 @@ static ngx_int_t
 ngx_http_dvc_stats_send(ngx_http_request_t *r, ngx_http_dvc_stats_ctx_t *ctx,
     dvc_buf_t *b)
 {
+    u_char           *p;
     ngx_table_elt_t  *h;
 
     static ngx_str_t  csv = ngx_string("text/csv; charset=utf-8");
@@ -439,25 +447,34 @@ ngx_http_dvc_stats_send(ngx_http_request_t *r, ngx_http_dvc_stats_ctx_t *ctx,
         return NGX_ERROR;
     }
     h->value.data = ngx_pnalloc(r->pool, sizeof("attachment; filename=\"dvc-stats"
-                                                "_YYYY-MM-DD_YYYY-MM-DD__.csv\"")
-                                         + 2 * DVC_STAT_NAME_MAX);
+                                                "_YYYY-MM-DD_YYYY-MM-DD__"
+                                                "_level-N_sector-.csv\"")
+                                         + 3 * DVC_STAT_NAME_MAX);
     if (h->value.data == NULL) {
         return NGX_ERROR;
     }
     h->hash = 1;
     ngx_str_set(&h->key, "Content-Disposition");
-    h->value.len = ngx_sprintf(h->value.data,
-                       "attachment; filename=\"dvc-stats_%04d-%02d-%02d_"
-                       "%04d-%02d-%02d%s%*s%s%*s.csv\"",
-                       ctx->query.from / 10000, ctx->query.from / 100 % 100,
-                       ctx->query.from % 100, ctx->query.to / 10000,
-                       ctx->query.to / 100 % 100, ctx->query.to % 100,
-                       ctx->query.agency ? "_" : "", ctx->query.agency_len,
-                       ctx->query.agency ? ctx->query.agency : "",
-                       ctx->query.procedure ? "_" : "",
-                       ctx->query.procedure_len,
-                       ctx->query.procedure ? ctx->query.procedure : "")
-                   - h->value.data;
+    p = ngx_sprintf(h->value.data,
+                    "attachment; filename=\"dvc-stats_%04d-%02d-%02d_"
+                    "%04d-%02d-%02d%s%*s%s%*s",
+                    ctx->query.from / 10000, ctx->query.from / 100 % 100,
+                    ctx->query.from % 100, ctx->query.to / 10000,
+                    ctx->query.to / 100 % 100, ctx->query.to % 100,
+                    ctx->query.agency ? "_" : "", ctx->query.agency_len,
+                    ctx->query.agency ? ctx->query.agency : "",
+                    ctx->query.procedure ? "_" : "",
+                    ctx->query.procedure_len,
+                    ctx->query.procedure ? ctx->query.procedure : "");
+    if (ctx->query.level) {
+        p = ngx_sprintf(p, "_level-%d", ctx->query.level);
+    }
+    if (ctx->query.sector) {
+        p = ngx_sprintf(p, "_sector-%*s", ctx->query.sector_len,
+                        ctx->query.sector);
+    }
+    p = ngx_cpymem(p, ".csv\"", sizeof(".csv\"") - 1);
+    h->value.len = p - h->value.data;
 
     return ngx_http_dvc_send_typed(r, NGX_HTTP_OK, &csv, sizeof("text/csv") - 1,
                                    (u_char *) b->data, b->len);
@@ -472,9 +489,9 @@ ngx_http_dvc_stats_write_init(ngx_http_request_t *r,
     const dvc_stat_state_t *before, const dvc_stat_change_t *change,
     const char *agency, const char *procedure)
 {
-    int     i, len;
-    char    err[128];
-    size_t  alen, plen;
+    int              i, len;
+    char             err[128];
+    dvc_stat_dims_t  dims;
 
     ngx_memzero(w, sizeof(*w));
 
@@ -491,19 +508,22 @@ ngx_http_dvc_stats_write_init(ngx_http_request_t *r,
 
     w->nfields = dvc_stat_state_diff(before, &w->state, w->fields);
 
-    alen = ngx_strlen(agency);
-    plen = ngx_strlen(procedure);
+    dvc_stat_state_dims(&w->state, agency, ngx_strlen(agency), procedure,
+                        ngx_strlen(procedure), &dims);
 
     for (i = 0; i < DVC_STAT_NCELLS; i++) {
-        len = dvc_stat_cell(i, agency, alen, procedure, plen, w->cells[i],
-                            DVC_STAT_KEY_MAX);
+        len = dvc_stat_cell_of(i, &dims, w->cells[w->ncells],
+                               DVC_STAT_KEY_MAX);
         if (len < 0) {
             ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                          "dvc: agency \"%s\" or procedure \"%s\" cannot name "
-                          "a statistics cell", agency, procedure);
+                          "dvc: agency \"%s\", procedure \"%s\" or its "
+                          "sector cannot name a statistics cell", agency,
+                          procedure);
             return NGX_ERROR;
         }
-        w->cell_len[i] = len;
+        if (len > 0) {
+            w->cell_len[w->ncells++] = len;
+        }
     }
 
     return NGX_OK;
@@ -546,7 +566,7 @@ ngx_http_dvc_stats_commands(ngx_http_dvc_stats_write_t *w,
     n = 0;
 
     for (i = 0; i < w->ndeltas; i++) {
-        for (c = 0; c < DVC_STAT_NCELLS; c++) {
+        for (c = 0; c < w->ncells; c++) {
             k = i * DVC_STAT_NCELLS + c;
             len = dvc_stat_key(w->cells[c], w->cell_len[c],
                                w->deltas[i].counter, w->keys[k],
@@ -576,12 +596,12 @@ ngx_http_dvc_stats_commands(ngx_http_dvc_stats_write_t *w,
     w->sadd_argv[1] = DVC_STAT_CELLS_KEY;
     w->sadd_argvlen[1] = sizeof(DVC_STAT_CELLS_KEY) - 1;
 
-    for (c = 0; c < DVC_STAT_NCELLS; c++) {
+    for (c = 0; c < w->ncells; c++) {
         w->sadd_argv[2 + c] = w->cells[c];
         w->sadd_argvlen[2 + c] = w->cell_len[c];
     }
 
-    cmds[n].argc = 2 + DVC_STAT_NCELLS;
+    cmds[n].argc = 2 + w->ncells;
     cmds[n].argv = w->sadd_argv;
     cmds[n].argvlen = w->sadd_argvlen;
     n++;

@@ -31,6 +31,7 @@ typedef struct {
     size_t                     nfields;
     char                       cells[DVC_STAT_NCELLS][DVC_STAT_KEY_MAX];
     size_t                     cell_len[DVC_STAT_NCELLS];
+    size_t                     ncells;      /* those that apply */
     char                       keys[DVC_STAT_MAX_DELTAS * DVC_STAT_NCELLS]
                                    [DVC_STAT_KEY_MAX];
     const char                *argv[DVC_STAT_MAX_DELTAS * DVC_STAT_NCELLS][4];
@@ -41,12 +42,14 @@ typedef struct {
 } ngx_http_dvc_stats_write_t;
 
 
-/* GET /dvc/v1/stats?from=&to=[&agency=][&procedure=] */
+/* GET /dvc/v1/stats?from=&to=[&agency=][&procedure=][&level=][&sector=] */
 ngx_int_t ngx_http_dvc_stats(ngx_http_request_t *r);
 
 /*
  * Computes the deltas and st_* fields of `change` for a dossier of agency and
- * procedure (NUL-terminated codes) whose statistics state was `before`.
+ * procedure (NUL-terminated codes) whose statistics state was `before`; the
+ * cells are those of the agency, procedure and of the level and sector in
+ * the state after (a submission's change sets them).
  * NGX_OK; NGX_DECLINED when the calendar cannot answer (logged: answer 503);
  * NGX_ERROR otherwise (logged: answer 500).
  */

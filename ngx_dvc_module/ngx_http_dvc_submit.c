@@ -794,7 +794,7 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    /* the statistics: counters of the four cells and the st_* fields, in
+    /* the statistics: counters of the cells and the st_* fields, in
      * the same transaction (ngx_http_dvc_stats.c) */
     dvc_stat_state_init(&st_before);
     ngx_memzero(&st_change, sizeof(dvc_stat_change_t));
@@ -802,6 +802,9 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
     st_change.at = ctx->now;
     st_change.channel = ctx->channel;
     st_change.due = due;
+    st_change.level = p->level;
+    st_change.sector = p->sector;
+    st_change.sector_len = p->sector_len;
 
     stw = ngx_palloc(r->pool, sizeof(ngx_http_dvc_stats_write_t));
     if (stw == NULL) {
@@ -947,8 +950,9 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
     ctx->answer.data = (u_char *) answer.data;
     ctx->answer.len = answer.len;
 
-    rc = ngx_http_dvc_redis_send(r, cmds, n, ngx_http_dvc_submit_exec_reply,
-                                 ctx);
+    rc = ngx_http_dvc_redis_send_durable(r, cmds, n,
+                                         ngx_http_dvc_submit_exec_reply,
+                                         ctx);
     if (rc == NGX_OK) {
         return NGX_DONE;
     }

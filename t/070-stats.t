@@ -128,11 +128,13 @@ sub office_due {
 
 # ----------------------------------------------------------- procedures
 
+# level of online service and sector as docs/procedures.md lists them
 our %PROC = (
-    '1.001193' => { agency => '000.05.22.H29', minutes => 120, cutoff => 900, auto => 1 },
-    '1.001612' => { agency => '000.20.31.H29', minutes => 3 * 480 },
-    '1.002820' => { agency => '000.00.07.H29', minutes => 5 * 480 },
-    '2.000488' => { agency => '000.00.15.H29', minutes => 10 * 480 },
+    '1.001193' => { agency => '000.05.22.H29', minutes => 120, cutoff => 900, auto => 1,
+                    level => 4, sector => 'ho_tich' },
+    '1.001612' => { agency => '000.20.31.H29', minutes => 3 * 480, level => 4, sector => 'ho_kinh_doanh' },
+    '1.002820' => { agency => '000.00.07.H29', minutes => 5 * 480, level => 3, sector => 'duong_bo' },
+    '2.000488' => { agency => '000.00.15.H29', minutes => 10 * 480, level => 4, sector => 'ly_lich_tu_phap' },
 );
 
 sub example { local $/; open my $f, '<', "$ROOT/examples/dossiers/$_[0].json" or die; my $b = <$f>; $b =~ s/\n\z//; $b }
@@ -272,7 +274,7 @@ sub state_at {
 
 # The contract's figures for [from, to] computed from the script alone.
 sub expected {
-    my ($from, $to, $agency, $proc, $dossiers) = @_;
+    my ($from, $to, $agency, $proc, $dossiers, $level, $sector) = @_;
     my $F = vn($from);
     my $T = vn($to) + 86400;
     my %x = map { $_ => 0 } qw(received_new received_online received_postal
@@ -280,10 +282,14 @@ sub expected {
         resolved_on_time resolved_late in_progress in_progress_on_time overdue
         overdue_with_apology overdue_without_apology withdrawn refused stopped
         awaiting_acceptance awaiting_on_time awaiting_late ratings
-        rating_very_satisfied rating_satisfied rating_dissatisfied);
+        rating_very_satisfied rating_satisfied rating_dissatisfied
+        level_3_received_new level_3_received_online level_4_received_new
+        level_4_received_online);
     for my $d (@{ $dossiers // \@D }) {
         next if defined $agency && $d->{agency} ne $agency;
         next if defined $proc && $d->{proc} ne $proc;
+        next if defined $level && $PROC{$d->{proc}}{level} != $level;
+        next if defined $sector && $PROC{$d->{proc}}{sector} ne $sector;
         my $sf = state_at($d, $F);
         my $st = state_at($d, $T);
         $x{carried_over}++ if $sf->{accepted} && !$sf->{closed};
@@ -304,8 +310,13 @@ sub expected {
             my $before = state_at($d, $at);
             my $in = $at >= $F && $at < $T;
             if ($type eq 'accept') {
-                $x{received_new}++, $x{'received_' . ($d->{channel} // 'online')}++
-                    if $in && !$accepted;
+                if ($in && !$accepted) {
+                    my $lv = "level_$PROC{$d->{proc}}{level}";
+                    $x{received_new}++;
+                    $x{'received_' . ($d->{channel} // 'online')}++;
+                    $x{"${lv}_received_new"}++;
+                    $x{"${lv}_received_online"}++ if ($d->{channel} // 'online') eq 'online';
+                }
                 $accepted = 1;
             }
             next unless $in;
@@ -337,17 +348,19 @@ sub rate {
 }
 
 sub query {
-    my ($from, $to, $agency, $proc) = @_;
+    my ($from, $to, $agency, $proc, $level, $sector) = @_;
     my $q = "from=$from&to=$to";
     $q .= "&agency=$agency" if defined $agency;
     $q .= "&procedure=$proc" if defined $proc;
+    $q .= "&level=$level" if defined $level;
+    $q .= "&sector=$sector" if defined $sector;
     return $q;
 }
 
 # Asks nginx and compares every figure and rate with the expectation.
 sub check_report {
-    my ($label, $from, $to, $agency, $proc, $x) = @_;
-    my $q = query($from, $to, $agency, $proc);
+    my ($label, $from, $to, $agency, $proc, $x, $level, $sector) = @_;
+    my $q = query($from, $to, $agency, $proc, $level, $sector);
     my $r = http_request("GET /dvc/v1/stats?$q");
     main::is($r->{status}, 200, "$label: 200") or return;
     my $got = $J->decode($r->{body});
@@ -366,12 +379,24 @@ sub check_report {
     main::is($got->{on_time_rate_resolved_percent}, $sp, "$label: ... percent");
     my (undef, $hp2) = rate($x->{rating_very_satisfied} + $x->{rating_satisfied}, $x->{ratings});
     main::is($got->{satisfaction_rate_percent}, $hp2, "$label: satisfaction rate");
+    # "tỷ lệ hồ sơ trực tuyến mức độ 3, 4": online over all received, by level
+    for my $l ('3', '4', '3_4') {
+        my @l = split /_/, $l;
+        my ($n, $d) = (0, 0);
+        $n += $x->{"level_${_}_received_online"}, $d += $x->{"level_${_}_received_new"} for @l;
+        my ($o, $op) = rate($n, $d);
+        main::is($r->{body} =~ /"online_rate_level_$l":([0-9.]+|null),/ ? $1 : 'missing',
+                 $o // 'null', "$label: online rate of level $l");
+        main::is($got->{"online_rate_level_${l}_percent"}, $op, "$label: ... percent");
+    }
+    main::is($got->{level}, $level, "$label: level named") if defined $level;
+    main::is($got->{sector}, $sector, "$label: sector named") if defined $sector;
 
     # the same report as CSV: one row per figure, same values
     my $c = http_request("GET /dvc/v1/stats?$q", more_headers => "Accept: text/csv\n");
     main::is($c->{status}, 200, "$label: CSV 200");
     main::like($c->{headers}{'content-type'}[0], qr{^text/csv; charset=utf-8$}, "$label: CSV type");
-    my %rows = map { /^([a-z_]+),([^,]*),/ ? ($1 => $2) : () } split /\r\n/, $c->{body};
+    my %rows = map { /^([a-z0-9_]+),([^,]*),/ ? ($1 => $2) : () } split /\r\n/, $c->{body};
     my %cg = map { $_ => $rows{$_} } keys %$x;
     main::is_deeply(\%cg, $x, "$label: CSV figures");
     main::is($rows{on_time_rate_handled}, $h // '', "$label: CSV rate");
@@ -457,6 +482,41 @@ my $none = main::check_report("another agency's procedure", $f, $t, '000.20.31.H
                               main::expected($f, $t, '000.20.31.H29', '1.001193'));
 is($none->{received_new} + $none->{awaiting_acceptance}, 0, "a mismatched pair counts nothing");
 
+# by the level of online service and the sector each dossier was submitted
+# under (x-dvc level and sector), alone and with an agency
+main::check_report("level $_", $f, $t, undef, undef,
+                   main::expected($f, $t, undef, undef, undef, $_), $_) for 3, 4;
+main::check_report("sector $_", $f, $t, undef, undef,
+                   main::expected($f, $t, undef, undef, undef, undef, $_), undef, $_)
+    for qw(ho_kinh_doanh duong_bo ho_tich ly_lich_tu_phap);
+main::check_report("agency and level", $f, $t, '000.20.31.H29', undef,
+                   main::expected($f, $t, '000.20.31.H29', undef, undef, 4), 4);
+main::check_report("agency and sector", $f, $t, '000.00.07.H29', undef,
+                   main::expected($f, $t, '000.00.07.H29', undef, undef, undef, 'duong_bo'),
+                   undef, 'duong_bo');
+main::check_report("level and sector", $f, $t, undef, undef,
+                   main::expected($f, $t, undef, undef, undef, 4, 'ho_tich'), 4, 'ho_tich');
+main::check_report("agency, level and sector", $f, $t, '000.05.22.H29', undef,
+                   main::expected($f, $t, '000.05.22.H29', undef, undef, 4, 'ho_tich'), 4, 'ho_tich');
+my $mis = main::check_report("a sector of the other level", $f, $t, undef, undef,
+                             main::expected($f, $t, undef, undef, undef, 3, 'ho_tich'), 3, 'ho_tich');
+is($mis->{received_new} + $mis->{awaiting_acceptance}, 0, "level 3 of a level 4 sector counts nothing");
+main::check_report("week 1 at level 3", '2026-11-23', '2026-11-29', undef, undef,
+                   main::expected('2026-11-23', '2026-11-29', undef, undef, undef, 3), 3);
+{
+    # the hand count of the script, beside the model's: received 23 Nov to 6 Dec
+    my $all = main::expected($f, $t);
+    is($all->{level_3_received_new}, 2, "level 3 received: d3 online, p1 by post");
+    is($all->{level_3_received_online}, 1, "... of which online: d3");
+    is($all->{level_4_received_new}, 7, "level 4 received: d1 d2 c1 s1 d4 d8 d7, online or at the counter");
+    is($all->{level_4_received_online}, 6, "... of which online: all but c1");
+    is($all->{level_3_received_new} + $all->{level_4_received_new}, $all->{received_new},
+       "every dossier here has a level: the two add up to received_new");
+    my $r = $main::J->decode(http_request("GET /dvc/v1/stats?" . main::query($f, $t))->{body});
+    is($r->{online_rate_level_3_4}, '0.7778', "online share at levels 3 and 4: 7 of 9");
+    is($r->{online_rate_level_3_4_percent}, '77.8%', "... 77.8%");
+}
+
 # the script is not empty: the figures checked above are not all zero
 my $w1 = main::expected('2026-11-23', '2026-11-29');
 ok($w1->{awaiting_acceptance} >= 1 && $w1->{received_new} >= 1, "week 1 has dossiers received and waiting");
@@ -485,6 +545,11 @@ my $d1 = $main::BY{d1};
 is(redis_cmd('HGET', "dvc:d:$d1->{code}", 'channel'), 'online', "channel online");
 is(redis_cmd('HGET', "dvc:d:$d1->{code}", 'st_ch'), 'online', "st_ch online");
 ok(redis_cmd('SISMEMBER', 'dvc:st:cells', 'ap:000.20.31.H29:1.001612'), "the cells are listed");
+is(redis_cmd('HGET', "dvc:d:$d1->{code}", 'st_lv'), '4', "st_lv: the level it was submitted under");
+is(redis_cmd('HGET', "dvc:d:$d1->{code}", 'st_sec'), 'ho_kinh_doanh', "st_sec: its sector");
+ok(redis_cmd('SISMEMBER', 'dvc:st:cells', $_), "cell $_ listed")
+    for 'l:3', 'al:000.20.31.H29:4', 's:duong_bo', 'as:000.00.07.H29:duong_bo', 'ls:4:ho_tich',
+        'als:000.05.22.H29:4:ho_tich';
 
 
 
@@ -724,9 +789,16 @@ for my $k (qw(received_new received_online in_progress overdue awaiting_acceptan
  "GET /dvc/v1/stats?from=2026-12-31&to=2026-01-01",
  "GET /dvc/v1/stats?from=2023-01-01&to=2026-01-10",
  "GET /dvc/v1/stats?from=2026-01-01&to=2026-12-31&agency=000.00.10.H47%3Ax",
- "GET /dvc/v1/stats?from=2026-01-01&to=2026-12-31&procedure="]
+ "GET /dvc/v1/stats?from=2026-01-01&to=2026-12-31&procedure=",
+ "GET /dvc/v1/stats?from=2026-01-01&to=2026-12-31&level=2",
+ "GET /dvc/v1/stats?from=2026-01-01&to=2026-12-31&level=toan_trinh",
+ "GET /dvc/v1/stats?from=2026-01-01&to=2026-12-31&level=",
+ "GET /dvc/v1/stats?from=2026-01-01&to=2026-12-31&sector=h%E1%BB%99_t%E1%BB%8Bch",
+ "GET /dvc/v1/stats?from=2026-01-01&to=2026-12-31&sector=",
+ "GET /dvc/v1/stats?from=2026-01-01&to=2026-12-31&procedure=1.001193&level=4",
+ "GET /dvc/v1/stats?from=2026-01-01&to=2026-12-31&sector=ho_tich&procedure=1.001193"]
 --- error_code eval
-[400, 400, 400, 400, 400, 400, 400, 400]
+[400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400]
 --- response_body_like eval
 [qr/^\{"error":"bad_parameter","parameter":"from","message":\{"vi":"Tham s[^"]+ from [^"]+","en":"from is required \(YYYY-MM-DD\)"\}\}$/,
  qr/"parameter":"from".*"en":"from must be a date YYYY-MM-DD of the years 2000-2100"/,
@@ -735,7 +807,14 @@ for my $k (qw(received_new received_online in_progress overdue awaiting_acceptan
  qr/"parameter":"to".*"en":"to must not be before from"/,
  qr/"parameter":"to".*"en":"the period is longer than 1098 days"/,
  qr/"parameter":"agency"/,
- qr/"parameter":"procedure"/]
+ qr/"parameter":"procedure"/,
+ qr/"parameter":"level".*"en":"level must be 3 \(mot phan, partly online\) or 4 \(toan trinh, full online\)"/,
+ qr/"parameter":"level".*"en":"level must be 3/,
+ qr/"parameter":"level".*"en":"level must be 3/,
+ qr/"parameter":"sector".*"en":"sector must be a sector code/,
+ qr/"parameter":"sector".*"en":"sector must be a sector code/,
+ qr/"parameter":"level".*"en":"level does not go with procedure: a procedure has one level; give one or the other"/,
+ qr/"parameter":"sector".*"en":"sector does not go with procedure/]
 --- no_error_log
 [error]
 
@@ -748,8 +827,11 @@ redis_cmd('CONFIG', 'RESETSTAT');
 GET /dvc/v1/keys
 --- post_init
 my $p = "from=2026-01-01&to=2026-12-31";
-for my $case (["$p&level=3", "level", qr/"en":"level is not a parameter of this report \(from, to, agency, procedure\)"/],
-              ["level=3&$p", "level", qr/not a parameter/],
+for my $case (["$p&levels=3", "levels", qr/"en":"levels is not a parameter of this report \(from, to, agency, procedure, level, sector\)"/],
+              ["muc_do=3&$p", "muc_do", qr/not a parameter/],
+              ["$p&level=3&level=3", "level", qr/"en":"level is given more than once"/],
+              ["$p&level=3&LEVEL=4", "level", qr/more than once/],
+              ["$p&sector=ho_tich&%73ector=duong_bo", "sector", qr/"en":"sector is given more than once"/],
               ["$p&debug", "debug", qr/"en":"debug is not a parameter/],
               ["$p&=x", "", qr/"en":"a parameter without a name is not a parameter/],
               ["$p&a%22b=1", "a%22b", qr/not a parameter/],
@@ -783,7 +865,7 @@ for my $q ("from=2000-01-01&to=2000-01-31", "from=2100-12-01&to=2100-12-31", "&f
     is($r->{status}, 200, "?$q: 200");
 }
 --- error_log eval
-[qr/dvc: statistics refused: level is not a parameter of this report/,
+[qr/dvc: statistics refused: levels is not a parameter of this report/,
  qr/dvc: statistics refused: from is given more than once/,
  qr/dvc: statistics refused: to must be a date YYYY-MM-DD of the years 2000-2100/]
 --- no_error_log
@@ -809,7 +891,7 @@ for my $q ("from=2000-01-01&to=2000-01-31", "from=2100-12-01&to=2100-12-31", "&f
 --- request
 GET /dvc/v1/stats?from=2026-01-01&to=2026-12-31&agency=000.00.99.H99
 --- response_body_like
-^\{"from":"2026-01-01","to":"2026-12-31","as_of":"2027-01-01T00:00:00\+07:00","agency":"000.00.99.H99","procedure":null,"received_new":0,.*"on_time_rate_handled":null,"on_time_rate_handled_percent":null,"on_time_rate_resolved":null,"on_time_rate_resolved_percent":null,"satisfaction_rate":null,"satisfaction_rate_percent":null\}$
+^\{"from":"2026-01-01","to":"2026-12-31","as_of":"2027-01-01T00:00:00\+07:00","agency":"000.00.99.H99","procedure":null,"level":null,"sector":null,"received_new":0,.*"level_4_received_online":0,"on_time_rate_handled":null,"on_time_rate_handled_percent":null,"on_time_rate_resolved":null,"on_time_rate_resolved_percent":null,"satisfaction_rate":null,"satisfaction_rate_percent":null,"online_rate_level_3":null,"online_rate_level_3_percent":null,"online_rate_level_4":null,"online_rate_level_4_percent":null,"online_rate_level_3_4":null,"online_rate_level_3_4_percent":null\}$
 --- response_headers
 Content-Type: application/json; charset=utf-8
 Vary: Accept
@@ -861,6 +943,19 @@ my $p = $main::J->decode(http_request("GET /dvc/v1/stats?$q&procedure=1.002820")
 is($p->{awaiting_acceptance} . '/' . $p->{received_new}, '1/0', "the procedure's cell: waiting, not received");
 my $ag = $main::J->decode(http_request("GET /dvc/v1/stats?$q&agency=000.20.31.H29")->{body});
 is($ag->{received_counter}, 1, "the agency's cell: the counter's dossier");
+# by level: 1.001193 and 1.001612 are level 4, 1.002820 level 3 (waiting)
+is(join('/', map { $g->{$_} } qw(level_4_received_new level_4_received_online
+                                 level_3_received_new level_3_received_online)),
+   '2/1/0/0', "level 4: the two received, one online; level 3: none received yet");
+is($g->{online_rate_level_3_4_percent}, '50.0%', "online share at levels 3 and 4: 1 of 2");
+my $l3 = $main::J->decode(http_request("GET /dvc/v1/stats?$q&level=3")->{body});
+is($l3->{awaiting_acceptance} . '/' . $l3->{received_new} . '/' . $l3->{level}, '1/0/3',
+   "level=3: the driving licence waiting, nothing received");
+my $s4 = $main::J->decode(http_request("GET /dvc/v1/stats?$q&sector=ho_kinh_doanh&level=4")->{body});
+is($s4->{received_counter} . '/' . $s4->{sector}, '1/ho_kinh_doanh', "sector and level: the counter's dossier");
+my $code3 = $main::J->decode($a3->{body})->{code};
+is(redis_cmd('HGET', "dvc:d:$code3", 'st_lv') . ' ' . redis_cmd('HGET', "dvc:d:$code3", 'st_sec'),
+   '4 ho_kinh_doanh', "the dossier keeps its level and sector");
 my $c = http_request("GET /dvc/v1/stats?$q", more_headers => "Accept: text/csv\n");
 like($c->{body}, qr/\r\nreceived_new,2,"/, "CSV: received_new");
 like($c->{body}, qr/\r\nawaiting_acceptance,1,"/, "CSV: awaiting");
@@ -871,5 +966,11 @@ $c = http_request("GET /dvc/v1/stats?$q&agency=000.20.31.H29&procedure=1.001612"
 is($c->{headers}{'content-disposition'}[0],
    "attachment; filename=\"dvc-stats_${day}_${day}_000.20.31.H29_1.001612.csv\"",
    "CSV: ... and the cell");
+$c = http_request("GET /dvc/v1/stats?$q&agency=000.20.31.H29&level=4&sector=ho_kinh_doanh",
+                  more_headers => "Accept: text/csv\n");
+is($c->{headers}{'content-disposition'}[0],
+   "attachment; filename=\"dvc-stats_${day}_${day}_000.20.31.H29_level-4_sector-ho_kinh_doanh.csv\"",
+   "CSV: ... with level and sector");
+like($c->{body}, qr/\r\nlevel_4_received_new,1,"/, "CSV: the level's figure");
 ok(!$g->{'content-disposition'} && !defined http_request("GET /dvc/v1/stats?$q")->{headers}{'content-disposition'},
    "JSON: no attachment");

@@ -264,3 +264,44 @@ is(redis_cmd('TTL', $k), -1, "the new upload lost its TTL");
 is(redis_cmd('HGET', $k, 'dossier'), $code, "and names the dossier");
 --- no_error_log
 [error]
+
+
+
+=== TEST 8: a file a dossier holds, uploaded again: 201 as any upload; the dossier keeps it
+--- request
+GET /dvc/v1/keys
+--- post_init
+my $pdf = pdf_file("d8");
+my $sha = sha256_hex($pdf);
+my $k = "dvc:up:$sha";
+is(upload("application/pdf", $pdf)->{status}, 201, "uploaded");
+my $r = main::submit_raw(main::dossier_with(
+    { kind => "birth_medical_certificate", type => "application/pdf", body => $pdf }));
+is($r->{status}, 201, "a dossier lists it") or diag($r->{body});
+my $code = $r->{json}{code};
+is(redis_cmd('TTL', $k), -1, "held: no TTL");
+my $path = store_dir() . "/" . substr($sha, 0, 2) . "/$sha";
+my $ino = (stat $path)[1];
+# the citizen uploads the same scan again, for another dossier, with and
+# without the kind's rules: the same answer as any upload, but that it
+# never expires
+for my $h ([], ["X-DVC-Procedure: 1.001193", "X-DVC-Document-Kind: birth_medical_certificate"]) {
+    my $u = upload("application/pdf", $pdf, headers => $h);
+    my $with = @$h ? "with the kind's rules" : "plain";
+    is($u->{status}, 201, "again, $with: 201") or diag($u->{body});
+    is($u->{body}, qq({"sha256":"$sha","size":) . length($pdf)
+                   . qq(,"type":"application/pdf","expires_at":null}),
+       "again, $with: its sha256, size and type; expires_at null");
+}
+is(redis_cmd('TTL', $k), -1, "still no TTL");
+is(redis_cmd('HGET', $k, 'dossier'), $code, "still the first dossier's");
+is(redis_cmd('HGET', $k, 'size'), length $pdf, "its size kept");
+is((stat $path)[1], $ino, "stored once: the same file, not replaced");
+is(scalar(temp_files()), 0, "no temp file left");
+# a second dossier may list it too
+$r = main::submit_raw(main::dossier_with(
+    { kind => "birth_medical_certificate", type => "application/pdf", body => $pdf }));
+is($r->{status}, 201, "a second dossier lists it") or diag($r->{body});
+is(redis_cmd('HGET', $k, 'dossier'), $code, "the record still names the first");
+--- no_error_log
+[error]

@@ -4,13 +4,16 @@
 # A citizen finds a procedure, fills it with mistakes and sees each message
 # at its field (the browser's and the gateway's dry run), uploads a document,
 # submits, prints the receipt (the PDF read back: code and QR, the QR decoded
-# to the lookup link), looks it up, and rates it after the back-end's result.
+# to the lookup link), looks it up, and rates it after the back-end's result;
+# a dossier the back-end asks to pay is paid through examples/vnpay-sim.py
+# (VNPAY's side of the protocol: the payment page, the IPN, the return).
 # Each step's screenshot is in t/servroot-120-portal/browser/ (kept with
 # TEST_NGINX_NO_CLEAN=1 or on failure); axe-core checks every page.
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::Nginx::DVC;
 use File::Temp qw(tempdir);
+use IO::Socket::INET;
 
 our $ROOT = "$FindBin::Bin/..";
 our $KEYDIR = tempdir(CLEANUP => 1);
@@ -23,12 +26,49 @@ our $KEY = "$KEYDIR/event.key";
 }
 $ENV{TEST_NGINX_EVENT_KEY} = $KEY;
 
+# the merchant's VNPAY secret (mode 0600, as dvc_payment demands) and a
+# port for the provider's simulator
+our $TMN = "DVCTEST1";
+our $PAY_SECRET = "$KEYDIR/vnpay.secret";
+{
+    open my $f, '>', $PAY_SECRET or die;
+    printf $f "%s\n", join '', map { ('A' .. 'Z', 0 .. 9)[rand 36] } 1 .. 32;
+    close $f;
+    chmod 0600, $PAY_SECRET or die;
+    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Proto => 'tcp', Listen => 1) or die;
+    $ENV{TEST_NGINX_SIM_PORT} = $s->sockport;
+    close $s;
+}
+$ENV{TEST_NGINX_PAY_SECRET} = $PAY_SECRET;
+our $SIM_PID;
+END { local $?; if ($SIM_PID) { kill "TERM", $SIM_PID; waitpid $SIM_PID, 0; } }
+
+sub sim_start {
+    my $ipn = "http://127.0.0.1:" . server_port() . "/dvc/v1/payments/vnpay/ipn";
+    open my $log, '>', servroot() . "/vnpay-sim.log" or die;
+    $SIM_PID = fork // die;
+    if ($SIM_PID == 0) {
+        open STDERR, '>&', $log or die;
+        exec "/usr/bin/python3", "$ROOT/examples/vnpay-sim.py", "--port", $ENV{TEST_NGINX_SIM_PORT},
+             "--tmn", $TMN, "--secret-file", $PAY_SECRET, "--ipn", $ipn;
+        die "exec: $!";
+    }
+    for (1 .. 100) {
+        return if IO::Socket::INET->new(PeerAddr => "127.0.0.1:$ENV{TEST_NGINX_SIM_PORT}");
+        select undef, undef, undef, 0.05;
+    }
+    die "the VNPAY simulator did not start\n";
+}
+
 for my $need ("$ROOT/t/browser/node_modules/playwright-core", "$ROOT/web/vendor/qrcode.js") {
     die "$need missing: run 'make web' first\n" unless -e $need;
 }
 
 gateway_defaults(extra_http => "    dvc_documents \$TEST_NGINX_SERVROOT/documents;\n"
-                             . "    dvc_event_key \$TEST_NGINX_EVENT_KEY name=backend;\n");
+                             . "    dvc_event_key \$TEST_NGINX_EVENT_KEY name=backend;\n"
+                             . "    dvc_payment vnpay tmn_code=$TMN secret=\$TEST_NGINX_PAY_SECRET"
+                             . " return_url=http://127.0.0.1:\$TEST_NGINX_SERVER_PORT/lookup.html"
+                             . " url=http://127.0.0.1:\$TEST_NGINX_SIM_PORT/paymentv2/vpcpay.html;\n");
 
 sub walk {
     my $out = servroot() . "/browser";
@@ -36,6 +76,9 @@ sub walk {
     local $ENV{PORTAL_OUT} = $out;
     local $ENV{PORTAL_EXAMPLE} = "$ROOT/examples/dossiers/1.001193.json";
     local $ENV{PORTAL_EXAMPLES} = "$ROOT/examples/dossiers";
+    local $ENV{PORTAL_KEY} = $KEY;
+    local $ENV{PORTAL_SIM} = "http://127.0.0.1:$ENV{TEST_NGINX_SIM_PORT}/";
+    sim_start();
     local $ENV{PORTAL_BACKEND} = join ' ', "$ROOT/examples/backend.py",
         "--gateway", "http://127.0.0.1:" . server_port() . "/dvc/v1",
         "--redis", "redis://127.0.0.1:" . redis_port() . "/0",
@@ -69,6 +112,8 @@ __DATA__
     include /etc/nginx/mime.types;
     charset utf-8;
     charset_types text/css application/javascript;
+    gzip on;
+    gzip_types text/css application/javascript application/json image/svg+xml;
     root $TEST_NGINX_ROOT/web;
     location / { index index.html; }
     location /schemas/common/ { alias $TEST_NGINX_SCHEMAS/common/; }

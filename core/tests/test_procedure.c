@@ -747,12 +747,60 @@ test_shipped_examples(void **state)
     dvc_procedures_free(set);
 }
 
+static void
+test_sector(void **state)
+{
+    dvc_procedure_t *p;
+    dvc_buf_t        b;
+
+    (void) state;
+    /* optional: absent is NULL and not in the listing */
+    p = parse_xdvc(XDVC_BIRTH);
+    assert_non_null(p);
+    assert_null(p->sector);
+    dvc_buf_init(&b, &dvc_alloc_std);
+    assert_int_equal(dvc_procedure_summary_json(p, &b), 0);
+    dvc_buf_cstr(&b);
+    assert_null(strstr(b.data, "sector"));
+    dvc_procedure_free(p);
+
+    p = parse_xdvc("{\"code\": \"1.001193\", \"name\": \"Đăng ký khai sinh\", "
+                   "\"agency\": \"000.00.10.H47\", \"level\": 4, "
+                   "\"sector\": \"ho_tich\", \"processing\": {\"hours\": 2}, "
+                   "\"accept\": \"auto\", \"fee\": 0, \"documents\": []}");
+    assert_non_null(p);
+    assert_string_equal(p->sector, "ho_tich");
+    assert_int_equal(p->sector_len, 7);
+    dvc_buf_reset(&b);
+    assert_int_equal(dvc_procedure_summary_json(p, &b), 0);
+    dvc_buf_cstr(&b);
+    assert_non_null(strstr(b.data, "\"en\":\"Full online\"},"
+                                   "\"sector\":\"ho_tich\",\"processing\""));
+    dvc_buf_free(&b);
+    dvc_procedure_free(p);
+
+    assert_rejected("{\"code\": \"1.001193\", \"name\": \"Đăng ký khai sinh\", "
+                    "\"agency\": \"000.00.10.H47\", \"level\": 4, "
+                    "\"sector\": \"Hộ tịch\", \"processing\": {\"hours\": 2}, "
+                    "\"accept\": \"auto\", \"fee\": 0, \"documents\": []}",
+                    "1.001193.json: x-dvc.sector must be the procedure's "
+                    "sector code, 1 to 64 of a-z, 0-9 and _ (e.g. \"ho_tich\")");
+    assert_rejected("{\"code\": \"1.001193\", \"name\": \"Đăng ký khai sinh\", "
+                    "\"agency\": \"000.00.10.H47\", \"level\": 4, "
+                    "\"sector\": 7, \"processing\": {\"hours\": 2}, "
+                    "\"accept\": \"auto\", \"fee\": 0, \"documents\": []}",
+                    "1.001193.json: x-dvc.sector must be the procedure's "
+                    "sector code, 1 to 64 of a-z, 0-9 and _ (e.g. \"ho_tich\")");
+}
+
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_valid),
         cmocka_unit_test(test_level_names_and_hours),
+        cmocka_unit_test(test_sector),
         cmocka_unit_test(test_rejected_fields),
         cmocka_unit_test(test_rejected_documents),
         cmocka_unit_test(test_rejected_files),

@@ -646,7 +646,7 @@ test_query(void **state)
     (void) state;
 #define Q(f, t, a, p)                                                       \
     dvc_stat_query_parse(&q, f, len(f), t, len(t), a, len(a), p, len(p),    \
-                         &bad, err, sizeof(err))
+                         NULL, 0, NULL, 0, &bad, err, sizeof(err))
 
     assert_int_equal(Q("2026-01-01", "2026-12-31", NULL, NULL), 0);
     assert_int_equal(q.from, 20260101);
@@ -794,12 +794,15 @@ test_report_quang_ninh(void **state)
     q.to = 20261231;
     q.agency = NULL;
     q.procedure = NULL;
+    q.level = 0;
+    q.sector = NULL;
     dvc_buf_init(&b, &dvc_alloc_std);
     assert_int_equal(dvc_stat_report_json(&q, &r, &b), 0);
     dvc_buf_cstr(&b);
     assert_non_null(strstr(b.data, "{\"from\":\"2026-01-01\",\"to\":\"2026-12-31\","
                            "\"as_of\":\"2027-01-01T00:00:00+07:00\","
                            "\"agency\":null,\"procedure\":null,"
+                           "\"level\":null,\"sector\":null,"
                            "\"received_new\":62798,"));
     assert_non_null(strstr(b.data, ",\"carried_over\":1612,\"handled\":64410,"));
     assert_non_null(strstr(b.data, "\"on_time_rate_handled\":0.9821,"
@@ -808,7 +811,7 @@ test_report_quang_ninh(void **state)
     assert_non_null(strstr(b.data, "\"on_time_rate_resolved\":0.9933,"
                            "\"on_time_rate_resolved_percent\":\"99.3%\""));
     assert_non_null(strstr(b.data, "\"satisfaction_rate\":null,"
-                           "\"satisfaction_rate_percent\":null}"));
+                           "\"satisfaction_rate_percent\":null,"));
 
     dvc_buf_reset(&b);
     assert_int_equal(dvc_stat_report_csv(&q, &r, &b), 0);
@@ -874,6 +877,8 @@ test_sums_and_rates(void **state)
     q.agency = "000.00.10.H47";
     q.agency_len = strlen(q.agency);
     q.procedure = NULL;
+    q.level = 0;
+    q.sector = NULL;
     dvc_buf_init(&b, &dvc_alloc_std);
     dvc_stat_report_json(&q, &r, &b);
     dvc_buf_cstr(&b);
@@ -881,7 +886,7 @@ test_sums_and_rates(void **state)
                            "\"agency\":\"000.00.10.H47\",\"procedure\":null,"));
     /* 3 of 6 satisfied: exactly half; 2/3 rounds up */
     assert_non_null(strstr(b.data, "\"satisfaction_rate\":0.5000,"
-                           "\"satisfaction_rate_percent\":\"50.0%\"}"));
+                           "\"satisfaction_rate_percent\":\"50.0%\","));
     assert_non_null(strstr(b.data, "\"on_time_rate_handled\":null,"
                            "\"on_time_rate_handled_percent\":null,"));
     dvc_buf_free(&b);
@@ -892,7 +897,7 @@ test_sums_and_rates(void **state)
     dvc_stat_report_json(&q, &r, &b);
     dvc_buf_cstr(&b);
     assert_non_null(strstr(b.data, "\"satisfaction_rate\":0.6667,"
-                           "\"satisfaction_rate_percent\":\"66.7%\"}"));
+                           "\"satisfaction_rate_percent\":\"66.7%\","));
     dvc_buf_free(&b);
 }
 
@@ -1153,6 +1158,349 @@ test_province(void **state)
 }
 
 
+/* ---------------------------------------------------- level and sector */
+
+/* A submission of a procedure of that level and sector. */
+static const char *
+submit_ls(dvc_stat_state_t *s, dvc_channel_t ch, const char *when,
+    int64_t due, int level, const char *sector)
+{
+    dvc_stat_change_t  c;
+
+    dvc_stat_state_init(s);
+    memset(&c, 0, sizeof(c));
+    c.kind = DVC_STAT_SUBMISSION;
+    c.at = at(when);
+    c.due = due;
+    c.channel = ch;
+    c.level = level;
+    c.sector = sector;
+    c.sector_len = sector ? strlen(sector) : 0;
+    return deltas(s, &c);
+}
+
+
+static void
+test_cells_by_level_and_sector(void **state)
+{
+    static const char *const want[DVC_STAT_NCELLS] = {
+        "all", "a:000.00.10.H47", "p:1.001193", "ap:000.00.10.H47:1.001193",
+        "l:4", "al:000.00.10.H47:4", "s:ho_tich", "as:000.00.10.H47:ho_tich",
+        "ls:4:ho_tich", "als:000.00.10.H47:4:ho_tich"
+    };
+    char              cell[DVC_STAT_KEY_MAX], key[DVC_STAT_KEY_MAX];
+    char              longname[DVC_STAT_NAME_MAX + 1];
+    int               i, n;
+    dvc_stat_dims_t   d;
+    dvc_stat_state_t  s;
+
+    (void) state;
+    memset(&d, 0, sizeof(d));
+    d.agency = "000.00.10.H47";
+    d.agency_len = strlen(d.agency);
+    d.procedure = "1.001193";
+    d.procedure_len = strlen(d.procedure);
+    d.level = 4;
+    d.sector = "ho_tich";
+    d.sector_len = strlen(d.sector);
+
+    for (i = 0; i < DVC_STAT_NCELLS; i++) {
+        n = dvc_stat_cell_of(i, &d, cell, sizeof(cell));
+        assert_int_equal(n, (int) strlen(want[i]));
+        assert_string_equal(cell, want[i]);
+    }
+    assert_int_equal(dvc_stat_cell_of(DVC_STAT_NCELLS, &d, cell, sizeof(cell)),
+                     -1);
+
+    /* the longest names still make a key with the longest counter name */
+    memset(longname, 'x', DVC_STAT_NAME_MAX);
+    longname[DVC_STAT_NAME_MAX] = '\0';
+    d.agency = d.sector = longname;
+    d.agency_len = d.sector_len = DVC_STAT_NAME_MAX;
+    n = dvc_stat_cell_of(9, &d, cell, sizeof(cell));
+    assert_int_equal(n, 3 + 1 + 64 + 2 + 1 + 64);
+    assert_true(dvc_stat_key(cell, n, DVC_STAT_RATING_VERY_SATISFIED, key,
+                             sizeof(key)) > 0);
+
+    /* no sector: its four cells do not apply; no level: its four neither */
+    d.agency = "000.00.10.H47";
+    d.agency_len = strlen(d.agency);
+    d.sector = NULL;
+    d.sector_len = 0;
+    for (i = 0, n = 0; i < DVC_STAT_NCELLS; i++) {
+        n += dvc_stat_cell_of(i, &d, cell, sizeof(cell)) > 0;
+    }
+    assert_int_equal(n, 6);
+    d.level = 0;
+    d.sector = "ho_tich";
+    d.sector_len = 7;
+    for (i = 0, n = 0; i < DVC_STAT_NCELLS; i++) {
+        n += dvc_stat_cell_of(i, &d, cell, sizeof(cell)) > 0;
+    }
+    assert_int_equal(n, 6);
+    assert_int_equal(dvc_stat_cell_of(4, &d, cell, sizeof(cell)), 0);
+    assert_int_equal(dvc_stat_cell_of(6, &d, cell, sizeof(cell)), 9);
+
+    /* a bad level or sector name is an error, not a skip */
+    d.level = 2;
+    assert_int_equal(dvc_stat_cell_of(0, &d, cell, sizeof(cell)), -1);
+    d.level = 3;
+    d.sector = "hộ tịch";
+    d.sector_len = strlen(d.sector);
+    assert_int_equal(dvc_stat_cell_of(6, &d, cell, sizeof(cell)), -1);
+    assert_int_equal(dvc_stat_cell_of(4, &d, cell, sizeof(cell)), 3);
+    assert_int_equal(dvc_stat_cell_of(4, &d, cell, 3), -1);   /* cap */
+
+    /* the old four-cell call is unchanged */
+    assert_int_equal(dvc_stat_cell(3, S("A"), S("B"), cell, sizeof(cell)), 6);
+    assert_string_equal(cell, "ap:A:B");
+    assert_int_equal(dvc_stat_cell(4, S("A"), S("B"), cell, sizeof(cell)), -1);
+
+    /* the dimensions of a dossier come from its state */
+    dvc_stat_state_init(&s);
+    s.level = 3;
+    memcpy(s.sector, "duong_bo", 9);
+    s.sector_len = 8;
+    dvc_stat_state_dims(&s, S("000.00.07.H29"), S("1.002820"), &d);
+    assert_int_equal(dvc_stat_cell_of(9, &d, cell, sizeof(cell)),
+                     (int) strlen("als:000.00.07.H29:3:duong_bo"));
+    assert_string_equal(cell, "als:000.00.07.H29:3:duong_bo");
+}
+
+
+static void
+test_level_counters(void **state)
+{
+    dvc_stat_state_t  s, r;
+    dvc_stat_field_t  f[DVC_STAT_NFIELDS];
+    const char       *vals[DVC_STAT_NFIELDS];
+    size_t            lens[DVC_STAT_NFIELDS], n, i;
+    int               j;
+    char              err[128];
+    int64_t           due = at("2026-11-25T09:00:00+07:00");
+
+    (void) state;
+
+    /* accepted at once, level 4 online: counted by channel and by level */
+    assert_string_equal(submit_ls(&s, DVC_CHANNEL_ONLINE,
+                                  "2026-11-23T09:00:00+07:00", due, 4,
+                                  "ho_tich"),
+                        "received_online@20261123+1 received_l4@20261123+1 "
+                        "received_online_l4@20261123+1 due_n@20261125+1");
+    assert_int_equal(s.level, 4);
+    assert_string_equal(s.sector, "ho_tich");
+
+    /* st_lv and st_sec are written with the rest, and read back */
+    n = dvc_stat_state_diff(NULL, &s, f);
+    assert_int_equal(n, 5);
+    assert_string_equal(f[3].name, "st_lv");
+    assert_string_equal(f[3].value, "4");
+    assert_string_equal(f[4].name, "st_sec");
+    assert_string_equal(f[4].value, "ho_tich");
+    for (j = 0; j < DVC_STAT_NFIELDS; j++) {
+        vals[j] = NULL;
+        lens[j] = 0;
+        for (i = 0; i < n; i++) {
+            if (strcmp(f[i].name, dvc_stat_field_names[j]) == 0) {
+                vals[j] = f[i].value;
+                lens[j] = strlen(f[i].value);
+            }
+        }
+    }
+    assert_int_equal(dvc_stat_state_from_values(&r, vals, lens, err,
+                                                sizeof(err)), 0);
+    assert_memory_equal(&r, &s, sizeof(s));
+    assert_int_equal(dvc_stat_state_field(&r, S("st_lv"), S("2")), -1);
+    assert_int_equal(dvc_stat_state_field(&r, S("st_sec"), S("a:b")), -1);
+    assert_int_equal(dvc_stat_state_field(&r, S("st_lv"), S("3")), 1);
+    assert_int_equal(r.level, 3);
+
+    /* later changes never write them again */
+    r = s;
+    assert_string_equal(change(&s, DVC_STAT_RESOLVED_CHANGE,
+                               "2026-11-24T09:00:00+07:00", 0),
+                        "resolved_early@20261124+1 closed@20261124+1 "
+                        "closed_ontime_n@20261125+1");
+    assert_int_equal(dvc_stat_state_diff(&r, &s, f), 1);
+    assert_string_equal(f[0].name, "st_cl");
+
+    /* a counter intake of level 3: received, not online */
+    assert_string_equal(submit_ls(&s, DVC_CHANNEL_COUNTER,
+                                  "2026-11-23T09:00:00+07:00", due, 3,
+                                  NULL),
+                        "received_counter@20261123+1 received_l3@20261123+1 "
+                        "due_n@20261125+1");
+    assert_int_equal(s.sector_len, 0);
+
+    /* online, at the desk: by level once, at the first acceptance only */
+    assert_string_equal(submit_ls(&s, DVC_CHANNEL_ONLINE,
+                                  "2026-11-23T09:00:00+07:00", 0, 3,
+                                  "duong_bo"),
+                        "submitted_online@20261123+1 accept_due@20261124+1");
+    assert_string_equal(change(&s, DVC_STAT_ACCEPTED,
+                               "2026-11-23T10:00:00+07:00", due),
+                        "left_desk@20261123+1 left_desk_ontime@20261124+1 "
+                        "received_online@20261123+1 received_l3@20261123+1 "
+                        "received_online_l3@20261123+1 due_n@20261125+1");
+    change(&s, DVC_STAT_SUPPLEMENT_REQUESTED, "2026-11-23T11:00:00+07:00", 0);
+    change(&s, DVC_STAT_SUPPLEMENT_RECEIVED, "2026-11-23T12:00:00+07:00", 0);
+    assert_string_equal(change(&s, DVC_STAT_ACCEPTED,
+                               "2026-11-23T13:00:00+07:00", due),
+                        "due_n@20261125+1");
+
+    /* no level (a dossier from before levels were counted): no level
+     * counter, ever */
+    assert_string_equal(submit_ls(&s, DVC_CHANNEL_ONLINE,
+                                  "2026-11-23T09:00:00+07:00", due, 0, NULL),
+                        "received_online@20261123+1 due_n@20261125+1");
+
+    /* a submission's level is 3 or 4, its sector a cell name */
+    {
+        dvc_stat_change_t  c;
+        dvc_stat_delta_t   out[DVC_STAT_MAX_DELTAS];
+
+        dvc_stat_state_init(&s);
+        memset(&c, 0, sizeof(c));
+        c.kind = DVC_STAT_SUBMISSION;
+        c.at = at("2026-11-23T09:00:00+07:00");
+        c.due = due;
+        c.channel = DVC_CHANNEL_ONLINE;
+        c.level = 2;
+        assert_int_equal(dvc_stats_change(cal, &s, &c, &s, out,
+                                          DVC_STAT_MAX_DELTAS, &n, err,
+                                          sizeof(err)), -1);
+        c.level = 4;
+        c.sector = "ho tich";
+        c.sector_len = 7;
+        assert_int_equal(dvc_stats_change(cal, &s, &c, &s, out,
+                                          DVC_STAT_MAX_DELTAS, &n, err,
+                                          sizeof(err)), -1);
+    }
+}
+
+
+static void
+test_query_level_and_sector(void **state)
+{
+    dvc_stat_query_t  q;
+    const char       *bad = NULL;
+    char              err[128], cell[DVC_STAT_KEY_MAX];
+
+    (void) state;
+#define Q(a, p, l, s)                                                        \
+    dvc_stat_query_parse(&q, S("2026-01-01"), S("2026-12-31"), a, len(a),    \
+                         p, len(p), l, len(l), s, len(s), &bad, err,         \
+                         sizeof(err))
+
+    assert_int_equal(Q(NULL, NULL, "3", NULL), 0);
+    assert_int_equal(q.level, 3);
+    assert_int_equal(dvc_stat_query_cell(&q, cell, sizeof(cell)), 3);
+    assert_string_equal(cell, "l:3");
+    assert_int_equal(Q("000.00.10.H47", NULL, "4", NULL), 0);
+    dvc_stat_query_cell(&q, cell, sizeof(cell));
+    assert_string_equal(cell, "al:000.00.10.H47:4");
+    assert_int_equal(Q(NULL, NULL, NULL, "ho_tich"), 0);
+    dvc_stat_query_cell(&q, cell, sizeof(cell));
+    assert_string_equal(cell, "s:ho_tich");
+    assert_int_equal(Q("000.00.10.H47", NULL, NULL, "ho_tich"), 0);
+    dvc_stat_query_cell(&q, cell, sizeof(cell));
+    assert_string_equal(cell, "as:000.00.10.H47:ho_tich");
+    assert_int_equal(Q(NULL, NULL, "4", "ho_tich"), 0);
+    dvc_stat_query_cell(&q, cell, sizeof(cell));
+    assert_string_equal(cell, "ls:4:ho_tich");
+    assert_int_equal(Q("000.00.10.H47", NULL, "3", "ho_tich"), 0);
+    dvc_stat_query_cell(&q, cell, sizeof(cell));
+    assert_string_equal(cell, "als:000.00.10.H47:3:ho_tich");
+
+    /* bad values, each blamed on its parameter */
+    assert_int_equal(Q(NULL, NULL, "2", NULL), -1);
+    assert_string_equal(bad, "level");
+    assert_int_equal(Q(NULL, NULL, "34", NULL), -1);
+    assert_string_equal(bad, "level");
+    assert_int_equal(Q(NULL, NULL, "", NULL), -1);
+    assert_string_equal(bad, "level");
+    assert_int_equal(Q(NULL, NULL, "toan_trinh", NULL), -1);
+    assert_string_equal(bad, "level");
+    assert_int_equal(Q(NULL, NULL, NULL, ""), -1);
+    assert_string_equal(bad, "sector");
+    assert_int_equal(Q(NULL, NULL, NULL, "ho:tich"), -1);
+    assert_string_equal(bad, "sector");
+    /* a procedure has one level and one sector */
+    assert_int_equal(Q(NULL, "1.001193", "4", NULL), -1);
+    assert_string_equal(bad, "level");
+    assert_string_equal(err, "level does not go with procedure: a procedure "
+                        "has one level; give one or the other");
+    assert_int_equal(Q(NULL, "1.001193", NULL, "ho_tich"), -1);
+    assert_string_equal(bad, "sector");
+#undef Q
+}
+
+
+static void
+test_report_levels(void **state)
+{
+    dvc_stat_sums_t    s;
+    dvc_stat_report_t  r;
+    dvc_stat_query_t   q;
+    dvc_buf_t          b;
+    const char        *bad;
+    char               err[128];
+
+    (void) state;
+
+    /* 2026: level 3, 400 received of which 100 online; level 4, 600 of
+     * which 540 online; before the period and after it: not counted */
+    dvc_stat_sums_init(&s, 20260101, 20261231);
+    add(&s, DVC_STAT_RECEIVED_L3, "20260105", 400);
+    add(&s, DVC_STAT_RECEIVED_ONLINE_L3, "20260105", 100);
+    add(&s, DVC_STAT_RECEIVED_L4, "20260601", 600);
+    add(&s, DVC_STAT_RECEIVED_ONLINE_L4, "20261231", 540);
+    add(&s, DVC_STAT_RECEIVED_L4, "20251231", 77);
+    add(&s, DVC_STAT_RECEIVED_ONLINE_L4, "20270101", 77);
+    dvc_stat_report(&s, &r);
+
+    assert_int_equal(r.fig[DVC_FIG_LEVEL_3_RECEIVED_NEW], 400);
+    assert_int_equal(r.fig[DVC_FIG_LEVEL_3_RECEIVED_ONLINE], 100);
+    assert_int_equal(r.fig[DVC_FIG_LEVEL_4_RECEIVED_NEW], 600);
+    assert_int_equal(r.fig[DVC_FIG_LEVEL_4_RECEIVED_ONLINE], 540);
+    assert_int_equal(r.num[DVC_RATE_ONLINE_LEVEL_3_4], 640);
+    assert_int_equal(r.den[DVC_RATE_ONLINE_LEVEL_3_4], 1000);
+
+    assert_int_equal(dvc_stat_query_parse(&q, S("2026-01-01"),
+                                          S("2026-12-31"), NULL, 0, NULL, 0,
+                                          S("4"), S("ho_tich"), &bad, err,
+                                          sizeof(err)), 0);
+    dvc_buf_init(&b, &dvc_alloc_std);
+    assert_int_equal(dvc_stat_report_json(&q, &r, &b), 0);
+    dvc_buf_putc(&b, '\0');
+    assert_non_null(strstr(b.data, "\"procedure\":null,\"level\":4,"
+                                   "\"sector\":\"ho_tich\","));
+    assert_non_null(strstr(b.data, ",\"level_3_received_new\":400,"
+                                   "\"level_3_received_online\":100,"
+                                   "\"level_4_received_new\":600,"
+                                   "\"level_4_received_online\":540,"));
+    assert_non_null(strstr(b.data, "\"online_rate_level_3\":0.2500,"
+                                   "\"online_rate_level_3_percent\":\"25.0%\","
+                                   "\"online_rate_level_4\":0.9000,"
+                                   "\"online_rate_level_4_percent\":\"90.0%\","
+                                   "\"online_rate_level_3_4\":0.6400,"
+                                   "\"online_rate_level_3_4_percent\":\"64.0%\""));
+    dvc_buf_free(&b);
+
+    /* nothing of a level: its rate is null */
+    dvc_stat_sums_init(&s, 20260101, 20261231);
+    dvc_stat_report(&s, &r);
+    dvc_buf_init(&b, &dvc_alloc_std);
+    q.level = 0;
+    q.sector = NULL;
+    assert_int_equal(dvc_stat_report_csv(&q, &r, &b), 0);
+    dvc_buf_putc(&b, '\0');
+    assert_non_null(strstr(b.data, "\r\nlevel_4_received_online,0,"));
+    assert_non_null(strstr(b.data, "\r\nonline_rate_level_3_4,,"));
+    dvc_buf_free(&b);
+}
+
+
 int
 main(void)
 {
@@ -1168,6 +1516,10 @@ main(void)
         cmocka_unit_test(test_withdrawal),
         cmocka_unit_test(test_ratings_and_errors),
         cmocka_unit_test(test_query),
+        cmocka_unit_test(test_cells_by_level_and_sector),
+        cmocka_unit_test(test_level_counters),
+        cmocka_unit_test(test_query_level_and_sector),
+        cmocka_unit_test(test_report_levels),
         cmocka_unit_test(test_sums_and_rates),
         cmocka_unit_test(test_report_quang_ninh),
         cmocka_unit_test(test_rolled_up_years),

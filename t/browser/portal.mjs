@@ -6,6 +6,7 @@ import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { createHmac } from 'node:crypto';
 
 const require = createRequire(import.meta.url);
 const BASE = process.env.PORTAL_BASE;          // http://127.0.0.1:PORT/
@@ -13,6 +14,19 @@ const OUT = process.env.PORTAL_OUT;            // the test's output folder
 const SHOTS = process.env.DVC_SHOTS_DIR || ''; // docs/screenshots for `make web-screenshots`
 const EXAMPLE = JSON.parse(readFileSync(process.env.PORTAL_EXAMPLE, 'utf8'));
 const AXE = require.resolve('axe-core/axe.min.js');
+const SIM = process.env.PORTAL_SIM;            // the VNPAY simulator, http://127.0.0.1:PORT/
+const KEY = readFileSync(process.env.PORTAL_KEY, 'utf8').trimEnd();  // the back-end's event key
+
+// a signed event, as the back-end sends it (docs/events.md)
+async function event(code, body) {
+  const target = '/dvc/v1/dossiers/' + code + '/events';
+  const raw = JSON.stringify(body);
+  const ts = Math.floor(Date.now() / 1000);
+  const mac = createHmac('sha256', KEY).update(`${ts}\nPOST\n${target}\n${raw}`).digest('hex');
+  const r = await fetch(new URL(target, BASE), { method: 'POST', body: raw, headers: {
+    'Content-Type': 'application/json', 'X-DVC-Timestamp': String(ts), 'X-DVC-Signature': 'v1=' + mac } });
+  return { status: r.status, body: await r.json() };
+}
 mkdirSync(OUT, { recursive: true });
 
 let n = 0, failed = 0, step = 0;
@@ -27,6 +41,15 @@ async function shot(page, name) {
   step++;
   const file = `${OUT}/${String(step).padStart(2, '0')}-${name}.png`;
   await page.screenshot({ path: file, fullPage: true });
+}
+// a page for docs/screenshots at 360 and 1280 px (`make web-screenshots`)
+async function docShot(page, name) {
+  if (!SHOTS) return;
+  mkdirSync(SHOTS, { recursive: true });
+  for (const w of [360, 1280]) {
+    await page.setViewportSize({ width: w, height: w === 360 ? 740 : 900 });
+    await page.screenshot({ path: `${SHOTS}/${name}-${w}.png`, fullPage: true });
+  }
 }
 async function axe(page, what) {
   await page.addScriptTag({ path: AXE });
@@ -65,7 +88,9 @@ try {
   page.on('pageerror', e => consoleErrors.push(e.message));
   page.on('console', m => { if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) consoleErrors.push('console: ' + m.text() + ' ' + JSON.stringify(m.location())); });
   globalThis.portalPage = page;
-  page.on('request', r => { if (!r.url().startsWith(BASE)) consoleErrors.push('request to another host: ' + r.url()); });
+  // nothing from another host, but the payment provider's page the gateway sends the citizen to
+  page.on('request', r => { if (!r.url().startsWith(BASE) && !(SIM && r.url().startsWith(SIM + 'paymentv2/vpcpay.html?')))
+    consoleErrors.push('request to another host: ' + r.url()); });
 
   // 1. the list, searched without diacritics
   await page.goto(BASE + 'index.html');
@@ -247,6 +272,65 @@ try {
     await shot(page, 'lookup-supplemented');
   }
 
+  // 7c. a third dossier the back-end asks to pay 50,000 VND online: the
+  // lookup offers VNPAY; a cancelled attempt changes nothing; the second
+  // attempt pays, the provider's IPN reaches the gateway before the citizen
+  // is back, and the lookup shows the payment with its signed receipt
+  {
+    const file = readFileSync(pdf);
+    const u = await fetch(BASE + 'dvc/v1/uploads', { method: 'POST', body: file, headers: { 'Content-Type': 'application/pdf' } });
+    const ub = await u.json();
+    const d3 = { ...EXAMPLE, documents: [{ kind: 'birth_medical_certificate', file_name: 'giay-chung-sinh.pdf',
+      media_type: 'application/pdf', size: ub.size, sha256: ub.sha256 }] };
+    const s3 = await fetch(BASE + 'dvc/v1/dossiers', { method: 'POST', body: JSON.stringify(d3), headers: { 'Content-Type': 'application/json' } });
+    const a3 = await s3.json();
+    ok(s3.status === 201 && u.status === 201, 'a third dossier submitted, its paper uploaded again (a dossier holds it): 201', `${u.status} ${s3.status}`);
+    const ev = await event(a3.code, { id: 'portal-pay-1', type: 'request_payment', amount: 50000,
+      reason: { vi: 'Nộp lệ phí đăng ký khai sinh', en: 'Pay the birth registration fee' } });
+    ok(ev.status === 200 && ev.body.status === 6, 'the back-end asks for 50,000 VND (status 6)', JSON.stringify(ev));
+    await page.goto(BASE + 'lookup.html?code=' + a3.code + '#token=' + a3.lookup_token);
+    await page.waitForSelector('#pay');
+    ok(await page.locator('#status-name').textContent() === 'Yêu cầu thực hiện nghĩa vụ tài chính', 'the lookup shows status 6 in Vietnamese');
+    ok(/50\.000 ₫/.test(await page.locator('#pay-amount').textContent()), 'the pay action shows the amount the back-end asked for');
+    await shot(page, 'lookup-payment-required');
+    await docShot(page, 'pay');
+    await axe(page, 'the lookup with its pay action');
+
+    // the citizen cancels at the provider
+    await fetch(SIM + 'sim/outcome?code=24');
+    let payReq = page.waitForRequest(r => r.url().endsWith('/payment') && r.method() === 'POST');
+    await Promise.all([page.waitForURL(/lookup\.html\?code=/, { waitUntil: 'load' }), page.click('#pay-go')]);
+    ok((await payReq).postData() == null, 'the payment request carries no body: no amount from the page');
+    await page.waitForSelector('#pay-note');
+    ok(/chưa thành công \(mã 24\)/.test(await page.locator('#pay-note').textContent()), 'back from a cancelled payment: said so, with the provider\'s code');
+    ok(await page.locator('#status-name').textContent() === 'Yêu cầu thực hiện nghĩa vụ tài chính' && await page.locator('#pay-go').count() === 1,
+       'still status 6, the pay action offered again');
+    ok(!page.url().includes('vnp_'), 'the provider\'s parameters are dropped from the address', page.url());
+    await shot(page, 'lookup-payment-cancelled');
+
+    // and pays
+    await fetch(SIM + 'sim/outcome?code=00');
+    const provider = page.waitForRequest(r => r.url().startsWith(SIM + 'paymentv2/vpcpay.html?'));
+    await Promise.all([page.waitForURL(/lookup\.html\?code=/, { waitUntil: 'load' }), page.click('#pay-go')]);
+    const purl = new URL((await provider).url());
+    ok(purl.searchParams.get('vnp_Amount') === '5000000' && purl.searchParams.get('vnp_TxnRef').startsWith(a3.code + '-'),
+       'the citizen was sent to the provider\'s URL the gateway answered: 50,000 VND, the dossier\'s reference', purl.search.slice(0, 200));
+    const last = await (await fetch(SIM + 'sim/last')).json();
+    ok(last.answer && last.answer.RspCode === '00', 'the provider\'s IPN was answered 00', JSON.stringify(last.answer));
+    await page.waitForSelector('#paid');
+    ok(await page.locator('#status-name').textContent() === 'Đang xử lý', 'after the payment: status 4, processing');
+    const paid = await page.locator('#paid').textContent();
+    ok(paid.includes('50.000 ₫') && paid.includes('VNPAY') && paid.includes(last.ipn.vnp_TransactionNo),
+       'the lookup shows it paid: amount, provider, transaction number', paid);
+    await page.waitForSelector('#paid-sig');
+    ok(/chữ ký số hợp lệ/.test(await page.locator('#paid-sig').textContent()), 'the payment receipt\'s JWS verifies in the browser against /dvc/v1/keys');
+    ok(await page.locator('#pay-go').count() === 0 && await page.locator('#pay-note').count() === 0, 'nothing left to pay, no waiting note');
+    ok(/Đã thanh toán: 50\.000 ₫/.test(await page.locator('#timeline').textContent()), 'the timeline has the payment');
+    await shot(page, 'lookup-paid');
+    await docShot(page, 'paid');
+    await axe(page, 'the lookup after the payment');
+  }
+
   // 8. every procedure's form takes its example dossier: the browser's
   // checks agree with the gateway's on valid data (only the documents,
   // not uploaded here, are missing)
@@ -261,6 +345,33 @@ try {
     ok(links.length > 0 && links.every(l => l.startsWith('#doc-') || l.startsWith('#f.documents')),
        `${ex.procedure}: the form takes its example dossier, only the documents left to upload`, links.join('\n'));
     if (ex.procedure === '2.000488') await axe(page, `the form of ${ex.procedure} with its error summary`);
+  }
+
+  // 8b. page weight: each page loaded in a fresh browser context (empty
+  // cache), everything it fetched, compressed as nginx sent it (gzip on, as
+  // the README's snippet) against the raw bytes; the form page with its
+  // libraries and the largest procedure schema must stay under 150 KB
+  {
+    const fresh = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const wp = await fresh.newPage();
+    const weights = {};
+    for (const [name, url, ready] of [['list', 'index.html', '.card'], ['form', 'form.html?p=1.001193', 'form fieldset'],
+                                      ['receipt', link.replace('lookup.html', 'receipt.html'), '#signature'], ['lookup', link, '#status-name']]) {
+      await wp.goto(new URL(url, BASE).href);
+      await wp.waitForSelector(ready);
+      await wp.waitForLoadState('networkidle');
+      weights[name] = await wp.evaluate(() => {
+        const all = [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')];
+        return { n: all.length, enc: all.reduce((a, e) => a + e.encodedBodySize, 0), dec: all.reduce((a, e) => a + e.decodedBodySize, 0),
+                 gzip: all.filter(e => e.encodedBodySize < e.decodedBodySize).length };
+      });
+      const w = weights[name];
+      console.log(`weight ${name}: ${w.n} files, ${(w.enc / 1024).toFixed(1)} KB compressed, ${(w.dec / 1024).toFixed(1)} KB raw`);
+    }
+    ok(weights.form.gzip > 0 && weights.form.enc < weights.form.dec, 'the pages come compressed', JSON.stringify(weights.form));
+    ok(weights.form.enc < 150 * 1024, `the form page weighs ${(weights.form.enc / 1024).toFixed(1)} KB compressed with its libraries and schema (< 150 KB)`, JSON.stringify(weights));
+    ok(Object.values(weights).every(w => w.enc < 150 * 1024), 'every page under 150 KB compressed', JSON.stringify(weights));
+    await fresh.close();
   }
 
   // 9. the main pages at 360 px and 1280 px

@@ -129,7 +129,7 @@ is_known(const char *known, const char *file, const char *group,
     return 0;
 }
 
-/* A fuzzing seed: SCHEMA NUL INSTANCE (t/fuzz/fuzz_schema.c). */
+/* A fuzzing seed: SCHEMA NUL INSTANCE (fuzz/fuzz_schema.c). */
 static void
 write_seed(const char *dir, long n, const dvc_sv_t *schema,
     const dvc_sv_t *data)
