@@ -103,31 +103,30 @@ dvc_plan_del(dvc_plan_t *p, const char *name)
 
 
 int
-dvc_plan_stat(dvc_plan_t *p, const char *agency, size_t alen,
-    const char *procedure, size_t plen, dvc_stat_counter_t c, int64_t at,
-    int delta)
+dvc_plan_stat(dvc_plan_t *p, const dvc_stat_dims_t *dims,
+    dvc_stat_counter_t c, int64_t at, int delta)
 {
-    int               y, m, d, cl, kl;
+    int               y, m, d, cl, kl, which;
     char              cell[DVC_STAT_KEY_MAX];
     dvc_plan_incr_t  *in;
-    int               which;
 
     dvc_time_vn_date(at, &y, &m, &d);
 
-    /* all, a:, p:, ap: (the level and sector cells are the submission's
-     * dimensions, which a transfer's counters do not take) */
-    for (which = 0; which < 4; which++) {
+    for (which = 0; which < DVC_STAT_NCELLS; which++) {
+        cl = dvc_stat_cell_of(which, dims, cell, sizeof(cell));
+        if (cl < 0) {
+            return dvc_plan_fail(p);
+        }
+
+        if (cl == 0) {
+            continue;                   /* no level or no sector known */
+        }
+
         if (p->nincr == DVC_PLAN_MAX_INCR) {
             return dvc_plan_fail(p);
         }
 
         in = &p->incr[p->nincr];
-
-        cl = dvc_stat_cell(which, agency, alen, procedure, plen, cell,
-                           sizeof(cell));
-        if (cl < 0) {
-            return dvc_plan_fail(p);
-        }
 
         kl = dvc_stat_key(cell, (size_t) cl, c, in->key, sizeof(in->key));
         if (kl < 0) {

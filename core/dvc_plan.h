@@ -23,7 +23,7 @@
 
 #define DVC_PLAN_MAX_SET     16
 #define DVC_PLAN_MAX_DEL     8
-#define DVC_PLAN_MAX_INCR    16
+#define DVC_PLAN_MAX_INCR    32     /* two counters of ten cells */
 #define DVC_PLAN_MAX_XADD    2      /* entries, each to its own stream */
 #define DVC_PLAN_MAX_XFIELDS 16     /* pairs in one entry */
 #define DVC_PLAN_STREAM_MAX  (sizeof("dvc:inbox:") + DVC_AGENCY_MAX)
@@ -73,12 +73,10 @@ int dvc_plan_set(dvc_plan_t *p, const char *name, const char *value,
     size_t len);
 int dvc_plan_set_int(dvc_plan_t *p, const char *name, int64_t value);
 int dvc_plan_del(dvc_plan_t *p, const char *name);
-/* +delta on counter c of the cells all, a:{agency}, p:{procedure} and
- * ap:{agency}:{procedure} (not the level and sector cells), field the
- * Vietnam date of at. */
-int dvc_plan_stat(dvc_plan_t *p, const char *agency, size_t alen,
-    const char *procedure, size_t plen, dvc_stat_counter_t c, int64_t at,
-    int delta);
+/* +delta on counter c of every cell of a dossier with those dimensions
+ * (dvc_stat_cell_of), field the Vietnam date of at. */
+int dvc_plan_stat(dvc_plan_t *p, const dvc_stat_dims_t *dims,
+    dvc_stat_counter_t c, int64_t at, int delta);
 /* A pair of the entry to stream (the first pair opens the entry). */
 int dvc_plan_xadd(dvc_plan_t *p, const char *stream, size_t slen,
     const char *name, const char *value, size_t len);

@@ -385,15 +385,15 @@ typedef enum {
     DVC_FIG_RATING_VERY_SATISFIED,
     DVC_FIG_RATING_SATISFIED,
     DVC_FIG_RATING_DISSATISFIED,
-    DVC_FIG_LEVEL_3_RECEIVED_NEW,     /* received_new of level 3 dossiers */
-    DVC_FIG_LEVEL_3_RECEIVED_ONLINE,  /*   of which online               */
-    DVC_FIG_LEVEL_4_RECEIVED_NEW,
-    DVC_FIG_LEVEL_4_RECEIVED_ONLINE,
     DVC_FIG_LIEN_THONG,           /* dossiers first transferred in the period */
     DVC_FIG_TRANSFERS_RECEIVED,   /* parts received by the agency */
     DVC_FIG_TRANSFERS_RETURNED_ON_TIME,
     DVC_FIG_TRANSFERS_RETURNED_LATE,
     DVC_FIG_TRANSFERS_OPEN,       /* as of the end: received, not returned */
+    DVC_FIG_LEVEL_3_RECEIVED_NEW,     /* received_new of level 3 dossiers */
+    DVC_FIG_LEVEL_3_RECEIVED_ONLINE,  /*   of which online               */
+    DVC_FIG_LEVEL_4_RECEIVED_NEW,
+    DVC_FIG_LEVEL_4_RECEIVED_ONLINE,
     DVC_FIG_COUNT
 } dvc_stat_figure_t;
 

@@ -56,6 +56,17 @@ static const figure_doc_t figures[DVC_FIG_COUNT] = {
     { "rating_very_satisfied", "Đánh giá rất hài lòng" },
     { "rating_satisfied", "Đánh giá hài lòng" },
     { "rating_dissatisfied", "Đánh giá không hài lòng" },
+    { "lien_thong",
+      "Hồ sơ liên thông: chuyển lần đầu sang cơ quan khác trong kỳ" },
+    { "transfers_received",
+      "Lượt hồ sơ liên thông cơ quan nhận xử lý trong kỳ" },
+    { "transfers_returned_on_time",
+      "Lượt liên thông cơ quan trả lại trong thời hạn được giao" },
+    { "transfers_returned_late",
+      "Lượt liên thông cơ quan trả lại quá thời hạn được giao (cơ quan gây "
+      "chậm)" },
+    { "transfers_open",
+      "Lượt liên thông cơ quan đang xử lý tại thời điểm cuối kỳ" },
     { "level_3_received_new",
       "Hồ sơ mới tiếp nhận trong kỳ của dịch vụ công trực tuyến một phần "
       "(mức độ 3), mọi hình thức nộp" },
@@ -67,18 +78,7 @@ static const figure_doc_t figures[DVC_FIG_COUNT] = {
       "(mức độ 4), mọi hình thức nộp" },
     { "level_4_received_online",
       "Trong đó tiếp nhận trực tuyến (dịch vụ công trực tuyến toàn trình, "
-      "mức độ 4)" },
-    { "lien_thong",
-      "Hồ sơ liên thông: chuyển lần đầu sang cơ quan khác trong kỳ" },
-    { "transfers_received",
-      "Lượt hồ sơ liên thông cơ quan nhận xử lý trong kỳ" },
-    { "transfers_returned_on_time",
-      "Lượt liên thông cơ quan trả lại trong thời hạn được giao" },
-    { "transfers_returned_late",
-      "Lượt liên thông cơ quan trả lại quá thời hạn được giao (cơ quan gây "
-      "chậm)" },
-    { "transfers_open",
-      "Lượt liên thông cơ quan đang xử lý tại thời điểm cuối kỳ" }
+      "mức độ 4)" }
 };
 
 static const figure_doc_t rates[DVC_RATE_COUNT] = {

@@ -208,6 +208,21 @@ dvc_plan_set_buf(dvc_plan_t *p, const char *name, dvc_buf_t *b)
 }
 
 
+/* +1 in the cells of `agency` (the dossier's or the receiving one) with the
+ * dossier's procedure, level and sector */
+static int
+dvc_transfer_stat(dvc_plan_t *p, const dvc_transfer_facts_t *f,
+    const char *agency, size_t alen, dvc_stat_counter_t c, int64_t at)
+{
+    dvc_stat_dims_t  dims;
+
+    dvc_stat_state_dims(&f->stat, agency, alen, f->procedure,
+                        f->procedure_len, &dims);
+
+    return dvc_plan_stat(p, &dims, c, at, 1);
+}
+
+
 static void
 dvc_transfer_send(const dvc_transfer_facts_t *f, const dvc_event_t *ev,
     const dvc_transfer_env_t *env, const dvc_transfer_state_t *st,
@@ -343,12 +358,10 @@ dvc_transfer_send(const dvc_transfer_facts_t *f, const dvc_event_t *ev,
     if (dvc_plan_set_buf(p, "transfers", &rec) != 0
         || dvc_plan_set_buf(p, "history", &hist) != 0
         || (st->n == 0
-            && dvc_plan_stat(p, f->agency, f->agency_len, f->procedure,
-                             f->procedure_len, DVC_STAT_TRANSFERRED, ev->at,
-                             1) != 0)
-        || dvc_plan_stat(p, ev->to_agency, ev->to_agency_len, f->procedure,
-                         f->procedure_len, DVC_STAT_TRANSFER_IN, ev->at, 1)
-           != 0)
+            && dvc_transfer_stat(p, f, f->agency, f->agency_len,
+                                 DVC_STAT_TRANSFERRED, ev->at) != 0)
+        || dvc_transfer_stat(p, f, ev->to_agency, ev->to_agency_len,
+                             DVC_STAT_TRANSFER_IN, ev->at) != 0)
     {
         p->failed = 1;
         goto done;
@@ -441,10 +454,9 @@ dvc_transfer_return(const dvc_transfer_facts_t *f, const dvc_event_t *ev,
 
     if (dvc_plan_set_buf(p, "transfers", &rec) != 0
         || dvc_plan_set_buf(p, "history", &hist) != 0
-        || dvc_plan_stat(p, st->agency, st->agency_len, f->procedure,
-                         f->procedure_len,
-                         late ? DVC_STAT_TRANSFER_IN_LATE
-                              : DVC_STAT_TRANSFER_IN_ONTIME, ev->at, 1) != 0)
+        || dvc_transfer_stat(p, f, st->agency, st->agency_len,
+                             late ? DVC_STAT_TRANSFER_IN_LATE
+                                  : DVC_STAT_TRANSFER_IN_ONTIME, ev->at) != 0)
     {
         p->failed = 1;
         goto done;

@@ -32,6 +32,7 @@
 #include "dvc_calendar.h"
 #include "dvc_lifecycle.h"
 #include "dvc_plan.h"
+#include "dvc_stats.h"
 
 #define DVC_TRANSFER_MAX  16
 
@@ -56,6 +57,7 @@ typedef struct {
     size_t       transfers_len;
     const char  *body_sha256;
     size_t       body_sha256_len;
+    dvc_stat_state_t  stat;          /* its st_* fields: level and sector */
 } dvc_transfer_facts_t;
 
 typedef struct {

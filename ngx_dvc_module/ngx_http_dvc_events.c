@@ -780,9 +780,12 @@ static ngx_int_t
 ngx_http_dvc_events_transfer(ngx_http_request_t *r,
     ngx_http_dvc_events_ctx_t *ctx, ngx_http_dvc_val_t *f)
 {
+    char                   err_text[256];
     u_char                *p;
+    size_t                 i, lens[DVC_STAT_NFIELDS];
     ngx_int_t              rc;
     ngx_uint_t             level;
+    const char            *vals[DVC_STAT_NFIELDS];
     dvc_plan_t            *plan;
     ngx_http_dvc_apply_t   a;
     dvc_transfer_env_t     env;
@@ -805,6 +808,20 @@ ngx_http_dvc_events_transfer(ngx_http_request_t *r,
     facts.transfers_len = ngx_http_dvc_val_len(&f[DVC_EF_TRANSFERS]);
     facts.body_sha256 = ngx_http_dvc_val_str(&f[DVC_EF_BODY_SHA256]);
     facts.body_sha256_len = ngx_http_dvc_val_len(&f[DVC_EF_BODY_SHA256]);
+
+    /* the st_* fields: the level and sector cells the counters go to */
+    for (i = 0; i < DVC_STAT_NFIELDS; i++) {
+        vals[i] = ngx_http_dvc_val_str(&f[DVC_EF_ST_FIRST + i]);
+        lens[i] = ngx_http_dvc_val_len(&f[DVC_EF_ST_FIRST + i]);
+    }
+
+    if (dvc_stat_state_from_values(&facts.stat, vals, lens, err_text,
+                                   sizeof(err_text)) != 0)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "dvc: dossier \"%V\": %s", &ctx->code, err_text);
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
+    }
 
     env.cal = ctx->b.dmcf->calendar;
     env.known = ngx_http_dvc_agency_known;

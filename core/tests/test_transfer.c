@@ -294,7 +294,7 @@ test_send_and_return(void **state)
     assert_non_null(set_of(&p, "updated_at"));
 
     /* first transfer: the dossier's agency counts it; the receiver its part */
-    assert_int_equal(p.nincr, 8);
+    assert_int_equal(p.nincr, 8);   /* no level or sector known: 4 cells */
     assert_true(has_incr(&p, "dvc:st:a:" OWNER ":transferred", "20261123"));
     assert_true(has_incr(&p, "dvc:st:all:transferred", "20261123"));
     assert_true(has_incr(&p, "dvc:st:a:" OTHER ":transfer_in", "20261123"));
@@ -385,6 +385,18 @@ test_send_and_return(void **state)
                          "20261124"));
     dvc_plan_free(&q);
     free(rec);
+
+    /* a dossier submitted under level 4 and a sector: its cells too */
+    facts_init(&f, NULL);
+    f.stat.level = 4;
+    snprintf(f.stat.sector, sizeof(f.stat.sector), "%s", "dat-dai");
+    f.stat.sector_len = strlen("dat-dai");
+    decide(&f, send1, "2026-11-23T09:30:05+07:00", &p);
+    assert_int_equal(p.http, 200);
+    assert_int_equal(p.nincr, 20);
+    assert_true(has_incr(&p, "dvc:st:al:" OTHER ":4:transfer_in", "20261123"));
+    assert_true(has_incr(&p, "dvc:st:s:dat-dai:transferred", "20261123"));
+    dvc_plan_free(&p);
 }
 
 
