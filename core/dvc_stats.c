@@ -19,15 +19,16 @@ static const char *const counter_names[DVC_STAT_NCOUNTERS] = {
     "refused", "stopped", "withdrawn",
     "rating_very_satisfied", "rating_satisfied", "rating_dissatisfied",
     "received_l3", "received_online_l3", "received_l4", "received_online_l4",
+    "paid_online", "fees_online",
     "transferred", "transfer_in", "transfer_in_ontime", "transfer_in_late"
 };
 
 const char *const dvc_stat_field_names[DVC_STAT_NFIELDS] = {
     "st_ch", "st_rcv", "st_cl", "st_due", "st_apo", "st_desk", "st_adl",
-    "st_lv", "st_sec"
+    "st_lv", "st_sec", "st_paid"
 };
 
-enum { F_CH, F_RCV, F_CL, F_DUE, F_APO, F_DESK, F_ADL, F_LV, F_SEC };
+enum { F_CH, F_RCV, F_CL, F_DUE, F_APO, F_DESK, F_ADL, F_LV, F_SEC, F_PAID };
 
 
 const char *
@@ -339,6 +340,9 @@ state_set(dvc_stat_state_t *s, int f, const char *v, size_t len)
     case F_APO:
         s->apology = flag;
         break;
+    case F_PAID:
+        s->paid = flag;
+        break;
     default:
         s->at_desk = flag;
         break;
@@ -453,6 +457,9 @@ dvc_stat_state_diff(const dvc_stat_state_t *before,
     if (before->level != after->level) {
         field_put(&out[n++], F_LV, after->level, NULL);
     }
+    if (before->paid != after->paid) {
+        field_put(&out[n++], F_PAID, after->paid, NULL);
+    }
     if (before->sector_len != after->sector_len
         || memcmp(before->sector, after->sector, after->sector_len) != 0)
     {
@@ -502,7 +509,7 @@ vn_day(int64_t t)
 
 
 static void
-emit(deltas_t *ds, dvc_stat_counter_t c, int32_t day, int delta)
+emit(deltas_t *ds, dvc_stat_counter_t c, int32_t day, int64_t delta)
 {
     dvc_stat_delta_t  *dl;
     int                i;
@@ -773,6 +780,19 @@ dvc_stats_change(const dvc_calendar_t *cal, const dvc_stat_state_t *before,
             dvc_errf(err, errlen, "rating without a level");
             return -1;
         }
+        break;
+
+    case DVC_STAT_PAID_ONLINE_CHANGE:
+        /* the fee, every time; the dossier, the first time */
+        if (change->amount <= 0) {
+            dvc_errf(err, errlen, "online payment without an amount");
+            return -1;
+        }
+        if (!s.paid) {
+            emit(&ds, DVC_STAT_PAID_ONLINE, day, +1);
+            s.paid = 1;
+        }
+        emit(&ds, DVC_STAT_FEES_ONLINE, day, change->amount);
         break;
 
     case DVC_STAT_SUPPLEMENT_RECEIVED:

@@ -60,6 +60,10 @@ typedef enum {
     DVC_STAT_RECEIVED_ONLINE_L3,  /*   service the dossier was submitted     */
     DVC_STAT_RECEIVED_L4,         /*   under (any channel / online only)     */
     DVC_STAT_RECEIVED_ONLINE_L4,
+    DVC_STAT_PAID_ONLINE,         /* a dossier's first online payment, by the
+                                     day the gateway recorded it */
+    DVC_STAT_FEES_ONLINE,         /* VND of every online payment, that day
+                                     (its delta is the amount, not 1) */
     /* liên thông (dvc_transfer.h); not from dvc_stats_change() */
     DVC_STAT_TRANSFERRED,         /* dossier's first transfer, by its day: the
                                      cells of the dossier's own agency */
@@ -159,6 +163,7 @@ dvc_channel_t dvc_channel_by_name(const char *s, size_t len);
  *   st_adl   Unix seconds of its acceptance deadline (with st_desk)
  *   st_lv    "3" / "4": the level of online service it was submitted under
  *   st_sec   the procedure's sector then (a dvc_stat_name_ok code)
+ *   st_paid  "1": counted in paid_online once (its first online payment)
  * st_lv and st_sec are written at submission and never change, so a
  * procedure that later changes its level or sector does not move the
  * dossiers already counted.
@@ -172,13 +177,15 @@ typedef struct {
     int64_t        due;              /* 0: none counted */
     int64_t        accept_deadline;  /* 0 unless at_desk */
     int            level;            /* 3, 4; 0: unknown */
+    unsigned       paid:1;           /* counted in paid_online */
     size_t         sector_len;       /* 0: none */
     char           sector[DVC_STAT_NAME_MAX + 1];
 } dvc_stat_state_t;
 
-#define DVC_STAT_NFIELDS  9
+#define DVC_STAT_NFIELDS  10
 /* The field names in a fixed order: "st_ch", "st_rcv", "st_cl", "st_due",
- * "st_apo", "st_desk", "st_adl", "st_lv", "st_sec" (e.g. for one HMGET). */
+ * "st_apo", "st_desk", "st_adl", "st_lv", "st_sec", "st_paid" (e.g. for one
+ * HMGET). */
 extern const char *const dvc_stat_field_names[DVC_STAT_NFIELDS];
 
 /* All zero: a dossier the statistics have never seen. */
@@ -238,7 +245,9 @@ typedef enum {
     DVC_STAT_WITHDRAWAL_DECLINED,  /* 7 -> status before 7 */
     DVC_STAT_RESOLVED_CHANGE,      /* 2, 4 -> 9 */
     DVC_STAT_RETURNED,             /* 9 -> 10 */
-    DVC_STAT_RATING                /* rating given (9, 10) */
+    DVC_STAT_RATING,               /* rating given (9, 10) */
+    DVC_STAT_PAID_ONLINE_CHANGE    /* an online payment recorded (6 -> 4);
+                                      amount = VND */
 } dvc_stat_kind_t;
 
 typedef enum {
@@ -260,6 +269,7 @@ typedef struct {
     size_t           sector_len;
     int64_t          due;      /* ACCEPTED, and SUBMISSION accepted at once */
     dvc_rating_t     rating;   /* RATING only */
+    int64_t          amount;   /* PAID_ONLINE_CHANGE: VND, > 0 */
 } dvc_stat_change_t;
 
 /* One counter change, cell-free: the caller applies it to every cell
@@ -267,7 +277,7 @@ typedef struct {
 typedef struct {
     dvc_stat_counter_t  counter;
     char                day[9];     /* Vietnam date "YYYYMMDD": the hash field */
-    int                 delta;      /* +1 or -1 */
+    int64_t             delta;      /* +1 or -1; an amount for fees_online */
 } dvc_stat_delta_t;
 
 /* No change produces more deltas than this. */
@@ -394,6 +404,8 @@ typedef enum {
     DVC_FIG_LEVEL_3_RECEIVED_ONLINE,  /*   of which online               */
     DVC_FIG_LEVEL_4_RECEIVED_NEW,
     DVC_FIG_LEVEL_4_RECEIVED_ONLINE,
+    DVC_FIG_PAID_ONLINE,              /* dossiers paid online (first payment) */
+    DVC_FIG_FEES_COLLECTED_ONLINE,    /* VND paid online */
     DVC_FIG_COUNT
 } dvc_stat_figure_t;
 

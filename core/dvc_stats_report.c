@@ -78,7 +78,12 @@ static const figure_doc_t figures[DVC_FIG_COUNT] = {
       "(mức độ 4), mọi hình thức nộp" },
     { "level_4_received_online",
       "Trong đó tiếp nhận trực tuyến (dịch vụ công trực tuyến toàn trình, "
-      "mức độ 4)" }
+      "mức độ 4)" },
+    { "paid_online",
+      "Hồ sơ đã thanh toán trực tuyến phí, lệ phí trong kỳ (mỗi hồ sơ tính "
+      "một lần)" },
+    { "fees_collected_online",
+      "Số tiền phí, lệ phí đã thu qua thanh toán trực tuyến trong kỳ (đồng)" }
 };
 
 static const figure_doc_t rates[DVC_RATE_COUNT] = {
@@ -475,6 +480,8 @@ dvc_stat_report(const dvc_stat_sums_t *s, dvc_stat_report_t *r)
     f[DVC_FIG_LEVEL_3_RECEIVED_ONLINE] = d[DVC_STAT_RECEIVED_ONLINE_L3];
     f[DVC_FIG_LEVEL_4_RECEIVED_NEW] = d[DVC_STAT_RECEIVED_L4];
     f[DVC_FIG_LEVEL_4_RECEIVED_ONLINE] = d[DVC_STAT_RECEIVED_ONLINE_L4];
+    f[DVC_FIG_PAID_ONLINE] = d[DVC_STAT_PAID_ONLINE];
+    f[DVC_FIG_FEES_COLLECTED_ONLINE] = d[DVC_STAT_FEES_ONLINE];
 
     r->num[DVC_RATE_ONLINE_LEVEL_3] = f[DVC_FIG_LEVEL_3_RECEIVED_ONLINE];
     r->den[DVC_RATE_ONLINE_LEVEL_3] = f[DVC_FIG_LEVEL_3_RECEIVED_NEW];

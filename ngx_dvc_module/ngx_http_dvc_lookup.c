@@ -170,7 +170,8 @@ ngx_http_dvc_dossier_hmget(ngx_http_request_t *r,
     cmd.argv = argv;
     cmd.argvlen = argvlen;
 
-    return ngx_http_dvc_redis_send(r, &cmd, 1, handler, data);
+    /* a replica may answer it while no master does (dvc_redis_read) */
+    return ngx_http_dvc_redis_send_read(r, &cmd, 1, handler, data);
 }
 
 

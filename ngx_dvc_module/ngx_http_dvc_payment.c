@@ -72,7 +72,9 @@ typedef enum {
     NF_HISTORY,
     NF_PROCEDURE,
     NF_ONCE,                /* pay:{txn_ref} */
-    NF_LAST
+    NF_AGENCY,
+    NF_ST_FIRST,            /* DVC_STAT_NFIELDS st_* fields from here */
+    NF_LAST = NF_ST_FIRST + DVC_STAT_NFIELDS
 } ngx_http_dvc_notice_field_e;
 
 
@@ -333,6 +335,12 @@ ngx_http_dvc_notice_read(ngx_http_request_t *r,
     ngx_str_set(&ctx->fields[NF_PROCEDURE], "procedure");
     ctx->fields[NF_ONCE].data = p;
     ctx->fields[NF_ONCE].len = ngx_sprintf(p, "pay:%s", ctx->n.txn_ref) - p;
+    ngx_str_set(&ctx->fields[NF_AGENCY], "agency");
+
+    for (i = 0; i < DVC_STAT_NFIELDS; i++) {
+        ctx->fields[NF_ST_FIRST + i].data = (u_char *) dvc_stat_field_names[i];
+        ctx->fields[NF_ST_FIRST + i].len = ngx_strlen(dvc_stat_field_names[i]);
+    }
 
     argv[0] = "HMGET";
     argvlen[0] = 5;
@@ -454,13 +462,18 @@ static ngx_int_t
 ngx_http_dvc_notice_apply(ngx_http_request_t *r,
     ngx_http_dvc_notice_ctx_t *ctx, ngx_http_dvc_val_t *f, int64_t ver)
 {
-    char                       now_vn[DVC_TIME_VN_LEN + 1];
+    char                       now_vn[DVC_TIME_VN_LEN + 1], err[128];
+    size_t                     i, ndeltas, lens[DVC_STAT_NFIELDS];
     ngx_int_t                  rc;
     ngx_str_t                  key;
     dvc_buf_t                  history, payload, receipt, payment, amount;
+    const char                *name, *vals[DVC_STAT_NFIELDS];
+    dvc_stat_delta_t           deltas[DVC_STAT_MAX_DELTAS];
+    dvc_stat_state_t           before, after;
+    dvc_stat_change_t          change;
+    ngx_http_dvc_val_t        *h;
     ngx_http_dvc_apply_t       a;
     ngx_http_dvc_main_conf_t  *dmcf;
-    const char                *name;
 
     dmcf = ngx_http_get_module_main_conf(r, ngx_http_dvc_module);
     name = ctx->pay->provider->name;
@@ -542,6 +555,42 @@ ngx_http_dvc_notice_apply(ngx_http_request_t *r,
         || ngx_http_dvc_apply_xadd(&a, "transaction_no",
                                    ctx->n.transaction_no,
                                    ngx_strlen(ctx->n.transaction_no)))
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* the statistics: paid_online (the dossier's first payment) and
+     * fees_online (the amount), in the same atomic step */
+    for (i = 0; i < DVC_STAT_NFIELDS; i++) {
+        h = &f[NF_ST_FIRST + i];
+        vals[i] = h->type == NGX_HTTP_DVC_VAL_STRING ? h->str : NULL;
+        lens[i] = h->type == NGX_HTTP_DVC_VAL_STRING ? h->len : 0;
+    }
+
+    ngx_memzero(&change, sizeof(dvc_stat_change_t));
+    change.kind = DVC_STAT_PAID_ONLINE_CHANGE;
+    change.at = ctx->now;
+    change.amount = ctx->n.amount;
+
+    if (f[NF_AGENCY].type != NGX_HTTP_DVC_VAL_STRING
+        || f[NF_PROCEDURE].type != NGX_HTTP_DVC_VAL_STRING
+        || dvc_stat_state_from_values(&before, vals, lens, err, sizeof(err))
+           != 0
+        || dvc_stats_change(dmcf->calendar, &before, &change, &after, deltas,
+                            DVC_STAT_MAX_DELTAS, &ndeltas, err, sizeof(err))
+           != 0)
+    {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "dvc: %s notice for \"%s\" answered 99: the dossier's "
+                      "agency, procedure or statistics fields are missing or "
+                      "malformed", name, ctx->n.code);
+        return ngx_http_dvc_notice_answer(r, ctx->pay, DVC_PAY_OTHER);
+    }
+
+    if (ngx_http_dvc_apply_stats(r, &a, f[NF_AGENCY].str, f[NF_AGENCY].len,
+                                 f[NF_PROCEDURE].str, f[NF_PROCEDURE].len,
+                                 deltas, ndeltas, &before, &after)
+        != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }

@@ -707,9 +707,9 @@ ngx_http_dvc_redis_moved(ngx_http_dvc_redis_t *top, ngx_uint_t replica,
         return;
     }
 
-    if (old.known && old.port == addr->port
-        && ngx_strcmp(old.host, addr->host) == 0)
-    {
+    if (old.port == addr->port && ngx_strcmp(old.host, addr->host) == 0) {
+        /* the same (known again after a ROLE or READONLY refusal: the
+         * connection's backoff paces the next check) */
         return;
     }
 

@@ -580,8 +580,10 @@ ngx_http_dvc_stats_commands(ngx_http_dvc_stats_write_t *w,
             argvlen[1] = len;
             argv[2] = w->deltas[i].day;
             argvlen[2] = 8;
-            argv[3] = w->deltas[i].delta > 0 ? "1" : "-1";
-            argvlen[3] = w->deltas[i].delta > 0 ? 1 : 2;
+            argv[3] = w->delta_str[i];
+            argvlen[3] = ngx_sprintf((u_char *) w->delta_str[i], "%L",
+                                     (int64_t) w->deltas[i].delta)
+                         - (u_char *) w->delta_str[i];
 
             cmds[n].argc = 4;
             cmds[n].argv = argv;

@@ -26,6 +26,7 @@
 typedef struct {
     dvc_stat_state_t           state;       /* the dossier's state after */
     dvc_stat_delta_t           deltas[DVC_STAT_MAX_DELTAS];
+    char                       delta_str[DVC_STAT_MAX_DELTAS][NGX_INT64_LEN];
     size_t                     ndeltas;
     dvc_stat_field_t           fields[DVC_STAT_NFIELDS];  /* st_* changed */
     size_t                     nfields;

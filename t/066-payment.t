@@ -73,7 +73,7 @@ sub sim_get {
 # a dossier waiting for its fee, as the back-end's events leave it
 sub awaiting_payment {
     my (%o) = @_;
-    my $d = submit_dossier("1.001612");
+    my $d = submit_dossier($o{procedure} // "1.001612");
     my $r = send_event($d->{code}, { type => "accept" });
     die "accept: $r->{status} $r->{body}" unless $r->{status} == 200;
     $r = send_event($d->{code}, { type => "request_payment",
@@ -140,6 +140,20 @@ sub jws_payload {
 }
 
 sub history { $J->decode(dossier($_[0])->{history}) }
+
+# the citizen pays through the simulator (payment URL -> IPN -> redirect);
+# returns the IPN's answer
+sub pay_through_sim {
+    my ($d) = @_;
+    my $r = pay($d);
+    die "payment: $r->{status} $r->{body}" unless $r->{status} == 200;
+    (my $path = $r->{json}{payment_url}) =~ s{^http://[^/]+}{};
+    my $s = sim_get($path);
+    die "simulator: $s->{status}" unless $s->{status} == 302;
+    return $J->decode(sim_get("/sim/last")->{body});
+}
+
+sub vn_today { my @g = gmtime(time + 7 * 3600); sprintf("%04d-%02d-%02d", $g[5] + 1900, $g[4] + 1, $g[3]) }
 
 run_tests();
 
@@ -290,6 +304,89 @@ is(scalar(inbox("payment_received")), 1, "one inbox entry");
 --- error_log
 applied: 50000 VND
 answered 02: applied meanwhile
+--- no_error_log
+[error]
+
+
+
+=== TEST 3b: the report's payment figures: dossiers paid online and the fees, as the test saw them applied
+--- request
+GET /dvc/v1/keys
+--- post_init
+main::sim_start();
+my $from = main::vn_today();
+# what the test itself saw: each payment answered 00 that moved 6 -> 4
+my @paid;
+my %proc = ('1.001612' => { level => 4, sector => 'ho_kinh_doanh', agency => '000.20.31.H29' },
+            '1.002820' => { level => 3, sector => 'duong_bo', agency => '000.00.07.H29' });
+sub settle {
+    my ($d, $proc, $amount, $last) = @_;
+    my $st = dossier($d->{code})->{status};
+    push @paid, [$d->{code}, $proc, $amount]
+        if ($last->{answer}{RspCode} // '') eq '00' && $st == 4;
+}
+# A: 50,000 paid through the provider
+my $a = main::awaiting_payment();
+settle($a, '1.001612', 50000, main::pay_through_sim($a));
+# B: cancelled at the provider first (00, nothing applied), then paid;
+# the provider's retry of the same notice applies nothing
+my $b = main::awaiting_payment(amount => 120000);
+main::sim_get("/sim/outcome?code=24");
+settle($b, '1.001612', 120000, main::pay_through_sim($b));
+is(dossier($b->{code})->{status}, 6, "B cancelled: still waiting");
+main::sim_get("/sim/outcome?code=00");
+settle($b, '1.001612', 120000, main::pay_through_sim($b));
+is($J->decode(main::sim_get("/sim/replay")->{body})->{RspCode}, "02", "B's notice again: 02");
+# C: a forged notice and a wrong amount: never paid
+my $c = main::awaiting_payment(amount => 75000);
+my $ref = "$c->{code}-20261207102500";
+is(main::ipn(main::ipn_query(main::ipn_params($ref, amount => 7500000), _secret => "x" x 32))->{json}{RspCode},
+   "97", "C forged: 97");
+is(main::ipn(main::ipn_query(main::ipn_params($ref, amount => 7000000)))->{json}{RspCode}, "04", "C 70,000 for 75,000: 04");
+# D: a level 3 procedure of another agency and sector
+my $d = main::awaiting_payment(procedure => '1.002820', amount => 135000);
+settle($d, '1.002820', 135000, main::pay_through_sim($d));
+# A again: a second fee for the same dossier (4 -> 6 -> 4)
+my $r = send_event($a->{code}, { type => "request_payment", amount => 20000,
+    reason => { vi => "Nộp phí cấp bản sao", en => "Pay the copy fee" } });
+is($r->{status}, 200, "A asked for a second fee");
+# vnp_TxnRef is the code and the attempt's second: a second attempt in the
+# same second as a paid one would be taken for it (02); not what this tests
+select(undef, undef, undef, 1.05);
+settle($a, '1.001612', 20000, main::pay_through_sim($a));
+is(scalar @paid, 4, "four payments applied: A twice, B, D");
+
+my $to = main::vn_today();
+# the expectation, from @paid alone
+sub want {
+    my (%f) = @_;
+    my (%codes, $fees);
+    for my $p (@paid) {
+        my $m = $proc{$p->[1]};
+        next if grep { defined $f{$_} && $m->{$_} ne $f{$_} } qw(level sector agency);
+        $codes{$p->[0]} = 1;
+        $fees += $p->[2];
+    }
+    return (scalar keys %codes, $fees // 0);
+}
+for my $f ([], [level => 4], [level => 3], [sector => 'ho_kinh_doanh'], [sector => 'duong_bo'],
+           [agency => '000.20.31.H29'], [agency => '000.00.07.H29', level => 4]) {
+    my %f = @$f;
+    my $q = "from=$from&to=$to" . join('', map { "&$_=$f{$_}" } sort keys %f);
+    my $g = $J->decode(http_request("GET /dvc/v1/stats?$q")->{body});
+    my ($n, $fees) = want(%f);
+    is("$g->{paid_online} $g->{fees_collected_online}", "$n $fees",
+       "?$q: $n dossiers paid online, $fees VND");
+}
+# the hand count beside the model: A (50,000 + 20,000), B 120,000, D 135,000
+my $all = $J->decode(http_request("GET /dvc/v1/stats?from=$from&to=$to")->{body});
+is($all->{paid_online}, 3, "3 dossiers paid online (A counted once)");
+is($all->{fees_collected_online}, 325000, "325,000 VND");
+my $csv = http_request("GET /dvc/v1/stats?from=$from&to=$to", more_headers => "Accept: text/csv\n")->{body};
+like($csv, qr/\r\npaid_online,3,"/, "CSV: paid_online");
+like($csv, qr/\r\nfees_collected_online,325000,"/, "CSV: fees_collected_online");
+is(redis_cmd('HGET', "dvc:d:$a->{code}", 'st_paid'), '1', "A remembers it was counted");
+is(redis_cmd('HGET', "dvc:d:$c->{code}", 'st_paid'), undef, "C was never paid");
 --- no_error_log
 [error]
 

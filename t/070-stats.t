@@ -891,7 +891,7 @@ for my $q ("from=2000-01-01&to=2000-01-31", "from=2100-12-01&to=2100-12-31", "&f
 --- request
 GET /dvc/v1/stats?from=2026-01-01&to=2026-12-31&agency=000.00.99.H99
 --- response_body_like
-^\{"from":"2026-01-01","to":"2026-12-31","as_of":"2027-01-01T00:00:00\+07:00","agency":"000.00.99.H99","procedure":null,"level":null,"sector":null,"received_new":0,.*"level_4_received_online":0,"on_time_rate_handled":null,"on_time_rate_handled_percent":null,"on_time_rate_resolved":null,"on_time_rate_resolved_percent":null,"satisfaction_rate":null,"satisfaction_rate_percent":null,"online_rate_level_3":null,"online_rate_level_3_percent":null,"online_rate_level_4":null,"online_rate_level_4_percent":null,"online_rate_level_3_4":null,"online_rate_level_3_4_percent":null\}$
+^\{"from":"2026-01-01","to":"2026-12-31","as_of":"2027-01-01T00:00:00\+07:00","agency":"000.00.99.H99","procedure":null,"level":null,"sector":null,"received_new":0,.*"level_4_received_online":0,"paid_online":0,"fees_collected_online":0,"on_time_rate_handled":null,"on_time_rate_handled_percent":null,"on_time_rate_resolved":null,"on_time_rate_resolved_percent":null,"satisfaction_rate":null,"satisfaction_rate_percent":null,"online_rate_level_3":null,"online_rate_level_3_percent":null,"online_rate_level_4":null,"online_rate_level_4_percent":null,"online_rate_level_3_4":null,"online_rate_level_3_4_percent":null\}$
 --- response_headers
 Content-Type: application/json; charset=utf-8
 Vary: Accept

@@ -8,6 +8,9 @@ use Test::Nginx::DVC;
 use Test::DVC::Uploads;
 use Digest::SHA qw(sha256_hex);
 use File::Temp ();
+use Time::Local ();
+
+our $T14 = sha256_hex(pdf_file("t14"));
 
 my $schemas = rules_schemas(File::Temp::tempdir(CLEANUP => 1));
 $ENV{TEST_NGINX_RULES_SCHEMAS} = $schemas;
@@ -250,6 +253,10 @@ is($r->{status}, 404, "unknown procedure: 404");
 is($r->{json}{error}, "unknown_procedure", "unknown_procedure");
 $r = upload("application/pdf", $pdf, headers => ["X-DVC-Procedure: ../../etc/passwd"]);
 is($r->{status}, 404, "a path as procedure: 404");
+$r = upload("application/pdf", $pdf, headers => ["X-DVC-Procedure: %2e%2e%2f%2e%2e%2fetc%2fpasswd"]);
+is($r->{status}, 404, "an encoded path as procedure: 404");
+$r = upload("application/pdf", $pdf, headers => ["X-DVC-Procedure: " . ("A" x 4096)]);
+is($r->{json}{error}, "unknown_procedure", "a 4 KB procedure: unknown_procedure");
 $r = upload("application/pdf", $pdf, headers => ["X-DVC-Procedure: 1.001193",
                                                  "X-DVC-Document-Kind: ../../../etc/passwd"]);
 is($r->{status}, 422, "a path as kind: 422");
@@ -350,7 +357,7 @@ main::check_stored($r, $pdf, "application/pdf");
 
 
 
-=== TEST 14: an upload a dossier already holds keeps no TTL; the answer says it never expires
+=== TEST 14: an upload a dossier already holds keeps no TTL; answered as any upload
 --- request
 GET /dvc/v1/keys
 --- post_init
@@ -358,12 +365,20 @@ my $pdf = pdf_file("t14");
 my $sha = sha256_hex($pdf);
 redis_cmd('HSET', "dvc:up:$sha", size => length $pdf, type => 'application/pdf',
           dossier => '000.00.10.H47-261121-0001');
+my $fresh = upload("application/pdf", pdf_file("t14 fresh"));
 my $r = upload("application/pdf", $pdf);
 is($r->{status}, 201, "201");
-is($r->{body}, qq({"sha256":"$sha","size":) . length($pdf)
-               . qq(,"type":"application/pdf","expires_at":null}), "expires_at null");
+like($r->{body}, qr/^\{"sha256":"$sha","size":@{[length $pdf]},"type":"application\/pdf","expires_at":"[^"]+"\}$/,
+     "its sha256, size and type, and an expires_at");
+# the same answer as for a new upload: nobody learns that a dossier holds it
+my $at = sub { my ($y, $mo, $d, $h, $mi, $s) = $_[0] =~ /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\+07:00$/
+               or return -1; Time::Local::timegm($s, $mi, $h, $d, $mo - 1, $y) - 7 * 3600 };
+my $d = $at->($r->{json}{expires_at}) - $at->($fresh->{json}{expires_at});
+ok($d >= 0 && $d <= 1, "expires_at as a new upload's, 24 h from now ($d s apart)");
 is(redis_cmd('TTL', "dvc:up:$sha"), -1, "still no TTL");
 is(redis_cmd('HGET', "dvc:up:$sha", 'dossier'), '000.00.10.H47-261121-0001', "still the dossier's");
+--- error_log eval
+[qr/dvc: upload $main::T14 stored: \d+ bytes, application\/pdf, scan off, held by a dossier/]
 --- no_error_log
 [error]
 

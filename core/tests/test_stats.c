@@ -79,9 +79,9 @@ deltas(dvc_stat_state_t *s, dvc_stat_change_t *c)
     }
     text[0] = '\0';
     for (i = 0, len = 0; i < n; i++) {
-        len += snprintf(text + len, sizeof(text) - len, "%s%s@%s%+d",
+        len += snprintf(text + len, sizeof(text) - len, "%s%s@%s%+lld",
                         i ? " " : "", dvc_stat_counter_name(out[i].counter),
-                        out[i].day, out[i].delta);
+                        out[i].day, (long long) out[i].delta);
     }
     return text;
 }
@@ -1501,6 +1501,78 @@ test_report_levels(void **state)
 }
 
 
+static void
+test_online_payment(void **state)
+{
+    dvc_stat_state_t   s, r;
+    dvc_stat_change_t  c;
+    dvc_stat_delta_t   out[DVC_STAT_MAX_DELTAS];
+    dvc_stat_field_t   f[DVC_STAT_NFIELDS];
+    dvc_stat_sums_t    sums;
+    dvc_stat_report_t  rep;
+    dvc_stat_query_t   q;
+    dvc_buf_t          b;
+    const char        *bad;
+    char               err[128];
+    size_t             n;
+
+    (void) state;
+    submit_ls(&s, DVC_CHANNEL_ONLINE, "2026-11-23T09:00:00+07:00",
+              at("2026-11-26T17:00:00+07:00"), 4, "ho_kinh_doanh");
+    r = s;
+
+    memset(&c, 0, sizeof(c));
+    c.kind = DVC_STAT_PAID_ONLINE_CHANGE;
+    c.at = at("2026-11-24T23:59:59+07:00");
+    c.amount = 100000;
+    /* the dossier once, the fee in VND, on the day it was recorded */
+    assert_string_equal(deltas(&s, &c),
+                        "paid_online@20261124+1 fees_online@20261124+100000");
+    assert_true(s.paid);
+    n = dvc_stat_state_diff(&r, &s, f);
+    assert_int_equal(n, 1);
+    assert_string_equal(f[0].name, "st_paid");
+    assert_string_equal(f[0].value, "1");
+    assert_int_equal(dvc_stat_state_field(&r, S("st_paid"), S("1")), 1);
+    assert_true(r.paid);
+
+    /* a second fee for the same dossier: the amount, not the dossier */
+    c.at = at("2026-11-25T00:00:00+07:00");
+    c.amount = 35000;
+    assert_string_equal(deltas(&s, &c), "fees_online@20261125+35000");
+
+    /* an amount is required */
+    c.amount = 0;
+    assert_int_equal(dvc_stats_change(cal, &s, &c, &s, out,
+                                      DVC_STAT_MAX_DELTAS, &n, err,
+                                      sizeof(err)), -1);
+    assert_string_equal(err, "online payment without an amount");
+
+    /* the report sums them by day like the others */
+    dvc_stat_sums_init(&sums, 20261124, 20261124);
+    add(&sums, DVC_STAT_PAID_ONLINE, "20261124", 3);
+    add(&sums, DVC_STAT_FEES_ONLINE, "20261124", 435000);
+    add(&sums, DVC_STAT_PAID_ONLINE, "20261123", 1);
+    add(&sums, DVC_STAT_FEES_ONLINE, "20261125", 35000);
+    dvc_stat_report(&sums, &rep);
+    assert_int_equal(rep.fig[DVC_FIG_PAID_ONLINE], 3);
+    assert_int_equal(rep.fig[DVC_FIG_FEES_COLLECTED_ONLINE], 435000);
+    assert_int_equal(dvc_stat_query_parse(&q, S("2026-11-24"), S("2026-11-24"),
+                                          NULL, 0, NULL, 0, NULL, 0, NULL, 0,
+                                          &bad, err, sizeof(err)), 0);
+    dvc_buf_init(&b, &dvc_alloc_std);
+    assert_int_equal(dvc_stat_report_json(&q, &rep, &b), 0);
+    dvc_buf_cstr(&b);
+    assert_non_null(strstr(b.data, ",\"paid_online\":3,"
+                                   "\"fees_collected_online\":435000,"));
+    dvc_buf_reset(&b);
+    assert_int_equal(dvc_stat_report_csv(&q, &rep, &b), 0);
+    dvc_buf_cstr(&b);
+    assert_non_null(strstr(b.data, "\r\nfees_collected_online,435000,\""));
+    dvc_buf_free(&b);
+}
+
+
 int
 main(void)
 {
@@ -1520,6 +1592,7 @@ main(void)
         cmocka_unit_test(test_level_counters),
         cmocka_unit_test(test_query_level_and_sector),
         cmocka_unit_test(test_report_levels),
+        cmocka_unit_test(test_online_payment),
         cmocka_unit_test(test_sums_and_rates),
         cmocka_unit_test(test_report_quang_ninh),
         cmocka_unit_test(test_rolled_up_years),
