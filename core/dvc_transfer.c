@@ -223,17 +223,14 @@ dvc_transfer_stat(dvc_plan_t *p, const dvc_transfer_facts_t *f,
 }
 
 
-static void
-dvc_transfer_send(const dvc_transfer_facts_t *f, const dvc_event_t *ev,
+/* May the part go?  0 with its minutes and due time, or -1 refused. */
+static int
+dvc_transfer_check(const dvc_transfer_facts_t *f, const dvc_event_t *ev,
     const dvc_transfer_env_t *env, const dvc_transfer_state_t *st,
-    dvc_plan_t *p)
+    dvc_plan_t *p, int64_t *minutes, int64_t *due)
 {
-    char        at_vn[DVC_TIME_VN_LEN + 1], due_vn[DVC_TIME_VN_LEN + 1];
-    char        ddue_vn[DVC_TIME_VN_LEN + 1], vi[256], en[256];
-    char        stream[DVC_PLAN_STREAM_MAX];
-    int         slen;
-    int64_t     minutes, due;
-    dvc_buf_t   rec, hist, share, reason;
+    char  due_vn[DVC_TIME_VN_LEN + 1], ddue_vn[DVC_TIME_VN_LEN + 1];
+    char  vi[256], en[256];
 
     if (st->open) {
         snprintf(vi, sizeof(vi), "Phần việc đã chuyển cho cơ quan %s chưa "
@@ -241,14 +238,14 @@ dvc_transfer_send(const dvc_transfer_facts_t *f, const dvc_event_t *ev,
         snprintf(en, sizeof(en), "The part sent to agency %s has not come "
                  "back yet (transfer_return).", st->agency);
         dvc_transfer_refuse(p, 409, "transfer_open", NULL, vi, en);
-        return;
+        return -1;
     }
 
     if (st->n >= DVC_TRANSFER_MAX) {
         dvc_transfer_refuse(p, 409, "transfer_limit", NULL,
                             "Hồ sơ đã liên thông đủ 16 lần.",
                             "The dossier was transferred 16 times already.");
-        return;
+        return -1;
     }
 
     if (ev->to_agency_len == f->agency_len
@@ -259,7 +256,7 @@ dvc_transfer_send(const dvc_transfer_facts_t *f, const dvc_event_t *ev,
                             "đang giải quyết hồ sơ.",
                             "The field \"to_agency\" is invalid: it is the "
                             "dossier's own agency.");
-        return;
+        return -1;
     }
 
     if (env->known == NULL
@@ -268,42 +265,95 @@ dvc_transfer_send(const dvc_transfer_facts_t *f, const dvc_event_t *ev,
         dvc_transfer_refuse(p, 422, "unknown_agency", "to_agency",
                             "Cổng không biết cơ quan này (dvc_agency).",
                             "The gateway knows no such agency (dvc_agency).");
-        return;
+        return -1;
     }
 
     if (dvc_calendar_processing_minutes(env->cal, ev->share_num,
                                         ev->share_num_len, ev->share_in_days,
-                                        &minutes) != 0
-        || minutes <= 0)
+                                        minutes) != 0
+        || *minutes <= 0)
     {
         dvc_transfer_refuse(p, 422, "invalid_field", "share",
                             "Trường \"share\" không hợp lệ: số ngày phải là "
                             "số nguyên hoặc nửa ngày, số giờ phải tròn phút.",
                             "The field \"share\" is invalid: days must be "
                             "whole or half days, hours whole minutes.");
-        return;
+        return -1;
     }
 
-    if (dvc_calendar_due(env->cal, ev->at, minutes, -1, &due) != 0) {
+    if (dvc_calendar_due(env->cal, ev->at, *minutes, -1, due) != 0) {
         dvc_transfer_refuse(p, 422, "share_does_not_fit", "share",
                             "Thời hạn của phần việc vượt quá lịch làm việc "
                             "đã nạp.",
                             "The share runs beyond the calendar's years.");
-        return;
+        return -1;
     }
 
-    dvc_time_format_vn(ev->at, at_vn);
-    dvc_time_format_vn(due, due_vn);
-
-    if (f->due_ts != 0 && due > f->due_ts) {
+    if (f->due_ts != 0 && *due > f->due_ts) {
+        dvc_time_format_vn(*due, due_vn);
         dvc_time_format_vn(f->due_ts, ddue_vn);
         snprintf(vi, sizeof(vi), "Phần việc sẽ hết hạn lúc %s, sau thời hạn "
                  "trả kết quả của hồ sơ (%s).", due_vn, ddue_vn);
         snprintf(en, sizeof(en), "The share would end at %s, after the "
                  "dossier's due time (%s).", due_vn, ddue_vn);
         dvc_transfer_refuse(p, 422, "share_does_not_fit", "share", vi, en);
+        return -1;
+    }
+
+    return 0;
+}
+
+
+/* The receiving agency's own inbox entry. */
+static void
+dvc_transfer_inbox(const dvc_transfer_facts_t *f, const dvc_event_t *ev,
+    const char *at_vn, const char *due_vn, dvc_buf_t *reason,
+    dvc_buf_t *share, dvc_plan_t *p)
+{
+    int   slen;
+    char  stream[DVC_PLAN_STREAM_MAX], ddue_vn[DVC_TIME_VN_LEN + 1];
+
+    slen = snprintf(stream, sizeof(stream), "dvc:inbox:%s", ev->to_agency);
+
+#define X(name, v, l)                                                         \
+    (dvc_plan_xadd(p, stream, (size_t) slen, name, v, l) != 0)
+
+    if (X("type", "transfer", 8)
+        || X("code", f->code, f->code_len)
+        || X("procedure", f->procedure, f->procedure_len)
+        || X("from_agency", f->agency, f->agency_len)
+        || X("event", ev->id, ev->id_len)
+        || X("at", at_vn, DVC_TIME_VN_LEN)
+        || X("reason", reason->data, reason->len)
+        || X("share", share->data, share->len)
+        || X("due_at", due_vn, DVC_TIME_VN_LEN)
+        || (f->due_ts != 0 && (dvc_time_format_vn(f->due_ts, ddue_vn),
+                               X("dossier_due_at", ddue_vn, DVC_TIME_VN_LEN)))
+        || (f->body_sha256 != NULL
+            && X("body_sha256", f->body_sha256, f->body_sha256_len)))
+    {
+        p->failed = 1;
+    }
+
+#undef X
+}
+
+
+static void
+dvc_transfer_send(const dvc_transfer_facts_t *f, const dvc_event_t *ev,
+    const dvc_transfer_env_t *env, const dvc_transfer_state_t *st,
+    dvc_plan_t *p)
+{
+    char        at_vn[DVC_TIME_VN_LEN + 1], due_vn[DVC_TIME_VN_LEN + 1];
+    int64_t     minutes, due;
+    dvc_buf_t   rec, hist, share, reason;
+
+    if (dvc_transfer_check(f, ev, env, st, p, &minutes, &due) != 0) {
         return;
     }
+
+    dvc_time_format_vn(ev->at, at_vn);
+    dvc_time_format_vn(due, due_vn);
 
     dvc_buf_init(&share, p->alloc);
     dvc_buf_printf(&share, "{\"%s\":%s}", ev->share_in_days ? "days" : "hours",
@@ -367,30 +417,7 @@ dvc_transfer_send(const dvc_transfer_facts_t *f, const dvc_event_t *ev,
         goto done;
     }
 
-    /* the receiving agency's own inbox */
-    slen = snprintf(stream, sizeof(stream), "dvc:inbox:%s", ev->to_agency);
-
-#define X(name, v, l)                                                         \
-    (dvc_plan_xadd(p, stream, (size_t) slen, name, v, l) != 0)
-
-    if (X("type", "transfer", 8)
-        || X("code", f->code, f->code_len)
-        || X("procedure", f->procedure, f->procedure_len)
-        || X("from_agency", f->agency, f->agency_len)
-        || X("event", ev->id, ev->id_len)
-        || X("at", at_vn, DVC_TIME_VN_LEN)
-        || X("reason", reason.data, reason.len)
-        || X("share", share.data, share.len)
-        || X("due_at", due_vn, DVC_TIME_VN_LEN)
-        || (f->due_ts != 0 && (dvc_time_format_vn(f->due_ts, ddue_vn),
-                               X("dossier_due_at", ddue_vn, DVC_TIME_VN_LEN)))
-        || (f->body_sha256 != NULL
-            && X("body_sha256", f->body_sha256, f->body_sha256_len)))
-    {
-        p->failed = 1;
-    }
-
-#undef X
+    dvc_transfer_inbox(f, ev, at_vn, due_vn, &reason, &share, p);
 
 done:
 

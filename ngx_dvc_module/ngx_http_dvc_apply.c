@@ -300,6 +300,24 @@ ngx_http_dvc_apply_once(ngx_http_dvc_apply_t *a, ngx_str_t *field,
 }
 
 
+/* the stream entries' pairs, all streams together */
+static ngx_uint_t
+ngx_http_dvc_apply_npairs(ngx_http_dvc_apply_t *a)
+{
+    ngx_uint_t                    i, n;
+    ngx_http_dvc_apply_stream_t  *st;
+
+    st = a->xadd.elts;
+    n = 0;
+
+    for (i = 0; i < a->xadd.nelts; i++) {
+        n += st[i].fields.nelts;
+    }
+
+    return n;
+}
+
+
 ngx_int_t
 ngx_http_dvc_apply_send(ngx_http_request_t *r, ngx_http_dvc_apply_t *a,
     ngx_http_dvc_redis_handler_pt handler, void *data)
@@ -316,11 +334,7 @@ ngx_http_dvc_apply_send(ngx_http_request_t *r, ngx_http_dvc_apply_t *a,
     ngx_http_dvc_apply_call_t  *call;
 
     st = a->xadd.elts;
-    npairs = 0;
-
-    for (i = 0; i < a->xadd.nelts; i++) {
-        npairs += st[i].fields.nelts;
-    }
+    npairs = ngx_http_dvc_apply_npairs(a);
 
     nkeys = 1 + a->incr.nelts + a->xadd.nelts;
     n = 3 + nkeys + 7 + 2 * a->set.nelts + a->del.nelts + 2 * a->incr.nelts
