@@ -25,6 +25,7 @@
 
 #include "ngx_http_dvc_module.h"
 #include "ngx_http_dvc_apply.h"
+#include "ngx_http_dvc_notify.h"
 #include "dvc_code.h"
 #include "dvc_status.h"
 #include "dvc_time.h"
@@ -34,6 +35,7 @@
 #include "dvc_procedure.h"
 #include "dvc_stats.h"
 #include "dvc_transfer.h"
+#include "dvc_forms.h"
 
 
 #define NGX_HTTP_DVC_EVENT_BODY_MAX  (64 * 1024)
@@ -54,6 +56,9 @@ typedef enum {
     DVC_EF_RECEIPT_FACTS,
     DVC_EF_TRANSFERS,
     DVC_EF_BODY_SHA256,
+    DVC_EF_CONTACT_EMAIL,
+    DVC_EF_CONTACT_PHONE,
+    DVC_EF_FORMS,
     DVC_EF_ST_FIRST,
     DVC_EF_ONCE = DVC_EF_ST_FIRST + DVC_STAT_NFIELDS,
     DVC_EF_LAST
@@ -62,7 +67,7 @@ typedef enum {
 static const char *ngx_http_dvc_event_fields[DVC_EF_ST_FIRST] = {
     "status", "prev_status", "ver", "due_ts", "appointment_ts", "history",
     "procedure", "agency", "delivery", "receipt_facts", "transfers",
-    "body_sha256"
+    "body_sha256", "contact_email", "contact_phone", "forms"
 };
 
 
@@ -90,6 +95,14 @@ static ngx_int_t ngx_http_dvc_events_decide(ngx_http_request_t *r,
     ngx_http_dvc_events_ctx_t *ctx, ngx_http_dvc_val_t *f);
 static ngx_int_t ngx_http_dvc_events_transfer(ngx_http_request_t *r,
     ngx_http_dvc_events_ctx_t *ctx, ngx_http_dvc_val_t *f);
+static ngx_int_t ngx_http_dvc_events_form(ngx_http_request_t *r,
+    ngx_http_dvc_events_ctx_t *ctx, ngx_http_dvc_val_t *f,
+    dvc_dossier_state_t *d, ngx_http_dvc_procedure_rt_t *proc,
+    dvc_form_t form, ngx_http_dvc_apply_t *a, dvc_buf_t *jws);
+static ngx_int_t ngx_http_dvc_events_notice(ngx_http_request_t *r,
+    ngx_http_dvc_events_ctx_t *ctx, ngx_http_dvc_val_t *f,
+    ngx_http_dvc_procedure_rt_t *proc, int to, int64_t due, dvc_form_t form,
+    ngx_http_dvc_apply_t *a);
 static void ngx_http_dvc_events_apply_reply(ngx_http_request_t *r,
     ngx_http_dvc_reply_t *reply, void *data);
 static ngx_int_t ngx_http_dvc_events_known(ngx_http_request_t *r,
@@ -451,6 +464,8 @@ ngx_http_dvc_events_decide(ngx_http_request_t *r,
     u_char                       *p;
     ngx_int_t                     rc;
     dvc_buf_t                     history, answer, receipt, apology, once;
+    dvc_buf_t                     form_jws;
+    dvc_form_t                    form;
     ngx_http_dvc_val_t           *h;
     const char                   *vals[DVC_STAT_NFIELDS];
     size_t                        lens[DVC_STAT_NFIELDS];
@@ -521,12 +536,12 @@ ngx_http_dvc_events_decide(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    proc = ngx_http_dvc_procedure_find(ctx->b.dmcf, f[DVC_EF_PROCEDURE].str,
+                                       f[DVC_EF_PROCEDURE].len);
+
     switch (ctx->ev.tr->type) {
 
     case DVC_EV_ACCEPT:
-        proc = ngx_http_dvc_procedure_find(ctx->b.dmcf,
-                                           f[DVC_EF_PROCEDURE].str,
-                                           f[DVC_EF_PROCEDURE].len);
         if (proc == NULL) {
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                           "dvc: accepting \"%V\": its procedure \"%*s\" is "
@@ -639,6 +654,26 @@ ngx_http_dvc_events_decide(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    /* the signed form (02, 03, 04, stop) and the citizen's notice, written
+     * by the same script call */
+    form = dvc_form_for_event(ctx->ev.tr->type);
+    dvc_buf_init(&form_jws, &ctx->b.alloc);
+
+    rc = ngx_http_dvc_events_form(r, ctx, f, &d, proc, form, &a, &form_jws);
+    if (rc == NGX_DECLINED) {
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
+    }
+
+    if (rc != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_dvc_events_notice(r, ctx, f, proc, to, due, form, &a)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     /* the history: the gateway's own JSON array, one entry more */
     dvc_buf_init(&history, &ctx->b.alloc);
     h = &f[DVC_EF_HISTORY];
@@ -700,6 +735,13 @@ ngx_http_dvc_events_decide(ngx_http_request_t *r,
 
     if (appt_vn) {
         dvc_buf_printf(&answer, ",\"appointment_at\":\"%s\"", appt_vn);
+    }
+
+    if (form != DVC_FORM_NONE) {
+        dvc_buf_printf(&answer, ",\"form\":{\"form\":\"%s\",\"jws\":",
+                       dvc_form_info(form)->id);
+        dvc_buf_json_str(&answer, form_jws.data, form_jws.len);
+        dvc_buf_putc(&answer, '}');
     }
 
     dvc_buf_putc(&answer, '}');
@@ -884,6 +926,118 @@ ngx_http_dvc_events_transfer(ngx_http_request_t *r,
     rc = ngx_http_dvc_apply_send(r, &a, ngx_http_dvc_events_apply_reply, ctx);
 
     return ngx_http_dvc_redis_sent(r, rc, "event for", &ctx->code);
+}
+
+
+/*
+ * The signed form a supplement request (02), refusal (03), delay (04) or
+ * stop leaves (core/dvc_forms.c): signed, appended to the dossier's forms.
+ * NGX_OK (also when the event has none), NGX_DECLINED when it cannot be
+ * signed (logged), NGX_ERROR.
+ */
+static ngx_int_t
+ngx_http_dvc_events_form(ngx_http_request_t *r,
+    ngx_http_dvc_events_ctx_t *ctx, ngx_http_dvc_val_t *f,
+    dvc_dossier_state_t *d, ngx_http_dvc_procedure_rt_t *proc,
+    dvc_form_t form, ngx_http_dvc_apply_t *a, dvc_buf_t *jws)
+{
+    dvc_buf_t            payload, forms;
+    dvc_form_facts_t     ff;
+    ngx_http_dvc_val_t  *fv;
+
+    if (form == DVC_FORM_NONE) {
+        return NGX_OK;
+    }
+
+    ngx_memzero(&ff, sizeof(ff));
+    ff.code = (const char *) ctx->key.data + sizeof("dvc:d:") - 1;
+    ff.procedure_code = proc ? proc->procedure->code : NULL;
+    ff.procedure_name = proc ? proc->procedure->name : NULL;
+    ff.agency = f[DVC_EF_AGENCY].str;
+    ff.agency_len = f[DVC_EF_AGENCY].len;
+    ff.event = ctx->ev.id;
+    ff.actor = ctx->ev.actor;
+    ff.at = ctx->ev.at;
+    ff.issued = ctx->now;
+    ff.reason = (ctx->ev.has & DVC_EVF_REASON) ? &ctx->ev.reason : NULL;
+    ff.documents = ctx->ev.documents;
+    ff.ndocuments = ctx->ev.ndocuments;
+    ff.due = d->due_ts;
+    ff.new_due = ctx->ev.new_due_at;
+
+    dvc_buf_init(&payload, &ctx->b.alloc);
+
+    if (proc == NULL
+        || dvc_form_sign(ctx->b.dmcf->signing_key, form, &ff, &payload, jws)
+           != 0)
+    {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "dvc: signing form %s of \"%V\" failed%s",
+                      dvc_form_info(form)->id, &ctx->code,
+                      proc ? "" : ": its procedure is not loaded");
+        return NGX_DECLINED;
+    }
+
+    fv = &f[DVC_EF_FORMS];
+    dvc_buf_init(&forms, &ctx->b.alloc);
+    dvc_forms_append(&forms,
+                     fv->type == NGX_HTTP_DVC_VAL_STRING ? fv->str : NULL,
+                     fv->type == NGX_HTTP_DVC_VAL_STRING ? fv->len : 0,
+                     form, ctx->ev.at, ctx->ev.id, jws->data, jws->len);
+
+    if (forms.failed
+        || ngx_http_dvc_apply_set(a, "forms", forms.data, forms.len))
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* The citizen's notice of the change (core/dvc_notify.c), to dvc:notify
+ * with dvc_notify on.  NGX_OK or NGX_ERROR. */
+static ngx_int_t
+ngx_http_dvc_events_notice(ngx_http_request_t *r,
+    ngx_http_dvc_events_ctx_t *ctx, ngx_http_dvc_val_t *f,
+    ngx_http_dvc_procedure_rt_t *proc, int to, int64_t due, dvc_form_t form,
+    ngx_http_dvc_apply_t *a)
+{
+    dvc_notice_t         n;
+    ngx_http_dvc_val_t  *fv;
+
+    ngx_memzero(&n, sizeof(n));
+    n.kind = dvc_notice_for_event(ctx->ev.tr->type);
+    n.code = (const char *) ctx->code.data;
+    n.code_len = ctx->code.len;
+    n.procedure = proc ? proc->procedure->name : NULL;
+    n.procedure_len = proc ? ngx_strlen(proc->procedure->name) : 0;
+    n.event = ctx->ev.id;
+    n.event_len = ctx->ev.id_len;
+    n.status = to;
+    n.at = ctx->ev.at;
+    n.due = ctx->ev.tr->type == DVC_EV_DELAY ? ctx->ev.new_due_at : due;
+    n.amount = (ctx->ev.has & DVC_EVF_AMOUNT) ? ctx->ev.amount : 0;
+    n.reason = (ctx->ev.has & DVC_EVF_REASON) ? &ctx->ev.reason : NULL;
+    n.documents = ctx->ev.documents;
+    n.ndocuments = ctx->ev.ndocuments;
+    n.note = ctx->ev.note;
+    n.note_len = ctx->ev.note_len;
+    n.form = form != DVC_FORM_NONE ? dvc_form_info(form)->id : NULL;
+
+    fv = &f[DVC_EF_CONTACT_EMAIL];
+    if (fv->type == NGX_HTTP_DVC_VAL_STRING) {
+        n.email = fv->str;
+        n.email_len = fv->len;
+    }
+
+    fv = &f[DVC_EF_CONTACT_PHONE];
+    if (fv->type == NGX_HTTP_DVC_VAL_STRING) {
+        n.phone = fv->str;
+        n.phone_len = fv->len;
+    }
+
+    return ngx_http_dvc_notify_apply(r, a, &ctx->b.alloc, &n);
 }
 
 

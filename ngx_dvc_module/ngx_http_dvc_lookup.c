@@ -39,6 +39,7 @@ typedef enum {
     DVC_F_RATING,
     DVC_F_PAYMENT,
     DVC_F_TRANSFERS,
+    DVC_F_FORMS,
     DVC_F_LAST
 } ngx_http_dvc_field_e;
 
@@ -61,6 +62,7 @@ static ngx_str_t  ngx_http_dvc_lookup_fields[] = {
     ngx_string("rating"),
     ngx_string("payment"),
     ngx_string("transfers"),
+    ngx_string("forms"),
 };
 
 
@@ -496,6 +498,20 @@ ngx_http_dvc_lookup_answer(ngx_http_request_t *r, ngx_http_dvc_val_t *f)
 
     } else {
         dvc_buf_puts(&b, "null");
+    }
+
+    /* the signed forms 02, 03, 04 and stop notices, oldest first: JSON the
+     * gateway itself wrote (ngx_http_dvc_events.c) */
+    dvc_buf_puts(&b, ",\"forms\":");
+
+    if (f[DVC_F_FORMS].type == NGX_HTTP_DVC_VAL_STRING
+        && f[DVC_F_FORMS].len >= 2 && f[DVC_F_FORMS].str[0] == '['
+        && f[DVC_F_FORMS].str[f[DVC_F_FORMS].len - 1] == ']')
+    {
+        dvc_buf_append(&b, f[DVC_F_FORMS].str, f[DVC_F_FORMS].len);
+
+    } else {
+        dvc_buf_puts(&b, "[]");
     }
 
     dvc_buf_putc(&b, ',');
