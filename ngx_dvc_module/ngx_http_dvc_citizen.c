@@ -691,6 +691,20 @@ ngx_http_dvc_citizen_supplement_fields(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
+    /* the notices go where the corrected dossier says */
+    if ((facts.applicant_email_len
+         ? ngx_http_dvc_apply_set(a, "contact_email", facts.applicant_email,
+                                  facts.applicant_email_len)
+         : ngx_http_dvc_apply_del(a, "contact_email")) != NGX_OK
+        || (facts.applicant_phone_len
+            ? ngx_http_dvc_apply_set(a, "contact_phone",
+                                     facts.applicant_phone,
+                                     facts.applicant_phone_len)
+            : ngx_http_dvc_apply_del(a, "contact_phone")) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
     if (ngx_http_dvc_apply_set(a, "body_sha256", ctx->sha,
                                sizeof(ctx->sha)) != NGX_OK
         || ngx_http_dvc_apply_set(a, "delivery",

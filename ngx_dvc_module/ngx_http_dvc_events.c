@@ -25,6 +25,7 @@
 
 #include "ngx_http_dvc_module.h"
 #include "ngx_http_dvc_apply.h"
+#include "ngx_http_dvc_notify.h"
 #include "dvc_code.h"
 #include "dvc_status.h"
 #include "dvc_time.h"
@@ -33,6 +34,8 @@
 #include "dvc_lifecycle.h"
 #include "dvc_procedure.h"
 #include "dvc_stats.h"
+#include "dvc_transfer.h"
+#include "dvc_forms.h"
 
 
 #define NGX_HTTP_DVC_EVENT_BODY_MAX  (64 * 1024)
@@ -51,6 +54,11 @@ typedef enum {
     DVC_EF_AGENCY,
     DVC_EF_DELIVERY,
     DVC_EF_RECEIPT_FACTS,
+    DVC_EF_TRANSFERS,
+    DVC_EF_BODY_SHA256,
+    DVC_EF_CONTACT_EMAIL,
+    DVC_EF_CONTACT_PHONE,
+    DVC_EF_FORMS,
     DVC_EF_ST_FIRST,
     DVC_EF_ONCE = DVC_EF_ST_FIRST + DVC_STAT_NFIELDS,
     DVC_EF_LAST
@@ -58,7 +66,8 @@ typedef enum {
 
 static const char *ngx_http_dvc_event_fields[DVC_EF_ST_FIRST] = {
     "status", "prev_status", "ver", "due_ts", "appointment_ts", "history",
-    "procedure", "agency", "delivery", "receipt_facts"
+    "procedure", "agency", "delivery", "receipt_facts", "transfers",
+    "body_sha256", "contact_email", "contact_phone", "forms"
 };
 
 
@@ -84,6 +93,16 @@ static void ngx_http_dvc_events_read_reply(ngx_http_request_t *r,
     ngx_http_dvc_reply_t *reply, void *data);
 static ngx_int_t ngx_http_dvc_events_decide(ngx_http_request_t *r,
     ngx_http_dvc_events_ctx_t *ctx, ngx_http_dvc_val_t *f);
+static ngx_int_t ngx_http_dvc_events_transfer(ngx_http_request_t *r,
+    ngx_http_dvc_events_ctx_t *ctx, ngx_http_dvc_val_t *f);
+static ngx_int_t ngx_http_dvc_events_form(ngx_http_request_t *r,
+    ngx_http_dvc_events_ctx_t *ctx, ngx_http_dvc_val_t *f,
+    dvc_dossier_state_t *d, ngx_http_dvc_procedure_rt_t *proc,
+    dvc_form_t form, ngx_http_dvc_apply_t *a, dvc_buf_t *jws);
+static ngx_int_t ngx_http_dvc_events_notice(ngx_http_request_t *r,
+    ngx_http_dvc_events_ctx_t *ctx, ngx_http_dvc_val_t *f,
+    ngx_http_dvc_procedure_rt_t *proc, int to, int64_t due, dvc_form_t form,
+    ngx_http_dvc_apply_t *a);
 static void ngx_http_dvc_events_apply_reply(ngx_http_request_t *r,
     ngx_http_dvc_reply_t *reply, void *data);
 static ngx_int_t ngx_http_dvc_events_known(ngx_http_request_t *r,
@@ -352,6 +371,11 @@ ngx_http_dvc_events_read_reply(ngx_http_request_t *r,
         return;
     }
 
+    if (dvc_transfer_is(&ctx->ev)) {
+        ngx_http_dvc_finalize(r, ngx_http_dvc_events_transfer(r, ctx, f));
+        return;
+    }
+
     ngx_http_dvc_finalize(r, ngx_http_dvc_events_decide(r, ctx, f));
 }
 
@@ -440,6 +464,8 @@ ngx_http_dvc_events_decide(ngx_http_request_t *r,
     u_char                       *p;
     ngx_int_t                     rc;
     dvc_buf_t                     history, answer, receipt, apology, once;
+    dvc_buf_t                     form_jws;
+    dvc_form_t                    form;
     ngx_http_dvc_val_t           *h;
     const char                   *vals[DVC_STAT_NFIELDS];
     size_t                        lens[DVC_STAT_NFIELDS];
@@ -510,12 +536,12 @@ ngx_http_dvc_events_decide(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    proc = ngx_http_dvc_procedure_find(ctx->b.dmcf, f[DVC_EF_PROCEDURE].str,
+                                       f[DVC_EF_PROCEDURE].len);
+
     switch (ctx->ev.tr->type) {
 
     case DVC_EV_ACCEPT:
-        proc = ngx_http_dvc_procedure_find(ctx->b.dmcf,
-                                           f[DVC_EF_PROCEDURE].str,
-                                           f[DVC_EF_PROCEDURE].len);
         if (proc == NULL) {
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                           "dvc: accepting \"%V\": its procedure \"%*s\" is "
@@ -628,6 +654,26 @@ ngx_http_dvc_events_decide(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    /* the signed form (02, 03, 04, stop) and the citizen's notice, written
+     * by the same script call */
+    form = dvc_form_for_event(ctx->ev.tr->type);
+    dvc_buf_init(&form_jws, &ctx->b.alloc);
+
+    rc = ngx_http_dvc_events_form(r, ctx, f, &d, proc, form, &a, &form_jws);
+    if (rc == NGX_DECLINED) {
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
+    }
+
+    if (rc != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_dvc_events_notice(r, ctx, f, proc, to, due, form, &a)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     /* the history: the gateway's own JSON array, one entry more */
     dvc_buf_init(&history, &ctx->b.alloc);
     h = &f[DVC_EF_HISTORY];
@@ -691,6 +737,13 @@ ngx_http_dvc_events_decide(ngx_http_request_t *r,
         dvc_buf_printf(&answer, ",\"appointment_at\":\"%s\"", appt_vn);
     }
 
+    if (form != DVC_FORM_NONE) {
+        dvc_buf_printf(&answer, ",\"form\":{\"form\":\"%s\",\"jws\":",
+                       dvc_form_info(form)->id);
+        dvc_buf_json_str(&answer, form_jws.data, form_jws.len);
+        dvc_buf_putc(&answer, '}');
+    }
+
     dvc_buf_putc(&answer, '}');
 
     dvc_buf_init(&once, &ctx->b.alloc);
@@ -720,6 +773,271 @@ ngx_http_dvc_events_decide(ngx_http_request_t *r,
     rc = ngx_http_dvc_apply_send(r, &a, ngx_http_dvc_events_apply_reply, ctx);
 
     return ngx_http_dvc_redis_sent(r, rc, "event for", &ctx->code);
+}
+
+
+/* Is the agency one of the procedures' or of dvc_agency? */
+static int
+ngx_http_dvc_agency_known(void *ud, const char *code, size_t len)
+{
+    ngx_http_dvc_main_conf_t *dmcf = ud;
+
+    ngx_str_t   *ag;
+    ngx_uint_t   i;
+    const char  *pa;
+
+    if (dmcf->agencies) {
+        ag = dmcf->agencies->elts;
+
+        for (i = 0; i < dmcf->agencies->nelts; i++) {
+            if (ag[i].len == len && ngx_strncmp(ag[i].data, code, len) == 0) {
+                return 1;
+            }
+        }
+    }
+
+    for (i = 0; i < dmcf->nprocs; i++) {
+        pa = dmcf->procs[i].procedure->agency;
+
+        if (pa && ngx_strlen(pa) == len && ngx_strncmp(pa, code, len) == 0) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+#define ngx_http_dvc_val_str(v)                                               \
+    ((v)->type == NGX_HTTP_DVC_VAL_STRING ? (v)->str : NULL)
+#define ngx_http_dvc_val_len(v)                                               \
+    ((v)->type == NGX_HTTP_DVC_VAL_STRING ? (v)->len : 0)
+
+
+/*
+ * transfer, transfer_return (liên thông): the facts to core's decision
+ * (dvc_transfer.h), its plan to the apply script, or its refusal answered.
+ */
+static ngx_int_t
+ngx_http_dvc_events_transfer(ngx_http_request_t *r,
+    ngx_http_dvc_events_ctx_t *ctx, ngx_http_dvc_val_t *f)
+{
+    char                   err_text[256];
+    u_char                *p;
+    size_t                 i, lens[DVC_STAT_NFIELDS];
+    ngx_int_t              rc;
+    ngx_uint_t             level;
+    const char            *vals[DVC_STAT_NFIELDS];
+    dvc_plan_t            *plan;
+    ngx_http_dvc_apply_t   a;
+    dvc_transfer_env_t     env;
+    dvc_transfer_facts_t   facts;
+
+    ngx_memzero(&facts, sizeof(facts));
+    facts.code = (const char *) ctx->code.data;
+    facts.code_len = ctx->code.len;
+    facts.agency = ngx_http_dvc_val_str(&f[DVC_EF_AGENCY]);
+    facts.agency_len = ngx_http_dvc_val_len(&f[DVC_EF_AGENCY]);
+    facts.procedure = ngx_http_dvc_val_str(&f[DVC_EF_PROCEDURE]);
+    facts.procedure_len = ngx_http_dvc_val_len(&f[DVC_EF_PROCEDURE]);
+    facts.status = (int) ngx_http_dvc_int_field(&f[DVC_EF_STATUS]);
+    facts.prev_status = (int) ngx_http_dvc_int_field(&f[DVC_EF_PREV_STATUS]);
+    facts.due_ts = ngx_http_dvc_int_field(&f[DVC_EF_DUE_TS]);
+    facts.last_ts = ngx_http_dvc_last_history_ts(&f[DVC_EF_HISTORY]);
+    facts.history = ngx_http_dvc_val_str(&f[DVC_EF_HISTORY]);
+    facts.history_len = ngx_http_dvc_val_len(&f[DVC_EF_HISTORY]);
+    facts.transfers = ngx_http_dvc_val_str(&f[DVC_EF_TRANSFERS]);
+    facts.transfers_len = ngx_http_dvc_val_len(&f[DVC_EF_TRANSFERS]);
+    facts.body_sha256 = ngx_http_dvc_val_str(&f[DVC_EF_BODY_SHA256]);
+    facts.body_sha256_len = ngx_http_dvc_val_len(&f[DVC_EF_BODY_SHA256]);
+
+    /* the st_* fields: the level and sector cells the counters go to */
+    for (i = 0; i < DVC_STAT_NFIELDS; i++) {
+        vals[i] = ngx_http_dvc_val_str(&f[DVC_EF_ST_FIRST + i]);
+        lens[i] = ngx_http_dvc_val_len(&f[DVC_EF_ST_FIRST + i]);
+    }
+
+    if (dvc_stat_state_from_values(&facts.stat, vals, lens, err_text,
+                                   sizeof(err_text)) != 0)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "dvc: dossier \"%V\": %s", &ctx->code, err_text);
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
+    }
+
+    env.cal = ctx->b.dmcf->calendar;
+    env.known = ngx_http_dvc_agency_known;
+    env.known_ud = ctx->b.dmcf;
+    env.now = ctx->now;
+
+    plan = ngx_palloc(r->pool, sizeof(dvc_plan_t));
+    if (plan == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    dvc_plan_init(plan, &ctx->b.alloc);
+    dvc_transfer_decide(&facts, &ctx->ev, &env, plan);
+
+    if (plan->failed) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "dvc: event \"%s\" (%s) on \"%V\": no plan (out of "
+                      "memory or a bound)", ctx->ev.id, ctx->ev.tr->name,
+                      &ctx->code);
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
+    }
+
+    if (plan->http != NGX_HTTP_OK) {
+        level = plan->http >= 500 ? NGX_LOG_ERR : NGX_LOG_INFO;
+        ngx_log_error(level, r->connection->log, 0,
+                      "dvc: event \"%s\" (%s) on \"%V\" in status %d "
+                      "refused: %s%s%s", ctx->ev.id, ctx->ev.tr->name,
+                      &ctx->code, facts.status, plan->err.code,
+                      plan->err.field[0] ? " " : "", plan->err.field);
+
+        return ngx_http_dvc_send_json(r, plan->http,
+                                      (u_char *) plan->answer.data,
+                                      plan->answer.len);
+    }
+
+    if (ngx_http_dvc_apply_init(r->pool, &a, &ctx->key,
+                                ngx_http_dvc_int_field(&f[DVC_EF_VER]))
+        != NGX_OK
+        || ngx_http_dvc_apply_plan(&a, plan) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* the answer, kept under e:{id} for replays */
+    ctx->answer.data = (u_char *) plan->answer.data;
+    ctx->answer.len = plan->answer.len;
+
+    p = ngx_pnalloc(r->pool, sizeof(ctx->body_sha) + 1 + ctx->answer.len);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    a.once_field = ctx->once;
+    a.once_value.data = p;
+    p = ngx_cpymem(p, ctx->body_sha, sizeof(ctx->body_sha));
+    *p++ = ' ';
+    p = ngx_cpymem(p, ctx->answer.data, ctx->answer.len);
+    a.once_value.len = p - a.once_value.data;
+
+    rc = ngx_http_dvc_apply_send(r, &a, ngx_http_dvc_events_apply_reply, ctx);
+
+    return ngx_http_dvc_redis_sent(r, rc, "event for", &ctx->code);
+}
+
+
+/*
+ * The signed form a supplement request (02), refusal (03), delay (04) or
+ * stop leaves (core/dvc_forms.c): signed, appended to the dossier's forms.
+ * NGX_OK (also when the event has none), NGX_DECLINED when it cannot be
+ * signed (logged), NGX_ERROR.
+ */
+static ngx_int_t
+ngx_http_dvc_events_form(ngx_http_request_t *r,
+    ngx_http_dvc_events_ctx_t *ctx, ngx_http_dvc_val_t *f,
+    dvc_dossier_state_t *d, ngx_http_dvc_procedure_rt_t *proc,
+    dvc_form_t form, ngx_http_dvc_apply_t *a, dvc_buf_t *jws)
+{
+    dvc_buf_t            payload, forms;
+    dvc_form_facts_t     ff;
+    ngx_http_dvc_val_t  *fv;
+
+    if (form == DVC_FORM_NONE) {
+        return NGX_OK;
+    }
+
+    ngx_memzero(&ff, sizeof(ff));
+    ff.code = (const char *) ctx->key.data + sizeof("dvc:d:") - 1;
+    ff.procedure_code = proc ? proc->procedure->code : NULL;
+    ff.procedure_name = proc ? proc->procedure->name : NULL;
+    ff.agency = f[DVC_EF_AGENCY].str;
+    ff.agency_len = f[DVC_EF_AGENCY].len;
+    ff.event = ctx->ev.id;
+    ff.actor = ctx->ev.actor;
+    ff.at = ctx->ev.at;
+    ff.issued = ctx->now;
+    ff.reason = (ctx->ev.has & DVC_EVF_REASON) ? &ctx->ev.reason : NULL;
+    ff.documents = ctx->ev.documents;
+    ff.ndocuments = ctx->ev.ndocuments;
+    ff.due = d->due_ts;
+    ff.new_due = ctx->ev.new_due_at;
+
+    dvc_buf_init(&payload, &ctx->b.alloc);
+
+    if (proc == NULL
+        || dvc_form_sign(ctx->b.dmcf->signing_key, form, &ff, &payload, jws)
+           != 0)
+    {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "dvc: signing form %s of \"%V\" failed%s",
+                      dvc_form_info(form)->id, &ctx->code,
+                      proc ? "" : ": its procedure is not loaded");
+        return NGX_DECLINED;
+    }
+
+    fv = &f[DVC_EF_FORMS];
+    dvc_buf_init(&forms, &ctx->b.alloc);
+    dvc_forms_append(&forms,
+                     fv->type == NGX_HTTP_DVC_VAL_STRING ? fv->str : NULL,
+                     fv->type == NGX_HTTP_DVC_VAL_STRING ? fv->len : 0,
+                     form, ctx->ev.at, ctx->ev.id, jws->data, jws->len);
+
+    if (forms.failed
+        || ngx_http_dvc_apply_set(a, "forms", forms.data, forms.len))
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* The citizen's notice of the change (core/dvc_notify.c), to dvc:notify
+ * with dvc_notify on.  NGX_OK or NGX_ERROR. */
+static ngx_int_t
+ngx_http_dvc_events_notice(ngx_http_request_t *r,
+    ngx_http_dvc_events_ctx_t *ctx, ngx_http_dvc_val_t *f,
+    ngx_http_dvc_procedure_rt_t *proc, int to, int64_t due, dvc_form_t form,
+    ngx_http_dvc_apply_t *a)
+{
+    dvc_notice_t         n;
+    ngx_http_dvc_val_t  *fv;
+
+    ngx_memzero(&n, sizeof(n));
+    n.kind = dvc_notice_for_event(ctx->ev.tr->type);
+    n.code = (const char *) ctx->code.data;
+    n.code_len = ctx->code.len;
+    n.procedure = proc ? proc->procedure->name : NULL;
+    n.procedure_len = proc ? ngx_strlen(proc->procedure->name) : 0;
+    n.event = ctx->ev.id;
+    n.event_len = ctx->ev.id_len;
+    n.status = to;
+    n.at = ctx->ev.at;
+    n.due = ctx->ev.tr->type == DVC_EV_DELAY ? ctx->ev.new_due_at : due;
+    n.amount = (ctx->ev.has & DVC_EVF_AMOUNT) ? ctx->ev.amount : 0;
+    n.reason = (ctx->ev.has & DVC_EVF_REASON) ? &ctx->ev.reason : NULL;
+    n.documents = ctx->ev.documents;
+    n.ndocuments = ctx->ev.ndocuments;
+    n.note = ctx->ev.note;
+    n.note_len = ctx->ev.note_len;
+    n.form = form != DVC_FORM_NONE ? dvc_form_info(form)->id : NULL;
+
+    fv = &f[DVC_EF_CONTACT_EMAIL];
+    if (fv->type == NGX_HTTP_DVC_VAL_STRING) {
+        n.email = fv->str;
+        n.email_len = fv->len;
+    }
+
+    fv = &f[DVC_EF_CONTACT_PHONE];
+    if (fv->type == NGX_HTTP_DVC_VAL_STRING) {
+        n.phone = fv->str;
+        n.phone_len = fv->len;
+    }
+
+    return ngx_http_dvc_notify_apply(r, a, &ctx->b.alloc, &n);
 }
 
 
@@ -905,6 +1223,62 @@ ngx_http_dvc_last_history_ts(ngx_http_dvc_val_t *history)
     }
 
     return 0;
+}
+
+
+/* ------------------------------------------------------------- agencies */
+
+/* dvc_agency CODE ...: agencies a dossier may be transferred to (liên
+ * thông) besides those of the loaded procedures. */
+char *
+ngx_http_dvc_agency(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_dvc_main_conf_t *dmcf = conf;
+
+    u_char      c;
+    ngx_str_t  *value, *ag;
+    ngx_uint_t  i, k;
+
+    value = cf->args->elts;
+
+    if (dmcf->agencies == NULL) {
+        dmcf->agencies = ngx_array_create(cf->pool, 4, sizeof(ngx_str_t));
+        if (dmcf->agencies == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        for (k = 0; k < value[i].len; k++) {
+            c = value[i].data[k];
+
+            if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+                  || (c >= '0' && c <= '9') || c == '.' || c == '_'
+                  || c == '-'))
+            {
+                break;
+            }
+        }
+
+        if (value[i].len == 0 || value[i].len > DVC_AGENCY_MAX
+            || k < value[i].len)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "dvc: \"%V\" is not an agency identifier "
+                               "(1 to 64 of A-Z a-z 0-9 . _ -, e.g. "
+                               "000.00.10.H47)", &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        ag = ngx_array_push(dmcf->agencies);
+        if (ag == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *ag = value[i];
+    }
+
+    return NGX_CONF_OK;
 }
 
 

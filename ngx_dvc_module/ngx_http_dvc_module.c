@@ -127,6 +127,20 @@ static ngx_command_t  ngx_http_dvc_commands[] = {
       0,
       NULL },
 
+    { ngx_string("dvc_agency"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_http_dvc_agency,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("dvc_notify"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
+      ngx_http_dvc_notify_conf,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("dvc_payment"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_2MORE,
       ngx_http_dvc_payment_conf,
@@ -684,6 +698,7 @@ ngx_http_dvc_create_main_conf(ngx_conf_t *cf)
     dmcf->redis_timeout = NGX_CONF_UNSET_MSEC;
     dmcf->redis_read_replica = NGX_CONF_UNSET_UINT;
     dmcf->upload_ttl = NGX_CONF_UNSET;
+    dmcf->notify = NGX_CONF_UNSET;
     dmcf->clamd_timeout = NGX_CONF_UNSET_MSEC;
     dmcf->clamd_fail_open = NGX_CONF_UNSET_UINT;
 
@@ -704,6 +719,7 @@ ngx_http_dvc_init_main_conf(ngx_conf_t *cf, void *conf)
         return NGX_CONF_ERROR;
     }
     ngx_conf_init_value(dmcf->upload_ttl, 86400);
+    ngx_conf_init_value(dmcf->notify, 0);
     ngx_conf_init_msec_value(dmcf->clamd_timeout, 10000);
     ngx_conf_init_uint_value(dmcf->clamd_fail_open, 0);
 

@@ -23,6 +23,7 @@
 #include "ngx_http_dvc_module.h"
 #include "ngx_http_dvc_metrics.h"
 #include "ngx_http_dvc_stats.h"
+#include "ngx_http_dvc_notify.h"
 #include "dvc_code.h"
 #include "dvc_status.h"
 #include "dvc_time.h"
@@ -671,7 +672,8 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
     dvc_stat_state_t           st_before;
     dvc_stat_change_t          st_change;
     ngx_http_dvc_stats_write_t  *stw;
-    ngx_http_dvc_redis_cmd_t   cmds[7 + NGX_HTTP_DVC_STATS_MAX_CMDS];
+    dvc_notice_t               notice;
+    ngx_http_dvc_redis_cmd_t   cmds[8 + NGX_HTTP_DVC_STATS_MAX_CMDS];
     ngx_http_dvc_main_conf_t  *dmcf;
 
     /* every argv below must live until ngx_http_dvc_redis_send() returns:
@@ -868,6 +870,18 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
     }
 
     dvc_sarg("channel");        dvc_sarg(dvc_channel_name(ctx->channel));
+
+    /* where the citizen's notices go (dvc:notify's channel hints) */
+    if (facts.applicant_email_len) {
+        dvc_sarg("contact_email");
+        dvc_arg(facts.applicant_email, facts.applicant_email_len);
+    }
+
+    if (facts.applicant_phone_len) {
+        dvc_sarg("contact_phone");
+        dvc_arg(facts.applicant_phone, facts.applicant_phone_len);
+    }
+
     argc += ngx_http_dvc_stats_hset_args(stw, &argv[argc], &argvlen[argc]);
 
     cmds[n].argc = argc;
@@ -933,6 +947,34 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
 #undef dvc_sarg
 
     n += ngx_http_dvc_stats_commands(stw, &cmds[n]);
+
+    /* accepted at once: the citizen's notice of the appointment */
+    if (accept_now) {
+        ngx_memzero(&notice, sizeof(notice));
+        notice.kind = DVC_NOTICE_ACCEPTED;
+        notice.code = ctx->code;
+        notice.code_len = DVC_CODE_LEN;
+        notice.procedure = p->name;
+        notice.procedure_len = strlen(p->name);
+        notice.event = "submit";
+        notice.event_len = sizeof("submit") - 1;
+        notice.status = DVC_STATUS_ACCEPTED;
+        notice.at = ctx->now;
+        notice.due = due;
+        notice.email = facts.applicant_email;
+        notice.email_len = facts.applicant_email_len;
+        notice.phone = facts.applicant_phone;
+        notice.phone_len = facts.applicant_phone_len;
+
+        rc = ngx_http_dvc_notify_cmd(r, &ctx->b.alloc, &notice, &cmds[n]);
+        if (rc == NGX_ERROR) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (rc == NGX_OK) {
+            n++;
+        }
+    }
 
     /* the uploads it lists are its own now: no TTL */
     rc = ngx_http_dvc_documents_claim(r, &facts, ctx->code, DVC_CODE_LEN,

@@ -18,7 +18,9 @@
  *    and two clients racing with it rename the same bytes atomically.
  * 5. Redis: the record dvc:up:{sha256} with its TTL (dvc_upload_ttl), or,
  *    when a dossier already owns that file, left as it is; then 201
- *    {"sha256","size","type","expires_at"}.
+ *    {"sha256","size","type","expires_at"}, the same answer in both cases
+ *    (the held file lives at least that long), so that an uploader does
+ *    not learn whether some dossier holds the file.
  *
  * A client that leaves mid-body never reaches 2: nginx deletes the temp
  * file with the request (request_body_in_clean_file), nothing is stored or
@@ -523,14 +525,11 @@ ngx_http_dvc_upload_recorded(ngx_http_request_t *r,
                    (unsigned long long) ctx->size,
                    dvc_media_name(ctx->declared));
 
-    if (v.integer >= 0) {
-        dvc_time_format_vn(ngx_time() + v.integer, expires);
-        dvc_buf_printf(&out, "\"%s\"}", expires);
-
-    } else {
-        /* a dossier holds this file already: it never expires */
-        dvc_buf_puts(&out, "null}");
-    }
+    /* the seconds left, or -1: a dossier holds the file and it never
+     * expires; then a new upload's TTL, a lower bound (see the top) */
+    dvc_time_format_vn(ngx_time() + (v.integer >= 0 ? (time_t) v.integer
+                                     : ctx->b.dmcf->upload_ttl), expires);
+    dvc_buf_printf(&out, "\"%s\"}", expires);
 
     if (out.failed) {
         ngx_http_dvc_finalize(r, NGX_HTTP_INTERNAL_SERVER_ERROR);

@@ -8,6 +8,9 @@ use Test::Nginx::DVC;
 use Test::DVC::Uploads;
 use Digest::SHA qw(sha256_hex);
 use File::Temp ();
+use Time::Local ();
+
+our $T14 = sha256_hex(pdf_file("t14"));
 
 my $schemas = rules_schemas(File::Temp::tempdir(CLEANUP => 1));
 $ENV{TEST_NGINX_RULES_SCHEMAS} = $schemas;
@@ -250,6 +253,10 @@ is($r->{status}, 404, "unknown procedure: 404");
 is($r->{json}{error}, "unknown_procedure", "unknown_procedure");
 $r = upload("application/pdf", $pdf, headers => ["X-DVC-Procedure: ../../etc/passwd"]);
 is($r->{status}, 404, "a path as procedure: 404");
+$r = upload("application/pdf", $pdf, headers => ["X-DVC-Procedure: %2e%2e%2f%2e%2e%2fetc%2fpasswd"]);
+is($r->{status}, 404, "an encoded path as procedure: 404");
+$r = upload("application/pdf", $pdf, headers => ["X-DVC-Procedure: " . ("A" x 4096)]);
+is($r->{json}{error}, "unknown_procedure", "a 4 KB procedure: unknown_procedure");
 $r = upload("application/pdf", $pdf, headers => ["X-DVC-Procedure: 1.001193",
                                                  "X-DVC-Document-Kind: ../../../etc/passwd"]);
 is($r->{status}, 422, "a path as kind: 422");
@@ -350,7 +357,7 @@ main::check_stored($r, $pdf, "application/pdf");
 
 
 
-=== TEST 14: an upload a dossier already holds keeps no TTL; the answer says it never expires
+=== TEST 14: an upload a dossier already holds keeps no TTL; answered as any upload
 --- request
 GET /dvc/v1/keys
 --- post_init
@@ -358,12 +365,20 @@ my $pdf = pdf_file("t14");
 my $sha = sha256_hex($pdf);
 redis_cmd('HSET', "dvc:up:$sha", size => length $pdf, type => 'application/pdf',
           dossier => '000.00.10.H47-261121-0001');
+my $fresh = upload("application/pdf", pdf_file("t14 fresh"));
 my $r = upload("application/pdf", $pdf);
 is($r->{status}, 201, "201");
-is($r->{body}, qq({"sha256":"$sha","size":) . length($pdf)
-               . qq(,"type":"application/pdf","expires_at":null}), "expires_at null");
+like($r->{body}, qr/^\{"sha256":"$sha","size":@{[length $pdf]},"type":"application\/pdf","expires_at":"[^"]+"\}$/,
+     "its sha256, size and type, and an expires_at");
+# the same answer as for a new upload: nobody learns that a dossier holds it
+my $at = sub { my ($y, $mo, $d, $h, $mi, $s) = $_[0] =~ /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\+07:00$/
+               or return -1; Time::Local::timegm($s, $mi, $h, $d, $mo - 1, $y) - 7 * 3600 };
+my $d = $at->($r->{json}{expires_at}) - $at->($fresh->{json}{expires_at});
+ok($d >= 0 && $d <= 1, "expires_at as a new upload's, 24 h from now ($d s apart)");
 is(redis_cmd('TTL', "dvc:up:$sha"), -1, "still no TTL");
 is(redis_cmd('HGET', "dvc:up:$sha", 'dossier'), '000.00.10.H47-261121-0001', "still the dossier's");
+--- error_log eval
+[qr/dvc: upload $main::T14 stored: \d+ bytes, application\/pdf, scan off, held by a dossier/]
 --- no_error_log
 [error]
 
@@ -435,3 +450,59 @@ Content-Type: application/pdf
 --- must_die
 --- error_log
 dvc: "dvc_documents" "/dev/null" is not a directory
+
+
+
+=== TEST 19: dvc_upload_ttl sets the record's TTL and the answer's expires_at
+--- http_config
+    dvc_schemas $TEST_NGINX_SCHEMAS;
+    dvc_calendar $TEST_NGINX_ROOT/calendar/vn-2025-2027.cal;
+    dvc_signing_key $TEST_NGINX_KEY;
+    dvc_documents $TEST_NGINX_SERVROOT/documents;
+    dvc_upload_ttl 90s;
+--- request
+GET /dvc/v1/keys
+--- post_init
+my $pdf = pdf_file("t19");
+my $before = time;
+my $r = upload("application/pdf", $pdf);
+is($r->{status}, 201, "201");
+my ($y, $mo, $d, $h, $mi, $s) = $r->{json}{expires_at} =~ /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\+07:00$/;
+my $at = Time::Local::timegm($s, $mi, $h, $d, $mo - 1, $y) - 7 * 3600;
+ok($at - $before >= 89 && $at - $before <= 91, "expires_at 90 s ahead (" . ($at - $before) . ")");
+my $ttl = redis_cmd('TTL', "dvc:up:" . sha256_hex($pdf));
+ok($ttl > 85 && $ttl <= 90, "Redis: a TTL of 90 s ($ttl)");
+--- no_error_log
+[error]
+
+
+
+=== TEST 20: a 64 MB upload leaves the worker's memory flat; a 1 GB Content-Length over the limit is never read
+--- config
+    client_max_body_size 100m;
+    location /dvc/ { dvc_api; }
+--- request
+GET /dvc/v1/keys
+--- post_init
+my ($worker) = grep { /^\d+$/ } split /\s+/, `pgrep -P ${\ nginx_master_pid()}`;
+my $hwm = sub { open my $f, '<', "/proc/$worker/status" or return -1;
+                my ($kb) = join('', <$f>) =~ /^VmHWM:\s+(\d+) kB/m; $kb };
+# a first small upload: the worker's buffers and Redis connection are made
+is(upload("application/pdf", pdf_file("t20 warm"))->{status}, 201, "a small upload first");
+my $before = $hwm->();
+my $big = pdf_file("t20", 64 * 1024 * 1024);
+my $r = upload("application/pdf", $big, timeout => 60);
+is($r->{status}, 201, "64 MB: 201") or diag($r->{body});
+is($r->{json}{sha256}, sha256_hex($big), "its SHA-256");
+my $after = $hwm->();
+ok($before > 0 && $after - $before < 8192,
+   "the worker's peak RSS grew by " . ($after - $before) . " kB (from $before kB), not by the file's 65536 kB");
+is(-s store_dir() . "/" . substr($r->{json}{sha256}, 0, 2) . "/$r->{json}{sha256}", length $big, "stored whole");
+# 1 GB announced, a few bytes sent: nginx's 413 on the header, in JSON
+$r = upload_raw("POST /dvc/v1/uploads HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/pdf\r\n"
+                . "Content-Length: 1073741824\r\n\r\n%PDF-1.4\n", timeout => 5);
+is($r->{status}, 413, "a 1 GB Content-Length: 413");
+is($r->{json}{error}, "body_too_large", "in JSON");
+is(scalar(temp_files()), 0, "no temp file left");
+--- error_log
+client intended to send too large body: 1073741824 bytes

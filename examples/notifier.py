@@ -1,0 +1,276 @@
+#!/usr/bin/env python3
+"""Sends the citizens' notices the gateway writes to the stream `dvc:notify`.
+
+The gateway appends one entry per change a citizen must hear of (accepted
+with the appointment, supplement requested, refused, delayed with an
+apology, payment required, stopped, resolved, returned) in the same Redis
+call as the change, and sends nothing itself (docs/notifications.md).  This
+consumer reads the stream with a consumer group, as docs/inbox.md describes
+for dvc:inbox (XREADGROUP, XACK, XAUTOCLAIM of a crashed worker's entries,
+dead-lettering to dvc:notify:dead), and hands each entry to its channels'
+adapters:
+
+  - e-mail, through SMTP (smtplib): the Vietnamese subject and text, then
+    the English text, to the dossier's contact address;
+  - SMS and Zalo: a command of the operator's (--sms-cmd, --zalo-cmd) run
+    with the phone number as its argument and the Vietnamese text on stdin;
+    its exit status 0 means sent.  Wrap the operator's SMS gateway or Zalo
+    ZNS API in it (docs/notifications.md shows both).
+
+An adapter that fails leaves the entry pending (it is delivered again, up to
+--max-deliveries); one that succeeded is not run again for the same entry:
+each sent channel is remembered under dvc:notify:sent:{code}:{event}, so an
+entry delivered twice is not mailed twice (a crash between the send and that
+mark can still send twice: at-least-once).
+
+Debian packages only: python3, python3-redis.
+
+    notifier.py [--redis URL] [--smtp HOST:PORT] [--from ADDR] [--once]
+
+Logs one line per entry and channel: the dossier code, the template, the
+channel, sent/failed/skipped, the entry id.  Never an address, a phone
+number or a text.  Exit status: 0 ok, 1 Redis or a channel failed (entries
+left pending), 2 bad call.
+"""
+
+import argparse
+import os
+import smtplib
+import socket
+import subprocess
+import sys
+import time
+from email.header import Header
+from email.mime.text import MIMEText
+from email.utils import formatdate, make_msgid
+
+try:
+    import redis
+except ImportError:                                  # pragma: no cover
+    sys.exit("notifier: needs python3-redis (apt-get install python3-redis)")
+
+STREAM = "dvc:notify"
+DEAD = "dvc:notify:dead"
+SENT_TTL = 30 * 86400               # remember sent channels for 30 days
+
+
+def log(*words):
+    print(" ".join(str(w) for w in words), flush=True)
+
+
+class EmailAdapter:
+    """Mail through an SMTP relay (the agency's, or a local MTA)."""
+
+    name = "email"
+
+    def __init__(self, args):
+        host, _, port = args.smtp.rpartition(":")
+        self.host = host or "127.0.0.1"
+        self.port = int(port or 25)
+        self.sender = args.sender
+        self.starttls = args.smtp_starttls
+        self.user = args.smtp_user
+        self.password = None
+        if args.smtp_password_file:
+            with open(args.smtp_password_file, encoding="utf-8") as f:
+                self.password = f.read().rstrip("\n")
+
+    def wants(self, e):
+        return bool(e.get("email"))
+
+    def send(self, e):
+        body = e.get("text_vi", "")
+        if e.get("text_en"):
+            body += "\n\n-- English --\n" + e.get("subject_en", "") + "\n\n" \
+                    + e["text_en"]
+        # MIMEText and Header (RFC 2047 words that keep their spaces):
+        # python 3.11's EmailMessage folds a long Vietnamese subject into
+        # encoded words and loses the space at the fold
+        msg = MIMEText(body + "\n", "plain", "utf-8")
+        msg["From"] = self.sender
+        msg["To"] = e["email"]
+        msg["Subject"] = Header(e.get("subject_vi", ""), "utf-8")
+        msg["Date"] = formatdate(localtime=False)
+        msg["Message-ID"] = make_msgid(idstring=e.get("code", ""),
+                                       domain=self.sender.rpartition("@")[2]
+                                       or None)
+        msg["Auto-Submitted"] = "auto-generated"
+        with smtplib.SMTP(self.host, self.port, timeout=15) as s:
+            if self.starttls:
+                s.starttls()
+            if self.user:
+                s.login(self.user, self.password or "")
+            s.send_message(msg)
+
+
+class CommandAdapter:
+    """SMS or Zalo: the operator's program, PHONE as its argument, the text
+    on stdin; exit status 0 means sent."""
+
+    def __init__(self, name, command):
+        self.name = name
+        self.command = command
+
+    def wants(self, e):
+        return bool(e.get("phone")) and self.name in \
+            e.get("channels", "").split(",")
+
+    def send(self, e):
+        text = e.get("text_vi", "")
+        p = subprocess.run([self.command, e["phone"]], input=text.encode(),
+                           stdout=subprocess.DEVNULL, timeout=30)
+        if p.returncode != 0:
+            raise RuntimeError("exit status %d" % p.returncode)
+
+
+class Notifier:
+    def __init__(self, r, args, adapters):
+        self.r = r
+        self.args = args
+        self.adapters = adapters
+
+    def ensure_group(self):
+        try:
+            self.r.xgroup_create(STREAM, self.args.group, id="0", mkstream=True)
+            log("created group", self.args.group)
+        except redis.ResponseError as e:
+            if "BUSYGROUP" not in str(e):
+                raise
+
+    def handle(self, eid, e):
+        """True when every channel the entry allows is done."""
+        code = e.get("code", "?")
+        template = e.get("template", "?")
+        mark = "dvc:notify:sent:%s:%s" % (code, e.get("event", eid))
+        done = True
+        wanted = [a for a in self.adapters if a.wants(e)]
+        if not wanted:
+            log(code, template, "-", "skipped (no channel)", eid)
+        for a in wanted:
+            if self.r.hexists(mark, a.name):
+                log(code, template, a.name, "skipped (already sent)", eid)
+                continue
+            try:
+                a.send(e)
+            except (OSError, smtplib.SMTPException, RuntimeError,
+                    subprocess.SubprocessError) as why:
+                # the exception's class only: its text may quote an address
+                log(code, template, a.name, "failed", type(why).__name__, eid)
+                done = False
+                continue
+            self.r.hset(mark, a.name, int(time.time()))
+            self.r.expire(mark, SENT_TTL)
+            log(code, template, a.name, "sent", eid)
+        return done
+
+    def work(self, entries):
+        failed = False
+        for eid, fields in entries:
+            if fields is None:              # trimmed away meanwhile
+                self.r.xack(STREAM, self.args.group, eid)
+                continue
+            if self.handle(eid, fields):
+                self.r.xack(STREAM, self.args.group, eid)
+            else:
+                failed = True
+        return failed
+
+    def claim(self):
+        """Entries of crashed consumers, and our own too often delivered."""
+        failed = False
+        start = "0-0"
+        while True:
+            reply = self.r.xautoclaim(STREAM, self.args.group,
+                                      self.args.consumer,
+                                      self.args.claim_idle, start, count=100)
+            start, entries = reply[0], reply[1]
+            if entries:
+                failed |= self.work(self.dead_letter(entries))
+            if start in ("0-0", b"0-0"):
+                return failed
+
+    def dead_letter(self, entries):
+        keep = []
+        ids = [eid for eid, _ in entries]
+        counts = {}
+        if ids:
+            for p in self.r.xpending_range(STREAM, self.args.group,
+                                           min=ids[0], max=ids[-1],
+                                           count=len(ids) + 100):
+                counts[p["message_id"]] = p["times_delivered"]
+        for eid, fields in entries:
+            if counts.get(eid, 0) > self.args.max_deliveries and fields:
+                self.r.xadd(DEAD, dict(fields, notify_id=eid))
+                self.r.xack(STREAM, self.args.group, eid)
+                log(fields.get("code", "?"), fields.get("template", "?"), "-",
+                    "dead-lettered", eid)
+                continue
+            keep.append((eid, fields))
+        return keep
+
+    def run(self):
+        self.ensure_group()
+        failed = False
+        # our own pending entries first (a restart), then new ones
+        own = self.r.xreadgroup(self.args.group, self.args.consumer,
+                                {STREAM: "0"}, count=100)
+        for _, entries in own:
+            failed |= self.work(self.dead_letter(entries))
+        while True:
+            failed |= self.claim()
+            reply = self.r.xreadgroup(self.args.group, self.args.consumer,
+                                      {STREAM: ">"}, count=100,
+                                      block=None if self.args.once else 5000)
+            if not reply:
+                if self.args.once:
+                    return 1 if failed else 0
+                continue
+            for _, entries in reply:
+                failed |= self.work(entries)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--redis", default="redis://127.0.0.1:6379/0")
+    ap.add_argument("--group", default="notifier")
+    ap.add_argument("--consumer", default=socket.gethostname() + "-notifier")
+    ap.add_argument("--smtp", default="127.0.0.1:25", help="HOST:PORT")
+    ap.add_argument("--smtp-starttls", action="store_true")
+    ap.add_argument("--smtp-user")
+    ap.add_argument("--smtp-password-file")
+    ap.add_argument("--from", dest="sender",
+                    default="khong-tra-loi@dichvucong.example.vn")
+    ap.add_argument("--no-email", action="store_true")
+    ap.add_argument("--sms-cmd", help="program: PHONE as argument, text on "
+                    "stdin")
+    ap.add_argument("--zalo-cmd", help="the same for Zalo")
+    ap.add_argument("--claim-idle", type=int, default=60000)
+    ap.add_argument("--max-deliveries", type=int, default=5)
+    ap.add_argument("--once", action="store_true")
+    args = ap.parse_args()
+
+    if args.smtp_password_file and os.stat(args.smtp_password_file).st_mode \
+            & 0o077:
+        log("notifier: the SMTP password file must be mode 0600")
+        return 2
+
+    adapters = []
+    if not args.no_email:
+        adapters.append(EmailAdapter(args))
+    if args.sms_cmd:
+        adapters.append(CommandAdapter("sms", args.sms_cmd))
+    if args.zalo_cmd:
+        adapters.append(CommandAdapter("zalo", args.zalo_cmd))
+
+    r = redis.Redis.from_url(args.redis, decode_responses=True)
+    try:
+        return Notifier(r, args, adapters).run()
+    except redis.RedisError as e:
+        log("notifier: redis:", type(e).__name__)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,346 @@
+# Notifications (issue 19): every change a citizen must hear of appends one
+# entry to dvc:notify in the same Redis call as the change (with
+# `dvc_notify on`), and examples/notifier.py mails it through a real SMTP
+# server (Debian's python3-aiosmtpd, its Mailbox handler writing a maildir),
+# in Vietnamese, without the applicant's ID number or name.  SMS goes through
+# the same consumer's command adapter.  The gateway's error log never holds
+# the contact.
+use utf8;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Test::Nginx::DVC;
+use Test::DVC::Citizen;
+use File::Temp qw(tempdir);
+use POSIX ();
+
+our $ROOT = "$FindBin::Bin/..";
+our $LINK = "https://dichvucong.example.vn/tra-cuu?ma=";
+
+gateway_defaults(extra_http => event_key_config()
+                               . "    dvc_notify on link=$LINK;\n");
+
+# the notices, as hashes (values decoded from UTF-8)
+sub notices {
+    my @e;
+    for my $x (@{ redis_cmd('XRANGE', 'dvc:notify', '-', '+') }) {
+        my %h = @{ $x->[1] };
+        utf8::decode($_) for values %h;
+        push @e, \%h;
+    }
+    return @e;
+}
+
+# an event with a fixed id and body (send_event makes a new id each time)
+sub event_raw {
+    my ($code, $body) = @_;
+    my $target = "/dvc/v1/dossiers/$code/events";
+    my $r = http_request("POST $target\n$body",
+        more_headers => "Content-Type: application/json\n"
+                        . signed_headers("POST", $target, $body));
+    $r->{json} = eval { $J->decode($r->{body}) };
+    return $r;
+}
+
+sub ok_event {
+    my ($code, $ev, $what) = @_;
+    my $r = send_event($code, $ev);
+    main::is($r->{status}, 200, "$what: 200") or main::diag($r->{body});
+    return $r;
+}
+
+# an SMTP server: aiosmtpd's Mailbox handler, each message a file in a
+# maildir; returns (pid, port, dir)
+sub smtp_start {
+    my ($dir, $port) = @_;
+    $dir //= tempdir(CLEANUP => 1);
+    $port //= do {
+        my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1",
+                                      LocalPort => 0) or die;
+        my $p = $s->sockport; close $s; $p
+    };
+    my $pid = fork // die;
+    if (!$pid) {
+        open STDOUT, '>', "$dir.log"; open STDERR, '>&', \*STDOUT;
+        exec "/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:$port",
+             "-c", "aiosmtpd.handlers.Mailbox", "$dir/mail";
+        POSIX::_exit(127);
+    }
+    for (1 .. 100) {
+        my $c = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => $port);
+        if ($c) { close $c; return ($pid, $port, $dir) }
+        select undef, undef, undef, 0.05;
+    }
+    die "aiosmtpd did not listen on $port\n";
+}
+
+sub smtp_stop { my ($pid) = @_; kill 'TERM', $pid; waitpid $pid, 0 }
+
+# the messages of the maildir, read back with Python's own email parser (not
+# the notifier's code): [{to, from, subject, body, charset}] sorted by file
+sub mails {
+    my ($dir) = @_;
+    my $py = <<'PY';
+import email, email.policy, json, mailbox, sys
+out = []
+for key in sorted(mailbox.Maildir(sys.argv[1], create=False).keys()):
+    pass
+md = mailbox.Maildir(sys.argv[1], factory=None, create=False)
+for key in sorted(md.keys()):
+    # the bytes as the SMTP server stored them
+    m = email.message_from_bytes(md.get_bytes(key), policy=email.policy.default)
+    out.append({"to": str(m["To"]), "from": str(m["From"]),
+                "subject": str(m["Subject"]), "body": m.get_content(),
+                "charset": m.get_content_charset(),
+                "raw": m.as_bytes().decode("ascii", "replace")})
+print(json.dumps(out))
+PY
+    open my $f, '-|', "/usr/bin/python3", "-c", $py, "$dir/mail" or die;
+    local $/;
+    my $j = <$f>;
+    close $f;
+    return JSON::PP->new->utf8->decode($j || "[]");
+}
+
+sub notifier {
+    my (@args) = @_;
+    my $cmd = join ' ', "/usr/bin/python3", "$ROOT/examples/notifier.py",
+        "--redis", "redis://127.0.0.1:" . redis_port() . "/0",
+        "--once", "--consumer", "t1", "--claim-idle", "100", @args;
+    my $out = `$cmd 2>&1`;
+    return ($? >> 8, $out);
+}
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: each change a citizen must hear of leaves one notice, written with the change; the contact never in the log
+--- request
+GET /dvc/v1/keys
+--- post_init
+use utf8;
+my $LINK = $main::LINK;
+
+# accepted at once on submission (1.001193 is "accept": "auto")
+my $a = submit_dossier("1.001193");
+my @n = main::notices();
+is(scalar @n, 1, "auto-accepted submission: one notice");
+is($n[0]{template}, "accepted", "template accepted");
+is($n[0]{code}, $a->{code}, "its code");
+is($n[0]{event}, "submit", "event: submit");
+is($n[0]{status}, "2", "status 2");
+is($n[0]{email}, 'hung.nguyen@example.vn', "email hint: the dossier's contact");
+is($n[0]{phone}, '0912345678', "phone hint");
+is($n[0]{channels}, "email,sms,zalo", "channels");
+is($n[0]{link}, "$LINK$a->{code}", "lookup link: the page and the code, no token");
+unlike(join("\n", values %{ $n[0] }), qr/\Q$a->{lookup_token}\E/, "the lookup token is nowhere in it");
+is($n[0]{subject_vi}, "Hồ sơ $a->{code}: đã được tiếp nhận", "Vietnamese subject");
+is($n[0]{subject_en}, "Dossier $a->{code}: accepted", "English subject");
+my ($d, $m, $y) = $a->{due_at} =~ /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)/ ? ($3, $2, $1) : ();
+my ($hh, $mm) = $a->{due_at} =~ /T(\d\d):(\d\d)/;
+like($n[0]{text_vi}, qr/^Hồ sơ \Q$a->{code}\E \(Đăng ký khai sinh\) đã được tiếp nhận lúc \d\d:\d\d ngày \d\d\/\d\d\/\d{4}\.\nHẹn trả kết quả lúc $hh:$mm ngày $d\/$m\/$y\.\n/,
+     "text_vi: accepted, with the receipt's appointment") or diag($n[0]{text_vi});
+like($n[0]{text_en}, qr/The result is due at $hh:$mm on $d\/$m\/$y\./, "text_en");
+unlike($n[0]{text_vi} . $n[0]{text_en}, qr/001089012345|Nguyễn Văn Hùng/, "no ID number, no name");
+
+# left at the desk: nothing on submission; then each event
+my $b = submit_dossier("1.001612");
+is(scalar(main::notices()), 1, "a dossier waiting for the desk: no notice");
+my $acc = main::ok_event($b->{code}, { type => "accept" }, "accept");
+ok_event($b->{code}, { type => "process" }, "process");
+is(scalar(main::notices()), 2, "accept: one notice; process: none");
+my $nb = (main::notices())[1];
+is($nb->{template}, "accepted", "accept event: accepted");
+is($nb->{event}, $acc->{json}{event}, "with the event's id");
+is($nb->{email}, 'lan.le@example.vn', "the dossier's own contact");
+my ($hh2, $mm2) = $acc->{json}{due_at} =~ /T(\d\d):(\d\d)/;
+like($nb->{text_vi}, qr/Hẹn trả kết quả lúc $hh2:$mm2 ngày/, "the appointment of the event's answer");
+
+ok_event($b->{code}, { type => "request_payment", amount => 150000,
+    reason => { vi => "Nộp lệ phí đăng ký hộ kinh doanh", en => "Pay the registration fee" } }, "request_payment");
+ok_event($b->{code}, { type => "process" }, "process after the fee");
+my $due2 = $acc->{json}{due_at};
+my $new_due = POSIX::strftime("%Y-%m-%dT16:30:00+07:00", gmtime(time + 7 * 3600 + 20 * 86400));
+ok_event($b->{code}, { type => "delay", new_due_at => $new_due,
+    reason => { vi => "Cần xác minh thêm địa điểm kinh doanh", en => "The premises need checking" } }, "delay");
+ok_event($b->{code}, { type => "resolve", note => "Nhận kết quả qua bưu điện" }, "resolve");
+my $ret_body = $J->encode({ id => "t067-return", type => "return" });
+my $ret = main::event_raw($b->{code}, $ret_body);
+is($ret->{status}, 200, "return: 200");
+my @all = main::notices();
+is(join(" ", map { $_->{template} } @all),
+   "accepted accepted payment_required delayed resolved returned",
+   "one notice per change that matters, in order");
+my %t = map { ($_->{template} => $_) } @all[1 .. $#all];
+like($t{payment_required}{text_vi}, qr/cần thực hiện nghĩa vụ tài chính: 150\.000 đồng\.\nNộp lệ phí đăng ký hộ kinh doanh\n/, "payment: the amount in dong");
+like($t{payment_required}{text_en}, qr/: 150,000 VND\.\nPay the registration fee\n/, "payment, in English");
+my ($ny, $nm, $nd) = $new_due =~ /^(\d{4})-(\d\d)-(\d\d)/;
+like($t{delayed}{text_vi}, qr/xin lỗi.*\nLý do: Cần xác minh thêm địa điểm kinh doanh\nHẹn lại ngày trả kết quả: 16:30 ngày $nd\/$nm\/$ny\.\n/s, "delay: the apology and the new date");
+is($t{delayed}{form}, "04", "delay: names its signed form 04");
+like($t{resolved}{text_vi}, qr/đã giải quyết xong.*\nNhận kết quả qua bưu điện\n/s, "resolve: the note");
+like($t{returned}{text_vi}, qr/đã được trả lúc .*đánh giá/s, "returned: invites a rating");
+
+# the same event again: the first answer, no second notice
+my $again = main::event_raw($b->{code}, $ret_body);
+is($again->{status}, 200, "the return again: 200 (replay)");
+is($again->{body}, $ret->{body}, "byte for byte the first answer");
+# an illegal one: nothing
+my $bad = send_event($b->{code}, { type => "resolve" });
+is($bad->{status}, 409, "resolve on a returned dossier: 409");
+is(scalar(main::notices()), 6, "neither left a notice");
+
+# supplement, refusal, stop, confirmed withdrawal
+my $c = submit_dossier("2.000488");
+ok_event($c->{code}, { type => "request_supplement",
+    reason => "Thiếu bản sao hợp đồng thuê nhà có chứng thực",
+    documents => [{ name => "Hợp đồng thuê nhà", note => "bản sao có chứng thực" }, "Sơ đồ vị trí"] }, "request_supplement");
+my $e = submit_dossier("1.001612");
+ok_event($e->{code}, { type => "refuse", reason => "Hồ sơ không thuộc thẩm quyền giải quyết của phường" }, "refuse");
+my $f = submit_dossier("1.002820");
+ok_event($f->{code}, { type => "accept" }, "accept (no e-mail in this dossier)");
+ok_event($f->{code}, { type => "stop", reason => "Cơ quan dừng xử lý theo yêu cầu của cơ quan điều tra" }, "stop");
+my $g = submit_dossier("1.009994");
+is(citizen_post($g->{code}, "withdrawal", $g->{lookup_token}, "{}")->{status}, 200, "withdrawal asked");
+is(scalar(main::notices()), 10, "the citizen's own request: no notice");
+ok_event($g->{code}, { type => "decline_withdrawal", reason => "Hồ sơ đã được ký kết quả, không thể rút" }, "decline_withdrawal");
+is(scalar(main::notices()), 10, "a declined withdrawal: no notice");
+is(citizen_post($g->{code}, "withdrawal", $g->{lookup_token}, "{}")->{status}, 200, "withdrawal asked again");
+ok_event($g->{code}, { type => "confirm_withdrawal" }, "confirm_withdrawal");
+my @more = (main::notices())[6 .. 10];
+is(join(" ", map { "$_->{template}/" . ($_->{form} // "-") } @more),
+   "supplement_requested/02 refused/03 accepted/- stopped/stop stopped/-",
+   "supplement 02, refusal 03, stop; a confirmed withdrawal is a stop without form");
+like($more[0]{text_vi}, qr/Lý do: Thiếu bản sao hợp đồng thuê nhà có chứng thực\nGiấy tờ cần bổ sung:\n- Hợp đồng thuê nhà \(bản sao có chứng thực\)\n- Sơ đồ vị trí\n/, "supplement: the reason and each document");
+like($more[1]{text_vi}, qr/không được tiếp nhận giải quyết\.\nLý do: Hồ sơ không thuộc thẩm quyền/, "refusal: the reason");
+ok(!exists $more[2]{email}, "no e-mail in the dossier: no email hint");
+is($more[2]{channels}, "sms,zalo", "the phone's channels only");
+# the stream holds nothing else
+is(redis_cmd('XLEN', 'dvc:notify'), 11, "eleven notices in all");
+--- no_error_log
+[error]
+hung.nguyen@example.vn
+lan.le@example.vn
+0912345678
+0983456712
+0868123987
+thang.vu@example.vn
+001089012345
+079185003312
+
+
+
+=== TEST 2: without dvc_notify nothing is written (and the dossier keeps its contact for later)
+--- http_config
+    dvc_schemas $TEST_NGINX_SCHEMAS;
+    dvc_calendar $TEST_NGINX_ROOT/calendar/vn-2025-2027.cal;
+    dvc_signing_key $TEST_NGINX_KEY;
+    dvc_event_key $TEST_NGINX_CITIZEN_EVKEY;
+--- request
+GET /dvc/v1/keys
+--- post_init
+my $a = submit_dossier("1.001193");
+my $b = submit_dossier("1.001612");
+is(send_event($b->{code}, { type => "accept" })->{status}, 200, "accept: 200");
+is(redis_cmd('EXISTS', 'dvc:notify'), 0, "no dvc:notify stream");
+is(dossier($b->{code})->{contact_email}, 'lan.le@example.vn', "contact_email kept");
+is(dossier($b->{code})->{contact_phone}, '0983456712', "contact_phone kept");
+--- no_error_log
+[error]
+
+
+
+=== TEST 3: nginx -t refuses a bad dvc_notify
+--- http_config
+    dvc_notify maybe;
+--- must_die
+--- error_log
+dvc_notify takes "on" or "off"
+
+
+
+=== TEST 4: examples/notifier.py mails every notice through SMTP, in Vietnamese, without the ID number; once; SMTP down leaves it pending; SMS by command
+--- request
+GET /dvc/v1/keys
+--- post_init
+use utf8;
+my ($spid, $sport, $sdir) = main::smtp_start();
+my $a = submit_dossier("1.001193");                      # accepted at once
+my $b = submit_dossier("1.001612");
+is(send_event($b->{code}, { type => "accept" })->{status}, 200, "accept");
+is(send_event($b->{code}, { type => "request_supplement",
+    reason => { vi => "Thiếu hợp đồng thuê địa điểm kinh doanh", en => "The lease is missing" },
+    documents => ["Hợp đồng thuê địa điểm"] })->{status}, 200, "request_supplement");
+my $f = submit_dossier("1.002820");                      # phone only
+is(send_event($f->{code}, { type => "refuse", reason => "Hồ sơ không đúng thẩm quyền của phường" })->{status}, 200, "refuse (no e-mail)");
+
+my $smsdir = tempdir(CLEANUP => 1);
+my $sms = "$smsdir/sms.sh";
+open my $fh, '>', $sms or die;
+print $fh "#!/bin/sh\n{ echo \"TO \$1\"; cat; echo; echo END; } >> $smsdir/sent.txt\n";
+close $fh;
+chmod 0700, $sms;
+
+my ($rc, $out) = main::notifier("--smtp", "127.0.0.1:$sport", "--sms-cmd", $sms);
+is($rc, 0, "notifier: exit 0") or diag($out);
+my $mails = main::mails($sdir);
+is(scalar @$mails, 3, "three mails: the two dossiers with an address, three notices") or diag(explain($mails));
+is(join(" ", sort map { $_->{to} } @$mails),
+   "hung.nguyen\@example.vn lan.le\@example.vn lan.le\@example.vn", "to each dossier's contact");
+is(join("|", sort map { $_->{subject} } @$mails),
+   join("|", sort map { $_->{subject_vi} } grep { $_->{email} } main::notices()),
+   "each mail's subject is its notice's, exactly");
+my ($m1) = grep { $_->{subject} =~ /\Q$a->{code}\E/ } @$mails;
+is($m1->{subject}, "Hồ sơ $a->{code}: đã được tiếp nhận", "the subject, in Vietnamese (decoded from its MIME encoding)");
+like($m1->{body}, qr/^Hồ sơ \Q$a->{code}\E \(Đăng ký khai sinh\) đã được tiếp nhận lúc .*\nHẹn trả kết quả lúc /s, "the body, in Vietnamese first");
+like($m1->{body}, qr/-- English --\nDossier \Q$a->{code}\E: accepted\n\nYour dossier/, "then in English");
+like($m1->{body}, qr/\Qhttps:\/\/dichvucong.example.vn\/tra-cuu?ma=$a->{code}\E/, "the lookup link");
+is(lc($m1->{charset} // ''), "utf-8", "UTF-8");
+my ($m2) = grep { $_->{subject} =~ /bổ sung/ } @$mails;
+like($m2->{body}, qr/Lý do: Thiếu hợp đồng thuê địa điểm kinh doanh\nGiấy tờ cần bổ sung:\n- Hợp đồng thuê địa điểm\n/, "the supplement's reason and documents");
+for my $m (@$mails) {
+    unlike($m->{raw} . $m->{body}, qr/001089012345|079185003312|030195007788/, "no ID number in \"$m->{subject}\"");
+    unlike($m->{body}, qr/Nguyễn Văn Hùng|Lê Thị Lan/, "no name in \"$m->{subject}\"");
+}
+unlike($out, qr/\@example\.vn|0912345678|0983456712|0868123987/, "the notifier's log: no address, no phone");
+like($out, qr/^\Q$b->{code}\E supplement_requested email sent /m, "it logs code, template, channel");
+
+# SMS: every notice, to the phone, the Vietnamese text on stdin
+my $sent = do { local $/; open my $s, '<:utf8', "$smsdir/sent.txt" or die; <$s> };
+my @sms = $sent =~ /^TO (\S+)$/mg;
+is(join(" ", sort @sms), "0868123987 0912345678 0983456712 0983456712", "four SMS, to each phone");
+like($sent, qr/TO 0868123987\nHồ sơ \Q$f->{code}\E \(.*\) không được tiếp nhận giải quyết\.\nLý do: Hồ sơ không đúng thẩm quyền của phường\n/, "the refusal by SMS");
+
+# nothing pending, and a second run sends nothing again
+my $pending = redis_cmd('XPENDING', 'dvc:notify', 'notifier');
+is($pending->[0], 0, "nothing pending");
+($rc, $out) = main::notifier("--smtp", "127.0.0.1:$sport", "--sms-cmd", $sms);
+is($rc, 0, "second run: exit 0");
+is(scalar @{ main::mails($sdir) }, 3, "no mail twice");
+
+# the same entry delivered again (a crash before XACK): not mailed twice
+redis_cmd('XGROUP', 'SETID', 'dvc:notify', 'notifier', '0');
+($rc, $out) = main::notifier("--smtp", "127.0.0.1:$sport", "--sms-cmd", $sms);
+is($rc, 0, "entries delivered again: exit 0");
+like($out, qr/skipped \(already sent\)/, "recognised as sent");
+is(scalar @{ main::mails($sdir) }, 3, "still three mails");
+
+# SMTP down: the new notice stays pending, and is mailed once SMTP is back
+main::smtp_stop($spid);
+is(citizen_post($b->{code}, "withdrawal", $b->{lookup_token}, "{}")->{status}, 200, "withdrawal asked");
+is(send_event($b->{code}, { type => "confirm_withdrawal" })->{status}, 200, "confirmed: a stop notice");
+($rc, $out) = main::notifier("--smtp", "127.0.0.1:$sport");
+is($rc, 1, "SMTP down: exit 1");
+like($out, qr/^\Q$b->{code}\E stopped email failed ConnectionRefusedError /m, "the failure logged by its kind");
+is(redis_cmd('XPENDING', 'dvc:notify', 'notifier')->[0], 1, "the notice is pending");
+($spid) = main::smtp_start($sdir, $sport);
+($rc, $out) = main::notifier("--smtp", "127.0.0.1:$sport");
+is($rc, 0, "SMTP back: exit 0") or diag($out);
+my @stop = grep { $_->{subject} =~ /dừng xử lý/ } @{ main::mails($sdir) };
+is(scalar @stop, 1, "the stop notice mailed, once") or diag($out, explain(main::mails($sdir)));
+like($stop[0]{body}, qr/Việc giải quyết hồ sơ \Q$b->{code}\E .*đã dừng lúc/, "its text");
+is(redis_cmd('XPENDING', 'dvc:notify', 'notifier')->[0], 0, "nothing pending");
+main::smtp_stop($spid);
+--- no_error_log
+[error]
+lan.le@example.vn
+hung.nguyen@example.vn
