@@ -41,6 +41,15 @@ static const dvc_transition_t  dvc_transitions[] = {
       DVC_EVF_RATING, DVC_EVF_COMMENT, 0 },
 };
 
+/* liên thông: inside status 4, no status change (dvc_transfer.h decides the
+ * rest: the agency, the share's fit, the open transfer) */
+static const dvc_transition_t  dvc_transfer_rows[] = {
+    { DVC_EV_TRANSFER, "transfer", S(4), DVC_TO_UNCHANGED,
+      DVC_EVF_TO_AGENCY | DVC_EVF_REASON | DVC_EVF_SHARE, 0, 1 },
+    { DVC_EV_TRANSFER_RETURN, "transfer_return", S(4), DVC_TO_UNCHANGED,
+      0, DVC_EVF_NOTE, 1 },
+};
+
 #undef S
 
 static const char *const  dvc_ratings[] = {
@@ -59,12 +68,18 @@ static const struct {
     { DVC_EVF_NOTE, "note" },
     { DVC_EVF_RATING, "rating" },
     { DVC_EVF_COMMENT, "comment" },
+    { DVC_EVF_TO_AGENCY, "to_agency" },
+    { DVC_EVF_SHARE, "share" },
 };
 
 
 const dvc_transition_t *
 dvc_transition(dvc_event_type_t type)
 {
+    if (type >= DVC_XFER_FIRST && type <= DVC_XFER_LAST) {
+        return &dvc_transfer_rows[type - DVC_XFER_FIRST];
+    }
+
     if (type < DVC_EV_FIRST || type > DVC_ACT_LAST) {
         return NULL;
     }
@@ -84,6 +99,16 @@ dvc_transition_by_name(const char *name, size_t len)
             && memcmp(dvc_transitions[i].name, name, len) == 0)
         {
             return &dvc_transitions[i];
+        }
+    }
+
+    for (i = 0; i < sizeof(dvc_transfer_rows) / sizeof(dvc_transfer_rows[0]);
+         i++)
+    {
+        if (strlen(dvc_transfer_rows[i].name) == len
+            && memcmp(dvc_transfer_rows[i].name, name, len) == 0)
+        {
+            return &dvc_transfer_rows[i];
         }
     }
 
@@ -548,6 +573,85 @@ dvc_event_field_bit(const char *k)
 }
 
 
+/* An agency code: 1..64 of [A-Za-z0-9._-] (the form of 000.00.10.H47; which
+ * agencies exist is the transfer decision's question). */
+static int
+dvc_event_agency(yajl_val v, dvc_event_t *ev, dvc_event_error_t *err)
+{
+    size_t       i, len;
+    const char  *s;
+
+    s = YAJL_IS_STRING(v) ? v->u.string : NULL;
+    len = s ? strlen(s) : 0;
+
+    for (i = 0; i < len; i++) {
+        char c = s[i];
+
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+              || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+        {
+            break;
+        }
+    }
+
+    if (s == NULL || len == 0 || len > DVC_AGENCY_MAX || i < len) {
+        return dvc_event_invalid(err, "to_agency", "phải là mã định danh cơ "
+                                 "quan (ví dụ 000.00.10.H47).",
+                                 "must be an agency identifier (e.g. "
+                                 "000.00.10.H47).");
+    }
+
+    memcpy(ev->to_agency, s, len);
+    ev->to_agency[len] = '\0';
+    ev->to_agency_len = len;
+    return 0;
+}
+
+
+/* {"days": N} or {"hours": N}, one member, a positive number; whether it is
+ * a whole or half day of the calendar is decided with the calendar. */
+static int
+dvc_event_share(yajl_val v, dvc_event_t *ev, dvc_event_error_t *err)
+{
+    size_t       len;
+    yajl_val     n;
+    const char  *k, *num;
+
+    if (!YAJL_IS_OBJECT(v) || v->u.object.len != 1) {
+        return dvc_event_invalid(err, "share", "phải là {\"days\": N} hoặc "
+                                 "{\"hours\": N}.",
+                                 "must be {\"days\": N} or {\"hours\": N}.");
+    }
+
+    k = v->u.object.keys[0];
+    n = v->u.object.values[0];
+
+    if (strcmp(k, "days") != 0 && strcmp(k, "hours") != 0) {
+        return dvc_event_invalid(err, "share", "phải là {\"days\": N} hoặc "
+                                 "{\"hours\": N}.",
+                                 "must be {\"days\": N} or {\"hours\": N}.");
+    }
+
+    num = YAJL_IS_NUMBER(v->u.object.values[0]) ? YAJL_GET_NUMBER(n) : NULL;
+    len = num ? strlen(num) : 0;
+
+    if (num == NULL || len == 0 || len > DVC_SHARE_NUM_MAX
+        || !(YAJL_IS_INTEGER(n) ? YAJL_GET_INTEGER(n) > 0
+                                : YAJL_IS_DOUBLE(n) && YAJL_GET_DOUBLE(n) > 0))
+    {
+        return dvc_event_invalid(err, "share", "thời gian phải là một số "
+                                 "dương.",
+                                 "the time must be a positive number.");
+    }
+
+    memcpy(ev->share_num, num, len);
+    ev->share_num[len] = '\0';
+    ev->share_num_len = len;
+    ev->share_in_days = (k[0] == 'd');
+    return 0;
+}
+
+
 static int
 dvc_event_field(const dvc_alloc_t *a, const char *k, yajl_val v,
     unsigned bit, int64_t now, dvc_event_t *ev, dvc_event_error_t *err)
@@ -592,6 +696,12 @@ dvc_event_field(const dvc_alloc_t *a, const char *k, yajl_val v,
     case DVC_EVF_NOTE:
         return dvc_event_string(a, v, k, DVC_NOTE_MAX, &ev->note,
                                 &ev->note_len, err);
+
+    case DVC_EVF_TO_AGENCY:
+        return dvc_event_agency(v, ev, err);
+
+    case DVC_EVF_SHARE:
+        return dvc_event_share(v, ev, err);
 
     case DVC_EVF_COMMENT:
         if (YAJL_IS_STRING(v) && v->u.string[0] == '\0') {
@@ -1040,6 +1150,16 @@ dvc_history_entry_json(dvc_buf_t *b, const dvc_event_t *ev, int status)
     if (ev->has & DVC_EVF_NOTE) {
         dvc_buf_puts(b, ",\"note\":");
         dvc_buf_json_str(b, ev->note, ev->note_len);
+    }
+
+    if (ev->has & DVC_EVF_TO_AGENCY) {
+        dvc_buf_puts(b, ",\"to_agency\":");
+        dvc_buf_json_str(b, ev->to_agency, ev->to_agency_len);
+    }
+
+    if (ev->has & DVC_EVF_SHARE) {
+        dvc_buf_printf(b, ",\"share\":{\"%s\":%s}",
+                       ev->share_in_days ? "days" : "hours", ev->share_num);
     }
 
     dvc_buf_putc(b, '}');

@@ -33,12 +33,19 @@ typedef enum {
     /* citizen actions (names "withdrawal", "supplement", "rating") */
     DVC_ACT_WITHDRAWAL,
     DVC_ACT_SUPPLEMENT,
-    DVC_ACT_RATING
+    DVC_ACT_RATING,
+    /* liên thông (inter-agency, dvc_transfer.h): back-end events inside
+     * status 4 that change no status; apart from the lifecycle's numbers so
+     * that the table above keeps its bounds */
+    DVC_EV_TRANSFER = 32,
+    DVC_EV_TRANSFER_RETURN
 } dvc_event_type_t;
 
 #define DVC_EV_FIRST         DVC_EV_ACCEPT
 #define DVC_EV_LAST          DVC_EV_RETURN      /* last back-end type */
 #define DVC_ACT_LAST         DVC_ACT_RATING
+#define DVC_XFER_FIRST       DVC_EV_TRANSFER
+#define DVC_XFER_LAST        DVC_EV_TRANSFER_RETURN
 
 /* Targets that are not a status number */
 #define DVC_TO_UNCHANGED     0                   /* delay, rating */
@@ -52,6 +59,8 @@ typedef enum {
 #define DVC_EVF_NOTE         0x10u
 #define DVC_EVF_RATING       0x20u
 #define DVC_EVF_COMMENT      0x40u
+#define DVC_EVF_TO_AGENCY    0x80u     /* transfer */
+#define DVC_EVF_SHARE        0x100u    /* transfer */
 
 /* Limits (code points unless said) */
 #define DVC_EVENT_ID_MAX     64
@@ -64,6 +73,8 @@ typedef enum {
 #define DVC_COMMENT_MAX      1000
 #define DVC_EVENT_FUTURE_MAX 60       /* seconds "at" may lie ahead of now */
 #define DVC_AMOUNT_MAX       INT64_C(1000000000000000)   /* 10^15 VND */
+#define DVC_AGENCY_MAX       64       /* bytes of an agency code */
+#define DVC_SHARE_NUM_MAX    31       /* bytes of the share's number */
 
 typedef struct {
     dvc_event_type_t   type;
@@ -75,7 +86,10 @@ typedef struct {
     int                backend;    /* 1: a back-end event, 0: a citizen action */
 } dvc_transition_t;
 
-/* The table row of a type; NULL outside DVC_EV_FIRST..DVC_ACT_LAST. */
+/* The table row of a type; NULL outside DVC_EV_FIRST..DVC_ACT_LAST and
+ * DVC_XFER_FIRST..DVC_XFER_LAST.  The 409's list of legal events
+ * (dvc_transitions_allowed_json) is the lifecycle's status changes only:
+ * transfer and transfer_return are not listed. */
 const dvc_transition_t *dvc_transition(dvc_event_type_t type);
 /* A back-end event type by its name ("accept"...); NULL if none (citizen
  * action names are not event types). */
@@ -130,6 +144,11 @@ typedef struct {
     const char              *rating;      /* "very_satisfied"... (static) */
     char                    *comment;
     size_t                   comment_len;
+    char                     to_agency[DVC_AGENCY_MAX + 1];   /* transfer */
+    size_t                   to_agency_len;
+    char                     share_num[DVC_SHARE_NUM_MAX + 1];
+    size_t                   share_num_len;
+    int                      share_in_days;   /* 1: {"days"}, 0: {"hours"} */
 } dvc_event_t;
 
 /*
@@ -202,7 +221,8 @@ void dvc_event_error_json(dvc_buf_t *b, const dvc_event_error_t *err);
  *   {"at":"2026-11-23T09:10:00+07:00","status":"supplement_requested",
  *    "status_number":5,"actor":"...","event":"evt-1","type":"request_supplement",
  *    "reason":{"vi":"...","en":"..."},"documents":[{"name","note"}],
- *    "new_due_at":"...","amount":N,"note":"..."}
+ *    "new_due_at":"...","amount":N,"note":"...","to_agency":"...",
+ *    "share":{"days":2}}
  * event only for back-end events, type always, the rest when present.  at:
  * the act's time (ev->at), status: the status after the change.
  */

@@ -19,7 +19,8 @@ static const char *const counter_names[DVC_STAT_NCOUNTERS] = {
     "refused", "stopped", "withdrawn",
     "rating_very_satisfied", "rating_satisfied", "rating_dissatisfied",
     "received_l3", "received_online_l3", "received_l4", "received_online_l4",
-    "paid_online", "fees_online"
+    "paid_online", "fees_online",
+    "transferred", "transfer_in", "transfer_in_ontime", "transfer_in_late"
 };
 
 const char *const dvc_stat_field_names[DVC_STAT_NFIELDS] = {

@@ -64,6 +64,14 @@ typedef enum {
                                      day the gateway recorded it */
     DVC_STAT_FEES_ONLINE,         /* VND of every online payment, that day
                                      (its delta is the amount, not 1) */
+    /* liên thông (dvc_transfer.h); not from dvc_stats_change() */
+    DVC_STAT_TRANSFERRED,         /* dossier's first transfer, by its day: the
+                                     cells of the dossier's own agency */
+    DVC_STAT_TRANSFER_IN,         /* a part received, by transfer day: the
+                                     cells of the RECEIVING agency */
+    DVC_STAT_TRANSFER_IN_ONTIME,  /* returned by its share's due time, */
+    DVC_STAT_TRANSFER_IN_LATE,    /*   or after: both by return day, the
+                                     receiving agency's cells */
     DVC_STAT_NCOUNTERS
 } dvc_stat_counter_t;
 
@@ -387,6 +395,11 @@ typedef enum {
     DVC_FIG_RATING_VERY_SATISFIED,
     DVC_FIG_RATING_SATISFIED,
     DVC_FIG_RATING_DISSATISFIED,
+    DVC_FIG_LIEN_THONG,           /* dossiers first transferred in the period */
+    DVC_FIG_TRANSFERS_RECEIVED,   /* parts received by the agency */
+    DVC_FIG_TRANSFERS_RETURNED_ON_TIME,
+    DVC_FIG_TRANSFERS_RETURNED_LATE,
+    DVC_FIG_TRANSFERS_OPEN,       /* as of the end: received, not returned */
     DVC_FIG_LEVEL_3_RECEIVED_NEW,     /* received_new of level 3 dossiers */
     DVC_FIG_LEVEL_3_RECEIVED_ONLINE,  /*   of which online               */
     DVC_FIG_LEVEL_4_RECEIVED_NEW,

@@ -56,6 +56,17 @@ static const figure_doc_t figures[DVC_FIG_COUNT] = {
     { "rating_very_satisfied", "Đánh giá rất hài lòng" },
     { "rating_satisfied", "Đánh giá hài lòng" },
     { "rating_dissatisfied", "Đánh giá không hài lòng" },
+    { "lien_thong",
+      "Hồ sơ liên thông: chuyển lần đầu sang cơ quan khác trong kỳ" },
+    { "transfers_received",
+      "Lượt hồ sơ liên thông cơ quan nhận xử lý trong kỳ" },
+    { "transfers_returned_on_time",
+      "Lượt liên thông cơ quan trả lại trong thời hạn được giao" },
+    { "transfers_returned_late",
+      "Lượt liên thông cơ quan trả lại quá thời hạn được giao (cơ quan gây "
+      "chậm)" },
+    { "transfers_open",
+      "Lượt liên thông cơ quan đang xử lý tại thời điểm cuối kỳ" },
     { "level_3_received_new",
       "Hồ sơ mới tiếp nhận trong kỳ của dịch vụ công trực tuyến một phần "
       "(mức độ 3), mọi hình thức nộp" },
@@ -442,6 +453,16 @@ dvc_stat_report(const dvc_stat_sums_t *s, dvc_stat_report_t *r)
     f[DVC_FIG_RATINGS] = f[DVC_FIG_RATING_VERY_SATISFIED]
                          + f[DVC_FIG_RATING_SATISFIED]
                          + f[DVC_FIG_RATING_DISSATISFIED];
+
+    /* liên thông: the dossier's agency counts its dossiers sent; the
+     * receiving agency its parts, and which came back late */
+    f[DVC_FIG_LIEN_THONG] = d[DVC_STAT_TRANSFERRED];
+    f[DVC_FIG_TRANSFERS_RECEIVED] = d[DVC_STAT_TRANSFER_IN];
+    f[DVC_FIG_TRANSFERS_RETURNED_ON_TIME] = d[DVC_STAT_TRANSFER_IN_ONTIME];
+    f[DVC_FIG_TRANSFERS_RETURNED_LATE] = d[DVC_STAT_TRANSFER_IN_LATE];
+    f[DVC_FIG_TRANSFERS_OPEN] = t[DVC_STAT_TRANSFER_IN]
+                                - t[DVC_STAT_TRANSFER_IN_ONTIME]
+                                - t[DVC_STAT_TRANSFER_IN_LATE];
 
     r->num[DVC_RATE_ON_TIME_HANDLED] = f[DVC_FIG_RESOLVED_EARLY]
                                        + f[DVC_FIG_RESOLVED_ON_TIME]

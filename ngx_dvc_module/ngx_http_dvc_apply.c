@@ -300,6 +300,24 @@ ngx_http_dvc_apply_once(ngx_http_dvc_apply_t *a, ngx_str_t *field,
 }
 
 
+/* the stream entries' pairs, all streams together */
+static ngx_uint_t
+ngx_http_dvc_apply_npairs(ngx_http_dvc_apply_t *a)
+{
+    ngx_uint_t                    i, n;
+    ngx_http_dvc_apply_stream_t  *st;
+
+    st = a->xadd.elts;
+    n = 0;
+
+    for (i = 0; i < a->xadd.nelts; i++) {
+        n += st[i].fields.nelts;
+    }
+
+    return n;
+}
+
+
 ngx_int_t
 ngx_http_dvc_apply_send(ngx_http_request_t *r, ngx_http_dvc_apply_t *a,
     ngx_http_dvc_redis_handler_pt handler, void *data)
@@ -316,11 +334,7 @@ ngx_http_dvc_apply_send(ngx_http_request_t *r, ngx_http_dvc_apply_t *a,
     ngx_http_dvc_apply_call_t  *call;
 
     st = a->xadd.elts;
-    npairs = 0;
-
-    for (i = 0; i < a->xadd.nelts; i++) {
-        npairs += st[i].fields.nelts;
-    }
+    npairs = ngx_http_dvc_apply_npairs(a);
 
     nkeys = 1 + a->incr.nelts + a->xadd.nelts;
     n = 3 + nkeys + 7 + 2 * a->set.nelts + a->del.nelts + 2 * a->incr.nelts
@@ -594,6 +608,55 @@ ngx_http_dvc_apply_stats(ngx_http_request_t *r, ngx_http_dvc_apply_t *a,
                                    ngx_strlen(fields[i].value)) != NGX_OK)
         {
             return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* A core decision's plan (dvc_plan.h) into the script's call: values are
+ * referenced, so the plan lives until ngx_http_dvc_apply_send() returns. */
+ngx_int_t
+ngx_http_dvc_apply_plan(ngx_http_dvc_apply_t *a, const dvc_plan_t *p)
+{
+    size_t                  i, j;
+    const dvc_plan_xadd_t  *x;
+
+    for (i = 0; i < p->nset; i++) {
+        if (ngx_http_dvc_apply_set(a, p->set[i].name, p->set[i].value,
+                                   p->set[i].len) != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    for (i = 0; i < p->ndel; i++) {
+        if (ngx_http_dvc_apply_del(a, p->del[i]) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    for (i = 0; i < p->nincr; i++) {
+        if (ngx_http_dvc_apply_incr(a, (u_char *) p->incr[i].key,
+                                    p->incr[i].key_len, p->incr[i].field,
+                                    p->incr[i].delta) != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    for (i = 0; i < p->nxadd; i++) {
+        x = &p->xadd[i];
+
+        for (j = 0; j < x->nf; j++) {
+            if (ngx_http_dvc_apply_xadd_to(a, (u_char *) x->stream,
+                                           x->stream_len, x->f[j].name,
+                                           x->f[j].value, x->f[j].len)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
         }
     }
 

@@ -24,6 +24,7 @@
 
 #include "ngx_http_dvc_module.h"
 #include "dvc_stats.h"
+#include "dvc_plan.h"
 
 
 typedef struct {
@@ -83,6 +84,9 @@ ngx_int_t ngx_http_dvc_apply_stats(ngx_http_request_t *r,
     ngx_http_dvc_apply_t *a, const char *agency, size_t alen,
     const char *procedure, size_t plen, const dvc_stat_delta_t *deltas,
     size_t n, const dvc_stat_state_t *before, const dvc_stat_state_t *after);
+/* the fields, counters and entries of a core decision's plan */
+ngx_int_t ngx_http_dvc_apply_plan(ngx_http_dvc_apply_t *a,
+    const dvc_plan_t *p);
 /* NGX_OK (the handler will run), NGX_DECLINED (Redis unavailable: 503),
  * NGX_ERROR */
 ngx_int_t ngx_http_dvc_apply_send(ngx_http_request_t *r,

@@ -40,11 +40,19 @@ static ngx_int_t ngx_http_dvc_documents_keys(ngx_http_request_t *r,
     size_t **argvlen);
 
 
-/* every record's size and type, "" for a missing one */
+/*
+ * every record's size and type, "" for a missing one; a record found with
+ * less than 60 s left is given 60 s, so that it cannot expire between this
+ * check and the claim in the dossier's MULTI (milliseconds later; a Redis
+ * slower than that fails the submission): else the dossier would name an
+ * upload without a record, whose file "dvc documents gc" removes
+ */
 static const char  ngx_http_dvc_documents_read_lua[] =
     "local r = {} "
     "for i, k in ipairs(KEYS) do "
     "local v = redis.call('HMGET', k, 'size', 'type') "
+    "if v[1] then local t = redis.call('TTL', k) "
+    "if t >= 0 and t < 60 then redis.call('EXPIRE', k, 60) end end "
     "r[#r + 1] = v[1] or '' r[#r + 1] = v[2] or '' end "
     "return r";
 

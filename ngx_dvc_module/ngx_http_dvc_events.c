@@ -34,6 +34,7 @@
 #include "dvc_lifecycle.h"
 #include "dvc_procedure.h"
 #include "dvc_stats.h"
+#include "dvc_transfer.h"
 #include "dvc_forms.h"
 
 
@@ -53,6 +54,8 @@ typedef enum {
     DVC_EF_AGENCY,
     DVC_EF_DELIVERY,
     DVC_EF_RECEIPT_FACTS,
+    DVC_EF_TRANSFERS,
+    DVC_EF_BODY_SHA256,
     DVC_EF_CONTACT_EMAIL,
     DVC_EF_CONTACT_PHONE,
     DVC_EF_FORMS,
@@ -63,8 +66,8 @@ typedef enum {
 
 static const char *ngx_http_dvc_event_fields[DVC_EF_ST_FIRST] = {
     "status", "prev_status", "ver", "due_ts", "appointment_ts", "history",
-    "procedure", "agency", "delivery", "receipt_facts", "contact_email",
-    "contact_phone", "forms"
+    "procedure", "agency", "delivery", "receipt_facts", "transfers",
+    "body_sha256", "contact_email", "contact_phone", "forms"
 };
 
 
@@ -89,6 +92,8 @@ static ngx_int_t ngx_http_dvc_events_read(ngx_http_request_t *r,
 static void ngx_http_dvc_events_read_reply(ngx_http_request_t *r,
     ngx_http_dvc_reply_t *reply, void *data);
 static ngx_int_t ngx_http_dvc_events_decide(ngx_http_request_t *r,
+    ngx_http_dvc_events_ctx_t *ctx, ngx_http_dvc_val_t *f);
+static ngx_int_t ngx_http_dvc_events_transfer(ngx_http_request_t *r,
     ngx_http_dvc_events_ctx_t *ctx, ngx_http_dvc_val_t *f);
 static ngx_int_t ngx_http_dvc_events_form(ngx_http_request_t *r,
     ngx_http_dvc_events_ctx_t *ctx, ngx_http_dvc_val_t *f,
@@ -363,6 +368,11 @@ ngx_http_dvc_events_read_reply(ngx_http_request_t *r,
         rc = ngx_http_dvc_events_known(r, ctx, (u_char *) once->str,
                                        once->len);
         ngx_http_dvc_finalize(r, rc);
+        return;
+    }
+
+    if (dvc_transfer_is(&ctx->ev)) {
+        ngx_http_dvc_finalize(r, ngx_http_dvc_events_transfer(r, ctx, f));
         return;
     }
 
@@ -766,6 +776,159 @@ ngx_http_dvc_events_decide(ngx_http_request_t *r,
 }
 
 
+/* Is the agency one of the procedures' or of dvc_agency? */
+static int
+ngx_http_dvc_agency_known(void *ud, const char *code, size_t len)
+{
+    ngx_http_dvc_main_conf_t *dmcf = ud;
+
+    ngx_str_t   *ag;
+    ngx_uint_t   i;
+    const char  *pa;
+
+    if (dmcf->agencies) {
+        ag = dmcf->agencies->elts;
+
+        for (i = 0; i < dmcf->agencies->nelts; i++) {
+            if (ag[i].len == len && ngx_strncmp(ag[i].data, code, len) == 0) {
+                return 1;
+            }
+        }
+    }
+
+    for (i = 0; i < dmcf->nprocs; i++) {
+        pa = dmcf->procs[i].procedure->agency;
+
+        if (pa && ngx_strlen(pa) == len && ngx_strncmp(pa, code, len) == 0) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+#define ngx_http_dvc_val_str(v)                                               \
+    ((v)->type == NGX_HTTP_DVC_VAL_STRING ? (v)->str : NULL)
+#define ngx_http_dvc_val_len(v)                                               \
+    ((v)->type == NGX_HTTP_DVC_VAL_STRING ? (v)->len : 0)
+
+
+/*
+ * transfer, transfer_return (liên thông): the facts to core's decision
+ * (dvc_transfer.h), its plan to the apply script, or its refusal answered.
+ */
+static ngx_int_t
+ngx_http_dvc_events_transfer(ngx_http_request_t *r,
+    ngx_http_dvc_events_ctx_t *ctx, ngx_http_dvc_val_t *f)
+{
+    char                   err_text[256];
+    u_char                *p;
+    size_t                 i, lens[DVC_STAT_NFIELDS];
+    ngx_int_t              rc;
+    ngx_uint_t             level;
+    const char            *vals[DVC_STAT_NFIELDS];
+    dvc_plan_t            *plan;
+    ngx_http_dvc_apply_t   a;
+    dvc_transfer_env_t     env;
+    dvc_transfer_facts_t   facts;
+
+    ngx_memzero(&facts, sizeof(facts));
+    facts.code = (const char *) ctx->code.data;
+    facts.code_len = ctx->code.len;
+    facts.agency = ngx_http_dvc_val_str(&f[DVC_EF_AGENCY]);
+    facts.agency_len = ngx_http_dvc_val_len(&f[DVC_EF_AGENCY]);
+    facts.procedure = ngx_http_dvc_val_str(&f[DVC_EF_PROCEDURE]);
+    facts.procedure_len = ngx_http_dvc_val_len(&f[DVC_EF_PROCEDURE]);
+    facts.status = (int) ngx_http_dvc_int_field(&f[DVC_EF_STATUS]);
+    facts.prev_status = (int) ngx_http_dvc_int_field(&f[DVC_EF_PREV_STATUS]);
+    facts.due_ts = ngx_http_dvc_int_field(&f[DVC_EF_DUE_TS]);
+    facts.last_ts = ngx_http_dvc_last_history_ts(&f[DVC_EF_HISTORY]);
+    facts.history = ngx_http_dvc_val_str(&f[DVC_EF_HISTORY]);
+    facts.history_len = ngx_http_dvc_val_len(&f[DVC_EF_HISTORY]);
+    facts.transfers = ngx_http_dvc_val_str(&f[DVC_EF_TRANSFERS]);
+    facts.transfers_len = ngx_http_dvc_val_len(&f[DVC_EF_TRANSFERS]);
+    facts.body_sha256 = ngx_http_dvc_val_str(&f[DVC_EF_BODY_SHA256]);
+    facts.body_sha256_len = ngx_http_dvc_val_len(&f[DVC_EF_BODY_SHA256]);
+
+    /* the st_* fields: the level and sector cells the counters go to */
+    for (i = 0; i < DVC_STAT_NFIELDS; i++) {
+        vals[i] = ngx_http_dvc_val_str(&f[DVC_EF_ST_FIRST + i]);
+        lens[i] = ngx_http_dvc_val_len(&f[DVC_EF_ST_FIRST + i]);
+    }
+
+    if (dvc_stat_state_from_values(&facts.stat, vals, lens, err_text,
+                                   sizeof(err_text)) != 0)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "dvc: dossier \"%V\": %s", &ctx->code, err_text);
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
+    }
+
+    env.cal = ctx->b.dmcf->calendar;
+    env.known = ngx_http_dvc_agency_known;
+    env.known_ud = ctx->b.dmcf;
+    env.now = ctx->now;
+
+    plan = ngx_palloc(r->pool, sizeof(dvc_plan_t));
+    if (plan == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    dvc_plan_init(plan, &ctx->b.alloc);
+    dvc_transfer_decide(&facts, &ctx->ev, &env, plan);
+
+    if (plan->failed) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "dvc: event \"%s\" (%s) on \"%V\": no plan (out of "
+                      "memory or a bound)", ctx->ev.id, ctx->ev.tr->name,
+                      &ctx->code);
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
+    }
+
+    if (plan->http != NGX_HTTP_OK) {
+        level = plan->http >= 500 ? NGX_LOG_ERR : NGX_LOG_INFO;
+        ngx_log_error(level, r->connection->log, 0,
+                      "dvc: event \"%s\" (%s) on \"%V\" in status %d "
+                      "refused: %s%s%s", ctx->ev.id, ctx->ev.tr->name,
+                      &ctx->code, facts.status, plan->err.code,
+                      plan->err.field[0] ? " " : "", plan->err.field);
+
+        return ngx_http_dvc_send_json(r, plan->http,
+                                      (u_char *) plan->answer.data,
+                                      plan->answer.len);
+    }
+
+    if (ngx_http_dvc_apply_init(r->pool, &a, &ctx->key,
+                                ngx_http_dvc_int_field(&f[DVC_EF_VER]))
+        != NGX_OK
+        || ngx_http_dvc_apply_plan(&a, plan) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* the answer, kept under e:{id} for replays */
+    ctx->answer.data = (u_char *) plan->answer.data;
+    ctx->answer.len = plan->answer.len;
+
+    p = ngx_pnalloc(r->pool, sizeof(ctx->body_sha) + 1 + ctx->answer.len);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    a.once_field = ctx->once;
+    a.once_value.data = p;
+    p = ngx_cpymem(p, ctx->body_sha, sizeof(ctx->body_sha));
+    *p++ = ' ';
+    p = ngx_cpymem(p, ctx->answer.data, ctx->answer.len);
+    a.once_value.len = p - a.once_value.data;
+
+    rc = ngx_http_dvc_apply_send(r, &a, ngx_http_dvc_events_apply_reply, ctx);
+
+    return ngx_http_dvc_redis_sent(r, rc, "event for", &ctx->code);
+}
+
+
 /*
  * The signed form a supplement request (02), refusal (03), delay (04) or
  * stop leaves (core/dvc_forms.c): signed, appended to the dossier's forms.
@@ -1060,6 +1223,62 @@ ngx_http_dvc_last_history_ts(ngx_http_dvc_val_t *history)
     }
 
     return 0;
+}
+
+
+/* ------------------------------------------------------------- agencies */
+
+/* dvc_agency CODE ...: agencies a dossier may be transferred to (liên
+ * thông) besides those of the loaded procedures. */
+char *
+ngx_http_dvc_agency(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_dvc_main_conf_t *dmcf = conf;
+
+    u_char      c;
+    ngx_str_t  *value, *ag;
+    ngx_uint_t  i, k;
+
+    value = cf->args->elts;
+
+    if (dmcf->agencies == NULL) {
+        dmcf->agencies = ngx_array_create(cf->pool, 4, sizeof(ngx_str_t));
+        if (dmcf->agencies == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        for (k = 0; k < value[i].len; k++) {
+            c = value[i].data[k];
+
+            if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+                  || (c >= '0' && c <= '9') || c == '.' || c == '_'
+                  || c == '-'))
+            {
+                break;
+            }
+        }
+
+        if (value[i].len == 0 || value[i].len > DVC_AGENCY_MAX
+            || k < value[i].len)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "dvc: \"%V\" is not an agency identifier "
+                               "(1 to 64 of A-Z a-z 0-9 . _ -, e.g. "
+                               "000.00.10.H47)", &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        ag = ngx_array_push(dmcf->agencies);
+        if (ag == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *ag = value[i];
+    }
+
+    return NGX_CONF_OK;
 }
 
 

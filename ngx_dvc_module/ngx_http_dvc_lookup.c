@@ -38,6 +38,7 @@ typedef enum {
     DVC_F_CHANNEL,
     DVC_F_RATING,
     DVC_F_PAYMENT,
+    DVC_F_TRANSFERS,
     DVC_F_FORMS,
     DVC_F_LAST
 } ngx_http_dvc_field_e;
@@ -60,6 +61,7 @@ static ngx_str_t  ngx_http_dvc_lookup_fields[] = {
     ngx_string("channel"),
     ngx_string("rating"),
     ngx_string("payment"),
+    ngx_string("transfers"),
     ngx_string("forms"),
 };
 
@@ -517,6 +519,20 @@ ngx_http_dvc_lookup_answer(ngx_http_request_t *r, ngx_http_dvc_val_t *f)
     dvc_buf_putc(&b, ',');
     ngx_http_dvc_json_field(&b, "updated_at", &f[DVC_F_UPDATED_AT]);
     dvc_buf_puts(&b, overdue ? ",\"overdue\":true" : ",\"overdue\":false");
+
+    /* liên thông: each part sent to another agency, its share, due time
+     * and whether it came back late (JSON the gateway wrote, dvc_transfer.h) */
+    dvc_buf_puts(&b, ",\"transfers\":");
+
+    if (f[DVC_F_TRANSFERS].type == NGX_HTTP_DVC_VAL_STRING
+        && f[DVC_F_TRANSFERS].len >= 2 && f[DVC_F_TRANSFERS].str[0] == '['
+        && f[DVC_F_TRANSFERS].str[f[DVC_F_TRANSFERS].len - 1] == ']')
+    {
+        dvc_buf_append(&b, f[DVC_F_TRANSFERS].str, f[DVC_F_TRANSFERS].len);
+
+    } else {
+        dvc_buf_puts(&b, "[]");
+    }
 
     /* the history is a JSON array the gateway itself wrote */
     dvc_buf_puts(&b, ",\"history\":");

@@ -127,6 +127,13 @@ static ngx_command_t  ngx_http_dvc_commands[] = {
       0,
       NULL },
 
+    { ngx_string("dvc_agency"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_http_dvc_agency,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("dvc_notify"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
       ngx_http_dvc_notify_conf,

@@ -103,6 +103,9 @@ typedef struct {
 
     /* dvc_event_key: the back-end's event signing secrets (dvc_hmac_key_t) */
     ngx_array_t               *event_keys;
+    /* dvc_agency: agencies a dossier may be transferred to besides those
+     * of the procedures (ngx_str_t) */
+    ngx_array_t               *agencies;
 
     /* dvc_payment: the online payment provider (ngx_http_dvc_payment.c) */
     struct ngx_http_dvc_payment_s  *payment;     /* NULL: none */
@@ -305,6 +308,7 @@ char *ngx_http_dvc_signing_key(ngx_conf_t *cf, ngx_command_t *cmd,
 char *ngx_http_dvc_verify_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *ngx_http_dvc_calendar(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *ngx_http_dvc_event_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_dvc_agency(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *ngx_http_dvc_notify_conf(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_dvc_payment_conf(ngx_conf_t *cf, ngx_command_t *cmd,

@@ -8,6 +8,8 @@ use Test::Nginx::DVC;
 use Test::DVC::Citizen;
 use utf8;
 use POSIX ();
+use Test::DVC::Uploads;
+use Digest::SHA qw(sha256_hex);
 
 our $USER = "dvc-gateway";
 our $PW = "b7c1f0e24a9d3e86c5f1a20d94be7c3a";
@@ -337,4 +339,43 @@ like(redis_cmd('INFO', 'commandstats'), qr/^cmdstat_hmget:calls=1,/m,
 did not answer within 300 ms
 dropped: command timed out
 --- no_error_log
+b7c1f0e24a9d3e86c5f1a20d94be7c3a
+
+
+
+=== TEST 9: uploads under the documented ACL line: upload, a dossier that lists it, the same file again, the back-end's fetch
+--- http_config
+    dvc_schemas $TEST_NGINX_SCHEMAS;
+    dvc_calendar $TEST_NGINX_ROOT/calendar/vn-2025-2027.cal;
+    dvc_signing_key $TEST_NGINX_KEY;
+    dvc_event_key $TEST_NGINX_CITIZEN_EVKEY;
+    dvc_redis_user dvc-gateway;
+    dvc_redis_password b7c1f0e24a9d3e86c5f1a20d94be7c3a;
+    dvc_documents $TEST_NGINX_SERVROOT/documents;
+--- init
+main::set_acl();
+main::clear_store();
+--- request
+GET /dvc/v1/keys
+--- post_init
+my $pdf = pdf_file("acl");
+my $sha = sha256_hex($pdf);
+my $u = upload("application/pdf", $pdf);
+is($u->{status}, 201, "upload: 201") or diag($u->{body});
+ok(redis_cmd('TTL', "dvc:up:$sha") > 0, "recorded with its TTL");
+my $d = $J->decode(example("1.001193"));
+$d->{documents} = [ { kind => "birth_medical_certificate", file_name => "a.pdf",
+                      media_type => "application/pdf", size => length $pdf, sha256 => $sha } ];
+my $r = http_request("POST /dvc/v1/dossiers\n" . $J->encode($d), more_headers => "Content-Type: application/json");
+is($r->{status}, 201, "a dossier listing it: 201") or diag($r->{body});
+my $code = eval { $J->decode($r->{body})->{code} } // '';
+is(redis_cmd('TTL', "dvc:up:$sha"), -1, "claimed: no TTL");
+is(redis_cmd('HGET', "dvc:up:$sha", 'dossier'), $code, "and names the dossier");
+is(upload("application/pdf", $pdf)->{status}, 201, "the same file again: 201");
+my $target = "/dvc/v1/documents/$sha";
+my $f = http_request("GET $target", more_headers => signed_headers("GET", $target, ""));
+is($f->{status}, 200, "the back-end's fetch: 200");
+is($f->{body}, $pdf, "the file");
+--- no_error_log
+[error]
 b7c1f0e24a9d3e86c5f1a20d94be7c3a

@@ -28,6 +28,9 @@ sub conn { Test::Nginx::DVC::Redis->new('127.0.0.1', $_[0]) or die "connect $_[0
 sub sentinel { my $c = conn($SENTINEL_PORT); $c->cmd('AUTH', 'sentpw'); $c->cmd(@_) }
 sub wait_for { my ($what, $cb) = @_;
     for (1 .. 1500) { return 1 if eval { $cb->() }; sleep 0.02 } die "timed out: $what" }
+# the worker asks Sentinel when it starts: until the answer is in, a
+# submission is 503 at once (docs/operations.md); wait for it
+sub ready { wait_for("the worker knows the master", sub { block_error_log() =~ /redis master is "127\.0\.0\.1:\d+" now/ }) }
 sub pidof { my ($f) = @_; for (1 .. 250) { if (open my $h, '<', $f) { my ($p) = <$h> =~ /(\d+)/; return $p if $p } sleep 0.02 } die "no $f" }
 
 sub topology {
@@ -89,6 +92,8 @@ run_tests();
 __DATA__
 
 === TEST 1: the master as Sentinel names it: 201, recorded on it (and replicated)
+--- init
+main::ready();
 --- request eval
 "POST /dvc/v1/dossiers\n" . main::example("1.001612")
 --- error_code: 201
@@ -141,6 +146,7 @@ cmp_ok($r->{elapsed}, '<', 0.1, "at once");
 --- extra
     dvc_redis_read replica;
 --- init
+main::ready();
 my $s = main::submit();
 die "submit: $s->{status}" unless $s->{status} == 201;
 $main::D = JSON::PP::decode_json($s->{body});
@@ -162,6 +168,7 @@ main::wait_for("replica in sync again", sub { main::conn($main::REPLICA_PORT)->c
 
 === TEST 5: the master turned replica behind Sentinel's back: -READONLY drops it, then ROLE refuses it; 503, nothing recorded
 --- init
+main::ready();
 my $s = main::submit();
 die "submit: $s->{status}" unless $s->{status} == 201;
 redis_cmd('FLUSHALL');
@@ -184,6 +191,7 @@ main::wait_for("replica in sync again", sub { main::conn($main::REPLICA_PORT)->c
 
 === TEST 6: SENTINEL FAILOVER: +switch-master moves the gateway to the promoted replica; 201 recorded there
 --- init
+main::ready();
 main::sentinel('SENTINEL', 'FAILOVER', 'm');
 main::wait_for("switched", sub { main::sentinel('SENTINEL', 'get-master-addr-by-name', 'm')->[1] == $main::REPLICA_PORT });
 main::wait_for("promoted", sub { main::conn($main::REPLICA_PORT)->cmd('ROLE')->[0] eq 'master' });

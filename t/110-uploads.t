@@ -450,3 +450,59 @@ Content-Type: application/pdf
 --- must_die
 --- error_log
 dvc: "dvc_documents" "/dev/null" is not a directory
+
+
+
+=== TEST 19: dvc_upload_ttl sets the record's TTL and the answer's expires_at
+--- http_config
+    dvc_schemas $TEST_NGINX_SCHEMAS;
+    dvc_calendar $TEST_NGINX_ROOT/calendar/vn-2025-2027.cal;
+    dvc_signing_key $TEST_NGINX_KEY;
+    dvc_documents $TEST_NGINX_SERVROOT/documents;
+    dvc_upload_ttl 90s;
+--- request
+GET /dvc/v1/keys
+--- post_init
+my $pdf = pdf_file("t19");
+my $before = time;
+my $r = upload("application/pdf", $pdf);
+is($r->{status}, 201, "201");
+my ($y, $mo, $d, $h, $mi, $s) = $r->{json}{expires_at} =~ /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\+07:00$/;
+my $at = Time::Local::timegm($s, $mi, $h, $d, $mo - 1, $y) - 7 * 3600;
+ok($at - $before >= 89 && $at - $before <= 91, "expires_at 90 s ahead (" . ($at - $before) . ")");
+my $ttl = redis_cmd('TTL', "dvc:up:" . sha256_hex($pdf));
+ok($ttl > 85 && $ttl <= 90, "Redis: a TTL of 90 s ($ttl)");
+--- no_error_log
+[error]
+
+
+
+=== TEST 20: a 64 MB upload leaves the worker's memory flat; a 1 GB Content-Length over the limit is never read
+--- config
+    client_max_body_size 100m;
+    location /dvc/ { dvc_api; }
+--- request
+GET /dvc/v1/keys
+--- post_init
+my ($worker) = grep { /^\d+$/ } split /\s+/, `pgrep -P ${\ nginx_master_pid()}`;
+my $hwm = sub { open my $f, '<', "/proc/$worker/status" or return -1;
+                my ($kb) = join('', <$f>) =~ /^VmHWM:\s+(\d+) kB/m; $kb };
+# a first small upload: the worker's buffers and Redis connection are made
+is(upload("application/pdf", pdf_file("t20 warm"))->{status}, 201, "a small upload first");
+my $before = $hwm->();
+my $big = pdf_file("t20", 64 * 1024 * 1024);
+my $r = upload("application/pdf", $big, timeout => 60);
+is($r->{status}, 201, "64 MB: 201") or diag($r->{body});
+is($r->{json}{sha256}, sha256_hex($big), "its SHA-256");
+my $after = $hwm->();
+ok($before > 0 && $after - $before < 8192,
+   "the worker's peak RSS grew by " . ($after - $before) . " kB (from $before kB), not by the file's 65536 kB");
+is(-s store_dir() . "/" . substr($r->{json}{sha256}, 0, 2) . "/$r->{json}{sha256}", length $big, "stored whole");
+# 1 GB announced, a few bytes sent: nginx's 413 on the header, in JSON
+$r = upload_raw("POST /dvc/v1/uploads HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/pdf\r\n"
+                . "Content-Length: 1073741824\r\n\r\n%PDF-1.4\n", timeout => 5);
+is($r->{status}, 413, "a 1 GB Content-Length: 413");
+is($r->{json}{error}, "body_too_large", "in JSON");
+is(scalar(temp_files()), 0, "no temp file left");
+--- error_log
+client intended to send too large body: 1073741824 bytes

@@ -305,3 +305,35 @@ is($r->{status}, 201, "a second dossier lists it") or diag($r->{body});
 is(redis_cmd('HGET', $k, 'dossier'), $code, "the record still names the first");
 --- no_error_log
 [error]
+
+
+
+=== TEST 9: an upload about to expire when a dossier is checked is kept 60 s, so it cannot lapse before the claim
+--- request
+GET /dvc/v1/keys
+--- post_init
+my $pdf = pdf_file("d9");
+my $k = "dvc:up:" . sha256_hex($pdf);
+is(upload("application/pdf", $pdf)->{status}, 201, "uploaded");
+redis_cmd('EXPIRE', $k, 2);
+# checked (then refused for its other document): the record found is given 60 s
+my $r = main::submit_raw(main::dossier_with(
+    { kind => "birth_medical_certificate", type => "application/pdf", body => $pdf },
+    { kind => "parents_marriage_certificate", type => "application/pdf", body => "never uploaded" }));
+is($r->{status}, 422, "refused for the other one");
+my $ttl = redis_cmd('TTL', $k);
+ok($ttl > 55 && $ttl <= 60, "the record it found now has 60 s ($ttl)");
+# a longer TTL is never shortened; a held record keeps none
+my $pdf2 = pdf_file("d9 long");
+my $k2 = "dvc:up:" . sha256_hex($pdf2);
+upload("application/pdf", $pdf2);
+$r = main::submit_raw(main::dossier_with(
+    { kind => "birth_medical_certificate", type => "application/pdf", body => $pdf2 },
+    { kind => "parents_marriage_certificate", type => "application/pdf", body => "never uploaded" }));
+ok(redis_cmd('TTL', $k2) > 86000, "a record with hours left keeps them");
+$r = main::submit_raw(main::dossier_with(
+    { kind => "birth_medical_certificate", type => "application/pdf", body => $pdf }));
+is($r->{status}, 201, "the first one, listed alone: recorded") or diag($r->{body});
+is(redis_cmd('TTL', $k), -1, "claimed: no TTL");
+--- no_error_log
+[error]

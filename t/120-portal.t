@@ -77,6 +77,7 @@ sub walk {
     local $ENV{PORTAL_EXAMPLE} = "$ROOT/examples/dossiers/1.001193.json";
     local $ENV{PORTAL_EXAMPLES} = "$ROOT/examples/dossiers";
     local $ENV{PORTAL_KEY} = $KEY;
+    local $ENV{PORTAL_REDIS_PORT} = redis_port();
     local $ENV{PORTAL_SIM} = "http://127.0.0.1:$ENV{TEST_NGINX_SIM_PORT}/";
     sim_start();
     local $ENV{PORTAL_BACKEND} = join ' ', "$ROOT/examples/backend.py",

@@ -120,6 +120,20 @@ try {
   ok(await page.locator('label[for="f.applicant.citizen_id"]').count() === 1, 'every field has its label (citizen id)');
   await shot(page, 'form-empty');
   await axe(page, 'the form');
+  // keyboard only: Tab from the top of the page reaches every control of the form, in order
+  {
+    const controls = await page.locator('main form :is(input, select, textarea, button):visible').evaluateAll(es => es.map(e => e.id || e.name || e.textContent));
+    await page.evaluate(() => { document.activeElement.blur(); window.scrollTo(0, 0); });
+    const seen = [];
+    for (let i = 0; i < controls.length + 40; i++) {
+      await page.keyboard.press('Tab');
+      const a = await page.evaluate(() => { const e = document.activeElement; return e.closest('main form') ? (e.id || e.name || e.textContent) : null; });
+      if (a != null && !seen.includes(a)) seen.push(a);
+      if (seen.length === controls.length) break;
+    }
+    const missed = controls.filter(c => !seen.includes(c));
+    ok(missed.length === 0 && controls.length > 10, `the keyboard reaches all ${controls.length} controls of the form with Tab`, missed.join(', '));
+  }
 
   // 2. mistakes, seen as the user types
   await fill(page, '', EXAMPLE);
@@ -145,9 +159,21 @@ try {
   writeFileSync(pdf, '%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n' + 'x'.repeat(20000));
   const txt = `${OUT}/note.txt`;
   writeFileSync(txt, 'not a scan');
+  let uploadsSent = 0;
+  const countUploads = r => { if (r.url().endsWith('/uploads')) uploadsSent++; };
+  page.on('request', countUploads);
   await page.setInputFiles('#doc-birth_commitment', txt);
   const e5 = await page.locator('#edoc-birth_commitment').textContent();
   ok(/Tệp phải là PDF, JPEG, PNG/.test(e5), 'a file of another type is refused before sending', e5);
+  const hint = await page.locator('#hdoc-birth_medical_certificate').textContent();
+  const big = `${OUT}/too-big.pdf`;
+  writeFileSync(big, Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(10 * 1048576 - 8, 120)]));
+  await page.setInputFiles('#doc-birth_medical_certificate', big);
+  const e6 = await page.locator('#edoc-birth_medical_certificate').textContent();
+  ok(/Tệp quá lớn: tối đa 10 MB/.test(e6) && /tối đa 10 MB/.test(hint), 'a file over the kind\'s size is refused before sending, the limit shown beforehand', `${e6} / ${hint}`);
+  await page.waitForTimeout(200);
+  ok(uploadsSent === 0, 'neither refused file was sent to the gateway', uploadsSent);
+  page.off('request', countUploads);
   const up = page.waitForResponse(r => r.url().endsWith('/uploads'));
   await page.setInputFiles('#doc-birth_medical_certificate', pdf);
   const ur = await up;
@@ -270,6 +296,17 @@ try {
     await page.waitForSelector('#status-name');
     ok(await page.locator('#status-name').textContent() === 'Mới đăng ký', 'the dossier is back at the desk (status 1)');
     await shot(page, 'lookup-supplemented');
+    // the citizen asks to withdraw it
+    await page.fill('#wreason', 'Tôi đã nộp nhầm thủ tục');
+    const wd = page.waitForResponse(r => r.url().endsWith('/withdrawal'));
+    await page.click('#withdraw button[type=submit]');
+    ok((await wd).status() === 200, 'the withdrawal is sent: 200');
+    await page.waitForSelector('#done');
+    ok(/Đã gửi yêu cầu rút hồ sơ/.test(await page.locator('#done').textContent())
+       && await page.locator('#status-name').textContent() === 'Công dân yêu cầu rút hồ sơ',
+       'said so; the status is 7, withdrawal requested', await page.locator('#status-name').textContent());
+    ok(await page.locator('#withdraw').count() === 0, 'and it is not offered again');
+    await shot(page, 'lookup-withdrawal-requested');
   }
 
   // 7c. a third dossier the back-end asks to pay 50,000 VND online: the
@@ -328,6 +365,26 @@ try {
     ok(/Đã thanh toán: 50\.000 ₫/.test(await page.locator('#timeline').textContent()), 'the timeline has the payment');
     await shot(page, 'lookup-paid');
     await docShot(page, 'paid');
+
+    // the agency is late: its delay (form 04) with an apology and a new
+    // appointment, shown as such; then, once the original due time has
+    // passed (set in Redis as time would), the lookup says it is overdue
+    const vn = t => new Date(t + 7 * 3600e3).toISOString().slice(0, 19) + '+07:00';
+    const newDue = vn(Date.now() + 5 * 86400e3);
+    const dl = await event(a3.code, { id: 'portal-delay-1', type: 'delay', new_due_at: newDue,
+      reason: { vi: 'Hồ sơ cần xác minh thêm với công an nơi cư trú. Cơ quan chân thành xin lỗi ông/bà.', en: 'We need a check with the police; we apologise.' } });
+    ok(dl.status === 200, 'the back-end delays it with an apology', JSON.stringify(dl));
+    execFileSync('redis-cli', ['-p', process.env.PORTAL_REDIS_PORT, 'HSET', 'dvc:d:' + a3.code, 'due_ts', String(Math.floor(Date.now() / 1000) - 3600)]);
+    await page.reload();
+    await page.waitForSelector('#overdue');
+    const main = await page.locator('main').textContent();
+    ok(/Thư xin lỗi của cơ quan/.test(main) && /chân thành xin lỗi/.test(main), 'the apology is shown', main.slice(0, 600));
+    ok(main.includes('Hẹn mới') && main.includes(newDue.slice(11, 16) + ' ' + newDue.slice(8, 10) + '/' + newDue.slice(5, 7) + '/' + newDue.slice(0, 4)),
+       'with the new appointment', newDue);
+    ok(/quá hạn/.test(await page.locator('#overdue').textContent()) && await page.locator('#overdue.error').count() === 1,
+       'and, past the original due time, that it is overdue', await page.locator('#overdue').textContent());
+    await shot(page, 'lookup-delayed-overdue');
+    await axe(page, 'the lookup of a late dossier');
     await axe(page, 'the lookup after the payment');
   }
 

@@ -281,8 +281,11 @@ class RedisServer:
 
 class Nginx:
     def __init__(self, root, redis_port, workers=2,
-                 redis_timeout_ms=REDIS_TIMEOUT_MS, event_key=None):
+                 redis_timeout_ms=REDIS_TIMEOUT_MS, event_key=None,
+                 redis_conf=None):
         self.root = root
+        # the lines in place of "dvc_redis 127.0.0.1:PORT;" (Sentinel...)
+        self.redis_conf = redis_conf
         self.event_key = event_key      # dvc_event_key's file, or None
         self.port = free_port()
         self.redis_port = redis_port
@@ -318,7 +321,7 @@ http {
     fastcgi_temp_path %(tmp)s/fastcgi;
     uwsgi_temp_path %(tmp)s/uwsgi;
     scgi_temp_path %(tmp)s/scgi;
-    dvc_redis 127.0.0.1:%(redis_port)d;
+%(redis)s
     dvc_redis_timeout %(timeout)dms;
     dvc_schemas %(repo)s/schemas;
     dvc_calendar %(repo)s/calendar/vn-2025-2027.cal;
@@ -329,7 +332,8 @@ http {
     }
 }
 """ % dict(user=user, workers=self.workers, root=self.root, module=MODULE,
-           tmp=tmp, redis_port=self.redis_port,
+           tmp=tmp, redis=(self.redis_conf or "    dvc_redis 127.0.0.1:%d;"
+                           % self.redis_port),
            timeout=self.redis_timeout_ms, repo=REPO, key=self.key,
            event_key=("    dvc_event_key %s name=faults;\n" % self.event_key
                       if self.event_key else ""),

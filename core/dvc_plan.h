@@ -1,0 +1,93 @@
+/*
+ * A decision's plan (issue 13): what a pure core decision tells the glue to
+ * do, so that the glue only reads, sends and answers.  One plan is one
+ * compare-and-set write of a dossier (the apply script): fields to set and
+ * delete, counters to increment, stream entries to add, and the answer kept
+ * for replays.  When the decision refuses, http is the 4xx/5xx to answer,
+ * answer holds its JSON body and there is nothing to write.
+ *
+ * Every value is copied onto the plan's allocator; names are static strings
+ * (field names, "dvc:inbox").  dvc_plan_free() releases the copies (a no-op
+ * on a pool).
+ */
+#ifndef DVC_PLAN_H
+#define DVC_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dvc_alloc.h"
+#include "dvc_buf.h"
+#include "dvc_lifecycle.h"
+#include "dvc_stats.h"
+
+#define DVC_PLAN_MAX_SET     16
+#define DVC_PLAN_MAX_DEL     8
+#define DVC_PLAN_MAX_INCR    32     /* two counters of ten cells */
+#define DVC_PLAN_MAX_XADD    2      /* entries, each to its own stream */
+#define DVC_PLAN_MAX_XFIELDS 16     /* pairs in one entry */
+#define DVC_PLAN_STREAM_MAX  (sizeof("dvc:inbox:") + DVC_AGENCY_MAX)
+
+typedef struct {
+    const char  *name;
+    char        *value;
+    size_t       len;
+} dvc_plan_pair_t;
+
+typedef struct {
+    char         key[DVC_STAT_KEY_MAX];
+    size_t       key_len;
+    char         field[9];           /* YYYYMMDD */
+    int          delta;
+} dvc_plan_incr_t;
+
+typedef struct {
+    char             stream[DVC_PLAN_STREAM_MAX];
+    size_t           stream_len;
+    dvc_plan_pair_t  f[DVC_PLAN_MAX_XFIELDS];
+    size_t           nf;
+} dvc_plan_xadd_t;
+
+typedef struct {
+    const dvc_alloc_t  *alloc;
+    int                 http;        /* 200: apply; otherwise refuse */
+    dvc_event_error_t   err;         /* why, when refused (for the log) */
+    dvc_plan_pair_t     set[DVC_PLAN_MAX_SET];
+    size_t              nset;
+    const char         *del[DVC_PLAN_MAX_DEL];
+    size_t              ndel;
+    dvc_plan_incr_t     incr[DVC_PLAN_MAX_INCR];
+    size_t              nincr;
+    dvc_plan_xadd_t     xadd[DVC_PLAN_MAX_XADD];
+    size_t              nxadd;
+    dvc_buf_t           answer;      /* JSON: the 200's (kept for replays)
+                                        or the refusal's */
+    int                 failed;      /* out of memory or a bound: answer 500 */
+} dvc_plan_t;
+
+void dvc_plan_init(dvc_plan_t *p, const dvc_alloc_t *a);
+void dvc_plan_free(dvc_plan_t *p);
+
+/* Each returns 0, or -1 (and sets failed) when out of memory or full. */
+int dvc_plan_set(dvc_plan_t *p, const char *name, const char *value,
+    size_t len);
+int dvc_plan_set_int(dvc_plan_t *p, const char *name, int64_t value);
+int dvc_plan_del(dvc_plan_t *p, const char *name);
+/* +delta on counter c of every cell of a dossier with those dimensions
+ * (dvc_stat_cell_of), field the Vietnam date of at. */
+int dvc_plan_stat(dvc_plan_t *p, const dvc_stat_dims_t *dims,
+    dvc_stat_counter_t c, int64_t at, int delta);
+/* A pair of the entry to stream (the first pair opens the entry). */
+int dvc_plan_xadd(dvc_plan_t *p, const char *stream, size_t slen,
+    const char *name, const char *value, size_t len);
+
+/* Refuses: http and err, answer = dvc_event_error_json(err). */
+void dvc_plan_refuse(dvc_plan_t *p, const dvc_event_error_t *err);
+/*
+ * Refuses with 409 illegal_transition as the events endpoint answers it:
+ * {"error","status":{"number","slug"},"allowed":[...],"message":{"vi","en"}}.
+ */
+void dvc_plan_refuse_transition(dvc_plan_t *p, const dvc_event_error_t *err,
+    int status, int prev);
+
+#endif
