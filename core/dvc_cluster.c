@@ -1,5 +1,6 @@
 /* Redis Cluster's slot arithmetic and redirections (see dvc_cluster.h). */
 #include "dvc_cluster.h"
+#include "dvc_code.h"
 
 #include <string.h>
 #include <strings.h>
@@ -146,15 +147,15 @@ is(const char *a, size_t alen, const char *b)
 
 
 int
-dvc_cluster_cmd_key(int argc, const char *const *argv,
-    const size_t *argvlen, const char **key, size_t *klen)
+dvc_cluster_cmd_keys(int argc, const char *const *argv,
+    const size_t *argvlen, int *pos, int max)
 {
     static const char *const  keyless[] = {
         "MULTI", "EXEC", "DISCARD", "WAIT", "PING", "ASKING", "ROLE",
         "AUTH", "SELECT", "CLUSTER", "READONLY", "READWRITE", NULL
     };
     unsigned long             nk;
-    int                       i;
+    int                       i, n;
 
     if (argc < 1) {
         return 0;
@@ -168,19 +169,117 @@ dvc_cluster_cmd_key(int argc, const char *const *argv,
         || is(argv[0], argvlen[0], "EVAL_RO")
         || is(argv[0], argvlen[0], "EVALSHA_RO"))
     {
-        if (argc < 4 || parse_uint(argv[2], argvlen[2], 1000000, &nk)
-            || nk == 0)
+        if (argc < 3 || parse_uint(argv[2], argvlen[2], 1000000, &nk)
+            || nk > (unsigned long) (argc - 3))
         {
             return 0;
         }
-        *key = argv[3];
-        *klen = argvlen[3];
-        return 1;
+        for (n = 0; n < (int) nk && n < max; n++) {
+            pos[n] = 3 + n;
+        }
+        return n;
     }
-    if (argc < 2) {
+    if (argc < 2 || max < 1) {
         return 0;
     }
-    *key = argv[1];
-    *klen = argvlen[1];
+    pos[0] = 1;
     return 1;
+}
+
+
+int
+dvc_cluster_cmd_key(int argc, const char *const *argv,
+    const size_t *argvlen, const char **key, size_t *klen)
+{
+    int  pos;
+
+    if (dvc_cluster_cmd_keys(argc, argv, argvlen, &pos, 1) < 1) {
+        return 0;
+    }
+    *key = argv[pos];
+    *klen = argvlen[pos];
+    return 1;
+}
+
+
+int
+dvc_cluster_key_part(const char *key, size_t len)
+{
+    size_t  k;
+
+    if (len > 6 && memcmp(key, "dvc:d:", 6) == 0 && key[6] != '{'
+        && len >= 6 + DVC_AGENCY_LEN)
+    {
+        return (int) dvc_cluster_part(key + 6, DVC_AGENCY_LEN);
+    }
+    if (len > 8 && memcmp(key, "dvc:seq:", 8) == 0 && key[8] != '{'
+        && len >= 8 + DVC_AGENCY_LEN)
+    {
+        return (int) dvc_cluster_part(key + 8, DVC_AGENCY_LEN);
+    }
+    if (len < 4 || memcmp(key, "dvc:", 4) != 0) {
+        return -1;
+    }
+    for (k = 4; k < len && key[k] != ':'; k++) {
+        /* the kind's end */
+    }
+    if (k + 5 <= len && key[k + 1] == '{' && key[k + 4] == '}'
+        && key[k + 2] >= '0' && key[k + 2] <= '9'
+        && key[k + 3] >= '0' && key[k + 3] <= '9')
+    {
+        return (key[k + 2] - '0') * 10 + (key[k + 3] - '0');
+    }
+    return -1;
+}
+
+
+int
+dvc_cluster_key_placed(const char *key, size_t len)
+{
+    if (len < 5 || memcmp(key, "dvc:", 4) != 0
+        || memchr(key, '{', len) != NULL
+        || (len >= 7 && memcmp(key, "dvc:up:", 7) == 0))
+    {
+        return 0;
+    }
+    return 1;
+}
+
+
+unsigned
+dvc_cluster_part(const char *agency, size_t len)
+{
+    if (len > DVC_AGENCY_LEN) {
+        len = DVC_AGENCY_LEN;
+    }
+    return dvc_cluster_crc16(agency, len) % DVC_CLUSTER_PARTS;
+}
+
+
+int
+dvc_cluster_key(const char *key, size_t len, unsigned part, char *out,
+    size_t cap)
+{
+    size_t  k;
+
+    if (len < 5 || memcmp(key, "dvc:", 4) != 0 || part >= 100
+        || len + DVC_CLUSTER_TAG_LEN + 1 > cap)
+    {
+        return -1;
+    }
+    for (k = 4; k < len && key[k] != ':'; k++) {
+        /* the kind's end */
+    }
+    if (k == 4) {
+        return -1;
+    }
+    memcpy(out, key, k);
+    out[k] = ':';
+    out[k + 1] = '{';
+    out[k + 2] = (char) ('0' + part / 10);
+    out[k + 3] = (char) ('0' + part % 10);
+    out[k + 4] = '}';
+    memcpy(out + k + DVC_CLUSTER_TAG_LEN, key + k, len - k);
+    out[len + DVC_CLUSTER_TAG_LEN] = '\0';
+    return (int) (len + DVC_CLUSTER_TAG_LEN);
 }

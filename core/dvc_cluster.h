@@ -46,4 +46,42 @@ dvc_redirect_kind_t dvc_cluster_redirect(const char *err, size_t len,
 int dvc_cluster_cmd_key(int argc, const char *const *argv,
     const size_t *argvlen, const char **key, size_t *klen);
 
+/* Every key of a command, as above (EVAL/EVALSHA: all numkeys of them):
+ * their argument indexes into pos (at most max); returns how many. */
+int dvc_cluster_cmd_keys(int argc, const char *const *argv,
+    const size_t *argvlen, int *pos, int max);
+
+/*
+ * The key layout under dvc_redis_cluster (docs/redis.md): every key of a
+ * dossier, and every shared key its submission or a change touches, is in
+ * the partition of the dossier's agency, one of DVC_CLUSTER_PARTS, written
+ * as the hash tag {NN} after the key's kind:
+ *   dvc:d:CODE          -> dvc:d:{NN}:CODE
+ *   dvc:inbox           -> dvc:inbox:{NN}
+ *   dvc:st:CELL:COUNTER -> dvc:st:{NN}:CELL:COUNTER
+ * so a transaction or a script stays in one slot.  The partition never
+ * changes for an agency: its sequence, its idempotency records and its
+ * dossiers share one slot (one master, one replication stream).
+ */
+#define DVC_CLUSTER_PARTS     16
+#define DVC_CLUSTER_TAG_LEN   5       /* ":{NN}" */
+
+/* The partition of an agency identifier (or of a code: its agency part,
+ * the first DVC_AGENCY_LEN bytes). */
+unsigned dvc_cluster_part(const char *agency, size_t len);
+
+/* "dvc:KIND[:REST]" -> "dvc:KIND:{NN}[:REST]" into out (cap bytes, NUL
+ * ended); returns its length, or -1 (not a "dvc:" key, or too long). */
+int dvc_cluster_key(const char *key, size_t len, unsigned part, char *out,
+    size_t cap);
+
+/* The partition a key names: a dossier's (dvc:d:CODE), a sequence's
+ * (dvc:seq:AGENCY:...), or the tag of a key already placed
+ * (dvc:KIND:{NN}...); -1: none. */
+int dvc_cluster_key_part(const char *key, size_t len);
+
+/* 1: a key the layout places (a "dvc:" key not yet tagged, but for the
+ * uploads' dvc:up:SHA256, each alone in its slot); 0: left as it is. */
+int dvc_cluster_key_placed(const char *key, size_t len);
+
 #endif

@@ -146,6 +146,89 @@ test_cmd_key(void **state)
     }
 }
 
+static void
+test_layout(void **state)
+{
+    char      out[128];
+    unsigned  p, q;
+
+    (void) state;
+    p = dvc_cluster_part(S("000.00.10.H47"));
+    assert_true(p < DVC_CLUSTER_PARTS);
+    /* a code's partition is its agency's */
+    q = dvc_cluster_part(S("000.00.10.H47-261207-0001"));
+    assert_int_equal(p, q);
+
+    assert_int_equal(dvc_cluster_key(S("dvc:d:000.00.10.H47-261207-0001"), 7,
+                                     out, sizeof(out)),
+                     (int) strlen("dvc:d:{07}:000.00.10.H47-261207-0001"));
+    assert_string_equal(out, "dvc:d:{07}:000.00.10.H47-261207-0001");
+    assert_int_equal(dvc_cluster_key(S("dvc:inbox"), 12, out, sizeof(out)), 14);
+    assert_string_equal(out, "dvc:inbox:{12}");
+    assert_int_equal(dvc_cluster_key(S("dvc:inbox:000.00.10.H47"), 3, out,
+                                     sizeof(out)), 28);
+    assert_string_equal(out, "dvc:inbox:{03}:000.00.10.H47");
+    assert_int_equal(dvc_cluster_key(S("dvc:idx:submitted"), 0, out,
+                                     sizeof(out)), 22);
+    assert_string_equal(out, "dvc:idx:{00}:submitted");
+    assert_int_equal(dvc_cluster_key(S("dvc:st:a:X:received"), 15, out,
+                                     sizeof(out)), 24);
+    assert_string_equal(out, "dvc:st:{15}:a:X:received");
+
+    /* every key of one partition is in one slot: a MULTI may hold them */
+    assert_int_equal(dvc_cluster_slot(S("dvc:d:{07}:000.00.10.H47-261207-0001")),
+                     dvc_cluster_slot(S("dvc:st:{07}:all:closed")));
+    assert_int_equal(dvc_cluster_slot(S("dvc:inbox:{07}")),
+                     dvc_cluster_slot(S("07")));
+
+    /* not ours, or no room */
+    assert_int_equal(dvc_cluster_key(S("foo:bar"), 1, out, sizeof(out)), -1);
+    assert_int_equal(dvc_cluster_key(S("dvc::x"), 1, out, sizeof(out)), -1);
+    assert_int_equal(dvc_cluster_key(S("dvc:inbox"), 1, out, 14), -1);
+    assert_int_equal(dvc_cluster_key(S("dvc:inbox"), 1, out, 15), 14);
+}
+
+static void
+test_placing(void **state)
+{
+    int  pos[4];
+
+    (void) state;
+    assert_int_equal(dvc_cluster_key_part(S("dvc:d:000.00.10.H47-261207-0001")),
+                     (int) dvc_cluster_part(S("000.00.10.H47")));
+    assert_int_equal(dvc_cluster_key_part(S("dvc:seq:000.00.10.H47:261207")),
+                     (int) dvc_cluster_part(S("000.00.10.H47")));
+    assert_int_equal(dvc_cluster_key_part(S("dvc:idem:{07}:ab")), 7);
+    assert_int_equal(dvc_cluster_key_part(S("dvc:st:{15}:all:closed")), 15);
+    assert_int_equal(dvc_cluster_key_part(S("dvc:inbox")), -1);
+    assert_int_equal(dvc_cluster_key_part(S("dvc:idem:ab")), -1);
+    assert_int_equal(dvc_cluster_key_part(S("dvc:d:short")), -1);
+    assert_int_equal(dvc_cluster_key_part(S("dvc:st:{1x}:a")), -1);
+
+    assert_true(dvc_cluster_key_placed(S("dvc:inbox")));
+    assert_true(dvc_cluster_key_placed(S("dvc:d:000.00.10.H47-261207-0001")));
+    assert_false(dvc_cluster_key_placed(S("dvc:inbox:{03}")));
+    assert_false(dvc_cluster_key_placed(S("dvc:up:0123abcd")));
+    assert_false(dvc_cluster_key_placed(S("other")));
+
+    {
+        const char *argv[] = { "EVALSHA", "sha", "3", "k1", "k2", "k3", "a" };
+        size_t argvlen[] = { 7, 3, 1, 2, 2, 2, 1 };
+        assert_int_equal(dvc_cluster_cmd_keys(7, argv, argvlen, pos, 4), 3);
+        assert_int_equal(pos[0], 3);
+        assert_int_equal(pos[2], 5);
+        /* numkeys past the arguments: none */
+        argv[2] = "9";
+        assert_int_equal(dvc_cluster_cmd_keys(7, argv, argvlen, pos, 4), 0);
+    }
+    {
+        const char *argv[] = { "XADD", "dvc:inbox", "*", "code", "X" };
+        size_t argvlen[] = { 4, 9, 1, 4, 1 };
+        assert_int_equal(dvc_cluster_cmd_keys(5, argv, argvlen, pos, 4), 1);
+        assert_int_equal(pos[0], 1);
+    }
+}
+
 int
 main(void)
 {
@@ -154,6 +237,8 @@ main(void)
         cmocka_unit_test(test_hash_tags),
         cmocka_unit_test(test_redirect),
         cmocka_unit_test(test_cmd_key),
+        cmocka_unit_test(test_layout),
+        cmocka_unit_test(test_placing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
