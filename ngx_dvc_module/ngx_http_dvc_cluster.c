@@ -143,8 +143,12 @@ ngx_http_dvc_cluster_slots(ngx_http_dvc_cluster_t *c,
         }
     }
 
-    if (covered != c->covered) {
-        level = (covered == DVC_CLUSTER_SLOTS) ? NGX_LOG_NOTICE : NGX_LOG_WARN;
+    /* a change at notice (or warn: slots unserved), the same at info */
+    level = covered != c->covered
+            ? (covered == DVC_CLUSTER_SLOTS ? NGX_LOG_NOTICE : NGX_LOG_WARN)
+            : NGX_LOG_INFO;
+
+    {
         ngx_log_error(level, log, 0, "dvc: redis cluster map from \"%V\": %ui of "
                       "%d slots served", &asked->text, covered,
                       DVC_CLUSTER_SLOTS);

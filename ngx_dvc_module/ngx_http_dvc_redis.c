@@ -32,7 +32,7 @@
 /* dvc_redis_cluster: redirections a batch follows at most, the pause
  * before a batch refused TRYAGAIN (a slot half migrated) goes again, and
  * how often a worker may ask CLUSTER SLOTS */
-#define NGX_HTTP_DVC_CLUSTER_HOPS       16
+#define NGX_HTTP_DVC_CLUSTER_HOPS       64
 #define NGX_HTTP_DVC_CLUSTER_TRYAGAIN   50
 #define NGX_HTTP_DVC_CLUSTER_REFRESH    250
 #define NGX_HTTP_DVC_REDIS_KEYS         64
@@ -207,9 +207,15 @@ static ngx_int_t ngx_http_dvc_redis_resend(ngx_http_request_t *r,
     ngx_http_dvc_redis_link_t *link, ngx_http_dvc_redis_cmd_t *cmds,
     ngx_uint_t n, ngx_uint_t asking, ngx_uint_t hops, ngx_msec_t deadline,
     ngx_http_dvc_redis_handler_pt handler, void *data);
+static ngx_msec_t ngx_http_dvc_redis_deadline(ngx_http_dvc_redis_t *top,
+    ngx_http_dvc_rcmd_t *rcmd, ngx_msec_t timeout);
 static ngx_int_t ngx_http_dvc_redis_tryagain_later(ngx_http_dvc_rcmd_t *rcmd,
     ngx_http_request_t *r);
 static void ngx_http_dvc_redis_tryagain(ngx_event_t *ev);
+static void ngx_http_dvc_redis_done(ngx_http_dvc_rcmd_t *rcmd,
+    redisReply *kept);
+static ngx_uint_t ngx_http_dvc_redis_is(ngx_http_dvc_redis_cmd_t *cmd,
+    const char *name);
 static void ngx_http_dvc_redis_tryagain_gone(void *data);
 static ngx_http_dvc_rcmd_t *ngx_http_dvc_rcmd_get(
     ngx_http_dvc_redis_link_t *redis);
@@ -683,18 +689,8 @@ ngx_http_dvc_redis_link_send(ngx_http_request_t *r,
     /* a WAIT may take its whole timeout before Redis answers it */
     timeout = dmcf->redis_timeout + redis->wait_timeout;
 
-    if (redis->top->hop) {
-        /* sent again after a redirection: the first send's deadline */
-        rcmd->hops = redis->top->hop;
-        rcmd->deadline = redis->top->hop_deadline;
-        timeout = (ngx_msec_int_t) (rcmd->deadline - ngx_current_msec) > 0
-                  ? rcmd->deadline - ngx_current_msec : 1;
-
-    } else {
-        rcmd->deadline = ngx_current_msec + timeout;
-    }
-
-    ngx_add_timer(&rcmd->timer, timeout);
+    ngx_add_timer(&rcmd->timer,
+                  ngx_http_dvc_redis_deadline(redis->top, rcmd, timeout));
     rcmd->sent = ngx_current_msec;
 
     r->main->count++;
@@ -704,6 +700,25 @@ ngx_http_dvc_redis_link_send(ngx_http_request_t *r,
                    rcmd->held ? "holds" : "sent", n, timeout);
 
     return NGX_OK;
+}
+
+
+/* The timer of a send: its timeout; sent again after a redirection
+ * (dvc_redis_cluster), what is left of the first send's. */
+static ngx_msec_t
+ngx_http_dvc_redis_deadline(ngx_http_dvc_redis_t *top,
+    ngx_http_dvc_rcmd_t *rcmd, ngx_msec_t timeout)
+{
+    if (top->hop == 0) {
+        rcmd->deadline = ngx_current_msec + timeout;
+        return timeout;
+    }
+
+    rcmd->hops = top->hop;
+    rcmd->deadline = top->hop_deadline;
+
+    return (ngx_msec_int_t) (rcmd->deadline - ngx_current_msec) > 0
+           ? rcmd->deadline - ngx_current_msec : 1;
 }
 
 
@@ -804,8 +819,7 @@ ngx_http_dvc_redis_keep_copy(ngx_http_dvc_redis_link_t *redis,
     ngx_http_dvc_rcmd_t *rcmd, ngx_http_dvc_redis_cmd_t *cmds, ngx_uint_t n)
 {
     ngx_int_t    part;
-    ngx_uint_t   first;
-    const char  *c;
+    ngx_uint_t   first, i, asks;
 
     /* placed as the cluster layout says (docs/redis.md) */
     if (ngx_http_dvc_cluster_route(cmds, n, &part, redis->log) == NGX_ERROR) {
@@ -819,15 +833,23 @@ ngx_http_dvc_redis_keep_copy(ngx_http_dvc_redis_link_t *redis,
 
     rcmd->ncopy = n;
 
-    first = (n > 1 && cmds[0].argc == 1 && cmds[0].argvlen[0] == 6
-             && ngx_strncasecmp((u_char *) cmds[0].argv[0],
-                                (u_char *) "ASKING", 6) == 0) ? 1 : 0;
-    c = cmds[first].argv[0];
+    for (first = 0, asks = 0; first < n; first++) {
+        if (!ngx_http_dvc_redis_is(&cmds[first], "ASKING")) {
+            break;
+        }
+    }
 
-    rcmd->atomic = (n - first == 1
-                    || (cmds[first].argvlen[0] == 5
-                        && ngx_strncasecmp((u_char *) c, (u_char *) "MULTI",
-                                           5) == 0))
+    for (i = first; i < n; i++) {
+        asks += ngx_http_dvc_redis_is(&cmds[i], "ASKING");
+    }
+
+    if (first == n) {
+        return NGX_ERROR;
+    }
+
+    /* one command, or a transaction: none of it ran when it is refused */
+    rcmd->atomic = (n - first - asks == 1
+                    || ngx_http_dvc_redis_is(&cmds[first], "MULTI"))
                    ? 1 : 0;
 
     rcmd->skip = first;
@@ -1132,53 +1154,6 @@ ngx_http_dvc_redis_forget(void *data, ngx_uint_t replica)
     }
 
     addr->known = 0;
-}
-
-
-ngx_int_t
-ngx_http_dvc_redis_addr_set(ngx_http_dvc_redis_addr_t *addr,
-    const char *host, size_t host_len, const char *port, size_t port_len)
-{
-    u_char      *p;
-    ngx_int_t    n;
-    in_addr_t    in;
-#if (NGX_HAVE_INET6)
-    u_char       in6[16];
-#endif
-
-    if (host_len == 0 || host_len >= sizeof(addr->host)) {
-        return NGX_ERROR;
-    }
-
-    n = ngx_atoi((u_char *) port, port_len);
-    if (n < 1 || n > 65535) {
-        return NGX_ERROR;
-    }
-
-    in = ngx_inet_addr((u_char *) host, host_len);
-
-    if (in == INADDR_NONE
-#if (NGX_HAVE_INET6)
-        && ngx_inet6_addr((u_char *) host, host_len, in6) != NGX_OK
-#endif
-        )
-    {
-        return NGX_ERROR;
-    }
-
-    ngx_memcpy(addr->host, host, host_len);
-    addr->host[host_len] = '\0';
-    addr->port = (int) n;
-    addr->unix_path = NULL;
-
-    p = ngx_snprintf(addr->text_buf, sizeof(addr->text_buf) - 1, "%s:%i",
-                     addr->host, n);
-    *p = '\0';
-    addr->text.data = addr->text_buf;
-    addr->text.len = p - addr->text_buf;
-    addr->known = 1;
-
-    return NGX_OK;
 }
 
 
@@ -1724,16 +1699,12 @@ ngx_http_dvc_redis_reply(redisAsyncContext *ac, void *reply, void *privdata)
         }
     }
 
+    /* dvc_redis_cluster: sent again where the cluster says (or after
+     * TRYAGAIN's pause); that send's reply or timeout answers */
     if (redis->top->cluster
         && ngx_http_dvc_redis_redirect(rcmd, r, reply) == NGX_OK)
     {
-        /* sent again where the cluster says (or after TRYAGAIN's pause):
-         * that send's reply or timeout answers the request */
-        if (kept) {
-            freeReplyObject(kept);
-        }
-
-        ngx_http_dvc_rcmd_put(rcmd);
+        ngx_http_dvc_redis_done(rcmd, kept);
         return;
     }
 
@@ -1766,11 +1737,7 @@ ngx_http_dvc_redis_reply(redisAsyncContext *ac, void *reply, void *privdata)
 
     rcmd->handler(r, (ngx_http_dvc_reply_t *) reply, rcmd->data);
 
-    if (kept) {
-        freeReplyObject(kept);
-    }
-
-    ngx_http_dvc_rcmd_put(rcmd);
+    ngx_http_dvc_redis_done(rcmd, kept);
 
     if (readonly) {
         (void) ngx_http_dvc_redis_readonly(redis, "READONLY");
@@ -1787,7 +1754,7 @@ struct ngx_http_dvc_redis_retry_s {
     ngx_http_dvc_redis_t           *top;
     ngx_pool_cleanup_t             *cleanup;
     ngx_http_dvc_redis_cmd_t       *block;     /* the copy, ngx_free()d */
-    ngx_http_dvc_redis_cmd_t       *cmds;      /* in it, ASKING left out */
+    ngx_http_dvc_redis_cmd_t       *cmds;      /* in it */
     ngx_uint_t                      n;
     ngx_uint_t                      hops;
     ngx_msec_t                      deadline;
@@ -1885,8 +1852,7 @@ ngx_http_dvc_redis_redirect(ngx_http_dvc_rcmd_t *rcmd, ngx_http_request_t *r,
 
     to = rcmd->durable ? &top->nodes[node].durable : &top->nodes[node].main;
 
-    rc = ngx_http_dvc_redis_resend(r, to, rcmd->copy + rcmd->skip,
-                                   rcmd->ncopy - rcmd->skip,
+    rc = ngx_http_dvc_redis_resend(r, to, rcmd->copy, rcmd->ncopy,
                                    rd.kind == DVC_REDIRECT_ASK,
                                    rcmd->hops + 1, rcmd->deadline,
                                    rcmd->handler, rcmd->data);
@@ -1921,8 +1887,8 @@ ngx_http_dvc_redis_tryagain_later(ngx_http_dvc_rcmd_t *rcmd,
     retry->top = rcmd->redis->top;
     retry->cleanup = cln;
     retry->block = rcmd->copy;
-    retry->cmds = rcmd->copy + rcmd->skip;
-    retry->n = rcmd->ncopy - rcmd->skip;
+    retry->cmds = rcmd->copy;
+    retry->n = rcmd->ncopy;
     retry->hops = rcmd->hops + 1;
     retry->deadline = rcmd->deadline;
     retry->durable = rcmd->durable;
@@ -1996,8 +1962,10 @@ ngx_http_dvc_redis_tryagain_gone(void *data)
 }
 
 
-/* A batch sent again, with ASKING first for an ASK, carrying the first
- * send's deadline and the hops so far. */
+/* A batch sent again, carrying the first send's deadline and the hops so
+ * far.  For an ASK, ASKING goes before it (a MULTI) or before each of its
+ * commands: the flag lasts one command outside a transaction.  ASKINGs of
+ * an earlier ASK are left out. */
 static ngx_int_t
 ngx_http_dvc_redis_resend(ngx_http_request_t *r,
     ngx_http_dvc_redis_link_t *link, ngx_http_dvc_redis_cmd_t *cmds,
@@ -2005,6 +1973,7 @@ ngx_http_dvc_redis_resend(ngx_http_request_t *r,
     ngx_http_dvc_redis_handler_pt handler, void *data)
 {
     ngx_int_t                  rc;
+    ngx_uint_t                 i, m, multi;
     ngx_http_dvc_redis_t      *top;
     ngx_http_dvc_redis_cmd_t  *all;
 
@@ -2012,36 +1981,69 @@ ngx_http_dvc_redis_resend(ngx_http_request_t *r,
     static const size_t        asking_len[] = { 6 };
 
     top = link->top;
-    all = NULL;
 
-    if (asking) {
-        all = ngx_alloc((n + 1) * sizeof(ngx_http_dvc_redis_cmd_t),
-                        r->connection->log);
-        if (all == NULL) {
-            return NGX_ERROR;
+    all = ngx_alloc(2 * n * sizeof(ngx_http_dvc_redis_cmd_t),
+                    r->connection->log);
+    if (all == NULL) {
+        return NGX_ERROR;
+    }
+
+    multi = 0;
+    m = 0;
+
+    for (i = 0; i < n; i++) {
+        if (ngx_http_dvc_redis_is(&cmds[i], "ASKING")) {
+            continue;
         }
 
-        all[0].argc = 1;
-        all[0].argv = (const char **) asking_argv;
-        all[0].argvlen = asking_len;
-        ngx_memcpy(&all[1], cmds, n * sizeof(ngx_http_dvc_redis_cmd_t));
+        if (m == 0 && ngx_http_dvc_redis_is(&cmds[i], "MULTI")) {
+            multi = 1;
+        }
 
-        cmds = all;
-        n++;
+        if (asking && (m == 0 || !multi)) {
+            all[m].argc = 1;
+            all[m].argv = (const char **) asking_argv;
+            all[m].argvlen = asking_len;
+            m++;
+        }
+
+        all[m++] = cmds[i];
     }
 
     top->hop = hops;
     top->hop_deadline = deadline;
 
-    rc = ngx_http_dvc_redis_link_send(r, link, cmds, n, handler, data);
+    rc = ngx_http_dvc_redis_link_send(r, link, all, m, handler, data);
 
     top->hop = 0;
 
-    if (all) {
-        ngx_free(all);
-    }
+    ngx_free(all);
 
     return rc;
+}
+
+
+static ngx_uint_t
+ngx_http_dvc_redis_is(ngx_http_dvc_redis_cmd_t *cmd, const char *name)
+{
+    size_t  len;
+
+    len = ngx_strlen(name);
+
+    return cmd->argc >= 1 && cmd->argvlen[0] == len
+           && ngx_strncasecmp((u_char *) cmd->argv[0], (u_char *) name, len)
+              == 0;
+}
+
+
+static void
+ngx_http_dvc_redis_done(ngx_http_dvc_rcmd_t *rcmd, redisReply *kept)
+{
+    if (kept) {
+        freeReplyObject(kept);
+    }
+
+    ngx_http_dvc_rcmd_put(rcmd);
 }
 
 

@@ -357,3 +357,52 @@ ngx_http_dvc_redis_cluster(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     return NGX_CONF_OK;
 }
+
+
+/* Sets addr to a numeric host and port (from Sentinel, CLUSTER SLOTS or a
+ * redirection). */
+ngx_int_t
+ngx_http_dvc_redis_addr_set(ngx_http_dvc_redis_addr_t *addr,
+    const char *host, size_t host_len, const char *port, size_t port_len)
+{
+    u_char      *p;
+    ngx_int_t    n;
+    in_addr_t    in;
+#if (NGX_HAVE_INET6)
+    u_char       in6[16];
+#endif
+
+    if (host_len == 0 || host_len >= sizeof(addr->host)) {
+        return NGX_ERROR;
+    }
+
+    n = ngx_atoi((u_char *) port, port_len);
+    if (n < 1 || n > 65535) {
+        return NGX_ERROR;
+    }
+
+    in = ngx_inet_addr((u_char *) host, host_len);
+
+    if (in == INADDR_NONE
+#if (NGX_HAVE_INET6)
+        && ngx_inet6_addr((u_char *) host, host_len, in6) != NGX_OK
+#endif
+        )
+    {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(addr->host, host, host_len);
+    addr->host[host_len] = '\0';
+    addr->port = (int) n;
+    addr->unix_path = NULL;
+
+    p = ngx_snprintf(addr->text_buf, sizeof(addr->text_buf) - 1, "%s:%i",
+                     addr->host, n);
+    *p = '\0';
+    addr->text.data = addr->text_buf;
+    addr->text.len = p - addr->text_buf;
+    addr->known = 1;
+
+    return NGX_OK;
+}

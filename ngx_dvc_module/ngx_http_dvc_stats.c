@@ -51,7 +51,8 @@ static ngx_int_t ngx_http_dvc_stats_send(ngx_http_request_t *r,
 static ngx_int_t ngx_http_dvc_stats_ask(ngx_http_request_t *r,
     ngx_http_dvc_stats_ctx_t *ctx);
 static ngx_int_t ngx_http_dvc_stats_add(ngx_http_request_t *r,
-    ngx_http_dvc_stats_ctx_t *ctx, ngx_http_dvc_reply_t *reply);
+    ngx_http_dvc_stats_ctx_t *ctx, ngx_http_dvc_reply_t *reply,
+    ngx_int_t *rc);
 static void ngx_http_dvc_stats_answer(ngx_http_request_t *r,
     ngx_http_dvc_stats_ctx_t *ctx);
 
@@ -369,9 +370,7 @@ ngx_http_dvc_stats_reply(ngx_http_request_t *r, ngx_http_dvc_reply_t *reply,
 
     ngx_int_t  rc;
 
-    rc = ngx_http_dvc_stats_add(r, ctx, reply);
-
-    if (rc != NGX_OK) {
+    if (ngx_http_dvc_stats_add(r, ctx, reply, &rc) != NGX_OK) {
         ngx_http_dvc_finalize(r, rc);
         return;
     }
@@ -379,11 +378,10 @@ ngx_http_dvc_stats_reply(ngx_http_request_t *r, ngx_http_dvc_reply_t *reply,
     if (++ctx->part < ctx->parts) {
         /* the next partition's counters (dvc_redis_cluster) */
         rc = ngx_http_dvc_stats_ask(r, ctx);
-        if (rc != NGX_OK) {
-            ngx_http_dvc_finalize(r, ngx_http_dvc_redis_sent(r, rc,
-                                                             "statistics",
-                                                             NULL));
-        }
+
+        /* NGX_DONE (sent): this reply's reference on the request goes */
+        ngx_http_dvc_finalize(r, ngx_http_dvc_redis_sent(r, rc, "statistics",
+                                                         NULL));
         return;
     }
 
@@ -391,11 +389,11 @@ ngx_http_dvc_stats_reply(ngx_http_request_t *r, ngx_http_dvc_reply_t *reply,
 }
 
 
-/* One EXEC's HGETALLs into the sums: NGX_OK, or the answer to finalize
- * with. */
+/* One EXEC's HGETALLs into the sums: NGX_OK; NGX_DONE: answered, *rc to
+ * finalize with. */
 static ngx_int_t
 ngx_http_dvc_stats_add(ngx_http_request_t *r, ngx_http_dvc_stats_ctx_t *ctx,
-    ngx_http_dvc_reply_t *reply)
+    ngx_http_dvc_reply_t *reply, ngx_int_t *rc)
 {
     size_t                 i, j;
     ngx_int_t              n;
@@ -409,7 +407,8 @@ ngx_http_dvc_stats_add(ngx_http_request_t *r, ngx_http_dvc_stats_ctx_t *ctx,
                       "dvc: statistics answered 503: %s",
                       reply == NULL ? "redis failed"
                       : err ? err : "unexpected redis reply");
-        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE);
+        *rc = ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE);
+        return NGX_DONE;
     }
 
     for (i = 0; i < DVC_STAT_NCOUNTERS; i++) {
@@ -421,7 +420,8 @@ ngx_http_dvc_stats_add(ngx_http_request_t *r, ngx_http_dvc_stats_ctx_t *ctx,
             ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
                           "dvc: statistics key \"%s\" is not a hash",
                           ctx->keys[i]);
-            return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
+            *rc = ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
+            return NGX_DONE;
         }
 
         for (j = 0; j + 1 < (size_t) n; j += 2) {
