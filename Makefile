@@ -114,8 +114,9 @@ test:
 
 test-unit: $(UNIT_BINS)
 	scripts/check-core-purity.sh
-	@# report only until issue 13 is done: redis.c <-> sentinel.c is a cycle
-	-scripts/shape-check.py
+	@# a call cycle between files fails; long functions are listed (issue 13:
+	@# --strict once the long glue functions are split)
+	scripts/shape-check.py
 	CMOCKA_MESSAGE_OUTPUT=TAP prove -f $(UNIT_BINS)
 
 test-unit-asan: $(UNIT_SAN_BINS)

@@ -3,8 +3,8 @@
 
 The gateway appends one entry per change a citizen must hear of (accepted
 with the appointment, supplement requested, refused, delayed with an
-apology, payment required, stopped, resolved, returned) in the same Redis
-call as the change, and sends nothing itself (docs/notifications.md).  This
+apology, payment required, payment received, stopped, resolved, returned)
+in the same Redis call as the change, and sends nothing itself (docs/notifications.md).  This
 consumer reads the stream with a consumer group, as docs/inbox.md describes
 for dvc:inbox (XREADGROUP, XACK, XAUTOCLAIM of a crashed worker's entries,
 dead-lettering to dvc:notify:dead), and hands each entry to its channels'

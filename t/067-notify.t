@@ -3,20 +3,23 @@
 # `dvc_notify on`), and examples/notifier.py mails it through a real SMTP
 # server (Debian's python3-aiosmtpd, its Mailbox handler writing a maildir),
 # in Vietnamese, without the applicant's ID number or name.  SMS goes through
-# the same consumer's command adapter.  The gateway's error log never holds
+# the same consumer's command adapter.  TEST 5 walks every change the issue
+# lists (and the online payment's confirmation, IPN 00) to a mail each.  The gateway's error log never holds
 # the contact.
 use utf8;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::Nginx::DVC;
 use Test::DVC::Citizen;
+use Test::DVC::Payment;
 use File::Temp qw(tempdir);
 use POSIX ();
 
 our $ROOT = "$FindBin::Bin/..";
 our $LINK = "https://dichvucong.example.vn/tra-cuu?ma=";
 
-gateway_defaults(extra_http => event_key_config()
+gateway_defaults(extra_http => event_key_config() . payment_config()
+                               . "    dvc_agency 000.01.01.H29;\n"
                                . "    dvc_notify on link=$LINK;\n");
 
 # the notices, as hashes (values decoded from UTF-8)
@@ -344,3 +347,111 @@ main::smtp_stop($spid);
 [error]
 lan.le@example.vn
 hung.nguyen@example.vn
+
+
+
+=== TEST 5: a confirmed payment leaves a notice, a transfer none; every kind arrives by SMTP, in Vietnamese, no ID number
+--- request
+GET /dvc/v1/keys
+--- post_init
+use utf8;
+my ($spid, $sport, $sdir) = main::smtp_start();
+# 1.001612: accepted, payment required, paid online, transferred and back,
+# delayed, resolved, returned
+my $b = awaiting_payment();
+my $r = pay($b);
+is($r->{status}, 200, "payment URL: 200") or diag($r->{body});
+my $txn = $r->{json}{txn_ref};
+my $q = ipn_query(ipn_params($txn, amount => 5000000, no => "14226001"));
+is(ipn($q)->{json}{RspCode}, "00", "IPN: 00, paid");
+my @n = main::notices();
+is(join(" ", map { $_->{template} } @n), "accepted payment_required payment_received",
+   "the payment confirmed: one notice after payment_required");
+my $p = $n[-1];
+is($p->{status}, "4", "payment_received: status 4, processing again");
+is($p->{event}, "payment:$txn", "its event: the attempt's reference, applied once");
+is($p->{email}, 'lan.le@example.vn', "the dossier's contact");
+is($p->{channels}, "email,sms,zalo", "channels");
+is($p->{subject_vi}, "Hồ sơ $b->{code}: đã thanh toán trực tuyến", "subject");
+like($p->{text_vi}, qr/^Hồ sơ \Q$b->{code}\E \(Đăng ký thành lập hộ kinh doanh\) đã được thanh toán trực tuyến số tiền 50\.000 đồng lúc \d\d:\d\d ngày \d\d\/\d\d\/\d{4} qua VNPAY \(mã giao dịch 14226001\)\.\nHồ sơ tiếp tục được giải quyết\. Biên lai thanh toán có chữ ký số/,
+     "text_vi: the amount, the provider, VNPAY's transaction number, the signed receipt") or diag($p->{text_vi});
+like($p->{text_en}, qr/was paid online: 50,000 VND, at .* through VNPAY \(transaction 14226001\)/, "text_en");
+is($p->{link}, "$main::LINK$b->{code}", "the lookup link");
+is(ipn($q)->{json}{RspCode}, "02", "the same IPN again: 02");
+is(scalar(main::notices()), 3, "a replayed IPN: no second notice");
+my $no = ipn(ipn_query(ipn_params($txn, amount => 5000000, rsp => "24", status => "02", no => "0")));
+is($no->{json}{RspCode}, "02", "a later cancelled notice of the same attempt: 02");
+is(scalar(main::notices()), 3, "nothing for it");
+
+# liên thông: the part sent to another agency and back is internal work;
+# the status stays 4 and the appointment is unchanged: no notice
+is(send_event($b->{code}, { type => "transfer", to_agency => "000.01.01.H29",
+    share => { hours => 2 }, reason => "Đề nghị xác minh địa điểm kinh doanh" })->{status}, 200, "transfer");
+is(send_event($b->{code}, { type => "transfer_return", note => "Đã xác minh" })->{status}, 200, "transfer_return");
+is(scalar(main::notices()), 3, "transfer and transfer_return: no notice");
+
+my $new_due = POSIX::strftime("%Y-%m-%dT16:30:00+07:00", gmtime(time + 7 * 3600 + 20 * 86400));
+is(send_event($b->{code}, { type => "delay", new_due_at => $new_due,
+    reason => "Cần xác minh thêm địa điểm kinh doanh" })->{status}, 200, "delay");
+is(send_event($b->{code}, { type => "resolve", note => "Nhận kết quả qua bưu điện" })->{status}, 200, "resolve");
+is(send_event($b->{code}, { type => "return" })->{status}, 200, "return");
+# 2.000488: supplement requested; 1.001612 again: refused; 1.001193:
+# accepted at once
+my $c = submit_dossier("2.000488");
+is(send_event($c->{code}, { type => "request_supplement", reason => "Thiếu bản sao hợp đồng thuê nhà",
+    documents => ["Hợp đồng thuê nhà"] })->{status}, 200, "request_supplement");
+my $e = submit_dossier("1.001612");
+is(send_event($e->{code}, { type => "refuse", reason => "Hồ sơ không thuộc thẩm quyền của phường" })->{status}, 200, "refuse");
+my $a = submit_dossier("1.001193");
+my @all = main::notices();
+is(join(" ", map { $_->{template} } @all),
+   "accepted payment_required payment_received delayed resolved returned supplement_requested refused accepted",
+   "each change the issue lists left its notice, in order");
+
+my ($rc, $out) = main::notifier("--smtp", "127.0.0.1:$sport");
+is($rc, 0, "notifier: exit 0") or diag($out);
+my $mails = main::mails($sdir);
+my @with = grep { $_->{email} } @all;
+is(scalar @$mails, scalar @with, "one mail per notice with an address (" . scalar(@with) . ")") or diag(explain($mails));
+# what a mail reader shows, per change
+my %phrase = (
+    accepted => qr/đã được tiếp nhận lúc .*\nHẹn trả kết quả lúc /s,
+    supplement_requested => qr/cần được bổ sung, hoàn thiện\.\nLý do: Thiếu bản sao hợp đồng thuê nhà\nGiấy tờ cần bổ sung:\n- Hợp đồng thuê nhà\n/,
+    refused => qr/không được tiếp nhận giải quyết\.\nLý do: Hồ sơ không thuộc thẩm quyền của phường\n/,
+    delayed => qr/xin lỗi vì hồ sơ .* chưa có kết quả đúng hẹn\.\nLý do: Cần xác minh thêm địa điểm kinh doanh\nHẹn lại ngày trả kết quả: 16:30 ngày /s,
+    payment_required => qr/cần thực hiện nghĩa vụ tài chính: 50\.000 đồng\.\nNộp lệ phí đăng ký hộ kinh doanh\n/,
+    payment_received => qr/đã được thanh toán trực tuyến số tiền 50\.000 đồng lúc .* qua VNPAY \(mã giao dịch 14226001\)/,
+    resolved => qr/đã giải quyết xong lúc .*, đã có kết quả\.\nNhận kết quả qua bưu điện\n/s,
+    returned => qr/đã được trả lúc .*\nMời Ông\/Bà đánh giá mức độ hài lòng/s,
+);
+# the ID numbers and names of these dossiers, read from their bodies
+my (%ids, %names);
+for my $proc ("1.001612", "2.000488", "1.001193") {
+    my $ex = example($proc);
+    $ids{$1}++ while $ex =~ /"citizen_id":\s*"(\d+)"/g;
+    $names{$1}++ while $ex =~ /"full_name":\s*"([^"]+)"/g;
+}
+utf8::decode($_) for my @names = keys %names;
+my $id_re = join "|", keys %ids;
+my $name_re = join "|", map { quotemeta } @names;
+ok(keys(%ids) >= 3 && @names >= 3, "ID numbers and names to look for: " . scalar(keys %ids) . ", " . scalar(@names));
+my %seen;
+for my $n (@with) {
+    my @m = grep { $_->{subject} eq $n->{subject_vi} && $_->{to} eq $n->{email} } @$mails;
+    is(scalar @m, 1, "$n->{template} of $n->{code}: one mail, its Vietnamese subject \"$n->{subject_vi}\"");
+    next unless @m;
+    $seen{$n->{template}}++;
+    like($m[0]{body}, qr/^\Q$n->{text_vi}\E\n\n-- English --\n/, "$n->{template}: the body starts with the notice's Vietnamese text");
+    like($m[0]{body}, $phrase{$n->{template}}, "$n->{template}: what it says, in Vietnamese");
+    like($m[0]{body}, qr/Đây là thư tự động, xin đừng trả lời\./, "$n->{template}: do not reply");
+    unlike($m[0]{raw} . $m[0]{body}, qr/$id_re/, "$n->{template}: no ID number");
+    unlike($m[0]{body}, qr/$name_re/, "$n->{template}: no name");
+}
+is(join(" ", sort keys %seen), join(" ", sort keys %phrase), "a mail for every kind of change");
+is(redis_cmd('XPENDING', 'dvc:notify', 'notifier')->[0], 0, "nothing pending");
+main::smtp_stop($spid);
+--- no_error_log
+[error]
+lan.le@example.vn
+hung.nguyen@example.vn
+0983456712
