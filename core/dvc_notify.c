@@ -11,7 +11,8 @@
 
 static const char *dvc_notice_templates[] = {
     NULL, "accepted", "supplement_requested", "refused", "delayed",
-    "payment_required", "stopped", "resolved", "returned"
+    "payment_required", "stopped", "resolved", "returned",
+    "payment_received"
 };
 
 
@@ -45,7 +46,7 @@ dvc_notice_for_event(dvc_event_type_t type)
 const char *
 dvc_notice_template(dvc_notice_kind_t kind)
 {
-    if (kind <= DVC_NOTICE_NONE || kind > DVC_NOTICE_RETURNED) {
+    if (kind <= DVC_NOTICE_NONE || kind > DVC_NOTICE_PAYMENT_RECEIVED) {
         return NULL;
     }
 
@@ -196,12 +197,13 @@ dvc_notify_subject(dvc_buf_t *b, const dvc_notice_t *n, int en)
         NULL, "đã được tiếp nhận", "cần bổ sung, hoàn thiện",
         "không được tiếp nhận", "xin lỗi và hẹn lại ngày trả kết quả",
         "yêu cầu thực hiện nghĩa vụ tài chính", "dừng xử lý",
-        "đã có kết quả", "đã trả kết quả"
+        "đã có kết quả", "đã trả kết quả", "đã thanh toán trực tuyến"
     };
     static const char  *eng[] = {
         NULL, "accepted", "documents to add", "refused",
         "our apology and a new date", "a fee to pay", "handling stopped",
-        "the result is ready", "the result was handed over"
+        "the result is ready", "the result was handed over",
+        "payment received"
     };
 
     dvc_buf_puts(b, en ? "Dossier " : "Hồ sơ ");
@@ -361,6 +363,34 @@ dvc_notify_text(dvc_buf_t *b, const dvc_notice_t *n, int en)
             dvc_buf_append(b, n->note, n->note_len);
             dvc_buf_putc(b, '\n');
         }
+        break;
+
+    case DVC_NOTICE_PAYMENT_RECEIVED:
+        dvc_notify_dossier(b, n, en ? "The fee for your dossier "
+                                    : "Hồ sơ ");
+        dvc_buf_puts(b, en ? " was paid online" : " đã được thanh toán trực "
+                                                  "tuyến");
+        if (n->amount > 0) {
+            dvc_buf_puts(b, en ? ": " : " số tiền ");
+            dvc_notify_amount(b, n->amount, en ? ',' : '.');
+            dvc_buf_puts(b, en ? " VND" : " đồng");
+        }
+        dvc_buf_printf(b, en ? ", at %s" : " lúc %s", at);
+        if (n->provider) {
+            dvc_buf_puts(b, en ? " through " : " qua ");
+            dvc_buf_puts(b, strcmp(n->provider, "vnpay") == 0 ? "VNPAY"
+                                                              : n->provider);
+        }
+        if (n->transaction && n->transaction_len) {
+            dvc_buf_puts(b, en ? " (transaction " : " (mã giao dịch ");
+            dvc_buf_append(b, n->transaction, n->transaction_len);
+            dvc_buf_putc(b, ')');
+        }
+        dvc_buf_puts(b, en ? ".\nThe agency goes on handling it. The signed "
+                             "payment receipt is in the lookup.\n"
+                           : ".\nHồ sơ tiếp tục được giải quyết. Biên lai "
+                             "thanh toán có chữ ký số, xem tại trang tra "
+                             "cứu.\n");
         break;
 
     default: /* DVC_NOTICE_RETURNED */

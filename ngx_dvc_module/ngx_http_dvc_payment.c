@@ -26,6 +26,7 @@
 
 #include "ngx_http_dvc_module.h"
 #include "ngx_http_dvc_apply.h"
+#include "ngx_http_dvc_notify.h"
 #include "dvc_code.h"
 #include "dvc_jws.h"
 #include "dvc_keys.h"
@@ -73,6 +74,8 @@ typedef enum {
     NF_PROCEDURE,
     NF_ONCE,                /* pay:{txn_ref} */
     NF_AGENCY,
+    NF_CONTACT_EMAIL,       /* the citizen's notice (dvc_notify) */
+    NF_CONTACT_PHONE,
     NF_ST_FIRST,            /* DVC_STAT_NFIELDS st_* fields from here */
     NF_LAST = NF_ST_FIRST + DVC_STAT_NFIELDS
 } ngx_http_dvc_notice_field_e;
@@ -105,6 +108,9 @@ static ngx_int_t ngx_http_dvc_notice_apply(ngx_http_request_t *r,
     ngx_http_dvc_notice_ctx_t *ctx, ngx_http_dvc_val_t *f, int64_t ver);
 static void ngx_http_dvc_notice_applied(ngx_http_request_t *r,
     ngx_http_dvc_reply_t *reply, void *data);
+static ngx_int_t ngx_http_dvc_payment_notify(ngx_http_request_t *r,
+    ngx_http_dvc_notice_ctx_t *ctx, ngx_http_dvc_val_t *f,
+    ngx_http_dvc_apply_t *a);
 static ngx_int_t ngx_http_dvc_notice_answer(ngx_http_request_t *r,
     ngx_http_dvc_payment_t *pay, dvc_pay_verdict_t v);
 
@@ -336,6 +342,8 @@ ngx_http_dvc_notice_read(ngx_http_request_t *r,
     ctx->fields[NF_ONCE].data = p;
     ctx->fields[NF_ONCE].len = ngx_sprintf(p, "pay:%s", ctx->n.txn_ref) - p;
     ngx_str_set(&ctx->fields[NF_AGENCY], "agency");
+    ngx_str_set(&ctx->fields[NF_CONTACT_EMAIL], "contact_email");
+    ngx_str_set(&ctx->fields[NF_CONTACT_PHONE], "contact_phone");
 
     for (i = 0; i < DVC_STAT_NFIELDS; i++) {
         ctx->fields[NF_ST_FIRST + i].data = (u_char *) dvc_stat_field_names[i];
@@ -590,7 +598,8 @@ ngx_http_dvc_notice_apply(ngx_http_request_t *r,
     if (ngx_http_dvc_apply_stats(r, &a, f[NF_AGENCY].str, f[NF_AGENCY].len,
                                  f[NF_PROCEDURE].str, f[NF_PROCEDURE].len,
                                  deltas, ndeltas, &before, &after)
-        != NGX_OK)
+        != NGX_OK
+        || ngx_http_dvc_payment_notify(r, ctx, f, &a) != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -610,6 +619,65 @@ ngx_http_dvc_notice_apply(ngx_http_request_t *r,
                   name, ctx->n.code);
 
     return ngx_http_dvc_notice_answer(r, ctx->pay, DVC_PAY_OTHER);
+}
+
+
+/*
+ * The citizen's notice "payment_received" (dvc_notify), to dvc:notify in
+ * the same script call as the payment when dvc_notify is on: the citizen
+ * may have left the payment page before the IPN came.  Its event id is
+ * "payment:{txn_ref}", the attempt applied once.  NGX_OK or NGX_ERROR.
+ */
+static ngx_int_t
+ngx_http_dvc_payment_notify(ngx_http_request_t *r,
+    ngx_http_dvc_notice_ctx_t *ctx, ngx_http_dvc_val_t *f,
+    ngx_http_dvc_apply_t *a)
+{
+    u_char                       *p;
+    dvc_notice_t                  n;
+    ngx_http_dvc_main_conf_t     *dmcf;
+    ngx_http_dvc_procedure_rt_t  *proc;
+
+    dmcf = ngx_http_get_module_main_conf(r, ngx_http_dvc_module);
+
+    if (dmcf->notify != 1) {
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, sizeof("payment:") - 1 + DVC_PAY_TXN_MAX);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    proc = ngx_http_dvc_procedure_find(dmcf, f[NF_PROCEDURE].str,
+                                       f[NF_PROCEDURE].len);
+
+    ngx_memzero(&n, sizeof(dvc_notice_t));
+    n.kind = DVC_NOTICE_PAYMENT_RECEIVED;
+    n.code = ctx->n.code;
+    n.code_len = ngx_strlen(ctx->n.code);
+    n.procedure = proc ? proc->procedure->name : NULL;
+    n.procedure_len = proc ? ngx_strlen(proc->procedure->name) : 0;
+    n.event = (const char *) p;
+    n.event_len = ngx_sprintf(p, "payment:%s", ctx->n.txn_ref) - p;
+    n.status = DVC_STATUS_PROCESSING;
+    n.at = ctx->now;
+    n.amount = ctx->n.amount;
+    n.provider = ctx->pay->provider->name;
+    n.transaction = ctx->n.transaction_no;
+    n.transaction_len = ngx_strlen(ctx->n.transaction_no);
+
+    if (f[NF_CONTACT_EMAIL].type == NGX_HTTP_DVC_VAL_STRING) {
+        n.email = f[NF_CONTACT_EMAIL].str;
+        n.email_len = f[NF_CONTACT_EMAIL].len;
+    }
+
+    if (f[NF_CONTACT_PHONE].type == NGX_HTTP_DVC_VAL_STRING) {
+        n.phone = f[NF_CONTACT_PHONE].str;
+        n.phone_len = f[NF_CONTACT_PHONE].len;
+    }
+
+    return ngx_http_dvc_notify_apply(r, a, &ctx->alloc, &n);
 }
 
 
