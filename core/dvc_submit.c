@@ -77,35 +77,6 @@ dvc_submit_history_entry(dvc_buf_t *b, const char *at, int status,
 }
 
 
-void
-dvc_submit_documents_json(dvc_buf_t *b, const dvc_dossier_facts_t *f)
-{
-    size_t                    i;
-    const dvc_dossier_doc_t  *d;
-
-    if (f->ndocuments == 0) {
-        return;
-    }
-
-    dvc_buf_putc(b, '[');
-
-    for (i = 0; i < f->ndocuments; i++) {
-        d = &f->documents[i];
-
-        dvc_buf_puts(b, i ? ",{\"kind\":" : "{\"kind\":");
-        dvc_buf_json_str(b, d->kind ? d->kind : "", d->kind_len);
-        dvc_buf_puts(b, ",\"sha256\":");
-        dvc_buf_json_str(b, d->sha256 ? d->sha256 : "", d->sha256_len);
-        dvc_buf_printf(b, ",\"size\":%lld,\"type\":", d->size);
-        dvc_buf_json_str(b, d->media_type ? d->media_type : "",
-                         d->media_type_len);
-        dvc_buf_putc(b, '}');
-    }
-
-    dvc_buf_putc(b, ']');
-}
-
-
 /* The acknowledgement: what was submitted, and when (dvc-ack+jws). */
 static int
 dvc_submit_ack(const dvc_submit_facts_t *f, const dvc_submit_env_t *env,
@@ -291,29 +262,22 @@ dvc_submit_inbox(const dvc_submit_facts_t *f, const dvc_submit_env_t *env,
     const char *now_vn, dvc_submit_plan_t *sp)
 {
     int         rc;
-    dvc_buf_t   docs;
     dvc_plan_t *p = &sp->p;
 
 #define X(name, v, l)                                                         \
     (dvc_plan_xadd(p, DVC_SUBMIT_INBOX, sizeof(DVC_SUBMIT_INBOX) - 1, name,   \
                    v, l) != 0)
 
-    dvc_buf_init(&docs, p->alloc);
+    (void) env;
 
-    if (env->documents) {
-        dvc_submit_documents_json(&docs, f->dossier);
-    }
-
-    rc = docs.failed
-         || X("code", f->code, DVC_CODE_LEN)
+    rc = X("code", f->code, DVC_CODE_LEN)
          || X("procedure", f->procedure->code, strlen(f->procedure->code))
          || X("submitted_at", now_vn, DVC_TIME_VN_LEN)
          || X("body", f->body, f->body_len)
-         || (docs.len && X("documents", docs.data, docs.len)) ? -1 : 0;
+         || (f->documents_len
+             && X("documents", f->documents, f->documents_len)) ? -1 : 0;
 
 #undef X
-
-    dvc_buf_free(&docs);
 
     if (rc != 0) {
         p->failed = 1;

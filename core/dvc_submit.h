@@ -47,14 +47,17 @@ typedef struct {
     const char                 *token_sha256; /* 64 hex: only this is kept */
     int                         idempotent;   /* an Idempotency-Key is held:
                                                  keep the answer for it */
+    const char                 *documents;    /* the inbox entry's
+                                                 "documents": the uploads as
+                                                 the check read them (JSON);
+                                                 NULL: none, or no store */
+    size_t                      documents_len;
 } dvc_submit_facts_t;
 
 typedef struct {
     const dvc_calendar_t       *cal;
     const dvc_key_t            *signing_key;
     int64_t                     now;
-    int                         documents;    /* a document store: the inbox
-                                                 lists the uploads */
     int                         notify;       /* dvc_notify on */
     const char                 *link;         /* its lookup page, or NULL */
     size_t                      link_len;
@@ -87,11 +90,5 @@ void dvc_submit_plan_free(dvc_submit_plan_t *sp);
 
 void dvc_submit_decide(const dvc_submit_facts_t *f,
     const dvc_submit_env_t *env, dvc_submit_plan_t *sp);
-
-/*
- * The inbox entry's "documents": [{"kind","sha256","size","type"}] as
- * checked against the uploads (nothing when the dossier lists none).
- */
-void dvc_submit_documents_json(dvc_buf_t *b, const dvc_dossier_facts_t *f);
 
 #endif

@@ -672,6 +672,7 @@ static ngx_int_t
 ngx_http_dvc_submit_record(ngx_http_request_t *r,
     ngx_http_dvc_submit_ctx_t *ctx)
 {
+    dvc_buf_t                   docs;
     dvc_submit_env_t            env;
     dvc_submit_plan_t          *plan;
     dvc_submit_facts_t          f;
@@ -699,11 +700,22 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
     f.token_sha256 = (const char *) ctx->token_sha;
     f.idempotent = ctx->idem_key.len != 0;
 
+    /* with a store, the documents as uploaded (checked equal to the
+     * body's) and as scanned */
+    dvc_buf_init(&docs, &ctx->b.alloc);
+    ngx_http_dvc_documents_inbox_json(r, &facts, &docs);
+
+    if (docs.failed) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    f.documents = docs.data;
+    f.documents_len = docs.len;
+
     ngx_memzero(&env, sizeof(env));
     env.cal = dmcf->calendar;
     env.signing_key = dmcf->signing_key;
     env.now = ctx->now;
-    env.documents = dmcf->documents.len != 0;
     env.notify = dmcf->notify == 1;
 
     if (dmcf->notify_link.len) {

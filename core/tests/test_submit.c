@@ -460,7 +460,7 @@ test_counter(void **state)
 }
 
 
-/* with a document store the inbox lists the uploads; an Idempotency-Key
+/* the inbox lists the uploads as the check read them; an Idempotency-Key
  * keeps the answer after the body's hash and the code */
 static void
 test_documents_and_idempotency(void **state)
@@ -477,13 +477,15 @@ test_documents_and_idempotency(void **state)
     dossier_init(&d, 1);
     facts_init(&f, &p, &d);
     f.idempotent = 1;
+    f.documents = "[{\"kind\":\"birth_cert\",\"sha256\":\"" SHA "\","
+                  "\"size\":12345,\"type\":\"application/pdf\","
+                  "\"scan\":\"clean\"}]";
+    f.documents_len = strlen(f.documents);
     env_init(&env, "2026-11-23T09:00:00+07:00");
-    env.documents = 1;
     decide(&f, &env, &sp);
 
     assert_string_equal(xadd_of(&sp.p, "dvc:inbox", "documents"),
-        "[{\"kind\":\"birth_cert\",\"sha256\":\"" SHA "\",\"size\":12345,"
-        "\"type\":\"application/pdf\"}]");
+                        f.documents);
 
     n = strlen("done:" SHA ":" CODE ":");
     assert_true(sp.idem.len > n);
@@ -492,8 +494,9 @@ test_documents_and_idempotency(void **state)
 
     dvc_submit_plan_free(&sp);
 
-    /* none listed: no "documents" even with a store */
-    dossier_init(&d, 0);
+    /* none (none listed, or no store): no "documents" */
+    f.documents = NULL;
+    f.documents_len = 0;
     decide(&f, &env, &sp);
     assert_null(xadd_of(&sp.p, "dvc:inbox", "documents"));
     dvc_submit_plan_free(&sp);
