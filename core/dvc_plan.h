@@ -21,9 +21,9 @@
 #include "dvc_lifecycle.h"
 #include "dvc_stats.h"
 
-#define DVC_PLAN_MAX_SET     16
+#define DVC_PLAN_MAX_SET     40     /* a new dossier's fields (dvc_submit) */
 #define DVC_PLAN_MAX_DEL     8
-#define DVC_PLAN_MAX_INCR    32     /* two counters of ten cells */
+#define DVC_PLAN_MAX_INCR    (DVC_STAT_MAX_DELTAS * DVC_STAT_NCELLS)
 #define DVC_PLAN_MAX_XADD    2      /* entries, each to its own stream */
 #define DVC_PLAN_MAX_XFIELDS 16     /* pairs in one entry */
 #define DVC_PLAN_STREAM_MAX  (sizeof("dvc:inbox:") + DVC_AGENCY_MAX)

@@ -52,6 +52,7 @@
 #include "dvc_stats.h"
 #include "dvc_dossier_scan.h"
 #include "dvc_procedure.h"
+#include "dvc_receipt.h"
 #include "ngx_http_dvc_apply.h"
 
 
@@ -682,7 +683,7 @@ ngx_http_dvc_citizen_supplement_fields(ngx_http_request_t *r,
     /* the receipt the desk's next accept signs names the corrected
      * dossier's applicant and documents */
     dvc_buf_init(&rfacts, &ctx->b.alloc);
-    ngx_http_dvc_receipt_facts(&rfacts, &facts, ctx->b.proc->procedure);
+    dvc_receipt_facts(&rfacts, &facts, ctx->b.proc->procedure);
 
     if (rfacts.failed
         || ngx_http_dvc_apply_set(a, "receipt_facts", rfacts.data,

@@ -412,12 +412,8 @@ ngx_int_t ngx_http_dvc_dossier_check(ngx_http_request_t *r,
     ngx_http_dvc_dossier_ref_t *ref, ngx_int_t *rc);
 
 
-/* Acceptance: the appointment and the signed receipt (ngx_http_dvc_accept.c) */
-void ngx_http_dvc_documents_json(dvc_buf_t *b,
-    dvc_dossier_facts_t *facts, const struct dvc_procedure *p,
-    ngx_flag_t names);
-void ngx_http_dvc_receipt_facts(dvc_buf_t *b, dvc_dossier_facts_t *facts,
-    const struct dvc_procedure *p);
+/* Acceptance: the appointment and the signed receipt (ngx_http_dvc_accept.c
+ * over core's dvc_receipt.h) */
 ngx_int_t ngx_http_dvc_accept(ngx_http_request_t *r,
     ngx_http_dvc_main_conf_t *dmcf, const struct dvc_procedure *p,
     const char *code, const char *facts, size_t facts_len,
