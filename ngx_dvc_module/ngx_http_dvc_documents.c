@@ -9,6 +9,9 @@
  *   422 with every such document, beside nothing else;
  * - the claim, one EVAL inside the dossier's MULTI: each upload that still
  *   exists loses its TTL and names the dossier (the first one to list it);
+ * - the inbox entry's documents, each with its upload's scan ("clean",
+ *   "unscanned" under dvc_clamd_fail open, "off" without dvc_clamd), as
+ *   the check read it;
  * - GET /dvc/v1/documents/{sha256}: the back-end fetches a file, signed as
  *   it signs its events (dvc_event_key); nginx serves it from the store as
  *   its static module would (sendfile, Range, If-None-Match).
@@ -33,6 +36,20 @@ typedef struct {
 } ngx_http_dvc_documents_ctx_t;
 
 
+/*
+ * What the check read of each upload's scan, kept for the inbox entry
+ * (ngx_http_dvc_documents_inbox_json) on the request's pool as the data
+ * of a cleanup with a handler of its own, so that submit.c carries nothing
+ * more between the two.
+ */
+typedef struct {
+    ngx_uint_t                        n;
+    ngx_str_t                        *scan;       /* n, "" when unknown */
+} ngx_http_dvc_documents_scans_t;
+
+static void ngx_http_dvc_documents_scans_tag(void *data);
+
+
 static void ngx_http_dvc_documents_checked(ngx_http_request_t *r,
     ngx_http_dvc_reply_t *reply, void *data);
 static ngx_int_t ngx_http_dvc_documents_keys(ngx_http_request_t *r,
@@ -50,10 +67,11 @@ static ngx_int_t ngx_http_dvc_documents_keys(ngx_http_request_t *r,
 static const char  ngx_http_dvc_documents_read_lua[] =
     "local r = {} "
     "for i, k in ipairs(KEYS) do "
-    "local v = redis.call('HMGET', k, 'size', 'type') "
+    "local v = redis.call('HMGET', k, 'size', 'type', 'scan') "
     "if v[1] then local t = redis.call('TTL', k) "
     "if t >= 0 and t < 60 then redis.call('EXPIRE', k, 60) end end "
-    "r[#r + 1] = v[1] or '' r[#r + 1] = v[2] or '' end "
+    "r[#r + 1] = v[1] or '' r[#r + 1] = v[2] or '' "
+    "r[#r + 1] = v[3] or '' end "
     "return r";
 
 /* the uploads that still exist lose their TTL and name the dossier */
@@ -185,7 +203,9 @@ ngx_http_dvc_documents_checked(ngx_http_request_t *r,
     dvc_alloc_t                 alloc;
     ngx_int_t                   nel;
     const char                 *err;
-    ngx_http_dvc_val_t          vs, vt;
+    ngx_http_dvc_val_t          vs, vt, vc;
+    ngx_pool_cleanup_t         *cln;
+    ngx_http_dvc_documents_scans_t  *scans;
     dvc_media_t                 declared;
     dvc_upload_rules_t          rules;
     dvc_upload_result_t         res;
@@ -195,7 +215,7 @@ ngx_http_dvc_documents_checked(ngx_http_request_t *r,
 
     nel = ngx_http_dvc_reply_vals(reply, NULL, 0);
 
-    if (nel == NGX_ERROR || (ngx_uint_t) nel != 2 * ctx->facts->ndocuments) {
+    if (nel == NGX_ERROR || (ngx_uint_t) nel != 3 * ctx->facts->ndocuments) {
         err = ngx_http_dvc_reply_error(reply);
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "dvc: submission answered 503, nothing recorded: its "
@@ -207,6 +227,20 @@ ngx_http_dvc_documents_checked(ngx_http_request_t *r,
         return;
     }
 
+    cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_dvc_documents_scans_t));
+    scans = cln ? cln->data : NULL;
+
+    if (scans) {
+        scans->n = ctx->facts->ndocuments;
+        scans->scan = ngx_pcalloc(r->pool, scans->n * sizeof(ngx_str_t));
+        cln->handler = ngx_http_dvc_documents_scans_tag;
+    }
+
+    if (scans == NULL || scans->scan == NULL) {
+        ngx_http_dvc_finalize(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
     ngx_http_dvc_pool_alloc(r->pool, &alloc);
     dvc_buf_init(&out, &alloc);
     dvc_buf_puts(&out, "{\"error\":\"validation_failed\",\"violations\":[");
@@ -215,8 +249,22 @@ ngx_http_dvc_documents_checked(ngx_http_request_t *r,
 
     for (i = 0; i < ctx->facts->ndocuments; i++) {
         d = &ctx->facts->documents[i];
-        ngx_http_dvc_reply_val(ngx_http_dvc_reply_elem(reply, 2 * i), &vs);
-        ngx_http_dvc_reply_val(ngx_http_dvc_reply_elem(reply, 2 * i + 1), &vt);
+        ngx_http_dvc_reply_val(ngx_http_dvc_reply_elem(reply, 3 * i), &vs);
+        ngx_http_dvc_reply_val(ngx_http_dvc_reply_elem(reply, 3 * i + 1), &vt);
+        ngx_http_dvc_reply_val(ngx_http_dvc_reply_elem(reply, 3 * i + 2), &vc);
+
+        /* copied: the reply is freed after this handler */
+        if (vc.type == NGX_HTTP_DVC_VAL_STRING && vc.len
+            && vc.len <= sizeof("unscanned") - 1)
+        {
+            scans->scan[i].data = ngx_pnalloc(r->pool, vc.len);
+            if (scans->scan[i].data == NULL) {
+                ngx_http_dvc_finalize(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+                return;
+            }
+            ngx_memcpy(scans->scan[i].data, vc.str, vc.len);
+            scans->scan[i].len = vc.len;
+        }
 
         ngx_memzero(&rec, sizeof(dvc_upload_record_t));
 
@@ -323,22 +371,41 @@ ngx_http_dvc_documents_claim(ngx_http_request_t *r,
 }
 
 
+static void
+ngx_http_dvc_documents_scans_tag(void *data)
+{
+    (void) data;            /* nothing to free: it only marks the scans */
+}
+
+
 /*
- * The inbox entry's "documents": [{"kind","sha256","size","type"}], as
- * checked against the uploads; nothing without a store.
+ * The inbox entry's "documents": [{"kind","sha256","size","type","scan"}],
+ * as checked against the uploads ("scan" as the check read it; "unscanned"
+ * tells the back-end clamd never saw that file); nothing without a store.
  */
 void
 ngx_http_dvc_documents_inbox_json(ngx_http_request_t *r,
     dvc_dossier_facts_t *facts, dvc_buf_t *out)
 {
-    ngx_uint_t                  i;
-    const dvc_dossier_doc_t    *d;
-    ngx_http_dvc_main_conf_t   *dmcf;
+    ngx_uint_t                       i;
+    ngx_pool_cleanup_t              *c;
+    const dvc_dossier_doc_t         *d;
+    ngx_http_dvc_main_conf_t        *dmcf;
+    ngx_http_dvc_documents_scans_t  *scans;
 
     dmcf = ngx_http_get_module_main_conf(r, ngx_http_dvc_module);
 
     if (dmcf->documents.len == 0 || facts->ndocuments == 0) {
         return;
+    }
+
+    scans = NULL;
+
+    for (c = r->pool->cleanup; c; c = c->next) {
+        if (c->handler == ngx_http_dvc_documents_scans_tag) {
+            scans = c->data;
+            break;
+        }
     }
 
     dvc_buf_putc(out, '[');
@@ -353,6 +420,13 @@ ngx_http_dvc_documents_inbox_json(ngx_http_request_t *r,
         dvc_buf_printf(out, ",\"size\":%lld,\"type\":", d->size);
         dvc_buf_json_str(out, d->media_type ? d->media_type : "",
                          d->media_type_len);
+
+        if (scans && i < scans->n && scans->scan[i].len) {
+            dvc_buf_puts(out, ",\"scan\":");
+            dvc_buf_json_str(out, (const char *) scans->scan[i].data,
+                             scans->scan[i].len);
+        }
+
         dvc_buf_putc(out, '}');
     }
 
