@@ -60,6 +60,10 @@ typedef struct {
     size_t              nincr;
     dvc_plan_xadd_t     xadd[DVC_PLAN_MAX_XADD];
     size_t              nxadd;
+    char                cells[DVC_STAT_NCELLS][DVC_STAT_KEY_MAX];
+    size_t              cell_len[DVC_STAT_NCELLS];
+    size_t              ncells;      /* dvc_plan_stats': the dossier's cells
+                                        (a new one's go to DVC_STAT_CELLS_KEY) */
     dvc_buf_t           answer;      /* JSON: the 200's (kept for replays)
                                         or the refusal's */
     int                 failed;      /* out of memory or a bound: answer 500 */
@@ -77,6 +81,18 @@ int dvc_plan_del(dvc_plan_t *p, const char *name);
  * (dvc_stat_cell_of), field the Vietnam date of at. */
 int dvc_plan_stat(dvc_plan_t *p, const dvc_stat_dims_t *dims,
     dvc_stat_counter_t c, int64_t at, int delta);
+/*
+ * The statistics of one change (dvc_stats_change) of a dossier of that
+ * agency and procedure whose st_* state was `before`: its counters in every
+ * cell of the dossier (the level and sector of the state after: a
+ * submission sets them, nothing changes them after), the st_* fields set
+ * or deleted, the cells in p->cells.  0; -1 with err (it names "calendar"
+ * when the calendar cannot answer: 503) or p->failed (memory, a bound).
+ */
+int dvc_plan_stats(dvc_plan_t *p, const dvc_calendar_t *cal,
+    const dvc_stat_state_t *before, const dvc_stat_change_t *change,
+    const char *agency, size_t alen, const char *procedure, size_t plen,
+    char *err, size_t errlen);
 /* A pair of the entry to stream (the first pair opens the entry). */
 int dvc_plan_xadd(dvc_plan_t *p, const char *stream, size_t slen,
     const char *name, const char *value, size_t len);

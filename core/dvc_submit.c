@@ -110,19 +110,13 @@ dvc_submit_ack(const dvc_submit_facts_t *f, const dvc_submit_env_t *env,
 
 
 /* The statistics: the counters of the dossier's cells, its st_* fields,
- * and the cells a report may ask for. */
+ * and the cells a report may ask for (p.cells). */
 static int
 dvc_submit_stats(const dvc_submit_facts_t *f, const dvc_submit_env_t *env,
     dvc_submit_plan_t *sp)
 {
-    int                     len;
-    char                    err[128];
-    size_t                  i, c, n, nf;
-    dvc_plan_incr_t        *in;
-    dvc_stat_dims_t         dims;
-    dvc_stat_delta_t        deltas[DVC_STAT_MAX_DELTAS];
-    dvc_stat_field_t        fields[DVC_STAT_NFIELDS];
-    dvc_stat_state_t        before, after;
+    char                    err[128], en[200];
+    dvc_stat_state_t        before;
     dvc_stat_change_t       change;
     const dvc_procedure_t  *p = f->procedure;
 
@@ -136,74 +130,25 @@ dvc_submit_stats(const dvc_submit_facts_t *f, const dvc_submit_env_t *env,
     change.sector = p->sector;
     change.sector_len = p->sector_len;
 
-    if (dvc_stats_change(env->cal, &before, &change, &after, deltas,
-                         DVC_STAT_MAX_DELTAS, &n, err, sizeof(err)) != 0)
+    err[0] = '\0';
+
+    if (dvc_plan_stats(&sp->p, env->cal, &before, &change, p->agency,
+                       strlen(p->agency), p->code, strlen(p->code), err,
+                       sizeof(err)) == 0)
     {
-        if (strstr(err, "calendar") != NULL) {
-            char  en[200];
+        return 0;
+    }
 
-            snprintf(en, sizeof(en), "statistics of procedure \"%s\": %s; "
-                     "extend dvc_calendar", p->code, err);
-            dvc_submit_unavailable(sp, en);
-            return -1;
-        }
+    if (strstr(err, "calendar") != NULL) {
+        snprintf(en, sizeof(en), "statistics of procedure \"%s\": %s; "
+                 "extend dvc_calendar", p->code, err);
+        dvc_submit_unavailable(sp, en);
 
+    } else {
         sp->p.failed = 1;
-        return -1;
     }
 
-    dvc_stat_state_dims(&after, p->agency, strlen(p->agency), p->code,
-                        strlen(p->code), &dims);
-
-    for (c = 0; c < DVC_STAT_NCELLS; c++) {
-        len = dvc_stat_cell_of((int) c, &dims, sp->cells[sp->ncells],
-                               DVC_STAT_KEY_MAX);
-        if (len < 0) {
-            sp->p.failed = 1;
-            return -1;
-        }
-
-        if (len == 0) {
-            continue;               /* no level or no sector known */
-        }
-
-        sp->cell_len[sp->ncells] = (size_t) len;
-
-        for (i = 0; i < n; i++) {
-            if (sp->p.nincr == DVC_PLAN_MAX_INCR) {
-                sp->p.failed = 1;
-                return -1;
-            }
-
-            in = &sp->p.incr[sp->p.nincr];
-            len = dvc_stat_key(sp->cells[sp->ncells], sp->cell_len[sp->ncells],
-                               deltas[i].counter, in->key, sizeof(in->key));
-            if (len < 0) {
-                sp->p.failed = 1;
-                return -1;
-            }
-
-            in->key_len = (size_t) len;
-            memcpy(in->field, deltas[i].day, sizeof(in->field));
-            in->delta = (int) deltas[i].delta;
-            sp->p.nincr++;
-        }
-
-        sp->ncells++;
-    }
-
-    nf = dvc_stat_state_diff(&before, &after, fields);
-
-    for (i = 0; i < nf; i++) {
-        if (!fields[i].del
-            && dvc_submit_set_str(&sp->p, fields[i].name, fields[i].value)
-               != 0)
-        {
-            return -1;
-        }
-    }
-
-    return 0;
+    return -1;
 }
 
 
@@ -326,6 +271,38 @@ dvc_submit_answer(const dvc_submit_facts_t *f, const char *now_vn,
 }
 
 
+int
+dvc_submit_body_fields(dvc_plan_t *p, const dvc_dossier_facts_t *d,
+    const char *body_sha256, int replace)
+{
+    if (dvc_plan_set(p, "body_sha256", body_sha256, 64) != 0
+        || dvc_plan_set(p, "delivery", d->delivery ? d->delivery : "",
+                        d->delivery_len) != 0)
+    {
+        return -1;
+    }
+
+    /* where the citizen's notices go (dvc:notify's channel hints) */
+    if (d->applicant_email_len
+        ? dvc_plan_set(p, "contact_email", d->applicant_email,
+                       d->applicant_email_len) != 0
+        : replace && dvc_plan_del(p, "contact_email") != 0)
+    {
+        return -1;
+    }
+
+    if (d->applicant_phone_len
+        ? dvc_plan_set(p, "contact_phone", d->applicant_phone,
+                       d->applicant_phone_len) != 0
+        : replace && dvc_plan_del(p, "contact_phone") != 0)
+    {
+        return -1;
+    }
+
+    return 0;
+}
+
+
 /* The dossier's fields, but for the statistics'. */
 static int
 dvc_submit_fields(const dvc_submit_facts_t *f, const dvc_submit_env_t *env,
@@ -340,13 +317,11 @@ dvc_submit_fields(const dvc_submit_facts_t *f, const dvc_submit_env_t *env,
         || dvc_submit_set_str(p, "procedure", f->procedure->code) != 0
         || dvc_submit_set_str(p, "agency", f->procedure->agency) != 0
         || dvc_plan_set_int(p, "status", sp->status) != 0
-        || dvc_plan_set(p, "delivery", d->delivery ? d->delivery : "",
-                        d->delivery_len) != 0
         || dvc_submit_set_str(p, "submitted_at", now_vn) != 0
         || dvc_plan_set_int(p, "submitted_ts", env->now) != 0
         || dvc_submit_set_str(p, "updated_at", now_vn) != 0
         || dvc_plan_set(p, "token_sha256", f->token_sha256, 64) != 0
-        || dvc_plan_set(p, "body_sha256", f->body_sha256, 64) != 0
+        || dvc_submit_body_fields(p, d, f->body_sha256, 0) != 0
         || dvc_submit_set_buf(p, "history", history) != 0
         || dvc_submit_set_buf(p, "ack", ack) != 0)
     {
@@ -368,19 +343,7 @@ dvc_submit_fields(const dvc_submit_facts_t *f, const dvc_submit_env_t *env,
         return -1;
     }
 
-    if (dvc_submit_set_str(p, "channel", dvc_channel_name(f->channel)) != 0
-        /* where the citizen's notices go (dvc:notify's channel hints) */
-        || (d->applicant_email_len
-            && dvc_plan_set(p, "contact_email", d->applicant_email,
-                            d->applicant_email_len) != 0)
-        || (d->applicant_phone_len
-            && dvc_plan_set(p, "contact_phone", d->applicant_phone,
-                            d->applicant_phone_len) != 0))
-    {
-        return -1;
-    }
-
-    return 0;
+    return dvc_submit_set_str(p, "channel", dvc_channel_name(f->channel));
 }
 
 

@@ -65,7 +65,8 @@ typedef struct {
 
 typedef struct {
     /* p.set: the dossier's fields (HSET key); p.incr: the counters;
-     * p.xadd[0]: the inbox entry, [1]: the notice (when accepted at once and
+     * p.cells: the dossier's (SADD DVC_STAT_CELLS_KEY); p.xadd[0]: the inbox
+     * entry, [1]: the notice (when accepted at once and
      * notices are on); p.answer: the 201's body.  p.http 503 (p.err says
      * why): the calendar does not cover the appointment or the desk's
      * deadline; p.failed: answer 500 */
@@ -75,9 +76,6 @@ typedef struct {
     char                score[24];        /* the index's: the time */
     dvc_buf_t           idem;             /* "done:{body sha}:{code}:{answer}"
                                              when facts->idempotent */
-    char                cells[DVC_STAT_NCELLS][DVC_STAT_KEY_MAX];
-    size_t              cell_len[DVC_STAT_NCELLS];
-    size_t              ncells;           /* SADD DVC_STAT_CELLS_KEY */
     int                 status;           /* 1, or 2 when accepted at once */
     int64_t             due;              /* accepted at once: the due time */
     unsigned            signed_ack:1;     /* for the metrics */
@@ -90,5 +88,13 @@ void dvc_submit_plan_free(dvc_submit_plan_t *sp);
 
 void dvc_submit_decide(const dvc_submit_facts_t *f,
     const dvc_submit_env_t *env, dvc_submit_plan_t *sp);
+
+/*
+ * The fields a dossier's body gives its record: body_sha256, delivery and
+ * the contacts its notices go to; with replace (a supplement's corrected
+ * body) the contacts it no longer gives are deleted.  0, or -1 (p->failed).
+ */
+int dvc_submit_body_fields(dvc_plan_t *p, const dvc_dossier_facts_t *d,
+    const char *body_sha256, int replace);
 
 #endif

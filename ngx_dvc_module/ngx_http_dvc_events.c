@@ -808,12 +808,6 @@ ngx_http_dvc_agency_known(void *ud, const char *code, size_t len)
 }
 
 
-#define ngx_http_dvc_val_str(v)                                               \
-    ((v)->type == NGX_HTTP_DVC_VAL_STRING ? (v)->str : NULL)
-#define ngx_http_dvc_val_len(v)                                               \
-    ((v)->type == NGX_HTTP_DVC_VAL_STRING ? (v)->len : 0)
-
-
 /*
  * transfer, transfer_return (liên thông): the facts to core's decision
  * (dvc_transfer.h), its plan to the apply script, or its refusal answered.

@@ -211,6 +211,11 @@ ngx_http_dvc_reply_t *ngx_http_dvc_reply_elem(ngx_http_dvc_reply_t *reply,
 const char *ngx_http_dvc_reply_error(ngx_http_dvc_reply_t *reply);
 /* a decimal hash field: 1 read, 0 absent, -1 malformed (*out 0 then) */
 ngx_int_t ngx_http_dvc_val_int(ngx_http_dvc_val_t *v, int64_t *out);
+/* a string value for core's facts: NULL / 0 when it is not one */
+#define ngx_http_dvc_val_str(v)                                               \
+    ((v)->type == NGX_HTTP_DVC_VAL_STRING ? (v)->str : NULL)
+#define ngx_http_dvc_val_len(v)                                               \
+    ((v)->type == NGX_HTTP_DVC_VAL_STRING ? (v)->len : 0)
 
 
 /*
@@ -274,6 +279,13 @@ ngx_int_t ngx_http_dvc_send_typed(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *type, size_t type_len, u_char *body, size_t len);
 ngx_int_t ngx_http_dvc_send_error(ngx_http_request_t *r,
     ngx_http_dvc_error_e err);
+/* a refusal before the body is read: the body discarded, then the error */
+ngx_int_t ngx_http_dvc_refuse_unread(ngx_http_request_t *r,
+    ngx_http_dvc_error_e err);
+/* the request's Content-Type for a log line, "" when none */
+#define ngx_http_dvc_content_type(r)                                          \
+    ((r)->headers_in.content_type ? &(r)->headers_in.content_type->value     \
+                                  : &ngx_http_dvc_empty_str)
 ngx_int_t ngx_http_dvc_redis_sent(ngx_http_request_t *r, ngx_int_t rc,
     const char *what, ngx_str_t *code);
 ngx_int_t ngx_http_dvc_send_not_allowed(ngx_http_request_t *r,

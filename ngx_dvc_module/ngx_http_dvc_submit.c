@@ -105,16 +105,9 @@ ngx_http_dvc_submit(ngx_http_request_t *r)
     if (!ngx_http_dvc_is_json(r)) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "dvc: submission with content type \"%V\" refused",
-                      r->headers_in.content_type
-                      ? &r->headers_in.content_type->value
-                      : &ngx_http_dvc_empty_str);
+                      ngx_http_dvc_content_type(r));
 
-        rc = ngx_http_discard_request_body(r);
-        if (rc != NGX_OK) {
-            return rc;
-        }
-
-        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_MEDIA_TYPE);
+        return ngx_http_dvc_refuse_unread(r, NGX_HTTP_DVC_ERR_MEDIA_TYPE);
     }
 
     ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_dvc_submit_ctx_t));
@@ -125,12 +118,7 @@ ngx_http_dvc_submit(ngx_http_request_t *r)
     ctx->channel = DVC_CHANNEL_ONLINE;
 
     if (ngx_http_dvc_submit_dry_run(r, ctx) != NGX_OK) {
-        rc = ngx_http_discard_request_body(r);
-        if (rc != NGX_OK) {
-            return rc;
-        }
-
-        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_BAD_DRY_RUN);
+        return ngx_http_dvc_refuse_unread(r, NGX_HTTP_DVC_ERR_BAD_DRY_RUN);
     }
 
     if (ngx_http_dvc_body_signed(r)
@@ -257,11 +245,7 @@ ngx_http_dvc_submit_signature(ngx_http_request_t *r,
 
 refused:
 
-    *rc = ngx_http_discard_request_body(r);
-
-    if (*rc == NGX_OK) {
-        *rc = ngx_http_dvc_send_error(r, err);
-    }
+    *rc = ngx_http_dvc_refuse_unread(r, err);
 
     return 0;
 }
@@ -882,7 +866,7 @@ ngx_http_dvc_submit_send(ngx_http_request_t *r,
 
     /* the cells a report may ask for */
     c = &cmds[n++];
-    if (ngx_http_dvc_submit_cmd(r, c, 2 + plan->ncells) != NGX_OK) {
+    if (ngx_http_dvc_submit_cmd(r, c, 2 + p->ncells) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -890,8 +874,8 @@ ngx_http_dvc_submit_send(ngx_http_request_t *r,
     ngx_http_dvc_submit_arg(c, DVC_STAT_CELLS_KEY,
                             sizeof(DVC_STAT_CELLS_KEY) - 1);
 
-    for (i = 0; i < plan->ncells; i++) {
-        ngx_http_dvc_submit_arg(c, plan->cells[i], plan->cell_len[i]);
+    for (i = 0; i < p->ncells; i++) {
+        ngx_http_dvc_submit_arg(c, p->cells[i], p->cell_len[i]);
     }
 
     /* accepted at once: the citizen's notice of the appointment */

@@ -308,7 +308,7 @@ test_online_at_desk(void **state)
     assert_string_equal(set_of(&sp.p, "st_sec"), "ho_tich");
 
     /* every cell counts it waiting at the desk */
-    assert_int_equal(sp.ncells, DVC_STAT_NCELLS);
+    assert_int_equal(sp.p.ncells, DVC_STAT_NCELLS);
     assert_int_equal(incr_sum(&sp.p, "submitted_online", "20261123"),
                      DVC_STAT_NCELLS);
     assert_int_equal(incr_sum(&sp.p, "accept_due", "20261124"),
@@ -522,9 +522,9 @@ test_no_sector(void **state)
     env_init(&env, "2026-11-23T09:00:00+07:00");
     decide(&f, &env, &sp);
 
-    assert_true(sp.ncells > 0 && sp.ncells < DVC_STAT_NCELLS);
+    assert_true(sp.p.ncells > 0 && sp.p.ncells < DVC_STAT_NCELLS);
     assert_int_equal(incr_sum(&sp.p, "submitted_online", "20261123"),
-                     (int) sp.ncells);
+                     (int) sp.p.ncells);
     assert_null(set_of(&sp.p, "st_sec"));
     dvc_submit_plan_free(&sp);
 }
