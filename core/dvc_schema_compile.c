@@ -47,7 +47,18 @@ typedef struct {
 } node_ent_t;
 
 typedef struct {
+    uint32_t      hash;
+    size_t        len;
+    const char   *pat;
+    dvc_regex_t  *re;
+} re_ent_t;
+
+typedef struct compiler_s compiler_t;
+
+struct compiler_s {
     dvc_schema_t               *schema;
+    dvc_arena_t                *out;        /* the compiled nodes */
+    compiler_t                 *lib;        /* the shared documents, or NULL */
     dvc_arena_t                 tmp;        /* freed after compiling */
     const dvc_schema_options_t *opt;
     char                       *err;
@@ -66,9 +77,65 @@ typedef struct {
     const char                 *root_uri;
     int                         scan_novalid;
     int                         scan_fmt_assert;
-} compiler_t;
+    int                         shared;     /* this is a library's */
+    re_ent_t                   *recache;    /* a library's patterns */
+    size_t                      nrecache, crecache;
+    /* where a keyword group goes when there is no memory for it (the
+     * compilation has failed) */
+    dvc_sinplace_t              lost_inp;
+    dvc_sarray_t                lost_arr;
+    dvc_snumeric_t              lost_num;
+};
+
+/* Shared documents compiled once for every schema compiled with them: a
+ * compiler kept between compilations, its nodes, patterns and resources
+ * in `out` (dvc_schema.h). */
+struct dvc_schema_lib {
+    compiler_t            c;
+    dvc_schema_t          out;
+    dvc_schema_options_t  opt;
+    char                 *base_dir;
+    char                  err[512];   /* why it failed, once it has */
+};
 
 static dvc_snode_t *compile_node(compiler_t *c, dvc_sv_t *v);
+static void dvc_schema_free_parts(dvc_schema_t *s);
+
+_Static_assert(sizeof(dvc_snode_t) % 64 == 0,
+               "a node is whole cache lines (dvc_schema_int.h)");
+
+const dvc_sinplace_t  dvc_sinplace_none;
+const dvc_sarray_t    dvc_sarray_none = {
+    .max_items = SIZE_MAX, .min_contains = 1, .max_contains = SIZE_MAX
+};
+const dvc_snumeric_t  dvc_snumeric_none;
+
+static void fail(compiler_t *c, const char *fmt, ...);
+
+/* A node's own group of the keywords few have (dvc_schema_int.h), made
+ * from the defaults the first time one of them is set. */
+#define GROUP_OF(name, type, field, none, lost)                             \
+    static type *                                                          \
+    name(compiler_t *c, dvc_snode_t *s)                                    \
+    {                                                                      \
+        type *g;                                                           \
+                                                                           \
+        if (s->field != &none) {                                           \
+            return (type *) s->field;                                      \
+        }                                                                  \
+        g = dvc_arena_alloc(c->out, sizeof(type));                         \
+        if (g == NULL) {                                                   \
+            fail(c, "out of memory");                                      \
+            return &c->lost;                                               \
+        }                                                                  \
+        *g = none;                                                         \
+        s->field = g;                                                      \
+        return g;                                                          \
+    }
+
+GROUP_OF(inplace_of, dvc_sinplace_t, inp, dvc_sinplace_none, lost_inp)
+GROUP_OF(array_of, dvc_sarray_t, arr, dvc_sarray_none, lost_arr)
+GROUP_OF(numeric_of, dvc_snumeric_t, num, dvc_snumeric_none, lost_num)
 
 static void
 fail(compiler_t *c, const char *fmt, ...)
@@ -253,12 +320,12 @@ res_add(compiler_t *c, const char *uri, dvc_sv_t *root)
     r = &c->res[c->nres++];
     r->uri = tmpstr(c, uri);
     r->root = root;
-    r->res = dvc_arena_alloc(&c->schema->arena, sizeof(dvc_sres_t));
+    r->res = dvc_arena_alloc(c->out, sizeof(dvc_sres_t));
     if (r->res == NULL || r->uri == NULL) {
         fail(c, "out of memory");
         return NULL;
     }
-    r->res->uri = dvc_arena_strndup(&c->schema->arena, uri, strlen(uri));
+    r->res->uri = dvc_arena_strndup(c->out, uri, strlen(uri));
     return r->res;
 }
 
@@ -773,8 +840,51 @@ pointer_get(dvc_sv_t *v, const char *frag)
     return *p == '\0' ? v : NULL;
 }
 
+/* The value at #frag of the resource r of compiler o (a pointer or an
+ * anchor); NULL if there is none.  A pointer to where no keyword declares a
+ * schema is indexed there, at loc, the referring place: never in a library
+ * (its nodes must not depend on who refers to them), *local says so. */
+static dvc_sv_t *
+ref_target(compiler_t *c, compiler_t *o, res_ent_t *r, const char *uri,
+    const char *frag, const char *loc, int *local)
+{
+    dvc_sv_t   *v = NULL;
+    node_ent_t *e;
+    size_t      i;
+
+    *local = 0;
+    if (frag[0] == '\0') {
+        return r->root;
+    }
+    if (frag[0] == '/') {
+        v = pointer_get(r->root, frag);
+        if (v != NULL) {
+            e = node_lookup(o, v, 0);
+            if (e == NULL || e->base == NULL) {
+                /* somewhere no keyword declares a schema (e.g. under an
+                 * unknown keyword): a schema with the resource's base */
+                if (o != c) {
+                    *local = 1;
+                    return NULL;
+                }
+                scan(c, v, r->uri, r->res, tmpstr(c, loc));
+            }
+        }
+        return v;
+    }
+    for (i = 0; i < o->nanchors; i++) {
+        if (strcmp(o->anchors[i].uri, uri) == 0
+            && strcmp(o->anchors[i].name, frag) == 0)
+        {
+            return o->anchors[i].v;
+        }
+    }
+    return NULL;
+}
+
 /* Resolves ref against base to a schema value (loading documents as
- * needed); NULL after fail(). */
+ * needed: the library's first, else into this compilation); NULL after
+ * fail(). */
 static dvc_sv_t *
 resolve_ref(compiler_t *c, const char *base, const char *ref, const char *loc,
     const char **frag_out)
@@ -783,8 +893,8 @@ resolve_ref(compiler_t *c, const char *base, const char *ref, const char *loc,
     char       *uri, *frag;
     res_ent_t  *r;
     dvc_sv_t   *v = NULL;
-    node_ent_t *e;
-    size_t      i;
+    compiler_t *o = c;
+    int         local;
 
     dvc_buf_init(&b, c->schema->alloc);
     if (dvc_uri_resolve(&b, base, ref) != 0) {
@@ -805,37 +915,28 @@ resolve_ref(compiler_t *c, const char *base, const char *ref, const char *loc,
     }
     *frag_out = frag;
     r = res_find(c, uri);
-    if (r == NULL && load_uri(c, uri)) {
-        r = res_find(c, uri);
+    if (r == NULL && c->lib != NULL) {
+        r = res_find(c->lib, uri);
+        o = r != NULL ? c->lib : c;
     }
-    if (c->failed) {
-        return NULL;
-    }
-    if (r == NULL) {
-        fail(c, "$ref \"%s\" at %s: cannot resolve %s", ref, AT(loc), uri);
-        return NULL;
-    }
-    if (frag[0] == '\0') {
-        v = r->root;
-    } else if (frag[0] == '/') {
-        v = pointer_get(r->root, frag);
-        if (v != NULL) {
-            e = node_lookup(c, v, 0);
-            if (e == NULL || e->base == NULL) {
-                /* somewhere no keyword declares a schema (e.g. under an
-                 * unknown keyword): a schema with the resource's base */
-                scan(c, v, r->uri, r->res, tmpstr(c, loc));
-            }
+    for ( ;; ) {
+        if (r == NULL && load_uri(c, uri)) {
+            r = res_find(c, uri);
+            o = c;
         }
-    } else {
-        for (i = 0; i < c->nanchors; i++) {
-            if (strcmp(c->anchors[i].uri, uri) == 0
-                && strcmp(c->anchors[i].name, frag) == 0)
-            {
-                v = c->anchors[i].v;
-                break;
-            }
+        if (c->failed) {
+            return NULL;
         }
+        if (r == NULL) {
+            fail(c, "$ref \"%s\" at %s: cannot resolve %s", ref, AT(loc),
+                 uri);
+            return NULL;
+        }
+        v = ref_target(c, o, r, uri, frag, loc, &local);
+        if (!local) {
+            break;
+        }
+        r = NULL;           /* the document again, of this compilation */
     }
     if (v == NULL) {
         fail(c, "$ref \"%s\" at %s: nothing at #%s of %s", ref, AT(loc), frag,
@@ -903,7 +1004,7 @@ sub_list(compiler_t *c, dvc_sv_t *v, const char *loc, const char *kw,
              AT(loc));
         return NULL;
     }
-    list = dvc_arena_alloc(&c->schema->arena, (v->n + 1) * sizeof(*list));
+    list = dvc_arena_alloc(c->out, (v->n + 1) * sizeof(*list));
     if (list == NULL) {
         fail(c, "out of memory");
         return NULL;
@@ -972,7 +1073,7 @@ compile_values(compiler_t *c, dvc_snode_t *s, dvc_sv_t **vals, size_t n)
 
     memset(&tb, 0, sizeof(tb));
     dvc_buf_init(&tb.text, c->schema->alloc);
-    s->value_idx = dvc_arena_alloc(&c->schema->arena, (n + 1) * sizeof(size_t));
+    s->value_idx = dvc_arena_alloc(c->out, (n + 1) * sizeof(size_t));
     if (s->value_idx == NULL) {
         fail(c, "out of memory");
         return;
@@ -986,8 +1087,8 @@ compile_values(compiler_t *c, dvc_snode_t *s, dvc_sv_t **vals, size_t n)
         }
     }
     s->nvalues = n;
-    t = dvc_arena_alloc(&c->schema->arena, (tb.n + 1) * sizeof(dvc_tok_t));
-    text = dvc_arena_alloc(&c->schema->arena, tb.text.len + 1);
+    t = dvc_arena_alloc(c->out, (tb.n + 1) * sizeof(dvc_tok_t));
+    text = dvc_arena_alloc(c->out, tb.text.len + 1);
     if (t == NULL || text == NULL || tb.text.failed || c->failed) {
         dvc_buf_free(&tb.text);
         fail(c, "out of memory");
@@ -1029,7 +1130,7 @@ static dvc_sname_dep_t *
 sname_dep(compiler_t *c, dvc_sname_t *nm)
 {
     if (nm->dep == NULL) {
-        nm->dep = dvc_arena_alloc(&c->schema->arena, sizeof(dvc_sname_dep_t));
+        nm->dep = dvc_arena_alloc(c->out, sizeof(dvc_sname_dep_t));
         if (nm->dep == NULL) {
             fail(c, "out of memory");
         }
@@ -1155,20 +1256,17 @@ compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
         return;
     }
     qsort(in, n, sizeof(name_in_t), name_cmp);
-    /* entries on cache lines of their own (the arena aligns to 16) */
-    s->names = dvc_arena_alloc(&c->schema->arena,
-                               n * sizeof(dvc_sname_t) + 48);
+    /* entries on cache lines of their own */
+    s->names = dvc_arena_alloc_aligned(c->out, n * sizeof(dvc_sname_t), 64);
     if (s->names == NULL) {
         fail(c, "out of memory");
         return;
     }
-    s->names = (dvc_sname_t *) (((uintptr_t) s->names + 63)
-                                & ~(uintptr_t) 63);
     out = 0;
     for (i = 0; i < n; i = j) {
         dvc_sname_t *nm = &s->names[out++];
 
-        nm->key = dvc_arena_strndup(&c->schema->arena, in[i].key, in[i].len);
+        nm->key = dvc_arena_strndup(c->out, in[i].key, in[i].len);
         nm->len = (uint32_t) in[i].len;
         memcpy(nm->head, in[i].key,
                in[i].len < DVC_NAME_HEAD ? in[i].len : DVC_NAME_HEAD);
@@ -1194,7 +1292,7 @@ compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
     /* a quarter full at most: most lookups end at the first slot */
     for (k = 8; k < 4 * out; k *= 2) {
     }
-    s->name_tab = dvc_arena_alloc(&c->schema->arena, k * sizeof(uint64_t));
+    s->name_tab = dvc_arena_alloc(c->out, k * sizeof(uint64_t));
     if (s->name_tab == NULL) {
         fail(c, "out of memory");
         return;
@@ -1224,7 +1322,7 @@ compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
         }
         nm = &s->names[sname_find(s, in[i].key, in[i].len)];
         m = in[i].depreq;
-        idx = dvc_arena_alloc(&c->schema->arena, (m->n + 1) * sizeof(uint32_t));
+        idx = dvc_arena_alloc(c->out, (m->n + 1) * sizeof(uint32_t));
         if (idx == NULL) {
             fail(c, "out of memory");
             return;
@@ -1274,22 +1372,86 @@ compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
     }
 }
 
+/* The library's slot for a pattern: its compiled form, or the empty slot
+ * where it goes (the table is never more than half full). */
+static re_ent_t *
+regex_slot(compiler_t *l, const char *pat, size_t len)
+{
+    uint32_t  h = dvc_name_hash(pat, len);
+    size_t    i, j, mask, ncap;
+    re_ent_t *old, *e;
+
+    if ((l->nrecache + 1) * 2 > l->crecache) {
+        old = l->recache;
+        ncap = l->crecache ? l->crecache * 2 : 64;
+        l->recache = dvc_arena_alloc(&l->tmp, ncap * sizeof(re_ent_t));
+        if (l->recache == NULL) {
+            l->recache = old;
+            return NULL;
+        }
+        for (j = 0; j < l->crecache; j++) {
+            for (i = old[j].hash & (ncap - 1); old[j].re && l->recache[i].re;
+                 i = (i + 1) & (ncap - 1))
+            {
+            }
+            if (old[j].re) {
+                l->recache[i] = old[j];
+            }
+        }
+        l->crecache = ncap;
+    }
+    mask = l->crecache - 1;
+    for (i = h & mask; ; i = (i + 1) & mask) {
+        e = &l->recache[i];
+        if (e->re == NULL
+            || (e->hash == h && e->len == len && memcmp(e->pat, pat, len) == 0))
+        {
+            e->hash = h;
+            return e;
+        }
+    }
+}
+
 static dvc_regex_t *
 compile_regex(compiler_t *c, dvc_sv_t *v, const char *loc, const char *kw)
 {
-    char         msg[200];
-    dvc_regex_t *re;
-    dvc_schema_t *sc = c->schema;
+    char          msg[200];
+    dvc_regex_t  *re;
+    compiler_t   *l = c->lib != NULL ? c->lib : c;
+    dvc_schema_t *sc = l->schema;
+    re_ent_t     *slot = NULL;
 
     if (v->type != DVC_TOK_STR) {
         fail(c, "%s at %s: must be a string", kw, AT(loc));
         return NULL;
+    }
+    /* with a library, a pattern is compiled once for every schema */
+    if (l->shared) {
+        slot = regex_slot(l, v->s, v->len);
+        if (slot == NULL) {
+            fail(c, "out of memory");
+            return NULL;
+        }
+        if (slot->re != NULL) {
+            return slot->re;
+        }
     }
     msg[0] = '\0';
     re = dvc_regex_compile(sc->alloc, v->s, v->len, msg, sizeof(msg));
     if (re == NULL) {
         fail(c, "%s \"%s\" at %s: %s", kw, v->s, AT(loc), msg);
         return NULL;
+    }
+    if (slot != NULL) {
+        slot->pat = dvc_arena_strndup(&l->tmp, v->s, v->len);
+        if (slot->pat == NULL) {
+            dvc_regex_free(sc->alloc, re);
+            fail(c, "out of memory");
+            return NULL;
+        }
+        slot->len = v->len;
+        slot->re = re;
+        l->nrecache++;
     }
     if (sc->nregexes == sc->cregexes) {
         size_t        cap = sc->cregexes ? sc->cregexes * 2 : 16;
@@ -1341,7 +1503,7 @@ num_text(compiler_t *c, dvc_sv_t *v, const char *loc, const char *kw,
         return NULL;
     }
     *len = v->len;
-    return dvc_arena_strndup(&c->schema->arena, v->s, v->len);
+    return dvc_arena_strndup(c->out, v->s, v->len);
 }
 
 #define KEY_IS(s)  (klen == sizeof(s) - 1 && memcmp(k, s, klen) == 0)
@@ -1363,6 +1525,12 @@ compile_node(compiler_t *c, dvc_sv_t *v)
         return NULL;
     }
     e = node_lookup(c, v, 0);
+    if ((e == NULL || e->base == NULL) && c->lib != NULL) {
+        /* a shared document's: compiled once, in the library */
+        s = compile_node(c->lib, v);
+        c->failed |= c->lib->failed;
+        return s;
+    }
     if (e == NULL || e->base == NULL) {
         fail(c, "internal: schema value not indexed");
         return NULL;
@@ -1370,22 +1538,23 @@ compile_node(compiler_t *c, dvc_sv_t *v)
     if (e->node != NULL) {
         return e->node;
     }
-    /* on a cache line of its own: its first line is what the engine
-     * reads for every value (the arena aligns to 16) */
-    s = dvc_arena_alloc(&c->schema->arena, sizeof(*s) + 48);
+    /* on cache lines of its own: its first line is what the engine reads
+     * for every value (four lines: nodes made one after another pack) */
+    s = dvc_arena_alloc_aligned(c->out, sizeof(*s), 64);
     if (s == NULL) {
         fail(c, "out of memory");
         return NULL;
     }
-    s = (dvc_snode_t *) (((uintptr_t) s + 63) & ~(uintptr_t) 63);
     e->node = s;
     loc = e->loc;
-    s->loc = dvc_arena_strndup(&c->schema->arena, loc, strlen(loc));
+    s->loc = dvc_arena_strndup(c->out, loc, strlen(loc));
     s->res = e->res;
     s->format = -1;
-    s->min_props = s->min_items = s->min_len = 0;
-    s->max_props = s->max_items = s->max_len = s->max_contains = SIZE_MAX;
-    s->min_contains = 1;
+    s->min_props = s->min_len = 0;
+    s->max_props = s->max_len = SIZE_MAX;
+    s->inp = &dvc_sinplace_none;
+    s->arr = &dvc_sarray_none;
+    s->num = &dvc_snumeric_none;
 
     if (v->type == DVC_TOK_TRUE) {
         return s;
@@ -1421,13 +1590,13 @@ compile_node(compiler_t *c, dvc_sv_t *v)
             } else {
                 dvc_sv_t *da = dvc_sv_get(target, "$dynamicAnchor");
 
-                s->dynref = sub(c, target, loc, k);
+                inplace_of(c, s)->dynref = sub(c, target, loc, k);
                 if (frag[0] != '/' && frag[0] != '\0' && da != NULL
                     && da->type == DVC_TOK_STR && strcmp(da->s, frag) == 0)
                 {
-                    s->dynanchor = dvc_arena_strndup(&c->schema->arena,
+                    inplace_of(c, s)->dynanchor = dvc_arena_strndup(c->out,
                                                      frag, strlen(frag));
-                    s->dynanchor_len = strlen(frag);
+                    inplace_of(c, s)->dynanchor_len = strlen(frag);
                 }
             }
             s->kw |= KW_INPLACE;
@@ -1463,20 +1632,20 @@ compile_node(compiler_t *c, dvc_sv_t *v)
             compile_values(c, s, m->items, m->n);
             s->kw |= KW_ENUM;
         } else if (KEY_IS("minimum")) {
-            s->minimum = num_text(c, m, loc, k, &s->minimum_len);
+            numeric_of(c, s)->minimum = num_text(c, m, loc, k, &numeric_of(c, s)->minimum_len);
             s->kw |= KW_NUMERIC;
         } else if (KEY_IS("maximum")) {
-            s->maximum = num_text(c, m, loc, k, &s->maximum_len);
+            numeric_of(c, s)->maximum = num_text(c, m, loc, k, &numeric_of(c, s)->maximum_len);
             s->kw |= KW_NUMERIC;
         } else if (KEY_IS("exclusiveMinimum")) {
-            s->xminimum = num_text(c, m, loc, k, &s->xminimum_len);
+            numeric_of(c, s)->xminimum = num_text(c, m, loc, k, &numeric_of(c, s)->xminimum_len);
             s->kw |= KW_NUMERIC;
         } else if (KEY_IS("exclusiveMaximum")) {
-            s->xmaximum = num_text(c, m, loc, k, &s->xmaximum_len);
+            numeric_of(c, s)->xmaximum = num_text(c, m, loc, k, &numeric_of(c, s)->xmaximum_len);
             s->kw |= KW_NUMERIC;
         } else if (KEY_IS("multipleOf")) {
-            s->multiple_of = num_text(c, m, loc, k, &s->multiple_of_len);
-            if (s->multiple_of && !dvc_num_divisor_ok(m->s, m->len)) {
+            numeric_of(c, s)->multiple_of = num_text(c, m, loc, k, &numeric_of(c, s)->multiple_of_len);
+            if (numeric_of(c, s)->multiple_of && !dvc_num_divisor_ok(m->s, m->len)) {
                 fail(c, "multipleOf at %s: must be a positive number, not %s",
                      AT(loc), value_text(c, m));
             }
@@ -1509,10 +1678,10 @@ compile_node(compiler_t *c, dvc_sv_t *v)
                 s->kw |= KW_STRING;
             }
         } else if (KEY_IS("minItems")) {
-            get_count(c, m, loc, k, &s->min_items);
+            get_count(c, m, loc, k, &array_of(c, s)->min_items);
             s->kw |= KW_ARRAY;
         } else if (KEY_IS("maxItems")) {
-            get_count(c, m, loc, k, &s->max_items);
+            get_count(c, m, loc, k, &array_of(c, s)->max_items);
             s->kw |= KW_ARRAY;
         } else if (KEY_IS("uniqueItems")) {
             if (m->type != DVC_TOK_TRUE && m->type != DVC_TOK_FALSE) {
@@ -1525,16 +1694,16 @@ compile_node(compiler_t *c, dvc_sv_t *v)
                 s->kw |= KW_ARRAY | KW_REC_ARR;
             }
         } else if (KEY_IS("prefixItems")) {
-            s->prefix = sub_list(c, m, loc, k, &s->nprefix);
+            array_of(c, s)->prefix = sub_list(c, m, loc, k, &array_of(c, s)->nprefix);
             s->kw |= KW_ARRAY;
         } else if (KEY_IS("items")) {
-            s->items = sub(c, m, loc, k);
+            array_of(c, s)->items = sub(c, m, loc, k);
             s->kw |= KW_ARRAY;
         } else if (KEY_IS("contains")) {
-            s->contains = sub(c, m, loc, k);
+            array_of(c, s)->contains = sub(c, m, loc, k);
             s->kw |= KW_ARRAY;
         } else if (KEY_IS("unevaluatedItems")) {
-            s->uneval_items = sub(c, m, loc, k);
+            array_of(c, s)->uneval_items = sub(c, m, loc, k);
             s->kw |= KW_ARRAY | KW_UNEVAL;
             c->schema->track = 1;
         } else if (KEY_IS("minProperties")) {
@@ -1585,7 +1754,7 @@ compile_node(compiler_t *c, dvc_sv_t *v)
                 fail(c, "patternProperties at %s: must be an object", AT(loc));
                 break;
             }
-            s->pprops = dvc_arena_alloc(&c->schema->arena,
+            s->pprops = dvc_arena_alloc(c->out,
                                         (m->n + 1) * sizeof(dvc_spat_t));
             if (s->pprops == NULL) {
                 fail(c, "out of memory");
@@ -1617,16 +1786,16 @@ compile_node(compiler_t *c, dvc_sv_t *v)
                 s->kw |= KW_PROPNAMES;
             }
         } else if (KEY_IS("allOf")) {
-            s->allof = sub_list(c, m, loc, k, &s->nallof);
+            inplace_of(c, s)->allof = sub_list(c, m, loc, k, &inplace_of(c, s)->nallof);
             s->kw |= KW_INPLACE;
         } else if (KEY_IS("anyOf")) {
-            s->anyof = sub_list(c, m, loc, k, &s->nanyof);
+            inplace_of(c, s)->anyof = sub_list(c, m, loc, k, &inplace_of(c, s)->nanyof);
             s->kw |= KW_INPLACE;
         } else if (KEY_IS("oneOf")) {
-            s->oneof = sub_list(c, m, loc, k, &s->noneof);
+            inplace_of(c, s)->oneof = sub_list(c, m, loc, k, &inplace_of(c, s)->noneof);
             s->kw |= KW_INPLACE;
         } else if (KEY_IS("not")) {
-            s->not_ = sub(c, m, loc, k);
+            inplace_of(c, s)->not_ = sub(c, m, loc, k);
             s->kw |= KW_INPLACE;
         } else if (KEY_IS("if")) {
             ifv = m;
@@ -1636,11 +1805,11 @@ compile_node(compiler_t *c, dvc_sv_t *v)
                 dvc_sv_t *vi = dvc_sv_get(msgs, "vi"), *en = dvc_sv_get(msgs, "en");
 
                 if (vi && vi->type == DVC_TOK_STR) {
-                    s->msg_vi = dvc_arena_strndup(&c->schema->arena, vi->s,
+                    s->msg_vi = dvc_arena_strndup(c->out, vi->s,
                                                   vi->len);
                 }
                 if (en && en->type == DVC_TOK_STR) {
-                    s->msg_en = dvc_arena_strndup(&c->schema->arena, en->s,
+                    s->msg_en = dvc_arena_strndup(c->out, en->s,
                                                   en->len);
                 }
             }
@@ -1653,40 +1822,41 @@ compile_node(compiler_t *c, dvc_sv_t *v)
         compile_values(c, s, &vals1, 1);
     }
     if (ifv != NULL) {
-        s->if_ = sub(c, ifv, loc, "if");
+        inplace_of(c, s)->if_ = sub(c, ifv, loc, "if");
         m = dvc_sv_get(v, "then");
         if (m != NULL) {
-            s->then_ = sub(c, m, loc, "then");
+            inplace_of(c, s)->then_ = sub(c, m, loc, "then");
         }
         m = dvc_sv_get(v, "else");
         if (m != NULL) {
-            s->else_ = sub(c, m, loc, "else");
+            inplace_of(c, s)->else_ = sub(c, m, loc, "else");
         }
         s->kw |= KW_INPLACE;
     }
-    if ((m = dvc_sv_get(v, "minContains")) != NULL && s->contains
+    if ((m = dvc_sv_get(v, "minContains")) != NULL && s->arr->contains
         && !e->novalid)
     {
-        get_count(c, m, loc, "minContains", &s->min_contains);
-        s->has_min_contains = 1;
+        get_count(c, m, loc, "minContains", &array_of(c, s)->min_contains);
+        array_of(c, s)->has_min_contains = 1;
     }
-    if ((m = dvc_sv_get(v, "maxContains")) != NULL && s->contains
+    if ((m = dvc_sv_get(v, "maxContains")) != NULL && s->arr->contains
         && !e->novalid)
     {
-        get_count(c, m, loc, "maxContains", &s->max_contains);
+        get_count(c, m, loc, "maxContains", &array_of(c, s)->max_contains);
     }
     if (props || req || depreq || depsch || deps) {
         compile_names(c, s, props, req, depreq, depsch, deps, loc);
     }
     {
-        const char *b[4] = { s->minimum, s->maximum, s->xminimum, s->xmaximum };
-        size_t      bl[4] = { s->minimum_len, s->maximum_len, s->xminimum_len,
-                              s->xmaximum_len };
+        const char *b[4] = { s->num->minimum, s->num->maximum,
+                             s->num->xminimum, s->num->xmaximum };
+        size_t      bl[4] = { s->num->minimum_len, s->num->maximum_len,
+                              s->num->xminimum_len, s->num->xmaximum_len };
         int         bi;
 
         for (bi = 0; bi < 4; bi++) {
-            if (b[bi] && dvc_num_plain_int(b[bi], bl[bi], &s->ibound[bi])) {
-                s->ibound_ok |= (uint8_t) (1u << bi);
+            if (b[bi] && dvc_num_plain_int(b[bi], bl[bi], &numeric_of(c, s)->ibound[bi])) {
+                numeric_of(c, s)->ibound_ok |= (uint8_t) (1u << bi);
             }
         }
     }
@@ -1694,9 +1864,8 @@ compile_node(compiler_t *c, dvc_sv_t *v)
      * to its target but an instance per value: the engine goes straight to
      * the target (when that keeps the dynamic scope: see spawn()).  Not
      * with $id (a resource of its own) nor with messages of its own. */
-    if (s->kw == KW_INPLACE && s->ref != NULL && s->dynref == NULL
-        && s->nallof == 0 && s->nanyof == 0 && s->noneof == 0
-        && s->not_ == NULL && s->if_ == NULL && s->msg_vi == NULL
+    if (s->kw == KW_INPLACE && s->ref != NULL && s->inp == &dvc_sinplace_none
+        && s->msg_vi == NULL
         && s->msg_en == NULL && dvc_sv_get(v, "$id") == NULL)
     {
         s->passthrough = 1;
@@ -1741,17 +1910,88 @@ compile_leaves(compiler_t *c)
     }
 }
 
+/* Every $dynamicAnchor of every loaded resource compiled (a $dynamicRef may
+ * land on any of them at validation time), and each resource's list of
+ * them; the nodes in c->out. */
+static void
+compile_dynamic(compiler_t *c)
+{
+    size_t      i, j, n;
+    dvc_sres_t *r;
+
+    for (i = 0; i < c->nanchors && !c->failed; i++) {
+        if (c->anchors[i].dynamic) {
+            compile_node(c, c->anchors[i].v);
+        }
+    }
+    for (i = 0; i < c->nres && !c->failed; i++) {
+        r = c->res[i].res;
+        if (r->dyn != NULL) {
+            continue;
+        }
+        for (n = 0, j = 0; j < c->nanchors; j++) {
+            n += c->anchors[j].dynamic && c->anchors[j].res == r;
+        }
+        if (n == 0) {
+            continue;
+        }
+        r->dyn = dvc_arena_alloc(c->out, n * sizeof(dvc_sanchor_t));
+        if (r->dyn == NULL) {
+            fail(c, "out of memory");
+            return;
+        }
+        for (j = 0; j < c->nanchors; j++) {
+            if (c->anchors[j].dynamic && c->anchors[j].res == r) {
+                dvc_sanchor_t *d = &r->dyn[r->ndyn++];
+
+                d->name = dvc_arena_strndup(c->out, c->anchors[j].name,
+                                            strlen(c->anchors[j].name));
+                d->len = strlen(c->anchors[j].name);
+                d->s = node_lookup(c, c->anchors[j].v, 0)->node;
+            }
+        }
+    }
+}
+
+/* After a compilation with the library: its new nodes' dynamic anchors and
+ * leaves, and its failure kept (the nodes it left half made are never
+ * used again: every later compilation fails the same). */
+static void
+lib_settle(dvc_schema_lib_t *lib, int failed)
+{
+    compiler_t *l = &lib->c;
+
+    if (!l->failed && !failed) {
+        compile_dynamic(l);
+        if (!l->failed) {
+            compile_leaves(l);
+        }
+    }
+    if (l->tmp.failed || lib->out.arena.failed) {
+        fail(l, "out of memory");
+    }
+    if (l->failed && lib->err[0] == '\0') {
+        snprintf(lib->err, sizeof(lib->err), "%s", l->err[0] ? l->err : "?");
+    }
+    l->err = lib->err;
+    l->errlen = sizeof(lib->err);
+}
+
 static dvc_schema_t *
 compile_doc(const dvc_alloc_t *a, const char *uri, const char *text,
-    size_t len, const dvc_schema_options_t *opt, char *err, size_t errlen)
+    size_t len, const dvc_schema_options_t *opt, dvc_schema_lib_t *lib,
+    char *err, size_t errlen)
 {
     compiler_t    c;
     dvc_schema_t *s;
     dvc_sv_t     *root;
-    size_t        i, j, n;
 
     if (errlen) {
         err[0] = '\0';
+    }
+    if (lib != NULL && lib->c.failed) {
+        snprintf(err, errlen, "%s", lib->err);
+        return NULL;
     }
     s = dvc_calloc(a, 1, sizeof(*s));
     if (s == NULL) {
@@ -1763,56 +2003,35 @@ compile_doc(const dvc_alloc_t *a, const char *uri, const char *text,
     s->nfc = !(opt && opt->exact_strings);
     memset(&c, 0, sizeof(c));
     c.schema = s;
+    c.out = &s->arena;
     c.tmp.alloc = a;
     c.opt = opt;
     c.err = err;
     c.errlen = errlen;
     c.root_uri = uri;
+    if (lib != NULL) {
+        /* nodes, patterns and the library's failure messages all go
+         * where the library's are */
+        c.lib = &lib->c;
+        c.out = lib->c.out;
+        lib->c.err = err;
+        lib->c.errlen = errlen;
+    }
 
     root = load_text(&c, uri, text, len);
     if (root != NULL) {
         s->root = sub(&c, root, "", "schema");
     }
-    /* every $dynamicAnchor of every loaded resource must be compiled: a
-     * $dynamicRef may land on any of them at validation time */
-    for (i = 0; i < c.nanchors && !c.failed; i++) {
-        if (c.anchors[i].dynamic) {
-            compile_node(&c, c.anchors[i].v);
-        }
-    }
-    for (i = 0; i < c.nres && !c.failed; i++) {
-        dvc_sres_t *r = c.res[i].res;
-
-        if (r->dyn != NULL) {
-            continue;
-        }
-        for (n = 0, j = 0; j < c.nanchors; j++) {
-            n += c.anchors[j].dynamic && c.anchors[j].res == r;
-        }
-        if (n == 0) {
-            continue;
-        }
-        r->dyn = dvc_arena_alloc(&s->arena, n * sizeof(dvc_sanchor_t));
-        if (r->dyn == NULL) {
-            fail(&c, "out of memory");
-            break;
-        }
-        for (j = 0; j < c.nanchors; j++) {
-            if (c.anchors[j].dynamic && c.anchors[j].res == r) {
-                dvc_sanchor_t *d = &r->dyn[r->ndyn++];
-
-                d->name = dvc_arena_strndup(&s->arena, c.anchors[j].name,
-                                            strlen(c.anchors[j].name));
-                d->len = strlen(c.anchors[j].name);
-                d->s = node_lookup(&c, c.anchors[j].v, 0)->node;
-            }
-        }
-    }
+    compile_dynamic(&c);
     if (!c.failed) {
         compile_leaves(&c);
     }
-    if (c.tmp.failed || s->arena.failed) {
+    if (c.tmp.failed || c.out->failed) {
         fail(&c, "out of memory");
+    }
+    if (lib != NULL) {
+        lib_settle(lib, c.failed);
+        s->track |= lib->out.track;
     }
     dvc_arena_free(&c.tmp);
     if (c.failed || s->root == NULL) {
@@ -1846,23 +2065,172 @@ abs_dir(const char *dir, char *out, size_t outlen)
     return n < 0 || (size_t) n >= outlen ? -1 : 0;
 }
 
+/* file://DIR/schema.json, DIR the options' base_dir made absolute: the
+ * URI of a schema compiled from text.  0, or -1 with err set. */
+static int
+text_uri(const dvc_schema_options_t *opt, char *uri, size_t size, char *err,
+    size_t errlen)
+{
+    char dir[PATH_MAX];
+
+    if (abs_dir(opt ? opt->base_dir : NULL, dir, sizeof(dir)) != 0) {
+        snprintf(err, errlen, "cannot find the current directory");
+        return -1;
+    }
+    if ((size_t) snprintf(uri, size, "file://%s/schema.json", dir) >= size) {
+        snprintf(err, errlen, "base directory name too long");
+        return -1;
+    }
+    return 0;
+}
+
 dvc_schema_t *
 dvc_schema_compile(const dvc_alloc_t *a, const char *text, size_t len,
     const dvc_schema_options_t *opt, char *err, size_t errlen)
 {
-    char dir[PATH_MAX], uri[PATH_MAX + 64];
+    char uri[PATH_MAX + 64];
 
-    if (abs_dir(opt ? opt->base_dir : NULL, dir, sizeof(dir)) != 0) {
-        snprintf(err, errlen, "cannot find the current directory");
+    if (text_uri(opt, uri, sizeof(uri), err, errlen) != 0) {
         return NULL;
     }
-    if ((size_t) snprintf(uri, sizeof(uri), "file://%s/schema.json", dir)
-        >= sizeof(uri))
+    return compile_doc(a, uri, text, len, opt, NULL, err, errlen);
+}
+
+/* ------------------------------------------------------------ library */
+
+dvc_schema_lib_t *
+dvc_schema_lib_new(const dvc_alloc_t *a, const dvc_schema_options_t *opt)
+{
+    dvc_schema_lib_t *lib = dvc_calloc(a, 1, sizeof(*lib));
+
+    if (lib == NULL) {
+        return NULL;
+    }
+    if (opt != NULL) {
+        lib->opt = *opt;
+    }
+    if (lib->opt.base_dir != NULL) {
+        lib->base_dir = dvc_strndup(a, lib->opt.base_dir,
+                                    strlen(lib->opt.base_dir));
+        if (lib->base_dir == NULL) {
+            dvc_free(a, lib);
+            return NULL;
+        }
+        lib->opt.base_dir = lib->base_dir;
+    }
+    lib->out.alloc = a;
+    lib->out.arena.alloc = a;
+    lib->out.nfc = !lib->opt.exact_strings;
+    lib->c.schema = &lib->out;
+    lib->c.out = &lib->out.arena;
+    lib->c.shared = 1;
+    lib->c.tmp.alloc = a;
+    lib->c.opt = &lib->opt;
+    lib->c.err = lib->err;
+    lib->c.errlen = sizeof(lib->err);
+    lib->c.root_uri = "";
+    return lib;
+}
+
+int
+dvc_schema_lib_add(dvc_schema_lib_t *lib, const char *path, const char *text,
+    size_t len, char *err, size_t errlen)
+{
+    compiler_t *l = &lib->c;
+    char        full[PATH_MAX], file[PATH_MAX + 16], msg[256];
+    dvc_sv_t   *root, *id;
+    dvc_buf_t   b;
+    const char *uri;
+
+    if (l->failed) {
+        snprintf(err, errlen, "%s", lib->err);
+        return -1;
+    }
+    if (path[0] == '/') {
+        snprintf(full, sizeof(full), "%s", path);
+    } else if (abs_dir(path, full, sizeof(full)) != 0) {
+        snprintf(err, errlen, "%s: cannot find the current directory", path);
+        return -1;
+    }
+    if ((size_t) snprintf(file, sizeof(file), "file://%s", full)
+        >= sizeof(file))
     {
-        snprintf(err, errlen, "base directory name too long");
+        snprintf(err, errlen, "%s: name too long", path);
+        return -1;
+    }
+    /* known by its $id, as a procedure's reference names it (the same
+     * locations in messages as when each procedure loaded it) */
+    root = dvc_doc_parse(&l->tmp, text, len, msg, sizeof(msg));
+    if (root == NULL) {
+        snprintf(err, errlen, "%s: %s", path, msg);
+        return -1;
+    }
+    id = dvc_sv_get(root, "$id");
+    uri = file;
+    dvc_buf_init(&b, lib->out.alloc);
+    if (id != NULL && id->type == DVC_TOK_STR
+        && dvc_uri_resolve(&b, file, id->s) == 0 && dvc_buf_cstr(&b))
+    {
+        strip_fragment(b.data);
+        uri = tmpstr(l, b.data);
+    }
+    dvc_buf_free(&b);
+    l->err = err;
+    l->errlen = errlen;
+    if (uri == NULL || res_find(l, uri) != NULL
+        || (map_id_folder(l, file, root), load_text(l, uri, text, len)) == NULL)
+    {
+        if (!l->failed) {
+            snprintf(err, errlen, "%s: cannot be shared (out of memory, or "
+                     "its $id given twice)", path);
+        }
+        /* half indexed: the library is no longer usable */
+        l->failed = 1;
+        snprintf(lib->err, sizeof(lib->err), "%s", err);
+        l->err = lib->err;
+        l->errlen = sizeof(lib->err);
+        return -1;
+    }
+    l->err = lib->err;
+    l->errlen = sizeof(lib->err);
+    return 0;
+}
+
+dvc_schema_t *
+dvc_schema_compile_lib(dvc_schema_lib_t *lib, const char *text, size_t len,
+    char *err, size_t errlen)
+{
+    char          uri[PATH_MAX + 64];
+    dvc_schema_t *s;
+
+    if (text_uri(&lib->opt, uri, sizeof(uri), err, errlen) != 0) {
         return NULL;
     }
-    return compile_doc(a, uri, text, len, opt, err, errlen);
+    s = compile_doc(lib->out.alloc, uri, text, len, &lib->opt, lib, err,
+                    errlen);
+    if (s != NULL && s->track) {
+        /* evaluation tracking (unevaluated*) changes what a node's leaf
+         * may be: such a schema gets nodes of its own */
+        dvc_schema_free(s);
+        s = compile_doc(lib->out.alloc, uri, text, len, &lib->opt, NULL,
+                        err, errlen);
+    }
+    return s;
+}
+
+void
+dvc_schema_lib_free(dvc_schema_lib_t *lib)
+{
+    const dvc_alloc_t *a;
+
+    if (lib == NULL) {
+        return;
+    }
+    a = lib->out.alloc;
+    dvc_schema_free_parts(&lib->out);
+    dvc_arena_free(&lib->c.tmp);
+    dvc_free(a, lib->base_dir);
+    dvc_free(a, lib);
 }
 
 dvc_schema_t *
@@ -1909,23 +2277,29 @@ dvc_schema_compile_file(const dvc_alloc_t *a, const char *path,
         snprintf(err, errlen, "%s: name too long", path);
         return NULL;
     }
-    s = compile_doc(a, uri, text, (size_t) n, opt, err, errlen);
+    s = compile_doc(a, uri, text, (size_t) n, opt, NULL, err, errlen);
     dvc_free(a, text);
     return s;
 }
 
-void
-dvc_schema_free(dvc_schema_t *s)
+static void
+dvc_schema_free_parts(dvc_schema_t *s)
 {
     size_t i;
 
-    if (s == NULL) {
-        return;
-    }
     for (i = 0; i < s->nregexes; i++) {
         dvc_regex_free(s->alloc, s->regexes[i]);
     }
     dvc_free(s->alloc, s->regexes);
     dvc_arena_free(&s->arena);
+}
+
+void
+dvc_schema_free(dvc_schema_t *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    dvc_schema_free_parts(s);
     dvc_free(s->alloc, s);
 }

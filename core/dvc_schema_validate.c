@@ -319,7 +319,7 @@ sname_expected(const dvc_snode_t *s, uint32_t e, const char *k, size_t len)
 static const dvc_snode_t *
 dynamic_target(const dvc_vi_t *vi, const dvc_snode_t *s)
 {
-    const dvc_snode_t *found = s->dynref;
+    const dvc_snode_t *found = s->inp->dynref;
     const dvc_sres_t  *r, *last = NULL;
     size_t             i;
 
@@ -331,8 +331,8 @@ dynamic_target(const dvc_vi_t *vi, const dvc_snode_t *s)
         }
         last = r;
         for (i = 0; i < r->ndyn; i++) {
-            if (r->dyn[i].len == s->dynanchor_len
-                && memcmp(r->dyn[i].name, s->dynanchor, s->dynanchor_len) == 0)
+            if (r->dyn[i].len == s->inp->dynanchor_len
+                && memcmp(r->dyn[i].name, s->inp->dynanchor, s->inp->dynanchor_len) == 0)
             {
                 found = r->dyn[i].s;
             }
@@ -408,34 +408,34 @@ spawn_more(dvc_validate_ctx_t *v, dvc_vi_t *vi, dvc_errlist_t *sink,
     if (s->ref) {
         child(v, vi, &last, s->ref, REL_REF, 0, sink, 0, depth);
     }
-    if (s->dynref) {
-        child(v, vi, &last, s->dynanchor ? dynamic_target(vi, s) : s->dynref,
+    if (s->inp->dynref) {
+        child(v, vi, &last, s->inp->dynanchor ? dynamic_target(vi, s) : s->inp->dynref,
               REL_REF, 0, sink, 0, depth);
     }
-    for (i = 0; i < s->nallof; i++) {
-        child(v, vi, &last, s->allof[i], REL_ALLOF, (uint32_t) i, sink, 0,
+    for (i = 0; i < s->inp->nallof; i++) {
+        child(v, vi, &last, s->inp->allof[i], REL_ALLOF, (uint32_t) i, sink, 0,
               depth);
     }
     /* alternatives keep their errors aside: when none fits, the closest
      * one's tell the citizen what to fix */
-    for (i = 0; i < s->nanyof; i++) {
-        child(v, vi, &last, s->anyof[i], REL_ANYOF, (uint32_t) i, sink, 1,
+    for (i = 0; i < s->inp->nanyof; i++) {
+        child(v, vi, &last, s->inp->anyof[i], REL_ANYOF, (uint32_t) i, sink, 1,
               depth);
     }
-    for (i = 0; i < s->noneof; i++) {
-        child(v, vi, &last, s->oneof[i], REL_ONEOF, (uint32_t) i, sink, 1,
+    for (i = 0; i < s->inp->noneof; i++) {
+        child(v, vi, &last, s->inp->oneof[i], REL_ONEOF, (uint32_t) i, sink, 1,
               depth);
     }
-    if (s->not_) {
-        child(v, vi, &last, s->not_, REL_NOT, 0, NULL, 0, depth);
+    if (s->inp->not_) {
+        child(v, vi, &last, s->inp->not_, REL_NOT, 0, NULL, 0, depth);
     }
-    if (s->if_) {
-        child(v, vi, &last, s->if_, REL_IF, 0, NULL, 0, depth);
-        if (s->then_) {
-            child(v, vi, &last, s->then_, REL_THEN, 0, sink, 1, depth);
+    if (s->inp->if_) {
+        child(v, vi, &last, s->inp->if_, REL_IF, 0, NULL, 0, depth);
+        if (s->inp->then_) {
+            child(v, vi, &last, s->inp->then_, REL_THEN, 0, sink, 1, depth);
         }
-        if (s->else_) {
-            child(v, vi, &last, s->else_, REL_ELSE, 0, sink, 1, depth);
+        if (s->inp->else_) {
+            child(v, vi, &last, s->inp->else_, REL_ELSE, 0, sink, 1, depth);
         }
     }
     if (s->ndepsch) {
@@ -581,37 +581,37 @@ check_numeric(dvc_validate_ctx_t *v, dvc_vi_t *vi, const char *t, size_t len)
 
     /* an integer value against integer bounds: compared as integers, the
      * exact comparison of number texts only for the others */
-    ix = s->ibound_ok ? dvc_num_plain_int(t, len, &x) : 0;
+    ix = s->num->ibound_ok ? dvc_num_plain_int(t, len, &x) : 0;
 #define BOUND_CMP(i, text, tlen)                                            \
-    (ix && (s->ibound_ok & (1u << (i)))                                     \
-     ? (x < s->ibound[i] ? -1 : x > s->ibound[i])                           \
+    (ix && (s->num->ibound_ok & (1u << (i)))                                     \
+     ? (x < s->num->ibound[i] ? -1 : x > s->num->ibound[i])                           \
      : dvc_num_cmp(t, len, text, tlen))
 
-    if (s->minimum && BOUND_CMP(0, s->minimum, s->minimum_len) < 0) {
+    if (s->num->minimum && BOUND_CMP(0, s->num->minimum, s->num->minimum_len) < 0) {
         vi->valid = 0;
         dvc_err_add(v, vi, "minimum", "minimum", NULL, 0, NULL);
     }
-    if (s->maximum && BOUND_CMP(1, s->maximum, s->maximum_len) > 0) {
+    if (s->num->maximum && BOUND_CMP(1, s->num->maximum, s->num->maximum_len) > 0) {
         vi->valid = 0;
         dvc_err_add(v, vi, "maximum", "maximum", NULL, 0, NULL);
     }
-    if (s->xminimum
-        && BOUND_CMP(2, s->xminimum, s->xminimum_len) <= 0)
+    if (s->num->xminimum
+        && BOUND_CMP(2, s->num->xminimum, s->num->xminimum_len) <= 0)
     {
         vi->valid = 0;
         dvc_err_add(v, vi, "exclusiveMinimum", "exclusiveMinimum", NULL, 0,
                     NULL);
     }
-    if (s->xmaximum
-        && BOUND_CMP(3, s->xmaximum, s->xmaximum_len) >= 0)
+    if (s->num->xmaximum
+        && BOUND_CMP(3, s->num->xmaximum, s->num->xmaximum_len) >= 0)
     {
         vi->valid = 0;
         dvc_err_add(v, vi, "exclusiveMaximum", "exclusiveMaximum", NULL, 0,
                     NULL);
     }
 #undef BOUND_CMP
-    if (s->multiple_of
-        && !dvc_num_multiple_of(t, len, s->multiple_of, s->multiple_of_len))
+    if (s->num->multiple_of
+        && !dvc_num_multiple_of(t, len, s->num->multiple_of, s->num->multiple_of_len))
     {
         vi->valid = 0;
         dvc_err_add(v, vi, "multipleOf", "multipleOf", NULL, 0, NULL);
@@ -763,26 +763,26 @@ finalize(dvc_validate_ctx_t *v, dvc_vi_t *vi, int tok, uint32_t count)
             break;
         }
     }
-    if (closest != NULL && ((s->nanyof && nany == 0)
-                            || (s->noneof && none == 0)))
+    if (closest != NULL && ((s->inp->nanyof && nany == 0)
+                            || (s->inp->noneof && none == 0)))
     {
         /* the details first, then what they are details of */
         dvc_err_move(v, vi->sink, &closest->defer);
     }
-    if (s->nanyof && nany == 0) {
+    if (s->inp->nanyof && nany == 0) {
         valid = 0;
         dvc_err_add(v, vi, "anyOf", "anyOf", NULL, 0, NULL);
     }
-    if (s->noneof && none != 1) {
+    if (s->inp->noneof && none != 1) {
         valid = 0;
         dvc_err_add(v, vi, "oneOf", "oneOf", NULL, 0, NULL);
     }
 
-    if (s->not_ && notv) {
+    if (s->inp->not_ && notv) {
         valid = 0;
         dvc_err_add(v, vi, "not", "not", NULL, 0, NULL);
     }
-    if (s->if_) {
+    if (s->inp->if_) {
         c = ifv ? then_c : else_c;
         if (c != NULL) {
             if (!c->valid) {
@@ -795,7 +795,7 @@ finalize(dvc_validate_ctx_t *v, dvc_vi_t *vi, int tok, uint32_t count)
     }
     if (vi->tracked && (s->kw & KW_UNEVAL)
         && ((tok == DVC_TOK_OBJ && s->uneval_props)
-            || (tok == DVC_TOK_ARR && s->uneval_items)))
+            || (tok == DVC_TOK_ARR && s->arr->uneval_items)))
     {
         what = tok == DVC_TOK_OBJ ? "unevaluatedProperties"
                                   : "unevaluatedItems";
@@ -1041,22 +1041,22 @@ check_array_end(dvc_validate_ctx_t *v, dvc_vi_t *vi, dvc_frame_t *f)
     dvc_tokv_t         rv;
     int                dup = 0;
 
-    if (f->count < s->min_items) {
+    if (f->count < s->arr->min_items) {
         vi->valid = 0;
         dvc_err_add(v, vi, "minItems", "minItems", NULL, 0, NULL);
     }
-    if (f->count > s->max_items) {
+    if (f->count > s->arr->max_items) {
         vi->valid = 0;
         dvc_err_add(v, vi, "maxItems", "maxItems", NULL, 0, NULL);
     }
-    if (s->contains) {
-        if (vi->ncontains < s->min_contains) {
+    if (s->arr->contains) {
+        if (vi->ncontains < s->arr->min_contains) {
             vi->valid = 0;
-            dvc_err_add(v, vi, s->has_min_contains ? "minContains" : "contains",
-                        s->has_min_contains ? "minContains" : "contains",
+            dvc_err_add(v, vi, s->arr->has_min_contains ? "minContains" : "contains",
+                        s->arr->has_min_contains ? "minContains" : "contains",
                         NULL, 0, NULL);
         }
-        if (vi->ncontains > s->max_contains) {
+        if (vi->ncontains > s->arr->max_contains) {
             vi->valid = 0;
             dvc_err_add(v, vi, "maxContains", "maxContains", NULL, 0, NULL);
         }
@@ -1232,29 +1232,29 @@ begin_value(dvc_validate_ctx_t *v, size_t *vbeg, size_t *mark)
         if (!(s->kw & KW_ARRAY)) {
             continue;
         }
-        if (idx < s->nprefix) {
-            if (s->prefix[idx]->kw) {
-                spawn(v, s->prefix[idx], p, REL_ITEM, idx, 1, p->sink,
+        if (idx < s->arr->nprefix) {
+            if (s->arr->prefix[idx]->kw) {
+                spawn(v, s->arr->prefix[idx], p, REL_ITEM, idx, 1, p->sink,
                       "prefixItems", 0);
             }
             if (p->tracked && bits_set(v, &p->eval, idx) != 0) {
                 fatal(v, DVC_ERR_NOMEM);
             }
-        } else if (s->items) {
-            if (s->items->kw) {
-                spawn(v, s->items, p, REL_ITEM, idx, 1, p->sink, "items", 0);
+        } else if (s->arr->items) {
+            if (s->arr->items->kw) {
+                spawn(v, s->arr->items, p, REL_ITEM, idx, 1, p->sink, "items", 0);
             }
             if (p->tracked && bits_set(v, &p->eval, idx) != 0) {
                 fatal(v, DVC_ERR_NOMEM);
             }
         }
-        if (s->contains) {
-            c = spawn(v, s->contains, p, REL_CONTAINS, idx, 1, NULL,
+        if (s->arr->contains) {
+            c = spawn(v, s->arr->contains, p, REL_CONTAINS, idx, 1, NULL,
                       "contains", 0);
             (void) c;
         }
-        if (s->uneval_items && p->tracked) {
-            spawn(v, s->uneval_items, p, REL_UNEVAL, idx, 1, NULL,
+        if (s->arr->uneval_items && p->tracked) {
+            spawn(v, s->arr->uneval_items, p, REL_UNEVAL, idx, 1, NULL,
                   "unevaluatedItems", 0);
         }
     }

@@ -53,13 +53,20 @@ struct dvc_calendar;
 #endif
 
 
-/* A loaded procedure: its metadata, compiled schema and pooled validators. */
+/* A loaded procedure: its metadata and compiled schema, never written after
+ * the configuration is read (the workers share its pages with the master). */
 typedef struct {
     const struct dvc_procedure  *procedure;
     struct dvc_schema           *schema;
-    struct dvc_validate_ctx     *free[NGX_HTTP_DVC_POOL_MAX];
-    ngx_uint_t                   nfree;
 } ngx_http_dvc_procedure_rt_t;
+
+
+/* A worker's kept validators of one procedure (dmcf->vpools[i] for
+ * dmcf->procs[i], made in the worker when first needed). */
+typedef struct {
+    struct dvc_validate_ctx    **free;          /* NGX_HTTP_DVC_POOL_MAX */
+    ngx_uint_t                   nfree;
+} ngx_http_dvc_vpool_t;
 
 
 typedef struct {
@@ -92,6 +99,7 @@ typedef struct {
     dvc_alloc_t                cf_alloc;        /* on the cycle's pool */
     ngx_http_dvc_procedure_rt_t  *procs;        /* sorted by code */
     ngx_uint_t                 nprocs;
+    ngx_http_dvc_vpool_t      *vpools;          /* this worker's, or NULL */
     struct dvc_intake         *intakes[NGX_HTTP_DVC_POOL_MAX];
     ngx_uint_t                 nintakes;
 
@@ -388,9 +396,9 @@ ngx_int_t ngx_http_dvc_body_sign(ngx_http_request_t *r,
 
 /* Procedures and pooled contexts (ngx_http_dvc_procedures.c) */
 struct dvc_validate_ctx *ngx_http_dvc_validator_get(
-    ngx_http_dvc_procedure_rt_t *rt);
-void ngx_http_dvc_validator_put(ngx_http_dvc_procedure_rt_t *rt,
-    struct dvc_validate_ctx *v);
+    ngx_http_dvc_main_conf_t *dmcf, ngx_http_dvc_procedure_rt_t *rt);
+void ngx_http_dvc_validator_put(ngx_http_dvc_main_conf_t *dmcf,
+    ngx_http_dvc_procedure_rt_t *rt, struct dvc_validate_ctx *v);
 struct dvc_intake *ngx_http_dvc_intake_get(ngx_http_dvc_main_conf_t *dmcf);
 void ngx_http_dvc_intake_put(ngx_http_dvc_main_conf_t *dmcf,
     struct dvc_intake *in);
