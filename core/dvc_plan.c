@@ -196,7 +196,7 @@ dvc_plan_stats(dvc_plan_t *p, const dvc_calendar_t *cal,
 
             in->key_len = (size_t) len;
             memcpy(in->field, deltas[i].day, sizeof(in->field));
-            in->delta = (int) deltas[i].delta;
+            in->delta = deltas[i].delta;
             p->nincr++;
         }
 

@@ -39,7 +39,7 @@ typedef struct {
     char         key[DVC_STAT_KEY_MAX];
     size_t       key_len;
     char         field[9];           /* YYYYMMDD */
-    int          delta;
+    int64_t      delta;      /* +1, -1; an amount for fees_online */
 } dvc_plan_incr_t;
 
 typedef struct {
