@@ -261,6 +261,30 @@ dvc_plan_xadd(dvc_plan_t *p, const char *stream, size_t slen,
 }
 
 
+int
+dvc_plan_notice(dvc_plan_t *p, const dvc_notice_t *n)
+{
+    int                 rc;
+    size_t              i;
+    dvc_notify_entry_t  e;
+
+    if (dvc_notify_entry(p->alloc, n, &e) != 0) {
+        return dvc_plan_fail(p);
+    }
+
+    rc = 0;
+
+    for (i = 0; i < e.n && rc == 0; i++) {
+        rc = dvc_plan_xadd(p, DVC_PLAN_NOTIFY, sizeof(DVC_PLAN_NOTIFY) - 1,
+                           e.f[i].name, e.buf.data + e.f[i].off, e.f[i].len);
+    }
+
+    dvc_buf_free(&e.buf);
+
+    return rc;
+}
+
+
 void
 dvc_plan_refuse(dvc_plan_t *p, const dvc_event_error_t *err)
 {

@@ -1,7 +1,8 @@
 /*
  * Notices to dvc:notify (ngx_http_dvc_notify.c): into a change's script
- * call, or as one XADD of a MULTI.  The entry's values live on the
- * request's pool (alloc) until the request ends.
+ * call (a payment's; the other decisions put theirs in their plan,
+ * dvc_plan_notice).  The entry's values live on the request's pool (alloc)
+ * until the request ends.
  */
 
 #ifndef NGX_HTTP_DVC_NOTIFY_H_INCLUDED
@@ -16,8 +17,5 @@
  * NGX_ERROR */
 ngx_int_t ngx_http_dvc_notify_apply(ngx_http_request_t *r,
     ngx_http_dvc_apply_t *a, const dvc_alloc_t *alloc, dvc_notice_t *n);
-/* NGX_OK with cmd filled, NGX_DECLINED (no notice), NGX_ERROR */
-ngx_int_t ngx_http_dvc_notify_cmd(ngx_http_request_t *r,
-    const dvc_alloc_t *alloc, dvc_notice_t *n, ngx_http_dvc_redis_cmd_t *cmd);
 
 #endif /* NGX_HTTP_DVC_NOTIFY_H_INCLUDED */
