@@ -196,7 +196,7 @@ dvc_plan_stats(dvc_plan_t *p, const dvc_calendar_t *cal,
 
             in->key_len = (size_t) len;
             memcpy(in->field, deltas[i].day, sizeof(in->field));
-            in->delta = (int) deltas[i].delta;
+            in->delta = deltas[i].delta;
             p->nincr++;
         }
 
@@ -258,6 +258,30 @@ dvc_plan_xadd(dvc_plan_t *p, const char *stream, size_t slen,
 
     x->nf++;
     return 0;
+}
+
+
+int
+dvc_plan_notice(dvc_plan_t *p, const dvc_notice_t *n)
+{
+    int                 rc;
+    size_t              i;
+    dvc_notify_entry_t  e;
+
+    if (dvc_notify_entry(p->alloc, n, &e) != 0) {
+        return dvc_plan_fail(p);
+    }
+
+    rc = 0;
+
+    for (i = 0; i < e.n && rc == 0; i++) {
+        rc = dvc_plan_xadd(p, DVC_PLAN_NOTIFY, sizeof(DVC_PLAN_NOTIFY) - 1,
+                           e.f[i].name, e.buf.data + e.f[i].off, e.f[i].len);
+    }
+
+    dvc_buf_free(&e.buf);
+
+    return rc;
 }
 
 

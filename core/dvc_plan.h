@@ -19,6 +19,7 @@
 #include "dvc_alloc.h"
 #include "dvc_buf.h"
 #include "dvc_lifecycle.h"
+#include "dvc_notify.h"
 #include "dvc_stats.h"
 
 #define DVC_PLAN_MAX_SET     40     /* a new dossier's fields (dvc_submit) */
@@ -38,7 +39,7 @@ typedef struct {
     char         key[DVC_STAT_KEY_MAX];
     size_t       key_len;
     char         field[9];           /* YYYYMMDD */
-    int          delta;
+    int64_t      delta;      /* +1, -1; an amount for fees_online */
 } dvc_plan_incr_t;
 
 typedef struct {
@@ -67,7 +68,13 @@ typedef struct {
     dvc_buf_t           answer;      /* JSON: the 200's (kept for replays)
                                         or the refusal's */
     int                 failed;      /* out of memory or a bound: answer 500 */
+    unsigned            signed_ack:1;       /* what was signed, for the */
+    unsigned            signed_receipt:1;   /* metrics */
+    unsigned            no_receipt_facts:1; /* a receipt without the
+                                               applicant (for the log) */
 } dvc_plan_t;
+
+#define DVC_PLAN_NOTIFY      "dvc:notify"
 
 void dvc_plan_init(dvc_plan_t *p, const dvc_alloc_t *a);
 void dvc_plan_free(dvc_plan_t *p);
@@ -96,6 +103,9 @@ int dvc_plan_stats(dvc_plan_t *p, const dvc_calendar_t *cal,
 /* A pair of the entry to stream (the first pair opens the entry). */
 int dvc_plan_xadd(dvc_plan_t *p, const char *stream, size_t slen,
     const char *name, const char *value, size_t len);
+
+/* The citizen's notice (dvc_notify_entry) as the entry to DVC_PLAN_NOTIFY. */
+int dvc_plan_notice(dvc_plan_t *p, const dvc_notice_t *n);
 
 /* Refuses: http and err, answer = dvc_event_error_json(err). */
 void dvc_plan_refuse(dvc_plan_t *p, const dvc_event_error_t *err);

@@ -157,10 +157,7 @@ static int
 dvc_submit_notice(const dvc_submit_facts_t *f, const dvc_submit_env_t *env,
     dvc_submit_plan_t *sp)
 {
-    int                         rc;
-    size_t                      i;
     dvc_notice_t                n;
-    dvc_notify_entry_t          e;
     const dvc_dossier_facts_t  *d = f->dossier;
 
     memset(&n, 0, sizeof(n));
@@ -181,22 +178,7 @@ dvc_submit_notice(const dvc_submit_facts_t *f, const dvc_submit_env_t *env,
     n.link = env->link;
     n.link_len = env->link_len;
 
-    if (dvc_notify_entry(sp->p.alloc, &n, &e) != 0) {
-        sp->p.failed = 1;
-        return -1;
-    }
-
-    rc = 0;
-
-    for (i = 0; i < e.n && rc == 0; i++) {
-        rc = dvc_plan_xadd(&sp->p, DVC_SUBMIT_NOTIFY,
-                           sizeof(DVC_SUBMIT_NOTIFY) - 1, e.f[i].name,
-                           e.buf.data + e.f[i].off, e.f[i].len);
-    }
-
-    dvc_buf_free(&e.buf);
-
-    return rc;
+    return dvc_plan_notice(&sp->p, &n);
 }
 
 
@@ -377,8 +359,8 @@ dvc_submit_accept(const dvc_submit_facts_t *f, const dvc_submit_env_t *env,
         return -1;
     }
 
-    sp->signed_receipt = 1;
-    sp->no_receipt_facts = no_facts ? 1 : 0;
+    sp->p.signed_receipt = 1;
+    sp->p.no_receipt_facts = no_facts ? 1 : 0;
 
     return 0;
 }
@@ -414,7 +396,7 @@ dvc_submit_decide(const dvc_submit_facts_t *f, const dvc_submit_env_t *env,
         goto done;
     }
 
-    sp->signed_ack = 1;
+    sp->p.signed_ack = 1;
 
     /* applicant and documents for the receipt, now or at acceptance */
     dvc_receipt_facts(&rfacts, f->dossier, f->procedure);

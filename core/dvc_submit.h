@@ -30,7 +30,6 @@
 #include "dvc_stats.h"
 
 #define DVC_SUBMIT_INBOX     "dvc:inbox"
-#define DVC_SUBMIT_NOTIFY    "dvc:notify"
 #define DVC_SUBMIT_INDEX     "dvc:idx:submitted"
 
 typedef struct {
@@ -78,9 +77,6 @@ typedef struct {
                                              when facts->idempotent */
     int                 status;           /* 1, or 2 when accepted at once */
     int64_t             due;              /* accepted at once: the due time */
-    unsigned            signed_ack:1;     /* for the metrics */
-    unsigned            signed_receipt:1;
-    unsigned            no_receipt_facts:1;
 } dvc_submit_plan_t;
 
 void dvc_submit_plan_init(dvc_submit_plan_t *sp, const dvc_alloc_t *a);

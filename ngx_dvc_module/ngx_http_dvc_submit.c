@@ -715,11 +715,11 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
     dvc_submit_plan_init(plan, &ctx->b.alloc);
     dvc_submit_decide(&f, &env, plan);
 
-    if (plan->signed_ack) {
+    if (plan->p.signed_ack) {
         ngx_http_dvc_metrics_signed(NGX_HTTP_DVC_SIGNED_ACK);
     }
 
-    if (plan->signed_receipt) {
+    if (plan->p.signed_receipt) {
         ngx_http_dvc_metrics_signed(NGX_HTTP_DVC_SIGNED_RECEIPT);
     }
 

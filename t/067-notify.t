@@ -33,16 +33,6 @@ sub notices {
     return @e;
 }
 
-# an event with a fixed id and body (send_event makes a new id each time)
-sub event_raw {
-    my ($code, $body) = @_;
-    my $target = "/dvc/v1/dossiers/$code/events";
-    my $r = http_request("POST $target\n$body",
-        more_headers => "Content-Type: application/json\n"
-                        . signed_headers("POST", $target, $body));
-    $r->{json} = eval { $J->decode($r->{body}) };
-    return $r;
-}
 
 sub ok_event {
     my ($code, $ev, $what) = @_;
@@ -53,27 +43,37 @@ sub ok_event {
 
 # an SMTP server: aiosmtpd's Mailbox handler, each message a file in a
 # maildir; returns (pid, port, dir)
-sub smtp_start {
-    my ($dir, $port) = @_;
-    $dir //= tempdir(CLEANUP => 1);
-    $port //= do {
-        my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1",
-                                      LocalPort => 0) or die;
-        my $p = $s->sockport; close $s; $p
-    };
+sub free_port {
+    my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1",
+                                  LocalPort => 0) or die;
+    my $p = $s->sockport;
+    close $s;
+    return $p;
+}
+
+# a local server (its command, output to $log) listening on $port: its pid
+sub server_start {
+    my ($port, $log, @cmd) = @_;
     my $pid = fork // die;
     if (!$pid) {
-        open STDOUT, '>', "$dir.log"; open STDERR, '>&', \*STDOUT;
-        exec "/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:$port",
-             "-c", "aiosmtpd.handlers.Mailbox", "$dir/mail";
-        POSIX::_exit(127);
+        open STDOUT, '>', $log; open STDERR, '>&', \*STDOUT;
+        exec { $cmd[0] } @cmd or POSIX::_exit(127);
     }
     for (1 .. 100) {
         my $c = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => $port);
-        if ($c) { close $c; return ($pid, $port, $dir) }
+        if ($c) { close $c; return $pid }
         select undef, undef, undef, 0.05;
     }
-    die "aiosmtpd did not listen on $port\n";
+    die "$cmd[1] did not listen on $port\n";
+}
+
+sub smtp_start {
+    my ($dir, $port) = @_;
+    $dir //= tempdir(CLEANUP => 1);
+    $port //= free_port();
+    my $pid = server_start($port, "$dir.log", "/usr/bin/python3", "-m", "aiosmtpd", "-n",
+                           "-l", "127.0.0.1:$port", "-c", "aiosmtpd.handlers.Mailbox", "$dir/mail");
+    return ($pid, $port, $dir);
 }
 
 sub smtp_stop { my ($pid) = @_; kill 'TERM', $pid; waitpid $pid, 0 }
@@ -465,16 +465,11 @@ GET /dvc/v1/keys
 use utf8;
 use MIME::Base64 ();
 my $dir = tempdir(CLEANUP => 1);
-my $port = do { my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1", LocalPort => 0) or die; my $p = $s->sockport; close $s; $p };
-my $hpid = fork // die;
-if (!$hpid) {
-    exec "/usr/bin/python3", "$main::ROOT/t/util/http_recorder.py", $port, "$dir/requests.jsonl",
-         "/sms=200:OK", "/sms-down=503:busy",
-         '/zns=200:{"error":0,"message":"Success","data":{"msg_id":"m1"}}',
-         '/zns-bad=200:{"error":-124,"message":"Access token is invalid"}'
-        or POSIX::_exit(127);
-}
-for (1 .. 100) { last if IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => $port); select undef, undef, undef, 0.05 }
+my $port = main::free_port();
+my $hpid = main::server_start($port, "$dir/recorder.log", "/usr/bin/python3", "$main::ROOT/t/util/http_recorder.py",
+    $port, "$dir/requests.jsonl", "/sms=200:OK", "/sms-down=503:busy",
+    '/zns=200:{"error":0,"message":"Success","data":{"msg_id":"m1"}}',
+    '/zns-bad=200:{"error":-124,"message":"Access token is invalid"}');
 sub spew { my ($f, $t, $mode) = @_; open my $h, '>:utf8', $f or die; print $h $t; close $h; chmod $mode // 0600, $f }
 spew("$dir/sms.cred", "dvc:s3cret\n");
 spew("$dir/zalo.token", "OA-TOKEN-1\n");

@@ -329,8 +329,8 @@ test_online_at_desk(void **state)
     assert_string_equal(str_at(ans, "lookup_token", NULL), TOKEN);
     assert_null(str_at(ans, "receipt", NULL));
     assert_null(str_at(ans, "channel", NULL));
-    assert_true(sp.signed_ack);
-    assert_false(sp.signed_receipt);
+    assert_true(sp.p.signed_ack);
+    assert_false(sp.p.signed_receipt);
 
     ack = verified(str_at(ans, "acknowledgement", NULL), "dvc-ack+jws");
     assert_string_equal(set_of(&sp.p, "ack"),
@@ -396,7 +396,7 @@ test_accepted_at_once(void **state)
                         "2026-11-25T09:00:00+07:00");
     assert_string_equal(set_of(&sp.p, "receipt"),
                         str_at(ans, "receipt", NULL));
-    assert_true(sp.signed_receipt);
+    assert_true(sp.p.signed_receipt);
 
     rc = verified(str_at(ans, "receipt", NULL), "dvc-receipt+jws");
     assert_string_equal(str_at(rc, "code", NULL), CODE);
@@ -552,7 +552,7 @@ test_beyond_calendar(void **state)
     assert_false(sp.p.failed);
     assert_int_equal(sp.p.http, 503);
     assert_non_null(strstr(sp.p.err.message_en, "extend dvc_calendar"));
-    assert_false(sp.signed_receipt);
+    assert_false(sp.p.signed_receipt);
     dvc_submit_plan_free(&sp);
 
     /* waiting at the desk: its deadline is a working day on */
@@ -586,7 +586,7 @@ test_no_key(void **state)
     dvc_submit_decide(&f, &env, &sp);
 
     assert_true(sp.p.failed);
-    assert_false(sp.signed_ack);
+    assert_false(sp.p.signed_ack);
     dvc_submit_plan_free(&sp);
 }
 

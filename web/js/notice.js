@@ -6,26 +6,15 @@
 // with a QR code of the lookup link; printable on A4 like the receipt.
 import { API, t, el, frame, when, pick } from './common.js';
 import { verify } from './jws.js';
+import { dossierRef, qrFigure } from './ref.js';
 
 export const FORM_TYP = { '02': 'dvc-supplement+jws', '03': 'dvc-refusal+jws', '04': 'dvc-apology+jws', stop: 'dvc-stop+jws' };
 
 const main = document.getElementById('main');
-const q = new URLSearchParams(location.search);
-const code = q.get('code') || '';
-const n = Number(q.get('n') || 0);
-const token = new URLSearchParams(location.hash.slice(1)).get('token') || sessionStorage.getItem('dvc-token-' + code) || '';
-const lookupLink = new URL('lookup.html?code=' + encodeURIComponent(code) + '#token=' + encodeURIComponent(token), location.href).href;
+const { code, token, lookupLink } = dossierRef();
+const n = Number(new URLSearchParams(location.search).get('n') || 0);
 let state = null;
-
-function qr() {
-  /* global qrcode: vendor/qrcode.js */
-  const g = qrcode(0, 'M');
-  g.addData(lookupLink);
-  g.make();
-  const box = el('div', { class: 'qr', role: 'img', 'aria-label': t('qr_caption') });
-  box.innerHTML = g.createSvgTag({ cellSize: 4, margin: 4, scalable: true });
-  return el('figure', { class: 'qr-fig' }, box, el('figcaption', { text: t('qr_caption') }));
-}
+const qr = () => qrFigure(lookupLink);
 
 function row(k, v, id) { return v ? [el('dt', { text: t(k) }), el('dd', { id, text: v })] : null; }
 
