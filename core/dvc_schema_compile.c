@@ -1163,109 +1163,154 @@ sname_find(const dvc_snode_t *s, const char *k, size_t len)
     return -1;
 }
 
-/* properties, required, dependentRequired, dependentSchemas: one table.
- * deps is the draft 7 "dependencies" (2020-12 section 8 of the validation
- * spec: its two forms became dependentRequired and dependentSchemas, and
- * the meta-schema keeps the name for compatibility): an array value is a
- * dependentRequired entry, a schema a dependentSchemas one. */
-static void
-compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
-    dvc_sv_t *req, dvc_sv_t *depreq, dvc_sv_t *depsch, dvc_sv_t *deps,
+/* The names of an object schema as they come, each with what it is
+ * (several entries for one name when several keywords list it). */
+typedef struct {
+    name_in_t  *in;
+    size_t      n, cap;
+} names_in_t;
+
+/* A new entry for the name k, zeroed; NULL after fail(). */
+static name_in_t *
+name_add(compiler_t *c, names_in_t *ni, const char *k, size_t len)
+{
+    ni->in = grow(c, ni->in, &ni->cap, ni->n, sizeof(name_in_t));
+    if (ni->in == NULL) {
+        return NULL;
+    }
+    memset(&ni->in[ni->n], 0, sizeof(name_in_t));
+    ni->in[ni->n].key = k;
+    ni->in[ni->n].len = len;
+    return &ni->in[ni->n++];
+}
+
+/* properties and required; 0, or -1 after fail(). */
+static int
+names_props(compiler_t *c, names_in_t *ni, dvc_sv_t *props, dvc_sv_t *req,
     const char *loc)
 {
-    name_in_t *in = NULL;
-    size_t     n = 0, cap = 0, i, j, k, out;
+    size_t     i;
+    name_in_t *e;
+
+    for (i = 0; props != NULL && i < props->n; i++) {
+        e = name_add(c, ni, props->keys[i], props->klens[i]);
+        if (e == NULL) {
+            return -1;
+        }
+        e->prop = sub(c, props->items[i], loc, "properties");
+    }
+    for (i = 0; req != NULL && i < req->n; i++) {
+        if (req->items[i]->type != DVC_TOK_STR) {
+            fail(c, "required at %s: must list strings", AT(loc));
+            return -1;
+        }
+        e = name_add(c, ni, req->items[i]->s, req->items[i]->len);
+        if (e == NULL) {
+            return -1;
+        }
+        e->required = 1;
+    }
+    return 0;
+}
+
+/* The names an array m of dependentRequired (or dependencies: kw) lists,
+ * each an entry; 0, or -1 after fail(). */
+static int
+names_listed(compiler_t *c, names_in_t *ni, dvc_sv_t *m, const char *kw,
+    const char *loc)
+{
+    size_t j;
+
+    for (j = 0; j < m->n; j++) {
+        if (m->items[j]->type != DVC_TOK_STR) {
+            /* as ever: dependencies' message shows "" for the root */
+            fail(c, "%s at %s: must list strings", kw,
+                 strcmp(kw, "dependencies") == 0 ? loc : AT(loc));
+            return -1;
+        }
+        if (name_add(c, ni, m->items[j]->s, m->items[j]->len) == NULL) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* dependentRequired, dependentSchemas and dependencies; 0, or -1 after
+ * fail(). */
+static int
+names_deps(compiler_t *c, names_in_t *ni, dvc_sv_t *depreq, dvc_sv_t *depsch,
+    dvc_sv_t *deps, const char *loc)
+{
+    size_t     i;
     dvc_sv_t  *m;
-    uint32_t   prev, cur;
+    name_in_t *e;
 
-#define ADD_NAME(K, L)                                              \
-    do {                                                            \
-        in = grow(c, in, &cap, n, sizeof(name_in_t));               \
-        if (in == NULL) return;                                     \
-        memset(&in[n], 0, sizeof(name_in_t));                       \
-        in[n].key = (K); in[n].len = (L); n++;                      \
-    } while (0)
-
-    if (props != NULL) {
-        for (i = 0; i < props->n; i++) {
-            ADD_NAME(props->keys[i], props->klens[i]);
-            in[n - 1].prop = sub(c, props->items[i], loc, "properties");
+    for (i = 0; depreq != NULL && i < depreq->n; i++) {
+        m = depreq->items[i];
+        if (m->type != DVC_TOK_ARR) {
+            fail(c, "dependentRequired at %s: must map to arrays", AT(loc));
+            return -1;
+        }
+        e = name_add(c, ni, depreq->keys[i], depreq->klens[i]);
+        if (e == NULL) {
+            return -1;
+        }
+        e->depreq = m;
+        if (names_listed(c, ni, m, "dependentRequired", loc) != 0) {
+            return -1;
         }
     }
-    if (req != NULL) {
-        for (i = 0; i < req->n; i++) {
-            if (req->items[i]->type != DVC_TOK_STR) {
-                fail(c, "required at %s: must list strings", AT(loc));
-                return;
-            }
-            ADD_NAME(req->items[i]->s, req->items[i]->len);
-            in[n - 1].required = 1;
+    for (i = 0; depsch != NULL && i < depsch->n; i++) {
+        e = name_add(c, ni, depsch->keys[i], depsch->klens[i]);
+        if (e == NULL) {
+            return -1;
         }
-    }
-    if (depreq != NULL) {
-        for (i = 0; i < depreq->n; i++) {
-            m = depreq->items[i];
-            if (m->type != DVC_TOK_ARR) {
-                fail(c, "dependentRequired at %s: must map to arrays",
-                     AT(loc));
-                return;
-            }
-            ADD_NAME(depreq->keys[i], depreq->klens[i]);
-            in[n - 1].depreq = m;
-            for (j = 0; j < m->n; j++) {
-                if (m->items[j]->type != DVC_TOK_STR) {
-                    fail(c, "dependentRequired at %s: must list strings",
-                         AT(loc));
-                    return;
-                }
-                ADD_NAME(m->items[j]->s, m->items[j]->len);
-            }
-        }
-    }
-    if (depsch != NULL) {
-        for (i = 0; i < depsch->n; i++) {
-            ADD_NAME(depsch->keys[i], depsch->klens[i]);
-            in[n - 1].depschema = sub(c, depsch->items[i],
-                loc_join(c, loc_join(c, loc, "dependentSchemas", 16),
-                         depsch->keys[i], depsch->klens[i]),
-                "dependentSchemas");
-        }
+        e->depschema = sub(c, depsch->items[i],
+            loc_join(c, loc_join(c, loc, "dependentSchemas", 16),
+                     depsch->keys[i], depsch->klens[i]),
+            "dependentSchemas");
     }
     for (i = 0; deps != NULL && i < deps->n; i++) {
         m = deps->items[i];
-        ADD_NAME(deps->keys[i], deps->klens[i]);
+        e = name_add(c, ni, deps->keys[i], deps->klens[i]);
+        if (e == NULL) {
+            return -1;
+        }
         if (m->type != DVC_TOK_ARR) {
-            in[n - 1].depschema = sub(c, m,
+            e->depschema = sub(c, m,
                 loc_join(c, loc_join(c, loc, "dependencies", 12),
                          deps->keys[i], deps->klens[i]),
                 "dependencies");
             continue;
         }
-        in[n - 1].depreq = m;
-        in[n - 1].from_deps = 1;
-        for (j = 0; j < m->n; j++) {
-            if (m->items[j]->type != DVC_TOK_STR) {
-                fail(c, "dependencies at %s: must list strings", loc);
-                return;
-            }
-            ADD_NAME(m->items[j]->s, m->items[j]->len);
+        e->depreq = m;
+        e->from_deps = 1;
+        if (names_listed(c, ni, m, "dependencies", loc) != 0) {
+            return -1;
         }
     }
-#undef ADD_NAME
-    if (n == 0 || c->failed) {
-        return;
-    }
+    return 0;
+}
+
+/* s->names: the entries sorted, one per name (what each entry says of it
+ * merged); 0, or -1 after fail(). */
+static int
+names_merge(compiler_t *c, dvc_snode_t *s, name_in_t *in, size_t n,
+    const char *loc)
+{
+    size_t       i, j, out;
+    dvc_sname_t *nm;
+
     qsort(in, n, sizeof(name_in_t), name_cmp);
     /* entries on cache lines of their own */
     s->names = dvc_arena_alloc_aligned(c->out, n * sizeof(dvc_sname_t), 64);
     if (s->names == NULL) {
         fail(c, "out of memory");
-        return;
+        return -1;
     }
     out = 0;
     for (i = 0; i < n; i = j) {
-        dvc_sname_t *nm = &s->names[out++];
-
+        nm = &s->names[out++];
         nm->key = dvc_arena_strndup(c->out, in[i].key, in[i].len);
         nm->len = (uint32_t) in[i].len;
         memcpy(nm->head, in[i].key,
@@ -1279,7 +1324,7 @@ compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
                     fail(c, "dependentSchemas and dependencies at %s: both "
                          "give \"%s\" a schema (put both in an allOf)",
                          loc, nm->key);
-                    return;
+                    return -1;
                 }
                 nm->dep->depschema = in[j].depschema;
             }
@@ -1289,18 +1334,25 @@ compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
         }
     }
     s->nnames = out;
+    return 0;
+}
+
+/* The hash table of s->names and the counts; 0, or -1 after fail(). */
+static int
+names_hash(compiler_t *c, dvc_snode_t *s)
+{
+    size_t i, k, h;
+
     /* a quarter full at most: most lookups end at the first slot */
-    for (k = 8; k < 4 * out; k *= 2) {
+    for (k = 8; k < 4 * s->nnames; k *= 2) {
     }
     s->name_tab = dvc_arena_alloc(c->out, k * sizeof(uint64_t));
     if (s->name_tab == NULL) {
         fail(c, "out of memory");
-        return;
+        return -1;
     }
     s->name_mask = (uint32_t) (k - 1);
-    for (i = 0; i < out; i++) {
-        size_t h;
-
+    for (i = 0; i < s->nnames; i++) {
         s->names[i].hash = dvc_name_hash(s->names[i].key, s->names[i].len);
         for (h = s->names[i].hash & s->name_mask; s->name_tab[h];
              h = (h + 1) & s->name_mask)
@@ -1308,15 +1360,25 @@ compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
         }
         s->name_tab[h] = (uint64_t) s->names[i].hash << 32 | (uint32_t) (i + 1);
     }
-    for (i = 0; i < out; i++) {
+    for (i = 0; i < s->nnames; i++) {
         s->nrequired += s->names[i].required;
         s->ndepsch += s->names[i].dep && s->names[i].dep->depschema;
     }
-    /* dependentRequired: indices of the names each key requires */
-    for (i = 0; i < n; i++) {
-        dvc_sname_t *nm;
-        uint32_t    *idx;
+    return 0;
+}
 
+/* dependentRequired: indices of the names each key requires; 0, or -1
+ * after fail(). */
+static int
+names_depreq(compiler_t *c, dvc_snode_t *s, name_in_t *in, size_t n,
+    const char *loc)
+{
+    size_t       i, k;
+    dvc_sname_t *nm;
+    dvc_sv_t    *m;
+    uint32_t    *idx;
+
+    for (i = 0; i < n; i++) {
         if (in[i].depreq == NULL) {
             continue;
         }
@@ -1325,29 +1387,39 @@ compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
         idx = dvc_arena_alloc(c->out, (m->n + 1) * sizeof(uint32_t));
         if (idx == NULL) {
             fail(c, "out of memory");
-            return;
+            return -1;
         }
         for (k = 0; k < m->n; k++) {
             idx[k] = (uint32_t) sname_find(s, m->items[k]->s, m->items[k]->len);
         }
         if (sname_dep(c, nm) == NULL) {
-            return;
+            return -1;
         }
         if (nm->dep->depreq != NULL) {
             fail(c, "dependentRequired and dependencies at %s: both list "
                  "what \"%s\" requires (put them in one)", loc, nm->key);
-            return;
+            return -1;
         }
         nm->dep->depreq = idx;
         nm->dep->depreq_kw = in[i].from_deps ? "dependencies"
                                              : "dependentRequired";
         nm->dep->ndepreq = (uint32_t) m->n;
     }
+    return 0;
+}
+
+/* The properties' order, and the required names' bitmap. */
+static void
+names_order(dvc_snode_t *s, dvc_sv_t *props)
+{
+    size_t   i;
+    uint32_t prev, cur;
+
     /* properties in the schema's order: a document written from the
      * schema (as forms are) has its members in that order, so the engine
      * tries the name after the one matched last before hashing the key */
     s->first_name = DVC_NAME_NONE;
-    for (i = 0; i < out; i++) {
+    for (i = 0; i < s->nnames; i++) {
         s->names[i].next = DVC_NAME_NONE;
     }
     for (i = 0, prev = DVC_NAME_NONE; props != NULL && i < props->n; i++) {
@@ -1361,14 +1433,41 @@ compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
     }
     /* required names as a bitmap beside the instance's present bits: one
      * test at the object's end when all are there */
-    s->req_fast = out <= 128;
-    for (i = 0; i < out; i++) {
+    s->req_fast = s->nnames <= 128;
+    for (i = 0; i < s->nnames; i++) {
         if (s->names[i].dep && s->names[i].dep->ndepreq) {
             s->req_fast = 0;
         }
         if (i < 128 && s->names[i].required) {
             s->req_mask[i / 64] |= (uint64_t) 1 << (i % 64);
         }
+    }
+}
+
+/* properties, required, dependentRequired, dependentSchemas: one table.
+ * deps is the draft 7 "dependencies" (2020-12 section 8 of the validation
+ * spec: its two forms became dependentRequired and dependentSchemas, and
+ * the meta-schema keeps the name for compatibility): an array value is a
+ * dependentRequired entry, a schema a dependentSchemas one. */
+static void
+compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
+    dvc_sv_t *req, dvc_sv_t *depreq, dvc_sv_t *depsch, dvc_sv_t *deps,
+    const char *loc)
+{
+    names_in_t ni;
+
+    memset(&ni, 0, sizeof(ni));
+    if (names_props(c, &ni, props, req, loc) != 0
+        || names_deps(c, &ni, depreq, depsch, deps, loc) != 0
+        || ni.n == 0 || c->failed)
+    {
+        return;
+    }
+    if (names_merge(c, s, ni.in, ni.n, loc) == 0
+        && names_hash(c, s) == 0
+        && names_depreq(c, s, ni.in, ni.n, loc) == 0)
+    {
+        names_order(s, props);
     }
 }
 
@@ -1508,36 +1607,20 @@ num_text(compiler_t *c, dvc_sv_t *v, const char *loc, const char *kw,
 
 #define KEY_IS(s)  (klen == sizeof(s) - 1 && memcmp(k, s, klen) == 0)
 
-static dvc_snode_t *
-compile_node(compiler_t *c, dvc_sv_t *v)
-{
-    node_ent_t  *e;
-    dvc_snode_t *s;
-    dvc_sv_t    *m, *props = NULL, *req = NULL, *depreq = NULL,
-                *depsch = NULL, *deps = NULL, *vals1 = NULL, *ifv = NULL,
-                *msgs;
-    const char  *k, *loc, *frag;
-    size_t       i, klen;
-    int          bit;
-    dvc_sv_t    *target;
+/* What a schema object's keywords leave for after them all. */
+typedef struct {
+    dvc_sv_t  *props, *req, *depreq, *depsch, *deps, *vals1, *ifv;
+} node_later_t;
 
-    if (c->failed) {
-        return NULL;
-    }
-    e = node_lookup(c, v, 0);
-    if ((e == NULL || e->base == NULL) && c->lib != NULL) {
-        /* a shared document's: compiled once, in the library */
-        s = compile_node(c->lib, v);
-        c->failed |= c->lib->failed;
-        return s;
-    }
-    if (e == NULL || e->base == NULL) {
-        fail(c, "internal: schema value not indexed");
-        return NULL;
-    }
-    if (e->node != NULL) {
-        return e->node;
-    }
+/* v's node, made with the defaults and recorded in e: NULL after fail(),
+ * *done when v is a boolean schema (nothing more to compile). */
+static dvc_snode_t *
+node_new(compiler_t *c, node_ent_t *e, dvc_sv_t *v, int *done)
+{
+    dvc_snode_t *s;
+    const char  *loc = e->loc;
+
+    *done = 1;
     /* on cache lines of its own: its first line is what the engine reads
      * for every value (four lines: nodes made one after another pack) */
     s = dvc_arena_alloc_aligned(c->out, sizeof(*s), 64);
@@ -1546,7 +1629,6 @@ compile_node(compiler_t *c, dvc_sv_t *v)
         return NULL;
     }
     e->node = s;
-    loc = e->loc;
     s->loc = dvc_arena_strndup(c->out, loc, strlen(loc));
     s->res = e->res;
     s->format = -1;
@@ -1568,261 +1650,348 @@ compile_node(compiler_t *c, dvc_sv_t *v)
              AT(loc), value_text(c, v));
         return NULL;
     }
+    *done = 0;
+    return s;
+}
 
-    for (i = 0; i < v->n && !c->failed; i++) {
-        k = v->keys[i];
-        klen = v->klens[i];
-        m = v->items[i];
-        if (e->novalid && is_kw(k, klen, kw_validation)) {
-            continue;
+/* compile_node's keywords, by kind: each function takes one keyword of a
+ * schema object and answers 1 if it is one of its kind (compiled, or
+ * c->failed), 0 if not.  Here $ref, $dynamicRef, type, const and enum. */
+static int
+kw_core(compiler_t *c, node_ent_t *e, dvc_snode_t *s, const char *k,
+    size_t klen, dvc_sv_t *m, node_later_t *later)
+{
+    const char  *loc = e->loc;
+    dvc_sv_t    *target;
+    const char  *frag;
+    int          bit;
+
+    if (KEY_IS("$ref") || KEY_IS("$dynamicRef")) {
+        if (m->type != DVC_TOK_STR) {
+            fail(c, "%s at %s: must be a string", k, AT(loc));
+            return 1;
         }
-        if (KEY_IS("$ref") || KEY_IS("$dynamicRef")) {
-            if (m->type != DVC_TOK_STR) {
-                fail(c, "%s at %s: must be a string", k, AT(loc));
-                break;
-            }
-            target = resolve_ref(c, e->base, m->s, loc, &frag);
-            if (target == NULL) {
-                break;
-            }
-            if (KEY_IS("$ref")) {
-                s->ref = sub(c, target, loc, k);
-            } else {
-                dvc_sv_t *da = dvc_sv_get(target, "$dynamicAnchor");
+        target = resolve_ref(c, e->base, m->s, loc, &frag);
+        if (target == NULL) {
+            return 1;
+        }
+        if (KEY_IS("$ref")) {
+            s->ref = sub(c, target, loc, k);
+        } else {
+            dvc_sv_t *da = dvc_sv_get(target, "$dynamicAnchor");
 
-                inplace_of(c, s)->dynref = sub(c, target, loc, k);
-                if (frag[0] != '/' && frag[0] != '\0' && da != NULL
-                    && da->type == DVC_TOK_STR && strcmp(da->s, frag) == 0)
-                {
-                    inplace_of(c, s)->dynanchor = dvc_arena_strndup(c->out,
-                                                     frag, strlen(frag));
-                    inplace_of(c, s)->dynanchor_len = strlen(frag);
-                }
+            inplace_of(c, s)->dynref = sub(c, target, loc, k);
+            if (frag[0] != '/' && frag[0] != '\0' && da != NULL
+                && da->type == DVC_TOK_STR && strcmp(da->s, frag) == 0)
+            {
+                inplace_of(c, s)->dynanchor = dvc_arena_strndup(c->out,
+                                                 frag, strlen(frag));
+                inplace_of(c, s)->dynanchor_len = strlen(frag);
             }
-            s->kw |= KW_INPLACE;
-        } else if (KEY_IS("type")) {
-            if (m->type == DVC_TOK_ARR) {
-                size_t j;
-
-                for (j = 0; j < m->n; j++) {
-                    bit = type_bit(m->items[j]);
-                    if (bit == 0) {
-                        fail(c, "type at %s: unknown type %s (" TYPE_NAMES
-                             ")", AT(loc), value_text(c, m->items[j]));
-                    }
-                    s->types |= (uint8_t) bit;
-                }
-            } else {
-                bit = type_bit(m);
-                if (bit == 0) {
-                    fail(c, "type at %s: unknown type %s (" TYPE_NAMES ")",
-                         AT(loc), value_text(c, m));
-                }
-                s->types = (uint8_t) bit;
-            }
-            s->kw |= KW_TYPE;
-        } else if (KEY_IS("const")) {
-            vals1 = m;
-            s->kw |= KW_CONST;
-        } else if (KEY_IS("enum")) {
-            if (m->type != DVC_TOK_ARR) {
-                fail(c, "enum at %s: must be an array", AT(loc));
-                break;
-            }
-            compile_values(c, s, m->items, m->n);
-            s->kw |= KW_ENUM;
-        } else if (KEY_IS("minimum")) {
-            numeric_of(c, s)->minimum = num_text(c, m, loc, k, &numeric_of(c, s)->minimum_len);
-            s->kw |= KW_NUMERIC;
-        } else if (KEY_IS("maximum")) {
-            numeric_of(c, s)->maximum = num_text(c, m, loc, k, &numeric_of(c, s)->maximum_len);
-            s->kw |= KW_NUMERIC;
-        } else if (KEY_IS("exclusiveMinimum")) {
-            numeric_of(c, s)->xminimum = num_text(c, m, loc, k, &numeric_of(c, s)->xminimum_len);
-            s->kw |= KW_NUMERIC;
-        } else if (KEY_IS("exclusiveMaximum")) {
-            numeric_of(c, s)->xmaximum = num_text(c, m, loc, k, &numeric_of(c, s)->xmaximum_len);
-            s->kw |= KW_NUMERIC;
-        } else if (KEY_IS("multipleOf")) {
-            numeric_of(c, s)->multiple_of = num_text(c, m, loc, k, &numeric_of(c, s)->multiple_of_len);
-            if (numeric_of(c, s)->multiple_of && !dvc_num_divisor_ok(m->s, m->len)) {
-                fail(c, "multipleOf at %s: must be a positive number, not %s",
-                     AT(loc), value_text(c, m));
-            }
-            s->kw |= KW_NUMERIC;
-        } else if (KEY_IS("minLength")) {
-            get_count(c, m, loc, k, &s->min_len);
-            s->kw |= KW_STRING;
-        } else if (KEY_IS("maxLength")) {
-            get_count(c, m, loc, k, &s->max_len);
-            s->kw |= KW_STRING;
-        } else if (KEY_IS("pattern")) {
-            s->pattern = compile_regex(c, m, loc, k);
-            s->kw |= KW_STRING;
-        } else if (KEY_IS("format")) {
-            if (m->type != DVC_TOK_STR) {
-                fail(c, "format at %s: must be a string", AT(loc));
-                break;
-            }
-            s->format = c->opt && c->opt->format_annotation && !e->fmt_assert
-                        ? -1 : dvc_format_id(m->s, m->len);
-            /* 2020-12 validation 7.2.3: with the format-assertion
-             * vocabulary an unknown format must fail */
-            if (e->fmt_assert && dvc_format_id(m->s, m->len) < 0) {
-                fail(c, "format \"%s\" at %s: unknown, and the dialect's "
-                     "format-assertion vocabulary asserts formats",
-                     m->s, AT(loc));
-                break;
-            }
-            if (s->format >= 0) {
-                s->kw |= KW_STRING;
-            }
-        } else if (KEY_IS("minItems")) {
-            get_count(c, m, loc, k, &array_of(c, s)->min_items);
-            s->kw |= KW_ARRAY;
-        } else if (KEY_IS("maxItems")) {
-            get_count(c, m, loc, k, &array_of(c, s)->max_items);
-            s->kw |= KW_ARRAY;
-        } else if (KEY_IS("uniqueItems")) {
-            if (m->type != DVC_TOK_TRUE && m->type != DVC_TOK_FALSE) {
-                fail(c, "uniqueItems at %s: must be a boolean, not %s",
-                     AT(loc), value_text(c, m));
-                break;
-            }
-            if (m->type == DVC_TOK_TRUE) {
-                s->unique = 1;
-                s->kw |= KW_ARRAY | KW_REC_ARR;
-            }
-        } else if (KEY_IS("prefixItems")) {
-            array_of(c, s)->prefix = sub_list(c, m, loc, k, &array_of(c, s)->nprefix);
-            s->kw |= KW_ARRAY;
-        } else if (KEY_IS("items")) {
-            array_of(c, s)->items = sub(c, m, loc, k);
-            s->kw |= KW_ARRAY;
-        } else if (KEY_IS("contains")) {
-            array_of(c, s)->contains = sub(c, m, loc, k);
-            s->kw |= KW_ARRAY;
-        } else if (KEY_IS("unevaluatedItems")) {
-            array_of(c, s)->uneval_items = sub(c, m, loc, k);
-            s->kw |= KW_ARRAY | KW_UNEVAL;
-            c->schema->track = 1;
-        } else if (KEY_IS("minProperties")) {
-            get_count(c, m, loc, k, &s->min_props);
-            s->kw |= KW_OBJECT;
-        } else if (KEY_IS("maxProperties")) {
-            get_count(c, m, loc, k, &s->max_props);
-            s->kw |= KW_OBJECT;
-        } else if (KEY_IS("properties")) {
-            if (m->type != DVC_TOK_OBJ) {
-                fail(c, "properties at %s: must be an object", AT(loc));
-                break;
-            }
-            props = m;
-            s->kw |= KW_OBJECT;
-        } else if (KEY_IS("required")) {
-            if (m->type != DVC_TOK_ARR) {
-                fail(c, "required at %s: must be an array", AT(loc));
-                break;
-            }
-            req = m;
-            s->kw |= KW_OBJECT;
-        } else if (KEY_IS("dependentRequired")) {
-            if (m->type != DVC_TOK_OBJ) {
-                fail(c, "dependentRequired at %s: must be an object", AT(loc));
-                break;
-            }
-            depreq = m;
-            s->kw |= KW_OBJECT;
-        } else if (KEY_IS("dependentSchemas")) {
-            if (m->type != DVC_TOK_OBJ) {
-                fail(c, "dependentSchemas at %s: must be an object", AT(loc));
-                break;
-            }
-            depsch = m;
-            s->kw |= KW_OBJECT | KW_INPLACE;
-        } else if (KEY_IS("dependencies")) {
-            if (m->type != DVC_TOK_OBJ) {
-                fail(c, "dependencies at %s: must be an object", loc);
-                break;
-            }
-            deps = m;
-            s->kw |= KW_OBJECT | KW_INPLACE;
-        } else if (KEY_IS("patternProperties")) {
+        }
+        s->kw |= KW_INPLACE;
+    } else if (KEY_IS("type")) {
+        if (m->type == DVC_TOK_ARR) {
             size_t j;
 
-            if (m->type != DVC_TOK_OBJ) {
-                fail(c, "patternProperties at %s: must be an object", AT(loc));
-                break;
-            }
-            s->pprops = dvc_arena_alloc(c->out,
-                                        (m->n + 1) * sizeof(dvc_spat_t));
-            if (s->pprops == NULL) {
-                fail(c, "out of memory");
-                break;
-            }
-            for (j = 0; j < m->n && !c->failed; j++) {
-                dvc_sv_t pat;
-
-                memset(&pat, 0, sizeof(pat));
-                pat.type = DVC_TOK_STR;
-                pat.s = m->keys[j];
-                pat.len = m->klens[j];
-                s->pprops[j].re = compile_regex(c, &pat, loc, k);
-                s->pprops[j].s = sub(c, m->items[j], loc, k);
-            }
-            s->npprops = m->n;
-            s->kw |= KW_OBJECT;
-        } else if (KEY_IS("additionalProperties")) {
-            s->addl = sub(c, m, loc, k);
-            s->kw |= KW_OBJECT;
-        } else if (KEY_IS("unevaluatedProperties")) {
-            s->uneval_props = sub(c, m, loc, k);
-            s->kw |= KW_OBJECT | KW_UNEVAL;
-            c->schema->track = 1;
-        } else if (KEY_IS("propertyNames")) {
-            s->propnames = sub(c, m, loc, k);
-            s->kw |= KW_OBJECT;
-            if (m->type != DVC_TOK_TRUE) {
-                s->kw |= KW_PROPNAMES;
-            }
-        } else if (KEY_IS("allOf")) {
-            inplace_of(c, s)->allof = sub_list(c, m, loc, k, &inplace_of(c, s)->nallof);
-            s->kw |= KW_INPLACE;
-        } else if (KEY_IS("anyOf")) {
-            inplace_of(c, s)->anyof = sub_list(c, m, loc, k, &inplace_of(c, s)->nanyof);
-            s->kw |= KW_INPLACE;
-        } else if (KEY_IS("oneOf")) {
-            inplace_of(c, s)->oneof = sub_list(c, m, loc, k, &inplace_of(c, s)->noneof);
-            s->kw |= KW_INPLACE;
-        } else if (KEY_IS("not")) {
-            inplace_of(c, s)->not_ = sub(c, m, loc, k);
-            s->kw |= KW_INPLACE;
-        } else if (KEY_IS("if")) {
-            ifv = m;
-        } else if (KEY_IS("x-dvc-messages")) {
-            msgs = m;
-            if (msgs->type == DVC_TOK_OBJ) {
-                dvc_sv_t *vi = dvc_sv_get(msgs, "vi"), *en = dvc_sv_get(msgs, "en");
-
-                if (vi && vi->type == DVC_TOK_STR) {
-                    s->msg_vi = dvc_arena_strndup(c->out, vi->s,
-                                                  vi->len);
+            for (j = 0; j < m->n; j++) {
+                bit = type_bit(m->items[j]);
+                if (bit == 0) {
+                    fail(c, "type at %s: unknown type %s (" TYPE_NAMES
+                         ")", AT(loc), value_text(c, m->items[j]));
                 }
-                if (en && en->type == DVC_TOK_STR) {
-                    s->msg_en = dvc_arena_strndup(c->out, en->s,
-                                                  en->len);
-                }
+                s->types |= (uint8_t) bit;
+            }
+        } else {
+            bit = type_bit(m);
+            if (bit == 0) {
+                fail(c, "type at %s: unknown type %s (" TYPE_NAMES ")",
+                     AT(loc), value_text(c, m));
+            }
+            s->types = (uint8_t) bit;
+        }
+        s->kw |= KW_TYPE;
+    } else if (KEY_IS("const")) {
+        later->vals1 = m;
+        s->kw |= KW_CONST;
+    } else if (KEY_IS("enum")) {
+        if (m->type != DVC_TOK_ARR) {
+            fail(c, "enum at %s: must be an array", AT(loc));
+            return 1;
+        }
+        compile_values(c, s, m->items, m->n);
+        s->kw |= KW_ENUM;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+/* Numbers and strings: minimum .. multipleOf, minLength, maxLength,
+ * pattern, format. */
+static int
+kw_scalar(compiler_t *c, node_ent_t *e, dvc_snode_t *s, const char *k,
+    size_t klen, dvc_sv_t *m, node_later_t *later)
+{
+    const char  *loc = e->loc;
+    dvc_snumeric_t  *nm;
+
+    (void) later;
+    if (KEY_IS("minimum")) {
+        nm = numeric_of(c, s);
+        nm->minimum = num_text(c, m, loc, k, &nm->minimum_len);
+        s->kw |= KW_NUMERIC;
+    } else if (KEY_IS("maximum")) {
+        nm = numeric_of(c, s);
+        nm->maximum = num_text(c, m, loc, k, &nm->maximum_len);
+        s->kw |= KW_NUMERIC;
+    } else if (KEY_IS("exclusiveMinimum")) {
+        nm = numeric_of(c, s);
+        nm->xminimum = num_text(c, m, loc, k, &nm->xminimum_len);
+        s->kw |= KW_NUMERIC;
+    } else if (KEY_IS("exclusiveMaximum")) {
+        nm = numeric_of(c, s);
+        nm->xmaximum = num_text(c, m, loc, k, &nm->xmaximum_len);
+        s->kw |= KW_NUMERIC;
+    } else if (KEY_IS("multipleOf")) {
+        nm = numeric_of(c, s);
+        nm->multiple_of = num_text(c, m, loc, k, &nm->multiple_of_len);
+        if (nm->multiple_of && !dvc_num_divisor_ok(m->s, m->len)) {
+            fail(c, "multipleOf at %s: must be a positive number, not %s",
+                 AT(loc), value_text(c, m));
+        }
+        s->kw |= KW_NUMERIC;
+    } else if (KEY_IS("minLength")) {
+        get_count(c, m, loc, k, &s->min_len);
+        s->kw |= KW_STRING;
+    } else if (KEY_IS("maxLength")) {
+        get_count(c, m, loc, k, &s->max_len);
+        s->kw |= KW_STRING;
+    } else if (KEY_IS("pattern")) {
+        s->pattern = compile_regex(c, m, loc, k);
+        s->kw |= KW_STRING;
+    } else if (KEY_IS("format")) {
+        if (m->type != DVC_TOK_STR) {
+            fail(c, "format at %s: must be a string", AT(loc));
+            return 1;
+        }
+        s->format = c->opt && c->opt->format_annotation && !e->fmt_assert
+                    ? -1 : dvc_format_id(m->s, m->len);
+        /* 2020-12 validation 7.2.3: with the format-assertion
+         * vocabulary an unknown format must fail */
+        if (e->fmt_assert && dvc_format_id(m->s, m->len) < 0) {
+            fail(c, "format \"%s\" at %s: unknown, and the dialect's "
+                 "format-assertion vocabulary asserts formats",
+                 m->s, AT(loc));
+            return 1;
+        }
+        if (s->format >= 0) {
+            s->kw |= KW_STRING;
+        }
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+/* Arrays: minItems .. unevaluatedItems. */
+static int
+kw_array(compiler_t *c, node_ent_t *e, dvc_snode_t *s, const char *k,
+    size_t klen, dvc_sv_t *m, node_later_t *later)
+{
+    const char  *loc = e->loc;
+
+    (void) later;
+    if (KEY_IS("minItems")) {
+        get_count(c, m, loc, k, &array_of(c, s)->min_items);
+        s->kw |= KW_ARRAY;
+    } else if (KEY_IS("maxItems")) {
+        get_count(c, m, loc, k, &array_of(c, s)->max_items);
+        s->kw |= KW_ARRAY;
+    } else if (KEY_IS("uniqueItems")) {
+        if (m->type != DVC_TOK_TRUE && m->type != DVC_TOK_FALSE) {
+            fail(c, "uniqueItems at %s: must be a boolean, not %s",
+                 AT(loc), value_text(c, m));
+            return 1;
+        }
+        if (m->type == DVC_TOK_TRUE) {
+            s->unique = 1;
+            s->kw |= KW_ARRAY | KW_REC_ARR;
+        }
+    } else if (KEY_IS("prefixItems")) {
+        array_of(c, s)->prefix = sub_list(c, m, loc, k,
+                                          &array_of(c, s)->nprefix);
+        s->kw |= KW_ARRAY;
+    } else if (KEY_IS("items")) {
+        array_of(c, s)->items = sub(c, m, loc, k);
+        s->kw |= KW_ARRAY;
+    } else if (KEY_IS("contains")) {
+        array_of(c, s)->contains = sub(c, m, loc, k);
+        s->kw |= KW_ARRAY;
+    } else if (KEY_IS("unevaluatedItems")) {
+        array_of(c, s)->uneval_items = sub(c, m, loc, k);
+        s->kw |= KW_ARRAY | KW_UNEVAL;
+        c->schema->track = 1;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+/* Objects: minProperties .. propertyNames (properties, required and
+ * dependent* wait in `later` for compile_names). */
+static int
+kw_object(compiler_t *c, node_ent_t *e, dvc_snode_t *s, const char *k,
+    size_t klen, dvc_sv_t *m, node_later_t *later)
+{
+    const char  *loc = e->loc;
+
+    if (KEY_IS("minProperties")) {
+        get_count(c, m, loc, k, &s->min_props);
+        s->kw |= KW_OBJECT;
+    } else if (KEY_IS("maxProperties")) {
+        get_count(c, m, loc, k, &s->max_props);
+        s->kw |= KW_OBJECT;
+    } else if (KEY_IS("properties")) {
+        if (m->type != DVC_TOK_OBJ) {
+            fail(c, "properties at %s: must be an object", AT(loc));
+            return 1;
+        }
+        later->props = m;
+        s->kw |= KW_OBJECT;
+    } else if (KEY_IS("required")) {
+        if (m->type != DVC_TOK_ARR) {
+            fail(c, "required at %s: must be an array", AT(loc));
+            return 1;
+        }
+        later->req = m;
+        s->kw |= KW_OBJECT;
+    } else if (KEY_IS("dependentRequired")) {
+        if (m->type != DVC_TOK_OBJ) {
+            fail(c, "dependentRequired at %s: must be an object", AT(loc));
+            return 1;
+        }
+        later->depreq = m;
+        s->kw |= KW_OBJECT;
+    } else if (KEY_IS("dependentSchemas")) {
+        if (m->type != DVC_TOK_OBJ) {
+            fail(c, "dependentSchemas at %s: must be an object", AT(loc));
+            return 1;
+        }
+        later->depsch = m;
+        s->kw |= KW_OBJECT | KW_INPLACE;
+    } else if (KEY_IS("dependencies")) {
+        if (m->type != DVC_TOK_OBJ) {
+            fail(c, "dependencies at %s: must be an object", loc);
+            return 1;
+        }
+        later->deps = m;
+        s->kw |= KW_OBJECT | KW_INPLACE;
+    } else if (KEY_IS("patternProperties")) {
+        size_t j;
+
+        if (m->type != DVC_TOK_OBJ) {
+            fail(c, "patternProperties at %s: must be an object", AT(loc));
+            return 1;
+        }
+        s->pprops = dvc_arena_alloc(c->out,
+                                    (m->n + 1) * sizeof(dvc_spat_t));
+        if (s->pprops == NULL) {
+            fail(c, "out of memory");
+            return 1;
+        }
+        for (j = 0; j < m->n && !c->failed; j++) {
+            dvc_sv_t pat;
+
+            memset(&pat, 0, sizeof(pat));
+            pat.type = DVC_TOK_STR;
+            pat.s = m->keys[j];
+            pat.len = m->klens[j];
+            s->pprops[j].re = compile_regex(c, &pat, loc, k);
+            s->pprops[j].s = sub(c, m->items[j], loc, k);
+        }
+        s->npprops = m->n;
+        s->kw |= KW_OBJECT;
+    } else if (KEY_IS("additionalProperties")) {
+        s->addl = sub(c, m, loc, k);
+        s->kw |= KW_OBJECT;
+    } else if (KEY_IS("unevaluatedProperties")) {
+        s->uneval_props = sub(c, m, loc, k);
+        s->kw |= KW_OBJECT | KW_UNEVAL;
+        c->schema->track = 1;
+    } else if (KEY_IS("propertyNames")) {
+        s->propnames = sub(c, m, loc, k);
+        s->kw |= KW_OBJECT;
+        if (m->type != DVC_TOK_TRUE) {
+            s->kw |= KW_PROPNAMES;
+        }
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+/* The in-place applicators and messages: allOf, anyOf, oneOf, not, if
+ * (then and else wait for it), x-dvc-messages. */
+static int
+kw_applicator(compiler_t *c, node_ent_t *e, dvc_snode_t *s, const char *k,
+    size_t klen, dvc_sv_t *m, node_later_t *later)
+{
+    const char  *loc = e->loc;
+    dvc_sv_t    *msgs;
+    dvc_sinplace_t  *ip;
+
+    if (KEY_IS("allOf")) {
+        ip = inplace_of(c, s);
+        ip->allof = sub_list(c, m, loc, k, &ip->nallof);
+        s->kw |= KW_INPLACE;
+    } else if (KEY_IS("anyOf")) {
+        ip = inplace_of(c, s);
+        ip->anyof = sub_list(c, m, loc, k, &ip->nanyof);
+        s->kw |= KW_INPLACE;
+    } else if (KEY_IS("oneOf")) {
+        ip = inplace_of(c, s);
+        ip->oneof = sub_list(c, m, loc, k, &ip->noneof);
+        s->kw |= KW_INPLACE;
+    } else if (KEY_IS("not")) {
+        inplace_of(c, s)->not_ = sub(c, m, loc, k);
+        s->kw |= KW_INPLACE;
+    } else if (KEY_IS("if")) {
+        later->ifv = m;
+    } else if (KEY_IS("x-dvc-messages")) {
+        msgs = m;
+        if (msgs->type == DVC_TOK_OBJ) {
+            dvc_sv_t *vi = dvc_sv_get(msgs, "vi"), *en = dvc_sv_get(msgs, "en");
+
+            if (vi && vi->type == DVC_TOK_STR) {
+                s->msg_vi = dvc_arena_strndup(c->out, vi->s,
+                                              vi->len);
+            }
+            if (en && en->type == DVC_TOK_STR) {
+                s->msg_en = dvc_arena_strndup(c->out, en->s,
+                                              en->len);
             }
         }
+    } else {
+        return 0;
     }
-    if (c->failed) {
-        return NULL;
+    return 1;
+}
+
+/* After every keyword of v: const, if/then/else, min/maxContains (which
+ * need contains), the names table, integer bounds, passthrough. */
+static void
+node_finish(compiler_t *c, node_ent_t *e, dvc_snode_t *s, dvc_sv_t *v,
+    node_later_t *later)
+{
+    const char  *loc = e->loc;
+    dvc_sv_t    *m;
+
+    if (later->vals1 != NULL) {
+        compile_values(c, s, &later->vals1, 1);
     }
-    if (vals1 != NULL) {
-        compile_values(c, s, &vals1, 1);
-    }
-    if (ifv != NULL) {
-        inplace_of(c, s)->if_ = sub(c, ifv, loc, "if");
+    if (later->ifv != NULL) {
+        inplace_of(c, s)->if_ = sub(c, later->ifv, loc, "if");
         m = dvc_sv_get(v, "then");
         if (m != NULL) {
             inplace_of(c, s)->then_ = sub(c, m, loc, "then");
@@ -1844,8 +2013,11 @@ compile_node(compiler_t *c, dvc_sv_t *v)
     {
         get_count(c, m, loc, "maxContains", &array_of(c, s)->max_contains);
     }
-    if (props || req || depreq || depsch || deps) {
-        compile_names(c, s, props, req, depreq, depsch, deps, loc);
+    if (later->props || later->req || later->depreq || later->depsch
+        || later->deps)
+    {
+        compile_names(c, s, later->props, later->req, later->depreq,
+                      later->depsch, later->deps, loc);
     }
     {
         const char *b[4] = { s->num->minimum, s->num->maximum,
@@ -1855,7 +2027,9 @@ compile_node(compiler_t *c, dvc_sv_t *v)
         int         bi;
 
         for (bi = 0; bi < 4; bi++) {
-            if (b[bi] && dvc_num_plain_int(b[bi], bl[bi], &numeric_of(c, s)->ibound[bi])) {
+            if (b[bi] && dvc_num_plain_int(b[bi], bl[bi],
+                                           &numeric_of(c, s)->ibound[bi]))
+            {
                 numeric_of(c, s)->ibound_ok |= (uint8_t) (1u << bi);
             }
         }
@@ -1865,11 +2039,65 @@ compile_node(compiler_t *c, dvc_sv_t *v)
      * the target (when that keeps the dynamic scope: see spawn()).  Not
      * with $id (a resource of its own) nor with messages of its own. */
     if (s->kw == KW_INPLACE && s->ref != NULL && s->inp == &dvc_sinplace_none
-        && s->msg_vi == NULL
-        && s->msg_en == NULL && dvc_sv_get(v, "$id") == NULL)
+        && s->msg_vi == NULL && s->msg_en == NULL
+        && dvc_sv_get(v, "$id") == NULL)
     {
         s->passthrough = 1;
     }
+}
+
+static dvc_snode_t *
+compile_node(compiler_t *c, dvc_sv_t *v)
+{
+    node_ent_t   *e;
+    dvc_snode_t  *s;
+    node_later_t  later;
+    dvc_sv_t     *m;
+    const char   *k;
+    size_t        i, klen;
+    int           done;
+
+    if (c->failed) {
+        return NULL;
+    }
+    e = node_lookup(c, v, 0);
+    if ((e == NULL || e->base == NULL) && c->lib != NULL) {
+        /* a shared document's: compiled once, in the library */
+        s = compile_node(c->lib, v);
+        c->failed |= c->lib->failed;
+        return s;
+    }
+    if (e == NULL || e->base == NULL) {
+        fail(c, "internal: schema value not indexed");
+        return NULL;
+    }
+    if (e->node != NULL) {
+        return e->node;
+    }
+    s = node_new(c, e, v, &done);
+    if (s == NULL || done) {
+        return s;
+    }
+    memset(&later, 0, sizeof(later));
+    for (i = 0; i < v->n && !c->failed; i++) {
+        k = v->keys[i];
+        klen = v->klens[i];
+        m = v->items[i];
+        if (e->novalid && is_kw(k, klen, kw_validation)) {
+            continue;
+        }
+        if (!kw_core(c, e, s, k, klen, m, &later)
+            && !kw_scalar(c, e, s, k, klen, m, &later)
+            && !kw_array(c, e, s, k, klen, m, &later)
+            && !kw_object(c, e, s, k, klen, m, &later))
+        {
+            (void) kw_applicator(c, e, s, k, klen, m, &later);
+        }
+    }
+    if (c->failed) {
+        return NULL;
+    }
+    node_finish(c, e, s, v, &later);
     return c->failed ? NULL : s;
 }
 

@@ -695,27 +695,26 @@ merge(dvc_validate_ctx_t *v, dvc_vi_t *dst, const dvc_vi_t *src)
     }
 }
 
-static void
-finalize(dvc_validate_ctx_t *v, dvc_vi_t *vi, int tok, uint32_t count)
-{
-    const dvc_snode_t *s = vi->s;
-    dvc_vi_t          *c, *up, *then_c = NULL, *else_c = NULL,
-                      *closest = NULL;
-    int                valid = vi->valid, ifv = 0, notv = 0;
-    size_t             nany = 0, none = 0, i;
-    const char        *what;
+/* What finalize gathers from an instance's children. */
+typedef struct {
+    int       valid, ifv, notv;
+    size_t    nany, none;
+    dvc_vi_t *then_c, *else_c, *closest;
+} kids_t;
 
-    if (!(s->kw & (KW_INPLACE | KW_UNEVAL))) {
-        /* a leaf: no children, nothing of its own to decide (most
-         * instances; spawn made children only under KW_INPLACE) */
-        goto decided;
-    }
+/* The children of vi, instances of its in-place applicators, read into k
+ * (and their evaluations merged into vi's). */
+static void
+finalize_children(dvc_validate_ctx_t *v, dvc_vi_t *vi, int tok, kids_t *k)
+{
+    dvc_vi_t *c;
+
     for (c = vi->first; c != NULL; c = c->next) {
         switch (c->rel) {
         case REL_REF:
         case REL_ALLOF:
             if (!c->valid) {
-                valid = 0;
+                k->valid = 0;
             } else {
                 merge(v, vi, c);
             }
@@ -723,38 +722,38 @@ finalize(dvc_validate_ctx_t *v, dvc_vi_t *vi, int tok, uint32_t count)
         case REL_ANYOF:
         case REL_ONEOF:
             if (!c->valid && c->defer.n > 0
-                && (closest == NULL || c->defer.n < closest->defer.n))
+                && (k->closest == NULL || c->defer.n < k->closest->defer.n))
             {
-                closest = c;
+                k->closest = c;
             }
             if (c->valid) {
                 if (c->rel == REL_ANYOF) {
-                    nany++;
+                    k->nany++;
                 } else {
-                    none++;
+                    k->none++;
                 }
                 merge(v, vi, c);
             }
             break;
         case REL_NOT:
-            notv = c->valid;
+            k->notv = c->valid;
             break;
         case REL_IF:
-            ifv = c->valid;
+            k->ifv = c->valid;
             if (c->valid) {
                 merge(v, vi, c);
             }
             break;
         case REL_THEN:
-            then_c = c;
+            k->then_c = c;
             break;
         case REL_ELSE:
-            else_c = c;
+            k->else_c = c;
             break;
         case REL_DEPSCH:
             if (tok == DVC_TOK_OBJ && present_get(vi, c->index)) {
                 if (!c->valid) {
-                    valid = 0;
+                    k->valid = 0;
                     dvc_err_move(v, vi->sink, &c->defer);
                 } else {
                     merge(v, vi, c);
@@ -763,68 +762,78 @@ finalize(dvc_validate_ctx_t *v, dvc_vi_t *vi, int tok, uint32_t count)
             break;
         }
     }
-    if (closest != NULL && ((s->inp->nanyof && nany == 0)
-                            || (s->inp->noneof && none == 0)))
+}
+
+/* anyOf, oneOf, not and if/then/else decided from k; vi's validity. */
+static int
+finalize_applicators(dvc_validate_ctx_t *v, dvc_vi_t *vi, kids_t *k)
+{
+    const dvc_snode_t *s = vi->s;
+    dvc_vi_t          *c;
+
+    if (k->closest != NULL && ((s->inp->nanyof && k->nany == 0)
+                               || (s->inp->noneof && k->none == 0)))
     {
         /* the details first, then what they are details of */
-        dvc_err_move(v, vi->sink, &closest->defer);
+        dvc_err_move(v, vi->sink, &k->closest->defer);
     }
-    if (s->inp->nanyof && nany == 0) {
-        valid = 0;
+    if (s->inp->nanyof && k->nany == 0) {
+        k->valid = 0;
         dvc_err_add(v, vi, "anyOf", "anyOf", NULL, 0, NULL);
     }
-    if (s->inp->noneof && none != 1) {
-        valid = 0;
+    if (s->inp->noneof && k->none != 1) {
+        k->valid = 0;
         dvc_err_add(v, vi, "oneOf", "oneOf", NULL, 0, NULL);
     }
 
-    if (s->inp->not_ && notv) {
-        valid = 0;
+    if (s->inp->not_ && k->notv) {
+        k->valid = 0;
         dvc_err_add(v, vi, "not", "not", NULL, 0, NULL);
     }
     if (s->inp->if_) {
-        c = ifv ? then_c : else_c;
+        c = k->ifv ? k->then_c : k->else_c;
         if (c != NULL) {
             if (!c->valid) {
-                valid = 0;
+                k->valid = 0;
                 dvc_err_move(v, vi->sink, &c->defer);
             } else {
                 merge(v, vi, c);
             }
         }
     }
-    if (vi->tracked && (s->kw & KW_UNEVAL)
-        && ((tok == DVC_TOK_OBJ && s->uneval_props)
-            || (tok == DVC_TOK_ARR && s->arr->uneval_items)))
-    {
-        what = tok == DVC_TOK_OBJ ? "unevaluatedProperties"
-                                  : "unevaluatedItems";
-        for (i = 0; i < count; i++) {
-            if (!bits_get(&vi->eval, i)) {
-                if (!bits_get(&vi->uneval_ok, i)) {
-                    valid = 0;
-                    dvc_err_move_tag(v, vi->sink, &vi->uneval_errs,
-                                     (uint32_t) i);
-                }
-                if (bits_set(v, &vi->eval, i) != 0) {
-                    fatal(v, DVC_ERR_NOMEM);
-                }
+    return k->valid;
+}
+
+/* unevaluatedProperties / unevaluatedItems at the container's end: the
+ * members or items nothing evaluated; vi's validity. */
+static int
+finalize_uneval(dvc_validate_ctx_t *v, dvc_vi_t *vi, uint32_t count,
+    int valid)
+{
+    size_t i;
+
+    for (i = 0; i < count; i++) {
+        if (!bits_get(&vi->eval, i)) {
+            if (!bits_get(&vi->uneval_ok, i)) {
+                valid = 0;
+                dvc_err_move_tag(v, vi->sink, &vi->uneval_errs,
+                                 (uint32_t) i);
+            }
+            if (bits_set(v, &vi->eval, i) != 0) {
+                fatal(v, DVC_ERR_NOMEM);
             }
         }
-        (void) what;
     }
-    vi->valid = (uint8_t) valid;
-    /* what the branches kept aside and nobody took is discarded */
-    for (c = vi->first; c != NULL; c = c->next) {
-        if (c->defer.head != 0) {
-            dvc_err_drop(v, &c->defer);
-        }
-    }
-    if (vi->tracked && vi->uneval_errs.head != 0) {
-        dvc_err_drop(v, &vi->uneval_errs);
-    }
+    return valid;
+}
 
-decided:
+/* A finished instance that is its parent's (a property's, an item's, ...)
+ * tells the parent, valid or not. */
+HOT void
+finalize_report(dvc_validate_ctx_t *v, dvc_vi_t *vi, int valid)
+{
+    dvc_vi_t *up;
+
     if (!vi->root) {
         return;
     }
@@ -868,6 +877,41 @@ decided:
         }
         break;
     }
+}
+
+static void
+finalize(dvc_validate_ctx_t *v, dvc_vi_t *vi, int tok, uint32_t count)
+{
+    const dvc_snode_t *s = vi->s;
+    dvc_vi_t          *c;
+    kids_t             k;
+    int                valid = vi->valid;
+
+    /* a leaf (most instances: spawn made children only under KW_INPLACE)
+     * has no children, nothing of its own to decide */
+    if (s->kw & (KW_INPLACE | KW_UNEVAL)) {
+        memset(&k, 0, sizeof(k));
+        k.valid = valid;
+        finalize_children(v, vi, tok, &k);
+        valid = finalize_applicators(v, vi, &k);
+        if (vi->tracked && (s->kw & KW_UNEVAL)
+            && ((tok == DVC_TOK_OBJ && s->uneval_props)
+                || (tok == DVC_TOK_ARR && s->arr->uneval_items)))
+        {
+            valid = finalize_uneval(v, vi, count, valid);
+        }
+        vi->valid = (uint8_t) valid;
+        /* what the branches kept aside and nobody took is discarded */
+        for (c = vi->first; c != NULL; c = c->next) {
+            if (c->defer.head != 0) {
+                dvc_err_drop(v, &c->defer);
+            }
+        }
+        if (vi->tracked && vi->uneval_errs.head != 0) {
+            dvc_err_drop(v, &vi->uneval_errs);
+        }
+    }
+    finalize_report(v, vi, valid);
 }
 
 HOT void
@@ -1474,18 +1518,15 @@ property_names(dvc_validate_ctx_t *v, dvc_vi_t *p, uint32_t idx,
     end_value(v, vbeg, mark, DVC_TOK_STR, 0);
 }
 
+/* A member's key, before any of its schemas: its count and limits, the
+ * path, propertyNames (which runs to completion on the key alone).  0 to
+ * go on with the member, else cb_map_key's answer. */
 static int
-cb_map_key(void *ctx, const unsigned char *key, size_t len)
+key_begin(dvc_validate_ctx_t *v, dvc_frame_t *f, const char *k, size_t len,
+    size_t end, uint32_t *idx)
 {
-    dvc_validate_ctx_t *v = ctx;
-    dvc_frame_t        *f = &v->frames[v->depth - 1];
-    const char         *k = (const char *) key;
-    dvc_vi_t           *p;
-    const dvc_snode_t  *s, *t, *lt;
-    size_t              i, j, end = f->vend;
-    uint32_t            idx;
-    int                 n, matched, r, hashed = 0;
-    uint32_t            hash = 0;
+    size_t    i;
+    dvc_vi_t *p;
 
     if (v->status) {
         return 0;
@@ -1494,7 +1535,7 @@ cb_map_key(void *ctx, const unsigned char *key, size_t len)
         fatal(v, DVC_ERR_STRING);
         return 0;
     }
-    idx = f->count++;
+    *idx = f->count++;
     if (f->count > v->lim.max_properties) {
         fatal(v, DVC_ERR_PROPERTIES);
         return 0;
@@ -1508,97 +1549,139 @@ cb_map_key(void *ctx, const unsigned char *key, size_t len)
     v->path_len = f->path_len;
     path_push_key(v, k, len);
 
-    /* propertyNames first: it runs to completion on the key alone */
     for (i = f->vbeg; f->propnames && i < end; i++) {
         p = v->vlist[i];
         if (p->s->kw & KW_PROPNAMES) {
-            property_names(v, p, idx, k, len);
+            property_names(v, p, *idx, k, len);
         }
+    }
+    return -1;
+}
+
+/* The member k of the object instance p by its name (the names table of
+ * p's schema: properties, required, dependent*): 1 if a property schema
+ * applies.  *hash is the key's, computed once for all of the object's
+ * schemas (*hashed). */
+HOT int
+key_by_name(dvc_validate_ctx_t *v, dvc_frame_t *f, dvc_vi_t *p,
+    const char *k, size_t len, uint32_t idx, size_t end, uint32_t *hash,
+    int *hashed)
+{
+    const dvc_snode_t *s = p->s, *t, *lt;
+    int                n;
+
+    n = -1;
+    if (f->expect != DVC_NAME_NONE) {
+        /* the container's one schema (set by on_start) */
+        n = sname_expected(s, f->expect, k, len);
+    }
+    if (n < 0) {
+        if (!*hashed) {
+            *hash = dvc_name_hash(k, len);
+            *hashed = 1;
+        }
+        n = sname_lookup(s, k, len, *hash);
+    }
+    if (n < 0) {
+        return 0;
+    }
+    if (f->expect != DVC_NAME_NONE) {
+        f->expect = s->names[n].next;
+    }
+    present_set(p, (size_t) n);
+    t = s->names[n].prop;
+    if (t == NULL) {
+        return 0;
+    }
+    lt = s->names[n].leaf;
+    if (lt != NULL && v->nv == end && f->leaf == NULL) {
+        /* the common member: its first schema, a plain leaf (resolved at
+         * compile time), waits in the frame; spawned only if the value is
+         * a container (on_start) or another schema of the member spawns
+         * after it */
+        f->leaf = lt;
+        f->leaf_up = p;
+        f->leaf_idx = idx;
+        f->leaf_rel = REL_PROP;
+    } else if (t->kw) {
+        if (f->leaf != NULL) {
+            leaf_spawn(v, f);
+        }
+        spawn(v, t, p, REL_PROP, idx, 1, p->sink, "properties", 0);
+    }
+    return 1;
+}
+
+/* The member k of p past its name: patternProperties, then
+ * additionalProperties if nothing matched, unevaluatedProperties. */
+HOT void
+key_others(dvc_validate_ctx_t *v, dvc_frame_t *f, dvc_vi_t *p,
+    const char *k, size_t len, uint32_t idx, int matched)
+{
+    const dvc_snode_t *s = p->s;
+    size_t             j;
+    int                r;
+
+    for (j = 0; j < s->npprops; j++) {
+        r = dvc_regex_search_utf8(s->pprops[j].re, v->scratch, k, len);
+        if (r == 1) {
+            matched = 1;
+            if (s->pprops[j].s->kw) {
+                if (f->leaf != NULL) {
+                    leaf_spawn(v, f);
+                }
+                spawn(v, s->pprops[j].s, p, REL_PROP, idx, 1, p->sink,
+                      "patternProperties", 0);
+            }
+        }
+    }
+    if (!matched && s->addl) {
+        matched = 1;
+        if (s->addl->kw) {
+            if (f->leaf != NULL) {
+                leaf_spawn(v, f);
+            }
+            spawn(v, s->addl, p, REL_ADDL, idx, 1, p->sink,
+                  "additionalProperties", 0);
+        }
+    }
+    if (matched && p->tracked && bits_set(v, &p->eval, idx) != 0) {
+        fatal(v, DVC_ERR_NOMEM);
+    }
+    if (s->uneval_props && p->tracked) {
+        if (f->leaf != NULL) {
+            leaf_spawn(v, f);
+        }
+        spawn(v, s->uneval_props, p, REL_UNEVAL, idx, 1, NULL,
+              "unevaluatedProperties", 0);
+    }
+}
+
+static int
+cb_map_key(void *ctx, const unsigned char *key, size_t len)
+{
+    dvc_validate_ctx_t *v = ctx;
+    dvc_frame_t        *f = &v->frames[v->depth - 1];
+    const char         *k = (const char *) key;
+    dvc_vi_t           *p;
+    size_t              i, end = f->vend;
+    uint32_t            idx = 0, hash = 0;
+    int                 matched, r, hashed = 0;
+
+    r = key_begin(v, f, k, len, end, &idx);
+    if (r >= 0) {
+        return r;
     }
     f->child_mark = v->top;
     f->leaf = NULL;
     for (i = f->vbeg; i < end; i++) {
         p = v->vlist[i];
-        s = p->s;
-        if (!(s->kw & KW_OBJECT)) {
+        if (!(p->s->kw & KW_OBJECT)) {
             continue;
         }
-        matched = 0;
-        if (s->nnames) {
-            n = -1;
-            if (f->expect != DVC_NAME_NONE) {
-                /* the container's one schema (set by on_start) */
-                n = sname_expected(s, f->expect, k, len);
-            }
-            if (n < 0) {
-                if (!hashed) {
-                    hash = dvc_name_hash(k, len);
-                    hashed = 1;
-                }
-                n = sname_lookup(s, k, len, hash);
-            }
-            if (n >= 0) {
-                if (f->expect != DVC_NAME_NONE) {
-                    f->expect = s->names[n].next;
-                }
-                present_set(p, (size_t) n);
-                t = s->names[n].prop;
-                if (t != NULL) {
-                    matched = 1;
-                    lt = s->names[n].leaf;
-                    if (lt != NULL && v->nv == end && f->leaf == NULL) {
-                        /* the common member: its first schema, a plain
-                         * leaf (resolved at compile time), waits in the
-                         * frame; spawned only if the value is a container
-                         * (on_start) or another schema of the member
-                         * spawns after it */
-                        f->leaf = lt;
-                        f->leaf_up = p;
-                        f->leaf_idx = idx;
-                        f->leaf_rel = REL_PROP;
-                    } else if (t->kw) {
-                        if (f->leaf != NULL) {
-                            leaf_spawn(v, f);
-                        }
-                        spawn(v, t, p, REL_PROP, idx, 1, p->sink,
-                              "properties", 0);
-                    }
-                }
-            }
-        }
-        for (j = 0; j < s->npprops; j++) {
-            r = dvc_regex_search_utf8(s->pprops[j].re, v->scratch, k, len);
-            if (r == 1) {
-                matched = 1;
-                if (s->pprops[j].s->kw) {
-                    if (f->leaf != NULL) {
-                        leaf_spawn(v, f);
-                    }
-                    spawn(v, s->pprops[j].s, p, REL_PROP, idx, 1, p->sink,
-                          "patternProperties", 0);
-                }
-            }
-        }
-        if (!matched && s->addl) {
-            matched = 1;
-            if (s->addl->kw) {
-                if (f->leaf != NULL) {
-                    leaf_spawn(v, f);
-                }
-                spawn(v, s->addl, p, REL_ADDL, idx, 1, p->sink,
-                      "additionalProperties", 0);
-            }
-        }
-        if (matched && p->tracked && bits_set(v, &p->eval, idx) != 0) {
-            fatal(v, DVC_ERR_NOMEM);
-        }
-        if (s->uneval_props && p->tracked) {
-            if (f->leaf != NULL) {
-                leaf_spawn(v, f);
-            }
-            spawn(v, s->uneval_props, p, REL_UNEVAL, idx, 1, NULL,
-                  "unevaluatedProperties", 0);
-        }
+        matched = p->s->nnames
+                  && key_by_name(v, f, p, k, len, idx, end, &hash, &hashed);
+        key_others(v, f, p, k, len, idx, matched);
     }
     return go_on(v);
 }
