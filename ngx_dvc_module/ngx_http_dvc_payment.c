@@ -666,18 +666,74 @@ ngx_http_dvc_payment_cleanup(void *data)
 }
 
 
+/* secret=FILE: read once, the server's alone, zeroed at cleanup. */
+static char *
+ngx_http_dvc_payment_secret(ngx_conf_t *cf, ngx_http_dvc_payment_t *pay,
+    ngx_str_t *file_p)
+{
+    char                 err[512];
+    ngx_str_t            file = *file_p, text;
+    ngx_pool_cleanup_t  *cln;
+
+    if (file.len == 0) {
+        return "needs secret=FILE";
+    }
+
+    if (ngx_conf_full_name(cf->cycle, &file, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    /* whoever reads the secret can confirm any payment: the server's alone,
+     * like dvc_event_key */
+    if (dvc_key_file_check((const char *) file.data, err, sizeof(err)) != 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "dvc: %s", err);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_dvc_read_conf_file(cf, &file, &text) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    /* the secret is the file's text without its trailing newline */
+    while (text.len && (text.data[text.len - 1] == '\n'
+                        || text.data[text.len - 1] == '\r'
+                        || text.data[text.len - 1] == ' '))
+    {
+        text.len--;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        ngx_explicit_memzero(text.data, text.len);
+        return NGX_CONF_ERROR;
+    }
+
+    pay->secret = text;
+    cln->handler = ngx_http_dvc_payment_cleanup;
+    cln->data = pay;
+
+    if (text.len < NGX_HTTP_DVC_PAY_SECRET_MIN) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "dvc: \"%V\": the secret must be at least %d "
+                           "bytes", &file, NGX_HTTP_DVC_PAY_SECRET_MIN);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
 /* dvc_payment PROVIDER tmn_code=... secret=FILE return_url=URL [url=URL] */
 char *
 ngx_http_dvc_payment_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_dvc_main_conf_t *dmcf = conf;
 
-    char                     err[512];
+    char                    *rv;
     size_t                   i;
-    ngx_str_t               *value, merchant, file, ret, url, text;
+    ngx_str_t               *value, merchant, file, ret, url;
     ngx_uint_t               k, url_set;
     ngx_http_dvc_payment_t  *pay;
-    ngx_pool_cleanup_t      *cln;
 
     if (dmcf->payment) {
         return "is duplicate";
@@ -768,54 +824,15 @@ ngx_http_dvc_payment_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return "needs url=http(s)://... for the provider's payment page";
     }
 
-    if (file.len == 0) {
-        return "needs secret=FILE";
-    }
-
-    if (ngx_conf_full_name(cf->cycle, &file, 1) != NGX_OK) {
-        return NGX_CONF_ERROR;
-    }
-
-    /* whoever reads the secret can confirm any payment: the server's alone,
-     * like dvc_event_key */
-    if (dvc_key_file_check((const char *) file.data, err, sizeof(err)) != 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "dvc: %s", err);
-        return NGX_CONF_ERROR;
-    }
-
-    if (ngx_http_dvc_read_conf_file(cf, &file, &text) != NGX_OK) {
-        return NGX_CONF_ERROR;
-    }
-
-    /* the secret is the file's text without its trailing newline */
-    while (text.len && (text.data[text.len - 1] == '\n'
-                        || text.data[text.len - 1] == '\r'
-                        || text.data[text.len - 1] == ' '))
-    {
-        text.len--;
-    }
-
-    cln = ngx_pool_cleanup_add(cf->pool, 0);
-    if (cln == NULL) {
-        ngx_explicit_memzero(text.data, text.len);
-        return NGX_CONF_ERROR;
-    }
-
-    pay->secret = text;
-    cln->handler = ngx_http_dvc_payment_cleanup;
-    cln->data = pay;
-
-    if (text.len < NGX_HTTP_DVC_PAY_SECRET_MIN) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "dvc: \"%V\": the secret must be at least %d "
-                           "bytes", &file, NGX_HTTP_DVC_PAY_SECRET_MIN);
-        return NGX_CONF_ERROR;
+    rv = ngx_http_dvc_payment_secret(cf, pay, &file);
+    if (rv != NGX_CONF_OK) {
+        return rv;
     }
 
     pay->conf.merchant = (const char *) merchant.data;
     pay->conf.merchant_len = merchant.len;
-    pay->conf.secret = text.data;
-    pay->conf.secret_len = text.len;
+    pay->conf.secret = pay->secret.data;
+    pay->conf.secret_len = pay->secret.len;
     pay->conf.pay_url = (const char *) url.data;
     pay->conf.pay_url_len = url.len;
     pay->conf.return_url = (const char *) ret.data;
