@@ -33,16 +33,6 @@ sub notices {
     return @e;
 }
 
-# an event with a fixed id and body (send_event makes a new id each time)
-sub event_raw {
-    my ($code, $body) = @_;
-    my $target = "/dvc/v1/dossiers/$code/events";
-    my $r = http_request("POST $target\n$body",
-        more_headers => "Content-Type: application/json\n"
-                        . signed_headers("POST", $target, $body));
-    $r->{json} = eval { $J->decode($r->{body}) };
-    return $r;
-}
 
 sub ok_event {
     my ($code, $ev, $what) = @_;
@@ -53,27 +43,37 @@ sub ok_event {
 
 # an SMTP server: aiosmtpd's Mailbox handler, each message a file in a
 # maildir; returns (pid, port, dir)
-sub smtp_start {
-    my ($dir, $port) = @_;
-    $dir //= tempdir(CLEANUP => 1);
-    $port //= do {
-        my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1",
-                                      LocalPort => 0) or die;
-        my $p = $s->sockport; close $s; $p
-    };
+sub free_port {
+    my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1",
+                                  LocalPort => 0) or die;
+    my $p = $s->sockport;
+    close $s;
+    return $p;
+}
+
+# a local server (its command, output to $log) listening on $port: its pid
+sub server_start {
+    my ($port, $log, @cmd) = @_;
     my $pid = fork // die;
     if (!$pid) {
-        open STDOUT, '>', "$dir.log"; open STDERR, '>&', \*STDOUT;
-        exec "/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:$port",
-             "-c", "aiosmtpd.handlers.Mailbox", "$dir/mail";
-        POSIX::_exit(127);
+        open STDOUT, '>', $log; open STDERR, '>&', \*STDOUT;
+        exec { $cmd[0] } @cmd or POSIX::_exit(127);
     }
     for (1 .. 100) {
         my $c = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => $port);
-        if ($c) { close $c; return ($pid, $port, $dir) }
+        if ($c) { close $c; return $pid }
         select undef, undef, undef, 0.05;
     }
-    die "aiosmtpd did not listen on $port\n";
+    die "$cmd[1] did not listen on $port\n";
+}
+
+sub smtp_start {
+    my ($dir, $port) = @_;
+    $dir //= tempdir(CLEANUP => 1);
+    $port //= free_port();
+    my $pid = server_start($port, "$dir.log", "/usr/bin/python3", "-m", "aiosmtpd", "-n",
+                           "-l", "127.0.0.1:$port", "-c", "aiosmtpd.handlers.Mailbox", "$dir/mail");
+    return ($pid, $port, $dir);
 }
 
 sub smtp_stop { my ($pid) = @_; kill 'TERM', $pid; waitpid $pid, 0 }
@@ -454,4 +454,110 @@ main::smtp_stop($spid);
 [error]
 lan.le@example.vn
 hung.nguyen@example.vn
+0983456712
+
+
+
+=== TEST 6: the HTTP adapters: SMS through a carrier's gateway, Zalo through ZNS, against a local HTTP server; a failure leaves the notice pending
+--- request
+GET /dvc/v1/keys
+--- post_init
+use utf8;
+use MIME::Base64 ();
+my $dir = tempdir(CLEANUP => 1);
+my $port = main::free_port();
+my $hpid = main::server_start($port, "$dir/recorder.log", "/usr/bin/python3", "$main::ROOT/t/util/http_recorder.py",
+    $port, "$dir/requests.jsonl", "/sms=200:OK", "/sms-down=503:busy",
+    '/zns=200:{"error":0,"message":"Success","data":{"msg_id":"m1"}}',
+    '/zns-bad=200:{"error":-124,"message":"Access token is invalid"}');
+sub spew { my ($f, $t, $mode) = @_; open my $h, '>:utf8', $f or die; print $h $t; close $h; chmod $mode // 0600, $f }
+spew("$dir/sms.cred", "dvc:s3cret\n");
+spew("$dir/zalo.token", "OA-TOKEN-1\n");
+spew("$dir/open.cred", "dvc:s3cret\n", 0644);
+spew("$dir/zns.json", $J->encode({
+    accepted => { template_id => 231001, params => { ma_ho_so => "code", thoi_gian => "at_vi", tra_cuu => "link" } },
+    refused  => { template_id => "231003", params => { ma_ho_so => "code" } } }));
+my $U = "http://127.0.0.1:$port";
+my @common = ("--no-email", "--sms-http-param", "brandname=UBND-PHUONG", "--sms-http-auth-file", "$dir/sms.cred",
+              "--zalo-zns-templates", "$dir/zns.json", "--zalo-token-file", "$dir/zalo.token");
+sub requests {
+    open my $h, '<:utf8', "$dir/requests.jsonl" or return ();
+    return map { JSON::PP->new->decode($_) } <$h>;
+}
+sub form {
+    my %f;
+    for (split /&/, $_[0]) {
+        my ($k, $v) = map { (my $x = $_) =~ tr/+/ /; $x =~ s/%([0-9A-Fa-f]{2})/chr hex $1/ge; utf8::decode($x); $x } split /=/, $_, 2;
+        $f{$k} = $v;
+    }
+    return \%f;
+}
+
+my $a = submit_dossier("1.001193");                                  # accepted at once
+my $e = submit_dossier("1.001612");
+is(send_event($e->{code}, { type => "refuse", reason => "Hồ sơ không thuộc thẩm quyền của phường" })->{status}, 200, "refuse");
+my $f = submit_dossier("1.002820");                                  # a phone, no e-mail
+is(send_event($f->{code}, { type => "accept" })->{status}, 200, "accept");
+is(send_event($f->{code}, { type => "request_payment", amount => 30000, reason => "Lệ phí" })->{status}, 200, "request_payment");
+my @n = main::notices();
+is(scalar @n, 4, "four notices");
+
+my ($rc, $out) = main::notifier(@common, "--sms-http", "$U/sms", "--zalo-zns-url", "$U/zns");
+is($rc, 0, "notifier: exit 0") or diag($out);
+my @req = main::requests();
+my @sms = grep { $_->{path} eq "/sms" } @req;
+my @zns = grep { $_->{path} eq "/zns" } @req;
+is(scalar @sms, 4, "one SMS per notice");
+is(join(" ", map { main::form($_->{body})->{to} } @sms), join(" ", map { $_->{phone} } @n), "each to the dossier's phone, in order");
+for my $i (0 .. $#n) {
+    my $fm = main::form($sms[$i]{body});
+    my ($first) = split /\n/, $n[$i]{text_vi};
+    is($fm->{text}, "$first\n$n[$i]{link}", "SMS $i ($n[$i]{template}): the first line and the lookup link, in Vietnamese");
+    is($fm->{brandname}, "UBND-PHUONG", "SMS $i: the fixed parameter");
+    is($sms[$i]{headers}{authorization}, "Basic " . MIME::Base64::encode_base64("dvc:s3cret", ""), "SMS $i: the credentials, as Basic");
+    like($sms[$i]{headers}{'content-type'}, qr{^application/x-www-form-urlencoded}, "SMS $i: a form");
+}
+like($sms[1]{body}, qr/^to=0983456712&text=H%E1%BB%93\+s%C6%A1\+/, "the form's own bytes: UTF-8, percent-encoded");
+is(scalar @zns, 3, "Zalo: the three notices with a ZNS template");
+like($out, qr/^\Q$f->{code}\E payment_required zalo skipped \(no ZNS template\) /m, "the one without a template: skipped");
+my @znotes = grep { $_->{template} ne "payment_required" } @n;
+for my $i (0 .. $#zns) {
+    my $b = $J->decode($zns[$i]{body});
+    my $x = $znotes[$i];
+    (my $p84 = $x->{phone}) =~ s/^0/84/;
+    is($zns[$i]{headers}{access_token}, "OA-TOKEN-1", "ZNS $i: the OA's access token");
+    is($b->{phone}, $p84, "ZNS $i: the phone as 84…");
+    is($b->{template_id}, $x->{template} eq "accepted" ? "231001" : "231003", "ZNS $i: the template registered for $x->{template}");
+    is($b->{tracking_id}, "$x->{code}:$x->{event}", "ZNS $i: tracking_id the notice's identity");
+    my ($Y, $M, $D, $h, $m) = $x->{at} =~ /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)/;
+    is_deeply($b->{template_data}, $x->{template} eq "accepted"
+              ? { ma_ho_so => $x->{code}, thoi_gian => "$h:$m $D/$M/$Y", tra_cuu => $x->{link} }
+              : { ma_ho_so => $x->{code} }, "ZNS $i: the parameters from the notice");
+}
+unlike($out, qr/0912345678|0983456712|0868123987|OA-TOKEN|s3cret/, "the log: no phone, no credentials");
+
+# the gateway and ZNS failing: the new notice stays pending, then goes
+my $g = submit_dossier("1.001193");
+($rc, $out) = main::notifier(@common, "--sms-http", "$U/sms-down", "--zalo-zns-url", "$U/zns-bad");
+is($rc, 1, "SMS gateway 503, ZNS error -124: exit 1");
+like($out, qr/^\Q$g->{code}\E accepted sms failed RuntimeError /m, "sms failed, by its kind");
+like($out, qr/^\Q$g->{code}\E accepted zalo failed RuntimeError /m, "zalo failed, by its kind");
+unlike($out, qr/Access token is invalid/, "not the provider's text");
+is(redis_cmd('XPENDING', 'dvc:notify', 'notifier')->[0], 1, "the notice is pending");
+($rc, $out) = main::notifier(@common, "--sms-ascii", "--sms-http", "$U/sms", "--zalo-zns-url", "$U/zns");
+is($rc, 0, "both back: exit 0") or diag($out);
+is(redis_cmd('XPENDING', 'dvc:notify', 'notifier')->[0], 0, "nothing pending");
+@req = main::requests();
+@sms = grep { $_->{path} eq "/sms" } @req;
+is(scalar @sms, 5, "the pending SMS sent once");
+is(scalar(grep { $_->{path} eq "/zns" } @req), 4, "the pending Zalo message sent once");
+like(main::form($sms[-1]{body})->{text}, qr/^Ho so \Q$g->{code}\E \(Dang ky khai sinh\) da duoc tiep nhan luc \d\d:\d\d ngay \d\d\/\d\d\/\d{4}\.\n/, "--sms-ascii: without diacritics");
+
+($rc, $out) = main::notifier("--no-email", "--sms-http", "$U/sms", "--sms-http-auth-file", "$dir/open.cred");
+is($rc, 2, "credentials readable by others: refused, exit 2");
+like($out, qr/must be mode 0600/, "said so");
+kill 'TERM', $hpid; waitpid $hpid, 0;
+--- no_error_log
+[error]
+0912345678
 0983456712
