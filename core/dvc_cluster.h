@@ -2,7 +2,7 @@
  * Redis Cluster's pure parts: the key slot (CRC16/XMODEM of the key or of
  * its hash tag, modulo 16384), the MOVED/ASK redirections' text, and which
  * argument of the commands the gateway sends is the key that routes them.
- * ngx_dvc_module/ngx_http_dvc_redis.c does the I/O.
+ * The server glue does the I/O.
  */
 #ifndef DVC_CLUSTER_H
 #define DVC_CLUSTER_H
