@@ -36,7 +36,7 @@ CLI         := $(BUILD)/dvc
 .PHONY: web web-screenshots
 .PHONY: FORCE all deps module core cli test test-unit test-unit-asan test-conformance conformance-table test-integration-asan test-asan test-valgrind \
         test-integration test-faults test-faults-asan test-interop demo demo-stop fuzz fuzz-validator fuzz-smoke fuzz-build bench-lookup \
-        bench-submit bench-validate bench-stats bench-strings bench-events bench-uploads deb test-deb test-docker clean
+        bench-submit bench-validate bench-stats bench-strings bench-events bench-uploads bench-procedures deb test-deb test-docker clean
 
 all: $(MODULE) $(CORE_LIB) $(CLI)
 
@@ -114,8 +114,9 @@ test:
 
 test-unit: $(UNIT_BINS)
 	scripts/check-core-purity.sh
-	@# report only until issue 13 is done: redis.c <-> sentinel.c is a cycle
-	-scripts/shape-check.py
+	@# a call cycle between files fails; long functions are listed (issue 13:
+	@# --strict once the long glue functions are split)
+	scripts/shape-check.py
 	CMOCKA_MESSAGE_OUTPUT=TAP prove -f $(UNIT_BINS)
 
 test-unit-asan: $(UNIT_SAN_BINS)
@@ -325,6 +326,10 @@ $(BUILD)/bench/seed_stats: bench/stats/seed_stats.c $(CORE_LIB)
 
 bench-stats: $(MODULE) $(CLI) $(BUILD)/bench/seed_stats
 	bench/stats/run.sh
+
+# N compiled procedures: nginx -t time, the workers' memory: bench/procedures/README.md
+bench-procedures: $(MODULE) $(CLI)
+	bench/procedures/run.sh
 
 # the worker's CPU on 1-16 MB strings and deep nesting, linear or not: bench/strings/README.md
 bench-strings: $(MODULE) $(CLI)

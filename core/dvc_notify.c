@@ -11,7 +11,8 @@
 
 static const char *dvc_notice_templates[] = {
     NULL, "accepted", "supplement_requested", "refused", "delayed",
-    "payment_required", "stopped", "resolved", "returned"
+    "payment_required", "stopped", "resolved", "returned",
+    "payment_received"
 };
 
 
@@ -45,7 +46,7 @@ dvc_notice_for_event(dvc_event_type_t type)
 const char *
 dvc_notice_template(dvc_notice_kind_t kind)
 {
-    if (kind <= DVC_NOTICE_NONE || kind > DVC_NOTICE_RETURNED) {
+    if (kind <= DVC_NOTICE_NONE || kind > DVC_NOTICE_PAYMENT_RECEIVED) {
         return NULL;
     }
 
@@ -169,14 +170,18 @@ dvc_notify_dossier(dvc_buf_t *b, const dvc_notice_t *n, const char *word)
 }
 
 
+/* "Lý do: REASON\n" (the English text when there is one); without the label
+ * the reason alone (the fee's purpose) */
 static void
-dvc_notify_reason(dvc_buf_t *b, const dvc_notice_t *n, int en)
+dvc_notify_reason_as(dvc_buf_t *b, const dvc_notice_t *n, int en, int label)
 {
     if (n->reason == NULL || n->reason->vi == NULL) {
         return;
     }
 
-    dvc_buf_puts(b, en ? "Reason: " : "Lý do: ");
+    if (label) {
+        dvc_buf_puts(b, en ? "Reason: " : "Lý do: ");
+    }
 
     if (en && n->reason->en) {
         dvc_buf_append(b, n->reason->en, n->reason->en_len);
@@ -190,18 +195,46 @@ dvc_notify_reason(dvc_buf_t *b, const dvc_notice_t *n, int en)
 
 
 static void
+dvc_notify_reason(dvc_buf_t *b, const dvc_notice_t *n, int en)
+{
+    dvc_notify_reason_as(b, n, en, 1);
+}
+
+
+/* "150.000 đồng" / "150,000 VND" */
+static void
+dvc_notify_money(dvc_buf_t *b, int64_t amount, int en)
+{
+    dvc_notify_amount(b, amount, en ? ',' : '.');
+    dvc_buf_puts(b, en ? " VND" : " đồng");
+}
+
+
+/* the first line: "LEAD" + "CODE (PROCEDURE)" + "WHAT", in the language */
+static void
+dvc_notify_lead(dvc_buf_t *b, const dvc_notice_t *n, int en,
+    const char *lead_vi, const char *lead_en, const char *what_vi,
+    const char *what_en)
+{
+    dvc_notify_dossier(b, n, en ? lead_en : lead_vi);
+    dvc_buf_puts(b, en ? what_en : what_vi);
+}
+
+
+static void
 dvc_notify_subject(dvc_buf_t *b, const dvc_notice_t *n, int en)
 {
     static const char  *vi[] = {
         NULL, "đã được tiếp nhận", "cần bổ sung, hoàn thiện",
         "không được tiếp nhận", "xin lỗi và hẹn lại ngày trả kết quả",
         "yêu cầu thực hiện nghĩa vụ tài chính", "dừng xử lý",
-        "đã có kết quả", "đã trả kết quả"
+        "đã có kết quả", "đã trả kết quả", "đã thanh toán trực tuyến"
     };
     static const char  *eng[] = {
         NULL, "accepted", "documents to add", "refused",
         "our apology and a new date", "a fee to pay", "handling stopped",
-        "the result is ready", "the result was handed over"
+        "the result is ready", "the result was handed over",
+        "payment received"
     };
 
     dvc_buf_puts(b, en ? "Dossier " : "Hồ sơ ");
@@ -268,6 +301,51 @@ dvc_notify_footer(dvc_buf_t *b, const dvc_notice_t *n, int en)
 }
 
 
+/* A fee or tax to pay: how much, and why. */
+static void
+dvc_notify_payment_due(dvc_buf_t *b, const dvc_notice_t *n, int en)
+{
+    dvc_notify_lead(b, n, en, "Hồ sơ ", "Your dossier ",
+                    " cần thực hiện nghĩa vụ tài chính",
+                    " needs a fee or tax to be paid");
+    if (n->amount > 0) {
+        dvc_buf_puts(b, ": ");
+        dvc_notify_money(b, n->amount, en);
+    }
+    dvc_buf_puts(b, ".\n");
+    dvc_notify_reason_as(b, n, en, 0);
+}
+
+
+/* A fee paid online: how much, when, through whom, the transaction. */
+static void
+dvc_notify_paid(dvc_buf_t *b, const dvc_notice_t *n, int en, const char *at)
+{
+    dvc_notify_lead(b, n, en, "Hồ sơ ", "The fee for your dossier ",
+                    " đã được thanh toán trực tuyến", " was paid online");
+    if (n->amount > 0) {
+        dvc_buf_puts(b, en ? ": " : " số tiền ");
+        dvc_notify_money(b, n->amount, en);
+    }
+    dvc_buf_printf(b, en ? ", at %s" : " lúc %s", at);
+    if (n->provider) {
+        dvc_buf_puts(b, en ? " through " : " qua ");
+        dvc_buf_puts(b, strcmp(n->provider, "vnpay") == 0 ? "VNPAY"
+                                                          : n->provider);
+    }
+    if (n->transaction && n->transaction_len) {
+        dvc_buf_puts(b, en ? " (transaction " : " (mã giao dịch ");
+        dvc_buf_append(b, n->transaction, n->transaction_len);
+        dvc_buf_putc(b, ')');
+    }
+    dvc_buf_puts(b, en ? ".\nThe agency goes on handling it. The signed "
+                         "payment receipt is in the lookup.\n"
+                       : ".\nHồ sơ tiếp tục được giải quyết. Biên lai "
+                         "thanh toán có chữ ký số, xem tại trang tra "
+                         "cứu.\n");
+}
+
+
 static void
 dvc_notify_text(dvc_buf_t *b, const dvc_notice_t *n, int en)
 {
@@ -294,9 +372,9 @@ dvc_notify_text(dvc_buf_t *b, const dvc_notice_t *n, int en)
         break;
 
     case DVC_NOTICE_SUPPLEMENT_REQUESTED:
-        dvc_notify_dossier(b, n, en ? "Your dossier " : "Hồ sơ ");
-        dvc_buf_puts(b, en ? " must be supplemented and completed.\n"
-                           : " cần được bổ sung, hoàn thiện.\n");
+        dvc_notify_lead(b, n, en, "Hồ sơ ", "Your dossier ",
+                        " cần được bổ sung, hoàn thiện.\n",
+                        " must be supplemented and completed.\n");
         dvc_notify_reason(b, n, en);
         dvc_notify_documents(b, n, en);
 
@@ -307,40 +385,24 @@ dvc_notify_text(dvc_buf_t *b, const dvc_notice_t *n, int en)
         break;
 
     case DVC_NOTICE_REFUSED:
-        dvc_notify_dossier(b, n, en ? "Your dossier " : "Hồ sơ ");
-        dvc_buf_puts(b, en ? " was not accepted for handling.\n"
-                           : " không được tiếp nhận giải quyết.\n");
+        dvc_notify_lead(b, n, en, "Hồ sơ ", "Your dossier ",
+                        " không được tiếp nhận giải quyết.\n",
+                        " was not accepted for handling.\n");
         dvc_notify_reason(b, n, en);
         break;
 
     case DVC_NOTICE_DELAYED:
-        dvc_notify_dossier(b, n, en ? "We apologise: your dossier "
-                                    : "Cơ quan giải quyết xin lỗi vì hồ sơ ");
-        dvc_buf_puts(b, en ? " will not be ready on the date given.\n"
-                           : " chưa có kết quả đúng hẹn.\n");
+        dvc_notify_lead(b, n, en, "Cơ quan giải quyết xin lỗi vì hồ sơ ",
+                        "We apologise: your dossier ",
+                        " chưa có kết quả đúng hẹn.\n",
+                        " will not be ready on the date given.\n");
         dvc_notify_reason(b, n, en);
         dvc_buf_printf(b, en ? "The new date for the result: %s.\n"
                              : "Hẹn lại ngày trả kết quả: %s.\n", due);
         break;
 
     case DVC_NOTICE_PAYMENT_REQUIRED:
-        dvc_notify_dossier(b, n, en ? "Your dossier " : "Hồ sơ ");
-        dvc_buf_puts(b, en ? " needs a fee or tax to be paid"
-                           : " cần thực hiện nghĩa vụ tài chính");
-        if (n->amount > 0) {
-            dvc_buf_puts(b, ": ");
-            dvc_notify_amount(b, n->amount, en ? ',' : '.');
-            dvc_buf_puts(b, en ? " VND" : " đồng");
-        }
-        dvc_buf_puts(b, ".\n");
-        if (n->reason && n->reason->vi) {
-            if (en && n->reason->en) {
-                dvc_buf_append(b, n->reason->en, n->reason->en_len);
-            } else {
-                dvc_buf_append(b, n->reason->vi, n->reason->vi_len);
-            }
-            dvc_buf_putc(b, '\n');
-        }
+        dvc_notify_payment_due(b, n, en);
         break;
 
     case DVC_NOTICE_STOPPED:
@@ -361,6 +423,10 @@ dvc_notify_text(dvc_buf_t *b, const dvc_notice_t *n, int en)
             dvc_buf_append(b, n->note, n->note_len);
             dvc_buf_putc(b, '\n');
         }
+        break;
+
+    case DVC_NOTICE_PAYMENT_RECEIVED:
+        dvc_notify_paid(b, n, en, at);
         break;
 
     default: /* DVC_NOTICE_RETURNED */

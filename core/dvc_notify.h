@@ -31,7 +31,10 @@ typedef enum {
     DVC_NOTICE_STOPPED,                /* "stopped" (also a confirmed
                                           withdrawal) */
     DVC_NOTICE_RESOLVED,               /* "resolved" */
-    DVC_NOTICE_RETURNED                /* "returned" */
+    DVC_NOTICE_RETURNED,               /* "returned" */
+    DVC_NOTICE_PAYMENT_RECEIVED        /* "payment_received": the online
+                                          payment confirmed (6 -> 4), with
+                                          its signed receipt */
 } dvc_notice_kind_t;
 
 /* Which notice a back-end event leaves; DVC_NOTICE_NONE for process and
@@ -70,6 +73,9 @@ typedef struct {
     const char             *link;          /* the lookup page's URL prefix; */
     size_t                  link_len;      /* the code is appended; NULL: no
                                               link */
+    const char             *provider;      /* payment_received: "vnpay" */
+    const char             *transaction;   /* the provider's transaction */
+    size_t                  transaction_len;   /* number, or NULL */
 } dvc_notice_t;
 
 #define DVC_NOTIFY_FIELDS_MAX  16

@@ -21,6 +21,10 @@
 
 #include "dvc_alloc.h"
 #include "dvc_buf.h"
+#include "dvc_calendar.h"
+#include "dvc_keys.h"
+#include "dvc_plan.h"
+#include "dvc_stats.h"
 
 #define DVC_PAY_TXN_MAX      100     /* a transaction reference's length */
 #define DVC_PAY_CODE_MAX     64      /* the dossier code inside it */
@@ -147,6 +151,48 @@ void dvc_payment_history_json(dvc_buf_t *b, const char *provider,
  */
 void dvc_payment_receipt_json(dvc_buf_t *b, const char *provider,
     const dvc_payment_notice_t *n, int64_t at);
+
+/* What the gateway read of a dossier whose payment is applied (NULL/0:
+ * absent). */
+typedef struct {
+    const char        *agency;
+    size_t             agency_len;
+    const char        *procedure;
+    size_t             procedure_len;
+    const char        *procedure_name;   /* its name, NULL: not loaded */
+    const char        *history;          /* the stored JSON array */
+    size_t             history_len;
+    const char        *contact_email;    /* where the notice goes */
+    size_t             contact_email_len;
+    const char        *contact_phone;
+    size_t             contact_phone_len;
+    dvc_stat_state_t   stat;             /* its st_* fields */
+    const char        *stat_error;       /* why they could not be read */
+} dvc_payment_record_t;
+
+typedef struct {
+    const dvc_calendar_t  *cal;
+    const dvc_key_t       *signing_key;
+    int                    notify;       /* dvc_notify on */
+    const char            *link;         /* its lookup page, or NULL */
+    size_t                 link_len;
+    int64_t                now;
+} dvc_payment_env_t;
+
+/*
+ * The change of a payment dvc_payment_decide said to apply (issue 13: the
+ * plan for the compare-and-set script; p initialised by the caller):
+ * status 4, the history entry, `payment` (the receipt's payload with the
+ * signed receipt), updated_at, the inbox entry payment_received, the
+ * statistics (paid_online, fees_online) and, with notices on, the
+ * citizen's payment_received notice (event "payment:{txn_ref}").  The
+ * pay:{txn_ref} guard that applies it once is the glue's.  Refused: p->http
+ * 500 and p->err.message_en (no key to sign, a broken record) for the
+ * provider's answer 99; p->failed: no memory.
+ */
+void dvc_payment_plan(const dvc_payment_record_t *rec,
+    const dvc_payment_notice_t *n, const char *provider,
+    const dvc_payment_env_t *env, dvc_plan_t *p);
 
 /* For the adapters: PHP's urlencode() (what VNPAY's reference code signs:
  * [A-Za-z0-9_.-] kept, space as '+', every other byte %XX in upper case)

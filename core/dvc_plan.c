@@ -144,6 +144,81 @@ dvc_plan_stat(dvc_plan_t *p, const dvc_stat_dims_t *dims,
 
 
 int
+dvc_plan_stats(dvc_plan_t *p, const dvc_calendar_t *cal,
+    const dvc_stat_state_t *before, const dvc_stat_change_t *change,
+    const char *agency, size_t alen, const char *procedure, size_t plen,
+    char *err, size_t errlen)
+{
+    int                len;
+    size_t             i, c, n, nf;
+    dvc_plan_incr_t   *in;
+    dvc_stat_dims_t    dims;
+    dvc_stat_delta_t   deltas[DVC_STAT_MAX_DELTAS];
+    dvc_stat_field_t   fields[DVC_STAT_NFIELDS];
+    dvc_stat_state_t   after;
+
+    if (dvc_stats_change(cal, before, change, &after, deltas,
+                         DVC_STAT_MAX_DELTAS, &n, err, errlen) != 0)
+    {
+        return -1;
+    }
+
+    dvc_stat_state_dims(&after, agency, alen, procedure, plen, &dims);
+    p->ncells = 0;
+
+    for (c = 0; c < DVC_STAT_NCELLS; c++) {
+        len = dvc_stat_cell_of((int) c, &dims, p->cells[p->ncells],
+                               DVC_STAT_KEY_MAX);
+        if (len < 0) {
+            snprintf(err, errlen, "no statistics cell for agency \"%.*s\" "
+                     "and procedure \"%.*s\"", (int) alen, agency,
+                     (int) plen, procedure);
+            return dvc_plan_fail(p);
+        }
+
+        if (len == 0) {
+            continue;                   /* no level or no sector known */
+        }
+
+        p->cell_len[p->ncells] = (size_t) len;
+
+        for (i = 0; i < n; i++) {
+            if (p->nincr == DVC_PLAN_MAX_INCR) {
+                return dvc_plan_fail(p);
+            }
+
+            in = &p->incr[p->nincr];
+            len = dvc_stat_key(p->cells[p->ncells], p->cell_len[p->ncells],
+                               deltas[i].counter, in->key, sizeof(in->key));
+            if (len < 0) {
+                return dvc_plan_fail(p);
+            }
+
+            in->key_len = (size_t) len;
+            memcpy(in->field, deltas[i].day, sizeof(in->field));
+            in->delta = deltas[i].delta;
+            p->nincr++;
+        }
+
+        p->ncells++;
+    }
+
+    nf = dvc_stat_state_diff(before, &after, fields);
+
+    for (i = 0; i < nf; i++) {
+        if (fields[i].del ? dvc_plan_del(p, fields[i].name)
+                          : dvc_plan_set(p, fields[i].name, fields[i].value,
+                                         strlen(fields[i].value)))
+        {
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
+int
 dvc_plan_xadd(dvc_plan_t *p, const char *stream, size_t slen,
     const char *name, const char *value, size_t len)
 {
@@ -183,6 +258,30 @@ dvc_plan_xadd(dvc_plan_t *p, const char *stream, size_t slen,
 
     x->nf++;
     return 0;
+}
+
+
+int
+dvc_plan_notice(dvc_plan_t *p, const dvc_notice_t *n)
+{
+    int                 rc;
+    size_t              i;
+    dvc_notify_entry_t  e;
+
+    if (dvc_notify_entry(p->alloc, n, &e) != 0) {
+        return dvc_plan_fail(p);
+    }
+
+    rc = 0;
+
+    for (i = 0; i < e.n && rc == 0; i++) {
+        rc = dvc_plan_xadd(p, DVC_PLAN_NOTIFY, sizeof(DVC_PLAN_NOTIFY) - 1,
+                           e.f[i].name, e.buf.data + e.f[i].off, e.f[i].len);
+    }
+
+    dvc_buf_free(&e.buf);
+
+    return rc;
 }
 
 

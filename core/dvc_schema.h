@@ -79,6 +79,42 @@ dvc_schema_t *dvc_schema_compile_file(const dvc_alloc_t *a, const char *path,
 
 void dvc_schema_free(dvc_schema_t *s);
 
+/*
+ * Shared documents compiled once for many schemas (a gateway's procedures
+ * and their common/ definitions):
+ *
+ *     lib = dvc_schema_lib_new(&alloc, &opt);          opt copied, base_dir too
+ *     dvc_schema_lib_add(lib, "DIR/common/person.json", text, len, err, n);
+ *     s = dvc_schema_compile_lib(lib, text, len, err, n);   as dvc_schema_compile
+ *     ...
+ *     dvc_schema_free(s);  ...  dvc_schema_lib_free(lib);  the schemas first
+ *
+ * A shared document is known by its "$id" (else by its file's URI), so a
+ * reference to it from any schema compiled with the library lands on the
+ * same compiled nodes, compiled the first time one is reached; patterns are
+ * compiled once for every schema of the library too.  Nodes of the schemas
+ * themselves live in the library as well: a schema compiled with it is valid
+ * while the library is, and holds no memory of its own but its header.  The
+ * answers are those of dvc_schema_compile on the same text and options (a
+ * schema with unevaluated* keywords is compiled on its own, as there).
+ * Once a shared document's definition fails to compile, every later
+ * compilation with the library fails with the same message.
+ */
+typedef struct dvc_schema_lib dvc_schema_lib_t;
+
+dvc_schema_lib_t *dvc_schema_lib_new(const dvc_alloc_t *a,
+    const dvc_schema_options_t *opt);
+
+/* 0, or -1 with err set: the library is then unusable (every compilation
+ * with it fails), free it and compile without. */
+int dvc_schema_lib_add(dvc_schema_lib_t *lib, const char *path,
+    const char *text, size_t len, char *err, size_t errlen);
+
+dvc_schema_t *dvc_schema_compile_lib(dvc_schema_lib_t *lib, const char *text,
+    size_t len, char *err, size_t errlen);
+
+void dvc_schema_lib_free(dvc_schema_lib_t *lib);
+
 /* ------------------------------------------------------------ validating */
 
 typedef struct {

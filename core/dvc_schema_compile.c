@@ -47,7 +47,18 @@ typedef struct {
 } node_ent_t;
 
 typedef struct {
+    uint32_t      hash;
+    size_t        len;
+    const char   *pat;
+    dvc_regex_t  *re;
+} re_ent_t;
+
+typedef struct compiler_s compiler_t;
+
+struct compiler_s {
     dvc_schema_t               *schema;
+    dvc_arena_t                *out;        /* the compiled nodes */
+    compiler_t                 *lib;        /* the shared documents, or NULL */
     dvc_arena_t                 tmp;        /* freed after compiling */
     const dvc_schema_options_t *opt;
     char                       *err;
@@ -66,9 +77,65 @@ typedef struct {
     const char                 *root_uri;
     int                         scan_novalid;
     int                         scan_fmt_assert;
-} compiler_t;
+    int                         shared;     /* this is a library's */
+    re_ent_t                   *recache;    /* a library's patterns */
+    size_t                      nrecache, crecache;
+    /* where a keyword group goes when there is no memory for it (the
+     * compilation has failed) */
+    dvc_sinplace_t              lost_inp;
+    dvc_sarray_t                lost_arr;
+    dvc_snumeric_t              lost_num;
+};
+
+/* Shared documents compiled once for every schema compiled with them: a
+ * compiler kept between compilations, its nodes, patterns and resources
+ * in `out` (dvc_schema.h). */
+struct dvc_schema_lib {
+    compiler_t            c;
+    dvc_schema_t          out;
+    dvc_schema_options_t  opt;
+    char                 *base_dir;
+    char                  err[512];   /* why it failed, once it has */
+};
 
 static dvc_snode_t *compile_node(compiler_t *c, dvc_sv_t *v);
+static void dvc_schema_free_parts(dvc_schema_t *s);
+
+_Static_assert(sizeof(dvc_snode_t) % 64 == 0,
+               "a node is whole cache lines (dvc_schema_int.h)");
+
+const dvc_sinplace_t  dvc_sinplace_none;
+const dvc_sarray_t    dvc_sarray_none = {
+    .max_items = SIZE_MAX, .min_contains = 1, .max_contains = SIZE_MAX
+};
+const dvc_snumeric_t  dvc_snumeric_none;
+
+static void fail(compiler_t *c, const char *fmt, ...);
+
+/* A node's own group of the keywords few have (dvc_schema_int.h), made
+ * from the defaults the first time one of them is set. */
+#define GROUP_OF(name, type, field, none, lost)                             \
+    static type *                                                          \
+    name(compiler_t *c, dvc_snode_t *s)                                    \
+    {                                                                      \
+        type *g;                                                           \
+                                                                           \
+        if (s->field != &none) {                                           \
+            return (type *) s->field;                                      \
+        }                                                                  \
+        g = dvc_arena_alloc(c->out, sizeof(type));                         \
+        if (g == NULL) {                                                   \
+            fail(c, "out of memory");                                      \
+            return &c->lost;                                               \
+        }                                                                  \
+        *g = none;                                                         \
+        s->field = g;                                                      \
+        return g;                                                          \
+    }
+
+GROUP_OF(inplace_of, dvc_sinplace_t, inp, dvc_sinplace_none, lost_inp)
+GROUP_OF(array_of, dvc_sarray_t, arr, dvc_sarray_none, lost_arr)
+GROUP_OF(numeric_of, dvc_snumeric_t, num, dvc_snumeric_none, lost_num)
 
 static void
 fail(compiler_t *c, const char *fmt, ...)
@@ -253,12 +320,12 @@ res_add(compiler_t *c, const char *uri, dvc_sv_t *root)
     r = &c->res[c->nres++];
     r->uri = tmpstr(c, uri);
     r->root = root;
-    r->res = dvc_arena_alloc(&c->schema->arena, sizeof(dvc_sres_t));
+    r->res = dvc_arena_alloc(c->out, sizeof(dvc_sres_t));
     if (r->res == NULL || r->uri == NULL) {
         fail(c, "out of memory");
         return NULL;
     }
-    r->res->uri = dvc_arena_strndup(&c->schema->arena, uri, strlen(uri));
+    r->res->uri = dvc_arena_strndup(c->out, uri, strlen(uri));
     return r->res;
 }
 
@@ -297,7 +364,23 @@ loc_join(compiler_t *c, const char *loc, const char *key, size_t klen)
 {
     dvc_buf_t   b;
     const char *s;
+    char       *p;
+    size_t      n;
 
+    if (memchr(key, '~', klen) == NULL && memchr(key, '/', klen) == NULL) {
+        /* nothing to escape (nearly every key): straight into the arena */
+        n = strlen(loc);
+        p = dvc_arena_alloc(&c->tmp, n + 1 + klen + 1);
+        if (p == NULL) {
+            fail(c, "out of memory");
+            return NULL;
+        }
+        memcpy(p, loc, n);
+        p[n] = '/';
+        memcpy(p + n + 1, key, klen);
+        p[n + 1 + klen] = '\0';
+        return p;
+    }
     dvc_buf_init(&b, c->schema->alloc);
     dvc_buf_puts(&b, loc);
     dvc_buf_putc(&b, '/');
@@ -773,8 +856,51 @@ pointer_get(dvc_sv_t *v, const char *frag)
     return *p == '\0' ? v : NULL;
 }
 
+/* The value at #frag of the resource r of compiler o (a pointer or an
+ * anchor); NULL if there is none.  A pointer to where no keyword declares a
+ * schema is indexed there, at loc, the referring place: never in a library
+ * (its nodes must not depend on who refers to them), *local says so. */
+static dvc_sv_t *
+ref_target(compiler_t *c, compiler_t *o, res_ent_t *r, const char *uri,
+    const char *frag, const char *loc, int *local)
+{
+    dvc_sv_t   *v = NULL;
+    node_ent_t *e;
+    size_t      i;
+
+    *local = 0;
+    if (frag[0] == '\0') {
+        return r->root;
+    }
+    if (frag[0] == '/') {
+        v = pointer_get(r->root, frag);
+        if (v != NULL) {
+            e = node_lookup(o, v, 0);
+            if (e == NULL || e->base == NULL) {
+                /* somewhere no keyword declares a schema (e.g. under an
+                 * unknown keyword): a schema with the resource's base */
+                if (o != c) {
+                    *local = 1;
+                    return NULL;
+                }
+                scan(c, v, r->uri, r->res, tmpstr(c, loc));
+            }
+        }
+        return v;
+    }
+    for (i = 0; i < o->nanchors; i++) {
+        if (strcmp(o->anchors[i].uri, uri) == 0
+            && strcmp(o->anchors[i].name, frag) == 0)
+        {
+            return o->anchors[i].v;
+        }
+    }
+    return NULL;
+}
+
 /* Resolves ref against base to a schema value (loading documents as
- * needed); NULL after fail(). */
+ * needed: the library's first, else into this compilation); NULL after
+ * fail(). */
 static dvc_sv_t *
 resolve_ref(compiler_t *c, const char *base, const char *ref, const char *loc,
     const char **frag_out)
@@ -783,8 +909,8 @@ resolve_ref(compiler_t *c, const char *base, const char *ref, const char *loc,
     char       *uri, *frag;
     res_ent_t  *r;
     dvc_sv_t   *v = NULL;
-    node_ent_t *e;
-    size_t      i;
+    compiler_t *o = c;
+    int         local;
 
     dvc_buf_init(&b, c->schema->alloc);
     if (dvc_uri_resolve(&b, base, ref) != 0) {
@@ -805,37 +931,28 @@ resolve_ref(compiler_t *c, const char *base, const char *ref, const char *loc,
     }
     *frag_out = frag;
     r = res_find(c, uri);
-    if (r == NULL && load_uri(c, uri)) {
-        r = res_find(c, uri);
+    if (r == NULL && c->lib != NULL) {
+        r = res_find(c->lib, uri);
+        o = r != NULL ? c->lib : c;
     }
-    if (c->failed) {
-        return NULL;
-    }
-    if (r == NULL) {
-        fail(c, "$ref \"%s\" at %s: cannot resolve %s", ref, AT(loc), uri);
-        return NULL;
-    }
-    if (frag[0] == '\0') {
-        v = r->root;
-    } else if (frag[0] == '/') {
-        v = pointer_get(r->root, frag);
-        if (v != NULL) {
-            e = node_lookup(c, v, 0);
-            if (e == NULL || e->base == NULL) {
-                /* somewhere no keyword declares a schema (e.g. under an
-                 * unknown keyword): a schema with the resource's base */
-                scan(c, v, r->uri, r->res, tmpstr(c, loc));
-            }
+    for ( ;; ) {
+        if (r == NULL && load_uri(c, uri)) {
+            r = res_find(c, uri);
+            o = c;
         }
-    } else {
-        for (i = 0; i < c->nanchors; i++) {
-            if (strcmp(c->anchors[i].uri, uri) == 0
-                && strcmp(c->anchors[i].name, frag) == 0)
-            {
-                v = c->anchors[i].v;
-                break;
-            }
+        if (c->failed) {
+            return NULL;
         }
+        if (r == NULL) {
+            fail(c, "$ref \"%s\" at %s: cannot resolve %s", ref, AT(loc),
+                 uri);
+            return NULL;
+        }
+        v = ref_target(c, o, r, uri, frag, loc, &local);
+        if (!local) {
+            break;
+        }
+        r = NULL;           /* the document again, of this compilation */
     }
     if (v == NULL) {
         fail(c, "$ref \"%s\" at %s: nothing at #%s of %s", ref, AT(loc), frag,
@@ -903,7 +1020,7 @@ sub_list(compiler_t *c, dvc_sv_t *v, const char *loc, const char *kw,
              AT(loc));
         return NULL;
     }
-    list = dvc_arena_alloc(&c->schema->arena, (v->n + 1) * sizeof(*list));
+    list = dvc_arena_alloc(c->out, (v->n + 1) * sizeof(*list));
     if (list == NULL) {
         fail(c, "out of memory");
         return NULL;
@@ -972,7 +1089,7 @@ compile_values(compiler_t *c, dvc_snode_t *s, dvc_sv_t **vals, size_t n)
 
     memset(&tb, 0, sizeof(tb));
     dvc_buf_init(&tb.text, c->schema->alloc);
-    s->value_idx = dvc_arena_alloc(&c->schema->arena, (n + 1) * sizeof(size_t));
+    s->value_idx = dvc_arena_alloc(c->out, (n + 1) * sizeof(size_t));
     if (s->value_idx == NULL) {
         fail(c, "out of memory");
         return;
@@ -986,8 +1103,8 @@ compile_values(compiler_t *c, dvc_snode_t *s, dvc_sv_t **vals, size_t n)
         }
     }
     s->nvalues = n;
-    t = dvc_arena_alloc(&c->schema->arena, (tb.n + 1) * sizeof(dvc_tok_t));
-    text = dvc_arena_alloc(&c->schema->arena, tb.text.len + 1);
+    t = dvc_arena_alloc(c->out, (tb.n + 1) * sizeof(dvc_tok_t));
+    text = dvc_arena_alloc(c->out, tb.text.len + 1);
     if (t == NULL || text == NULL || tb.text.failed || c->failed) {
         dvc_buf_free(&tb.text);
         fail(c, "out of memory");
@@ -1029,7 +1146,7 @@ static dvc_sname_dep_t *
 sname_dep(compiler_t *c, dvc_sname_t *nm)
 {
     if (nm->dep == NULL) {
-        nm->dep = dvc_arena_alloc(&c->schema->arena, sizeof(dvc_sname_dep_t));
+        nm->dep = dvc_arena_alloc(c->out, sizeof(dvc_sname_dep_t));
         if (nm->dep == NULL) {
             fail(c, "out of memory");
         }
@@ -1062,113 +1179,155 @@ sname_find(const dvc_snode_t *s, const char *k, size_t len)
     return -1;
 }
 
-/* properties, required, dependentRequired, dependentSchemas: one table.
- * deps is the draft 7 "dependencies" (2020-12 section 8 of the validation
- * spec: its two forms became dependentRequired and dependentSchemas, and
- * the meta-schema keeps the name for compatibility): an array value is a
- * dependentRequired entry, a schema a dependentSchemas one. */
-static void
-compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
-    dvc_sv_t *req, dvc_sv_t *depreq, dvc_sv_t *depsch, dvc_sv_t *deps,
+/* The names of an object schema as they come, each with what it is
+ * (several entries for one name when several keywords list it). */
+typedef struct {
+    name_in_t  *in;
+    size_t      n, cap;
+} names_in_t;
+
+/* A new entry for the name k, zeroed; NULL after fail(). */
+static name_in_t *
+name_add(compiler_t *c, names_in_t *ni, const char *k, size_t len)
+{
+    ni->in = grow(c, ni->in, &ni->cap, ni->n, sizeof(name_in_t));
+    if (ni->in == NULL) {
+        return NULL;
+    }
+    memset(&ni->in[ni->n], 0, sizeof(name_in_t));
+    ni->in[ni->n].key = k;
+    ni->in[ni->n].len = len;
+    return &ni->in[ni->n++];
+}
+
+/* properties and required; 0, or -1 after fail(). */
+static int
+names_props(compiler_t *c, names_in_t *ni, dvc_sv_t *props, dvc_sv_t *req,
     const char *loc)
 {
-    name_in_t *in = NULL;
-    size_t     n = 0, cap = 0, i, j, k, out;
+    size_t     i;
+    name_in_t *e;
+
+    for (i = 0; props != NULL && i < props->n; i++) {
+        e = name_add(c, ni, props->keys[i], props->klens[i]);
+        if (e == NULL) {
+            return -1;
+        }
+        e->prop = sub(c, props->items[i], loc, "properties");
+    }
+    for (i = 0; req != NULL && i < req->n; i++) {
+        if (req->items[i]->type != DVC_TOK_STR) {
+            fail(c, "required at %s: must list strings", AT(loc));
+            return -1;
+        }
+        e = name_add(c, ni, req->items[i]->s, req->items[i]->len);
+        if (e == NULL) {
+            return -1;
+        }
+        e->required = 1;
+    }
+    return 0;
+}
+
+/* The names an array m of dependentRequired (or dependencies: kw) lists,
+ * each an entry; 0, or -1 after fail(). */
+static int
+names_listed(compiler_t *c, names_in_t *ni, dvc_sv_t *m, const char *kw,
+    const char *loc)
+{
+    size_t j;
+
+    for (j = 0; j < m->n; j++) {
+        if (m->items[j]->type != DVC_TOK_STR) {
+            /* as ever: dependencies' message shows "" for the root */
+            fail(c, "%s at %s: must list strings", kw,
+                 strcmp(kw, "dependencies") == 0 ? loc : AT(loc));
+            return -1;
+        }
+        if (name_add(c, ni, m->items[j]->s, m->items[j]->len) == NULL) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* dependentRequired, dependentSchemas and dependencies; 0, or -1 after
+ * fail(). */
+static int
+names_deps(compiler_t *c, names_in_t *ni, dvc_sv_t *depreq, dvc_sv_t *depsch,
+    dvc_sv_t *deps, const char *loc)
+{
+    size_t     i;
     dvc_sv_t  *m;
-    uint32_t   prev, cur;
+    name_in_t *e;
 
-#define ADD_NAME(K, L)                                              \
-    do {                                                            \
-        in = grow(c, in, &cap, n, sizeof(name_in_t));               \
-        if (in == NULL) return;                                     \
-        memset(&in[n], 0, sizeof(name_in_t));                       \
-        in[n].key = (K); in[n].len = (L); n++;                      \
-    } while (0)
-
-    if (props != NULL) {
-        for (i = 0; i < props->n; i++) {
-            ADD_NAME(props->keys[i], props->klens[i]);
-            in[n - 1].prop = sub(c, props->items[i], loc, "properties");
+    for (i = 0; depreq != NULL && i < depreq->n; i++) {
+        m = depreq->items[i];
+        if (m->type != DVC_TOK_ARR) {
+            fail(c, "dependentRequired at %s: must map to arrays", AT(loc));
+            return -1;
+        }
+        e = name_add(c, ni, depreq->keys[i], depreq->klens[i]);
+        if (e == NULL) {
+            return -1;
+        }
+        e->depreq = m;
+        if (names_listed(c, ni, m, "dependentRequired", loc) != 0) {
+            return -1;
         }
     }
-    if (req != NULL) {
-        for (i = 0; i < req->n; i++) {
-            if (req->items[i]->type != DVC_TOK_STR) {
-                fail(c, "required at %s: must list strings", AT(loc));
-                return;
-            }
-            ADD_NAME(req->items[i]->s, req->items[i]->len);
-            in[n - 1].required = 1;
+    for (i = 0; depsch != NULL && i < depsch->n; i++) {
+        e = name_add(c, ni, depsch->keys[i], depsch->klens[i]);
+        if (e == NULL) {
+            return -1;
         }
-    }
-    if (depreq != NULL) {
-        for (i = 0; i < depreq->n; i++) {
-            m = depreq->items[i];
-            if (m->type != DVC_TOK_ARR) {
-                fail(c, "dependentRequired at %s: must map to arrays",
-                     AT(loc));
-                return;
-            }
-            ADD_NAME(depreq->keys[i], depreq->klens[i]);
-            in[n - 1].depreq = m;
-            for (j = 0; j < m->n; j++) {
-                if (m->items[j]->type != DVC_TOK_STR) {
-                    fail(c, "dependentRequired at %s: must list strings",
-                         AT(loc));
-                    return;
-                }
-                ADD_NAME(m->items[j]->s, m->items[j]->len);
-            }
-        }
-    }
-    if (depsch != NULL) {
-        for (i = 0; i < depsch->n; i++) {
-            ADD_NAME(depsch->keys[i], depsch->klens[i]);
-            in[n - 1].depschema = sub(c, depsch->items[i],
-                loc_join(c, loc_join(c, loc, "dependentSchemas", 16),
-                         depsch->keys[i], depsch->klens[i]),
-                "dependentSchemas");
-        }
+        e->depschema = sub(c, depsch->items[i],
+            loc_join(c, loc_join(c, loc, "dependentSchemas", 16),
+                     depsch->keys[i], depsch->klens[i]),
+            "dependentSchemas");
     }
     for (i = 0; deps != NULL && i < deps->n; i++) {
         m = deps->items[i];
-        ADD_NAME(deps->keys[i], deps->klens[i]);
+        e = name_add(c, ni, deps->keys[i], deps->klens[i]);
+        if (e == NULL) {
+            return -1;
+        }
         if (m->type != DVC_TOK_ARR) {
-            in[n - 1].depschema = sub(c, m,
+            e->depschema = sub(c, m,
                 loc_join(c, loc_join(c, loc, "dependencies", 12),
                          deps->keys[i], deps->klens[i]),
                 "dependencies");
             continue;
         }
-        in[n - 1].depreq = m;
-        in[n - 1].from_deps = 1;
-        for (j = 0; j < m->n; j++) {
-            if (m->items[j]->type != DVC_TOK_STR) {
-                fail(c, "dependencies at %s: must list strings", loc);
-                return;
-            }
-            ADD_NAME(m->items[j]->s, m->items[j]->len);
+        e->depreq = m;
+        e->from_deps = 1;
+        if (names_listed(c, ni, m, "dependencies", loc) != 0) {
+            return -1;
         }
     }
-#undef ADD_NAME
-    if (n == 0 || c->failed) {
-        return;
-    }
+    return 0;
+}
+
+/* s->names: the entries sorted, one per name (what each entry says of it
+ * merged); 0, or -1 after fail(). */
+static int
+names_merge(compiler_t *c, dvc_snode_t *s, name_in_t *in, size_t n,
+    const char *loc)
+{
+    size_t       i, j, out;
+    dvc_sname_t *nm;
+
     qsort(in, n, sizeof(name_in_t), name_cmp);
-    /* entries on cache lines of their own (the arena aligns to 16) */
-    s->names = dvc_arena_alloc(&c->schema->arena,
-                               n * sizeof(dvc_sname_t) + 48);
+    /* entries on cache lines of their own */
+    s->names = dvc_arena_alloc_aligned(c->out, n * sizeof(dvc_sname_t), 64);
     if (s->names == NULL) {
         fail(c, "out of memory");
-        return;
+        return -1;
     }
-    s->names = (dvc_sname_t *) (((uintptr_t) s->names + 63)
-                                & ~(uintptr_t) 63);
     out = 0;
     for (i = 0; i < n; i = j) {
-        dvc_sname_t *nm = &s->names[out++];
-
-        nm->key = dvc_arena_strndup(&c->schema->arena, in[i].key, in[i].len);
+        nm = &s->names[out++];
+        nm->key = dvc_arena_strndup(c->out, in[i].key, in[i].len);
         nm->len = (uint32_t) in[i].len;
         memcpy(nm->head, in[i].key,
                in[i].len < DVC_NAME_HEAD ? in[i].len : DVC_NAME_HEAD);
@@ -1181,7 +1340,7 @@ compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
                     fail(c, "dependentSchemas and dependencies at %s: both "
                          "give \"%s\" a schema (put both in an allOf)",
                          loc, nm->key);
-                    return;
+                    return -1;
                 }
                 nm->dep->depschema = in[j].depschema;
             }
@@ -1191,18 +1350,25 @@ compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
         }
     }
     s->nnames = out;
+    return 0;
+}
+
+/* The hash table of s->names and the counts; 0, or -1 after fail(). */
+static int
+names_hash(compiler_t *c, dvc_snode_t *s)
+{
+    size_t i, k, h;
+
     /* a quarter full at most: most lookups end at the first slot */
-    for (k = 8; k < 4 * out; k *= 2) {
+    for (k = 8; k < 4 * s->nnames; k *= 2) {
     }
-    s->name_tab = dvc_arena_alloc(&c->schema->arena, k * sizeof(uint64_t));
+    s->name_tab = dvc_arena_alloc(c->out, k * sizeof(uint64_t));
     if (s->name_tab == NULL) {
         fail(c, "out of memory");
-        return;
+        return -1;
     }
     s->name_mask = (uint32_t) (k - 1);
-    for (i = 0; i < out; i++) {
-        size_t h;
-
+    for (i = 0; i < s->nnames; i++) {
         s->names[i].hash = dvc_name_hash(s->names[i].key, s->names[i].len);
         for (h = s->names[i].hash & s->name_mask; s->name_tab[h];
              h = (h + 1) & s->name_mask)
@@ -1210,46 +1376,66 @@ compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
         }
         s->name_tab[h] = (uint64_t) s->names[i].hash << 32 | (uint32_t) (i + 1);
     }
-    for (i = 0; i < out; i++) {
+    for (i = 0; i < s->nnames; i++) {
         s->nrequired += s->names[i].required;
         s->ndepsch += s->names[i].dep && s->names[i].dep->depschema;
     }
-    /* dependentRequired: indices of the names each key requires */
-    for (i = 0; i < n; i++) {
-        dvc_sname_t *nm;
-        uint32_t    *idx;
+    return 0;
+}
 
+/* dependentRequired: indices of the names each key requires; 0, or -1
+ * after fail(). */
+static int
+names_depreq(compiler_t *c, dvc_snode_t *s, name_in_t *in, size_t n,
+    const char *loc)
+{
+    size_t       i, k;
+    dvc_sname_t *nm;
+    dvc_sv_t    *m;
+    uint32_t    *idx;
+
+    for (i = 0; i < n; i++) {
         if (in[i].depreq == NULL) {
             continue;
         }
         nm = &s->names[sname_find(s, in[i].key, in[i].len)];
         m = in[i].depreq;
-        idx = dvc_arena_alloc(&c->schema->arena, (m->n + 1) * sizeof(uint32_t));
+        idx = dvc_arena_alloc(c->out, (m->n + 1) * sizeof(uint32_t));
         if (idx == NULL) {
             fail(c, "out of memory");
-            return;
+            return -1;
         }
         for (k = 0; k < m->n; k++) {
             idx[k] = (uint32_t) sname_find(s, m->items[k]->s, m->items[k]->len);
         }
         if (sname_dep(c, nm) == NULL) {
-            return;
+            return -1;
         }
         if (nm->dep->depreq != NULL) {
             fail(c, "dependentRequired and dependencies at %s: both list "
                  "what \"%s\" requires (put them in one)", loc, nm->key);
-            return;
+            return -1;
         }
         nm->dep->depreq = idx;
         nm->dep->depreq_kw = in[i].from_deps ? "dependencies"
                                              : "dependentRequired";
         nm->dep->ndepreq = (uint32_t) m->n;
     }
+    return 0;
+}
+
+/* The properties' order, and the required names' bitmap. */
+static void
+names_order(dvc_snode_t *s, dvc_sv_t *props)
+{
+    size_t   i;
+    uint32_t prev, cur;
+
     /* properties in the schema's order: a document written from the
      * schema (as forms are) has its members in that order, so the engine
      * tries the name after the one matched last before hashing the key */
     s->first_name = DVC_NAME_NONE;
-    for (i = 0; i < out; i++) {
+    for (i = 0; i < s->nnames; i++) {
         s->names[i].next = DVC_NAME_NONE;
     }
     for (i = 0, prev = DVC_NAME_NONE; props != NULL && i < props->n; i++) {
@@ -1263,8 +1449,8 @@ compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
     }
     /* required names as a bitmap beside the instance's present bits: one
      * test at the object's end when all are there */
-    s->req_fast = out <= 128;
-    for (i = 0; i < out; i++) {
+    s->req_fast = s->nnames <= 128;
+    for (i = 0; i < s->nnames; i++) {
         if (s->names[i].dep && s->names[i].dep->ndepreq) {
             s->req_fast = 0;
         }
@@ -1274,22 +1460,113 @@ compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
     }
 }
 
+/* properties, required, dependentRequired, dependentSchemas: one table.
+ * deps is the draft 7 "dependencies" (2020-12 section 8 of the validation
+ * spec: its two forms became dependentRequired and dependentSchemas, and
+ * the meta-schema keeps the name for compatibility): an array value is a
+ * dependentRequired entry, a schema a dependentSchemas one. */
+static void
+compile_names(compiler_t *c, dvc_snode_t *s, dvc_sv_t *props,
+    dvc_sv_t *req, dvc_sv_t *depreq, dvc_sv_t *depsch, dvc_sv_t *deps,
+    const char *loc)
+{
+    names_in_t ni;
+
+    memset(&ni, 0, sizeof(ni));
+    if (names_props(c, &ni, props, req, loc) != 0
+        || names_deps(c, &ni, depreq, depsch, deps, loc) != 0
+        || ni.n == 0 || c->failed)
+    {
+        return;
+    }
+    if (names_merge(c, s, ni.in, ni.n, loc) == 0
+        && names_hash(c, s) == 0
+        && names_depreq(c, s, ni.in, ni.n, loc) == 0)
+    {
+        names_order(s, props);
+    }
+}
+
+/* The library's slot for a pattern: its compiled form, or the empty slot
+ * where it goes (the table is never more than half full). */
+static re_ent_t *
+regex_slot(compiler_t *l, const char *pat, size_t len)
+{
+    uint32_t  h = dvc_name_hash(pat, len);
+    size_t    i, j, mask, ncap;
+    re_ent_t *old, *e;
+
+    if ((l->nrecache + 1) * 2 > l->crecache) {
+        old = l->recache;
+        ncap = l->crecache ? l->crecache * 2 : 64;
+        l->recache = dvc_arena_alloc(&l->tmp, ncap * sizeof(re_ent_t));
+        if (l->recache == NULL) {
+            l->recache = old;
+            return NULL;
+        }
+        for (j = 0; j < l->crecache; j++) {
+            for (i = old[j].hash & (ncap - 1); old[j].re && l->recache[i].re;
+                 i = (i + 1) & (ncap - 1))
+            {
+            }
+            if (old[j].re) {
+                l->recache[i] = old[j];
+            }
+        }
+        l->crecache = ncap;
+    }
+    mask = l->crecache - 1;
+    for (i = h & mask; ; i = (i + 1) & mask) {
+        e = &l->recache[i];
+        if (e->re == NULL
+            || (e->hash == h && e->len == len && memcmp(e->pat, pat, len) == 0))
+        {
+            e->hash = h;
+            return e;
+        }
+    }
+}
+
 static dvc_regex_t *
 compile_regex(compiler_t *c, dvc_sv_t *v, const char *loc, const char *kw)
 {
-    char         msg[200];
-    dvc_regex_t *re;
-    dvc_schema_t *sc = c->schema;
+    char          msg[200];
+    dvc_regex_t  *re;
+    compiler_t   *l = c->lib != NULL ? c->lib : c;
+    dvc_schema_t *sc = l->schema;
+    re_ent_t     *slot = NULL;
 
     if (v->type != DVC_TOK_STR) {
         fail(c, "%s at %s: must be a string", kw, AT(loc));
         return NULL;
+    }
+    /* with a library, a pattern is compiled once for every schema */
+    if (l->shared) {
+        slot = regex_slot(l, v->s, v->len);
+        if (slot == NULL) {
+            fail(c, "out of memory");
+            return NULL;
+        }
+        if (slot->re != NULL) {
+            return slot->re;
+        }
     }
     msg[0] = '\0';
     re = dvc_regex_compile(sc->alloc, v->s, v->len, msg, sizeof(msg));
     if (re == NULL) {
         fail(c, "%s \"%s\" at %s: %s", kw, v->s, AT(loc), msg);
         return NULL;
+    }
+    if (slot != NULL) {
+        slot->pat = dvc_arena_strndup(&l->tmp, v->s, v->len);
+        if (slot->pat == NULL) {
+            dvc_regex_free(sc->alloc, re);
+            fail(c, "out of memory");
+            return NULL;
+        }
+        slot->len = v->len;
+        slot->re = re;
+        l->nrecache++;
     }
     if (sc->nregexes == sc->cregexes) {
         size_t        cap = sc->cregexes ? sc->cregexes * 2 : 16;
@@ -1341,51 +1618,41 @@ num_text(compiler_t *c, dvc_sv_t *v, const char *loc, const char *kw,
         return NULL;
     }
     *len = v->len;
-    return dvc_arena_strndup(&c->schema->arena, v->s, v->len);
+    return dvc_arena_strndup(c->out, v->s, v->len);
 }
 
 #define KEY_IS(s)  (klen == sizeof(s) - 1 && memcmp(k, s, klen) == 0)
 
-static dvc_snode_t *
-compile_node(compiler_t *c, dvc_sv_t *v)
-{
-    node_ent_t  *e;
-    dvc_snode_t *s;
-    dvc_sv_t    *m, *props = NULL, *req = NULL, *depreq = NULL,
-                *depsch = NULL, *deps = NULL, *vals1 = NULL, *ifv = NULL,
-                *msgs;
-    const char  *k, *loc, *frag;
-    size_t       i, klen;
-    int          bit;
-    dvc_sv_t    *target;
+/* What a schema object's keywords leave for after them all. */
+typedef struct {
+    dvc_sv_t  *props, *req, *depreq, *depsch, *deps, *vals1, *ifv;
+} node_later_t;
 
-    if (c->failed) {
-        return NULL;
-    }
-    e = node_lookup(c, v, 0);
-    if (e == NULL || e->base == NULL) {
-        fail(c, "internal: schema value not indexed");
-        return NULL;
-    }
-    if (e->node != NULL) {
-        return e->node;
-    }
-    /* on a cache line of its own: its first line is what the engine
-     * reads for every value (the arena aligns to 16) */
-    s = dvc_arena_alloc(&c->schema->arena, sizeof(*s) + 48);
+/* v's node, made with the defaults and recorded in e: NULL after fail(),
+ * *done when v is a boolean schema (nothing more to compile). */
+static dvc_snode_t *
+node_new(compiler_t *c, node_ent_t *e, dvc_sv_t *v, int *done)
+{
+    dvc_snode_t *s;
+    const char  *loc = e->loc;
+
+    *done = 1;
+    /* on cache lines of its own: its first line is what the engine reads
+     * for every value (four lines: nodes made one after another pack) */
+    s = dvc_arena_alloc_aligned(c->out, sizeof(*s), 64);
     if (s == NULL) {
         fail(c, "out of memory");
         return NULL;
     }
-    s = (dvc_snode_t *) (((uintptr_t) s + 63) & ~(uintptr_t) 63);
     e->node = s;
-    loc = e->loc;
-    s->loc = dvc_arena_strndup(&c->schema->arena, loc, strlen(loc));
+    s->loc = dvc_arena_strndup(c->out, loc, strlen(loc));
     s->res = e->res;
     s->format = -1;
-    s->min_props = s->min_items = s->min_len = 0;
-    s->max_props = s->max_items = s->max_len = s->max_contains = SIZE_MAX;
-    s->min_contains = 1;
+    s->min_props = s->min_len = 0;
+    s->max_props = s->max_len = SIZE_MAX;
+    s->inp = &dvc_sinplace_none;
+    s->arr = &dvc_sarray_none;
+    s->num = &dvc_snumeric_none;
 
     if (v->type == DVC_TOK_TRUE) {
         return s;
@@ -1399,294 +1666,387 @@ compile_node(compiler_t *c, dvc_sv_t *v)
              AT(loc), value_text(c, v));
         return NULL;
     }
+    *done = 0;
+    return s;
+}
 
-    for (i = 0; i < v->n && !c->failed; i++) {
-        k = v->keys[i];
-        klen = v->klens[i];
-        m = v->items[i];
-        if (e->novalid && is_kw(k, klen, kw_validation)) {
-            continue;
+/* compile_node's keywords, by kind: each function takes one keyword of a
+ * schema object and answers 1 if it is one of its kind (compiled, or
+ * c->failed), 0 if not.  Here $ref, $dynamicRef, type, const and enum. */
+static int
+kw_core(compiler_t *c, node_ent_t *e, dvc_snode_t *s, const char *k,
+    size_t klen, dvc_sv_t *m, node_later_t *later)
+{
+    const char  *loc = e->loc;
+    dvc_sv_t    *target;
+    const char  *frag;
+    int          bit;
+
+    if (KEY_IS("$ref") || KEY_IS("$dynamicRef")) {
+        if (m->type != DVC_TOK_STR) {
+            fail(c, "%s at %s: must be a string", k, AT(loc));
+            return 1;
         }
-        if (KEY_IS("$ref") || KEY_IS("$dynamicRef")) {
-            if (m->type != DVC_TOK_STR) {
-                fail(c, "%s at %s: must be a string", k, AT(loc));
-                break;
-            }
-            target = resolve_ref(c, e->base, m->s, loc, &frag);
-            if (target == NULL) {
-                break;
-            }
-            if (KEY_IS("$ref")) {
-                s->ref = sub(c, target, loc, k);
-            } else {
-                dvc_sv_t *da = dvc_sv_get(target, "$dynamicAnchor");
+        target = resolve_ref(c, e->base, m->s, loc, &frag);
+        if (target == NULL) {
+            return 1;
+        }
+        if (KEY_IS("$ref")) {
+            s->ref = sub(c, target, loc, k);
+        } else {
+            dvc_sv_t *da = dvc_sv_get(target, "$dynamicAnchor");
 
-                s->dynref = sub(c, target, loc, k);
-                if (frag[0] != '/' && frag[0] != '\0' && da != NULL
-                    && da->type == DVC_TOK_STR && strcmp(da->s, frag) == 0)
-                {
-                    s->dynanchor = dvc_arena_strndup(&c->schema->arena,
-                                                     frag, strlen(frag));
-                    s->dynanchor_len = strlen(frag);
-                }
+            inplace_of(c, s)->dynref = sub(c, target, loc, k);
+            if (frag[0] != '/' && frag[0] != '\0' && da != NULL
+                && da->type == DVC_TOK_STR && strcmp(da->s, frag) == 0)
+            {
+                inplace_of(c, s)->dynanchor = dvc_arena_strndup(c->out,
+                                                 frag, strlen(frag));
+                inplace_of(c, s)->dynanchor_len = strlen(frag);
             }
-            s->kw |= KW_INPLACE;
-        } else if (KEY_IS("type")) {
-            if (m->type == DVC_TOK_ARR) {
-                size_t j;
-
-                for (j = 0; j < m->n; j++) {
-                    bit = type_bit(m->items[j]);
-                    if (bit == 0) {
-                        fail(c, "type at %s: unknown type %s (" TYPE_NAMES
-                             ")", AT(loc), value_text(c, m->items[j]));
-                    }
-                    s->types |= (uint8_t) bit;
-                }
-            } else {
-                bit = type_bit(m);
-                if (bit == 0) {
-                    fail(c, "type at %s: unknown type %s (" TYPE_NAMES ")",
-                         AT(loc), value_text(c, m));
-                }
-                s->types = (uint8_t) bit;
-            }
-            s->kw |= KW_TYPE;
-        } else if (KEY_IS("const")) {
-            vals1 = m;
-            s->kw |= KW_CONST;
-        } else if (KEY_IS("enum")) {
-            if (m->type != DVC_TOK_ARR) {
-                fail(c, "enum at %s: must be an array", AT(loc));
-                break;
-            }
-            compile_values(c, s, m->items, m->n);
-            s->kw |= KW_ENUM;
-        } else if (KEY_IS("minimum")) {
-            s->minimum = num_text(c, m, loc, k, &s->minimum_len);
-            s->kw |= KW_NUMERIC;
-        } else if (KEY_IS("maximum")) {
-            s->maximum = num_text(c, m, loc, k, &s->maximum_len);
-            s->kw |= KW_NUMERIC;
-        } else if (KEY_IS("exclusiveMinimum")) {
-            s->xminimum = num_text(c, m, loc, k, &s->xminimum_len);
-            s->kw |= KW_NUMERIC;
-        } else if (KEY_IS("exclusiveMaximum")) {
-            s->xmaximum = num_text(c, m, loc, k, &s->xmaximum_len);
-            s->kw |= KW_NUMERIC;
-        } else if (KEY_IS("multipleOf")) {
-            s->multiple_of = num_text(c, m, loc, k, &s->multiple_of_len);
-            if (s->multiple_of && !dvc_num_divisor_ok(m->s, m->len)) {
-                fail(c, "multipleOf at %s: must be a positive number, not %s",
-                     AT(loc), value_text(c, m));
-            }
-            s->kw |= KW_NUMERIC;
-        } else if (KEY_IS("minLength")) {
-            get_count(c, m, loc, k, &s->min_len);
-            s->kw |= KW_STRING;
-        } else if (KEY_IS("maxLength")) {
-            get_count(c, m, loc, k, &s->max_len);
-            s->kw |= KW_STRING;
-        } else if (KEY_IS("pattern")) {
-            s->pattern = compile_regex(c, m, loc, k);
-            s->kw |= KW_STRING;
-        } else if (KEY_IS("format")) {
-            if (m->type != DVC_TOK_STR) {
-                fail(c, "format at %s: must be a string", AT(loc));
-                break;
-            }
-            s->format = c->opt && c->opt->format_annotation && !e->fmt_assert
-                        ? -1 : dvc_format_id(m->s, m->len);
-            /* 2020-12 validation 7.2.3: with the format-assertion
-             * vocabulary an unknown format must fail */
-            if (e->fmt_assert && dvc_format_id(m->s, m->len) < 0) {
-                fail(c, "format \"%s\" at %s: unknown, and the dialect's "
-                     "format-assertion vocabulary asserts formats",
-                     m->s, AT(loc));
-                break;
-            }
-            if (s->format >= 0) {
-                s->kw |= KW_STRING;
-            }
-        } else if (KEY_IS("minItems")) {
-            get_count(c, m, loc, k, &s->min_items);
-            s->kw |= KW_ARRAY;
-        } else if (KEY_IS("maxItems")) {
-            get_count(c, m, loc, k, &s->max_items);
-            s->kw |= KW_ARRAY;
-        } else if (KEY_IS("uniqueItems")) {
-            if (m->type != DVC_TOK_TRUE && m->type != DVC_TOK_FALSE) {
-                fail(c, "uniqueItems at %s: must be a boolean, not %s",
-                     AT(loc), value_text(c, m));
-                break;
-            }
-            if (m->type == DVC_TOK_TRUE) {
-                s->unique = 1;
-                s->kw |= KW_ARRAY | KW_REC_ARR;
-            }
-        } else if (KEY_IS("prefixItems")) {
-            s->prefix = sub_list(c, m, loc, k, &s->nprefix);
-            s->kw |= KW_ARRAY;
-        } else if (KEY_IS("items")) {
-            s->items = sub(c, m, loc, k);
-            s->kw |= KW_ARRAY;
-        } else if (KEY_IS("contains")) {
-            s->contains = sub(c, m, loc, k);
-            s->kw |= KW_ARRAY;
-        } else if (KEY_IS("unevaluatedItems")) {
-            s->uneval_items = sub(c, m, loc, k);
-            s->kw |= KW_ARRAY | KW_UNEVAL;
-            c->schema->track = 1;
-        } else if (KEY_IS("minProperties")) {
-            get_count(c, m, loc, k, &s->min_props);
-            s->kw |= KW_OBJECT;
-        } else if (KEY_IS("maxProperties")) {
-            get_count(c, m, loc, k, &s->max_props);
-            s->kw |= KW_OBJECT;
-        } else if (KEY_IS("properties")) {
-            if (m->type != DVC_TOK_OBJ) {
-                fail(c, "properties at %s: must be an object", AT(loc));
-                break;
-            }
-            props = m;
-            s->kw |= KW_OBJECT;
-        } else if (KEY_IS("required")) {
-            if (m->type != DVC_TOK_ARR) {
-                fail(c, "required at %s: must be an array", AT(loc));
-                break;
-            }
-            req = m;
-            s->kw |= KW_OBJECT;
-        } else if (KEY_IS("dependentRequired")) {
-            if (m->type != DVC_TOK_OBJ) {
-                fail(c, "dependentRequired at %s: must be an object", AT(loc));
-                break;
-            }
-            depreq = m;
-            s->kw |= KW_OBJECT;
-        } else if (KEY_IS("dependentSchemas")) {
-            if (m->type != DVC_TOK_OBJ) {
-                fail(c, "dependentSchemas at %s: must be an object", AT(loc));
-                break;
-            }
-            depsch = m;
-            s->kw |= KW_OBJECT | KW_INPLACE;
-        } else if (KEY_IS("dependencies")) {
-            if (m->type != DVC_TOK_OBJ) {
-                fail(c, "dependencies at %s: must be an object", loc);
-                break;
-            }
-            deps = m;
-            s->kw |= KW_OBJECT | KW_INPLACE;
-        } else if (KEY_IS("patternProperties")) {
+        }
+        s->kw |= KW_INPLACE;
+    } else if (KEY_IS("type")) {
+        if (m->type == DVC_TOK_ARR) {
             size_t j;
 
-            if (m->type != DVC_TOK_OBJ) {
-                fail(c, "patternProperties at %s: must be an object", AT(loc));
-                break;
-            }
-            s->pprops = dvc_arena_alloc(&c->schema->arena,
-                                        (m->n + 1) * sizeof(dvc_spat_t));
-            if (s->pprops == NULL) {
-                fail(c, "out of memory");
-                break;
-            }
-            for (j = 0; j < m->n && !c->failed; j++) {
-                dvc_sv_t pat;
-
-                memset(&pat, 0, sizeof(pat));
-                pat.type = DVC_TOK_STR;
-                pat.s = m->keys[j];
-                pat.len = m->klens[j];
-                s->pprops[j].re = compile_regex(c, &pat, loc, k);
-                s->pprops[j].s = sub(c, m->items[j], loc, k);
-            }
-            s->npprops = m->n;
-            s->kw |= KW_OBJECT;
-        } else if (KEY_IS("additionalProperties")) {
-            s->addl = sub(c, m, loc, k);
-            s->kw |= KW_OBJECT;
-        } else if (KEY_IS("unevaluatedProperties")) {
-            s->uneval_props = sub(c, m, loc, k);
-            s->kw |= KW_OBJECT | KW_UNEVAL;
-            c->schema->track = 1;
-        } else if (KEY_IS("propertyNames")) {
-            s->propnames = sub(c, m, loc, k);
-            s->kw |= KW_OBJECT;
-            if (m->type != DVC_TOK_TRUE) {
-                s->kw |= KW_PROPNAMES;
-            }
-        } else if (KEY_IS("allOf")) {
-            s->allof = sub_list(c, m, loc, k, &s->nallof);
-            s->kw |= KW_INPLACE;
-        } else if (KEY_IS("anyOf")) {
-            s->anyof = sub_list(c, m, loc, k, &s->nanyof);
-            s->kw |= KW_INPLACE;
-        } else if (KEY_IS("oneOf")) {
-            s->oneof = sub_list(c, m, loc, k, &s->noneof);
-            s->kw |= KW_INPLACE;
-        } else if (KEY_IS("not")) {
-            s->not_ = sub(c, m, loc, k);
-            s->kw |= KW_INPLACE;
-        } else if (KEY_IS("if")) {
-            ifv = m;
-        } else if (KEY_IS("x-dvc-messages")) {
-            msgs = m;
-            if (msgs->type == DVC_TOK_OBJ) {
-                dvc_sv_t *vi = dvc_sv_get(msgs, "vi"), *en = dvc_sv_get(msgs, "en");
-
-                if (vi && vi->type == DVC_TOK_STR) {
-                    s->msg_vi = dvc_arena_strndup(&c->schema->arena, vi->s,
-                                                  vi->len);
+            for (j = 0; j < m->n; j++) {
+                bit = type_bit(m->items[j]);
+                if (bit == 0) {
+                    fail(c, "type at %s: unknown type %s (" TYPE_NAMES
+                         ")", AT(loc), value_text(c, m->items[j]));
                 }
-                if (en && en->type == DVC_TOK_STR) {
-                    s->msg_en = dvc_arena_strndup(&c->schema->arena, en->s,
-                                                  en->len);
-                }
+                s->types |= (uint8_t) bit;
+            }
+        } else {
+            bit = type_bit(m);
+            if (bit == 0) {
+                fail(c, "type at %s: unknown type %s (" TYPE_NAMES ")",
+                     AT(loc), value_text(c, m));
+            }
+            s->types = (uint8_t) bit;
+        }
+        s->kw |= KW_TYPE;
+    } else if (KEY_IS("const")) {
+        later->vals1 = m;
+        s->kw |= KW_CONST;
+    } else if (KEY_IS("enum")) {
+        if (m->type != DVC_TOK_ARR) {
+            fail(c, "enum at %s: must be an array", AT(loc));
+            return 1;
+        }
+        compile_values(c, s, m->items, m->n);
+        s->kw |= KW_ENUM;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+/* Numbers and strings: minimum .. multipleOf, minLength, maxLength,
+ * pattern, format. */
+static int
+kw_scalar(compiler_t *c, node_ent_t *e, dvc_snode_t *s, const char *k,
+    size_t klen, dvc_sv_t *m, node_later_t *later)
+{
+    const char  *loc = e->loc;
+    dvc_snumeric_t  *nm;
+
+    (void) later;
+    if (KEY_IS("minimum")) {
+        nm = numeric_of(c, s);
+        nm->minimum = num_text(c, m, loc, k, &nm->minimum_len);
+        s->kw |= KW_NUMERIC;
+    } else if (KEY_IS("maximum")) {
+        nm = numeric_of(c, s);
+        nm->maximum = num_text(c, m, loc, k, &nm->maximum_len);
+        s->kw |= KW_NUMERIC;
+    } else if (KEY_IS("exclusiveMinimum")) {
+        nm = numeric_of(c, s);
+        nm->xminimum = num_text(c, m, loc, k, &nm->xminimum_len);
+        s->kw |= KW_NUMERIC;
+    } else if (KEY_IS("exclusiveMaximum")) {
+        nm = numeric_of(c, s);
+        nm->xmaximum = num_text(c, m, loc, k, &nm->xmaximum_len);
+        s->kw |= KW_NUMERIC;
+    } else if (KEY_IS("multipleOf")) {
+        nm = numeric_of(c, s);
+        nm->multiple_of = num_text(c, m, loc, k, &nm->multiple_of_len);
+        if (nm->multiple_of && !dvc_num_divisor_ok(m->s, m->len)) {
+            fail(c, "multipleOf at %s: must be a positive number, not %s",
+                 AT(loc), value_text(c, m));
+        }
+        s->kw |= KW_NUMERIC;
+    } else if (KEY_IS("minLength")) {
+        get_count(c, m, loc, k, &s->min_len);
+        s->kw |= KW_STRING;
+    } else if (KEY_IS("maxLength")) {
+        get_count(c, m, loc, k, &s->max_len);
+        s->kw |= KW_STRING;
+    } else if (KEY_IS("pattern")) {
+        s->pattern = compile_regex(c, m, loc, k);
+        s->kw |= KW_STRING;
+    } else if (KEY_IS("format")) {
+        if (m->type != DVC_TOK_STR) {
+            fail(c, "format at %s: must be a string", AT(loc));
+            return 1;
+        }
+        s->format = c->opt && c->opt->format_annotation && !e->fmt_assert
+                    ? -1 : dvc_format_id(m->s, m->len);
+        /* 2020-12 validation 7.2.3: with the format-assertion
+         * vocabulary an unknown format must fail */
+        if (e->fmt_assert && dvc_format_id(m->s, m->len) < 0) {
+            fail(c, "format \"%s\" at %s: unknown, and the dialect's "
+                 "format-assertion vocabulary asserts formats",
+                 m->s, AT(loc));
+            return 1;
+        }
+        if (s->format >= 0) {
+            s->kw |= KW_STRING;
+        }
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+/* Arrays: minItems .. unevaluatedItems. */
+static int
+kw_array(compiler_t *c, node_ent_t *e, dvc_snode_t *s, const char *k,
+    size_t klen, dvc_sv_t *m, node_later_t *later)
+{
+    const char  *loc = e->loc;
+
+    (void) later;
+    if (KEY_IS("minItems")) {
+        get_count(c, m, loc, k, &array_of(c, s)->min_items);
+        s->kw |= KW_ARRAY;
+    } else if (KEY_IS("maxItems")) {
+        get_count(c, m, loc, k, &array_of(c, s)->max_items);
+        s->kw |= KW_ARRAY;
+    } else if (KEY_IS("uniqueItems")) {
+        if (m->type != DVC_TOK_TRUE && m->type != DVC_TOK_FALSE) {
+            fail(c, "uniqueItems at %s: must be a boolean, not %s",
+                 AT(loc), value_text(c, m));
+            return 1;
+        }
+        if (m->type == DVC_TOK_TRUE) {
+            s->unique = 1;
+            s->kw |= KW_ARRAY | KW_REC_ARR;
+        }
+    } else if (KEY_IS("prefixItems")) {
+        array_of(c, s)->prefix = sub_list(c, m, loc, k,
+                                          &array_of(c, s)->nprefix);
+        s->kw |= KW_ARRAY;
+    } else if (KEY_IS("items")) {
+        array_of(c, s)->items = sub(c, m, loc, k);
+        s->kw |= KW_ARRAY;
+    } else if (KEY_IS("contains")) {
+        array_of(c, s)->contains = sub(c, m, loc, k);
+        s->kw |= KW_ARRAY;
+    } else if (KEY_IS("unevaluatedItems")) {
+        array_of(c, s)->uneval_items = sub(c, m, loc, k);
+        s->kw |= KW_ARRAY | KW_UNEVAL;
+        c->schema->track = 1;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+/* Objects: minProperties .. propertyNames (properties, required and
+ * dependent* wait in `later` for compile_names). */
+static int
+kw_object(compiler_t *c, node_ent_t *e, dvc_snode_t *s, const char *k,
+    size_t klen, dvc_sv_t *m, node_later_t *later)
+{
+    const char  *loc = e->loc;
+
+    if (KEY_IS("minProperties")) {
+        get_count(c, m, loc, k, &s->min_props);
+        s->kw |= KW_OBJECT;
+    } else if (KEY_IS("maxProperties")) {
+        get_count(c, m, loc, k, &s->max_props);
+        s->kw |= KW_OBJECT;
+    } else if (KEY_IS("properties")) {
+        if (m->type != DVC_TOK_OBJ) {
+            fail(c, "properties at %s: must be an object", AT(loc));
+            return 1;
+        }
+        later->props = m;
+        s->kw |= KW_OBJECT;
+    } else if (KEY_IS("required")) {
+        if (m->type != DVC_TOK_ARR) {
+            fail(c, "required at %s: must be an array", AT(loc));
+            return 1;
+        }
+        later->req = m;
+        s->kw |= KW_OBJECT;
+    } else if (KEY_IS("dependentRequired")) {
+        if (m->type != DVC_TOK_OBJ) {
+            fail(c, "dependentRequired at %s: must be an object", AT(loc));
+            return 1;
+        }
+        later->depreq = m;
+        s->kw |= KW_OBJECT;
+    } else if (KEY_IS("dependentSchemas")) {
+        if (m->type != DVC_TOK_OBJ) {
+            fail(c, "dependentSchemas at %s: must be an object", AT(loc));
+            return 1;
+        }
+        later->depsch = m;
+        s->kw |= KW_OBJECT | KW_INPLACE;
+    } else if (KEY_IS("dependencies")) {
+        if (m->type != DVC_TOK_OBJ) {
+            fail(c, "dependencies at %s: must be an object", loc);
+            return 1;
+        }
+        later->deps = m;
+        s->kw |= KW_OBJECT | KW_INPLACE;
+    } else if (KEY_IS("patternProperties")) {
+        size_t j;
+
+        if (m->type != DVC_TOK_OBJ) {
+            fail(c, "patternProperties at %s: must be an object", AT(loc));
+            return 1;
+        }
+        s->pprops = dvc_arena_alloc(c->out,
+                                    (m->n + 1) * sizeof(dvc_spat_t));
+        if (s->pprops == NULL) {
+            fail(c, "out of memory");
+            return 1;
+        }
+        for (j = 0; j < m->n && !c->failed; j++) {
+            dvc_sv_t pat;
+
+            memset(&pat, 0, sizeof(pat));
+            pat.type = DVC_TOK_STR;
+            pat.s = m->keys[j];
+            pat.len = m->klens[j];
+            s->pprops[j].re = compile_regex(c, &pat, loc, k);
+            s->pprops[j].s = sub(c, m->items[j], loc, k);
+        }
+        s->npprops = m->n;
+        s->kw |= KW_OBJECT;
+    } else if (KEY_IS("additionalProperties")) {
+        s->addl = sub(c, m, loc, k);
+        s->kw |= KW_OBJECT;
+    } else if (KEY_IS("unevaluatedProperties")) {
+        s->uneval_props = sub(c, m, loc, k);
+        s->kw |= KW_OBJECT | KW_UNEVAL;
+        c->schema->track = 1;
+    } else if (KEY_IS("propertyNames")) {
+        s->propnames = sub(c, m, loc, k);
+        s->kw |= KW_OBJECT;
+        if (m->type != DVC_TOK_TRUE) {
+            s->kw |= KW_PROPNAMES;
+        }
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+/* The in-place applicators and messages: allOf, anyOf, oneOf, not, if
+ * (then and else wait for it), x-dvc-messages. */
+static int
+kw_applicator(compiler_t *c, node_ent_t *e, dvc_snode_t *s, const char *k,
+    size_t klen, dvc_sv_t *m, node_later_t *later)
+{
+    const char  *loc = e->loc;
+    dvc_sv_t    *msgs;
+    dvc_sinplace_t  *ip;
+
+    if (KEY_IS("allOf")) {
+        ip = inplace_of(c, s);
+        ip->allof = sub_list(c, m, loc, k, &ip->nallof);
+        s->kw |= KW_INPLACE;
+    } else if (KEY_IS("anyOf")) {
+        ip = inplace_of(c, s);
+        ip->anyof = sub_list(c, m, loc, k, &ip->nanyof);
+        s->kw |= KW_INPLACE;
+    } else if (KEY_IS("oneOf")) {
+        ip = inplace_of(c, s);
+        ip->oneof = sub_list(c, m, loc, k, &ip->noneof);
+        s->kw |= KW_INPLACE;
+    } else if (KEY_IS("not")) {
+        inplace_of(c, s)->not_ = sub(c, m, loc, k);
+        s->kw |= KW_INPLACE;
+    } else if (KEY_IS("if")) {
+        later->ifv = m;
+    } else if (KEY_IS("x-dvc-messages")) {
+        msgs = m;
+        if (msgs->type == DVC_TOK_OBJ) {
+            dvc_sv_t *vi = dvc_sv_get(msgs, "vi"), *en = dvc_sv_get(msgs, "en");
+
+            if (vi && vi->type == DVC_TOK_STR) {
+                s->msg_vi = dvc_arena_strndup(c->out, vi->s,
+                                              vi->len);
+            }
+            if (en && en->type == DVC_TOK_STR) {
+                s->msg_en = dvc_arena_strndup(c->out, en->s,
+                                              en->len);
             }
         }
+    } else {
+        return 0;
     }
-    if (c->failed) {
-        return NULL;
+    return 1;
+}
+
+/* After every keyword of v: const, if/then/else, min/maxContains (which
+ * need contains), the names table, integer bounds, passthrough. */
+static void
+node_finish(compiler_t *c, node_ent_t *e, dvc_snode_t *s, dvc_sv_t *v,
+    node_later_t *later)
+{
+    const char  *loc = e->loc;
+    dvc_sv_t    *m;
+
+    if (later->vals1 != NULL) {
+        compile_values(c, s, &later->vals1, 1);
     }
-    if (vals1 != NULL) {
-        compile_values(c, s, &vals1, 1);
-    }
-    if (ifv != NULL) {
-        s->if_ = sub(c, ifv, loc, "if");
+    if (later->ifv != NULL) {
+        inplace_of(c, s)->if_ = sub(c, later->ifv, loc, "if");
         m = dvc_sv_get(v, "then");
         if (m != NULL) {
-            s->then_ = sub(c, m, loc, "then");
+            inplace_of(c, s)->then_ = sub(c, m, loc, "then");
         }
         m = dvc_sv_get(v, "else");
         if (m != NULL) {
-            s->else_ = sub(c, m, loc, "else");
+            inplace_of(c, s)->else_ = sub(c, m, loc, "else");
         }
         s->kw |= KW_INPLACE;
     }
-    if ((m = dvc_sv_get(v, "minContains")) != NULL && s->contains
+    if ((m = dvc_sv_get(v, "minContains")) != NULL && s->arr->contains
         && !e->novalid)
     {
-        get_count(c, m, loc, "minContains", &s->min_contains);
-        s->has_min_contains = 1;
+        get_count(c, m, loc, "minContains", &array_of(c, s)->min_contains);
+        array_of(c, s)->has_min_contains = 1;
     }
-    if ((m = dvc_sv_get(v, "maxContains")) != NULL && s->contains
+    if ((m = dvc_sv_get(v, "maxContains")) != NULL && s->arr->contains
         && !e->novalid)
     {
-        get_count(c, m, loc, "maxContains", &s->max_contains);
+        get_count(c, m, loc, "maxContains", &array_of(c, s)->max_contains);
     }
-    if (props || req || depreq || depsch || deps) {
-        compile_names(c, s, props, req, depreq, depsch, deps, loc);
+    if (later->props || later->req || later->depreq || later->depsch
+        || later->deps)
+    {
+        compile_names(c, s, later->props, later->req, later->depreq,
+                      later->depsch, later->deps, loc);
     }
     {
-        const char *b[4] = { s->minimum, s->maximum, s->xminimum, s->xmaximum };
-        size_t      bl[4] = { s->minimum_len, s->maximum_len, s->xminimum_len,
-                              s->xmaximum_len };
+        const char *b[4] = { s->num->minimum, s->num->maximum,
+                             s->num->xminimum, s->num->xmaximum };
+        size_t      bl[4] = { s->num->minimum_len, s->num->maximum_len,
+                              s->num->xminimum_len, s->num->xmaximum_len };
         int         bi;
 
         for (bi = 0; bi < 4; bi++) {
-            if (b[bi] && dvc_num_plain_int(b[bi], bl[bi], &s->ibound[bi])) {
-                s->ibound_ok |= (uint8_t) (1u << bi);
+            if (b[bi] && dvc_num_plain_int(b[bi], bl[bi],
+                                           &numeric_of(c, s)->ibound[bi]))
+            {
+                numeric_of(c, s)->ibound_ok |= (uint8_t) (1u << bi);
             }
         }
     }
@@ -1694,13 +2054,66 @@ compile_node(compiler_t *c, dvc_sv_t *v)
      * to its target but an instance per value: the engine goes straight to
      * the target (when that keeps the dynamic scope: see spawn()).  Not
      * with $id (a resource of its own) nor with messages of its own. */
-    if (s->kw == KW_INPLACE && s->ref != NULL && s->dynref == NULL
-        && s->nallof == 0 && s->nanyof == 0 && s->noneof == 0
-        && s->not_ == NULL && s->if_ == NULL && s->msg_vi == NULL
-        && s->msg_en == NULL && dvc_sv_get(v, "$id") == NULL)
+    if (s->kw == KW_INPLACE && s->ref != NULL && s->inp == &dvc_sinplace_none
+        && s->msg_vi == NULL && s->msg_en == NULL
+        && dvc_sv_get(v, "$id") == NULL)
     {
         s->passthrough = 1;
     }
+}
+
+static dvc_snode_t *
+compile_node(compiler_t *c, dvc_sv_t *v)
+{
+    node_ent_t   *e;
+    dvc_snode_t  *s;
+    node_later_t  later;
+    dvc_sv_t     *m;
+    const char   *k;
+    size_t        i, klen;
+    int           done;
+
+    if (c->failed) {
+        return NULL;
+    }
+    e = node_lookup(c, v, 0);
+    if ((e == NULL || e->base == NULL) && c->lib != NULL) {
+        /* a shared document's: compiled once, in the library */
+        s = compile_node(c->lib, v);
+        c->failed |= c->lib->failed;
+        return s;
+    }
+    if (e == NULL || e->base == NULL) {
+        fail(c, "internal: schema value not indexed");
+        return NULL;
+    }
+    if (e->node != NULL) {
+        return e->node;
+    }
+    s = node_new(c, e, v, &done);
+    if (s == NULL || done) {
+        return s;
+    }
+    memset(&later, 0, sizeof(later));
+    for (i = 0; i < v->n && !c->failed; i++) {
+        k = v->keys[i];
+        klen = v->klens[i];
+        m = v->items[i];
+        if (e->novalid && is_kw(k, klen, kw_validation)) {
+            continue;
+        }
+        if (!kw_core(c, e, s, k, klen, m, &later)
+            && !kw_scalar(c, e, s, k, klen, m, &later)
+            && !kw_array(c, e, s, k, klen, m, &later)
+            && !kw_object(c, e, s, k, klen, m, &later))
+        {
+            (void) kw_applicator(c, e, s, k, klen, m, &later);
+        }
+    }
+    if (c->failed) {
+        return NULL;
+    }
+    node_finish(c, e, s, v, &later);
     return c->failed ? NULL : s;
 }
 
@@ -1741,17 +2154,88 @@ compile_leaves(compiler_t *c)
     }
 }
 
+/* Every $dynamicAnchor of every loaded resource compiled (a $dynamicRef may
+ * land on any of them at validation time), and each resource's list of
+ * them; the nodes in c->out. */
+static void
+compile_dynamic(compiler_t *c)
+{
+    size_t      i, j, n;
+    dvc_sres_t *r;
+
+    for (i = 0; i < c->nanchors && !c->failed; i++) {
+        if (c->anchors[i].dynamic) {
+            compile_node(c, c->anchors[i].v);
+        }
+    }
+    for (i = 0; i < c->nres && !c->failed; i++) {
+        r = c->res[i].res;
+        if (r->dyn != NULL) {
+            continue;
+        }
+        for (n = 0, j = 0; j < c->nanchors; j++) {
+            n += c->anchors[j].dynamic && c->anchors[j].res == r;
+        }
+        if (n == 0) {
+            continue;
+        }
+        r->dyn = dvc_arena_alloc(c->out, n * sizeof(dvc_sanchor_t));
+        if (r->dyn == NULL) {
+            fail(c, "out of memory");
+            return;
+        }
+        for (j = 0; j < c->nanchors; j++) {
+            if (c->anchors[j].dynamic && c->anchors[j].res == r) {
+                dvc_sanchor_t *d = &r->dyn[r->ndyn++];
+
+                d->name = dvc_arena_strndup(c->out, c->anchors[j].name,
+                                            strlen(c->anchors[j].name));
+                d->len = strlen(c->anchors[j].name);
+                d->s = node_lookup(c, c->anchors[j].v, 0)->node;
+            }
+        }
+    }
+}
+
+/* After a compilation with the library: its new nodes' dynamic anchors and
+ * leaves, and its failure kept (the nodes it left half made are never
+ * used again: every later compilation fails the same). */
+static void
+lib_settle(dvc_schema_lib_t *lib, int failed)
+{
+    compiler_t *l = &lib->c;
+
+    if (!l->failed && !failed) {
+        compile_dynamic(l);
+        if (!l->failed) {
+            compile_leaves(l);
+        }
+    }
+    if (l->tmp.failed || lib->out.arena.failed) {
+        fail(l, "out of memory");
+    }
+    if (l->failed && lib->err[0] == '\0') {
+        snprintf(lib->err, sizeof(lib->err), "%s", l->err[0] ? l->err : "?");
+    }
+    l->err = lib->err;
+    l->errlen = sizeof(lib->err);
+}
+
 static dvc_schema_t *
 compile_doc(const dvc_alloc_t *a, const char *uri, const char *text,
-    size_t len, const dvc_schema_options_t *opt, char *err, size_t errlen)
+    size_t len, const dvc_schema_options_t *opt, dvc_schema_lib_t *lib,
+    char *err, size_t errlen)
 {
     compiler_t    c;
     dvc_schema_t *s;
     dvc_sv_t     *root;
-    size_t        i, j, n;
 
     if (errlen) {
         err[0] = '\0';
+    }
+    if (lib != NULL && lib->c.failed) {
+        snprintf(err, errlen, "%s", lib->err);
+        return NULL;
     }
     s = dvc_calloc(a, 1, sizeof(*s));
     if (s == NULL) {
@@ -1763,56 +2247,35 @@ compile_doc(const dvc_alloc_t *a, const char *uri, const char *text,
     s->nfc = !(opt && opt->exact_strings);
     memset(&c, 0, sizeof(c));
     c.schema = s;
+    c.out = &s->arena;
     c.tmp.alloc = a;
     c.opt = opt;
     c.err = err;
     c.errlen = errlen;
     c.root_uri = uri;
+    if (lib != NULL) {
+        /* nodes, patterns and the library's failure messages all go
+         * where the library's are */
+        c.lib = &lib->c;
+        c.out = lib->c.out;
+        lib->c.err = err;
+        lib->c.errlen = errlen;
+    }
 
     root = load_text(&c, uri, text, len);
     if (root != NULL) {
         s->root = sub(&c, root, "", "schema");
     }
-    /* every $dynamicAnchor of every loaded resource must be compiled: a
-     * $dynamicRef may land on any of them at validation time */
-    for (i = 0; i < c.nanchors && !c.failed; i++) {
-        if (c.anchors[i].dynamic) {
-            compile_node(&c, c.anchors[i].v);
-        }
-    }
-    for (i = 0; i < c.nres && !c.failed; i++) {
-        dvc_sres_t *r = c.res[i].res;
-
-        if (r->dyn != NULL) {
-            continue;
-        }
-        for (n = 0, j = 0; j < c.nanchors; j++) {
-            n += c.anchors[j].dynamic && c.anchors[j].res == r;
-        }
-        if (n == 0) {
-            continue;
-        }
-        r->dyn = dvc_arena_alloc(&s->arena, n * sizeof(dvc_sanchor_t));
-        if (r->dyn == NULL) {
-            fail(&c, "out of memory");
-            break;
-        }
-        for (j = 0; j < c.nanchors; j++) {
-            if (c.anchors[j].dynamic && c.anchors[j].res == r) {
-                dvc_sanchor_t *d = &r->dyn[r->ndyn++];
-
-                d->name = dvc_arena_strndup(&s->arena, c.anchors[j].name,
-                                            strlen(c.anchors[j].name));
-                d->len = strlen(c.anchors[j].name);
-                d->s = node_lookup(&c, c.anchors[j].v, 0)->node;
-            }
-        }
-    }
+    compile_dynamic(&c);
     if (!c.failed) {
         compile_leaves(&c);
     }
-    if (c.tmp.failed || s->arena.failed) {
+    if (c.tmp.failed || c.out->failed) {
         fail(&c, "out of memory");
+    }
+    if (lib != NULL) {
+        lib_settle(lib, c.failed);
+        s->track |= lib->out.track;
     }
     dvc_arena_free(&c.tmp);
     if (c.failed || s->root == NULL) {
@@ -1846,23 +2309,172 @@ abs_dir(const char *dir, char *out, size_t outlen)
     return n < 0 || (size_t) n >= outlen ? -1 : 0;
 }
 
+/* file://DIR/schema.json, DIR the options' base_dir made absolute: the
+ * URI of a schema compiled from text.  0, or -1 with err set. */
+static int
+text_uri(const dvc_schema_options_t *opt, char *uri, size_t size, char *err,
+    size_t errlen)
+{
+    char dir[PATH_MAX];
+
+    if (abs_dir(opt ? opt->base_dir : NULL, dir, sizeof(dir)) != 0) {
+        snprintf(err, errlen, "cannot find the current directory");
+        return -1;
+    }
+    if ((size_t) snprintf(uri, size, "file://%s/schema.json", dir) >= size) {
+        snprintf(err, errlen, "base directory name too long");
+        return -1;
+    }
+    return 0;
+}
+
 dvc_schema_t *
 dvc_schema_compile(const dvc_alloc_t *a, const char *text, size_t len,
     const dvc_schema_options_t *opt, char *err, size_t errlen)
 {
-    char dir[PATH_MAX], uri[PATH_MAX + 64];
+    char uri[PATH_MAX + 64];
 
-    if (abs_dir(opt ? opt->base_dir : NULL, dir, sizeof(dir)) != 0) {
-        snprintf(err, errlen, "cannot find the current directory");
+    if (text_uri(opt, uri, sizeof(uri), err, errlen) != 0) {
         return NULL;
     }
-    if ((size_t) snprintf(uri, sizeof(uri), "file://%s/schema.json", dir)
-        >= sizeof(uri))
+    return compile_doc(a, uri, text, len, opt, NULL, err, errlen);
+}
+
+/* ------------------------------------------------------------ library */
+
+dvc_schema_lib_t *
+dvc_schema_lib_new(const dvc_alloc_t *a, const dvc_schema_options_t *opt)
+{
+    dvc_schema_lib_t *lib = dvc_calloc(a, 1, sizeof(*lib));
+
+    if (lib == NULL) {
+        return NULL;
+    }
+    if (opt != NULL) {
+        lib->opt = *opt;
+    }
+    if (lib->opt.base_dir != NULL) {
+        lib->base_dir = dvc_strndup(a, lib->opt.base_dir,
+                                    strlen(lib->opt.base_dir));
+        if (lib->base_dir == NULL) {
+            dvc_free(a, lib);
+            return NULL;
+        }
+        lib->opt.base_dir = lib->base_dir;
+    }
+    lib->out.alloc = a;
+    lib->out.arena.alloc = a;
+    lib->out.nfc = !lib->opt.exact_strings;
+    lib->c.schema = &lib->out;
+    lib->c.out = &lib->out.arena;
+    lib->c.shared = 1;
+    lib->c.tmp.alloc = a;
+    lib->c.opt = &lib->opt;
+    lib->c.err = lib->err;
+    lib->c.errlen = sizeof(lib->err);
+    lib->c.root_uri = "";
+    return lib;
+}
+
+int
+dvc_schema_lib_add(dvc_schema_lib_t *lib, const char *path, const char *text,
+    size_t len, char *err, size_t errlen)
+{
+    compiler_t *l = &lib->c;
+    char        full[PATH_MAX], file[PATH_MAX + 16], msg[256];
+    dvc_sv_t   *root, *id;
+    dvc_buf_t   b;
+    const char *uri;
+
+    if (l->failed) {
+        snprintf(err, errlen, "%s", lib->err);
+        return -1;
+    }
+    if (path[0] == '/') {
+        snprintf(full, sizeof(full), "%s", path);
+    } else if (abs_dir(path, full, sizeof(full)) != 0) {
+        snprintf(err, errlen, "%s: cannot find the current directory", path);
+        return -1;
+    }
+    if ((size_t) snprintf(file, sizeof(file), "file://%s", full)
+        >= sizeof(file))
     {
-        snprintf(err, errlen, "base directory name too long");
+        snprintf(err, errlen, "%s: name too long", path);
+        return -1;
+    }
+    /* known by its $id, as a procedure's reference names it (the same
+     * locations in messages as when each procedure loaded it) */
+    root = dvc_doc_parse(&l->tmp, text, len, msg, sizeof(msg));
+    if (root == NULL) {
+        snprintf(err, errlen, "%s: %s", path, msg);
+        return -1;
+    }
+    id = dvc_sv_get(root, "$id");
+    uri = file;
+    dvc_buf_init(&b, lib->out.alloc);
+    if (id != NULL && id->type == DVC_TOK_STR
+        && dvc_uri_resolve(&b, file, id->s) == 0 && dvc_buf_cstr(&b))
+    {
+        strip_fragment(b.data);
+        uri = tmpstr(l, b.data);
+    }
+    dvc_buf_free(&b);
+    l->err = err;
+    l->errlen = errlen;
+    if (uri == NULL || res_find(l, uri) != NULL
+        || (map_id_folder(l, file, root), load_text(l, uri, text, len)) == NULL)
+    {
+        if (!l->failed) {
+            snprintf(err, errlen, "%s: cannot be shared (out of memory, or "
+                     "its $id given twice)", path);
+        }
+        /* half indexed: the library is no longer usable */
+        l->failed = 1;
+        snprintf(lib->err, sizeof(lib->err), "%s", err);
+        l->err = lib->err;
+        l->errlen = sizeof(lib->err);
+        return -1;
+    }
+    l->err = lib->err;
+    l->errlen = sizeof(lib->err);
+    return 0;
+}
+
+dvc_schema_t *
+dvc_schema_compile_lib(dvc_schema_lib_t *lib, const char *text, size_t len,
+    char *err, size_t errlen)
+{
+    char          uri[PATH_MAX + 64];
+    dvc_schema_t *s;
+
+    if (text_uri(&lib->opt, uri, sizeof(uri), err, errlen) != 0) {
         return NULL;
     }
-    return compile_doc(a, uri, text, len, opt, err, errlen);
+    s = compile_doc(lib->out.alloc, uri, text, len, &lib->opt, lib, err,
+                    errlen);
+    if (s != NULL && s->track) {
+        /* evaluation tracking (unevaluated*) changes what a node's leaf
+         * may be: such a schema gets nodes of its own */
+        dvc_schema_free(s);
+        s = compile_doc(lib->out.alloc, uri, text, len, &lib->opt, NULL,
+                        err, errlen);
+    }
+    return s;
+}
+
+void
+dvc_schema_lib_free(dvc_schema_lib_t *lib)
+{
+    const dvc_alloc_t *a;
+
+    if (lib == NULL) {
+        return;
+    }
+    a = lib->out.alloc;
+    dvc_schema_free_parts(&lib->out);
+    dvc_arena_free(&lib->c.tmp);
+    dvc_free(a, lib->base_dir);
+    dvc_free(a, lib);
 }
 
 dvc_schema_t *
@@ -1909,23 +2521,29 @@ dvc_schema_compile_file(const dvc_alloc_t *a, const char *path,
         snprintf(err, errlen, "%s: name too long", path);
         return NULL;
     }
-    s = compile_doc(a, uri, text, (size_t) n, opt, err, errlen);
+    s = compile_doc(a, uri, text, (size_t) n, opt, NULL, err, errlen);
     dvc_free(a, text);
     return s;
 }
 
-void
-dvc_schema_free(dvc_schema_t *s)
+static void
+dvc_schema_free_parts(dvc_schema_t *s)
 {
     size_t i;
 
-    if (s == NULL) {
-        return;
-    }
     for (i = 0; i < s->nregexes; i++) {
         dvc_regex_free(s->alloc, s->regexes[i]);
     }
     dvc_free(s->alloc, s->regexes);
     dvc_arena_free(&s->arena);
+}
+
+void
+dvc_schema_free(dvc_schema_t *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    dvc_schema_free_parts(s);
     dvc_free(s->alloc, s);
 }

@@ -28,6 +28,8 @@ typedef struct {
 } dvc_arena_t;
 
 void *dvc_arena_alloc(dvc_arena_t *ar, size_t size);   /* zeroed */
+/* Zeroed, at a multiple of align (a power of two, 16 to 4096). */
+void *dvc_arena_alloc_aligned(dvc_arena_t *ar, size_t size, size_t align);
 char *dvc_arena_strndup(dvc_arena_t *ar, const char *s, size_t len);
 void  dvc_arena_free(dvc_arena_t *ar);
 
@@ -273,6 +275,43 @@ struct dvc_sres {
     size_t         ndyn;
 };
 
+/* The keywords few subschemas have, out of the node (a subschema without
+ * them points to the shared defaults below): applicators on the same value
+ * (KW_INPLACE, $ref aside), array keywords (KW_ARRAY), numeric bounds
+ * (KW_NUMERIC).  Node memory is most of a compiled schema's. */
+typedef struct {
+    dvc_snode_t    *dynref;         /* initial target of $dynamicRef */
+    const char     *dynanchor;      /* set when the dynamic lookup applies */
+    size_t          dynanchor_len;
+    dvc_snode_t   **allof, **anyof, **oneof;
+    size_t          nallof, nanyof, noneof;
+    dvc_snode_t    *not_, *if_, *then_, *else_;
+} dvc_sinplace_t;
+
+typedef struct {
+    dvc_snode_t   **prefix;
+    size_t          nprefix;
+    dvc_snode_t    *items, *contains, *uneval_items;
+    size_t          min_items, max_items, min_contains, max_contains;
+    int             has_min_contains;
+} dvc_sarray_t;
+
+typedef struct {
+    /* the four bounds as integers when written as plain integers
+     * (ibound_ok bit i: minimum, maximum, exclusiveMinimum,
+     * exclusiveMaximum), so an integer value compares without parsing */
+    int64_t         ibound[4];
+    uint8_t         ibound_ok;
+    const char     *minimum, *maximum, *xminimum, *xmaximum, *multiple_of;
+    size_t          minimum_len, maximum_len, xminimum_len, xmaximum_len,
+                    multiple_of_len;
+} dvc_snumeric_t;
+
+/* What a node without those keywords points to (dvc_schema_compile.c). */
+extern const dvc_sinplace_t  dvc_sinplace_none;
+extern const dvc_sarray_t    dvc_sarray_none;
+extern const dvc_snumeric_t  dvc_snumeric_none;
+
 struct dvc_snode {
     /* cache line 1 (snodes are 64-byte aligned): what every value and
      * member reads first */
@@ -292,6 +331,7 @@ struct dvc_snode {
 
     /* line 2: $ref, const and enum; the first property */
     uint32_t        first_name;     /* names index, or DVC_NAME_NONE */
+    uint32_t        ndepsch;        /* names with depschema */
     dvc_snode_t    *ref;
     const dvc_sres_t *res;          /* resource, for the dynamic scope */
     dvc_tokv_t      values;                    /* const / enum tokens */
@@ -308,32 +348,12 @@ struct dvc_snode {
     const char     *loc;            /* schema location of this subschema */
     const char     *msg_vi;         /* x-dvc-messages, or NULL */
     const char     *msg_en;
-    int             depth_hint;
-
-    dvc_snode_t    *dynref;         /* initial target of $dynamicRef */
-    const char     *dynanchor;      /* set when the dynamic lookup applies */
-    size_t          dynanchor_len;
-    dvc_snode_t   **allof, **anyof, **oneof;
-    size_t          nallof, nanyof, noneof;
-    dvc_snode_t    *not_, *if_, *then_, *else_;
 
     size_t          min_props, max_props;      /* SIZE_MAX: absent */
-    size_t          ndepsch;                   /* names with depschema */
 
-    dvc_snode_t   **prefix;
-    size_t          nprefix;
-    dvc_snode_t    *items, *contains, *uneval_items;
-    size_t          min_items, max_items, min_contains, max_contains;
-    int             has_min_contains;
-
-    /* the four bounds as integers when written as plain integers
-     * (ibound_ok bit i: minimum, maximum, exclusiveMinimum,
-     * exclusiveMaximum), so an integer value compares without parsing */
-    int64_t         ibound[4];
-    uint8_t         ibound_ok;
-    const char     *minimum, *maximum, *xminimum, *xmaximum, *multiple_of;
-    size_t          minimum_len, maximum_len, xminimum_len, xmaximum_len,
-                    multiple_of_len;
+    const dvc_sinplace_t *inp;      /* never NULL: see above */
+    const dvc_sarray_t   *arr;
+    const dvc_snumeric_t *num;
 };
 
 struct dvc_schema {

@@ -319,7 +319,7 @@ sname_expected(const dvc_snode_t *s, uint32_t e, const char *k, size_t len)
 static const dvc_snode_t *
 dynamic_target(const dvc_vi_t *vi, const dvc_snode_t *s)
 {
-    const dvc_snode_t *found = s->dynref;
+    const dvc_snode_t *found = s->inp->dynref;
     const dvc_sres_t  *r, *last = NULL;
     size_t             i;
 
@@ -331,8 +331,8 @@ dynamic_target(const dvc_vi_t *vi, const dvc_snode_t *s)
         }
         last = r;
         for (i = 0; i < r->ndyn; i++) {
-            if (r->dyn[i].len == s->dynanchor_len
-                && memcmp(r->dyn[i].name, s->dynanchor, s->dynanchor_len) == 0)
+            if (r->dyn[i].len == s->inp->dynanchor_len
+                && memcmp(r->dyn[i].name, s->inp->dynanchor, s->inp->dynanchor_len) == 0)
             {
                 found = r->dyn[i].s;
             }
@@ -408,34 +408,34 @@ spawn_more(dvc_validate_ctx_t *v, dvc_vi_t *vi, dvc_errlist_t *sink,
     if (s->ref) {
         child(v, vi, &last, s->ref, REL_REF, 0, sink, 0, depth);
     }
-    if (s->dynref) {
-        child(v, vi, &last, s->dynanchor ? dynamic_target(vi, s) : s->dynref,
+    if (s->inp->dynref) {
+        child(v, vi, &last, s->inp->dynanchor ? dynamic_target(vi, s) : s->inp->dynref,
               REL_REF, 0, sink, 0, depth);
     }
-    for (i = 0; i < s->nallof; i++) {
-        child(v, vi, &last, s->allof[i], REL_ALLOF, (uint32_t) i, sink, 0,
+    for (i = 0; i < s->inp->nallof; i++) {
+        child(v, vi, &last, s->inp->allof[i], REL_ALLOF, (uint32_t) i, sink, 0,
               depth);
     }
     /* alternatives keep their errors aside: when none fits, the closest
      * one's tell the citizen what to fix */
-    for (i = 0; i < s->nanyof; i++) {
-        child(v, vi, &last, s->anyof[i], REL_ANYOF, (uint32_t) i, sink, 1,
+    for (i = 0; i < s->inp->nanyof; i++) {
+        child(v, vi, &last, s->inp->anyof[i], REL_ANYOF, (uint32_t) i, sink, 1,
               depth);
     }
-    for (i = 0; i < s->noneof; i++) {
-        child(v, vi, &last, s->oneof[i], REL_ONEOF, (uint32_t) i, sink, 1,
+    for (i = 0; i < s->inp->noneof; i++) {
+        child(v, vi, &last, s->inp->oneof[i], REL_ONEOF, (uint32_t) i, sink, 1,
               depth);
     }
-    if (s->not_) {
-        child(v, vi, &last, s->not_, REL_NOT, 0, NULL, 0, depth);
+    if (s->inp->not_) {
+        child(v, vi, &last, s->inp->not_, REL_NOT, 0, NULL, 0, depth);
     }
-    if (s->if_) {
-        child(v, vi, &last, s->if_, REL_IF, 0, NULL, 0, depth);
-        if (s->then_) {
-            child(v, vi, &last, s->then_, REL_THEN, 0, sink, 1, depth);
+    if (s->inp->if_) {
+        child(v, vi, &last, s->inp->if_, REL_IF, 0, NULL, 0, depth);
+        if (s->inp->then_) {
+            child(v, vi, &last, s->inp->then_, REL_THEN, 0, sink, 1, depth);
         }
-        if (s->else_) {
-            child(v, vi, &last, s->else_, REL_ELSE, 0, sink, 1, depth);
+        if (s->inp->else_) {
+            child(v, vi, &last, s->inp->else_, REL_ELSE, 0, sink, 1, depth);
         }
     }
     if (s->ndepsch) {
@@ -581,37 +581,37 @@ check_numeric(dvc_validate_ctx_t *v, dvc_vi_t *vi, const char *t, size_t len)
 
     /* an integer value against integer bounds: compared as integers, the
      * exact comparison of number texts only for the others */
-    ix = s->ibound_ok ? dvc_num_plain_int(t, len, &x) : 0;
+    ix = s->num->ibound_ok ? dvc_num_plain_int(t, len, &x) : 0;
 #define BOUND_CMP(i, text, tlen)                                            \
-    (ix && (s->ibound_ok & (1u << (i)))                                     \
-     ? (x < s->ibound[i] ? -1 : x > s->ibound[i])                           \
+    (ix && (s->num->ibound_ok & (1u << (i)))                                     \
+     ? (x < s->num->ibound[i] ? -1 : x > s->num->ibound[i])                           \
      : dvc_num_cmp(t, len, text, tlen))
 
-    if (s->minimum && BOUND_CMP(0, s->minimum, s->minimum_len) < 0) {
+    if (s->num->minimum && BOUND_CMP(0, s->num->minimum, s->num->minimum_len) < 0) {
         vi->valid = 0;
         dvc_err_add(v, vi, "minimum", "minimum", NULL, 0, NULL);
     }
-    if (s->maximum && BOUND_CMP(1, s->maximum, s->maximum_len) > 0) {
+    if (s->num->maximum && BOUND_CMP(1, s->num->maximum, s->num->maximum_len) > 0) {
         vi->valid = 0;
         dvc_err_add(v, vi, "maximum", "maximum", NULL, 0, NULL);
     }
-    if (s->xminimum
-        && BOUND_CMP(2, s->xminimum, s->xminimum_len) <= 0)
+    if (s->num->xminimum
+        && BOUND_CMP(2, s->num->xminimum, s->num->xminimum_len) <= 0)
     {
         vi->valid = 0;
         dvc_err_add(v, vi, "exclusiveMinimum", "exclusiveMinimum", NULL, 0,
                     NULL);
     }
-    if (s->xmaximum
-        && BOUND_CMP(3, s->xmaximum, s->xmaximum_len) >= 0)
+    if (s->num->xmaximum
+        && BOUND_CMP(3, s->num->xmaximum, s->num->xmaximum_len) >= 0)
     {
         vi->valid = 0;
         dvc_err_add(v, vi, "exclusiveMaximum", "exclusiveMaximum", NULL, 0,
                     NULL);
     }
 #undef BOUND_CMP
-    if (s->multiple_of
-        && !dvc_num_multiple_of(t, len, s->multiple_of, s->multiple_of_len))
+    if (s->num->multiple_of
+        && !dvc_num_multiple_of(t, len, s->num->multiple_of, s->num->multiple_of_len))
     {
         vi->valid = 0;
         dvc_err_add(v, vi, "multipleOf", "multipleOf", NULL, 0, NULL);
@@ -695,27 +695,26 @@ merge(dvc_validate_ctx_t *v, dvc_vi_t *dst, const dvc_vi_t *src)
     }
 }
 
-static void
-finalize(dvc_validate_ctx_t *v, dvc_vi_t *vi, int tok, uint32_t count)
-{
-    const dvc_snode_t *s = vi->s;
-    dvc_vi_t          *c, *up, *then_c = NULL, *else_c = NULL,
-                      *closest = NULL;
-    int                valid = vi->valid, ifv = 0, notv = 0;
-    size_t             nany = 0, none = 0, i;
-    const char        *what;
+/* What finalize gathers from an instance's children. */
+typedef struct {
+    int       valid, ifv, notv;
+    size_t    nany, none;
+    dvc_vi_t *then_c, *else_c, *closest;
+} kids_t;
 
-    if (!(s->kw & (KW_INPLACE | KW_UNEVAL))) {
-        /* a leaf: no children, nothing of its own to decide (most
-         * instances; spawn made children only under KW_INPLACE) */
-        goto decided;
-    }
+/* The children of vi, instances of its in-place applicators, read into k
+ * (and their evaluations merged into vi's). */
+static void
+finalize_children(dvc_validate_ctx_t *v, dvc_vi_t *vi, int tok, kids_t *k)
+{
+    dvc_vi_t *c;
+
     for (c = vi->first; c != NULL; c = c->next) {
         switch (c->rel) {
         case REL_REF:
         case REL_ALLOF:
             if (!c->valid) {
-                valid = 0;
+                k->valid = 0;
             } else {
                 merge(v, vi, c);
             }
@@ -723,38 +722,38 @@ finalize(dvc_validate_ctx_t *v, dvc_vi_t *vi, int tok, uint32_t count)
         case REL_ANYOF:
         case REL_ONEOF:
             if (!c->valid && c->defer.n > 0
-                && (closest == NULL || c->defer.n < closest->defer.n))
+                && (k->closest == NULL || c->defer.n < k->closest->defer.n))
             {
-                closest = c;
+                k->closest = c;
             }
             if (c->valid) {
                 if (c->rel == REL_ANYOF) {
-                    nany++;
+                    k->nany++;
                 } else {
-                    none++;
+                    k->none++;
                 }
                 merge(v, vi, c);
             }
             break;
         case REL_NOT:
-            notv = c->valid;
+            k->notv = c->valid;
             break;
         case REL_IF:
-            ifv = c->valid;
+            k->ifv = c->valid;
             if (c->valid) {
                 merge(v, vi, c);
             }
             break;
         case REL_THEN:
-            then_c = c;
+            k->then_c = c;
             break;
         case REL_ELSE:
-            else_c = c;
+            k->else_c = c;
             break;
         case REL_DEPSCH:
             if (tok == DVC_TOK_OBJ && present_get(vi, c->index)) {
                 if (!c->valid) {
-                    valid = 0;
+                    k->valid = 0;
                     dvc_err_move(v, vi->sink, &c->defer);
                 } else {
                     merge(v, vi, c);
@@ -763,68 +762,78 @@ finalize(dvc_validate_ctx_t *v, dvc_vi_t *vi, int tok, uint32_t count)
             break;
         }
     }
-    if (closest != NULL && ((s->nanyof && nany == 0)
-                            || (s->noneof && none == 0)))
+}
+
+/* anyOf, oneOf, not and if/then/else decided from k; vi's validity. */
+static int
+finalize_applicators(dvc_validate_ctx_t *v, dvc_vi_t *vi, kids_t *k)
+{
+    const dvc_snode_t *s = vi->s;
+    dvc_vi_t          *c;
+
+    if (k->closest != NULL && ((s->inp->nanyof && k->nany == 0)
+                               || (s->inp->noneof && k->none == 0)))
     {
         /* the details first, then what they are details of */
-        dvc_err_move(v, vi->sink, &closest->defer);
+        dvc_err_move(v, vi->sink, &k->closest->defer);
     }
-    if (s->nanyof && nany == 0) {
-        valid = 0;
+    if (s->inp->nanyof && k->nany == 0) {
+        k->valid = 0;
         dvc_err_add(v, vi, "anyOf", "anyOf", NULL, 0, NULL);
     }
-    if (s->noneof && none != 1) {
-        valid = 0;
+    if (s->inp->noneof && k->none != 1) {
+        k->valid = 0;
         dvc_err_add(v, vi, "oneOf", "oneOf", NULL, 0, NULL);
     }
 
-    if (s->not_ && notv) {
-        valid = 0;
+    if (s->inp->not_ && k->notv) {
+        k->valid = 0;
         dvc_err_add(v, vi, "not", "not", NULL, 0, NULL);
     }
-    if (s->if_) {
-        c = ifv ? then_c : else_c;
+    if (s->inp->if_) {
+        c = k->ifv ? k->then_c : k->else_c;
         if (c != NULL) {
             if (!c->valid) {
-                valid = 0;
+                k->valid = 0;
                 dvc_err_move(v, vi->sink, &c->defer);
             } else {
                 merge(v, vi, c);
             }
         }
     }
-    if (vi->tracked && (s->kw & KW_UNEVAL)
-        && ((tok == DVC_TOK_OBJ && s->uneval_props)
-            || (tok == DVC_TOK_ARR && s->uneval_items)))
-    {
-        what = tok == DVC_TOK_OBJ ? "unevaluatedProperties"
-                                  : "unevaluatedItems";
-        for (i = 0; i < count; i++) {
-            if (!bits_get(&vi->eval, i)) {
-                if (!bits_get(&vi->uneval_ok, i)) {
-                    valid = 0;
-                    dvc_err_move_tag(v, vi->sink, &vi->uneval_errs,
-                                     (uint32_t) i);
-                }
-                if (bits_set(v, &vi->eval, i) != 0) {
-                    fatal(v, DVC_ERR_NOMEM);
-                }
+    return k->valid;
+}
+
+/* unevaluatedProperties / unevaluatedItems at the container's end: the
+ * members or items nothing evaluated; vi's validity. */
+static int
+finalize_uneval(dvc_validate_ctx_t *v, dvc_vi_t *vi, uint32_t count,
+    int valid)
+{
+    size_t i;
+
+    for (i = 0; i < count; i++) {
+        if (!bits_get(&vi->eval, i)) {
+            if (!bits_get(&vi->uneval_ok, i)) {
+                valid = 0;
+                dvc_err_move_tag(v, vi->sink, &vi->uneval_errs,
+                                 (uint32_t) i);
+            }
+            if (bits_set(v, &vi->eval, i) != 0) {
+                fatal(v, DVC_ERR_NOMEM);
             }
         }
-        (void) what;
     }
-    vi->valid = (uint8_t) valid;
-    /* what the branches kept aside and nobody took is discarded */
-    for (c = vi->first; c != NULL; c = c->next) {
-        if (c->defer.head != 0) {
-            dvc_err_drop(v, &c->defer);
-        }
-    }
-    if (vi->tracked && vi->uneval_errs.head != 0) {
-        dvc_err_drop(v, &vi->uneval_errs);
-    }
+    return valid;
+}
 
-decided:
+/* A finished instance that is its parent's (a property's, an item's, ...)
+ * tells the parent, valid or not. */
+HOT void
+finalize_report(dvc_validate_ctx_t *v, dvc_vi_t *vi, int valid)
+{
+    dvc_vi_t *up;
+
     if (!vi->root) {
         return;
     }
@@ -868,6 +877,41 @@ decided:
         }
         break;
     }
+}
+
+static void
+finalize(dvc_validate_ctx_t *v, dvc_vi_t *vi, int tok, uint32_t count)
+{
+    const dvc_snode_t *s = vi->s;
+    dvc_vi_t          *c;
+    kids_t             k;
+    int                valid = vi->valid;
+
+    /* a leaf (most instances: spawn made children only under KW_INPLACE)
+     * has no children, nothing of its own to decide */
+    if (s->kw & (KW_INPLACE | KW_UNEVAL)) {
+        memset(&k, 0, sizeof(k));
+        k.valid = valid;
+        finalize_children(v, vi, tok, &k);
+        valid = finalize_applicators(v, vi, &k);
+        if (vi->tracked && (s->kw & KW_UNEVAL)
+            && ((tok == DVC_TOK_OBJ && s->uneval_props)
+                || (tok == DVC_TOK_ARR && s->arr->uneval_items)))
+        {
+            valid = finalize_uneval(v, vi, count, valid);
+        }
+        vi->valid = (uint8_t) valid;
+        /* what the branches kept aside and nobody took is discarded */
+        for (c = vi->first; c != NULL; c = c->next) {
+            if (c->defer.head != 0) {
+                dvc_err_drop(v, &c->defer);
+            }
+        }
+        if (vi->tracked && vi->uneval_errs.head != 0) {
+            dvc_err_drop(v, &vi->uneval_errs);
+        }
+    }
+    finalize_report(v, vi, valid);
 }
 
 HOT void
@@ -1041,22 +1085,22 @@ check_array_end(dvc_validate_ctx_t *v, dvc_vi_t *vi, dvc_frame_t *f)
     dvc_tokv_t         rv;
     int                dup = 0;
 
-    if (f->count < s->min_items) {
+    if (f->count < s->arr->min_items) {
         vi->valid = 0;
         dvc_err_add(v, vi, "minItems", "minItems", NULL, 0, NULL);
     }
-    if (f->count > s->max_items) {
+    if (f->count > s->arr->max_items) {
         vi->valid = 0;
         dvc_err_add(v, vi, "maxItems", "maxItems", NULL, 0, NULL);
     }
-    if (s->contains) {
-        if (vi->ncontains < s->min_contains) {
+    if (s->arr->contains) {
+        if (vi->ncontains < s->arr->min_contains) {
             vi->valid = 0;
-            dvc_err_add(v, vi, s->has_min_contains ? "minContains" : "contains",
-                        s->has_min_contains ? "minContains" : "contains",
+            dvc_err_add(v, vi, s->arr->has_min_contains ? "minContains" : "contains",
+                        s->arr->has_min_contains ? "minContains" : "contains",
                         NULL, 0, NULL);
         }
-        if (vi->ncontains > s->max_contains) {
+        if (vi->ncontains > s->arr->max_contains) {
             vi->valid = 0;
             dvc_err_add(v, vi, "maxContains", "maxContains", NULL, 0, NULL);
         }
@@ -1232,29 +1276,29 @@ begin_value(dvc_validate_ctx_t *v, size_t *vbeg, size_t *mark)
         if (!(s->kw & KW_ARRAY)) {
             continue;
         }
-        if (idx < s->nprefix) {
-            if (s->prefix[idx]->kw) {
-                spawn(v, s->prefix[idx], p, REL_ITEM, idx, 1, p->sink,
+        if (idx < s->arr->nprefix) {
+            if (s->arr->prefix[idx]->kw) {
+                spawn(v, s->arr->prefix[idx], p, REL_ITEM, idx, 1, p->sink,
                       "prefixItems", 0);
             }
             if (p->tracked && bits_set(v, &p->eval, idx) != 0) {
                 fatal(v, DVC_ERR_NOMEM);
             }
-        } else if (s->items) {
-            if (s->items->kw) {
-                spawn(v, s->items, p, REL_ITEM, idx, 1, p->sink, "items", 0);
+        } else if (s->arr->items) {
+            if (s->arr->items->kw) {
+                spawn(v, s->arr->items, p, REL_ITEM, idx, 1, p->sink, "items", 0);
             }
             if (p->tracked && bits_set(v, &p->eval, idx) != 0) {
                 fatal(v, DVC_ERR_NOMEM);
             }
         }
-        if (s->contains) {
-            c = spawn(v, s->contains, p, REL_CONTAINS, idx, 1, NULL,
+        if (s->arr->contains) {
+            c = spawn(v, s->arr->contains, p, REL_CONTAINS, idx, 1, NULL,
                       "contains", 0);
             (void) c;
         }
-        if (s->uneval_items && p->tracked) {
-            spawn(v, s->uneval_items, p, REL_UNEVAL, idx, 1, NULL,
+        if (s->arr->uneval_items && p->tracked) {
+            spawn(v, s->arr->uneval_items, p, REL_UNEVAL, idx, 1, NULL,
                   "unevaluatedItems", 0);
         }
     }
@@ -1474,18 +1518,15 @@ property_names(dvc_validate_ctx_t *v, dvc_vi_t *p, uint32_t idx,
     end_value(v, vbeg, mark, DVC_TOK_STR, 0);
 }
 
+/* A member's key, before any of its schemas: its count and limits, the
+ * path, propertyNames (which runs to completion on the key alone).  0 to
+ * go on with the member, else cb_map_key's answer. */
 static int
-cb_map_key(void *ctx, const unsigned char *key, size_t len)
+key_begin(dvc_validate_ctx_t *v, dvc_frame_t *f, const char *k, size_t len,
+    size_t end, uint32_t *idx)
 {
-    dvc_validate_ctx_t *v = ctx;
-    dvc_frame_t        *f = &v->frames[v->depth - 1];
-    const char         *k = (const char *) key;
-    dvc_vi_t           *p;
-    const dvc_snode_t  *s, *t, *lt;
-    size_t              i, j, end = f->vend;
-    uint32_t            idx;
-    int                 n, matched, r, hashed = 0;
-    uint32_t            hash = 0;
+    size_t    i;
+    dvc_vi_t *p;
 
     if (v->status) {
         return 0;
@@ -1494,7 +1535,7 @@ cb_map_key(void *ctx, const unsigned char *key, size_t len)
         fatal(v, DVC_ERR_STRING);
         return 0;
     }
-    idx = f->count++;
+    *idx = f->count++;
     if (f->count > v->lim.max_properties) {
         fatal(v, DVC_ERR_PROPERTIES);
         return 0;
@@ -1508,97 +1549,139 @@ cb_map_key(void *ctx, const unsigned char *key, size_t len)
     v->path_len = f->path_len;
     path_push_key(v, k, len);
 
-    /* propertyNames first: it runs to completion on the key alone */
     for (i = f->vbeg; f->propnames && i < end; i++) {
         p = v->vlist[i];
         if (p->s->kw & KW_PROPNAMES) {
-            property_names(v, p, idx, k, len);
+            property_names(v, p, *idx, k, len);
         }
+    }
+    return -1;
+}
+
+/* The member k of the object instance p by its name (the names table of
+ * p's schema: properties, required, dependent*): 1 if a property schema
+ * applies.  *hash is the key's, computed once for all of the object's
+ * schemas (*hashed). */
+HOT int
+key_by_name(dvc_validate_ctx_t *v, dvc_frame_t *f, dvc_vi_t *p,
+    const char *k, size_t len, uint32_t idx, size_t end, uint32_t *hash,
+    int *hashed)
+{
+    const dvc_snode_t *s = p->s, *t, *lt;
+    int                n;
+
+    n = -1;
+    if (f->expect != DVC_NAME_NONE) {
+        /* the container's one schema (set by on_start) */
+        n = sname_expected(s, f->expect, k, len);
+    }
+    if (n < 0) {
+        if (!*hashed) {
+            *hash = dvc_name_hash(k, len);
+            *hashed = 1;
+        }
+        n = sname_lookup(s, k, len, *hash);
+    }
+    if (n < 0) {
+        return 0;
+    }
+    if (f->expect != DVC_NAME_NONE) {
+        f->expect = s->names[n].next;
+    }
+    present_set(p, (size_t) n);
+    t = s->names[n].prop;
+    if (t == NULL) {
+        return 0;
+    }
+    lt = s->names[n].leaf;
+    if (lt != NULL && v->nv == end && f->leaf == NULL) {
+        /* the common member: its first schema, a plain leaf (resolved at
+         * compile time), waits in the frame; spawned only if the value is
+         * a container (on_start) or another schema of the member spawns
+         * after it */
+        f->leaf = lt;
+        f->leaf_up = p;
+        f->leaf_idx = idx;
+        f->leaf_rel = REL_PROP;
+    } else if (t->kw) {
+        if (f->leaf != NULL) {
+            leaf_spawn(v, f);
+        }
+        spawn(v, t, p, REL_PROP, idx, 1, p->sink, "properties", 0);
+    }
+    return 1;
+}
+
+/* The member k of p past its name: patternProperties, then
+ * additionalProperties if nothing matched, unevaluatedProperties. */
+HOT void
+key_others(dvc_validate_ctx_t *v, dvc_frame_t *f, dvc_vi_t *p,
+    const char *k, size_t len, uint32_t idx, int matched)
+{
+    const dvc_snode_t *s = p->s;
+    size_t             j;
+    int                r;
+
+    for (j = 0; j < s->npprops; j++) {
+        r = dvc_regex_search_utf8(s->pprops[j].re, v->scratch, k, len);
+        if (r == 1) {
+            matched = 1;
+            if (s->pprops[j].s->kw) {
+                if (f->leaf != NULL) {
+                    leaf_spawn(v, f);
+                }
+                spawn(v, s->pprops[j].s, p, REL_PROP, idx, 1, p->sink,
+                      "patternProperties", 0);
+            }
+        }
+    }
+    if (!matched && s->addl) {
+        matched = 1;
+        if (s->addl->kw) {
+            if (f->leaf != NULL) {
+                leaf_spawn(v, f);
+            }
+            spawn(v, s->addl, p, REL_ADDL, idx, 1, p->sink,
+                  "additionalProperties", 0);
+        }
+    }
+    if (matched && p->tracked && bits_set(v, &p->eval, idx) != 0) {
+        fatal(v, DVC_ERR_NOMEM);
+    }
+    if (s->uneval_props && p->tracked) {
+        if (f->leaf != NULL) {
+            leaf_spawn(v, f);
+        }
+        spawn(v, s->uneval_props, p, REL_UNEVAL, idx, 1, NULL,
+              "unevaluatedProperties", 0);
+    }
+}
+
+static int
+cb_map_key(void *ctx, const unsigned char *key, size_t len)
+{
+    dvc_validate_ctx_t *v = ctx;
+    dvc_frame_t        *f = &v->frames[v->depth - 1];
+    const char         *k = (const char *) key;
+    dvc_vi_t           *p;
+    size_t              i, end = f->vend;
+    uint32_t            idx = 0, hash = 0;
+    int                 matched, r, hashed = 0;
+
+    r = key_begin(v, f, k, len, end, &idx);
+    if (r >= 0) {
+        return r;
     }
     f->child_mark = v->top;
     f->leaf = NULL;
     for (i = f->vbeg; i < end; i++) {
         p = v->vlist[i];
-        s = p->s;
-        if (!(s->kw & KW_OBJECT)) {
+        if (!(p->s->kw & KW_OBJECT)) {
             continue;
         }
-        matched = 0;
-        if (s->nnames) {
-            n = -1;
-            if (f->expect != DVC_NAME_NONE) {
-                /* the container's one schema (set by on_start) */
-                n = sname_expected(s, f->expect, k, len);
-            }
-            if (n < 0) {
-                if (!hashed) {
-                    hash = dvc_name_hash(k, len);
-                    hashed = 1;
-                }
-                n = sname_lookup(s, k, len, hash);
-            }
-            if (n >= 0) {
-                if (f->expect != DVC_NAME_NONE) {
-                    f->expect = s->names[n].next;
-                }
-                present_set(p, (size_t) n);
-                t = s->names[n].prop;
-                if (t != NULL) {
-                    matched = 1;
-                    lt = s->names[n].leaf;
-                    if (lt != NULL && v->nv == end && f->leaf == NULL) {
-                        /* the common member: its first schema, a plain
-                         * leaf (resolved at compile time), waits in the
-                         * frame; spawned only if the value is a container
-                         * (on_start) or another schema of the member
-                         * spawns after it */
-                        f->leaf = lt;
-                        f->leaf_up = p;
-                        f->leaf_idx = idx;
-                        f->leaf_rel = REL_PROP;
-                    } else if (t->kw) {
-                        if (f->leaf != NULL) {
-                            leaf_spawn(v, f);
-                        }
-                        spawn(v, t, p, REL_PROP, idx, 1, p->sink,
-                              "properties", 0);
-                    }
-                }
-            }
-        }
-        for (j = 0; j < s->npprops; j++) {
-            r = dvc_regex_search_utf8(s->pprops[j].re, v->scratch, k, len);
-            if (r == 1) {
-                matched = 1;
-                if (s->pprops[j].s->kw) {
-                    if (f->leaf != NULL) {
-                        leaf_spawn(v, f);
-                    }
-                    spawn(v, s->pprops[j].s, p, REL_PROP, idx, 1, p->sink,
-                          "patternProperties", 0);
-                }
-            }
-        }
-        if (!matched && s->addl) {
-            matched = 1;
-            if (s->addl->kw) {
-                if (f->leaf != NULL) {
-                    leaf_spawn(v, f);
-                }
-                spawn(v, s->addl, p, REL_ADDL, idx, 1, p->sink,
-                      "additionalProperties", 0);
-            }
-        }
-        if (matched && p->tracked && bits_set(v, &p->eval, idx) != 0) {
-            fatal(v, DVC_ERR_NOMEM);
-        }
-        if (s->uneval_props && p->tracked) {
-            if (f->leaf != NULL) {
-                leaf_spawn(v, f);
-            }
-            spawn(v, s->uneval_props, p, REL_UNEVAL, idx, 1, NULL,
-                  "unevaluatedProperties", 0);
-        }
+        matched = p->s->nnames
+                  && key_by_name(v, f, p, k, len, idx, end, &hash, &hashed);
+        key_others(v, f, p, k, len, idx, matched);
     }
     return go_on(v);
 }

@@ -52,6 +52,30 @@ dvc_arena_alloc(dvc_arena_t *ar, size_t size)
     return p;
 }
 
+void *
+dvc_arena_alloc_aligned(dvc_arena_t *ar, size_t size, size_t align)
+{
+    dvc_arena_blk_t *b = ar->blk;
+    uintptr_t        p;
+    size_t           pad;
+    char            *q;
+
+    /* every address the arena gives is a multiple of 16: so is pad */
+    if (b != NULL) {
+        p = (uintptr_t) ((char *) b + ARENA_HDR + b->used);
+        pad = (size_t) (-p & (align - 1));
+        if (b->cap - b->used >= pad + ((size + 15) & ~(size_t) 15)) {
+            b->used += pad;
+            return dvc_arena_alloc(ar, size);
+        }
+    }
+    q = dvc_arena_alloc(ar, size + align - 16);
+    if (q == NULL) {
+        return NULL;
+    }
+    return (void *) (((uintptr_t) q + align - 1) & ~(uintptr_t) (align - 1));
+}
+
 char *
 dvc_arena_strndup(dvc_arena_t *ar, const char *s, size_t len)
 {

@@ -3,8 +3,8 @@
 
 The gateway appends one entry per change a citizen must hear of (accepted
 with the appointment, supplement requested, refused, delayed with an
-apology, payment required, stopped, resolved, returned) in the same Redis
-call as the change, and sends nothing itself (docs/notifications.md).  This
+apology, payment required, payment received, stopped, resolved, returned)
+in the same Redis call as the change, and sends nothing itself (docs/notifications.md).  This
 consumer reads the stream with a consumer group, as docs/inbox.md describes
 for dvc:inbox (XREADGROUP, XACK, XAUTOCLAIM of a crashed worker's entries,
 dead-lettering to dvc:notify:dead), and hands each entry to its channels'
@@ -12,10 +12,17 @@ adapters:
 
   - e-mail, through SMTP (smtplib): the Vietnamese subject and text, then
     the English text, to the dossier's contact address;
-  - SMS and Zalo: a command of the operator's (--sms-cmd, --zalo-cmd) run
+  - SMS through a carrier's HTTP gateway (--sms-http URL): one form POST
+    per message, the phone and a short Vietnamese text (the first line and
+    the lookup link), fixed parameters and the credentials of the
+    operator's contract; a 2xx answer means sent;
+  - Zalo through ZNS, Zalo's template messages (--zalo-zns-templates FILE):
+    one JSON POST per message with the template registered for the notice
+    and its parameters taken from the entry; {"error": 0} means sent;
+  - or, for either, a command of the operator's (--sms-cmd, --zalo-cmd) run
     with the phone number as its argument and the Vietnamese text on stdin;
-    its exit status 0 means sent.  Wrap the operator's SMS gateway or Zalo
-    ZNS API in it (docs/notifications.md shows both).
+    its exit status 0 means sent.
+    (docs/notifications.md: what each sends, and what was not verified.)
 
 An adapter that fails leaves the entry pending (it is delivered again, up to
 --max-deliveries); one that succeeded is not run again for the same entry:
@@ -34,12 +41,18 @@ left pending), 2 bad call.
 """
 
 import argparse
+import base64
+import json
 import os
 import smtplib
 import socket
 import subprocess
 import sys
 import time
+import unicodedata
+import urllib.error
+import urllib.parse
+import urllib.request
 from email.header import Header
 from email.mime.text import MIMEText
 from email.utils import formatdate, make_msgid
@@ -123,6 +136,154 @@ class CommandAdapter:
             raise RuntimeError("exit status %d" % p.returncode)
 
 
+def secret_file(path, what):
+    """A credentials file's text; refused unless mode 0600 or stricter."""
+    if os.stat(path).st_mode & 0o077:
+        raise SystemExit("notifier: %s must be mode 0600" % what)
+    with open(path, encoding="utf-8") as f:
+        return f.read().strip()
+
+
+def ascii_vi(text):
+    """Vietnamese without diacritics (for gateways that take GSM 7-bit
+    only): NFD, combining marks dropped, đ/Đ as d/D."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    return "".join(c for c in unicodedata.normalize("NFD", text)
+                   if not unicodedata.combining(c))
+
+
+def short_text(e):
+    """An SMS: the text's first line (the code and what happened) and the
+    lookup link."""
+    first = e.get("text_vi", "").split("\n", 1)[0]
+    return first + ("\n" + e["link"] if e.get("link") else "")
+
+
+def http_post(url, data, headers, timeout=20):
+    """POST; the status, and the body as text.  Raises OSError (urllib's
+    errors are) when no answer came."""
+    req = urllib.request.Request(url, data=data, headers=headers,
+                                 method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return resp.status, resp.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as he:
+        return he.code, he.read().decode("utf-8", "replace")
+
+
+class HttpSmsAdapter:
+    """SMS through a carrier's HTTP gateway (brandname SMS): a form POST of
+    to=PHONE and text=TEXT (field names as --sms-http-to/-text), the fixed
+    --sms-http-param NAME=VALUE (brandname, account...), the credentials of
+    --sms-http-auth-file as Authorization ("Bearer TOKEN" as is,
+    "user:password" as Basic).  2xx: sent; anything else: failed."""
+
+    name = "sms"
+
+    def __init__(self, args):
+        self.url = args.sms_http
+        self.to_field = args.sms_http_to
+        self.text_field = args.sms_http_text
+        self.params = []
+        for p in args.sms_http_param or []:
+            k, eq, v = p.partition("=")
+            if not eq or not k:
+                raise SystemExit("notifier: --sms-http-param NAME=VALUE")
+            self.params.append((k, v))
+        self.ascii = args.sms_ascii
+        self.auth = None
+        if args.sms_http_auth_file:
+            cred = secret_file(args.sms_http_auth_file, "--sms-http-auth-file")
+            if cred.lower().startswith("bearer "):
+                self.auth = cred
+            else:
+                self.auth = "Basic " + base64.b64encode(
+                    cred.encode()).decode()
+
+    def wants(self, e):
+        return bool(e.get("phone")) and "sms" in \
+            e.get("channels", "").split(",")
+
+    def send(self, e):
+        text = short_text(e)
+        if self.ascii:
+            text = ascii_vi(text)
+        form = [(self.to_field, e["phone"]), (self.text_field, text)] \
+            + self.params
+        headers = {"Content-Type":
+                   "application/x-www-form-urlencoded; charset=utf-8"}
+        if self.auth:
+            headers["Authorization"] = self.auth
+        status, _ = http_post(self.url,
+                              urllib.parse.urlencode(form).encode(), headers)
+        if not 200 <= status < 300:
+            raise RuntimeError("HTTP %d" % status)
+
+
+class ZaloZnsAdapter:
+    """Zalo ZNS: a template registered with Zalo in advance, sent with its
+    parameters to the phone's Zalo account.  --zalo-zns-templates FILE maps
+    each notice's template key to the ZNS template and its parameters:
+
+        {"accepted": {"template_id": "123456",
+                      "params": {"ma_ho_so": "code", "ngay": "at_vi",
+                                 "tra_cuu": "link"}}, ...}
+
+    a parameter's source is an entry field (code, status, template, link,
+    subject_vi) or at_vi (the act's time, "09:10 08/12/2026").  A notice
+    with no template in the file is not sent by Zalo (logged skipped).
+    POST --zalo-zns-url with the header access_token (the OA's token, from
+    --zalo-token-file) and {"phone": "84…", "template_id", "template_data",
+    "tracking_id": "CODE:EVENT"}; the answer's "error" 0 means sent."""
+
+    name = "zalo"
+
+    def __init__(self, args):
+        self.url = args.zalo_zns_url
+        with open(args.zalo_zns_templates, encoding="utf-8") as f:
+            self.templates = json.load(f)
+        self.token = secret_file(args.zalo_token_file, "--zalo-token-file") \
+            if args.zalo_token_file else ""
+
+    def wants(self, e):
+        return bool(e.get("phone")) and "zalo" in \
+            e.get("channels", "").split(",")
+
+    @staticmethod
+    def phone84(phone):
+        p = phone.strip().lstrip("+")
+        return "84" + p[1:] if p.startswith("0") else p
+
+    @staticmethod
+    def value(e, source):
+        if source == "at_vi":
+            at = e.get("at", "")        # 2026-12-08T09:10:00+07:00
+            return "%s %s/%s/%s" % (at[11:16], at[8:10], at[5:7], at[0:4]) \
+                if len(at) >= 16 else ""
+        return e.get(source, "")
+
+    def send(self, e):
+        t = self.templates.get(e.get("template", ""))
+        if not t:
+            return "skipped (no ZNS template)"
+        body = {"phone": self.phone84(e["phone"]),
+                "template_id": str(t["template_id"]),
+                "template_data": {k: self.value(e, v)
+                                  for k, v in t.get("params", {}).items()},
+                "tracking_id": "%s:%s" % (e.get("code", ""),
+                                          e.get("event", ""))}
+        status, text = http_post(
+            self.url, json.dumps(body, ensure_ascii=False).encode(),
+            {"Content-Type": "application/json", "access_token": self.token})
+        try:
+            err = json.loads(text).get("error")
+        except (ValueError, AttributeError):
+            err = None
+        if status != 200 or err != 0:
+            raise RuntimeError("HTTP %d error %s" % (status, err))
+        return None
+
+
 class Notifier:
     def __init__(self, r, args, adapters):
         self.r = r
@@ -151,12 +312,15 @@ class Notifier:
                 log(code, template, a.name, "skipped (already sent)", eid)
                 continue
             try:
-                a.send(e)
+                skipped = a.send(e)
             except (OSError, smtplib.SMTPException, RuntimeError,
                     subprocess.SubprocessError) as why:
                 # the exception's class only: its text may quote an address
                 log(code, template, a.name, "failed", type(why).__name__, eid)
                 done = False
+                continue
+            if skipped:                 # nothing to send on this channel
+                log(code, template, a.name, skipped, eid)
                 continue
             self.r.hset(mark, a.name, int(time.time()))
             self.r.expire(mark, SENT_TTL)
@@ -229,6 +393,26 @@ class Notifier:
                 failed |= self.work(entries)
 
 
+def make_adapters(args):
+    adapters = []
+    if not args.no_email:
+        adapters.append(EmailAdapter(args))
+    if args.sms_cmd and args.sms_http or args.zalo_cmd and \
+            args.zalo_zns_templates:
+        log("notifier: one adapter per channel (a command or HTTP)")
+        return None
+    if args.sms_cmd:
+        adapters.append(CommandAdapter("sms", args.sms_cmd))
+    if args.sms_http:
+        adapters.append(HttpSmsAdapter(args))
+    if args.zalo_cmd:
+        adapters.append(CommandAdapter("zalo", args.zalo_cmd))
+    if args.zalo_zns_templates:
+        adapters.append(ZaloZnsAdapter(args))
+
+    return adapters
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--redis", default="redis://127.0.0.1:6379/0")
@@ -244,6 +428,22 @@ def main():
     ap.add_argument("--sms-cmd", help="program: PHONE as argument, text on "
                     "stdin")
     ap.add_argument("--zalo-cmd", help="the same for Zalo")
+    ap.add_argument("--sms-http", metavar="URL",
+                    help="the carrier's HTTP SMS gateway (form POST)")
+    ap.add_argument("--sms-http-to", default="to", metavar="FIELD")
+    ap.add_argument("--sms-http-text", default="text", metavar="FIELD")
+    ap.add_argument("--sms-http-param", action="append",
+                    metavar="NAME=VALUE", help="a fixed form field (repeat)")
+    ap.add_argument("--sms-http-auth-file", metavar="FILE",
+                    help="'Bearer TOKEN' or 'user:password', mode 0600")
+    ap.add_argument("--sms-ascii", action="store_true",
+                    help="SMS without diacritics")
+    ap.add_argument("--zalo-zns-templates", metavar="FILE",
+                    help="JSON: notice template -> ZNS template, params")
+    ap.add_argument("--zalo-zns-url",
+                    default="https://business.openapi.zalo.me/message/template")
+    ap.add_argument("--zalo-token-file", metavar="FILE",
+                    help="the OA's access token, mode 0600")
     ap.add_argument("--claim-idle", type=int, default=60000)
     ap.add_argument("--max-deliveries", type=int, default=5)
     ap.add_argument("--once", action="store_true")
@@ -254,13 +454,14 @@ def main():
         log("notifier: the SMTP password file must be mode 0600")
         return 2
 
-    adapters = []
-    if not args.no_email:
-        adapters.append(EmailAdapter(args))
-    if args.sms_cmd:
-        adapters.append(CommandAdapter("sms", args.sms_cmd))
-    if args.zalo_cmd:
-        adapters.append(CommandAdapter("zalo", args.zalo_cmd))
+    try:
+        adapters = make_adapters(args)
+    except (SystemExit, OSError, ValueError) as why:
+        log(str(why) if isinstance(why, SystemExit)
+            else "notifier: %s" % type(why).__name__)
+        return 2
+    if adapters is None:
+        return 2
 
     r = redis.Redis.from_url(args.redis, decode_responses=True)
     try:

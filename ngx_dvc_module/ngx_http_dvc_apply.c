@@ -318,6 +318,33 @@ ngx_http_dvc_apply_npairs(ngx_http_dvc_apply_t *a)
 }
 
 
+/*
+ * The EVAL that may follow a NOSCRIPT is sent from the reply's handler,
+ * after the callers' values are gone (some point into an earlier Redis
+ * reply, freed by then): the arguments ref[] lists (len bytes in all) get
+ * copies on the pool, made now.
+ */
+static ngx_int_t
+ngx_http_dvc_apply_copy(ngx_pool_t *pool, const char **argv, size_t *lens,
+    ngx_uint_t *ref, ngx_uint_t nref, size_t len)
+{
+    u_char      *p;
+    ngx_uint_t   i;
+
+    p = ngx_pnalloc(pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < nref; i++) {
+        p = ngx_cpymem(p, argv[ref[i]], lens[ref[i]]);
+        argv[ref[i]] = (const char *) p - lens[ref[i]];
+    }
+
+    return NGX_OK;
+}
+
+
 ngx_int_t
 ngx_http_dvc_apply_send(ngx_http_request_t *r, ngx_http_dvc_apply_t *a,
     ngx_http_dvc_redis_handler_pt handler, void *data)
@@ -418,17 +445,10 @@ ngx_http_dvc_apply_send(ngx_http_request_t *r, ngx_http_dvc_apply_t *a,
 #undef dvc_ref
 #undef dvc_num
 
-    /* the EVAL that may follow a NOSCRIPT is sent from the reply's handler,
-     * after the callers' values are gone (some point into an earlier Redis
-     * reply, freed by then): it gets copies, made now */
-    p = ngx_pnalloc(r->pool, len);
-    if (p == NULL) {
+    if (ngx_http_dvc_apply_copy(r->pool, argv, lens, ref, nref, len)
+        != NGX_OK)
+    {
         return NGX_ERROR;
-    }
-
-    for (i = 0; i < nref; i++) {
-        p = ngx_cpymem(p, argv[ref[i]], lens[ref[i]]);
-        argv[ref[i]] = (const char *) p - lens[ref[i]];
     }
 
     call->argv = argv;

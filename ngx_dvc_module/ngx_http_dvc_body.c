@@ -199,7 +199,7 @@ ngx_http_dvc_body_find(void *data, const char *code, size_t len,
         return 1;
     }
 
-    *v = ngx_http_dvc_validator_get(rt);
+    *v = ngx_http_dvc_validator_get(b->dmcf, rt);
     if (*v == NULL) {
         return -1;
     }
@@ -216,7 +216,7 @@ ngx_http_dvc_body_release(void *data, dvc_validate_ctx_t *v)
 {
     ngx_http_dvc_body_t *b = data;
 
-    ngx_http_dvc_validator_put(b->proc, v);
+    ngx_http_dvc_validator_put(b->dmcf, b->proc, v);
 }
 
 

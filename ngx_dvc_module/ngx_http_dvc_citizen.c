@@ -52,6 +52,7 @@
 #include "dvc_stats.h"
 #include "dvc_dossier_scan.h"
 #include "dvc_procedure.h"
+#include "dvc_citizen.h"
 #include "ngx_http_dvc_apply.h"
 
 
@@ -108,10 +109,10 @@ typedef struct {
     char                         now_vn[DVC_TIME_VN_LEN + 1];
     dvc_event_t                  ev;         /* the parsed action */
 
-    int                          status;     /* after the change */
+    int64_t                      ver;        /* as read */
     u_char                       sha[SHA256_DIGEST_LENGTH * 2];
     ngx_str_t                    answer;     /* the citizen's answer */
-    dvc_stat_delta_t             deltas[DVC_STAT_MAX_DELTAS];
+    char                         stat_err[128];
 
     /* a supplement's documents not as uploaded: the 422, answered once the
      * token and the status allow the supplement (ngx_http_dvc_documents.c) */
@@ -127,22 +128,22 @@ static void ngx_http_dvc_citizen_reply(ngx_http_request_t *r,
     ngx_http_dvc_reply_t *reply, void *data);
 static ngx_int_t ngx_http_dvc_citizen_decide(ngx_http_request_t *r,
     ngx_http_dvc_citizen_ctx_t *ctx, ngx_http_dvc_val_t *f);
-static ngx_int_t ngx_http_dvc_citizen_illegal(ngx_http_request_t *r,
-    ngx_http_dvc_citizen_ctx_t *ctx, int status);
+static ngx_int_t ngx_http_dvc_citizen_facts(ngx_http_request_t *r,
+    ngx_http_dvc_citizen_ctx_t *ctx, ngx_http_dvc_val_t *f,
+    dvc_citizen_facts_t *facts);
+static ngx_int_t ngx_http_dvc_citizen_body(ngx_http_request_t *r,
+    ngx_http_dvc_citizen_ctx_t *ctx, dvc_citizen_action_t *act,
+    ngx_int_t *rc);
+static ngx_int_t ngx_http_dvc_citizen_refused(ngx_http_request_t *r,
+    ngx_http_dvc_citizen_ctx_t *ctx, dvc_citizen_verdict_t verdict,
+    dvc_citizen_facts_t *facts, dvc_buf_t *answer);
+static ngx_int_t ngx_http_dvc_citizen_apply(ngx_http_request_t *r,
+    ngx_http_dvc_citizen_ctx_t *ctx, dvc_citizen_facts_t *facts,
+    dvc_citizen_action_t *act);
 static ngx_int_t ngx_http_dvc_citizen_event_error(ngx_http_request_t *r,
     ngx_http_dvc_citizen_ctx_t *ctx, dvc_event_error_t *err);
-static ngx_int_t ngx_http_dvc_citizen_supplement_fields(ngx_http_request_t *r,
-    ngx_http_dvc_citizen_ctx_t *ctx, ngx_http_dvc_apply_t *a);
-static ngx_int_t ngx_http_dvc_citizen_withdrawing(ngx_http_request_t *r,
-    ngx_http_dvc_citizen_ctx_t *ctx, ngx_http_dvc_val_t *updated_at);
-static ngx_int_t ngx_http_dvc_citizen_replay(ngx_http_request_t *r,
-    ngx_http_dvc_citizen_ctx_t *ctx, ngx_http_dvc_val_t *stored, ngx_int_t *rc);
-static ngx_int_t ngx_http_dvc_citizen_answer(ngx_http_dvc_citizen_ctx_t *ctx);
 static ngx_int_t ngx_http_dvc_citizen_done(ngx_http_request_t *r,
     ngx_http_dvc_citizen_ctx_t *ctx, ngx_uint_t applied);
-static ngx_int_t ngx_http_dvc_citizen_stats(ngx_http_request_t *r,
-    ngx_http_dvc_citizen_ctx_t *ctx, ngx_http_dvc_val_t *f,
-    dvc_stat_change_t *change, ngx_http_dvc_apply_t *a);
 static ngx_int_t ngx_http_dvc_citizen_documents(ngx_http_request_t *r,
     ngx_http_dvc_citizen_ctx_t *ctx);
 static ngx_int_t ngx_http_dvc_citizen_read_next(ngx_http_request_t *r,
@@ -154,15 +155,6 @@ static void ngx_http_dvc_citizen_claimed(ngx_http_request_t *r,
 static void ngx_http_dvc_citizen_applied(ngx_http_request_t *r,
     ngx_http_dvc_reply_t *reply, void *data);
 
-#define ngx_http_dvc_citizen_xadd_str(a, name, v)                            \
-    ngx_http_dvc_apply_xadd(a, name, (v), ngx_strlen((v)))
-
-
-static const char  *ngx_http_dvc_citizen_names[] = {
-    [DVC_ACT_WITHDRAWAL] = "withdrawal",
-    [DVC_ACT_SUPPLEMENT] = "supplement",
-    [DVC_ACT_RATING] = "rating",
-};
 
 /* where the answer of an applied supplement or rating is kept, with its
  * body's SHA-256 (a withdrawal keeps none: its retry is answered from 7;
@@ -189,7 +181,6 @@ ngx_int_t
 ngx_http_dvc_citizen(ngx_http_request_t *r, ngx_str_t *code,
     ngx_uint_t action)
 {
-    ngx_int_t                    rc;
     ngx_uint_t                   i;
     ngx_http_dvc_error_e         err;
     ngx_http_dvc_citizen_ctx_t  *ctx;
@@ -202,11 +193,7 @@ ngx_http_dvc_citizen(ngx_http_request_t *r, ngx_str_t *code,
     ctx->action = (dvc_event_type_t) action;
 
     if (ngx_http_dvc_dossier_ref(r, code, &ctx->ref, &err) != NGX_OK) {
-        rc = ngx_http_discard_request_body(r);
-        if (rc != NGX_OK) {
-            return rc;
-        }
-        return ngx_http_dvc_send_error(r, err);
+        return ngx_http_dvc_refuse_unread(r, err);
     }
 
     /* a supplement is a dossier: JSON like a submission; the small bodies
@@ -217,16 +204,10 @@ ngx_http_dvc_citizen(ngx_http_request_t *r, ngx_str_t *code,
     {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "dvc: %s of \"%V\" with content type \"%V\" refused",
-                      ngx_http_dvc_citizen_names[ctx->action], code,
-                      r->headers_in.content_type
-                      ? &r->headers_in.content_type->value
-                      : &ngx_http_dvc_empty_str);
+                      dvc_citizen_name(ctx->action), code,
+                      ngx_http_dvc_content_type(r));
 
-        rc = ngx_http_discard_request_body(r);
-        if (rc != NGX_OK) {
-            return rc;
-        }
-        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_MEDIA_TYPE);
+        return ngx_http_dvc_refuse_unread(r, NGX_HTTP_DVC_ERR_MEDIA_TYPE);
     }
 
     for (i = 0; i < CF_ST; i++) {
@@ -246,7 +227,7 @@ ngx_http_dvc_citizen(ngx_http_request_t *r, ngx_str_t *code,
     }
 
     return ngx_http_dvc_body_read(r, &ctx->b,
-                                  ngx_http_dvc_citizen_names[ctx->action], 0,
+                                  dvc_citizen_name(ctx->action), 0,
                                   NGX_HTTP_DVC_ACTION_BODY_MAX,
                                   ngx_http_dvc_citizen_body_done);
 }
@@ -353,143 +334,44 @@ ngx_http_dvc_citizen_reply(ngx_http_request_t *r,
 
 
 /*
- * The dossier is the citizen's: check the action against it and decide the
- * change.  Every refusal here names what the citizen can do instead.
+ * The dossier is the citizen's: the reply turned into facts, the body into
+ * the action, core's check and decision (dvc_citizen.h), the plan to the
+ * compare-and-set script.  Every refusal names what the citizen can do
+ * instead.
  */
 static ngx_int_t
 ngx_http_dvc_citizen_decide(ngx_http_request_t *r,
     ngx_http_dvc_citizen_ctx_t *ctx, ngx_http_dvc_val_t *f)
 {
-    int                             to, from;
-    char                           *num;
-    u_char                         *once;
-    unsigned char                   digest[SHA256_DIGEST_LENGTH];
-    size_t                          plen;
-    int64_t                         status, prev, ver;
-    dvc_buf_t                       history, reason;
-    ngx_int_t                       rc;
-    const char                     *procedure;
-    dvc_event_error_t               err;
-    dvc_stat_change_t               change;
-    ngx_str_t                       key;
-    ngx_http_dvc_apply_t            a;
+    ngx_int_t              rc;
+    dvc_buf_t              answer;
+    dvc_citizen_facts_t    facts;
+    dvc_citizen_action_t   act;
+    dvc_citizen_verdict_t  verdict;
 
-    if (ngx_http_dvc_val_int(&f[CF_STATUS], &status) != 1
-        || dvc_status_info((int) status) == NULL
-        || ngx_http_dvc_val_int(&f[CF_PREV_STATUS], &prev) < 0
-        || ngx_http_dvc_val_int(&f[CF_VER], &ver) < 0
-        || f[CF_PROCEDURE].type != NGX_HTTP_DVC_VAL_STRING
-        || f[CF_AGENCY].type != NGX_HTTP_DVC_VAL_STRING)
-    {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "dvc: dossier hash for \"%V\" is malformed (status, "
-                      "prev_status, ver, procedure or agency)",
-                      &ctx->ref.code);
+    if (ngx_http_dvc_citizen_facts(r, ctx, f, &facts) != NGX_OK) {
         return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
     }
 
-    from = (int) status;
-
     ctx->now = ngx_time();
-    dvc_time_format_vn(ctx->now, ctx->now_vn);
 
-    /* the body, against what the action takes */
-    if (ctx->b.too_large) {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "dvc: %s of \"%V\" refused: body over %uz bytes",
-                      ngx_http_dvc_citizen_names[ctx->action], &ctx->ref.code,
-                      ctx->b.max);
-        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_TOO_LARGE);
+    if (!ngx_http_dvc_citizen_body(r, ctx, &act, &rc)) {
+        return rc;
     }
 
-    if (ctx->action != DVC_ACT_SUPPLEMENT
-        && !dvc_utf8_valid((const u_char *) ctx->b.body.data, ctx->b.body.len))
-    {
-        /* yajl lets overlong forms and encoded surrogates through; a text
-         * kept and shown to officials must be clean.  Answered as a
-         * submission's invalid UTF-8 is: 400 json_utf8 with the offset */
-        return ngx_http_dvc_body_malformed(r, &ctx->b, "json_utf8",
-                   dvc_utf8_invalid_at((const u_char *) ctx->b.body.data,
-                                         ctx->b.body.len),
-                   "Nội dung gửi lên không phải UTF-8 hợp lệ.",
-                   "The body is not valid UTF-8.");
+    dvc_buf_init(&answer, &ctx->b.alloc);
+    verdict = dvc_citizen_check(&facts, &act, ctx->now, &answer);
+
+    if (answer.failed) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    /* an empty body (no data at all) is "" to the parser, not "no body" */
-    if (dvc_action_parse(&ctx->b.alloc, ctx->action,
-                         ctx->action == DVC_ACT_SUPPLEMENT
-                         ? NULL
-                         : ctx->b.body.data ? ctx->b.body.data : "",
-                         ctx->b.body.len, ctx->now, &ctx->ev, &err) != 0)
-    {
-        return ngx_http_dvc_citizen_event_error(r, ctx, &err);
-    }
-
-    if (ctx->action != DVC_ACT_WITHDRAWAL) {
-        /* "the same request": this action with these bytes */
-        SHA256((u_char *) ctx->b.body.data, ctx->b.body.len, digest);
-        ngx_hex_dump(ctx->sha, digest, SHA256_DIGEST_LENGTH);
-    }
-
-    /* the dossier's state */
-    if (ctx->action == DVC_ACT_RATING) {
-
-        if (ngx_http_dvc_citizen_replay(r, ctx, &f[CF_ANSWER], &rc)) {
-            return rc;
-        }
-
-        if (from != DVC_STATUS_RESOLVED && from != DVC_STATUS_RETURNED) {
-            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                          "dvc: rating of \"%V\" refused: status %d",
-                          &ctx->ref.code, from);
-            return ngx_http_dvc_citizen_illegal(r, ctx, from);
-        }
-
-        if (f[CF_RATING].type == NGX_HTTP_DVC_VAL_STRING) {
-            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                          "dvc: rating of \"%V\" refused: already rated",
-                          &ctx->ref.code);
-            return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_ALREADY_RATED);
-        }
-
-    } else if (ctx->action == DVC_ACT_WITHDRAWAL
-               && from == DVC_STATUS_WITHDRAWAL_REQUESTED)
-    {
-        return ngx_http_dvc_citizen_withdrawing(r, ctx, &f[CF_UPDATED_AT]);
-
-    } else if (!dvc_transition_allowed(ctx->action, from)) {
-
-        /* a supplement no longer awaited: this one, sent again? (in 5
-         * again, after the desk asked anew, it is a new supplement) */
-        if (ctx->action == DVC_ACT_SUPPLEMENT
-            && ngx_http_dvc_citizen_replay(r, ctx, &f[CF_ANSWER], &rc))
-        {
-            return rc;
-        }
-
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "dvc: %s of \"%V\" refused: illegal from status %d",
-                      ngx_http_dvc_citizen_names[ctx->action], &ctx->ref.code,
-                      from);
-        return ngx_http_dvc_citizen_illegal(r, ctx, from);
+    if (verdict != DVC_CITIZEN_GO) {
+        return ngx_http_dvc_citizen_refused(r, ctx, verdict, &facts,
+                                            &answer);
     }
 
     if (ctx->action == DVC_ACT_SUPPLEMENT) {
-
-        /* the corrected dossier is the same procedure's */
-        procedure = ctx->b.intake
-                    ? dvc_intake_procedure(ctx->b.intake, &plen) : NULL;
-
-        if (procedure != NULL
-            && (plen != f[CF_PROCEDURE].len
-                || ngx_strncmp(procedure, f[CF_PROCEDURE].str, plen) != 0))
-        {
-            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                          "dvc: supplement of \"%V\" refused: another "
-                          "procedure", &ctx->ref.code);
-            return ngx_http_dvc_send_error(r,
-                                       NGX_HTTP_DVC_ERR_PROCEDURE_MISMATCH);
-        }
 
         if (!ngx_http_dvc_body_verdict(r, &ctx->b, &rc)) {
             return rc;
@@ -503,240 +385,62 @@ ngx_http_dvc_citizen_decide(ngx_http_request_t *r,
                                           ctx->docs_refusal.data,
                                           ctx->docs_refusal.len);
         }
+
+        /* the corrected dossier, validated */
+        dvc_intake_facts(ctx->b.intake, &ctx->facts);
+        act.procedure = ctx->b.proc->procedure;
+        act.dossier = &ctx->facts;
     }
 
-    to = dvc_transition_target(ctx->action, from, (int) prev);
-    if (to == 0) {
-        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
-    }
-
-    ctx->status = to;
-
-    /* what changes, applied only if `ver` is still what was read */
-    key.data = ctx->ref.key;
-    key.len = ctx->ref.key_len;
-
-    if (ngx_http_dvc_apply_init(r->pool, &a, &key, ver) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ngx_memzero(&change, sizeof(change));
-    change.at = ctx->now;
-
-    num = ngx_pnalloc(r->pool, NGX_INT_T_LEN * 2);
-    if (num == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (ngx_http_dvc_apply_set_str(&a, "updated_at", ctx->now_vn)
-        != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (ctx->action == DVC_ACT_RATING) {
-        change.kind = DVC_STAT_RATING;
-        change.rating = dvc_rating_by_name(ctx->ev.rating,
-                                           ngx_strlen(ctx->ev.rating));
-
-        if (ngx_http_dvc_apply_set_str(&a, "rating", ctx->ev.rating)
-            != NGX_OK
-            || ngx_http_dvc_apply_set_str(&a, "rating_at", ctx->now_vn)
-               != NGX_OK
-            || (ctx->ev.comment
-                && ngx_http_dvc_apply_set(&a, "rating_comment",
-                                          ctx->ev.comment,
-                                          ctx->ev.comment_len) != NGX_OK))
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-    } else {
-        /* a status change: the new status and one more history entry */
-        ngx_sprintf((u_char *) num, "%d%Z", to);
-
-        dvc_buf_init(&history, &ctx->b.alloc);
-
-        if (f[CF_HISTORY].type == NGX_HTTP_DVC_VAL_STRING
-            && f[CF_HISTORY].len > 2
-            && f[CF_HISTORY].str[0] == '['
-            && f[CF_HISTORY].str[f[CF_HISTORY].len - 1] == ']')
-        {
-            dvc_buf_append(&history, f[CF_HISTORY].str,
-                           f[CF_HISTORY].len - 1);
-            dvc_buf_putc(&history, ',');
-
-        } else {
-            dvc_buf_putc(&history, '[');
-        }
-
-        dvc_history_entry_json(&history, &ctx->ev, to);
-        dvc_buf_putc(&history, ']');
-
-        if (history.failed
-            || ngx_http_dvc_apply_set_str(&a, "status", num) != NGX_OK
-            || ngx_http_dvc_apply_set(&a, "history", history.data,
-                                      history.len) != NGX_OK)
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        if (ngx_http_dvc_citizen_xadd_str(&a, "type",
-                                          ctx->action == DVC_ACT_WITHDRAWAL
-                                          ? "withdrawal_requested"
-                                          : "supplement") != NGX_OK
-            || ngx_http_dvc_apply_xadd(&a, "code", ctx->ref.code.data,
-                                       ctx->ref.code.len) != NGX_OK
-            || ngx_http_dvc_apply_xadd(&a, "procedure", f[CF_PROCEDURE].str,
-                                       f[CF_PROCEDURE].len) != NGX_OK
-            || ngx_http_dvc_citizen_xadd_str(&a, "at", ctx->now_vn)
-               != NGX_OK)
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-    }
-
-    if (ctx->action == DVC_ACT_WITHDRAWAL) {
-        change.kind = DVC_STAT_WITHDRAWAL_REQUESTED;
-
-        /* where a declined withdrawal returns to */
-        ngx_sprintf((u_char *) num + NGX_INT_T_LEN, "%d%Z", from);
-
-        if (ngx_http_dvc_apply_set_str(&a, "prev_status",
-                                       num + NGX_INT_T_LEN) != NGX_OK)
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        if (ctx->ev.has & DVC_EVF_REASON) {
-            /* for the back-end, as the history keeps it */
-            dvc_buf_init(&reason, &ctx->b.alloc);
-            dvc_text_json(&reason, &ctx->ev.reason);
-
-            if (reason.failed
-                || ngx_http_dvc_apply_xadd(&a, "reason", reason.data,
-                                           reason.len) != NGX_OK)
-            {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-        }
-    }
-
-    if (ctx->action == DVC_ACT_SUPPLEMENT) {
-        change.kind = DVC_STAT_SUPPLEMENT_RECEIVED;
-
-        /* the corrected dossier replaces the first one; the back-end gets
-         * it as the citizen sent it */
-        if (ngx_http_dvc_citizen_supplement_fields(r, ctx, &a) != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-    }
-
-    if (ngx_http_dvc_citizen_stats(r, ctx, f, &change, &a) != NGX_OK) {
-        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
-    }
-
-    /* the answer, built now so that a retry gets these very bytes: kept
-     * with the change as "{body sha256} {answer}" (replaces the previous
-     * round's supplement answer; a rating's is the only one) */
-    if (ngx_http_dvc_citizen_answer(ctx) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (ctx->action != DVC_ACT_WITHDRAWAL) {
-        once = ngx_pnalloc(r->pool, sizeof(ctx->sha) + 1 + ctx->answer.len);
-        if (once == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        ngx_memcpy(once, ctx->sha, sizeof(ctx->sha));
-        once[sizeof(ctx->sha)] = ' ';
-        ngx_memcpy(once + sizeof(ctx->sha) + 1, ctx->answer.data,
-                   ctx->answer.len);
-
-        if (ngx_http_dvc_apply_set(&a,
-                (const char *) ngx_http_dvc_citizen_answers[ctx->action].data,
-                once, sizeof(ctx->sha) + 1 + ctx->answer.len) != NGX_OK)
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-    }
-
-    rc = ngx_http_dvc_apply_send(r, &a, ngx_http_dvc_citizen_applied, ctx);
-
-    return ngx_http_dvc_redis_sent(r, rc, ngx_http_dvc_citizen_of[ctx->action],
-                                   &ctx->ref.code);
-}
-
-
-/* A supplement's own fields: the corrected body replaces the first one. */
-static ngx_int_t
-ngx_http_dvc_citizen_supplement_fields(ngx_http_request_t *r,
-    ngx_http_dvc_citizen_ctx_t *ctx, ngx_http_dvc_apply_t *a)
-{
-    dvc_buf_t             rfacts;
-    dvc_dossier_facts_t   facts;
-
-    dvc_intake_facts(ctx->b.intake, &facts);
-
-    /* the receipt the desk's next accept signs names the corrected
-     * dossier's applicant and documents */
-    dvc_buf_init(&rfacts, &ctx->b.alloc);
-    ngx_http_dvc_receipt_facts(&rfacts, &facts, ctx->b.proc->procedure);
-
-    if (rfacts.failed
-        || ngx_http_dvc_apply_set(a, "receipt_facts", rfacts.data,
-                                  rfacts.len) != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    /* the notices go where the corrected dossier says */
-    if ((facts.applicant_email_len
-         ? ngx_http_dvc_apply_set(a, "contact_email", facts.applicant_email,
-                                  facts.applicant_email_len)
-         : ngx_http_dvc_apply_del(a, "contact_email")) != NGX_OK
-        || (facts.applicant_phone_len
-            ? ngx_http_dvc_apply_set(a, "contact_phone",
-                                     facts.applicant_phone,
-                                     facts.applicant_phone_len)
-            : ngx_http_dvc_apply_del(a, "contact_phone")) != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    if (ngx_http_dvc_apply_set(a, "body_sha256", ctx->sha,
-                               sizeof(ctx->sha)) != NGX_OK
-        || ngx_http_dvc_apply_set(a, "delivery",
-                                  facts.delivery ? facts.delivery : "",
-                                  facts.delivery_len) != NGX_OK
-        || ngx_http_dvc_apply_xadd(a, "body", ctx->b.body.data,
-                                   ctx->b.body.len) != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
+    return ngx_http_dvc_citizen_apply(r, ctx, &facts, &act);
 }
 
 
 /*
- * The statistics' part of the change: core says which counters move on
- * which day and what the dossier's st_* fields become (the deltas live in
- * ctx: the apply call keeps pointers to their days).  NGX_OK, or NGX_ERROR
- * (logged).
+ * The HMGET's values as core's facts.  NGX_ERROR: a field core cannot do
+ * without is malformed (logged).
  */
 static ngx_int_t
-ngx_http_dvc_citizen_stats(ngx_http_request_t *r,
+ngx_http_dvc_citizen_facts(ngx_http_request_t *r,
     ngx_http_dvc_citizen_ctx_t *ctx, ngx_http_dvc_val_t *f,
-    dvc_stat_change_t *change, ngx_http_dvc_apply_t *a)
+    dvc_citizen_facts_t *facts)
 {
-    char                       err[128];
-    size_t                     i, n;
-    ngx_http_dvc_val_t        *v;
-    const char                *vals[DVC_STAT_NFIELDS];
-    size_t                     lens[DVC_STAT_NFIELDS];
-    dvc_stat_state_t           before, after;
+    size_t               i;
+    int64_t              status, prev;
+    ngx_http_dvc_val_t  *v;
+    const char          *vals[DVC_STAT_NFIELDS];
+    size_t               lens[DVC_STAT_NFIELDS];
+
+    if (ngx_http_dvc_val_int(&f[CF_STATUS], &status) != 1
+        || dvc_status_info((int) status) == NULL
+        || ngx_http_dvc_val_int(&f[CF_PREV_STATUS], &prev) < 0
+        || ngx_http_dvc_val_int(&f[CF_VER], &ctx->ver) < 0
+        || f[CF_PROCEDURE].type != NGX_HTTP_DVC_VAL_STRING
+        || f[CF_AGENCY].type != NGX_HTTP_DVC_VAL_STRING)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "dvc: dossier hash for \"%V\" is malformed (status, "
+                      "prev_status, ver, procedure or agency)",
+                      &ctx->ref.code);
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(facts, sizeof(dvc_citizen_facts_t));
+    facts->code = (const char *) ctx->ref.code.data;
+    facts->code_len = ctx->ref.code.len;
+    facts->procedure = f[CF_PROCEDURE].str;
+    facts->procedure_len = f[CF_PROCEDURE].len;
+    facts->agency = f[CF_AGENCY].str;
+    facts->agency_len = f[CF_AGENCY].len;
+    facts->status = (int) status;
+    facts->prev_status = (int) prev;
+    facts->history = ngx_http_dvc_val_str(&f[CF_HISTORY]);
+    facts->history_len = ngx_http_dvc_val_len(&f[CF_HISTORY]);
+    facts->rated = f[CF_RATING].type == NGX_HTTP_DVC_VAL_STRING;
+    facts->updated_at = ngx_http_dvc_val_str(&f[CF_UPDATED_AT]);
+    facts->updated_at_len = ngx_http_dvc_val_len(&f[CF_UPDATED_AT]);
+    facts->stored = ngx_http_dvc_val_str(&f[CF_ANSWER]);
+    facts->stored_len = ngx_http_dvc_val_len(&f[CF_ANSWER]);
 
     for (i = 0; i < DVC_STAT_NFIELDS; i++) {
         v = &f[CF_ST + i];
@@ -744,88 +448,187 @@ ngx_http_dvc_citizen_stats(ngx_http_request_t *r,
         lens[i] = v->type == NGX_HTTP_DVC_VAL_STRING ? v->len : 0;
     }
 
-    if (dvc_stat_state_from_values(&before, vals, lens, err, sizeof(err))
-        != 0
-        || dvc_stats_change(ctx->b.dmcf->calendar, &before, change, &after,
-                            ctx->deltas, DVC_STAT_MAX_DELTAS, &n, err,
-                            sizeof(err)) != 0)
+    /* a broken st_* field fails the change, not its checks */
+    if (dvc_stat_state_from_values(&facts->stat, vals, lens, ctx->stat_err,
+                                   sizeof(ctx->stat_err)) != 0)
     {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "dvc: statistics of \"%V\": %s", &ctx->ref.code, err);
-        return NGX_ERROR;
+        facts->stat_error = ctx->stat_err;
     }
 
-    /* logs why itself */
-    return ngx_http_dvc_apply_stats(r, a, f[CF_AGENCY].str,
-                                    f[CF_AGENCY].len, f[CF_PROCEDURE].str,
-                                    f[CF_PROCEDURE].len, ctx->deltas, n,
-                                    &before, &after);
+    return NGX_OK;
 }
 
 
 /*
- * 409: the action is not possible from this status.  The answer says the
- * status and what the citizen may do from it, e.g. after the result only
- * rating: {"action":"rating"}.
+ * The body against what the action takes, parsed into act.  1: go on; 0:
+ * answered (413, 400, 422), *rc says how.
  */
 static ngx_int_t
-ngx_http_dvc_citizen_illegal(ngx_http_request_t *r,
-    ngx_http_dvc_citizen_ctx_t *ctx, int status)
+ngx_http_dvc_citizen_body(ngx_http_request_t *r,
+    ngx_http_dvc_citizen_ctx_t *ctx, dvc_citizen_action_t *act,
+    ngx_int_t *rc)
 {
-    int                       to, n;
-    dvc_buf_t                 b;
-    ngx_uint_t                a;
-    const char               *code, *vi, *en;
-    const dvc_status_info_t  *st;
+    unsigned char      digest[SHA256_DIGEST_LENGTH];
+    dvc_event_error_t  err;
 
-    st = dvc_status_info(status);
-
-    if (ctx->action == DVC_ACT_RATING) {
-        code = "not_resolved";
-        vi = "Chỉ có thể đánh giá sau khi hồ sơ đã có kết quả.";
-        en = "A dossier can be rated only once it has been resolved.";
-
-    } else {
-        code = "illegal_transition";
-        vi = "Không thể thực hiện yêu cầu này ở trạng thái hiện tại của hồ sơ.";
-        en = "This is not possible in the dossier's current status.";
+    if (ctx->b.too_large) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: %s of \"%V\" refused: body over %uz bytes",
+                      dvc_citizen_name(ctx->action), &ctx->ref.code,
+                      ctx->b.max);
+        *rc = ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_TOO_LARGE);
+        return 0;
     }
 
-    dvc_buf_init(&b, &ctx->b.alloc);
-    dvc_buf_printf(&b, "{\"error\":\"%s\",\"action\":\"%s\",\"status\":"
-                   "{\"number\":%d,\"slug\":\"%s\"},\"allowed\":[",
-                   code, ngx_http_dvc_citizen_names[ctx->action], status,
-                   st->slug);
-
-    n = 0;
-    for (a = DVC_ACT_WITHDRAWAL; a <= DVC_ACT_LAST; a++) {
-        if (!dvc_transition_allowed(a, status)) {
-            continue;
-        }
-
-        dvc_buf_printf(&b, "%s{\"action\":\"%s\"", n++ ? "," : "",
-                       ngx_http_dvc_citizen_names[a]);
-
-        to = dvc_transition_target(a, status, 0);
-        if (to > 0 && to != status) {
-            dvc_buf_printf(&b, ",\"to\":%d", to);
-        }
-
-        dvc_buf_putc(&b, '}');
+    if (ctx->action != DVC_ACT_SUPPLEMENT
+        && !dvc_utf8_valid((const u_char *) ctx->b.body.data, ctx->b.body.len))
+    {
+        /* yajl lets overlong forms and encoded surrogates through; a text
+         * kept and shown to officials must be clean.  Answered as a
+         * submission's invalid UTF-8 is: 400 json_utf8 with the offset */
+        *rc = ngx_http_dvc_body_malformed(r, &ctx->b, "json_utf8",
+                  dvc_utf8_invalid_at((const u_char *) ctx->b.body.data,
+                                        ctx->b.body.len),
+                  "Nội dung gửi lên không phải UTF-8 hợp lệ.",
+                  "The body is not valid UTF-8.");
+        return 0;
     }
 
-    dvc_buf_puts(&b, "],\"message\":{\"vi\":");
-    dvc_buf_json_str(&b, vi, strlen(vi));
-    dvc_buf_puts(&b, ",\"en\":");
-    dvc_buf_json_str(&b, en, strlen(en));
-    dvc_buf_puts(&b, "}}");
+    /* an empty body (no data at all) is "" to the parser, not "no body" */
+    if (dvc_action_parse(&ctx->b.alloc, ctx->action,
+                         ctx->action == DVC_ACT_SUPPLEMENT
+                         ? NULL
+                         : ctx->b.body.data ? ctx->b.body.data : "",
+                         ctx->b.body.len, ctx->now, &ctx->ev, &err) != 0)
+    {
+        *rc = ngx_http_dvc_citizen_event_error(r, ctx, &err);
+        return 0;
+    }
 
-    if (b.failed) {
+    ngx_memzero(act, sizeof(dvc_citizen_action_t));
+    act->action = ctx->action;
+    act->ev = &ctx->ev;
+
+    if (ctx->action != DVC_ACT_WITHDRAWAL) {
+        /* "the same request": this action with these bytes */
+        SHA256((u_char *) ctx->b.body.data, ctx->b.body.len, digest);
+        ngx_hex_dump(ctx->sha, digest, SHA256_DIGEST_LENGTH);
+        act->sha256 = (const char *) ctx->sha;
+    }
+
+    if (ctx->action == DVC_ACT_SUPPLEMENT) {
+        act->body = ctx->b.body.data;
+        act->body_len = ctx->b.body.len;
+        act->body_procedure = ctx->b.intake
+            ? dvc_intake_procedure(ctx->b.intake, &act->body_procedure_len)
+            : NULL;
+    }
+
+    return 1;
+}
+
+
+/* What core answered instead of the change. */
+static ngx_int_t
+ngx_http_dvc_citizen_refused(ngx_http_request_t *r,
+    ngx_http_dvc_citizen_ctx_t *ctx, dvc_citizen_verdict_t verdict,
+    dvc_citizen_facts_t *facts, dvc_buf_t *answer)
+{
+    const char  *name = dvc_citizen_name(ctx->action);
+
+    ctx->answer.data = (u_char *) answer->data;
+    ctx->answer.len = answer->len;
+
+    switch (verdict) {
+
+    case DVC_CITIZEN_REPLAY:
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: %s of \"%V\" sent again: the first answer "
+                      "repeated, nothing applied", name, &ctx->ref.code);
+        return ngx_http_dvc_citizen_done(r, ctx, 0);
+
+    case DVC_CITIZEN_WITHDRAWING:
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: withdrawal of \"%V\" already requested: answered "
+                      "with the current status, nothing applied",
+                      &ctx->ref.code);
+        return ngx_http_dvc_citizen_done(r, ctx, 0);
+
+    case DVC_CITIZEN_ILLEGAL:
+        if (ctx->action == DVC_ACT_RATING) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "dvc: rating of \"%V\" refused: status %d",
+                          &ctx->ref.code, facts->status);
+        } else {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "dvc: %s of \"%V\" refused: illegal from status %d",
+                          name, &ctx->ref.code, facts->status);
+        }
+        return ngx_http_dvc_send_json(r, NGX_HTTP_CONFLICT, ctx->answer.data,
+                                      ctx->answer.len);
+
+    case DVC_CITIZEN_ALREADY_RATED:
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: rating of \"%V\" refused: already rated",
+                      &ctx->ref.code);
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_ALREADY_RATED);
+
+    default: /* DVC_CITIZEN_OTHER_PROCEDURE */
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: supplement of \"%V\" refused: another "
+                      "procedure", &ctx->ref.code);
+        return ngx_http_dvc_send_error(r,
+                                       NGX_HTTP_DVC_ERR_PROCEDURE_MISMATCH);
+    }
+}
+
+
+/* core's plan, applied only if `ver` is still what was read */
+static ngx_int_t
+ngx_http_dvc_citizen_apply(ngx_http_request_t *r,
+    ngx_http_dvc_citizen_ctx_t *ctx, dvc_citizen_facts_t *facts,
+    dvc_citizen_action_t *act)
+{
+    ngx_int_t              rc;
+    ngx_str_t              key;
+    dvc_plan_t            *plan;
+    ngx_http_dvc_apply_t   a;
+
+    plan = ngx_palloc(r->pool, sizeof(dvc_plan_t));
+    if (plan == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return ngx_http_dvc_send_json(r, NGX_HTTP_CONFLICT, (u_char *) b.data,
-                                  b.len);
+    dvc_plan_init(plan, &ctx->b.alloc);
+    dvc_citizen_decide(facts, act, ctx->b.dmcf->calendar, ctx->now, plan);
+
+    if (plan->failed) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (plan->http != 200) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "dvc: %s of "
+                      "\"%V\": %s", dvc_citizen_name(ctx->action),
+                      &ctx->ref.code, plan->err.message_en);
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
+    }
+
+    ctx->answer.data = (u_char *) plan->answer.data;
+    ctx->answer.len = plan->answer.len;
+
+    key.data = ctx->ref.key;
+    key.len = ctx->ref.key_len;
+
+    if (ngx_http_dvc_apply_init(r->pool, &a, &key, ctx->ver) != NGX_OK
+        || ngx_http_dvc_apply_plan(&a, plan) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_http_dvc_apply_send(r, &a, ngx_http_dvc_citizen_applied, ctx);
+
+    return ngx_http_dvc_redis_sent(r, rc, ngx_http_dvc_citizen_of[ctx->action],
+                                   &ctx->ref.code);
 }
 
 
@@ -839,14 +642,14 @@ ngx_http_dvc_citizen_event_error(ngx_http_request_t *r,
     if (err->http >= 500) {
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
                       "dvc: %s of \"%V\": %s",
-                      ngx_http_dvc_citizen_names[ctx->action], &ctx->ref.code,
+                      dvc_citizen_name(ctx->action), &ctx->ref.code,
                       err->message_en);
         return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
     }
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "dvc: %s of \"%V\" refused: %s%s%s",
-                  ngx_http_dvc_citizen_names[ctx->action], &ctx->ref.code,
+                  dvc_citizen_name(ctx->action), &ctx->ref.code,
                   err->code, err->field[0] ? " " : "", err->field);
 
     dvc_buf_init(&b, &ctx->b.alloc);
@@ -860,117 +663,6 @@ ngx_http_dvc_citizen_event_error(ngx_http_request_t *r,
 }
 
 
-/*
- * A withdrawal already requested: the first request's answer again.  While
- * the dossier is in 7 nothing else changes it (every event from 7 leaves
- * it), so updated_at is when the withdrawal was applied.
- */
-static ngx_int_t
-ngx_http_dvc_citizen_withdrawing(ngx_http_request_t *r,
-    ngx_http_dvc_citizen_ctx_t *ctx, ngx_http_dvc_val_t *updated_at)
-{
-    ctx->status = DVC_STATUS_WITHDRAWAL_REQUESTED;
-
-    if (updated_at->type == NGX_HTTP_DVC_VAL_STRING
-        && updated_at->len == DVC_TIME_VN_LEN)
-    {
-        ngx_memcpy(ctx->now_vn, updated_at->str, DVC_TIME_VN_LEN);
-    }
-
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "dvc: withdrawal of \"%V\" already requested: answered "
-                  "with the current status, nothing applied", &ctx->ref.code);
-
-    if (ngx_http_dvc_citizen_answer(ctx) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return ngx_http_dvc_citizen_done(r, ctx, 0);
-}
-
-
-/*
- * The citizen's answer to the change decided (ctx->status, ctx->now_vn),
- * into ctx->answer: {"code","action","status","status_slug","applied_at"},
- * a rating's {"code","action","rating","rated_at"}.
- */
-static ngx_int_t
-ngx_http_dvc_citizen_answer(ngx_http_dvc_citizen_ctx_t *ctx)
-{
-    dvc_buf_t                 b;
-    const dvc_status_info_t  *st;
-
-    dvc_buf_init(&b, &ctx->b.alloc);
-    dvc_buf_puts(&b, "{\"code\":");
-    dvc_buf_json_str(&b, (const char *) ctx->ref.code.data,
-                     ctx->ref.code.len);
-    dvc_buf_printf(&b, ",\"action\":\"%s\"",
-                   ngx_http_dvc_citizen_names[ctx->action]);
-
-    if (ctx->action == DVC_ACT_RATING) {
-        dvc_buf_printf(&b, ",\"rating\":\"%s\",\"rated_at\":\"%s\"}",
-                       ctx->ev.rating, ctx->now_vn);
-
-    } else {
-        st = dvc_status_info(ctx->status);
-        dvc_buf_printf(&b, ",\"status\":%d,\"status_slug\":\"%s\","
-                       "\"applied_at\":\"%s\"}", ctx->status, st->slug,
-                       ctx->now_vn);
-    }
-
-    if (b.failed) {
-        return NGX_ERROR;
-    }
-
-    ctx->answer.data = (u_char *) b.data;
-    ctx->answer.len = b.len;
-
-    return NGX_OK;
-}
-
-
-/*
- * A supplement or rating that applied already, sent again with the same
- * body: 1 and *rc the first answer, byte for byte (nothing is applied), or
- * 0 when `stored` (c:{action}) is absent or was another body's.
- */
-static ngx_int_t
-ngx_http_dvc_citizen_replay(ngx_http_request_t *r,
-    ngx_http_dvc_citizen_ctx_t *ctx, ngx_http_dvc_val_t *stored, ngx_int_t *rc)
-{
-    size_t  n;
-
-    n = sizeof(ctx->sha);
-
-    if (stored->type != NGX_HTTP_DVC_VAL_STRING
-        || stored->len <= n + 1
-        || stored->str[n] != ' '
-        || ngx_strncmp(stored->str, ctx->sha, n) != 0)
-    {
-        return 0;
-    }
-
-    /* the reply is freed when the handler returns; the answer may be
-     * written later */
-    ctx->answer.len = stored->len - n - 1;
-    ctx->answer.data = ngx_pnalloc(r->pool, ctx->answer.len);
-    if (ctx->answer.data == NULL) {
-        *rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
-        return 1;
-    }
-
-    ngx_memcpy(ctx->answer.data, stored->str + n + 1, ctx->answer.len);
-
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "dvc: %s of \"%V\" sent again: the first answer repeated, "
-                  "nothing applied", ngx_http_dvc_citizen_names[ctx->action],
-                  &ctx->ref.code);
-
-    *rc = ngx_http_dvc_citizen_done(r, ctx, 0);
-    return 1;
-}
-
-
 /* The citizen's answer: the change is applied (or was, by a first request). */
 static ngx_int_t
 ngx_http_dvc_citizen_done(ngx_http_request_t *r,
@@ -979,7 +671,7 @@ ngx_http_dvc_citizen_done(ngx_http_request_t *r,
     if (applied) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "dvc: %s of \"%V\" applied",
-                      ngx_http_dvc_citizen_names[ctx->action], &ctx->ref.code);
+                      dvc_citizen_name(ctx->action), &ctx->ref.code);
     }
 
     return ngx_http_dvc_send_json(r, ctx->action == DVC_ACT_RATING
@@ -1073,7 +765,7 @@ ngx_http_dvc_citizen_applied(ngx_http_request_t *r,
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                           "dvc: %s of \"%V\": the dossier changed meanwhile, "
                           "deciding again",
-                          ngx_http_dvc_citizen_names[ctx->action],
+                          dvc_citizen_name(ctx->action),
                           &ctx->ref.code);
             rc = ngx_http_dvc_citizen_read(r, ctx);
             break;
@@ -1081,7 +773,7 @@ ngx_http_dvc_citizen_applied(ngx_http_request_t *r,
 
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "dvc: %s of \"%V\" answered 409: changed twice meanwhile",
-                      ngx_http_dvc_citizen_names[ctx->action], &ctx->ref.code);
+                      dvc_citizen_name(ctx->action), &ctx->ref.code);
         rc = ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_CONFLICT);
         break;
 
@@ -1098,14 +790,14 @@ ngx_http_dvc_citizen_applied(ngx_http_request_t *r,
                           "dvc: %s of \"%V\" answered 503, outcome "
                           "unknown: the change may be applied; the same "
                           "request again gets its answer",
-                          ngx_http_dvc_citizen_names[ctx->action],
+                          dvc_citizen_name(ctx->action),
                           &ctx->ref.code);
 
         } else {
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                           "dvc: %s of \"%V\" answered 503: the change was "
                           "not applied",
-                          ngx_http_dvc_citizen_names[ctx->action],
+                          dvc_citizen_name(ctx->action),
                           &ctx->ref.code);
         }
 

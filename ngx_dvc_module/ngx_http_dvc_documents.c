@@ -9,6 +9,9 @@
  *   422 with every such document, beside nothing else;
  * - the claim, one EVAL inside the dossier's MULTI: each upload that still
  *   exists loses its TTL and names the dossier (the first one to list it);
+ * - the inbox entry's documents, each with its upload's scan ("clean",
+ *   "unscanned" under dvc_clamd_fail open, "off" without dvc_clamd), as
+ *   the check read it;
  * - GET /dvc/v1/documents/{sha256}: the back-end fetches a file, signed as
  *   it signs its events (dvc_event_key); nginx serves it from the store as
  *   its static module would (sendfile, Range, If-None-Match).
@@ -33,8 +36,26 @@ typedef struct {
 } ngx_http_dvc_documents_ctx_t;
 
 
+/*
+ * What the check read of each upload's scan, kept for the inbox entry
+ * (ngx_http_dvc_documents_inbox_json) on the request's pool as the data
+ * of a cleanup with a handler of its own, so that submit.c carries nothing
+ * more between the two.
+ */
+typedef struct {
+    ngx_uint_t                        n;
+    ngx_str_t                        *scan;       /* n, "" when unknown */
+} ngx_http_dvc_documents_scans_t;
+
+static void ngx_http_dvc_documents_scans_tag(void *data);
+
+
 static void ngx_http_dvc_documents_checked(ngx_http_request_t *r,
     ngx_http_dvc_reply_t *reply, void *data);
+static ngx_int_t ngx_http_dvc_documents_signed(ngx_http_request_t *r,
+    ngx_http_dvc_main_conf_t *dmcf, size_t *which, ngx_int_t *rc);
+static ngx_int_t ngx_http_dvc_documents_send(ngx_http_request_t *r,
+    ngx_str_t *sha, ngx_str_t *path, size_t which);
 static ngx_int_t ngx_http_dvc_documents_keys(ngx_http_request_t *r,
     dvc_dossier_facts_t *facts, ngx_uint_t extra, const char ***argv,
     size_t **argvlen);
@@ -50,10 +71,11 @@ static ngx_int_t ngx_http_dvc_documents_keys(ngx_http_request_t *r,
 static const char  ngx_http_dvc_documents_read_lua[] =
     "local r = {} "
     "for i, k in ipairs(KEYS) do "
-    "local v = redis.call('HMGET', k, 'size', 'type') "
+    "local v = redis.call('HMGET', k, 'size', 'type', 'scan') "
     "if v[1] then local t = redis.call('TTL', k) "
     "if t >= 0 and t < 60 then redis.call('EXPIRE', k, 60) end end "
-    "r[#r + 1] = v[1] or '' r[#r + 1] = v[2] or '' end "
+    "r[#r + 1] = v[1] or '' r[#r + 1] = v[2] or '' "
+    "r[#r + 1] = v[3] or '' end "
     "return r";
 
 /* the uploads that still exist lose their TTL and name the dossier */
@@ -172,30 +194,63 @@ ngx_http_dvc_documents_check(ngx_http_request_t *r,
 }
 
 
+/* One listed document against its upload's record as read (size, type:
+ * "" when there is none) and its kind's rules: core's verdict. */
+static dvc_upload_result_t
+ngx_http_dvc_documents_judge(const dvc_procedure_t *p,
+    const dvc_dossier_doc_t *d, ngx_http_dvc_val_t *vs, ngx_http_dvc_val_t *vt)
+{
+    off_t                       n;
+    dvc_media_t                 declared;
+    dvc_upload_rules_t          rules;
+    dvc_upload_record_t         rec;
+    const dvc_procedure_doc_t  *kind;
+
+    ngx_memzero(&rec, sizeof(dvc_upload_record_t));
+
+    if (vs->type == NGX_HTTP_DVC_VAL_STRING && vs->len
+        && vt->type == NGX_HTTP_DVC_VAL_STRING && vt->len)
+    {
+        n = ngx_atoof((u_char *) vs->str, vs->len);
+
+        rec.found = n >= 0;
+        rec.size = (uint64_t) (int64_t) n;
+        rec.type = dvc_media_parse(vt->str, vt->len);
+    }
+
+    declared = d->media_type ? dvc_media_parse(d->media_type,
+                                               d->media_type_len)
+                             : DVC_MEDIA_NONE;
+
+    kind = d->kind ? dvc_procedure_document(p, d->kind, d->kind_len) : NULL;
+
+    rules.types = kind ? kind->types : 0;
+    rules.max_size = kind ? kind->max_size : 0;
+
+    return dvc_upload_check_listed(&rec, d->size, declared, &rules);
+}
+
+
 static void
 ngx_http_dvc_documents_checked(ngx_http_request_t *r,
     ngx_http_dvc_reply_t *reply, void *data)
 {
     ngx_http_dvc_documents_ctx_t *ctx = data;
 
-    int64_t                     size;
-    ngx_int_t                   n;
-    ngx_uint_t                  i, bad;
-    dvc_buf_t                   out;
-    dvc_alloc_t                 alloc;
-    ngx_int_t                   nel;
-    const char                 *err;
-    ngx_http_dvc_val_t          vs, vt;
-    dvc_media_t                 declared;
-    dvc_upload_rules_t          rules;
-    dvc_upload_result_t         res;
-    dvc_upload_record_t         rec;
-    const dvc_dossier_doc_t    *d;
-    const dvc_procedure_doc_t  *kind;
+    ngx_uint_t                       i, bad;
+    dvc_buf_t                        out;
+    dvc_alloc_t                      alloc;
+    ngx_int_t                        nel;
+    const char                      *err;
+    ngx_http_dvc_val_t               vs, vt, vc;
+    ngx_pool_cleanup_t              *cln;
+    ngx_http_dvc_documents_scans_t  *scans;
+    dvc_upload_result_t              res;
+    const dvc_dossier_doc_t         *d;
 
     nel = ngx_http_dvc_reply_vals(reply, NULL, 0);
 
-    if (nel == NGX_ERROR || (ngx_uint_t) nel != 2 * ctx->facts->ndocuments) {
+    if (nel == NGX_ERROR || (ngx_uint_t) nel != 3 * ctx->facts->ndocuments) {
         err = ngx_http_dvc_reply_error(reply);
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "dvc: submission answered 503, nothing recorded: its "
@@ -207,6 +262,20 @@ ngx_http_dvc_documents_checked(ngx_http_request_t *r,
         return;
     }
 
+    cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_dvc_documents_scans_t));
+    scans = cln ? cln->data : NULL;
+
+    if (scans) {
+        scans->n = ctx->facts->ndocuments;
+        scans->scan = ngx_pcalloc(r->pool, scans->n * sizeof(ngx_str_t));
+        cln->handler = ngx_http_dvc_documents_scans_tag;
+    }
+
+    if (scans == NULL || scans->scan == NULL) {
+        ngx_http_dvc_finalize(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
     ngx_http_dvc_pool_alloc(r->pool, &alloc);
     dvc_buf_init(&out, &alloc);
     dvc_buf_puts(&out, "{\"error\":\"validation_failed\",\"violations\":[");
@@ -215,34 +284,24 @@ ngx_http_dvc_documents_checked(ngx_http_request_t *r,
 
     for (i = 0; i < ctx->facts->ndocuments; i++) {
         d = &ctx->facts->documents[i];
-        ngx_http_dvc_reply_val(ngx_http_dvc_reply_elem(reply, 2 * i), &vs);
-        ngx_http_dvc_reply_val(ngx_http_dvc_reply_elem(reply, 2 * i + 1), &vt);
+        ngx_http_dvc_reply_val(ngx_http_dvc_reply_elem(reply, 3 * i), &vs);
+        ngx_http_dvc_reply_val(ngx_http_dvc_reply_elem(reply, 3 * i + 1), &vt);
+        ngx_http_dvc_reply_val(ngx_http_dvc_reply_elem(reply, 3 * i + 2), &vc);
 
-        ngx_memzero(&rec, sizeof(dvc_upload_record_t));
-
-        if (vs.type == NGX_HTTP_DVC_VAL_STRING && vs.len
-            && vt.type == NGX_HTTP_DVC_VAL_STRING && vt.len)
+        /* copied: the reply is freed after this handler */
+        if (vc.type == NGX_HTTP_DVC_VAL_STRING && vc.len
+            && vc.len <= sizeof("unscanned") - 1)
         {
-            n = ngx_atoof((u_char *) vs.str, vs.len);
-            size = n;
-
-            rec.found = n >= 0;
-            rec.size = (uint64_t) size;
-            rec.type = dvc_media_parse(vt.str, vt.len);
+            scans->scan[i].data = ngx_pnalloc(r->pool, vc.len);
+            if (scans->scan[i].data == NULL) {
+                ngx_http_dvc_finalize(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+                return;
+            }
+            ngx_memcpy(scans->scan[i].data, vc.str, vc.len);
+            scans->scan[i].len = vc.len;
         }
 
-        declared = d->media_type ? dvc_media_parse(d->media_type,
-                                                   d->media_type_len)
-                                 : DVC_MEDIA_NONE;
-
-        kind = d->kind ? dvc_procedure_document(ctx->procedure, d->kind,
-                                                d->kind_len)
-                       : NULL;
-
-        rules.types = kind ? kind->types : 0;
-        rules.max_size = kind ? kind->max_size : 0;
-
-        res = dvc_upload_check_listed(&rec, d->size, declared, &rules);
+        res = ngx_http_dvc_documents_judge(ctx->procedure, d, &vs, &vt);
 
         if (res == DVC_UPLOAD_OK) {
             continue;
@@ -323,22 +382,41 @@ ngx_http_dvc_documents_claim(ngx_http_request_t *r,
 }
 
 
+static void
+ngx_http_dvc_documents_scans_tag(void *data)
+{
+    (void) data;            /* nothing to free: it only marks the scans */
+}
+
+
 /*
- * The inbox entry's "documents": [{"kind","sha256","size","type"}], as
- * checked against the uploads; nothing without a store.
+ * The inbox entry's "documents": [{"kind","sha256","size","type","scan"}],
+ * as checked against the uploads ("scan" as the check read it; "unscanned"
+ * tells the back-end clamd never saw that file); nothing without a store.
  */
 void
 ngx_http_dvc_documents_inbox_json(ngx_http_request_t *r,
     dvc_dossier_facts_t *facts, dvc_buf_t *out)
 {
-    ngx_uint_t                  i;
-    const dvc_dossier_doc_t    *d;
-    ngx_http_dvc_main_conf_t   *dmcf;
+    ngx_uint_t                       i;
+    ngx_pool_cleanup_t              *c;
+    const dvc_dossier_doc_t         *d;
+    ngx_http_dvc_main_conf_t        *dmcf;
+    ngx_http_dvc_documents_scans_t  *scans;
 
     dmcf = ngx_http_get_module_main_conf(r, ngx_http_dvc_module);
 
     if (dmcf->documents.len == 0 || facts->ndocuments == 0) {
         return;
+    }
+
+    scans = NULL;
+
+    for (c = r->pool->cleanup; c; c = c->next) {
+        if (c->handler == ngx_http_dvc_documents_scans_tag) {
+            scans = c->data;
+            break;
+        }
     }
 
     dvc_buf_putc(out, '[');
@@ -353,6 +431,13 @@ ngx_http_dvc_documents_inbox_json(ngx_http_request_t *r,
         dvc_buf_printf(out, ",\"size\":%lld,\"type\":", d->size);
         dvc_buf_json_str(out, d->media_type ? d->media_type : "",
                          d->media_type_len);
+
+        if (scans && i < scans->n && scans->scan[i].len) {
+            dvc_buf_puts(out, ",\"scan\":");
+            dvc_buf_json_str(out, (const char *) scans->scan[i].data,
+                             scans->scan[i].len);
+        }
+
         dvc_buf_putc(out, '}');
     }
 
@@ -366,59 +451,32 @@ ngx_http_dvc_documents_inbox_json(ngx_http_request_t *r,
  * served from the store by nginx's own output: sendfile when configured,
  * Range and If-None-Match through its filters.
  */
-ngx_int_t
-ngx_http_dvc_documents(ngx_http_request_t *r, ngx_str_t *sha)
+/* The back-end's signature over "timestamp \n GET \n target \n" (HEAD is
+ * signed as GET: the same request without its body).  NGX_OK, or the
+ * refusal answered. */
+static ngx_int_t
+ngx_http_dvc_documents_signed(ngx_http_request_t *r,
+    ngx_http_dvc_main_conf_t *dmcf, size_t *which_p, ngx_int_t *rc)
 {
-    int                        sig;
-    u_char                    *p, head[DVC_UPLOAD_HEAD];
-    size_t                     which;
-    ssize_t                    n;
-    ngx_int_t                  rc;
-    ngx_uint_t                 nts, nsig, level;
-    ngx_str_t                  path;
-    ngx_buf_t                 *b;
-    ngx_file_t                *file;
-    ngx_chain_t                out;
-    dvc_alloc_t                alloc;
-    dvc_media_t                type;
-    ngx_table_elt_t           *ts, *sg, *h;
-    ngx_file_info_t            fi;
-    ngx_pool_cleanup_t        *cln;
-    ngx_pool_cleanup_file_t   *clnf;
-    ngx_http_dvc_main_conf_t  *dmcf;
-    char                       rel[DVC_UPLOAD_REL_LEN];
+    int               sig;
+    size_t            which;
+    ngx_uint_t        nts, nsig, level;
+    dvc_alloc_t       alloc;
+    ngx_table_elt_t  *ts, *sg;
 
-    dmcf = ngx_http_get_module_main_conf(r, ngx_http_dvc_module);
-
-    rc = ngx_http_discard_request_body(r);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    if (dmcf->documents.len == 0) {
-        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNKNOWN_ENDPOINT);
-    }
-
-    if (dmcf->event_keys == NULL || dmcf->event_keys->nelts == 0) {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "dvc: document fetch refused: no dvc_event_key "
-                      "configured");
-        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_EVENTS_DISABLED);
-    }
-
+    which = 0;
     nts = ngx_http_dvc_header_count(r, &ngx_http_dvc_documents_ts, &ts);
     nsig = ngx_http_dvc_header_count(r, &ngx_http_dvc_documents_sig, &sg);
 
     if (nts > 1 || nsig > 1) {
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "dvc: document fetch refused: signature_ambiguous");
-        return ngx_http_dvc_send_error(r,
-                                       NGX_HTTP_DVC_ERR_SIGNATURE_AMBIGUOUS);
+        *rc = ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_SIGNATURE_AMBIGUOUS);
+        return 0;
     }
 
     ngx_http_dvc_pool_alloc(r->pool, &alloc);
 
-    /* HEAD is signed as GET: the same request without its body */
     sig = dvc_sig_check(&alloc, dmcf->event_keys->elts,
                         dmcf->event_keys->nelts, ngx_time(),
                         ts ? (const char *) ts->value.data : NULL,
@@ -434,30 +492,39 @@ ngx_http_dvc_documents(ngx_http_request_t *r, ngx_str_t *sha)
                       "dvc: document fetch refused: %s",
                       sig < 0 ? "the MAC failed"
                               : dvc_sig_result_code((dvc_sig_result_t) sig));
-        return ngx_http_dvc_send_error(r,
+        *rc = ngx_http_dvc_send_error(r,
                    sig < 0 ? NGX_HTTP_DVC_ERR_INTERNAL
                    : sig == DVC_SIG_STALE ? NGX_HTTP_DVC_ERR_SIGNATURE_STALE
                    : sig == DVC_SIG_INVALID
                      ? NGX_HTTP_DVC_ERR_SIGNATURE_INVALID
                      : NGX_HTTP_DVC_ERR_SIGNATURE_MISSING);
+        return 0;
     }
 
-    if (dvc_upload_store_path((const char *) sha->data, sha->len, rel) != 0) {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "dvc: document fetch: not a sha256");
-        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_NOT_FOUND_DOCUMENT);
-    }
+    *which_p = which;
 
-    path.len = dmcf->documents.len + 1 + DVC_UPLOAD_REL_LEN;
-    path.data = ngx_pnalloc(r->pool, path.len + 1);
-    if (path.data == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
+    return 1;
+}
 
-    p = ngx_cpymem(path.data, dmcf->documents.data, dmcf->documents.len);
-    *p++ = '/';
-    p = ngx_cpymem(p, rel, DVC_UPLOAD_REL_LEN);
-    *p = '\0';
+
+/* The file from the store, as nginx's static module serves one: sendfile
+ * when configured, Range and If-None-Match through its filters. */
+static ngx_int_t
+ngx_http_dvc_documents_send(ngx_http_request_t *r, ngx_str_t *sha,
+    ngx_str_t *path_p, size_t which)
+{
+    u_char                     head[DVC_UPLOAD_HEAD];
+    ssize_t                    n;
+    ngx_int_t                  rc;
+    ngx_str_t                  path = *path_p;
+    ngx_buf_t                 *b;
+    ngx_file_t                *file;
+    ngx_chain_t                out;
+    dvc_media_t                type;
+    ngx_table_elt_t           *h;
+    ngx_file_info_t            fi;
+    ngx_pool_cleanup_t        *cln;
+    ngx_pool_cleanup_file_t   *clnf;
 
     cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_pool_cleanup_file_t));
     if (cln == NULL) {
@@ -554,4 +621,58 @@ ngx_http_dvc_documents(ngx_http_request_t *r, ngx_str_t *sha)
     out.next = NULL;
 
     return ngx_http_output_filter(r, &out);
+}
+
+
+ngx_int_t
+ngx_http_dvc_documents(ngx_http_request_t *r, ngx_str_t *sha)
+{
+    u_char                    *p;
+    size_t                     which;
+    ngx_int_t                  rc;
+    ngx_str_t                  path;
+    ngx_http_dvc_main_conf_t  *dmcf;
+    char                       rel[DVC_UPLOAD_REL_LEN];
+
+    dmcf = ngx_http_get_module_main_conf(r, ngx_http_dvc_module);
+    which = 0;
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (dmcf->documents.len == 0) {
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNKNOWN_ENDPOINT);
+    }
+
+    if (dmcf->event_keys == NULL || dmcf->event_keys->nelts == 0) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: document fetch refused: no dvc_event_key "
+                      "configured");
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_EVENTS_DISABLED);
+    }
+
+    if (!ngx_http_dvc_documents_signed(r, dmcf, &which, &rc)) {
+        return rc;
+    }
+
+    if (dvc_upload_store_path((const char *) sha->data, sha->len, rel) != 0) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: document fetch: not a sha256");
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_NOT_FOUND_DOCUMENT);
+    }
+
+    path.len = dmcf->documents.len + 1 + DVC_UPLOAD_REL_LEN;
+    path.data = ngx_pnalloc(r->pool, path.len + 1);
+    if (path.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_cpymem(path.data, dmcf->documents.data, dmcf->documents.len);
+    *p++ = '/';
+    p = ngx_cpymem(p, rel, DVC_UPLOAD_REL_LEN);
+    *p = '\0';
+
+    return ngx_http_dvc_documents_send(r, sha, &path, which);
 }

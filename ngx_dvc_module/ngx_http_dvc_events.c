@@ -25,7 +25,7 @@
 
 #include "ngx_http_dvc_module.h"
 #include "ngx_http_dvc_apply.h"
-#include "ngx_http_dvc_notify.h"
+#include "ngx_http_dvc_metrics.h"
 #include "dvc_code.h"
 #include "dvc_status.h"
 #include "dvc_time.h"
@@ -34,8 +34,7 @@
 #include "dvc_lifecycle.h"
 #include "dvc_procedure.h"
 #include "dvc_stats.h"
-#include "dvc_transfer.h"
-#include "dvc_forms.h"
+#include "dvc_event_decide.h"
 
 
 #define NGX_HTTP_DVC_EVENT_BODY_MAX  (64 * 1024)
@@ -83,6 +82,7 @@ typedef struct {
     dvc_event_t                  ev;
     ngx_str_t                    answer;
     ngx_uint_t                   attempts;
+    char                         stat_err[128];
 } ngx_http_dvc_events_ctx_t;
 
 
@@ -93,23 +93,13 @@ static void ngx_http_dvc_events_read_reply(ngx_http_request_t *r,
     ngx_http_dvc_reply_t *reply, void *data);
 static ngx_int_t ngx_http_dvc_events_decide(ngx_http_request_t *r,
     ngx_http_dvc_events_ctx_t *ctx, ngx_http_dvc_val_t *f);
-static ngx_int_t ngx_http_dvc_events_transfer(ngx_http_request_t *r,
-    ngx_http_dvc_events_ctx_t *ctx, ngx_http_dvc_val_t *f);
-static ngx_int_t ngx_http_dvc_events_form(ngx_http_request_t *r,
+static ngx_int_t ngx_http_dvc_events_send(ngx_http_request_t *r,
     ngx_http_dvc_events_ctx_t *ctx, ngx_http_dvc_val_t *f,
-    dvc_dossier_state_t *d, ngx_http_dvc_procedure_rt_t *proc,
-    dvc_form_t form, ngx_http_dvc_apply_t *a, dvc_buf_t *jws);
-static ngx_int_t ngx_http_dvc_events_notice(ngx_http_request_t *r,
-    ngx_http_dvc_events_ctx_t *ctx, ngx_http_dvc_val_t *f,
-    ngx_http_dvc_procedure_rt_t *proc, int to, int64_t due, dvc_form_t form,
-    ngx_http_dvc_apply_t *a);
+    dvc_event_facts_t *facts, dvc_plan_t *plan);
 static void ngx_http_dvc_events_apply_reply(ngx_http_request_t *r,
     ngx_http_dvc_reply_t *reply, void *data);
 static ngx_int_t ngx_http_dvc_events_known(ngx_http_request_t *r,
     ngx_http_dvc_events_ctx_t *ctx, u_char *stored, size_t len);
-static ngx_int_t ngx_http_dvc_events_refuse(ngx_http_request_t *r,
-    ngx_http_dvc_events_ctx_t *ctx, dvc_event_error_t *err, int status,
-    int prev);
 static ngx_int_t ngx_http_dvc_events_unauthorized(ngx_http_request_t *r,
     ngx_str_t *code, dvc_sig_result_t why, const char *repeated);
 static int64_t ngx_http_dvc_int_field(ngx_http_dvc_val_t *v);
@@ -371,11 +361,6 @@ ngx_http_dvc_events_read_reply(ngx_http_request_t *r,
         return;
     }
 
-    if (dvc_transfer_is(&ctx->ev)) {
-        ngx_http_dvc_finalize(r, ngx_http_dvc_events_transfer(r, ctx, f));
-        return;
-    }
-
     ngx_http_dvc_finalize(r, ngx_http_dvc_events_decide(r, ctx, f));
 }
 
@@ -420,359 +405,55 @@ ngx_http_dvc_events_known(ngx_http_request_t *r,
 }
 
 
-static dvc_stat_kind_t
-ngx_http_dvc_events_stat_kind(dvc_event_type_t type)
+/*
+ * The HMGET's values as core's facts.  The st_* fields that cannot be read
+ * fail the change in core (after its checks), as does a broken status.
+ */
+static void
+ngx_http_dvc_events_facts(ngx_http_dvc_events_ctx_t *ctx,
+    ngx_http_dvc_val_t *f, dvc_event_facts_t *facts)
 {
-    switch (type) {
-    case DVC_EV_ACCEPT:
-        return DVC_STAT_ACCEPTED;
-    case DVC_EV_REFUSE:
-        return DVC_STAT_REFUSED_CHANGE;
-    case DVC_EV_REQUEST_SUPPLEMENT:
-        return DVC_STAT_SUPPLEMENT_REQUESTED;
-    case DVC_EV_PROCESS:
-        return DVC_STAT_PROCESSING;
-    case DVC_EV_REQUEST_PAYMENT:
-        return DVC_STAT_PAYMENT;
-    case DVC_EV_DELAY:
-        return DVC_STAT_DELAY;
-    case DVC_EV_STOP:
-        return DVC_STAT_STOPPED_CHANGE;
-    case DVC_EV_CONFIRM_WITHDRAWAL:
-        return DVC_STAT_WITHDRAWAL_CONFIRMED;
-    case DVC_EV_DECLINE_WITHDRAWAL:
-        return DVC_STAT_WITHDRAWAL_DECLINED;
-    case DVC_EV_RESOLVE:
-        return DVC_STAT_RESOLVED_CHANGE;
-    default:
-        return DVC_STAT_RETURNED;
-    }
-}
+    size_t       i, lens[DVC_STAT_NFIELDS];
+    const char  *vals[DVC_STAT_NFIELDS];
 
+    ngx_memzero(facts, sizeof(dvc_event_facts_t));
+    facts->code = (const char *) ctx->code.data;
+    facts->code_len = ctx->code.len;
+    facts->agency = ngx_http_dvc_val_str(&f[DVC_EF_AGENCY]);
+    facts->agency_len = ngx_http_dvc_val_len(&f[DVC_EF_AGENCY]);
+    facts->procedure = ngx_http_dvc_val_str(&f[DVC_EF_PROCEDURE]);
+    facts->procedure_len = ngx_http_dvc_val_len(&f[DVC_EF_PROCEDURE]);
+    facts->status = (int) ngx_http_dvc_int_field(&f[DVC_EF_STATUS]);
+    facts->prev_status = (int) ngx_http_dvc_int_field(&f[DVC_EF_PREV_STATUS]);
+    facts->due_ts = ngx_http_dvc_int_field(&f[DVC_EF_DUE_TS]);
+    facts->appointment_ts = ngx_http_dvc_int_field(&f[DVC_EF_APPOINTMENT_TS]);
+    facts->last_ts = ngx_http_dvc_last_history_ts(&f[DVC_EF_HISTORY]);
 
-/* Decide from what was read, and send the change. */
-static ngx_int_t
-ngx_http_dvc_events_decide(ngx_http_request_t *r,
-    ngx_http_dvc_events_ctx_t *ctx, ngx_http_dvc_val_t *f)
-{
-    int                           to;
-    char                          err_text[256];
-    char                          at_vn[DVC_TIME_VN_LEN + 1];
-    char                         *due_vn, *appt_vn;
-    size_t                        i, ndeltas;
-    int64_t                       due;
-    u_char                       *p;
-    ngx_int_t                     rc;
-    dvc_buf_t                     history, answer, receipt, apology, once;
-    dvc_buf_t                     form_jws;
-    dvc_form_t                    form;
-    ngx_http_dvc_val_t           *h;
-    const char                   *vals[DVC_STAT_NFIELDS];
-    size_t                        lens[DVC_STAT_NFIELDS];
-    dvc_event_error_t             err;
-    dvc_stat_state_t              before, after;
-    dvc_stat_change_t             change;
-    dvc_stat_delta_t              deltas[DVC_STAT_MAX_DELTAS];
-    dvc_dossier_state_t           d;
-    ngx_http_dvc_apply_t          a;
-    const dvc_status_info_t      *st;
-    ngx_http_dvc_procedure_rt_t  *proc;
+#define dvc_fact(name, field)                                                 \
+    facts->name = ngx_http_dvc_val_str(&f[field]);                            \
+    facts->name##_len = ngx_http_dvc_val_len(&f[field])
 
-    ngx_memzero(&d, sizeof(d));
-    d.status = (int) ngx_http_dvc_int_field(&f[DVC_EF_STATUS]);
-    d.prev_status = (int) ngx_http_dvc_int_field(&f[DVC_EF_PREV_STATUS]);
-    d.due_ts = ngx_http_dvc_int_field(&f[DVC_EF_DUE_TS]);
-    d.appointment_ts = ngx_http_dvc_int_field(&f[DVC_EF_APPOINTMENT_TS]);
-    d.last_ts = ngx_http_dvc_last_history_ts(&f[DVC_EF_HISTORY]);
+    dvc_fact(history, DVC_EF_HISTORY);
+    dvc_fact(transfers, DVC_EF_TRANSFERS);
+    dvc_fact(forms, DVC_EF_FORMS);
+    dvc_fact(body_sha256, DVC_EF_BODY_SHA256);
+    dvc_fact(delivery, DVC_EF_DELIVERY);
+    dvc_fact(receipt_facts, DVC_EF_RECEIPT_FACTS);
+    dvc_fact(contact_email, DVC_EF_CONTACT_EMAIL);
+    dvc_fact(contact_phone, DVC_EF_CONTACT_PHONE);
 
-    if (dvc_status_info(d.status) == NULL
-        || f[DVC_EF_PROCEDURE].type != NGX_HTTP_DVC_VAL_STRING
-        || f[DVC_EF_AGENCY].type != NGX_HTTP_DVC_VAL_STRING)
-    {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "dvc: dossier \"%V\" has no valid status, procedure or "
-                      "agency", &ctx->code);
-        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
-    }
+#undef dvc_fact
 
-    if (dvc_event_check(&ctx->ev, &d, ctx->now, &to, &err) != 0) {
-        return ngx_http_dvc_events_refuse(r, ctx, &err, d.status,
-                                          d.prev_status);
-    }
-
-    /* the statistics before and after */
     for (i = 0; i < DVC_STAT_NFIELDS; i++) {
-        h = &f[DVC_EF_ST_FIRST + i];
-        vals[i] = h->type == NGX_HTTP_DVC_VAL_STRING ? h->str : NULL;
-        lens[i] = h->type == NGX_HTTP_DVC_VAL_STRING ? h->len : 0;
+        vals[i] = ngx_http_dvc_val_str(&f[DVC_EF_ST_FIRST + i]);
+        lens[i] = ngx_http_dvc_val_len(&f[DVC_EF_ST_FIRST + i]);
     }
 
-    if (dvc_stat_state_from_values(&before, vals, lens, err_text,
-                                   sizeof(err_text)) != 0)
+    if (dvc_stat_state_from_values(&facts->stat, vals, lens, ctx->stat_err,
+                                   sizeof(ctx->stat_err)) != 0)
     {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "dvc: dossier \"%V\": %s", &ctx->code, err_text);
-        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
+        facts->stat_error = ctx->stat_err;
     }
-
-    if (ngx_http_dvc_apply_init(r->pool, &a, &ctx->key,
-                                ngx_http_dvc_int_field(&f[DVC_EF_VER]))
-        != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    st = dvc_status_info(to);
-    dvc_time_format_vn(ctx->ev.at, at_vn);
-    due = 0;
-    due_vn = NULL;
-    appt_vn = NULL;
-
-    dvc_buf_init(&receipt, &ctx->b.alloc);
-    dvc_buf_init(&apology, &ctx->b.alloc);
-
-    p = ngx_pnalloc(r->pool, 2 * (DVC_TIME_VN_LEN + 1));
-    if (p == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    proc = ngx_http_dvc_procedure_find(ctx->b.dmcf, f[DVC_EF_PROCEDURE].str,
-                                       f[DVC_EF_PROCEDURE].len);
-
-    switch (ctx->ev.tr->type) {
-
-    case DVC_EV_ACCEPT:
-        if (proc == NULL) {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "dvc: accepting \"%V\": its procedure \"%*s\" is "
-                          "not loaded any more", &ctx->code,
-                          f[DVC_EF_PROCEDURE].len, f[DVC_EF_PROCEDURE].str);
-            return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
-        }
-
-        rc = ngx_http_dvc_accept(r, ctx->b.dmcf, proc->procedure,
-                (const char *) ctx->key.data + sizeof("dvc:d:") - 1,
-                f[DVC_EF_RECEIPT_FACTS].type == NGX_HTTP_DVC_VAL_STRING
-                    ? f[DVC_EF_RECEIPT_FACTS].str : NULL,
-                f[DVC_EF_RECEIPT_FACTS].type == NGX_HTTP_DVC_VAL_STRING
-                    ? f[DVC_EF_RECEIPT_FACTS].len : 0,
-                f[DVC_EF_DELIVERY].type == NGX_HTTP_DVC_VAL_STRING
-                    ? f[DVC_EF_DELIVERY].str : NULL,
-                f[DVC_EF_DELIVERY].type == NGX_HTTP_DVC_VAL_STRING
-                    ? f[DVC_EF_DELIVERY].len : 0,
-                ctx->ev.at, &due, &receipt);
-
-        if (rc == NGX_DECLINED) {
-            return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE);
-        }
-
-        if (rc != NGX_OK) {
-            return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
-        }
-
-        due_vn = (char *) p;
-        dvc_time_format_vn(due, due_vn);
-
-        if (ngx_http_dvc_apply_set(&a, "accepted_at", at_vn, DVC_TIME_VN_LEN)
-            || ngx_http_dvc_apply_set_int(&a, "accepted_ts", ctx->ev.at)
-            || ngx_http_dvc_apply_set(&a, "due_at", due_vn, DVC_TIME_VN_LEN)
-            || ngx_http_dvc_apply_set_int(&a, "due_ts", due)
-            || ngx_http_dvc_apply_set(&a, "receipt", receipt.data,
-                                      receipt.len))
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        break;
-
-    case DVC_EV_REQUEST_SUPPLEMENT:
-        /* the appointment is void: time counts anew from a complete
-         * dossier (Decree 61/2018 art. 19); the history keeps it */
-        if (ngx_http_dvc_apply_del(&a, "due_at")
-            || ngx_http_dvc_apply_del(&a, "due_ts")
-            || ngx_http_dvc_apply_del(&a, "appointment_at")
-            || ngx_http_dvc_apply_del(&a, "appointment_ts")
-            || ngx_http_dvc_apply_del(&a, "apology"))
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        break;
-
-    case DVC_EV_DELAY:
-        /* form 04: the apology and the new appointment; lateness is still
-         * judged on due_at */
-        appt_vn = (char *) p + DVC_TIME_VN_LEN + 1;
-        dvc_time_format_vn(ctx->ev.new_due_at, appt_vn);
-
-        dvc_buf_puts(&apology, "{\"reason\":");
-        dvc_text_json(&apology, &ctx->ev.reason);
-        dvc_buf_printf(&apology, ",\"new_due_at\":\"%s\",\"at\":\"%s\"}",
-                       appt_vn, at_vn);
-
-        if (apology.failed
-            || ngx_http_dvc_apply_set(&a, "appointment_at", appt_vn,
-                                      DVC_TIME_VN_LEN)
-            || ngx_http_dvc_apply_set_int(&a, "appointment_ts",
-                                          ctx->ev.new_due_at)
-            || ngx_http_dvc_apply_set(&a, "apology", apology.data,
-                                      apology.len))
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        break;
-
-    case DVC_EV_REQUEST_PAYMENT:
-        /* the amount an online payment must match (ngx_http_dvc_payment.c);
-         * without one the fee is paid at the desk */
-        if ((ctx->ev.has & DVC_EVF_AMOUNT)
-            ? ngx_http_dvc_apply_set_int(&a, "pay_amount", ctx->ev.amount)
-            : ngx_http_dvc_apply_del(&a, "pay_amount"))
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        break;
-
-    case DVC_EV_CONFIRM_WITHDRAWAL:
-    case DVC_EV_DECLINE_WITHDRAWAL:
-        if (ngx_http_dvc_apply_del(&a, "prev_status") != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        break;
-
-    default:
-        break;
-    }
-
-    if ((to == DVC_STATUS_REFUSED || to == DVC_STATUS_STOPPED
-         || to == DVC_STATUS_RESOLVED)
-        && ngx_http_dvc_apply_set_int(&a, "closed_ts", ctx->ev.at) != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    /* the signed form (02, 03, 04, stop) and the citizen's notice, written
-     * by the same script call */
-    form = dvc_form_for_event(ctx->ev.tr->type);
-    dvc_buf_init(&form_jws, &ctx->b.alloc);
-
-    rc = ngx_http_dvc_events_form(r, ctx, f, &d, proc, form, &a, &form_jws);
-    if (rc == NGX_DECLINED) {
-        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
-    }
-
-    if (rc != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (ngx_http_dvc_events_notice(r, ctx, f, proc, to, due, form, &a)
-        != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    /* the history: the gateway's own JSON array, one entry more */
-    dvc_buf_init(&history, &ctx->b.alloc);
-    h = &f[DVC_EF_HISTORY];
-
-    if (h->type == NGX_HTTP_DVC_VAL_STRING && h->len >= 2 && h->str[0] == '['
-        && h->str[h->len - 1] == ']')
-    {
-        dvc_buf_append(&history, h->str, h->len - 1);
-        if (h->len > 2) {
-            dvc_buf_putc(&history, ',');
-        }
-
-    } else {
-        dvc_buf_putc(&history, '[');
-    }
-
-    dvc_history_entry_json(&history, &ctx->ev, to);
-    dvc_buf_putc(&history, ']');
-
-    /* the statistics of the change */
-    ngx_memzero(&change, sizeof(change));
-    change.kind = ngx_http_dvc_events_stat_kind(ctx->ev.tr->type);
-    change.at = ctx->ev.at;
-    change.due = due;
-
-    if (dvc_stats_change(ctx->b.dmcf->calendar, &before, &change, &after,
-                         deltas, DVC_STAT_MAX_DELTAS, &ndeltas, err_text,
-                         sizeof(err_text)) != 0)
-    {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "dvc: statistics of event \"%s\" on \"%V\": %s",
-                      ctx->ev.id, &ctx->code, err_text);
-        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
-    }
-
-    if (ngx_http_dvc_apply_stats(r, &a, f[DVC_EF_AGENCY].str,
-                                 f[DVC_EF_AGENCY].len,
-                                 f[DVC_EF_PROCEDURE].str,
-                                 f[DVC_EF_PROCEDURE].len, deltas, ndeltas,
-                                 &before, &after) != NGX_OK)
-    {
-        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
-    }
-
-    /* the answer, kept under e:{id} for replays */
-    dvc_buf_init(&answer, &ctx->b.alloc);
-    dvc_buf_puts(&answer, "{\"code\":");
-    dvc_buf_json_str(&answer, (const char *) ctx->code.data, ctx->code.len);
-    dvc_buf_puts(&answer, ",\"event\":");
-    dvc_buf_json_str(&answer, ctx->ev.id, ctx->ev.id_len);
-    dvc_buf_printf(&answer, ",\"type\":\"%s\",\"status\":%d,"
-                   "\"status_slug\":\"%s\",\"applied_at\":\"%s\"",
-                   ctx->ev.tr->name, to, st->slug, ctx->now_vn);
-
-    if (due_vn) {
-        dvc_buf_printf(&answer, ",\"due_at\":\"%s\",\"receipt\":\"%.*s\"",
-                       due_vn, (int) receipt.len, receipt.data);
-    }
-
-    if (appt_vn) {
-        dvc_buf_printf(&answer, ",\"appointment_at\":\"%s\"", appt_vn);
-    }
-
-    if (form != DVC_FORM_NONE) {
-        dvc_buf_printf(&answer, ",\"form\":{\"form\":\"%s\",\"jws\":",
-                       dvc_form_info(form)->id);
-        dvc_buf_json_str(&answer, form_jws.data, form_jws.len);
-        dvc_buf_putc(&answer, '}');
-    }
-
-    dvc_buf_putc(&answer, '}');
-
-    dvc_buf_init(&once, &ctx->b.alloc);
-    dvc_buf_append(&once, ctx->body_sha, sizeof(ctx->body_sha));
-    dvc_buf_putc(&once, ' ');
-    dvc_buf_append(&once, answer.data, answer.len);
-
-    if (history.failed || answer.failed || once.failed) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ctx->answer.data = (u_char *) answer.data;
-    ctx->answer.len = answer.len;
-
-    if (ngx_http_dvc_apply_set_int(&a, "status", to)
-        || ngx_http_dvc_apply_set(&a, "history", history.data, history.len)
-        || ngx_http_dvc_apply_set(&a, "updated_at", ctx->now_vn,
-                                  DVC_TIME_VN_LEN))
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    a.once_field = ctx->once;
-    a.once_value.data = (u_char *) once.data;
-    a.once_value.len = once.len;
-
-    rc = ngx_http_dvc_apply_send(r, &a, ngx_http_dvc_events_apply_reply, ctx);
-
-    return ngx_http_dvc_redis_sent(r, rc, "event for", &ctx->code);
 }
 
 
@@ -808,67 +489,40 @@ ngx_http_dvc_agency_known(void *ud, const char *code, size_t len)
 }
 
 
-#define ngx_http_dvc_val_str(v)                                               \
-    ((v)->type == NGX_HTTP_DVC_VAL_STRING ? (v)->str : NULL)
-#define ngx_http_dvc_val_len(v)                                               \
-    ((v)->type == NGX_HTTP_DVC_VAL_STRING ? (v)->len : 0)
-
-
-/*
- * transfer, transfer_return (liên thông): the facts to core's decision
- * (dvc_transfer.h), its plan to the apply script, or its refusal answered.
- */
+/* The facts and the event to core's decision (dvc_event_decide.h), every
+ * type alike (transfers too). */
 static ngx_int_t
-ngx_http_dvc_events_transfer(ngx_http_request_t *r,
+ngx_http_dvc_events_decide(ngx_http_request_t *r,
     ngx_http_dvc_events_ctx_t *ctx, ngx_http_dvc_val_t *f)
 {
-    char                   err_text[256];
-    u_char                *p;
-    size_t                 i, lens[DVC_STAT_NFIELDS];
-    ngx_int_t              rc;
-    ngx_uint_t             level;
-    const char            *vals[DVC_STAT_NFIELDS];
-    dvc_plan_t            *plan;
-    ngx_http_dvc_apply_t   a;
-    dvc_transfer_env_t     env;
-    dvc_transfer_facts_t   facts;
+    dvc_plan_t                   *plan;
+    dvc_event_env_t               env;
+    dvc_event_facts_t             facts;
+    ngx_http_dvc_main_conf_t     *dmcf;
+    ngx_http_dvc_procedure_rt_t  *proc;
 
-    ngx_memzero(&facts, sizeof(facts));
-    facts.code = (const char *) ctx->code.data;
-    facts.code_len = ctx->code.len;
-    facts.agency = ngx_http_dvc_val_str(&f[DVC_EF_AGENCY]);
-    facts.agency_len = ngx_http_dvc_val_len(&f[DVC_EF_AGENCY]);
-    facts.procedure = ngx_http_dvc_val_str(&f[DVC_EF_PROCEDURE]);
-    facts.procedure_len = ngx_http_dvc_val_len(&f[DVC_EF_PROCEDURE]);
-    facts.status = (int) ngx_http_dvc_int_field(&f[DVC_EF_STATUS]);
-    facts.prev_status = (int) ngx_http_dvc_int_field(&f[DVC_EF_PREV_STATUS]);
-    facts.due_ts = ngx_http_dvc_int_field(&f[DVC_EF_DUE_TS]);
-    facts.last_ts = ngx_http_dvc_last_history_ts(&f[DVC_EF_HISTORY]);
-    facts.history = ngx_http_dvc_val_str(&f[DVC_EF_HISTORY]);
-    facts.history_len = ngx_http_dvc_val_len(&f[DVC_EF_HISTORY]);
-    facts.transfers = ngx_http_dvc_val_str(&f[DVC_EF_TRANSFERS]);
-    facts.transfers_len = ngx_http_dvc_val_len(&f[DVC_EF_TRANSFERS]);
-    facts.body_sha256 = ngx_http_dvc_val_str(&f[DVC_EF_BODY_SHA256]);
-    facts.body_sha256_len = ngx_http_dvc_val_len(&f[DVC_EF_BODY_SHA256]);
+    dmcf = ctx->b.dmcf;
 
-    /* the st_* fields: the level and sector cells the counters go to */
-    for (i = 0; i < DVC_STAT_NFIELDS; i++) {
-        vals[i] = ngx_http_dvc_val_str(&f[DVC_EF_ST_FIRST + i]);
-        lens[i] = ngx_http_dvc_val_len(&f[DVC_EF_ST_FIRST + i]);
-    }
+    ngx_http_dvc_events_facts(ctx, f, &facts);
 
-    if (dvc_stat_state_from_values(&facts.stat, vals, lens, err_text,
-                                   sizeof(err_text)) != 0)
-    {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "dvc: dossier \"%V\": %s", &ctx->code, err_text);
-        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
-    }
+    proc = facts.procedure
+           ? ngx_http_dvc_procedure_find(dmcf, facts.procedure,
+                                         facts.procedure_len)
+           : NULL;
 
-    env.cal = ctx->b.dmcf->calendar;
+    ngx_memzero(&env, sizeof(env));
+    env.cal = dmcf->calendar;
+    env.signing_key = dmcf->signing_key;
+    env.procedure = proc ? proc->procedure : NULL;
     env.known = ngx_http_dvc_agency_known;
-    env.known_ud = ctx->b.dmcf;
+    env.known_ud = dmcf;
+    env.notify = dmcf->notify == 1;
     env.now = ctx->now;
+
+    if (dmcf->notify_link.len) {
+        env.link = (const char *) dmcf->notify_link.data;
+        env.link_len = dmcf->notify_link.len;
+    }
 
     plan = ngx_palloc(r->pool, sizeof(dvc_plan_t));
     if (plan == NULL) {
@@ -876,7 +530,33 @@ ngx_http_dvc_events_transfer(ngx_http_request_t *r,
     }
 
     dvc_plan_init(plan, &ctx->b.alloc);
-    dvc_transfer_decide(&facts, &ctx->ev, &env, plan);
+    dvc_event_decide(&facts, &ctx->ev, &env, plan);
+
+    if (plan->signed_receipt) {
+        ngx_http_dvc_metrics_signed(NGX_HTTP_DVC_SIGNED_RECEIPT);
+    }
+
+    if (plan->no_receipt_facts) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "dvc: dossier \"%V\" has no receipt facts; its "
+                      "receipt names no applicant nor documents",
+                      &ctx->code);
+    }
+
+    return ngx_http_dvc_events_send(r, ctx, f, &facts, plan);
+}
+
+
+/* The plan to the apply script with e:{id}, or its refusal answered. */
+static ngx_int_t
+ngx_http_dvc_events_send(ngx_http_request_t *r,
+    ngx_http_dvc_events_ctx_t *ctx, ngx_http_dvc_val_t *f,
+    dvc_event_facts_t *facts, dvc_plan_t *plan)
+{
+    u_char                *p;
+    ngx_int_t              rc;
+    ngx_uint_t             level;
+    ngx_http_dvc_apply_t   a;
 
     if (plan->failed) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -886,12 +566,23 @@ ngx_http_dvc_events_transfer(ngx_http_request_t *r,
         return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
     }
 
+    if (plan->http != NGX_HTTP_OK && plan->answer.len == 0) {
+        /* the record or the configuration, not the event */
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "dvc: event \"%s\" (%s) on \"%V\" answered %i: %s",
+                      ctx->ev.id, ctx->ev.tr->name, &ctx->code,
+                      (ngx_int_t) plan->http, plan->err.message_en);
+        return ngx_http_dvc_send_error(r, plan->http == 503
+                                          ? NGX_HTTP_DVC_ERR_UNAVAILABLE
+                                          : NGX_HTTP_DVC_ERR_INTERNAL);
+    }
+
     if (plan->http != NGX_HTTP_OK) {
         level = plan->http >= 500 ? NGX_LOG_ERR : NGX_LOG_INFO;
         ngx_log_error(level, r->connection->log, 0,
                       "dvc: event \"%s\" (%s) on \"%V\" in status %d "
                       "refused: %s%s%s", ctx->ev.id, ctx->ev.tr->name,
-                      &ctx->code, facts.status, plan->err.code,
+                      &ctx->code, facts->status, plan->err.code,
                       plan->err.field[0] ? " " : "", plan->err.field);
 
         return ngx_http_dvc_send_json(r, plan->http,
@@ -926,118 +617,6 @@ ngx_http_dvc_events_transfer(ngx_http_request_t *r,
     rc = ngx_http_dvc_apply_send(r, &a, ngx_http_dvc_events_apply_reply, ctx);
 
     return ngx_http_dvc_redis_sent(r, rc, "event for", &ctx->code);
-}
-
-
-/*
- * The signed form a supplement request (02), refusal (03), delay (04) or
- * stop leaves (core/dvc_forms.c): signed, appended to the dossier's forms.
- * NGX_OK (also when the event has none), NGX_DECLINED when it cannot be
- * signed (logged), NGX_ERROR.
- */
-static ngx_int_t
-ngx_http_dvc_events_form(ngx_http_request_t *r,
-    ngx_http_dvc_events_ctx_t *ctx, ngx_http_dvc_val_t *f,
-    dvc_dossier_state_t *d, ngx_http_dvc_procedure_rt_t *proc,
-    dvc_form_t form, ngx_http_dvc_apply_t *a, dvc_buf_t *jws)
-{
-    dvc_buf_t            payload, forms;
-    dvc_form_facts_t     ff;
-    ngx_http_dvc_val_t  *fv;
-
-    if (form == DVC_FORM_NONE) {
-        return NGX_OK;
-    }
-
-    ngx_memzero(&ff, sizeof(ff));
-    ff.code = (const char *) ctx->key.data + sizeof("dvc:d:") - 1;
-    ff.procedure_code = proc ? proc->procedure->code : NULL;
-    ff.procedure_name = proc ? proc->procedure->name : NULL;
-    ff.agency = f[DVC_EF_AGENCY].str;
-    ff.agency_len = f[DVC_EF_AGENCY].len;
-    ff.event = ctx->ev.id;
-    ff.actor = ctx->ev.actor;
-    ff.at = ctx->ev.at;
-    ff.issued = ctx->now;
-    ff.reason = (ctx->ev.has & DVC_EVF_REASON) ? &ctx->ev.reason : NULL;
-    ff.documents = ctx->ev.documents;
-    ff.ndocuments = ctx->ev.ndocuments;
-    ff.due = d->due_ts;
-    ff.new_due = ctx->ev.new_due_at;
-
-    dvc_buf_init(&payload, &ctx->b.alloc);
-
-    if (proc == NULL
-        || dvc_form_sign(ctx->b.dmcf->signing_key, form, &ff, &payload, jws)
-           != 0)
-    {
-        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                      "dvc: signing form %s of \"%V\" failed%s",
-                      dvc_form_info(form)->id, &ctx->code,
-                      proc ? "" : ": its procedure is not loaded");
-        return NGX_DECLINED;
-    }
-
-    fv = &f[DVC_EF_FORMS];
-    dvc_buf_init(&forms, &ctx->b.alloc);
-    dvc_forms_append(&forms,
-                     fv->type == NGX_HTTP_DVC_VAL_STRING ? fv->str : NULL,
-                     fv->type == NGX_HTTP_DVC_VAL_STRING ? fv->len : 0,
-                     form, ctx->ev.at, ctx->ev.id, jws->data, jws->len);
-
-    if (forms.failed
-        || ngx_http_dvc_apply_set(a, "forms", forms.data, forms.len))
-    {
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
-}
-
-
-/* The citizen's notice of the change (core/dvc_notify.c), to dvc:notify
- * with dvc_notify on.  NGX_OK or NGX_ERROR. */
-static ngx_int_t
-ngx_http_dvc_events_notice(ngx_http_request_t *r,
-    ngx_http_dvc_events_ctx_t *ctx, ngx_http_dvc_val_t *f,
-    ngx_http_dvc_procedure_rt_t *proc, int to, int64_t due, dvc_form_t form,
-    ngx_http_dvc_apply_t *a)
-{
-    dvc_notice_t         n;
-    ngx_http_dvc_val_t  *fv;
-
-    ngx_memzero(&n, sizeof(n));
-    n.kind = dvc_notice_for_event(ctx->ev.tr->type);
-    n.code = (const char *) ctx->code.data;
-    n.code_len = ctx->code.len;
-    n.procedure = proc ? proc->procedure->name : NULL;
-    n.procedure_len = proc ? ngx_strlen(proc->procedure->name) : 0;
-    n.event = ctx->ev.id;
-    n.event_len = ctx->ev.id_len;
-    n.status = to;
-    n.at = ctx->ev.at;
-    n.due = ctx->ev.tr->type == DVC_EV_DELAY ? ctx->ev.new_due_at : due;
-    n.amount = (ctx->ev.has & DVC_EVF_AMOUNT) ? ctx->ev.amount : 0;
-    n.reason = (ctx->ev.has & DVC_EVF_REASON) ? &ctx->ev.reason : NULL;
-    n.documents = ctx->ev.documents;
-    n.ndocuments = ctx->ev.ndocuments;
-    n.note = ctx->ev.note;
-    n.note_len = ctx->ev.note_len;
-    n.form = form != DVC_FORM_NONE ? dvc_form_info(form)->id : NULL;
-
-    fv = &f[DVC_EF_CONTACT_EMAIL];
-    if (fv->type == NGX_HTTP_DVC_VAL_STRING) {
-        n.email = fv->str;
-        n.email_len = fv->len;
-    }
-
-    fv = &f[DVC_EF_CONTACT_PHONE];
-    if (fv->type == NGX_HTTP_DVC_VAL_STRING) {
-        n.phone = fv->str;
-        n.phone_len = fv->len;
-    }
-
-    return ngx_http_dvc_notify_apply(r, a, &ctx->b.alloc, &n);
 }
 
 
@@ -1113,46 +692,6 @@ ngx_http_dvc_events_apply_reply(ngx_http_request_t *r,
             ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE));
         return;
     }
-}
-
-
-/* 409 illegal_transition (with the status and the legal types) or 422. */
-static ngx_int_t
-ngx_http_dvc_events_refuse(ngx_http_request_t *r,
-    ngx_http_dvc_events_ctx_t *ctx, dvc_event_error_t *err, int status,
-    int prev)
-{
-    dvc_buf_t                 out;
-    const dvc_status_info_t  *st;
-
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "dvc: event \"%s\" (%s) on \"%V\" in status %d refused: "
-                  "%s%s%s", ctx->ev.id, ctx->ev.tr->name, &ctx->code, status,
-                  err->code, err->field[0] ? " " : "", err->field);
-
-    dvc_buf_init(&out, &ctx->b.alloc);
-
-    if (err->http != NGX_HTTP_CONFLICT) {
-        dvc_event_error_json(&out, err);
-
-    } else {
-        st = dvc_status_info(status);
-        dvc_buf_printf(&out, "{\"error\":\"%s\",\"status\":{\"number\":%d,"
-                       "\"slug\":\"%s\"},\"allowed\":", err->code, status,
-                       st->slug);
-        dvc_transitions_allowed_json(&out, status, prev);
-        dvc_buf_puts(&out, ",\"message\":{\"vi\":");
-        dvc_buf_json_str(&out, err->message_vi, ngx_strlen(err->message_vi));
-        dvc_buf_puts(&out, ",\"en\":");
-        dvc_buf_json_str(&out, err->message_en, ngx_strlen(err->message_en));
-        dvc_buf_puts(&out, "}}");
-    }
-
-    if (out.failed) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return ngx_http_dvc_send_json(r, err->http, (u_char *) out.data, out.len);
 }
 
 

@@ -77,6 +77,8 @@ static void ngx_http_dvc_receipt_reply(ngx_http_request_t *r,
     ngx_http_dvc_reply_t *reply, void *data);
 static ngx_int_t ngx_http_dvc_lookup_answer(ngx_http_request_t *r,
     ngx_http_dvc_val_t *f);
+static ngx_uint_t ngx_http_dvc_json_kept(dvc_buf_t *b, const char *name,
+    ngx_http_dvc_val_t *v, u_char open, const char *dflt);
 static void ngx_http_dvc_json_field(dvc_buf_t *b, const char *name,
     ngx_http_dvc_val_t *v);
 
@@ -400,7 +402,6 @@ ngx_http_dvc_lookup_answer(ngx_http_request_t *r, ngx_http_dvc_val_t *f)
     dvc_buf_t                 b;
     dvc_alloc_t               alloc;
     ngx_uint_t                i;
-    ngx_http_dvc_val_t       *history, *apology;
     const dvc_status_info_t  *st;
 
     st = NULL;
@@ -473,47 +474,13 @@ ngx_http_dvc_lookup_answer(ngx_http_request_t *r, ngx_http_dvc_val_t *f)
     /* after a delay (form 04): the new appointment and the apology; due_at
      * stays the original, on which overdue is judged */
     ngx_http_dvc_json_field(&b, "appointment_at", &f[DVC_F_APPOINTMENT_AT]);
-    dvc_buf_puts(&b, ",\"apology\":");
-    apology = &f[DVC_F_APOLOGY];
-
-    if (apology->type == NGX_HTTP_DVC_VAL_STRING && apology->len >= 2
-        && apology->str[0] == '{' && apology->str[apology->len - 1] == '}')
-    {
-        /* JSON the gateway itself wrote */
-        dvc_buf_append(&b, apology->str, apology->len);
-
-    } else {
-        dvc_buf_puts(&b, "null");
-    }
-
-    /* after an online payment: its facts and signed receipt, JSON the
-     * gateway itself wrote (ngx_http_dvc_payment.c) */
-    dvc_buf_puts(&b, ",\"payment\":");
-
-    if (f[DVC_F_PAYMENT].type == NGX_HTTP_DVC_VAL_STRING
-        && f[DVC_F_PAYMENT].len >= 2 && f[DVC_F_PAYMENT].str[0] == '{'
-        && f[DVC_F_PAYMENT].str[f[DVC_F_PAYMENT].len - 1] == '}')
-    {
-        dvc_buf_append(&b, f[DVC_F_PAYMENT].str, f[DVC_F_PAYMENT].len);
-
-    } else {
-        dvc_buf_puts(&b, "null");
-    }
-
-    /* the signed forms 02, 03, 04 and stop notices, oldest first: JSON the
-     * gateway itself wrote (ngx_http_dvc_events.c) */
-    dvc_buf_puts(&b, ",\"forms\":");
-
-    if (f[DVC_F_FORMS].type == NGX_HTTP_DVC_VAL_STRING
-        && f[DVC_F_FORMS].len >= 2 && f[DVC_F_FORMS].str[0] == '['
-        && f[DVC_F_FORMS].str[f[DVC_F_FORMS].len - 1] == ']')
-    {
-        dvc_buf_append(&b, f[DVC_F_FORMS].str, f[DVC_F_FORMS].len);
-
-    } else {
-        dvc_buf_puts(&b, "[]");
-    }
-
+    ngx_http_dvc_json_kept(&b, "apology", &f[DVC_F_APOLOGY], '{', "null");
+    /* after an online payment: its facts and signed receipt
+     * (ngx_http_dvc_payment.c) */
+    ngx_http_dvc_json_kept(&b, "payment", &f[DVC_F_PAYMENT], '{', "null");
+    /* the signed forms 02, 03, 04 and stop notices, oldest first
+     * (dvc_event_decide.c) */
+    ngx_http_dvc_json_kept(&b, "forms", &f[DVC_F_FORMS], '[', "[]");
     dvc_buf_putc(&b, ',');
     ngx_http_dvc_json_field(&b, "rating", &f[DVC_F_RATING]);
     dvc_buf_putc(&b, ',');
@@ -521,35 +488,15 @@ ngx_http_dvc_lookup_answer(ngx_http_request_t *r, ngx_http_dvc_val_t *f)
     dvc_buf_puts(&b, overdue ? ",\"overdue\":true" : ",\"overdue\":false");
 
     /* liên thông: each part sent to another agency, its share, due time
-     * and whether it came back late (JSON the gateway wrote, dvc_transfer.h) */
-    dvc_buf_puts(&b, ",\"transfers\":");
+     * and whether it came back late (dvc_transfer.h) */
+    ngx_http_dvc_json_kept(&b, "transfers", &f[DVC_F_TRANSFERS], '[', "[]");
 
-    if (f[DVC_F_TRANSFERS].type == NGX_HTTP_DVC_VAL_STRING
-        && f[DVC_F_TRANSFERS].len >= 2 && f[DVC_F_TRANSFERS].str[0] == '['
-        && f[DVC_F_TRANSFERS].str[f[DVC_F_TRANSFERS].len - 1] == ']')
+    if (!ngx_http_dvc_json_kept(&b, "history", &f[DVC_F_HISTORY], '[', "[]")
+        && f[DVC_F_HISTORY].type != NGX_HTTP_DVC_VAL_NIL)
     {
-        dvc_buf_append(&b, f[DVC_F_TRANSFERS].str, f[DVC_F_TRANSFERS].len);
-
-    } else {
-        dvc_buf_puts(&b, "[]");
-    }
-
-    /* the history is a JSON array the gateway itself wrote */
-    dvc_buf_puts(&b, ",\"history\":");
-    history = &f[DVC_F_HISTORY];
-
-    if (history->type == NGX_HTTP_DVC_VAL_STRING && history->len >= 2
-        && history->str[0] == '[' && history->str[history->len - 1] == ']')
-    {
-        dvc_buf_append(&b, history->str, history->len);
-
-    } else {
-        if (history->type != NGX_HTTP_DVC_VAL_NIL) {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "dvc: dossier \"%*s\" has a malformed history",
-                          (size_t) f[DVC_F_CODE].len, f[DVC_F_CODE].str);
-        }
-        dvc_buf_puts(&b, "[]");
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "dvc: dossier \"%*s\" has a malformed history",
+                      (size_t) f[DVC_F_CODE].len, f[DVC_F_CODE].str);
     }
 
     dvc_buf_putc(&b, '}');
@@ -562,6 +509,31 @@ ngx_http_dvc_lookup_answer(ngx_http_request_t *r, ngx_http_dvc_val_t *f)
                    "dvc: lookup answered 200, status %d", (int) st->number);
 
     return ngx_http_dvc_send_json(r, NGX_HTTP_OK, (u_char *) b.data, b.len);
+}
+
+
+/*
+ * ,"name": and a field that is JSON the gateway itself wrote (an object or
+ * an array, by its first and last byte), or dflt when it is absent or not
+ * that.  1 when the stored JSON was used.
+ */
+static ngx_uint_t
+ngx_http_dvc_json_kept(dvc_buf_t *b, const char *name, ngx_http_dvc_val_t *v,
+    u_char open, const char *dflt)
+{
+    u_char  close = open == '{' ? '}' : ']';
+
+    dvc_buf_printf(b, ",\"%s\":", name);
+
+    if (v->type == NGX_HTTP_DVC_VAL_STRING && v->len >= 2
+        && (u_char) v->str[0] == open && (u_char) v->str[v->len - 1] == close)
+    {
+        dvc_buf_append(b, v->str, v->len);
+        return 1;
+    }
+
+    dvc_buf_puts(b, dflt);
+    return 0;
 }
 
 

@@ -735,14 +735,12 @@ ngx_http_dvc_label(dvc_buf_t *out, const char *s, size_t len)
     dvc_buf_puts(out, "# HELP " name " " help "\n# TYPE " name " " type "\n")
 
 
+/* The requests by endpoint and status, and their durations. */
 static void
-ngx_http_dvc_metrics_print(dvc_buf_t *out, ngx_http_dvc_metrics_sh_t *sh,
-    ngx_http_dvc_main_conf_t *dmcf)
+ngx_http_dvc_metrics_print_http(dvc_buf_t *out, ngx_http_dvc_metrics_sh_t *sh)
 {
-    size_t       len;
-    ngx_uint_t   ep, st, b, i, j;
+    ngx_uint_t   ep, st, b;
     uint64_t     n, cum, sum;
-    const char  *kid;
 
     ngx_http_dvc_family(out, "dvc_http_requests_total", "counter",
                         "API requests answered, by endpoint and HTTP status "
@@ -814,26 +812,13 @@ ngx_http_dvc_metrics_print(dvc_buf_t *out, ngx_http_dvc_metrics_sh_t *sh,
                        ngx_http_dvc_endpoint_names[ep],
                        (unsigned long long) cum);
     }
+}
 
-    ngx_http_dvc_family(out, "dvc_validation_failures_total", "counter",
-                        "Violations in dossiers refused 422, by procedure "
-                        "and violation code.");
 
-    for (i = 0; i < ngx_http_dvc_metrics_nprocs && i < dmcf->nprocs; i++) {
-        for (j = 0; j < NGX_HTTP_DVC_NVCODE; j++) {
-            n = sh->invalid[i * NGX_HTTP_DVC_NVCODE + j];
-            if (n == 0) {
-                continue;
-            }
-
-            dvc_buf_puts(out, "dvc_validation_failures_total{procedure=\"");
-            ngx_http_dvc_label(out, dmcf->procs[i].procedure->code,
-                               dmcf->procs[i].procedure->code_len);
-            dvc_buf_printf(out, "\",code=\"%s\"} %llu\n",
-                           ngx_http_dvc_vcodes[j], (unsigned long long) n);
-        }
-    }
-
+/* The connections to Redis, all workers. */
+static void
+ngx_http_dvc_metrics_print_redis(dvc_buf_t *out, ngx_http_dvc_metrics_sh_t *sh)
+{
     ngx_http_dvc_family(out, "dvc_redis_connected", "gauge",
                         "Workers connected to Redis now.");
     dvc_buf_printf(out, "dvc_redis_connected %lld\n",
@@ -856,6 +841,40 @@ ngx_http_dvc_metrics_print(dvc_buf_t *out, ngx_http_dvc_metrics_sh_t *sh,
                         "AUTH and SELECT are answered) awaiting a reply.");
     dvc_buf_printf(out, "dvc_redis_replies_pending %lld\n",
                    (long long) (ngx_atomic_int_t) sh->redis_pending);
+}
+
+
+static void
+ngx_http_dvc_metrics_print(dvc_buf_t *out, ngx_http_dvc_metrics_sh_t *sh,
+    ngx_http_dvc_main_conf_t *dmcf)
+{
+    size_t       len;
+    uint64_t     n;
+    ngx_uint_t   i, j;
+    const char  *kid;
+
+    ngx_http_dvc_metrics_print_http(out, sh);
+
+    ngx_http_dvc_family(out, "dvc_validation_failures_total", "counter",
+                        "Violations in dossiers refused 422, by procedure "
+                        "and violation code.");
+
+    for (i = 0; i < ngx_http_dvc_metrics_nprocs && i < dmcf->nprocs; i++) {
+        for (j = 0; j < NGX_HTTP_DVC_NVCODE; j++) {
+            n = sh->invalid[i * NGX_HTTP_DVC_NVCODE + j];
+            if (n == 0) {
+                continue;
+            }
+
+            dvc_buf_puts(out, "dvc_validation_failures_total{procedure=\"");
+            ngx_http_dvc_label(out, dmcf->procs[i].procedure->code,
+                               dmcf->procs[i].procedure->code_len);
+            dvc_buf_printf(out, "\",code=\"%s\"} %llu\n",
+                           ngx_http_dvc_vcodes[j], (unsigned long long) n);
+        }
+    }
+
+    ngx_http_dvc_metrics_print_redis(out, sh);
 
     ngx_http_dvc_family(out, "dvc_signatures_total", "counter",
                         "Documents signed, by key id and document.");

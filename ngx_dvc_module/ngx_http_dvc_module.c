@@ -11,6 +11,9 @@
 
 
 static ngx_int_t ngx_http_dvc_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_dvc_error_page(ngx_http_request_t *r);
+static ngx_int_t ngx_http_dvc_route_v1(ngx_http_request_t *r,
+    ngx_str_t *segment, ngx_str_t *rest);
 static ngx_int_t ngx_http_dvc_route_dossiers(ngx_http_request_t *r,
     ngx_str_t *rest);
 static const char *ngx_http_dvc_path_check(ngx_str_t *target, size_t *end);
@@ -276,88 +279,47 @@ static struct {
 };
 
 
-/*
- * The router: URIs below dvc_api_root.  It works on r->uri, which nginx has
- * already decoded and normalized ("..", "//"), so what reaches an endpoint
- * is what nested locations matched on.  A path whose segments that changes
- * (ngx_http_dvc_path_check) is refused first: the signature covers the
- * request target as sent.
- */
+/* nginx's own error, redirected here by our error pages: its JSON answer,
+ * or NGX_DECLINED for another status */
 static ngx_int_t
-ngx_http_dvc_handler(ngx_http_request_t *r)
+ngx_http_dvc_error_page(ngx_http_request_t *r)
 {
-    size_t                    end;
-    ngx_str_t                 rest, segment;
-    u_char                   *slash;
-    const char               *why;
-    ngx_http_dvc_loc_conf_t  *dlcf;
+    switch (r->err_status) {
 
-    dlcf = ngx_http_get_module_loc_conf(r, ngx_http_dvc_module);
+    case NGX_HTTP_REQUEST_ENTITY_TOO_LARGE:
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: body over client_max_body_size refused");
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_TOO_LARGE);
 
-    if (r->internal && r->err_status) {
-        /* nginx's own error, redirected here by our error pages */
-        switch (r->err_status) {
-
-        case NGX_HTTP_REQUEST_ENTITY_TOO_LARGE:
-            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                          "dvc: body over client_max_body_size refused");
-            return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_TOO_LARGE);
-
-        case NGX_HTTP_TOO_MANY_REQUESTS:
-            /* limit_req/limit_conn with their _status 429; they log the
-             * zone and the excess themselves */
-            return ngx_http_dvc_send_error(r,
+    case NGX_HTTP_TOO_MANY_REQUESTS:
+        /* limit_req/limit_conn with their _status 429; they log the
+         * zone and the excess themselves */
+        return ngx_http_dvc_send_error(r,
                                        NGX_HTTP_DVC_ERR_TOO_MANY_REQUESTS);
 
-        case NGX_HTTP_SERVICE_UNAVAILABLE:
-            /* limit_req/limit_conn with their default status */
-            return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE);
+    case NGX_HTTP_SERVICE_UNAVAILABLE:
+        /* limit_req/limit_conn with their default status */
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE);
 
-        case NGX_HTTP_FORBIDDEN:
-            /* allow/deny, auth_request: the access module logged it */
-            return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_FORBIDDEN);
+    case NGX_HTTP_FORBIDDEN:
+        /* allow/deny, auth_request: the access module logged it */
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_FORBIDDEN);
 
-        case NGX_HTTP_INTERNAL_SERVER_ERROR:
-            return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
-        }
+    case NGX_HTTP_INTERNAL_SERVER_ERROR:
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
     }
 
-    why = ngx_http_dvc_path_check(&r->unparsed_uri, &end);
+    return NGX_DECLINED;
+}
 
-    if (why) {
-        /* the path as sent up to what is refused (never the query, where
-         * a token may be), at most 256 bytes of it */
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "dvc: path refused (bad_path): %s, \"%*s\"", why,
-                      ngx_min(end, (size_t) 256), r->unparsed_uri.data);
 
-        if (ngx_http_discard_request_body(r) != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_BAD_PATH);
-    }
-
-    rest = r->uri;
-
-    if (rest.len < dlcf->api_root.len + ngx_http_dvc_v1.len
-        || ngx_strncmp(rest.data, dlcf->api_root.data, dlcf->api_root.len) != 0
-        || ngx_strncmp(rest.data + dlcf->api_root.len, ngx_http_dvc_v1.data,
-                       ngx_http_dvc_v1.len) != 0)
-    {
-        goto unknown;
-    }
-
-    rest.data += dlcf->api_root.len + ngx_http_dvc_v1.len;
-    rest.len -= dlcf->api_root.len + ngx_http_dvc_v1.len;
-
-    slash = ngx_strlchr(rest.data, rest.data + rest.len, '/');
-
-    segment.data = rest.data;
-    segment.len = slash ? (size_t) (slash - rest.data) : rest.len;
-
-    rest.data += segment.len;
-    rest.len -= segment.len;
+/* The endpoints below /v1/: segment is the first path segment, rest what
+ * follows it.  NGX_DECLINED: none. */
+static ngx_int_t
+ngx_http_dvc_route_v1(ngx_http_request_t *r, ngx_str_t *segment_p,
+    ngx_str_t *rest_p)
+{
+    ngx_str_t  segment = *segment_p, rest = *rest_p;
 
     if (segment.len == ngx_http_dvc_dossiers.len
         && ngx_strncmp(segment.data, ngx_http_dvc_dossiers.data,
@@ -436,6 +398,78 @@ ngx_http_dvc_handler(ngx_http_request_t *r)
         rest.len--;
 
         return ngx_http_dvc_documents(r, &rest);
+    }
+
+    return NGX_DECLINED;
+}
+
+
+/*
+ * The router: URIs below dvc_api_root.  It works on r->uri, which nginx has
+ * already decoded and normalized ("..", "//"), so what reaches an endpoint
+ * is what nested locations matched on.  A path whose segments that changes
+ * (ngx_http_dvc_path_check) is refused first: the signature covers the
+ * request target as sent.
+ */
+static ngx_int_t
+ngx_http_dvc_handler(ngx_http_request_t *r)
+{
+    size_t                    end;
+    ngx_int_t                 rc;
+    ngx_str_t                 rest, segment;
+    u_char                   *slash;
+    const char               *why;
+    ngx_http_dvc_loc_conf_t  *dlcf;
+
+    dlcf = ngx_http_get_module_loc_conf(r, ngx_http_dvc_module);
+
+    if (r->internal && r->err_status) {
+        rc = ngx_http_dvc_error_page(r);
+        if (rc != NGX_DECLINED) {
+            return rc;
+        }
+    }
+
+    why = ngx_http_dvc_path_check(&r->unparsed_uri, &end);
+
+    if (why) {
+        /* the path as sent up to what is refused (never the query, where
+         * a token may be), at most 256 bytes of it */
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "dvc: path refused (bad_path): %s, \"%*s\"", why,
+                      ngx_min(end, (size_t) 256), r->unparsed_uri.data);
+
+        if (ngx_http_discard_request_body(r) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_BAD_PATH);
+    }
+
+    rest = r->uri;
+
+    if (rest.len < dlcf->api_root.len + ngx_http_dvc_v1.len
+        || ngx_strncmp(rest.data, dlcf->api_root.data, dlcf->api_root.len) != 0
+        || ngx_strncmp(rest.data + dlcf->api_root.len, ngx_http_dvc_v1.data,
+                       ngx_http_dvc_v1.len) != 0)
+    {
+        goto unknown;
+    }
+
+    rest.data += dlcf->api_root.len + ngx_http_dvc_v1.len;
+    rest.len -= dlcf->api_root.len + ngx_http_dvc_v1.len;
+
+    slash = ngx_strlchr(rest.data, rest.data + rest.len, '/');
+
+    segment.data = rest.data;
+    segment.len = slash ? (size_t) (slash - rest.data) : rest.len;
+
+    rest.data += segment.len;
+    rest.len -= segment.len;
+
+    rc = ngx_http_dvc_route_v1(r, &segment, &rest);
+    if (rc != NGX_DECLINED) {
+        return rc;
     }
 
 unknown:

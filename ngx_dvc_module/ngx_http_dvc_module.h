@@ -53,13 +53,20 @@ struct dvc_calendar;
 #endif
 
 
-/* A loaded procedure: its metadata, compiled schema and pooled validators. */
+/* A loaded procedure: its metadata and compiled schema, never written after
+ * the configuration is read (the workers share its pages with the master). */
 typedef struct {
     const struct dvc_procedure  *procedure;
     struct dvc_schema           *schema;
-    struct dvc_validate_ctx     *free[NGX_HTTP_DVC_POOL_MAX];
-    ngx_uint_t                   nfree;
 } ngx_http_dvc_procedure_rt_t;
+
+
+/* A worker's kept validators of one procedure (dmcf->vpools[i] for
+ * dmcf->procs[i], made in the worker when first needed). */
+typedef struct {
+    struct dvc_validate_ctx    **free;          /* NGX_HTTP_DVC_POOL_MAX */
+    ngx_uint_t                   nfree;
+} ngx_http_dvc_vpool_t;
 
 
 typedef struct {
@@ -92,6 +99,7 @@ typedef struct {
     dvc_alloc_t                cf_alloc;        /* on the cycle's pool */
     ngx_http_dvc_procedure_rt_t  *procs;        /* sorted by code */
     ngx_uint_t                 nprocs;
+    ngx_http_dvc_vpool_t      *vpools;          /* this worker's, or NULL */
     struct dvc_intake         *intakes[NGX_HTTP_DVC_POOL_MAX];
     ngx_uint_t                 nintakes;
 
@@ -211,6 +219,11 @@ ngx_http_dvc_reply_t *ngx_http_dvc_reply_elem(ngx_http_dvc_reply_t *reply,
 const char *ngx_http_dvc_reply_error(ngx_http_dvc_reply_t *reply);
 /* a decimal hash field: 1 read, 0 absent, -1 malformed (*out 0 then) */
 ngx_int_t ngx_http_dvc_val_int(ngx_http_dvc_val_t *v, int64_t *out);
+/* a string value for core's facts: NULL / 0 when it is not one */
+#define ngx_http_dvc_val_str(v)                                               \
+    ((v)->type == NGX_HTTP_DVC_VAL_STRING ? (v)->str : NULL)
+#define ngx_http_dvc_val_len(v)                                               \
+    ((v)->type == NGX_HTTP_DVC_VAL_STRING ? (v)->len : 0)
 
 
 /*
@@ -274,6 +287,13 @@ ngx_int_t ngx_http_dvc_send_typed(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *type, size_t type_len, u_char *body, size_t len);
 ngx_int_t ngx_http_dvc_send_error(ngx_http_request_t *r,
     ngx_http_dvc_error_e err);
+/* a refusal before the body is read: the body discarded, then the error */
+ngx_int_t ngx_http_dvc_refuse_unread(ngx_http_request_t *r,
+    ngx_http_dvc_error_e err);
+/* the request's Content-Type for a log line, "" when none */
+#define ngx_http_dvc_content_type(r)                                          \
+    ((r)->headers_in.content_type ? &(r)->headers_in.content_type->value     \
+                                  : &ngx_http_dvc_empty_str)
 ngx_int_t ngx_http_dvc_redis_sent(ngx_http_request_t *r, ngx_int_t rc,
     const char *what, ngx_str_t *code);
 ngx_int_t ngx_http_dvc_send_not_allowed(ngx_http_request_t *r,
@@ -376,9 +396,9 @@ ngx_int_t ngx_http_dvc_body_sign(ngx_http_request_t *r,
 
 /* Procedures and pooled contexts (ngx_http_dvc_procedures.c) */
 struct dvc_validate_ctx *ngx_http_dvc_validator_get(
-    ngx_http_dvc_procedure_rt_t *rt);
-void ngx_http_dvc_validator_put(ngx_http_dvc_procedure_rt_t *rt,
-    struct dvc_validate_ctx *v);
+    ngx_http_dvc_main_conf_t *dmcf, ngx_http_dvc_procedure_rt_t *rt);
+void ngx_http_dvc_validator_put(ngx_http_dvc_main_conf_t *dmcf,
+    ngx_http_dvc_procedure_rt_t *rt, struct dvc_validate_ctx *v);
 struct dvc_intake *ngx_http_dvc_intake_get(ngx_http_dvc_main_conf_t *dmcf);
 void ngx_http_dvc_intake_put(ngx_http_dvc_main_conf_t *dmcf,
     struct dvc_intake *in);
@@ -412,12 +432,8 @@ ngx_int_t ngx_http_dvc_dossier_check(ngx_http_request_t *r,
     ngx_http_dvc_dossier_ref_t *ref, ngx_int_t *rc);
 
 
-/* Acceptance: the appointment and the signed receipt (ngx_http_dvc_accept.c) */
-void ngx_http_dvc_documents_json(dvc_buf_t *b,
-    dvc_dossier_facts_t *facts, const struct dvc_procedure *p,
-    ngx_flag_t names);
-void ngx_http_dvc_receipt_facts(dvc_buf_t *b, dvc_dossier_facts_t *facts,
-    const struct dvc_procedure *p);
+/* Acceptance: the appointment and the signed receipt (ngx_http_dvc_accept.c
+ * over core's dvc_receipt.h) */
 ngx_int_t ngx_http_dvc_accept(ngx_http_request_t *r,
     ngx_http_dvc_main_conf_t *dmcf, const struct dvc_procedure *p,
     const char *code, const char *facts, size_t facts_len,

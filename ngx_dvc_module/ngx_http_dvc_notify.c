@@ -5,7 +5,9 @@
  * and its notice are written together or not at all.  The gateway sends
  * nothing: examples/notifier.py (or the agency's own consumer) reads the
  * stream with a consumer group and sends e-mail, SMS or Zalo messages
- * (docs/notifications.md).  core/dvc_notify.c decides and writes the texts.
+ * (docs/notifications.md).  core/dvc_notify.c decides and writes the texts;
+ * each decision puts its notice in its plan (dvc_plan_notice) from the
+ * configuration read here.
  *
  *     dvc_notify on [link=URL];    URL: the lookup page, the code appended
  *
@@ -13,10 +15,6 @@
  */
 
 #include "ngx_http_dvc_module.h"
-#include "ngx_http_dvc_notify.h"
-
-
-#define NGX_HTTP_DVC_NOTIFY_STREAM  "dvc:notify"
 
 
 char *
@@ -66,117 +64,4 @@ ngx_http_dvc_notify_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     return NGX_CONF_OK;
-}
-
-
-/* The notice's entry, on the request's pool: NGX_OK; NGX_DECLINED when
- * notifications are off or there is none; NGX_ERROR (logged). */
-static ngx_int_t
-ngx_http_dvc_notify_build(ngx_http_request_t *r, const dvc_alloc_t *alloc,
-    dvc_notice_t *n, dvc_notify_entry_t **out)
-{
-    dvc_notify_entry_t        *e;
-    ngx_http_dvc_main_conf_t  *dmcf;
-
-    dmcf = ngx_http_get_module_main_conf(r, ngx_http_dvc_module);
-
-    if (dmcf->notify != 1 || n->kind == DVC_NOTICE_NONE) {
-        return NGX_DECLINED;
-    }
-
-    if (dmcf->notify_link.len) {
-        n->link = (const char *) dmcf->notify_link.data;
-        n->link_len = dmcf->notify_link.len;
-    }
-
-    e = ngx_palloc(r->pool, sizeof(dvc_notify_entry_t));
-    if (e == NULL || dvc_notify_entry(alloc, n, e) != 0) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "dvc: the notice of \"%*s\" could not be written",
-                      n->code_len, n->code);
-        return NGX_ERROR;
-    }
-
-    *out = e;
-
-    return NGX_OK;
-}
-
-
-/*
- * Adds the notice to the change's script call.  NGX_OK (also when off or
- * none), NGX_ERROR: answer 500.
- */
-ngx_int_t
-ngx_http_dvc_notify_apply(ngx_http_request_t *r, ngx_http_dvc_apply_t *a,
-    const dvc_alloc_t *alloc, dvc_notice_t *n)
-{
-    size_t               i;
-    ngx_int_t            rc;
-    dvc_notify_entry_t  *e;
-
-    rc = ngx_http_dvc_notify_build(r, alloc, n, &e);
-
-    if (rc != NGX_OK) {
-        return rc == NGX_DECLINED ? NGX_OK : NGX_ERROR;
-    }
-
-    for (i = 0; i < e->n; i++) {
-        if (ngx_http_dvc_apply_xadd_to(a,
-                (u_char *) NGX_HTTP_DVC_NOTIFY_STREAM,
-                sizeof(NGX_HTTP_DVC_NOTIFY_STREAM) - 1, e->f[i].name,
-                e->buf.data + e->f[i].off, e->f[i].len) != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-    }
-
-    return NGX_OK;
-}
-
-
-/*
- * The same as one XADD command for a MULTI (submit.c).  NGX_OK with
- * cmd filled, NGX_DECLINED: no notice (off or none), NGX_ERROR.
- */
-ngx_int_t
-ngx_http_dvc_notify_cmd(ngx_http_request_t *r, const dvc_alloc_t *alloc,
-    dvc_notice_t *n, ngx_http_dvc_redis_cmd_t *cmd)
-{
-    size_t               i, *lens;
-    ngx_int_t            rc;
-    const char         **argv;
-    dvc_notify_entry_t  *e;
-
-    rc = ngx_http_dvc_notify_build(r, alloc, n, &e);
-
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    argv = ngx_palloc(r->pool, (3 + 2 * e->n) * sizeof(char *));
-    lens = ngx_palloc(r->pool, (3 + 2 * e->n) * sizeof(size_t));
-    if (argv == NULL || lens == NULL) {
-        return NGX_ERROR;
-    }
-
-    argv[0] = "XADD";
-    lens[0] = 4;
-    argv[1] = NGX_HTTP_DVC_NOTIFY_STREAM;
-    lens[1] = sizeof(NGX_HTTP_DVC_NOTIFY_STREAM) - 1;
-    argv[2] = "*";
-    lens[2] = 1;
-
-    for (i = 0; i < e->n; i++) {
-        argv[3 + 2 * i] = e->f[i].name;
-        lens[3 + 2 * i] = ngx_strlen(e->f[i].name);
-        argv[4 + 2 * i] = e->buf.data + e->f[i].off;
-        lens[4 + 2 * i] = e->f[i].len;
-    }
-
-    cmd->argc = 3 + 2 * e->n;
-    cmd->argv = argv;
-    cmd->argvlen = lens;
-
-    return NGX_OK;
 }

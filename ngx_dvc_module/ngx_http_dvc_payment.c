@@ -73,6 +73,8 @@ typedef enum {
     NF_PROCEDURE,
     NF_ONCE,                /* pay:{txn_ref} */
     NF_AGENCY,
+    NF_CONTACT_EMAIL,       /* the citizen's notice (dvc_notify) */
+    NF_CONTACT_PHONE,
     NF_ST_FIRST,            /* DVC_STAT_NFIELDS st_* fields from here */
     NF_LAST = NF_ST_FIRST + DVC_STAT_NFIELDS
 } ngx_http_dvc_notice_field_e;
@@ -92,6 +94,7 @@ typedef struct {
     ngx_str_t                    fields[NF_LAST];
     ngx_str_t                    once;        /* pay:{txn_ref}'s value */
     int64_t                      now;
+    char                         stat_err[128];
 } ngx_http_dvc_notice_ctx_t;
 
 
@@ -336,6 +339,8 @@ ngx_http_dvc_notice_read(ngx_http_request_t *r,
     ctx->fields[NF_ONCE].data = p;
     ctx->fields[NF_ONCE].len = ngx_sprintf(p, "pay:%s", ctx->n.txn_ref) - p;
     ngx_str_set(&ctx->fields[NF_AGENCY], "agency");
+    ngx_str_set(&ctx->fields[NF_CONTACT_EMAIL], "contact_email");
+    ngx_str_set(&ctx->fields[NF_CONTACT_PHONE], "contact_phone");
 
     for (i = 0; i < DVC_STAT_NFIELDS; i++) {
         ctx->fields[NF_ST_FIRST + i].data = (u_char *) dvc_stat_field_names[i];
@@ -462,73 +467,84 @@ static ngx_int_t
 ngx_http_dvc_notice_apply(ngx_http_request_t *r,
     ngx_http_dvc_notice_ctx_t *ctx, ngx_http_dvc_val_t *f, int64_t ver)
 {
-    char                       now_vn[DVC_TIME_VN_LEN + 1], err[128];
-    size_t                     i, ndeltas, lens[DVC_STAT_NFIELDS];
-    ngx_int_t                  rc;
-    ngx_str_t                  key;
-    dvc_buf_t                  history, payload, receipt, payment, amount;
-    const char                *name, *vals[DVC_STAT_NFIELDS];
-    dvc_stat_delta_t           deltas[DVC_STAT_MAX_DELTAS];
-    dvc_stat_state_t           before, after;
-    dvc_stat_change_t          change;
-    ngx_http_dvc_val_t        *h;
-    ngx_http_dvc_apply_t       a;
-    ngx_http_dvc_main_conf_t  *dmcf;
+    size_t                        i, lens[DVC_STAT_NFIELDS];
+    ngx_int_t                     rc;
+    ngx_str_t                     key;
+    dvc_plan_t                   *plan;
+    const char                   *name, *vals[DVC_STAT_NFIELDS];
+    dvc_payment_env_t             env;
+    dvc_payment_record_t          rec;
+    ngx_http_dvc_apply_t          a;
+    ngx_http_dvc_main_conf_t     *dmcf;
+    ngx_http_dvc_procedure_rt_t  *proc;
 
     dmcf = ngx_http_get_module_main_conf(r, ngx_http_dvc_module);
     name = ctx->pay->provider->name;
 
-    dvc_time_format_vn(ctx->now, now_vn);
+    /* the reply as core's facts */
+    ngx_memzero(&rec, sizeof(rec));
+    rec.agency = ngx_http_dvc_val_str(&f[NF_AGENCY]);
+    rec.agency_len = ngx_http_dvc_val_len(&f[NF_AGENCY]);
+    rec.procedure = ngx_http_dvc_val_str(&f[NF_PROCEDURE]);
+    rec.procedure_len = ngx_http_dvc_val_len(&f[NF_PROCEDURE]);
+    rec.history = ngx_http_dvc_val_str(&f[NF_HISTORY]);
+    rec.history_len = ngx_http_dvc_val_len(&f[NF_HISTORY]);
+    rec.contact_email = ngx_http_dvc_val_str(&f[NF_CONTACT_EMAIL]);
+    rec.contact_email_len = ngx_http_dvc_val_len(&f[NF_CONTACT_EMAIL]);
+    rec.contact_phone = ngx_http_dvc_val_str(&f[NF_CONTACT_PHONE]);
+    rec.contact_phone_len = ngx_http_dvc_val_len(&f[NF_CONTACT_PHONE]);
 
-    /* the history with one more entry */
-    dvc_buf_init(&history, &ctx->alloc);
+    proc = rec.procedure ? ngx_http_dvc_procedure_find(dmcf, rec.procedure,
+                                                       rec.procedure_len)
+                         : NULL;
+    rec.procedure_name = proc ? proc->procedure->name : NULL;
 
-    if (f[NF_HISTORY].type == NGX_HTTP_DVC_VAL_STRING
-        && f[NF_HISTORY].len > 2 && f[NF_HISTORY].str[0] == '['
-        && f[NF_HISTORY].str[f[NF_HISTORY].len - 1] == ']')
-    {
-        dvc_buf_append(&history, f[NF_HISTORY].str, f[NF_HISTORY].len - 1);
-        dvc_buf_putc(&history, ',');
-
-    } else {
-        dvc_buf_putc(&history, '[');
+    for (i = 0; i < DVC_STAT_NFIELDS; i++) {
+        vals[i] = ngx_http_dvc_val_str(&f[NF_ST_FIRST + i]);
+        lens[i] = ngx_http_dvc_val_len(&f[NF_ST_FIRST + i]);
     }
 
-    dvc_payment_history_json(&history, name, &ctx->n,
-                             DVC_STATUS_PROCESSING, ctx->now);
-    dvc_buf_putc(&history, ']');
-
-    /* the signed receipt, and what the lookup shows */
-    dvc_buf_init(&payload, &ctx->alloc);
-    dvc_buf_init(&receipt, &ctx->alloc);
-    dvc_buf_init(&payment, &ctx->alloc);
-    dvc_buf_init(&amount, &ctx->alloc);
-
-    dvc_payment_receipt_json(&payload, name, &ctx->n, ctx->now);
-
-    if (history.failed || payload.failed
-        || dmcf->signing_key == NULL
-        || dvc_jws_sign(dmcf->signing_key, "dvc-payment+jws", payload.data,
-                        payload.len, &receipt) != 0)
+    if (dvc_stat_state_from_values(&rec.stat, vals, lens, ctx->stat_err,
+                                   sizeof(ctx->stat_err)) != 0)
     {
+        rec.stat_error = ctx->stat_err;
+    }
+
+    ngx_memzero(&env, sizeof(env));
+    env.cal = dmcf->calendar;
+    env.signing_key = dmcf->signing_key;
+    env.notify = dmcf->notify == 1;
+    env.now = ctx->now;
+
+    if (dmcf->notify_link.len) {
+        env.link = (const char *) dmcf->notify_link.data;
+        env.link_len = dmcf->notify_link.len;
+    }
+
+    plan = ngx_palloc(r->pool, sizeof(dvc_plan_t));
+    if (plan == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    dvc_plan_init(plan, &ctx->alloc);
+    dvc_payment_plan(&rec, &ctx->n, name, &env, plan);
+
+    if (plan->failed) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (plan->http != NGX_HTTP_OK) {
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                      "dvc: %s notice for \"%s\" answered 99: cannot sign "
-                      "the payment receipt", name, ctx->n.code);
+                      "dvc: %s notice for \"%s\" answered 99: %s", name,
+                      ctx->n.code, plan->err.message_en);
         return ngx_http_dvc_notice_answer(r, ctx->pay, DVC_PAY_OTHER);
     }
-
-    /* the receipt's payload, plus the receipt */
-    dvc_buf_append(&payment, payload.data, payload.len - 1);
-    dvc_buf_puts(&payment, ",\"receipt\":");
-    dvc_buf_json_str(&payment, receipt.data, receipt.len);
-    dvc_buf_putc(&payment, '}');
-    dvc_buf_printf(&amount, "%lld", (long long) ctx->n.amount);
 
     key.data = ctx->key;
     key.len = ngx_strlen(ctx->key);
 
-    if (payment.failed || amount.failed
-        || ngx_http_dvc_apply_init(r->pool, &a, &key, ver) != NGX_OK)
+    if (ngx_http_dvc_apply_init(r->pool, &a, &key, ver) != NGX_OK
+        || ngx_http_dvc_apply_plan(&a, plan) != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -537,63 +553,6 @@ ngx_http_dvc_notice_apply(ngx_http_request_t *r,
     ctx->once.data = (u_char *) ctx->n.transaction_no;
     ctx->once.len = ngx_strlen(ctx->n.transaction_no);
     ngx_http_dvc_apply_once(&a, &ctx->fields[NF_ONCE], &ctx->once);
-
-    if (ngx_http_dvc_apply_set_int(&a, "status", DVC_STATUS_PROCESSING)
-        || ngx_http_dvc_apply_set(&a, "history", history.data, history.len)
-        || ngx_http_dvc_apply_set_str(&a, "updated_at", now_vn)
-        || ngx_http_dvc_apply_set(&a, "payment", payment.data, payment.len)
-        || ngx_http_dvc_apply_xadd(&a, "type", "payment_received",
-                                   sizeof("payment_received") - 1)
-        || ngx_http_dvc_apply_xadd(&a, "code", ctx->n.code,
-                                   ngx_strlen(ctx->n.code))
-        || ngx_http_dvc_apply_xadd(&a, "procedure", f[NF_PROCEDURE].str
-                                   ? f[NF_PROCEDURE].str : "",
-                                   f[NF_PROCEDURE].len)
-        || ngx_http_dvc_apply_xadd(&a, "at", now_vn, DVC_TIME_VN_LEN)
-        || ngx_http_dvc_apply_xadd(&a, "provider", name, ngx_strlen(name))
-        || ngx_http_dvc_apply_xadd(&a, "amount", amount.data, amount.len)
-        || ngx_http_dvc_apply_xadd(&a, "transaction_no",
-                                   ctx->n.transaction_no,
-                                   ngx_strlen(ctx->n.transaction_no)))
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    /* the statistics: paid_online (the dossier's first payment) and
-     * fees_online (the amount), in the same atomic step */
-    for (i = 0; i < DVC_STAT_NFIELDS; i++) {
-        h = &f[NF_ST_FIRST + i];
-        vals[i] = h->type == NGX_HTTP_DVC_VAL_STRING ? h->str : NULL;
-        lens[i] = h->type == NGX_HTTP_DVC_VAL_STRING ? h->len : 0;
-    }
-
-    ngx_memzero(&change, sizeof(dvc_stat_change_t));
-    change.kind = DVC_STAT_PAID_ONLINE_CHANGE;
-    change.at = ctx->now;
-    change.amount = ctx->n.amount;
-
-    if (f[NF_AGENCY].type != NGX_HTTP_DVC_VAL_STRING
-        || f[NF_PROCEDURE].type != NGX_HTTP_DVC_VAL_STRING
-        || dvc_stat_state_from_values(&before, vals, lens, err, sizeof(err))
-           != 0
-        || dvc_stats_change(dmcf->calendar, &before, &change, &after, deltas,
-                            DVC_STAT_MAX_DELTAS, &ndeltas, err, sizeof(err))
-           != 0)
-    {
-        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                      "dvc: %s notice for \"%s\" answered 99: the dossier's "
-                      "agency, procedure or statistics fields are missing or "
-                      "malformed", name, ctx->n.code);
-        return ngx_http_dvc_notice_answer(r, ctx->pay, DVC_PAY_OTHER);
-    }
-
-    if (ngx_http_dvc_apply_stats(r, &a, f[NF_AGENCY].str, f[NF_AGENCY].len,
-                                 f[NF_PROCEDURE].str, f[NF_PROCEDURE].len,
-                                 deltas, ndeltas, &before, &after)
-        != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
 
     rc = ngx_http_dvc_apply_send(r, &a, ngx_http_dvc_notice_applied, ctx);
 
@@ -707,18 +666,74 @@ ngx_http_dvc_payment_cleanup(void *data)
 }
 
 
+/* secret=FILE: read once, the server's alone, zeroed at cleanup. */
+static char *
+ngx_http_dvc_payment_secret(ngx_conf_t *cf, ngx_http_dvc_payment_t *pay,
+    ngx_str_t *file_p)
+{
+    char                 err[512];
+    ngx_str_t            file = *file_p, text;
+    ngx_pool_cleanup_t  *cln;
+
+    if (file.len == 0) {
+        return "needs secret=FILE";
+    }
+
+    if (ngx_conf_full_name(cf->cycle, &file, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    /* whoever reads the secret can confirm any payment: the server's alone,
+     * like dvc_event_key */
+    if (dvc_key_file_check((const char *) file.data, err, sizeof(err)) != 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "dvc: %s", err);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_dvc_read_conf_file(cf, &file, &text) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    /* the secret is the file's text without its trailing newline */
+    while (text.len && (text.data[text.len - 1] == '\n'
+                        || text.data[text.len - 1] == '\r'
+                        || text.data[text.len - 1] == ' '))
+    {
+        text.len--;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        ngx_explicit_memzero(text.data, text.len);
+        return NGX_CONF_ERROR;
+    }
+
+    pay->secret = text;
+    cln->handler = ngx_http_dvc_payment_cleanup;
+    cln->data = pay;
+
+    if (text.len < NGX_HTTP_DVC_PAY_SECRET_MIN) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "dvc: \"%V\": the secret must be at least %d "
+                           "bytes", &file, NGX_HTTP_DVC_PAY_SECRET_MIN);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
 /* dvc_payment PROVIDER tmn_code=... secret=FILE return_url=URL [url=URL] */
 char *
 ngx_http_dvc_payment_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_dvc_main_conf_t *dmcf = conf;
 
-    char                     err[512];
+    char                    *rv;
     size_t                   i;
-    ngx_str_t               *value, merchant, file, ret, url, text;
+    ngx_str_t               *value, merchant, file, ret, url;
     ngx_uint_t               k, url_set;
     ngx_http_dvc_payment_t  *pay;
-    ngx_pool_cleanup_t      *cln;
 
     if (dmcf->payment) {
         return "is duplicate";
@@ -809,54 +824,15 @@ ngx_http_dvc_payment_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return "needs url=http(s)://... for the provider's payment page";
     }
 
-    if (file.len == 0) {
-        return "needs secret=FILE";
-    }
-
-    if (ngx_conf_full_name(cf->cycle, &file, 1) != NGX_OK) {
-        return NGX_CONF_ERROR;
-    }
-
-    /* whoever reads the secret can confirm any payment: the server's alone,
-     * like dvc_event_key */
-    if (dvc_key_file_check((const char *) file.data, err, sizeof(err)) != 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "dvc: %s", err);
-        return NGX_CONF_ERROR;
-    }
-
-    if (ngx_http_dvc_read_conf_file(cf, &file, &text) != NGX_OK) {
-        return NGX_CONF_ERROR;
-    }
-
-    /* the secret is the file's text without its trailing newline */
-    while (text.len && (text.data[text.len - 1] == '\n'
-                        || text.data[text.len - 1] == '\r'
-                        || text.data[text.len - 1] == ' '))
-    {
-        text.len--;
-    }
-
-    cln = ngx_pool_cleanup_add(cf->pool, 0);
-    if (cln == NULL) {
-        ngx_explicit_memzero(text.data, text.len);
-        return NGX_CONF_ERROR;
-    }
-
-    pay->secret = text;
-    cln->handler = ngx_http_dvc_payment_cleanup;
-    cln->data = pay;
-
-    if (text.len < NGX_HTTP_DVC_PAY_SECRET_MIN) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "dvc: \"%V\": the secret must be at least %d "
-                           "bytes", &file, NGX_HTTP_DVC_PAY_SECRET_MIN);
-        return NGX_CONF_ERROR;
+    rv = ngx_http_dvc_payment_secret(cf, pay, &file);
+    if (rv != NGX_CONF_OK) {
+        return rv;
     }
 
     pay->conf.merchant = (const char *) merchant.data;
     pay->conf.merchant_len = merchant.len;
-    pay->conf.secret = text.data;
-    pay->conf.secret_len = text.len;
+    pay->conf.secret = pay->secret.data;
+    pay->conf.secret_len = pay->secret.len;
     pay->conf.pay_url = (const char *) url.data;
     pay->conf.pay_url_len = url.len;
     pay->conf.return_url = (const char *) ret.data;

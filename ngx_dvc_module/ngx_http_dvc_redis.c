@@ -141,6 +141,9 @@ static ngx_int_t ngx_http_dvc_redis_link_send(ngx_http_request_t *r,
     ngx_uint_t n, ngx_http_dvc_redis_handler_pt handler, void *data);
 static ngx_uint_t ngx_http_dvc_redis_readonly(ngx_http_dvc_redis_link_t *redis,
     const char *err);
+static void ngx_http_dvc_redis_moved(void *data, ngx_uint_t replica,
+    const char *host, size_t host_len, const char *port, size_t port_len);
+static void ngx_http_dvc_redis_forget(void *data, ngx_uint_t replica);
 static ngx_http_dvc_rcmd_t *ngx_http_dvc_rcmd_get(
     ngx_http_dvc_redis_link_t *redis);
 static void ngx_http_dvc_rcmd_put(ngx_http_dvc_rcmd_t *rcmd);
@@ -161,7 +164,8 @@ ngx_http_dvc_redis_link_init(ngx_http_dvc_redis_t *top,
 ngx_http_dvc_redis_t *
 ngx_http_dvc_redis_create(ngx_conf_t *cf, ngx_http_dvc_main_conf_t *dmcf)
 {
-    ngx_http_dvc_redis_t  *top;
+    ngx_http_dvc_redis_t          *top;
+    ngx_http_dvc_sentinel_peer_t   peer;
 
     top = ngx_pcalloc(cf->pool, sizeof(ngx_http_dvc_redis_t));
     if (top == NULL) {
@@ -204,7 +208,12 @@ ngx_http_dvc_redis_create(ngx_conf_t *cf, ngx_http_dvc_main_conf_t *dmcf)
             top->has_read = 1;
         }
 
-        top->sentinel = ngx_http_dvc_sentinel_create(cf, top);
+        peer.data = top;
+        peer.moved = ngx_http_dvc_redis_moved;
+        peer.forget = ngx_http_dvc_redis_forget;
+
+        top->sentinel = ngx_http_dvc_sentinel_create(cf, dmcf, top->log,
+                                                     &peer);
         if (top->sentinel == NULL) {
             return NULL;
         }
@@ -220,20 +229,6 @@ ngx_http_dvc_redis_start(ngx_http_dvc_redis_t *top)
     if (top && top->sentinel) {
         ngx_http_dvc_sentinel_start(top->sentinel);
     }
-}
-
-
-ngx_http_dvc_main_conf_t *
-ngx_http_dvc_redis_conf(ngx_http_dvc_redis_t *top)
-{
-    return top->conf;
-}
-
-
-ngx_log_t *
-ngx_http_dvc_redis_log(ngx_http_dvc_redis_t *top)
-{
-    return top->log;
 }
 
 
@@ -687,10 +682,11 @@ ngx_http_dvc_redis_shutdown(ngx_http_dvc_redis_t *top)
 
 /* Sentinel names a new address: the links to the old one are dropped
  * (their pending commands get no reply: 503, outcome unknown). */
-void
-ngx_http_dvc_redis_moved(ngx_http_dvc_redis_t *top, ngx_uint_t replica,
-    const char *host, size_t host_len, const char *port, size_t port_len)
+static void
+ngx_http_dvc_redis_moved(void *data, ngx_uint_t replica, const char *host,
+    size_t host_len, const char *port, size_t port_len)
 {
+    ngx_http_dvc_redis_t       *top = data;
     ngx_http_dvc_redis_addr_t  *addr, old;
 
     addr = replica ? &top->replica : &top->master;
@@ -731,9 +727,10 @@ ngx_http_dvc_redis_moved(ngx_http_dvc_redis_t *top, ngx_uint_t replica,
 }
 
 
-void
-ngx_http_dvc_redis_forget(ngx_http_dvc_redis_t *top, ngx_uint_t replica)
+static void
+ngx_http_dvc_redis_forget(void *data, ngx_uint_t replica)
 {
+    ngx_http_dvc_redis_t       *top = data;
     ngx_http_dvc_redis_addr_t  *addr;
 
     addr = replica ? &top->replica : &top->master;

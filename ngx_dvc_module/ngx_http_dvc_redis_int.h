@@ -28,22 +28,30 @@ typedef struct {
 ngx_int_t ngx_http_dvc_redis_addr_set(ngx_http_dvc_redis_addr_t *addr,
     const char *host, size_t host_len, const char *port, size_t port_len);
 
-/* The master (or the replica for reads) is elsewhere now: the connections
- * to the old address are dropped, the next command connects to the new. */
-void ngx_http_dvc_redis_moved(ngx_http_dvc_redis_t *redis,
-    ngx_uint_t replica, const char *host, size_t host_len, const char *port,
-    size_t port_len);
-/* No master is known any more: commands needing it are refused (503) until
- * Sentinel names one. */
-void ngx_http_dvc_redis_forget(ngx_http_dvc_redis_t *redis,
-    ngx_uint_t replica);
-ngx_http_dvc_main_conf_t *ngx_http_dvc_redis_conf(ngx_http_dvc_redis_t *redis);
-ngx_log_t *ngx_http_dvc_redis_log(ngx_http_dvc_redis_t *redis);
+/*
+ * What Sentinel tells the connections.  ngx_http_dvc_redis.c fills it in and
+ * hands it to ngx_http_dvc_sentinel_create(); the sentinel calls only through
+ * it, so the two files do not call each other (a Cluster layer can fill its
+ * own).
+ *   moved:  the master (replica 0) or the replica for reads (1) is elsewhere
+ *           now: the connections to the old address are dropped, the next
+ *           command connects to the new one.
+ *   forget: no master (or replica) is known any more: commands needing it
+ *           are refused (503) until Sentinel names one.
+ */
+typedef struct {
+    void                      *data;
+    void                     (*moved)(void *data, ngx_uint_t replica,
+                                  const char *host, size_t host_len,
+                                  const char *port, size_t port_len);
+    void                     (*forget)(void *data, ngx_uint_t replica);
+} ngx_http_dvc_sentinel_peer_t;
 
 
 /* ngx_http_dvc_sentinel.c */
 ngx_http_dvc_sentinel_t *ngx_http_dvc_sentinel_create(ngx_conf_t *cf,
-    ngx_http_dvc_redis_t *redis);
+    ngx_http_dvc_main_conf_t *dmcf, ngx_log_t *log,
+    const ngx_http_dvc_sentinel_peer_t *peer);
 void ngx_http_dvc_sentinel_start(ngx_http_dvc_sentinel_t *s);
 /* the master's connection was lost, refused ROLE or answered READONLY */
 void ngx_http_dvc_sentinel_lost(ngx_http_dvc_sentinel_t *s, const char *why);

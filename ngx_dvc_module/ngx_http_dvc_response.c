@@ -239,6 +239,20 @@ ngx_http_dvc_send_typed(ngx_http_request_t *r, ngx_uint_t status,
 
 
 ngx_int_t
+ngx_http_dvc_refuse_unread(ngx_http_request_t *r, ngx_http_dvc_error_e err)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    return ngx_http_dvc_send_error(r, err);
+}
+
+
+ngx_int_t
 ngx_http_dvc_send_error(ngx_http_request_t *r, ngx_http_dvc_error_e err)
 {
     ngx_http_dvc_error_t  *e;

@@ -30,7 +30,7 @@
 
 
 struct ngx_http_dvc_sentinel_s {
-    ngx_http_dvc_redis_t           *redis;
+    ngx_http_dvc_sentinel_peer_t    peer;
     ngx_http_dvc_main_conf_t       *conf;
     ngx_log_t                      *log;
     ngx_http_dvc_redis_addr_t      *addrs;
@@ -78,21 +78,19 @@ static void ngx_http_dvc_sentinel_auth_reply(redisAsyncContext *ac,
 
 
 ngx_http_dvc_sentinel_t *
-ngx_http_dvc_sentinel_create(ngx_conf_t *cf, ngx_http_dvc_redis_t *redis)
+ngx_http_dvc_sentinel_create(ngx_conf_t *cf, ngx_http_dvc_main_conf_t *dmcf,
+    ngx_log_t *log, const ngx_http_dvc_sentinel_peer_t *peer)
 {
-    ngx_http_dvc_sentinel_t   *s;
-    ngx_http_dvc_main_conf_t  *dmcf;
+    ngx_http_dvc_sentinel_t  *s;
 
     s = ngx_pcalloc(cf->pool, sizeof(ngx_http_dvc_sentinel_t));
     if (s == NULL) {
         return NULL;
     }
 
-    dmcf = ngx_http_dvc_redis_conf(redis);
-
-    s->redis = redis;
+    s->peer = *peer;
     s->conf = dmcf;
-    s->log = ngx_http_dvc_redis_log(redis);
+    s->log = log;
     s->addrs = dmcf->redis_sentinels->elts;
     s->naddrs = dmcf->redis_sentinels->nelts;
 
@@ -438,9 +436,9 @@ ngx_http_dvc_sentinel_ask_reply(redisAsyncContext *ac, void *reply,
     {
         s->answered = 1;
 
-        ngx_http_dvc_redis_moved(s->redis, 0, rr->element[0]->str,
-                                 rr->element[0]->len, rr->element[1]->str,
-                                 rr->element[1]->len);
+        s->peer.moved(s->peer.data, 0, rr->element[0]->str,
+                      rr->element[0]->len, rr->element[1]->str,
+                      rr->element[1]->len);
 
     } else if (rr->type == REDIS_REPLY_ERROR) {
         ngx_log_error(NGX_LOG_ERR, s->log, 0,
@@ -503,13 +501,13 @@ ngx_http_dvc_sentinel_replicas(ngx_http_dvc_sentinel_t *s, redisReply *rr)
         if (ip && port && flags && ngx_strcmp(flags->str, "slave") == 0
             && (link == NULL || ngx_strcmp(link->str, "ok") == 0))
         {
-            ngx_http_dvc_redis_moved(s->redis, 1, ip->str, ip->len,
-                                     port->str, port->len);
+            s->peer.moved(s->peer.data, 1, ip->str, ip->len, port->str,
+                          port->len);
             return;
         }
     }
 
-    ngx_http_dvc_redis_forget(s->redis, 1);
+    s->peer.forget(s->peer.data, 1);
 }
 
 
@@ -654,8 +652,8 @@ ngx_http_dvc_sentinel_sub_reply(redisAsyncContext *ac, void *reply,
                   "dvc: redis sentinel: +switch-master %*s -> %*s:%*s",
                   l[0], f[0], l[3], f[3], l[4], f[4]);
 
-    ngx_http_dvc_redis_moved(s->redis, 0, (char *) f[3], l[3],
-                             (char *) f[4], l[4]);
+    s->peer.moved(s->peer.data, 0, (char *) f[3], l[3], (char *) f[4],
+                  l[4]);
 
     /* the replica for reads may be the old master now */
     ngx_http_dvc_sentinel_ask(s);

@@ -22,8 +22,6 @@
 
 #include "ngx_http_dvc_module.h"
 #include "ngx_http_dvc_metrics.h"
-#include "ngx_http_dvc_stats.h"
-#include "ngx_http_dvc_notify.h"
 #include "dvc_code.h"
 #include "dvc_status.h"
 #include "dvc_time.h"
@@ -32,6 +30,7 @@
 #include "dvc_procedure.h"
 #include "dvc_dossier_scan.h"
 #include "dvc_schema.h"
+#include "dvc_submit.h"
 
 
 #define NGX_HTTP_DVC_TOKEN_BYTES     16
@@ -39,7 +38,6 @@
 #define NGX_HTTP_DVC_IDEM_TTL        "86400"       /* a day to retry */
 #define NGX_HTTP_DVC_IDEM_PENDING    "10"          /* a submission in flight */
 #define NGX_HTTP_DVC_IDEM_KEY_MAX    255
-#define NGX_HTTP_DVC_MAX_ARGS        64
 
 
 typedef struct {
@@ -83,6 +81,9 @@ static void ngx_http_dvc_submit_seq_reply(ngx_http_request_t *r,
     ngx_http_dvc_reply_t *reply, void *data);
 static ngx_int_t ngx_http_dvc_submit_record(ngx_http_request_t *r,
     ngx_http_dvc_submit_ctx_t *ctx);
+static ngx_int_t ngx_http_dvc_submit_send(ngx_http_request_t *r,
+    ngx_http_dvc_submit_ctx_t *ctx, dvc_submit_plan_t *plan,
+    dvc_dossier_facts_t *facts);
 static void ngx_http_dvc_submit_exec_reply(ngx_http_request_t *r,
     ngx_http_dvc_reply_t *reply, void *data);
 static ngx_int_t ngx_http_dvc_submit_unavailable(ngx_http_request_t *r,
@@ -104,16 +105,9 @@ ngx_http_dvc_submit(ngx_http_request_t *r)
     if (!ngx_http_dvc_is_json(r)) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "dvc: submission with content type \"%V\" refused",
-                      r->headers_in.content_type
-                      ? &r->headers_in.content_type->value
-                      : &ngx_http_dvc_empty_str);
+                      ngx_http_dvc_content_type(r));
 
-        rc = ngx_http_discard_request_body(r);
-        if (rc != NGX_OK) {
-            return rc;
-        }
-
-        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_MEDIA_TYPE);
+        return ngx_http_dvc_refuse_unread(r, NGX_HTTP_DVC_ERR_MEDIA_TYPE);
     }
 
     ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_dvc_submit_ctx_t));
@@ -124,12 +118,7 @@ ngx_http_dvc_submit(ngx_http_request_t *r)
     ctx->channel = DVC_CHANNEL_ONLINE;
 
     if (ngx_http_dvc_submit_dry_run(r, ctx) != NGX_OK) {
-        rc = ngx_http_discard_request_body(r);
-        if (rc != NGX_OK) {
-            return rc;
-        }
-
-        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_BAD_DRY_RUN);
+        return ngx_http_dvc_refuse_unread(r, NGX_HTTP_DVC_ERR_BAD_DRY_RUN);
     }
 
     if (ngx_http_dvc_body_signed(r)
@@ -256,11 +245,7 @@ ngx_http_dvc_submit_signature(ngx_http_request_t *r,
 
 refused:
 
-    *rc = ngx_http_discard_request_body(r);
-
-    if (*rc == NGX_OK) {
-        *rc = ngx_http_dvc_send_error(r, err);
-    }
+    *rc = ngx_http_dvc_refuse_unread(r, err);
 
     return 0;
 }
@@ -631,204 +616,192 @@ ngx_http_dvc_submit_seq_reply(ngx_http_request_t *r,
 }
 
 
-static void
-ngx_http_dvc_history_entry(dvc_buf_t *b, const char *at, int status,
-    const char *actor)
-{
-    const dvc_status_info_t  *st;
-
-    st = dvc_status_info(status);
-
-    dvc_buf_printf(b, "{\"at\":\"%s\",\"status\":\"%s\",\"status_number\":%d,"
-                   "\"actor\":\"%s\"}", at, st->slug, status, actor);
-}
-
-
+/* The lookup token: 128 bits from the CSPRNG; only its hash is kept. */
 static ngx_int_t
-ngx_http_dvc_submit_record(ngx_http_request_t *r,
+ngx_http_dvc_submit_token(ngx_http_request_t *r,
     ngx_http_dvc_submit_ctx_t *ctx)
 {
-    int                        argc, status, accept_now;
-    char                       accepted_ts[NGX_INT64_LEN + 1];
-    char                       due_vn[DVC_TIME_VN_LEN + 1];
-    char                       due_ts[NGX_INT64_LEN + 1];
-    char                       now_ts[NGX_INT64_LEN + 1];
-    u_char                    *hkey;
-    size_t                     argvlen[NGX_HTTP_DVC_MAX_ARGS];
-    int64_t                    due;
-    ngx_int_t                  rc;
-    dvc_buf_t                  ack, receipt, payload, history, answer, idem;
-    dvc_buf_t                  docs;
-    dvc_buf_t                  rfacts;
-    ngx_uint_t                 n;
-    const char                *argv[NGX_HTTP_DVC_MAX_ARGS];
-    unsigned char              token[NGX_HTTP_DVC_TOKEN_BYTES];
-    unsigned char              digest[SHA256_DIGEST_LENGTH];
-    dvc_dossier_facts_t        facts;
-    const dvc_procedure_t     *p;
-    const dvc_status_info_t   *st;
-    const char                *idem_argv[5];
-    size_t                     idem_argvlen[5];
-    dvc_stat_state_t           st_before;
-    dvc_stat_change_t          st_change;
-    ngx_http_dvc_stats_write_t  *stw;
-    dvc_notice_t               notice;
-    ngx_http_dvc_redis_cmd_t   cmds[8 + NGX_HTTP_DVC_STATS_MAX_CMDS];
-    ngx_http_dvc_main_conf_t  *dmcf;
+    dvc_buf_t      b;
+    unsigned char  token[NGX_HTTP_DVC_TOKEN_BYTES];
+    unsigned char  digest[SHA256_DIGEST_LENGTH];
 
-    /* every argv below must live until ngx_http_dvc_redis_send() returns:
-     * no compound literal inside a nested block */
-
-    dmcf = ctx->b.dmcf;
-    p = ctx->b.proc->procedure;
-    dvc_intake_facts(ctx->b.intake, &facts);
-
-    /* accepted at once: the procedure says so, or the desk entered it */
-    accept_now = p->accept_auto || ctx->channel != DVC_CHANNEL_ONLINE;
-    status = accept_now ? DVC_STATUS_ACCEPTED : DVC_STATUS_SUBMITTED;
-    st = dvc_status_info(status);
-
-    /* the lookup token: 128 bits from the CSPRNG; only its hash is kept */
     if (RAND_bytes(token, sizeof(token)) != 1) {
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
                       "dvc: RAND_bytes() failed");
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NGX_ERROR;
     }
 
-    dvc_buf_init(&payload, &ctx->b.alloc);
-    dvc_buf_base64url(&payload, token, sizeof(token));
-    ctx->token_len = payload.len;
-    ngx_memcpy(ctx->token, payload.data, payload.len);
+    dvc_buf_init(&b, &ctx->b.alloc);
+    dvc_buf_base64url(&b, token, sizeof(token));
+
+    if (b.failed || b.len > sizeof(ctx->token)) {
+        return NGX_ERROR;
+    }
+
+    ctx->token_len = b.len;
+    ngx_memcpy(ctx->token, b.data, b.len);
 
     SHA256(ctx->token, ctx->token_len, digest);
     ngx_hex_dump(ctx->token_sha, digest, SHA256_DIGEST_LENGTH);
 
-    ngx_sprintf((u_char *) now_ts, "%L%Z", ctx->now);
+    return NGX_OK;
+}
 
-    /* the acknowledgement: what was submitted, and when */
-    dvc_buf_reset(&payload);
-    dvc_buf_printf(&payload, "{\"code\":\"%s\",\"procedure\":\"%s\","
-                   "\"agency\":\"%s\",\"submitted_at\":\"%s\","
-                   "\"documents\":", ctx->code, p->code, p->agency,
-                   ctx->now_vn);
-    ngx_http_dvc_documents_json(&payload, &facts, p, 0);
-    dvc_buf_printf(&payload, ",\"body_sha256\":\"%s\"}", ctx->body_sha);
 
-    dvc_buf_init(&ack, &ctx->b.alloc);
+/*
+ * The code is taken: core decides the record (dvc_submit.h), the plan goes
+ * to Redis as one MULTI/EXEC.
+ */
+static ngx_int_t
+ngx_http_dvc_submit_record(ngx_http_request_t *r,
+    ngx_http_dvc_submit_ctx_t *ctx)
+{
+    dvc_buf_t                   docs;
+    dvc_submit_env_t            env;
+    dvc_submit_plan_t          *plan;
+    dvc_submit_facts_t          f;
+    dvc_dossier_facts_t         facts;
+    ngx_http_dvc_main_conf_t   *dmcf;
 
-    if (payload.failed
-        || dvc_jws_sign(dmcf->signing_key, "dvc-ack+jws", payload.data,
-                        payload.len, &ack) != 0 || ack.failed)
-    {
+    dmcf = ctx->b.dmcf;
+
+    if (ngx_http_dvc_submit_token(r, ctx) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    dvc_intake_facts(ctx->b.intake, &facts);
+
+    ngx_memzero(&f, sizeof(f));
+    f.procedure = ctx->b.proc->procedure;
+    f.dossier = &facts;
+    f.channel = ctx->channel;
+    f.code = ctx->code;
+    f.body = ctx->b.body.data;
+    f.body_len = ctx->b.body.len;
+    f.body_sha256 = (const char *) ctx->body_sha;
+    f.token = (const char *) ctx->token;
+    f.token_len = ctx->token_len;
+    f.token_sha256 = (const char *) ctx->token_sha;
+    f.idempotent = ctx->idem_key.len != 0;
+
+    /* with a store, the documents as uploaded (checked equal to the
+     * body's) and as scanned */
+    dvc_buf_init(&docs, &ctx->b.alloc);
+    ngx_http_dvc_documents_inbox_json(r, &facts, &docs);
+
+    if (docs.failed) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    f.documents = docs.data;
+    f.documents_len = docs.len;
+
+    ngx_memzero(&env, sizeof(env));
+    env.cal = dmcf->calendar;
+    env.signing_key = dmcf->signing_key;
+    env.now = ctx->now;
+    env.notify = dmcf->notify == 1;
+
+    if (dmcf->notify_link.len) {
+        env.link = (const char *) dmcf->notify_link.data;
+        env.link_len = dmcf->notify_link.len;
+    }
+
+    plan = ngx_palloc(r->pool, sizeof(dvc_submit_plan_t));
+    if (plan == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    dvc_submit_plan_init(plan, &ctx->b.alloc);
+    dvc_submit_decide(&f, &env, plan);
+
+    if (plan->p.signed_ack) {
+        ngx_http_dvc_metrics_signed(NGX_HTTP_DVC_SIGNED_ACK);
+    }
+
+    if (plan->p.signed_receipt) {
+        ngx_http_dvc_metrics_signed(NGX_HTTP_DVC_SIGNED_RECEIPT);
+    }
+
+    if (plan->p.failed) {
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                      "dvc: signing the acknowledgement failed");
+                      "dvc: recording dossier \"%s\": signing or memory "
+                      "failed", ctx->code);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_http_dvc_metrics_signed(NGX_HTTP_DVC_SIGNED_ACK);
-
-    dvc_buf_init(&history, &ctx->b.alloc);
-    dvc_buf_putc(&history, '[');
-    ngx_http_dvc_history_entry(&history, ctx->now_vn, DVC_STATUS_SUBMITTED,
-                               "citizen");
-
-    /* applicant and documents for the receipt, now or at acceptance */
-    dvc_buf_init(&rfacts, &ctx->b.alloc);
-    ngx_http_dvc_receipt_facts(&rfacts, &facts, p);
-
-    if (rfacts.failed) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    dvc_buf_init(&receipt, &ctx->b.alloc);
-    due = 0;
-
-    if (accept_now) {
-
-        /* accepted at once: the deadline's clock starts now */
-        rc = ngx_http_dvc_accept(r, dmcf, p, ctx->code, rfacts.data,
-                                 rfacts.len, facts.delivery,
-                                 facts.delivery_len, ctx->now, &due,
-                                 &receipt);
-        if (rc == NGX_DECLINED) {
-            return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE);
-        }
-
-        if (rc != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        dvc_time_format_vn(due, due_vn);
-        ngx_sprintf((u_char *) due_ts, "%L%Z", (int64_t) due);
-        ngx_sprintf((u_char *) accepted_ts, "%L%Z", ctx->now);
-
-        dvc_buf_putc(&history, ',');
-        ngx_http_dvc_history_entry(&history, ctx->now_vn, DVC_STATUS_ACCEPTED,
-                                   ctx->channel == DVC_CHANNEL_ONLINE
-                                   ? "gateway" : "back-end");
-    }
-
-    dvc_buf_putc(&history, ']');
-
-    /* the answer, kept for idempotent retries */
-    dvc_buf_init(&answer, &ctx->b.alloc);
-    dvc_buf_printf(&answer, "{\"code\":\"%s\",\"procedure\":\"%s\","
-                   "\"status\":\"%s\",\"status_number\":%d,"
-                   "\"submitted_at\":\"%s\",\"lookup_token\":\"%.*s\","
-                   "\"acknowledgement\":\"%.*s\"",
-                   ctx->code, p->code, st->slug, status, ctx->now_vn,
-                   (int) ctx->token_len, ctx->token, (int) ack.len, ack.data);
-
-    if (ctx->channel != DVC_CHANNEL_ONLINE) {
-        dvc_buf_printf(&answer, ",\"channel\":\"%s\"",
-                       dvc_channel_name(ctx->channel));
-    }
-
-    if (accept_now) {
-        dvc_buf_printf(&answer, ",\"accepted_at\":\"%s\",\"due_at\":\"%s\","
-                       "\"receipt\":\"%.*s\"", ctx->now_vn, due_vn,
-                       (int) receipt.len, receipt.data);
-    }
-
-    dvc_buf_putc(&answer, '}');
-
-    if (history.failed || answer.failed) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    /* the statistics: counters of the cells and the st_* fields, in
-     * the same transaction (ngx_http_dvc_stats.c) */
-    dvc_stat_state_init(&st_before);
-    ngx_memzero(&st_change, sizeof(dvc_stat_change_t));
-    st_change.kind = DVC_STAT_SUBMISSION;
-    st_change.at = ctx->now;
-    st_change.channel = ctx->channel;
-    st_change.due = due;
-    st_change.level = p->level;
-    st_change.sector = p->sector;
-    st_change.sector_len = p->sector_len;
-
-    stw = ngx_palloc(r->pool, sizeof(ngx_http_dvc_stats_write_t));
-    if (stw == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    rc = ngx_http_dvc_stats_write_init(r, dmcf, stw, &st_before, &st_change,
-                                       p->agency, p->code);
-    if (rc == NGX_DECLINED) {
+    if (plan->p.http != 200) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "dvc: %s",
+                      plan->p.err.message_en);
         return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE);
     }
-    if (rc != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+
+    ctx->answer.data = (u_char *) plan->p.answer.data;
+    ctx->answer.len = plan->p.answer.len;
+
+    return ngx_http_dvc_submit_send(r, ctx, plan, &facts);
+}
+
+
+/* One command of argc arguments, its arrays on the request's pool. */
+static ngx_int_t
+ngx_http_dvc_submit_cmd(ngx_http_request_t *r, ngx_http_dvc_redis_cmd_t *cmd,
+    ngx_uint_t argc)
+{
+    cmd->argv = ngx_palloc(r->pool, argc * sizeof(char *));
+    cmd->argvlen = ngx_palloc(r->pool, argc * sizeof(size_t));
+    cmd->argc = 0;
+
+    return cmd->argv && cmd->argvlen ? NGX_OK : NGX_ERROR;
+}
+
+/* (argvlen is const to the sender only: ngx_http_dvc_submit_cmd's own) */
+#define ngx_http_dvc_submit_arg(cmd, s, l)                                    \
+    (cmd)->argv[(cmd)->argc] = (const char *) (s);                            \
+    ((size_t *) (cmd)->argvlen)[(cmd)->argc++] = (l)
+
+
+/* XADD stream * f v ... of one of the plan's entries */
+static ngx_int_t
+ngx_http_dvc_submit_xadd(ngx_http_request_t *r, ngx_http_dvc_redis_cmd_t *cmd,
+    const dvc_plan_xadd_t *x)
+{
+    ngx_uint_t  i;
+
+    if (ngx_http_dvc_submit_cmd(r, cmd, 3 + 2 * x->nf) != NGX_OK) {
+        return NGX_ERROR;
     }
 
-    /* MULTI; HSET; XADD; ZADD; [SET idem]; HINCRBY...; SADD; EXEC */
-    hkey = ngx_pnalloc(r->pool, sizeof("dvc:d:") - 1 + DVC_CODE_LEN);
-    if (hkey == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    ngx_http_dvc_submit_arg(cmd, "XADD", 4);
+    ngx_http_dvc_submit_arg(cmd, x->stream, x->stream_len);
+    ngx_http_dvc_submit_arg(cmd, "*", 1);
+
+    for (i = 0; i < x->nf; i++) {
+        ngx_http_dvc_submit_arg(cmd, x->f[i].name, ngx_strlen(x->f[i].name));
+        ngx_http_dvc_submit_arg(cmd, x->f[i].value, x->f[i].len);
     }
-    ngx_memcpy(hkey, "dvc:d:", sizeof("dvc:d:") - 1);
-    ngx_memcpy(hkey + sizeof("dvc:d:") - 1, ctx->code, DVC_CODE_LEN);
+
+    return NGX_OK;
+}
+
+
+/*
+ * The plan as one transaction:
+ * MULTI; HSET; XADD inbox; ZADD; [SET idem]; HINCRBY...; SADD; [XADD notify];
+ * [EVAL claim]; EXEC.  Every argument lives in the plan or the pool until
+ * ngx_http_dvc_redis_send_durable() returns.
+ */
+static ngx_int_t
+ngx_http_dvc_submit_send(ngx_http_request_t *r,
+    ngx_http_dvc_submit_ctx_t *ctx, dvc_submit_plan_t *plan,
+    dvc_dossier_facts_t *facts)
+{
+    u_char                    *num;
+    ngx_int_t                  rc;
+    ngx_uint_t                 n, i;
+    dvc_plan_t                *p = &plan->p;
+    ngx_http_dvc_redis_cmd_t  *c, cmds[8 + DVC_PLAN_MAX_XADD
+                                        + DVC_PLAN_MAX_INCR];
 
     n = 0;
 
@@ -837,147 +810,83 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
     cmds[n].argvlen = (size_t[]) { 5 };
     n++;
 
-#define dvc_arg(s, l)  argv[argc] = (const char *) (s); argvlen[argc++] = (l)
-#define dvc_sarg(s)    dvc_arg(s, strlen((const char *) (s)))
-
-    argc = 0;
-    dvc_sarg("HSET");
-    dvc_arg(hkey, sizeof("dvc:d:") - 1 + DVC_CODE_LEN);
-    dvc_sarg("code");           dvc_arg(ctx->code, DVC_CODE_LEN);
-    dvc_sarg("procedure");      dvc_sarg(p->code);
-    dvc_sarg("agency");         dvc_sarg(p->agency);
-    dvc_sarg("status");         dvc_sarg(status == DVC_STATUS_ACCEPTED ? "2" : "1");
-    dvc_sarg("delivery");       dvc_arg(facts.delivery ? facts.delivery : "",
-                                        facts.delivery_len);
-    dvc_sarg("submitted_at");   dvc_sarg(ctx->now_vn);
-    dvc_sarg("submitted_ts");   dvc_sarg(now_ts);
-    dvc_sarg("updated_at");     dvc_sarg(ctx->now_vn);
-    dvc_sarg("token_sha256");   dvc_arg(ctx->token_sha, 64);
-    dvc_sarg("body_sha256");    dvc_arg(ctx->body_sha, 64);
-    dvc_sarg("history");        dvc_arg(history.data, history.len);
-    dvc_sarg("ack");            dvc_arg(ack.data, ack.len);
-
-    if (accept_now) {
-        dvc_sarg("accepted_at");    dvc_sarg(ctx->now_vn);
-        dvc_sarg("accepted_ts");    dvc_sarg(accepted_ts);
-        dvc_sarg("due_at");         dvc_sarg(due_vn);
-        dvc_sarg("due_ts");         dvc_sarg(due_ts);
-        dvc_sarg("receipt");        dvc_arg(receipt.data, receipt.len);
-
-    } else {
-        /* the desk accepts later (the back-end's accept event) */
-        dvc_sarg("receipt_facts");  dvc_arg(rfacts.data, rfacts.len);
-    }
-
-    dvc_sarg("channel");        dvc_sarg(dvc_channel_name(ctx->channel));
-
-    /* where the citizen's notices go (dvc:notify's channel hints) */
-    if (facts.applicant_email_len) {
-        dvc_sarg("contact_email");
-        dvc_arg(facts.applicant_email, facts.applicant_email_len);
-    }
-
-    if (facts.applicant_phone_len) {
-        dvc_sarg("contact_phone");
-        dvc_arg(facts.applicant_phone, facts.applicant_phone_len);
-    }
-
-    argc += ngx_http_dvc_stats_hset_args(stw, &argv[argc], &argvlen[argc]);
-
-    cmds[n].argc = argc;
-    cmds[n].argv = argv;
-    cmds[n].argvlen = argvlen;
-    n++;
-
-    /* the back-end's inbox: the body exactly as the citizen sent it, and
-     * with a store the documents as uploaded (checked equal to the body's) */
-    dvc_buf_init(&docs, &ctx->b.alloc);
-    ngx_http_dvc_documents_inbox_json(r, &facts, &docs);
-
-    if (docs.failed) {
+    c = &cmds[n++];
+    if (ngx_http_dvc_submit_cmd(r, c, 2 + 2 * p->nset) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    cmds[n].argc = docs.len ? 13 : 11;
-    cmds[n].argv = (const char *[]) { "XADD", "dvc:inbox", "*",
-                                      "code", ctx->code,
-                                      "procedure", p->code,
-                                      "submitted_at", ctx->now_vn,
-                                      "body", ctx->b.body.data,
-                                      "documents", docs.data };
-    cmds[n].argvlen = (size_t[]) { 4, 9, 1, 4, DVC_CODE_LEN, 9,
-                                   strlen(p->code), 12, strlen(ctx->now_vn),
-                                   4, ctx->b.body.len, 9, docs.len };
-    n++;
+    ngx_http_dvc_submit_arg(c, "HSET", 4);
+    ngx_http_dvc_submit_arg(c, plan->key, plan->key_len);
+
+    for (i = 0; i < p->nset; i++) {
+        ngx_http_dvc_submit_arg(c, p->set[i].name, ngx_strlen(p->set[i].name));
+        ngx_http_dvc_submit_arg(c, p->set[i].value, p->set[i].len);
+    }
+
+    if (ngx_http_dvc_submit_xadd(r, &cmds[n++], &p->xadd[0]) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     cmds[n].argc = 4;
-    cmds[n].argv = (const char *[]) { "ZADD", "dvc:idx:submitted", now_ts,
+    cmds[n].argv = (const char *[]) { "ZADD", DVC_SUBMIT_INDEX, plan->score,
                                       ctx->code };
-    cmds[n].argvlen = (size_t[]) { 4, sizeof("dvc:idx:submitted") - 1,
-                                   strlen(now_ts), DVC_CODE_LEN };
+    cmds[n].argvlen = (size_t[]) { 4, sizeof(DVC_SUBMIT_INDEX) - 1,
+                                   ngx_strlen(plan->score), DVC_CODE_LEN };
     n++;
 
     if (ctx->idem_key.len) {
-        dvc_buf_init(&idem, &ctx->b.alloc);
-        dvc_buf_printf(&idem, "done:%s:%s:", ctx->body_sha, ctx->code);
-        dvc_buf_append(&idem, answer.data, answer.len);
-
-        if (idem.failed) {
+        c = &cmds[n++];
+        if (ngx_http_dvc_submit_cmd(r, c, 5) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        idem_argv[0] = "SET";
-        idem_argvlen[0] = 3;
-        idem_argv[1] = (const char *) ctx->idem_key.data;
-        idem_argvlen[1] = ctx->idem_key.len;
-        idem_argv[2] = idem.data;
-        idem_argvlen[2] = idem.len;
-        idem_argv[3] = "EX";
-        idem_argvlen[3] = 2;
-        idem_argv[4] = NGX_HTTP_DVC_IDEM_TTL;
-        idem_argvlen[4] = sizeof(NGX_HTTP_DVC_IDEM_TTL) - 1;
-
-        cmds[n].argc = 5;
-        cmds[n].argv = idem_argv;
-        cmds[n].argvlen = idem_argvlen;
-        n++;
+        ngx_http_dvc_submit_arg(c, "SET", 3);
+        ngx_http_dvc_submit_arg(c, ctx->idem_key.data, ctx->idem_key.len);
+        ngx_http_dvc_submit_arg(c, plan->idem.data, plan->idem.len);
+        ngx_http_dvc_submit_arg(c, "EX", 2);
+        ngx_http_dvc_submit_arg(c, NGX_HTTP_DVC_IDEM_TTL,
+                                sizeof(NGX_HTTP_DVC_IDEM_TTL) - 1);
     }
 
-#undef dvc_arg
-#undef dvc_sarg
-
-    n += ngx_http_dvc_stats_commands(stw, &cmds[n]);
-
-    /* accepted at once: the citizen's notice of the appointment */
-    if (accept_now) {
-        ngx_memzero(&notice, sizeof(notice));
-        notice.kind = DVC_NOTICE_ACCEPTED;
-        notice.code = ctx->code;
-        notice.code_len = DVC_CODE_LEN;
-        notice.procedure = p->name;
-        notice.procedure_len = strlen(p->name);
-        notice.event = "submit";
-        notice.event_len = sizeof("submit") - 1;
-        notice.status = DVC_STATUS_ACCEPTED;
-        notice.at = ctx->now;
-        notice.due = due;
-        notice.email = facts.applicant_email;
-        notice.email_len = facts.applicant_email_len;
-        notice.phone = facts.applicant_phone;
-        notice.phone_len = facts.applicant_phone_len;
-
-        rc = ngx_http_dvc_notify_cmd(r, &ctx->b.alloc, &notice, &cmds[n]);
-        if (rc == NGX_ERROR) {
+    /* the statistics: counters of the cells, in the same transaction */
+    for (i = 0; i < p->nincr; i++) {
+        c = &cmds[n++];
+        num = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
+        if (num == NULL || ngx_http_dvc_submit_cmd(r, c, 4) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        if (rc == NGX_OK) {
-            n++;
+        ngx_http_dvc_submit_arg(c, "HINCRBY", 7);
+        ngx_http_dvc_submit_arg(c, p->incr[i].key, p->incr[i].key_len);
+        ngx_http_dvc_submit_arg(c, p->incr[i].field, 8);
+        ngx_http_dvc_submit_arg(c, num,
+                                ngx_sprintf(num, "%i", (ngx_int_t)
+                                            p->incr[i].delta) - num);
+    }
+
+    /* the cells a report may ask for */
+    c = &cmds[n++];
+    if (ngx_http_dvc_submit_cmd(r, c, 2 + p->ncells) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_http_dvc_submit_arg(c, "SADD", 4);
+    ngx_http_dvc_submit_arg(c, DVC_STAT_CELLS_KEY,
+                            sizeof(DVC_STAT_CELLS_KEY) - 1);
+
+    for (i = 0; i < p->ncells; i++) {
+        ngx_http_dvc_submit_arg(c, p->cells[i], p->cell_len[i]);
+    }
+
+    /* accepted at once: the citizen's notice of the appointment */
+    for (i = 1; i < p->nxadd; i++) {
+        if (ngx_http_dvc_submit_xadd(r, &cmds[n++], &p->xadd[i]) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
     }
 
     /* the uploads it lists are its own now: no TTL */
-    rc = ngx_http_dvc_documents_claim(r, &facts, ctx->code, DVC_CODE_LEN,
+    rc = ngx_http_dvc_documents_claim(r, facts, ctx->code, DVC_CODE_LEN,
                                       &cmds[n]);
     if (rc == NGX_ERROR) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -989,9 +898,6 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
     cmds[n].argvlen = (size_t[]) { 4 };
     n++;
 
-    ctx->answer.data = (u_char *) answer.data;
-    ctx->answer.len = answer.len;
-
     rc = ngx_http_dvc_redis_send_durable(r, cmds, n,
                                          ngx_http_dvc_submit_exec_reply,
                                          ctx);
@@ -1001,6 +907,8 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
 
     return ngx_http_dvc_submit_unavailable(r, ctx, "redis unavailable");
 }
+
+#undef ngx_http_dvc_submit_arg
 
 
 static void

@@ -7,6 +7,8 @@ pkgs=(
     build-essential nginx nginx-dev libhiredis-dev libyajl-dev libssl-dev libpcre2-dev
     libutf8proc-dev libidn2-dev redis-server redis-tools libtest-base-perl libcmocka-dev clang libclang-rt-14-dev
     llvm curl jq wrk python3 python3-jwcrypto python3-redis openssl libfaketime
+    # bench/procedures: the CLI's peak memory (GNU time's %M)
+    time
     # notifications: t/067-notify.t mails through a real local SMTP server
     python3-aiosmtpd
     # scripts/shape-check.py (make test-unit): calls between files, function sizes

@@ -3,20 +3,23 @@
 # `dvc_notify on`), and examples/notifier.py mails it through a real SMTP
 # server (Debian's python3-aiosmtpd, its Mailbox handler writing a maildir),
 # in Vietnamese, without the applicant's ID number or name.  SMS goes through
-# the same consumer's command adapter.  The gateway's error log never holds
+# the same consumer's command adapter.  TEST 5 walks every change the issue
+# lists (and the online payment's confirmation, IPN 00) to a mail each.  The gateway's error log never holds
 # the contact.
 use utf8;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::Nginx::DVC;
 use Test::DVC::Citizen;
+use Test::DVC::Payment;
 use File::Temp qw(tempdir);
 use POSIX ();
 
 our $ROOT = "$FindBin::Bin/..";
 our $LINK = "https://dichvucong.example.vn/tra-cuu?ma=";
 
-gateway_defaults(extra_http => event_key_config()
+gateway_defaults(extra_http => event_key_config() . payment_config()
+                               . "    dvc_agency 000.01.01.H29;\n"
                                . "    dvc_notify on link=$LINK;\n");
 
 # the notices, as hashes (values decoded from UTF-8)
@@ -30,16 +33,6 @@ sub notices {
     return @e;
 }
 
-# an event with a fixed id and body (send_event makes a new id each time)
-sub event_raw {
-    my ($code, $body) = @_;
-    my $target = "/dvc/v1/dossiers/$code/events";
-    my $r = http_request("POST $target\n$body",
-        more_headers => "Content-Type: application/json\n"
-                        . signed_headers("POST", $target, $body));
-    $r->{json} = eval { $J->decode($r->{body}) };
-    return $r;
-}
 
 sub ok_event {
     my ($code, $ev, $what) = @_;
@@ -50,27 +43,37 @@ sub ok_event {
 
 # an SMTP server: aiosmtpd's Mailbox handler, each message a file in a
 # maildir; returns (pid, port, dir)
-sub smtp_start {
-    my ($dir, $port) = @_;
-    $dir //= tempdir(CLEANUP => 1);
-    $port //= do {
-        my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1",
-                                      LocalPort => 0) or die;
-        my $p = $s->sockport; close $s; $p
-    };
+sub free_port {
+    my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1",
+                                  LocalPort => 0) or die;
+    my $p = $s->sockport;
+    close $s;
+    return $p;
+}
+
+# a local server (its command, output to $log) listening on $port: its pid
+sub server_start {
+    my ($port, $log, @cmd) = @_;
     my $pid = fork // die;
     if (!$pid) {
-        open STDOUT, '>', "$dir.log"; open STDERR, '>&', \*STDOUT;
-        exec "/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:$port",
-             "-c", "aiosmtpd.handlers.Mailbox", "$dir/mail";
-        POSIX::_exit(127);
+        open STDOUT, '>', $log; open STDERR, '>&', \*STDOUT;
+        exec { $cmd[0] } @cmd or POSIX::_exit(127);
     }
     for (1 .. 100) {
         my $c = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => $port);
-        if ($c) { close $c; return ($pid, $port, $dir) }
+        if ($c) { close $c; return $pid }
         select undef, undef, undef, 0.05;
     }
-    die "aiosmtpd did not listen on $port\n";
+    die "$cmd[1] did not listen on $port\n";
+}
+
+sub smtp_start {
+    my ($dir, $port) = @_;
+    $dir //= tempdir(CLEANUP => 1);
+    $port //= free_port();
+    my $pid = server_start($port, "$dir.log", "/usr/bin/python3", "-m", "aiosmtpd", "-n",
+                           "-l", "127.0.0.1:$port", "-c", "aiosmtpd.handlers.Mailbox", "$dir/mail");
+    return ($pid, $port, $dir);
 }
 
 sub smtp_stop { my ($pid) = @_; kill 'TERM', $pid; waitpid $pid, 0 }
@@ -344,3 +347,217 @@ main::smtp_stop($spid);
 [error]
 lan.le@example.vn
 hung.nguyen@example.vn
+
+
+
+=== TEST 5: a confirmed payment leaves a notice, a transfer none; every kind arrives by SMTP, in Vietnamese, no ID number
+--- request
+GET /dvc/v1/keys
+--- post_init
+use utf8;
+my ($spid, $sport, $sdir) = main::smtp_start();
+# 1.001612: accepted, payment required, paid online, transferred and back,
+# delayed, resolved, returned
+my $b = awaiting_payment();
+my $r = pay($b);
+is($r->{status}, 200, "payment URL: 200") or diag($r->{body});
+my $txn = $r->{json}{txn_ref};
+my $q = ipn_query(ipn_params($txn, amount => 5000000, no => "14226001"));
+is(ipn($q)->{json}{RspCode}, "00", "IPN: 00, paid");
+my @n = main::notices();
+is(join(" ", map { $_->{template} } @n), "accepted payment_required payment_received",
+   "the payment confirmed: one notice after payment_required");
+my $p = $n[-1];
+is($p->{status}, "4", "payment_received: status 4, processing again");
+is($p->{event}, "payment:$txn", "its event: the attempt's reference, applied once");
+is($p->{email}, 'lan.le@example.vn', "the dossier's contact");
+is($p->{channels}, "email,sms,zalo", "channels");
+is($p->{subject_vi}, "Hồ sơ $b->{code}: đã thanh toán trực tuyến", "subject");
+like($p->{text_vi}, qr/^Hồ sơ \Q$b->{code}\E \(Đăng ký thành lập hộ kinh doanh\) đã được thanh toán trực tuyến số tiền 50\.000 đồng lúc \d\d:\d\d ngày \d\d\/\d\d\/\d{4} qua VNPAY \(mã giao dịch 14226001\)\.\nHồ sơ tiếp tục được giải quyết\. Biên lai thanh toán có chữ ký số/,
+     "text_vi: the amount, the provider, VNPAY's transaction number, the signed receipt") or diag($p->{text_vi});
+like($p->{text_en}, qr/was paid online: 50,000 VND, at .* through VNPAY \(transaction 14226001\)/, "text_en");
+is($p->{link}, "$main::LINK$b->{code}", "the lookup link");
+is(ipn($q)->{json}{RspCode}, "02", "the same IPN again: 02");
+is(scalar(main::notices()), 3, "a replayed IPN: no second notice");
+my $no = ipn(ipn_query(ipn_params($txn, amount => 5000000, rsp => "24", status => "02", no => "0")));
+is($no->{json}{RspCode}, "02", "a later cancelled notice of the same attempt: 02");
+is(scalar(main::notices()), 3, "nothing for it");
+
+# liên thông: the part sent to another agency and back is internal work;
+# the status stays 4 and the appointment is unchanged: no notice
+is(send_event($b->{code}, { type => "transfer", to_agency => "000.01.01.H29",
+    share => { hours => 2 }, reason => "Đề nghị xác minh địa điểm kinh doanh" })->{status}, 200, "transfer");
+is(send_event($b->{code}, { type => "transfer_return", note => "Đã xác minh" })->{status}, 200, "transfer_return");
+is(scalar(main::notices()), 3, "transfer and transfer_return: no notice");
+
+my $new_due = POSIX::strftime("%Y-%m-%dT16:30:00+07:00", gmtime(time + 7 * 3600 + 20 * 86400));
+is(send_event($b->{code}, { type => "delay", new_due_at => $new_due,
+    reason => "Cần xác minh thêm địa điểm kinh doanh" })->{status}, 200, "delay");
+is(send_event($b->{code}, { type => "resolve", note => "Nhận kết quả qua bưu điện" })->{status}, 200, "resolve");
+is(send_event($b->{code}, { type => "return" })->{status}, 200, "return");
+# 2.000488: supplement requested; 1.001612 again: refused; 1.001193:
+# accepted at once
+my $c = submit_dossier("2.000488");
+is(send_event($c->{code}, { type => "request_supplement", reason => "Thiếu bản sao hợp đồng thuê nhà",
+    documents => ["Hợp đồng thuê nhà"] })->{status}, 200, "request_supplement");
+my $e = submit_dossier("1.001612");
+is(send_event($e->{code}, { type => "refuse", reason => "Hồ sơ không thuộc thẩm quyền của phường" })->{status}, 200, "refuse");
+my $a = submit_dossier("1.001193");
+my @all = main::notices();
+is(join(" ", map { $_->{template} } @all),
+   "accepted payment_required payment_received delayed resolved returned supplement_requested refused accepted",
+   "each change the issue lists left its notice, in order");
+
+my ($rc, $out) = main::notifier("--smtp", "127.0.0.1:$sport");
+is($rc, 0, "notifier: exit 0") or diag($out);
+my $mails = main::mails($sdir);
+my @with = grep { $_->{email} } @all;
+is(scalar @$mails, scalar @with, "one mail per notice with an address (" . scalar(@with) . ")") or diag(explain($mails));
+# what a mail reader shows, per change
+my %phrase = (
+    accepted => qr/đã được tiếp nhận lúc .*\nHẹn trả kết quả lúc /s,
+    supplement_requested => qr/cần được bổ sung, hoàn thiện\.\nLý do: Thiếu bản sao hợp đồng thuê nhà\nGiấy tờ cần bổ sung:\n- Hợp đồng thuê nhà\n/,
+    refused => qr/không được tiếp nhận giải quyết\.\nLý do: Hồ sơ không thuộc thẩm quyền của phường\n/,
+    delayed => qr/xin lỗi vì hồ sơ .* chưa có kết quả đúng hẹn\.\nLý do: Cần xác minh thêm địa điểm kinh doanh\nHẹn lại ngày trả kết quả: 16:30 ngày /s,
+    payment_required => qr/cần thực hiện nghĩa vụ tài chính: 50\.000 đồng\.\nNộp lệ phí đăng ký hộ kinh doanh\n/,
+    payment_received => qr/đã được thanh toán trực tuyến số tiền 50\.000 đồng lúc .* qua VNPAY \(mã giao dịch 14226001\)/,
+    resolved => qr/đã giải quyết xong lúc .*, đã có kết quả\.\nNhận kết quả qua bưu điện\n/s,
+    returned => qr/đã được trả lúc .*\nMời Ông\/Bà đánh giá mức độ hài lòng/s,
+);
+# the ID numbers and names of these dossiers, read from their bodies
+my (%ids, %names);
+for my $proc ("1.001612", "2.000488", "1.001193") {
+    my $ex = example($proc);
+    $ids{$1}++ while $ex =~ /"citizen_id":\s*"(\d+)"/g;
+    $names{$1}++ while $ex =~ /"full_name":\s*"([^"]+)"/g;
+}
+utf8::decode($_) for my @names = keys %names;
+my $id_re = join "|", keys %ids;
+my $name_re = join "|", map { quotemeta } @names;
+ok(keys(%ids) >= 3 && @names >= 3, "ID numbers and names to look for: " . scalar(keys %ids) . ", " . scalar(@names));
+my %seen;
+for my $n (@with) {
+    my @m = grep { $_->{subject} eq $n->{subject_vi} && $_->{to} eq $n->{email} } @$mails;
+    is(scalar @m, 1, "$n->{template} of $n->{code}: one mail, its Vietnamese subject \"$n->{subject_vi}\"");
+    next unless @m;
+    $seen{$n->{template}}++;
+    like($m[0]{body}, qr/^\Q$n->{text_vi}\E\n\n-- English --\n/, "$n->{template}: the body starts with the notice's Vietnamese text");
+    like($m[0]{body}, $phrase{$n->{template}}, "$n->{template}: what it says, in Vietnamese");
+    like($m[0]{body}, qr/Đây là thư tự động, xin đừng trả lời\./, "$n->{template}: do not reply");
+    unlike($m[0]{raw} . $m[0]{body}, qr/$id_re/, "$n->{template}: no ID number");
+    unlike($m[0]{body}, qr/$name_re/, "$n->{template}: no name");
+}
+is(join(" ", sort keys %seen), join(" ", sort keys %phrase), "a mail for every kind of change");
+is(redis_cmd('XPENDING', 'dvc:notify', 'notifier')->[0], 0, "nothing pending");
+main::smtp_stop($spid);
+--- no_error_log
+[error]
+lan.le@example.vn
+hung.nguyen@example.vn
+0983456712
+
+
+
+=== TEST 6: the HTTP adapters: SMS through a carrier's gateway, Zalo through ZNS, against a local HTTP server; a failure leaves the notice pending
+--- request
+GET /dvc/v1/keys
+--- post_init
+use utf8;
+use MIME::Base64 ();
+my $dir = tempdir(CLEANUP => 1);
+my $port = main::free_port();
+my $hpid = main::server_start($port, "$dir/recorder.log", "/usr/bin/python3", "$main::ROOT/t/util/http_recorder.py",
+    $port, "$dir/requests.jsonl", "/sms=200:OK", "/sms-down=503:busy",
+    '/zns=200:{"error":0,"message":"Success","data":{"msg_id":"m1"}}',
+    '/zns-bad=200:{"error":-124,"message":"Access token is invalid"}');
+sub spew { my ($f, $t, $mode) = @_; open my $h, '>:utf8', $f or die; print $h $t; close $h; chmod $mode // 0600, $f }
+spew("$dir/sms.cred", "dvc:s3cret\n");
+spew("$dir/zalo.token", "OA-TOKEN-1\n");
+spew("$dir/open.cred", "dvc:s3cret\n", 0644);
+spew("$dir/zns.json", $J->encode({
+    accepted => { template_id => 231001, params => { ma_ho_so => "code", thoi_gian => "at_vi", tra_cuu => "link" } },
+    refused  => { template_id => "231003", params => { ma_ho_so => "code" } } }));
+my $U = "http://127.0.0.1:$port";
+my @common = ("--no-email", "--sms-http-param", "brandname=UBND-PHUONG", "--sms-http-auth-file", "$dir/sms.cred",
+              "--zalo-zns-templates", "$dir/zns.json", "--zalo-token-file", "$dir/zalo.token");
+sub requests {
+    open my $h, '<:utf8', "$dir/requests.jsonl" or return ();
+    return map { JSON::PP->new->decode($_) } <$h>;
+}
+sub form {
+    my %f;
+    for (split /&/, $_[0]) {
+        my ($k, $v) = map { (my $x = $_) =~ tr/+/ /; $x =~ s/%([0-9A-Fa-f]{2})/chr hex $1/ge; utf8::decode($x); $x } split /=/, $_, 2;
+        $f{$k} = $v;
+    }
+    return \%f;
+}
+
+my $a = submit_dossier("1.001193");                                  # accepted at once
+my $e = submit_dossier("1.001612");
+is(send_event($e->{code}, { type => "refuse", reason => "Hồ sơ không thuộc thẩm quyền của phường" })->{status}, 200, "refuse");
+my $f = submit_dossier("1.002820");                                  # a phone, no e-mail
+is(send_event($f->{code}, { type => "accept" })->{status}, 200, "accept");
+is(send_event($f->{code}, { type => "request_payment", amount => 30000, reason => "Lệ phí" })->{status}, 200, "request_payment");
+my @n = main::notices();
+is(scalar @n, 4, "four notices");
+
+my ($rc, $out) = main::notifier(@common, "--sms-http", "$U/sms", "--zalo-zns-url", "$U/zns");
+is($rc, 0, "notifier: exit 0") or diag($out);
+my @req = main::requests();
+my @sms = grep { $_->{path} eq "/sms" } @req;
+my @zns = grep { $_->{path} eq "/zns" } @req;
+is(scalar @sms, 4, "one SMS per notice");
+is(join(" ", map { main::form($_->{body})->{to} } @sms), join(" ", map { $_->{phone} } @n), "each to the dossier's phone, in order");
+for my $i (0 .. $#n) {
+    my $fm = main::form($sms[$i]{body});
+    my ($first) = split /\n/, $n[$i]{text_vi};
+    is($fm->{text}, "$first\n$n[$i]{link}", "SMS $i ($n[$i]{template}): the first line and the lookup link, in Vietnamese");
+    is($fm->{brandname}, "UBND-PHUONG", "SMS $i: the fixed parameter");
+    is($sms[$i]{headers}{authorization}, "Basic " . MIME::Base64::encode_base64("dvc:s3cret", ""), "SMS $i: the credentials, as Basic");
+    like($sms[$i]{headers}{'content-type'}, qr{^application/x-www-form-urlencoded}, "SMS $i: a form");
+}
+like($sms[1]{body}, qr/^to=0983456712&text=H%E1%BB%93\+s%C6%A1\+/, "the form's own bytes: UTF-8, percent-encoded");
+is(scalar @zns, 3, "Zalo: the three notices with a ZNS template");
+like($out, qr/^\Q$f->{code}\E payment_required zalo skipped \(no ZNS template\) /m, "the one without a template: skipped");
+my @znotes = grep { $_->{template} ne "payment_required" } @n;
+for my $i (0 .. $#zns) {
+    my $b = $J->decode($zns[$i]{body});
+    my $x = $znotes[$i];
+    (my $p84 = $x->{phone}) =~ s/^0/84/;
+    is($zns[$i]{headers}{access_token}, "OA-TOKEN-1", "ZNS $i: the OA's access token");
+    is($b->{phone}, $p84, "ZNS $i: the phone as 84…");
+    is($b->{template_id}, $x->{template} eq "accepted" ? "231001" : "231003", "ZNS $i: the template registered for $x->{template}");
+    is($b->{tracking_id}, "$x->{code}:$x->{event}", "ZNS $i: tracking_id the notice's identity");
+    my ($Y, $M, $D, $h, $m) = $x->{at} =~ /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)/;
+    is_deeply($b->{template_data}, $x->{template} eq "accepted"
+              ? { ma_ho_so => $x->{code}, thoi_gian => "$h:$m $D/$M/$Y", tra_cuu => $x->{link} }
+              : { ma_ho_so => $x->{code} }, "ZNS $i: the parameters from the notice");
+}
+unlike($out, qr/0912345678|0983456712|0868123987|OA-TOKEN|s3cret/, "the log: no phone, no credentials");
+
+# the gateway and ZNS failing: the new notice stays pending, then goes
+my $g = submit_dossier("1.001193");
+($rc, $out) = main::notifier(@common, "--sms-http", "$U/sms-down", "--zalo-zns-url", "$U/zns-bad");
+is($rc, 1, "SMS gateway 503, ZNS error -124: exit 1");
+like($out, qr/^\Q$g->{code}\E accepted sms failed RuntimeError /m, "sms failed, by its kind");
+like($out, qr/^\Q$g->{code}\E accepted zalo failed RuntimeError /m, "zalo failed, by its kind");
+unlike($out, qr/Access token is invalid/, "not the provider's text");
+is(redis_cmd('XPENDING', 'dvc:notify', 'notifier')->[0], 1, "the notice is pending");
+($rc, $out) = main::notifier(@common, "--sms-ascii", "--sms-http", "$U/sms", "--zalo-zns-url", "$U/zns");
+is($rc, 0, "both back: exit 0") or diag($out);
+is(redis_cmd('XPENDING', 'dvc:notify', 'notifier')->[0], 0, "nothing pending");
+@req = main::requests();
+@sms = grep { $_->{path} eq "/sms" } @req;
+is(scalar @sms, 5, "the pending SMS sent once");
+is(scalar(grep { $_->{path} eq "/zns" } @req), 4, "the pending Zalo message sent once");
+like(main::form($sms[-1]{body})->{text}, qr/^Ho so \Q$g->{code}\E \(Dang ky khai sinh\) da duoc tiep nhan luc \d\d:\d\d ngay \d\d\/\d\d\/\d{4}\.\n/, "--sms-ascii: without diacritics");
+
+($rc, $out) = main::notifier("--no-email", "--sms-http", "$U/sms", "--sms-http-auth-file", "$dir/open.cred");
+is($rc, 2, "credentials readable by others: refused, exit 2");
+like($out, qr/must be mode 0600/, "said so");
+kill 'TERM', $hpid; waitpid $hpid, 0;
+--- no_error_log
+[error]
+0912345678
+0983456712

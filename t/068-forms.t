@@ -60,15 +60,6 @@ sub lookup {
     return $J->decode($r->{body});
 }
 
-sub event_raw {
-    my ($code, $body) = @_;
-    my $target = "/dvc/v1/dossiers/$code/events";
-    my $r = http_request("POST $target\n$body",
-        more_headers => "Content-Type: application/json\n"
-                        . signed_headers("POST", $target, $body));
-    $r->{json} = eval { $J->decode($r->{body}) };
-    return $r;
-}
 
 # the whole path of one dossier and a refused one, every form verified;
 # returns nothing, asserts as it goes

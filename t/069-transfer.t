@@ -13,13 +13,10 @@
 # TEST 2: refusals, each a 4xx JSON naming its cause, with nothing applied.
 # TEST 3: dvc_agency refuses a value that is no agency identifier.
 use FindBin;
-BEGIN {
-    # as t/070: libfaketime is preloaded into nginx only, unless the
-    # sanitizers' runtime is preloaded by hand
-    our $FAKE = !grep { /libasan|libubsan/ } split /:/, ($ENV{TEST_NGINX_PRELOAD} // '');
-    $ENV{TEST_NGINX_PRELOAD} = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1" if $FAKE;
-}
 use lib "$FindBin::Bin/lib";
+# the fake clock and the calendar's arithmetic, as t/070:
+# t/lib/Test/DVC/FakeClock.pm, loaded before the harness
+use Test::DVC::FakeClock;
 use Test::Nginx::DVC;
 use File::Temp qw(tempdir);
 use Time::Local qw(timegm);
@@ -31,11 +28,6 @@ our $ROOT = "$FindBin::Bin/..";
 our $J = JSON::PP->new->utf8->canonical;
 our $TMP = tempdir(CLEANUP => 1);
 
-our $CLOCK = "$TMP/faketime";
-$ENV{TZ} = 'UTC';
-$ENV{FAKETIME_TIMESTAMP_FILE} = $CLOCK;
-$ENV{FAKETIME_NO_CACHE} = 1;
-$ENV{FAKETIME_DONT_FAKE_MONOTONIC} = 1;
 set_clock(vn("2026-11-23 08:00"));
 
 our $EVENT_KEY = "$TMP/event.key";
@@ -53,61 +45,10 @@ chomp $SECRET;
 gateway_defaults(json => 1, extra_http => "    dvc_event_key $EVENT_KEY;\n"
                                         . "    dvc_agency 000.01.01.H29 000.02.02.H29;\n");
 
-add_block_preprocessor(sub {
-    my $block = shift;
-    $block->set_value(main_config => "env FAKETIME_TIMESTAMP_FILE;\n"
-                                   . "env FAKETIME_NO_CACHE;\n"
-                                   . "env FAKETIME_DONT_FAKE_MONOTONIC;\n");
-});
+fake_clock_blocks();
 
 # ------------------------------------------------------------------ time
-
-sub vn {
-    my ($y, $m, $d, $H, $M) = $_[0] =~ /^(\d+)-(\d+)-(\d+)(?: (\d+):(\d+))?$/
-        or die "bad time $_[0]";
-    return timegm(0, $M // 0, $H // 0, $d, $m - 1, $y) - 7 * 3600;
-}
-sub vn_iso {
-    my @g = gmtime($_[0] + 7 * 3600);
-    sprintf("%04d-%02d-%02dT%02d:%02d:%02d+07:00", $g[5] + 1900, $g[4] + 1,
-            $g[3], $g[2], $g[1], $g[0]);
-}
-sub set_clock {
-    my @g = gmtime($_[0]);
-    open my $f, '>', "$CLOCK.new" or die;
-    printf $f "@%04d-%02d-%02d %02d:%02d:%02d\n", $g[5] + 1900, $g[4] + 1,
-           $g[3], $g[2], $g[1], $g[0];
-    close $f;
-    rename "$CLOCK.new", $CLOCK or die;
-}
-
-# Monday-Friday, 07:30-11:30 and 13:00-17:00; no holiday between 2026-11-23
-# and 2026-12-18 in calendar/vn-2025-2027.cal
-my @PERIODS = ([450, 690], [780, 1020]);
-sub midnight { my $t = $_[0] + 7 * 3600; $t - $t % 86400 - 7 * 3600 }
-sub working { my $wd = (gmtime($_[0] + 7 * 3600))[6]; $wd >= 1 && $wd <= 5 }
-sub office_due {
-    my ($at, $minutes) = @_;
-    $at -= $at % 60;
-    my $day = midnight($at);
-    my $m = ($at - $day) / 60;
-    if (!working($day) || $m >= $PERIODS[-1][1]) {
-        do { $day += 86400 } until working($day);
-        $m = $PERIODS[0][0];
-    }
-    while (1) {
-        for my $p (@PERIODS) {
-            next if $m >= $p->[1];
-            $m = $p->[0] if $m < $p->[0];
-            my $left = $p->[1] - $m;
-            return $day + ($m + $minutes) * 60 if $minutes <= $left;
-            $minutes -= $left;
-            $m = $p->[1];
-        }
-        do { $day += 86400 } until working($day);
-        $m = $PERIODS[0][0];
-    }
-}
+# vn, vn_iso, vn_text, set_clock, office_due: Test::DVC::FakeClock
 
 # ------------------------------------------------------------ the gateway
 
@@ -168,8 +109,6 @@ sub in_processing {
     ok_event($name, vn_text($t + 600), type => 'process');
     return $d;
 }
-sub vn_text { my @g = gmtime($_[0] + 7 * 3600);
-    sprintf("%04d-%02d-%02d %02d:%02d", $g[5] + 1900, $g[4] + 1, $g[3], $g[2], $g[1]) }
 
 # a transfer the gateway must accept: the test's own record of it
 sub transfer {

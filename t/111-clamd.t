@@ -163,21 +163,43 @@ dvc: upload answered 503, nothing stored: clamd "unix:
 
 
 
-=== TEST 7: dvc_clamd_fail open: clamd down, stored unscanned, a [warn] for each upload
+=== TEST 7: dvc_clamd_fail open: clamd down, stored unscanned, a [warn] for each upload; the inbox entry says so
 --- http_config eval
 main::http_with("unix:\$TEST_NGINX_CLAMD_SOCKET", "    dvc_clamd_fail open;\n")
 --- request
 GET /dvc/v1/keys
 --- post_init
 clamd_stop();
+my @pdf;
 for my $i (1 .. 2) {
     my $pdf = pdf_file("c7-$i");
+    push @pdf, $pdf;
     my $r = upload("application/pdf", $pdf);
     is($r->{status}, 201, "upload $i: 201");
     is(redis_cmd('HGET', "dvc:up:" . sha256_hex($pdf), 'scan'), 'unscanned', "upload $i: recorded unscanned");
 }
 my @w = block_error_log() =~ /stored UNSCANNED, "dvc_clamd_fail open"/g;
 is(scalar @w, 2, "one [warn] per upload");
+# clamd back: a JPEG scanned clean; a dossier lists it and an unscanned PDF
+main::clamd_up();
+my $jpg = jpeg_file("c7");
+is(upload("image/jpeg", $jpg)->{status}, 201, "a JPEG with clamd back: 201");
+is(redis_cmd('HGET', "dvc:up:" . sha256_hex($jpg), 'scan'), 'clean', "recorded clean");
+my $body = dossier_with(
+    { kind => "birth_medical_certificate", type => "application/pdf", body => $pdf[0] },
+    { kind => "parents_marriage_certificate", type => "image/jpeg", body => $jpg });
+my $s = http_request("POST /dvc/v1/dossiers\n$body", more_headers => "Content-Type: application/json");
+is($s->{status}, 201, "the dossier: 201") or diag($s->{body});
+my $code = eval { $UJ->decode($s->{body})->{code} } // '';
+my @inbox = map { { @{ $_->[1] } } } @{ redis_cmd('XRANGE', 'dvc:inbox', '-', '+') };
+my ($e) = grep { ($_->{code} // '') eq $code } @inbox;
+ok($e, "its inbox entry");
+my $docs = $e ? $UJ->decode($e->{documents}) : [];
+is_deeply([ map { [$_->{sha256}, $_->{scan}] } @$docs ],
+          [ [sha256_hex($pdf[0]), "unscanned"], [sha256_hex($jpg), "clean"] ],
+          "the back-end's inbox entry says which file clamd never saw");
+is(redis_cmd('HGET', "dvc:up:" . sha256_hex($pdf[0]), 'scan'), 'unscanned', "the upload held by the dossier still says unscanned");
+is(redis_cmd('HGET', "dvc:up:" . sha256_hex($pdf[0]), 'dossier'), $code, "and names it");
 --- no_error_log
 [alert]
 

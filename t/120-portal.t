@@ -6,7 +6,9 @@
 # submits, prints the receipt (the PDF read back: code and QR, the QR decoded
 # to the lookup link), looks it up, and rates it after the back-end's result;
 # a dossier the back-end asks to pay is paid through examples/vnpay-sim.py
-# (VNPAY's side of the protocol: the payment page, the IPN, the return).
+# (VNPAY's side of the protocol: the payment page, the IPN, the return);
+# the agency's signed forms (02, 03, 04, stop) are opened from the lookup,
+# verified in the browser and printed like the receipt.
 # Each step's screenshot is in t/servroot-120-portal/browser/ (kept with
 # TEST_NGINX_NO_CLEAN=1 or on failure); axe-core checks every page.
 use FindBin;

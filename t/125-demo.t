@@ -6,8 +6,10 @@
 # lookup and checks, from the lookups and the schemas alone, that at least
 # one went 6 -> 4 through the provider with a signed receipt for its
 # procedure's fee, and that the report's paid_online and
-# fees_collected_online are what those lookups add up to.  Then
-# scripts/demo.sh stop, and nothing of it is left running.
+# fees_collected_online are what those lookups add up to; and that the
+# demo's citizens uploaded PDFs and JPEGs that their dossiers reference, as
+# the back-end fetches them and the citizen's signed receipt names them.
+# Then scripts/demo.sh stop, and nothing of it is left running.
 use strict;
 use warnings;
 use FindBin;
@@ -16,6 +18,7 @@ use File::Temp qw(tempdir);
 use IO::Socket::INET;
 use HTTP::Tiny;
 use JSON::PP;
+use Digest::SHA ();
 
 my $ROOT = "$FindBin::Bin/..";
 plan skip_all => "build the module first (make)" unless -f "$ROOT/build/ngx_http_dvc_module.so"
@@ -126,6 +129,62 @@ is($s->{fees_collected_online}, $fees, "report: fees_collected_online = their am
 my $cl = do { local $/; open my $f, '<', "$RUN/citizen.log" or die; <$f> };
 like($cl, qr/: paid \d+ VND through vnpay/, "the citizens' log says what they paid");
 unlike($cl, qr/lookup_token|X-DVC-Lookup-Token/i, "... and no token");
+
+# the documents (issue 14): the demo's citizens uploaded each paper their
+# dossier lists (POST /uploads: PDFs and JPEGs) and named them by hash.
+# What the back-end sees: its inbox entry's documents, each fetched from
+# GET /dvc/v1/documents/{sha256} signed with the demo's event key, the
+# bytes hashed and sniffed here; what the citizen sees: the signed receipt
+# (form 01), verified with the JWKS, naming the same hashes.
+{
+    my $ek = do { local $/; open my $f, '<', "$RUN/keys/event.key" or die; <$f> };
+    $ek =~ s/\s+\z//;
+    my $py = 'import json, sys, redis; r = redis.Redis(port=int(sys.argv[1]), decode_responses=True); '
+           . 'print(json.dumps([f for _, f in r.xrange("dvc:inbox") if f.get("documents")]))';
+    my $entries = $J->decode(`/usr/bin/python3 -c '$py' $rport` || "[]");
+    my %inbox = map { ($_->{code} => $_) } @$entries;
+    is(scalar(grep { $inbox{$_->[0]} } @seeded), scalar @seeded,
+       "every seeded dossier reached the back-end's inbox with its documents");
+    my $jwks = "$RUN/jwks-docs.json";
+    open my $jf, '>', $jwks or die; print $jf $http->get("$GW/keys")->{content}; close $jf;
+    my (%types, $both);
+    for my $s (@seeded) {
+        my ($code, $token) = @$s;
+        my $e = $inbox{$code} or next;
+        # the entry's values are text already (decoded from the JSON above)
+        my $docs = JSON::PP->new->decode($e->{documents});
+        my $body = JSON::PP->new->decode($e->{body});
+        is_deeply([ map { $_->{sha256} } @$docs ], [ map { $_->{sha256} } @{ $body->{documents} } ],
+                  "$code: the inbox's documents are the ones the dossier names");
+        my %t;
+        for my $d (@$docs) {
+            my $target = "/dvc/v1/documents/$d->{sha256}";
+            my $ts = time;
+            my $mac = Digest::SHA::hmac_sha256_hex("$ts\nGET\n$target\n", $ek);
+            my $r = $http->get("http://127.0.0.1:$port$target",
+                               { headers => { 'X-DVC-Timestamp' => $ts, 'X-DVC-Signature' => "v1=$mac" } });
+            my $magic = $d->{type} eq 'application/pdf' ? qr/^%PDF-/ : $d->{type} eq 'image/jpeg' ? qr/^\xff\xd8\xff/ : qr/^\x89PNG/;
+            ok($r->{status} == 200 && Digest::SHA::sha256_hex($r->{content}) eq $d->{sha256}
+               && length($r->{content}) == $d->{size} && $r->{content} =~ $magic
+               && ($r->{headers}{'content-type'} // '') eq $d->{type},
+               "$code: the back-end fetches its $d->{kind} ($d->{type}, $d->{size} bytes), the bytes hash to its name")
+                or diag("$r->{status} " . ($r->{headers}{'content-type'} // ''));
+            $t{$d->{type}}++;
+            $types{$d->{type}}++;
+        }
+        $both++ if $t{'application/pdf'} && $t{'image/jpeg'};
+        my $rr = $http->get("$GW/dossiers/$code/receipt", { headers => { 'X-DVC-Lookup-Token' => $token } });
+        next unless $rr->{status} == 200;            # refused or never accepted
+        my $jws = $J->decode($rr->{content})->{receipt};
+        my $v = `printf '%s' '$jws' | /usr/bin/python3 $FindBin::Bin/util/jws_verify.py $jwks`;
+        my $p = $? == 0 ? eval { $J->decode($v) } : undef;
+        is_deeply([ map { $_->{sha256} } @{ $p->{documents} // [] } ], [ map { $_->{sha256} } @$docs ],
+                  "$code: the citizen's signed receipt names the same files");
+    }
+    ok($types{'application/pdf'} && $types{'image/jpeg'},
+       "the demo uploaded PDFs and JPEGs: " . join(", ", map { "$types{$_} $_" } sort keys %types));
+    ok($both, "and submitted dossiers that reference a PDF and a JPEG together ($both)");
+}
 
 $out = `$ROOT/scripts/demo.sh stop 2>&1`;
 like($out, qr/demo: stopped/, "scripts/demo.sh stop");

@@ -290,6 +290,30 @@ test_payment_and_others(void **state)
     assert_field_has(&e, "text_vi", "Kết quả của hồ sơ " CODE " đã được trả "
                      "lúc 08:18 ngày 22/11/2026.\n");
     dvc_buf_free(&e.buf);
+
+    /* the online payment confirmed: 6 -> 4, no reason, no form */
+    n.kind = DVC_NOTICE_PAYMENT_RECEIVED;
+    n.status = 4;
+    n.amount = 150000;
+    n.reason = NULL;
+    n.provider = "vnpay";
+    n.transaction = "14226001";
+    n.transaction_len = 8;
+    assert_string_equal(dvc_notice_template(DVC_NOTICE_PAYMENT_RECEIVED),
+                        "payment_received");
+    assert_int_equal(dvc_notify_entry(A, &n, &e), 0);
+    assert_field(&e, "template", "payment_received");
+    assert_field(&e, "status", "4");
+    assert_field(&e, "subject_vi", "Hồ sơ " CODE ": đã thanh toán trực tuyến");
+    assert_field(&e, "subject_en", "Dossier " CODE ": payment received");
+    assert_field_has(&e, "text_vi", "Hồ sơ " CODE " đã được thanh toán trực "
+                     "tuyến số tiền 150.000 đồng lúc 08:18 ngày 22/11/2026 "
+                     "qua VNPAY (mã giao dịch 14226001).\nHồ sơ tiếp tục "
+                     "được giải quyết. Biên lai thanh toán có chữ ký số");
+    assert_field_has(&e, "text_en", ": 150,000 VND, at 08:18 on 22/11/2026 "
+                     "through VNPAY (transaction 14226001).\n");
+    assert_field(&e, "form", NULL);
+    dvc_buf_free(&e.buf);
 }
 
 

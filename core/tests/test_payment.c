@@ -18,6 +18,10 @@
 #include <openssl/hmac.h>
 
 #include "dvc_payment.h"
+#include "dvc_jws.h"
+#include "dvc_keys.h"
+#include "dvc_time.h"
+#include "jws_fixtures.h"
 
 #define S(x) x, sizeof(x) - 1
 
@@ -304,6 +308,151 @@ test_codec(void **state)
 }
 
 
+/* the plan of an applied payment (dvc_payment_plan) */
+static const dvc_plan_pair_t *
+plan_set(const dvc_plan_t *p, const char *name)
+{
+    size_t  i;
+
+    for (i = 0; i < p->nset; i++) {
+        if (strcmp(p->set[i].name, name) == 0) {
+            return &p->set[i];
+        }
+    }
+
+    return NULL;
+}
+
+static const char *
+plan_xadd(const dvc_plan_t *p, const char *stream, const char *name)
+{
+    size_t  i, j;
+
+    for (i = 0; i < p->nxadd; i++) {
+        for (j = 0; strcmp(p->xadd[i].stream, stream) == 0
+                    && j < p->xadd[i].nf; j++)
+        {
+            if (strcmp(p->xadd[i].f[j].name, name) == 0) {
+                return p->xadd[i].f[j].value;
+            }
+        }
+    }
+
+    return NULL;
+}
+
+static void
+test_plan(void **state)
+{
+    char                   err[256];
+    size_t                 i, fees;
+    int64_t                now;
+    dvc_key_t             *key;
+    dvc_plan_t             p;
+    dvc_payment_env_t      env;
+    dvc_payment_record_t   rec;
+    dvc_payment_notice_t   n;
+    const dvc_plan_pair_t *v;
+
+    (void) state;
+    assert_int_equal(dvc_key_load_private(&dvc_alloc_std, pem_ed25519,
+                                          strlen(pem_ed25519), "k1", &key,
+                                          err, sizeof(err)), 0);
+    assert_int_equal(dvc_time_parse_vn("2026-11-24T10:00:00+07:00", 25,
+                                       &now), 0);
+
+    memset(&n, 0, sizeof(n));
+    strcpy(n.txn_ref, "000.00.10.H47-261123-0007-20261124095500");
+    strcpy(n.code, "000.00.10.H47-261123-0007");
+    strcpy(n.transaction_no, "14224587");
+    strcpy(n.bank_code, "NCB");
+    n.amount = 120000;
+    n.paid = 1;
+
+    memset(&rec, 0, sizeof(rec));
+    rec.agency = "000.00.10.H47";
+    rec.agency_len = 13;
+    rec.procedure = "1.001193";
+    rec.procedure_len = 8;
+    rec.procedure_name = "Đăng ký khai sinh";
+    rec.history = "[{\"at\":\"x\"}]";
+    rec.history_len = strlen(rec.history);
+    rec.contact_email = "a@example.vn";
+    rec.contact_email_len = 12;
+    dvc_stat_state_init(&rec.stat);
+    rec.stat.channel = DVC_CHANNEL_ONLINE;
+    rec.stat.received = 1;
+    rec.stat.level = 4;
+
+    memset(&env, 0, sizeof(env));
+    env.signing_key = key;
+    env.now = now;
+    env.notify = 1;
+
+    dvc_plan_init(&p, &dvc_alloc_std);
+    dvc_payment_plan(&rec, &n, "vnpay", &env, &p);
+    assert_false(p.failed);
+    assert_int_equal(p.http, 200);
+
+    assert_string_equal(plan_set(&p, "status")->value, "4");
+    assert_string_equal(plan_set(&p, "updated_at")->value,
+                        "2026-11-24T10:00:00+07:00");
+    v = plan_set(&p, "history");
+    assert_memory_equal(v->value, "[{\"at\":\"x\"},{", 13);
+    assert_non_null(strstr(v->value, "\"actor\":\"vnpay\""));
+    v = plan_set(&p, "payment");
+    assert_non_null(strstr(v->value, "\"transaction_no\":\"14224587\""));
+    assert_non_null(strstr(v->value, ",\"receipt\":\"ey"));
+    assert_non_null(plan_set(&p, "st_paid"));
+
+    assert_string_equal(plan_xadd(&p, "dvc:inbox", "type"),
+                        "payment_received");
+    assert_string_equal(plan_xadd(&p, "dvc:inbox", "amount"), "120000");
+    assert_string_equal(plan_xadd(&p, "dvc:notify", "event"),
+                        "payment:000.00.10.H47-261123-0007-20261124095500");
+    assert_string_equal(plan_xadd(&p, "dvc:notify", "email"),
+                        "a@example.vn");
+
+    /* fees_online counts the amount in every cell */
+    fees = 0;
+    for (i = 0; i < p.nincr; i++) {
+        if (strstr(p.incr[i].key, ":fees_online") != NULL) {
+            assert_int_equal(p.incr[i].delta, 120000);
+            fees++;
+        }
+    }
+    assert_int_equal(fees, p.ncells);
+    dvc_plan_free(&p);
+
+    /* notices off: none */
+    env.notify = 0;
+    dvc_plan_init(&p, &dvc_alloc_std);
+    dvc_payment_plan(&rec, &n, "vnpay", &env, &p);
+    assert_null(plan_xadd(&p, "dvc:notify", "event"));
+    dvc_plan_free(&p);
+
+    /* a broken record or no key: 500 for the provider's 99 */
+    rec.agency = NULL;
+    dvc_plan_init(&p, &dvc_alloc_std);
+    dvc_payment_plan(&rec, &n, "vnpay", &env, &p);
+    assert_false(p.failed);
+    assert_int_equal(p.http, 500);
+    assert_non_null(strstr(p.err.message_en, "statistics"));
+    dvc_plan_free(&p);
+
+    rec.agency = "000.00.10.H47";
+    env.signing_key = NULL;
+    dvc_plan_init(&p, &dvc_alloc_std);
+    dvc_payment_plan(&rec, &n, "vnpay", &env, &p);
+    assert_int_equal(p.http, 500);
+    assert_string_equal(p.err.message_en, "cannot sign the payment receipt");
+    assert_null(plan_set(&p, "status"));
+    dvc_plan_free(&p);
+
+    dvc_key_free(key);
+}
+
+
 int
 main(void)
 {
@@ -314,6 +463,7 @@ main(void)
         cmocka_unit_test(test_decide),
         cmocka_unit_test(test_history_receipt),
         cmocka_unit_test(test_codec),
+        cmocka_unit_test(test_plan),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

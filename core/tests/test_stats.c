@@ -154,13 +154,38 @@ test_cells_and_keys(void **state)
 }
 
 
+/* the fields a diff wrote, read back as the glue reads them: in the HMGET
+ * order of dvc_stat_field_names, absent ones NULL */
+static void
+read_back(const dvc_stat_field_t *f, size_t n, dvc_stat_state_t *r)
+{
+    const char  *vals[DVC_STAT_NFIELDS];
+    size_t       lens[DVC_STAT_NFIELDS], i;
+    int          j;
+    char         err[128];
+
+    for (j = 0; j < DVC_STAT_NFIELDS; j++) {
+        vals[j] = NULL;
+        lens[j] = 0;
+        for (i = 0; i < n; i++) {
+            if (strcmp(f[i].name, dvc_stat_field_names[j]) == 0) {
+                vals[j] = f[i].value;
+                lens[j] = strlen(f[i].value);
+            }
+        }
+    }
+    assert_int_equal(dvc_stat_state_from_values(r, vals, lens, err,
+                                                sizeof(err)), 0);
+}
+
+
 static void
 test_state_round_trip(void **state)
 {
     dvc_stat_state_t  s, r;
     dvc_stat_field_t  f[DVC_STAT_NFIELDS];
     const char       *vals[DVC_STAT_NFIELDS];
-    size_t            lens[DVC_STAT_NFIELDS], n, i;
+    size_t            lens[DVC_STAT_NFIELDS], n;
     int               j;
     char              err[128];
 
@@ -179,18 +204,7 @@ test_state_round_trip(void **state)
     assert_string_equal(f[2].value, "1795687200");
 
     /* back through the HMGET order */
-    for (j = 0; j < DVC_STAT_NFIELDS; j++) {
-        vals[j] = NULL;
-        lens[j] = 0;
-        for (i = 0; i < n; i++) {
-            if (strcmp(f[i].name, dvc_stat_field_names[j]) == 0) {
-                vals[j] = f[i].value;
-                lens[j] = strlen(f[i].value);
-            }
-        }
-    }
-    assert_int_equal(dvc_stat_state_from_values(&r, vals, lens, err,
-                                                sizeof(err)), 0);
+    read_back(f, n, &r);
     assert_memory_equal(&r, &s, sizeof(s));
 
     /* only what changed; a zero value is deleted, never written */
@@ -1273,9 +1287,7 @@ test_level_counters(void **state)
 {
     dvc_stat_state_t  s, r;
     dvc_stat_field_t  f[DVC_STAT_NFIELDS];
-    const char       *vals[DVC_STAT_NFIELDS];
-    size_t            lens[DVC_STAT_NFIELDS], n, i;
-    int               j;
+    size_t            n;
     char              err[128];
     int64_t           due = at("2026-11-25T09:00:00+07:00");
 
@@ -1297,18 +1309,7 @@ test_level_counters(void **state)
     assert_string_equal(f[3].value, "4");
     assert_string_equal(f[4].name, "st_sec");
     assert_string_equal(f[4].value, "ho_tich");
-    for (j = 0; j < DVC_STAT_NFIELDS; j++) {
-        vals[j] = NULL;
-        lens[j] = 0;
-        for (i = 0; i < n; i++) {
-            if (strcmp(f[i].name, dvc_stat_field_names[j]) == 0) {
-                vals[j] = f[i].value;
-                lens[j] = strlen(f[i].value);
-            }
-        }
-    }
-    assert_int_equal(dvc_stat_state_from_values(&r, vals, lens, err,
-                                                sizeof(err)), 0);
+    read_back(f, n, &r);
     assert_memory_equal(&r, &s, sizeof(s));
     assert_int_equal(dvc_stat_state_field(&r, S("st_lv"), S("2")), -1);
     assert_int_equal(dvc_stat_state_field(&r, S("st_sec"), S("a:b")), -1);

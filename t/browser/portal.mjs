@@ -58,6 +58,35 @@ async function axe(page, what) {
   ok(bad.length === 0, `axe-core: no serious or critical violation on ${what}`,
      bad.map(v => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map(x => x.target.join(' ')).join(', ')})`).join('\n'));
 }
+// a signed form (02, 03, 04, stop) opened from the lookup's list: its
+// signature verified in the browser, its title and number, what it says;
+// printed, on one A4 page with the code, its QR the lookup link
+async function signedForm(page, code, token, no, title, what) {
+  const item = page.locator('#forms a', { hasText: title });
+  ok(await item.count() === 1, `the lookup lists the signed form ${no}: ${title}`, await page.locator('main').textContent());
+  await Promise.all([page.waitForURL(/notice\.html\?code=/), item.click()]);
+  await page.waitForSelector('#signature');
+  const sig = await page.locator('#signature').textContent();
+  ok(/Chữ ký số hợp lệ/.test(sig), `form ${no}: its JWS verifies in the browser against /dvc/v1/keys`, sig);
+  ok(await page.locator('#form-title').textContent() === title, `form ${no}: the signed title`, await page.locator('#form-title').textContent());
+  ok((await page.locator('#form-no').textContent()).includes(no === 'stop' ? 'Thông báo' : `Mẫu số ${no}`), `form ${no}: its number`);
+  const body = await page.locator('#signed-form').textContent();
+  ok(body.includes(code) && what.every(w => body.includes(w)), `form ${no}: the code and what the agency wrote`, body);
+  await axe(page, `the signed form ${no}`);
+  await shot(page, `form-${no}`);
+  await page.emulateMedia({ media: 'print' });
+  const pdfOut = `${OUT}/form-${no}.pdf`;
+  await page.pdf({ path: pdfOut, format: 'A4', printBackground: true });
+  await page.emulateMedia({ media: 'screen' });
+  const text = execFileSync('pdftotext', ['-layout', pdfOut, '-']).toString();
+  const pages = execFileSync('pdfinfo', [pdfOut]).toString().match(/Pages:\s+(\d+)/)[1];
+  ok(text.includes(code) && text.replace(/\s+/g, ' ').includes(title.toUpperCase()) && pages === '1' && !/In văn bản/.test(text),
+     `form ${no}: printed on one A4 page with its code and title, no buttons`, `${pages} page(s)\n${text.slice(0, 600)}`);
+  execFileSync('pdftoppm', ['-r', '150', '-png', '-singlefile', pdfOut, `${OUT}/form-${no}-pdf`]);
+  const qr = execFileSync('zbarimg', ['-q', '--raw', `${OUT}/form-${no}-pdf.png`]).toString().trim();
+  ok(qr.includes('lookup.html?code=' + code) && qr.includes('#token=' + token), `form ${no}: the printed QR is the lookup link`, qr);
+}
+
 const id = ptr => '[id="f' + ptr.replace(/\//g, '.') + '"]';
 const errOf = ptr => '[id="ef' + ptr.replace(/\//g, '.') + '"]';
 
@@ -280,6 +309,12 @@ try {
     ok(await page.locator('#status-name').textContent() === 'Yêu cầu bổ sung giấy tờ', 'the lookup shows the supplement request');
     ok(await page.locator('#pay').count() === 0 && await page.locator('#withdraw').count() === 1, 'withdrawal offered with it');
     await shot(page, 'lookup-supplement-requested');
+    const sup02 = (await (await fetch(BASE + 'dvc/v1/dossiers/' + a2.code, { headers: { 'X-DVC-Lookup-Token': a2.lookup_token } })).json()).forms;
+    const p02 = JSON.parse(Buffer.from(sup02[0].jws.split('.')[1], 'base64url').toString());
+    await signedForm(page, a2.code, a2.lookup_token, '02', 'Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ',
+                     [p02.reason.vi, ...(p02.documents || []).map(d => d.name), 'được tính lại']);
+    await page.goto(BASE + 'lookup.html?code=' + a2.code + '#token=' + a2.lookup_token);
+    await page.waitForSelector('#status-name');
     await Promise.all([page.waitForURL(/form\.html\?p=1\.001193&supplement=/), page.click('#supplement')]);
     await page.waitForSelector('form fieldset');
     ok(/^Bổ sung hồ sơ/.test(await page.locator('h1').textContent()), 'the form opens as a supplement');
@@ -385,7 +420,57 @@ try {
        'and, past the original due time, that it is overdue', await page.locator('#overdue').textContent());
     await shot(page, 'lookup-delayed-overdue');
     await axe(page, 'the lookup of a late dossier');
+    await signedForm(page, a3.code, a3.lookup_token, '04', 'Phiếu xin lỗi và hẹn lại ngày trả kết quả',
+                     ['chân thành xin lỗi', newDue.slice(11, 16) + ' ' + newDue.slice(8, 10) + '/' + newDue.slice(5, 7) + '/' + newDue.slice(0, 4)]);
+    await page.goto(BASE + 'lookup.html?code=' + a3.code + '#token=' + a3.lookup_token);
+    await page.waitForSelector('#status-name');
     await axe(page, 'the lookup after the payment');
+  }
+
+  // 7d. two more dossiers: one refused (form 03), one accepted and stopped
+  // (the stop notice); then the stop notice's payload changed in Redis is
+  // shown as not valid
+  {
+    // an example dossier, each paper it lists uploaded first (a PDF or a JPEG)
+    const mk = async proc => {
+      const d = JSON.parse(readFileSync(process.env.PORTAL_EXAMPLES + '/' + proc + '.json', 'utf8'));
+      for (const [i, doc] of (d.documents || []).entries()) {
+        const body = doc.media_type === 'application/pdf' ? Buffer.from(`%PDF-1.7\n% ${proc} ${i}\ntrailer\n<< >>\n%%EOF\n`)
+          : Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10]), Buffer.from(`JFIF ${proc} ${i}`), Buffer.from([0xff, 0xd9])]);
+        const u = await fetch(BASE + 'dvc/v1/uploads', { method: 'POST', body, headers: { 'Content-Type': doc.media_type } });
+        const ub = await u.json();
+        Object.assign(doc, { sha256: ub.sha256, size: ub.size });
+      }
+      const s = await fetch(BASE + 'dvc/v1/dossiers', { method: 'POST', body: JSON.stringify(d), headers: { 'Content-Type': 'application/json' } });
+      return s.json();
+    };
+    const a4 = await mk('1.001612');                // left at the desk: status 1
+    const rf = await event(a4.code, { id: 'portal-refuse-1', type: 'refuse',
+      reason: { vi: 'Hồ sơ không thuộc thẩm quyền giải quyết của UBND phường', en: 'Not for the ward' } });
+    ok(rf.status === 200 && rf.body.form && rf.body.form.form === '03', 'the back-end refuses a fourth dossier: form 03', JSON.stringify(rf));
+    await page.goto(BASE + 'lookup.html?code=' + a4.code + '#token=' + a4.lookup_token);
+    await page.waitForSelector('#forms');
+    await signedForm(page, a4.code, a4.lookup_token, '03', 'Phiếu từ chối tiếp nhận giải quyết hồ sơ',
+                     ['không thuộc thẩm quyền giải quyết của UBND phường']);
+    const a5 = await mk('1.001193');                // accepted at once: status 2
+    const st5 = await event(a5.code, { id: 'portal-stop-5', type: 'stop', reason: 'Cơ quan dừng xử lý theo yêu cầu của cơ quan điều tra' });
+    ok(st5.status === 200 && st5.body.form && st5.body.form.form === 'stop', 'a fifth dossier, accepted, is stopped: the stop notice', JSON.stringify(st5));
+    await page.goto(BASE + 'lookup.html?code=' + a5.code + '#token=' + a5.lookup_token);
+    await page.waitForSelector('#forms');
+    await signedForm(page, a5.code, a5.lookup_token, 'stop', 'Thông báo dừng xử lý hồ sơ', ['theo yêu cầu của cơ quan điều tra']);
+    // the same notice with its payload changed (another reason), as if Redis
+    // had been written by someone else: the page says the signature fails
+    const key = 'dvc:d:' + a5.code;
+    const forms = JSON.parse(execFileSync('redis-cli', ['-p', process.env.PORTAL_REDIS_PORT, '--raw', 'HGET', key, 'forms']).toString());
+    const [h, pl, sg] = forms[0].jws.split('.');
+    const changed = JSON.parse(Buffer.from(pl, 'base64url').toString());
+    changed.reason = { vi: 'Hồ sơ đã được giải quyết xong' };
+    forms[0].jws = [h, Buffer.from(JSON.stringify(changed)).toString('base64url'), sg].join('.');
+    execFileSync('redis-cli', ['-p', process.env.PORTAL_REDIS_PORT, 'HSET', key, 'forms', JSON.stringify(forms)]);
+    await page.reload();
+    await page.waitForSelector('#signature');
+    ok(await page.locator('#signature.error').count() === 1 && /KHÔNG hợp lệ/.test(await page.locator('#signature').textContent()),
+       'a stop notice whose payload was changed: its signature is shown as NOT valid', await page.locator('#signature').textContent());
   }
 
   // 8. every procedure's form takes its example dossier: the browser's

@@ -99,6 +99,21 @@ const T = {
   missing_docs: ['Giấy tờ cần bổ sung', 'Documents to add'],
   view_receipt: ['Xem giấy tiếp nhận', 'View the receipt'],
   no_actions: ['Không có thao tác nào ở trạng thái này.', 'No action is possible in this status.'],
+  forms: ['Văn bản có chữ ký số của cơ quan', 'Signed documents from the agency'],
+  form_no: ['Mẫu số {n} (Thông tư 01/2018/TT-VPCP)', 'Form {n} (Circular 01/2018/TT-VPCP)'],
+  form_stop_no: ['Thông báo của cơ quan giải quyết', 'Notice of the handling agency'],
+  form_view: ['Xem và in', 'View and print'],
+  form_actor: ['Người quyết định', 'Decided by'],
+  form_at: ['Thời điểm', 'Time'],
+  form_issued_at: ['Thời điểm ký', 'Signed at'],
+  form_old_due: ['Hẹn trả kết quả trước đây', 'Earlier appointment'],
+  form02_note: ['Thời hạn giải quyết được tính lại từ khi cơ quan nhận đủ hồ sơ.', 'The time for handling counts again from the complete dossier.'],
+  form_missing: ['Không có văn bản này trong hồ sơ.', 'The dossier has no such document.'],
+  print_form: ['In văn bản', 'Print the document'],
+  form_title_02: ['Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ', 'Request to supplement and complete the dossier'],
+  form_title_03: ['Phiếu từ chối tiếp nhận giải quyết hồ sơ', 'Refusal to accept the dossier'],
+  form_title_04: ['Phiếu xin lỗi và hẹn lại ngày trả kết quả', 'Apology and new date for the result'],
+  form_title_stop: ['Thông báo dừng xử lý hồ sơ', 'Notice that handling stopped'],
 };
 
 export function lang() {

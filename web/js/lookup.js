@@ -1,6 +1,7 @@
 // The lookup: code + token (or the receipt's QR link), the status timeline,
 // due and appointment times, overdue and apology, and the actions the status
-// allows (withdraw 1/2/4/5/6, supplement 5, pay 6, rate 9/10).
+// allows (withdraw 1/2/4/5/6, supplement 5, pay 6, rate 9/10), and the
+// agency's signed forms (02, 03, 04, stop), each opened on notice.html.
 //
 // Paying (status 6): POST .../payment with the token and no body (the amount
 // is the back-end's, never the page's), then off to the provider's page the
@@ -127,6 +128,19 @@ function actions(d) {
   return out.length ? out : [el('p', { text: t('no_actions') })];
 }
 
+// the agency's signed forms (02, 03, 04, stop), oldest first, each opened
+// on its own printable page (notice.html) that checks its signature
+function signedForms(d) {
+  const forms = (d.forms || []).map((f, i) => ({ ...f, i })).filter(f => ['02', '03', '04', 'stop'].includes(f.form));
+  if (!forms.length) return null;
+  return el('section', { id: 'forms', 'aria-labelledby': 'forms-h' },
+    el('h2', { id: 'forms-h', text: t('forms') }),
+    el('ul', {}, forms.map(f => el('li', {},
+      el('a', { href: 'notice.html?code=' + encodeURIComponent(code) + '&n=' + f.i + '#token=' + encodeURIComponent(token),
+                id: 'form-' + f.i, text: (f.form === 'stop' ? '' : t('form_no', { n: f.form }).replace(/ \(.*\)$/, '') + ': ') + t('form_title_' + f.form) }),
+      ' (' + when(f.at) + ') — ' + t('form_view')))));
+}
+
 function view(d) {
   const due = d.appointment_at || d.due_at;
   return el('section', { 'aria-labelledby': 'st' },
@@ -151,6 +165,7 @@ function view(d) {
       h.reason ? el('p', { text: pick(h.reason) }) : null,
       h.amount ? el('p', { text: h.type === 'payment' ? t('paid') + ': ' + money(h.amount) : t('pay_amount', { a: money(h.amount) }) }) : null,
       h.documents ? el('ul', {}, h.documents.map(x => el('li', { text: x.name + (x.note ? ': ' + x.note : '') }))) : null))),
+    signedForms(d),
     el('h2', { text: t('actions') }), ...actions(d));
 }
 

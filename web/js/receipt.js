@@ -4,24 +4,14 @@
 import { API, t, el, frame, when, duration, money, pick } from './common.js';
 import { verify } from './jws.js';
 import { VALUES } from './labels.js';
+import { dossierRef, qrFigure } from './ref.js';
 
 const valueLabel = v => (VALUES[v] ? VALUES[v][document.documentElement.lang === 'en' ? 1 : 0] : String(v ?? ''));
 
 const main = document.getElementById('main');
-const code = new URLSearchParams(location.search).get('code') || '';
-const token = new URLSearchParams(location.hash.slice(1)).get('token') || sessionStorage.getItem('dvc-token-' + code) || '';
-const lookupLink = new URL('lookup.html?code=' + encodeURIComponent(code) + '#token=' + encodeURIComponent(token), location.href).href;
+const { code, token, lookupLink } = dossierRef();
 let state = null;
-
-function qr() {
-  /* global qrcode: vendor/qrcode.js (npm qrcode-generator, copied by make web-vendor) */
-  const q = qrcode(0, 'M');
-  q.addData(lookupLink);
-  q.make();
-  const box = el('div', { class: 'qr', role: 'img', 'aria-label': t('qr_caption') });
-  box.innerHTML = q.createSvgTag({ cellSize: 4, margin: 4, scalable: true });
-  return el('figure', { class: 'qr-fig' }, box, el('figcaption', { text: t('qr_caption') }));
-}
+const qr = () => qrFigure(lookupLink);
 
 function row(k, v) { return [el('dt', { text: t(k) }), el('dd', { text: v })]; }
 

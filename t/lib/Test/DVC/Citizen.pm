@@ -14,8 +14,8 @@ use Test::Nginx::DVC;
 
 our @EXPORT = qw(example submit_dossier dossier inbox set_status
                  history_last citizen_post racing_posts post_and_hang_up
-                 answer_shape signed_headers send_event event_key_config
-                 $J $EVENT_KEY);
+                 answer_shape signed_headers send_event event_raw
+                 event_key_config $J $EVENT_KEY);
 
 our $J = JSON::PP->new->utf8->canonical;
 our $ROOT = "$FindBin::Bin/..";
@@ -173,7 +173,13 @@ my $event_seq = 0;
 sub send_event {
     my ($code, $event) = @_;
     $event = { id => "evt-citizen-" . $$ . "-" . ++$event_seq, %$event };
-    my $body = $J->encode($event);
+    return event_raw($code, $J->encode($event));
+}
+
+# an event with a fixed id and body, as given (send_event makes a new id
+# each time): for replays byte for byte
+sub event_raw {
+    my ($code, $body) = @_;
     my $target = "/dvc/v1/dossiers/$code/events";
     my $r = http_request("POST $target\n$body",
         more_headers => "Content-Type: application/json\n"

@@ -1,4 +1,5 @@
-# Helpers of the upload tests (t/110-uploads.t, t/111-clamd.t):
+# Helpers of the upload tests (t/110-uploads.t, t/111-clamd.t,
+# t/112-documents.t):
 # small real files, the raw POST /dvc/v1/uploads, what the store and Redis
 # hold, a copy of the shipped schemas with per-kind rules, and a real clamd
 # (Debian's clamav-daemon) on a unix socket and a loopback port with a
@@ -15,12 +16,13 @@ use File::Copy ();
 use File::Temp ();
 use IO::Socket::INET;
 use Time::HiRes ();
+use Digest::SHA ();
 use Test::Nginx::DVC;
 
 our @EXPORT = qw(pdf_file png_file jpeg_file eicar_pdf upload upload_raw
                  store_dir store_files clear_store temp_files
                  rules_schemas clamd_start clamd_stop clamd_pid clamd_socket
-                 clamd_port $UJ);
+                 clamd_port dossier_with $UJ);
 
 our $UJ = JSON::PP->new->utf8->canonical;
 my $ROOT = "$FindBin::Bin/..";
@@ -72,6 +74,22 @@ sub upload_raw {
     my $r = http_request(raw => $raw, timeout => $o{timeout} || 10);
     $r->{json} = eval { $UJ->decode($r->{body}) } if ($r->{body} // '') =~ /^\{/;
     return $r;
+}
+
+# the example birth registration (examples/dossiers/1.001193.json), its
+# documents replaced by these: [{kind, type, body} or {kind, type, size,
+# sha256}]; the body as JSON text
+sub dossier_with {
+    my (@docs) = @_;
+    local $/;
+    open my $f, '<', "$ROOT/examples/dossiers/1.001193.json" or die "$!";
+    my $d = $UJ->decode(<$f>);
+    $d->{documents} = [ map { {
+        kind => $_->{kind}, file_name => "scan.bin", media_type => $_->{type},
+        size => $_->{size} // length($_->{body}),
+        sha256 => $_->{sha256} // Digest::SHA::sha256_hex($_->{body}),
+    } } @docs ];
+    return $UJ->encode($d);
 }
 
 sub store_dir { servroot() . "/documents" }
