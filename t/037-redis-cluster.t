@@ -19,10 +19,18 @@ sub submit { my ($p, $key) = @_;
     http_request("POST /dvc/v1/dossiers\n" . example($p // "1.001612"),
                  more_headers => "Content-Type: application/json"
                                  . ($key ? "\nIdempotency-Key: $key" : "")) }
+# a cluster node also listens on its port + 10000 (the cluster bus): both
+# free, the port at most 55535
 sub free_port {
-    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-                                  Listen => 1) or die "socket: $!";
-    my $p = $s->sockport; close $s; $p
+    for (1 .. 200) {
+        my $p = 20000 + int(rand(30000));
+        my @s = map { IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $_,
+                                            Listen => 1, ReuseAddr => 1) } $p, $p + 10000;
+        my $ok = 2 == grep { defined } @s;
+        close $_ for grep { defined } @s;
+        return $p if $ok;
+    }
+    die "no free port pair";
 }
 sub conn { Test::Nginx::DVC::Redis->new('127.0.0.1', $_[0]) or die "connect $_[0]: $!" }
 sub node { conn($_[0])->cmd(@_[1 .. $#_]) }
