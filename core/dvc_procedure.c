@@ -170,11 +170,169 @@ kind_valid(const char *s, size_t len)
     return 1;
 }
 
+/*
+ * What dvc_procedure_parse reads of a schema besides x-dvc's contents: the
+ * spans of the root's first "$schema", "$id", "x-dvc" and of its first
+ * "properties" object's first "procedure", found during the syntax pass,
+ * so that only they are parsed into a tree (the whole schema's tree cost
+ * more than all the rest of loading it).
+ */
+enum { SPAN_SCHEMA, SPAN_ID, SPAN_XDVC, SPAN_PROCEDURE, NSPANS };
+
+static const char *const span_keys[NSPANS] = {
+    "$schema", "$id", "x-dvc", "procedure"
+};
+
+typedef struct {
+    yajl_handle  h;
+    const char  *json;
+    size_t       len;
+    int          depth;      /* of the value being read; the root is 1 */
+    int          odd;        /* the root is not an object: no spans */
+    int          want;       /* the span whose value is next, or -1 */
+    int          props;      /* 0, 1: the first "properties" is next,
+                                2: in it, 3: done */
+    int          seen[NSPANS];
+    size_t       start[NSPANS], end[NSPANS];
+} spans_t;
+
+static void
+span_end(spans_t *sp)
+{
+    if (sp->want >= 0
+        && sp->depth == (sp->want == SPAN_PROCEDURE ? 2 : 1))
+    {
+        sp->end[sp->want] = yajl_get_bytes_consumed(sp->h);
+        sp->seen[sp->want] = 1;
+        sp->want = -1;
+    }
+    if (sp->props == 1 && sp->depth == 1) {
+        sp->props = 3;          /* "properties" is not an object */
+    }
+}
+
+static int
+span_scalar(void *ctx)
+{
+    spans_t *sp = ctx;
+
+    if (sp->depth == 0) {
+        sp->odd = 1;
+    }
+    span_end(sp);
+    return 1;
+}
+
+static int
+span_bool(void *ctx, int b)
+{
+    (void) b;
+    return span_scalar(ctx);
+}
+
+static int
+span_text(void *ctx, const char *s, size_t len)
+{
+    (void) s;
+    (void) len;
+    return span_scalar(ctx);
+}
+
+static int
+span_string(void *ctx, const unsigned char *s, size_t len)
+{
+    return span_text(ctx, (const char *) s, len);
+}
+
+static int
+span_open(void *ctx, int map)
+{
+    spans_t *sp = ctx;
+
+    if (sp->depth == 0 && !map) {
+        sp->odd = 1;
+    }
+    sp->depth++;
+    if (sp->props == 1 && sp->depth == 2) {
+        sp->props = map ? 2 : 3;
+    }
+    return 1;
+}
+
+static int
+span_start_map(void *ctx)
+{
+    return span_open(ctx, 1);
+}
+
+static int
+span_start_array(void *ctx)
+{
+    return span_open(ctx, 0);
+}
+
+static int
+span_close(void *ctx)
+{
+    spans_t *sp = ctx;
+
+    if (sp->props == 2 && sp->depth == 2) {
+        sp->props = 3;
+    }
+    sp->depth--;
+    span_end(sp);
+    return 1;
+}
+
+static int
+span_key(void *ctx, const unsigned char *k, size_t len)
+{
+    spans_t *sp = ctx;
+    size_t   off;
+    int      i, first, last;
+
+    if (sp->depth == 1) {
+        first = SPAN_SCHEMA;
+        last = SPAN_XDVC;
+        if (sp->props == 0 && len == 10 && memcmp(k, "properties", 10) == 0) {
+            sp->props = 1;
+        }
+    } else if (sp->depth == 2 && sp->props == 2) {
+        first = last = SPAN_PROCEDURE;
+    } else {
+        return 1;
+    }
+    for (i = first; i <= last; i++) {
+        if (!sp->seen[i] && strlen(span_keys[i]) == len
+            && memcmp(span_keys[i], k, len) == 0)
+        {
+            /* the value starts past the colon */
+            off = yajl_get_bytes_consumed(sp->h);
+            while (off < sp->len && sp->json[off] != ':') {
+                off++;
+            }
+            for (off++; off < sp->len
+                 && strchr(" \t\r\n", sp->json[off]) != NULL; off++)
+            {
+            }
+            sp->want = i;
+            sp->start[i] = off;
+        }
+    }
+    return 1;
+}
+
+static const yajl_callbacks span_callbacks = {
+    span_scalar, span_bool, NULL, NULL, span_text, span_string,
+    span_start_map, span_key, span_close, span_start_array, span_close
+};
+
 /* Strict syntax pass: no comments, one value, valid UTF-8 in strings; on
- * error the message gives line, column and byte offset. */
+ * error the message gives line, column and byte offset.  sp: the spans
+ * found on the way, or NULL. */
 static int
 check_syntax(const char *json, size_t len, const char *file, char *err,
-    size_t errlen)
+    size_t errlen, spans_t *sp)
 {
     yajl_handle     h;
     yajl_status     st;
@@ -182,7 +340,11 @@ check_syntax(const char *json, size_t len, const char *file, char *err,
     unsigned char  *msg;
     char           *nl;
 
-    h = yajl_alloc(NULL, NULL, NULL);
+    h = sp != NULL ? yajl_alloc(&span_callbacks, NULL, sp)
+                   : yajl_alloc(NULL, NULL, NULL);
+    if (sp != NULL) {
+        sp->h = h;
+    }
     if (h == NULL) {
         fail(err, errlen, file, "out of memory");
         return -1;
@@ -224,9 +386,9 @@ check_syntax(const char *json, size_t len, const char *file, char *err,
     return -1;
 }
 
-int
-dvc_procedure_check_json(const char *json, size_t len, const char *file_name,
-    char *err, size_t errlen)
+static int
+check_json(const char *json, size_t len, const char *file_name,
+    char *err, size_t errlen, spans_t *sp)
 {
     if (len >= 3 && memcmp(json, "\xef\xbb\xbf", 3) == 0) {
         /* what some Windows editors write: JSON (RFC 8259 8.1) forbids it */
@@ -238,7 +400,53 @@ dvc_procedure_check_json(const char *json, size_t len, const char *file_name,
         fail(err, errlen, file_name, "contains a NUL byte");
         return -1;
     }
-    return check_syntax(json, len, file_name, err, errlen);
+    return check_syntax(json, len, file_name, err, errlen, sp);
+}
+
+int
+dvc_procedure_check_json(const char *json, size_t len, const char *file_name,
+    char *err, size_t errlen)
+{
+    return check_json(json, len, file_name, err, errlen, NULL);
+}
+
+/* The schema's tree as far as dvc_procedure_parse reads it: an object of
+ * the spans found (the whole schema when its root is not an object). */
+static yajl_val
+spans_tree(const dvc_alloc_t *a, const char *json, const spans_t *sp,
+    char *ebuf, size_t elen)
+{
+    dvc_buf_t  b;
+    yajl_val   root;
+    int        i, n = 0;
+
+    if (sp->odd) {
+        return yajl_tree_parse(json, ebuf, elen);
+    }
+    dvc_buf_init(&b, a);
+    dvc_buf_putc(&b, '{');
+    for (i = SPAN_SCHEMA; i <= SPAN_PROCEDURE; i++) {
+        if (!sp->seen[i]) {
+            continue;
+        }
+        if (n++) {
+            dvc_buf_putc(&b, ',');
+        }
+        dvc_buf_puts(&b, i == SPAN_PROCEDURE ? "\"properties\":{" : "");
+        dvc_buf_json_str(&b, span_keys[i], strlen(span_keys[i]));
+        dvc_buf_putc(&b, ':');
+        dvc_buf_append(&b, json + sp->start[i], sp->end[i] - sp->start[i]);
+        dvc_buf_puts(&b, i == SPAN_PROCEDURE ? "}" : "");
+    }
+    dvc_buf_putc(&b, '}');
+    if (dvc_buf_cstr(&b) == NULL) {
+        dvc_buf_free(&b);
+        snprintf(ebuf, elen, "out of memory");
+        return NULL;
+    }
+    root = yajl_tree_parse(b.data, ebuf, elen);
+    dvc_buf_free(&b);
+    return root;
 }
 
 static char *
@@ -641,6 +849,7 @@ dvc_procedure_parse(const dvc_alloc_t *a, const char *json, size_t len,
     dvc_procedure_t  *p;
     yajl_val          root = NULL, v;
     char              ebuf[256];
+    spans_t           sp;
 
     if (errlen) {
         err[0] = '\0';
@@ -650,7 +859,11 @@ dvc_procedure_parse(const dvc_alloc_t *a, const char *json, size_t len,
              DVC_PROCEDURE_MAX_FILE);
         return NULL;
     }
-    if (dvc_procedure_check_json(json, len, file_name, err, errlen) != 0) {
+    memset(&sp, 0, sizeof(sp));
+    sp.json = json;
+    sp.len = len;
+    sp.want = -1;
+    if (check_json(json, len, file_name, err, errlen, &sp) != 0) {
         return NULL;
     }
     p = dvc_calloc(a, 1, sizeof(*p));
@@ -668,7 +881,7 @@ dvc_procedure_parse(const dvc_alloc_t *a, const char *json, size_t len,
         fail(err, errlen, file_name, "out of memory");
         goto failed;
     }
-    root = yajl_tree_parse(p->raw, ebuf, sizeof(ebuf));
+    root = spans_tree(a, p->raw, &sp, ebuf, sizeof(ebuf));
     if (root == NULL) {
         fail(err, errlen, file_name, "cannot parse: %s", ebuf);
         goto failed;

@@ -364,7 +364,23 @@ loc_join(compiler_t *c, const char *loc, const char *key, size_t klen)
 {
     dvc_buf_t   b;
     const char *s;
+    char       *p;
+    size_t      n;
 
+    if (memchr(key, '~', klen) == NULL && memchr(key, '/', klen) == NULL) {
+        /* nothing to escape (nearly every key): straight into the arena */
+        n = strlen(loc);
+        p = dvc_arena_alloc(&c->tmp, n + 1 + klen + 1);
+        if (p == NULL) {
+            fail(c, "out of memory");
+            return NULL;
+        }
+        memcpy(p, loc, n);
+        p[n] = '/';
+        memcpy(p + n + 1, key, klen);
+        p[n + 1 + klen] = '\0';
+        return p;
+    }
     dvc_buf_init(&b, c->schema->alloc);
     dvc_buf_puts(&b, loc);
     dvc_buf_putc(&b, '/');

@@ -794,10 +794,67 @@ test_sector(void **state)
 }
 
 
+/* Only the root's first "$schema", "$id", "x-dvc" and the first
+ * "properties"' first "procedure" are read, wherever they stand and however
+ * their keys are written (the parser finds their spans in the syntax pass,
+ * then parses only them). */
+static void
+test_read_members(void **state)
+{
+    static const struct { const char *text, *err; } cases[] = {
+        /* x-dvc after a property schema that has an "x-dvc" of its own,
+         * and a second x-dvc: both ignored */
+        { "{\"properties\": {\"a\": {\"x-dvc\": 1},"
+          " \"procedure\": {\"const\": \"1.001193\"}},"
+          " \"x-d\\u0076c\" \n\t: " XDVC_BIRTH ", \"x-dvc\": 7,"
+          " \"$id\": \"https://x/1.json\", \"$id\": 5}", NULL },
+        /* the first properties decides, even when not an object */
+        { "{\"properties\": [1], \"x-dvc\": " XDVC_BIRTH ","
+          " \"properties\": {\"procedure\": {\"const\": \"9\"}}}", NULL },
+        { "{\"properties\": {\"procedure\": {\"const\": \"9\"},"
+          " \"procedure\": {\"const\": \"1.001193\"}},"
+          " \"x-dvc\": " XDVC_BIRTH "}",
+          "1.001193.json: properties.procedure.const differs from x-dvc.code "
+          "\"1.001193\"" },
+        /* a number last, and a number as $id */
+        { "{\"$schema\": \"https://json-schema.org/draft/2020-12/schema\","
+          " \"x-dvc\": -12.5e3}",
+          "1.001193.json: x-dvc is a number, expected an object" },
+        { "{\"$id\":17,\"x-dvc\": " XDVC_BIRTH "}",
+          "1.001193.json: $id is a number, expected a URI string" },
+        { "[1, {\"x-dvc\": 1}]",
+          "1.001193.json: is an array, expected a JSON Schema object" },
+    };
+    dvc_procedure_t *p;
+    size_t           i;
+
+    (void) state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        p = dvc_procedure_parse(&dvc_alloc_std, cases[i].text,
+                                strlen(cases[i].text), "1.001193.json",
+                                errbuf, sizeof(errbuf));
+        if (cases[i].err == NULL) {
+            if (p == NULL) {
+                fail_msg("case %zu: %s", i, errbuf);
+            }
+            assert_string_equal(p->code, "1.001193");
+            assert_string_equal(p->name, "Đăng ký khai sinh");
+            if (i == 0) {
+                assert_string_equal(p->schema_id, "https://x/1.json");
+            }
+            dvc_procedure_free(p);
+        } else {
+            assert_null(p);
+            assert_string_equal(errbuf, cases[i].err);
+        }
+    }
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_read_members),
         cmocka_unit_test(test_parse_valid),
         cmocka_unit_test(test_level_names_and_hours),
         cmocka_unit_test(test_sector),
