@@ -294,6 +294,9 @@ ngx_int_t ngx_http_dvc_send_error(ngx_http_request_t *r,
 /* a refusal before the body is read: the body discarded, then the error */
 ngx_int_t ngx_http_dvc_refuse_unread(ngx_http_request_t *r,
     ngx_http_dvc_error_e err);
+/* a GET or HEAD endpoint: the body discarded; NGX_DECLINED to go on, else
+ * what to return (405 sent, or the discard's failure) */
+ngx_int_t ngx_http_dvc_get_only(ngx_http_request_t *r);
 /* the request's Content-Type for a log line, "" when none */
 #define ngx_http_dvc_content_type(r)                                          \
     ((r)->headers_in.content_type ? &(r)->headers_in.content_type->value     \
