@@ -524,30 +524,22 @@ dvc_jws_find_key(const dvc_jwks_t *jwks, const dvc_jws_header_t *h,
     return first;
 }
 
-int
-dvc_jws_verify(const char *jws, size_t len, const dvc_jwks_t *jwks,
-    dvc_buf_t *payload_out, char *err, size_t errlen)
-{
-    return dvc_jws_verify_ex(jws, len, jwks, NULL, payload_out, NULL, err,
-                             errlen);
-}
+/* A compact JWS's three parts, still base64url. */
+typedef struct {
+    const char  *hdr;
+    size_t       hdr_len;
+    const char  *pay;
+    size_t       pay_len;
+    const char  *sig;
+    size_t       sig_len;
+} dvc_jws_parts_t;
 
-int
-dvc_jws_verify_ex(const char *jws, size_t len, const dvc_jwks_t *jwks,
-    const char *typ, dvc_buf_t *payload_out, const dvc_key_t **key_out,
-    char *err, size_t errlen)
+static int
+dvc_jws_split(const char *jws, size_t len, dvc_jws_parts_t *p, char *err,
+    size_t errlen)
 {
-    const char        *dot1, *dot2, *seg_sig;
-    const dvc_key_t   *k;
-    dvc_jws_header_t   h;
-    dvc_alg_t          alg;
-    yajl_val           tree = NULL;
-    unsigned char      sig[DVC_SIG_MAX];
-    char               hdr[DVC_JWS_HEADER_MAX + 1], q[64];
-    size_t             hdr_b64_len, pay_b64_len, sig_b64_len, bad, start;
-    long               n;
+    const char  *dot1, *dot2;
 
-    start = payload_out->len;
     if (len > DVC_JWS_MAX) {
         dvc_errf(err, errlen, "JWS of %zu bytes: longer than %d", len,
                     DVC_JWS_MAX);
@@ -562,22 +554,33 @@ dvc_jws_verify_ex(const char *jws, size_t len, const dvc_jwks_t *jwks,
                     "separated by two dots)");
         return -1;
     }
-    hdr_b64_len = (size_t) (dot1 - jws);
-    pay_b64_len = (size_t) (dot2 - dot1 - 1);
-    seg_sig = dot2 + 1;
-    sig_b64_len = (size_t) (jws + len - seg_sig);
+    p->hdr = jws;
+    p->hdr_len = (size_t) (dot1 - jws);
+    p->pay = dot1 + 1;
+    p->pay_len = (size_t) (dot2 - dot1 - 1);
+    p->sig = dot2 + 1;
+    p->sig_len = (size_t) (jws + len - p->sig);
+    return 0;
+}
 
-    /* header */
-    if (hdr_b64_len == 0) {
+/* The header's JSON, decoded into hdr (DVC_JWS_HEADER_MAX + 1 bytes). */
+static int
+dvc_jws_header_decode(const dvc_jws_parts_t *p, char *hdr, char *err,
+    size_t errlen)
+{
+    long    n;
+    size_t  bad;
+
+    if (p->hdr_len == 0) {
         dvc_errf(err, errlen, "empty header");
         return -1;
     }
-    if (DVC_BASE64URL_DECODED_LEN(hdr_b64_len) > DVC_JWS_HEADER_MAX) {
+    if (DVC_BASE64URL_DECODED_LEN(p->hdr_len) > DVC_JWS_HEADER_MAX) {
         dvc_errf(err, errlen, "header longer than %d bytes",
                     DVC_JWS_HEADER_MAX);
         return -1;
     }
-    n = dvc_base64url_decode(jws, hdr_b64_len, (unsigned char *) hdr, &bad);
+    n = dvc_base64url_decode(p->hdr, p->hdr_len, (unsigned char *) hdr, &bad);
     if (n < 0) {
         dvc_errf(err, errlen, "header is not base64url (at byte %zu)", bad);
         return -1;
@@ -591,77 +594,139 @@ dvc_jws_verify_ex(const char *jws, size_t len, const dvc_jwks_t *jwks,
         return -1;
     }
     hdr[n] = '\0';
-    if (dvc_jws_parse_header(hdr, &tree, &h, err, errlen) != 0) {
-        yajl_tree_free(tree);
-        return -1;
-    }
-    alg = dvc_alg_by_name(h.alg, h.alg_len);
+    return 0;
+}
+
+/* The header's alg accepted and its typ the one asked for (if any). */
+static dvc_alg_t
+dvc_jws_header_check(const dvc_jws_header_t *h, const char *typ, char *err,
+    size_t errlen)
+{
+    dvc_alg_t  alg;
+    char       q[64];
+
+    alg = dvc_alg_by_name(h->alg, h->alg_len);
     if (alg == 0) {
         dvc_errf(err, errlen, "alg \"%s\" is not accepted (EdDSA, ES256 or "
-                    "RS256)", dvc_jws_quote(h.alg, h.alg_len, q, sizeof(q)));
-        yajl_tree_free(tree);
-        return -1;
+                    "RS256)", dvc_jws_quote(h->alg, h->alg_len, q, sizeof(q)));
+        return 0;
     }
-    if (typ != NULL && (h.typ == NULL || strcmp(h.typ, typ) != 0)) {
-        if (h.typ == NULL) {
+    if (typ != NULL && (h->typ == NULL || strcmp(h->typ, typ) != 0)) {
+        if (h->typ == NULL) {
             dvc_errf(err, errlen, "header has no typ; expected \"%s\"",
                         typ);
         } else {
             dvc_errf(err, errlen, "typ is \"%s\", not \"%s\"",
-                        dvc_jws_quote(h.typ, strlen(h.typ), q, sizeof(q)),
+                        dvc_jws_quote(h->typ, strlen(h->typ), q, sizeof(q)),
                         typ);
         }
+        return 0;
+    }
+    return alg;
+}
+
+/* The key the header names, for the header's alg; NULL with err. */
+static const dvc_key_t *
+dvc_jws_header_key(const dvc_jws_parts_t *p, const dvc_jwks_t *jwks,
+    const char *typ, char *err, size_t errlen)
+{
+    const dvc_key_t   *k;
+    dvc_jws_header_t   h;
+    dvc_alg_t          alg;
+    yajl_val           tree = NULL;
+    char               hdr[DVC_JWS_HEADER_MAX + 1];
+
+    if (dvc_jws_header_decode(p, hdr, err, errlen) != 0) {
+        return NULL;
+    }
+    if (dvc_jws_parse_header(hdr, &tree, &h, err, errlen) != 0) {
         yajl_tree_free(tree);
-        return -1;
+        return NULL;
+    }
+    alg = dvc_jws_header_check(&h, typ, err, errlen);
+    if (alg == 0) {
+        yajl_tree_free(tree);
+        return NULL;
     }
     k = dvc_jws_find_key(jwks, &h, alg, err, errlen);
     yajl_tree_free(tree);
     if (k == NULL) {
-        return -1;
+        return NULL;
     }
     if (alg != k->alg) {
         dvc_errf(err, errlen, "header alg %s does not match key %s, which "
                     "is for %s", dvc_alg_name(alg), k->kid,
                     dvc_alg_name(k->alg));
+        return NULL;
+    }
+    return k;
+}
+
+int
+dvc_jws_verify(const char *jws, size_t len, const dvc_jwks_t *jwks,
+    dvc_buf_t *payload_out, char *err, size_t errlen)
+{
+    return dvc_jws_verify_ex(jws, len, jwks, NULL, payload_out, NULL, err,
+                             errlen);
+}
+
+int
+dvc_jws_verify_ex(const char *jws, size_t len, const dvc_jwks_t *jwks,
+    const char *typ, dvc_buf_t *payload_out, const dvc_key_t **key_out,
+    char *err, size_t errlen)
+{
+    const dvc_key_t   *k;
+    dvc_jws_parts_t    p;
+    unsigned char      sig[DVC_SIG_MAX];
+    size_t             bad, start;
+    long               n;
+
+    start = payload_out->len;
+    if (dvc_jws_split(jws, len, &p, err, errlen) != 0) {
+        return -1;
+    }
+
+    k = dvc_jws_header_key(&p, jwks, typ, err, errlen);
+    if (k == NULL) {
         return -1;
     }
 
     /* signature */
-    if (sig_b64_len != (k->sig_len * 4 + 2) / 3) {
+    if (p.sig_len != (k->sig_len * 4 + 2) / 3) {
         dvc_errf(err, errlen, "signature is %zu characters; %s with this "
-                    "key makes %zu", sig_b64_len, dvc_alg_name(alg),
+                    "key makes %zu", p.sig_len, dvc_alg_name(k->alg),
                     (k->sig_len * 4 + 2) / 3);
         return -1;
     }
-    n = dvc_base64url_decode(seg_sig, sig_b64_len, sig, &bad);
+    n = dvc_base64url_decode(p.sig, p.sig_len, sig, &bad);
     if (n < 0) {
         dvc_errf(err, errlen, "signature is not base64url (at byte %zu)",
-                    (size_t) (seg_sig - jws) + bad);
+                    (size_t) (p.sig - jws) + bad);
         return -1;
     }
 
     /* payload: decoded before the signature is checked, so a malformed one
      * is named as such; handed out only if the signature holds */
-    if (pay_b64_len == 0) {
+    if (p.pay_len == 0) {
         dvc_errf(err, errlen, "empty payload (detached payloads are not "
                     "supported)");
         return -1;
     }
-    if (dvc_buf_reserve(payload_out, DVC_BASE64URL_DECODED_LEN(pay_b64_len))
+    if (dvc_buf_reserve(payload_out, DVC_BASE64URL_DECODED_LEN(p.pay_len))
         != 0)
     {
         dvc_errf(err, errlen, "out of memory");
         return -1;
     }
-    n = dvc_base64url_decode(dot1 + 1, pay_b64_len,
+    n = dvc_base64url_decode(p.pay, p.pay_len,
                              (unsigned char *) payload_out->data + start, &bad);
     if (n < 0) {
         dvc_errf(err, errlen, "payload is not base64url (at byte %zu)",
-                    hdr_b64_len + 1 + bad);
+                    p.hdr_len + 1 + bad);
         return -1;
     }
     if (!dvc_jws_check_sig(k, (const unsigned char *) jws,
-                           (size_t) (dot2 - jws), sig, k->sig_len))
+                           (size_t) (p.sig - 1 - jws), sig, k->sig_len))
     {
         dvc_errf(err, errlen, "signature does not verify with key %s",
                     k->kid);

@@ -301,6 +301,51 @@ dvc_notify_footer(dvc_buf_t *b, const dvc_notice_t *n, int en)
 }
 
 
+/* A fee or tax to pay: how much, and why. */
+static void
+dvc_notify_payment_due(dvc_buf_t *b, const dvc_notice_t *n, int en)
+{
+    dvc_notify_lead(b, n, en, "Hồ sơ ", "Your dossier ",
+                    " cần thực hiện nghĩa vụ tài chính",
+                    " needs a fee or tax to be paid");
+    if (n->amount > 0) {
+        dvc_buf_puts(b, ": ");
+        dvc_notify_money(b, n->amount, en);
+    }
+    dvc_buf_puts(b, ".\n");
+    dvc_notify_reason_as(b, n, en, 0);
+}
+
+
+/* A fee paid online: how much, when, through whom, the transaction. */
+static void
+dvc_notify_paid(dvc_buf_t *b, const dvc_notice_t *n, int en, const char *at)
+{
+    dvc_notify_lead(b, n, en, "Hồ sơ ", "The fee for your dossier ",
+                    " đã được thanh toán trực tuyến", " was paid online");
+    if (n->amount > 0) {
+        dvc_buf_puts(b, en ? ": " : " số tiền ");
+        dvc_notify_money(b, n->amount, en);
+    }
+    dvc_buf_printf(b, en ? ", at %s" : " lúc %s", at);
+    if (n->provider) {
+        dvc_buf_puts(b, en ? " through " : " qua ");
+        dvc_buf_puts(b, strcmp(n->provider, "vnpay") == 0 ? "VNPAY"
+                                                          : n->provider);
+    }
+    if (n->transaction && n->transaction_len) {
+        dvc_buf_puts(b, en ? " (transaction " : " (mã giao dịch ");
+        dvc_buf_append(b, n->transaction, n->transaction_len);
+        dvc_buf_putc(b, ')');
+    }
+    dvc_buf_puts(b, en ? ".\nThe agency goes on handling it. The signed "
+                         "payment receipt is in the lookup.\n"
+                       : ".\nHồ sơ tiếp tục được giải quyết. Biên lai "
+                         "thanh toán có chữ ký số, xem tại trang tra "
+                         "cứu.\n");
+}
+
+
 static void
 dvc_notify_text(dvc_buf_t *b, const dvc_notice_t *n, int en)
 {
@@ -357,15 +402,7 @@ dvc_notify_text(dvc_buf_t *b, const dvc_notice_t *n, int en)
         break;
 
     case DVC_NOTICE_PAYMENT_REQUIRED:
-        dvc_notify_lead(b, n, en, "Hồ sơ ", "Your dossier ",
-                        " cần thực hiện nghĩa vụ tài chính",
-                        " needs a fee or tax to be paid");
-        if (n->amount > 0) {
-            dvc_buf_puts(b, ": ");
-            dvc_notify_money(b, n->amount, en);
-        }
-        dvc_buf_puts(b, ".\n");
-        dvc_notify_reason_as(b, n, en, 0);
+        dvc_notify_payment_due(b, n, en);
         break;
 
     case DVC_NOTICE_STOPPED:
@@ -389,28 +426,7 @@ dvc_notify_text(dvc_buf_t *b, const dvc_notice_t *n, int en)
         break;
 
     case DVC_NOTICE_PAYMENT_RECEIVED:
-        dvc_notify_lead(b, n, en, "Hồ sơ ", "The fee for your dossier ",
-                        " đã được thanh toán trực tuyến", " was paid online");
-        if (n->amount > 0) {
-            dvc_buf_puts(b, en ? ": " : " số tiền ");
-            dvc_notify_money(b, n->amount, en);
-        }
-        dvc_buf_printf(b, en ? ", at %s" : " lúc %s", at);
-        if (n->provider) {
-            dvc_buf_puts(b, en ? " through " : " qua ");
-            dvc_buf_puts(b, strcmp(n->provider, "vnpay") == 0 ? "VNPAY"
-                                                              : n->provider);
-        }
-        if (n->transaction && n->transaction_len) {
-            dvc_buf_puts(b, en ? " (transaction " : " (mã giao dịch ");
-            dvc_buf_append(b, n->transaction, n->transaction_len);
-            dvc_buf_putc(b, ')');
-        }
-        dvc_buf_puts(b, en ? ".\nThe agency goes on handling it. The signed "
-                             "payment receipt is in the lookup.\n"
-                           : ".\nHồ sơ tiếp tục được giải quyết. Biên lai "
-                             "thanh toán có chữ ký số, xem tại trang tra "
-                             "cứu.\n");
+        dvc_notify_paid(b, n, en, at);
         break;
 
     default: /* DVC_NOTICE_RETURNED */

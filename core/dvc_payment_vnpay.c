@@ -48,6 +48,19 @@ typedef struct {
 } vnpay_param_t;
 
 
+/* The notice's parameters that give its facts (NULL: not given). */
+typedef struct {
+    const vnpay_param_t  *tmn;
+    const vnpay_param_t  *ref;
+    const vnpay_param_t  *amount;
+    const vnpay_param_t  *rsp;
+    const vnpay_param_t  *status;
+    const vnpay_param_t  *no;
+    const vnpay_param_t  *bank;
+    const vnpay_param_t  *date;
+} vnpay_fields_t;
+
+
 static int
 vnpay_param_cmp(const void *a, const void *b)
 {
@@ -282,171 +295,194 @@ vnpay_copy(char *out, size_t max, const vnpay_param_t *p, int digits)
 }
 
 
+/* Writes why; returns v: how each refusal below reads in one line. */
 static dvc_pay_verdict_t
-vnpay_notice_parse(const dvc_alloc_t *a, const dvc_payment_conf_t *conf,
-    const char *q, size_t len, dvc_payment_notice_t *n, char *why,
-    size_t whylen)
+vnpay_refuse(char *why, size_t whylen, dvc_pay_verdict_t v, const char *msg)
 {
-    char                *dec, *w, *given_hash;
-    size_t               i, k, np, seg, eq, given_len;
-    int64_t              amount;
-    dvc_buf_t            data;
-    const char          *s, *end, *dash;
-    unsigned char        mac[64], want[64];
-    dvc_pay_verdict_t    v;
-    vnpay_param_t        p[DVC_PAY_PARAMS_MAX], *f_tmn, *f_ref, *f_amount,
-                        *f_rsp, *f_status, *f_no, *f_bank, *f_date;
+    snprintf(why, whylen, "%s", msg);
+    return v;
+}
 
-    memset(n, 0, sizeof(*n));
-    given_hash = NULL;
-    given_len = 0;
 
-    if (len == 0 || len > DVC_PAY_QUERY_MAX) {
-        snprintf(why, whylen, "query string empty or over %d bytes",
-                 DVC_PAY_QUERY_MAX);
-        return DVC_PAY_OTHER;
-    }
-
-    /* decoded names and values go here, one after another */
-    dec = dvc_malloc(a, len);
-    if (dec == NULL) {
-        snprintf(why, whylen, "out of memory");
-        return DVC_PAY_OTHER;
-    }
+/*
+ * Splits the query into its vnp_ parameters, decoded into dec (len bytes
+ * at least) one after another; a parameter given twice is refused.
+ */
+static dvc_pay_verdict_t
+vnpay_params(const char *q, size_t len, char *dec, vnpay_param_t *p,
+    size_t *np, char *why, size_t whylen)
+{
+    char        *w;
+    size_t       i, k, n, seg, eq;
+    const char  *s, *end, *amp;
 
     w = dec;
-    np = 0;
+    n = 0;
     end = q + len;
 
     for (s = q; s < end; s += seg + 1) {
-        seg = (size_t) ((const char *) memchr(s, '&', (size_t) (end - s))
-                        ? (const char *) memchr(s, '&', (size_t) (end - s)) - s
-                        : end - s);
+        amp = memchr(s, '&', (size_t) (end - s));
+        seg = (size_t) ((amp ? amp : end) - s);
         if (seg == 0) {
             continue;
         }
 
         for (eq = 0; eq < seg && s[eq] != '='; eq++) { /* void */ }
 
-        if (np == DVC_PAY_PARAMS_MAX) {
+        if (n == DVC_PAY_PARAMS_MAX) {
             snprintf(why, whylen, "more than %d parameters",
                      DVC_PAY_PARAMS_MAX);
-            v = DVC_PAY_OTHER;
-            goto done;
+            return DVC_PAY_OTHER;
         }
 
-        p[np].name = w;
-        p[np].name_len = dvc_payment_urldecode(s, eq, w);
-        w += p[np].name_len;
-        p[np].value = w;
-        p[np].value_len = eq < seg
-                          ? dvc_payment_urldecode(s + eq + 1, seg - eq - 1, w)
-                          : 0;
-        w += p[np].value_len;
+        p[n].name = w;
+        p[n].name_len = dvc_payment_urldecode(s, eq, w);
+        w += p[n].name_len;
+        p[n].value = w;
+        p[n].value_len = eq < seg
+                         ? dvc_payment_urldecode(s + eq + 1, seg - eq - 1, w)
+                         : 0;
+        w += p[n].value_len;
 
         /* as VNPAY's code: only the vnp_ parameters are its */
-        if (p[np].name_len >= 4 && memcmp(p[np].name, "vnp_", 4) == 0) {
-            np++;
+        if (p[n].name_len >= 4 && memcmp(p[n].name, "vnp_", 4) == 0) {
+            n++;
         }
     }
 
+    *np = n;
+
     /* ambiguity is refused, never resolved by order */
-    for (i = 0; i < np; i++) {
-        for (k = i + 1; k < np; k++) {
+    for (i = 0; i < n; i++) {
+        for (k = i + 1; k < n; k++) {
             if (p[i].name_len == p[k].name_len
                 && memcmp(p[i].name, p[k].name, p[i].name_len) == 0)
             {
-                snprintf(why, whylen, "a parameter given twice");
-                v = DVC_PAY_OTHER;
-                goto done;
+                return vnpay_refuse(why, whylen, DVC_PAY_OTHER,
+                                    "a parameter given twice");
             }
         }
     }
 
-    /* take out vnp_SecureHash and vnp_SecureHashType */
-    for (i = 0; i < np; /* void */) {
+    return DVC_PAY_APPLY;
+}
+
+
+static int
+vnpay_hex(int c)
+{
+    return c >= '0' && c <= '9' ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+
+/*
+ * Takes vnp_SecureHash and vnp_SecureHashType out of p and checks the
+ * first against the HMAC of what is left (sorted, as VNPAY signs it).
+ */
+static dvc_pay_verdict_t
+vnpay_signed(const dvc_alloc_t *a, const dvc_payment_conf_t *conf,
+    vnpay_param_t *p, size_t *np, char *why, size_t whylen)
+{
+    int             hi, lo;
+    size_t          i, given_len;
+    dvc_buf_t       data;
+    const char     *given;
+    unsigned char   mac[64], want[64];
+
+    given = NULL;
+    given_len = 0;
+
+    for (i = 0; i < *np; /* void */) {
         if (vnpay_is(&p[i], "vnp_SecureHash")
             || vnpay_is(&p[i], "vnp_SecureHashType"))
         {
             if (vnpay_is(&p[i], "vnp_SecureHash")) {
-                given_hash = (char *) p[i].value;
+                given = p[i].value;
                 given_len = p[i].value_len;
             }
-            p[i] = p[--np];
+            p[i] = p[--*np];
             continue;
         }
         i++;
     }
 
-    if (given_hash == NULL || given_len != 128) {
-        snprintf(why, whylen, "no vnp_SecureHash of 128 hex digits");
-        v = DVC_PAY_BAD_SIGNATURE;
-        goto done;
+    if (given == NULL || given_len != 128) {
+        return vnpay_refuse(why, whylen, DVC_PAY_BAD_SIGNATURE,
+                            "no vnp_SecureHash of 128 hex digits");
     }
 
     for (i = 0; i < 64; i++) {
-        int hi = given_hash[2 * i], lo = given_hash[2 * i + 1];
-        hi = hi >= '0' && hi <= '9' ? hi - '0'
-             : hi >= 'a' && hi <= 'f' ? hi - 'a' + 10
-             : hi >= 'A' && hi <= 'F' ? hi - 'A' + 10 : -1;
-        lo = lo >= '0' && lo <= '9' ? lo - '0'
-             : lo >= 'a' && lo <= 'f' ? lo - 'a' + 10
-             : lo >= 'A' && lo <= 'F' ? lo - 'A' + 10 : -1;
+        hi = vnpay_hex(given[2 * i]);
+        lo = vnpay_hex(given[2 * i + 1]);
         if (hi < 0 || lo < 0) {
-            snprintf(why, whylen, "vnp_SecureHash is not hex");
-            v = DVC_PAY_BAD_SIGNATURE;
-            goto done;
+            return vnpay_refuse(why, whylen, DVC_PAY_BAD_SIGNATURE,
+                                "vnp_SecureHash is not hex");
         }
         want[i] = (unsigned char) (hi * 16 + lo);
     }
 
     dvc_buf_init(&data, a);
-    vnpay_data(&data, p, np);
+    vnpay_data(&data, p, *np);
 
     if (data.failed
         || vnpay_hmac(conf, data.data ? data.data : "", data.len, mac) != 0)
     {
         dvc_buf_free(&data);
-        snprintf(why, whylen, "out of memory or HMAC failure");
-        v = DVC_PAY_OTHER;
-        goto done;
+        return vnpay_refuse(why, whylen, DVC_PAY_OTHER,
+                            "out of memory or HMAC failure");
     }
 
     dvc_buf_free(&data);
 
     if (CRYPTO_memcmp(mac, want, sizeof(mac)) != 0) {
-        snprintf(why, whylen, "vnp_SecureHash does not match");
-        v = DVC_PAY_BAD_SIGNATURE;
-        goto done;
+        return vnpay_refuse(why, whylen, DVC_PAY_BAD_SIGNATURE,
+                            "vnp_SecureHash does not match");
     }
 
-    /* signed by VNPAY with our secret: now the facts */
-    f_tmn = f_ref = f_amount = f_rsp = f_status = f_no = f_bank = f_date
-        = NULL;
+    return DVC_PAY_APPLY;
+}
+
+
+static void
+vnpay_fields(const vnpay_param_t *p, size_t np, vnpay_fields_t *f)
+{
+    size_t  i;
+
+    memset(f, 0, sizeof(*f));
 
     for (i = 0; i < np; i++) {
-        if (vnpay_is(&p[i], "vnp_TmnCode")) f_tmn = &p[i];
-        else if (vnpay_is(&p[i], "vnp_TxnRef")) f_ref = &p[i];
-        else if (vnpay_is(&p[i], "vnp_Amount")) f_amount = &p[i];
-        else if (vnpay_is(&p[i], "vnp_ResponseCode")) f_rsp = &p[i];
-        else if (vnpay_is(&p[i], "vnp_TransactionStatus")) f_status = &p[i];
-        else if (vnpay_is(&p[i], "vnp_TransactionNo")) f_no = &p[i];
-        else if (vnpay_is(&p[i], "vnp_BankCode")) f_bank = &p[i];
-        else if (vnpay_is(&p[i], "vnp_PayDate")) f_date = &p[i];
+        if (vnpay_is(&p[i], "vnp_TmnCode")) f->tmn = &p[i];
+        else if (vnpay_is(&p[i], "vnp_TxnRef")) f->ref = &p[i];
+        else if (vnpay_is(&p[i], "vnp_Amount")) f->amount = &p[i];
+        else if (vnpay_is(&p[i], "vnp_ResponseCode")) f->rsp = &p[i];
+        else if (vnpay_is(&p[i], "vnp_TransactionStatus")) f->status = &p[i];
+        else if (vnpay_is(&p[i], "vnp_TransactionNo")) f->no = &p[i];
+        else if (vnpay_is(&p[i], "vnp_BankCode")) f->bank = &p[i];
+        else if (vnpay_is(&p[i], "vnp_PayDate")) f->date = &p[i];
     }
+}
 
-    if (f_tmn == NULL || f_tmn->value_len != conf->merchant_len
-        || memcmp(f_tmn->value, conf->merchant, conf->merchant_len) != 0)
+
+/* The order: our merchant code, and a vnp_TxnRef that names a dossier. */
+static dvc_pay_verdict_t
+vnpay_order(const dvc_payment_conf_t *conf, const vnpay_fields_t *f,
+    dvc_payment_notice_t *n, char *why, size_t whylen)
+{
+    size_t       k;
+    const char  *dash;
+
+    if (f->tmn == NULL || f->tmn->value_len != conf->merchant_len
+        || memcmp(f->tmn->value, conf->merchant, conf->merchant_len) != 0)
     {
-        snprintf(why, whylen, "vnp_TmnCode missing or not ours");
-        v = DVC_PAY_UNKNOWN;
-        goto done;
+        return vnpay_refuse(why, whylen, DVC_PAY_UNKNOWN,
+                            "vnp_TmnCode missing or not ours");
     }
 
-    if (vnpay_copy(n->txn_ref, DVC_PAY_TXN_MAX, f_ref, 0) != 0) {
-        snprintf(why, whylen, "vnp_TxnRef missing or malformed");
-        v = DVC_PAY_UNKNOWN;
-        goto done;
+    if (vnpay_copy(n->txn_ref, DVC_PAY_TXN_MAX, f->ref, 0) != 0) {
+        return vnpay_refuse(why, whylen, DVC_PAY_UNKNOWN,
+                            "vnp_TxnRef missing or malformed");
     }
 
     /* "{code}-{yyyyMMddHHmmss}" */
@@ -457,76 +493,135 @@ vnpay_notice_parse(const dvc_alloc_t *a, const dvc_payment_conf_t *conf,
         || vnpay_date_parse(dash + 1, VNPAY_DATE_LEN) < 0
         || k > DVC_PAY_CODE_MAX || !dvc_code_valid(n->txn_ref, k))
     {
-        snprintf(why, whylen, "vnp_TxnRef names no dossier of ours");
-        v = DVC_PAY_UNKNOWN;
-        goto done;
+        return vnpay_refuse(why, whylen, DVC_PAY_UNKNOWN,
+                            "vnp_TxnRef names no dossier of ours");
     }
 
     memcpy(n->code, n->txn_ref, k);
     n->code[k] = '\0';
 
-    if (f_amount == NULL || f_amount->value_len == 0
-        || f_amount->value_len > 12)
-    {
-        snprintf(why, whylen, "vnp_Amount missing or over 12 digits");
-        v = DVC_PAY_OTHER;
-        goto done;
+    return DVC_PAY_APPLY;
+}
+
+
+/* vnp_Amount: VND x 100, at most 12 digits. */
+static dvc_pay_verdict_t
+vnpay_amount(const vnpay_param_t *f, dvc_payment_notice_t *n, char *why,
+    size_t whylen)
+{
+    size_t   i;
+    int64_t  amount;
+
+    if (f == NULL || f->value_len == 0 || f->value_len > 12) {
+        return vnpay_refuse(why, whylen, DVC_PAY_OTHER,
+                            "vnp_Amount missing or over 12 digits");
     }
 
     amount = 0;
-    for (i = 0; i < f_amount->value_len; i++) {
-        if (f_amount->value[i] < '0' || f_amount->value[i] > '9') {
-            snprintf(why, whylen, "vnp_Amount is not a number");
-            v = DVC_PAY_OTHER;
-            goto done;
+    for (i = 0; i < f->value_len; i++) {
+        if (f->value[i] < '0' || f->value[i] > '9') {
+            return vnpay_refuse(why, whylen, DVC_PAY_OTHER,
+                                "vnp_Amount is not a number");
         }
-        amount = amount * 10 + (f_amount->value[i] - '0');
+        amount = amount * 10 + (f->value[i] - '0');
     }
 
     /* VND has no smaller unit: a fraction is another amount */
     n->amount = amount % 100 == 0 ? amount / 100 : -1;
 
-    if (vnpay_copy(n->response_code, DVC_PAY_FIELD_MAX, f_rsp, 0) != 0
-        || f_status == NULL)
+    return DVC_PAY_APPLY;
+}
+
+
+/* What happened: paid or not, the transaction, the bank, the time. */
+static dvc_pay_verdict_t
+vnpay_result(const vnpay_fields_t *f, dvc_payment_notice_t *n, char *why,
+    size_t whylen)
+{
+    if (vnpay_copy(n->response_code, DVC_PAY_FIELD_MAX, f->rsp, 0) != 0
+        || f->status == NULL)
     {
-        snprintf(why, whylen, "vnp_ResponseCode or vnp_TransactionStatus "
-                 "missing");
-        v = DVC_PAY_OTHER;
-        goto done;
+        return vnpay_refuse(why, whylen, DVC_PAY_OTHER,
+                            "vnp_ResponseCode or vnp_TransactionStatus "
+                            "missing");
     }
 
     n->paid = strcmp(n->response_code, "00") == 0
-              && f_status->value_len == 2
-              && memcmp(f_status->value, "00", 2) == 0;
+              && f->status->value_len == 2
+              && memcmp(f->status->value, "00", 2) == 0;
 
-    if (n->paid && vnpay_copy(n->transaction_no, DVC_PAY_FIELD_MAX, f_no, 1)
+    if (n->paid && vnpay_copy(n->transaction_no, DVC_PAY_FIELD_MAX, f->no, 1)
                    != 0)
     {
-        snprintf(why, whylen, "a payment without its vnp_TransactionNo");
-        v = DVC_PAY_OTHER;
-        goto done;
+        return vnpay_refuse(why, whylen, DVC_PAY_OTHER,
+                            "a payment without its vnp_TransactionNo");
     }
 
-    if (f_bank && vnpay_copy(n->bank_code, DVC_PAY_FIELD_MAX, f_bank, 0)
-                  != 0)
+    if (f->bank && vnpay_copy(n->bank_code, DVC_PAY_FIELD_MAX, f->bank, 0)
+                   != 0)
     {
-        snprintf(why, whylen, "vnp_BankCode malformed");
-        v = DVC_PAY_OTHER;
-        goto done;
+        return vnpay_refuse(why, whylen, DVC_PAY_OTHER,
+                            "vnp_BankCode malformed");
     }
 
-    if (f_date) {
-        n->paid_at = vnpay_date_parse(f_date->value, f_date->value_len);
+    if (f->date) {
+        n->paid_at = vnpay_date_parse(f->date->value, f->date->value_len);
         if (n->paid_at < 0) {
-            snprintf(why, whylen, "vnp_PayDate malformed");
-            v = DVC_PAY_OTHER;
-            goto done;
+            return vnpay_refuse(why, whylen, DVC_PAY_OTHER,
+                                "vnp_PayDate malformed");
         }
     }
 
-    v = DVC_PAY_APPLY;
+    return DVC_PAY_APPLY;
+}
 
-done:
+
+static dvc_pay_verdict_t
+vnpay_notice_parse(const dvc_alloc_t *a, const dvc_payment_conf_t *conf,
+    const char *q, size_t len, dvc_payment_notice_t *n, char *why,
+    size_t whylen)
+{
+    char               *dec;
+    size_t              np;
+    vnpay_param_t       p[DVC_PAY_PARAMS_MAX];
+    vnpay_fields_t      f;
+    dvc_pay_verdict_t   v;
+
+    memset(n, 0, sizeof(*n));
+
+    if (len == 0 || len > DVC_PAY_QUERY_MAX) {
+        snprintf(why, whylen, "query string empty or over %d bytes",
+                 DVC_PAY_QUERY_MAX);
+        return DVC_PAY_OTHER;
+    }
+
+    /* decoded names and values go here, one after another */
+    dec = dvc_malloc(a, len);
+    if (dec == NULL) {
+        return vnpay_refuse(why, whylen, DVC_PAY_OTHER, "out of memory");
+    }
+
+    np = 0;
+
+    v = vnpay_params(q, len, dec, p, &np, why, whylen);
+
+    if (v == DVC_PAY_APPLY) {
+        v = vnpay_signed(a, conf, p, &np, why, whylen);
+    }
+
+    /* signed by VNPAY with our secret: now the facts */
+    if (v == DVC_PAY_APPLY) {
+        vnpay_fields(p, np, &f);
+        v = vnpay_order(conf, &f, n, why, whylen);
+    }
+
+    if (v == DVC_PAY_APPLY) {
+        v = vnpay_amount(f.amount, n, why, whylen);
+    }
+
+    if (v == DVC_PAY_APPLY) {
+        v = vnpay_result(&f, n, why, whylen);
+    }
 
     dvc_free(a, dec);
     return v;

@@ -628,19 +628,244 @@ close_dossier(dvc_stat_state_t *s, int64_t at, deltas_t *ds)
 }
 
 
+/* A submission's channel, level and sector, as the state keeps them. */
+static int
+take_submission(dvc_stat_state_t *s, const dvc_stat_change_t *c, char *err,
+    size_t errlen)
+{
+    if (dvc_channel_name(c->channel) == NULL) {
+        dvc_errf(err, errlen, "submission without a channel");
+        return -1;
+    }
+    s->channel = c->channel;
+
+    if (c->level != 0 && c->level != 3 && c->level != 4) {
+        dvc_errf(err, errlen, "submission of level %d (3 or 4)", c->level);
+        return -1;
+    }
+    s->level = c->level;
+
+    if (c->sector != NULL) {
+        if (!dvc_stat_name_ok(c->sector, c->sector_len)) {
+            dvc_errf(err, errlen, "submission with a sector that cannot "
+                     "name a statistics cell");
+            return -1;
+        }
+        memcpy(s->sector, c->sector, c->sector_len);
+        s->sector[c->sector_len] = '\0';
+        s->sector_len = c->sector_len;
+    }
+
+    return 0;
+}
+
+
+/* Submitted: accepted at once (a due given), or online and at the desk. */
+static int
+submission(const dvc_calendar_t *cal, dvc_stat_state_t *s,
+    const dvc_stat_change_t *c, deltas_t *ds, char *err, size_t errlen)
+{
+    int64_t  deadline;
+
+    if (take_submission(s, c, err, errlen) != 0) {
+        return -1;
+    }
+
+    if (c->due != 0) {
+        if (accept(s, c->at, c->due, ds) != 0) {
+            dvc_errf(err, errlen, "acceptance without a due time");
+            return -1;
+        }
+        return 0;
+    }
+
+    if (s->channel != DVC_CHANNEL_ONLINE) {
+        return 0;
+    }
+
+    /* waits at the desk, which has 1 working day to accept or refuse */
+    if (cal == NULL
+        || dvc_calendar_due(cal, c->at, dvc_calendar_day_minutes(cal), -1,
+                            &deadline) != 0)
+    {
+        dvc_errf(err, errlen, "the calendar does not cover the "
+                 "acceptance deadline of a submission");
+        return -1;
+    }
+    emit(ds, DVC_STAT_SUBMITTED_ONLINE, vn_day(c->at), +1);
+    emit(ds, DVC_STAT_ACCEPT_DUE, vn_day(deadline), +1);
+    s->at_desk = 1;
+    s->accept_deadline = deadline;
+    return 0;
+}
+
+
+/* The apology moves the due from due_n to due_a, on the due day (or the
+ * day of the apology when the due has already passed). */
+static void
+apologise(dvc_stat_state_t *s, int32_t day, deltas_t *ds)
+{
+    int32_t  dd, md;
+
+    if (s->due == 0 || s->apology) {
+        return;
+    }
+    dd = vn_day(s->due);
+    md = day > dd ? day : dd;
+    emit(ds, DVC_STAT_DUE_N, md, -1);
+    emit(ds, DVC_STAT_DUE_A, md, +1);
+    s->apology = 1;
+}
+
+
+/* Resolved: early, on time or late against the due, then closed. */
+static void
+resolve(dvc_stat_state_t *s, int64_t at, int32_t day, deltas_t *ds)
+{
+    int32_t  dd;
+
+    if (s->received && !s->closed && s->due != 0) {
+        dd = vn_day(s->due);
+        if (at > s->due) {
+            emit(ds, DVC_STAT_RESOLVED_LATE, day, +1);
+        } else if (day < dd) {
+            emit(ds, DVC_STAT_RESOLVED_EARLY, day, +1);
+        } else {
+            emit(ds, DVC_STAT_RESOLVED_ONTIME, day, +1);
+        }
+    }
+    close_dossier(s, at, ds);
+}
+
+
+static int
+rate(dvc_rating_t rating, int32_t day, deltas_t *ds, char *err,
+    size_t errlen)
+{
+    switch (rating) {
+    case DVC_RATING_VERY_SATISFIED:
+        emit(ds, DVC_STAT_RATING_VERY_SATISFIED, day, +1);
+        return 0;
+    case DVC_RATING_SATISFIED:
+        emit(ds, DVC_STAT_RATING_SATISFIED, day, +1);
+        return 0;
+    case DVC_RATING_DISSATISFIED:
+        emit(ds, DVC_STAT_RATING_DISSATISFIED, day, +1);
+        return 0;
+    default:
+        dvc_errf(err, errlen, "rating without a level");
+        return -1;
+    }
+}
+
+
+/* The fee, every time; the dossier, the first time. */
+static int
+pay_online(dvc_stat_state_t *s, int64_t amount, int32_t day, deltas_t *ds,
+    char *err, size_t errlen)
+{
+    if (amount <= 0) {
+        dvc_errf(err, errlen, "online payment without an amount");
+        return -1;
+    }
+    if (!s->paid) {
+        emit(ds, DVC_STAT_PAID_ONLINE, day, +1);
+        s->paid = 1;
+    }
+    emit(ds, DVC_STAT_FEES_ONLINE, day, amount);
+    return 0;
+}
+
+
+/* One change on s: 0, or -1 with err. */
+static int
+apply_change(const dvc_calendar_t *cal, dvc_stat_state_t *s,
+    const dvc_stat_change_t *change, deltas_t *ds, char *err, size_t errlen)
+{
+    int64_t  at;
+    int32_t  day;
+
+    at = change->at;
+    day = vn_day(at);
+
+    switch (change->kind) {
+
+    case DVC_STAT_SUBMISSION:
+        return submission(cal, s, change, ds, err, errlen);
+
+    case DVC_STAT_ACCEPTED:
+        leave_desk(s, at, ds);
+        if (accept(s, at, change->due, ds) != 0) {
+            dvc_errf(err, errlen, "acceptance without a due time");
+            return -1;
+        }
+        return 0;
+
+    case DVC_STAT_REFUSED_CHANGE:
+        leave_desk(s, at, ds);
+        emit(ds, DVC_STAT_REFUSED, day, +1);
+        close_dossier(s, at, ds);
+        return 0;
+
+    case DVC_STAT_SUPPLEMENT_REQUESTED:
+        leave_desk(s, at, ds);
+        remove_due(s, at, ds);
+        return 0;
+
+    case DVC_STAT_WITHDRAWAL_REQUESTED:
+        leave_desk(s, at, ds);
+        return 0;
+
+    case DVC_STAT_DELAY:
+        apologise(s, day, ds);
+        return 0;
+
+    case DVC_STAT_STOPPED_CHANGE:
+        emit(ds, DVC_STAT_STOPPED, day, +1);
+        close_dossier(s, at, ds);
+        return 0;
+
+    case DVC_STAT_WITHDRAWAL_CONFIRMED:
+        leave_desk(s, at, ds);
+        emit(ds, DVC_STAT_WITHDRAWN, day, +1);
+        close_dossier(s, at, ds);
+        return 0;
+
+    case DVC_STAT_RESOLVED_CHANGE:
+        resolve(s, at, day, ds);
+        return 0;
+
+    case DVC_STAT_RATING:
+        return rate(change->rating, day, ds, err, errlen);
+
+    case DVC_STAT_PAID_ONLINE_CHANGE:
+        return pay_online(s, change->amount, day, ds, err, errlen);
+
+    case DVC_STAT_SUPPLEMENT_RECEIVED:
+    case DVC_STAT_PROCESSING:
+    case DVC_STAT_PAYMENT:
+    case DVC_STAT_WITHDRAWAL_DECLINED:
+    case DVC_STAT_RETURNED:
+        /* no counter moves: the dossier stays received and open (a
+         * supplement waits for a fresh acceptance, which brings the due) */
+        return 0;
+
+    default:
+        dvc_errf(err, errlen, "unknown statistics change %d", (int) change->kind);
+        return -1;
+    }
+}
+
+
 int
 dvc_stats_change(const dvc_calendar_t *cal, const dvc_stat_state_t *before,
     const dvc_stat_change_t *change, dvc_stat_state_t *after,
     dvc_stat_delta_t *out, size_t cap, size_t *n, char *err, size_t errlen)
 {
-    int64_t           at, deadline;
-    int32_t           day, dd, md;
     deltas_t          ds;
     dvc_stat_state_t  s;
 
     s = *before;
-    at = change->at;
-    day = vn_day(at);
     ds.out = out;
     ds.cap = cap;
     ds.n = 0;
@@ -652,160 +877,7 @@ dvc_stats_change(const dvc_calendar_t *cal, const dvc_stat_state_t *before,
         return -1;
     }
 
-    switch (change->kind) {
-
-    case DVC_STAT_SUBMISSION:
-        if (dvc_channel_name(change->channel) == NULL) {
-            dvc_errf(err, errlen, "submission without a channel");
-            return -1;
-        }
-        s.channel = change->channel;
-
-        if (change->level != 0 && change->level != 3 && change->level != 4) {
-            dvc_errf(err, errlen, "submission of level %d (3 or 4)",
-                     change->level);
-            return -1;
-        }
-        s.level = change->level;
-        if (change->sector != NULL) {
-            if (!dvc_stat_name_ok(change->sector, change->sector_len)) {
-                dvc_errf(err, errlen, "submission with a sector that cannot "
-                         "name a statistics cell");
-                return -1;
-            }
-            memcpy(s.sector, change->sector, change->sector_len);
-            s.sector[change->sector_len] = '\0';
-            s.sector_len = change->sector_len;
-        }
-
-        if (change->due != 0) {
-            if (accept(&s, at, change->due, &ds) != 0) {
-                dvc_errf(err, errlen, "acceptance without a due time");
-                return -1;
-            }
-            break;
-        }
-
-        if (s.channel != DVC_CHANNEL_ONLINE) {
-            break;
-        }
-
-        /* waits at the desk, which has 1 working day to accept or refuse */
-        if (cal == NULL
-            || dvc_calendar_due(cal, at, dvc_calendar_day_minutes(cal), -1,
-                                &deadline) != 0)
-        {
-            dvc_errf(err, errlen, "the calendar does not cover the "
-                     "acceptance deadline of a submission");
-            return -1;
-        }
-        emit(&ds, DVC_STAT_SUBMITTED_ONLINE, day, +1);
-        emit(&ds, DVC_STAT_ACCEPT_DUE, vn_day(deadline), +1);
-        s.at_desk = 1;
-        s.accept_deadline = deadline;
-        break;
-
-    case DVC_STAT_ACCEPTED:
-        leave_desk(&s, at, &ds);
-        if (accept(&s, at, change->due, &ds) != 0) {
-            dvc_errf(err, errlen, "acceptance without a due time");
-            return -1;
-        }
-        break;
-
-    case DVC_STAT_REFUSED_CHANGE:
-        leave_desk(&s, at, &ds);
-        emit(&ds, DVC_STAT_REFUSED, day, +1);
-        close_dossier(&s, at, &ds);
-        break;
-
-    case DVC_STAT_SUPPLEMENT_REQUESTED:
-        leave_desk(&s, at, &ds);
-        remove_due(&s, at, &ds);
-        break;
-
-    case DVC_STAT_WITHDRAWAL_REQUESTED:
-        leave_desk(&s, at, &ds);
-        break;
-
-    case DVC_STAT_DELAY:
-        /* the apology moves the due from due_n to due_a, on the due day (or
-         * the day of the apology when the due has already passed) */
-        if (s.due != 0 && !s.apology) {
-            dd = vn_day(s.due);
-            md = day > dd ? day : dd;
-            emit(&ds, DVC_STAT_DUE_N, md, -1);
-            emit(&ds, DVC_STAT_DUE_A, md, +1);
-            s.apology = 1;
-        }
-        break;
-
-    case DVC_STAT_STOPPED_CHANGE:
-        emit(&ds, DVC_STAT_STOPPED, day, +1);
-        close_dossier(&s, at, &ds);
-        break;
-
-    case DVC_STAT_WITHDRAWAL_CONFIRMED:
-        leave_desk(&s, at, &ds);
-        emit(&ds, DVC_STAT_WITHDRAWN, day, +1);
-        close_dossier(&s, at, &ds);
-        break;
-
-    case DVC_STAT_RESOLVED_CHANGE:
-        if (s.received && !s.closed && s.due != 0) {
-            dd = vn_day(s.due);
-            if (at > s.due) {
-                emit(&ds, DVC_STAT_RESOLVED_LATE, day, +1);
-            } else if (day < dd) {
-                emit(&ds, DVC_STAT_RESOLVED_EARLY, day, +1);
-            } else {
-                emit(&ds, DVC_STAT_RESOLVED_ONTIME, day, +1);
-            }
-        }
-        close_dossier(&s, at, &ds);
-        break;
-
-    case DVC_STAT_RATING:
-        switch (change->rating) {
-        case DVC_RATING_VERY_SATISFIED:
-            emit(&ds, DVC_STAT_RATING_VERY_SATISFIED, day, +1);
-            break;
-        case DVC_RATING_SATISFIED:
-            emit(&ds, DVC_STAT_RATING_SATISFIED, day, +1);
-            break;
-        case DVC_RATING_DISSATISFIED:
-            emit(&ds, DVC_STAT_RATING_DISSATISFIED, day, +1);
-            break;
-        default:
-            dvc_errf(err, errlen, "rating without a level");
-            return -1;
-        }
-        break;
-
-    case DVC_STAT_PAID_ONLINE_CHANGE:
-        /* the fee, every time; the dossier, the first time */
-        if (change->amount <= 0) {
-            dvc_errf(err, errlen, "online payment without an amount");
-            return -1;
-        }
-        if (!s.paid) {
-            emit(&ds, DVC_STAT_PAID_ONLINE, day, +1);
-            s.paid = 1;
-        }
-        emit(&ds, DVC_STAT_FEES_ONLINE, day, change->amount);
-        break;
-
-    case DVC_STAT_SUPPLEMENT_RECEIVED:
-    case DVC_STAT_PROCESSING:
-    case DVC_STAT_PAYMENT:
-    case DVC_STAT_WITHDRAWAL_DECLINED:
-    case DVC_STAT_RETURNED:
-        /* no counter moves: the dossier stays received and open (a
-         * supplement waits for a fresh acceptance, which brings the due) */
-        break;
-
-    default:
-        dvc_errf(err, errlen, "unknown statistics change %d", (int) change->kind);
+    if (apply_change(cal, &s, change, &ds, err, errlen) != 0) {
         return -1;
     }
 
