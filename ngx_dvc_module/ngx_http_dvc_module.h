@@ -89,6 +89,8 @@ typedef struct {
     ngx_str_t                  redis_master_name;
     ngx_str_t                  redis_sentinel_password;
     ngx_uint_t                 redis_read_replica;
+    /* dvc_redis_cluster: the seed nodes (ngx_http_dvc_redis_addr_t) */
+    ngx_array_t               *redis_cluster;
 
     ngx_http_dvc_redis_t      *redis;           /* this worker's connections */
 
@@ -270,6 +272,8 @@ char *ngx_http_dvc_redis_wait(ngx_conf_t *cf, ngx_command_t *cmd,
 char *ngx_http_dvc_redis_sentinel(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_dvc_redis_read(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_dvc_redis_cluster(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_dvc_redis_check(ngx_conf_t *cf, ngx_http_dvc_main_conf_t *dmcf);
 ngx_http_dvc_redis_t *ngx_http_dvc_redis_create(ngx_conf_t *cf,
