@@ -214,6 +214,13 @@ static ngx_command_t  ngx_http_dvc_commands[] = {
       offsetof(ngx_http_dvc_main_conf_t, redis_sentinel_password),
       NULL },
 
+    { ngx_string("dvc_redis_cluster"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_http_dvc_redis_cluster,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("dvc_redis_read"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_http_dvc_redis_read,
@@ -867,6 +874,7 @@ ngx_http_dvc_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "dvc: \"dvc_api\" needs \"dvc_redis\" "
                                "or \"dvc_redis_sentinel\" "
+                               "or \"dvc_redis_cluster\" "
                                "in the http block");
             return NGX_CONF_ERROR;
         }
@@ -997,6 +1005,7 @@ ngx_http_dvc_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     if (dmcf->redis_text.len) {
         return dmcf->redis_sentinels ? "excludes \"dvc_redis_sentinel\""
+               : dmcf->redis_cluster ? "excludes \"dvc_redis_cluster\""
                                      : "is duplicate";
     }
 

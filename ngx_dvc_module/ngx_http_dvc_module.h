@@ -89,6 +89,8 @@ typedef struct {
     ngx_str_t                  redis_master_name;
     ngx_str_t                  redis_sentinel_password;
     ngx_uint_t                 redis_read_replica;
+    /* dvc_redis_cluster: the seed nodes (ngx_http_dvc_redis_addr_t) */
+    ngx_array_t               *redis_cluster;
 
     ngx_http_dvc_redis_t      *redis;           /* this worker's connections */
 
@@ -276,6 +278,8 @@ char *ngx_http_dvc_redis_sentinel(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_dvc_redis_read(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+char *ngx_http_dvc_redis_cluster(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 char *ngx_http_dvc_redis_check(ngx_conf_t *cf, ngx_http_dvc_main_conf_t *dmcf);
 ngx_http_dvc_redis_t *ngx_http_dvc_redis_create(ngx_conf_t *cf,
     ngx_http_dvc_main_conf_t *dmcf);
@@ -295,6 +299,9 @@ ngx_int_t ngx_http_dvc_send_error(ngx_http_request_t *r,
 /* a refusal before the body is read: the body discarded, then the error */
 ngx_int_t ngx_http_dvc_refuse_unread(ngx_http_request_t *r,
     ngx_http_dvc_error_e err);
+/* a GET or HEAD endpoint: the body discarded; NGX_DECLINED to go on, else
+ * what to return (405 sent, or the discard's failure) */
+ngx_int_t ngx_http_dvc_get_only(ngx_http_request_t *r);
 /* the request's Content-Type for a log line, "" when none */
 #define ngx_http_dvc_content_type(r)                                          \
     ((r)->headers_in.content_type ? &(r)->headers_in.content_type->value     \

@@ -113,13 +113,9 @@ ngx_http_dvc_procedures(ngx_http_request_t *r, ngx_str_t *rest)
     const dvc_procedure_t     *p;
     ngx_http_dvc_main_conf_t  *dmcf;
 
-    rc = ngx_http_discard_request_body(r);
-    if (rc != NGX_OK) {
+    rc = ngx_http_dvc_get_only(r);
+    if (rc != NGX_DECLINED) {
         return rc;
-    }
-
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        return ngx_http_dvc_send_not_allowed(r, "GET, HEAD");
     }
 
     dmcf = ngx_http_get_module_main_conf(r, ngx_http_dvc_module);

@@ -266,6 +266,24 @@ ngx_http_dvc_refuse_unread(ngx_http_request_t *r, ngx_http_dvc_error_e err)
 
 
 ngx_int_t
+ngx_http_dvc_get_only(ngx_http_request_t *r)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return ngx_http_dvc_send_not_allowed(r, "GET, HEAD");
+    }
+
+    return NGX_DECLINED;
+}
+
+
+ngx_int_t
 ngx_http_dvc_send_error(ngx_http_request_t *r, ngx_http_dvc_error_e err)
 {
     ngx_http_dvc_error_t  *e;

@@ -18,6 +18,7 @@
 
 #include "ngx_http_dvc_stats.h"
 #include "dvc_time.h"
+#include "dvc_cluster.h"
 
 
 typedef struct {
@@ -28,6 +29,12 @@ typedef struct {
     const char                *argv[DVC_STAT_NCOUNTERS][2];
     size_t                     argvlen[DVC_STAT_NCOUNTERS][2];
     ngx_http_dvc_redis_cmd_t   cmds[DVC_STAT_NCOUNTERS + 2];
+    /* dvc_redis_cluster: the counters of each partition in turn, summed
+     * (docs/redis.md); one Redis: one batch, parts 0 */
+    ngx_uint_t                 part;
+    ngx_uint_t                 parts;
+    size_t                     bad;
+    dvc_stat_sums_t            sums;
 } ngx_http_dvc_stats_ctx_t;
 
 
@@ -41,6 +48,13 @@ static void ngx_http_dvc_stats_reply(ngx_http_request_t *r,
     ngx_http_dvc_reply_t *reply, void *data);
 static ngx_int_t ngx_http_dvc_stats_send(ngx_http_request_t *r,
     ngx_http_dvc_stats_ctx_t *ctx, dvc_buf_t *b);
+static ngx_int_t ngx_http_dvc_stats_ask(ngx_http_request_t *r,
+    ngx_http_dvc_stats_ctx_t *ctx);
+static ngx_int_t ngx_http_dvc_stats_add(ngx_http_request_t *r,
+    ngx_http_dvc_stats_ctx_t *ctx, ngx_http_dvc_reply_t *reply,
+    ngx_int_t *rc);
+static void ngx_http_dvc_stats_answer(ngx_http_request_t *r,
+    ngx_http_dvc_stats_ctx_t *ctx);
 
 
 static ngx_str_t  ngx_http_dvc_accept_header = ngx_string("Accept");
@@ -85,10 +99,10 @@ ngx_http_dvc_stats(ngx_http_request_t *r)
     char                       err[128];
     ngx_int_t                  rc;
     ngx_str_t                  v[NGX_HTTP_DVC_STATS_NPARAMS];
-    ngx_uint_t                 i;
     const char                *bad;
     ngx_table_elt_t           *accept;
     ngx_http_dvc_stats_ctx_t  *ctx;
+    ngx_http_dvc_main_conf_t  *dmcf;
 
     if (!(r->method & (NGX_HTTP_GET | NGX_HTTP_HEAD))) {
         return ngx_http_dvc_send_not_allowed(r, "GET, HEAD");
@@ -139,7 +153,27 @@ ngx_http_dvc_stats(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    /* MULTI; HGETALL dvc:st:{cell}:{counter} for each counter; EXEC */
+    dmcf = ngx_http_get_module_main_conf(r, ngx_http_dvc_module);
+
+    dvc_stat_sums_init(&ctx->sums, ctx->query.from, ctx->query.to);
+    ctx->parts = dmcf->redis_cluster ? DVC_CLUSTER_PARTS : 0;
+
+    return ngx_http_dvc_redis_sent(r, ngx_http_dvc_stats_ask(r, ctx),
+                                   "statistics", NULL);
+}
+
+
+/* MULTI; HGETALL dvc:st:{cell}:{counter} for each counter; EXEC.  With
+ * dvc_redis_cluster, of partition ctx->part: dvc:st:{NN}:{cell}:... */
+static ngx_int_t
+ngx_http_dvc_stats_ask(ngx_http_request_t *r, ngx_http_dvc_stats_ctx_t *ctx)
+{
+    int         n;
+    ngx_uint_t  i;
+    char        key[DVC_STAT_KEY_MAX];
+
+    n = (int) ngx_strlen(ctx->cell);
+
     ctx->cmds[0].argc = 1;
     ctx->cmds[0].argv = (const char *[]) { "MULTI" };
     ctx->cmds[0].argvlen = (size_t[]) { 5 };
@@ -147,6 +181,19 @@ ngx_http_dvc_stats(ngx_http_request_t *r)
     for (i = 0; i < DVC_STAT_NCOUNTERS; i++) {
         ctx->argvlen[i][1] = dvc_stat_key(ctx->cell, n, (dvc_stat_counter_t) i,
                                           ctx->keys[i], DVC_STAT_KEY_MAX);
+
+        if (ctx->parts) {
+            n = dvc_cluster_key(ctx->keys[i], ctx->argvlen[i][1], ctx->part,
+                                key, sizeof(key));
+            if (n < 0) {
+                return NGX_ERROR;
+            }
+
+            ngx_memcpy(ctx->keys[i], key, n + 1);
+            ctx->argvlen[i][1] = n;
+            n = (int) ngx_strlen(ctx->cell);
+        }
+
         ctx->argv[i][0] = "HGETALL";
         ctx->argvlen[i][0] = sizeof("HGETALL") - 1;
         ctx->argv[i][1] = ctx->keys[i];
@@ -160,10 +207,8 @@ ngx_http_dvc_stats(ngx_http_request_t *r)
     ctx->cmds[1 + i].argv = (const char *[]) { "EXEC" };
     ctx->cmds[1 + i].argvlen = (size_t[]) { 4 };
 
-    rc = ngx_http_dvc_redis_send(r, ctx->cmds, DVC_STAT_NCOUNTERS + 2,
-                                 ngx_http_dvc_stats_reply, ctx);
-
-    return ngx_http_dvc_redis_sent(r, rc, "statistics", NULL);
+    return ngx_http_dvc_redis_send(r, ctx->cmds, DVC_STAT_NCOUNTERS + 2,
+                                   ngx_http_dvc_stats_reply, ctx);
 }
 
 
@@ -323,14 +368,36 @@ ngx_http_dvc_stats_reply(ngx_http_request_t *r, ngx_http_dvc_reply_t *reply,
 {
     ngx_http_dvc_stats_ctx_t *ctx = data;
 
-    char                   why[160];
-    size_t                 i, j, bad;
+    ngx_int_t  rc;
+
+    if (ngx_http_dvc_stats_add(r, ctx, reply, &rc) != NGX_OK) {
+        ngx_http_dvc_finalize(r, rc);
+        return;
+    }
+
+    if (++ctx->part < ctx->parts) {
+        /* the next partition's counters (dvc_redis_cluster) */
+        rc = ngx_http_dvc_stats_ask(r, ctx);
+
+        /* NGX_DONE (sent): this reply's reference on the request goes */
+        ngx_http_dvc_finalize(r, ngx_http_dvc_redis_sent(r, rc, "statistics",
+                                                         NULL));
+        return;
+    }
+
+    ngx_http_dvc_stats_answer(r, ctx);
+}
+
+
+/* One EXEC's HGETALLs into the sums: NGX_OK; NGX_DONE: answered, *rc to
+ * finalize with. */
+static ngx_int_t
+ngx_http_dvc_stats_add(ngx_http_request_t *r, ngx_http_dvc_stats_ctx_t *ctx,
+    ngx_http_dvc_reply_t *reply, ngx_int_t *rc)
+{
+    size_t                 i, j;
     ngx_int_t              n;
-    dvc_buf_t              b;
-    dvc_alloc_t            alloc;
     const char            *err;
-    dvc_stat_sums_t        sums;
-    dvc_stat_report_t      report;
     ngx_http_dvc_val_t     fv[2];
     ngx_http_dvc_reply_t  *h;
 
@@ -340,13 +407,9 @@ ngx_http_dvc_stats_reply(ngx_http_request_t *r, ngx_http_dvc_reply_t *reply,
                       "dvc: statistics answered 503: %s",
                       reply == NULL ? "redis failed"
                       : err ? err : "unexpected redis reply");
-        ngx_http_dvc_finalize(r,
-            ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE));
-        return;
+        *rc = ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE);
+        return NGX_DONE;
     }
-
-    dvc_stat_sums_init(&sums, ctx->query.from, ctx->query.to);
-    bad = 0;
 
     for (i = 0; i < DVC_STAT_NCOUNTERS; i++) {
         h = ngx_http_dvc_reply_elem(reply, i);
@@ -357,9 +420,8 @@ ngx_http_dvc_stats_reply(ngx_http_request_t *r, ngx_http_dvc_reply_t *reply,
             ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
                           "dvc: statistics key \"%s\" is not a hash",
                           ctx->keys[i]);
-            ngx_http_dvc_finalize(r,
-                ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL));
-            return;
+            *rc = ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
+            return NGX_DONE;
         }
 
         for (j = 0; j + 1 < (size_t) n; j += 2) {
@@ -368,34 +430,49 @@ ngx_http_dvc_stats_reply(ngx_http_request_t *r, ngx_http_dvc_reply_t *reply,
 
             if (fv[0].type != NGX_HTTP_DVC_VAL_STRING
                 || fv[1].type != NGX_HTTP_DVC_VAL_STRING
-                || dvc_stat_sums_add(&sums, (dvc_stat_counter_t) i, fv[0].str,
-                                     fv[0].len, fv[1].str, fv[1].len) != 0)
+                || dvc_stat_sums_add(&ctx->sums, (dvc_stat_counter_t) i,
+                                     fv[0].str, fv[0].len, fv[1].str,
+                                     fv[1].len) != 0)
             {
-                bad++;
+                ctx->bad++;
             }
         }
     }
 
-    if (bad) {
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_dvc_stats_answer(ngx_http_request_t *r,
+    ngx_http_dvc_stats_ctx_t *ctx)
+{
+    char                   why[160];
+    size_t                 bad;
+    dvc_buf_t              b;
+    dvc_alloc_t            alloc;
+    dvc_stat_report_t      report;
+
+    if (ctx->bad) {
         /* counted as nothing; the figures stay sums of the sound fields */
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "dvc: statistics of cell \"%s\": %uz malformed "
-                      "fields ignored", ctx->cell, bad);
+                      "fields ignored", ctx->cell, ctx->bad);
     }
 
-    if (sums.rolled_up) {
+    if (ctx->sums.rolled_up) {
         /* the period cuts a year whose days were folded into one total */
         ngx_snprintf((u_char *) why, sizeof(why),
                      "the days of %d are kept as one yearly total: the period "
                      "may cover the whole year or none of it%Z",
-                     (int) sums.rolled_up);
-        bad = ctx->query.from > sums.rolled_up * 10000 + 101;
+                     (int) ctx->sums.rolled_up);
+        bad = ctx->query.from > ctx->sums.rolled_up * 10000 + 101;
         ngx_http_dvc_finalize(r, ngx_http_dvc_stats_bad_param(r,
             (u_char *) (bad ? "from" : "to"), bad ? 4 : 2, NULL, why));
         return;
     }
 
-    dvc_stat_report(&sums, &report);
+    dvc_stat_report(&ctx->sums, &report);
 
     ngx_http_dvc_pool_alloc(r->pool, &alloc);
     dvc_buf_init(&b, &alloc);

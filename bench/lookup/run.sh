@@ -25,12 +25,14 @@ LOCK_WAIT=${LOCK_WAIT:-0}
 SEED=${SEED:-post}
 BUSY=${BUSY:-25}        # % of one core used by others that flags a round
 MODULE=$ROOT/build/ngx_http_dvc_module.so
+BASE=${BASE:-}          # another build's dir (its ngx_http_dvc_module.so): "base"
+NOPEERS=${NOPEERS:-0}   # 1: ngx_dvc (and base) only, no ceiling or peers
 
 # the peers' scripts take their ports and run directory from the environment (env.sh)
 export RUN=${RUN:-/tmp/dvcbench}
 export REDIS_PORT=$((PORT_BASE + 379)) CEILING_PORT=$((PORT_BASE + 80))
 export OPENRESTY_PORT=$((PORT_BASE + 81)) NODE_PORT=$((PORT_BASE + 82))
-DVC_PORT=$((PORT_BASE + 83))
+DVC_PORT=$((PORT_BASE + 83)) BASE_PORT=$((PORT_BASE + 84))
 
 [ -f "$PEERS/env.sh" ] || { echo "lookup: no peers in $PEERS (set PEERS=)" >&2; exit 2; }
 [ -f "$MODULE" ] && [ -x "$ROOT/build/dvc" ] || { echo "lookup: run 'make' first" >&2; exit 2; }
@@ -61,7 +63,7 @@ RAW=$RES/raw.txt
 
 say() { echo "lookup: $*"; }
 
-stop_ours() { stop_pidfile "$RUN/dvc/nginx.pid"; }
+stop_ours() { stop_pidfile "$RUN/dvc/nginx.pid"; stop_pidfile "$RUN/base/nginx.pid"; }
 cleanup() {
     trap - EXIT INT TERM
     stop_ours
@@ -98,30 +100,41 @@ REDIS_PID=$(cat "$RUN/redis/redis.pid")
 pin 0 "$REDIS_PID"
 say "redis $(redis-server --version | grep -o 'v=[0-9.]*') on 127.0.0.1:$REDIS_PORT (no persistence)"
 
-R=$RUN/dvc
-mkdir -p "$R"
-# ngx_dvc's own signing key (the peers' key in $RUN/keys is theirs)
-[ -s "$R/k1.pem" ] || "$ROOT/build/dvc" keygen --out "$R/k1.pem" > /dev/null 2>&1
-sed -e "s|@MODULE@|$MODULE|; s|@RUN@|$R|g; s|@PORT@|$DVC_PORT|; s|@REDIS_PORT@|$REDIS_PORT|" \
-    -e "s|@ROOT@|$ROOT|; s|@PROCEDURES@|$PROCEDURES|; s|@KEY@|$R/k1.pem|" \
-    "$HERE/nginx.conf.in" > "$R/nginx.conf"
-: > "$R/error.log"
-nginx -p "$R" -c "$R/nginx.conf" -e "$R/error.log" -t -q
-nginx -p "$R" -c "$R/nginx.conf" -e "$R/error.log" 9>&- 8>&-
-wait_port "$DVC_PORT"
-pin 1 "$(cat "$R/nginx.pid")"
-say "ngx_dvc ($MODULE) on http://127.0.0.1:$DVC_PORT"
+# start_dvc DIR MODULE PORT
+start_dvc() {
+    local d=$1 m=$2 port=$3
+    mkdir -p "$d"
+    # ngx_dvc's own signing key (the peers' key in $RUN/keys is theirs)
+    [ -s "$d/k1.pem" ] || "$ROOT/build/dvc" keygen --out "$d/k1.pem" > /dev/null 2>&1
+    sed -e "s|@MODULE@|$m|; s|@RUN@|$d|g; s|@PORT@|$port|; s|@REDIS_PORT@|$REDIS_PORT|" \
+        -e "s|@ROOT@|$ROOT|; s|@PROCEDURES@|$PROCEDURES|; s|@KEY@|$d/k1.pem|" \
+        "$HERE/nginx.conf.in" > "$d/nginx.conf"
+    : > "$d/error.log"
+    nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" -t -q
+    nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" 9>&- 8>&-
+    wait_port "$port"
+    pin 1 "$(cat "$d/nginx.pid")"
+    say "ngx_dvc ($m) on http://127.0.0.1:$port"
+}
 
-TARGETS="ceiling ours"
-if "$BENCH/peers/ceiling/start.sh" 1 > /dev/null 9>&- 8>&-; then
+R=$RUN/dvc
+start_dvc "$R" "$MODULE" "$DVC_PORT"
+[ -z "$BASE" ] || start_dvc "$RUN/base" "$BASE/ngx_http_dvc_module.so" "$BASE_PORT"
+
+TARGETS="ceiling ours${BASE:+ base}"
+if [ "$NOPEERS" = 1 ]; then
+    TARGETS="ours${BASE:+ base}"
+elif "$BENCH/peers/ceiling/start.sh" 1 > /dev/null 9>&- 8>&-; then
     pin 1 "$(cat "$RUN/ceiling/nginx.pid")"
     say "nginx return 200 on http://127.0.0.1:$CEILING_PORT"
 else
     say "the ceiling nginx did not start: measured without it"
-    TARGETS="ours"
+    TARGETS="ours${BASE:+ base}"
 fi
 
-if "$BENCH/peers/openresty/start.sh" 1 > /dev/null 9>&- 8>&-; then
+if [ "$NOPEERS" = 1 ]; then
+    :
+elif "$BENCH/peers/openresty/start.sh" 1 > /dev/null 9>&- 8>&-; then
     pin 1 "$(cat "$RUN/openresty/nginx.pid")"
     TARGETS="$TARGETS openresty"
     say "OpenResty peer on http://127.0.0.1:$OPENRESTY_PORT"
@@ -130,7 +143,8 @@ else
 fi
 
 node_ok=1
-if [ ! -d "$BENCH/peers/node/node_modules" ]; then
+[ "$NOPEERS" != 1 ] || node_ok=0
+if [ "$node_ok" = 1 ] && [ ! -d "$BENCH/peers/node/node_modules" ]; then
     say "installing the Node peer's packages (npm ci in $BENCH/peers/node)"
     (cd "$BENCH/peers/node" && npm ci --no-audit --no-fund > "$RES/npm-ci.txt" 2>&1) || {
         say "npm ci failed (see $RES/npm-ci.txt): measured without the Node peer"
@@ -150,6 +164,7 @@ url_of() {
     case $1 in
         ceiling) echo "http://127.0.0.1:$CEILING_PORT" ;;
         ours) echo "http://127.0.0.1:$DVC_PORT" ;;
+        base) echo "http://127.0.0.1:$BASE_PORT" ;;
         openresty) echo "http://127.0.0.1:$OPENRESTY_PORT" ;;
         node) echo "http://127.0.0.1:$NODE_PORT" ;;
     esac
@@ -159,7 +174,7 @@ url_of() {
 seed() {
     local t=$1 tokens=$RES/$1.tokens out
     redis-cli -p "$REDIS_PORT" flushall > /dev/null
-    if [ "$t" = ours ] && [ "$SEED" = redis ]; then
+    if { [ "$t" = ours ] || [ "$t" = base ]; } && [ "$SEED" = redis ]; then
         # without submission: the hashes written straight into Redis
         out=$(load node "$HERE/seed-redis.mjs" "$N" "$tokens" \
               | load redis-cli -p "$REDIS_PORT" --pipe 2>&1)
@@ -192,7 +207,7 @@ check() {
     if [ "${token:0:1}" = A ]; then wrong=B${token:1}; else wrong=A${token:1}; fi
     s=$(status "$url/dvc/v1/dossiers/$code?token=$wrong")
     [ "$s" = 404 ] || { say "CHECK FAILED: $t answered $s to a wrong token" >&2; return 1; }
-    [ "$t" = ours ] || return 0
+    [ "$t" = ours ] || [ "$t" = base ] || return 0
     s=$(status "$url/dvc/v1/dossiers/${code%-*}-9999?token=$token")
     [ "$s" = 404 ] || { say "CHECK FAILED: ours answered $s to an unknown code" >&2; return 1; }
     s=$(status "$url/dvc/v1/dossiers/not-a-code?token=$token")
@@ -204,6 +219,7 @@ pidfile_of() {
     case $1 in
         ceiling) echo "$RUN/ceiling/nginx.pid" ;;
         ours) echo "$RUN/dvc/nginx.pid" ;;
+        base) echo "$RUN/base/nginx.pid" ;;
         openresty) echo "$RUN/openresty/nginx.pid" ;;
         node) echo "$RUN/node/$NODE_PORT.pid" ;;
     esac

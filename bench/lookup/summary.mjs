@@ -3,10 +3,11 @@
 // usage: node summary.mjs RAW_FILE   (prints markdown tables)
 import fs from 'node:fs';
 
-const ORDER = ['ceiling', 'ours', 'openresty', 'node'];
+const ORDER = ['ceiling', 'ours', 'base', 'openresty', 'node'];
 const LABEL = {
   ceiling: 'nginx `return 200` (HTTP ceiling)',
   ours: 'ngx_dvc (this module)',
+  base: 'ngx_dvc BASE= build',
   openresty: 'OpenResty peer',
   node: 'Node peer, 1 process',
 };
@@ -34,7 +35,7 @@ for (const t of targets) {
     `${rs.length} | ${bad} / ${serr} |`);
 }
 
-const ratios = [['ours', 'openresty'], ['ours', 'node'], ['ours', 'ceiling'], ['openresty', 'node']]
+const ratios = [['ours', 'base'], ['ours', 'openresty'], ['ours', 'node'], ['ours', 'ceiling'], ['openresty', 'node']]
   .filter(([a, b]) => targets.includes(a) && targets.includes(b));
 console.log('');
 console.log(`| ratio (req/s, same round) | ${rounds.map((r) => `round ${r}`).join(' | ')} | median |`);

@@ -10,6 +10,9 @@
 #             load rotates over, so no agency passes 9,999 dossiers a day (past
 #             it ngx_dvc answers 503, as the law's 4-digit code demands)
 #        PEERS=../shared/bench  RUN=/tmp/dvcbench-submit  PORT_BASE=22000
+#        BASE=DIR: also another build's module (DIR/ngx_http_dvc_module.so, e.g.
+#             an older commit's build/) as "base", in the same rounds
+#        NODE=0: without the Node peer
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -17,16 +20,22 @@ PEERS=${PEERS:-$ROOT/../shared/bench}
 REPS=${REPS:-5} D=${D:-10s} WARMUP=${WARMUP:-2s} C=${C:-50} NAG=${NAG:-40} PIN=${PIN:-1}
 PORT_BASE=${PORT_BASE:-22000}
 MODULE=$ROOT/build/ngx_http_dvc_module.so
+BASE=${BASE:-} NODE=${NODE:-1}
+TARGETS="ours${BASE:+ base}"
+[ "$NODE" = 0 ] || TARGETS="$TARGETS node"
 
 export RUN=${RUN:-/tmp/dvcbench-submit}
 export REDIS_PORT=$((PORT_BASE + 379)) NODE_PORT=$((PORT_BASE + 82))
-DVC_PORT=$((PORT_BASE + 83))
+DVC_PORT=$((PORT_BASE + 83)) BASE_PORT=$((PORT_BASE + 84))
 
 [ -f "$PEERS/env.sh" ] || { echo "submit: no peers in $PEERS (set PEERS=)" >&2; exit 2; }
 [ -f "$MODULE" ] && [ -x "$ROOT/build/dvc" ] \
     || { echo "submit: run 'make' first" >&2; exit 2; }
+[ -z "$BASE" ] || [ -f "$BASE/ngx_http_dvc_module.so" ] \
+    || { echo "submit: no $BASE/ngx_http_dvc_module.so (BASE=)" >&2; exit 2; }
 source "$HERE/../lib.sh"                # bench_lock, pin, load, ticks, other_load, machine_lines
-bench_lock submit nginx redis-server redis-cli wrk node curl taskset python3
+bench_lock submit nginx redis-server redis-cli wrk curl taskset python3 \
+    $([ "$NODE" = 0 ] || echo node)
 source "$PEERS/env.sh"                  # BENCH, wait_port, stop_pidfile, start/stop_redis
 
 # the lookup benchmark (bench/lookup/run.sh) uses the same cores: never overlap
@@ -44,6 +53,7 @@ NODE_PIDFILE=$RUN/node/$NODE_PORT.pid
 cleanup() {
     trap - EXIT INT TERM
     stop_pidfile "$RUN/dvc/nginx.pid"
+    stop_pidfile "$RUN/base/nginx.pid"
     stop_pidfile "$NODE_PIDFILE"
     stop_redis || true
 }
@@ -53,9 +63,10 @@ trap 'echo; say interrupted; exit 130' INT TERM
 
 {
     machine_lines
-    node --version
+    [ "$NODE" = 0 ] || node --version
     echo "commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
-    echo "REPS=$REPS D=$D WARMUP=$WARMUP C=$C NAG=$NAG PIN=$PIN"
+    [ -z "$BASE" ] || echo "base: $BASE"
+    echo "REPS=$REPS D=$D WARMUP=$WARMUP C=$C NAG=$NAG PIN=$PIN TARGETS=$TARGETS"
 } > "$RES/machine.txt"
 
 # the box may be shared: what runs before anything of ours does
@@ -94,22 +105,32 @@ REDIS_PID=$(cat "$RUN/redis/redis.pid")
 pin 0 "$REDIS_PID"
 say "redis $(redis-server --version | grep -o 'v=[0-9.]*') on 127.0.0.1:$REDIS_PORT (no persistence)"
 
-R=$RUN/dvc
-mkdir -p "$R"
-sed -e "s|@MODULE@|$MODULE|; s|@RUN@|$R|g; s|@PORT@|$DVC_PORT|; s|@REDIS_PORT@|$REDIS_PORT|" \
-    -e "s|@PROCS@|$PROCS|; s|@ROOT@|$ROOT|; s|$R/keys|$RUN/keys|" \
-    "$HERE/nginx.conf.in" > "$R/nginx.conf"
-: > "$R/error.log"
-nginx -p "$R" -c "$R/nginx.conf" -e "$R/error.log" -t -q
-nginx -p "$R" -c "$R/nginx.conf" -e "$R/error.log"
-wait_port "$DVC_PORT"
-pin 1 "$(cat "$R/nginx.pid")"
-say "ngx_dvc ($MODULE) on http://127.0.0.1:$DVC_PORT, 1 worker"
+# start_dvc DIR MODULE PORT: one nginx with the module, 1 worker, on core 1
+start_dvc() {
+    local d=$1 m=$2 port=$3
+    mkdir -p "$d"
+    sed -e "s|@MODULE@|$m|; s|@RUN@|$d|g; s|@PORT@|$port|; s|@REDIS_PORT@|$REDIS_PORT|" \
+        -e "s|@PROCS@|$PROCS|; s|@ROOT@|$ROOT|; s|$d/keys|$RUN/keys|" \
+        "$HERE/nginx.conf.in" > "$d/nginx.conf"
+    : > "$d/error.log"
+    nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" -t -q
+    nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log"
+    wait_port "$port"
+    pin 1 "$(cat "$d/nginx.pid")"
+    say "ngx_dvc ($m) on http://127.0.0.1:$port, 1 worker"
+}
 
-if [ ! -d "$BENCH/peers/node/node_modules" ]; then
+R=$RUN/dvc
+start_dvc "$R" "$MODULE" "$DVC_PORT"
+[ -z "$BASE" ] || start_dvc "$RUN/base" "$BASE/ngx_http_dvc_module.so" "$BASE_PORT"
+
+if [ "$NODE" = 0 ]; then
+    :
+elif [ ! -d "$BENCH/peers/node/node_modules" ]; then
     say "npm ci in $BENCH/peers/node"
     (cd "$BENCH/peers/node" && npm ci --no-audit --no-fund > "$RES/npm-ci.txt" 2>&1)
 fi
+if [ "$NODE" != 0 ]; then
 # as peers/node/start.sh does, but with our procedure copies and key
 mkdir -p "$RUN/node"
 cd "$RUN/node"
@@ -120,9 +141,10 @@ cd "$ROOT"
 wait_port "$NODE_PORT"
 pin 1 "$(cat "$NODE_PIDFILE")"
 say "Node peer (1 worker process) on http://127.0.0.1:$NODE_PORT"
+fi
 
-url_of() { case $1 in ours) echo "http://127.0.0.1:$DVC_PORT" ;; node) echo "http://127.0.0.1:$NODE_PORT" ;; esac; }
-pidfile_of() { case $1 in ours) echo "$R/nginx.pid" ;; node) echo "$NODE_PIDFILE" ;; esac; }
+url_of() { case $1 in ours) echo "http://127.0.0.1:$DVC_PORT" ;; base) echo "http://127.0.0.1:$BASE_PORT" ;; node) echo "http://127.0.0.1:$NODE_PORT" ;; esac; }
+pidfile_of() { case $1 in ours) echo "$R/nginx.pid" ;; base) echo "$RUN/base/nginx.pid" ;; node) echo "$NODE_PIDFILE" ;; esac; }
 
 # check TARGET: one dossier of each of two agencies gets 201 and a code of its agency
 check() {
@@ -166,14 +188,14 @@ measure() {
     printf 'round %s  %-5s %s\n' "$r" "$t" "$line"
 }
 
-for t in ours node; do check "$t"; done
+for t in $TARGETS; do check "$t"; done
 
 echo
 say "$REPS interleaved rounds of wrk POST, 1 thread, $C connections, $D (after $WARMUP unmeasured);"
 say "Redis FLUSHALLed before each warm-up and each measured run; PIN=$PIN; $NAG agencies rotated"
 echo
 for r in $(seq "$REPS"); do
-    for t in ours node; do measure "$r" "$t"; done
+    for t in $TARGETS; do measure "$r" "$t"; done
 done
 
 # ---------------------------------------------------------------- results
@@ -184,21 +206,35 @@ rows = [dict(kv.split("=", 1) for kv in l.split()) for l in open(sys.argv[1])]
 med = {}
 print("| target | rounds | req/s (median) | p50 ms | p99 ms (median) | non-2xx (sum) | socket errors | server CPU µs/req | Redis CPU µs/req |")
 print("|---|---|---|---|---|---|---|---|---|")
-for t in ("ours", "node"):
+names = {"ours": "ngx_dvc (1 worker)", "base": "ngx_dvc BASE (1 worker)",
+         "node": "Node peer (1 process)"}
+for t in ("ours", "base", "node"):
     rs = [r for r in rows if r["target"] == t]
+    if not rs:
+        continue
     m = {k: statistics.median(float(r[k]) for r in rs) for k in ("rps", "p50_ms", "p99_ms", "srv_us", "redis_us")}
     med[t] = m
     print("| %s | %d | %.0f | %.2f | %.2f | %d | %d | %.1f | %.1f |" % (
-        "ngx_dvc (1 worker)" if t == "ours" else "Node peer (1 process)", len(rs), m["rps"],
+        names[t], len(rs), m["rps"],
         m["p50_ms"], m["p99_ms"], sum(int(r["non2xx"]) for r in rs),
         sum(int(r["sock_err"]) for r in rs), m["srv_us"], m["redis_us"]))
-o, n = med["ours"], med["node"]
-print()
-print("throughput ratio ngx_dvc / Node: %.2fx (target >= 2x)" % (o["rps"] / n["rps"]))
-print("p99 ratio ngx_dvc / Node: %.2f (target < 1)" % (o["p99_ms"] / n["p99_ms"]))
-per_round = [float(a["rps"]) / float(b["rps"]) for a, b in zip(
-    [r for r in rows if r["target"] == "ours"], [r for r in rows if r["target"] == "node"])]
-print("per-round throughput ratios: " + " ".join("%.2f" % x for x in per_round))
+o = med["ours"]
+def per_round(a, b, k):
+    return [float(x[k]) / float(y[k]) for x, y in zip(
+        [r for r in rows if r["target"] == a], [r for r in rows if r["target"] == b])]
+if "node" in med:
+    n = med["node"]
+    print()
+    print("throughput ratio ngx_dvc / Node: %.2fx (target >= 2x)" % (o["rps"] / n["rps"]))
+    print("p99 ratio ngx_dvc / Node: %.2f (target < 1)" % (o["p99_ms"] / n["p99_ms"]))
+    print("per-round throughput ratios: " + " ".join("%.2f" % x for x in per_round("ours", "node", "rps")))
+if "base" in med:
+    b = med["base"]
+    print()
+    print("server CPU per request ngx_dvc / BASE: %.3f (median %.1f / %.1f us)" % (
+        o["srv_us"] / b["srv_us"], o["srv_us"], b["srv_us"]))
+    print("per-round CPU ratios: " + " ".join("%.3f" % x for x in per_round("ours", "base", "srv_us")))
+    print("throughput ratio ngx_dvc / BASE: %.3f" % (o["rps"] / b["rps"]))
 PY
 echo
 if grep -E '\[(alert|emerg|crit)\]|signal [0-9]+' "$R/error.log" > "$RES/ours.errors.txt"; then
