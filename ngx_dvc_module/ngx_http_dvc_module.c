@@ -158,6 +158,13 @@ static ngx_command_t  ngx_http_dvc_commands[] = {
       0,
       NULL },
 
+    { ngx_string("dvc_retention"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_dvc_main_conf_t, retention),
+      NULL },
+
     { ngx_string("dvc_upload_ttl"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_sec_slot,
@@ -739,6 +746,7 @@ ngx_http_dvc_create_main_conf(ngx_conf_t *cf)
     dmcf->redis_timeout = NGX_CONF_UNSET_MSEC;
     dmcf->redis_read_replica = NGX_CONF_UNSET_UINT;
     dmcf->upload_ttl = NGX_CONF_UNSET;
+    dmcf->retention = NGX_CONF_UNSET;
     dmcf->notify = NGX_CONF_UNSET;
     dmcf->clamd_timeout = NGX_CONF_UNSET_MSEC;
     dmcf->clamd_fail_open = NGX_CONF_UNSET_UINT;
@@ -760,6 +768,7 @@ ngx_http_dvc_init_main_conf(ngx_conf_t *cf, void *conf)
         return NGX_CONF_ERROR;
     }
     ngx_conf_init_value(dmcf->upload_ttl, 86400);
+    ngx_conf_init_value(dmcf->retention, 0);
     ngx_conf_init_value(dmcf->notify, 0);
     ngx_conf_init_msec_value(dmcf->clamd_timeout, 10000);
     ngx_conf_init_uint_value(dmcf->clamd_fail_open, 0);

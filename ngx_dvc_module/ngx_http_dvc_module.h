@@ -132,6 +132,10 @@ typedef struct {
     ngx_addr_t                *clamd;           /* NULL: no scan */
     ngx_msec_t                 clamd_timeout;
     ngx_uint_t                 clamd_fail_open;
+
+    /* dvc_retention: a miss on a code older than this answers 410 archived
+     * (dvc dossiers archive moved it to dvc:archive); 0: off */
+    time_t                     retention;
 } ngx_http_dvc_main_conf_t;
 
 
@@ -178,6 +182,7 @@ typedef enum {
     NGX_HTTP_DVC_ERR_PAYMENTS_DISABLED,
     NGX_HTTP_DVC_ERR_PAYMENT_NOT_REQUIRED,
     NGX_HTTP_DVC_ERR_NOT_PAYABLE_ONLINE,
+    NGX_HTTP_DVC_ERR_ARCHIVED,
     NGX_HTTP_DVC_ERR_LAST
 } ngx_http_dvc_error_e;
 
@@ -428,6 +433,9 @@ typedef struct {
 
 ngx_int_t ngx_http_dvc_dossier_ref(ngx_http_request_t *r, ngx_str_t *code,
     ngx_http_dvc_dossier_ref_t *ref, ngx_http_dvc_error_e *err);
+/* 404 not_found, or 410 archived for a code older than dvc_retention */
+ngx_http_dvc_error_e ngx_http_dvc_not_found(ngx_http_request_t *r,
+    ngx_str_t *code);
 /* NGX_OK, NGX_DECLINED (Redis unavailable), NGX_ERROR */
 ngx_int_t ngx_http_dvc_dossier_hmget(ngx_http_request_t *r,
     ngx_http_dvc_dossier_ref_t *ref, ngx_str_t *fields, ngx_uint_t nfields,
