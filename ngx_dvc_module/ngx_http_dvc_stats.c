@@ -1,6 +1,5 @@
 /*
- * Statistics (issue 5): GET /dvc/v1/stats, and the counter writes that go
- * with a submission.
+ * Statistics (issue 5): GET /dvc/v1/stats.
  *
  * The report reads one cell (all dossiers, one agency, one procedure, or an
  * agency's procedure): MULTI, one HGETALL per counter hash, EXEC, in one
@@ -9,11 +8,10 @@
  * period and renders the figures (core/dvc_stats.h); nothing here scans
  * dossiers.
  *
- * The writes: every recorded change adds its counter deltas to the four
- * cells with HINCRBY and stores what the statistics must remember of the
- * dossier in its st_* fields, inside the same atomic step as the change
- * itself.  For a submission that step is submit.c's MULTI/EXEC; the helpers
- * below compute the deltas and fill in the commands.
+ * The writes: every recorded change adds its counter deltas to the cells
+ * with HINCRBY and stores what the statistics must remember of the dossier
+ * in its st_* fields, inside the same atomic step as the change itself: its
+ * core decision puts them in its plan (dvc_plan_stats).
  */
 
 #include "ngx_http_dvc_stats.h"
@@ -555,135 +553,4 @@ ngx_http_dvc_stats_send(ngx_http_request_t *r, ngx_http_dvc_stats_ctx_t *ctx,
 
     return ngx_http_dvc_send_typed(r, NGX_HTTP_OK, &csv, sizeof("text/csv") - 1,
                                    (u_char *) b->data, b->len);
-}
-
-
-/* ------------------------------------------------------------------ writes */
-
-ngx_int_t
-ngx_http_dvc_stats_write_init(ngx_http_request_t *r,
-    ngx_http_dvc_main_conf_t *dmcf, ngx_http_dvc_stats_write_t *w,
-    const dvc_stat_state_t *before, const dvc_stat_change_t *change,
-    const char *agency, const char *procedure)
-{
-    int              i, len;
-    char             err[128];
-    dvc_stat_dims_t  dims;
-
-    ngx_memzero(w, sizeof(*w));
-
-    if (dvc_stats_change(dmcf->calendar, before, change, &w->state,
-                         w->deltas, DVC_STAT_MAX_DELTAS, &w->ndeltas,
-                         err, sizeof(err)) != 0)
-    {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "dvc: statistics of procedure \"%s\": %s%s", procedure,
-                      err, ngx_strstr(err, "calendar") ? "; extend dvc_calendar"
-                                                       : "");
-        return ngx_strstr(err, "calendar") ? NGX_DECLINED : NGX_ERROR;
-    }
-
-    w->nfields = dvc_stat_state_diff(before, &w->state, w->fields);
-
-    dvc_stat_state_dims(&w->state, agency, ngx_strlen(agency), procedure,
-                        ngx_strlen(procedure), &dims);
-
-    for (i = 0; i < DVC_STAT_NCELLS; i++) {
-        len = dvc_stat_cell_of(i, &dims, w->cells[w->ncells],
-                               DVC_STAT_KEY_MAX);
-        if (len < 0) {
-            ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                          "dvc: agency \"%s\", procedure \"%s\" or its "
-                          "sector cannot name a statistics cell", agency,
-                          procedure);
-            return NGX_ERROR;
-        }
-        if (len > 0) {
-            w->cell_len[w->ncells++] = len;
-        }
-    }
-
-    return NGX_OK;
-}
-
-
-ngx_uint_t
-ngx_http_dvc_stats_hset_args(ngx_http_dvc_stats_write_t *w,
-    const char **argv, size_t *argvlen)
-{
-    size_t      i;
-    ngx_uint_t  n;
-
-    n = 0;
-
-    for (i = 0; i < w->nfields; i++) {
-        if (w->fields[i].del) {
-            continue;
-        }
-        argv[n] = w->fields[i].name;
-        argvlen[n++] = ngx_strlen(w->fields[i].name);
-        argv[n] = w->fields[i].value;
-        argvlen[n++] = ngx_strlen(w->fields[i].value);
-    }
-
-    return n;
-}
-
-
-ngx_uint_t
-ngx_http_dvc_stats_commands(ngx_http_dvc_stats_write_t *w,
-    ngx_http_dvc_redis_cmd_t *cmds)
-{
-    int          len;
-    size_t       i, k;
-    ngx_uint_t   n, c;
-    const char **argv;
-    size_t      *argvlen;
-
-    n = 0;
-
-    for (i = 0; i < w->ndeltas; i++) {
-        for (c = 0; c < w->ncells; c++) {
-            k = i * DVC_STAT_NCELLS + c;
-            len = dvc_stat_key(w->cells[c], w->cell_len[c],
-                               w->deltas[i].counter, w->keys[k],
-                               DVC_STAT_KEY_MAX);
-
-            argv = w->argv[k];
-            argvlen = w->argvlen[k];
-            argv[0] = "HINCRBY";
-            argvlen[0] = sizeof("HINCRBY") - 1;
-            argv[1] = w->keys[k];
-            argvlen[1] = len;
-            argv[2] = w->deltas[i].day;
-            argvlen[2] = 8;
-            argv[3] = w->delta_str[i];
-            argvlen[3] = ngx_sprintf((u_char *) w->delta_str[i], "%L",
-                                     (int64_t) w->deltas[i].delta)
-                         - (u_char *) w->delta_str[i];
-
-            cmds[n].argc = 4;
-            cmds[n].argv = argv;
-            cmds[n].argvlen = argvlen;
-            n++;
-        }
-    }
-
-    /* the cells a report may ask for */
-    w->sadd_argv[0] = "SADD";
-    w->sadd_argvlen[0] = 4;
-    w->sadd_argv[1] = DVC_STAT_CELLS_KEY;
-    w->sadd_argvlen[1] = sizeof(DVC_STAT_CELLS_KEY) - 1;
-
-    for (c = 0; c < w->ncells; c++) {
-        w->sadd_argv[2 + c] = w->cells[c];
-        w->sadd_argvlen[2 + c] = w->cell_len[c];
-    }
-
-    cmds[n].argc = 2 + w->ncells;
-    cmds[n].argv = w->sadd_argv;
-    cmds[n].argvlen = w->sadd_argvlen;
-    n++;
-
-    return n;
 }

@@ -234,7 +234,31 @@ is(main::node($main::TO, 'EXISTS', "dvc:d:{" . main::part($d->{code}) . "}:$d->{
 cmp_ok($r->{elapsed}, '>', 0.2, "it waited for the migration");
 cmp_ok($r->{elapsed}, '<', 1.0, "within dvc_redis_timeout");
 
-=== TEST 6: the seeds unreachable: 503 at once, the log says so
+=== TEST 6: examples/inbox-consumer.py --cluster reads the 16 streams on their masters: every dossier once
+--- init
+main::ready();
+--- request
+GET /dvc/v1/stats?from=2026-01-01&to=2027-12-31
+--- error_code: 200
+--- post_init
+my $dir = servroot() . "/inbox-out";
+my $run = sub { my $out = `/usr/bin/python3 $main::ROOT/examples/inbox-consumer.py --cluster --port $main::PORTS[2] --once --out $dir --consumer t037 2>&1`; ($? >> 8, $out) };
+my ($rc, $out) = $run->();
+is($rc, 0, "exit 0") or diag($out);
+my $n = 0;
+for my $p (map { sprintf "%02d", $_ } 0 .. 15) {
+    my $o = main::owner(main::slot_of($p));
+    $n += main::node($o, 'XLEN', "dvc:inbox:{$p}");
+}
+my @files = glob("$dir/*.json");
+cmp_ok($n, '>=', 8, "the earlier blocks' dossiers in the inbox streams");
+is(scalar @files, $n, "one file per inbox entry, over every master");
+my ($c) = $out =~ /done: (\d+) entries handled/;
+is($c, $n, "each handled once");
+my ($rc2, $out2) = $run->();
+like($out2, qr/done: 0 entries handled/, "a second pass: nothing left (all acknowledged)");
+
+=== TEST 7: the seeds unreachable: 503 at once, the log says so
 --- http_config
     dvc_schemas $TEST_NGINX_SCHEMAS;
     dvc_calendar $TEST_NGINX_ROOT/calendar/vn-2025-2027.cal;
@@ -251,7 +275,7 @@ sleep 0.2;
 my ($r) = responses();
 cmp_ok($r->{elapsed}, '<', 0.1, "at once");
 
-=== TEST 7: dvc_redis_cluster with dvc_redis_db: nginx -t refuses it
+=== TEST 8: dvc_redis_cluster with dvc_redis_db: nginx -t refuses it
 --- http_config
     dvc_schemas $TEST_NGINX_SCHEMAS;
     dvc_calendar $TEST_NGINX_ROOT/calendar/vn-2025-2027.cal;
@@ -262,7 +286,7 @@ cmp_ok($r->{elapsed}, '<', 0.1, "at once");
 --- error_log
 "dvc_redis_db" cannot be used with "dvc_redis_cluster"
 
-=== TEST 8: dvc_redis_cluster with dvc_documents: nginx -t refuses it
+=== TEST 9: dvc_redis_cluster with dvc_documents: nginx -t refuses it
 --- http_config
     dvc_schemas $TEST_NGINX_SCHEMAS;
     dvc_calendar $TEST_NGINX_ROOT/calendar/vn-2025-2027.cal;
@@ -273,7 +297,7 @@ cmp_ok($r->{elapsed}, '<', 0.1, "at once");
 --- error_log
 "dvc_documents" cannot be used with "dvc_redis_cluster" yet
 
-=== TEST 9: dvc_redis_cluster with dvc_redis: refused
+=== TEST 10: dvc_redis_cluster with dvc_redis: refused
 --- http_config
     dvc_schemas $TEST_NGINX_SCHEMAS;
     dvc_calendar $TEST_NGINX_ROOT/calendar/vn-2025-2027.cal;
