@@ -436,7 +436,8 @@ ngx_http_dvc_apply_send(ngx_http_request_t *r, ngx_http_dvc_apply_t *a,
     cmd.argv = argv;
     cmd.argvlen = lens;
 
-    return ngx_http_dvc_redis_send(r, &cmd, 1, ngx_http_dvc_apply_reply, call);
+    return ngx_http_dvc_redis_send_durable(r, &cmd, 1, ngx_http_dvc_apply_reply,
+                                           call);
 }
 
 
@@ -477,7 +478,8 @@ ngx_http_dvc_apply_reply(ngx_http_request_t *r, ngx_http_dvc_reply_t *reply,
     cmd.argv = call->argv;
     cmd.argvlen = call->lens;
 
-    rc = ngx_http_dvc_redis_send(r, &cmd, 1, ngx_http_dvc_apply_reply, call);
+    rc = ngx_http_dvc_redis_send_durable(r, &cmd, 1, ngx_http_dvc_apply_reply,
+                                         call);
 
     if (rc == NGX_OK) {
         /* the EVAL holds the request now; this answer's hold goes */
