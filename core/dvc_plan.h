@@ -2,7 +2,7 @@
  * A decision's plan (issue 13): what a pure core decision tells the glue to
  * do, so that the glue only reads, sends and answers.  One plan is one
  * atomic write of a dossier: the compare-and-set apply script of a change
- * (ngx_http_dvc_apply_plan), or a new dossier's MULTI/EXEC (dvc_submit.h):
+ * (the glue's apply call), or a new dossier's MULTI/EXEC (dvc_submit.h):
  * fields to set and delete, counters to increment (and the cells they are
  * in), stream entries to add, and the answer kept for replays.  When the
  * decision refuses, http is the 4xx/5xx to answer and answer holds its JSON
