@@ -28,6 +28,9 @@ static const dvc_cli_cmd_t commands[] = {
       "                          judge dossier bodies as the gateway does (DIR as dvc_schemas)" },
     { "documents", dvc_cmd_documents, "documents gc DIR [--redis HOST:PORT|unix:PATH] [--db N] [--grace SECONDS] [--dry-run]\n"
       "                          remove uploads no Redis record keeps" },
+    { "dossiers", dvc_cmd_dossiers, "dossiers archive --retention TIME [--redis HOST:PORT|unix:PATH] [--db N]\n"
+      "           [--stream KEY] [--dry-run]\n"
+      "                          move dossiers finished longer ago than TIME to dvc:archive" },
     { "check-schemas", dvc_cmd_check_schemas, "check-schemas DIR       compile every *.json schema of DIR" },
 };
 

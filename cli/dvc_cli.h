@@ -20,6 +20,13 @@ int dvc_cmd_jwks(int argc, char **argv);
 int dvc_cmd_sign(int argc, char **argv);
 int dvc_cmd_verify(int argc, char **argv);
 int dvc_cmd_documents(int argc, char **argv);
+int dvc_cmd_dossiers(int argc, char **argv);
+
+/* a hiredis connection (HOST:PORT or unix:PATH), AUTH from
+ * DVC_REDIS_USER/DVC_REDIS_PASSWORD, SELECT db; NULL, said on stderr as who */
+struct redisContext;
+struct redisContext *dvc_cli_redis_connect(const char *who, const char *addr,
+                                           int db);
 
 /* Appends a whole file ("-": stdin) of at most max bytes to out; -1 and a
  * message in err if it cannot. */

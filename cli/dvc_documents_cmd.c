@@ -55,8 +55,9 @@ gc_usage(void)
 }
 
 
-static redisContext *
-gc_connect(const char *addr, int db)
+/* shared with dvc dossiers archive (dvc_cli.h) */
+redisContext *
+dvc_cli_redis_connect(const char *who, const char *addr, int db)
 {
     char           host[256];
     const char    *colon, *user, *pass;
@@ -70,8 +71,8 @@ gc_connect(const char *addr, int db)
     } else {
         colon = strrchr(addr, ':');
         if (colon == NULL || (size_t) (colon - addr) >= sizeof(host)) {
-            fprintf(stderr, "dvc documents gc: --redis \"%s\": expected "
-                    "HOST:PORT or unix:PATH\n", addr);
+            fprintf(stderr, "%s: --redis \"%s\": expected "
+                    "HOST:PORT or unix:PATH\n", who, addr);
             return NULL;
         }
         memcpy(host, addr, (size_t) (colon - addr));
@@ -80,7 +81,7 @@ gc_connect(const char *addr, int db)
     }
 
     if (c == NULL || c->err) {
-        fprintf(stderr, "dvc documents gc: redis \"%s\": %s\n", addr,
+        fprintf(stderr, "%s: redis \"%s\": %s\n", who, addr,
                 c ? c->errstr : "cannot connect");
         if (c) {
             redisFree(c);
@@ -95,7 +96,7 @@ gc_connect(const char *addr, int db)
         r = user && *user ? redisCommand(c, "AUTH %s %s", user, pass)
                           : redisCommand(c, "AUTH %s", pass);
         if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-            fprintf(stderr, "dvc documents gc: AUTH failed: %s\n",
+            fprintf(stderr, "%s: AUTH failed: %s\n", who,
                     r ? r->str : c->errstr);
             freeReplyObject(r);
             redisFree(c);
@@ -107,7 +108,7 @@ gc_connect(const char *addr, int db)
     if (db) {
         r = redisCommand(c, "SELECT %d", db);
         if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-            fprintf(stderr, "dvc documents gc: SELECT %d failed\n", db);
+            fprintf(stderr, "%s: SELECT %d failed\n", who, db);
             freeReplyObject(r);
             redisFree(c);
             return NULL;
@@ -347,7 +348,7 @@ gc_run(int argc, char **argv)
         return 1;
     }
 
-    gc.redis = gc_connect(redis, db);
+    gc.redis = dvc_cli_redis_connect("dvc documents gc", redis, db);
     if (gc.redis == NULL) {
         closedir(d);
         return 1;

@@ -57,7 +57,8 @@ typedef struct compiler_s compiler_t;
 
 struct compiler_s {
     dvc_schema_t               *schema;
-    dvc_arena_t                *out;        /* the compiled nodes */
+    dvc_arena_t                *out;        /* the compiled schema */
+    dvc_arena_t                *lines;      /* its nodes, names tables */
     compiler_t                 *lib;        /* the shared documents, or NULL */
     dvc_arena_t                 tmp;        /* freed after compiling */
     const dvc_schema_options_t *opt;
@@ -103,6 +104,7 @@ static void dvc_schema_free_parts(dvc_schema_t *s);
 
 _Static_assert(sizeof(dvc_snode_t) % 64 == 0,
                "a node is whole cache lines (dvc_schema_int.h)");
+_Static_assert(sizeof(dvc_sname_t) == 64, "a name is one cache line");
 
 const dvc_sinplace_t  dvc_sinplace_none;
 const dvc_sarray_t    dvc_sarray_none = {
@@ -1319,7 +1321,7 @@ names_merge(compiler_t *c, dvc_snode_t *s, name_in_t *in, size_t n,
 
     qsort(in, n, sizeof(name_in_t), name_cmp);
     /* entries on cache lines of their own */
-    s->names = dvc_arena_alloc_aligned(c->out, n * sizeof(dvc_sname_t), 64);
+    s->names = dvc_arena_alloc_aligned(c->lines, n * sizeof(dvc_sname_t), 64);
     if (s->names == NULL) {
         fail(c, "out of memory");
         return -1;
@@ -1639,7 +1641,7 @@ node_new(compiler_t *c, node_ent_t *e, dvc_sv_t *v, int *done)
     *done = 1;
     /* on cache lines of its own: its first line is what the engine reads
      * for every value (four lines: nodes made one after another pack) */
-    s = dvc_arena_alloc_aligned(c->out, sizeof(*s), 64);
+    s = dvc_arena_alloc_aligned(c->lines, sizeof(*s), 64);
     if (s == NULL) {
         fail(c, "out of memory");
         return NULL;
@@ -2211,7 +2213,7 @@ lib_settle(dvc_schema_lib_t *lib, int failed)
             compile_leaves(l);
         }
     }
-    if (l->tmp.failed || lib->out.arena.failed) {
+    if (l->tmp.failed || lib->out.arena.failed || lib->out.lines.failed) {
         fail(l, "out of memory");
     }
     if (l->failed && lib->err[0] == '\0') {
@@ -2244,10 +2246,12 @@ compile_doc(const dvc_alloc_t *a, const char *uri, const char *text,
     }
     s->alloc = a;
     s->arena.alloc = a;
+    s->lines.alloc = a;
     s->nfc = !(opt && opt->exact_strings);
     memset(&c, 0, sizeof(c));
     c.schema = s;
     c.out = &s->arena;
+    c.lines = &s->arena;    /* alone, one arena: fewer half-empty blocks */
     c.tmp.alloc = a;
     c.opt = opt;
     c.err = err;
@@ -2258,6 +2262,7 @@ compile_doc(const dvc_alloc_t *a, const char *uri, const char *text,
          * where the library's are */
         c.lib = &lib->c;
         c.out = lib->c.out;
+        c.lines = lib->c.lines;
         lib->c.err = err;
         lib->c.errlen = errlen;
     }
@@ -2270,7 +2275,7 @@ compile_doc(const dvc_alloc_t *a, const char *uri, const char *text,
     if (!c.failed) {
         compile_leaves(&c);
     }
-    if (c.tmp.failed || c.out->failed) {
+    if (c.tmp.failed || c.out->failed || c.lines->failed) {
         fail(&c, "out of memory");
     }
     if (lib != NULL) {
@@ -2364,9 +2369,11 @@ dvc_schema_lib_new(const dvc_alloc_t *a, const dvc_schema_options_t *opt)
     }
     lib->out.alloc = a;
     lib->out.arena.alloc = a;
+    lib->out.lines.alloc = a;
     lib->out.nfc = !lib->opt.exact_strings;
     lib->c.schema = &lib->out;
     lib->c.out = &lib->out.arena;
+    lib->c.lines = &lib->out.lines;
     lib->c.shared = 1;
     lib->c.tmp.alloc = a;
     lib->c.opt = &lib->opt;
@@ -2536,6 +2543,7 @@ dvc_schema_free_parts(dvc_schema_t *s)
     }
     dvc_free(s->alloc, s->regexes);
     dvc_arena_free(&s->arena);
+    dvc_arena_free(&s->lines);
 }
 
 void

@@ -359,6 +359,9 @@ struct dvc_snode {
 struct dvc_schema {
     const dvc_alloc_t *alloc;
     dvc_arena_t        arena;
+    dvc_arena_t        lines;    /* a library's nodes and names tables:
+                                    whole cache lines, packed without
+                                    padding (alone: in arena) */
     dvc_snode_t       *root;
     dvc_regex_t      **regexes;                /* to free */
     size_t             nregexes, cregexes;

@@ -14,10 +14,16 @@ codes already there.  Replace handle() with your own.
     inbox-consumer.py [--host H] [--port P] [--user U] [--password S] [--db N]
                       [--group G] [--consumer NAME] [--out DIR]
                       [--claim-idle MS] [--max-deliveries N] [--once] [--trim]
+                      [--cluster]
 
 --once   process what is there (own pending, stale entries of dead
          consumers, new entries) and exit, instead of blocking for more.
 --trim   after a pass, drop entries every consumer group is done with.
+--cluster  H:P is a node of the gateway's dvc_redis_cluster: the inbox is the
+         16 streams dvc:inbox:{00} .. dvc:inbox:{15} (docs/redis.md), each
+         read on the master serving it (CLUSTER SLOTS, asked again on MOVED),
+         dead letters in dvc:inbox:{NN}:dead; without --once the streams are
+         polled (every 200 ms when all are empty) instead of one blocking read.
 Exit status: 0 ok, 1 Redis error, 2 bad call.
 """
 
@@ -25,9 +31,11 @@ import argparse
 import os
 import socket
 import sys
+import time
 
 STREAM = "dvc:inbox"
 DEAD = "dvc:inbox:dead"
+PARTS = 16          # dvc_redis_cluster's partitions (docs/redis.md)
 
 
 class RedisError(Exception):
@@ -111,8 +119,17 @@ def handle(out, entry_id, f):
     return True
 
 
-def process(r, args, entries):
+class Source:
+    """One stream of the inbox, its dead letters and the connection to the
+    server that has it."""
+
+    def __init__(self, r, stream, dead):
+        self.r, self.stream, self.dead = r, stream, dead
+
+
+def process(src, args, entries):
     """Handle then acknowledge each entry; returns how many were handled."""
+    r, STREAM = src.r, src.stream
     n = 0
     for entry_id, flat in entries:
         if flat is None:
@@ -133,7 +150,8 @@ def process(r, args, entries):
     return n
 
 
-def ensure_group(r, group):
+def ensure_group(src, group):
+    r, STREAM = src.r, src.stream
     try:
         # "0": a new group starts with every entry still in the stream
         r("XGROUP", "CREATE", STREAM, group, "0", "MKSTREAM")
@@ -143,17 +161,19 @@ def ensure_group(r, group):
             raise
 
 
-def read_own_pending(r, args):
+def read_own_pending(src, args):
     """Entries delivered to this consumer name before a restart, not acked."""
+    r, STREAM = src.r, src.stream
     reply = r("XREADGROUP", "GROUP", args.group, args.consumer, "COUNT", 100,
               "STREAMS", STREAM, "0")
     if not reply:
         return 0
-    return process(r, args, reply[0][1])
+    return process(src, args, reply[0][1])
 
 
-def claim_stale(r, args):
+def claim_stale(src, args):
     """Take over entries another consumer got and never acknowledged."""
+    r, STREAM, DEAD = src.r, src.stream, src.dead
     n = 0
     pending = r("XPENDING", STREAM, args.group, "IDLE", args.claim_idle,
                 "-", "+", 100)
@@ -174,23 +194,25 @@ def claim_stale(r, args):
         if claimed:
             log("claimed", entry_id.decode(), "from", owner.decode(),
                 "idle", idle_ms, "ms")
-            n += process(r, args, claimed)
+            n += process(src, args, claimed)
     return n
 
 
-def read_new(r, args, block_ms):
+def read_new(src, args, block_ms):
+    r, STREAM = src.r, src.stream
     cmd = ["XREADGROUP", "GROUP", args.group, args.consumer, "COUNT", 100]
     if block_ms is not None:
         cmd += ["BLOCK", block_ms]
     reply = r(*cmd, "STREAMS", STREAM, ">")
     if not reply:
         return 0
-    return process(r, args, reply[0][1])
+    return process(src, args, reply[0][1])
 
 
-def trim(r):
+def trim(src):
     """Drop entries that no group still needs: older than every group's
     last-delivered id and oldest pending entry.  Never before XACK."""
+    r, STREAM = src.r, src.stream
     floor = None
     for g in r("XINFO", "GROUPS", STREAM):
         g = fields(g)
@@ -209,6 +231,66 @@ def trim(r):
     # MINID keeps the entries whose id is >= floor: the oldest one a group
     # still needs, and everything not yet delivered
     return r("XTRIM", STREAM, "MINID", "%d-%d" % floor)
+
+
+def login(args, host, port):
+    r = Redis(host, port)
+    if args.user:
+        r("AUTH", args.user, args.password)
+    elif args.password:
+        r("AUTH", args.password)
+    if args.db:
+        r("SELECT", args.db)
+    return r
+
+
+def connect(args):
+    """The inbox's streams: one, or the 16 of a cluster on their masters."""
+    if not args.cluster:
+        return [Source(login(args, args.host, args.port), STREAM, DEAD)]
+    seed = login(args, args.host, args.port)
+    ranges = [(row[0], row[1], row[2][0].decode() or args.host, row[2][1])
+              for row in seed("CLUSTER", "SLOTS")]
+    conns, sources = {}, []
+    for p in range(PARTS):
+        slot = crc16(b"%02d" % p) % 16384
+        host, port = [(h, pt) for a, b, h, pt in ranges if a <= slot <= b][0]
+        if (host, port) not in conns:
+            conns[(host, port)] = login(args, host, port)
+        sources.append(Source(conns[(host, port)], "dvc:inbox:{%02d}" % p,
+                              "dvc:inbox:{%02d}:dead" % p))
+    return sources
+
+
+def crc16(data):
+    """Redis Cluster's CRC16 (XMODEM), for the slot of a partition's tag."""
+    c = 0
+    for ch in data:
+        c ^= ch << 8
+        for _ in range(8):
+            c = ((c << 1) ^ 0x1021) & 0xffff if c & 0x8000 \
+                else (c << 1) & 0xffff
+    return c
+
+
+def one_pass(sources, args):
+    """Stale entries, then new ones, of every stream; returns how many."""
+    n = 0
+    for src in sources:
+        n += claim_stale(src, args)
+        if args.once or args.cluster:
+            while True:
+                got = read_new(src, args, None)
+                n += got
+                if got == 0:
+                    break
+        else:
+            n += read_new(src, args, 5000)
+        if args.trim:
+            dropped = trim(src)
+            if dropped:
+                log("trimmed", dropped, "entries")
+    return n
 
 
 def main():
@@ -230,6 +312,7 @@ def main():
     p.add_argument("--max-deliveries", type=int, default=5)
     p.add_argument("--once", action="store_true")
     p.add_argument("--trim", action="store_true")
+    p.add_argument("--cluster", action="store_true")
     args = p.parse_args()
     if args.user and not args.password:
         p.error("--user needs --password")
@@ -237,33 +320,30 @@ def main():
     os.makedirs(args.out, exist_ok=True)
 
     try:
-        r = Redis(args.host, args.port)
-        if args.user:
-            r("AUTH", args.user, args.password)
-        elif args.password:
-            r("AUTH", args.password)
-        if args.db:
-            r("SELECT", args.db)
-
-        ensure_group(r, args.group)
-        n = read_own_pending(r, args)
+        n = 0
+        sources = connect(args)
+        for src in sources:
+            ensure_group(src, args.group)
+            n += read_own_pending(src, args)
 
         while True:
-            n += claim_stale(r, args)
-            if args.once:
-                while True:
-                    got = read_new(r, args, None)
-                    n += got
-                    if got == 0:
-                        break
-            else:
-                n += read_new(r, args, 5000)
-            if args.trim:
-                dropped = trim(r)
-                if dropped:
-                    log("trimmed", dropped, "entries")
+            try:
+                got = one_pass(sources, args)
+            except RedisError as e:
+                if not args.cluster or not str(e).startswith(("MOVED",
+                                                              "ASK")):
+                    raise
+                # a slot moved: ask the cluster where the streams are now
+                log("cluster changed:", e)
+                sources = connect(args)
+                for src in sources:
+                    ensure_group(src, args.group)
+                continue
+            n += got
             if args.once:
                 break
+            if args.cluster and got == 0:
+                time.sleep(0.2)
 
     except (OSError, RedisError) as e:
         print("inbox-consumer: %s" % e, file=sys.stderr)

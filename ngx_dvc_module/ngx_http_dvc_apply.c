@@ -55,6 +55,15 @@ typedef struct {
 } ngx_http_dvc_apply_call_t;
 
 
+static ngx_int_t ngx_http_dvc_apply_set(ngx_http_dvc_apply_t *a,
+    const char *name, const void *value, size_t len);
+static ngx_int_t ngx_http_dvc_apply_del(ngx_http_dvc_apply_t *a,
+    const char *name);
+static ngx_int_t ngx_http_dvc_apply_incr(ngx_http_dvc_apply_t *a,
+    const u_char *key, size_t key_len, const char *field, ngx_int_t delta);
+static ngx_int_t ngx_http_dvc_apply_xadd_to(ngx_http_dvc_apply_t *a,
+    const u_char *stream, size_t slen, const char *name, const void *value,
+    size_t len);
 static void ngx_http_dvc_apply_reply(ngx_http_request_t *r,
     ngx_http_dvc_reply_t *reply, void *data);
 
@@ -162,7 +171,7 @@ ngx_http_dvc_apply_push(ngx_array_t *pairs, const char *name,
 }
 
 
-ngx_int_t
+static ngx_int_t
 ngx_http_dvc_apply_set(ngx_http_dvc_apply_t *a, const char *name,
     const void *value, size_t len)
 {
@@ -170,32 +179,7 @@ ngx_http_dvc_apply_set(ngx_http_dvc_apply_t *a, const char *name,
 }
 
 
-ngx_int_t
-ngx_http_dvc_apply_set_str(ngx_http_dvc_apply_t *a, const char *name,
-    const char *value)
-{
-    return ngx_http_dvc_apply_set(a, name, value, ngx_strlen(value));
-}
-
-
-ngx_int_t
-ngx_http_dvc_apply_set_int(ngx_http_dvc_apply_t *a, const char *name,
-    int64_t value)
-{
-    u_char  *p, *last;
-
-    p = ngx_pnalloc(a->pool, NGX_INT64_LEN + 1);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    last = ngx_sprintf(p, "%L", value);
-
-    return ngx_http_dvc_apply_set(a, name, p, last - p);
-}
-
-
-ngx_int_t
+static ngx_int_t
 ngx_http_dvc_apply_del(ngx_http_dvc_apply_t *a, const char *name)
 {
     ngx_str_t  *s;
@@ -212,7 +196,7 @@ ngx_http_dvc_apply_del(ngx_http_dvc_apply_t *a, const char *name)
 }
 
 
-ngx_int_t
+static ngx_int_t
 ngx_http_dvc_apply_incr(ngx_http_dvc_apply_t *a, const u_char *key,
     size_t key_len, const char *field, ngx_int_t delta)
 {
@@ -245,18 +229,8 @@ ngx_http_dvc_apply_incr(ngx_http_dvc_apply_t *a, const u_char *key,
 }
 
 
-ngx_int_t
-ngx_http_dvc_apply_xadd(ngx_http_dvc_apply_t *a, const char *name,
-    const void *value, size_t len)
-{
-    return ngx_http_dvc_apply_xadd_to(a, (u_char *) "dvc:inbox",
-                                      sizeof("dvc:inbox") - 1, name, value,
-                                      len);
-}
-
-
 /* One entry per stream: the first pair for a stream opens its entry. */
-ngx_int_t
+static ngx_int_t
 ngx_http_dvc_apply_xadd_to(ngx_http_dvc_apply_t *a, const u_char *stream,
     size_t slen, const char *name, const void *value, size_t len)
 {
@@ -462,7 +436,8 @@ ngx_http_dvc_apply_send(ngx_http_request_t *r, ngx_http_dvc_apply_t *a,
     cmd.argv = argv;
     cmd.argvlen = lens;
 
-    return ngx_http_dvc_redis_send(r, &cmd, 1, ngx_http_dvc_apply_reply, call);
+    return ngx_http_dvc_redis_send_durable(r, &cmd, 1, ngx_http_dvc_apply_reply,
+                                           call);
 }
 
 
@@ -503,7 +478,8 @@ ngx_http_dvc_apply_reply(ngx_http_request_t *r, ngx_http_dvc_reply_t *reply,
     cmd.argv = call->argv;
     cmd.argvlen = call->lens;
 
-    rc = ngx_http_dvc_redis_send(r, &cmd, 1, ngx_http_dvc_apply_reply, call);
+    rc = ngx_http_dvc_redis_send_durable(r, &cmd, 1, ngx_http_dvc_apply_reply,
+                                         call);
 
     if (rc == NGX_OK) {
         /* the EVAL holds the request now; this answer's hold goes */
@@ -557,81 +533,6 @@ ngx_http_dvc_apply_result(ngx_http_dvc_reply_t *reply, ngx_str_t *value)
     }
 
     return NGX_HTTP_DVC_APPLY_FAILED;
-}
-
-
-/*
- * The statistics of one change: the deltas go to the cells of the dossier's
- * agency, procedure, level and sector, the st_* fields that changed are set or
- * deleted.  NGX_ERROR when a name is unusable in a cell (logged).
- */
-ngx_int_t
-ngx_http_dvc_apply_stats(ngx_http_request_t *r, ngx_http_dvc_apply_t *a,
-    const char *agency, size_t alen, const char *procedure, size_t plen,
-    const dvc_stat_delta_t *deltas, size_t n, const dvc_stat_state_t *before,
-    const dvc_stat_state_t *after)
-{
-    int                cl, kl;
-    char               cell[DVC_STAT_KEY_MAX], key[DVC_STAT_KEY_MAX];
-    size_t             i, nf;
-    u_char            *v;
-    ngx_uint_t         c;
-    dvc_stat_dims_t    dims;
-    dvc_stat_field_t   fields[DVC_STAT_NFIELDS];
-
-    /* the level and sector the dossier was submitted under (st_lv, st_sec;
-     * they never change) */
-    dvc_stat_state_dims(before, agency, alen, procedure, plen, &dims);
-
-    for (c = 0; c < DVC_STAT_NCELLS; c++) {
-        cl = dvc_stat_cell_of(c, &dims, cell, sizeof(cell));
-        if (cl < 0) {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "dvc: no statistics cell for agency \"%*s\" and "
-                          "procedure \"%*s\"", alen, agency, plen, procedure);
-            return NGX_ERROR;
-        }
-        if (cl == 0) {
-            continue;               /* no level or no sector known */
-        }
-
-        for (i = 0; i < n; i++) {
-            kl = dvc_stat_key(cell, cl, deltas[i].counter, key, sizeof(key));
-            if (kl < 0
-                || ngx_http_dvc_apply_incr(a, (u_char *) key, kl,
-                                           deltas[i].day, deltas[i].delta)
-                   != NGX_OK)
-            {
-                return NGX_ERROR;
-            }
-        }
-    }
-
-    nf = dvc_stat_state_diff(before, after, fields);
-
-    for (i = 0; i < nf; i++) {
-        if (fields[i].del) {
-            if (ngx_http_dvc_apply_del(a, fields[i].name) != NGX_OK) {
-                return NGX_ERROR;
-            }
-            continue;
-        }
-
-        v = ngx_pnalloc(a->pool, sizeof(fields[i].value));
-        if (v == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_memcpy(v, fields[i].value, sizeof(fields[i].value));
-
-        if (ngx_http_dvc_apply_set(a, fields[i].name, v,
-                                   ngx_strlen(fields[i].value)) != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-    }
-
-    return NGX_OK;
 }
 
 

@@ -1,19 +1,16 @@
 /*
  * The one compare-and-set write of every change after submission
- * (ngx_http_dvc_apply.c explains the script).  Usage:
+ * (ngx_http_dvc_apply.c explains the script).  A core decision's plan
+ * (dvc_plan.h) goes in whole:
  *
  *     ngx_http_dvc_apply_init(r->pool, &a, &key, ver_read);
+ *     ngx_http_dvc_apply_plan(&a, plan);
  *     ngx_http_dvc_apply_once(&a, &"e:{id}", &"{sha256} {answer}");
- *     ngx_http_dvc_apply_set_str(&a, "status", "5");
- *     ngx_http_dvc_apply_del(&a, "due_ts");
- *     ngx_http_dvc_apply_stats(r, &a, agency, ..., deltas, n, &before, &after);
- *     ngx_http_dvc_apply_xadd(&a, "type", "withdrawal_requested", 20);
- *     ngx_http_dvc_apply_xadd_to(&a, "dvc:inbox:{agency}", n, "code", ...);
  *     ngx_http_dvc_apply_send(r, &a, handler, ctx);
  *
  * and in the handler ngx_http_dvc_apply_result(reply, &value): `value`
  * points into the reply, freed when the handler returns, so whatever is still
- * needed after (an answer nginx may write later) is copied first.  Names and
+ * needed after (an answer nginx may write later) is copied first.  The plan's
  * values are kept by reference until _send, which copies them (for the EVAL
  * a NOSCRIPT may call for): they must live until _send returns.  `ver` is
  * incremented by the script itself.
@@ -65,25 +62,6 @@ ngx_int_t ngx_http_dvc_apply_init(ngx_pool_t *pool, ngx_http_dvc_apply_t *a,
     ngx_str_t *key, int64_t ver);
 void ngx_http_dvc_apply_once(ngx_http_dvc_apply_t *a, ngx_str_t *field,
     ngx_str_t *value);
-ngx_int_t ngx_http_dvc_apply_set(ngx_http_dvc_apply_t *a, const char *name,
-    const void *value, size_t len);
-ngx_int_t ngx_http_dvc_apply_set_str(ngx_http_dvc_apply_t *a,
-    const char *name, const char *value);
-ngx_int_t ngx_http_dvc_apply_set_int(ngx_http_dvc_apply_t *a,
-    const char *name, int64_t value);
-ngx_int_t ngx_http_dvc_apply_del(ngx_http_dvc_apply_t *a, const char *name);
-ngx_int_t ngx_http_dvc_apply_incr(ngx_http_dvc_apply_t *a, const u_char *key,
-    size_t key_len, const char *field, ngx_int_t delta);
-ngx_int_t ngx_http_dvc_apply_xadd(ngx_http_dvc_apply_t *a, const char *name,
-    const void *value, size_t len);
-/* the same into another stream (its name kept by reference until _send) */
-ngx_int_t ngx_http_dvc_apply_xadd_to(ngx_http_dvc_apply_t *a,
-    const u_char *stream, size_t slen, const char *name, const void *value,
-    size_t len);
-ngx_int_t ngx_http_dvc_apply_stats(ngx_http_request_t *r,
-    ngx_http_dvc_apply_t *a, const char *agency, size_t alen,
-    const char *procedure, size_t plen, const dvc_stat_delta_t *deltas,
-    size_t n, const dvc_stat_state_t *before, const dvc_stat_state_t *after);
 /* the fields, counters and entries of a core decision's plan */
 ngx_int_t ngx_http_dvc_apply_plan(ngx_http_dvc_apply_t *a,
     const dvc_plan_t *p);

@@ -13,6 +13,7 @@
 
 #include "ngx_http_dvc_module.h"
 #include "dvc_code.h"
+#include "dvc_retention.h"
 #include "dvc_status.h"
 
 
@@ -128,7 +129,7 @@ ngx_http_dvc_dossier_ref(ngx_http_request_t *r, ngx_str_t *code,
     if (rc != NGX_OK) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "dvc: lookup of \"%V\" without a usable token", code);
-        *err = NGX_HTTP_DVC_ERR_NOT_FOUND;
+        *err = ngx_http_dvc_not_found(r, code);
         return NGX_DECLINED;
     }
 
@@ -142,6 +143,32 @@ ngx_http_dvc_dossier_ref(ngx_http_request_t *r, ngx_str_t *code,
     ref->key_len = p - ref->key;
 
     return NGX_OK;
+}
+
+
+/*
+ * What a miss answers: 404, or with dvc_retention 410 archived for a code
+ * old enough to have been archived (dvc_retention_code_old).  The same for
+ * an unknown code, a wrong token and no token, as 404 is for younger codes:
+ * an old dossier still in Redis cannot be told from an archived one without
+ * its token.
+ */
+ngx_http_dvc_error_e
+ngx_http_dvc_not_found(ngx_http_request_t *r, ngx_str_t *code)
+{
+    ngx_http_dvc_main_conf_t  *dmcf;
+
+    dmcf = ngx_http_get_module_main_conf(r, ngx_http_dvc_module);
+
+    if (dmcf->retention > 0
+        && dvc_retention_code_old((const char *) code->data, code->len,
+                                  (int64_t) ngx_time(),
+                                  (int64_t) dmcf->retention))
+    {
+        return NGX_HTTP_DVC_ERR_ARCHIVED;
+    }
+
+    return NGX_HTTP_DVC_ERR_NOT_FOUND;
 }
 
 
@@ -249,7 +276,8 @@ ngx_http_dvc_dossier_check(ngx_http_request_t *r, ngx_http_dvc_reply_t *reply,
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "dvc: lookup of \"%V\": no such dossier or wrong token",
                       &ctx->code);
-        *rc = ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_NOT_FOUND);
+        *rc = ngx_http_dvc_send_error(r, ngx_http_dvc_not_found(r,
+                                                                &ctx->code));
         return 0;
     }
 

@@ -158,6 +158,13 @@ static ngx_command_t  ngx_http_dvc_commands[] = {
       0,
       NULL },
 
+    { ngx_string("dvc_retention"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_dvc_main_conf_t, retention),
+      NULL },
+
     { ngx_string("dvc_upload_ttl"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_sec_slot,
@@ -205,6 +212,13 @@ static ngx_command_t  ngx_http_dvc_commands[] = {
       ngx_conf_set_str_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_dvc_main_conf_t, redis_sentinel_password),
+      NULL },
+
+    { ngx_string("dvc_redis_cluster"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_http_dvc_redis_cluster,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
       NULL },
 
     { ngx_string("dvc_redis_read"),
@@ -732,6 +746,7 @@ ngx_http_dvc_create_main_conf(ngx_conf_t *cf)
     dmcf->redis_timeout = NGX_CONF_UNSET_MSEC;
     dmcf->redis_read_replica = NGX_CONF_UNSET_UINT;
     dmcf->upload_ttl = NGX_CONF_UNSET;
+    dmcf->retention = NGX_CONF_UNSET;
     dmcf->notify = NGX_CONF_UNSET;
     dmcf->clamd_timeout = NGX_CONF_UNSET_MSEC;
     dmcf->clamd_fail_open = NGX_CONF_UNSET_UINT;
@@ -753,6 +768,7 @@ ngx_http_dvc_init_main_conf(ngx_conf_t *cf, void *conf)
         return NGX_CONF_ERROR;
     }
     ngx_conf_init_value(dmcf->upload_ttl, 86400);
+    ngx_conf_init_value(dmcf->retention, 0);
     ngx_conf_init_value(dmcf->notify, 0);
     ngx_conf_init_msec_value(dmcf->clamd_timeout, 10000);
     ngx_conf_init_uint_value(dmcf->clamd_fail_open, 0);
@@ -858,6 +874,7 @@ ngx_http_dvc_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "dvc: \"dvc_api\" needs \"dvc_redis\" "
                                "or \"dvc_redis_sentinel\" "
+                               "or \"dvc_redis_cluster\" "
                                "in the http block");
             return NGX_CONF_ERROR;
         }
@@ -988,6 +1005,7 @@ ngx_http_dvc_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     if (dmcf->redis_text.len) {
         return dmcf->redis_sentinels ? "excludes \"dvc_redis_sentinel\""
+               : dmcf->redis_cluster ? "excludes \"dvc_redis_cluster\""
                                      : "is duplicate";
     }
 

@@ -89,6 +89,8 @@ typedef struct {
     ngx_str_t                  redis_master_name;
     ngx_str_t                  redis_sentinel_password;
     ngx_uint_t                 redis_read_replica;
+    /* dvc_redis_cluster: the seed nodes (ngx_http_dvc_redis_addr_t) */
+    ngx_array_t               *redis_cluster;
 
     ngx_http_dvc_redis_t      *redis;           /* this worker's connections */
 
@@ -130,6 +132,10 @@ typedef struct {
     ngx_addr_t                *clamd;           /* NULL: no scan */
     ngx_msec_t                 clamd_timeout;
     ngx_uint_t                 clamd_fail_open;
+
+    /* dvc_retention: a miss on a code older than this answers 410 archived
+     * (dvc dossiers archive moved it to dvc:archive); 0: off */
+    time_t                     retention;
 } ngx_http_dvc_main_conf_t;
 
 
@@ -176,6 +182,7 @@ typedef enum {
     NGX_HTTP_DVC_ERR_PAYMENTS_DISABLED,
     NGX_HTTP_DVC_ERR_PAYMENT_NOT_REQUIRED,
     NGX_HTTP_DVC_ERR_NOT_PAYABLE_ONLINE,
+    NGX_HTTP_DVC_ERR_ARCHIVED,
     NGX_HTTP_DVC_ERR_LAST
 } ngx_http_dvc_error_e;
 
@@ -270,6 +277,8 @@ char *ngx_http_dvc_redis_wait(ngx_conf_t *cf, ngx_command_t *cmd,
 char *ngx_http_dvc_redis_sentinel(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_dvc_redis_read(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_dvc_redis_cluster(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_dvc_redis_check(ngx_conf_t *cf, ngx_http_dvc_main_conf_t *dmcf);
 ngx_http_dvc_redis_t *ngx_http_dvc_redis_create(ngx_conf_t *cf,
@@ -424,6 +433,9 @@ typedef struct {
 
 ngx_int_t ngx_http_dvc_dossier_ref(ngx_http_request_t *r, ngx_str_t *code,
     ngx_http_dvc_dossier_ref_t *ref, ngx_http_dvc_error_e *err);
+/* 404 not_found, or 410 archived for a code older than dvc_retention */
+ngx_http_dvc_error_e ngx_http_dvc_not_found(ngx_http_request_t *r,
+    ngx_str_t *code);
 /* NGX_OK, NGX_DECLINED (Redis unavailable), NGX_ERROR */
 ngx_int_t ngx_http_dvc_dossier_hmget(ngx_http_request_t *r,
     ngx_http_dvc_dossier_ref_t *ref, ngx_str_t *fields, ngx_uint_t nfields,

@@ -22,14 +22,24 @@
  */
 
 #include "ngx_http_dvc_redis_int.h"
+#include "ngx_http_dvc_cluster.h"
 #include "ngx_http_dvc_metrics.h"
 
 
 #define NGX_HTTP_DVC_REDIS_BACKOFF_MIN  50
 #define NGX_HTTP_DVC_REDIS_BACKOFF_MAX  1000
 
+/* dvc_redis_cluster: redirections a batch follows at most, the pause
+ * before a batch refused TRYAGAIN (a slot half migrated) goes again, and
+ * how often a worker may ask CLUSTER SLOTS */
+#define NGX_HTTP_DVC_CLUSTER_HOPS       64
+#define NGX_HTTP_DVC_CLUSTER_TRYAGAIN   50
+#define NGX_HTTP_DVC_CLUSTER_REFRESH    250
+#define NGX_HTTP_DVC_REDIS_KEYS         64
+
 
 typedef struct ngx_http_dvc_rcmd_s  ngx_http_dvc_rcmd_t;
+typedef struct ngx_http_dvc_redis_retry_s  ngx_http_dvc_redis_retry_t;
 typedef struct ngx_http_dvc_redis_link_s  ngx_http_dvc_redis_link_t;
 
 struct ngx_http_dvc_rcmd_s {
@@ -56,6 +66,18 @@ struct ngx_http_dvc_rcmd_s {
     redisReply                     *kept;
     unsigned                        durable:1;
     unsigned                        kept_failed:1;
+
+    /* dvc_redis_cluster: the batch, copied, to send again where MOVED or
+     * ASK point (only when none of it ran: one command, a MULTI, a script,
+     * or the first command refused) */
+    ngx_http_dvc_redis_cmd_t       *copy;
+    ngx_uint_t                      ncopy;
+    ngx_uint_t                      hops;
+    ngx_msec_t                      deadline;
+    ngx_uint_t                      nreplied;
+    ngx_uint_t                      skip;      /* 1: ASKING went first */
+    unsigned                        atomic:1;
+    unsigned                        first_failed:1;
 };
 
 
@@ -90,6 +112,13 @@ struct ngx_http_dvc_redis_link_s {
 };
 
 
+/* dvc_redis_cluster: one node's connections */
+typedef struct {
+    ngx_http_dvc_redis_link_t       main;
+    ngx_http_dvc_redis_link_t       durable;
+} ngx_http_dvc_redis_node_t;
+
+
 struct ngx_http_dvc_redis_s {
     ngx_http_dvc_main_conf_t       *conf;
     ngx_log_t                      *log;
@@ -99,6 +128,18 @@ struct ngx_http_dvc_redis_s {
     ngx_http_dvc_redis_link_t       durable;
     ngx_http_dvc_redis_link_t       read;
     ngx_http_dvc_sentinel_t        *sentinel;
+
+    /* dvc_redis_cluster: the map, a link pair per node of it, which node
+     * CLUSTER SLOTS is asked next, when last; the hop count and deadline a
+     * batch sent again carries over (set around ngx_http_dvc_redis_resend) */
+    ngx_http_dvc_cluster_t         *cluster;
+    ngx_http_dvc_redis_node_t      *nodes;
+    ngx_uint_t                      ask_next;
+    ngx_msec_t                      asked_at;
+    ngx_uint_t                      hop;
+    ngx_msec_t                      hop_deadline;
+    unsigned                        refreshing:1;
+
     unsigned                        exiting:1;
     unsigned                        has_durable:1;
     unsigned                        has_read:1;
@@ -144,6 +185,38 @@ static ngx_uint_t ngx_http_dvc_redis_readonly(ngx_http_dvc_redis_link_t *redis,
 static void ngx_http_dvc_redis_moved(void *data, ngx_uint_t replica,
     const char *host, size_t host_len, const char *port, size_t port_len);
 static void ngx_http_dvc_redis_forget(void *data, ngx_uint_t replica);
+static ngx_int_t ngx_http_dvc_redis_cluster_create(ngx_conf_t *cf,
+    ngx_http_dvc_redis_t *top);
+static void ngx_http_dvc_redis_cluster_refresh(ngx_http_dvc_redis_t *top);
+static void ngx_http_dvc_redis_cluster_slots_reply(redisAsyncContext *ac,
+    void *reply, void *privdata);
+static ngx_http_dvc_redis_link_t *ngx_http_dvc_redis_cluster_link(
+    ngx_http_dvc_redis_t *top, ngx_http_dvc_redis_cmd_t *cmds, ngx_uint_t n,
+    ngx_uint_t durable);
+static ngx_int_t ngx_http_dvc_redis_cluster_send(ngx_http_request_t *r,
+    ngx_http_dvc_redis_t *top, ngx_http_dvc_redis_cmd_t *cmds, ngx_uint_t n,
+    ngx_uint_t durable, ngx_http_dvc_redis_handler_pt handler, void *data);
+static ngx_int_t ngx_http_dvc_redis_keep_copy(ngx_http_dvc_redis_link_t *redis,
+    ngx_http_dvc_rcmd_t *rcmd, ngx_http_dvc_redis_cmd_t *cmds, ngx_uint_t n);
+static ngx_http_dvc_redis_cmd_t *ngx_http_dvc_redis_copy_batch(
+    ngx_http_dvc_redis_cmd_t *cmds, ngx_uint_t n, ngx_int_t part,
+    ngx_log_t *log);
+static ngx_int_t ngx_http_dvc_redis_redirect(ngx_http_dvc_rcmd_t *rcmd,
+    ngx_http_request_t *r, void *reply);
+static ngx_int_t ngx_http_dvc_redis_resend(ngx_http_request_t *r,
+    ngx_http_dvc_redis_link_t *link, ngx_http_dvc_redis_cmd_t *cmds,
+    ngx_uint_t n, ngx_uint_t asking, ngx_uint_t hops, ngx_msec_t deadline,
+    ngx_http_dvc_redis_handler_pt handler, void *data);
+static ngx_msec_t ngx_http_dvc_redis_deadline(ngx_http_dvc_redis_t *top,
+    ngx_http_dvc_rcmd_t *rcmd, ngx_msec_t timeout);
+static ngx_int_t ngx_http_dvc_redis_tryagain_later(ngx_http_dvc_rcmd_t *rcmd,
+    ngx_http_request_t *r);
+static void ngx_http_dvc_redis_tryagain(ngx_event_t *ev);
+static void ngx_http_dvc_redis_done(ngx_http_dvc_rcmd_t *rcmd,
+    redisReply *kept);
+static ngx_uint_t ngx_http_dvc_redis_is(ngx_http_dvc_redis_cmd_t *cmd,
+    const char *name);
+static void ngx_http_dvc_redis_tryagain_gone(void *data);
 static ngx_http_dvc_rcmd_t *ngx_http_dvc_rcmd_get(
     ngx_http_dvc_redis_link_t *redis);
 static void ngx_http_dvc_rcmd_put(ngx_http_dvc_rcmd_t *rcmd);
@@ -161,6 +234,41 @@ ngx_http_dvc_redis_link_init(ngx_http_dvc_redis_t *top,
 }
 
 
+static ngx_int_t
+ngx_http_dvc_redis_cluster_create(ngx_conf_t *cf, ngx_http_dvc_redis_t *top)
+{
+    ngx_uint_t                  i;
+    ngx_http_dvc_redis_node_t  *node;
+
+    top->cluster = ngx_http_dvc_cluster_create(cf, top->conf->redis_cluster);
+    top->nodes = ngx_pcalloc(cf->pool, NGX_HTTP_DVC_CLUSTER_NODES
+                                       * sizeof(ngx_http_dvc_redis_node_t));
+
+    if (top->cluster == NULL || top->nodes == NULL) {
+        return NGX_ERROR;
+    }
+
+    /* the addresses live in the map, which only ever adds nodes */
+    for (i = 0; i < NGX_HTTP_DVC_CLUSTER_NODES; i++) {
+        node = &top->nodes[i];
+
+        ngx_http_dvc_redis_link_init(top, &node->main,
+                                     &top->cluster->node[i]);
+
+        if (top->conf->redis_wait) {
+            ngx_http_dvc_redis_link_init(top, &node->durable,
+                                         &top->cluster->node[i]);
+            node->durable.wait_n = top->conf->redis_wait;
+            node->durable.wait_timeout = top->conf->redis_wait_timeout;
+        }
+    }
+
+    top->has_durable = top->conf->redis_wait ? 1 : 0;
+
+    return NGX_OK;
+}
+
+
 ngx_http_dvc_redis_t *
 ngx_http_dvc_redis_create(ngx_conf_t *cf, ngx_http_dvc_main_conf_t *dmcf)
 {
@@ -174,6 +282,11 @@ ngx_http_dvc_redis_create(ngx_conf_t *cf, ngx_http_dvc_main_conf_t *dmcf)
 
     top->conf = dmcf;
     top->log = &cf->cycle->new_log;
+
+    if (dmcf->redis_cluster) {
+        return ngx_http_dvc_redis_cluster_create(cf, top) == NGX_OK ? top
+                                                                    : NULL;
+    }
 
     if (dmcf->redis_sentinels == NULL) {
         top->master.text = dmcf->redis_text;
@@ -229,6 +342,143 @@ ngx_http_dvc_redis_start(ngx_http_dvc_redis_t *top)
     if (top && top->sentinel) {
         ngx_http_dvc_sentinel_start(top->sentinel);
     }
+
+    if (top && top->cluster) {
+        ngx_http_dvc_redis_cluster_refresh(top);
+    }
+}
+
+
+/*
+ * dvc_redis_cluster: CLUSTER SLOTS, asked of the nodes in turn (the seeds
+ * first), at most once per NGX_HTTP_DVC_CLUSTER_REFRESH ms and one question
+ * at a time: when a worker starts, on MOVED, on a lost connection and while
+ * a batch finds its node down (a failover moves its slots elsewhere).
+ */
+static void
+ngx_http_dvc_redis_cluster_refresh(ngx_http_dvc_redis_t *top)
+{
+    ngx_uint_t                  i, k;
+    ngx_http_dvc_redis_link_t  *link;
+
+    if (top->refreshing || top->exiting
+        || (top->asked_at
+            && ngx_current_msec - top->asked_at < NGX_HTTP_DVC_CLUSTER_REFRESH))
+    {
+        return;
+    }
+
+    top->asked_at = ngx_current_msec;
+    if (top->asked_at == 0) {
+        top->asked_at = 1;
+    }
+
+    for (k = 0; k < top->cluster->nnodes; k++) {
+        i = (top->ask_next + k) % top->cluster->nnodes;
+        link = &top->nodes[i].main;
+
+        if (link->adapter.ac == NULL
+            && (link->failures == 0
+                || (ngx_msec_int_t) (link->retry_at - ngx_current_msec) <= 0)
+            && ngx_http_dvc_redis_connect(link) != NGX_OK)
+        {
+            continue;
+        }
+
+        if (link->adapter.ac == NULL) {
+            continue;
+        }
+
+        /* behind AUTH (a refused AUTH makes this NOAUTH, harmless) */
+        if (redisAsyncCommand(link->adapter.ac,
+                              ngx_http_dvc_redis_cluster_slots_reply, NULL,
+                              "CLUSTER SLOTS")
+            != REDIS_OK)
+        {
+            continue;
+        }
+
+        top->ask_next = i;
+        top->refreshing = 1;
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_ERR, top->log, 0,
+                  "dvc: redis cluster: no node to ask CLUSTER SLOTS");
+}
+
+
+static void
+ngx_http_dvc_redis_cluster_slots_reply(redisAsyncContext *ac, void *reply,
+    void *privdata)
+{
+    const char                 *err;
+    ngx_http_dvc_redis_link_t  *link = ac->data;
+    ngx_http_dvc_redis_t       *top = link->top;
+
+    top->refreshing = 0;
+
+    if (top->exiting) {
+        return;
+    }
+
+    err = reply ? ngx_http_dvc_reply_error(reply) : "no answer";
+
+    if (err) {
+        ngx_log_error(NGX_LOG_ERR, top->log, 0,
+                      "dvc: redis cluster \"%V\" refused CLUSTER SLOTS: %s",
+                      &link->addr->text, err);
+    }
+
+    if (err || ngx_http_dvc_cluster_slots(top->cluster, reply, link->addr,
+                                          top->log)
+               != NGX_OK)
+    {
+        /* the next question goes to the next node, without waiting */
+        top->ask_next++;
+        top->asked_at = 0;
+    }
+}
+
+
+/* The connection for a batch: of the node serving its slot (NULL: the slot
+ * has no node known, or the batch no key: 503 at once, the map is asked). */
+static ngx_http_dvc_redis_link_t *
+ngx_http_dvc_redis_cluster_link(ngx_http_dvc_redis_t *top,
+    ngx_http_dvc_redis_cmd_t *cmds, ngx_uint_t n, ngx_uint_t durable)
+{
+    ngx_int_t                   slot, part;
+    ngx_uint_t                  node;
+    ngx_http_dvc_redis_link_t  *link;
+
+    slot = ngx_http_dvc_cluster_route(cmds, n, &part, top->log);
+
+    if (slot == NGX_ERROR) {
+        return NULL;
+    }
+
+    if (slot == NGX_DECLINED) {
+        ngx_log_error(NGX_LOG_ALERT, top->log, 0,
+                      "dvc: redis cluster: a batch without a key");
+        return NULL;
+    }
+
+    node = top->cluster->slot[slot];
+
+    if (node == 0) {
+        ngx_http_dvc_redis_cluster_refresh(top);
+        return NULL;
+    }
+
+    link = durable && top->has_durable ? &top->nodes[node - 1].durable
+                                       : &top->nodes[node - 1].main;
+
+    if (link->adapter.ac == NULL && link->failures) {
+        /* down: maybe failed over, its slots served elsewhere now */
+        ngx_http_dvc_redis_cluster_refresh(top);
+    }
+
+    return link;
 }
 
 
@@ -242,6 +492,11 @@ ngx_http_dvc_redis_send(ngx_http_request_t *r, ngx_http_dvc_redis_cmd_t *cmds,
 
     if (dmcf->redis == NULL) {
         return NGX_DECLINED;
+    }
+
+    if (dmcf->redis->cluster) {
+        return ngx_http_dvc_redis_cluster_send(r, dmcf->redis, cmds, n, 0,
+                                               handler, data);
     }
 
     return ngx_http_dvc_redis_link_send(r, &dmcf->redis->main, cmds, n,
@@ -265,6 +520,11 @@ ngx_http_dvc_redis_send_durable(ngx_http_request_t *r,
 
     if (top == NULL) {
         return NGX_DECLINED;
+    }
+
+    if (top->cluster) {
+        return ngx_http_dvc_redis_cluster_send(r, top, cmds, n, 1, handler,
+                                               data);
     }
 
     return ngx_http_dvc_redis_link_send(r, top->has_durable ? &top->durable
@@ -291,6 +551,11 @@ ngx_http_dvc_redis_send_read(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
+    if (top->cluster) {
+        return ngx_http_dvc_redis_cluster_send(r, top, cmds, n, 0, handler,
+                                               data);
+    }
+
     rc = ngx_http_dvc_redis_link_send(r, &top->main, cmds, n, handler, data);
 
     if (rc == NGX_DECLINED && top->has_read) {
@@ -302,6 +567,24 @@ ngx_http_dvc_redis_send_read(ngx_http_request_t *r,
     }
 
     return rc;
+}
+
+
+static ngx_int_t
+ngx_http_dvc_redis_cluster_send(ngx_http_request_t *r,
+    ngx_http_dvc_redis_t *top, ngx_http_dvc_redis_cmd_t *cmds, ngx_uint_t n,
+    ngx_uint_t durable, ngx_http_dvc_redis_handler_pt handler, void *data)
+{
+    ngx_http_dvc_redis_link_t  *link;
+
+    link = ngx_http_dvc_redis_cluster_link(top, cmds, n, durable);
+    if (link == NULL) {
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "dvc: redis cluster: no node known for the slot");
+        return NGX_DECLINED;
+    }
+
+    return ngx_http_dvc_redis_link_send(r, link, cmds, n, handler, data);
 }
 
 
@@ -359,6 +642,16 @@ ngx_http_dvc_redis_link_send(ngx_http_request_t *r,
 
     rcmd->durable = redis->wait_n ? 1 : 0;
 
+    if (redis->top->cluster) {
+        if (ngx_http_dvc_redis_keep_copy(redis, rcmd, cmds, n) != NGX_OK) {
+            ngx_http_dvc_rcmd_put(rcmd);
+            return NGX_ERROR;
+        }
+
+        /* what leaves: the copy, its keys placed */
+        cmds = rcmd->copy;
+    }
+
     if (redis->setup_pending) {
         /* AUTH, SELECT or ROLE unanswered: nothing may reach Redis before */
         rc = ngx_http_dvc_redis_hold(redis, rcmd, cmds, n);
@@ -396,7 +689,8 @@ ngx_http_dvc_redis_link_send(ngx_http_request_t *r,
     /* a WAIT may take its whole timeout before Redis answers it */
     timeout = dmcf->redis_timeout + redis->wait_timeout;
 
-    ngx_add_timer(&rcmd->timer, timeout);
+    ngx_add_timer(&rcmd->timer,
+                  ngx_http_dvc_redis_deadline(redis->top, rcmd, timeout));
     rcmd->sent = ngx_current_msec;
 
     r->main->count++;
@@ -406,6 +700,25 @@ ngx_http_dvc_redis_link_send(ngx_http_request_t *r,
                    rcmd->held ? "holds" : "sent", n, timeout);
 
     return NGX_OK;
+}
+
+
+/* The timer of a send: its timeout; sent again after a redirection
+ * (dvc_redis_cluster), what is left of the first send's. */
+static ngx_msec_t
+ngx_http_dvc_redis_deadline(ngx_http_dvc_redis_t *top,
+    ngx_http_dvc_rcmd_t *rcmd, ngx_msec_t timeout)
+{
+    if (top->hop == 0) {
+        rcmd->deadline = ngx_current_msec + timeout;
+        return timeout;
+    }
+
+    rcmd->hops = top->hop;
+    rcmd->deadline = top->hop_deadline;
+
+    return (ngx_msec_int_t) (rcmd->deadline - ngx_current_msec) > 0
+           ? rcmd->deadline - ngx_current_msec : 1;
 }
 
 
@@ -481,7 +794,78 @@ static ngx_int_t
 ngx_http_dvc_redis_hold(ngx_http_dvc_redis_link_t *redis, ngx_http_dvc_rcmd_t *rcmd,
     ngx_http_dvc_redis_cmd_t *cmds, ngx_uint_t n)
 {
-    int                        j;
+    ngx_http_dvc_redis_cmd_t  *held;
+
+    held = ngx_http_dvc_redis_copy_batch(cmds, n, -1, redis->log);
+    if (held == NULL) {
+        return NGX_ERROR;
+    }
+
+    rcmd->held = held;
+    rcmd->nheld = n;
+    rcmd->next = NULL;
+
+    *redis->held_last = rcmd;
+    redis->held_last = &rcmd->next;
+
+    return NGX_OK;
+}
+
+
+/* dvc_redis_cluster: the batch as sent, for a redirection; whether it may
+ * be sent again whole (nothing of it ran when its last reply redirects). */
+static ngx_int_t
+ngx_http_dvc_redis_keep_copy(ngx_http_dvc_redis_link_t *redis,
+    ngx_http_dvc_rcmd_t *rcmd, ngx_http_dvc_redis_cmd_t *cmds, ngx_uint_t n)
+{
+    ngx_int_t    part;
+    ngx_uint_t   first, i, asks;
+
+    /* placed as the cluster layout says (docs/redis.md) */
+    if (ngx_http_dvc_cluster_route(cmds, n, &part, redis->log) == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    rcmd->copy = ngx_http_dvc_redis_copy_batch(cmds, n, part, redis->log);
+    if (rcmd->copy == NULL) {
+        return NGX_ERROR;
+    }
+
+    rcmd->ncopy = n;
+
+    for (first = 0, asks = 0; first < n; first++) {
+        if (!ngx_http_dvc_redis_is(&cmds[first], "ASKING")) {
+            break;
+        }
+    }
+
+    for (i = first; i < n; i++) {
+        asks += ngx_http_dvc_redis_is(&cmds[i], "ASKING");
+    }
+
+    if (first == n) {
+        return NGX_ERROR;
+    }
+
+    /* one command, or a transaction: none of it ran when it is refused */
+    rcmd->atomic = (n - first - asks == 1
+                    || ngx_http_dvc_redis_is(&cmds[first], "MULTI"))
+                   ? 1 : 0;
+
+    rcmd->skip = first;
+
+    return NGX_OK;
+}
+
+
+/* One block: the commands, then every argv, then every argvlen, then the
+ * bytes (ngx_free() frees it).  With a partition (dvc_redis_cluster, else
+ * -1) the keys are written placed in it (ngx_http_dvc_cluster.h). */
+static ngx_http_dvc_redis_cmd_t *
+ngx_http_dvc_redis_copy_batch(ngx_http_dvc_redis_cmd_t *cmds, ngx_uint_t n,
+    ngx_int_t part, ngx_log_t *log)
+{
+    int                        j, k, nk, pos[NGX_HTTP_DVC_REDIS_KEYS];
     size_t                     size, nargs;
     u_char                    *p;
     ngx_uint_t                 i;
@@ -498,13 +882,22 @@ ngx_http_dvc_redis_hold(ngx_http_dvc_redis_link_t *redis, ngx_http_dvc_rcmd_t *r
         for (j = 0; j < cmds[i].argc; j++) {
             size += cmds[i].argvlen[j];
         }
+
+        if (part >= 0) {
+            /* at most: every key takes its tag */
+            size += DVC_CLUSTER_TAG_LEN
+                    * dvc_cluster_cmd_keys(cmds[i].argc, cmds[i].argv,
+                                           cmds[i].argvlen, pos,
+                                           NGX_HTTP_DVC_REDIS_KEYS);
+        }
     }
 
+    /* + 1: dvc_cluster_key()'s NUL after the last key */
     held = ngx_alloc(n * sizeof(ngx_http_dvc_redis_cmd_t)
-                     + nargs * (sizeof(char *) + sizeof(size_t)) + size,
-                     redis->log);
+                     + nargs * (sizeof(char *) + sizeof(size_t)) + size + 1,
+                     log);
     if (held == NULL) {
-        return NGX_ERROR;
+        return NULL;
     }
 
     argv = (const char **) &held[n];
@@ -516,21 +909,31 @@ ngx_http_dvc_redis_hold(ngx_http_dvc_redis_link_t *redis, ngx_http_dvc_rcmd_t *r
         held[i].argv = argv;
         held[i].argvlen = argvlen;
 
+        nk = part >= 0 ? dvc_cluster_cmd_keys(cmds[i].argc, cmds[i].argv,
+                                              cmds[i].argvlen, pos,
+                                              NGX_HTTP_DVC_REDIS_KEYS)
+                       : 0;
+        k = 0;
+
         for (j = 0; j < cmds[i].argc; j++) {
             *argv++ = (const char *) p;
+
+            if (k < nk && pos[k] == j) {
+                k++;
+                *argvlen++ = ngx_http_dvc_cluster_key_len(cmds[i].argv[j],
+                                                          cmds[i].argvlen[j],
+                                                          part);
+                p = ngx_http_dvc_cluster_key_put(p, cmds[i].argv[j],
+                                                 cmds[i].argvlen[j], part);
+                continue;
+            }
+
             *argvlen++ = cmds[i].argvlen[j];
             p = ngx_cpymem(p, cmds[i].argv[j], cmds[i].argvlen[j]);
         }
     }
 
-    rcmd->held = held;
-    rcmd->nheld = n;
-    rcmd->next = NULL;
-
-    *redis->held_last = rcmd;
-    redis->held_last = &rcmd->next;
-
-    return NGX_OK;
+    return held;
 }
 
 
@@ -663,6 +1066,8 @@ ngx_http_dvc_redis_link_shutdown(ngx_http_dvc_redis_link_t *redis)
 void
 ngx_http_dvc_redis_shutdown(ngx_http_dvc_redis_t *top)
 {
+    ngx_uint_t  i;
+
     if (top == NULL) {
         return;
     }
@@ -677,6 +1082,13 @@ ngx_http_dvc_redis_shutdown(ngx_http_dvc_redis_t *top)
     ngx_http_dvc_redis_link_shutdown(&top->main);
     ngx_http_dvc_redis_link_shutdown(&top->durable);
     ngx_http_dvc_redis_link_shutdown(&top->read);
+
+    if (top->cluster) {
+        for (i = 0; i < NGX_HTTP_DVC_CLUSTER_NODES; i++) {
+            ngx_http_dvc_redis_link_shutdown(&top->nodes[i].main);
+            ngx_http_dvc_redis_link_shutdown(&top->nodes[i].durable);
+        }
+    }
 }
 
 
@@ -742,53 +1154,6 @@ ngx_http_dvc_redis_forget(void *data, ngx_uint_t replica)
     }
 
     addr->known = 0;
-}
-
-
-ngx_int_t
-ngx_http_dvc_redis_addr_set(ngx_http_dvc_redis_addr_t *addr,
-    const char *host, size_t host_len, const char *port, size_t port_len)
-{
-    u_char      *p;
-    ngx_int_t    n;
-    in_addr_t    in;
-#if (NGX_HAVE_INET6)
-    u_char       in6[16];
-#endif
-
-    if (host_len == 0 || host_len >= sizeof(addr->host)) {
-        return NGX_ERROR;
-    }
-
-    n = ngx_atoi((u_char *) port, port_len);
-    if (n < 1 || n > 65535) {
-        return NGX_ERROR;
-    }
-
-    in = ngx_inet_addr((u_char *) host, host_len);
-
-    if (in == INADDR_NONE
-#if (NGX_HAVE_INET6)
-        && ngx_inet6_addr((u_char *) host, host_len, in6) != NGX_OK
-#endif
-        )
-    {
-        return NGX_ERROR;
-    }
-
-    ngx_memcpy(addr->host, host, host_len);
-    addr->host[host_len] = '\0';
-    addr->port = (int) n;
-    addr->unix_path = NULL;
-
-    p = ngx_snprintf(addr->text_buf, sizeof(addr->text_buf) - 1, "%s:%i",
-                     addr->host, n);
-    *p = '\0';
-    addr->text.data = addr->text_buf;
-    addr->text.len = p - addr->text_buf;
-    addr->known = 1;
-
-    return NGX_OK;
 }
 
 
@@ -963,6 +1328,11 @@ ngx_http_dvc_redis_closed(void *data, const redisAsyncContext *ac)
             ngx_http_dvc_sentinel_lost(redis->top->sentinel,
                                        "connection lost");
         }
+
+        /* a cluster node may have died: its slots move to a replica */
+        if (redis->top->cluster && !redis->top->exiting) {
+            ngx_http_dvc_redis_cluster_refresh(redis->top);
+        }
     }
 
     if (redis->up) {
@@ -1131,11 +1501,20 @@ ngx_http_dvc_redis_early_reply(redisAsyncContext *ac, void *reply,
     ngx_http_dvc_rcmd_t  *rcmd = privdata;
 
     /* NULL: the connection went; the last command's callback follows */
-    if (reply == NULL || rcmd->refused_len) {
+    if (reply == NULL) {
         return;
     }
 
     ngx_http_dvc_reply_val(reply, &v);
+
+    if (rcmd->nreplied++ == rcmd->skip && v.type == NGX_HTTP_DVC_VAL_ERROR) {
+        /* dvc_redis_cluster: nothing of the batch ran before a refusal */
+        rcmd->first_failed = 1;
+    }
+
+    if (rcmd->refused_len) {
+        return;
+    }
 
     if (v.type != NGX_HTTP_DVC_VAL_ERROR) {
         return;
@@ -1320,6 +1699,15 @@ ngx_http_dvc_redis_reply(redisAsyncContext *ac, void *reply, void *privdata)
         }
     }
 
+    /* dvc_redis_cluster: sent again where the cluster says (or after
+     * TRYAGAIN's pause); that send's reply or timeout answers */
+    if (redis->top->cluster
+        && ngx_http_dvc_redis_redirect(rcmd, r, reply) == NGX_OK)
+    {
+        ngx_http_dvc_redis_done(rcmd, kept);
+        return;
+    }
+
     /* an earlier command's error the handler cannot see: why (OOM,
      * READONLY, NOREPLICAS, NOPERM...) */
     if (rcmd->refused_len && reply) {
@@ -1349,15 +1737,313 @@ ngx_http_dvc_redis_reply(redisAsyncContext *ac, void *reply, void *privdata)
 
     rcmd->handler(r, (ngx_http_dvc_reply_t *) reply, rcmd->data);
 
+    ngx_http_dvc_redis_done(rcmd, kept);
+
+    if (readonly) {
+        (void) ngx_http_dvc_redis_readonly(redis, "READONLY");
+    }
+}
+
+
+/* dvc_redis_cluster: a batch refused TRYAGAIN, waiting to go again */
+struct ngx_http_dvc_redis_retry_s {
+    ngx_event_t                     ev;
+    ngx_http_request_t             *request;
+    ngx_http_dvc_redis_handler_pt   handler;
+    void                           *data;
+    ngx_http_dvc_redis_t           *top;
+    ngx_pool_cleanup_t             *cleanup;
+    ngx_http_dvc_redis_cmd_t       *block;     /* the copy, ngx_free()d */
+    ngx_http_dvc_redis_cmd_t       *cmds;      /* in it */
+    ngx_uint_t                      n;
+    ngx_uint_t                      hops;
+    ngx_msec_t                      deadline;
+    ngx_uint_t                      durable;
+};
+
+
+/*
+ * dvc_redis_cluster: the batch's last reply says its slot is served
+ * elsewhere.  MOVED: the map is corrected at once (and asked for whole),
+ * the batch goes to the node named; ASK: to that node this once, after
+ * ASKING (a slot being migrated, the key already there or new); TRYAGAIN
+ * (the batch's keys on both sides of a migration): the same way again after
+ * NGX_HTTP_DVC_CLUSTER_TRYAGAIN ms.  Only a batch none of which ran goes
+ * again: one command, a MULTI (a refused command or EXEC's check aborts it
+ * whole), or one whose first command was refused; within the first send's
+ * deadline and at most NGX_HTTP_DVC_CLUSTER_HOPS times.  NGX_OK: sent again
+ * (or waiting); NGX_DECLINED: the handler gets the reply.
+ */
+static ngx_int_t
+ngx_http_dvc_redis_redirect(ngx_http_dvc_rcmd_t *rcmd, ngx_http_request_t *r,
+    void *reply)
+{
+    size_t                       len;
+    ngx_int_t                    node, rc;
+    const char                  *err, *host;
+    redisReply                  *rr = reply;
+    dvc_redirect_t               rd;
+    ngx_http_dvc_redis_t        *top;
+    ngx_http_dvc_redis_link_t   *link, *to;
+
+    link = rcmd->redis;
+    top = link->top;
+
+    if (rr == NULL || rr->type != REDIS_REPLY_ERROR || rcmd->copy == NULL) {
+        return NGX_DECLINED;
+    }
+
+    err = rr->str;
+    len = rr->len;
+
+    if (len >= 9 && ngx_strncmp(err, "EXECABORT", 9) == 0
+        && rcmd->refused_len)
+    {
+        err = (const char *) rcmd->refused;
+        len = rcmd->refused_len;
+    }
+
+    if (dvc_cluster_redirect(err, len, &rd) == DVC_REDIRECT_NONE) {
+        return NGX_DECLINED;
+    }
+
+    if (!rcmd->atomic && !rcmd->first_failed) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "dvc: redis cluster \"%V\": \"%*s\" after part of "
+                      "a batch ran: not sent again", &link->addr->text, len,
+                      err);
+        return NGX_DECLINED;
+    }
+
+    if (rcmd->hops >= NGX_HTTP_DVC_CLUSTER_HOPS
+        || (ngx_msec_int_t) (rcmd->deadline - ngx_current_msec) <= 0)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "dvc: redis cluster \"%V\": \"%*s\" after %ui "
+                      "redirection(s): given up", &link->addr->text, len, err,
+                      rcmd->hops);
+        return NGX_DECLINED;
+    }
+
+    if (rd.kind == DVC_REDIRECT_TRYAGAIN) {
+        return ngx_http_dvc_redis_tryagain_later(rcmd, r);
+    }
+
+    host = rd.host[0] ? rd.host : link->addr->host;
+    node = ngx_http_dvc_cluster_node(top->cluster, host, ngx_strlen(host),
+                                     rd.port);
+    if (node == NGX_ERROR) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "dvc: redis cluster: \"%*s\" names no usable node",
+                      len, err);
+        return NGX_DECLINED;
+    }
+
+    if (rd.kind == DVC_REDIRECT_MOVED) {
+        top->cluster->slot[rd.slot] = (uint8_t) (node + 1);
+        ngx_http_dvc_redis_cluster_refresh(top);
+    }
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "dvc: redis cluster: slot %ui %s \"%V\" (from \"%V\")",
+                  (ngx_uint_t) rd.slot,
+                  rd.kind == DVC_REDIRECT_MOVED ? "moved to" : "asked of",
+                  &top->cluster->node[node].text, &link->addr->text);
+
+    to = rcmd->durable ? &top->nodes[node].durable : &top->nodes[node].main;
+
+    rc = ngx_http_dvc_redis_resend(r, to, rcmd->copy, rcmd->ncopy,
+                                   rd.kind == DVC_REDIRECT_ASK,
+                                   rcmd->hops + 1, rcmd->deadline,
+                                   rcmd->handler, rcmd->data);
+    if (rc != NGX_OK) {
+        return NGX_DECLINED;
+    }
+
+    /* this send's reference on the request: the new one holds its own */
+    r->main->count--;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_dvc_redis_tryagain_later(ngx_http_dvc_rcmd_t *rcmd,
+    ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t          *cln;
+    ngx_http_dvc_redis_retry_t  *retry;
+
+    retry = ngx_pcalloc(r->pool, sizeof(ngx_http_dvc_redis_retry_t));
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+
+    if (retry == NULL || cln == NULL) {
+        return NGX_DECLINED;
+    }
+
+    retry->request = r;
+    retry->handler = rcmd->handler;
+    retry->data = rcmd->data;
+    retry->top = rcmd->redis->top;
+    retry->cleanup = cln;
+    retry->block = rcmd->copy;
+    retry->cmds = rcmd->copy;
+    retry->n = rcmd->ncopy;
+    retry->hops = rcmd->hops + 1;
+    retry->deadline = rcmd->deadline;
+    retry->durable = rcmd->durable;
+
+    /* the record goes back, the copy stays with the retry */
+    rcmd->copy = NULL;
+
+    retry->ev.handler = ngx_http_dvc_redis_tryagain;
+    retry->ev.data = retry;
+    retry->ev.log = r->connection->log;
+
+    cln->handler = ngx_http_dvc_redis_tryagain_gone;
+    cln->data = retry;
+
+    /* the request keeps this send's reference until the next send */
+    ngx_add_timer(&retry->ev, NGX_HTTP_DVC_CLUSTER_TRYAGAIN);
+
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "dvc: redis cluster: TRYAGAIN, the batch waits");
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_dvc_redis_tryagain(ngx_event_t *ev)
+{
+    ngx_int_t                    rc;
+    ngx_http_request_t          *r;
+    ngx_http_dvc_redis_link_t   *link;
+    ngx_http_dvc_redis_retry_t  *retry = ev->data;
+
+    r = retry->request;
+    retry->cleanup->handler = NULL;
+
+    link = retry->top->exiting
+           ? NULL
+           : ngx_http_dvc_redis_cluster_link(retry->top, retry->cmds,
+                                             retry->n, retry->durable);
+
+    rc = link ? ngx_http_dvc_redis_resend(r, link, retry->cmds, retry->n, 0,
+                                          retry->hops, retry->deadline,
+                                          retry->handler, retry->data)
+              : NGX_DECLINED;
+
+    ngx_free(retry->block);
+    retry->block = NULL;
+
+    if (rc == NGX_OK) {
+        r->main->count--;
+        return;
+    }
+
+    retry->handler(r, NULL, retry->data);
+}
+
+
+static void
+ngx_http_dvc_redis_tryagain_gone(void *data)
+{
+    ngx_http_dvc_redis_retry_t  *retry = data;
+
+    if (retry->ev.timer_set) {
+        ngx_del_timer(&retry->ev);
+    }
+
+    if (retry->block) {
+        ngx_free(retry->block);
+        retry->block = NULL;
+    }
+}
+
+
+/* A batch sent again, carrying the first send's deadline and the hops so
+ * far.  For an ASK, ASKING goes before it (a MULTI) or before each of its
+ * commands: the flag lasts one command outside a transaction.  ASKINGs of
+ * an earlier ASK are left out. */
+static ngx_int_t
+ngx_http_dvc_redis_resend(ngx_http_request_t *r,
+    ngx_http_dvc_redis_link_t *link, ngx_http_dvc_redis_cmd_t *cmds,
+    ngx_uint_t n, ngx_uint_t asking, ngx_uint_t hops, ngx_msec_t deadline,
+    ngx_http_dvc_redis_handler_pt handler, void *data)
+{
+    ngx_int_t                  rc;
+    ngx_uint_t                 i, m, multi;
+    ngx_http_dvc_redis_t      *top;
+    ngx_http_dvc_redis_cmd_t  *all;
+
+    static const char         *asking_argv[] = { "ASKING" };
+    static const size_t        asking_len[] = { 6 };
+
+    top = link->top;
+
+    all = ngx_alloc(2 * n * sizeof(ngx_http_dvc_redis_cmd_t),
+                    r->connection->log);
+    if (all == NULL) {
+        return NGX_ERROR;
+    }
+
+    multi = 0;
+    m = 0;
+
+    for (i = 0; i < n; i++) {
+        if (ngx_http_dvc_redis_is(&cmds[i], "ASKING")) {
+            continue;
+        }
+
+        if (m == 0 && ngx_http_dvc_redis_is(&cmds[i], "MULTI")) {
+            multi = 1;
+        }
+
+        if (asking && (m == 0 || !multi)) {
+            all[m].argc = 1;
+            all[m].argv = (const char **) asking_argv;
+            all[m].argvlen = asking_len;
+            m++;
+        }
+
+        all[m++] = cmds[i];
+    }
+
+    top->hop = hops;
+    top->hop_deadline = deadline;
+
+    rc = ngx_http_dvc_redis_link_send(r, link, all, m, handler, data);
+
+    top->hop = 0;
+
+    ngx_free(all);
+
+    return rc;
+}
+
+
+static ngx_uint_t
+ngx_http_dvc_redis_is(ngx_http_dvc_redis_cmd_t *cmd, const char *name)
+{
+    size_t  len;
+
+    len = ngx_strlen(name);
+
+    return cmd->argc >= 1 && cmd->argvlen[0] == len
+           && ngx_strncasecmp((u_char *) cmd->argv[0], (u_char *) name, len)
+              == 0;
+}
+
+
+static void
+ngx_http_dvc_redis_done(ngx_http_dvc_rcmd_t *rcmd, redisReply *kept)
+{
     if (kept) {
         freeReplyObject(kept);
     }
 
     ngx_http_dvc_rcmd_put(rcmd);
-
-    if (readonly) {
-        (void) ngx_http_dvc_redis_readonly(redis, "READONLY");
-    }
 }
 
 
@@ -1459,6 +2145,11 @@ ngx_http_dvc_rcmd_put(ngx_http_dvc_rcmd_t *rcmd)
     if (rcmd->held) {
         ngx_free(rcmd->held);
         rcmd->held = NULL;
+    }
+
+    if (rcmd->copy) {
+        ngx_free(rcmd->copy);
+        rcmd->copy = NULL;
     }
 
     if (redis->top->exiting) {

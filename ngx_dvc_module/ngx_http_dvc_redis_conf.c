@@ -245,6 +245,27 @@ ngx_http_dvc_redis_read(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 char *
 ngx_http_dvc_redis_check(ngx_conf_t *cf, ngx_http_dvc_main_conf_t *dmcf)
 {
+    if (dmcf->redis_cluster) {
+        /* a cluster has database 0 only, and its replicas are its own */
+        if (dmcf->redis_db) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "dvc: \"dvc_redis_db\" cannot be used with "
+                               "\"dvc_redis_cluster\" (a cluster has "
+                               "database 0 only)");
+            return NGX_CONF_ERROR;
+        }
+
+        /* the check of a submission's uploads is one script over their
+         * records, each in its own slot (docs/redis.md) */
+        if (dmcf->documents.len) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "dvc: \"dvc_documents\" cannot be used with "
+                               "\"dvc_redis_cluster\" yet (the uploads' "
+                               "records are in many slots)");
+            return NGX_CONF_ERROR;
+        }
+    }
+
     if (dmcf->redis_sentinels == NULL) {
         if (dmcf->redis_read_replica) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -263,4 +284,125 @@ ngx_http_dvc_redis_check(ngx_conf_t *cf, ngx_http_dvc_main_conf_t *dmcf)
     }
 
     return NGX_CONF_OK;
+}
+
+
+/* dvc_redis_cluster host:port ...: seed nodes of a Redis Cluster, resolved
+ * now; the slot map comes from CLUSTER SLOTS (ngx_http_dvc_cluster.c). */
+char *
+ngx_http_dvc_redis_cluster(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_dvc_main_conf_t *dmcf = conf;
+
+    u_char                     *p;
+    size_t                      len;
+    ngx_str_t                  *value;
+    ngx_url_t                   u;
+    ngx_uint_t                  i;
+    ngx_http_dvc_redis_addr_t  *a;
+    u_char                      text[NGX_SOCKADDR_STRLEN];
+
+    if (dmcf->redis_cluster) {
+        return "is duplicate";
+    }
+
+    if (dmcf->redis_text.len) {
+        return dmcf->redis_sentinels ? "excludes \"dvc_redis_sentinel\""
+                                     : "excludes \"dvc_redis\"";
+    }
+
+    dmcf->redis_cluster = ngx_array_create(cf->pool, cf->args->nelts,
+                                           sizeof(ngx_http_dvc_redis_addr_t));
+    if (dmcf->redis_cluster == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        ngx_memzero(&u, sizeof(ngx_url_t));
+        u.url = value[i];
+        u.default_port = 6379;
+
+        if (ngx_parse_url(cf->pool, &u) != NGX_OK || u.naddrs == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "dvc: %s in dvc_redis_cluster \"%V\"",
+                               u.err ? u.err : "no address", &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        a = ngx_array_push(dmcf->redis_cluster);
+        if (a == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_memzero(a, sizeof(ngx_http_dvc_redis_addr_t));
+
+        /* ngx_sock_ntop writes IPv6 in brackets only with a port */
+        len = ngx_sock_ntop(u.addrs[0].sockaddr, u.addrs[0].socklen, text,
+                            NGX_SOCKADDR_STRLEN, 0);
+        p = ngx_cpymem(a->host, text, ngx_min(len, sizeof(a->host) - 1));
+        *p = '\0';
+        a->port = ngx_inet_get_port(u.addrs[0].sockaddr);
+        p = ngx_snprintf(a->text_buf, sizeof(a->text_buf) - 1, "%s:%i",
+                         a->host, (ngx_int_t) a->port);
+        *p = '\0';
+        a->text.data = a->text_buf;
+        a->text.len = p - a->text_buf;
+        a->known = 1;
+    }
+
+    /* for the logs, and for "dvc_api needs a Redis" */
+    ngx_str_set(&dmcf->redis_text, "cluster");
+
+    return NGX_CONF_OK;
+}
+
+
+/* Sets addr to a numeric host and port (from Sentinel, CLUSTER SLOTS or a
+ * redirection). */
+ngx_int_t
+ngx_http_dvc_redis_addr_set(ngx_http_dvc_redis_addr_t *addr,
+    const char *host, size_t host_len, const char *port, size_t port_len)
+{
+    u_char      *p;
+    ngx_int_t    n;
+    in_addr_t    in;
+#if (NGX_HAVE_INET6)
+    u_char       in6[16];
+#endif
+
+    if (host_len == 0 || host_len >= sizeof(addr->host)) {
+        return NGX_ERROR;
+    }
+
+    n = ngx_atoi((u_char *) port, port_len);
+    if (n < 1 || n > 65535) {
+        return NGX_ERROR;
+    }
+
+    in = ngx_inet_addr((u_char *) host, host_len);
+
+    if (in == INADDR_NONE
+#if (NGX_HAVE_INET6)
+        && ngx_inet6_addr((u_char *) host, host_len, in6) != NGX_OK
+#endif
+        )
+    {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(addr->host, host, host_len);
+    addr->host[host_len] = '\0';
+    addr->port = (int) n;
+    addr->unix_path = NULL;
+
+    p = ngx_snprintf(addr->text_buf, sizeof(addr->text_buf) - 1, "%s:%i",
+                     addr->host, n);
+    *p = '\0';
+    addr->text.data = addr->text_buf;
+    addr->text.len = p - addr->text_buf;
+    addr->known = 1;
+
+    return NGX_OK;
 }

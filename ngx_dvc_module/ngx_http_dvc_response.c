@@ -24,6 +24,19 @@ static ngx_http_dvc_error_t  ngx_http_dvc_errors[NGX_HTTP_DVC_ERR_LAST] = {
         "Không tìm thấy hồ sơ với mã hồ sơ và mã tra cứu này.",
         "No dossier matches this code and lookup token."),
 
+    ngx_http_dvc_error(NGX_HTTP_DVC_ERR_ARCHIVED,
+        410, "archived",
+        "Hồ sơ có mã này không còn tra cứu được trên cổng: hồ sơ đã kết thúc "
+        "quá thời hạn lưu trên cổng và đã được chuyển sang lưu trữ của cơ "
+        "quan tiếp nhận (mã cơ quan là phần đầu của mã hồ sơ). Xin liên hệ "
+        "Bộ phận Tiếp nhận và Trả kết quả của cơ quan đó để tra cứu hoặc xin "
+        "bản sao.",
+        "A dossier with this code can no longer be looked up here: dossiers "
+        "finished longer ago than the gateway keeps them are moved to the "
+        "receiving agency's archive (the agency's code starts the dossier "
+        "code). Ask that agency's one-stop desk (Bộ phận Tiếp nhận và Trả "
+        "kết quả) to look it up or for a copy."),
+
     ngx_http_dvc_error(NGX_HTTP_DVC_ERR_BAD_CODE,
         NGX_HTTP_BAD_REQUEST, "bad_code",
         "Mã hồ sơ không đúng định dạng (ví dụ: 000.00.10.H47-261121-0001).",

@@ -1,6 +1,5 @@
 /*
- * Statistics (issue 5): GET /dvc/v1/stats, and the counter writes that go
- * with a submission.
+ * Statistics (issue 5): GET /dvc/v1/stats.
  *
  * The report reads one cell (all dossiers, one agency, one procedure, or an
  * agency's procedure): MULTI, one HGETALL per counter hash, EXEC, in one
@@ -9,15 +8,15 @@
  * period and renders the figures (core/dvc_stats.h); nothing here scans
  * dossiers.
  *
- * The writes: every recorded change adds its counter deltas to the four
- * cells with HINCRBY and stores what the statistics must remember of the
- * dossier in its st_* fields, inside the same atomic step as the change
- * itself.  For a submission that step is submit.c's MULTI/EXEC; the helpers
- * below compute the deltas and fill in the commands.
+ * The writes: every recorded change adds its counter deltas to the cells
+ * with HINCRBY and stores what the statistics must remember of the dossier
+ * in its st_* fields, inside the same atomic step as the change itself: its
+ * core decision puts them in its plan (dvc_plan_stats).
  */
 
 #include "ngx_http_dvc_stats.h"
 #include "dvc_time.h"
+#include "dvc_cluster.h"
 
 
 typedef struct {
@@ -28,6 +27,12 @@ typedef struct {
     const char                *argv[DVC_STAT_NCOUNTERS][2];
     size_t                     argvlen[DVC_STAT_NCOUNTERS][2];
     ngx_http_dvc_redis_cmd_t   cmds[DVC_STAT_NCOUNTERS + 2];
+    /* dvc_redis_cluster: the counters of each partition in turn, summed
+     * (docs/redis.md); one Redis: one batch, parts 0 */
+    ngx_uint_t                 part;
+    ngx_uint_t                 parts;
+    size_t                     bad;
+    dvc_stat_sums_t            sums;
 } ngx_http_dvc_stats_ctx_t;
 
 
@@ -41,6 +46,13 @@ static void ngx_http_dvc_stats_reply(ngx_http_request_t *r,
     ngx_http_dvc_reply_t *reply, void *data);
 static ngx_int_t ngx_http_dvc_stats_send(ngx_http_request_t *r,
     ngx_http_dvc_stats_ctx_t *ctx, dvc_buf_t *b);
+static ngx_int_t ngx_http_dvc_stats_ask(ngx_http_request_t *r,
+    ngx_http_dvc_stats_ctx_t *ctx);
+static ngx_int_t ngx_http_dvc_stats_add(ngx_http_request_t *r,
+    ngx_http_dvc_stats_ctx_t *ctx, ngx_http_dvc_reply_t *reply,
+    ngx_int_t *rc);
+static void ngx_http_dvc_stats_answer(ngx_http_request_t *r,
+    ngx_http_dvc_stats_ctx_t *ctx);
 
 
 static ngx_str_t  ngx_http_dvc_accept_header = ngx_string("Accept");
@@ -85,10 +97,10 @@ ngx_http_dvc_stats(ngx_http_request_t *r)
     char                       err[128];
     ngx_int_t                  rc;
     ngx_str_t                  v[NGX_HTTP_DVC_STATS_NPARAMS];
-    ngx_uint_t                 i;
     const char                *bad;
     ngx_table_elt_t           *accept;
     ngx_http_dvc_stats_ctx_t  *ctx;
+    ngx_http_dvc_main_conf_t  *dmcf;
 
     if (!(r->method & (NGX_HTTP_GET | NGX_HTTP_HEAD))) {
         return ngx_http_dvc_send_not_allowed(r, "GET, HEAD");
@@ -139,7 +151,27 @@ ngx_http_dvc_stats(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    /* MULTI; HGETALL dvc:st:{cell}:{counter} for each counter; EXEC */
+    dmcf = ngx_http_get_module_main_conf(r, ngx_http_dvc_module);
+
+    dvc_stat_sums_init(&ctx->sums, ctx->query.from, ctx->query.to);
+    ctx->parts = dmcf->redis_cluster ? DVC_CLUSTER_PARTS : 0;
+
+    return ngx_http_dvc_redis_sent(r, ngx_http_dvc_stats_ask(r, ctx),
+                                   "statistics", NULL);
+}
+
+
+/* MULTI; HGETALL dvc:st:{cell}:{counter} for each counter; EXEC.  With
+ * dvc_redis_cluster, of partition ctx->part: dvc:st:{NN}:{cell}:... */
+static ngx_int_t
+ngx_http_dvc_stats_ask(ngx_http_request_t *r, ngx_http_dvc_stats_ctx_t *ctx)
+{
+    int         n;
+    ngx_uint_t  i;
+    char        key[DVC_STAT_KEY_MAX];
+
+    n = (int) ngx_strlen(ctx->cell);
+
     ctx->cmds[0].argc = 1;
     ctx->cmds[0].argv = (const char *[]) { "MULTI" };
     ctx->cmds[0].argvlen = (size_t[]) { 5 };
@@ -147,6 +179,19 @@ ngx_http_dvc_stats(ngx_http_request_t *r)
     for (i = 0; i < DVC_STAT_NCOUNTERS; i++) {
         ctx->argvlen[i][1] = dvc_stat_key(ctx->cell, n, (dvc_stat_counter_t) i,
                                           ctx->keys[i], DVC_STAT_KEY_MAX);
+
+        if (ctx->parts) {
+            n = dvc_cluster_key(ctx->keys[i], ctx->argvlen[i][1], ctx->part,
+                                key, sizeof(key));
+            if (n < 0) {
+                return NGX_ERROR;
+            }
+
+            ngx_memcpy(ctx->keys[i], key, n + 1);
+            ctx->argvlen[i][1] = n;
+            n = (int) ngx_strlen(ctx->cell);
+        }
+
         ctx->argv[i][0] = "HGETALL";
         ctx->argvlen[i][0] = sizeof("HGETALL") - 1;
         ctx->argv[i][1] = ctx->keys[i];
@@ -160,10 +205,8 @@ ngx_http_dvc_stats(ngx_http_request_t *r)
     ctx->cmds[1 + i].argv = (const char *[]) { "EXEC" };
     ctx->cmds[1 + i].argvlen = (size_t[]) { 4 };
 
-    rc = ngx_http_dvc_redis_send(r, ctx->cmds, DVC_STAT_NCOUNTERS + 2,
-                                 ngx_http_dvc_stats_reply, ctx);
-
-    return ngx_http_dvc_redis_sent(r, rc, "statistics", NULL);
+    return ngx_http_dvc_redis_send(r, ctx->cmds, DVC_STAT_NCOUNTERS + 2,
+                                   ngx_http_dvc_stats_reply, ctx);
 }
 
 
@@ -323,14 +366,36 @@ ngx_http_dvc_stats_reply(ngx_http_request_t *r, ngx_http_dvc_reply_t *reply,
 {
     ngx_http_dvc_stats_ctx_t *ctx = data;
 
-    char                   why[160];
-    size_t                 i, j, bad;
+    ngx_int_t  rc;
+
+    if (ngx_http_dvc_stats_add(r, ctx, reply, &rc) != NGX_OK) {
+        ngx_http_dvc_finalize(r, rc);
+        return;
+    }
+
+    if (++ctx->part < ctx->parts) {
+        /* the next partition's counters (dvc_redis_cluster) */
+        rc = ngx_http_dvc_stats_ask(r, ctx);
+
+        /* NGX_DONE (sent): this reply's reference on the request goes */
+        ngx_http_dvc_finalize(r, ngx_http_dvc_redis_sent(r, rc, "statistics",
+                                                         NULL));
+        return;
+    }
+
+    ngx_http_dvc_stats_answer(r, ctx);
+}
+
+
+/* One EXEC's HGETALLs into the sums: NGX_OK; NGX_DONE: answered, *rc to
+ * finalize with. */
+static ngx_int_t
+ngx_http_dvc_stats_add(ngx_http_request_t *r, ngx_http_dvc_stats_ctx_t *ctx,
+    ngx_http_dvc_reply_t *reply, ngx_int_t *rc)
+{
+    size_t                 i, j;
     ngx_int_t              n;
-    dvc_buf_t              b;
-    dvc_alloc_t            alloc;
     const char            *err;
-    dvc_stat_sums_t        sums;
-    dvc_stat_report_t      report;
     ngx_http_dvc_val_t     fv[2];
     ngx_http_dvc_reply_t  *h;
 
@@ -340,13 +405,9 @@ ngx_http_dvc_stats_reply(ngx_http_request_t *r, ngx_http_dvc_reply_t *reply,
                       "dvc: statistics answered 503: %s",
                       reply == NULL ? "redis failed"
                       : err ? err : "unexpected redis reply");
-        ngx_http_dvc_finalize(r,
-            ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE));
-        return;
+        *rc = ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNAVAILABLE);
+        return NGX_DONE;
     }
-
-    dvc_stat_sums_init(&sums, ctx->query.from, ctx->query.to);
-    bad = 0;
 
     for (i = 0; i < DVC_STAT_NCOUNTERS; i++) {
         h = ngx_http_dvc_reply_elem(reply, i);
@@ -357,9 +418,8 @@ ngx_http_dvc_stats_reply(ngx_http_request_t *r, ngx_http_dvc_reply_t *reply,
             ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
                           "dvc: statistics key \"%s\" is not a hash",
                           ctx->keys[i]);
-            ngx_http_dvc_finalize(r,
-                ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL));
-            return;
+            *rc = ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
+            return NGX_DONE;
         }
 
         for (j = 0; j + 1 < (size_t) n; j += 2) {
@@ -368,34 +428,49 @@ ngx_http_dvc_stats_reply(ngx_http_request_t *r, ngx_http_dvc_reply_t *reply,
 
             if (fv[0].type != NGX_HTTP_DVC_VAL_STRING
                 || fv[1].type != NGX_HTTP_DVC_VAL_STRING
-                || dvc_stat_sums_add(&sums, (dvc_stat_counter_t) i, fv[0].str,
-                                     fv[0].len, fv[1].str, fv[1].len) != 0)
+                || dvc_stat_sums_add(&ctx->sums, (dvc_stat_counter_t) i,
+                                     fv[0].str, fv[0].len, fv[1].str,
+                                     fv[1].len) != 0)
             {
-                bad++;
+                ctx->bad++;
             }
         }
     }
 
-    if (bad) {
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_dvc_stats_answer(ngx_http_request_t *r,
+    ngx_http_dvc_stats_ctx_t *ctx)
+{
+    char                   why[160];
+    size_t                 bad;
+    dvc_buf_t              b;
+    dvc_alloc_t            alloc;
+    dvc_stat_report_t      report;
+
+    if (ctx->bad) {
         /* counted as nothing; the figures stay sums of the sound fields */
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "dvc: statistics of cell \"%s\": %uz malformed "
-                      "fields ignored", ctx->cell, bad);
+                      "fields ignored", ctx->cell, ctx->bad);
     }
 
-    if (sums.rolled_up) {
+    if (ctx->sums.rolled_up) {
         /* the period cuts a year whose days were folded into one total */
         ngx_snprintf((u_char *) why, sizeof(why),
                      "the days of %d are kept as one yearly total: the period "
                      "may cover the whole year or none of it%Z",
-                     (int) sums.rolled_up);
-        bad = ctx->query.from > sums.rolled_up * 10000 + 101;
+                     (int) ctx->sums.rolled_up);
+        bad = ctx->query.from > ctx->sums.rolled_up * 10000 + 101;
         ngx_http_dvc_finalize(r, ngx_http_dvc_stats_bad_param(r,
             (u_char *) (bad ? "from" : "to"), bad ? 4 : 2, NULL, why));
         return;
     }
 
-    dvc_stat_report(&sums, &report);
+    dvc_stat_report(&ctx->sums, &report);
 
     ngx_http_dvc_pool_alloc(r->pool, &alloc);
     dvc_buf_init(&b, &alloc);
@@ -478,135 +553,4 @@ ngx_http_dvc_stats_send(ngx_http_request_t *r, ngx_http_dvc_stats_ctx_t *ctx,
 
     return ngx_http_dvc_send_typed(r, NGX_HTTP_OK, &csv, sizeof("text/csv") - 1,
                                    (u_char *) b->data, b->len);
-}
-
-
-/* ------------------------------------------------------------------ writes */
-
-ngx_int_t
-ngx_http_dvc_stats_write_init(ngx_http_request_t *r,
-    ngx_http_dvc_main_conf_t *dmcf, ngx_http_dvc_stats_write_t *w,
-    const dvc_stat_state_t *before, const dvc_stat_change_t *change,
-    const char *agency, const char *procedure)
-{
-    int              i, len;
-    char             err[128];
-    dvc_stat_dims_t  dims;
-
-    ngx_memzero(w, sizeof(*w));
-
-    if (dvc_stats_change(dmcf->calendar, before, change, &w->state,
-                         w->deltas, DVC_STAT_MAX_DELTAS, &w->ndeltas,
-                         err, sizeof(err)) != 0)
-    {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "dvc: statistics of procedure \"%s\": %s%s", procedure,
-                      err, ngx_strstr(err, "calendar") ? "; extend dvc_calendar"
-                                                       : "");
-        return ngx_strstr(err, "calendar") ? NGX_DECLINED : NGX_ERROR;
-    }
-
-    w->nfields = dvc_stat_state_diff(before, &w->state, w->fields);
-
-    dvc_stat_state_dims(&w->state, agency, ngx_strlen(agency), procedure,
-                        ngx_strlen(procedure), &dims);
-
-    for (i = 0; i < DVC_STAT_NCELLS; i++) {
-        len = dvc_stat_cell_of(i, &dims, w->cells[w->ncells],
-                               DVC_STAT_KEY_MAX);
-        if (len < 0) {
-            ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                          "dvc: agency \"%s\", procedure \"%s\" or its "
-                          "sector cannot name a statistics cell", agency,
-                          procedure);
-            return NGX_ERROR;
-        }
-        if (len > 0) {
-            w->cell_len[w->ncells++] = len;
-        }
-    }
-
-    return NGX_OK;
-}
-
-
-ngx_uint_t
-ngx_http_dvc_stats_hset_args(ngx_http_dvc_stats_write_t *w,
-    const char **argv, size_t *argvlen)
-{
-    size_t      i;
-    ngx_uint_t  n;
-
-    n = 0;
-
-    for (i = 0; i < w->nfields; i++) {
-        if (w->fields[i].del) {
-            continue;
-        }
-        argv[n] = w->fields[i].name;
-        argvlen[n++] = ngx_strlen(w->fields[i].name);
-        argv[n] = w->fields[i].value;
-        argvlen[n++] = ngx_strlen(w->fields[i].value);
-    }
-
-    return n;
-}
-
-
-ngx_uint_t
-ngx_http_dvc_stats_commands(ngx_http_dvc_stats_write_t *w,
-    ngx_http_dvc_redis_cmd_t *cmds)
-{
-    int          len;
-    size_t       i, k;
-    ngx_uint_t   n, c;
-    const char **argv;
-    size_t      *argvlen;
-
-    n = 0;
-
-    for (i = 0; i < w->ndeltas; i++) {
-        for (c = 0; c < w->ncells; c++) {
-            k = i * DVC_STAT_NCELLS + c;
-            len = dvc_stat_key(w->cells[c], w->cell_len[c],
-                               w->deltas[i].counter, w->keys[k],
-                               DVC_STAT_KEY_MAX);
-
-            argv = w->argv[k];
-            argvlen = w->argvlen[k];
-            argv[0] = "HINCRBY";
-            argvlen[0] = sizeof("HINCRBY") - 1;
-            argv[1] = w->keys[k];
-            argvlen[1] = len;
-            argv[2] = w->deltas[i].day;
-            argvlen[2] = 8;
-            argv[3] = w->delta_str[i];
-            argvlen[3] = ngx_sprintf((u_char *) w->delta_str[i], "%L",
-                                     (int64_t) w->deltas[i].delta)
-                         - (u_char *) w->delta_str[i];
-
-            cmds[n].argc = 4;
-            cmds[n].argv = argv;
-            cmds[n].argvlen = argvlen;
-            n++;
-        }
-    }
-
-    /* the cells a report may ask for */
-    w->sadd_argv[0] = "SADD";
-    w->sadd_argvlen[0] = 4;
-    w->sadd_argv[1] = DVC_STAT_CELLS_KEY;
-    w->sadd_argvlen[1] = sizeof(DVC_STAT_CELLS_KEY) - 1;
-
-    for (c = 0; c < w->ncells; c++) {
-        w->sadd_argv[2 + c] = w->cells[c];
-        w->sadd_argvlen[2 + c] = w->cell_len[c];
-    }
-
-    cmds[n].argc = 2 + w->ncells;
-    cmds[n].argv = w->sadd_argv;
-    cmds[n].argvlen = w->sadd_argvlen;
-    n++;
-
-    return n;
 }

@@ -23,6 +23,7 @@
 #include "ngx_http_dvc_module.h"
 #include "ngx_http_dvc_metrics.h"
 #include "dvc_code.h"
+#include "dvc_cluster.h"
 #include "dvc_status.h"
 #include "dvc_time.h"
 #include "dvc_calendar.h"
@@ -367,7 +368,9 @@ ngx_http_dvc_submit_idempotency(ngx_http_request_t *r,
     size_t                      argvlen[7];
     unsigned char               digest[SHA256_DIGEST_LENGTH];
     unsigned char               nonce[12];
+    ngx_uint_t                  part;
     ngx_http_dvc_redis_cmd_t    cmds[2];
+    ngx_http_dvc_main_conf_t   *dmcf;
 
     ctx->now = ngx_time();
     dvc_time_format_vn(ctx->now, ctx->now_vn);
@@ -393,13 +396,23 @@ ngx_http_dvc_submit_idempotency(ngx_http_request_t *r,
     /* the client's key is hashed: any bytes, fixed length in Redis */
     SHA256(key->data, key->len, digest);
 
-    ctx->idem_key.data = ngx_pnalloc(r->pool, sizeof("dvc:idem:") - 1
+    ctx->idem_key.data = ngx_pnalloc(r->pool, sizeof("dvc:idem:{NN}:") - 1
                                               + SHA256_DIGEST_LENGTH * 2);
     if (ctx->idem_key.data == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     p = ngx_cpymem(ctx->idem_key.data, "dvc:idem:", sizeof("dvc:idem:") - 1);
+
+    dmcf = ngx_http_get_module_main_conf(r, ngx_http_dvc_module);
+
+    if (dmcf->redis_cluster) {
+        /* in the agency's partition, with its sequence and dossiers (the
+         * batch has no key that names it): docs/redis.md */
+        part = dvc_cluster_part(ctx->b.proc->procedure->agency,
+                                ngx_strlen(ctx->b.proc->procedure->agency));
+        p = ngx_sprintf(p, "{%02ui}:", part);
+    }
     p = ngx_hex_dump(p, digest, SHA256_DIGEST_LENGTH);
     ctx->idem_key.len = p - ctx->idem_key.data;
 

@@ -3,8 +3,8 @@
 
     scripts/shape-check.py [--max-lines N] [--strict] [DIR...]
 
-`make test-unit` runs it: a cycle fails it (exit 1); long functions are
-listed, and fail it only with --strict.
+`make test-unit` runs it with --strict: a cycle or a long function fails
+it (exit 1); without --strict long functions are only listed.
 
 For each DIR (default core and ngx_dvc_module), Universal Ctags lists every
 function with its first and last line and whether it is static.  A file

@@ -7,6 +7,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::Nginx::DVC;
 use POSIX ();
+use Test::DVC::Citizen ();
 
 
 our $ROOT = "$FindBin::Bin/..";
@@ -47,6 +48,14 @@ sub replica_start {
         sleep 0.02;
     }
     die "the replica did not sync";
+}
+
+sub wait_for_sync {
+    for (1 .. 500) {
+        return if (eval { replica()->cmd('INFO', 'replication') } // '') =~ /master_link_status:up/;
+        sleep 0.02;
+    }
+    die "the replica did not sync again";
 }
 
 END { if ($REPLICA_PID) { kill 'CONT', $REPLICA_PID; kill 'TERM', $REPLICA_PID } }
@@ -175,3 +184,35 @@ invalid timeout "0" in "dvc_redis_wait"
 --- must_die
 --- error_log
 invalid replica count "0" in "dvc_redis_wait"
+
+=== TEST 9: a citizen's withdrawal WAITs too: the replica has status 7 when the 200 arrives
+--- request
+GET /dvc/v1/keys
+--- no_error_log
+WAIT:
+--- post_init
+main::replica_start();
+my $d = Test::DVC::Citizen::submit_dossier("1.001612");
+my $r = Test::DVC::Citizen::citizen_post($d->{code}, "withdrawal", $d->{lookup_token}, "{}");
+is($r->{status}, 200, "the withdrawal: 200");
+is(main::replica()->cmd('HGET', "dvc:d:$d->{code}", 'status'), "7", "on the replica when the 200 arrives");
+
+=== TEST 10: the replica stops acknowledging: the withdrawal is 503 outcome unknown after the WAIT timeout; sent again, its answer
+--- request
+GET /dvc/v1/keys
+--- error_log eval
+[qr/dvc: redis WAIT: 0 of 1 replica\(s\) acknowledged within 300 ms/,
+ qr/dvc: withdrawal of "[^"]+" answered 503, outcome unknown/]
+--- post_init
+main::replica_start();
+my $d = Test::DVC::Citizen::submit_dossier("1.001612");
+kill 'STOP', $main::REPLICA_PID;
+my $r = Test::DVC::Citizen::citizen_post($d->{code}, "withdrawal", $d->{lookup_token}, "{}");
+kill 'CONT', $main::REPLICA_PID;
+is($r->{status}, 503, "the withdrawal: 503");
+cmp_ok($r->{elapsed}, '>=', 0.29, "answered after the WAIT timeout");
+is(redis_cmd('HGET', "dvc:d:$d->{code}", 'status'), "7", "applied on the master (outcome unknown)");
+main::wait_for_sync();
+my $again = Test::DVC::Citizen::citizen_post($d->{code}, "withdrawal", $d->{lookup_token}, "{}");
+is($again->{status}, 200, "the same request again: 200");
+is($again->{json}{status_slug}, "withdrawal_requested", "its answer");

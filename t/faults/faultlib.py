@@ -199,7 +199,9 @@ class RedisServer:
         pidfile = os.path.join(self.dir, "redis.pid")
         if os.path.exists(pidfile):
             os.unlink(pidfile)
-        subprocess.run([REDIS, "--port", str(self.port), "--bind", "127.0.0.1",
+        # a configuration file first, when a scenario writes one (cluster)
+        conf = [self.conf_file] if getattr(self, "conf_file", None) else []
+        subprocess.run([REDIS] + conf + ["--port", str(self.port), "--bind", "127.0.0.1",
                         "--dir", self.dir, "--save", "",
                         "--appendonly", "yes", "--appendfsync", "always",
                         "--maxmemory-policy", "noeviction",

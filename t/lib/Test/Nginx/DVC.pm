@@ -570,7 +570,7 @@ sub _build_conf {
     my $server = _section($block, 'config') // '';
 
     my $default_redis = '';
-    if (!$no_module && $http !~ /^\s*dvc_redis(?:_sentinel)?\s/m) {
+    if (!$no_module && $http !~ /^\s*dvc_redis(?:_sentinel|_cluster)?\s/m) {
         $default_redis = "    dvc_redis 127.0.0.1:\$TEST_NGINX_REDIS_PORT;\n";
     }
     my $user = $> == 0 ? "user root;\n" : '';
