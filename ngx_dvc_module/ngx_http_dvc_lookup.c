@@ -78,6 +78,8 @@ static void ngx_http_dvc_receipt_reply(ngx_http_request_t *r,
     ngx_http_dvc_reply_t *reply, void *data);
 static ngx_int_t ngx_http_dvc_lookup_answer(ngx_http_request_t *r,
     ngx_http_dvc_val_t *f);
+static ngx_uint_t ngx_http_dvc_lookup_overdue(ngx_http_dvc_val_t *f,
+    const dvc_status_info_t *st);
 static ngx_uint_t ngx_http_dvc_json_kept(dvc_buf_t *b, const char *key,
     ngx_http_dvc_val_t *v, u_char open, const char *dflt);
 static void ngx_http_dvc_json_field(dvc_buf_t *b, const char *name,
@@ -423,10 +425,9 @@ ngx_http_dvc_lookup_reply(ngx_http_request_t *r, ngx_http_dvc_reply_t *reply,
 static ngx_int_t
 ngx_http_dvc_lookup_answer(ngx_http_request_t *r, ngx_http_dvc_val_t *f)
 {
-    int                       overdue;
     size_t                    size;
-    time_t                    due;
     ngx_int_t                 n;
+    ngx_uint_t                overdue;
     dvc_buf_t                 b;
     dvc_alloc_t               alloc;
     ngx_uint_t                i;
@@ -446,19 +447,7 @@ ngx_http_dvc_lookup_answer(ngx_http_request_t *r, ngx_http_dvc_val_t *f)
         return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
     }
 
-    /* overdue is derived, never stored: an unfinished dossier past its
-     * appointment time */
-    overdue = 0;
-
-    if (f[DVC_F_DUE_TS].type == NGX_HTTP_DVC_VAL_STRING
-        && st->number != DVC_STATUS_REFUSED
-        && st->number != DVC_STATUS_STOPPED
-        && st->number != DVC_STATUS_RESOLVED
-        && st->number != DVC_STATUS_RETURNED)
-    {
-        due = ngx_atotm((u_char *) f[DVC_F_DUE_TS].str, f[DVC_F_DUE_TS].len);
-        overdue = (due != NGX_ERROR && ngx_time() > due);
-    }
+    overdue = ngx_http_dvc_lookup_overdue(f, st);
 
     size = 512;
     for (i = 0; i < DVC_F_LAST; i++) {
@@ -541,6 +530,28 @@ ngx_http_dvc_lookup_answer(ngx_http_request_t *r, ngx_http_dvc_val_t *f)
                    "dvc: lookup answered 200, status %d", (int) st->number);
 
     return ngx_http_dvc_send_json(r, NGX_HTTP_OK, (u_char *) b.data, b.len);
+}
+
+
+/* overdue is derived, never stored: an unfinished dossier past its
+ * appointment time */
+static ngx_uint_t
+ngx_http_dvc_lookup_overdue(ngx_http_dvc_val_t *f, const dvc_status_info_t *st)
+{
+    time_t  due;
+
+    if (f[DVC_F_DUE_TS].type != NGX_HTTP_DVC_VAL_STRING
+        || st->number == DVC_STATUS_REFUSED
+        || st->number == DVC_STATUS_STOPPED
+        || st->number == DVC_STATUS_RESOLVED
+        || st->number == DVC_STATUS_RETURNED)
+    {
+        return 0;
+    }
+
+    due = ngx_atotm((u_char *) f[DVC_F_DUE_TS].str, f[DVC_F_DUE_TS].len);
+
+    return due != NGX_ERROR && ngx_time() > due;
 }
 
 
