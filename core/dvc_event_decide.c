@@ -25,17 +25,18 @@ typedef struct {
 } dvc_event_work_t;
 
 
-/* refused for the glue to answer with its own 500 or 503 */
+/* refused for the glue to answer with its own 500 or 503; what: the log's
+ * words, then `a` (alen bytes, may be 0) and `tail` */
 static void
-dvc_event_fail(dvc_plan_t *p, int http, const char *fmt, const char *a,
-    size_t alen)
+dvc_event_fail(dvc_plan_t *p, int http, const char *what, const char *a,
+    size_t alen, const char *tail)
 {
     p->http = http;
     memset(&p->err, 0, sizeof(p->err));
     p->err.http = http;
     p->err.code = http == 503 ? "unavailable" : "internal_error";
-    snprintf(p->err.message_en, sizeof(p->err.message_en), fmt, (int) alen,
-             a);
+    snprintf(p->err.message_en, sizeof(p->err.message_en), "%s%.*s%s", what,
+             (int) alen, a ? a : "", tail);
     dvc_buf_reset(&p->answer);
 }
 
@@ -78,15 +79,15 @@ dvc_event_accept(const dvc_event_facts_t *f, const dvc_event_t *ev,
     int  no_facts;
 
     if (env->procedure == NULL) {
-        dvc_event_fail(p, 500, "its procedure \"%.*s\" is not loaded any "
-                       "more", f->procedure, f->procedure_len);
+        dvc_event_fail(p, 500, "its procedure \"", f->procedure,
+                       f->procedure_len, "\" is not loaded any more");
         return -1;
     }
 
     if (dvc_receipt_due(env->cal, env->procedure, ev->at, &w->due) != 0) {
         dvc_event_fail(p, 503, "the calendar does not cover the appointment "
-                       "of procedure \"%.*s\"; extend dvc_calendar",
-                       f->procedure, f->procedure_len);
+                       "of procedure \"", f->procedure, f->procedure_len,
+                       "\"; extend dvc_calendar");
         return -1;
     }
 
@@ -96,7 +97,7 @@ dvc_event_accept(const dvc_event_facts_t *f, const dvc_event_t *ev,
                             f->delivery, f->delivery_len, ev->at, w->due,
                             &w->receipt, &no_facts) != 0)
     {
-        dvc_event_fail(p, 500, "signing the receipt failed%.*s", "", 0);
+        dvc_event_fail(p, 500, "signing the receipt failed", NULL, 0, "");
         return -1;
     }
 
@@ -218,15 +219,10 @@ dvc_event_form(const dvc_event_facts_t *f, const dvc_event_t *ev,
     dvc_buf_free(&payload);
 
     if (rc != 0) {
-        dvc_event_fail(p, 500, "signing form %.*s failed", 
-                       dvc_form_info(w->form)->id,
-                       strlen(dvc_form_info(w->form)->id));
-        if (env->procedure == NULL) {
-            size_t  n = strlen(p->err.message_en);
-
-            snprintf(p->err.message_en + n, sizeof(p->err.message_en) - n,
-                     ": its procedure is not loaded");
-        }
+        dvc_event_fail(p, 500, "signing form ", dvc_form_info(w->form)->id,
+                       strlen(dvc_form_info(w->form)->id),
+                       env->procedure ? " failed"
+                                      : " failed: its procedure is not loaded");
         return -1;
     }
 
@@ -340,7 +336,7 @@ dvc_event_status(const dvc_event_facts_t *f, const dvc_event_t *ev,
     {
         if (err[0] || !p->failed) {
             p->failed = 0;
-            dvc_event_fail(p, 500, "statistics: %.*s", err, strlen(err));
+            dvc_event_fail(p, 500, "statistics: ", err, strlen(err), "");
         }
         return -1;
     }
@@ -404,7 +400,7 @@ dvc_event_transfer(const dvc_event_facts_t *f, const dvc_event_t *ev,
     dvc_transfer_facts_t  tf;
 
     if (f->stat_error != NULL) {
-        dvc_event_fail(p, 500, "%.*s", f->stat_error, strlen(f->stat_error));
+        dvc_event_fail(p, 500, "", f->stat_error, strlen(f->stat_error), "");
         return;
     }
 
@@ -448,8 +444,8 @@ dvc_event_decide(const dvc_event_facts_t *f, const dvc_event_t *ev,
         || f->procedure == NULL || f->agency == NULL || f->code == NULL
         || f->code_len > DVC_STAT_NAME_MAX)
     {
-        dvc_event_fail(p, 500, "no valid status, procedure or agency%.*s",
-                       "", 0);
+        dvc_event_fail(p, 500, "no valid status, procedure or agency", NULL, 0,
+                       "");
         return;
     }
 
@@ -478,7 +474,7 @@ dvc_event_decide(const dvc_event_facts_t *f, const dvc_event_t *ev,
     }
 
     if (f->stat_error != NULL) {
-        dvc_event_fail(p, 500, "%.*s", f->stat_error, strlen(f->stat_error));
+        dvc_event_fail(p, 500, "", f->stat_error, strlen(f->stat_error), "");
         return;
     }
 

@@ -1,10 +1,13 @@
 /*
  * A decision's plan (issue 13): what a pure core decision tells the glue to
  * do, so that the glue only reads, sends and answers.  One plan is one
- * compare-and-set write of a dossier (the apply script): fields to set and
- * delete, counters to increment, stream entries to add, and the answer kept
- * for replays.  When the decision refuses, http is the 4xx/5xx to answer,
- * answer holds its JSON body and there is nothing to write.
+ * atomic write of a dossier: the compare-and-set apply script of a change
+ * (the glue's apply call), or a new dossier's MULTI/EXEC (dvc_submit.h):
+ * fields to set and delete, counters to increment (and the cells they are
+ * in), stream entries to add, and the answer kept for replays.  When the
+ * decision refuses, http is the 4xx/5xx to answer and answer holds its JSON
+ * body, or is empty when the glue answers with its own error (the log line
+ * in err.message_en); there is nothing to write.
  *
  * Every value is copied onto the plan's allocator; names are static strings
  * (field names, "dvc:inbox").  dvc_plan_free() releases the copies (a no-op

@@ -109,3 +109,39 @@ my $dead = redis_cmd('XRANGE', 'dvc:inbox:dead', '-', '+');
 my %e = @{ $dead->[0][1] };
 is($e{id}, $id, "dead letter names the original entry");
 is($e{body}, main::example("1.001612"), "dead letter keeps the body");
+
+=== TEST 4: --trim never drops an entry a group has not acknowledged: one pending, then a second group that read nothing
+--- requests eval
+[main::post(main::example("1.001612")), main::post(main::example("1.001193")), main::post(main::example("1.002820"))]
+--- error_code eval
+[201, 201, 201]
+--- post_init
+my @codes = main::codes();
+redis_cmd('XGROUP', 'CREATE', 'dvc:inbox', 'backend', '0', 'MKSTREAM');
+# a worker took the first entry and died before XACK
+my $got = redis_cmd('XREADGROUP', 'GROUP', 'backend', 'crashed', 'COUNT', '1',
+                    'STREAMS', 'dvc:inbox', '>');
+my $first = $got->[0][1][0][0];
+my $out = File::Temp::tempdir(CLEANUP => 1);
+# not idle long enough to be claimed: w1 handles the two others and trims
+my $text = main::consumer($out, "--consumer", "w1", "--trim");
+like($text, qr/^processed \Q$codes[1]\E /m, "second dossier processed");
+like($text, qr/^processed \Q$codes[2]\E /m, "third dossier processed");
+is(redis_cmd('XLEN', 'dvc:inbox'), 3, "nothing trimmed: the first entry is still pending");
+is(redis_cmd('XRANGE', 'dvc:inbox', $first, $first)->[0][0], $first, "the pending entry is still readable");
+# a second group (an archive, statistics) that has read nothing yet
+redis_cmd('XGROUP', 'CREATE', 'dvc:inbox', 'audit', '0');
+$text = main::consumer($out, "--consumer", "w1", "--trim", "--claim-idle", "0");
+like($text, qr/^claimed \Q$first\E from crashed/m, "the crashed worker's entry claimed");
+is(redis_cmd('XPENDING', 'dvc:inbox', 'backend')->[0], 0, "backend acknowledged everything");
+is(redis_cmd('XLEN', 'dvc:inbox'), 3, "still nothing trimmed: group audit has read none of them");
+# audit reads two and acknowledges one: only what both groups are done with goes
+$got = redis_cmd('XREADGROUP', 'GROUP', 'audit', 'a1', 'COUNT', '2', 'STREAMS', 'dvc:inbox', '>');
+redis_cmd('XACK', 'dvc:inbox', 'audit', $got->[0][1][0][0]);
+main::consumer($out, "--consumer", "w1", "--trim");
+is(redis_cmd('XLEN', 'dvc:inbox'), 2, "one trimmed: audit's second entry is pending, the third undelivered");
+is(redis_cmd('XRANGE', 'dvc:inbox', '-', '+')->[0][0], $got->[0][1][1][0], "the oldest left is audit's pending one");
+redis_cmd('XACK', 'dvc:inbox', 'audit', $got->[0][1][1][0]);
+redis_cmd('XREADGROUP', 'GROUP', 'audit', 'a1', 'STREAMS', 'dvc:inbox', '>');
+main::consumer($out, "--consumer", "w1", "--trim");
+is(redis_cmd('XLEN', 'dvc:inbox'), 1, "audit's last entry delivered, not acknowledged: kept");
