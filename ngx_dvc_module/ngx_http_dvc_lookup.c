@@ -78,7 +78,9 @@ static void ngx_http_dvc_receipt_reply(ngx_http_request_t *r,
     ngx_http_dvc_reply_t *reply, void *data);
 static ngx_int_t ngx_http_dvc_lookup_answer(ngx_http_request_t *r,
     ngx_http_dvc_val_t *f);
-static ngx_uint_t ngx_http_dvc_json_kept(dvc_buf_t *b, const char *name,
+static ngx_uint_t ngx_http_dvc_lookup_overdue(ngx_http_dvc_val_t *f,
+    const dvc_status_info_t *st);
+static ngx_uint_t ngx_http_dvc_json_kept(dvc_buf_t *b, const char *key,
     ngx_http_dvc_val_t *v, u_char open, const char *dflt);
 static void ngx_http_dvc_json_field(dvc_buf_t *b, const char *name,
     ngx_http_dvc_val_t *v);
@@ -423,10 +425,9 @@ ngx_http_dvc_lookup_reply(ngx_http_request_t *r, ngx_http_dvc_reply_t *reply,
 static ngx_int_t
 ngx_http_dvc_lookup_answer(ngx_http_request_t *r, ngx_http_dvc_val_t *f)
 {
-    int                       overdue;
     size_t                    size;
-    time_t                    due;
     ngx_int_t                 n;
+    ngx_uint_t                overdue;
     dvc_buf_t                 b;
     dvc_alloc_t               alloc;
     ngx_uint_t                i;
@@ -446,19 +447,7 @@ ngx_http_dvc_lookup_answer(ngx_http_request_t *r, ngx_http_dvc_val_t *f)
         return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_INTERNAL);
     }
 
-    /* overdue is derived, never stored: an unfinished dossier past its
-     * appointment time */
-    overdue = 0;
-
-    if (f[DVC_F_DUE_TS].type == NGX_HTTP_DVC_VAL_STRING
-        && st->number != DVC_STATUS_REFUSED
-        && st->number != DVC_STATUS_STOPPED
-        && st->number != DVC_STATUS_RESOLVED
-        && st->number != DVC_STATUS_RETURNED)
-    {
-        due = ngx_atotm((u_char *) f[DVC_F_DUE_TS].str, f[DVC_F_DUE_TS].len);
-        overdue = (due != NGX_ERROR && ngx_time() > due);
-    }
+    overdue = ngx_http_dvc_lookup_overdue(f, st);
 
     size = 512;
     for (i = 0; i < DVC_F_LAST; i++) {
@@ -502,13 +491,15 @@ ngx_http_dvc_lookup_answer(ngx_http_request_t *r, ngx_http_dvc_val_t *f)
     /* after a delay (form 04): the new appointment and the apology; due_at
      * stays the original, on which overdue is judged */
     ngx_http_dvc_json_field(&b, "appointment_at", &f[DVC_F_APPOINTMENT_AT]);
-    ngx_http_dvc_json_kept(&b, "apology", &f[DVC_F_APOLOGY], '{', "null");
+    ngx_http_dvc_json_kept(&b, ",\"apology\":", &f[DVC_F_APOLOGY], '{',
+                           "null");
     /* after an online payment: its facts and signed receipt
      * (ngx_http_dvc_payment.c) */
-    ngx_http_dvc_json_kept(&b, "payment", &f[DVC_F_PAYMENT], '{', "null");
+    ngx_http_dvc_json_kept(&b, ",\"payment\":", &f[DVC_F_PAYMENT], '{',
+                           "null");
     /* the signed forms 02, 03, 04 and stop notices, oldest first
      * (dvc_event_decide.c) */
-    ngx_http_dvc_json_kept(&b, "forms", &f[DVC_F_FORMS], '[', "[]");
+    ngx_http_dvc_json_kept(&b, ",\"forms\":", &f[DVC_F_FORMS], '[', "[]");
     dvc_buf_putc(&b, ',');
     ngx_http_dvc_json_field(&b, "rating", &f[DVC_F_RATING]);
     dvc_buf_putc(&b, ',');
@@ -517,9 +508,11 @@ ngx_http_dvc_lookup_answer(ngx_http_request_t *r, ngx_http_dvc_val_t *f)
 
     /* liên thông: each part sent to another agency, its share, due time
      * and whether it came back late (dvc_transfer.h) */
-    ngx_http_dvc_json_kept(&b, "transfers", &f[DVC_F_TRANSFERS], '[', "[]");
+    ngx_http_dvc_json_kept(&b, ",\"transfers\":", &f[DVC_F_TRANSFERS], '[',
+                           "[]");
 
-    if (!ngx_http_dvc_json_kept(&b, "history", &f[DVC_F_HISTORY], '[', "[]")
+    if (!ngx_http_dvc_json_kept(&b, ",\"history\":", &f[DVC_F_HISTORY], '[',
+                                "[]")
         && f[DVC_F_HISTORY].type != NGX_HTTP_DVC_VAL_NIL)
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -540,18 +533,41 @@ ngx_http_dvc_lookup_answer(ngx_http_request_t *r, ngx_http_dvc_val_t *f)
 }
 
 
+/* overdue is derived, never stored: an unfinished dossier past its
+ * appointment time */
+static ngx_uint_t
+ngx_http_dvc_lookup_overdue(ngx_http_dvc_val_t *f, const dvc_status_info_t *st)
+{
+    time_t  due;
+
+    if (f[DVC_F_DUE_TS].type != NGX_HTTP_DVC_VAL_STRING
+        || st->number == DVC_STATUS_REFUSED
+        || st->number == DVC_STATUS_STOPPED
+        || st->number == DVC_STATUS_RESOLVED
+        || st->number == DVC_STATUS_RETURNED)
+    {
+        return 0;
+    }
+
+    due = ngx_atotm((u_char *) f[DVC_F_DUE_TS].str, f[DVC_F_DUE_TS].len);
+
+    return due != NGX_ERROR && ngx_time() > due;
+}
+
+
 /*
- * ,"name": and a field that is JSON the gateway itself wrote (an object or
- * an array, by its first and last byte), or dflt when it is absent or not
- * that.  1 when the stored JSON was used.
+ * key (,"name":) and a field that is JSON the gateway itself wrote (an
+ * object or an array, by its first and last byte), or dflt when it is absent
+ * or not that.  1 when the stored JSON was used.
  */
 static ngx_uint_t
-ngx_http_dvc_json_kept(dvc_buf_t *b, const char *name, ngx_http_dvc_val_t *v,
+ngx_http_dvc_json_kept(dvc_buf_t *b, const char *key, ngx_http_dvc_val_t *v,
     u_char open, const char *dflt)
 {
     u_char  close = open == '{' ? '}' : ']';
 
-    dvc_buf_printf(b, ",\"%s\":", name);
+    /* the key whole, as one constant: this runs five times a lookup */
+    dvc_buf_puts(b, key);
 
     if (v->type == NGX_HTTP_DVC_VAL_STRING && v->len >= 2
         && (u_char) v->str[0] == open && (u_char) v->str[v->len - 1] == close)

@@ -108,8 +108,12 @@ static ngx_int_t ngx_http_dvc_notice_apply(ngx_http_request_t *r,
     ngx_http_dvc_notice_ctx_t *ctx, ngx_http_dvc_val_t *f, int64_t ver);
 static void ngx_http_dvc_notice_applied(ngx_http_request_t *r,
     ngx_http_dvc_reply_t *reply, void *data);
+static ngx_int_t ngx_http_dvc_notice_sent(ngx_http_request_t *r,
+    ngx_http_dvc_notice_ctx_t *ctx, ngx_int_t rc);
 static ngx_int_t ngx_http_dvc_notice_answer(ngx_http_request_t *r,
     ngx_http_dvc_payment_t *pay, dvc_pay_verdict_t v);
+static ngx_uint_t ngx_http_dvc_payment_param(ngx_str_t *arg,
+    const char *name, ngx_str_t *value);
 
 
 /* POST /dvc/v1/dossiers/{code}/payment */
@@ -363,6 +367,17 @@ ngx_http_dvc_notice_read(ngx_http_request_t *r,
 
     rc = ngx_http_dvc_redis_send(r, &cmd, 1, ngx_http_dvc_notice_reply, ctx);
 
+    return ngx_http_dvc_notice_sent(r, ctx, rc);
+}
+
+
+/* What a notice's Redis send gave: waiting for the reply, a failure, or
+ * Redis unavailable, answered 99 (the provider retries a notice not
+ * answered 00). */
+static ngx_int_t
+ngx_http_dvc_notice_sent(ngx_http_request_t *r,
+    ngx_http_dvc_notice_ctx_t *ctx, ngx_int_t rc)
+{
     if (rc == NGX_OK) {
         return NGX_DONE;
     }
@@ -371,7 +386,6 @@ ngx_http_dvc_notice_read(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    /* the provider retries a notice not answered 00 */
     ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                   "dvc: %s notice for \"%s\" answered 99: redis unavailable",
                   ctx->pay->provider->name, ctx->n.code);
@@ -556,19 +570,7 @@ ngx_http_dvc_notice_apply(ngx_http_request_t *r,
 
     rc = ngx_http_dvc_apply_send(r, &a, ngx_http_dvc_notice_applied, ctx);
 
-    if (rc == NGX_OK) {
-        return NGX_DONE;
-    }
-
-    if (rc != NGX_DECLINED) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                  "dvc: %s notice for \"%s\" answered 99: redis unavailable",
-                  name, ctx->n.code);
-
-    return ngx_http_dvc_notice_answer(r, ctx->pay, DVC_PAY_OTHER);
+    return ngx_http_dvc_notice_sent(r, ctx, rc);
 }
 
 
@@ -732,7 +734,7 @@ ngx_http_dvc_payment_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     char                    *rv;
     size_t                   i;
     ngx_str_t               *value, merchant, file, ret, url;
-    ngx_uint_t               k, url_set;
+    ngx_uint_t               k;
     ngx_http_dvc_payment_t  *pay;
 
     if (dmcf->payment) {
@@ -758,38 +760,14 @@ ngx_http_dvc_payment_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_str_null(&merchant);
     ngx_str_null(&file);
     ngx_str_null(&ret);
-    ngx_str_set(&url, NGX_HTTP_DVC_PAY_DEFAULT_URL);
-    url_set = 0;
+    ngx_str_null(&url);
 
     for (k = 2; k < cf->args->nelts; k++) {
-        if (ngx_strncmp(value[k].data, "tmn_code=", 9) == 0
-            && merchant.data == NULL)
+        if (ngx_http_dvc_payment_param(&value[k], "tmn_code=", &merchant)
+            || ngx_http_dvc_payment_param(&value[k], "secret=", &file)
+            || ngx_http_dvc_payment_param(&value[k], "return_url=", &ret)
+            || ngx_http_dvc_payment_param(&value[k], "url=", &url))
         {
-            merchant.data = value[k].data + 9;
-            merchant.len = value[k].len - 9;
-            continue;
-        }
-
-        if (ngx_strncmp(value[k].data, "secret=", 7) == 0
-            && file.data == NULL)
-        {
-            file.data = value[k].data + 7;
-            file.len = value[k].len - 7;
-            continue;
-        }
-
-        if (ngx_strncmp(value[k].data, "return_url=", 11) == 0
-            && ret.data == NULL)
-        {
-            ret.data = value[k].data + 11;
-            ret.len = value[k].len - 11;
-            continue;
-        }
-
-        if (ngx_strncmp(value[k].data, "url=", 4) == 0 && !url_set) {
-            url_set = 1;
-            url.data = value[k].data + 4;
-            url.len = value[k].len - 4;
             continue;
         }
 
@@ -797,6 +775,10 @@ ngx_http_dvc_payment_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                            "dvc: invalid or repeated parameter \"%V\"",
                            &value[k]);
         return NGX_CONF_ERROR;
+    }
+
+    if (url.data == NULL) {
+        ngx_str_set(&url, NGX_HTTP_DVC_PAY_DEFAULT_URL);
     }
 
     if (merchant.len == 0 || merchant.len > 32) {
@@ -841,4 +823,25 @@ ngx_http_dvc_payment_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     dmcf->payment = pay;
 
     return NGX_CONF_OK;
+}
+
+
+/* NAME=VALUE the first time NAME= is given: 1, value set; else 0 */
+static ngx_uint_t
+ngx_http_dvc_payment_param(ngx_str_t *arg, const char *name, ngx_str_t *value)
+{
+    size_t  n;
+
+    n = ngx_strlen(name);
+
+    if (value->data != NULL || arg->len < n
+        || ngx_strncmp(arg->data, name, n) != 0)
+    {
+        return 0;
+    }
+
+    value->data = arg->data + n;
+    value->len = arg->len - n;
+
+    return 1;
 }

@@ -279,7 +279,10 @@ fi
 echo
 
 for r in $(seq "$REPS"); do
-    for t in $TARGETS; do
+    order=$TARGETS
+    # ours and base swap places every other round: neither always goes first
+    [ $((r % 2)) = 1 ] || order=${order/ours base/base ours}
+    for t in $order; do
         if [ "$t" != ceiling ]; then
             seed "$t"
             check "$t"

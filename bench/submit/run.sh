@@ -195,7 +195,10 @@ say "$REPS interleaved rounds of wrk POST, 1 thread, $C connections, $D (after $
 say "Redis FLUSHALLed before each warm-up and each measured run; PIN=$PIN; $NAG agencies rotated"
 echo
 for r in $(seq "$REPS"); do
-    for t in $TARGETS; do measure "$r" "$t"; done
+    order=$TARGETS
+    # ours and base swap places every other round: neither always goes first
+    [ $((r % 2)) = 1 ] || order=${order/ours base/base ours}
+    for t in $order; do measure "$r" "$t"; done
 done
 
 # ---------------------------------------------------------------- results
