@@ -493,6 +493,17 @@ void ngx_http_dvc_documents_inbox_json(ngx_http_request_t *r,
     dvc_dossier_facts_t *facts, dvc_buf_t *out);
 
 
+/* The router (ngx_http_dvc_router.c), dvc_api's location handler */
+ngx_int_t ngx_http_dvc_handler(ngx_http_request_t *r);
+
+/* The module's start and end (ngx_http_dvc_init.c), named in the module's
+ * tables (ngx_http_dvc_module.c) */
+ngx_int_t ngx_http_dvc_postconfiguration(ngx_conf_t *cf);
+ngx_int_t ngx_http_dvc_init_module(ngx_cycle_t *cycle);
+ngx_int_t ngx_http_dvc_init_process(ngx_cycle_t *cycle);
+void ngx_http_dvc_exit_process(ngx_cycle_t *cycle);
+
+
 /* Endpoints */
 ngx_int_t ngx_http_dvc_lookup(ngx_http_request_t *r, ngx_str_t *code);
 ngx_int_t ngx_http_dvc_procedures(ngx_http_request_t *r, ngx_str_t *rest);
