@@ -299,6 +299,10 @@ ngx_int_t ngx_http_dvc_send_error(ngx_http_request_t *r,
 /* a refusal before the body is read: the body discarded, then the error */
 ngx_int_t ngx_http_dvc_refuse_unread(ngx_http_request_t *r,
     ngx_http_dvc_error_e err);
+/* a method the endpoint does not take: the body discarded, then 405 with
+ * Allow: allow (or the discard's failure) */
+ngx_int_t ngx_http_dvc_refuse_method(ngx_http_request_t *r,
+    const char *allow);
 /* a GET or HEAD endpoint: the body discarded; NGX_DECLINED to go on, else
  * what to return (405 sent, or the discard's failure) */
 ngx_int_t ngx_http_dvc_get_only(ngx_http_request_t *r);
@@ -349,6 +353,8 @@ char *ngx_http_dvc_documents_dir(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_dvc_clamd(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 ngx_int_t ngx_http_dvc_read_conf_file(ngx_conf_t *cf, ngx_str_t *name,
+    ngx_str_t *text);
+ngx_int_t ngx_http_dvc_read_secret_file(ngx_conf_t *cf, ngx_str_t *name,
     ngx_str_t *text);
 ngx_int_t ngx_http_dvc_keys_init(ngx_conf_t *cf,
     ngx_http_dvc_main_conf_t *dmcf);
@@ -491,6 +497,17 @@ ngx_int_t ngx_http_dvc_documents_claim(ngx_http_request_t *r,
 /* [{"kind","sha256","size","type"}] for the inbox; nothing without a store */
 void ngx_http_dvc_documents_inbox_json(ngx_http_request_t *r,
     dvc_dossier_facts_t *facts, dvc_buf_t *out);
+
+
+/* The router (ngx_http_dvc_router.c), dvc_api's location handler */
+ngx_int_t ngx_http_dvc_handler(ngx_http_request_t *r);
+
+/* The module's start and end (ngx_http_dvc_init.c), named in the module's
+ * tables (ngx_http_dvc_module.c) */
+ngx_int_t ngx_http_dvc_postconfiguration(ngx_conf_t *cf);
+ngx_int_t ngx_http_dvc_init_module(ngx_cycle_t *cycle);
+ngx_int_t ngx_http_dvc_init_process(ngx_cycle_t *cycle);
+void ngx_http_dvc_exit_process(ngx_cycle_t *cycle);
 
 
 /* Endpoints */

@@ -254,6 +254,8 @@ ngx_http_dvc_redis_cluster_create(ngx_conf_t *cf, ngx_http_dvc_redis_t *top)
 
         ngx_http_dvc_redis_link_init(top, &node->main,
                                      &top->cluster->node[i]);
+        /* dvc_redis_connected counts a worker's connections to the masters */
+        node->main.metrics = 1;
 
         if (top->conf->redis_wait) {
             ngx_http_dvc_redis_link_init(top, &node->durable,

@@ -51,6 +51,7 @@ struct ngx_http_dvc_sentinel_s {
     unsigned                        waiting:1;    /* ask_timer: a retry */
     unsigned                        exiting:1;
     unsigned                        sub_logged:1;
+    unsigned                        sub_waiting:1; /* sub_timer: confirm */
 };
 
 
@@ -540,6 +541,14 @@ ngx_http_dvc_sentinel_sub_start(ngx_http_dvc_sentinel_t *s)
            != REDIS_OK)
     {
         redisAsyncFree(ac);
+        return;
+    }
+
+    /* a Sentinel behind a black hole (no RST) never connects, nor says
+     * so: the subscription must be confirmed within dvc_redis_timeout */
+    if (s->sub.ac && !s->sub_timer.timer_set) {
+        s->sub_waiting = 1;
+        ngx_add_timer(&s->sub_timer, s->conf->redis_timeout);
     }
 }
 
@@ -549,7 +558,23 @@ ngx_http_dvc_sentinel_sub_timer(ngx_event_t *ev)
 {
     ngx_http_dvc_sentinel_t  *s = ev->data;
 
-    if (s->exiting || s->sub.ac) {
+    if (s->exiting) {
+        return;
+    }
+
+    if (s->sub.ac) {
+        if (s->sub_waiting) {
+            ngx_log_error(NGX_LOG_ERR, s->log, 0,
+                          "dvc: redis sentinel \"%V\" did not confirm the "
+                          "subscription within %M ms",
+                          &s->addrs[s->sub_index].text,
+                          s->conf->redis_timeout);
+            s->sub_waiting = 0;
+            s->sub_logged = 1;
+
+            /* its closed hook moves to the next Sentinel, 500 ms later */
+            redisAsyncFree(s->sub.ac);
+        }
         return;
     }
 
@@ -576,6 +601,9 @@ ngx_http_dvc_sentinel_sub_closed(void *data, const redisAsyncContext *ac)
 
     s->sub_index = (s->sub_index + 1) % s->naddrs;
 
+    /* a confirmation's timer still set starts the next subscription */
+    s->sub_waiting = 0;
+
     if (!s->sub_timer.timer_set) {
         ngx_add_timer(&s->sub_timer, NGX_HTTP_DVC_SENTINEL_RESUB);
     }
@@ -601,6 +629,14 @@ ngx_http_dvc_sentinel_sub_reply(redisAsyncContext *ac, void *reply,
     }
 
     if (ngx_strcmp(rr->element[0]->str, "subscribe") == 0) {
+        if (s->sub_waiting) {
+            s->sub_waiting = 0;
+
+            if (s->sub_timer.timer_set) {
+                ngx_del_timer(&s->sub_timer);
+            }
+        }
+
         if (s->sub_logged) {
             ngx_log_error(NGX_LOG_NOTICE, s->log, 0,
                           "dvc: redis sentinel \"%V\": subscribed again",

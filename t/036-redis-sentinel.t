@@ -17,7 +17,7 @@ sub example { local $/; open my $f, '<', "$ROOT/examples/dossiers/$_[0].json" or
 sub submit { http_request("POST /dvc/v1/dossiers\n" . example("1.001612"),
                           more_headers => "Content-Type: application/json") }
 
-our ($REPLICA_PORT, $SENTINEL_PORT, @PIDS);
+our ($REPLICA_PORT, $SENTINEL_PORT, $HOLE_PORT, $HOLE, @PIDS);
 
 sub free_port {
     my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
@@ -82,6 +82,12 @@ add_block_preprocessor(sub {
     my $b = shift;
     topology();
     $ENV{TEST_NGINX_SENTINEL_PORT} = $SENTINEL_PORT;
+    # TEST 8's black-hole Sentinel: a listening socket nobody accepts on
+    # (connects succeed, nothing answers), open before nginx starts
+    $HOLE //= IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                    Listen => 16) or die "hole: $!";
+    $HOLE_PORT = $HOLE->sockport;
+    $ENV{TEST_NGINX_HOLE_PORT} = $HOLE_PORT;
     $b->set_value(http_config => $http . ($b->extra // '')) unless defined $b->http_config;
 });
 
@@ -217,3 +223,23 @@ is(main::conn($main::REPLICA_PORT)->cmd('HGET', "dvc:d:$code", 'code'), $code, "
 --- must_die
 --- error_log
 "dvc_redis_read replica" needs "dvc_redis_sentinel"
+
+=== TEST 8: the first Sentinel a black hole (it accepts, never answers): the subscription is given up after dvc_redis_timeout and made on the next
+--- http_config
+    dvc_schemas $TEST_NGINX_SCHEMAS;
+    dvc_calendar $TEST_NGINX_ROOT/calendar/vn-2025-2027.cal;
+    dvc_signing_key $TEST_NGINX_KEY;
+    dvc_redis_sentinel 127.0.0.1:$TEST_NGINX_HOLE_PORT 127.0.0.1:$TEST_NGINX_SENTINEL_PORT master=m;
+    dvc_redis_sentinel_password sentpw;
+    dvc_redis_timeout 300ms;
+--- workers: 2
+--- request
+GET /dvc/v1/keys
+--- error_code: 200
+--- post_init
+main::wait_for("the subscription given up", sub { block_error_log() =~ /dvc: redis sentinel "127\.0\.0\.1:$main::HOLE_PORT" did not confirm the subscription within 300 ms/ });
+main::wait_for("subscribed on the next", sub { block_error_log() =~ /dvc: redis sentinel "127\.0\.0\.1:$main::SENTINEL_PORT": subscribed again/ });
+pass("moved to the next Sentinel");
+main::ready();
+my $s = main::submit();
+is($s->{status}, 201, "submissions as before");

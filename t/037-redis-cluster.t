@@ -258,7 +258,29 @@ is($c, $n, "each handled once");
 my ($rc2, $out2) = $run->();
 like($out2, qr/done: 0 entries handled/, "a second pass: nothing left (all acknowledged)");
 
-=== TEST 7: the seeds unreachable: 503 at once, the log says so
+=== TEST 7: dvc_metrics: dvc_redis_connected counts the worker's connections to the masters
+--- config
+    location /dvc/ { dvc_api; }
+    location = /metrics { dvc_metrics; }
+--- init
+main::ready();
+for my $p ("1.001612", "1.002820", "1.001193") {
+    my $s = main::submit($p);
+    die "submit $p: $s->{status}" unless $s->{status} == 201;
+}
+--- request
+GET /metrics
+--- error_code: 200
+--- post_init
+my ($r) = responses();
+my ($n) = $r->{body} =~ /^dvc_redis_connected (\d+)$/m;
+# the masters serving the three agencies now (earlier blocks moved slots),
+# and the seed CLUSTER SLOTS was asked of
+my %m = map { main::owner(main::slot_of(main::part($_))) => 1 } qw(000.20.31.H29 000.00.07.H29 000.05.22.H29);
+$m{$main::PORTS[1]} = 1;
+is($n, scalar keys %m, "one per master the worker talks to") or diag(join "\n", grep { /redis/ } split /\n/, $r->{body});
+
+=== TEST 8: the seeds unreachable: 503 at once, the log says so
 --- http_config
     dvc_schemas $TEST_NGINX_SCHEMAS;
     dvc_calendar $TEST_NGINX_ROOT/calendar/vn-2025-2027.cal;
@@ -275,7 +297,7 @@ sleep 0.2;
 my ($r) = responses();
 cmp_ok($r->{elapsed}, '<', 0.1, "at once");
 
-=== TEST 8: dvc_redis_cluster with dvc_redis_db: nginx -t refuses it
+=== TEST 9: dvc_redis_cluster with dvc_redis_db: nginx -t refuses it
 --- http_config
     dvc_schemas $TEST_NGINX_SCHEMAS;
     dvc_calendar $TEST_NGINX_ROOT/calendar/vn-2025-2027.cal;
@@ -286,7 +308,7 @@ cmp_ok($r->{elapsed}, '<', 0.1, "at once");
 --- error_log
 "dvc_redis_db" cannot be used with "dvc_redis_cluster"
 
-=== TEST 9: dvc_redis_cluster with dvc_documents: nginx -t refuses it
+=== TEST 10: dvc_redis_cluster with dvc_documents: nginx -t refuses it
 --- http_config
     dvc_schemas $TEST_NGINX_SCHEMAS;
     dvc_calendar $TEST_NGINX_ROOT/calendar/vn-2025-2027.cal;
@@ -297,7 +319,7 @@ cmp_ok($r->{elapsed}, '<', 0.1, "at once");
 --- error_log
 "dvc_documents" cannot be used with "dvc_redis_cluster" yet
 
-=== TEST 10: dvc_redis_cluster with dvc_redis: refused
+=== TEST 11: dvc_redis_cluster with dvc_redis: refused
 --- http_config
     dvc_schemas $TEST_NGINX_SCHEMAS;
     dvc_calendar $TEST_NGINX_ROOT/calendar/vn-2025-2027.cal;
