@@ -395,7 +395,7 @@ ngx_http_dvc_submit_idempotency(ngx_http_request_t *r,
     /* the client's key is hashed: any bytes, fixed length in Redis */
     SHA256(key->data, key->len, digest);
 
-    ctx->idem_key.data = ngx_pnalloc(r->pool, sizeof("dvc:idem:{NN}:") - 1
+    ctx->idem_key.data = ngx_pnalloc(r->pool, sizeof("dvc:idem::") - 1 + DVC_CLUSTER_TAG_MAX
                                               + SHA256_DIGEST_LENGTH * 2);
     if (ctx->idem_key.data == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -410,7 +410,7 @@ ngx_http_dvc_submit_idempotency(ngx_http_request_t *r,
          * batch has no key that names it): docs/redis.md */
         part = dvc_cluster_part(ctx->b.proc->procedure->agency,
                                 ngx_strlen(ctx->b.proc->procedure->agency));
-        p = ngx_sprintf(p, "{%02ui}:", part);
+        p = ngx_sprintf(p, "{%s}:", dvc_cluster_tag(part));
     }
     p = ngx_hex_dump(p, digest, SHA256_DIGEST_LENGTH);
     ctx->idem_key.len = p - ctx->idem_key.data;
