@@ -7,7 +7,6 @@
 
 #include "ngx_http_dvc_module.h"
 #include "dvc_hmac.h"
-#include "dvc_keys.h"
 #include "dvc_lifecycle.h"
 
 
@@ -140,18 +139,9 @@ ngx_http_dvc_event_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
     }
 
-    if (ngx_conf_full_name(cf->cycle, &file, 1) != NGX_OK) {
-        return NGX_CONF_ERROR;
-    }
-
     /* whoever reads the secret can move any dossier: the file must be the
      * server's alone, like dvc_signing_key */
-    if (dvc_key_file_check((const char *) file.data, err, sizeof(err)) != 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "dvc: %s", err);
-        return NGX_CONF_ERROR;
-    }
-
-    if (ngx_http_dvc_read_conf_file(cf, &file, &text) != NGX_OK) {
+    if (ngx_http_dvc_read_secret_file(cf, &file, &text) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
 

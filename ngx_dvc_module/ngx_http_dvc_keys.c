@@ -74,6 +74,31 @@ ngx_http_dvc_read_conf_file(ngx_conf_t *cf, ngx_str_t *name, ngx_str_t *text)
 }
 
 
+/*
+ * A secret's file (dvc_event_key, a payment provider's secret=): *name
+ * made a full name, refused unless it is the server's alone
+ * (dvc_key_file_check: whoever reads it can act in the agency's name),
+ * then read like ngx_http_dvc_read_conf_file.
+ */
+ngx_int_t
+ngx_http_dvc_read_secret_file(ngx_conf_t *cf, ngx_str_t *name,
+    ngx_str_t *text)
+{
+    char  err[512];
+
+    if (ngx_conf_full_name(cf->cycle, name, 1) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (dvc_key_file_check((const char *) name->data, err, sizeof(err)) != 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "dvc: %s", err);
+        return NGX_ERROR;
+    }
+
+    return ngx_http_dvc_read_conf_file(cf, name, text);
+}
+
+
 static char *
 ngx_http_dvc_load_key(ngx_conf_t *cf, ngx_http_dvc_main_conf_t *dmcf,
     ngx_flag_t signing)

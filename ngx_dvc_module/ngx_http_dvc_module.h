@@ -350,6 +350,8 @@ char *ngx_http_dvc_documents_dir(ngx_conf_t *cf, ngx_command_t *cmd,
 char *ngx_http_dvc_clamd(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 ngx_int_t ngx_http_dvc_read_conf_file(ngx_conf_t *cf, ngx_str_t *name,
     ngx_str_t *text);
+ngx_int_t ngx_http_dvc_read_secret_file(ngx_conf_t *cf, ngx_str_t *name,
+    ngx_str_t *text);
 ngx_int_t ngx_http_dvc_keys_init(ngx_conf_t *cf,
     ngx_http_dvc_main_conf_t *dmcf);
 ngx_int_t ngx_http_dvc_procedures_compile(ngx_conf_t *cf,

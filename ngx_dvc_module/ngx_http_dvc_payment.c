@@ -28,7 +28,6 @@
 #include "ngx_http_dvc_apply.h"
 #include "dvc_code.h"
 #include "dvc_jws.h"
-#include "dvc_keys.h"
 #include "dvc_payment.h"
 #include "dvc_status.h"
 #include "dvc_time.h"
@@ -673,7 +672,6 @@ static char *
 ngx_http_dvc_payment_secret(ngx_conf_t *cf, ngx_http_dvc_payment_t *pay,
     ngx_str_t *file_p)
 {
-    char                 err[512];
     ngx_str_t            file = *file_p, text;
     ngx_pool_cleanup_t  *cln;
 
@@ -681,18 +679,9 @@ ngx_http_dvc_payment_secret(ngx_conf_t *cf, ngx_http_dvc_payment_t *pay,
         return "needs secret=FILE";
     }
 
-    if (ngx_conf_full_name(cf->cycle, &file, 1) != NGX_OK) {
-        return NGX_CONF_ERROR;
-    }
-
     /* whoever reads the secret can confirm any payment: the server's alone,
      * like dvc_event_key */
-    if (dvc_key_file_check((const char *) file.data, err, sizeof(err)) != 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "dvc: %s", err);
-        return NGX_CONF_ERROR;
-    }
-
-    if (ngx_http_dvc_read_conf_file(cf, &file, &text) != NGX_OK) {
+    if (ngx_http_dvc_read_secret_file(cf, &file, &text) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
 

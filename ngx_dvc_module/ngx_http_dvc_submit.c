@@ -23,7 +23,6 @@
 #include "ngx_http_dvc_module.h"
 #include "ngx_http_dvc_metrics.h"
 #include "dvc_code.h"
-#include "dvc_cluster.h"
 #include "dvc_status.h"
 #include "dvc_time.h"
 #include "dvc_calendar.h"
@@ -36,8 +35,6 @@
 
 #define NGX_HTTP_DVC_TOKEN_BYTES     16
 #define NGX_HTTP_DVC_SEQ_TTL         "259200"      /* 3 days */
-#define NGX_HTTP_DVC_IDEM_PENDING    "10"          /* a submission in flight */
-#define NGX_HTTP_DVC_IDEM_KEY_MAX    255
 
 
 typedef struct {
@@ -52,8 +49,7 @@ typedef struct {
     size_t                        token_len;
     u_char                        token_sha[SHA256_DIGEST_LENGTH * 2 + 1];
 
-    ngx_str_t                     idem_key;   /* dvc:idem:<sha256 of header> */
-    ngx_str_t                     idem_mark;  /* pending:<nonce> */
+    ngx_http_dvc_submit_idem_t    idem;       /* with an Idempotency-Key */
 
     /* counter/postal intake: a paper dossier the one-stop back-end enters,
      * signed like its events, accepted at once */
@@ -73,8 +69,8 @@ static ngx_int_t ngx_http_dvc_submit_documents_ok(ngx_http_request_t *r,
     void *data);
 static ngx_int_t ngx_http_dvc_submit_idempotency(ngx_http_request_t *r,
     ngx_http_dvc_submit_ctx_t *ctx);
-static void ngx_http_dvc_submit_idem_reply(ngx_http_request_t *r,
-    ngx_http_dvc_reply_t *reply, void *data);
+static ngx_int_t ngx_http_dvc_submit_idem_done(ngx_http_request_t *r,
+    ngx_http_dvc_submit_idem_t *idem, ngx_uint_t outcome);
 static ngx_int_t ngx_http_dvc_submit_sequence(ngx_http_request_t *r,
     ngx_http_dvc_submit_ctx_t *ctx);
 static void ngx_http_dvc_submit_seq_reply(ngx_http_request_t *r,
@@ -350,26 +346,16 @@ ngx_http_dvc_submit_body_done(ngx_http_request_t *r)
 
 
 /*
- * Idempotency-Key: a retry with the same key and body gets the first answer,
- * the same key with another body 409.  The key is reserved with SET NX and a
- * random mark, read back in the same round trip: the mark tells whether this
- * request won the reservation.
+ * The body's hash, then the Idempotency-Key when given
+ * (ngx_http_dvc_submit_idem.c): ngx_http_dvc_submit_idem_done goes on.
  */
 static ngx_int_t
 ngx_http_dvc_submit_idempotency(ngx_http_request_t *r,
     ngx_http_dvc_submit_ctx_t *ctx)
 {
-    u_char                     *p;
-    ngx_int_t                   rc;
-    ngx_str_t                  *key;
-    ngx_table_elt_t            *h;
-    const char                 *argv[7];
-    size_t                      argvlen[7];
-    unsigned char               digest[SHA256_DIGEST_LENGTH];
-    unsigned char               nonce[12];
-    ngx_uint_t                  part;
-    ngx_http_dvc_redis_cmd_t    cmds[2];
-    ngx_http_dvc_main_conf_t   *dmcf;
+    ngx_int_t         rc;
+    ngx_table_elt_t  *h;
+    unsigned char     digest[SHA256_DIGEST_LENGTH];
 
     ctx->now = ngx_time();
     dvc_time_format_vn(ctx->now, ctx->now_vn);
@@ -383,168 +369,43 @@ ngx_http_dvc_submit_idempotency(ngx_http_request_t *r,
         return ngx_http_dvc_submit_sequence(r, ctx);
     }
 
-    key = &h->value;
+    ctx->idem.body_sha = ctx->body_sha;
+    ctx->idem.done = ngx_http_dvc_submit_idem_done;
+    ctx->idem.data = ctx;
 
-    if (key->len == 0 || key->len > NGX_HTTP_DVC_IDEM_KEY_MAX) {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "dvc: submission refused: Idempotency-Key of %uz bytes",
-                      key->len);
-        return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_BAD_IDEMPOTENCY);
+    rc = ngx_http_dvc_submit_idem(r, &ctx->idem, &h->value,
+                                  ctx->b.proc->procedure->agency);
+
+    if (rc == NGX_DECLINED) {
+        return ngx_http_dvc_submit_unavailable(r, ctx, "redis unavailable");
     }
 
-    /* the client's key is hashed: any bytes, fixed length in Redis */
-    SHA256(key->data, key->len, digest);
-
-    ctx->idem_key.data = ngx_pnalloc(r->pool, sizeof("dvc:idem::") - 1 + DVC_CLUSTER_TAG_MAX
-                                              + SHA256_DIGEST_LENGTH * 2);
-    if (ctx->idem_key.data == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    p = ngx_cpymem(ctx->idem_key.data, "dvc:idem:", sizeof("dvc:idem:") - 1);
-
-    dmcf = ngx_http_get_module_main_conf(r, ngx_http_dvc_module);
-
-    if (dmcf->redis_cluster) {
-        /* in the agency's partition, with its sequence and dossiers (the
-         * batch has no key that names it): docs/redis.md */
-        part = dvc_cluster_part(ctx->b.proc->procedure->agency,
-                                ngx_strlen(ctx->b.proc->procedure->agency));
-        p = ngx_sprintf(p, "{%s}:", dvc_cluster_tag(part));
-    }
-    p = ngx_hex_dump(p, digest, SHA256_DIGEST_LENGTH);
-    ctx->idem_key.len = p - ctx->idem_key.data;
-
-    if (RAND_bytes(nonce, sizeof(nonce)) != 1) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ctx->idem_mark.data = ngx_pnalloc(r->pool, sizeof("pending:") - 1
-                                               + sizeof(nonce) * 2);
-    if (ctx->idem_mark.data == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    p = ngx_cpymem(ctx->idem_mark.data, "pending:", sizeof("pending:") - 1);
-    p = ngx_hex_dump(p, nonce, sizeof(nonce));
-    ctx->idem_mark.len = p - ctx->idem_mark.data;
-
-    argv[0] = "SET";
-    argvlen[0] = 3;
-    argv[1] = (const char *) ctx->idem_key.data;
-    argvlen[1] = ctx->idem_key.len;
-    argv[2] = (const char *) ctx->idem_mark.data;
-    argvlen[2] = ctx->idem_mark.len;
-    argv[3] = "NX";
-    argvlen[3] = 2;
-    argv[4] = "EX";
-    argvlen[4] = 2;
-    argv[5] = NGX_HTTP_DVC_IDEM_PENDING;
-    argvlen[5] = sizeof(NGX_HTTP_DVC_IDEM_PENDING) - 1;
-
-    cmds[0].argc = 6;
-    cmds[0].argv = argv;
-    cmds[0].argvlen = argvlen;
-
-    cmds[1].argc = 2;
-    cmds[1].argv = (const char *[]) { "GET", (const char *) ctx->idem_key.data };
-    cmds[1].argvlen = (size_t[]) { 3, ctx->idem_key.len };
-
-    rc = ngx_http_dvc_redis_send(r, cmds, 2, ngx_http_dvc_submit_idem_reply,
-                                 ctx);
-
-    if (rc == NGX_OK) {
-        return NGX_DONE;
-    }
-
-    return ngx_http_dvc_submit_unavailable(r, ctx, "redis unavailable");
+    return rc;
 }
 
 
-static void
-ngx_http_dvc_submit_idem_reply(ngx_http_request_t *r,
-    ngx_http_dvc_reply_t *reply, void *data)
+/* The Idempotency-Key's outcome: this request holds it, or it answers
+ * the first submission's 201 again, or Redis did not reserve it. */
+static ngx_int_t
+ngx_http_dvc_submit_idem_done(ngx_http_request_t *r,
+    ngx_http_dvc_submit_idem_t *idem, ngx_uint_t outcome)
 {
-    ngx_http_dvc_submit_ctx_t *ctx = data;
+    ngx_http_dvc_submit_ctx_t  *ctx = idem->data;
 
-    u_char              *sep;
-    ngx_int_t            rc;
-    ngx_str_t            v, code;
-    ngx_http_dvc_val_t   got;
+    switch (outcome) {
 
-    ngx_http_dvc_reply_val(reply, &got);
+    case NGX_HTTP_DVC_IDEM_HELD:
+        return ngx_http_dvc_submit_sequence(r, ctx);
 
-    if (reply == NULL || got.type == NGX_HTTP_DVC_VAL_ERROR) {
-        rc = ngx_http_dvc_submit_unavailable(r, ctx, reply ? got.str
-                                                          : "no reply");
-        ngx_http_dvc_finalize(r, rc);
-        return;
+    case NGX_HTTP_DVC_IDEM_REPLAY:
+        return ngx_http_dvc_submit_created(r, &idem->code, idem->answer.data,
+                                           idem->answer.len);
+
+    default: /* NGX_HTTP_DVC_IDEM_UNAVAILABLE */
+        return ngx_http_dvc_submit_unavailable(r, ctx, idem->why);
     }
-
-    if (got.type != NGX_HTTP_DVC_VAL_STRING) {
-        /* nil from the GET right behind SET NX EX 10 in the same pipeline:
-         * the SET was refused (Redis full, read-only...; the adapter logs
-         * why), nothing expired.  Going on would record the dossier with no
-         * reservation to keep a concurrent retry from recording it twice */
-        ngx_http_dvc_finalize(r, ngx_http_dvc_submit_unavailable(r, ctx,
-                              "the Idempotency-Key could not be reserved"));
-        return;
-    }
-
-    v.data = (u_char *) got.str;
-    v.len = got.len;
-
-    if (v.len == ctx->idem_mark.len
-        && ngx_strncmp(v.data, ctx->idem_mark.data, v.len) == 0)
-    {
-        /* this request holds the key */
-        ngx_http_dvc_finalize(r, ngx_http_dvc_submit_sequence(r, ctx));
-        return;
-    }
-
-    /* done:<body sha256>:<code>:<answer> */
-    if (v.len > 5 + 64 + 1 + DVC_CODE_LEN + 1
-        && ngx_strncmp(v.data, "done:", 5) == 0)
-    {
-        if (ngx_strncmp(v.data + 5, ctx->body_sha, 64) != 0) {
-            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                          "dvc: Idempotency-Key reused with another body");
-            ngx_http_dvc_finalize(r,
-                ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_IDEMPOTENCY_CONFLICT));
-            return;
-        }
-
-        code.data = v.data + 5 + 64 + 1;
-        code.len = DVC_CODE_LEN;
-        sep = code.data + DVC_CODE_LEN;
-
-        /* the reply is freed when this handler returns, while an answer
-         * nginx cannot write at once (a slow client) waits in the output
-         * chain: the answer is copied into the request's pool (the code
-         * only goes into the log and the Location header, copied there) */
-        ctx->answer.len = v.data + v.len - (sep + 1);
-        ctx->answer.data = ngx_pnalloc(r->pool, ctx->answer.len);
-        if (ctx->answer.data == NULL) {
-            ngx_http_dvc_finalize(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-            return;
-        }
-
-        ngx_memcpy(ctx->answer.data, sep + 1, ctx->answer.len);
-
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "dvc: idempotent retry answered with \"%V\"", &code);
-
-        rc = ngx_http_dvc_submit_created(r, &code, ctx->answer.data,
-                                         ctx->answer.len);
-        ngx_http_dvc_finalize(r, rc);
-        return;
-    }
-
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "dvc: Idempotency-Key in use by a submission in flight");
-    ngx_http_dvc_finalize(r,
-        ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_IDEMPOTENCY_BUSY));
 }
+
 
 
 /* The day's sequence for the agency: created with a TTL, then INCR. */
@@ -694,7 +555,7 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
     f.token = (const char *) ctx->token;
     f.token_len = ctx->token_len;
     f.token_sha256 = (const char *) ctx->token_sha;
-    f.idempotent = ctx->idem_key.len != 0;
+    f.idempotent = ctx->idem.key.len != 0;
 
     /* with a store, the documents as uploaded (checked equal to the
      * body's) and as scanned */
@@ -763,7 +624,7 @@ ngx_http_dvc_submit_send(ngx_http_request_t *r,
 {
     ngx_int_t  rc;
 
-    rc = ngx_http_dvc_submit_multi(r, plan, ctx->code, &ctx->idem_key, facts,
+    rc = ngx_http_dvc_submit_multi(r, plan, ctx->code, &ctx->idem.key, facts,
                                    ngx_http_dvc_submit_exec_reply, ctx);
     if (rc == NGX_OK) {
         return NGX_DONE;
