@@ -299,6 +299,10 @@ ngx_int_t ngx_http_dvc_send_error(ngx_http_request_t *r,
 /* a refusal before the body is read: the body discarded, then the error */
 ngx_int_t ngx_http_dvc_refuse_unread(ngx_http_request_t *r,
     ngx_http_dvc_error_e err);
+/* a method the endpoint does not take: the body discarded, then 405 with
+ * Allow: allow (or the discard's failure) */
+ngx_int_t ngx_http_dvc_refuse_method(ngx_http_request_t *r,
+    const char *allow);
 /* a GET or HEAD endpoint: the body discarded; NGX_DECLINED to go on, else
  * what to return (405 sent, or the discard's failure) */
 ngx_int_t ngx_http_dvc_get_only(ngx_http_request_t *r);

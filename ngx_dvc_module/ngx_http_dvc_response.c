@@ -266,6 +266,20 @@ ngx_http_dvc_refuse_unread(ngx_http_request_t *r, ngx_http_dvc_error_e err)
 
 
 ngx_int_t
+ngx_http_dvc_refuse_method(ngx_http_request_t *r, const char *allow)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    return ngx_http_dvc_send_not_allowed(r, allow);
+}
+
+
+ngx_int_t
 ngx_http_dvc_get_only(ngx_http_request_t *r)
 {
     ngx_int_t  rc;

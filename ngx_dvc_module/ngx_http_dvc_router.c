@@ -116,11 +116,7 @@ ngx_http_dvc_route_v1(ngx_http_request_t *r, ngx_str_t *segment_p,
     {
         /* /v1/payments/{provider}/ipn: the provider's server */
         if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-            if (ngx_http_discard_request_body(r) != NGX_OK) {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-
-            return ngx_http_dvc_send_not_allowed(r, "GET, HEAD");
+            return ngx_http_dvc_refuse_method(r, "GET, HEAD");
         }
 
         return ngx_http_dvc_payment_notice(r, &rest);
@@ -131,11 +127,7 @@ ngx_http_dvc_route_v1(ngx_http_request_t *r, ngx_str_t *segment_p,
                        segment.len) == 0)
     {
         if (r->method != NGX_HTTP_POST) {
-            if (ngx_http_discard_request_body(r) != NGX_OK) {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-
-            return ngx_http_dvc_send_not_allowed(r, "POST");
+            return ngx_http_dvc_refuse_method(r, "POST");
         }
 
         return ngx_http_dvc_upload(r);
@@ -148,11 +140,7 @@ ngx_http_dvc_route_v1(ngx_http_request_t *r, ngx_str_t *segment_p,
                        segment.len) == 0)
     {
         if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-            if (ngx_http_discard_request_body(r) != NGX_OK) {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-
-            return ngx_http_dvc_send_not_allowed(r, "GET, HEAD");
+            return ngx_http_dvc_refuse_method(r, "GET, HEAD");
         }
 
         rest.data++;
@@ -343,7 +331,6 @@ static ngx_int_t
 ngx_http_dvc_route_dossiers(ngx_http_request_t *r, ngx_str_t *rest)
 {
     ngx_uint_t  i;
-    ngx_int_t   rc;
     ngx_str_t   code, tail;
     u_char     *slash;
 
@@ -352,11 +339,7 @@ ngx_http_dvc_route_dossiers(ngx_http_request_t *r, ngx_str_t *rest)
         /* /v1/dossiers */
 
         if (r->method != NGX_HTTP_POST) {
-            rc = ngx_http_discard_request_body(r);
-            if (rc != NGX_OK) {
-                return rc;
-            }
-            return ngx_http_dvc_send_not_allowed(r, "POST");
+            return ngx_http_dvc_refuse_method(r, "POST");
         }
 
         return ngx_http_dvc_submit(r);
@@ -377,12 +360,7 @@ ngx_http_dvc_route_dossiers(ngx_http_request_t *r, ngx_str_t *rest)
         && ngx_strncmp(tail.data, ngx_http_dvc_events_path.data, tail.len) == 0)
     {
         if (r->method != NGX_HTTP_POST) {
-            rc = ngx_http_discard_request_body(r);
-            if (rc != NGX_OK) {
-                return rc;
-            }
-
-            return ngx_http_dvc_send_not_allowed(r, "POST");
+            return ngx_http_dvc_refuse_method(r, "POST");
         }
 
         return ngx_http_dvc_events(r, &code);
@@ -393,12 +371,7 @@ ngx_http_dvc_route_dossiers(ngx_http_request_t *r, ngx_str_t *rest)
            == 0)
     {
         if (r->method != NGX_HTTP_POST) {
-            rc = ngx_http_discard_request_body(r);
-            if (rc != NGX_OK) {
-                return rc;
-            }
-
-            return ngx_http_dvc_send_not_allowed(r, "POST");
+            return ngx_http_dvc_refuse_method(r, "POST");
         }
 
         return ngx_http_dvc_payment(r, &code);
@@ -415,11 +388,7 @@ ngx_http_dvc_route_dossiers(ngx_http_request_t *r, ngx_str_t *rest)
         }
 
         if (r->method != NGX_HTTP_POST) {
-            rc = ngx_http_discard_request_body(r);
-            if (rc != NGX_OK) {
-                return rc;
-            }
-            return ngx_http_dvc_send_not_allowed(r, "POST");
+            return ngx_http_dvc_refuse_method(r, "POST");
         }
 
         return ngx_http_dvc_citizen(r, &code,
@@ -435,11 +404,7 @@ ngx_http_dvc_route_dossiers(ngx_http_request_t *r, ngx_str_t *rest)
     }
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        rc = ngx_http_discard_request_body(r);
-        if (rc != NGX_OK) {
-            return rc;
-        }
-        return ngx_http_dvc_send_not_allowed(r, "GET, HEAD");
+        return ngx_http_dvc_refuse_method(r, "GET, HEAD");
     }
 
     if (tail.len) {
