@@ -6,6 +6,14 @@
 #include <strings.h>
 
 
+/* each tag's slot is in [part * 1024, part * 1024 + 1023]: the unit test
+ * checks it */
+static const char *const  tags[DVC_CLUSTER_PARTS] = {
+    "00dd", "01dc", "02d", "03fc", "04c", "05ad", "06bd", "07bc",
+    "08bb", "09c", "10c", "11aa", "12bd", "13bc", "14da", "15db"
+};
+
+
 uint16_t
 dvc_cluster_crc16(const char *buf, size_t len)
 {
@@ -205,7 +213,8 @@ dvc_cluster_cmd_key(int argc, const char *const *argv,
 int
 dvc_cluster_key_part(const char *key, size_t len)
 {
-    size_t  k;
+    size_t    k, e;
+    unsigned  p;
 
     if (len > 6 && memcmp(key, "dvc:d:", 6) == 0 && key[6] != '{'
         && len >= 6 + DVC_AGENCY_LEN)
@@ -223,11 +232,17 @@ dvc_cluster_key_part(const char *key, size_t len)
     for (k = 4; k < len && key[k] != ':'; k++) {
         /* the kind's end */
     }
-    if (k + 5 <= len && key[k + 1] == '{' && key[k + 4] == '}'
-        && key[k + 2] >= '0' && key[k + 2] <= '9'
-        && key[k + 3] >= '0' && key[k + 3] <= '9')
-    {
-        return (key[k + 2] - '0') * 10 + (key[k + 3] - '0');
+    if (k + 1 < len && key[k + 1] == '{') {
+        for (e = k + 2; e < len && key[e] != '}'; e++) {
+            /* the tag's end */
+        }
+        for (p = 0; e < len && p < DVC_CLUSTER_PARTS; p++) {
+            if (strlen(tags[p]) == e - k - 2
+                && memcmp(key + k + 2, tags[p], e - k - 2) == 0)
+            {
+                return (int) p;
+            }
+        }
     }
     return -1;
 }
@@ -256,15 +271,26 @@ dvc_cluster_part(const char *agency, size_t len)
 }
 
 
+const char *
+dvc_cluster_tag(unsigned part)
+{
+    return part < DVC_CLUSTER_PARTS ? tags[part] : NULL;
+}
+
+
 int
 dvc_cluster_key(const char *key, size_t len, unsigned part, char *out,
     size_t cap)
 {
-    size_t  k;
+    size_t       k, tl;
+    const char  *tag;
 
-    if (len < 5 || memcmp(key, "dvc:", 4) != 0 || part >= 100
-        || len + DVC_CLUSTER_TAG_LEN + 1 > cap)
-    {
+    tag = dvc_cluster_tag(part);
+    if (len < 5 || memcmp(key, "dvc:", 4) != 0 || tag == NULL) {
+        return -1;
+    }
+    tl = strlen(tag) + 3;                           /* ":{" tag "}" */
+    if (len + tl + 1 > cap) {
         return -1;
     }
     for (k = 4; k < len && key[k] != ':'; k++) {
@@ -276,10 +302,9 @@ dvc_cluster_key(const char *key, size_t len, unsigned part, char *out,
     memcpy(out, key, k);
     out[k] = ':';
     out[k + 1] = '{';
-    out[k + 2] = (char) ('0' + part / 10);
-    out[k + 3] = (char) ('0' + part % 10);
-    out[k + 4] = '}';
-    memcpy(out + k + DVC_CLUSTER_TAG_LEN, key + k, len - k);
-    out[len + DVC_CLUSTER_TAG_LEN] = '\0';
-    return (int) (len + DVC_CLUSTER_TAG_LEN);
+    memcpy(out + k + 2, tag, tl - 3);
+    out[k + tl - 1] = '}';
+    memcpy(out + k + tl, key + k, len - k);
+    out[len + tl] = '\0';
+    return (int) (len + tl);
 }

@@ -55,29 +55,35 @@ int dvc_cluster_cmd_keys(int argc, const char *const *argv,
  * The key layout under dvc_redis_cluster (docs/redis.md): every key of a
  * dossier, and every shared key its submission or a change touches, is in
  * the partition of the dossier's agency, one of DVC_CLUSTER_PARTS, written
- * as the hash tag {NN} after the key's kind:
- *   dvc:d:CODE          -> dvc:d:{NN}:CODE
- *   dvc:inbox           -> dvc:inbox:{NN}
- *   dvc:st:CELL:COUNTER -> dvc:st:{NN}:CELL:COUNTER
+ * as the hash tag {T} (T = dvc_cluster_tag(NN)) after the key's kind:
+ *   dvc:d:CODE          -> dvc:d:{T}:CODE           e.g. dvc:d:{07bc}:CODE
+ *   dvc:inbox           -> dvc:inbox:{T}
+ *   dvc:st:CELL:COUNTER -> dvc:st:{T}:CELL:COUNTER
  * so a transaction or a script stays in one slot.  The partition never
  * changes for an agency: its sequence, its idempotency records and its
  * dossiers share one slot (one master, one replication stream).
  */
 #define DVC_CLUSTER_PARTS     16
-#define DVC_CLUSTER_TAG_LEN   5       /* ":{NN}" */
+#define DVC_CLUSTER_TAG_MAX   7       /* ":{NNxx}", the longest tag */
+
+/* The hash tag's text of partition part ("00dd", "02d", ...: the number,
+ * then letters chosen so that the 16 tags' slots fall in the 16 sixteenths
+ * of the slot space, one each: a cluster's default slot ranges then hold
+ * as many partitions each as they can, 5, 5 and 6 on three masters). */
+const char *dvc_cluster_tag(unsigned part);
 
 /* The partition of an agency identifier (or of a code: its agency part,
  * the first DVC_AGENCY_LEN bytes). */
 unsigned dvc_cluster_part(const char *agency, size_t len);
 
-/* "dvc:KIND[:REST]" -> "dvc:KIND:{NN}[:REST]" into out (cap bytes, NUL
+/* "dvc:KIND[:REST]" -> "dvc:KIND:{T}[:REST]" into out (cap bytes, NUL
  * ended); returns its length, or -1 (not a "dvc:" key, or too long). */
 int dvc_cluster_key(const char *key, size_t len, unsigned part, char *out,
     size_t cap);
 
 /* The partition a key names: a dossier's (dvc:d:CODE), a sequence's
  * (dvc:seq:AGENCY:...), or the tag of a key already placed
- * (dvc:KIND:{NN}...); -1: none. */
+ * (dvc:KIND:{T}...); -1: none. */
 int dvc_cluster_key_part(const char *key, size_t len);
 
 /* 1: a key the layout places (a "dvc:" key not yet tagged, but for the

@@ -20,7 +20,7 @@ codes already there.  Replace handle() with your own.
          consumers, new entries) and exit, instead of blocking for more.
 --trim   after a pass, drop entries every consumer group is done with.
 --cluster  H:P is a node of the gateway's dvc_redis_cluster: the inbox is the
-         16 streams dvc:inbox:{00} .. dvc:inbox:{15} (docs/redis.md), each
+         16 streams dvc:inbox:{00dd} .. dvc:inbox:{15db} (docs/redis.md), each
          read on the master serving it (CLUSTER SLOTS, asked again on MOVED),
          dead letters in dvc:inbox:{NN}:dead; without --once the streams are
          polled (every 200 ms when all are empty) instead of one blocking read.
@@ -35,7 +35,8 @@ import time
 
 STREAM = "dvc:inbox"
 DEAD = "dvc:inbox:dead"
-PARTS = 16          # dvc_redis_cluster's partitions (docs/redis.md)
+# dvc_redis_cluster's 16 partitions, their hash tags (docs/redis.md)
+TAGS = ["00dd", "01dc", "02d", "03fc", "04c", "05ad", "06bd", "07bc", "08bb", "09c", "10c", "11aa", "12bd", "13bc", "14da", "15db"]
 
 
 class RedisError(Exception):
@@ -252,13 +253,13 @@ def connect(args):
     ranges = [(row[0], row[1], row[2][0].decode() or args.host, row[2][1])
               for row in seed("CLUSTER", "SLOTS")]
     conns, sources = {}, []
-    for p in range(PARTS):
-        slot = crc16(b"%02d" % p) % 16384
+    for tag in TAGS:
+        slot = crc16(tag.encode()) % 16384
         host, port = [(h, pt) for a, b, h, pt in ranges if a <= slot <= b][0]
         if (host, port) not in conns:
             conns[(host, port)] = login(args, host, port)
-        sources.append(Source(conns[(host, port)], "dvc:inbox:{%02d}" % p,
-                              "dvc:inbox:{%02d}:dead" % p))
+        sources.append(Source(conns[(host, port)], "dvc:inbox:{%s}" % tag,
+                              "dvc:inbox:{%s}:dead" % tag))
     return sources
 
 

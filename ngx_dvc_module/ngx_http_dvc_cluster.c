@@ -176,7 +176,7 @@ ngx_http_dvc_cluster_route(ngx_http_dvc_redis_cmd_t *cmds, ngx_uint_t n,
     ngx_int_t *part, ngx_log_t *log)
 {
     int          pos[NGX_HTTP_DVC_CLUSTER_KEYS], k, nk;
-    char         tag[3];
+    const char  *tag;
     ngx_int_t    slot, s, p;
     ngx_uint_t   i;
     const char  *key;
@@ -212,9 +212,8 @@ ngx_http_dvc_cluster_route(ngx_http_dvc_redis_cmd_t *cmds, ngx_uint_t n,
                     return NGX_ERROR;
                 }
 
-                tag[0] = (char) ('0' + p / 10);
-                tag[1] = (char) ('0' + p % 10);
-                s = dvc_cluster_slot(tag, 2);
+                tag = dvc_cluster_tag((unsigned) p);
+                s = dvc_cluster_slot(tag, ngx_strlen(tag));
 
             } else {
                 s = dvc_cluster_slot(key, len);
@@ -239,7 +238,7 @@ size_t
 ngx_http_dvc_cluster_key_len(const char *key, size_t len, ngx_int_t part)
 {
     return (part >= 0 && dvc_cluster_key_placed(key, len))
-           ? len + DVC_CLUSTER_TAG_LEN : len;
+           ? len + 3 + ngx_strlen(dvc_cluster_tag((unsigned) part)) : len;
 }
 
 
@@ -250,10 +249,10 @@ ngx_http_dvc_cluster_key_put(u_char *p, const char *key, size_t len,
     int  n;
 
     if (part >= 0 && dvc_cluster_key_placed(key, len)) {
-        /* the room is the caller's: len + DVC_CLUSTER_TAG_LEN, plus the
+        /* the room is the caller's: the key's placed length, plus the
          * NUL dvc_cluster_key() writes, which the next bytes overwrite */
         n = dvc_cluster_key(key, len, (unsigned) part, (char *) p,
-                            len + DVC_CLUSTER_TAG_LEN + 1);
+                            ngx_http_dvc_cluster_key_len(key, len, part) + 1);
         if (n > 0) {
             return p + n;
         }

@@ -887,7 +887,7 @@ ngx_http_dvc_redis_copy_batch(ngx_http_dvc_redis_cmd_t *cmds, ngx_uint_t n,
 
         if (part >= 0) {
             /* at most: every key takes its tag */
-            size += DVC_CLUSTER_TAG_LEN
+            size += DVC_CLUSTER_TAG_MAX
                     * dvc_cluster_cmd_keys(cmds[i].argc, cmds[i].argv,
                                            cmds[i].argvlen, pos,
                                            NGX_HTTP_DVC_REDIS_KEYS);

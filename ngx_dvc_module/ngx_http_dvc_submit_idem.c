@@ -46,7 +46,7 @@ ngx_http_dvc_submit_idem(ngx_http_request_t *r,
     /* the client's key is hashed: any bytes, fixed length in Redis */
     SHA256(key->data, key->len, digest);
 
-    idem->key.data = ngx_pnalloc(r->pool, sizeof("dvc:idem:{NN}:") - 1
+    idem->key.data = ngx_pnalloc(r->pool, sizeof("dvc:idem::") - 1 + DVC_CLUSTER_TAG_MAX
                                           + SHA256_DIGEST_LENGTH * 2);
     if (idem->key.data == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -60,7 +60,7 @@ ngx_http_dvc_submit_idem(ngx_http_request_t *r,
         /* in the agency's partition, with its sequence and dossiers (the
          * batch has no key that names it): docs/redis.md */
         part = dvc_cluster_part(agency, ngx_strlen(agency));
-        p = ngx_sprintf(p, "{%02ui}:", part);
+        p = ngx_sprintf(p, "{%s}:", dvc_cluster_tag(part));
     }
     p = ngx_hex_dump(p, digest, SHA256_DIGEST_LENGTH);
     idem->key.len = p - idem->key.data;

@@ -161,31 +161,41 @@ test_layout(void **state)
 
     assert_int_equal(dvc_cluster_key(S("dvc:d:000.00.10.H47-261207-0001"), 7,
                                      out, sizeof(out)),
-                     (int) strlen("dvc:d:{07}:000.00.10.H47-261207-0001"));
-    assert_string_equal(out, "dvc:d:{07}:000.00.10.H47-261207-0001");
-    assert_int_equal(dvc_cluster_key(S("dvc:inbox"), 12, out, sizeof(out)), 14);
-    assert_string_equal(out, "dvc:inbox:{12}");
+                     (int) strlen("dvc:d:{07bc}:000.00.10.H47-261207-0001"));
+    assert_string_equal(out, "dvc:d:{07bc}:000.00.10.H47-261207-0001");
+    assert_int_equal(dvc_cluster_key(S("dvc:inbox"), 12, out, sizeof(out)), 16);
+    assert_string_equal(out, "dvc:inbox:{12bd}");
     assert_int_equal(dvc_cluster_key(S("dvc:inbox:000.00.10.H47"), 3, out,
-                                     sizeof(out)), 28);
-    assert_string_equal(out, "dvc:inbox:{03}:000.00.10.H47");
-    assert_int_equal(dvc_cluster_key(S("dvc:idx:submitted"), 0, out,
-                                     sizeof(out)), 22);
-    assert_string_equal(out, "dvc:idx:{00}:submitted");
+                                     sizeof(out)), 30);
+    assert_string_equal(out, "dvc:inbox:{03fc}:000.00.10.H47");
+    assert_int_equal(dvc_cluster_key(S("dvc:idx:submitted"), 2, out,
+                                     sizeof(out)), 23);
+    assert_string_equal(out, "dvc:idx:{02d}:submitted");
     assert_int_equal(dvc_cluster_key(S("dvc:st:a:X:received"), 15, out,
-                                     sizeof(out)), 24);
-    assert_string_equal(out, "dvc:st:{15}:a:X:received");
+                                     sizeof(out)), 26);
+    assert_string_equal(out, "dvc:st:{15db}:a:X:received");
 
     /* every key of one partition is in one slot: a MULTI may hold them */
-    assert_int_equal(dvc_cluster_slot(S("dvc:d:{07}:000.00.10.H47-261207-0001")),
-                     dvc_cluster_slot(S("dvc:st:{07}:all:closed")));
-    assert_int_equal(dvc_cluster_slot(S("dvc:inbox:{07}")),
-                     dvc_cluster_slot(S("07")));
+    assert_int_equal(dvc_cluster_slot(S("dvc:d:{07bc}:000.00.10.H47-261207-0001")),
+                     dvc_cluster_slot(S("dvc:st:{07bc}:all:closed")));
+    assert_int_equal(dvc_cluster_slot(S("dvc:inbox:{07bc}")),
+                     dvc_cluster_slot(S("07bc")));
+
+    /* the 16 tags: one per sixteenth of the slots, each a distinct slot */
+    for (p = 0; p < DVC_CLUSTER_PARTS; p++) {
+        q = dvc_cluster_slot(dvc_cluster_tag(p), strlen(dvc_cluster_tag(p)));
+        assert_int_equal(q / 1024, p);
+        assert_true(strlen(dvc_cluster_tag(p)) + 3 <= DVC_CLUSTER_TAG_MAX);
+        assert_int_equal(dvc_cluster_tag(p)[0] - '0', p / 10);
+        assert_int_equal(dvc_cluster_tag(p)[1] - '0', p % 10);
+    }
+    assert_null(dvc_cluster_tag(DVC_CLUSTER_PARTS));
 
     /* not ours, or no room */
     assert_int_equal(dvc_cluster_key(S("foo:bar"), 1, out, sizeof(out)), -1);
     assert_int_equal(dvc_cluster_key(S("dvc::x"), 1, out, sizeof(out)), -1);
-    assert_int_equal(dvc_cluster_key(S("dvc:inbox"), 1, out, 14), -1);
-    assert_int_equal(dvc_cluster_key(S("dvc:inbox"), 1, out, 15), 14);
+    assert_int_equal(dvc_cluster_key(S("dvc:inbox"), 1, out, 16), -1);
+    assert_int_equal(dvc_cluster_key(S("dvc:inbox"), 1, out, 17), 16);
 }
 
 static void
@@ -198,8 +208,11 @@ test_placing(void **state)
                      (int) dvc_cluster_part(S("000.00.10.H47")));
     assert_int_equal(dvc_cluster_key_part(S("dvc:seq:000.00.10.H47:261207")),
                      (int) dvc_cluster_part(S("000.00.10.H47")));
-    assert_int_equal(dvc_cluster_key_part(S("dvc:idem:{07}:ab")), 7);
-    assert_int_equal(dvc_cluster_key_part(S("dvc:st:{15}:all:closed")), 15);
+    assert_int_equal(dvc_cluster_key_part(S("dvc:idem:{07bc}:ab")), 7);
+    assert_int_equal(dvc_cluster_key_part(S("dvc:st:{15db}:all:closed")), 15);
+    assert_int_equal(dvc_cluster_key_part(S("dvc:st:{02d}:all:closed")), 2);
+    assert_int_equal(dvc_cluster_key_part(S("dvc:st:{07}:all:closed")), -1);
+    assert_int_equal(dvc_cluster_key_part(S("dvc:st:{07bc")), -1);
     assert_int_equal(dvc_cluster_key_part(S("dvc:inbox")), -1);
     assert_int_equal(dvc_cluster_key_part(S("dvc:idem:ab")), -1);
     assert_int_equal(dvc_cluster_key_part(S("dvc:d:short")), -1);
@@ -207,7 +220,7 @@ test_placing(void **state)
 
     assert_true(dvc_cluster_key_placed(S("dvc:inbox")));
     assert_true(dvc_cluster_key_placed(S("dvc:d:000.00.10.H47-261207-0001")));
-    assert_false(dvc_cluster_key_placed(S("dvc:inbox:{03}")));
+    assert_false(dvc_cluster_key_placed(S("dvc:inbox:{03fc}")));
     assert_false(dvc_cluster_key_placed(S("dvc:up:0123abcd")));
     assert_false(dvc_cluster_key_placed(S("other")));
 

@@ -52,8 +52,12 @@ def part(agency):
     return crc16(agency[:13].encode()) % PARTS
 
 
+# the partitions' hash tags (core/dvc_cluster.c, docs/redis.md)
+TAGS = ["00dd", "01dc", "02d", "03fc", "04c", "05ad", "06bd", "07bc", "08bb", "09c", "10c", "11aa", "12bd", "13bc", "14da", "15db"]
+
+
 def tag_slot(p):
-    return crc16(b"%02d" % p) % 16384
+    return crc16(TAGS[p].encode()) % 16384
 
 
 def free_cluster_port():
@@ -172,14 +176,14 @@ def cluster_state(nodes):
             for p in range(PARTS):
                 if owner(nodes, tag_slot(p)) != port:
                     continue
-                for eid, f in c.cmd("XRANGE", "dvc:inbox:{%02d}" % p, "-",
-                                    "+"):
+                for eid, f in c.cmd("XRANGE", "dvc:inbox:{%s}" % TAGS[p],
+                                    "-", "+"):
                     f = dict(zip(f[::2], f[1::2]))
                     inbox.append({"id": s(eid), "code": s(f.get(b"code")),
                                   "sha": hashlib.sha256(f.get(b"body", b""))
                                   .hexdigest()})
                 index |= {s(x) for x in c.cmd(
-                    "ZRANGE", "dvc:idx:{%02d}:submitted" % p, 0, -1)}
+                    "ZRANGE", "dvc:idx:{%s}:submitted" % TAGS[p], 0, -1)}
         finally:
             c.close()
     return {"dossiers": dossiers, "inbox": inbox, "index": index}
