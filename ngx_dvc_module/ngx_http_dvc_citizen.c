@@ -254,12 +254,7 @@ ngx_http_dvc_citizen_body_done(ngx_http_request_t *r)
         rc = ngx_http_dvc_citizen_read(r, ctx);
     }
 
-    if (rc == NGX_DONE) {
-        /* waiting for Redis; the post handler's own reference goes */
-        ngx_http_finalize_request(r, NGX_DONE);
-        return;
-    }
-
+    /* NGX_DONE: waiting for Redis; the post handler's own reference goes */
     ngx_http_finalize_request(r, rc);
 }
 

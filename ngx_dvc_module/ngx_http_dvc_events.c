@@ -273,12 +273,7 @@ ngx_http_dvc_events_body_done(ngx_http_request_t *r)
 
     n = ngx_http_dvc_events_read(r, ctx);
 
-    if (n == NGX_DONE) {
-        /* waiting for Redis; the post handler's own reference goes */
-        ngx_http_finalize_request(r, NGX_DONE);
-        return;
-    }
-
+    /* NGX_DONE: waiting for Redis; the post handler's own reference goes */
     ngx_http_finalize_request(r, n);
 }
 

@@ -14,6 +14,7 @@ static ngx_int_t ngx_http_dvc_route_v1(ngx_http_request_t *r,
     ngx_str_t *segment, ngx_str_t *rest);
 static ngx_int_t ngx_http_dvc_route_dossiers(ngx_http_request_t *r,
     ngx_str_t *rest);
+static ngx_int_t ngx_http_dvc_route_unknown(ngx_http_request_t *r);
 static const char *ngx_http_dvc_path_check(ngx_str_t *target, size_t *end);
 
 
@@ -223,14 +224,7 @@ ngx_http_dvc_handler(ngx_http_request_t *r)
 
 unknown:
 
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "dvc: no endpoint for \"%V\"", &r->uri);
-
-    if (ngx_http_discard_request_body(r) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return ngx_http_dvc_send_error(r, NGX_HTTP_DVC_ERR_UNKNOWN_ENDPOINT);
+    return ngx_http_dvc_route_unknown(r);
 }
 
 
@@ -415,6 +409,14 @@ ngx_http_dvc_route_dossiers(ngx_http_request_t *r, ngx_str_t *rest)
 
 unknown:
 
+    return ngx_http_dvc_route_unknown(r);
+}
+
+
+/* No endpoint for the path: 404 unknown_endpoint, with a log line. */
+static ngx_int_t
+ngx_http_dvc_route_unknown(ngx_http_request_t *r)
+{
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "dvc: no endpoint for \"%V\"", &r->uri);
 

@@ -335,12 +335,7 @@ ngx_http_dvc_submit_body_done(ngx_http_request_t *r)
         }
     }
 
-    if (rc == NGX_DONE) {
-        /* waiting for Redis; the post handler's own reference goes */
-        ngx_http_finalize_request(r, NGX_DONE);
-        return;
-    }
-
+    /* NGX_DONE: waiting for Redis; the post handler's own reference goes */
     ngx_http_finalize_request(r, rc);
 }
 
