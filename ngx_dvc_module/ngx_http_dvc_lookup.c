@@ -503,7 +503,11 @@ ngx_http_dvc_lookup_answer(ngx_http_request_t *r, ngx_http_dvc_val_t *f)
     dvc_buf_putc(&b, ',');
     ngx_http_dvc_json_field(&b, "rating", &f[DVC_F_RATING]);
     dvc_buf_putc(&b, ',');
-    ngx_http_dvc_json_field(&b, "updated_at", &f[DVC_F_UPDATED_AT]);
+    /* not written before the first change: the submission's time */
+    ngx_http_dvc_json_field(&b, "updated_at",
+                            f[DVC_F_UPDATED_AT].type
+                            == NGX_HTTP_DVC_VAL_STRING
+                            ? &f[DVC_F_UPDATED_AT] : &f[DVC_F_SUBMITTED_AT]);
     dvc_buf_puts(&b, overdue ? ",\"overdue\":true" : ",\"overdue\":false");
 
     /* liên thông: each part sent to another agency, its share, due time

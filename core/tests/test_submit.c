@@ -286,7 +286,8 @@ test_online_at_desk(void **state)
     assert_string_equal(set_of(&sp.p, "delivery"), "post");
     assert_string_equal(set_of(&sp.p, "token_sha256"), TSHA);
     assert_string_equal(set_of(&sp.p, "body_sha256"), SHA);
-    assert_string_equal(set_of(&sp.p, "channel"), "online");
+    assert_null(set_of(&sp.p, "channel"));          /* absent: online */
+    assert_null(set_of(&sp.p, "updated_at"));       /* submitted_at */
     assert_string_equal(set_of(&sp.p, "submitted_at"),
                         "2026-11-23T09:00:00+07:00");
     assert_null(set_of(&sp.p, "submitted_ts"));     /* the index's score */
