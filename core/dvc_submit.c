@@ -288,7 +288,8 @@ dvc_submit_body_fields(dvc_plan_t *p, const dvc_dossier_facts_t *d,
 /* The dossier's fields, but for the statistics'.  The acknowledgement is
  * not one of them: the citizen has it in the 201 answer (and the
  * idempotency record, for a day, to answer a replay); nothing reads it
- * from the hash, and it cost ~620 bytes a dossier (docs/redis.md). */
+ * from the hash, and it cost ~620 bytes a dossier (docs/redis.md).  Nor
+ * is submitted_ts: dvc:idx:submitted's score is that instant already. */
 static int
 dvc_submit_fields(const dvc_submit_facts_t *f, const dvc_submit_env_t *env,
     const char *now_vn, const char *due_vn, const dvc_buf_t *history,
@@ -302,7 +303,6 @@ dvc_submit_fields(const dvc_submit_facts_t *f, const dvc_submit_env_t *env,
         || dvc_submit_set_str(p, "agency", f->procedure->agency) != 0
         || dvc_plan_set_int(p, "status", sp->status) != 0
         || dvc_submit_set_str(p, "submitted_at", now_vn) != 0
-        || dvc_plan_set_int(p, "submitted_ts", env->now) != 0
         || dvc_submit_set_str(p, "updated_at", now_vn) != 0
         || dvc_plan_set(p, "token_sha256", f->token_sha256, 64) != 0
         || dvc_submit_body_fields(p, d, f->body_sha256, 0) != 0

@@ -585,7 +585,7 @@ like(block_error_log(), qr/\[warn\].*has no receipt facts/, "said in the log");
 === TEST 18: "at" is the time of the act: kept in the history and the acceptance, never before the last entry
 --- post_init
 my ($code, $token) = main::submit();
-my $sub = redis_cmd('HGET', "dvc:d:$code", 'submitted_ts');
+my $sub = redis_cmd('ZSCORE', 'dvc:idx:submitted', $code);   # the submission's unix time
 # before the submission itself: refused, naming "at"
 my $r = main::send_event($code, main::event_json(id => "t0", type => "accept", at => main::vn_time($sub - 60)));
 is($r->{status}, 422);

@@ -25,5 +25,7 @@ while True:
         break
     ids = [e[0] for e in reply[0][1]]
     acked += r("XACK", ic.STREAM, "backend", *ids)
-trimmed = ic.trim(r)
+# trim() takes a Source (one stream of the inbox) since the cluster's 16
+trimmed = ic.trim(ic.Source(r, ic.STREAM, ic.DEAD)) if hasattr(ic, "Source") \
+    else ic.trim(r)
 print("acked=%d trimmed=%d left=%d" % (acked, trimmed, r("XLEN", ic.STREAM)))

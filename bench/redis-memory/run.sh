@@ -9,12 +9,13 @@
 # usage: bench/redis-memory/run.sh   env: N=100000 NAG=12 C=16 IDEM=1
 #        REDIS_CONF="hash-max-listpack-value 64"  (extra redis-server options)
 #        PIN=0 RUN=/tmp/dvcbench-redis-memory PORT_BASE=24000
+#        DUR=600s (wrk's -d: it sits it out after COUNT answers; 60s does for N=20000)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 BENCH=$ROOT/../shared/bench
 N=${N:-100000} NAG=${NAG:-12} C=${C:-16} IDEM=${IDEM:-1}
-PIN=${PIN:-0} PORT_BASE=${PORT_BASE:-24000}
+PIN=${PIN:-0} PORT_BASE=${PORT_BASE:-24000} DUR=${DUR:-600s}
 RUN=${RUN:-/tmp/dvcbench-redis-memory}
 NAME=redis-memory
 source "$HERE/../lib.sh"
@@ -81,7 +82,7 @@ BEFORE=$(used) KEYS0=$(rc dbsize)
 say "submitting $N dossiers of $BODY bytes through nginx ($C connections, Idempotency-Key: $IDEM)"
 t0=$(date +%s.%N)
 load env BODIES="$BODIES" NBODIES="$NAG" COUNT="$N" IDEM="$IDEM" \
-    wrk -t1 -c"$C" -d600s -s "$HERE/post.lua" "http://127.0.0.1:$DVC_PORT" > "$RES/wrk.txt"
+    wrk -t1 -c"$C" -d"$DUR" -s "$HERE/post.lua" "http://127.0.0.1:$DVC_PORT" > "$RES/wrk.txt"
 t1=$(date +%s.%N)
 grep RESULT "$RES/wrk.txt"
 D=$(rc zcard dvc:idx:submitted)

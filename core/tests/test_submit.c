@@ -289,6 +289,7 @@ test_online_at_desk(void **state)
     assert_string_equal(set_of(&sp.p, "channel"), "online");
     assert_string_equal(set_of(&sp.p, "submitted_at"),
                         "2026-11-23T09:00:00+07:00");
+    assert_null(set_of(&sp.p, "submitted_ts"));     /* the index's score */
     assert_string_equal(set_of(&sp.p, "contact_email"), "a@example.vn");
     assert_null(set_of(&sp.p, "contact_phone"));
     assert_null(set_of(&sp.p, "receipt"));
