@@ -523,16 +523,7 @@ ngx_http_dvc_notice_apply(ngx_http_request_t *r,
         rec.stat_error = ctx->stat_err;
     }
 
-    ngx_memzero(&env, sizeof(env));
-    env.cal = dmcf->calendar;
-    env.signing_key = dmcf->signing_key;
-    env.notify = dmcf->notify == 1;
-    env.now = ctx->now;
-
-    if (dmcf->notify_link.len) {
-        env.link = (const char *) dmcf->notify_link.data;
-        env.link_len = dmcf->notify_link.len;
-    }
+    ngx_http_dvc_env_init(&env, dmcf, ctx->now);
 
     plan = ngx_palloc(r->pool, sizeof(dvc_plan_t));
     if (plan == NULL) {
