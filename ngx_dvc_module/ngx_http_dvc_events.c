@@ -505,19 +505,10 @@ ngx_http_dvc_events_decide(ngx_http_request_t *r,
                                          facts.procedure_len)
            : NULL;
 
-    ngx_memzero(&env, sizeof(env));
-    env.cal = dmcf->calendar;
-    env.signing_key = dmcf->signing_key;
+    ngx_http_dvc_env_init(&env, dmcf, ctx->now);
     env.procedure = proc ? proc->procedure : NULL;
     env.known = ngx_http_dvc_agency_known;
     env.known_ud = dmcf;
-    env.notify = dmcf->notify == 1;
-    env.now = ctx->now;
-
-    if (dmcf->notify_link.len) {
-        env.link = (const char *) dmcf->notify_link.data;
-        env.link_len = dmcf->notify_link.len;
-    }
 
     plan = ngx_palloc(r->pool, sizeof(dvc_plan_t));
     if (plan == NULL) {

@@ -499,6 +499,21 @@ void ngx_http_dvc_documents_inbox_json(ngx_http_request_t *r,
     dvc_dossier_facts_t *facts, dvc_buf_t *out);
 
 
+/* What a core decision's env takes from the configuration and the clock
+ * (dvc_submit_env_t, dvc_event_env_t and dvc_payment_env_t name these
+ * fields alike), the rest of *env zeroed. */
+#define ngx_http_dvc_env_init(env, dmcf, t)                                   \
+    ngx_memzero(env, sizeof(*(env)));                                         \
+    (env)->cal = (dmcf)->calendar;                                            \
+    (env)->signing_key = (dmcf)->signing_key;                                 \
+    (env)->notify = (dmcf)->notify == 1;                                      \
+    (env)->now = (t);                                                         \
+    if ((dmcf)->notify_link.len) {                                            \
+        (env)->link = (const char *) (dmcf)->notify_link.data;                \
+        (env)->link_len = (dmcf)->notify_link.len;                            \
+    }
+
+
 /* The router (ngx_http_dvc_router.c), dvc_api's location handler */
 ngx_int_t ngx_http_dvc_handler(ngx_http_request_t *r);
 

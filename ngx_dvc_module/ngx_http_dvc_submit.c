@@ -564,16 +564,7 @@ ngx_http_dvc_submit_record(ngx_http_request_t *r,
     f.documents = docs.data;
     f.documents_len = docs.len;
 
-    ngx_memzero(&env, sizeof(env));
-    env.cal = dmcf->calendar;
-    env.signing_key = dmcf->signing_key;
-    env.now = ctx->now;
-    env.notify = dmcf->notify == 1;
-
-    if (dmcf->notify_link.len) {
-        env.link = (const char *) dmcf->notify_link.data;
-        env.link_len = dmcf->notify_link.len;
-    }
+    ngx_http_dvc_env_init(&env, dmcf, ctx->now);
 
     plan = ngx_palloc(r->pool, sizeof(dvc_submit_plan_t));
     if (plan == NULL) {
