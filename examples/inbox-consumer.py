@@ -33,10 +33,10 @@ import socket
 import sys
 import time
 
+import dvc_cluster                  # examples/dvc_cluster.py
+
 STREAM = "dvc:inbox"
 DEAD = "dvc:inbox:dead"
-# dvc_redis_cluster's 16 partitions, their hash tags (docs/redis.md)
-TAGS = ["00dd", "01dc", "02d", "03fc", "04c", "05ad", "06bd", "07bc", "08bb", "09c", "10c", "11aa", "12bd", "13bc", "14da", "15db"]
 
 
 class RedisError(Exception):
@@ -250,28 +250,14 @@ def connect(args):
     if not args.cluster:
         return [Source(login(args, args.host, args.port), STREAM, DEAD)]
     seed = login(args, args.host, args.port)
-    ranges = [(row[0], row[1], row[2][0].decode() or args.host, row[2][1])
-              for row in seed("CLUSTER", "SLOTS")]
     conns, sources = {}, []
-    for tag in TAGS:
-        slot = crc16(tag.encode()) % 16384
-        host, port = [(h, pt) for a, b, h, pt in ranges if a <= slot <= b][0]
+    for tag, host, port in dvc_cluster.masters(seed("CLUSTER", "SLOTS"),
+                                               args.host):
         if (host, port) not in conns:
             conns[(host, port)] = login(args, host, port)
         sources.append(Source(conns[(host, port)], "dvc:inbox:{%s}" % tag,
                               "dvc:inbox:{%s}:dead" % tag))
     return sources
-
-
-def crc16(data):
-    """Redis Cluster's CRC16 (XMODEM), for the slot of a partition's tag."""
-    c = 0
-    for ch in data:
-        c ^= ch << 8
-        for _ in range(8):
-            c = ((c << 1) ^ 0x1021) & 0xffff if c & 0x8000 \
-                else (c << 1) & 0xffff
-    return c
 
 
 def one_pass(sources, args):
@@ -346,7 +332,7 @@ def main():
             if args.cluster and got == 0:
                 time.sleep(0.2)
 
-    except (OSError, RedisError) as e:
+    except (OSError, RedisError, LookupError) as e:
         print("inbox-consumer: %s" % e, file=sys.stderr)
         return 1
     except KeyboardInterrupt:

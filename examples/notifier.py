@@ -33,6 +33,15 @@ mark can still send twice: at-least-once).
 Debian packages only: python3, python3-redis.
 
     notifier.py [--redis URL] [--smtp HOST:PORT] [--from ADDR] [--once]
+                [--cluster HOST:PORT]
+
+--cluster: HOST:PORT is a node of the gateway's dvc_redis_cluster; the
+notices are then the 16 streams dvc:notify:{00dd} .. dvc:notify:{15db}
+(docs/redis.md), each read on the master serving it (CLUSTER SLOTS, asked
+again on MOVED/ASK; examples/dvc_cluster.py), polled every 200 ms when all
+are empty; the sent marks and dead letters carry the stream's tag
+(dvc:notify:{NN}:sent:CODE:EVENT, dvc:notify:{NN}:dead).  The --redis URL
+gives only the credentials then.
 
 Logs one line per entry and channel: the dossier code, the template, the
 channel, sent/failed/skipped, the entry id.  Never an address, a phone
@@ -56,6 +65,8 @@ import urllib.request
 from email.header import Header
 from email.mime.text import MIMEText
 from email.utils import formatdate, make_msgid
+
+import dvc_cluster                  # examples/dvc_cluster.py
 
 try:
     import redis
@@ -285,14 +296,25 @@ class ZaloZnsAdapter:
 
 
 class Notifier:
-    def __init__(self, r, args, adapters):
+    """One notice stream: dvc:notify, or a cluster partition's
+    dvc:notify:{NN} on its master, whose dead letters and sent marks carry
+    the same tag (one slot)."""
+
+    def __init__(self, r, args, adapters, tag=None):
         self.r = r
         self.args = args
         self.adapters = adapters
+        if tag is None:
+            self.stream, self.dead = STREAM, DEAD
+            self.sent = "dvc:notify:sent:%s:%s"
+        else:
+            self.stream = "%s:{%s}" % (STREAM, tag)
+            self.dead = "%s:{%s}:dead" % (STREAM, tag)
+            self.sent = "dvc:notify:{%s}:sent:%%s:%%s" % tag
 
     def ensure_group(self):
         try:
-            self.r.xgroup_create(STREAM, self.args.group, id="0", mkstream=True)
+            self.r.xgroup_create(self.stream, self.args.group, id="0", mkstream=True)
             log("created group", self.args.group)
         except redis.ResponseError as e:
             if "BUSYGROUP" not in str(e):
@@ -302,7 +324,7 @@ class Notifier:
         """True when every channel the entry allows is done."""
         code = e.get("code", "?")
         template = e.get("template", "?")
-        mark = "dvc:notify:sent:%s:%s" % (code, e.get("event", eid))
+        mark = self.sent % (code, e.get("event", eid))
         done = True
         wanted = [a for a in self.adapters if a.wants(e)]
         if not wanted:
@@ -331,10 +353,10 @@ class Notifier:
         failed = False
         for eid, fields in entries:
             if fields is None:              # trimmed away meanwhile
-                self.r.xack(STREAM, self.args.group, eid)
+                self.r.xack(self.stream, self.args.group, eid)
                 continue
             if self.handle(eid, fields):
-                self.r.xack(STREAM, self.args.group, eid)
+                self.r.xack(self.stream, self.args.group, eid)
             else:
                 failed = True
         return failed
@@ -344,7 +366,7 @@ class Notifier:
         failed = False
         start = "0-0"
         while True:
-            reply = self.r.xautoclaim(STREAM, self.args.group,
+            reply = self.r.xautoclaim(self.stream, self.args.group,
                                       self.args.consumer,
                                       self.args.claim_idle, start, count=100)
             start, entries = reply[0], reply[1]
@@ -358,32 +380,50 @@ class Notifier:
         ids = [eid for eid, _ in entries]
         counts = {}
         if ids:
-            for p in self.r.xpending_range(STREAM, self.args.group,
+            for p in self.r.xpending_range(self.stream, self.args.group,
                                            min=ids[0], max=ids[-1],
                                            count=len(ids) + 100):
                 counts[p["message_id"]] = p["times_delivered"]
         for eid, fields in entries:
             if counts.get(eid, 0) > self.args.max_deliveries and fields:
-                self.r.xadd(DEAD, dict(fields, notify_id=eid))
-                self.r.xack(STREAM, self.args.group, eid)
+                self.r.xadd(self.dead, dict(fields, notify_id=eid))
+                self.r.xack(self.stream, self.args.group, eid)
                 log(fields.get("code", "?"), fields.get("template", "?"), "-",
                     "dead-lettered", eid)
                 continue
             keep.append((eid, fields))
         return keep
 
-    def run(self):
+    def start(self):
+        """The group, then our own pending entries (a restart)."""
         self.ensure_group()
         failed = False
-        # our own pending entries first (a restart), then new ones
         own = self.r.xreadgroup(self.args.group, self.args.consumer,
-                                {STREAM: "0"}, count=100)
+                                {self.stream: "0"}, count=100)
         for _, entries in own:
             failed |= self.work(self.dead_letter(entries))
+        return failed
+
+    def drain(self):
+        """Stale entries, then every new one, without blocking: (failed,
+        how many entries were read)."""
+        failed = self.claim()
+        n = 0
+        while True:
+            reply = self.r.xreadgroup(self.args.group, self.args.consumer,
+                                      {self.stream: ">"}, count=100)
+            if not reply:
+                return failed, n
+            for _, entries in reply:
+                n += len(entries)
+                failed |= self.work(entries)
+
+    def run(self):
+        failed = self.start()
         while True:
             failed |= self.claim()
             reply = self.r.xreadgroup(self.args.group, self.args.consumer,
-                                      {STREAM: ">"}, count=100,
+                                      {self.stream: ">"}, count=100,
                                       block=None if self.args.once else 5000)
             if not reply:
                 if self.args.once:
@@ -391,6 +431,53 @@ class Notifier:
                 continue
             for _, entries in reply:
                 failed |= self.work(entries)
+
+
+def cluster_streams(args, adapters, kw):
+    """A Notifier per partition, on the master serving it (one connection
+    per master)."""
+    host, _, port = args.cluster.rpartition(":")
+    host = host or "127.0.0.1"
+    seed = redis.Redis(host=host, port=int(port), **kw)
+    conns, out = {}, []
+    try:
+        slots = seed.execute_command("CLUSTER", "SLOTS")
+    finally:
+        seed.close()
+    for tag, h, p in dvc_cluster.masters(slots, host):
+        if (h, p) not in conns:
+            conns[(h, p)] = redis.Redis(host=h, port=p, **kw)
+        out.append(Notifier(conns[(h, p)], args, adapters, tag))
+    return out
+
+
+def run_cluster(args, adapters, kw):
+    """Every partition's stream, polled (every 200 ms when all are empty);
+    the map asked again when a slot moved (MOVED/ASK)."""
+    failed = False
+    started = False
+    while True:
+        try:
+            if not started:
+                streams = cluster_streams(args, adapters, kw)
+                for n in streams:
+                    failed |= n.start()
+                started = True
+            got = 0
+            for n in streams:
+                f, k = n.drain()
+                failed |= f
+                got += k
+        except redis.ResponseError as e:
+            if not str(e).startswith(("MOVED", "ASK")):
+                raise
+            log("notifier: cluster changed, asking for the map again")
+            started = False
+            continue
+        if args.once:
+            return 1 if failed else 0
+        if got == 0:
+            time.sleep(0.2)
 
 
 def make_adapters(args):
@@ -416,6 +503,9 @@ def make_adapters(args):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--redis", default="redis://127.0.0.1:6379/0")
+    ap.add_argument("--cluster", metavar="HOST:PORT",
+                    help="a node of the gateway's dvc_redis_cluster: read "
+                    "the 16 streams dvc:notify:{NN} on their masters")
     ap.add_argument("--group", default="notifier")
     ap.add_argument("--consumer", default=socket.gethostname() + "-notifier")
     ap.add_argument("--smtp", default="127.0.0.1:25", help="HOST:PORT")
@@ -463,9 +553,18 @@ def main():
     if adapters is None:
         return 2
 
-    r = redis.Redis.from_url(args.redis, decode_responses=True)
     try:
+        if args.cluster:
+            # the --redis URL's credentials, if any, for every node
+            ck = redis.Redis.from_url(args.redis).connection_pool \
+                .connection_kwargs
+            kw = {k: ck[k] for k in ("username", "password") if ck.get(k)}
+            return run_cluster(args, adapters, dict(kw, decode_responses=True))
+        r = redis.Redis.from_url(args.redis, decode_responses=True)
         return Notifier(r, args, adapters).run()
+    except LookupError as e:
+        log("notifier: cluster:", e)
+        return 1
     except redis.RedisError as e:
         log("notifier: redis:", type(e).__name__)
         return 1

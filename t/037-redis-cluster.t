@@ -331,3 +331,65 @@ cmp_ok($r->{elapsed}, '<', 0.1, "at once");
 --- must_die
 --- error_log
 "dvc_redis_cluster" directive excludes "dvc_redis"
+
+=== TEST 12: examples/notifier.py --cluster mails the acceptance notice from its partition's stream through a real SMTP server, once
+--- extra
+    dvc_notify on link=https://dichvucong.example.vn/tra-cuu?ma=;
+--- init
+main::ready();
+--- request
+GET /dvc/v1/stats?from=2026-01-01&to=2027-12-31
+--- error_code: 200
+--- post_init
+use utf8;
+require File::Temp; require POSIX;
+my $s = main::submit("1.001193");                       # accepted at once
+is($s->{status}, 201, "submitted") or diag($s->{body});
+my $d = JSON::PP::decode_json($s->{body});
+my $nn = main::part($d->{code});
+my $owner = main::owner(main::slot_of($nn));
+my @notices;
+for my $p (@main::TAGS) {
+    for my $x (@{ main::node(main::owner(main::slot_of($p)), 'XRANGE', "dvc:notify:{$p}", '-', '+') }) {
+        my %h = @{ $x->[1] }; utf8::decode($_) for values %h; push @notices, [$p, \%h];
+    }
+}
+is(scalar @notices, 1, "one notice in all the partitions' streams");
+is($notices[0][0], $nn, "in the stream of the dossier's partition, dvc:notify:{$nn}");
+is(main::node(main::owner(main::slot_of('dvc:notify')), 'EXISTS', 'dvc:notify'), 0, "no untagged stream");
+
+# aiosmtpd's Mailbox handler (as t/067): each message a file in a maildir
+my $dir = File::Temp::tempdir(CLEANUP => 1);
+my $sport = main::free_port();
+my $spid = fork // die;
+if (!$spid) { open STDOUT, '>', "$dir/smtp.log"; open STDERR, '>&', \*STDOUT;
+    exec "/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:$sport",
+         "-c", "aiosmtpd.handlers.Mailbox", "$dir/mail" or POSIX::_exit(127) }
+main::wait_for("aiosmtpd", sub { IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => $sport) });
+my $run = sub { my $out = `/usr/bin/python3 $main::ROOT/examples/notifier.py --cluster 127.0.0.1:$main::PORTS[2] --once --consumer t037 --smtp 127.0.0.1:$sport 2>&1`; ($? >> 8, $out) };
+my ($rc, $out) = $run->();
+is($rc, 0, "notifier --cluster: exit 0") or diag($out);
+like($out, qr/^\Q$d->{code}\E accepted email sent /m, "it logs the code, the template, the channel");
+unlike($out, qr/\@example\.vn|0912345678/, "no address, no phone in its log");
+# the mails, read back with Python's own parser
+my $py = 'import email, email.policy, json, mailbox, sys
+md = mailbox.Maildir(sys.argv[1], factory=None, create=False)
+print(json.dumps([(str(m["To"]), str(m["Subject"]), m.get_content()) for m in
+    (email.message_from_bytes(md.get_bytes(k), policy=email.policy.default) for k in sorted(md.keys()))]))';
+my $mails = sub { open my $f, '-|', "/usr/bin/python3", "-c", $py, "$dir/mail" or die; local $/; JSON::PP->new->utf8->decode(<$f> || "[]") };
+my $m = $mails->();
+is(scalar @$m, 1, "one mail") or diag(explain($m));
+is($m->[0][0], 'hung.nguyen@example.vn', "to the dossier's contact");
+is($m->[0][1], "Hồ sơ $d->{code}: đã được tiếp nhận", "the acceptance's subject, in Vietnamese");
+is($m->[0][1], $notices[0][1]{subject_vi}, "the notice's subject, exactly");
+like($m->[0][2], qr/\Qhttps:\/\/dichvucong.example.vn\/tra-cuu?ma=$d->{code}\E/, "the lookup link");
+is(main::node($owner, 'XPENDING', "dvc:notify:{$nn}", 'notifier')->[0], 0, "acknowledged on the partition's master");
+is(main::node($owner, 'HEXISTS', "dvc:notify:{$nn}:sent:$d->{code}:$notices[0][1]{event}", 'email'), 1,
+   "the sent mark in the same partition, dvc:notify:{$nn}:sent:CODE:EVENT");
+# delivered again (the group's position reset): not mailed twice
+main::node($owner, 'XGROUP', 'SETID', "dvc:notify:{$nn}", 'notifier', '0');
+($rc, $out) = $run->();
+is($rc, 0, "a second run: exit 0") or diag($out);
+like($out, qr/^\Q$d->{code}\E accepted email skipped \(already sent\)/m, "the entry delivered again is skipped");
+is(scalar @{ $mails->() }, 1, "still one mail");
+kill 'TERM', $spid; waitpid $spid, 0;

@@ -6,6 +6,7 @@ usage: ack.py PORT   prints: acked=N trimmed=M left=L"""
 import importlib.util, os, sys
 
 here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(here, "../../examples"))   # its dvc_cluster
 spec = importlib.util.spec_from_file_location(
     "inbox_consumer", os.path.join(here, "../../examples/inbox-consumer.py"))
 ic = importlib.util.module_from_spec(spec)
