@@ -68,6 +68,9 @@ sub wait_for_sync {
 # answering 1 is the state the tests mean by "in sync".
 sub master_counts_replica {
     for (1 .. 50) {
+        # a write of this client's own, so that WAIT asks for an offset
+        # the replica has yet to acknowledge, as the gateway's WAIT does
+        redis_cmd('SET', 'test:replica-sync', $_);
         return if (redis_cmd('WAIT', 1, 200) // 0) >= 1;
     }
     die "the master never counted the replica";
