@@ -30,7 +30,15 @@ delivered twice) gives the gateway's stored first answer and applies nothing
 twice.
 
     backend.py [--gateway URL] [--redis URL] [--key FILE] [--speed S] [--once]
-               [--online-payment]
+               [--online-payment] [--cluster HOST:PORT]
+
+--cluster: HOST:PORT is a node of the gateway's dvc_redis_cluster; the inbox
+is then the 16 streams dvc:inbox:{00dd} .. dvc:inbox:{15db} (docs/redis.md),
+each worked on the master serving it (CLUSTER SLOTS; examples/dvc_cluster.py)
+with the dossiers' dvc:d:{NN}:CODE and dead letters dvc:inbox:{NN}:dead,
+polled every 200 ms when all are empty.  A slot moved while it runs (MOVED)
+stops it with status 1; a restart asks the cluster again.  The --redis URL
+gives only the credentials then.
 
 Logs one line per event: dossier code, event type, HTTP status, the
 dossier's status after it (or the error code), the event id.  Never a name,
@@ -52,6 +60,8 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+
+import dvc_cluster                  # examples/dvc_cluster.py
 
 try:
     import redis
@@ -327,10 +337,30 @@ class Gateway:
 
 # ---------------------------------------------------------------- jobs
 
+class Source:
+    """One inbox stream and the connection to the server that has it:
+    dvc:inbox, or with --cluster a partition's dvc:inbox:{NN} on its
+    master, whose dossiers (dvc:d:{NN}:CODE) and dead letters are there
+    too."""
+
+    def __init__(self, r, tag=None):
+        self.r = r
+        if tag is None:
+            self.stream, self.dead, self.dprefix = STREAM, DEAD, "dvc:d:"
+        else:
+            self.stream = "%s:{%s}" % (STREAM, tag)
+            self.dead = "%s:{%s}:dead" % (STREAM, tag)
+            self.dprefix = "dvc:d:{%s}:" % tag
+
+    def dossier(self, code):
+        return self.dprefix + code
+
+
 class Job:
     """One inbox entry being worked: the plan's events, one per tick."""
 
-    def __init__(self, entry_id, code, kind, steps, round_tag):
+    def __init__(self, src, entry_id, code, kind, steps, round_tag):
+        self.src = src
         self.entry_id = entry_id
         self.code = code
         self.kind = kind
@@ -371,9 +401,9 @@ def error_code(answer):
 
 
 class Backend:
-    def __init__(self, args, r, gw):
+    def __init__(self, args, sources, gw):
         self.args = args
-        self.r = r
+        self.sources = sources
         self.gw = gw
         self.jobs = []
         self.waiting = {}            # code -> Job stopped by a withdrawal request
@@ -383,25 +413,25 @@ class Backend:
 
     # ---- the inbox (docs/inbox.md)
 
-    def ensure_group(self):
+    def ensure_group(self, src):
         try:
-            self.r.xgroup_create(STREAM, self.args.group, id="0", mkstream=True)
+            src.r.xgroup_create(src.stream, self.args.group, id="0", mkstream=True)
             log("created group", self.args.group)
         except redis.ResponseError as e:
             if not str(e).startswith("BUSYGROUP"):
                 raise
 
-    def take(self, entries):
+    def take(self, src, entries):
         n = 0
         for entry_id, f in entries:
-            if self.job_for(entry_id):
+            if self.job_for(src, entry_id):
                 continue                    # already being worked
             if not f:
                 # deleted from the stream while pending: nothing to do
-                self.r.xack(STREAM, self.args.group, entry_id)
+                src.r.xack(src.stream, self.args.group, entry_id)
                 continue
             try:
-                n += self.start(entry_id, f)
+                n += self.start(src, entry_id, f)
             except GatewayError as e:
                 if self.args.once:
                     raise
@@ -410,51 +440,51 @@ class Backend:
                 self.reread = True
         return n
 
-    def job_for(self, entry_id):
-        return any(j.entry_id == entry_id for j in self.jobs)
+    def job_for(self, src, entry_id):
+        return any(j.src is src and j.entry_id == entry_id for j in self.jobs)
 
-    def read_own_pending(self):
+    def read_own_pending(self, src):
         """What this consumer name was given before a restart and never
         acknowledged: its plans are run again (replays are harmless)."""
-        got = self.r.xreadgroup(self.args.group, self.args.consumer,
-                                {STREAM: "0"}, count=100)
-        return self.take(got[0][1]) if got else 0
+        got = src.r.xreadgroup(self.args.group, self.args.consumer,
+                               {src.stream: "0"}, count=100)
+        return self.take(src, got[0][1]) if got else 0
 
-    def claim_stale(self):
+    def claim_stale(self, src):
         """Entries another consumer took and left (it crashed): XAUTOCLAIM
         takes those idle longer than --claim-idle; one that keeps coming
         back goes to the dead-letter stream for a human."""
         n, start = 0, "0-0"
         while True:
-            reply = self.r.xautoclaim(STREAM, self.args.group, self.args.consumer,
+            reply = src.r.xautoclaim(src.stream, self.args.group, self.args.consumer,
                                       self.args.claim_idle, start, count=100)
             start, entries = reply[0], reply[1]
             live = []
             for entry_id, f in entries:
-                if self.job_for(entry_id):
+                if self.job_for(src, entry_id):
                     continue             # ours, being worked (a slow --speed)
-                info = self.r.xpending_range(STREAM, self.args.group,
+                info = src.r.xpending_range(src.stream, self.args.group,
                                              min=entry_id, max=entry_id, count=1)
                 deliveries = info[0]["times_delivered"] if info else 0
                 if deliveries > self.args.max_deliveries:
                     if f:
-                        self.r.xadd(DEAD, dict(f, id=entry_id))
-                    self.r.xack(STREAM, self.args.group, entry_id)
+                        src.r.xadd(src.dead, dict(f, id=entry_id))
+                    src.r.xack(src.stream, self.args.group, entry_id)
                     log("dead-lettered", entry_id, "after", deliveries, "deliveries")
                     continue
                 log("claimed", entry_id, "delivered", deliveries, "times")
                 live.append((entry_id, f))
-            n += self.take(live)
+            n += self.take(src, live)
             if start in ("0-0", b"0-0"):
                 return n
 
-    def read_new(self, block_ms):
-        got = self.r.xreadgroup(self.args.group, self.args.consumer,
-                                {STREAM: ">"}, count=100, block=block_ms)
-        return self.take(got[0][1]) if got else 0
+    def read_new(self, src, block_ms):
+        got = src.r.xreadgroup(self.args.group, self.args.consumer,
+                               {src.stream: ">"}, count=100, block=block_ms)
+        return self.take(src, got[0][1]) if got else 0
 
     def done(self, job):
-        self.r.xack(STREAM, self.args.group, job.entry_id)
+        job.src.r.xack(job.src.stream, self.args.group, job.entry_id)
         self.jobs.remove(job)
 
     def online_fee(self, procedure):
@@ -463,7 +493,7 @@ class Backend:
 
     # ---- plans
 
-    def start(self, entry_id, f):
+    def start(self, src, entry_id, f):
         code = f.get("code", "")
         kind = f.get("type", "submission")
         if kind in ("submission", "submitted"):
@@ -472,32 +502,32 @@ class Backend:
                                     self.gw.accepts_by_hand(procedure)
                                     and channel_of(f) == "online",
                                     self.online_fee(procedure))
-            job = Job(entry_id, code, kind, steps, "b")
+            job = Job(src, entry_id, code, kind, steps, "b")
         elif kind == "supplement":
             procedure = f.get("procedure", "")
             if not procedure:
-                procedure = self.r.hget("dvc:d:" + code, "procedure") or ""
+                procedure = src.r.hget(src.dossier(code), "procedure") or ""
             self.waiting.pop(code, None)
             steps = plan_after_supplement(self.args, code, procedure, entry_id,
                                           self.online_fee(procedure))
-            job = Job(entry_id, code, kind, steps, "s" + entry_id)
+            job = Job(src, entry_id, code, kind, steps, "s" + entry_id)
         elif kind == "payment_received" and self.args.online_payment:
             log(code, "paid online:", f.get("amount", "?"), "VND,",
                 f.get("provider", "?"), "transaction", f.get("transaction_no", "?"))
             steps = plan_after_payment(self.args, code, entry_id)
-            job = Job(entry_id, code, kind, steps, "p" + entry_id)
+            job = Job(src, entry_id, code, kind, steps, "p" + entry_id)
         elif kind == "withdrawal_requested":
             steps = plan_withdrawal(self.args, code, entry_id)
-            job = Job(entry_id, code, kind, steps, "w" + entry_id)
+            job = Job(src, entry_id, code, kind, steps, "w" + entry_id)
         else:
             log(code or "?", kind, "ignored: unknown entry type", entry_id)
-            self.r.xack(STREAM, self.args.group, entry_id)
+            src.r.xack(src.stream, self.args.group, entry_id)
             return 0
         job.due = time.monotonic() + self.args.speed
         self.jobs.append(job)
         return 1
 
-    def resume(self, code, entry_id, status):
+    def resume(self, src, code, entry_id, status):
         """A declined withdrawal: the stopped plan goes on where it was.
         Returns True when a new job took over the withdrawal's inbox entry.
 
@@ -512,11 +542,11 @@ class Backend:
             return False
         if status == 5:
             return False
-        procedure = self.r.hget("dvc:d:" + code, "procedure") or ""
+        procedure = src.r.hget(src.dossier(code), "procedure") or ""
         steps = plan_submission(self.args, code, procedure,
                                 self.gw.accepts_by_hand(procedure),
                                 self.online_fee(procedure))
-        job = Job(entry_id, code, "submission", steps, "b")
+        job = Job(src, entry_id, code, "submission", steps, "b")
         for i, st in enumerate(steps):
             if TARGET.get(st["type"]) == status:
                 job.next = i + 1
@@ -530,7 +560,7 @@ class Backend:
     def body(self, job, i):
         ev = dict(job.steps[i], id=job.event_id(i))
         if ev["type"] == "delay":
-            due = self.r.hget("dvc:d:" + job.code, "due_ts")
+            due = job.src.r.hget(job.src.dossier(job.code), "due_ts")
             if due is None:
                 return None
             ev["new_due_at"] = new_appointment(int(due), int(time.time()))
@@ -549,8 +579,8 @@ class Backend:
             return step_on(job)
         # keep the entry ours while we work it (XAUTOCLAIM elsewhere goes by
         # idle time): claiming it again resets its idle clock
-        self.r.xclaim(STREAM, self.args.group, self.args.consumer, 0,
-                      [job.entry_id], justid=True)
+        job.src.r.xclaim(job.src.stream, self.args.group, self.args.consumer,
+                         0, [job.entry_id], justid=True)
         status, answer = self.gw.event(job.code, body)
         self.events += 1
         eid = job.event_id(i)
@@ -559,7 +589,7 @@ class Backend:
             if ev["type"] == "confirm_withdrawal":
                 self.waiting.pop(job.code, None)   # stopped for good
             if ev["type"] == "decline_withdrawal" \
-                    and self.resume(job.code, job.entry_id, answer.get("status")):
+                    and self.resume(job.src, job.code, job.entry_id, answer.get("status")):
                 return KEEP                  # the resumed plan acknowledges it
             return step_on(job)
 
@@ -617,26 +647,52 @@ class Backend:
         return max(0.0, min(j.due for j in self.jobs) - time.monotonic())
 
     def run(self):
-        self.ensure_group()
-        self.read_own_pending()
+        for src in self.sources:
+            self.ensure_group(src)
+            self.read_own_pending(src)
         last_claim = 0.0
+        polled = len(self.sources) > 1       # a cluster's 16 streams
         while True:
             if time.monotonic() - last_claim >= RETRY_SECONDS:
-                if self.reread:
-                    self.reread = False
-                    self.read_own_pending()
-                self.claim_stale()
+                reread, self.reread = self.reread, False
+                for src in self.sources:
+                    if reread:
+                        self.read_own_pending(src)
+                    self.claim_stale(src)
                 last_claim = time.monotonic()
             wait = self.tick()
-            if self.args.once:
-                got = self.read_new(None)
-                if not got and not self.jobs:
+            if self.args.once or polled:
+                got = sum(self.read_new(src, None) for src in self.sources)
+                if self.args.once and not got and not self.jobs:
                     return
-                if wait and not got:
-                    time.sleep(wait)
+                if not got:
+                    # polled: every 200 ms when all are empty
+                    time.sleep(wait if wait is not None and
+                               (self.args.once or wait < 0.2) else 0.2)
             else:
                 block = 5000 if wait is None else max(1, int(wait * 1000))
-                self.read_new(block)
+                self.read_new(self.sources[0], block)
+
+
+def cluster_sources(args):
+    """A Source per partition, on the master serving it (one connection
+    per master); the --redis URL's credentials, if any, for every node."""
+    ck = redis.Redis.from_url(args.redis).connection_pool.connection_kwargs
+    kw = {k: ck[k] for k in ("username", "password") if ck.get(k)}
+    host, _, port = args.cluster.rpartition(":")
+    host = host or "127.0.0.1"
+    seed = redis.Redis(host=host, port=int(port), decode_responses=True, **kw)
+    try:
+        slots = seed.execute_command("CLUSTER", "SLOTS")
+    finally:
+        seed.close()
+    conns, out = {}, []
+    for tag, h, p in dvc_cluster.masters(slots, host):
+        if (h, p) not in conns:
+            conns[(h, p)] = redis.Redis(host=h, port=p,
+                                        decode_responses=True, **kw)
+        out.append(Source(conns[(h, p)], tag))
+    return out
 
 
 def read_key(path):
@@ -670,6 +726,9 @@ def main():
                    help="seconds between two steps of a dossier (default 2)")
     p.add_argument("--once", action="store_true",
                    help="work what the inbox holds to its end, then exit")
+    p.add_argument("--cluster", metavar="HOST:PORT",
+                   help="a node of the gateway's dvc_redis_cluster: work "
+                        "the 16 streams dvc:inbox:{NN} on their masters")
     p.add_argument("--group", default="backend")
     p.add_argument("--consumer", default="%s-backend" % socket.gethostname(),
                    help="stable per worker, so a restart finds its own "
@@ -700,10 +759,14 @@ def main():
 
     key = read_key(args.key)
     try:
-        r = redis.Redis.from_url(args.redis, decode_responses=True)
-        backend = Backend(args, r, Gateway(args.gateway, key))
+        if args.cluster:
+            sources = cluster_sources(args)
+        else:
+            sources = [Source(redis.Redis.from_url(args.redis,
+                                                   decode_responses=True))]
+        backend = Backend(args, sources, Gateway(args.gateway, key))
         backend.run()
-    except (redis.RedisError, GatewayError) as e:
+    except (redis.RedisError, GatewayError, LookupError) as e:
         print("backend: %s" % e, file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -85,6 +85,17 @@ sub settle { my ($slot, $to) = @_;
 
 END { kill 'TERM', @PIDS if @PIDS }
 
+# an agency's event key (hex text, mode 0600), for examples/backend.py
+{
+    require File::Temp;
+    my $kd = File::Temp::tempdir(CLEANUP => 1);
+    $ENV{TEST_NGINX_BKEY} = "$kd/event.key";
+    open my $f, '>', $ENV{TEST_NGINX_BKEY} or die;
+    printf $f "%s\n", join '', map { sprintf '%02x', int rand 256 } 1 .. 32;
+    close $f;
+    chmod 0600, $ENV{TEST_NGINX_BKEY} or die;
+}
+
 my $http = <<'HTTP';
     dvc_schemas $TEST_NGINX_SCHEMAS;
     dvc_calendar $TEST_NGINX_ROOT/calendar/vn-2025-2027.cal;
@@ -393,3 +404,41 @@ is($rc, 0, "a second run: exit 0") or diag($out);
 like($out, qr/^\Q$d->{code}\E accepted email skipped \(already sent\)/m, "the entry delivered again is skipped");
 is(scalar @{ $mails->() }, 1, "still one mail");
 kill 'TERM', $spid; waitpid $spid, 0;
+
+=== TEST 13: examples/backend.py --cluster works the 16 inbox streams on their masters: dossiers of three agencies returned, every entry acknowledged
+--- extra
+    dvc_event_key $TEST_NGINX_BKEY;
+--- init
+main::ready();
+--- request
+GET /dvc/v1/stats?from=2026-01-01&to=2027-12-31
+--- error_code: 200
+--- post_init
+my @d;
+for my $p ("1.001612", "1.002820", "1.001193") {
+    my $s = main::submit($p);
+    is($s->{status}, 201, "$p submitted") or diag($s->{body});
+    push @d, JSON::PP::decode_json($s->{body});
+}
+my %owners = map { main::owner(main::slot_of(main::part($_->{code}))) => 1 } @d;
+cmp_ok(scalar keys %owners, '>=', 2, "their partitions are on more than one master");
+my $cmd = "/usr/bin/python3 $main::ROOT/examples/backend.py --cluster 127.0.0.1:$main::PORTS[0]"
+        . " --gateway http://127.0.0.1:" . server_port() . "/dvc/v1 --key $ENV{TEST_NGINX_BKEY}"
+        . " --once --speed 0 --consumer t037 --group agency --refuse 0 --supplement 0 --payment 0 --delay 0";
+my $out = `$cmd 2>&1`;
+is($? >> 8, 0, "backend --cluster: exit 0") or diag($out);
+for my $d (@d) {
+    like($out, qr/^\Q$d->{code}\E return 200 status=10 /m, "$d->{code}: the return event logged");
+    my $l = http_request("GET /dvc/v1/dossiers/$d->{code}?token=$d->{lookup_token}");
+    like($l->{body}, qr/"status_number":10\b/, "$d->{code}: returned, as the lookup says") or diag($l->{body});
+}
+my ($pending, $entries) = (0, 0);
+for my $p (@main::TAGS) {
+    my $o = main::owner(main::slot_of($p));
+    $entries += main::node($o, 'XLEN', "dvc:inbox:{$p}");
+    $pending += main::node($o, 'XPENDING', "dvc:inbox:{$p}", 'agency')->[0];
+}
+cmp_ok($entries, '>=', 3, "the inbox entries over the partitions");
+is($pending, 0, "every one acknowledged by the group");
+$out = `$cmd 2>&1`;
+like($out, qr/^done: 0 events sent/m, "a second run: nothing left");
