@@ -16,6 +16,7 @@
 #include "dvc_lifecycle.h"
 #include "dvc_plan.h"
 #include "dvc_time.h"
+#include "plan_peek.h"
 
 #define AGENCY  "000.00.10.H47"
 #define CODE    AGENCY "-261123-0007"
@@ -115,53 +116,6 @@ action_init(dvc_citizen_action_t *a, dvc_event_type_t type, const char *body,
     a->sha256 = sha;
 }
 
-static const char *
-set_of(const dvc_plan_t *p, const char *name)
-{
-    size_t  i;
-
-    for (i = 0; i < p->nset; i++) {
-        if (strcmp(p->set[i].name, name) == 0) {
-            return p->set[i].value;
-        }
-    }
-
-    return NULL;
-}
-
-static int
-del_of(const dvc_plan_t *p, const char *name)
-{
-    size_t  i;
-
-    for (i = 0; i < p->ndel; i++) {
-        if (strcmp(p->del[i], name) == 0) {
-            return 1;
-        }
-    }
-
-    return 0;
-}
-
-static const char *
-inbox_of(const dvc_plan_t *p, const char *name)
-{
-    size_t  i, j;
-
-    for (i = 0; i < p->nxadd; i++) {
-        if (strcmp(p->xadd[i].stream, "dvc:inbox") != 0) {
-            continue;
-        }
-        for (j = 0; j < p->xadd[i].nf; j++) {
-            if (strcmp(p->xadd[i].f[j].name, name) == 0) {
-                return p->xadd[i].f[j].value;
-            }
-        }
-    }
-
-    return NULL;
-}
-
 static int
 incr_sum(const dvc_plan_t *p, const char *counter)
 {
@@ -247,10 +201,10 @@ test_withdrawal(void **state)
                            "\"status\":\"withdrawal_requested\""));
     assert_memory_equal(set_of(&p, "history"), HISTORY,
                         strlen(HISTORY) - 1);
-    assert_string_equal(inbox_of(&p, "type"), "withdrawal_requested");
-    assert_string_equal(inbox_of(&p, "code"), CODE);
-    assert_string_equal(inbox_of(&p, "at"), NOW);
-    assert_string_equal(inbox_of(&p, "reason"),
+    assert_string_equal(xadd_of(&p, "dvc:inbox", "type"), "withdrawal_requested");
+    assert_string_equal(xadd_of(&p, "dvc:inbox", "code"), CODE);
+    assert_string_equal(xadd_of(&p, "dvc:inbox", "at"), NOW);
+    assert_string_equal(xadd_of(&p, "dvc:inbox", "reason"),
                         "{\"vi\":\"Tôi đã nộp nhầm thủ tục, xin rút hồ sơ\"}");
     assert_null(set_of(&p, "c:withdrawal"));
     assert_int_equal(p.ncells, DVC_STAT_NCELLS);
@@ -472,8 +426,8 @@ test_supplement(void **state)
         "{\"applicant\":{\"name\":\"Trần Thị B\",\"phone\":\"\",\"email\":"
         "\"b@example.vn\"},\"documents\":[{\"kind\":\"birth_cert\",\"name\":"
         "\"Giấy chứng sinh\",\"sha256\":\"" SHA2 "\"}]}");
-    assert_string_equal(inbox_of(&p, "type"), "supplement");
-    assert_string_equal(inbox_of(&p, "body"), a.body);
+    assert_string_equal(xadd_of(&p, "dvc:inbox", "type"), "supplement");
+    assert_string_equal(xadd_of(&p, "dvc:inbox", "body"), a.body);
     assert_int_equal(incr_sum(&p, "submitted_online"), 0);
     assert_memory_equal(set_of(&p, "c:supplement"), SHA1 " ", 65);
     assert_string_equal(p.answer.data,

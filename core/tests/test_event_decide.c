@@ -18,6 +18,7 @@
 #include "dvc_keys.h"
 #include "dvc_time.h"
 #include "jws_fixtures.h"
+#include "plan_peek.h"
 
 #define AGENCY  "000.00.10.H47"
 #define OTHER   "000.00.15.H29"
@@ -161,53 +162,6 @@ decide(const dvc_event_facts_t *f, const char *body,
     dvc_event_decide(f, &ev, env, p);
     assert_false(p->failed);
     dvc_buf_cstr(&p->answer);
-}
-
-static const char *
-set_of(const dvc_plan_t *p, const char *name)
-{
-    size_t  i;
-
-    for (i = 0; i < p->nset; i++) {
-        if (strcmp(p->set[i].name, name) == 0) {
-            return p->set[i].value;
-        }
-    }
-
-    return NULL;
-}
-
-static int
-del_of(const dvc_plan_t *p, const char *name)
-{
-    size_t  i;
-
-    for (i = 0; i < p->ndel; i++) {
-        if (strcmp(p->del[i], name) == 0) {
-            return 1;
-        }
-    }
-
-    return 0;
-}
-
-static const char *
-xadd_of(const dvc_plan_t *p, const char *stream, const char *name)
-{
-    size_t  i, j;
-
-    for (i = 0; i < p->nxadd; i++) {
-        if (strcmp(p->xadd[i].stream, stream) != 0) {
-            continue;
-        }
-        for (j = 0; j < p->xadd[i].nf; j++) {
-            if (strcmp(p->xadd[i].f[j].name, name) == 0) {
-                return p->xadd[i].f[j].value;
-            }
-        }
-    }
-
-    return NULL;
 }
 
 static int

@@ -21,6 +21,7 @@
 #include "dvc_submit.h"
 #include "dvc_time.h"
 #include "jws_fixtures.h"
+#include "plan_peek.h"
 
 #define AGENCY  "000.00.10.H47"
 #define CODE    AGENCY "-261123-0007"
@@ -152,39 +153,6 @@ env_init(dvc_submit_env_t *env, const char *now)
     env->cal = cal;
     env->signing_key = key;
     env->now = t(now);
-}
-
-static const char *
-set_of(const dvc_plan_t *p, const char *name)
-{
-    size_t  i;
-
-    for (i = 0; i < p->nset; i++) {
-        if (strcmp(p->set[i].name, name) == 0) {
-            return p->set[i].value;
-        }
-    }
-
-    return NULL;
-}
-
-static const char *
-xadd_of(const dvc_plan_t *p, const char *stream, const char *name)
-{
-    size_t  i, j;
-
-    for (i = 0; i < p->nxadd; i++) {
-        if (strcmp(p->xadd[i].stream, stream) != 0) {
-            continue;
-        }
-        for (j = 0; j < p->xadd[i].nf; j++) {
-            if (strcmp(p->xadd[i].f[j].name, name) == 0) {
-                return p->xadd[i].f[j].value;
-            }
-        }
-    }
-
-    return NULL;
 }
 
 /* how many counters of this name move, and by how much in all */
